@@ -1,0 +1,357 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * cmd-record.c — `launchscope-cli record`: run a workload through the engine and record every
+ * launch, spec, fallback and toggle into a report, with toggles applied mid-run at launch
+ * counts.  The report is written while the run goes on, so an interrupted run keeps what it
+ * recorded (SIGINT stops cleanly; SIGKILL loses at most the last batch).
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lsc-cli.h"
+#include "lsc-recorder.h"
+
+#define CMD "record"
+#define MAX_TOGGLES 64
+
+typedef enum { TOGGLE_DEBUG, TOGGLE_OFFSET, TOGGLE_SKIP, TOGGLE_TIMING, TOGGLE_LINEINFO, TOGGLE_DEFAULT_PATH } toggle_kind;
+static const char *const toggle_names[] = { "debug", "offset", "skip", "timing", "lineinfo", "default" };
+#define N_TOGGLE_KINDS (sizeof toggle_names / sizeof toggle_names[0])
+
+typedef struct {
+  toggle_kind kind;
+  long at;
+} toggle;
+
+static atomic_bool interrupted;
+
+static void
+on_sigint (int sig)
+{
+  (void) sig;
+  atomic_store (&interrupted, true);
+}
+
+static void
+print_help (void)
+{
+  printf ("Usage: %s %s -o REPORT.lsdb [OPTIONS]\n"
+          "\n"
+          "Run a workload through the fastlaunch engine and record every launch into a report:\n"
+          "path (fast/default), outcome (hit/miss/fallback), fallback reason, host time, spec\n"
+          "keys, compiles and toggles, with CUPTI launch callbacks joined by correlation id.\n"
+          "\n"
+          "Options:\n"
+          "  -o, --output FILE      report to write (required; refuses to overwrite without --force)\n"
+          "  -w, --workload NAME    addN (N = 2..32 pointer arguments) or empty (default add8)\n"
+          "  -i, --iters N          launches to record (default 20000)\n"
+          "  -n, --n N              elements per buffer (default 4096)\n"
+          "  -t, --toggle NAME@K    flip a toggle before launch K (repeatable); NAME is one of\n"
+          "                         debug     debug knob (-G): new spec, recompile\n"
+          "                         offset    pointers offset by 4 bytes: unaligned spec\n"
+          "                         skip      skip switch: every launch on the default path\n"
+          "                         timing    per-stage timing of the default path\n"
+          "                         lineinfo  instrumentation mode lineinfo\n"
+          "                         default   call the default launcher directly (baseline)\n"
+          "      --cupti MODE       off, callbacks (default) or activity (adds kernel GPU times)\n"
+          "      --cupti-lib PATH   libcupti to load instead of searching\n"
+          "      --ring N           ring records per thread (default 65536)\n"
+          "  -d, --device N         CUDA device ordinal (default 0)\n"
+          "  -f, --force            overwrite an existing report\n"
+          "  -q, --quiet            no progress on stderr\n"
+          "  -h, --help             show this help and exit\n"
+          "\n"
+          "Example:\n"
+          "  %s %s -o run.lsdb --workload add8 --iters 20000 \\\n"
+          "      --toggle debug@5000 --toggle debug@7500 --toggle offset@10000 --toggle skip@15000\n"
+          "\n"
+          "Exit status: 0 ok, 1 runtime error (launch, compile or write failed; what was recorded\n"
+          "before it is kept), 2 usage error, 3 no CUDA driver or GPU.\n",
+          LSC_CLI_NAME, CMD, LSC_CLI_NAME, CMD);
+}
+
+static bool
+parse_toggle (const char *text, toggle *out)
+{
+  const char *at = strchr (text, '@');
+  if (!at)
+    {
+      lsc_cli_usage_error (CMD, "--toggle wants NAME@LAUNCH (e.g. debug@5000), got '%s'", text);
+      return false;
+    }
+  size_t len = (size_t) (at - text);
+  for (unsigned i = 0; i < N_TOGGLE_KINDS; i++)
+    if (strlen (toggle_names[i]) == len && strncmp (text, toggle_names[i], len) == 0)
+      {
+        out->kind = (toggle_kind) i;
+        return lsc_cli_parse_long (CMD, "--toggle's launch count", at + 1, 0, 1000000000L, &out->at);
+      }
+  lsc_cli_usage_error (CMD, "unknown toggle '%.*s' in '%s' (debug, offset, skip, timing, lineinfo, default)",
+                       (int) len, text, text);
+  return false;
+}
+
+static int
+cmp_toggle (const void *a, const void *b)
+{
+  const toggle *x = a, *y = b;
+  return (x->at > y->at) - (x->at < y->at);
+}
+
+int
+lsc_cmd_record (int argc, char **argv)
+{
+  static const struct option longopts[] = {
+    { "output", required_argument, NULL, 'o' },   { "workload", required_argument, NULL, 'w' },
+    { "iters", required_argument, NULL, 'i' },    { "n", required_argument, NULL, 'n' },
+    { "toggle", required_argument, NULL, 't' },   { "cupti", required_argument, NULL, 'C' },
+    { "cupti-lib", required_argument, NULL, 'L' }, { "ring", required_argument, NULL, 'R' },
+    { "device", required_argument, NULL, 'd' },   { "force", no_argument, NULL, 'f' },
+    { "quiet", no_argument, NULL, 'q' },          { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 },
+  };
+  const char *output = NULL, *workload = "add8", *cupti_lib = NULL;
+  long iters = 20000, n = 4096, device = 0, ring = 65536;
+  lsc_cupti_mode cupti = LSC_CUPTI_CALLBACKS;
+  bool force = false, quiet = !isatty (STDERR_FILENO);
+  toggle toggles[MAX_TOGGLES];
+  unsigned n_toggles = 0;
+  opterr = 0;
+  int c;
+  while ((c = getopt_long (argc, argv, ":o:w:i:n:t:d:fqh", longopts, NULL)) != -1)
+    switch (c)
+      {
+      case 'o': output = optarg; break;
+      case 'w': workload = optarg; break;
+      case 'i': if (!lsc_cli_parse_long (CMD, "--iters", optarg, 1, 1000000000L, &iters)) return LSC_EXIT_USAGE; break;
+      case 'n': if (!lsc_cli_parse_long (CMD, "--n", optarg, 1, 1L << 28, &n)) return LSC_EXIT_USAGE; break;
+      case 'd': if (!lsc_cli_parse_long (CMD, "--device", optarg, 0, 1024, &device)) return LSC_EXIT_USAGE; break;
+      case 'R': if (!lsc_cli_parse_long (CMD, "--ring", optarg, 64, 1L << 24, &ring)) return LSC_EXIT_USAGE; break;
+      case 'L': cupti_lib = optarg; break;
+      case 'f': force = true; break;
+      case 'q': quiet = true; break;
+      case 't':
+        if (n_toggles == MAX_TOGGLES)
+          return lsc_cli_usage_error (CMD, "at most %d toggles", MAX_TOGGLES);
+        if (!parse_toggle (optarg, &toggles[n_toggles]))
+          return LSC_EXIT_USAGE;
+        n_toggles++;
+        break;
+      case 'C':
+        if (strcmp (optarg, "off") == 0)
+          cupti = LSC_CUPTI_OFF;
+        else if (strcmp (optarg, "callbacks") == 0)
+          cupti = LSC_CUPTI_CALLBACKS;
+        else if (strcmp (optarg, "activity") == 0)
+          cupti = LSC_CUPTI_ACTIVITY;
+        else
+          return lsc_cli_usage_error (CMD, "--cupti wants off, callbacks or activity, got '%s'", optarg);
+        break;
+      case 'h': print_help (); return LSC_EXIT_OK;
+      default: return lsc_cli_bad_option (CMD, c, argv);
+      }
+  if (optind < argc)
+    return lsc_cli_usage_error (CMD, "unexpected argument '%s'", argv[optind]);
+  if (!output)
+    return lsc_cli_usage_error (CMD, "no report file given (-o REPORT.lsdb)");
+
+  unsigned n_ptrs = 0;
+  bool empty = strcmp (workload, "empty") == 0;
+  if (!empty)
+    {
+      char *end = NULL;
+      long np = strncmp (workload, "add", 3) == 0 ? strtol (workload + 3, &end, 10) : 0;
+      if (!end || *end || end == workload + 3 || np < 2 || np > 32)
+        return lsc_cli_usage_error (CMD, "unknown workload '%s' (add2 .. add32, or empty)", workload);
+      n_ptrs = (unsigned) np;
+    }
+  qsort (toggles, n_toggles, sizeof toggles[0], cmp_toggle);
+
+  lsc_machine m;
+  int rc = lsc_cli_gpu_open (CMD, (int) device, &m);
+  if (rc != LSC_EXIT_OK)
+    return rc;
+  const fl_driver *drv = fl_driver_get ();
+
+  /* Buffers: 4 spare floats so the offset toggle stays in bounds. */
+  size_t cap = (size_t) n + 4;
+  CUdeviceptr bufs[32] = { 0 };
+  float *host = malloc (cap * sizeof (float));
+  if (!host)
+    return lsc_cli_usage_error (CMD, "out of memory for %ld elements", n);
+  for (unsigned k = 0; k < n_ptrs; k++)
+    {
+      CUresult r = drv->cuMemAlloc (&bufs[k], cap * sizeof (float));
+      if (r != CUDA_SUCCESS)
+        {
+          free (host);
+          return lsc_cli_cu_error (CMD, "cuMemAlloc", r);
+        }
+      for (size_t j = 0; j < cap; j++)
+        host[j] = k == 0 ? 0.0f : (float) ((j * (k + 1)) % 97) * 0.5f;
+      drv->cuMemcpyHtoD (bufs[k], host, cap * sizeof (float));
+    }
+
+  fl_kernel *kernel = NULL;
+  fl_status st = empty ? fl_workload_empty_kernel (&kernel) : fl_workload_add_kernel (n_ptrs, &kernel);
+  fl_bound_kernel *bound = NULL;
+  if (st == FL_OK)
+    st = fl_bound_kernel_new (kernel, &(fl_config){ .num_warps = 4 }, &bound);
+  if (st != FL_OK)
+    {
+      free (host);
+      return lsc_cli_fl_error (CMD, "creating the workload kernel", st);
+    }
+
+  char settings[2048];
+  int used = snprintf (settings, sizeof settings,
+                       "{\"pid\": %ld, \"workload\": \"%s\", \"iters\": %ld, \"n\": %ld, \"device\": %ld, "
+                       "\"cupti\": \"%s\", \"toggles\": [",
+                       (long) getpid (), workload, iters, n, device,
+                       cupti == LSC_CUPTI_OFF ? "off" : cupti == LSC_CUPTI_ACTIVITY ? "activity" : "callbacks");
+  for (unsigned i = 0; i < n_toggles && used > 0 && (size_t) used < sizeof settings; i++)
+    used += snprintf (settings + used, sizeof settings - (size_t) used, "%s\"%s@%ld\"", i ? ", " : "",
+                      toggle_names[toggles[i].kind], toggles[i].at);
+  if (used > 0 && (size_t) used < sizeof settings)
+    snprintf (settings + used, sizeof settings - (size_t) used, "]}");
+
+  lsc_recorder_options opts = { .path = output, .overwrite = force, .workload = workload, .settings_json = settings,
+                                .cupti = cupti, .cupti_library = cupti_lib, .ring_records = (unsigned) ring };
+  lsc_recorder *rec = NULL;
+  char err[1024];
+  if (lsc_recorder_start (&opts, &rec, err, sizeof err) != 0)
+    {
+      fprintf (stderr, "%s %s: %s\n", LSC_CLI_NAME, CMD, err);
+      fl_bound_kernel_free (bound);
+      fl_kernel_free (kernel);
+      free (host);
+      return LSC_EXIT_RUNTIME;
+    }
+  lsc_recorder_stats stats;
+  lsc_recorder_get_stats (rec, &stats);
+  if (!quiet)
+    fprintf (stderr, "recording %ld launches of %s into %s (CUPTI: %s)\n", iters, workload, output, stats.cupti_status);
+  char config[128];
+  snprintf (config, sizeof config, "num_warps=4 block=128x1x1 n=%ld", n);
+  lsc_recorder_add_kernel (rec, bound, config);
+
+  struct sigaction sa = { .sa_handler = on_sigint };
+  sigaction (SIGINT, &sa, NULL);
+  sigaction (SIGTERM, &sa, NULL);
+
+  bool offset = false, use_default = false;
+  unsigned next_toggle = 0;
+  fl_grid grid = { (unsigned) ((n + 511) / 512), 1, 1 };
+  fl_arg args[33];
+  long launched = 0, failures = 0;
+  fl_status first_error = FL_OK;
+  char first_error_text[1024] = "";
+  long progress_step = iters / 20 ? iters / 20 : 1;
+  for (long i = 0; i < iters && !atomic_load (&interrupted); i++)
+    {
+      while (next_toggle < n_toggles && toggles[next_toggle].at <= i)
+        {
+          toggle *t = &toggles[next_toggle++];
+          bool on = false;
+          switch (t->kind)
+            {
+            case TOGGLE_DEBUG: on = !fl_knob_get_debug (); fl_knob_set_debug (on); break;
+            case TOGGLE_OFFSET: on = offset = !offset; break;
+            case TOGGLE_SKIP: on = !fl_knob_get_skip_fast (); fl_knob_set_skip_fast (on); break;
+            case TOGGLE_TIMING: on = !fl_knob_get_stage_timing (); fl_knob_set_stage_timing (on); break;
+            case TOGGLE_LINEINFO:
+              on = fl_knob_get_instrumentation () == FL_INSTR_NONE;
+              fl_knob_set_instrumentation (on ? FL_INSTR_LINEINFO : FL_INSTR_NONE);
+              break;
+            case TOGGLE_DEFAULT_PATH: on = use_default = !use_default; break;
+            }
+          char text[128];
+          snprintf (text, sizeof text, "%s %s at launch %ld", toggle_names[t->kind], on ? "on" : "off", i);
+          lsc_recorder_note (rec, "toggle", text);
+        }
+      unsigned na = 0;
+      for (unsigned k = 0; k < n_ptrs; k++)
+        args[na++] = FL_PTR (bufs[k] + (offset ? 4 : 0));
+      args[na++] = FL_INT (n);
+      st = use_default ? fl_launch_default (bound, grid, NULL, args, na, NULL) : fl_launch (bound, grid, NULL, args, na, NULL);
+      launched++;
+      if (st != FL_OK)
+        {
+          if (failures++ == 0)
+            {
+              first_error = st;
+              snprintf (first_error_text, sizeof first_error_text, "%s", fl_last_error ());
+            }
+          if (st == FL_ERR_CUDA_STICKY || st == FL_ERR_COMPILE || st == FL_ERR_NO_CONTEXT)
+            break; /* nothing after this can succeed; keep what was recorded */
+        }
+      if (!quiet && (i + 1) % progress_step == 0)
+        fprintf (stderr, "\r  %3ld%%  %ld launches", (i + 1) * 100 / iters, i + 1);
+    }
+  if (!quiet)
+    fprintf (stderr, "\n");
+  CUresult sync = drv->cuCtxSynchronize ();
+  if (atomic_load (&interrupted))
+    lsc_recorder_note (rec, "info", "recording interrupted by a signal");
+
+  /* Check the last configuration's result against the CPU, so a report never hides wrong
+   * answers. */
+  bool correct = true;
+  if (!empty && sync == CUDA_SUCCESS && failures == 0)
+    {
+      float *out = malloc (cap * sizeof (float));
+      if (out && drv->cuMemcpyDtoH (out, bufs[0], cap * sizeof (float)) == CUDA_SUCCESS)
+        for (size_t j = 0; j < (size_t) n && correct; j++)
+          {
+            size_t jj = j + (offset ? 1 : 0);
+            float want = 0.0f;
+            for (unsigned k = 1; k < n_ptrs; k++)
+              want += (float) ((jj * (k + 1)) % 97) * 0.5f;
+            if (out[jj] != want)
+              {
+                correct = false;
+                char text[256];
+                snprintf (text, sizeof text, "result check failed at element %zu: got %g, want %g", j, out[jj], want);
+                lsc_recorder_note (rec, "error", text);
+                fprintf (stderr, "%s %s: %s\n", LSC_CLI_NAME, CMD, text);
+              }
+          }
+      free (out);
+    }
+
+  lsc_recorder_stats final;
+  int stop_rc = lsc_recorder_stop (rec, &final, err, sizeof err);
+  fl_stats fs;
+  fl_bound_kernel_stats (bound, &fs);
+  printf ("%s: %ld launches (%" PRIu64 " fast hits, %" PRIu64 " misses, %" PRIu64 " default-path calls, %" PRIu64
+          " compiles), %" PRIu64 " rows written, %" PRIu64 " dropped, %" PRIu64 " lost\n",
+          output, launched, fs.fast_hits, fs.fast_misses, fs.default_calls, fs.compiles, final.rows_written,
+          final.rows_dropped, final.rows_lost);
+  printf ("CUPTI: %s\n", final.cupti_status);
+
+  fl_bound_kernel_free (bound);
+  fl_kernel_free (kernel);
+  for (unsigned k = 0; k < n_ptrs; k++)
+    drv->cuMemFree (bufs[k]);
+  free (host);
+
+  if (stop_rc != 0)
+    {
+      fprintf (stderr, "%s %s: %s\n", LSC_CLI_NAME, CMD, err);
+      return LSC_EXIT_RUNTIME;
+    }
+  if (failures)
+    {
+      fprintf (stderr, "%s %s: %ld launch%s failed; first: %s: %s\n", LSC_CLI_NAME, CMD, failures,
+               failures == 1 ? "" : "es", fl_status_str (first_error), first_error_text);
+      return LSC_EXIT_RUNTIME;
+    }
+  if (sync != CUDA_SUCCESS)
+    return lsc_cli_cu_error (CMD, "cuCtxSynchronize", sync);
+  return correct ? LSC_EXIT_OK : LSC_EXIT_RUNTIME;
+}

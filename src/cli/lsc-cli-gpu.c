@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * lsc-cli-gpu.c — driver set-up for the commands, the no-GPU message, and the machine facts
+ * printed with every measurement (GPU, driver, NVRTC, CPU, governor, date).
+ */
+#include <ctype.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lsc-cli.h"
+
+static void
+read_first_line (const char *path, char *buf, size_t size)
+{
+  buf[0] = '\0';
+  FILE *f = fopen (path, "r");
+  if (!f)
+    return;
+  if (fgets (buf, (int) size, f))
+    buf[strcspn (buf, "\n")] = '\0';
+  fclose (f);
+}
+
+static void
+read_cpu_model (char *buf, size_t size)
+{
+  snprintf (buf, size, "unknown");
+  FILE *f = fopen ("/proc/cpuinfo", "r");
+  if (!f)
+    return;
+  char line[512];
+  while (fgets (line, sizeof line, f))
+    if (strncmp (line, "model name", 10) == 0)
+      {
+        const char *colon = strchr (line, ':');
+        if (colon)
+          {
+            colon++;
+            while (*colon == ' ' || *colon == '\t')
+              colon++;
+            snprintf (buf, size, "%s", colon);
+            buf[strcspn (buf, "\n")] = '\0';
+          }
+        break;
+      }
+  fclose (f);
+}
+
+/* "NVRM version: NVIDIA UNIX x86_64 Kernel Module  580.159.04  Wed ..." -> "580.159.04". */
+static void
+read_kernel_driver_version (char *buf, size_t size)
+{
+  char line[512];
+  read_first_line ("/proc/driver/nvidia/version", line, sizeof line);
+  const char *p = strstr (line, "Kernel Module");
+  if (!p)
+    {
+      snprintf (buf, size, "unknown");
+      return;
+    }
+  p += strlen ("Kernel Module");
+  while (*p == ' ')
+    p++;
+  size_t n = strcspn (p, " \t");
+  snprintf (buf, size, "%.*s", (int) n, p);
+}
+
+void
+lsc_machine_host_facts (lsc_machine *m)
+{
+  read_kernel_driver_version (m->kernel_driver, sizeof m->kernel_driver);
+  read_cpu_model (m->cpu_model, sizeof m->cpu_model);
+  m->online_cpus = sysconf (_SC_NPROCESSORS_ONLN);
+  read_first_line ("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor", m->governor, sizeof m->governor);
+  if (!m->governor[0])
+    snprintf (m->governor, sizeof m->governor, "not readable");
+  if (gethostname (m->hostname, sizeof m->hostname) != 0)
+    snprintf (m->hostname, sizeof m->hostname, "unknown");
+  m->hostname[sizeof m->hostname - 1] = '\0';
+  time_t now = time (NULL);
+  struct tm tm;
+  gmtime_r (&now, &tm);
+  strftime (m->date, sizeof m->date, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void
+print_what_still_works (void)
+{
+  fprintf (stderr,
+           "\n"
+           "Without a GPU these still work:\n"
+           "  - the engine's unit tests, on the driver test double:  meson test -C build --suite unit\n"
+           "  - the CPU instruction count of the fast path:          bench/callgrind-fastpath build\n"
+           "  - %s --help, and the commands that read recorded reports\n",
+           LSC_CLI_NAME);
+}
+
+int
+lsc_cli_gpu_open (const char *cmd, int device, lsc_machine *m)
+{
+  memset (m, 0, sizeof *m);
+  m->device = device;
+  lsc_machine_host_facts (m);
+
+  fl_status st = fl_driver_load ();
+  if (st == FL_ERR_NO_DRIVER)
+    {
+      fprintf (stderr, "%s %s: %s\n", LSC_CLI_NAME, cmd, fl_last_error ());
+      print_what_still_works ();
+      return LSC_EXIT_NO_GPU;
+    }
+  if (st == FL_ERR_NO_NVRTC)
+    {
+      fprintf (stderr, "%s %s: the CUDA driver loaded, but %s\n", LSC_CLI_NAME, cmd, fl_last_error ());
+      print_what_still_works ();
+      return LSC_EXIT_NO_GPU;
+    }
+  if (st != FL_OK)
+    return lsc_cli_fl_error (cmd, "loading the CUDA driver", st);
+
+  const fl_driver *drv = fl_driver_get ();
+  int count = 0;
+  CUresult r = drv->cuDeviceGetCount (&count);
+  if (r != CUDA_SUCCESS || count == 0)
+    {
+      fprintf (stderr, "%s %s: the CUDA driver loaded, but it reports no device (%s)\n", LSC_CLI_NAME, cmd,
+               r != CUDA_SUCCESS ? fl_cuda_error_name (r) : "0 devices");
+      print_what_still_works ();
+      return LSC_EXIT_NO_GPU;
+    }
+  if (device >= count)
+    {
+      fprintf (stderr, "%s %s: device %d does not exist (%d device%s present)\n", LSC_CLI_NAME, cmd, device, count,
+               count == 1 ? "" : "s");
+      return LSC_EXIT_USAGE;
+    }
+  st = fl_use_device (device);
+  if (st != FL_OK)
+    return lsc_cli_fl_error (cmd, "making the device's context current", st);
+
+  CUdevice dev;
+  if ((r = drv->cuDeviceGet (&dev, device)) != CUDA_SUCCESS)
+    return lsc_cli_cu_error (cmd, "cuDeviceGet", r);
+  drv->cuDeviceGetName (m->gpu_name, sizeof m->gpu_name, dev);
+  drv->cuDeviceGetAttribute (&m->cc_major, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, dev);
+  drv->cuDeviceGetAttribute (&m->cc_minor, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, dev);
+  drv->cuDeviceGetAttribute (&m->sm_count, CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, dev);
+  m->driver_version = fl_driver_version ();
+  fl_nvrtc_version (&m->nvrtc_major, &m->nvrtc_minor);
+  return LSC_EXIT_OK;
+}
+
+void
+lsc_machine_print (FILE *out, const lsc_machine *m)
+{
+  fprintf (out, "GPU     %s (device %d, sm_%d%d, %d SMs)\n", m->gpu_name, m->device, m->cc_major, m->cc_minor,
+           m->sm_count);
+  fprintf (out, "Driver  NVIDIA %s, CUDA driver API %d.%d (%d), NVRTC %d.%d\n", m->kernel_driver,
+           m->driver_version / 1000, (m->driver_version % 1000) / 10, m->driver_version, m->nvrtc_major,
+           m->nvrtc_minor);
+  fprintf (out, "CPU     %s, %ld online CPUs, governor: %s\n", m->cpu_model, m->online_cpus, m->governor);
+  fprintf (out, "Host    %s, %s\n", m->hostname, m->date);
+}
+
+void
+lsc_json_string (FILE *out, const char *s)
+{
+  fputc ('"', out);
+  for (const unsigned char *p = (const unsigned char *) s; p && *p; p++)
+    {
+      if (*p == '"' || *p == '\\')
+        fprintf (out, "\\%c", *p);
+      else if (*p == '\n')
+        fputs ("\\n", out);
+      else if (*p < 0x20)
+        fprintf (out, "\\u%04x", *p);
+      else
+        fputc (*p, out);
+    }
+  fputc ('"', out);
+}
+
+void
+lsc_machine_print_json (FILE *out, const lsc_machine *m, const char *indent)
+{
+  fprintf (out, "%s\"gpu\": ", indent);
+  lsc_json_string (out, m->gpu_name);
+  fprintf (out, ",\n%s\"device\": %d,\n%s\"compute_capability\": \"%d.%d\",\n%s\"sm_count\": %d,\n", indent, m->device,
+           indent, m->cc_major, m->cc_minor, indent, m->sm_count);
+  fprintf (out, "%s\"driver\": ", indent);
+  lsc_json_string (out, m->kernel_driver);
+  fprintf (out, ",\n%s\"driver_version\": %d,\n%s\"nvrtc_version\": \"%d.%d\",\n%s\"cpu\": ", indent,
+           m->driver_version, indent, m->nvrtc_major, m->nvrtc_minor, indent);
+  lsc_json_string (out, m->cpu_model);
+  fprintf (out, ",\n%s\"online_cpus\": %ld,\n%s\"governor\": ", indent, m->online_cpus, indent);
+  lsc_json_string (out, m->governor);
+  fprintf (out, ",\n%s\"host\": ", indent);
+  lsc_json_string (out, m->hostname);
+  fprintf (out, ",\n%s\"date\": ", indent);
+  lsc_json_string (out, m->date);
+}

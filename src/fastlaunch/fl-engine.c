@@ -1,0 +1,1310 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * fl-engine.c — kernels, bound kernels, the default (baseline) launcher and the fast launcher.
+ *
+ * fl_launch()'s hit path must not allocate, lock or make a driver call beyond cuCtxGetCurrent
+ * (the context guard) and cuLaunchKernel: every check it needs is an atomic load or a compare
+ * against state fixed at priming.  Everything else — priming, misses, guards that fire — goes
+ * through the default pipeline, which is allowed to be slow because it is the baseline.
+ */
+#include <errno.h>
+#include <float.h>
+#include <inttypes.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fl-private.h"
+#include "fl-spec-table.h"
+
+/* How each argument is handled, decided once from the signature. */
+typedef enum {
+  FL__OP_PTR,
+  FL__OP_INT,      /* range-checked integer, value class in the key */
+  FL__OP_BOOL,     /* i1: 0 or 1, not specialized */
+  FL__OP_F16,
+  FL__OP_BF16,
+  FL__OP_F32,
+  FL__OP_F64,
+  FL__OP_CONSTEXPR,
+} fl__op;
+
+typedef struct {
+  uint8_t op;
+  uint8_t key_shift; /* pointer: its alignment bit; integer: its 2-bit class */
+  uint8_t param;     /* index into kernelParams (constexpr slots have none) */
+  int64_t min;       /* integer range */
+  uint64_t max;
+} fl__arg_plan;
+
+struct fl_kernel {
+  atomic_int refs;
+  char *name;
+  char *source;
+  char *entry;
+  fl_signature sig;
+  fl__arg_plan plan[FL_MAX_ARGS];
+  unsigned n_params, n_ptrs, n_ints, n_constexpr;
+  bool keyable; /* the arguments fit the key's 56 bits */
+  char **globals;
+  unsigned n_globals;
+};
+
+typedef struct fl__module {
+  struct fl__module *next;
+  CUcontext context;
+  uint64_t full_key;
+  uint64_t spec_key;
+  CUmodule module;
+  CUfunction function;
+  double compile_ms;
+} fl__module;
+
+enum { FL__UNPRIMED = 0, FL__PRIMED, FL__PERMANENT };
+
+struct fl_bound_kernel {
+  fl_kernel *kernel;
+  unsigned block[3];
+  unsigned num_warps;
+  unsigned shared_mem_bytes;
+  fl__strv defines;
+  uint64_t config_hash;
+
+  /* Fast launcher state: written under lock before state is published PRIMED, then read-only. */
+  atomic_int state;
+  fl_fallback permanent_reason;
+  CUcontext primed_context;
+  uint64_t primed_constexpr[FL_MAX_ARGS];
+  atomic_uint_fast64_t validated_generation;
+  fl__spec_table table;
+
+  /* Pre-run hooks: a slot is written, then the count is published (append-only). */
+  struct { fl_pre_run_hook fn; void *user_data; } pre_run[FL_MAX_PRE_RUN_HOOKS];
+  atomic_uint n_pre_run;
+
+  /* The default launcher's per-context cache and the globals snapshot, under lock. */
+  pthread_mutex_t lock;
+  fl__module *modules;
+  bool have_globals_snapshot;
+  int64_t *globals_snapshot;
+
+  atomic_uint_fast64_t st_misses, st_default_calls, st_compiles, st_disk_loads, st_metadata, st_primings;
+  atomic_uint_fast64_t st_fallbacks[FL_FALLBACK_COUNT];
+};
+
+/* Packed launch arguments: every kernel parameter in its own 8-byte slot. */
+typedef struct {
+  uint64_t slots[FL_MAX_ARGS];
+  void *params[FL_MAX_ARGS];
+  uint64_t key;
+} fl__packed;
+
+/* What the default pipeline reports back to the fast launcher. */
+typedef struct {
+  CUcontext context;
+  CUfunction function;
+  uint64_t spec_key;
+  double compile_ms;
+  bool launched_ok;
+} fl__default_result;
+
+/* ---- kernels ------------------------------------------------------------------------------ */
+
+static char *
+fl__strdup_or_null (const char *s)
+{
+  return s ? strdup (s) : NULL;
+}
+
+static void
+fl__int_range (fl_type t, int64_t *min, uint64_t *max)
+{
+  switch (t)
+    {
+    case FL_TYPE_I1: *min = 0; *max = 1; break;
+    case FL_TYPE_I8: *min = INT8_MIN; *max = INT8_MAX; break;
+    case FL_TYPE_I16: *min = INT16_MIN; *max = INT16_MAX; break;
+    case FL_TYPE_I32: *min = INT32_MIN; *max = INT32_MAX; break;
+    case FL_TYPE_I64: *min = INT64_MIN; *max = INT64_MAX; break;
+    case FL_TYPE_U8: *min = 0; *max = UINT8_MAX; break;
+    case FL_TYPE_U16: *min = 0; *max = UINT16_MAX; break;
+    case FL_TYPE_U32: *min = 0; *max = UINT32_MAX; break;
+    default: *min = 0; *max = INT64_MAX; break; /* u64 through a signed carrier */
+    }
+}
+
+static void
+fl__kernel_plan (fl_kernel *k)
+{
+  unsigned shift_ptr = 0;
+  for (unsigned i = 0; i < k->sig.n_args; i++)
+    if (fl__type_is_ptr (k->sig.types[i]))
+      k->n_ptrs++;
+  unsigned shift_int = k->n_ptrs;
+  for (unsigned i = 0; i < k->sig.n_args; i++)
+    {
+      fl_type t = k->sig.types[i];
+      fl__arg_plan *p = &k->plan[i];
+      p->param = (uint8_t) k->n_params;
+      if (fl__type_is_ptr (t))
+        {
+          p->op = FL__OP_PTR;
+          p->key_shift = (uint8_t) shift_ptr++;
+        }
+      else if (fl__type_is_specialized_int (t))
+        {
+          p->op = FL__OP_INT;
+          p->key_shift = (uint8_t) (shift_int < 64 ? shift_int : 0);
+          shift_int += 2;
+          k->n_ints++;
+          fl__int_range (t, &p->min, &p->max);
+        }
+      else if (t == FL_TYPE_I1)
+        {
+          p->op = FL__OP_BOOL;
+          fl__int_range (t, &p->min, &p->max);
+        }
+      else if (t == FL_TYPE_FP16)
+        p->op = FL__OP_F16;
+      else if (t == FL_TYPE_BF16)
+        p->op = FL__OP_BF16;
+      else if (t == FL_TYPE_FP32)
+        p->op = FL__OP_F32;
+      else if (t == FL_TYPE_FP64)
+        p->op = FL__OP_F64;
+      else
+        {
+          p->op = FL__OP_CONSTEXPR;
+          k->n_constexpr++;
+          continue;
+        }
+      k->n_params++;
+    }
+  k->keyable = k->n_ptrs + 2 * k->n_ints <= FL_KEY_ARG_BITS;
+}
+
+fl_status
+fl_kernel_new (const fl_kernel_desc *desc, fl_kernel **out)
+{
+  if (out)
+    *out = NULL;
+  if (!desc || !out || !desc->source || !desc->entry || !desc->signature)
+    return fl__fail (FL_ERR_INVALID_ARGUMENT, "fl_kernel_new: desc, source, entry, signature and out must not be NULL");
+  if (!*desc->entry)
+    return fl__fail (FL_ERR_INVALID_ARGUMENT, "fl_kernel_new: empty entry name");
+  if (desc->n_globals && !desc->globals)
+    return fl__fail (FL_ERR_INVALID_ARGUMENT, "fl_kernel_new: n_globals is %u but globals is NULL", desc->n_globals);
+
+  fl_signature sig;
+  fl_status st = fl_signature_parse (desc->signature, &sig);
+  if (st != FL_OK)
+    return st;
+
+  fl_kernel *k = calloc (1, sizeof *k);
+  if (!k)
+    return fl__fail (FL_ERR_NO_MEMORY, "out of memory creating kernel '%s'", desc->entry);
+  atomic_init (&k->refs, 1);
+  k->sig = sig;
+  k->name = fl__strdup_or_null (desc->name && *desc->name ? desc->name : desc->entry);
+  k->source = strdup (desc->source);
+  k->entry = strdup (desc->entry);
+  k->n_globals = desc->n_globals;
+  k->globals = desc->n_globals ? calloc (desc->n_globals, sizeof (char *)) : NULL;
+  bool ok = k->name && k->source && k->entry && (!desc->n_globals || k->globals);
+  for (unsigned i = 0; ok && i < desc->n_globals; i++)
+    {
+      if (!desc->globals[i] || !*desc->globals[i])
+        {
+          fl_kernel_free (k);
+          return fl__fail (FL_ERR_INVALID_ARGUMENT, "kernel '%s': global #%u has no name", desc->entry, i);
+        }
+      ok = (k->globals[i] = strdup (desc->globals[i])) != NULL;
+    }
+  if (!ok)
+    {
+      fl_kernel_free (k);
+      return fl__fail (FL_ERR_NO_MEMORY, "out of memory creating kernel '%s'", desc->entry);
+    }
+  fl__kernel_plan (k);
+  *out = k;
+  return FL_OK;
+}
+
+fl_status
+fl_kernel_new_from_file (const char *path, const char *entry, const char *signature, fl_kernel **out)
+{
+  if (out)
+    *out = NULL;
+  if (!path)
+    return fl__fail (FL_ERR_INVALID_ARGUMENT, "fl_kernel_new_from_file: NULL path");
+  FILE *f = fopen (path, "rb");
+  if (!f)
+    return fl__fail (FL_ERR_IO, "cannot open kernel source '%s': %s", path, strerror (errno));
+  char *buf = NULL;
+  size_t len = 0, cap = 0;
+  for (;;)
+    {
+      if (len + 4096 + 1 > cap)
+        {
+          cap = cap ? cap * 2 : 16384;
+          char *nb = realloc (buf, cap);
+          if (!nb)
+            {
+              free (buf);
+              fclose (f);
+              return fl__fail (FL_ERR_NO_MEMORY, "out of memory reading '%s'", path);
+            }
+          buf = nb;
+        }
+      size_t n = fread (buf + len, 1, 4096, f);
+      len += n;
+      if (n < 4096)
+        break;
+    }
+  bool read_error = ferror (f);
+  fclose (f);
+  if (read_error)
+    {
+      free (buf);
+      return fl__fail (FL_ERR_IO, "error reading kernel source '%s'", path);
+    }
+  buf[len] = '\0';
+  fl_kernel_desc desc = { .source = buf, .entry = entry, .signature = signature };
+  fl_status st = fl_kernel_new (&desc, out);
+  free (buf);
+  return st;
+}
+
+static fl_kernel *
+fl__kernel_ref (fl_kernel *k)
+{
+  atomic_fetch_add (&k->refs, 1);
+  return k;
+}
+
+void
+fl_kernel_free (fl_kernel *k)
+{
+  if (!k || atomic_fetch_sub (&k->refs, 1) != 1)
+    return;
+  for (unsigned i = 0; k->globals && i < k->n_globals; i++)
+    free (k->globals[i]);
+  free (k->globals);
+  free (k->name);
+  free (k->source);
+  free (k->entry);
+  free (k);
+}
+
+const char *
+fl_kernel_name (const fl_kernel *k)
+{
+  return k ? k->name : NULL;
+}
+
+const fl_signature *
+fl_kernel_signature (const fl_kernel *k)
+{
+  return k ? &k->sig : NULL;
+}
+
+/* ---- bound kernels ------------------------------------------------------------------------ */
+
+fl_status
+fl_bound_kernel_new (fl_kernel *kernel, const fl_config *config, fl_bound_kernel **out)
+{
+  if (out)
+    *out = NULL;
+  if (!kernel || !out)
+    return fl__fail (FL_ERR_INVALID_ARGUMENT, "fl_bound_kernel_new: NULL kernel or out");
+  fl_config c = config ? *config : (fl_config){ 0 };
+  if (c.num_warps == 0)
+    c.num_warps = 4;
+  if (c.num_warps > 32)
+    return fl__fail (FL_ERR_INVALID_ARGUMENT, "kernel '%s': num_warps %u exceeds 32 (1024 threads)", kernel->name,
+                     c.num_warps);
+  if (c.block_x == 0)
+    {
+      c.block_x = c.num_warps * 32;
+      c.block_y = c.block_z = 1;
+    }
+  if (c.block_y == 0)
+    c.block_y = 1;
+  if (c.block_z == 0)
+    c.block_z = 1;
+  if ((uint64_t) c.block_x * c.block_y * c.block_z > 1024)
+    return fl__fail (FL_ERR_INVALID_ARGUMENT, "kernel '%s': block %ux%ux%u has more than 1024 threads", kernel->name,
+                     c.block_x, c.block_y, c.block_z);
+  if (c.n_defines && !c.defines)
+    return fl__fail (FL_ERR_INVALID_ARGUMENT, "kernel '%s': n_defines is %u but defines is NULL", kernel->name,
+                     c.n_defines);
+
+  fl_bound_kernel *b = calloc (1, sizeof *b);
+  if (!b)
+    return fl__fail (FL_ERR_NO_MEMORY, "out of memory binding kernel '%s'", kernel->name);
+  b->block[0] = c.block_x;
+  b->block[1] = c.block_y;
+  b->block[2] = c.block_z;
+  b->num_warps = c.num_warps;
+  b->shared_mem_bytes = c.shared_mem_bytes;
+  uint64_t h = FL__HASH_SEED;
+  h = fl__hash_bytes (h, b->block, sizeof b->block);
+  h = fl__hash_bytes (h, &b->num_warps, sizeof b->num_warps);
+  h = fl__hash_bytes (h, &b->shared_mem_bytes, sizeof b->shared_mem_bytes);
+  for (unsigned i = 0; i < c.n_defines; i++)
+    {
+      if (!c.defines[i] || !*c.defines[i])
+        {
+          fl__strv_clear (&b->defines);
+          free (b);
+          return fl__fail (FL_ERR_INVALID_ARGUMENT, "kernel '%s': define #%u is empty", kernel->name, i);
+        }
+      if (fl__strv_addf (&b->defines, "-D%s", c.defines[i]) != FL_OK)
+        {
+          fl__strv_clear (&b->defines);
+          free (b);
+          return FL_ERR_NO_MEMORY;
+        }
+      h = fl__hash_bytes (h, c.defines[i], strlen (c.defines[i]) + 1);
+    }
+  b->config_hash = h;
+  if (kernel->n_globals)
+    {
+      b->globals_snapshot = calloc (kernel->n_globals, sizeof (int64_t));
+      if (!b->globals_snapshot)
+        {
+          fl__strv_clear (&b->defines);
+          free (b);
+          return fl__fail (FL_ERR_NO_MEMORY, "out of memory binding kernel '%s'", kernel->name);
+        }
+    }
+  pthread_mutex_init (&b->lock, NULL);
+  atomic_init (&b->validated_generation, UINT64_MAX);
+  b->kernel = fl__kernel_ref (kernel);
+
+  const char *skip = getenv ("FASTLAUNCH_SKIP_FAST_LAUNCHER");
+  if (skip && strcmp (skip, "1") == 0)
+    {
+      b->permanent_reason = FL_FALLBACK_SKIP_ENV;
+      atomic_store (&b->state, FL__PERMANENT);
+    }
+  *out = b;
+  return FL_OK;
+}
+
+void
+fl_bound_kernel_free (fl_bound_kernel *b)
+{
+  if (!b)
+    return;
+  for (fl__module *m = b->modules, *next; m; m = next)
+    {
+      next = m->next;
+      if (fl_driver_ready () && m->module)
+        fl__drv.cuModuleUnload (m->module);
+      free (m);
+    }
+  pthread_mutex_destroy (&b->lock);
+  fl__strv_clear (&b->defines);
+  free (b->globals_snapshot);
+  fl_kernel_free (b->kernel);
+  free (b);
+}
+
+const fl_kernel *
+fl_bound_kernel_kernel (const fl_bound_kernel *b)
+{
+  return b ? b->kernel : NULL;
+}
+
+fl_status
+fl_bound_kernel_add_pre_run_hook (fl_bound_kernel *b, fl_pre_run_hook hook, void *user_data)
+{
+  if (!b || !hook)
+    return fl__fail (FL_ERR_INVALID_ARGUMENT, "fl_bound_kernel_add_pre_run_hook: NULL bound kernel or hook");
+  pthread_mutex_lock (&b->lock);
+  unsigned n = atomic_load (&b->n_pre_run);
+  if (n == FL_MAX_PRE_RUN_HOOKS)
+    {
+      pthread_mutex_unlock (&b->lock);
+      return fl__fail (FL_ERR_INVALID_ARGUMENT, "kernel '%s': at most %d pre-run hooks", b->kernel->name,
+                       FL_MAX_PRE_RUN_HOOKS);
+    }
+  b->pre_run[n].fn = hook;
+  b->pre_run[n].user_data = user_data;
+  atomic_store_explicit (&b->n_pre_run, n + 1, memory_order_release);
+  pthread_mutex_unlock (&b->lock);
+  return FL_OK;
+}
+
+static inline void
+fl__run_pre_run_hooks (const fl_bound_kernel *b)
+{
+  unsigned n = atomic_load_explicit (&((fl_bound_kernel *) b)->n_pre_run, memory_order_acquire);
+  for (unsigned i = 0; i < n; i++)
+    b->pre_run[i].fn (b, b->pre_run[i].user_data);
+}
+
+/* ---- argument packing (shared by both paths) ---------------------------------------------- */
+
+static uint16_t
+fl__float_to_half (float f)
+{
+  uint32_t x;
+  memcpy (&x, &f, 4);
+  uint32_t sign = (x >> 16) & 0x8000u;
+  int32_t exp = (int32_t) ((x >> 23) & 0xff) - 127 + 15;
+  uint32_t mant = x & 0x7fffffu;
+  if (((x >> 23) & 0xff) == 0xff)
+    return (uint16_t) (sign | 0x7c00u | (mant ? 0x200u : 0));
+  if (exp >= 31)
+    return (uint16_t) (sign | 0x7c00u);
+  if (exp <= 0)
+    {
+      if (exp < -10)
+        return (uint16_t) sign;
+      mant |= 0x800000u;
+      uint32_t shift = (uint32_t) (14 - exp);
+      uint32_t half = mant >> shift;
+      uint32_t rem = mant & ((1u << shift) - 1);
+      uint32_t mid = 1u << (shift - 1);
+      if (rem > mid || (rem == mid && (half & 1)))
+        half++;
+      return (uint16_t) (sign | half);
+    }
+  uint32_t half = sign | ((uint32_t) exp << 10) | (mant >> 13);
+  uint32_t rem = mant & 0x1fffu;
+  if (rem > 0x1000u || (rem == 0x1000u && (half & 1)))
+    half++;
+  return (uint16_t) half;
+}
+
+static uint16_t
+fl__float_to_bf16 (float f)
+{
+  uint32_t x;
+  memcpy (&x, &f, 4);
+  if ((x & 0x7fffffffu) > 0x7f800000u)
+    return (uint16_t) ((x >> 16) | 0x40);
+  x += 0x7fffu + ((x >> 16) & 1);
+  return (uint16_t) (x >> 16);
+}
+
+static inline unsigned
+fl__int_class (int64_t v)
+{
+  if (v == 1)
+    return FL_INT_CLASS_ONE;
+  if ((v & 15) == 0)
+    return FL_INT_CLASS_DIV16;
+  return FL_INT_CLASS_OTHER;
+}
+
+/* Packs args into kernel parameters and computes the argument part of the spec key.  With
+ * explain, a failure leaves a message naming the argument; the fast path passes false and lets
+ * the default path explain.  Never allocates. */
+static inline fl_status
+fl__pack (const fl_kernel *k, const fl_arg *args, unsigned n_args, fl__packed *out, bool explain)
+{
+  if (FL_UNLIKELY (n_args != k->sig.n_args || (n_args && !args)))
+    return explain ? fl__fail (FL_ERR_ARGUMENTS, "kernel '%s' takes %u argument%s (signature), got %u%s", k->name,
+                               k->sig.n_args, k->sig.n_args == 1 ? "" : "s", n_args,
+                               (n_args && !args) ? " with a NULL args array" : "")
+                   : FL_ERR_ARGUMENTS;
+  uint64_t key = 0;
+  for (unsigned i = 0; i < n_args; i++)
+    {
+      const fl__arg_plan *p = &k->plan[i];
+      const fl_arg *a = &args[i];
+      uint64_t *slot = &out->slots[p->param];
+      switch (p->op)
+        {
+        case FL__OP_PTR:
+          if (FL_UNLIKELY (a->kind != FL_ARG_PTR || a->v.ptr == 0))
+            goto bad;
+          *slot = a->v.ptr;
+          key |= (uint64_t) ((a->v.ptr & 15) == 0) << p->key_shift;
+          break;
+        case FL__OP_INT:
+        case FL__OP_BOOL:
+          if (FL_UNLIKELY (a->kind != FL_ARG_INT || a->v.i < p->min || (a->v.i > 0 && (uint64_t) a->v.i > p->max)))
+            goto bad;
+          *slot = (uint64_t) a->v.i;
+          if (p->op == FL__OP_INT)
+            key |= (uint64_t) fl__int_class (a->v.i) << p->key_shift;
+          break;
+        case FL__OP_F32:
+        case FL__OP_F16:
+        case FL__OP_BF16:
+          {
+            float f;
+            if (a->kind == FL_ARG_F32)
+              f = a->v.f32;
+            else if (a->kind == FL_ARG_F64 && (!isfinite (a->v.f64) || fabs (a->v.f64) <= FLT_MAX))
+              f = (float) a->v.f64;
+            else
+              goto bad;
+            if (p->op == FL__OP_F32)
+              {
+                *slot = 0;
+                memcpy (slot, &f, sizeof f);
+              }
+            else
+              *slot = p->op == FL__OP_F16 ? fl__float_to_half (f) : fl__float_to_bf16 (f);
+            break;
+          }
+        case FL__OP_F64:
+          {
+            double d;
+            if (a->kind == FL_ARG_F64)
+              d = a->v.f64;
+            else if (a->kind == FL_ARG_F32)
+              d = a->v.f32;
+            else
+              goto bad;
+            memcpy (slot, &d, sizeof d);
+            break;
+          }
+        case FL__OP_CONSTEXPR:
+          if (FL_UNLIKELY (a->kind != FL_ARG_INT && a->kind != FL_ARG_F32 && a->kind != FL_ARG_F64))
+            goto bad;
+          break;
+        }
+      continue;
+    bad:
+      if (!explain)
+        return FL_ERR_ARGUMENTS;
+      {
+        fl_type t = k->sig.types[i];
+        const char *kind = a->kind == FL_ARG_PTR ? "a pointer"
+                           : a->kind == FL_ARG_INT ? "an integer"
+                           : a->kind == FL_ARG_F32 ? "an fp32"
+                           : a->kind == FL_ARG_F64 ? "an fp64"
+                                                   : "an uninitialised fl_arg";
+        if (p->op == FL__OP_PTR && a->kind == FL_ARG_PTR)
+          return fl__fail (FL_ERR_ARGUMENTS, "kernel '%s', argument %u (%s): NULL device pointer", k->name, i,
+                           fl_type_name (t));
+        if ((p->op == FL__OP_INT || p->op == FL__OP_BOOL) && a->kind == FL_ARG_INT)
+          return fl__fail (FL_ERR_ARGUMENTS,
+                           "kernel '%s', argument %u (%s): value %" PRId64 " is out of range [%" PRId64 ", %" PRIu64
+                           "]",
+                           k->name, i, fl_type_name (t), a->v.i, p->min, p->max);
+        if (p->op == FL__OP_F32 && a->kind == FL_ARG_F64)
+          return fl__fail (FL_ERR_ARGUMENTS, "kernel '%s', argument %u (%s): value %g does not fit in fp32", k->name, i,
+                           fl_type_name (t), a->v.f64);
+        return fl__fail (FL_ERR_ARGUMENTS, "kernel '%s', argument %u: signature says %s, got %s", k->name, i,
+                         fl_type_name (t), kind);
+      }
+    }
+  out->key = key;
+  return FL_OK;
+}
+
+static inline uint64_t
+fl__constexpr_bits (const fl_arg *a)
+{
+  uint64_t bits = 0;
+  if (a->kind == FL_ARG_F32)
+    memcpy (&bits, &a->v.f32, sizeof a->v.f32);
+  else
+    memcpy (&bits, &a->v, sizeof bits);
+  return bits ^ ((uint64_t) a->kind << 60);
+}
+
+/* ---- events and hooks ---------------------------------------------------------------------- */
+
+static void
+fl__emit (const fl_event_sink *sink, const fl_event *ev)
+{
+  if (sink && sink->emit)
+    sink->emit (ev, sink->user_data);
+}
+
+static void
+fl__emit_error (const fl_bound_kernel *b, fl_status st)
+{
+  const fl_event_sink *sink = atomic_load_explicit (&fl__event_sink, memory_order_acquire);
+  if (!sink)
+    return;
+  fl_event ev = { .type = FL_EVENT_ERROR, .bound = b, .status = st, .message = fl_last_error (),
+                  .start_ns = fl__now_ns () };
+  fl__emit (sink, &ev);
+}
+
+static inline void
+fl__fill_metadata (fl_launch_metadata *md, const fl_bound_kernel *b, fl_grid grid, CUstream stream, uint64_t key,
+                   const fl_arg *args, unsigned n_args)
+{
+  md->bound = b;
+  md->kernel_name = b->kernel->name;
+  md->grid = grid;
+  md->block[0] = b->block[0];
+  md->block[1] = b->block[1];
+  md->block[2] = b->block[2];
+  md->shared_mem_bytes = b->shared_mem_bytes;
+  md->stream = stream;
+  md->spec_key = key;
+  md->args = args;
+  md->n_args = n_args;
+}
+
+/* ---- the default (baseline) pipeline ------------------------------------------------------ */
+
+static fl_status
+fl__build_options (const fl_bound_kernel *b, int cc_major, int cc_minor, uint64_t spec_key, unsigned knobs,
+                   const fl_arg *args, fl__strv *o)
+{
+  const fl_kernel *k = b->kernel;
+  fl__strv_addf (o, "--gpu-architecture=sm_%d%d", cc_major, cc_minor);
+  if (knobs & FL__KNOB_DEBUG)
+    fl__strv_add (o, "-G");
+  if (((knobs & FL__KNOB_INSTR_MASK) >> FL__KNOB_INSTR_SHIFT) == FL_INSTR_LINEINFO)
+    fl__strv_add (o, "-lineinfo");
+  fl__strv_addf (o, "-DFL_DEBUG=%d", (knobs & FL__KNOB_DEBUG) ? 1 : 0);
+  fl__strv_addf (o, "-DFL_NARGS=%u", k->sig.n_args);
+  fl__strv_addf (o, "-DFL_NPTRS=%u", k->n_ptrs);
+  fl__strv_addf (o, "-DFL_NUM_WARPS=%u", b->num_warps);
+  fl__strv_addf (o, "-DFL_BLOCK_X=%u", b->block[0]);
+  bool all_aligned = true;
+  for (unsigned i = 0; i < k->sig.n_args; i++)
+    {
+      const fl__arg_plan *p = &k->plan[i];
+      if (p->op == FL__OP_PTR)
+        {
+          bool aligned = (spec_key >> p->key_shift) & 1;
+          all_aligned = all_aligned && aligned;
+          fl__strv_addf (o, "-DFL_ALIGN16_ARG%u=%d", i, aligned);
+        }
+      else if (p->op == FL__OP_INT)
+        {
+          unsigned cls = (unsigned) ((spec_key >> p->key_shift) & 3);
+          fl__strv_addf (o, "-DFL_ONE_ARG%u=%d", i, cls == FL_INT_CLASS_ONE);
+          fl__strv_addf (o, "-DFL_DIV16_ARG%u=%d", i, cls == FL_INT_CLASS_DIV16);
+        }
+      else if (p->op == FL__OP_CONSTEXPR)
+        {
+          const fl_arg *a = &args[i];
+          if (a->kind == FL_ARG_INT)
+            fl__strv_addf (o, "-DFL_CONSTEXPR_ARG%u=%" PRId64, i, a->v.i);
+          else if (a->kind == FL_ARG_F32)
+            fl__strv_addf (o, "-DFL_CONSTEXPR_ARG%u=%.9gf", i, (double) a->v.f32);
+          else
+            fl__strv_addf (o, "-DFL_CONSTEXPR_ARG%u=%.17g", i, a->v.f64);
+        }
+    }
+  fl__strv_addf (o, "-DFL_ALL_ALIGNED=%d", k->n_ptrs > 0 && all_aligned);
+  for (unsigned i = 0; i < k->n_globals; i++)
+    fl__strv_addf (o, "-D%s=%" PRId64, k->globals[i], b->globals_snapshot[i]);
+  for (unsigned i = 0; i < b->defines.n; i++)
+    fl__strv_add (o, b->defines.items[i]);
+  const fl_compile_hook *hook = atomic_load_explicit (&fl__compile_hook, memory_order_acquire);
+  if ((knobs & FL__KNOB_HOOK) && hook && hook->hook)
+    {
+      fl_compile_options co = { o };
+      hook->hook (k, spec_key, &co, hook->user_data);
+    }
+  return o->failed ? fl__fail (FL_ERR_NO_MEMORY, "out of memory building compile options for '%s'", k->name) : FL_OK;
+}
+
+/* Stage 5 on a miss: compile (or take the on-disk cubin) and load it into the current context.
+ * Called with b->lock held. */
+static fl_status
+fl__compile_and_load (fl_bound_kernel *b, CUcontext ctx, CUdevice dev, int cc_major, int cc_minor, uint64_t spec_key,
+                      uint64_t full_key, unsigned knobs, const fl_arg *args, const fl_event_sink *sink,
+                      fl__module **out)
+{
+  fl_kernel *k = b->kernel;
+  fl_status st;
+  if (k->n_globals && !b->have_globals_snapshot)
+    {
+      st = fl__globals_snapshot ((const char *const *) k->globals, k->n_globals, b->globals_snapshot, k->name);
+      if (st != FL_OK)
+        return st;
+      b->have_globals_snapshot = true;
+    }
+  fl__strv options = { 0 };
+  st = fl__build_options (b, cc_major, cc_minor, spec_key, knobs, args, &options);
+  fl__cubin cubin = { 0 };
+  if (st == FL_OK)
+    st = fl__compile (k->name, k->source, &options, &cubin);
+  fl__strv_clear (&options);
+  if (st != FL_OK)
+    return st;
+  if (cubin.from_disk_cache)
+    atomic_fetch_add (&b->st_disk_loads, 1);
+  else
+    {
+      atomic_fetch_add (&b->st_compiles, 1);
+      fl_event ev = { .type = FL_EVENT_COMPILE, .bound = b, .spec_key = spec_key, .compile_ms = cubin.compile_ms,
+                      .start_ns = fl__now_ns () };
+      fl__emit (sink, &ev);
+    }
+
+  fl__module *m = calloc (1, sizeof *m);
+  if (!m)
+    {
+      fl__cubin_clear (&cubin);
+      return fl__fail (FL_ERR_NO_MEMORY, "out of memory loading kernel '%s'", k->name);
+    }
+  CUresult r = fl__drv.cuModuleLoadData (&m->module, cubin.image);
+  fl__cubin_clear (&cubin);
+  if (r != CUDA_SUCCESS)
+    {
+      free (m);
+      return fl__fail_cuda (r, "kernel '%s': cuModuleLoadData (device %d)", k->name, (int) dev);
+    }
+  r = fl__drv.cuModuleGetFunction (&m->function, m->module, k->entry);
+  if (r != CUDA_SUCCESS)
+    {
+      fl__drv.cuModuleUnload (m->module);
+      free (m);
+      return fl__fail_cuda (r, "kernel '%s': cuModuleGetFunction(\"%s\") — is the entry declared extern \"C\"?", k->name,
+                            k->entry);
+    }
+  m->context = ctx;
+  m->full_key = full_key;
+  m->spec_key = spec_key;
+  m->compile_ms = cubin.from_disk_cache ? 0.0 : cubin.compile_ms;
+  m->next = b->modules;
+  b->modules = m;
+  *out = m;
+  return FL_OK;
+}
+
+#define FL__STAGE_END(i)                                                                            \
+  do                                                                                                \
+    {                                                                                               \
+      if (timing)                                                                                   \
+        {                                                                                           \
+          uint64_t fl_t_ = fl__now_ns ();                                                           \
+          stage_ns[(i)] = fl_t_ - t_stage;                                                          \
+          t_stage = fl_t_;                                                                          \
+        }                                                                                           \
+    }                                                                                               \
+  while (0)
+
+/* The full eight-stage pipeline.  Runs on every fl_launch_default() call and on every fast-path
+ * miss or fallback.  Fills res for the fast launcher (may be NULL). */
+static fl_status
+fl__default_run (fl_bound_kernel *b, fl_grid grid, CUstream stream, const fl_arg *args, unsigned n_args,
+                 fl__default_result *res, uint64_t *stage_ns, uint64_t *key_out, bool *compiled_out)
+{
+  fl_kernel *k = b->kernel;
+  unsigned knobs = atomic_load_explicit (&fl__knobs, memory_order_relaxed);
+  const fl_event_sink *sink = atomic_load_explicit (&fl__event_sink, memory_order_acquire);
+  bool timing = (knobs & FL__KNOB_STAGE_TIMING) != 0;
+  uint64_t t_stage = timing ? fl__now_ns () : 0;
+  CUresult r;
+  fl_status st;
+  atomic_fetch_add_explicit (&b->st_default_calls, 1, memory_order_relaxed);
+
+  /* 1. resolve context, device and stream */
+  fl_status dst = fl__require_driver ();
+  if (dst != FL_OK)
+    return dst;
+  CUcontext ctx = NULL;
+  r = fl__drv.cuCtxGetCurrent (&ctx);
+  if (r != CUDA_SUCCESS)
+    return fl__fail_cuda (r, "kernel '%s': cuCtxGetCurrent", k->name);
+  if (!ctx)
+    return fl__fail (FL_ERR_NO_CONTEXT, "kernel '%s': no CUDA context is current on this thread (call fl_use_device())",
+                     k->name);
+  CUdevice dev = 0;
+  if ((r = fl__drv.cuCtxGetDevice (&dev)) != CUDA_SUCCESS)
+    return fl__fail_cuda (r, "kernel '%s': cuCtxGetDevice", k->name);
+  int cc_major = 0, cc_minor = 0;
+  if ((r = fl__drv.cuDeviceGetAttribute (&cc_major, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, dev)) != CUDA_SUCCESS
+      || (r = fl__drv.cuDeviceGetAttribute (&cc_minor, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, dev))
+             != CUDA_SUCCESS)
+    return fl__fail_cuda (r, "kernel '%s': compute capability of device %d", k->name, (int) dev);
+  if (grid.x == 0 || grid.y == 0 || grid.z == 0)
+    return fl__fail (FL_ERR_INVALID_ARGUMENT, "kernel '%s': grid %ux%ux%u has a zero dimension", k->name, grid.x,
+                     grid.y, grid.z);
+  FL__STAGE_END (FL_STAGE_RESOLVE);
+
+  /* 2. bind and type-check arguments */
+  fl__packed packed;
+  st = fl__pack (k, args, n_args, &packed, true);
+  if (st != FL_OK)
+    return st;
+  for (unsigned i = 0; i < k->n_params; i++)
+    packed.params[i] = &packed.slots[i];
+  FL__STAGE_END (FL_STAGE_BIND);
+
+  /* 3. specialize: the argument bits were computed while packing; add the knobs. */
+  uint64_t spec_key = packed.key | fl__knob_key_bits (knobs);
+  FL__STAGE_END (FL_STAGE_SPECIALIZE);
+
+  /* 4. the cache key: everything that selects a binary, hashed as a JIT's key string would be. */
+  uint64_t full_key = fl__hash_bytes (FL__HASH_SEED, &spec_key, sizeof spec_key);
+  full_key = fl__hash_bytes (full_key, &b->config_hash, sizeof b->config_hash);
+  int cc = cc_major * 10 + cc_minor;
+  full_key = fl__hash_bytes (full_key, &cc, sizeof cc);
+  for (unsigned i = 0; i < n_args; i++)
+    if (k->plan[i].op == FL__OP_CONSTEXPR)
+      {
+        uint64_t bits = fl__constexpr_bits (&args[i]);
+        full_key = fl__hash_bytes (full_key, &bits, sizeof bits);
+      }
+  if (key_out)
+    *key_out = spec_key;
+  FL__STAGE_END (FL_STAGE_KEY);
+
+  /* 5. per-context kernel cache; on a miss compile once (double-checked under the lock). */
+  bool compiled = false;
+  pthread_mutex_lock (&b->lock);
+  fl__module *m = b->modules;
+  while (m && !(m->context == ctx && m->full_key == full_key))
+    m = m->next;
+  if (!m)
+    {
+      uint64_t before = atomic_load (&b->st_compiles);
+      st = fl__compile_and_load (b, ctx, dev, cc_major, cc_minor, spec_key, full_key, knobs, args, sink, &m);
+      compiled = atomic_load (&b->st_compiles) != before;
+      if (st != FL_OK)
+        {
+          pthread_mutex_unlock (&b->lock);
+          return st;
+        }
+    }
+  CUfunction fn = m->function;
+  double compile_ms = m->compile_ms;
+  pthread_mutex_unlock (&b->lock);
+  if (compiled_out)
+    *compiled_out = compiled;
+  FL__STAGE_END (FL_STAGE_LOOKUP);
+
+  /* 6. globals: a binary is only valid for the values it was compiled with. */
+  if (k->n_globals)
+    {
+      uint64_t gen = atomic_load_explicit (&fl__globals_gen, memory_order_acquire);
+      int64_t now[k->n_globals > 0 ? k->n_globals : 1];
+      st = fl__globals_snapshot ((const char *const *) k->globals, k->n_globals, now, k->name);
+      if (st != FL_OK)
+        return st;
+      for (unsigned i = 0; i < k->n_globals; i++)
+        if (now[i] != b->globals_snapshot[i])
+          return fl__fail (FL_ERR_GLOBAL_CHANGED,
+                           "kernel '%s': global '%s' changed from %" PRId64 " to %" PRId64
+                           " since the kernel was compiled; nothing was launched (restore the value, or bind a new "
+                           "kernel)",
+                           k->name, k->globals[i], b->globals_snapshot[i], now[i]);
+      atomic_store_explicit (&b->validated_generation, gen, memory_order_release);
+    }
+  FL__STAGE_END (FL_STAGE_GLOBALS);
+
+  /* 7. launch metadata, always built (as the baseline does), then pre-run and enter hooks. */
+  fl_launch_metadata md;
+  fl__fill_metadata (&md, b, grid, stream, spec_key, args, n_args);
+  atomic_fetch_add_explicit (&b->st_metadata, 1, memory_order_relaxed);
+  fl__run_pre_run_hooks (b);
+  const fl_launch_hooks *hooks = atomic_load_explicit (&fl__launch_hooks, memory_order_acquire);
+  if (hooks && hooks->enter)
+    hooks->enter (hooks->wants_metadata ? &md : NULL, hooks->user_data);
+  FL__STAGE_END (FL_STAGE_METADATA);
+
+  /* 8. launch, exit hook */
+  r = fl__drv.cuLaunchKernel (fn, grid.x, grid.y, grid.z, b->block[0], b->block[1], b->block[2], b->shared_mem_bytes,
+                              stream, packed.params, NULL);
+  st = r == CUDA_SUCCESS ? FL_OK : fl__fail_cuda (r, "kernel '%s': cuLaunchKernel", k->name);
+  if (hooks && hooks->exit)
+    hooks->exit (hooks->wants_metadata ? &md : NULL, st, hooks->user_data);
+  FL__STAGE_END (FL_STAGE_LAUNCH);
+
+  if (res)
+    {
+      res->context = ctx;
+      res->function = fn;
+      res->spec_key = spec_key;
+      res->compile_ms = compile_ms;
+      res->launched_ok = st == FL_OK;
+    }
+  return st;
+}
+
+static void
+fl__finish (fl_bound_kernel *b, fl_status st, fl_path path, fl_outcome outcome, fl_fallback reason, uint64_t key,
+            bool compiled, const uint64_t *stage_ns, uint64_t t0, fl_launch_info *info)
+{
+  if (info)
+    {
+      info->path = path;
+      info->outcome = outcome;
+      info->reason = reason;
+      info->spec_key = key;
+      info->compiled = compiled;
+      for (unsigned i = 0; i < FL_STAGE_COUNT; i++)
+        info->stage_ns[i] = stage_ns ? stage_ns[i] : 0;
+    }
+  const fl_event_sink *sink = atomic_load_explicit (&fl__event_sink, memory_order_acquire);
+  if (!sink)
+    return;
+  if (st != FL_OK)
+    fl__emit_error (b, st);
+  fl_event ev = { .type = FL_EVENT_LAUNCH, .bound = b, .spec_key = key, .path = path, .outcome = outcome,
+                  .reason = reason, .status = st, .start_ns = t0, .host_ns = t0 ? fl__now_ns () - t0 : 0 };
+  for (unsigned i = 0; stage_ns && i < FL_STAGE_COUNT; i++)
+    ev.stage_ns[i] = stage_ns[i];
+  fl__emit (sink, &ev);
+}
+
+fl_status
+fl_launch_default (fl_bound_kernel *b, fl_grid grid, CUstream stream, const fl_arg *args, unsigned n_args,
+                   fl_launch_info *info)
+{
+  if (!b)
+    return fl__fail (FL_ERR_INVALID_ARGUMENT, "fl_launch_default: NULL bound kernel");
+  uint64_t t0 = atomic_load_explicit (&fl__event_sink, memory_order_relaxed) ? fl__now_ns () : 0;
+  uint64_t stage_ns[FL_STAGE_COUNT] = { 0 }, key = 0;
+  bool compiled = false;
+  fl_status st = fl__default_run (b, grid, stream, args, n_args, NULL, stage_ns, &key, &compiled);
+  fl__finish (b, st, FL_PATH_DEFAULT, FL_OUTCOME_DEFAULT, FL_FALLBACK_NONE, key, compiled, stage_ns, t0, info);
+  return st;
+}
+
+/* ---- the fast launcher -------------------------------------------------------------------- */
+
+static fl_status
+fl__fallback (fl_bound_kernel *b, fl_fallback reason, fl_grid grid, CUstream stream, const fl_arg *args,
+              unsigned n_args, uint64_t t0, fl_launch_info *info)
+{
+  atomic_fetch_add_explicit (&b->st_fallbacks[reason], 1, memory_order_relaxed);
+  uint64_t stage_ns[FL_STAGE_COUNT] = { 0 }, key = 0;
+  bool compiled = false;
+  fl_status st = fl__default_run (b, grid, stream, args, n_args, NULL, stage_ns, &key, &compiled);
+  fl__finish (b, st, FL_PATH_DEFAULT, FL_OUTCOME_FALLBACK, reason, key, compiled, stage_ns, t0, info);
+  return st;
+}
+
+/* A spec the table does not hold yet: run the default pipeline (which compiles once however
+ * many threads race here) and insert what it launched with. */
+static fl_status
+fl__miss (fl_bound_kernel *b, fl_grid grid, CUstream stream, const fl_arg *args, unsigned n_args, uint64_t t0,
+          fl_launch_info *info)
+{
+  uint64_t stage_ns[FL_STAGE_COUNT] = { 0 }, key = 0;
+  bool compiled = false;
+  fl__default_result res = { 0 };
+  fl_status st = fl__default_run (b, grid, stream, args, n_args, &res, stage_ns, &key, &compiled);
+  fl_outcome outcome = FL_OUTCOME_MISS;
+  fl_fallback reason = FL_FALLBACK_NONE;
+  if (st == FL_OK && res.function && res.context == b->primed_context)
+    {
+      pthread_mutex_lock (&b->lock);
+      bool inserted = fl__spec_table_insert (&b->table, res.spec_key, res.function, res.compile_ms) != NULL;
+      pthread_mutex_unlock (&b->lock);
+      if (!inserted)
+        {
+          outcome = FL_OUTCOME_FALLBACK;
+          reason = FL_FALLBACK_TABLE_FULL;
+          atomic_fetch_add_explicit (&b->st_fallbacks[reason], 1, memory_order_relaxed);
+        }
+    }
+  if (outcome == FL_OUTCOME_MISS)
+    atomic_fetch_add_explicit (&b->st_misses, 1, memory_order_relaxed);
+  fl__finish (b, st, FL_PATH_FAST, outcome, reason, key, compiled, stage_ns, t0, info);
+  return st;
+}
+
+/* First call: record the context and the constexpr values the fast path will compare against.
+ * Returns false when this call cannot prime (no context yet, bad arguments): the default path
+ * then reports the problem and the next call tries again. */
+static bool
+fl__prime (fl_bound_kernel *b, const fl_arg *args, unsigned n_args)
+{
+  pthread_mutex_lock (&b->lock);
+  int state = atomic_load (&b->state);
+  if (state == FL__UNPRIMED)
+    {
+      fl_kernel *k = b->kernel;
+      fl__packed scratch;
+      CUcontext ctx = NULL;
+      if (!k->keyable)
+        {
+          b->permanent_reason = FL_FALLBACK_PRIMING_FAILED;
+          atomic_store_explicit (&b->state, FL__PERMANENT, memory_order_release);
+        }
+      else if (fl__pack (k, args, n_args, &scratch, false) == FL_OK
+               && fl__drv.cuCtxGetCurrent (&ctx) == CUDA_SUCCESS && ctx)
+        {
+          b->primed_context = ctx;
+          for (unsigned i = 0; i < n_args; i++)
+            if (k->plan[i].op == FL__OP_CONSTEXPR)
+              b->primed_constexpr[i] = fl__constexpr_bits (&args[i]);
+          atomic_fetch_add (&b->st_primings, 1);
+          atomic_store_explicit (&b->state, FL__PRIMED, memory_order_release);
+        }
+    }
+  state = atomic_load (&b->state);
+  pthread_mutex_unlock (&b->lock);
+  return state == FL__PRIMED;
+}
+
+fl_status
+fl_launch (fl_bound_kernel *b, fl_grid grid, CUstream stream, const fl_arg *args, unsigned n_args,
+           fl_launch_info *info)
+{
+  if (FL_UNLIKELY (!b))
+    {
+      if (info)
+        *info = (fl_launch_info){ .path = FL_PATH_DEFAULT, .outcome = FL_OUTCOME_FALLBACK, .reason = FL_FALLBACK_ARGUMENTS };
+      return fl__fail (FL_ERR_INVALID_ARGUMENT, "fl_launch: NULL bound kernel");
+    }
+  const unsigned knobs = atomic_load_explicit (&fl__knobs, memory_order_relaxed);
+  const uint64_t t0 = atomic_load_explicit (&fl__event_sink, memory_order_relaxed) ? fl__now_ns () : 0;
+  const fl_kernel *k = b->kernel;
+
+  int state = atomic_load_explicit (&b->state, memory_order_acquire);
+  if (FL_UNLIKELY (state != FL__PRIMED))
+    {
+      if (state == FL__PERMANENT)
+        return fl__fallback (b, b->permanent_reason, grid, stream, args, n_args, t0, info);
+      if (fl__require_driver () != FL_OK || !fl__prime (b, args, n_args))
+        {
+          if (atomic_load (&b->state) == FL__PERMANENT)
+            return fl__fallback (b, b->permanent_reason, grid, stream, args, n_args, t0, info);
+          return fl__fallback (b, FL_FALLBACK_ARGUMENTS, grid, stream, args, n_args, t0, info);
+        }
+      return fl__miss (b, grid, stream, args, n_args, t0, info);
+    }
+
+  /* One branch for both run-time switches that send every call to the default path. */
+  if (FL_UNLIKELY (knobs & (FL__KNOB_SKIP | ~((1u << FL__KNOB_CAPTURE_SHIFT) - 1))))
+    return fl__fallback (b, (knobs >> FL__KNOB_CAPTURE_SHIFT) ? FL_FALLBACK_CAPTURE : FL_FALLBACK_SKIP_SWITCH, grid,
+                         stream, args, n_args, t0, info);
+  if (FL_UNLIKELY (grid.x == 0 || grid.y == 0 || grid.z == 0))
+    return fl__fallback (b, FL_FALLBACK_ARGUMENTS, grid, stream, args, n_args, t0, info); /* it explains */
+  if (k->n_globals
+      && FL_UNLIKELY (atomic_load_explicit (&fl__globals_gen, memory_order_acquire)
+                      != atomic_load_explicit (&b->validated_generation, memory_order_relaxed)))
+    return fl__fallback (b, FL_FALLBACK_GLOBALS_CHANGED, grid, stream, args, n_args, t0, info);
+
+  CUcontext ctx;
+  if (FL_UNLIKELY (fl__drv.cuCtxGetCurrent (&ctx) != CUDA_SUCCESS || ctx != b->primed_context))
+    return fl__fallback (b, FL_FALLBACK_CONTEXT_CHANGED, grid, stream, args, n_args, t0, info);
+
+  fl__packed packed;
+  if (FL_UNLIKELY (fl__pack (k, args, n_args, &packed, false) != FL_OK))
+    return fl__fallback (b, FL_FALLBACK_ARGUMENTS, grid, stream, args, n_args, t0, info);
+  if (k->n_constexpr)
+    for (unsigned i = 0; i < n_args; i++)
+      if (k->plan[i].op == FL__OP_CONSTEXPR && fl__constexpr_bits (&args[i]) != b->primed_constexpr[i])
+        return fl__fallback (b, FL_FALLBACK_CONSTEXPR_CHANGED, grid, stream, args, n_args, t0, info);
+
+  const uint64_t key = packed.key | fl__knob_key_bits (knobs);
+  fl__spec_slot *slot = fl__spec_table_find (&b->table, key);
+  if (FL_UNLIKELY (!slot))
+    {
+      if (atomic_load_explicit (&b->table.count, memory_order_relaxed) >= FL__TABLE_MAX_FILL)
+        return fl__fallback (b, FL_FALLBACK_TABLE_FULL, grid, stream, args, n_args, t0, info);
+      return fl__miss (b, grid, stream, args, n_args, t0, info);
+    }
+
+  /* The hit. */
+  for (unsigned i = 0; i < k->n_params; i++)
+    packed.params[i] = &packed.slots[i];
+  fl__run_pre_run_hooks (b);
+  const fl_launch_hooks *hooks = atomic_load_explicit (&fl__launch_hooks, memory_order_acquire);
+  fl_launch_metadata md;
+  const fl_launch_metadata *mdp = NULL;
+  if (FL_UNLIKELY (hooks != NULL))
+    {
+      if (hooks->wants_metadata)
+        {
+          fl__fill_metadata (&md, b, grid, stream, key, args, n_args);
+          atomic_fetch_add_explicit (&b->st_metadata, 1, memory_order_relaxed);
+          mdp = &md;
+        }
+      if (hooks->enter)
+        hooks->enter (mdp, hooks->user_data);
+    }
+  CUresult r = fl__drv.cuLaunchKernel (slot->function, grid.x, grid.y, grid.z, b->block[0], b->block[1], b->block[2],
+                                       b->shared_mem_bytes, stream, packed.params, NULL);
+  fl_status st = FL_LIKELY (r == CUDA_SUCCESS) ? FL_OK : fl__fail_cuda (r, "kernel '%s': cuLaunchKernel", k->name);
+  if (FL_UNLIKELY (hooks != NULL) && hooks->exit)
+    hooks->exit (mdp, st, hooks->user_data);
+  atomic_fetch_add_explicit (&slot->hits, 1, memory_order_relaxed);
+  if (info || t0)
+    fl__finish (b, st, FL_PATH_FAST, FL_OUTCOME_HIT, FL_FALLBACK_NONE, key, false, NULL, t0, info);
+  return st;
+}
+
+/* ---- inspection --------------------------------------------------------------------------- */
+
+unsigned
+fl_bound_kernel_spec_entries (const fl_bound_kernel *b, fl_spec_entry *out, unsigned max)
+{
+  if (!b)
+    return 0;
+  unsigned n = 0;
+  for (unsigned i = 0; i < FL__TABLE_SIZE; i++)
+    {
+      const fl__spec_slot *s = &b->table.slots[i];
+      uint64_t tag = atomic_load_explicit (&((fl__spec_slot *) s)->tag, memory_order_acquire);
+      if (!tag)
+        continue;
+      if (out && n < max)
+        {
+          out[n].key = tag & ~FL__SLOT_USED;
+          out[n].function = s->function;
+          out[n].hits = atomic_load_explicit (&((fl__spec_slot *) s)->hits, memory_order_relaxed);
+          out[n].compile_ms = s->compile_ms;
+        }
+      n++;
+    }
+  return n;
+}
+
+void
+fl_bound_kernel_stats (const fl_bound_kernel *cb, fl_stats *out)
+{
+  if (!out)
+    return;
+  memset (out, 0, sizeof *out);
+  fl_bound_kernel *b = (fl_bound_kernel *) cb;
+  if (!b)
+    return;
+  for (unsigned i = 0; i < FL__TABLE_SIZE; i++)
+    if (atomic_load (&b->table.slots[i].tag))
+      out->fast_hits += atomic_load (&b->table.slots[i].hits);
+  out->fast_misses = atomic_load (&b->st_misses);
+  out->default_calls = atomic_load (&b->st_default_calls);
+  out->launches = out->fast_hits + out->default_calls;
+  for (unsigned i = 0; i < FL_FALLBACK_COUNT; i++)
+    out->fallbacks[i] = atomic_load (&b->st_fallbacks[i]);
+  out->compiles = atomic_load (&b->st_compiles);
+  out->disk_cache_loads = atomic_load (&b->st_disk_loads);
+  out->metadata_builds = atomic_load (&b->st_metadata);
+  out->primings = atomic_load (&b->st_primings);
+  out->permanent_fallback = atomic_load (&b->state) == FL__PERMANENT ? b->permanent_reason : FL_FALLBACK_NONE;
+}
+
+void
+fl_spec_key_describe (const fl_bound_kernel *b, uint64_t key, char *buf, size_t size)
+{
+  if (!buf || size == 0)
+    return;
+  buf[0] = '\0';
+  if (!b)
+    return;
+  static const char *const classes[] = { "other", "one", "div16", "?" };
+  static const char *const instr[] = { "none", "lineinfo", "?", "?" };
+  const fl_kernel *k = b->kernel;
+  size_t used = 0;
+#define FL_APPEND(...)                                                                              \
+  do                                                                                                \
+    {                                                                                               \
+      if (used < size)                                                                              \
+        {                                                                                           \
+          int fl_n_ = snprintf (buf + used, size - used, __VA_ARGS__);                              \
+          used += fl_n_ > 0 ? (size_t) fl_n_ : 0;                                                   \
+        }                                                                                           \
+    }                                                                                               \
+  while (0)
+  for (unsigned i = 0; i < k->sig.n_args; i++)
+    {
+      const fl__arg_plan *p = &k->plan[i];
+      if (p->op == FL__OP_PTR)
+        FL_APPEND ("arg%u=%s ", i, ((key >> p->key_shift) & 1) ? "aligned" : "unaligned");
+      else if (p->op == FL__OP_INT)
+        FL_APPEND ("arg%u=%s ", i, classes[(key >> p->key_shift) & 3]);
+    }
+  FL_APPEND ("debug=%s instr=%s hook=%s", ((key >> FL_KEY_DEBUG_BIT) & 1) ? "on" : "off",
+             instr[(key >> FL_KEY_INSTR_SHIFT) & 3], ((key >> FL_KEY_HOOK_BIT) & 1) ? "on" : "off");
+#undef FL_APPEND
+}
+
+/* ---- graph capture ------------------------------------------------------------------------ */
+
+struct fl_graph {
+  CUgraph graph;
+  CUgraphExec exec;
+  size_t nodes;
+};
+
+bool
+fl_capture_active (void)
+{
+  return (atomic_load (&fl__knobs) >> FL__KNOB_CAPTURE_SHIFT) != 0;
+}
+
+fl_status
+fl_capture_begin (CUstream stream)
+{
+  fl_status st = fl__require_driver ();
+  if (st != FL_OK)
+    return st;
+  if (!stream)
+    return fl__fail (FL_ERR_CAPTURE, "fl_capture_begin: the legacy default stream (NULL) cannot be captured; create a stream");
+  CUresult r = fl__drv.cuStreamBeginCapture (stream, CU_STREAM_CAPTURE_MODE_THREAD_LOCAL);
+  if (r != CUDA_SUCCESS)
+    return fl__fail_cuda (r, "cuStreamBeginCapture");
+  atomic_fetch_add (&fl__knobs, 1u << FL__KNOB_CAPTURE_SHIFT);
+  return FL_OK;
+}
+
+fl_status
+fl_capture_end (CUstream stream, fl_graph **out)
+{
+  if (out)
+    *out = NULL;
+  fl_status st = fl__require_driver ();
+  if (st != FL_OK)
+    return st;
+  if (!out)
+    return fl__fail (FL_ERR_INVALID_ARGUMENT, "fl_capture_end: NULL out");
+  if (!fl_capture_active ())
+    return fl__fail (FL_ERR_CAPTURE, "fl_capture_end: no capture is active (call fl_capture_begin first)");
+  CUgraph graph = NULL;
+  CUresult r = fl__drv.cuStreamEndCapture (stream, &graph);
+  atomic_fetch_sub (&fl__knobs, 1u << FL__KNOB_CAPTURE_SHIFT);
+  if (r != CUDA_SUCCESS)
+    return fl__fail_cuda (r, "cuStreamEndCapture");
+  fl_graph *g = calloc (1, sizeof *g);
+  if (!g)
+    {
+      fl__drv.cuGraphDestroy (graph);
+      return fl__fail (FL_ERR_NO_MEMORY, "out of memory for a graph");
+    }
+  g->graph = graph;
+  if ((r = fl__drv.cuGraphGetNodes (graph, NULL, &g->nodes)) != CUDA_SUCCESS
+      || (r = fl__drv.cuGraphInstantiateWithFlags (&g->exec, graph, 0)) != CUDA_SUCCESS)
+    {
+      fl__drv.cuGraphDestroy (graph);
+      free (g);
+      return fl__fail_cuda (r, "instantiating the captured graph");
+    }
+  *out = g;
+  return FL_OK;
+}
+
+fl_status
+fl_graph_launch (fl_graph *g, CUstream stream)
+{
+  if (!g)
+    return fl__fail (FL_ERR_INVALID_ARGUMENT, "fl_graph_launch: NULL graph");
+  CUresult r = fl__drv.cuGraphLaunch (g->exec, stream);
+  return r == CUDA_SUCCESS ? FL_OK : fl__fail_cuda (r, "cuGraphLaunch");
+}
+
+size_t
+fl_graph_node_count (const fl_graph *g)
+{
+  return g ? g->nodes : 0;
+}
+
+void
+fl_graph_free (fl_graph *g)
+{
+  if (!g)
+    return;
+  if (fl_driver_ready ())
+    {
+      if (g->exec)
+        fl__drv.cuGraphExecDestroy (g->exec);
+      if (g->graph)
+        fl__drv.cuGraphDestroy (g->graph);
+    }
+  free (g);
+}

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * fl-private.h — what the engine's files share.  Not installed.
+ *
+ * Process-wide state lives in exactly three places, each accessed atomically: the driver
+ * table (fl-driver.c, written once before launches), the knob word and hook pointers
+ * (fl-globals.c), and the globals registry (fl-globals.c).
+ */
+#pragma once
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "fastlaunch-driver.h"
+#include "fastlaunch.h"
+
+#if defined(__GNUC__)
+#define FL_LIKELY(x) __builtin_expect (!!(x), 1)
+#define FL_UNLIKELY(x) __builtin_expect (!!(x), 0)
+#define FL_PRINTF(f, a) __attribute__((format (printf, f, a)))
+#else
+#define FL_LIKELY(x) (x)
+#define FL_UNLIKELY(x) (x)
+#define FL_PRINTF(f, a)
+#endif
+
+/* ---- errors (fl-status.c) ---- */
+fl_status fl__fail (fl_status status, const char *fmt, ...) FL_PRINTF (2, 3);
+/* Maps a CUresult to FL_ERR_CUDA or FL_ERR_CUDA_STICKY and formats "<what>: CUDA_ERROR_X: text". */
+fl_status fl__fail_cuda (CUresult result, const char *fmt, ...) FL_PRINTF (2, 3);
+bool fl__cuda_error_is_sticky (CUresult result);
+
+/* ---- driver (fl-driver.c) ---- */
+extern fl_driver fl__drv;
+extern fl_nvrtc fl__nvrtc;
+extern atomic_bool fl__driver_ready;
+fl_status fl__require_driver (void);
+fl_status fl__require_nvrtc (void);
+
+/* ---- knobs, hooks, globals (fl-globals.c) ---- */
+/* One word so the hot path reads every knob with a single relaxed load. */
+enum {
+  FL__KNOB_DEBUG = 1u << 0,
+  FL__KNOB_INSTR_SHIFT = 1,  /* 2 bits */
+  FL__KNOB_INSTR_MASK = 3u << 1,
+  FL__KNOB_HOOK = 1u << 3,   /* a compile hook is installed */
+  FL__KNOB_SKIP = 1u << 4,
+  FL__KNOB_STAGE_TIMING = 1u << 5,
+  FL__KNOB_CAPTURE_SHIFT = 8, /* count of active captures above this bit */
+};
+extern atomic_uint fl__knobs;
+extern _Atomic (const fl_launch_hooks *) fl__launch_hooks;
+extern _Atomic (const fl_compile_hook *) fl__compile_hook;
+extern _Atomic (const fl_event_sink *) fl__event_sink;
+extern atomic_uint_fast64_t fl__globals_gen;
+
+/* The key bits every spec shares, from the knob word. */
+static inline uint64_t
+fl__knob_key_bits (unsigned knobs)
+{
+  return ((uint64_t) (knobs & FL__KNOB_DEBUG) << FL_KEY_DEBUG_BIT)
+         | ((uint64_t) ((knobs & FL__KNOB_INSTR_MASK) >> FL__KNOB_INSTR_SHIFT) << FL_KEY_INSTR_SHIFT)
+         | ((uint64_t) ((knobs & FL__KNOB_HOOK) ? 1 : 0) << FL_KEY_HOOK_BIT);
+}
+
+/* Snapshot of the globals a kernel reads; returns FL_ERR_GLOBAL_UNSET naming the first unset. */
+fl_status fl__globals_snapshot (const char *const *names, unsigned n, int64_t *values_out, const char *kernel_name);
+
+static inline uint64_t
+fl__now_ns (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
+}
+
+/* ---- compile (fl-nvrtc.c) ---- */
+typedef struct {
+  char **items;
+  unsigned n, cap;
+  bool failed; /* out of memory while adding */
+} fl__strv;
+
+struct fl_compile_options { fl__strv *options; };
+
+fl_status fl__strv_add (fl__strv *v, const char *s);
+fl_status fl__strv_addf (fl__strv *v, const char *fmt, ...) FL_PRINTF (2, 3);
+void fl__strv_clear (fl__strv *v);
+
+typedef struct {
+  void *image;
+  size_t size;
+  bool from_disk_cache;
+  double compile_ms;
+} fl__cubin;
+
+/* Compiles source with options (which must already include the arch); looks in and writes to
+ * the on-disk cache.  On FL_ERR_COMPILE the message holds the NVRTC log. */
+fl_status fl__compile (const char *kernel_name, const char *source, const fl__strv *options, fl__cubin *out);
+void fl__cubin_clear (fl__cubin *cubin);
+
+/* ---- hashing ---- */
+static inline uint64_t
+fl__hash_bytes (uint64_t h, const void *data, size_t n)
+{
+  const unsigned char *p = data;
+  for (size_t i = 0; i < n; i++)
+    {
+      h ^= p[i];
+      h *= 0x100000001b3ull;
+    }
+  return h;
+}
+#define FL__HASH_SEED 0xcbf29ce484222325ull
+
+/* ---- signature helpers ---- */
+static inline bool fl__type_is_ptr (fl_type t) { return t <= FL_TYPE_PTR_LAST; }
+static inline bool
+fl__type_is_int (fl_type t)
+{
+  return t >= FL_TYPE_I1 && t <= FL_TYPE_U64;
+}
+/* Integers that get a value class in the key (Triton specializes every int argument). */
+static inline bool
+fl__type_is_specialized_int (fl_type t)
+{
+  return t >= FL_TYPE_I8 && t <= FL_TYPE_U64;
+}

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * lsc-cupti.h — the CUPTI subscriber, loaded at run time.
+ *
+ * Callbacks on cuLaunchKernel, cuLaunchKernel_ptsz, cuLaunchKernelEx and cuLaunchKernelEx_ptsz
+ * hand API enter/exit times and the correlation id to the api sink on the launching thread, inside
+ * the launch (the recorder pushes it into that thread's ring and joins it to the engine's launch
+ * record, which follows it in the same ring).  Activity tracing adds
+ * kernel execution records, delivered on CUPTI's own thread.  CUPTI allows one subscriber per
+ * process: when another tool holds it, lsc_cupti_start says which, and recording goes on
+ * without it.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+  uint32_t correlation_id;
+  uint32_t cbid;         /* CUPTI_DRIVER_TRACE_CBID_* */
+  uint64_t api_start_ns; /* CLOCK_MONOTONIC */
+  uint64_t api_ns;
+  int32_t return_value;  /* CUresult */
+} lsc_cupti_api_record;
+
+typedef struct {
+  uint32_t correlation_id;
+  uint64_t start_ns, end_ns; /* CLOCK_MONOTONIC, converted from CUPTI's clock */
+  uint32_t device_id, context_id, stream_id;
+  int32_t grid[3], block[3];
+  int32_t shared_mem, registers;
+  const char *name; /* valid during the callback only */
+} lsc_cupti_kernel_record;
+
+typedef struct {
+  /* Called on the launching thread at API exit: must be quick (hot path). */
+  void (*api) (const lsc_cupti_api_record *record, void *user_data);
+  /* Called on CUPTI's thread for every kernel execution record. */
+  void (*kernel) (const lsc_cupti_kernel_record *record, void *user_data);
+  void *user_data;
+} lsc_cupti_sinks;
+
+typedef enum { LSC_CUPTI_OK = 0, LSC_CUPTI_UNAVAILABLE, LSC_CUPTI_HELD, LSC_CUPTI_FAILED } lsc_cupti_result;
+
+/* Loads libcupti (explicit path wins; else $CUDA_HOME/lib64, /usr/local/cuda/lib64, then the
+ * loader path), subscribes and enables the launch callbacks, and activity tracing when asked.
+ * status gets a one-line description for the session row and the UI. */
+lsc_cupti_result lsc_cupti_start (const char *library, bool activity, const lsc_cupti_sinks *sinks, char *status,
+                                  size_t status_size);
+/* Flushes activity buffers (delivering the remaining kernel records) and unsubscribes. */
+void lsc_cupti_stop (void);
+bool lsc_cupti_running (void);

@@ -1,0 +1,1111 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * lsc-recorder.c — per-thread rings and the SQLite writer thread.
+ *
+ * Producer side (engine sink, CUPTI API callback): lsc__push() is called on the launching
+ * thread inside or right after a launch.  It must not allocate, lock or make a syscall: it
+ * copies one fixed-size record into the thread's single-producer ring and publishes it with a
+ * release store.  A thread's first record allocates and registers its ring (once per thread).
+ *
+ * Consumer side: one writer thread drains the rings in batches, one transaction per batch,
+ * joins each CUPTI API record to the engine launch that follows it on the same thread, and
+ * keeps per-spec counters.  A failed write (disk full) keeps the committed batches intact and
+ * counts everything after as lost, with the error kept for lsc_recorder_stop().
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "fastlaunch-driver.h"
+#include "lsc-cupti.h"
+#include "lsc-recorder.h"
+#include "lsc-schema.h"
+
+enum {
+  LSC__REC_LAUNCH = 1,
+  LSC__REC_COMPILE,
+  LSC__REC_ERROR,
+  LSC__REC_NOTE,
+  LSC__REC_API,
+  LSC__REC_GPU,
+};
+
+/* One ring slot: 128 bytes, two cache lines. */
+typedef struct {
+  uint8_t type, path, outcome, reason;
+  int32_t status;
+  uint32_t correlation_id;
+  uint32_t aux; /* API: cbid; GPU: stream id */
+  const void *bound;
+  uint64_t key;
+  uint64_t start_ns;
+  uint64_t host_ns; /* LAUNCH: host ns; API: api ns; GPU: end ns */
+  uint32_t stage_ns[FL_STAGE_COUNT];
+  union {
+    double compile_ms;
+    struct { uint16_t grid[3], block[3]; uint16_t device, registers; } gpu;
+  } u;
+  char *text; /* NOTE/ERROR/GPU name: malloc'd by the producer (off the hot path), freed by the writer */
+  int64_t shared_mem;
+  uint64_t spare[2];
+} lsc__rec;
+
+_Static_assert (sizeof (lsc__rec) == 128, "ring records are two cache lines");
+
+typedef struct lsc__ring {
+  struct lsc__ring *next;
+  uint32_t tid;
+  uint64_t mask;
+  _Alignas (64) atomic_uint_fast64_t head;
+  uint64_t cached_tail;
+  atomic_uint_fast64_t dropped;
+  _Alignas (64) atomic_uint_fast64_t tail;
+  /* writer-only join state */
+  lsc__rec pending_api;
+  bool has_pending_api;
+  _Alignas (64) lsc__rec records[];
+} lsc__ring;
+
+typedef struct {
+  const fl_bound_kernel *bound;
+  int64_t id;
+  fl_fallback last_reason;
+} lsc__kernel;
+
+typedef struct {
+  int64_t kernel_id;
+  uint64_t key;
+  int64_t id;
+  uint64_t hits, misses, first_ns, last_ns;
+  double compile_ms;
+  bool dirty, used;
+} lsc__spec;
+
+struct lsc_recorder {
+  sqlite3 *db;
+  char *path;
+  int64_t session_id;
+  uint64_t serial;
+  unsigned ring_capacity;
+  unsigned batch_rows;
+  uint64_t start_ns;
+
+  pthread_mutex_t db_lock; /* the connection: writer passes and lsc_recorder_add_kernel */
+  pthread_mutex_t lock;    /* rings list, kernels array, stats strings; taken after db_lock */
+  lsc__ring *rings;
+  lsc__kernel *kernels;
+  unsigned n_kernels, cap_kernels;
+
+  pthread_t writer;
+  atomic_bool stopping;
+  atomic_bool writer_failed;
+  atomic_uint_fast64_t dropped_no_ring;
+  atomic_uint_fast64_t rows_written, rows_lost, batches;
+  char error[1024];
+  char cupti_status[256];
+  double raw_floor_p50;
+  bool have_raw_floor;
+
+  /* writer-only */
+  lsc__spec *specs;
+  unsigned spec_cap, spec_count;
+  sqlite3_stmt *ins_launch, *ins_event, *ins_spec, *ins_gpu, *upd_spec;
+  bool in_txn;
+  unsigned txn_rows;
+  fl_event_sink sink;
+};
+
+static _Atomic (lsc_recorder *) lsc__active;
+static atomic_uint_fast64_t lsc__serial_counter;
+static _Thread_local struct {
+  uint64_t serial;
+  lsc__ring *ring;
+} lsc__tls;
+
+static inline uint64_t
+lsc__now_ns (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
+}
+
+static void
+lsc__set_err (char *err, size_t size, const char *fmt, ...)
+{
+  if (!err || !size)
+    return;
+  va_list ap;
+  va_start (ap, fmt);
+  vsnprintf (err, size, fmt, ap);
+  va_end (ap);
+}
+
+/* ---- producer side ------------------------------------------------------------------------ */
+
+static lsc__ring *
+lsc__ring_new (unsigned capacity)
+{
+  lsc__ring *ring = aligned_alloc (64, sizeof (lsc__ring) + (size_t) capacity * sizeof (lsc__rec));
+  if (!ring)
+    return NULL;
+  memset (ring, 0, sizeof *ring);
+  ring->mask = capacity - 1;
+  return ring;
+}
+
+static lsc__ring *
+lsc__ring_for_thread (lsc_recorder *rec)
+{
+  if (__builtin_expect (lsc__tls.serial == rec->serial, 1))
+    return lsc__tls.ring;
+  lsc__ring *ring = lsc__ring_new (rec->ring_capacity);
+  if (!ring)
+    return NULL;
+  ring->tid = (uint32_t) syscall (SYS_gettid);
+  pthread_mutex_lock (&rec->lock);
+  ring->next = rec->rings;
+  rec->rings = ring;
+  pthread_mutex_unlock (&rec->lock);
+  lsc__tls.serial = rec->serial;
+  lsc__tls.ring = ring;
+  return ring;
+}
+
+static inline bool
+lsc__push (lsc_recorder *rec, const lsc__rec *r)
+{
+  lsc__ring *ring = lsc__ring_for_thread (rec);
+  if (__builtin_expect (!ring, 0))
+    {
+      atomic_fetch_add_explicit (&rec->dropped_no_ring, 1, memory_order_relaxed);
+      return false;
+    }
+  uint64_t head = atomic_load_explicit (&ring->head, memory_order_relaxed);
+  if (__builtin_expect (head - ring->cached_tail > ring->mask, 0))
+    {
+      ring->cached_tail = atomic_load_explicit (&ring->tail, memory_order_acquire);
+      if (head - ring->cached_tail > ring->mask)
+        {
+          atomic_fetch_add_explicit (&ring->dropped, 1, memory_order_relaxed);
+          return false;
+        }
+    }
+  ring->records[head & ring->mask] = *r;
+  atomic_store_explicit (&ring->head, head + 1, memory_order_release);
+  return true;
+}
+
+static void
+lsc__on_engine_event (const fl_event *ev, void *user_data)
+{
+  lsc_recorder *rec = user_data;
+  lsc__rec r = { .bound = ev->bound, .key = ev->spec_key, .start_ns = ev->start_ns, .status = ev->status };
+  switch (ev->type)
+    {
+    case FL_EVENT_LAUNCH:
+      r.type = LSC__REC_LAUNCH;
+      r.path = (uint8_t) ev->path;
+      r.outcome = (uint8_t) ev->outcome;
+      r.reason = (uint8_t) ev->reason;
+      r.host_ns = ev->host_ns;
+      for (unsigned i = 0; i < FL_STAGE_COUNT; i++)
+        r.stage_ns[i] = ev->stage_ns[i] > UINT32_MAX ? UINT32_MAX : (uint32_t) ev->stage_ns[i];
+      break;
+    case FL_EVENT_COMPILE:
+      r.type = LSC__REC_COMPILE;
+      r.u.compile_ms = ev->compile_ms;
+      break;
+    case FL_EVENT_ERROR:
+      /* Errors are off the hot path: copying the message is allowed here. */
+      r.type = LSC__REC_ERROR;
+      r.text = strdup (ev->message ? ev->message : fl_status_str (ev->status));
+      break;
+    }
+  if (!lsc__push (rec, &r))
+    free (r.text);
+}
+
+static void
+lsc__on_cupti_api (const lsc_cupti_api_record *api, void *user_data)
+{
+  lsc__rec r = { .type = LSC__REC_API, .correlation_id = api->correlation_id, .aux = api->cbid,
+                 .start_ns = api->api_start_ns, .host_ns = api->api_ns, .status = api->return_value };
+  lsc__push (user_data, &r);
+}
+
+static void
+lsc__on_cupti_kernel (const lsc_cupti_kernel_record *k, void *user_data)
+{
+  lsc__rec r = { .type = LSC__REC_GPU, .correlation_id = k->correlation_id, .aux = k->stream_id,
+                 .start_ns = k->start_ns, .host_ns = k->end_ns, .key = k->context_id, .shared_mem = k->shared_mem };
+  for (unsigned i = 0; i < 3; i++)
+    {
+      r.u.gpu.grid[i] = (uint16_t) (k->grid[i] > 65535 ? 65535 : k->grid[i]);
+      r.u.gpu.block[i] = (uint16_t) k->block[i];
+    }
+  r.u.gpu.device = (uint16_t) k->device_id;
+  r.u.gpu.registers = (uint16_t) k->registers;
+  r.text = k->name ? strdup (k->name) : NULL; /* CUPTI's thread, not a launching thread */
+  if (!lsc__push (user_data, &r))
+    free (r.text);
+}
+
+void
+lsc_recorder_note (lsc_recorder *rec, const char *kind, const char *text)
+{
+  if (!rec || !text)
+    return;
+  size_t klen = kind ? strlen (kind) : 0;
+  char *both = malloc (klen + 1 + strlen (text) + 1);
+  if (!both)
+    {
+      atomic_fetch_add (&rec->dropped_no_ring, 1);
+      return;
+    }
+  /* "kind\0text": the writer splits it. */
+  memcpy (both, kind ? kind : "", klen + 1);
+  strcpy (both + klen + 1, text);
+  lsc__rec r = { .type = LSC__REC_NOTE, .start_ns = lsc__now_ns (), .text = both };
+  if (!lsc__push (rec, &r))
+    free (both);
+}
+
+double
+lsc_recorder_measure_push_ns (void)
+{
+  enum { N = 200000 };
+  lsc_recorder tmp = { .serial = UINT64_MAX - 1, .ring_capacity = 1u << 18 };
+  pthread_mutex_init (&tmp.lock, NULL);
+  lsc__rec r = { .type = LSC__REC_LAUNCH, .host_ns = 1 };
+  lsc__push (&tmp, &r); /* registers the ring outside the timed loop */
+  uint64_t t0 = lsc__now_ns ();
+  for (unsigned i = 0; i < N; i++)
+    {
+      r.start_ns = i;
+      lsc__push (&tmp, &r);
+    }
+  uint64_t dt = lsc__now_ns () - t0;
+  free (tmp.rings);
+  lsc__tls.serial = 0;
+  lsc__tls.ring = NULL;
+  pthread_mutex_destroy (&tmp.lock);
+  return (double) dt / N;
+}
+
+/* ---- writer side ---------------------------------------------------------------------------- */
+
+static void
+lsc__writer_fail (lsc_recorder *rec, const char *what)
+{
+  if (atomic_exchange (&rec->writer_failed, true))
+    return;
+  int code = sqlite3_extended_errcode (rec->db);
+  pthread_mutex_lock (&rec->lock);
+  snprintf (rec->error, sizeof rec->error, "%s: %s failed: %s%s", rec->path, what, sqlite3_errmsg (rec->db),
+            (code & 0xff) == SQLITE_FULL ? " (the disk or the report's size limit is full; rows committed before "
+                                           "this point are intact)"
+                                         : "");
+  pthread_mutex_unlock (&rec->lock);
+}
+
+static bool
+lsc__exec (lsc_recorder *rec, const char *sql)
+{
+  char *msg = NULL;
+  int rc = sqlite3_exec (rec->db, sql, NULL, NULL, &msg);
+  sqlite3_free (msg);
+  return rc == SQLITE_OK;
+}
+
+static int64_t
+lsc__kernel_id (lsc_recorder *rec, const void *bound, lsc__kernel **out)
+{
+  *out = NULL;
+  pthread_mutex_lock (&rec->lock);
+  int64_t id = 0;
+  for (unsigned i = 0; i < rec->n_kernels; i++)
+    if (rec->kernels[i].bound == bound)
+      {
+        id = rec->kernels[i].id;
+        *out = &rec->kernels[i];
+        break;
+      }
+  pthread_mutex_unlock (&rec->lock);
+  return id;
+}
+
+static lsc__spec *
+lsc__spec_get (lsc_recorder *rec, int64_t kernel_id, const void *bound, uint64_t key, uint64_t t_ns)
+{
+  if (rec->spec_count * 2 >= rec->spec_cap)
+    {
+      unsigned cap = rec->spec_cap ? rec->spec_cap * 2 : 256;
+      lsc__spec *ns = calloc (cap, sizeof *ns);
+      if (!ns)
+        return NULL;
+      for (unsigned i = 0; i < rec->spec_cap; i++)
+        if (rec->specs[i].used)
+          {
+            unsigned j = (unsigned) ((rec->specs[i].key * 0x9e3779b97f4a7c15ull + (uint64_t) rec->specs[i].kernel_id)
+                                     & (cap - 1));
+            while (ns[j].used)
+              j = (j + 1) & (cap - 1);
+            ns[j] = rec->specs[i];
+          }
+      free (rec->specs);
+      rec->specs = ns;
+      rec->spec_cap = cap;
+    }
+  unsigned j = (unsigned) ((key * 0x9e3779b97f4a7c15ull + (uint64_t) kernel_id) & (rec->spec_cap - 1));
+  while (rec->specs[j].used && !(rec->specs[j].kernel_id == kernel_id && rec->specs[j].key == key))
+    j = (j + 1) & (rec->spec_cap - 1);
+  lsc__spec *s = &rec->specs[j];
+  if (s->used)
+    return s;
+
+  /* A new spec row, decoded for people reading the report. */
+  char desc[512] = "", align[FL_MAX_ARGS + 1] = "", classes[FL_MAX_ARGS + 1] = "";
+  const fl_signature *sig = bound ? fl_kernel_signature (fl_bound_kernel_kernel (bound)) : NULL;
+  if (bound)
+    fl_spec_key_describe (bound, key, desc, sizeof desc);
+  if (sig)
+    {
+      unsigned np = 0, ni = 0, n_ptr = 0;
+      for (unsigned i = 0; i < sig->n_args; i++)
+        n_ptr += sig->types[i] <= FL_TYPE_PTR_LAST;
+      for (unsigned i = 0; i < sig->n_args; i++)
+        {
+          fl_type t = sig->types[i];
+          if (t <= FL_TYPE_PTR_LAST)
+            {
+              align[np] = ((key >> np) & 1) ? 'A' : 'U';
+              np++;
+            }
+          else if (t >= FL_TYPE_I8 && t <= FL_TYPE_U64)
+            {
+              unsigned c = (unsigned) ((key >> (n_ptr + 2 * ni)) & 3);
+              classes[ni++] = c == FL_INT_CLASS_ONE ? '1' : c == FL_INT_CLASS_DIV16 ? 'D' : 'O';
+            }
+        }
+      align[np] = classes[ni] = '\0';
+    }
+  static const char *const instr[] = { "none", "lineinfo", "?", "?" };
+  sqlite3_stmt *st = rec->ins_spec;
+  sqlite3_reset (st);
+  sqlite3_bind_int64 (st, 1, kernel_id);
+  sqlite3_bind_int64 (st, 2, (int64_t) key);
+  sqlite3_bind_text (st, 3, desc, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (st, 4, align, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (st, 5, classes, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int (st, 6, (int) ((key >> FL_KEY_DEBUG_BIT) & 1));
+  sqlite3_bind_text (st, 7, instr[(key >> FL_KEY_INSTR_SHIFT) & 3], -1, SQLITE_STATIC);
+  sqlite3_bind_int (st, 8, (int) ((key >> FL_KEY_HOOK_BIT) & 1));
+  sqlite3_bind_int64 (st, 9, (int64_t) t_ns);
+  if (sqlite3_step (st) != SQLITE_DONE)
+    {
+      lsc__writer_fail (rec, "inserting a spec row");
+      return NULL;
+    }
+  s->used = true;
+  s->kernel_id = kernel_id;
+  s->key = key;
+  s->id = sqlite3_last_insert_rowid (rec->db);
+  s->first_ns = t_ns;
+  rec->spec_count++;
+  return s;
+}
+
+static void
+lsc__write_event (lsc_recorder *rec, uint64_t t_ns, const char *kind, int64_t kernel_id, const char *text)
+{
+  sqlite3_stmt *st = rec->ins_event;
+  sqlite3_reset (st);
+  sqlite3_bind_int64 (st, 1, rec->session_id);
+  sqlite3_bind_int64 (st, 2, (int64_t) t_ns);
+  sqlite3_bind_text (st, 3, kind, -1, SQLITE_STATIC);
+  if (kernel_id)
+    sqlite3_bind_int64 (st, 4, kernel_id);
+  else
+    sqlite3_bind_null (st, 4);
+  sqlite3_bind_text (st, 5, text, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (st) != SQLITE_DONE)
+    lsc__writer_fail (rec, "inserting an event row");
+}
+
+/* Launch rows; api may be NULL (no CUPTI record joined). */
+static void
+lsc__write_launch (lsc_recorder *rec, const lsc__ring *ring, const lsc__rec *r, const lsc__rec *api, int64_t kernel_id,
+                   int64_t spec_id)
+{
+  sqlite3_stmt *st = rec->ins_launch;
+  sqlite3_reset (st);
+  sqlite3_clear_bindings (st);
+  sqlite3_bind_int64 (st, 1, rec->session_id);
+  if (kernel_id)
+    sqlite3_bind_int64 (st, 2, kernel_id);
+  if (spec_id)
+    sqlite3_bind_int64 (st, 3, spec_id);
+  sqlite3_bind_int64 (st, 4, ring->tid);
+  sqlite3_bind_int (st, 5, r->path);
+  sqlite3_bind_int (st, 6, r->outcome);
+  sqlite3_bind_int (st, 7, r->reason);
+  sqlite3_bind_int (st, 8, r->status);
+  sqlite3_bind_int64 (st, 9, (int64_t) r->start_ns);
+  if (r->host_ns)
+    sqlite3_bind_int64 (st, 10, (int64_t) r->host_ns);
+  bool staged = false;
+  for (unsigned i = 0; i < FL_STAGE_COUNT; i++)
+    staged = staged || r->stage_ns[i];
+  for (unsigned i = 0; staged && i < FL_STAGE_COUNT; i++)
+    sqlite3_bind_int64 (st, 11 + (int) i, r->stage_ns[i]);
+  if (api)
+    {
+      sqlite3_bind_int64 (st, 19, api->correlation_id);
+      sqlite3_bind_int64 (st, 20, (int64_t) api->start_ns);
+      sqlite3_bind_int64 (st, 21, (int64_t) api->host_ns);
+    }
+  if (sqlite3_step (st) != SQLITE_DONE)
+    lsc__writer_fail (rec, "inserting a launch row");
+}
+
+static void
+lsc__flush_pending_api (lsc_recorder *rec, lsc__ring *ring)
+{
+  if (!ring->has_pending_api)
+    return;
+  /* A launch the engine did not make (raw cuLaunchKernel, another library): its own row. */
+  lsc__rec raw = ring->pending_api;
+  raw.path = FL_PATH_RAW;
+  raw.outcome = FL_OUTCOME_DEFAULT;
+  memset (raw.stage_ns, 0, sizeof raw.stage_ns);
+  lsc__write_launch (rec, ring, &raw, &ring->pending_api, 0, 0);
+  ring->has_pending_api = false;
+}
+
+static void
+lsc__process (lsc_recorder *rec, lsc__ring *ring, lsc__rec *r)
+{
+  lsc__kernel *k = NULL;
+  switch (r->type)
+    {
+    case LSC__REC_API:
+      lsc__flush_pending_api (rec, ring);
+      ring->pending_api = *r;
+      ring->has_pending_api = true;
+      break;
+    case LSC__REC_LAUNCH:
+      {
+        int64_t kid = lsc__kernel_id (rec, r->bound, &k);
+        const lsc__rec *api = NULL;
+        if (ring->has_pending_api && ring->pending_api.start_ns >= r->start_ns
+            && ring->pending_api.start_ns <= r->start_ns + r->host_ns)
+          {
+            api = &ring->pending_api;
+            ring->has_pending_api = false;
+          }
+        else
+          lsc__flush_pending_api (rec, ring);
+        lsc__spec *s = kid ? lsc__spec_get (rec, kid, r->bound, r->key, r->start_ns) : NULL;
+        if (s)
+          {
+            if (r->outcome == FL_OUTCOME_HIT)
+              s->hits++;
+            else if (r->outcome == FL_OUTCOME_MISS)
+              s->misses++;
+            s->last_ns = r->start_ns;
+            s->dirty = true;
+          }
+        lsc__write_launch (rec, ring, r, api, kid, s ? s->id : 0);
+        /* Fallbacks become events when the reason changes, not once per launch. */
+        fl_fallback reason = r->outcome == FL_OUTCOME_FALLBACK ? (fl_fallback) r->reason : FL_FALLBACK_NONE;
+        if (k && reason != k->last_reason)
+          {
+            char text[256];
+            if (reason != FL_FALLBACK_NONE)
+              snprintf (text, sizeof text, "%s: fallback to the default path (%s)", fl_kernel_name (fl_bound_kernel_kernel (k->bound)),
+                        fl_fallback_str (reason));
+            else
+              snprintf (text, sizeof text, "%s: fast path resumed (was %s)", fl_kernel_name (fl_bound_kernel_kernel (k->bound)),
+                        fl_fallback_str (k->last_reason));
+            lsc__write_event (rec, r->start_ns, "fallback", kid, text);
+            k->last_reason = reason;
+          }
+        break;
+      }
+    case LSC__REC_COMPILE:
+      {
+        int64_t kid = lsc__kernel_id (rec, r->bound, &k);
+        lsc__spec *s = kid ? lsc__spec_get (rec, kid, r->bound, r->key, r->start_ns) : NULL;
+        if (s)
+          {
+            s->compile_ms = r->u.compile_ms;
+            s->dirty = true;
+          }
+        char desc[400] = "", text[600];
+        if (r->bound)
+          fl_spec_key_describe (r->bound, r->key, desc, sizeof desc);
+        snprintf (text, sizeof text, "%s: compiled in %.1f ms (%s)",
+                  r->bound ? fl_kernel_name (fl_bound_kernel_kernel (r->bound)) : "?", r->u.compile_ms, desc);
+        lsc__write_event (rec, r->start_ns, "compile", kid, text);
+        break;
+      }
+    case LSC__REC_ERROR:
+      lsc__write_event (rec, r->start_ns, "error", lsc__kernel_id (rec, r->bound, &k), r->text ? r->text : "error");
+      break;
+    case LSC__REC_NOTE:
+      {
+        const char *kind = r->text ? r->text : "info";
+        const char *text = r->text ? r->text + strlen (r->text) + 1 : "";
+        lsc__write_event (rec, r->start_ns, *kind ? kind : "info", 0, text);
+        break;
+      }
+    case LSC__REC_GPU:
+      {
+        sqlite3_stmt *st = rec->ins_gpu;
+        sqlite3_reset (st);
+        sqlite3_bind_int64 (st, 1, r->correlation_id);
+        sqlite3_bind_int64 (st, 2, rec->session_id);
+        sqlite3_bind_int64 (st, 3, (int64_t) r->start_ns);
+        sqlite3_bind_int64 (st, 4, (int64_t) r->host_ns);
+        sqlite3_bind_int (st, 5, r->u.gpu.device);
+        sqlite3_bind_int64 (st, 6, (int64_t) r->key);
+        sqlite3_bind_int64 (st, 7, r->aux);
+        sqlite3_bind_text (st, 8, r->text ? r->text : "", -1, SQLITE_TRANSIENT);
+        for (int i = 0; i < 3; i++)
+          {
+            sqlite3_bind_int (st, 9 + i, r->u.gpu.grid[i]);
+            sqlite3_bind_int (st, 12 + i, r->u.gpu.block[i]);
+          }
+        sqlite3_bind_int64 (st, 15, r->shared_mem);
+        sqlite3_bind_int (st, 16, r->u.gpu.registers);
+        if (sqlite3_step (st) != SQLITE_DONE)
+          lsc__writer_fail (rec, "inserting a gpu_activity row");
+        break;
+      }
+    }
+  free (r->text);
+  r->text = NULL;
+}
+
+static void
+lsc__flush_specs (lsc_recorder *rec)
+{
+  for (unsigned i = 0; i < rec->spec_cap; i++)
+    {
+      lsc__spec *s = &rec->specs[i];
+      if (!s->used || !s->dirty)
+        continue;
+      sqlite3_stmt *st = rec->upd_spec;
+      sqlite3_reset (st);
+      sqlite3_bind_int64 (st, 1, (int64_t) s->hits);
+      sqlite3_bind_int64 (st, 2, (int64_t) s->misses);
+      if (s->compile_ms > 0)
+        sqlite3_bind_double (st, 3, s->compile_ms);
+      else
+        sqlite3_bind_null (st, 3);
+      sqlite3_bind_int64 (st, 4, (int64_t) s->last_ns);
+      sqlite3_bind_int64 (st, 5, s->id);
+      if (sqlite3_step (st) != SQLITE_DONE)
+        lsc__writer_fail (rec, "updating spec counters");
+      s->dirty = false;
+    }
+}
+
+static void
+lsc__commit (lsc_recorder *rec)
+{
+  if (!rec->in_txn)
+    return;
+  if (!atomic_load (&rec->writer_failed))
+    lsc__flush_specs (rec);
+  if (atomic_load (&rec->writer_failed) || !lsc__exec (rec, "COMMIT"))
+    {
+      lsc__writer_fail (rec, "committing a batch");
+      lsc__exec (rec, "ROLLBACK");
+      atomic_fetch_add (&rec->rows_lost, rec->txn_rows);
+    }
+  else
+    {
+      atomic_fetch_add (&rec->rows_written, rec->txn_rows);
+      atomic_fetch_add (&rec->batches, 1);
+    }
+  rec->in_txn = false;
+  rec->txn_rows = 0;
+}
+
+/* Drains what is in the rings now; returns the number of records taken. */
+static uint64_t
+lsc__drain (lsc_recorder *rec)
+{
+  pthread_mutex_lock (&rec->lock);
+  lsc__ring *rings = rec->rings; /* rings are only prepended, never removed while recording */
+  pthread_mutex_unlock (&rec->lock);
+  uint64_t taken = 0;
+  for (lsc__ring *ring = rings; ring; ring = ring->next)
+    {
+      uint64_t tail = atomic_load_explicit (&ring->tail, memory_order_relaxed);
+      uint64_t head = atomic_load_explicit (&ring->head, memory_order_acquire);
+      while (tail != head)
+        {
+          lsc__rec *r = &ring->records[tail & ring->mask];
+          if (atomic_load (&rec->writer_failed))
+            {
+              free (r->text);
+              atomic_fetch_add (&rec->rows_lost, 1);
+            }
+          else
+            {
+              if (!rec->in_txn)
+                {
+                  if (!lsc__exec (rec, "BEGIN"))
+                    lsc__writer_fail (rec, "starting a batch");
+                  rec->in_txn = true;
+                }
+              lsc__process (rec, ring, r);
+              if (++rec->txn_rows >= rec->batch_rows)
+                lsc__commit (rec);
+            }
+          tail++;
+          taken++;
+          if ((taken & 1023) == 0) /* hand slots back to the producer while draining */
+            atomic_store_explicit (&ring->tail, tail, memory_order_release);
+        }
+      atomic_store_explicit (&ring->tail, tail, memory_order_release);
+    }
+  return taken;
+}
+
+static void *
+lsc__writer_main (void *data)
+{
+  lsc_recorder *rec = data;
+  for (;;)
+    {
+      bool stopping = atomic_load (&rec->stopping);
+      pthread_mutex_lock (&rec->db_lock);
+      uint64_t n = lsc__drain (rec);
+      if (n == 0 || rec->txn_rows >= rec->batch_rows / 4)
+        lsc__commit (rec);
+      pthread_mutex_unlock (&rec->db_lock);
+      if (stopping && n == 0)
+        break;
+      if (n == 0)
+        nanosleep (&(struct timespec){ 0, 2000000 }, NULL);
+    }
+  pthread_mutex_lock (&rec->lock);
+  lsc__ring *rings = rec->rings;
+  pthread_mutex_unlock (&rec->lock);
+  if (!atomic_load (&rec->writer_failed))
+    {
+      lsc__exec (rec, "BEGIN");
+      rec->in_txn = true;
+      for (lsc__ring *ring = rings; ring; ring = ring->next)
+        lsc__flush_pending_api (rec, ring);
+      lsc__commit (rec);
+    }
+  return NULL;
+}
+
+/* ---- session set-up ------------------------------------------------------------------------ */
+
+static void
+lsc__cpu_model (char *buf, size_t size)
+{
+  snprintf (buf, size, "unknown");
+  FILE *f = fopen ("/proc/cpuinfo", "r");
+  if (!f)
+    return;
+  char line[512];
+  while (fgets (line, sizeof line, f))
+    if (strncmp (line, "model name", 10) == 0)
+      {
+        char *colon = strchr (line, ':');
+        if (colon)
+          {
+            colon += 2;
+            colon[strcspn (colon, "\n")] = '\0';
+            snprintf (buf, size, "%s (%ld cores)", colon, sysconf (_SC_NPROCESSORS_ONLN));
+          }
+        break;
+      }
+  fclose (f);
+}
+
+static void
+lsc__gpu_name (char *buf, size_t size)
+{
+  const fl_driver *d = fl_driver_get ();
+  snprintf (buf, size, "none (no CUDA driver)");
+  if (!d)
+    return;
+  int count = 0;
+  d->cuDeviceGetCount (&count);
+  size_t used = 0;
+  buf[0] = '\0';
+  for (int i = 0; i < count && used < size; i++)
+    {
+      char name[256] = "?";
+      CUdevice dev;
+      if (d->cuDeviceGet (&dev, i) == CUDA_SUCCESS)
+        d->cuDeviceGetName (name, sizeof name, dev);
+      int n = snprintf (buf + used, size - used, "%s%d: %s", i ? "; " : "", i, name);
+      used += n > 0 ? (size_t) n : 0;
+    }
+}
+
+static bool
+lsc__prepare (lsc_recorder *rec, const char *sql, sqlite3_stmt **out)
+{
+  return sqlite3_prepare_v3 (rec->db, sql, -1, SQLITE_PREPARE_PERSISTENT, out, NULL) == SQLITE_OK;
+}
+
+int
+lsc_recorder_start (const lsc_recorder_options *o, lsc_recorder **out, char *err, size_t err_size)
+{
+  if (out)
+    *out = NULL;
+  if (!o || !o->path || !out)
+    {
+      lsc__set_err (err, err_size, "recorder: no report path given");
+      return -1;
+    }
+  if (atomic_load (&lsc__active))
+    {
+      lsc__set_err (err, err_size, "%s: another recording is already running in this process", o->path);
+      return -1;
+    }
+  struct stat st;
+  if (stat (o->path, &st) == 0)
+    {
+      if (!o->overwrite)
+        {
+          lsc__set_err (err, err_size, "%s already exists (use --force to overwrite it)", o->path);
+          return -1;
+        }
+      char side[4200];
+      unlink (o->path);
+      snprintf (side, sizeof side, "%s-wal", o->path);
+      unlink (side);
+      snprintf (side, sizeof side, "%s-shm", o->path);
+      unlink (side);
+    }
+
+  lsc_recorder *rec = calloc (1, sizeof *rec);
+  if (!rec || !(rec->path = strdup (o->path)))
+    {
+      free (rec);
+      lsc__set_err (err, err_size, "%s: out of memory", o->path);
+      return -1;
+    }
+  unsigned cap = o->ring_records ? o->ring_records : 65536;
+  rec->ring_capacity = 64;
+  while (rec->ring_capacity < cap)
+    rec->ring_capacity <<= 1;
+  rec->batch_rows = o->batch_rows ? o->batch_rows : 16384;
+  rec->serial = atomic_fetch_add (&lsc__serial_counter, 1) + 1;
+  pthread_mutex_init (&rec->lock, NULL);
+  pthread_mutex_init (&rec->db_lock, NULL);
+
+  int rc = sqlite3_open_v2 (o->path, &rec->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+  if (rc != SQLITE_OK)
+    {
+      lsc__set_err (err, err_size, "%s: cannot create the report: %s", o->path,
+                    rec->db ? sqlite3_errmsg (rec->db) : sqlite3_errstr (rc));
+      goto fail;
+    }
+  char sql[512];
+  snprintf (sql, sizeof sql,
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA application_id=%d; PRAGMA user_version=%d;",
+            LSC_APPLICATION_ID, LSC_SCHEMA_VERSION);
+  char *msg = NULL;
+  if (sqlite3_exec (rec->db, sql, NULL, NULL, &msg) != SQLITE_OK
+      || sqlite3_exec (rec->db, "BEGIN;" LSC_SCHEMA_SQL "COMMIT;", NULL, NULL, &msg) != SQLITE_OK)
+    {
+      lsc__set_err (err, err_size, "%s: cannot write the report schema: %s", o->path, msg ? msg : "?");
+      sqlite3_free (msg);
+      goto fail;
+    }
+  if (o->max_db_bytes)
+    {
+      snprintf (sql, sizeof sql, "PRAGMA max_page_count=%" PRIu64 ";", o->max_db_bytes / 4096 + 1);
+      lsc__exec (rec, sql);
+    }
+
+  /* The session row. */
+  char host[256] = "?", cpu[256], gpu[1024], nvrtc[32], wall[64];
+  struct utsname u;
+  if (uname (&u) == 0)
+    snprintf (host, sizeof host, "%s (%s %s)", u.nodename, u.sysname, u.release);
+  lsc__cpu_model (cpu, sizeof cpu);
+  lsc__gpu_name (gpu, sizeof gpu);
+  int nv_major = 0, nv_minor = 0;
+  fl_nvrtc_version (&nv_major, &nv_minor);
+  snprintf (nvrtc, sizeof nvrtc, "%d.%d", nv_major, nv_minor);
+  time_t now = time (NULL);
+  struct tm tm;
+  gmtime_r (&now, &tm);
+  strftime (wall, sizeof wall, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  rec->start_ns = lsc__now_ns ();
+
+  /* CUPTI before the sink, so the first launch is already seen. */
+  lsc_cupti_sinks sinks = { .api = lsc__on_cupti_api, .kernel = lsc__on_cupti_kernel, .user_data = rec };
+  static const char *const mode_names[] = { "off", "callbacks", "activity" };
+  if (o->cupti == LSC_CUPTI_OFF)
+    snprintf (rec->cupti_status, sizeof rec->cupti_status, "off");
+  else if (!fl_driver_ready ())
+    snprintf (rec->cupti_status, sizeof rec->cupti_status, "off: no CUDA driver");
+  else
+    lsc_cupti_start (o->cupti_library, o->cupti == LSC_CUPTI_ACTIVITY, &sinks, rec->cupti_status,
+                     sizeof rec->cupti_status);
+
+  sqlite3_stmt *ins = NULL;
+  if (!lsc__prepare (rec,
+                     "INSERT INTO session (host, gpu, driver_version, toolkit, nvrtc, cpu, settings, workload, start_ns, "
+                     "start_wall, cupti_mode, cupti_status, observer_overhead_ns) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                     &ins))
+    {
+      lsc__set_err (err, err_size, "%s: %s", o->path, sqlite3_errmsg (rec->db));
+      goto fail_cupti;
+    }
+  char toolkit[32];
+  snprintf (toolkit, sizeof toolkit, "CUDA %d.%d (headers)", CUDA_VERSION / 1000, (CUDA_VERSION % 1000) / 10);
+  sqlite3_bind_text (ins, 1, host, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (ins, 2, gpu, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int (ins, 3, fl_driver_version ());
+  sqlite3_bind_text (ins, 4, toolkit, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (ins, 5, nvrtc, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (ins, 6, cpu, -1, SQLITE_TRANSIENT);
+  if (o->settings_json)
+    sqlite3_bind_text (ins, 7, o->settings_json, -1, SQLITE_TRANSIENT);
+  if (o->workload)
+    sqlite3_bind_text (ins, 8, o->workload, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (ins, 9, (int64_t) rec->start_ns);
+  sqlite3_bind_text (ins, 10, wall, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (ins, 11, mode_names[o->cupti <= LSC_CUPTI_ACTIVITY ? o->cupti : 0], -1, SQLITE_STATIC);
+  sqlite3_bind_text (ins, 12, rec->cupti_status, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_double (ins, 13, lsc_recorder_measure_push_ns ());
+  rc = sqlite3_step (ins);
+  sqlite3_finalize (ins);
+  if (rc != SQLITE_DONE)
+    {
+      lsc__set_err (err, err_size, "%s: cannot write the session row: %s", o->path, sqlite3_errmsg (rec->db));
+      goto fail_cupti;
+    }
+  rec->session_id = sqlite3_last_insert_rowid (rec->db);
+
+  if (!lsc__prepare (rec,
+                     "INSERT INTO launch (session_id, kernel_id, spec_id, thread, path, outcome, reason, status, "
+                     "start_ns, host_ns, resolve_ns, bind_ns, specialize_ns, key_ns, lookup_ns, globals_ns, metadata_ns, "
+                     "launch_ns, correlation_id, api_start_ns, api_ns) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                     &rec->ins_launch)
+      || !lsc__prepare (rec, "INSERT INTO event (session_id, t_ns, kind, kernel_id, text) VALUES (?,?,?,?,?)",
+                        &rec->ins_event)
+      || !lsc__prepare (rec,
+                        "INSERT INTO spec (kernel_id, key, description, ptr_alignment, int_classes, debug, "
+                        "instrumentation, compile_hook, first_ns) VALUES (?,?,?,?,?,?,?,?,?)",
+                        &rec->ins_spec)
+      || !lsc__prepare (rec,
+                        "INSERT OR REPLACE INTO gpu_activity (correlation_id, session_id, start_ns, end_ns, device_id, "
+                        "context_id, stream_id, name, grid_x, grid_y, grid_z, block_x, block_y, block_z, shared_mem, "
+                        "registers) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                        &rec->ins_gpu)
+      || !lsc__prepare (rec, "UPDATE spec SET hits = ?, misses = ?, compile_ms = coalesce(?, compile_ms), last_ns = ? "
+                             "WHERE id = ?",
+                        &rec->upd_spec))
+    {
+      lsc__set_err (err, err_size, "%s: %s", o->path, sqlite3_errmsg (rec->db));
+      goto fail_cupti;
+    }
+
+  if (pthread_create (&rec->writer, NULL, lsc__writer_main, rec) != 0)
+    {
+      lsc__set_err (err, err_size, "%s: cannot start the writer thread", o->path);
+      goto fail_cupti;
+    }
+  atomic_store (&lsc__active, rec);
+  rec->sink.emit = lsc__on_engine_event;
+  rec->sink.user_data = rec;
+  fl_event_sink_set (&rec->sink);
+  *out = rec;
+  return 0;
+
+fail_cupti:
+  lsc_cupti_stop ();
+fail:
+  sqlite3_finalize (rec->ins_launch);
+  sqlite3_finalize (rec->ins_event);
+  sqlite3_finalize (rec->ins_spec);
+  sqlite3_finalize (rec->ins_gpu);
+  sqlite3_finalize (rec->upd_spec);
+  sqlite3_close (rec->db);
+  pthread_mutex_destroy (&rec->lock);
+  pthread_mutex_destroy (&rec->db_lock);
+  free (rec->path);
+  free (rec);
+  return -1;
+}
+
+int
+lsc_recorder_add_kernel (lsc_recorder *rec, const fl_bound_kernel *bound, const char *config_text)
+{
+  if (!rec || !bound)
+    return -1;
+  const fl_kernel *k = fl_bound_kernel_kernel (bound);
+  const fl_signature *sig = fl_kernel_signature (k);
+  char signature[FL_MAX_ARGS * 12] = "";
+  size_t used = 0;
+  for (unsigned i = 0; sig && i < sig->n_args && used < sizeof signature; i++)
+    {
+      int n = snprintf (signature + used, sizeof signature - used, "%s%s", i ? ", " : "", fl_type_name (sig->types[i]));
+      used += n > 0 ? (size_t) n : 0;
+    }
+  /* The writer thread uses the same connection: hold the recorder lock so the kernel row and
+   * the registry entry appear together, before any launch of this kernel is drained. */
+  pthread_mutex_lock (&rec->db_lock);
+  pthread_mutex_lock (&rec->lock);
+  int rc = -1;
+  sqlite3_stmt *st = NULL;
+  if (rec->n_kernels == rec->cap_kernels)
+    {
+      unsigned cap = rec->cap_kernels ? rec->cap_kernels * 2 : 16;
+      lsc__kernel *nk = realloc (rec->kernels, cap * sizeof *nk);
+      if (!nk)
+        goto out;
+      rec->kernels = nk;
+      rec->cap_kernels = cap;
+    }
+  if (sqlite3_prepare_v2 (rec->db, "INSERT INTO kernel (session_id, name, entry, signature, config) VALUES (?,?,?,?,?)",
+                          -1, &st, NULL)
+      != SQLITE_OK)
+    goto out;
+  sqlite3_bind_int64 (st, 1, rec->session_id);
+  sqlite3_bind_text (st, 2, fl_kernel_name (k), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (st, 3, fl_kernel_name (k), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (st, 4, signature, -1, SQLITE_TRANSIENT);
+  if (config_text)
+    sqlite3_bind_text (st, 5, config_text, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (st) == SQLITE_DONE)
+    {
+      rec->kernels[rec->n_kernels].bound = bound;
+      rec->kernels[rec->n_kernels].id = sqlite3_last_insert_rowid (rec->db);
+      rec->kernels[rec->n_kernels].last_reason = FL_FALLBACK_NONE;
+      rec->n_kernels++;
+      rc = 0;
+    }
+out:
+  sqlite3_finalize (st);
+  pthread_mutex_unlock (&rec->lock);
+  pthread_mutex_unlock (&rec->db_lock);
+  return rc;
+}
+
+void
+lsc_recorder_set_raw_floor (lsc_recorder *rec, double p50_ns)
+{
+  if (!rec)
+    return;
+  pthread_mutex_lock (&rec->lock);
+  rec->raw_floor_p50 = p50_ns;
+  rec->have_raw_floor = true;
+  pthread_mutex_unlock (&rec->lock);
+}
+
+void
+lsc_recorder_get_stats (lsc_recorder *rec, lsc_recorder_stats *out)
+{
+  memset (out, 0, sizeof *out);
+  if (!rec)
+    return;
+  out->rows_written = atomic_load (&rec->rows_written);
+  out->rows_lost = atomic_load (&rec->rows_lost);
+  out->batches = atomic_load (&rec->batches);
+  pthread_mutex_lock (&rec->lock);
+  out->rows_dropped = atomic_load (&rec->dropped_no_ring);
+  for (lsc__ring *r = rec->rings; r; r = r->next)
+    out->rows_dropped += atomic_load (&r->dropped);
+  snprintf (out->cupti_status, sizeof out->cupti_status, "%s", rec->cupti_status);
+  snprintf (out->error, sizeof out->error, "%s", rec->error);
+  pthread_mutex_unlock (&rec->lock);
+}
+
+int
+lsc_recorder_stop (lsc_recorder *rec, lsc_recorder_stats *final_stats, char *err, size_t err_size)
+{
+  if (!rec)
+    return -1;
+  fl_event_sink_set (NULL);
+  lsc_cupti_stop (); /* flushes the last kernel records into the rings */
+  atomic_store (&rec->stopping, true);
+  pthread_join (rec->writer, NULL);
+
+  lsc_recorder_stats stats;
+  lsc_recorder_get_stats (rec, &stats);
+  int result = atomic_load (&rec->writer_failed) ? -1 : 0;
+
+  /* Closing facts; a report whose writes failed still gets them if the disk allows. */
+  char sql[1024];
+  snprintf (sql, sizeof sql,
+            "UPDATE session SET stop_ns = %" PRIu64 ", dropped_rows = %" PRIu64 " WHERE id = %" PRId64 ";",
+            lsc__now_ns (), stats.rows_dropped + stats.rows_lost, rec->session_id);
+  bool closed = lsc__exec (rec, sql);
+  if (rec->have_raw_floor)
+    {
+      snprintf (sql, sizeof sql, "UPDATE session SET raw_floor_p50_ns = %.1f WHERE id = %" PRId64 ";",
+                rec->raw_floor_p50, rec->session_id);
+      closed = lsc__exec (rec, sql) && closed;
+    }
+  /* Join kernel execution times to launches, and build the indices the app's queries use (built
+   * here rather than up front, so inserts while recording stay cheap). */
+  closed = lsc__exec (rec, "UPDATE launch SET gpu_start_ns = g.start_ns, gpu_ns = g.end_ns - g.start_ns "
+                           "FROM gpu_activity g WHERE launch.correlation_id = g.correlation_id;")
+           && closed;
+  closed = lsc__exec (rec, LSC_SCHEMA_INDEX_SQL) && closed;
+  if (!closed && result == 0)
+    {
+      lsc__writer_fail (rec, "closing the session");
+      result = -1;
+    }
+  lsc__exec (rec, "PRAGMA wal_checkpoint(TRUNCATE);");
+  if (result != 0)
+    lsc__set_err (err, err_size, "%s", rec->error);
+  lsc_recorder_get_stats (rec, &stats);
+  if (final_stats)
+    *final_stats = stats;
+
+  sqlite3_finalize (rec->ins_launch);
+  sqlite3_finalize (rec->ins_event);
+  sqlite3_finalize (rec->ins_spec);
+  sqlite3_finalize (rec->ins_gpu);
+  sqlite3_finalize (rec->upd_spec);
+  if (sqlite3_close (rec->db) != SQLITE_OK && result == 0)
+    {
+      lsc__set_err (err, err_size, "%s: closing the report failed", rec->path);
+      result = -1;
+    }
+  for (lsc__ring *r = rec->rings, *next; r; r = next)
+    {
+      next = r->next;
+      free (r);
+    }
+  atomic_store (&lsc__active, NULL);
+  pthread_mutex_destroy (&rec->lock);
+  pthread_mutex_destroy (&rec->db_lock);
+  free (rec->kernels);
+  free (rec->specs);
+  free (rec->path);
+  free (rec);
+  return result;
+}

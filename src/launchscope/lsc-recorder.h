@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * lsc-recorder.h — records engine events and CUPTI launch records into a report (.lsdb).
+ *
+ * Launching threads push fixed-size records into their own lock-free single-producer ring (no
+ * allocation, lock or syscall per launch; a thread's ring is allocated on its first record).
+ * One writer thread drains every ring into SQLite (WAL, batched transactions).  A full ring
+ * counts the record as dropped; the session row carries the total, so nothing is lost
+ * silently.  One recorder is active per process at a time (the engine has one event sink).
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fastlaunch.h"
+
+typedef struct lsc_recorder lsc_recorder;
+
+typedef enum {
+  LSC_CUPTI_OFF = 0,
+  LSC_CUPTI_CALLBACKS, /* driver API enter/exit, correlation ids */
+  LSC_CUPTI_ACTIVITY,  /* callbacks plus kernel execution records (measurable cost) */
+} lsc_cupti_mode;
+
+typedef struct {
+  const char *path;           /* report file; must not exist unless overwrite */
+  bool overwrite;
+  const char *workload;       /* shown in the session row */
+  const char *settings_json;  /* stored verbatim in session.settings (may be NULL) */
+  lsc_cupti_mode cupti;
+  const char *cupti_library;  /* explicit libcupti path; NULL searches */
+  unsigned ring_records;      /* per thread, rounded up to a power of two; 0: 65536 */
+  unsigned batch_rows;        /* rows per transaction; 0: 16384 */
+  uint64_t max_db_bytes;      /* 0: unlimited; else PRAGMA max_page_count (tests: disk full) */
+} lsc_recorder_options;
+
+typedef struct {
+  uint64_t rows_written;
+  uint64_t rows_dropped;      /* ring full */
+  uint64_t rows_lost;         /* accepted but never written (write error) */
+  uint64_t batches;
+  char cupti_status[256];     /* "callbacks on", "held by Nsight Systems", "no driver", ... */
+  char error[1024];           /* first write error, naming the file; "" if none */
+} lsc_recorder_stats;
+
+/* Creates the report, its schema and the session row, starts the writer and installs the
+ * engine event sink.  err gets a message naming the file on failure.  Returns 0 or -1. */
+int lsc_recorder_start (const lsc_recorder_options *options, lsc_recorder **out, char *err, size_t err_size);
+
+/* Registers a bound kernel so its launches carry a kernel row.  Call before launching it. */
+int lsc_recorder_add_kernel (lsc_recorder *rec, const fl_bound_kernel *bound, const char *config_text);
+
+/* Records an event row (toggle, info, error) stamped now; safe from any thread. */
+void lsc_recorder_note (lsc_recorder *rec, const char *kind, const char *text);
+
+/* Stores the bare cuLaunchKernel p50 measured by the caller in the session row. */
+void lsc_recorder_set_raw_floor (lsc_recorder *rec, double p50_ns);
+
+/* Current counters (thread-safe). */
+void lsc_recorder_get_stats (lsc_recorder *rec, lsc_recorder_stats *out);
+
+/* Removes the sink, flushes CUPTI and every ring, writes stop time, dropped rows and spec
+ * totals, checkpoints the WAL and closes.  Returns 0, or -1 with err set (the rows written
+ * before the error stay readable).  rec is freed either way. */
+int lsc_recorder_stop (lsc_recorder *rec, lsc_recorder_stats *final_stats, char *err, size_t err_size);
+
+/* Per-record cost of the recorder's push path in ns, measured in-process (for the session's
+ * observer overhead column and the benchmarks). */
+double lsc_recorder_measure_push_ns (void);

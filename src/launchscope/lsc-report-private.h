@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * lsc-report-private.h — what lsc-report.c, lsc-export.c and lsc-check share; not installed.
+ */
+#pragma once
+
+#include <sqlite3.h>
+#include <stdarg.h>
+
+#include "lsc-report.h"
+
+#if defined(__GNUC__)
+#define LSC__PRINTF(f, a) __attribute__ ((format (printf, f, a)))
+#else
+#define LSC__PRINTF(f, a)
+#endif
+
+/* Fills error (may be NULL) with code and a printf-style message. */
+void lsc__error_set (lsc_error *error, lsc_error_code code, const char *fmt, ...) LSC__PRINTF (3, 4);
+
+/* Maps an SQLite result code to an lsc_error_code. */
+lsc_error_code lsc__error_code_from_sqlite (int rc);
+
+/* Opens path read-only and hardened (defensive, untrusted schema, no triggers, limits,
+ * busy timeout), checks the SQLite header, and retries immutable when a WAL file cannot get
+ * its -shm.  Does not check application_id or the schema.  *immutable tells which way it
+ * opened.  Returns the connection or NULL with error set. */
+sqlite3 *lsc__open_hardened (const char *path, bool *immutable, lsc_error *error);
+
+/* application_id LSC_APPLICATION_ID and user_version LSC_SCHEMA_VERSION: the report's
+ * identity.  Returns false with error set (FOREIGN, NEWER, OLDER or an SQLite failure). */
+bool lsc__verify_identity (sqlite3 *db, const char *path, lsc_error *error);
+
+/* The reference schema: an in-memory database built from LSC_SCHEMA_SQL, which verification
+ * compares the file against.  Returns NULL with error set. */
+sqlite3 *lsc__reference_schema (const char *path, lsc_error *error);
+
+/* Compares one table of the file against the reference.  Calls func (problem = true) for
+ * each difference when func is non-NULL; with stop_at_first, stops at the first and sets
+ * error.  Returns the number of differences, -1 on an SQLite failure (error set). */
+int lsc__verify_schema (sqlite3 *db, sqlite3 *ref, const char *path, bool stop_at_first, lsc_check_func func,
+                        void *user_data, lsc_error *error);
+
+/* JSON string writer: quotes, escapes control characters, replaces invalid UTF-8 with
+ * U+FFFD so a hostile file cannot make the output unparsable.  len < 0: NUL-terminated. */
+void lsc__json_string (FILE *out, const char *s, int len);
+
+/* Finishes writing out: flushes and reports a write error naming out_name.  Returns 0 or -1. */
+int lsc__finish_stream (FILE *out, const char *out_name, lsc_error *error);
+
+/* Reads a top-level-looking integer member "key": N from a JSON text (the session settings);
+ * enough for recorder-written settings, tolerant of anything else (returns false). */
+bool lsc__json_find_int (const char *json, const char *key, int64_t *out);

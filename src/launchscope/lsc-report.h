@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * lsc-report.h — reading a report (.lsdb): hardened open, verification, the summary.
+ *
+ * Reports travel between machines, so every report is untrusted input.  lsc_report_open()
+ * opens it read-only with SQLite's defensive settings (no triggers, untrusted schema, length
+ * limits), refuses what is not a Launchscope report of a version this build understands, and
+ * checks every table and column the reader uses.  The reader's own SQL reads base tables
+ * only — never the file's views, which a hostile file could define to return anything — and
+ * percentiles are computed in C from sorted values.
+ *
+ * Plain C11 + SQLite, no GLib: the CLI runs where GLib is absent.  Not thread-safe per
+ * handle: use one lsc_report from one thread at a time (distinct handles are independent).
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct sqlite3;
+
+typedef enum {
+  LSC_ERROR_NONE = 0,
+  LSC_ERROR_USAGE,      /* bad argument from the caller */
+  LSC_ERROR_IO,         /* a file could not be opened, read, written or renamed */
+  LSC_ERROR_NOT_SQLITE, /* not an SQLite database at all */
+  LSC_ERROR_FOREIGN,    /* an SQLite database, but not a Launchscope report */
+  LSC_ERROR_NEWER,      /* schema version newer than this build understands */
+  LSC_ERROR_OLDER,      /* schema version older than any this build reads */
+  LSC_ERROR_SCHEMA,     /* a table or column is missing or has the wrong type */
+  LSC_ERROR_CORRUPT,    /* quick_check / integrity_check failed, or SQLite saw corruption */
+  LSC_ERROR_EXISTS,     /* an export target exists and overwriting was not asked for */
+  LSC_ERROR_SQLITE,     /* any other SQLite failure */
+  LSC_ERROR_NOMEM,
+} lsc_error_code;
+
+/* Every message names the file it is about. */
+typedef struct {
+  lsc_error_code code;
+  char message[1024];
+} lsc_error;
+
+void lsc_error_clear (lsc_error *error);
+
+/* The enums stored in a report (lsc-schema.h); equal to the engine's fl_path, fl_outcome and
+ * fl_fallback.  The reader names them itself rather than trusting the file's lookup tables. */
+#define LSC_PATH_COUNT 4
+#define LSC_OUTCOME_COUNT 4
+#define LSC_REASON_COUNT 10
+#define LSC_OUTCOME_HIT 0
+#define LSC_OUTCOME_MISS 1
+#define LSC_OUTCOME_FALLBACK 2
+#define LSC_OUTCOME_DEFAULT 3
+
+/* Names for stored values; "unknown" for a value out of range (a hostile or newer file). */
+const char *lsc_path_name (int64_t path);
+const char *lsc_outcome_name (int64_t outcome);
+const char *lsc_reason_name (int64_t reason);
+
+typedef struct lsc_report lsc_report;
+
+typedef enum {
+  LSC_REPORT_OPEN_DEFAULT = 0,
+  /* Skip PRAGMA quick_check (reading a file just written by this process, for instance). */
+  LSC_REPORT_OPEN_NO_QUICK_CHECK = 1 << 0,
+} lsc_report_open_flags;
+
+/* Opens path read-only and verifies it: an SQLite file, application_id LSC_APPLICATION_ID,
+ * user_version LSC_SCHEMA_VERSION, every table and column the reader uses present with the
+ * expected declared type, and PRAGMA quick_check clean.  A report still being written (WAL,
+ * session.stop_ns NULL) or left by a crashed recorder opens.  Returns NULL with error set
+ * (code and a message naming path) on failure; error may be NULL. */
+lsc_report *lsc_report_open (const char *path, unsigned flags, lsc_error *error);
+
+/* NULL is ignored. */
+void lsc_report_free (lsc_report *report);
+
+const char *lsc_report_path (const lsc_report *report);
+
+/* A note about how the file was opened, or NULL: set when the report could only be opened
+ * immutable (a WAL report whose -shm cannot be created), so rows not yet checkpointed from
+ * its -wal are not visible. */
+const char *lsc_report_warning (const lsc_report *report);
+
+/* The read-only connection, for callers with their own queries (the GTK app).  Read base
+ * tables only; the file's views are not to be trusted.  Owned by the report. */
+struct sqlite3 *lsc_report_db (lsc_report *report);
+
+/* --- Summary ------------------------------------------------------------------------------ */
+
+/* Percentiles are nearest-rank over host_ns of launches with status 0 and an integer host_ns:
+ * pN is the value at rank ceil(N/100 * count) of the sorted values. */
+typedef struct {
+  int64_t launches;  /* launch rows on this path */
+  int64_t errors;    /* rows with status != 0 */
+  int64_t count;     /* rows in the percentiles */
+  int64_t p50_ns, p90_ns, p99_ns, min_ns, max_ns; /* 0 when count is 0 */
+  double mean_ns;
+  int64_t outcomes[LSC_OUTCOME_COUNT + 1];        /* hit, miss, fallback, default, unknown */
+  int64_t fallbacks_by_reason[LSC_REASON_COUNT + 1]; /* last: unknown reason */
+} lsc_path_summary;
+
+typedef struct {
+  int64_t id, kernel_id, key;
+  char *kernel_name;   /* may be NULL */
+  char *description;   /* decoded key, may be NULL */
+  char *ptr_alignment, *int_classes, *instrumentation; /* may be NULL */
+  int64_t debug, compile_hook;
+  bool has_compile_ms;
+  double compile_ms;
+  int64_t hits, misses;           /* the engine's counters stored in the spec row */
+  int64_t launches;               /* launch rows naming this spec */
+  int64_t launch_hits, launch_misses, launch_fallbacks;
+  int64_t count, p50_ns;          /* status-0 rows with host_ns, and their nearest-rank p50 */
+} lsc_spec_summary;
+
+/* Event kinds counted in the summary: toggle, fallback, error, compile, info, other. */
+#define LSC_EVENT_KIND_COUNT 6
+extern const char *const lsc_event_kind_names[LSC_EVENT_KIND_COUNT];
+
+typedef struct {
+  int64_t id;
+  char *host, *gpu, *toolkit, *nvrtc, *cpu, *settings, *workload, *start_wall;
+  char *cupti_mode, *cupti_status; /* any may be NULL */
+  bool has_driver_version;
+  int64_t driver_version;
+  int64_t start_ns;
+  bool stopped; /* stop_ns present: false while recording or after a crash */
+  int64_t stop_ns;
+  int64_t dropped_rows;
+  bool has_observer_overhead;
+  double observer_overhead_ns;
+  bool has_raw_floor;
+  double raw_floor_p50_ns;
+  bool has_pid;
+  int64_t pid; /* "pid" from settings JSON when present */
+  int64_t launches, events, kernels;
+  int64_t events_by_kind[LSC_EVENT_KIND_COUNT]; /* see lsc_event_kind_names */
+  lsc_path_summary paths[LSC_PATH_COUNT + 1]; /* last: unknown path values */
+  int64_t fallbacks_by_reason[LSC_REASON_COUNT + 1];
+  size_t n_specs;
+  lsc_spec_summary *specs; /* ordered by spec id */
+} lsc_session_summary;
+
+typedef struct {
+  char *path;
+  int64_t schema_version;
+  size_t n_sessions;
+  lsc_session_summary *sessions; /* ordered by session id */
+  int64_t orphan_launches;       /* launch rows whose session is missing (see `check`) */
+  int64_t orphan_events;
+} lsc_report_summary;
+
+
+/* Computes the summary with one pass over launch.  Memory: 16 bytes per launch row during
+ * the call.  Returns NULL with error set on failure. */
+lsc_report_summary *lsc_report_summarize (lsc_report *report, lsc_error *error);
+
+/* NULL is ignored. */
+void lsc_report_summary_free (lsc_report_summary *summary);
+
+/* Writes the summary as one JSON object (UTF-8; invalid bytes from the file become U+FFFD).
+ * out_name names the destination in error messages.  Returns 0, or -1 with error set when a
+ * write fails (disk full, EPIPE). */
+int lsc_report_summary_write_json (const lsc_report_summary *summary, FILE *out, const char *out_name, lsc_error *error);
+
+/* Writes the readable tables `launchscope-cli report` prints.  Returns 0 or -1 as above. */
+int lsc_report_summary_write_text (const lsc_report_summary *summary, FILE *out, const char *out_name, lsc_error *error);
+
+/* --- Check -------------------------------------------------------------------------------- */
+
+/* One line per finding; problem false for notes (a session without a stop time). */
+typedef void (*lsc_check_func) (bool problem, const char *message, void *user_data);
+
+/* Checks path thoroughly: SQLite header, application_id, user_version, PRAGMA
+ * integrity_check (every finding), every table and column, unexpected triggers and views,
+ * and row-level sanity (references between tables, enum ranges, value types, spec key
+ * uniqueness, counts).  Calls func for each finding.  Returns the number of problems (0: the
+ * report is sound), or -1 with error set when the file cannot be examined at all (missing,
+ * unreadable); a file that is not a report is a problem, reported through func. */
+int lsc_report_check (const char *path, lsc_check_func func, void *user_data, lsc_error *error);

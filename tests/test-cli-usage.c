@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * test-cli-usage.c — launchscope-cli's command line: --help and --version succeed, usage errors
+ * exit 2 with a message naming the problem, and `demo` exits 3 saying that no CUDA driver was
+ * found (or 0 where a GPU is present).  Runs the CLI given as argv[1] in child processes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char *cli;
+static int failures;
+
+/* Runs cli with args (NULL-terminated), stdout and stderr together into out; returns the exit
+ * status, or -1 if it did not exit normally. */
+static int
+run (const char *const *args, char *out, size_t size)
+{
+  int fds[2];
+  if (pipe (fds) != 0)
+    return -1;
+  pid_t pid = fork ();
+  if (pid == 0)
+    {
+      dup2 (fds[1], STDOUT_FILENO);
+      dup2 (fds[1], STDERR_FILENO);
+      close (fds[0]);
+      close (fds[1]);
+      const char *argv[16] = { cli };
+      for (int i = 0; args[i] && i < 14; i++)
+        argv[i + 1] = args[i];
+      execv (cli, (char *const *) argv);
+      fprintf (stderr, "exec %s: %s\n", cli, strerror (errno));
+      _exit (127);
+    }
+  close (fds[1]);
+  size_t len = 0;
+  ssize_t r;
+  while ((r = read (fds[0], out + len, size - 1 - len)) > 0 || (r < 0 && errno == EINTR))
+    if (r > 0 && (len += (size_t) r) == size - 1)
+      break;
+  out[len] = '\0';
+  close (fds[0]);
+  int status = 0;
+  if (pid < 0 || waitpid (pid, &status, 0) != pid || !WIFEXITED (status))
+    return -1;
+  return WEXITSTATUS (status);
+}
+
+static void
+expect (int want, const char *pattern, const char *const *args)
+{
+  static char out[65536];
+  int rc = run (args, out, sizeof out);
+  char line[256] = "";
+  for (int i = 0; args[i]; i++)
+    snprintf (line + strlen (line), sizeof line - strlen (line), " %s", args[i]);
+  if (rc != want || !strstr (out, pattern))
+    {
+      printf ("FAIL: launchscope-cli%s: exit %d (want %d), output lacks \"%s\":\n%s\n", line, rc, want, pattern, out);
+      failures++;
+    }
+  else
+    printf ("ok: launchscope-cli%s -> %d\n", line, rc);
+}
+
+#define EXPECT(rc, pattern, ...) expect ((rc), (pattern), (const char *const[]){ __VA_ARGS__, NULL })
+
+int
+main (int argc, char **argv)
+{
+  if (argc != 2)
+    {
+      fprintf (stderr, "usage: %s PATH-TO-launchscope-cli\n", argv[0]);
+      return 2;
+    }
+  cli = argv[1];
+  const char *const none[] = { NULL };
+
+  EXPECT (0, "Usage: launchscope-cli", "--help");
+  EXPECT (0, "Exit status", "-h");
+  EXPECT (0, "launchscope-cli 0", "--version");
+  EXPECT (0, "Usage: launchscope-cli demo", "demo", "--help");
+  EXPECT (0, "Usage: launchscope-cli bench", "bench", "--help");
+  EXPECT (0, "Usage: launchscope-cli bench", "help", "bench");
+  expect (2, "no command given", none);
+  EXPECT (2, "unknown command 'frobnicate'", "frobnicate");
+  EXPECT (2, "unknown option '--bogus'", "--bogus");
+  EXPECT (2, "unknown option '--bogus'", "bench", "--bogus");
+  EXPECT (2, "unknown option '-z'", "demo", "-z");
+  EXPECT (2, "option '--n' needs a value", "bench", "--n");
+  EXPECT (2, "from 1 to", "bench", "--n", "0");
+  EXPECT (2, "from 1 to", "bench", "--iters=abc");
+  EXPECT (2, "from 2 to 32", "bench", "--args", "1,8");
+  EXPECT (2, "unexpected argument 'extra'", "demo", "extra");
+
+  /* demo: 0 with a GPU, or 3 saying that no driver (or device) was found and what still works. */
+  static char out[65536];
+  const char *const demo[] = { "demo", NULL };
+  int rc = run (demo, out, sizeof out);
+  if (rc == 3 && (strstr (out, "no CUDA driver found") || strstr (out, "no device") || strstr (out, "NVRTC"))
+      && strstr (out, "still work"))
+    printf ("ok: launchscope-cli demo -> 3 (no GPU here)\n");
+  else if (rc == 0)
+    printf ("ok: launchscope-cli demo -> 0 (GPU present)\n");
+  else
+    {
+      printf ("FAIL: launchscope-cli demo: exit %d:\n%s\n", rc, out);
+      failures++;
+    }
+
+  printf ("%d check(s) failed\n", failures);
+  return failures ? 1 : 0;
+}

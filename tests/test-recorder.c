@@ -1,0 +1,398 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * test-recorder.c — the recorder against the driver test double: round trip, exact accounting
+ * of every record (written, dropped on a full ring, or lost after a write error), disk full,
+ * many threads, SIGKILL mid-recording, percentiles, refusal cases.
+ */
+#include <check.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "fastlaunch-driver.h"
+#include "fl-test-driver.h"
+#include "lsc-recorder.h"
+
+#define N_PTRS 3
+#define N_ELEMS 64
+
+typedef struct {
+  char dir[256];
+  char path[300];
+  CUdeviceptr bufs[N_PTRS];
+  fl_kernel *kernel;
+  fl_bound_kernel *bound;
+} fixture;
+
+static fixture fx;
+
+static void
+setup (void)
+{
+  snprintf (fx.dir, sizeof fx.dir, "/tmp/lsc-recorder-XXXXXX");
+  ck_assert_ptr_nonnull (mkdtemp (fx.dir));
+  snprintf (fx.path, sizeof fx.path, "%s/report.lsdb", fx.dir);
+  char cache[300];
+  snprintf (cache, sizeof cache, "%s/cache", fx.dir);
+  setenv ("XDG_CACHE_HOME", cache, 1);
+  fl_test_driver_install ();
+  fl_knob_set_debug (false);
+  fl_knob_set_skip_fast (false);
+  fl_knob_set_stage_timing (false);
+  ck_assert_int_eq (fl_use_device (0), FL_OK);
+  const fl_driver *d = fl_driver_get ();
+  for (int i = 0; i < N_PTRS; i++)
+    ck_assert_int_eq (d->cuMemAlloc (&fx.bufs[i], (N_ELEMS + 4) * sizeof (float)), CUDA_SUCCESS);
+  ck_assert_int_eq (fl_workload_add_kernel (N_PTRS, &fx.kernel), FL_OK);
+  ck_assert_int_eq (fl_bound_kernel_new (fx.kernel, NULL, &fx.bound), FL_OK);
+}
+
+static void
+teardown (void)
+{
+  fl_bound_kernel_free (fx.bound);
+  fl_kernel_free (fx.kernel);
+  char cmd[400];
+  snprintf (cmd, sizeof cmd, "rm -rf '%s'", fx.dir);
+  if (system (cmd) != 0)
+    fprintf (stderr, "could not remove %s\n", fx.dir);
+}
+
+static fl_status
+launch_once (fl_bound_kernel *bound, bool offset)
+{
+  fl_arg args[N_PTRS + 1];
+  for (int i = 0; i < N_PTRS; i++)
+    args[i] = FL_PTR (fx.bufs[i] + (offset ? 4 : 0));
+  args[N_PTRS] = FL_INT (N_ELEMS);
+  return fl_launch (bound, (fl_grid){ 1, 1, 1 }, NULL, args, N_PTRS + 1, NULL);
+}
+
+static int64_t
+query_int (const char *path, const char *sql)
+{
+  sqlite3 *db = NULL;
+  ck_assert_int_eq (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+  sqlite3_stmt *st = NULL;
+  int rc = sqlite3_prepare_v2 (db, sql, -1, &st, NULL);
+  ck_assert_msg (rc == SQLITE_OK, "%s: %s", sql, sqlite3_errmsg (db));
+  ck_assert_int_eq (sqlite3_step (st), SQLITE_ROW);
+  int64_t v = sqlite3_column_int64 (st, 0);
+  sqlite3_finalize (st);
+  sqlite3_close (db);
+  return v;
+}
+
+static lsc_recorder *
+start (lsc_recorder_options o)
+{
+  o.path = fx.path;
+  lsc_recorder *rec = NULL;
+  char err[512] = "";
+  ck_assert_msg (lsc_recorder_start (&o, &rec, err, sizeof err) == 0, "start: %s", err);
+  ck_assert_int_eq (lsc_recorder_add_kernel (rec, fx.bound, "test"), 0);
+  return rec;
+}
+
+START_TEST (test_round_trip)
+{
+  lsc_recorder *rec = start ((lsc_recorder_options){ .workload = "add3" });
+  for (int i = 0; i < 3000; i++)
+    {
+      if (i == 1000)
+        lsc_recorder_note (rec, "toggle", "offset on at launch 1000");
+      if (i == 2000)
+        fl_knob_set_skip_fast (true);
+      if (i == 2500)
+        fl_knob_set_skip_fast (false);
+      ck_assert_int_eq (launch_once (fx.bound, i >= 1000), FL_OK);
+    }
+  lsc_recorder_stats s;
+  char err[512] = "";
+  ck_assert_msg (lsc_recorder_stop (rec, &s, err, sizeof err) == 0, "%s", err);
+  ck_assert_uint_eq (s.rows_dropped, 0);
+  ck_assert_uint_eq (s.rows_lost, 0);
+
+  fl_stats fs;
+  fl_bound_kernel_stats (fx.bound, &fs);
+  ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM launch"), 3000);
+  ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM launch WHERE outcome = 0"), (int64_t) fs.fast_hits);
+  ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM launch WHERE outcome = 1"), (int64_t) fs.fast_misses);
+  ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM launch WHERE outcome = 2 AND reason = 3"), 500);
+  ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM spec"), 2);
+  ck_assert_int_eq (query_int (fx.path, "SELECT sum(hits) FROM spec"), (int64_t) fs.fast_hits);
+  ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM spec WHERE ptr_alignment = 'UUU'"), 1);
+  ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM event WHERE kind = 'toggle' AND text LIKE 'offset on%'"), 1);
+  ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM event WHERE kind = 'fallback'"), 2);
+  ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM event WHERE kind = 'compile'"), 2);
+  ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM session WHERE stop_ns IS NOT NULL AND dropped_rows = 0"), 1);
+  ck_assert_int_eq (query_int (fx.path, "PRAGMA user_version"), 1);
+  ck_assert_int_eq (query_int (fx.path, "PRAGMA application_id"), 0x4c534442);
+  /* Every launch row belongs to the kernel and to a spec; host time is recorded. */
+  ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM launch WHERE kernel_id IS NULL OR spec_id IS NULL "
+                                        "OR host_ns IS NULL"),
+                    0);
+}
+END_TEST
+
+/* The view's nearest-rank percentiles against the same computed here. */
+static int
+cmp_i64 (const void *a, const void *b)
+{
+  int64_t x = *(const int64_t *) a, y = *(const int64_t *) b;
+  return (x > y) - (x < y);
+}
+
+START_TEST (test_percentile_view)
+{
+  lsc_recorder *rec = start ((lsc_recorder_options){ 0 });
+  for (int i = 0; i < 777; i++)
+    ck_assert_int_eq (launch_once (fx.bound, false), FL_OK);
+  ck_assert_int_eq (lsc_recorder_stop (rec, NULL, NULL, 0), 0);
+  sqlite3 *db;
+  ck_assert_int_eq (sqlite3_open (fx.path, &db), SQLITE_OK);
+  sqlite3_stmt *st;
+  ck_assert_int_eq (sqlite3_prepare_v2 (db, "SELECT host_ns FROM launch WHERE path = 0", -1, &st, NULL), SQLITE_OK);
+  int64_t v[800];
+  int n = 0;
+  while (sqlite3_step (st) == SQLITE_ROW)
+    v[n++] = sqlite3_column_int64 (st, 0);
+  sqlite3_finalize (st);
+  qsort (v, (size_t) n, sizeof v[0], cmp_i64);
+  const double q[] = { 0.5, 0.9, 0.99 };
+  for (int i = 0; i < 3; i++)
+    {
+      int rank = (int) (q[i] * n + 0.999999); /* ceil */
+      char sql[200];
+      snprintf (sql, sizeof sql, "SELECT p%d_ns FROM path_percentiles WHERE path = 'fast'", i == 0 ? 50 : i == 1 ? 90 : 99);
+      ck_assert_int_eq (sqlite3_prepare_v2 (db, sql, -1, &st, NULL), SQLITE_OK);
+      ck_assert_int_eq (sqlite3_step (st), SQLITE_ROW);
+      ck_assert_int_eq (sqlite3_column_int64 (st, 0), v[rank - 1]);
+      sqlite3_finalize (st);
+    }
+  sqlite3_close (db);
+}
+END_TEST
+
+/* A tiny ring and a burst: every launch is either a row or a counted drop, never lost silently. */
+START_TEST (test_ring_overflow_accounting)
+{
+  lsc_recorder *rec = start ((lsc_recorder_options){ .ring_records = 64 });
+  const int n = 200000;
+  for (int i = 0; i < n; i++)
+    ck_assert_int_eq (launch_once (fx.bound, false), FL_OK);
+  lsc_recorder_stats s;
+  ck_assert_int_eq (lsc_recorder_stop (rec, &s, NULL, 0), 0);
+  int64_t rows = query_int (fx.path, "SELECT count(*) FROM launch");
+  int64_t compiles = query_int (fx.path, "SELECT count(*) FROM event WHERE kind = 'compile'");
+  ck_assert_msg (s.rows_dropped > 0, "a 64-record ring should overflow under a 200k-launch burst");
+  ck_assert_int_eq (rows + compiles + (int64_t) s.rows_dropped, n + 1 /* compile event */);
+  ck_assert_int_eq (query_int (fx.path, "SELECT dropped_rows FROM session"), (int64_t) s.rows_dropped);
+}
+END_TEST
+
+typedef struct {
+  int launches;
+  pthread_barrier_t *barrier;
+} thread_arg;
+
+static void *
+launch_thread (void *data)
+{
+  thread_arg *a = data;
+  fl_use_device (0);
+  pthread_barrier_wait (a->barrier);
+  for (int i = 0; i < a->launches; i++)
+    if (launch_once (fx.bound, false) != FL_OK)
+      return (void *) 1;
+  return NULL;
+}
+
+START_TEST (test_many_threads_exact)
+{
+  enum { THREADS = 8, PER_THREAD = 25000 };
+  lsc_recorder *rec = start ((lsc_recorder_options){ 0 });
+  pthread_barrier_t barrier;
+  pthread_barrier_init (&barrier, NULL, THREADS);
+  pthread_t t[THREADS];
+  thread_arg a = { PER_THREAD, &barrier };
+  for (int i = 0; i < THREADS; i++)
+    pthread_create (&t[i], NULL, launch_thread, &a);
+  for (int i = 0; i < THREADS; i++)
+    {
+      void *ret;
+      pthread_join (t[i], &ret);
+      ck_assert_ptr_null (ret);
+    }
+  lsc_recorder_stats s;
+  ck_assert_int_eq (lsc_recorder_stop (rec, &s, NULL, 0), 0);
+  int64_t rows = query_int (fx.path, "SELECT count(*) FROM launch");
+  ck_assert_int_eq (rows + (int64_t) s.rows_dropped, THREADS * PER_THREAD);
+  ck_assert_int_eq (query_int (fx.path, "SELECT count(DISTINCT thread) FROM launch"), THREADS);
+  pthread_barrier_destroy (&barrier);
+}
+END_TEST
+
+/* A report that cannot grow: a clear error naming the file; what was committed still opens. */
+START_TEST (test_disk_full)
+{
+  lsc_recorder *rec = start ((lsc_recorder_options){ .max_db_bytes = 256 * 1024, .batch_rows = 512 });
+  const int n = 100000;
+  for (int i = 0; i < n; i++)
+    ck_assert_int_eq (launch_once (fx.bound, false), FL_OK);
+  lsc_recorder_stats s;
+  char err[1024] = "";
+  ck_assert_int_eq (lsc_recorder_stop (rec, &s, err, sizeof err), -1);
+  ck_assert_msg (strstr (err, fx.path) && strstr (err, "full"), "error should name the file and say full: %s", err);
+  ck_assert_uint_gt (s.rows_lost, 0);
+  int64_t rows = query_int (fx.path, "SELECT count(*) FROM launch");
+  int64_t events = query_int (fx.path, "SELECT count(*) FROM event WHERE kind = 'compile'");
+  ck_assert_int_gt (rows, 0);
+  ck_assert_int_eq (rows + events + (int64_t) (s.rows_lost + s.rows_dropped), n + 1);
+  sqlite3 *db;
+  ck_assert_int_eq (sqlite3_open (fx.path, &db), SQLITE_OK);
+  sqlite3_stmt *st;
+  ck_assert_int_eq (sqlite3_prepare_v2 (db, "PRAGMA integrity_check", -1, &st, NULL), SQLITE_OK);
+  ck_assert_int_eq (sqlite3_step (st), SQLITE_ROW);
+  ck_assert_str_eq ((const char *) sqlite3_column_text (st, 0), "ok");
+  sqlite3_finalize (st);
+  sqlite3_close (db);
+}
+END_TEST
+
+/* SIGKILL while recording: the report opens, passes integrity_check and keeps committed rows. */
+START_TEST (test_sigkill_mid_recording)
+{
+  int ready[2];
+  ck_assert_int_eq (pipe (ready), 0);
+  pid_t pid = fork ();
+  ck_assert_int_ge (pid, 0);
+  if (pid == 0)
+    {
+      lsc_recorder_options o = { .path = fx.path, .batch_rows = 256 };
+      lsc_recorder *rec = NULL;
+      char err[256];
+      if (lsc_recorder_start (&o, &rec, err, sizeof err) != 0 || lsc_recorder_add_kernel (rec, fx.bound, "t") != 0)
+        _exit (3);
+      for (long i = 0;; i++)
+        {
+          launch_once (fx.bound, false);
+          if (i == 20000 && write (ready[1], "x", 1) != 1)
+            _exit (4);
+        }
+    }
+  char c;
+  ck_assert_int_eq (read (ready[0], &c, 1), 1);
+  usleep (50000);
+  kill (pid, SIGKILL);
+  int status;
+  waitpid (pid, &status, 0);
+  ck_assert (WIFSIGNALED (status));
+  ck_assert_int_gt (query_int (fx.path, "SELECT count(*) FROM launch"), 1000);
+  ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM session WHERE stop_ns IS NULL"), 1);
+  sqlite3 *db;
+  ck_assert_int_eq (sqlite3_open (fx.path, &db), SQLITE_OK);
+  sqlite3_stmt *st;
+  ck_assert_int_eq (sqlite3_prepare_v2 (db, "PRAGMA integrity_check", -1, &st, NULL), SQLITE_OK);
+  ck_assert_int_eq (sqlite3_step (st), SQLITE_ROW);
+  ck_assert_str_eq ((const char *) sqlite3_column_text (st, 0), "ok");
+  sqlite3_finalize (st);
+  sqlite3_close (db);
+}
+END_TEST
+
+START_TEST (test_refusals)
+{
+  lsc_recorder *rec = start ((lsc_recorder_options){ 0 });
+  lsc_recorder *second = NULL;
+  char err[512] = "";
+  char other[320];
+  snprintf (other, sizeof other, "%s/other.lsdb", fx.dir);
+  ck_assert_int_eq (lsc_recorder_start (&(lsc_recorder_options){ .path = other }, &second, err, sizeof err), -1);
+  ck_assert_ptr_nonnull (strstr (err, "already running"));
+  ck_assert_int_eq (lsc_recorder_stop (rec, NULL, NULL, 0), 0);
+  /* The report exists now: no silent overwrite. */
+  ck_assert_int_eq (lsc_recorder_start (&(lsc_recorder_options){ .path = fx.path }, &second, err, sizeof err), -1);
+  ck_assert_ptr_nonnull (strstr (err, "already exists"));
+  ck_assert_ptr_nonnull (strstr (err, fx.path));
+  ck_assert_int_eq (lsc_recorder_start (&(lsc_recorder_options){ .path = fx.path, .overwrite = true }, &second, err, sizeof err), 0);
+  ck_assert_int_eq (lsc_recorder_stop (second, NULL, NULL, 0), 0);
+  /* A directory that does not exist. */
+  ck_assert_int_eq (lsc_recorder_start (&(lsc_recorder_options){ .path = "/nonexistent/dir/r.lsdb" }, &second, err,
+                                        sizeof err),
+                    -1);
+  ck_assert_ptr_nonnull (strstr (err, "/nonexistent/dir/r.lsdb"));
+}
+END_TEST
+
+/* An explicit CUPTI library that is not there: recording goes on, the status says why. */
+START_TEST (test_cupti_missing_is_reported)
+{
+  lsc_recorder *rec = start ((lsc_recorder_options){ .cupti = LSC_CUPTI_CALLBACKS,
+                                                     .cupti_library = "/nonexistent/libcupti.so.13" });
+  for (int i = 0; i < 10; i++)
+    ck_assert_int_eq (launch_once (fx.bound, false), FL_OK);
+  lsc_recorder_stats s;
+  ck_assert_int_eq (lsc_recorder_stop (rec, &s, NULL, 0), 0);
+  ck_assert_msg (strstr (s.cupti_status, "CUPTI not found"), "status: %s", s.cupti_status);
+  ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM launch"), 10);
+  ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM session WHERE cupti_status LIKE 'CUPTI not found%'"), 1);
+}
+END_TEST
+
+START_TEST (test_stage_timing_recorded)
+{
+  lsc_recorder *rec = start ((lsc_recorder_options){ 0 });
+  fl_knob_set_stage_timing (true);
+  fl_arg args[N_PTRS + 1];
+  for (int i = 0; i < N_PTRS; i++)
+    args[i] = FL_PTR (fx.bufs[i]);
+  args[N_PTRS] = FL_INT (N_ELEMS);
+  for (int i = 0; i < 50; i++)
+    ck_assert_int_eq (fl_launch_default (fx.bound, (fl_grid){ 1, 1, 1 }, NULL, args, N_PTRS + 1, NULL), FL_OK);
+  fl_knob_set_stage_timing (false);
+  ck_assert_int_eq (lsc_recorder_stop (rec, NULL, NULL, 0), 0);
+  ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM launch WHERE path = 1 AND resolve_ns IS NOT NULL AND "
+                                        "launch_ns IS NOT NULL"),
+                    50);
+  /* The stages are parts of the whole call. */
+  ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM launch WHERE resolve_ns + bind_ns + specialize_ns + "
+                                        "key_ns + lookup_ns + globals_ns + metadata_ns + launch_ns > host_ns"),
+                    0);
+}
+END_TEST
+
+static Suite *
+recorder_suite (void)
+{
+  Suite *s = suite_create ("recorder");
+  TCase *tc = tcase_create ("recorder");
+  tcase_add_checked_fixture (tc, setup, teardown);
+  tcase_set_timeout (tc, 60);
+  tcase_add_test (tc, test_round_trip);
+  tcase_add_test (tc, test_percentile_view);
+  tcase_add_test (tc, test_ring_overflow_accounting);
+  tcase_add_test (tc, test_many_threads_exact);
+  tcase_add_test (tc, test_disk_full);
+  tcase_add_test (tc, test_sigkill_mid_recording);
+  tcase_add_test (tc, test_refusals);
+  tcase_add_test (tc, test_cupti_missing_is_reported);
+  tcase_add_test (tc, test_stage_timing_recorded);
+  suite_add_tcase (s, tc);
+  return s;
+}
+
+int
+main (void)
+{
+  SRunner *sr = srunner_create (recorder_suite ());
+  srunner_run_all (sr, CK_NORMAL);
+  int failed = srunner_ntests_failed (sr);
+  srunner_free (sr);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
