@@ -524,7 +524,7 @@ START_TEST (test_offset_pointer_gets_own_entry)
   ck_assert_uint_eq (info.spec_key & 0x7, 0x6);
   add_check (&a, 0x1, 4, 500);
 
-  /* two... now three distinct entries, each its own function: never a clone */
+  /* three distinct entries, each its own function and binary: never a clone */
   fl_spec_entry e[8];
   ck_assert_uint_eq (entries_of (b, e, 8), 3);
   for (unsigned i = 0; i < 3; i++)
@@ -645,6 +645,9 @@ START_TEST (test_global_changed)
   /* restored: the fast path resumes without a recompile */
   ASSERT_OK (fl_global_set ("SCALE", 3));
   ASSERT_OK (fl_launch (b, grid_for (200), NULL, args, 2, &info)); /* revalidates the globals */
+  ck_assert_msg (info.outcome == FL_OUTCOME_HIT
+                   || (info.outcome == FL_OUTCOME_FALLBACK && info.reason == FL_FALLBACK_GLOBALS_CHANGED),
+                 "first call after the restore: %s %s", fl_outcome_str (info.outcome), fl_fallback_str (info.reason));
   ASSERT_OK (fl_launch (b, grid_for (200), NULL, args, 2, &info));
   ASSERT_INFO (info, FL_PATH_FAST, FL_OUTCOME_HIT, FL_FALLBACK_NONE);
   ck_assert_uint_eq (fl_test_driver_compiles (), compiles);
@@ -1508,7 +1511,7 @@ START_TEST (test_capture)
   fl_graph_free (graph);
   ck_assert_uint_eq (fl_test_driver_live_graphs (), 0);
 
-  /* the fast path resumes with the table intact (the captured miss was not inserted or was) */
+  /* after the capture the fast path resumes with its table intact */
   add_fill_args (&a1, 0, 0, 128, args);
   ASSERT_OK (fl_launch (b, grid_for (128), stream, args, 4, &info));
   ASSERT_INFO (info, FL_PATH_FAST, FL_OUTCOME_HIT, FL_FALLBACK_NONE);
@@ -2058,9 +2061,8 @@ END_TEST
 
 START_TEST (test_table_full)
 {
-  /* 56 pointer arguments would need 2^56 keys; a kernel with one i32 has 3 classes x 2 debug x
-   * 2 instr x 2 hook = 24 keys: drive a kernel through more keys than the table takes by using
-   * many pointers whose alignment varies. */
+  /* Six pointers give 64 alignment keys, more than the table takes (FL__TABLE_MAX_FILL): the
+   * keys beyond it fall back with TABLE_FULL and still launch correctly. */
   enum { NP = 6 };
   char source[1024], signature[256];
   size_t s = (size_t) snprintf (source, sizeof source, "extern \"C\" __global__ void six(");
@@ -2228,7 +2230,7 @@ START_TEST (test_double_negative_controls)
   fl_launch_info info;
   ASSERT_STATUS (add_launch (b, &a, 0, 0, 64, &info), FL_ERR_CUDA_STICKY);
 
-  /* start over: the double resets everything (the engine keeps no handle across it here) */
+  /* the context is unusable now; the bound kernel goes, and a fresh install resets the double */
   fl_bound_kernel_free (b);
   fl_test_driver_install ();
   ck_assert_uint_eq (fl_test_driver_live_allocations (), 0);

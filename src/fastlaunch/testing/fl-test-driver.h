@@ -17,8 +17,12 @@
  *    built-in add<N> kernel is specialized (FL_ALL_ALIGNED binary on an unaligned pointer:
  *    CUDA_ERROR_MISALIGNED_ADDRESS, a sticky error; FL_ONE_ARG / FL_DIV16_ARG binaries compute
  *    1 or n & ~15 elements), runs nothing for any other entry, and records every launch;
- *  - stream capture records launches into a graph instead of running them; unsafe calls during
- *    a capture fail with CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED and invalidate it.
+ *  - stream capture records launches into a graph instead of running them (with the parameter
+ *    values of capture time); the legacy stream cannot be captured; a second begin on a
+ *    capturing stream is CUDA_ERROR_ILLEGAL_STATE; unsafe calls during a non-relaxed capture
+ *    (memory management, copies, synchronization) fail with
+ *    CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED and invalidate it, and legacy-stream work while a
+ *    blocking stream captures fails with CUDA_ERROR_STREAM_CAPTURE_IMPLICIT.
  *
  * Every handle passed in is looked up before use, so a stale handle is an error, not a crash.
  * Thread safety: every function may be called from any thread (one mutex; a test double).
@@ -129,7 +133,8 @@ uint64_t fl_test_driver_specialization_violations (void);
 
 /* The next call of entry_point ("cuModuleLoadData", "nvrtcCompileProgram", ...) from any thread
  * fails with result (for NVRTC entry points pass (CUresult) an nvrtcResult) and does nothing
- * else.  Calls queue: two fail_next make the next two calls fail.  Aborts on an unknown name. */
+ * else.  Calls queue: two fail_next make the next two calls fail.  nvrtcGetErrorString returns
+ * a string and cannot fail.  Aborts on an unknown name. */
 void fl_test_driver_fail_next (const char *entry_point, CUresult result);
 
 /* Calls of entry_point since install or fl_test_driver_reset_calls().  Aborts on an unknown
