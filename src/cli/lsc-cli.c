@@ -17,6 +17,7 @@ static const lsc_cli_command commands[] = {
     lsc_cmd_demo },
   { "bench", "measure per-launch host cost: raw cuLaunchKernel, default, fast, fast+sink, CUDA graph", lsc_cmd_bench },
   { "record", "run a workload through the engine and record every launch into a report (.lsdb)", lsc_cmd_record },
+  { "overhead", "measure what recording costs per launch: recorder, CUPTI callbacks, activity", lsc_cmd_overhead },
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

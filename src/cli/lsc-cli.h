@@ -40,6 +40,7 @@ typedef struct {
 int lsc_cmd_demo (int argc, char **argv);
 int lsc_cmd_bench (int argc, char **argv);
 int lsc_cmd_record (int argc, char **argv);
+int lsc_cmd_overhead (int argc, char **argv);
 
 /* ---- option parsing (lsc-cli.c) ---- */
 

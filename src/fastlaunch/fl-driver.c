@@ -200,7 +200,7 @@ fl_driver_load (void)
   void *lib = fl__dlopen_first (names, why, sizeof why);
   if (!lib)
     {
-      st = fl__fail (FL_ERR_NO_DRIVER, "no CUDA driver found (libcuda.so.1: %s)", why);
+      st = fl__fail (FL_ERR_NO_DRIVER, "no CUDA driver found (%s)", why);
       goto out;
     }
 

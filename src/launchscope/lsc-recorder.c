@@ -1041,6 +1041,13 @@ lsc_recorder_set_raw_floor (lsc_recorder *rec, double p50_ns)
 }
 
 void
+lsc_recorder_set_engine_events (lsc_recorder *rec, bool on)
+{
+  if (rec)
+    fl_event_sink_set (on ? &rec->sink : NULL);
+}
+
+void
 lsc_recorder_get_stats (lsc_recorder *rec, lsc_recorder_stats *out)
 {
   memset (out, 0, sizeof *out);

@@ -58,6 +58,10 @@ void lsc_recorder_note (lsc_recorder *rec, const char *kind, const char *text);
 /* Stores the bare cuLaunchKernel p50 measured by the caller in the session row. */
 void lsc_recorder_set_raw_floor (lsc_recorder *rec, double p50_ns);
 
+/* Detaches (false) or re-attaches (true) the engine event sink without stopping: launches in
+ * between are not recorded.  For measuring the recorder's own cost. */
+void lsc_recorder_set_engine_events (lsc_recorder *rec, bool on);
+
 /* Current counters (thread-safe). */
 void lsc_recorder_get_stats (lsc_recorder *rec, lsc_recorder_stats *out);
 

@@ -1,0 +1,246 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * cmd-overhead.c — `launchscope-cli overhead`: what observing costs per launch.
+ *
+ * In one process: the fast path unrecorded (before), then rounds that rotate blocks through
+ * unrecorded / recorder / recorder + CUPTI callbacks / recorder + callbacks + kernel activity
+ * (so drift hits every mode alike), then unrecorded again after the recorder and CUPTI have
+ * fully stopped (after) — a profiler that leaves launches slower after it stops is a bug.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lsc-cli.h"
+#include "lsc-cupti.h"
+#include "lsc-recorder.h"
+
+#define CMD "overhead"
+#define N_PTRS 8
+
+enum { MODE_BEFORE, MODE_OFF, MODE_RECORDER, MODE_CALLBACKS, MODE_ACTIVITY, MODE_AFTER, N_MODES };
+static const char *const mode_names[N_MODES] = {
+  "before (never recorded)", "during: off", "during: recorder", "during: recorder+callbacks",
+  "during: recorder+activity", "after (stopped)",
+};
+static const char *const mode_keys[N_MODES] = { "before", "off", "recorder", "callbacks", "activity", "after" };
+
+static void
+print_help (void)
+{
+  printf ("Usage: %s %s [OPTIONS]\n"
+          "\n"
+          "Measure what recording costs per launch of add%d on the fast path: unrecorded before,\n"
+          "then interleaved blocks of unrecorded / recorder / recorder + CUPTI callbacks /\n"
+          "recorder + callbacks + kernel activity tracing, then unrecorded after everything stopped.\n"
+          "Each launch is timed individually; p50/p90/p99 per mode and the difference to unrecorded.\n"
+          "\n"
+          "Options:\n"
+          "  -o, --output FILE   report the recorder writes (default: a temporary file, removed)\n"
+          "  -r, --rounds N      rounds of the four interleaved modes (default 40)\n"
+          "  -b, --block N       launches per block (default 500)\n"
+          "  -n, --n N           elements per buffer (default 4096)\n"
+          "  -d, --device N      CUDA device ordinal (default 0)\n"
+          "      --json          JSON instead of a table\n"
+          "  -q, --quiet         no progress on stderr\n"
+          "  -h, --help          show this help and exit\n"
+          "\n"
+          "Exit status: 0 ok, 1 runtime error, 2 usage error, 3 no CUDA driver or GPU.\n",
+          LSC_CLI_NAME, CMD, N_PTRS);
+}
+
+typedef struct {
+  const fl_driver *drv;
+  fl_bound_kernel *bound;
+  fl_arg args[N_PTRS + 1];
+  fl_grid grid;
+  uint64_t *samples[N_MODES];
+  size_t n_samples[N_MODES];
+} run;
+
+static int
+block (run *r, int mode, long count)
+{
+  for (long i = 0; i < count; i++)
+    {
+      uint64_t t0 = lsc_now_ns ();
+      fl_status st = fl_launch (r->bound, r->grid, NULL, r->args, N_PTRS + 1, NULL);
+      uint64_t t1 = lsc_now_ns ();
+      if (st != FL_OK)
+        return lsc_cli_fl_error (CMD, "fl_launch", st);
+      r->samples[mode][r->n_samples[mode]++] = t1 - t0;
+    }
+  CUresult cr = r->drv->cuCtxSynchronize ();
+  return cr == CUDA_SUCCESS ? LSC_EXIT_OK : lsc_cli_cu_error (CMD, "cuCtxSynchronize", cr);
+}
+
+static void
+set_mode (lsc_recorder *rec, int mode)
+{
+  lsc_recorder_set_engine_events (rec, mode >= MODE_RECORDER);
+  lsc_cupti_set_callbacks (mode >= MODE_CALLBACKS);
+  lsc_cupti_set_activity (mode >= MODE_ACTIVITY);
+}
+
+int
+lsc_cmd_overhead (int argc, char **argv)
+{
+  static const struct option longopts[] = {
+    { "output", required_argument, NULL, 'o' }, { "rounds", required_argument, NULL, 'r' },
+    { "block", required_argument, NULL, 'b' },  { "n", required_argument, NULL, 'n' },
+    { "device", required_argument, NULL, 'd' }, { "json", no_argument, NULL, 'J' },
+    { "quiet", no_argument, NULL, 'q' },        { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 },
+  };
+  const char *output = NULL;
+  long rounds = 40, block_size = 500, n = 4096, device = 0;
+  bool json = false, quiet = !isatty (STDERR_FILENO);
+  opterr = 0;
+  int c;
+  while ((c = getopt_long (argc, argv, ":o:r:b:n:d:qh", longopts, NULL)) != -1)
+    switch (c)
+      {
+      case 'o': output = optarg; break;
+      case 'r': if (!lsc_cli_parse_long (CMD, "--rounds", optarg, 1, 100000, &rounds)) return LSC_EXIT_USAGE; break;
+      case 'b': if (!lsc_cli_parse_long (CMD, "--block", optarg, 10, 1000000, &block_size)) return LSC_EXIT_USAGE; break;
+      case 'n': if (!lsc_cli_parse_long (CMD, "--n", optarg, 16, 1L << 26, &n)) return LSC_EXIT_USAGE; break;
+      case 'd': if (!lsc_cli_parse_long (CMD, "--device", optarg, 0, 1024, &device)) return LSC_EXIT_USAGE; break;
+      case 'J': json = true; break;
+      case 'q': quiet = true; break;
+      case 'h': print_help (); return LSC_EXIT_OK;
+      default: return lsc_cli_bad_option (CMD, c, argv);
+      }
+  if (optind < argc)
+    return lsc_cli_usage_error (CMD, "unexpected argument '%s'", argv[optind]);
+
+  lsc_machine m;
+  int rc = lsc_cli_gpu_open (CMD, (int) device, &m);
+  if (rc != LSC_EXIT_OK)
+    return rc;
+
+  run r = { .drv = fl_driver_get (), .grid = { (unsigned) ((n + 511) / 512), 1, 1 } };
+  size_t per_mode = (size_t) (rounds * block_size);
+  for (int i = 0; i < N_MODES; i++)
+    if (!(r.samples[i] = malloc (per_mode * sizeof (uint64_t))))
+      return lsc_cli_usage_error (CMD, "out of memory for %zu samples", per_mode);
+  CUdeviceptr bufs[N_PTRS];
+  for (int k = 0; k < N_PTRS; k++)
+    {
+      CUresult cr = r.drv->cuMemAlloc (&bufs[k], (size_t) n * sizeof (float));
+      if (cr != CUDA_SUCCESS)
+        return lsc_cli_cu_error (CMD, "cuMemAlloc", cr);
+      r.drv->cuMemsetD8 (bufs[k], 0, (size_t) n * sizeof (float));
+      r.args[k] = FL_PTR (bufs[k]);
+    }
+  r.args[N_PTRS] = FL_INT (n);
+  fl_kernel *kernel;
+  fl_status st = fl_workload_add_kernel (N_PTRS, &kernel);
+  if (st == FL_OK)
+    st = fl_bound_kernel_new (kernel, NULL, &r.bound);
+  if (st != FL_OK)
+    return lsc_cli_fl_error (CMD, "creating add8", st);
+
+  /* Warm up: prime, compile, settle the clocks. */
+  size_t scratch = 0;
+  for (int i = 0; i < 5 && rc == LSC_EXIT_OK; i++)
+    {
+      rc = block (&r, MODE_BEFORE, block_size);
+      scratch = r.n_samples[MODE_BEFORE];
+      r.n_samples[MODE_BEFORE] = 0;
+    }
+  (void) scratch;
+  for (long i = 0; i < rounds && rc == LSC_EXIT_OK; i++)
+    rc = block (&r, MODE_BEFORE, block_size);
+
+  char path[4200];
+  if (output)
+    snprintf (path, sizeof path, "%s", output);
+  else
+    snprintf (path, sizeof path, "/tmp/launchscope-overhead-%ld.lsdb", (long) getpid ());
+  lsc_recorder *rec = NULL;
+  char err[1024];
+  lsc_recorder_options o = { .path = path, .overwrite = output == NULL, .workload = "add8 (overhead)",
+                             .cupti = LSC_CUPTI_ACTIVITY };
+  if (rc == LSC_EXIT_OK && lsc_recorder_start (&o, &rec, err, sizeof err) != 0)
+    {
+      fprintf (stderr, "%s %s: %s\n", LSC_CLI_NAME, CMD, err);
+      rc = LSC_EXIT_RUNTIME;
+    }
+  lsc_recorder_stats rs = { 0 };
+  if (rec)
+    {
+      lsc_recorder_add_kernel (rec, r.bound, "num_warps=4");
+      lsc_recorder_get_stats (rec, &rs);
+      if (!quiet)
+        fprintf (stderr, "CUPTI: %s\n", rs.cupti_status);
+      for (long i = 0; i < rounds && rc == LSC_EXIT_OK; i++)
+        {
+          /* Rotate the order every round so no mode always follows the same one. */
+          for (int j = 0; j < 4 && rc == LSC_EXIT_OK; j++)
+            {
+              int mode = MODE_OFF + (int) ((j + i) % 4);
+              set_mode (rec, mode);
+              rc = block (&r, mode, block_size);
+            }
+          if (!quiet)
+            fprintf (stderr, "\r  during: %3ld%%", (i + 1) * 100 / rounds);
+        }
+      if (!quiet)
+        fprintf (stderr, "\n");
+      set_mode (rec, MODE_ACTIVITY);
+      if (lsc_recorder_stop (rec, &rs, err, sizeof err) != 0)
+        {
+          fprintf (stderr, "%s %s: %s\n", LSC_CLI_NAME, CMD, err);
+          rc = LSC_EXIT_RUNTIME;
+        }
+      if (!output)
+        unlink (path);
+    }
+  for (long i = 0; i < rounds && rc == LSC_EXIT_OK; i++)
+    rc = block (&r, MODE_AFTER, block_size);
+
+  if (rc == LSC_EXIT_OK)
+    {
+      lsc_summary s[N_MODES];
+      for (int i = 0; i < N_MODES; i++)
+        lsc_summarize (r.samples[i], r.n_samples[i], 1.0, &s[i]);
+      double base = s[MODE_OFF].p50;
+      if (json)
+        {
+          printf ("{\n  \"machine\": {\n");
+          lsc_machine_print_json (stdout, &m, "    ");
+          printf ("\n  },\n  \"workload\": \"add%d\", \"n\": %ld, \"rounds\": %ld, \"block\": %ld,\n", N_PTRS, n, rounds,
+                  block_size);
+          printf ("  \"cupti_status\": ");
+          lsc_json_string (stdout, rs.cupti_status);
+          printf (",\n  \"rows_written\": %" PRIu64 ", \"rows_dropped\": %" PRIu64 ",\n  \"modes\": {\n",
+                  rs.rows_written, rs.rows_dropped);
+          for (int i = 0; i < N_MODES; i++)
+            printf ("    \"%s\": {\"launches\": %zu, \"p50_ns\": %.0f, \"p90_ns\": %.0f, \"p99_ns\": %.0f, "
+                    "\"p50_minus_off_ns\": %.0f}%s\n",
+                    mode_keys[i], s[i].n, s[i].p50, s[i].p90, s[i].p99, s[i].p50 - base, i + 1 < N_MODES ? "," : "");
+          printf ("  }\n}\n");
+        }
+      else
+        {
+          lsc_machine_print (stdout, &m);
+          printf ("\nObserver overhead per launch, add%d fast path, n=%ld, %ld rounds x %ld launches per mode\n", N_PTRS,
+                  n, rounds, block_size);
+          printf ("CUPTI: %s; rows written %" PRIu64 ", dropped %" PRIu64 "\n\n", rs.cupti_status, rs.rows_written,
+                  rs.rows_dropped);
+          printf ("%-28s %10s %10s %10s %10s %14s\n", "mode", "launches", "p50 ns", "p90 ns", "p99 ns", "p50 - off ns");
+          for (int i = 0; i < N_MODES; i++)
+            printf ("%-28s %10zu %10.0f %10.0f %10.0f %+14.0f\n", mode_names[i], s[i].n, s[i].p50, s[i].p90, s[i].p99,
+                    s[i].p50 - base);
+        }
+    }
+  fl_bound_kernel_free (r.bound);
+  fl_kernel_free (kernel);
+  for (int k = 0; k < N_PTRS; k++)
+    r.drv->cuMemFree (bufs[k]);
+  for (int i = 0; i < N_MODES; i++)
+    free (r.samples[i]);
+  return rc;
+}
