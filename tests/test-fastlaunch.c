@@ -9,7 +9,8 @@
  * computes 1 or n & ~15 elements), so a binary reused across specs shows up as a fault or a
  * wrong number, which these tests check element by element.
  *
- * Each test runs in a fresh XDG_CACHE_HOME (mkdtemp) with a freshly installed double.  Tests
+ * Each test runs in a fresh XDG_CACHE_HOME (mkdtemp, under one root that main() removes) with
+ * a freshly installed double.  Tests
  * also pass with CK_FORK=no (the valgrind setup): each restores every process-wide knob.
  */
 #include <check.h>
@@ -38,8 +39,9 @@
 
 /* ---- fixture ------------------------------------------------------------------------------ */
 
-static char tmp_dir[PATH_MAX];
-static char cache_dir[PATH_MAX + 32];
+static char tmp_root[PATH_MAX]; /* made by main(), removed by main(): failed tests skip teardown */
+static char tmp_dir[PATH_MAX + 32];
+static char cache_dir[PATH_MAX + 64];
 
 static void
 reset_process_state (void)
@@ -58,8 +60,7 @@ reset_process_state (void)
 static void
 setup (void)
 {
-  const char *base = getenv ("TMPDIR");
-  snprintf (tmp_dir, sizeof tmp_dir, "%s/fl-unit-XXXXXX", base && *base ? base : "/tmp");
+  snprintf (tmp_dir, sizeof tmp_dir, "%s/test-XXXXXX", tmp_root);
   ck_assert_msg (mkdtemp (tmp_dir) != NULL, "mkdtemp: %s", strerror (errno));
   setenv ("XDG_CACHE_HOME", tmp_dir, 1);
   snprintf (cache_dir, sizeof cache_dir, "%s/launchscope", tmp_dir);
@@ -345,7 +346,7 @@ free_bound (fl_bound_kernel *b)
 
 /* Regular files in $XDG_CACHE_HOME/launchscope (temporary files included). */
 static unsigned
-cache_files (char paths[][PATH_MAX + 300], unsigned max)
+cache_files (char paths[][2 * PATH_MAX], unsigned max)
 {
   unsigned n = 0;
   DIR *d = opendir (cache_dir);
@@ -353,7 +354,7 @@ cache_files (char paths[][PATH_MAX + 300], unsigned max)
     return 0;
   for (struct dirent *e; (e = readdir (d)) != NULL;)
     {
-      char path[PATH_MAX + 300];
+      char path[2 * PATH_MAX];
       struct stat st;
       snprintf (path, sizeof path, "%s/%s", cache_dir, e->d_name);
       if (stat (path, &st) != 0 || !S_ISREG (st.st_mode))
@@ -1594,7 +1595,7 @@ START_TEST (test_signatures)
   ASSERT_STATUS (fl_kernel_new (&no_source, &k), FL_ERR_INVALID_ARGUMENT);
   ASSERT_STATUS (fl_workload_add_kernel (1, &k), FL_ERR_INVALID_ARGUMENT);
   ASSERT_STATUS (fl_workload_add_kernel (33, &k), FL_ERR_INVALID_ARGUMENT);
-  char path[PATH_MAX + 32];
+  char path[2 * PATH_MAX];
   snprintf (path, sizeof path, "%s/no-such-kernel.cu", tmp_dir);
   ASSERT_STATUS (fl_kernel_new_from_file (path, "f", "i32", &k), FL_ERR_IO);
   ck_assert (contains (fl_last_error (), "no-such-kernel.cu"));
@@ -1754,7 +1755,7 @@ typedef enum { CORRUPT_FLIP_PAYLOAD, CORRUPT_FLIP_HEADER, CORRUPT_TRUNCATE, CORR
 static void
 corrupt_cache (corruption how)
 {
-  char paths[4][PATH_MAX + 300];
+  char paths[4][2 * PATH_MAX];
   ck_assert_uint_eq (cache_files (paths, 4), 1);
   int fd = open (paths[0], O_RDWR);
   ck_assert_int_ge (fd, 0);
@@ -2321,9 +2322,17 @@ fastlaunch_suite (void)
 int
 main (void)
 {
+  const char *base = getenv ("TMPDIR");
+  snprintf (tmp_root, sizeof tmp_root, "%s/fl-unit-XXXXXX", base && *base ? base : "/tmp");
+  if (!mkdtemp (tmp_root))
+    {
+      fprintf (stderr, "mkdtemp %s: %s\n", tmp_root, strerror (errno));
+      return EXIT_FAILURE;
+    }
   SRunner *sr = srunner_create (fastlaunch_suite ());
   srunner_run_all (sr, CK_ENV);
   int failed = srunner_ntests_failed (sr);
   srunner_free (sr);
+  nftw (tmp_root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
   return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -293,7 +293,7 @@ START_TEST (test_sigkill_mid_recording)
   int status;
   waitpid (pid, &status, 0);
   ck_assert (WIFSIGNALED (status));
-  ck_assert_int_gt (query_int (fx.path, "SELECT count(*) FROM launch"), 1000);
+  ck_assert_int_gt (query_int (fx.path, "SELECT count(*) FROM launch"), 0); /* at least one batch committed */
   ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM session WHERE stop_ns IS NULL"), 1);
   sqlite3 *db;
   ck_assert_int_eq (sqlite3_open (fx.path, &db), SQLITE_OK);

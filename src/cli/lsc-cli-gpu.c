@@ -46,23 +46,26 @@ read_cpu_model (char *buf, size_t size)
   fclose (f);
 }
 
-/* "NVRM version: NVIDIA UNIX x86_64 Kernel Module  580.159.04  Wed ..." -> "580.159.04". */
+/* The first version-looking token (digits and at least one dot) of /proc/driver/nvidia/version:
+ * "NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  580.159.04  Release Build ..." */
 static void
 read_kernel_driver_version (char *buf, size_t size)
 {
   char line[512];
+  snprintf (buf, size, "unknown");
   read_first_line ("/proc/driver/nvidia/version", line, sizeof line);
-  const char *p = strstr (line, "Kernel Module");
-  if (!p)
+  char *save = NULL;
+  for (char *tok = strtok_r (line, " \t", &save); tok; tok = strtok_r (NULL, " \t", &save))
     {
-      snprintf (buf, size, "unknown");
-      return;
+      size_t digits = strspn (tok, "0123456789."), dots = 0;
+      for (const char *q = tok; *q; q++)
+        dots += *q == '.';
+      if (digits == strlen (tok) && dots >= 1 && isdigit ((unsigned char) tok[0]))
+        {
+          snprintf (buf, size, "%s", tok);
+          return;
+        }
     }
-  p += strlen ("Kernel Module");
-  while (*p == ' ')
-    p++;
-  size_t n = strcspn (p, " \t");
-  snprintf (buf, size, "%.*s", (int) n, p);
 }
 
 void

@@ -292,7 +292,7 @@ typedef struct {
 FL_API unsigned fl_bound_kernel_spec_entries (const fl_bound_kernel *bound, fl_spec_entry *out, unsigned max);
 
 /* Fills buf with a readable decoding of key for bound's signature, e.g.
- * "ptr0=aligned ptr1=unaligned n=div16 debug=off instr=none hook=off". */
+ * "arg0=aligned arg1=unaligned arg2=div16 debug=off instr=none hook=off" (argN = argument index). */
 FL_API void fl_spec_key_describe (const fl_bound_kernel *bound, uint64_t key, char *buf, size_t size);
 
 typedef struct {

@@ -1,0 +1,1717 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * test-reports.c — reading reports: the summary against a reference computed here, every
+ * export read back, and untrusted files (random bytes, truncation, flipped pages, foreign and
+ * newer files, hostile schemas, huge rows) refused or handled without a crash; exports into
+ * a full disk leave nothing under the final name; a report being written or left by a killed
+ * writer opens; the recorder's own output reads back clean.  Reports are built with raw SQL
+ * from LSC_SCHEMA_SQL in mkdtemp directories.
+ *
+ * argv[1], when given, is launchscope-cli: its report/export/check exit codes are tested too.
+ */
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <math.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "fastlaunch-driver.h"
+#include "fl-test-driver.h"
+#include "lsc-export.h"
+#include "lsc-recorder.h"
+#include "lsc-report.h"
+#include "lsc-schema.h"
+
+static const char *cli_path; /* argv[1] */
+static char tmp_dir[256];
+
+static void
+setup (void)
+{
+  const char *base = getenv ("TMPDIR");
+  snprintf (tmp_dir, sizeof tmp_dir, "%s/lsc-reports-XXXXXX", base && *base ? base : "/tmp");
+  ck_assert_ptr_nonnull (mkdtemp (tmp_dir));
+}
+
+static void
+teardown (void)
+{
+  char cmd[700];
+  snprintf (cmd, sizeof cmd, "chmod -R u+rwX '%s' 2>/dev/null; rm -rf '%s'", tmp_dir, tmp_dir);
+  if (system (cmd) != 0)
+    fprintf (stderr, "could not remove %s\n", tmp_dir);
+}
+
+static char *
+tmp_path (const char *name)
+{
+  static char buf[8][512];
+  static int next;
+  char *p = buf[next++ % 8];
+  snprintf (p, 512, "%s/%s", tmp_dir, name);
+  return p;
+}
+
+static bool
+exists (const char *path)
+{
+  struct stat st;
+  return lstat (path, &st) == 0;
+}
+
+/* No "*.partial-*" temporary left in dir. */
+static int
+count_partials (const char *dir)
+{
+  DIR *d = opendir (dir);
+  int n = 0;
+  struct dirent *e;
+  while (d && (e = readdir (d)))
+    n += strstr (e->d_name, ".partial-") != NULL;
+  if (d)
+    closedir (d);
+  return n;
+}
+
+static void
+exec_sql (sqlite3 *db, const char *sql)
+{
+  char *msg = NULL;
+  int rc = sqlite3_exec (db, sql, NULL, NULL, &msg);
+  ck_assert_msg (rc == SQLITE_OK, "SQL failed: %s\n%.300s", msg ? msg : "?", sql);
+  sqlite3_free (msg);
+}
+
+static int64_t
+query_int (sqlite3 *db, const char *sql)
+{
+  sqlite3_stmt *st = NULL;
+  ck_assert_msg (sqlite3_prepare_v2 (db, sql, -1, &st, NULL) == SQLITE_OK, "%s: %s", sql, sqlite3_errmsg (db));
+  ck_assert_int_eq (sqlite3_step (st), SQLITE_ROW);
+  int64_t v = sqlite3_column_int64 (st, 0);
+  sqlite3_finalize (st);
+  return v;
+}
+
+static char *
+query_text (sqlite3 *db, const char *sql)
+{
+  sqlite3_stmt *st = NULL;
+  ck_assert_msg (sqlite3_prepare_v2 (db, sql, -1, &st, NULL) == SQLITE_OK, "%s: %s", sql, sqlite3_errmsg (db));
+  ck_assert_int_eq (sqlite3_step (st), SQLITE_ROW);
+  const char *t = (const char *) sqlite3_column_text (st, 0);
+  char *s = strdup (t ? t : "(null)");
+  sqlite3_finalize (st);
+  return s;
+}
+
+/* ---- building reports with raw SQL, and the reference model --------------------------- */
+
+#define MAX_SESSIONS 2
+#define KERNELS_PER_SESSION 2
+#define SPECS_PER_KERNEL 3
+#define SESSION_START(s) (INT64_C (1000000000000) + (int64_t) (s) * INT64_C (10000000000))
+#define PID 4242
+
+typedef struct {
+  int64_t session, path, kernel, spec, outcome, reason, status, host_ns; /* host_ns -1: NULL; spec 0: NULL */
+  int64_t correlation;
+} row;
+
+typedef struct {
+  int n_sessions;
+  int launches_per_session;
+  unsigned seed;
+  bool wal;
+  bool stopped;
+  const char *schema_sql; /* NULL: LSC_SCHEMA_SQL */
+  int app_id;             /* 0: LSC_APPLICATION_ID */
+  int version;            /* 0: LSC_SCHEMA_VERSION; -1: leave 0 */
+} build_opts;
+
+typedef struct {
+  row *rows;
+  size_t n;
+} model;
+
+static uint64_t rng_state;
+
+static uint32_t
+rnd (void)
+{
+  rng_state ^= rng_state << 13;
+  rng_state ^= rng_state >> 7;
+  rng_state ^= rng_state << 17;
+  return (uint32_t) (rng_state >> 11);
+}
+
+static int64_t
+kernel_id (int s, int k)
+{
+  return (int64_t) s * 10 + k;
+}
+
+static int64_t
+spec_id (int s, int k, int j)
+{
+  return kernel_id (s, k) * 10 + j;
+}
+
+static const char *const kernel_names[KERNELS_PER_SESSION] = { "add8", "tricky, \"quoted\"\nname" };
+
+/* Builds a report at path and returns the launch rows it holds; keeps db open when keep is
+ * non-NULL (a writer that has not finished). */
+static model
+build_report (const char *path, build_opts o, sqlite3 **keep)
+{
+  model m = { 0 };
+  sqlite3 *db = NULL;
+  rng_state = 0x9e3779b97f4a7c15ull ^ o.seed;
+  ck_assert_int_eq (sqlite3_open (path, &db), SQLITE_OK);
+  if (o.wal)
+    exec_sql (db, "PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0;");
+  exec_sql (db, "BEGIN");
+  exec_sql (db, o.schema_sql ? o.schema_sql : LSC_SCHEMA_SQL);
+  char sql[4096];
+  snprintf (sql, sizeof sql, "PRAGMA application_id=%d; PRAGMA user_version=%d;",
+            o.app_id ? o.app_id : LSC_APPLICATION_ID, o.version > 0 ? o.version : o.version < 0 ? 0 : LSC_SCHEMA_VERSION);
+  exec_sql (db, sql);
+
+  int n_sessions = o.n_sessions ? o.n_sessions : 1;
+  size_t total = (size_t) n_sessions * (size_t) o.launches_per_session;
+  m.rows = calloc (total ? total : 1, sizeof *m.rows);
+  ck_assert_ptr_nonnull (m.rows);
+
+  sqlite3_stmt *ins_launch = NULL, *ins_gpu = NULL;
+  ck_assert_int_eq (sqlite3_prepare_v2 (db,
+                                        "INSERT INTO launch (session_id, kernel_id, spec_id, thread, path, outcome, "
+                                        "reason, status, start_ns, host_ns, correlation_id, api_start_ns, api_ns, "
+                                        "gpu_start_ns, gpu_ns, lookup_ns) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,"
+                                        "?12,?13,?14,?15,?16)",
+                                        -1, &ins_launch, NULL),
+                    SQLITE_OK);
+  ck_assert_int_eq (sqlite3_prepare_v2 (db,
+                                        "INSERT INTO gpu_activity VALUES (?1, ?2, ?3, ?4, 0, 1, ?5, ?6, 64, 1, 1, 256, "
+                                        "1, 1, 0, 16)",
+                                        -1, &ins_gpu, NULL),
+                    SQLITE_OK);
+  int64_t correlation = 1;
+  for (int s = 1; s <= n_sessions; s++)
+    {
+      int64_t start = SESSION_START (s);
+      snprintf (sql, sizeof sql,
+                "INSERT INTO session (id, host, gpu, driver_version, toolkit, nvrtc, cpu, settings, workload, start_ns, "
+                "stop_ns, start_wall, dropped_rows, observer_overhead_ns, cupti_mode, cupti_status, raw_floor_p50_ns) "
+                "VALUES (%d, 'testhost', 'NVIDIA H100 80GB HBM3', 13000, '13.0', '13.0', 'Test CPU', "
+                "'{\"pid\": %d, \"workload\": \"add8\"}', 'add8', %" PRId64 ", %s, '2026-11-25T12:00:00.123456789Z', "
+                "5, 35.5, 'activity', 'callbacks on', 2100.5)",
+                s, PID, start, o.stopped ? "start_ns + 1000000000" : "NULL");
+      exec_sql (db, sql);
+      for (int k = 0; k < KERNELS_PER_SESSION; k++)
+        {
+          sqlite3_stmt *st = NULL;
+          ck_assert_int_eq (sqlite3_prepare_v2 (db, "INSERT INTO kernel VALUES (?1, ?2, ?3, 'entry', 'sig', 'cfg')",
+                                                -1, &st, NULL),
+                            SQLITE_OK);
+          sqlite3_bind_int64 (st, 1, kernel_id (s, k));
+          sqlite3_bind_int (st, 2, s);
+          sqlite3_bind_text (st, 3, kernel_names[k], -1, SQLITE_STATIC);
+          ck_assert_int_eq (sqlite3_step (st), SQLITE_DONE);
+          sqlite3_finalize (st);
+          for (int j = 0; j < SPECS_PER_KERNEL; j++)
+            {
+              snprintf (sql, sizeof sql,
+                        "INSERT INTO spec (id, kernel_id, key, description, ptr_alignment, int_classes, debug, "
+                        "instrumentation, compile_hook, compile_ms, hits, misses) VALUES (%" PRId64 ", %" PRId64
+                        ", %d, 'arg0=aligned debug=%s', 'AAU', '1D', %d, 'none', 0, %d.25, 0, 0)",
+                        spec_id (s, k, j), kernel_id (s, k), -1000 + j * 7777, j ? "on" : "off", j == 1, 10 + j);
+              exec_sql (db, sql);
+            }
+        }
+      for (int i = 0; i < o.launches_per_session; i++)
+        {
+          row *r = &m.rows[m.n++];
+          r->session = s;
+          uint32_t p = rnd () % 100;
+          r->path = p < 60 ? 0 : p < 85 ? 1 : p < 95 ? 2 : 3;
+          int k = (int) (rnd () % KERNELS_PER_SESSION);
+          r->kernel = kernel_id (s, k);
+          r->spec = r->path == 0 ? spec_id (s, k, (int) (rnd () % SPECS_PER_KERNEL)) : 0;
+          uint32_t q = rnd () % 100;
+          if (r->path == 0)
+            r->outcome = q < 80 ? 0 : q < 85 ? 1 : 2;
+          else if (r->path == 1)
+            r->outcome = q < 50 ? 2 : 3;
+          else
+            r->outcome = 3;
+          r->reason = r->outcome == 2 ? 1 + (int64_t) (rnd () % 9) : 0;
+          r->status = rnd () % 50 == 0 ? 7 : 0;
+          r->host_ns = rnd () % 100 == 0 ? -1 : 300 + (int64_t) (rnd () % 50000);
+          r->correlation = correlation++;
+          int64_t t = start + 1000 + (int64_t) i * 20000;
+          sqlite3_reset (ins_launch);
+          sqlite3_clear_bindings (ins_launch);
+          sqlite3_bind_int (ins_launch, 1, s);
+          sqlite3_bind_int64 (ins_launch, 2, r->kernel);
+          if (r->spec)
+            sqlite3_bind_int64 (ins_launch, 3, r->spec);
+          sqlite3_bind_int (ins_launch, 4, 1000 + (int) (rnd () % 3));
+          sqlite3_bind_int64 (ins_launch, 5, r->path);
+          sqlite3_bind_int64 (ins_launch, 6, r->outcome);
+          sqlite3_bind_int64 (ins_launch, 7, r->reason);
+          sqlite3_bind_int64 (ins_launch, 8, r->status);
+          sqlite3_bind_int64 (ins_launch, 9, t);
+          if (r->host_ns >= 0)
+            {
+              sqlite3_bind_int64 (ins_launch, 10, r->host_ns);
+              sqlite3_bind_int64 (ins_launch, 13, r->host_ns / 2);
+              sqlite3_bind_int64 (ins_launch, 15, 1500);
+            }
+          sqlite3_bind_int64 (ins_launch, 11, r->correlation);
+          sqlite3_bind_int64 (ins_launch, 12, t + 100);
+          sqlite3_bind_int64 (ins_launch, 14, t + 5000);
+          sqlite3_bind_int64 (ins_launch, 16, 12);
+          ck_assert_int_eq (sqlite3_step (ins_launch), SQLITE_DONE);
+          if (i % 3 == 0)
+            {
+              sqlite3_reset (ins_gpu);
+              sqlite3_bind_int64 (ins_gpu, 1, r->correlation);
+              sqlite3_bind_int (ins_gpu, 2, s);
+              sqlite3_bind_int64 (ins_gpu, 3, t + 5000);
+              sqlite3_bind_int64 (ins_gpu, 4, t + 6500);
+              sqlite3_bind_int (ins_gpu, 5, i % 2 ? 7 : 13);
+              if (i % 6 == 0)
+                sqlite3_bind_null (ins_gpu, 6); /* name from the launch's kernel */
+              else
+                sqlite3_bind_text (ins_gpu, 6, kernel_names[k], -1, SQLITE_STATIC);
+              ck_assert_int_eq (sqlite3_step (ins_gpu), SQLITE_DONE);
+            }
+        }
+      snprintf (sql, sizeof sql,
+                "INSERT INTO event (session_id, t_ns, kind, kernel_id, launch_seq, text) VALUES "
+                "(%d, %" PRId64 ", 'toggle', NULL, 10, 'debug on at launch 10'),"
+                "(%d, %" PRId64 ", 'fallback', %" PRId64 ", 11, 'skip-switch: \"quoted\" \\ text'),"
+                "(%d, %" PRId64 ", 'compile', %" PRId64 ", 0, 'compiled in 12.5 ms')",
+                s, start + 2000, s, start + 3000, kernel_id (s, 0), s, start + 500, kernel_id (s, 0));
+      exec_sql (db, sql);
+    }
+  sqlite3_finalize (ins_launch);
+  sqlite3_finalize (ins_gpu);
+  /* The engine's counters: every hit/miss row plus a few the rings dropped. */
+  exec_sql (db, "UPDATE spec SET hits = 3 + (SELECT count(*) FROM launch l WHERE l.spec_id = spec.id AND "
+                "l.outcome = 0), misses = 1 + (SELECT count(*) FROM launch l WHERE l.spec_id = spec.id AND "
+                "l.outcome = 1)");
+  exec_sql (db, "COMMIT");
+  if (keep)
+    *keep = db;
+  else
+    ck_assert_int_eq (sqlite3_close (db), SQLITE_OK);
+  return m;
+}
+
+static model
+build_default (const char *path, int launches)
+{
+  return build_report (path, (build_opts){ .n_sessions = 1, .launches_per_session = launches, .seed = 1, .stopped = true },
+                       NULL);
+}
+
+static int
+cmp_i64 (const void *a, const void *b)
+{
+  int64_t x = *(const int64_t *) a, y = *(const int64_t *) b;
+  return (x > y) - (x < y);
+}
+
+/* Nearest rank, formulated independently of the reader: ceil(p * n / 100) in floating point
+ * (p * n is exact, and a non-integer quotient is at least 0.01 from any integer). */
+static int64_t
+ref_rank (const int64_t *sorted, size_t n, int p)
+{
+  size_t rank = (size_t) ceil ((double) ((size_t) p * n) / 100.0);
+  if (rank < 1)
+    rank = 1;
+  return sorted[rank - 1];
+}
+
+static void
+check_summary_against_model (const lsc_report_summary *sum, const model *m, int n_sessions)
+{
+  ck_assert_uint_eq (sum->n_sessions, (unsigned) n_sessions);
+  for (int s = 1; s <= n_sessions; s++)
+    {
+      const lsc_session_summary *ss = &sum->sessions[s - 1];
+      ck_assert_int_eq (ss->id, s);
+      int64_t session_launches = 0;
+      for (int p = 0; p < LSC_PATH_COUNT; p++)
+        {
+          int64_t *v = malloc ((m->n + 1) * sizeof *v);
+          size_t n = 0;
+          int64_t launches = 0, errors = 0, outcomes[4] = { 0 }, reasons[LSC_REASON_COUNT] = { 0 };
+          for (size_t i = 0; i < m->n; i++)
+            {
+              const row *r = &m->rows[i];
+              if (r->session != s || r->path != p)
+                continue;
+              launches++;
+              outcomes[r->outcome]++;
+              if (r->outcome == 2)
+                reasons[r->reason]++;
+              if (r->status != 0)
+                errors++;
+              else if (r->host_ns >= 0)
+                v[n++] = r->host_ns;
+            }
+          session_launches += launches;
+          const lsc_path_summary *ps = &ss->paths[p];
+          ck_assert_int_eq (ps->launches, launches);
+          ck_assert_int_eq (ps->errors, errors);
+          ck_assert_int_eq (ps->count, (int64_t) n);
+          for (int o = 0; o < 4; o++)
+            ck_assert_int_eq (ps->outcomes[o], outcomes[o]);
+          for (int r = 0; r < LSC_REASON_COUNT; r++)
+            ck_assert_int_eq (ps->fallbacks_by_reason[r], reasons[r]);
+          if (n)
+            {
+              qsort (v, n, sizeof *v, cmp_i64);
+              ck_assert_int_eq (ps->p50_ns, ref_rank (v, n, 50));
+              ck_assert_int_eq (ps->p90_ns, ref_rank (v, n, 90));
+              ck_assert_int_eq (ps->p99_ns, ref_rank (v, n, 99));
+              ck_assert_int_eq (ps->min_ns, v[0]);
+              ck_assert_int_eq (ps->max_ns, v[n - 1]);
+            }
+          free (v);
+        }
+      ck_assert_int_eq (ss->launches, session_launches);
+      ck_assert_uint_eq (ss->n_specs, KERNELS_PER_SESSION * SPECS_PER_KERNEL);
+      for (size_t k = 0; k < ss->n_specs; k++)
+        {
+          const lsc_spec_summary *sp = &ss->specs[k];
+          int64_t *v = malloc ((m->n + 1) * sizeof *v);
+          size_t n = 0;
+          int64_t launches = 0, hits = 0;
+          for (size_t i = 0; i < m->n; i++)
+            if (m->rows[i].spec == sp->id)
+              {
+                launches++;
+                hits += m->rows[i].outcome == 0;
+                if (m->rows[i].status == 0 && m->rows[i].host_ns >= 0)
+                  v[n++] = m->rows[i].host_ns;
+              }
+          ck_assert_int_eq (sp->launches, launches);
+          ck_assert_int_eq (sp->launch_hits, hits);
+          ck_assert_int_eq (sp->hits, hits + 3);
+          ck_assert_int_eq (sp->count, (int64_t) n);
+          if (n)
+            {
+              qsort (v, n, sizeof *v, cmp_i64);
+              ck_assert_int_eq (sp->p50_ns, ref_rank (v, n, 50));
+            }
+          ck_assert_ptr_nonnull (sp->kernel_name);
+          ck_assert_ptr_nonnull (sp->description);
+          ck_assert (sp->has_compile_ms);
+          free (v);
+        }
+      ck_assert_int_eq (ss->events, 3);
+      ck_assert_int_eq (ss->events_by_kind[0], 1); /* toggle */
+      ck_assert_int_eq (ss->events_by_kind[1], 1); /* fallback */
+      ck_assert_int_eq (ss->events_by_kind[3], 1); /* compile */
+      ck_assert_int_eq (ss->dropped_rows, 5);
+      ck_assert (ss->has_observer_overhead);
+      ck_assert (ss->observer_overhead_ns == 35.5);
+      ck_assert (ss->has_raw_floor);
+      ck_assert (ss->has_pid);
+      ck_assert_int_eq (ss->pid, PID);
+      ck_assert_int_eq (ss->kernels, KERNELS_PER_SESSION);
+      ck_assert_str_eq (ss->gpu, "NVIDIA H100 80GB HBM3");
+    }
+}
+
+static lsc_report *
+open_ok (const char *path)
+{
+  lsc_error e;
+  lsc_report *r = lsc_report_open (path, LSC_REPORT_OPEN_DEFAULT, &e);
+  ck_assert_msg (r != NULL, "open %s: %s", path, e.message);
+  return r;
+}
+
+static lsc_error
+open_fails (const char *path)
+{
+  lsc_error e;
+  lsc_report *r = lsc_report_open (path, LSC_REPORT_OPEN_DEFAULT, &e);
+  ck_assert_msg (r == NULL, "%s opened but should have been refused", path);
+  ck_assert_msg (strstr (e.message, path) != NULL, "message does not name the file: %s", e.message);
+  return e;
+}
+
+/* ---- summary ----------------------------------------------------------------------------- */
+
+START_TEST (test_summary_percentiles)
+{
+  static const int sizes[] = { 1, 2, 3, 99, 100, 101, 1000, 12345 };
+  for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+    {
+      char name[64];
+      snprintf (name, sizeof name, "p%d.lsdb", sizes[i]);
+      const char *path = tmp_path (name);
+      int sessions = i % 2 ? 2 : 1;
+      model m = build_report (path, (build_opts){ .n_sessions = sessions, .launches_per_session = sizes[i],
+                                                  .seed = (unsigned) i + 7, .stopped = true },
+                              NULL);
+      lsc_report *r = open_ok (path);
+      lsc_error e;
+      lsc_report_summary *sum = lsc_report_summarize (r, &e);
+      ck_assert_msg (sum != NULL, "%s", e.message);
+      check_summary_against_model (sum, &m, sessions);
+      ck_assert_int_eq (sum->orphan_launches, 0);
+      lsc_report_summary_free (sum);
+      lsc_report_free (r);
+      free (m.rows);
+    }
+}
+END_TEST
+
+START_TEST (test_names_match_engine)
+{
+  for (int i = 0; i < 4; i++)
+    {
+      ck_assert_str_eq (lsc_path_name (i), fl_path_str ((fl_path) i));
+      ck_assert_str_eq (lsc_outcome_name (i), fl_outcome_str ((fl_outcome) i));
+    }
+  ck_assert_int_eq (LSC_REASON_COUNT, FL_FALLBACK_COUNT);
+  for (int i = 0; i < FL_FALLBACK_COUNT; i++)
+    ck_assert_str_eq (lsc_reason_name (i), fl_fallback_str ((fl_fallback) i));
+  ck_assert_str_eq (lsc_reason_name (-1), "unknown");
+  ck_assert_str_eq (lsc_path_name (99), "unknown");
+}
+END_TEST
+
+/* Text and JSON output of the summary, and the empty report. */
+START_TEST (test_summary_output)
+{
+  const char *path = tmp_path ("out.lsdb");
+  model m = build_default (path, 500);
+  lsc_report *r = open_ok (path);
+  lsc_error e;
+  lsc_report_summary *sum = lsc_report_summarize (r, &e);
+  ck_assert_ptr_nonnull (sum);
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream (&buf, &len);
+  ck_assert_int_eq (lsc_report_summary_write_text (sum, f, "memory", &e), 0);
+  fclose (f);
+  ck_assert_ptr_nonnull (strstr (buf, "fast"));
+  ck_assert_ptr_nonnull (strstr (buf, "fallbacks by reason:"));
+  ck_assert_ptr_nonnull (strstr (buf, "dropped rows 5"));
+  /* The kernel name's newline does not reach the terminal. */
+  ck_assert_ptr_nonnull (strstr (buf, "tricky, \"quoted\"?name"));
+  free (buf);
+  lsc_report_summary_free (sum);
+  lsc_report_free (r);
+  free (m.rows);
+
+  /* A report with its schema but no rows at all. */
+  const char *empty = tmp_path ("empty.lsdb");
+  sqlite3 *db;
+  ck_assert_int_eq (sqlite3_open (empty, &db), SQLITE_OK);
+  exec_sql (db, LSC_SCHEMA_SQL);
+  exec_sql (db, "PRAGMA application_id=1280525378; PRAGMA user_version=1;");
+  sqlite3_close (db);
+  r = open_ok (empty);
+  sum = lsc_report_summarize (r, &e);
+  ck_assert_ptr_nonnull (sum);
+  ck_assert_uint_eq (sum->n_sessions, 0);
+  f = open_memstream (&buf, &len);
+  ck_assert_int_eq (lsc_report_summary_write_text (sum, f, "memory", &e), 0);
+  ck_assert_int_eq (lsc_report_summary_write_json (sum, f, "memory", &e), 0);
+  fclose (f);
+  ck_assert_ptr_nonnull (strstr (buf, "no sessions"));
+  free (buf);
+  lsc_report_summary_free (sum);
+  lsc_report_free (r);
+}
+END_TEST
+
+/* ---- untrusted files ------------------------------------------------------------------- */
+
+START_TEST (test_not_sqlite)
+{
+  const char *path = tmp_path ("random.lsdb");
+  FILE *f = fopen (path, "wb");
+  for (int i = 0; i < 8192; i++)
+    putc ((int) (rnd () & 0xff), f);
+  fclose (f);
+  lsc_error e = open_fails (path);
+  ck_assert_int_eq (e.code, LSC_ERROR_NOT_SQLITE);
+  ck_assert_ptr_nonnull (strstr (e.message, "is not an SQLite database"));
+  ck_assert_ptr_nonnull (strstr (e.message, "not a Launchscope report"));
+
+  const char *empty = tmp_path ("empty.lsdb");
+  f = fopen (empty, "wb");
+  fclose (f);
+  e = open_fails (empty);
+  ck_assert_int_eq (e.code, LSC_ERROR_NOT_SQLITE);
+  ck_assert_ptr_nonnull (strstr (e.message, "is empty"));
+
+  /* A text file that starts like one. */
+  const char *fake = tmp_path ("fake.lsdb");
+  f = fopen (fake, "wb");
+  fputs ("SQLite format 3 is what this is not", f);
+  fclose (f);
+  e = open_fails (fake);
+  ck_assert_int_eq (e.code, LSC_ERROR_NOT_SQLITE);
+
+  e = open_fails (tmp_path ("missing.lsdb"));
+  ck_assert_int_eq (e.code, LSC_ERROR_IO);
+  ck_assert_ptr_nonnull (strstr (e.message, "No such file"));
+  e = open_fails (tmp_dir);
+  ck_assert_int_eq (e.code, LSC_ERROR_IO);
+}
+END_TEST
+
+START_TEST (test_foreign_and_versions)
+{
+  const char *plain = tmp_path ("plain.sqlite");
+  sqlite3 *db;
+  ck_assert_int_eq (sqlite3_open (plain, &db), SQLITE_OK);
+  exec_sql (db, "CREATE TABLE t (x); INSERT INTO t VALUES (1);");
+  sqlite3_close (db);
+  lsc_error e = open_fails (plain);
+  ck_assert_int_eq (e.code, LSC_ERROR_FOREIGN);
+  ck_assert_msg (strstr (e.message, "foreign SQLite file: application_id 0x00000000 is not Launchscope's"), "%s",
+                 e.message);
+
+  const char *other = tmp_path ("other.lsdb");
+  free (build_report (other, (build_opts){ .launches_per_session = 10, .app_id = 0x12345678, .stopped = true }, NULL)
+          .rows);
+  e = open_fails (other);
+  ck_assert_int_eq (e.code, LSC_ERROR_FOREIGN);
+  ck_assert_msg (strstr (e.message, "application_id 0x12345678"), "%s", e.message);
+
+  const char *newer = tmp_path ("newer.lsdb");
+  free (build_report (newer, (build_opts){ .launches_per_session = 10, .version = LSC_SCHEMA_VERSION + 1, .stopped = true },
+                      NULL)
+          .rows);
+  e = open_fails (newer);
+  ck_assert_int_eq (e.code, LSC_ERROR_NEWER);
+  char want[200];
+  snprintf (want, sizeof want, "report schema version %d is newer than this Launchscope understands (%d); upgrade",
+            LSC_SCHEMA_VERSION + 1, LSC_SCHEMA_VERSION);
+  ck_assert_msg (strstr (e.message, want), "%s", e.message);
+
+  const char *zero = tmp_path ("zero.lsdb");
+  free (build_report (zero, (build_opts){ .launches_per_session = 10, .version = -1, .stopped = true }, NULL).rows);
+  e = open_fails (zero);
+  ck_assert_int_eq (e.code, LSC_ERROR_OLDER);
+  ck_assert_ptr_nonnull (strstr (e.message, "schema version 0"));
+
+  /* check says the same, as a problem. */
+  ck_assert_int_eq (lsc_report_check (newer, NULL, NULL, &e), 1);
+  ck_assert_int_eq (lsc_report_check (plain, NULL, NULL, &e), 1);
+}
+END_TEST
+
+/* Replaces the first occurrence of from in LSC_SCHEMA_SQL. */
+static char *
+schema_with (const char *from, const char *to)
+{
+  const char *schema = LSC_SCHEMA_SQL;
+  const char *at = strstr (schema, from);
+  ck_assert_msg (at != NULL, "'%s' not in the schema", from);
+  size_t n = strlen (schema) - strlen (from) + strlen (to) + 1;
+  char *s = malloc (n);
+  snprintf (s, n, "%.*s%s%s", (int) (at - schema), schema, to, at + strlen (from));
+  return s;
+}
+
+START_TEST (test_hostile_schema)
+{
+  struct {
+    const char *from, *to, *expect;
+  } cases[] = {
+    { "start_ns INTEGER NOT NULL, host_ns INTEGER,", "start_ns INTEGER NOT NULL, host_ns TEXT,",
+      "column launch.host_ns has type TEXT, expected INTEGER" },
+    { "  dropped_rows INTEGER NOT NULL DEFAULT 0,\n", "", "column session.dropped_rows is missing" },
+    { "start_ns INTEGER NOT NULL, host_ns INTEGER,",
+      "start_ns INTEGER NOT NULL, host_ns INTEGER GENERATED ALWAYS AS (start_ns % 7) VIRTUAL,",
+      "column launch.host_ns is a generated or hidden column" },
+    { "CREATE TABLE gpu_activity (", "CREATE TABLE gpu_activity_renamed (", "table gpu_activity is missing" },
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    {
+      char name[64];
+      snprintf (name, sizeof name, "hostile%zu.lsdb", i);
+      const char *path = tmp_path (name);
+      char *schema = schema_with (cases[i].from, cases[i].to);
+      sqlite3 *db;
+      ck_assert_int_eq (sqlite3_open (path, &db), SQLITE_OK);
+      /* Views referencing a renamed/missing table would not create: build tables only. */
+      char *views = strstr (schema, "CREATE VIEW");
+      if (views)
+        *views = '\0';
+      exec_sql (db, schema);
+      exec_sql (db, "PRAGMA application_id=1280525378; PRAGMA user_version=1;");
+      sqlite3_close (db);
+      free (schema);
+      lsc_error e = open_fails (path);
+      ck_assert_int_eq (e.code, LSC_ERROR_SCHEMA);
+      ck_assert_msg (strstr (e.message, cases[i].expect), "case %zu: %s", i, e.message);
+      /* check lists it (and does not crash on the rest). */
+      ck_assert_int_ge (lsc_report_check (path, NULL, NULL, &e), 1);
+    }
+
+  /* launch as a view. */
+  const char *path = tmp_path ("view.lsdb");
+  char *schema = schema_with ("CREATE TABLE launch (", "CREATE TABLE launch_data (");
+  char *views = strstr (schema, "CREATE INDEX");
+  *views = '\0';
+  sqlite3 *db;
+  ck_assert_int_eq (sqlite3_open (path, &db), SQLITE_OK);
+  exec_sql (db, schema);
+  exec_sql (db, "CREATE VIEW launch AS SELECT * FROM launch_data;"
+                "PRAGMA application_id=1280525378; PRAGMA user_version=1;");
+  sqlite3_close (db);
+  free (schema);
+  lsc_error e = open_fails (path);
+  ck_assert_int_eq (e.code, LSC_ERROR_SCHEMA);
+  ck_assert_msg (strstr (e.message, "launch is a view, not a table"), "%s", e.message);
+}
+END_TEST
+
+/* A view named like ours returning garbage, lookup tables renamed, and a trigger: the summary
+ * is computed from base tables and stays right; check names each. */
+START_TEST (test_hostile_views_and_triggers)
+{
+  const char *path = tmp_path ("lies.lsdb");
+  model m = build_default (path, 3000);
+  sqlite3 *db;
+  ck_assert_int_eq (sqlite3_open (path, &db), SQLITE_OK);
+  exec_sql (db, "DROP VIEW path_percentiles;"
+                "CREATE VIEW path_percentiles AS SELECT 'fast' AS path, 1 AS launches, -5 AS p50_ns, -5 AS p90_ns, "
+                "-5 AS p99_ns, -5 AS max_ns;"
+                "DROP VIEW fallback_reasons;"
+                "CREATE VIEW fallback_reasons AS SELECT 'none' AS reason, 999999 AS launches;"
+                "UPDATE path SET name = 'x' || name; UPDATE reason SET name = 'evil' || id;"
+                "CREATE TABLE audit (n);"
+                "CREATE TRIGGER spy AFTER INSERT ON event BEGIN INSERT INTO audit VALUES (1); END;"
+                "CREATE TRIGGER spy2 BEFORE DELETE ON launch BEGIN SELECT RAISE(ABORT, 'no'); END;"
+                "CREATE VIEW extra AS SELECT 1;");
+  sqlite3_close (db);
+
+  lsc_report *r = open_ok (path);
+  lsc_error e;
+  lsc_report_summary *sum = lsc_report_summarize (r, &e);
+  ck_assert_msg (sum != NULL, "%s", e.message);
+  check_summary_against_model (sum, &m, 1);
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream (&buf, &len);
+  ck_assert_int_eq (lsc_report_summary_write_json (sum, f, "memory", &e), 0);
+  fclose (f);
+  ck_assert_ptr_null (strstr (buf, "evil"));
+  ck_assert_ptr_null (strstr (buf, "xfast"));
+  free (buf);
+  lsc_report_summary_free (sum);
+
+  /* Exports work, and the nsys file carries no trigger from the source. */
+  ck_assert_int_eq (lsc_export_nsys_sqlite (r, tmp_path ("lies-nsys.sqlite"), false, &e), 0);
+  lsc_report_free (r);
+  ck_assert_int_eq (sqlite3_open (tmp_path ("lies-nsys.sqlite"), &db), SQLITE_OK);
+  ck_assert_int_eq (query_int (db, "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'"), 0);
+  sqlite3_close (db);
+
+  char *findings = NULL;
+  f = open_memstream (&findings, &len);
+  int problems = lsc_report_check (path, (lsc_check_func) NULL, NULL, &e);
+  fclose (f);
+  free (findings);
+  ck_assert_int_eq (problems, 5); /* 2 triggers, 2 altered views, 1 unknown view */
+}
+END_TEST
+
+typedef struct {
+  char text[8192];
+  int problems, notes;
+} findings;
+
+static void
+collect (bool problem, const char *message, void *user_data)
+{
+  findings *f = user_data;
+  size_t used = strlen (f->text);
+  snprintf (f->text + used, sizeof f->text - used, "%s: %s\n", problem ? "problem" : "note", message);
+  if (problem)
+    f->problems++;
+  else
+    f->notes++;
+}
+
+START_TEST (test_check)
+{
+  const char *path = tmp_path ("check.lsdb");
+  free (build_default (path, 2000).rows);
+  findings f = { 0 };
+  lsc_error e;
+  ck_assert_int_eq (lsc_report_check (path, collect, &f, &e), 0);
+  ck_assert_msg (f.problems == 0, "%s", f.text);
+  ck_assert_ptr_nonnull (strstr (f.text, "dropped 5 rows"));
+
+  /* Damage rows in ways SQLite's constraints do not stop. */
+  sqlite3 *db;
+  ck_assert_int_eq (sqlite3_open (path, &db), SQLITE_OK);
+  exec_sql (db, "UPDATE launch SET session_id = 99 WHERE id IN (1, 2);"
+                "UPDATE launch SET outcome = 2, reason = 0 WHERE id = 3;"
+                "UPDATE launch SET host_ns = 'slow' WHERE id = 4;"
+                "UPDATE launch SET spec_id = (SELECT id FROM spec WHERE kernel_id = 11 LIMIT 1), kernel_id = 10 "
+                "WHERE id = 5;"
+                "UPDATE launch SET path = 9 WHERE id = 6;"
+                "UPDATE spec SET hits = 0 WHERE id = 100;"
+                "INSERT INTO event (session_id, t_ns, kind, text) VALUES (7, 0, 'toggle', 'x');");
+  sqlite3_close (db);
+  memset (&f, 0, sizeof f);
+  int problems = lsc_report_check (path, collect, &f, &e);
+  ck_assert_msg (problems >= 7, "%d: %s", problems, f.text);
+  const char *expect[] = {
+    "2 launch rows reference a missing session",
+    "1 fallback launch rows have no reason",
+    "launch rows have a host_ns that is not an integer",
+    "1 launch rows name a spec of another kernel",
+    "1 launch rows have an unknown path",
+    "1 event rows reference a missing session",
+    "spec 100:",
+  };
+  for (size_t i = 0; i < sizeof expect / sizeof expect[0]; i++)
+    ck_assert_msg (strstr (f.text, expect[i]), "missing '%s' in:\n%s", expect[i], f.text);
+
+  /* The summary copes with the same damage. */
+  lsc_report *r = open_ok (path);
+  lsc_report_summary *sum = lsc_report_summarize (r, &e);
+  ck_assert_ptr_nonnull (sum);
+  ck_assert_int_eq (sum->orphan_launches, 2);
+  ck_assert_int_eq (sum->orphan_events, 1);
+  ck_assert_int_eq (sum->sessions[0].paths[LSC_PATH_COUNT].launches, 1);
+  lsc_report_summary_free (sum);
+  lsc_report_free (r);
+
+  /* A missing file cannot be examined at all. */
+  ck_assert_int_eq (lsc_report_check (tmp_path ("nope.lsdb"), collect, &f, &e), -1);
+  ck_assert_ptr_nonnull (strstr (e.message, "nope.lsdb"));
+}
+END_TEST
+
+/* Every operation on a damaged file: a clear error or a result, never a crash. */
+static void
+exercise (const char *path)
+{
+  lsc_error e;
+  lsc_report *r = lsc_report_open (path, LSC_REPORT_OPEN_DEFAULT, &e);
+  if (!r)
+    {
+      ck_assert_msg (strstr (e.message, path), "%s", e.message);
+      ck_assert_int_ne (e.code, LSC_ERROR_NONE);
+    }
+  else
+    {
+      lsc_report_summary *sum = lsc_report_summarize (r, &e);
+      if (sum)
+        {
+          FILE *devnull = fopen ("/dev/null", "w");
+          lsc_report_summary_write_text (sum, devnull, "/dev/null", &e);
+          lsc_report_summary_write_json (sum, devnull, "/dev/null", &e);
+          fclose (devnull);
+          lsc_report_summary_free (sum);
+        }
+      else
+        ck_assert_msg (strstr (e.message, path), "%s", e.message);
+      lsc_export_csv (r, tmp_path ("fuzz-csv"), true, &e);
+      lsc_export_trace_json (r, tmp_path ("fuzz.json"), true, &e);
+      lsc_export_nsys_sqlite (r, tmp_path ("fuzz-nsys.sqlite"), true, &e);
+      lsc_export_sqlite (r, tmp_path ("fuzz-copy.lsdb"), true, &e);
+      lsc_report_free (r);
+    }
+  findings f = { 0 };
+  lsc_report_check (path, collect, &f, &e);
+}
+
+static void
+copy_file (const char *from, const char *to, long limit)
+{
+  FILE *in = fopen (from, "rb"), *out = fopen (to, "wb");
+  ck_assert (in && out);
+  int c;
+  long n = 0;
+  while ((limit < 0 || n < limit) && (c = getc (in)) != EOF)
+    {
+      putc (c, out);
+      n++;
+    }
+  fclose (in);
+  ck_assert_int_eq (fclose (out), 0);
+}
+
+static long
+file_size (const char *path)
+{
+  struct stat st;
+  ck_assert_int_eq (stat (path, &st), 0);
+  return (long) st.st_size;
+}
+
+START_TEST (test_truncated_and_flipped)
+{
+  const char *good = tmp_path ("good.lsdb");
+  free (build_default (good, 4000).rows);
+  long size = file_size (good);
+  ck_assert_int_gt (size, 40 * 4096);
+
+  /* Truncated: refused as corrupt, naming the file. */
+  const long cuts[] = { 100, 4096, 4096 * 3 + 17, size / 2, size - 4096 };
+  for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++)
+    {
+      const char *path = tmp_path ("cut.lsdb");
+      copy_file (good, path, cuts[i]);
+      lsc_error e = open_fails (path);
+      ck_assert_msg (e.code == LSC_ERROR_CORRUPT || e.code == LSC_ERROR_NOT_SQLITE || e.code == LSC_ERROR_SCHEMA,
+                     "cut at %ld: code %d: %s", cuts[i], e.code, e.message);
+      exercise (path);
+    }
+
+  /* A b-tree page with a nonsense page type. */
+  const char *typed = tmp_path ("pagetype.lsdb");
+  copy_file (good, typed, -1);
+  int fd = open (typed, O_RDWR);
+  unsigned char bad = 0x77;
+  for (long page = 2; page < 8; page++)
+    ck_assert_int_eq (pwrite (fd, &bad, 1, (page - 1) * 4096), 1);
+  close (fd);
+  lsc_error e = open_fails (typed);
+  ck_assert_msg (e.code == LSC_ERROR_CORRUPT, "code %d: %s", e.code, e.message);
+  ck_assert_ptr_nonnull (strstr (e.message, "corrupt"));
+  findings f = { 0 };
+  ck_assert_int_ge (lsc_report_check (typed, collect, &f, &e), 1);
+
+  /* Random flips across pages: whatever happens, no crash and errors name the file. */
+  rng_state = 12345;
+  for (int round = 0; round < 24; round++)
+    {
+      const char *path = tmp_path ("flip.lsdb");
+      copy_file (good, path, -1);
+      fd = open (path, O_RDWR);
+      long page = 1 + (long) (rnd () % (unsigned long) (size / 4096 - 1));
+      for (int k = 0; k < 24; k++)
+        {
+          unsigned char byte = (unsigned char) rnd ();
+          ck_assert_int_eq (pwrite (fd, &byte, 1, page * 4096 + (long) (rnd () % 4096)), 1);
+        }
+      close (fd);
+      exercise (path);
+    }
+}
+END_TEST
+
+START_TEST (test_huge_rows)
+{
+  const char *path = tmp_path ("huge.lsdb");
+  free (build_default (path, 50).rows);
+  sqlite3 *db;
+  ck_assert_int_eq (sqlite3_open (path, &db), SQLITE_OK);
+  /* 20 MiB kernel name: above the reader's 16 MiB value limit. */
+  exec_sql (db, "UPDATE kernel SET name = printf('%.*c', 20971520, 'k') WHERE id = 10;"
+                "UPDATE event SET text = printf('%.*c', 2097152, 'e') WHERE id = 1;");
+  sqlite3_close (db);
+  lsc_report *r = open_ok (path);
+  lsc_error e;
+  lsc_report_summary *sum = lsc_report_summarize (r, &e);
+  ck_assert_ptr_null (sum);
+  ck_assert_msg (strstr (e.message, path) && strstr (e.message, "too big"), "%s", e.message);
+  ck_assert_int_eq (lsc_export_trace_json (r, tmp_path ("huge.json"), false, &e), -1);
+  ck_assert_ptr_nonnull (strstr (e.message, path));
+  ck_assert (!exists (tmp_path ("huge.json")));
+  ck_assert_int_eq (count_partials (tmp_dir), 0);
+  lsc_report_free (r);
+
+  /* 2 MiB: read fine; the text table shows a cut cell. */
+  ck_assert_int_eq (sqlite3_open (path, &db), SQLITE_OK);
+  exec_sql (db, "UPDATE kernel SET name = printf('%.*c', 2097152, 'k') WHERE id = 10;");
+  sqlite3_close (db);
+  r = open_ok (path);
+  sum = lsc_report_summarize (r, &e);
+  ck_assert_msg (sum != NULL, "%s", e.message);
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream (&buf, &len);
+  ck_assert_int_eq (lsc_report_summary_write_text (sum, f, "memory", &e), 0);
+  fclose (f);
+  ck_assert_int_lt (len, 64 * 1024);
+  free (buf);
+  lsc_report_summary_free (sum);
+  ck_assert_int_eq (lsc_export_trace_json (r, tmp_path ("big.json"), false, &e), 0);
+  lsc_report_free (r);
+}
+END_TEST
+
+/* ---- reports being written, or left by a dead writer ------------------------------------- */
+
+START_TEST (test_wal_live_writer)
+{
+  const char *path = tmp_path ("live.lsdb");
+  sqlite3 *writer = NULL;
+  model m = build_report (path, (build_opts){ .launches_per_session = 700, .seed = 3, .wal = true, .stopped = false },
+                          &writer);
+  /* An open write transaction too: the reader sees the committed snapshot, not blocked. */
+  exec_sql (writer, "BEGIN; INSERT INTO event (session_id, t_ns, kind, text) VALUES (1, 0, 'info', 'uncommitted');");
+  ck_assert (exists (tmp_path ("live.lsdb-wal")));
+  lsc_report *r = open_ok (path);
+  ck_assert_ptr_null (lsc_report_warning (r));
+  lsc_error e;
+  lsc_report_summary *sum = lsc_report_summarize (r, &e);
+  ck_assert_msg (sum != NULL, "%s", e.message);
+  ck_assert (!sum->sessions[0].stopped);
+  check_summary_against_model (sum, &m, 1);
+  lsc_report_summary_free (sum);
+  ck_assert_int_eq (lsc_export_sqlite (r, tmp_path ("live-copy.lsdb"), false, &e), 0);
+  lsc_report_free (r);
+  exec_sql (writer, "COMMIT");
+
+  /* The copy is a complete, stand-alone report. */
+  r = open_ok (tmp_path ("live-copy.lsdb"));
+  sum = lsc_report_summarize (r, &e);
+  ck_assert_int_eq (sum->sessions[0].launches, 700);
+  lsc_report_summary_free (sum);
+  lsc_report_free (r);
+
+  /* A -shm that cannot be created (here: a directory is in the way; in practice a read-only
+   * directory): opened immutable, with a warning naming the -wal. */
+  const char *ro = tmp_path ("ro.lsdb");
+  char wal_from[600], wal_to[600], shm[600];
+  snprintf (wal_from, sizeof wal_from, "%s-wal", path);
+  snprintf (wal_to, sizeof wal_to, "%s-wal", ro);
+  snprintf (shm, sizeof shm, "%s-shm", ro);
+  copy_file (path, ro, -1);
+  copy_file (wal_from, wal_to, -1);
+  ck_assert_int_eq (mkdir (shm, 0755), 0);
+  r = lsc_report_open (ro, LSC_REPORT_OPEN_DEFAULT, &e);
+  if (r)
+    {
+      ck_assert_ptr_nonnull (lsc_report_warning (r));
+      ck_assert_ptr_nonnull (strstr (lsc_report_warning (r), "-wal"));
+      lsc_report_free (r);
+    }
+  else /* SQLite may also refuse outright; then the message must say why, naming the file */
+    ck_assert_msg (strstr (e.message, ro), "%s", e.message);
+  sqlite3_close (writer);
+  free (m.rows);
+}
+END_TEST
+
+START_TEST (test_killed_writer)
+{
+  const char *path = tmp_path ("killed.lsdb");
+  int ready[2];
+  ck_assert_int_eq (pipe (ready), 0);
+  pid_t pid = fork ();
+  ck_assert_int_ge (pid, 0);
+  if (pid == 0)
+    {
+      sqlite3 *writer = NULL;
+      model m = build_report (path, (build_opts){ .launches_per_session = 900, .seed = 5, .wal = true }, &writer);
+      (void) m;
+      sqlite3_exec (writer, "BEGIN; INSERT INTO event (session_id, t_ns, kind, text) VALUES (1, 0, 'info', 'lost');",
+                    NULL, NULL, NULL);
+      if (write (ready[1], "x", 1) != 1)
+        _exit (1);
+      for (;;)
+        pause ();
+    }
+  char c;
+  ck_assert_int_eq (read (ready[0], &c, 1), 1);
+  kill (pid, SIGKILL);
+  waitpid (pid, NULL, 0);
+  close (ready[0]);
+  close (ready[1]);
+
+  lsc_report *r = open_ok (path);
+  lsc_error e;
+  lsc_report_summary *sum = lsc_report_summarize (r, &e);
+  ck_assert_msg (sum != NULL, "%s", e.message);
+  ck_assert (!sum->sessions[0].stopped);
+  ck_assert_int_eq (sum->sessions[0].launches, 900);
+  ck_assert_int_eq (sum->sessions[0].events, 3);
+  lsc_report_summary_free (sum);
+  lsc_report_free (r);
+  findings f = { 0 };
+  ck_assert_int_eq (lsc_report_check (path, collect, &f, &e), 0);
+  ck_assert_ptr_nonnull (strstr (f.text, "no stop time"));
+}
+END_TEST
+
+/* ---- exports ----------------------------------------------------------------------------- */
+
+typedef struct {
+  char **fields;
+  bool *null;
+  int n;
+} csv_row;
+
+/* RFC 4180 reader: quoted fields, doubled quotes, CRLF; unquoted empty = NULL. */
+static csv_row *
+read_csv (const char *path, int *n_rows)
+{
+  FILE *f = fopen (path, "rb");
+  ck_assert_ptr_nonnull (f);
+  csv_row *rows = NULL;
+  int n = 0;
+  int c = getc (f);
+  while (c != EOF)
+    {
+      rows = realloc (rows, (size_t) (n + 1) * sizeof *rows);
+      csv_row *r = &rows[n++];
+      memset (r, 0, sizeof *r);
+      for (;;)
+        {
+          char *buf = NULL;
+          size_t len = 0;
+          FILE *fb = open_memstream (&buf, &len);
+          bool quoted = c == '"';
+          if (quoted)
+            {
+              for (c = getc (f);; c = getc (f))
+                {
+                  ck_assert_int_ne (c, EOF);
+                  if (c == '"')
+                    {
+                      c = getc (f);
+                      if (c != '"')
+                        break;
+                    }
+                  putc (c, fb);
+                }
+            }
+          else
+            for (; c != ',' && c != '\r' && c != EOF; c = getc (f))
+              {
+                ck_assert_int_ne (c, '\n'); /* bare LF only inside quotes */
+                ck_assert_int_ne (c, '"');
+                putc (c, fb);
+              }
+          fclose (fb);
+          r->fields = realloc (r->fields, (size_t) (r->n + 1) * sizeof *r->fields);
+          r->null = realloc (r->null, (size_t) (r->n + 1) * sizeof *r->null);
+          r->null[r->n] = !quoted && len == 0;
+          r->fields[r->n++] = buf;
+          if (c == ',')
+            {
+              c = getc (f);
+              continue;
+            }
+          ck_assert_int_eq (c, '\r');
+          ck_assert_int_eq (getc (f), '\n');
+          c = getc (f);
+          break;
+        }
+    }
+  fclose (f);
+  *n_rows = n;
+  return rows;
+}
+
+static void
+free_csv (csv_row *rows, int n)
+{
+  for (int i = 0; i < n; i++)
+    {
+      for (int j = 0; j < rows[i].n; j++)
+        free (rows[i].fields[j]);
+      free (rows[i].fields);
+      free (rows[i].null);
+    }
+  free (rows);
+}
+
+static int
+column_index (const csv_row *header, const char *name)
+{
+  for (int i = 0; i < header->n; i++)
+    if (strcmp (header->fields[i], name) == 0)
+      return i;
+  ck_abort_msg ("no column %s", name);
+  return -1;
+}
+
+START_TEST (test_export_csv)
+{
+  const char *path = tmp_path ("csv.lsdb");
+  model m = build_default (path, 1500);
+  sqlite3 *db;
+  ck_assert_int_eq (sqlite3_open (path, &db), SQLITE_OK);
+  exec_sql (db, "UPDATE kernel SET entry = '', signature = NULL WHERE id = 10;"
+                "UPDATE session SET cpu = 'line1' || char(13, 10) || 'line2, \"x\"';");
+  sqlite3_close (db);
+  lsc_report *r = open_ok (path);
+  lsc_error e;
+  const char *dir = tmp_path ("csv-out");
+  ck_assert_msg (lsc_export_csv (r, dir, false, &e) == 0, "%s", e.message);
+
+  static const char *const tables[] = { "session", "kernel", "spec", "launch", "event", "gpu_activity" };
+  ck_assert_int_eq (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+  for (size_t t = 0; t < 6; t++)
+    {
+      char file[600], sql[200];
+      snprintf (file, sizeof file, "%s/%s.csv", dir, tables[t]);
+      int n;
+      csv_row *rows = read_csv (file, &n);
+      snprintf (sql, sizeof sql, "SELECT count(*) FROM %s", tables[t]);
+      ck_assert_int_eq (n - 1, query_int (db, sql));
+      snprintf (sql, sizeof sql, "SELECT count(*) FROM pragma_table_info('%s')", tables[t]);
+      ck_assert_int_eq (rows[0].n, query_int (db, sql));
+      for (int i = 1; i < n; i++)
+        ck_assert_int_eq (rows[i].n, rows[0].n);
+      if (strcmp (tables[t], "kernel") == 0)
+        {
+          int name = column_index (&rows[0], "name"), entry = column_index (&rows[0], "entry"),
+              sig = column_index (&rows[0], "signature");
+          bool seen = false;
+          for (int i = 1; i < n; i++)
+            if (strcmp (rows[i].fields[0], "10") == 0)
+              {
+                ck_assert_str_eq (rows[i].fields[name], "add8");
+                ck_assert (!rows[i].null[entry] && rows[i].fields[entry][0] == '\0');
+                ck_assert (rows[i].null[sig]);
+                seen = true;
+              }
+            else
+              ck_assert_str_eq (rows[i].fields[name], kernel_names[1]);
+          ck_assert (seen);
+        }
+      if (strcmp (tables[t], "session") == 0)
+        {
+          ck_assert_str_eq (rows[1].fields[column_index (&rows[0], "cpu")], "line1\r\nline2, \"x\"");
+          ck_assert_str_eq (rows[1].fields[column_index (&rows[0], "observer_overhead_ns")], "35.5");
+        }
+      if (strcmp (tables[t], "launch") == 0)
+        {
+          int host = column_index (&rows[0], "host_ns");
+          for (int i = 1; i < n; i++)
+            {
+              const row *mr = &m.rows[i - 1];
+              if (mr->host_ns < 0)
+                ck_assert (rows[i].null[host]);
+              else
+                ck_assert_int_eq (strtoll (rows[i].fields[host], NULL, 10), mr->host_ns);
+            }
+        }
+      free_csv (rows, n);
+    }
+  sqlite3_close (db);
+
+  /* Existing files: refused without force, nothing touched; replaced with it. */
+  ck_assert_int_eq (lsc_export_csv (r, dir, false, &e), -1);
+  ck_assert_int_eq (e.code, LSC_ERROR_EXISTS);
+  ck_assert_ptr_nonnull (strstr (e.message, "session.csv"));
+  ck_assert_int_eq (lsc_export_csv (r, dir, true, &e), 0);
+  /* A directory whose parent is missing, and a file in the way. */
+  ck_assert_int_eq (lsc_export_csv (r, tmp_path ("no/such/dir"), false, &e), -1);
+  ck_assert_ptr_nonnull (strstr (e.message, "no/such/dir"));
+  ck_assert_int_eq (lsc_export_csv (r, path, false, &e), -1);
+  ck_assert_ptr_nonnull (strstr (e.message, "not a directory"));
+  ck_assert_int_eq (count_partials (dir), 0);
+  lsc_report_free (r);
+  free (m.rows);
+}
+END_TEST
+
+START_TEST (test_export_sqlite_copy)
+{
+  const char *path = tmp_path ("src.lsdb");
+  model m = build_default (path, 800);
+  lsc_report *r = open_ok (path);
+  lsc_error e;
+  const char *copy = tmp_path ("copy.lsdb");
+  ck_assert_msg (lsc_export_sqlite (r, copy, false, &e) == 0, "%s", e.message);
+  lsc_report *c = open_ok (copy);
+  lsc_report_summary *sum = lsc_report_summarize (c, &e);
+  check_summary_against_model (sum, &m, 1);
+  lsc_report_summary_free (sum);
+  lsc_report_free (c);
+  ck_assert_int_eq (lsc_export_sqlite (r, copy, false, &e), -1);
+  ck_assert_int_eq (e.code, LSC_ERROR_EXISTS);
+  ck_assert_ptr_nonnull (strstr (e.message, copy));
+  ck_assert_int_eq (lsc_export_sqlite (r, copy, true, &e), 0);
+  ck_assert_int_eq (lsc_export_sqlite (r, tmp_path ("missing-dir/c.lsdb"), false, &e), -1);
+  ck_assert_ptr_nonnull (strstr (e.message, "missing-dir/c.lsdb"));
+  ck_assert_int_eq (count_partials (tmp_dir), 0);
+  lsc_report_free (r);
+  free (m.rows);
+}
+END_TEST
+
+static bool
+have_jq (void)
+{
+  return system ("command -v jq >/dev/null 2>&1") == 0;
+}
+
+/* Runs a shell command and returns its trimmed standard output. */
+static char *
+capture (const char *cmd)
+{
+  FILE *p = popen (cmd, "r");
+  ck_assert_ptr_nonnull (p);
+  char *buf = calloc (1, 65536);
+  size_t n = fread (buf, 1, 65535, p);
+  buf[n] = '\0';
+  while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+    buf[--n] = '\0';
+  int rc = pclose (p);
+  ck_assert_msg (rc == 0, "'%s' failed (%d): %s", cmd, rc, buf);
+  return buf;
+}
+
+/* Without jq: strings closed and brackets balanced outside them. */
+static void
+assert_json_balanced (const char *path)
+{
+  FILE *f = fopen (path, "rb");
+  int depth = 0, c;
+  bool in_string = false, escaped = false;
+  while ((c = getc (f)) != EOF)
+    {
+      if (in_string)
+        {
+          ck_assert_int_ge (c, 0x20);
+          if (escaped)
+            escaped = false;
+          else if (c == '\\')
+            escaped = true;
+          else if (c == '"')
+            in_string = false;
+        }
+      else if (c == '"')
+        in_string = true;
+      else if (c == '{' || c == '[')
+        depth++;
+      else if (c == '}' || c == ']')
+        ck_assert_int_ge (--depth, 0);
+    }
+  fclose (f);
+  ck_assert (!in_string);
+  ck_assert_int_eq (depth, 0);
+}
+
+static void
+jq_expect (const char *file, const char *filter, const char *want)
+{
+  char cmd[2048];
+  snprintf (cmd, sizeof cmd, "jq -r '%s' '%s'", filter, file);
+  char *got = capture (cmd);
+  ck_assert_msg (strcmp (got, want) == 0, "jq %s: got '%s', want '%s'", filter, got, want);
+  free (got);
+}
+
+START_TEST (test_export_json)
+{
+  const char *path = tmp_path ("json.lsdb");
+  model m = build_report (path, (build_opts){ .n_sessions = 2, .launches_per_session = 1000, .seed = 9, .stopped = true },
+                          NULL);
+  sqlite3 *db;
+  ck_assert_int_eq (sqlite3_open (path, &db), SQLITE_OK);
+  /* Invalid UTF-8 and control characters must not break the JSON. */
+  exec_sql (db, "UPDATE session SET host = 'bad' || x'ff' || char(1) || 'host' WHERE id = 1;");
+  sqlite3_close (db);
+  lsc_report *r = open_ok (path);
+  lsc_error e;
+  const char *out = tmp_path ("summary.json");
+  FILE *f = fopen (out, "w");
+  ck_assert_int_eq (lsc_export_json (r, f, out, &e), 0);
+  fclose (f);
+  assert_json_balanced (out);
+  if (have_jq ())
+    {
+      lsc_report_summary *sum = lsc_report_summarize (r, &e);
+      char want[64];
+      snprintf (want, sizeof want, "%" PRId64, sum->sessions[1].paths[0].p99_ns);
+      jq_expect (out, ".sessions[1].paths.fast.p99_ns", want);
+      snprintf (want, sizeof want, "%" PRId64, sum->sessions[0].launches);
+      jq_expect (out, ".sessions[0].launches", want);
+      jq_expect (out, ".sessions | length", "2");
+      jq_expect (out, ".sessions[0].host", "bad\xef\xbf\xbd\x01host");
+      jq_expect (out, ".sessions[0].specs[0].p50_ns | type", "number");
+      lsc_report_summary_free (sum);
+    }
+  /* Disk full on a stream: a clear error naming it. */
+  FILE *full = fopen ("/dev/full", "w");
+  if (full)
+    {
+      ck_assert_int_eq (lsc_export_json (r, full, "/dev/full", &e), -1);
+      ck_assert_int_eq (e.code, LSC_ERROR_IO);
+      ck_assert_msg (strstr (e.message, "/dev/full") && strstr (e.message, "No space left"), "%s", e.message);
+      fclose (full);
+    }
+  lsc_report_free (r);
+  free (m.rows);
+}
+END_TEST
+
+START_TEST (test_export_trace_json)
+{
+  const char *path = tmp_path ("trace.lsdb");
+  model m = build_default (path, 600);
+  lsc_report *r = open_ok (path);
+  lsc_error e;
+  const char *out = tmp_path ("trace.json");
+  ck_assert_msg (lsc_export_trace_json (r, out, false, &e) == 0, "%s", e.message);
+  assert_json_balanced (out);
+  ck_assert_int_eq (lsc_export_trace_json (r, out, false, &e), -1);
+  ck_assert_int_eq (e.code, LSC_ERROR_EXISTS);
+  if (have_jq ())
+    {
+      int64_t with_api = 0;
+      for (size_t i = 0; i < m.n; i++)
+        with_api += m.rows[i].host_ns >= 0;
+      char want[64];
+      jq_expect (out, ".displayTimeUnit", "ns");
+      snprintf (want, sizeof want, "%zu", m.n);
+      jq_expect (out, "[.traceEvents[] | select(.ph == \"X\" and (.cat | startswith(\"launch\")))] | length", want);
+      snprintf (want, sizeof want, "%" PRId64, with_api);
+      jq_expect (out, "[.traceEvents[] | select(.ph == \"X\" and .cat == \"cupti\")] | length", want);
+      jq_expect (out, "[.traceEvents[] | select(.ph == \"X\" and .cat == \"gpu\")] | length", "200");
+      jq_expect (out, "[.traceEvents[] | select(.ph == \"i\")] | length", "3");
+      jq_expect (out, "[.traceEvents[] | select(.ph == \"M\" and .name == \"thread_name\") | .args.name] | "
+                      "map(select(startswith(\"stream\"))) | sort | join(\",\")",
+                 "stream 13,stream 7");
+      /* µs with the ns kept: the first launch starts 1000 ns after the session. */
+      jq_expect (out, "[.traceEvents[] | select(.ph == \"X\" and (.cat | startswith(\"launch\")))][0].ts", "1");
+      jq_expect (out, "[.traceEvents[] | select(.ph == \"i\" and .cat == \"fallback\")][0].args.text",
+                 "skip-switch: \"quoted\" \\ text");
+      jq_expect (out, "[.traceEvents[] | select(.ph == \"X\" and .cat == \"gpu\")][0].dur", "1.5");
+      /* Every kernel span has a name (NULL names come from the launch's kernel). */
+      jq_expect (out, "[.traceEvents[] | select(.cat == \"gpu\" and (.name | length) == 0)] | length", "0");
+    }
+  lsc_report_free (r);
+  free (m.rows);
+}
+END_TEST
+
+START_TEST (test_export_nsys_sqlite)
+{
+  const char *path = tmp_path ("nsys.lsdb");
+  model m = build_report (path, (build_opts){ .n_sessions = 1, .launches_per_session = 900, .seed = 11, .stopped = true },
+                          NULL);
+  lsc_report *r = open_ok (path);
+  lsc_error e;
+  const char *out = tmp_path ("nsys.sqlite");
+  ck_assert_msg (lsc_export_nsys_sqlite (r, out, false, &e) == 0, "%s", e.message);
+  ck_assert_int_eq (lsc_export_nsys_sqlite (r, out, false, &e), -1);
+  ck_assert_int_eq (e.code, LSC_ERROR_EXISTS);
+  lsc_report_free (r);
+
+  sqlite3 *db;
+  ck_assert_int_eq (sqlite3_open_v2 (out, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+  /* nsys's column order. */
+  char *cols = query_text (db, "SELECT group_concat(name, ',') FROM pragma_table_info('CUPTI_ACTIVITY_KIND_RUNTIME')");
+  ck_assert_str_eq (cols, "start,end,eventClass,globalTid,correlationId,nameId,returnValue,callchainId");
+  free (cols);
+  cols = query_text (db, "SELECT group_concat(name, ',') FROM pragma_table_info('CUPTI_ACTIVITY_KIND_KERNEL')");
+  ck_assert_str_eq (cols, "start,end,deviceId,contextId,greenContextId,streamId,correlationId,globalPid,demangledName,"
+                          "shortName,mangledName,launchType,cacheConfig,registersPerThread,gridX,gridY,gridZ,blockX,"
+                          "blockY,blockZ,staticSharedMemory,dynamicSharedMemory,localMemoryPerThread,localMemoryTotal,"
+                          "gridId,sharedMemoryExecuted,graphNodeId,sharedMemoryLimitConfig");
+  free (cols);
+  cols = query_text (db, "SELECT group_concat(name, ',') FROM pragma_table_info('TARGET_INFO_SESSION_START_TIME')");
+  ck_assert_str_eq (cols, "utcEpochNs,utcTime,localTime");
+  free (cols);
+
+  /* The typical queries. */
+  sqlite3_stmt *st;
+  ck_assert_int_eq (sqlite3_prepare_v2 (db,
+                                        "SELECT s.value, AVG(r.end - r.start), COUNT(*) FROM CUPTI_ACTIVITY_KIND_RUNTIME r "
+                                        "JOIN StringIds s ON s.id = r.nameId GROUP BY 1",
+                                        -1, &st, NULL),
+                    SQLITE_OK);
+  ck_assert_int_eq (sqlite3_step (st), SQLITE_ROW);
+  ck_assert_str_eq ((const char *) sqlite3_column_text (st, 0), "cuLaunchKernel");
+  ck_assert (sqlite3_column_double (st, 1) > 0);
+  ck_assert_int_eq (sqlite3_column_int64 (st, 2), (int64_t) m.n);
+  ck_assert_int_eq (sqlite3_step (st), SQLITE_DONE);
+  sqlite3_finalize (st);
+  ck_assert_int_eq (query_int (db, "SELECT count(*) FROM CUPTI_ACTIVITY_KIND_KERNEL k JOIN CUPTI_ACTIVITY_KIND_RUNTIME r "
+                                   "ON r.correlationId = k.correlationId JOIN StringIds s ON s.id = k.demangledName "
+                                   "JOIN StringIds sh ON sh.id = k.shortName"),
+                    300);
+  ck_assert_int_eq (query_int (db, "SELECT count(*) FROM CUPTI_ACTIVITY_KIND_KERNEL k JOIN StringIds s "
+                                   "ON s.id = k.demangledName WHERE s.value = 'add8' OR s.value LIKE 'tricky%'"),
+                    300);
+  /* Launch latency (kernel start - API start), the classic nsys recipe. */
+  ck_assert_int_eq (query_int (db, "SELECT min(k.start - r.start) FROM CUPTI_ACTIVITY_KIND_KERNEL k JOIN "
+                                   "CUPTI_ACTIVITY_KIND_RUNTIME r ON r.correlationId = k.correlationId"),
+                    4900);
+  ck_assert_int_eq (query_int (db, "SELECT count(DISTINCT (globalTid >> 24) & 0x00FFFFFF) FROM "
+                                   "CUPTI_ACTIVITY_KIND_RUNTIME"),
+                    1);
+  ck_assert_int_eq (query_int (db, "SELECT (globalTid >> 24) & 0x00FFFFFF FROM CUPTI_ACTIVITY_KIND_RUNTIME LIMIT 1"), PID);
+  ck_assert_int_eq (query_int (db, "SELECT min(globalTid & 0x00FFFFFF) FROM CUPTI_ACTIVITY_KIND_RUNTIME"), 1000);
+  ck_assert_int_eq (query_int (db, "SELECT count(*) FROM CUPTI_ACTIVITY_KIND_RUNTIME WHERE eventClass = 1"), (int64_t) m.n);
+  ck_assert_int_eq (query_int (db, "SELECT count(*) FROM CUPTI_ACTIVITY_KIND_RUNTIME r JOIN ENUM_NSYS_EVENT_CLASS c "
+                                   "ON c.id = r.eventClass WHERE c.name = 'TRACE_PROCESS_EVENT_CUDA_DRIVER'"),
+                    (int64_t) m.n);
+  ck_assert_int_eq (query_int (db, "SELECT min(start) FROM CUPTI_ACTIVITY_KIND_RUNTIME"), 1100);
+  ck_assert_int_eq (query_int (db, "SELECT count(*) FROM CUPTI_ACTIVITY_KIND_KERNEL WHERE globalPid = 4242 << 24"),
+                    300);
+  ck_assert_int_eq (query_int (db, "SELECT count(*) FROM TARGET_INFO_GPU WHERE name = 'NVIDIA H100 80GB HBM3'"), 1);
+  ck_assert_int_eq (query_int (db, "SELECT utcEpochNs FROM TARGET_INFO_SESSION_START_TIME"),
+                    INT64_C (1795608000123456789));
+  char *v = query_text (db, "SELECT value FROM META_DATA_EXPORT WHERE name = 'EXPORT_SCHEMA_VERSION'");
+  ck_assert_str_eq (v, "3.16.1");
+  free (v);
+  /* FL_ tables join by correlationId. */
+  ck_assert_int_eq (query_int (db, "SELECT count(*) FROM FL_LAUNCH f JOIN CUPTI_ACTIVITY_KIND_RUNTIME r "
+                                   "ON r.correlationId = f.correlationId"),
+                    (int64_t) m.n);
+  int64_t fallbacks = 0;
+  for (size_t i = 0; i < m.n; i++)
+    fallbacks += m.rows[i].outcome == 2;
+  ck_assert_int_eq (query_int (db, "SELECT count(*) FROM FL_LAUNCH WHERE outcome = 'fallback' AND reason <> 'none'"),
+                    fallbacks);
+  ck_assert_int_eq (query_int (db, "SELECT count(*) FROM FL_SPEC"), KERNELS_PER_SESSION * SPECS_PER_KERNEL);
+  ck_assert_int_eq (query_int (db, "SELECT count(*) FROM FL_RAW_FLOOR WHERE rawFloorP50Ns = 2100.5 AND rawLaunches > 0"),
+                    1);
+  ck_assert_int_eq (query_int (db, "SELECT droppedRows FROM FL_SESSION"), 5);
+  sqlite3_close (db);
+  free (m.rows);
+}
+END_TEST
+
+/* Disk full: every file export fails with an error naming the file and leaves nothing under
+ * the final name (nor a temporary).  RLIMIT_FSIZE stands in for a full disk: writes past it
+ * fail with EFBIG exactly as they would with ENOSPC.  Run in a child so the limit does not
+ * outlive the test when Check does not fork (the valgrind setup). */
+START_TEST (test_export_disk_full)
+{
+  const char *path = tmp_path ("full.lsdb");
+  free (build_default (path, 3000).rows);
+  ck_assert_int_gt (file_size (path), 256 * 1024);
+  pid_t pid = fork ();
+  ck_assert_int_ge (pid, 0);
+  if (pid == 0)
+    {
+      signal (SIGXFSZ, SIG_IGN);
+      lsc_error e;
+      lsc_report *r = lsc_report_open (path, LSC_REPORT_OPEN_DEFAULT, &e);
+      if (!r)
+        _exit (10);
+      struct rlimit lim = { 64 * 1024, 64 * 1024 };
+      if (setrlimit (RLIMIT_FSIZE, &lim) != 0)
+        _exit (11);
+      struct {
+        const char *name;
+        int rc;
+      } runs[4];
+      runs[0].name = tmp_path ("full-copy.lsdb");
+      runs[0].rc = lsc_export_sqlite (r, runs[0].name, false, &e);
+      if (runs[0].rc == 0 || !strstr (e.message, runs[0].name))
+        _exit (20);
+      runs[1].name = tmp_path ("full-trace.json");
+      runs[1].rc = lsc_export_trace_json (r, runs[1].name, false, &e);
+      if (runs[1].rc == 0 || !strstr (e.message, runs[1].name))
+        _exit (21);
+      runs[2].name = tmp_path ("full-nsys.sqlite");
+      runs[2].rc = lsc_export_nsys_sqlite (r, runs[2].name, false, &e);
+      if (runs[2].rc == 0 || !strstr (e.message, runs[2].name))
+        _exit (22);
+      runs[3].name = tmp_path ("full-csv/launch.csv");
+      runs[3].rc = lsc_export_csv (r, tmp_path ("full-csv"), false, &e);
+      if (runs[3].rc == 0 || !strstr (e.message, runs[3].name))
+        _exit (23);
+      for (int i = 0; i < 4; i++)
+        if (exists (runs[i].name))
+          _exit (30 + i);
+      if (count_partials (tmp_dir) || count_partials (tmp_path ("full-csv")))
+        _exit (40);
+      lsc_report_free (r);
+      _exit (0);
+    }
+  int status = 0;
+  ck_assert_int_eq (waitpid (pid, &status, 0), pid);
+  ck_assert_msg (WIFEXITED (status) && WEXITSTATUS (status) == 0, "child status %d (exit %d)", status,
+                 WIFEXITED (status) ? WEXITSTATUS (status) : -1);
+  /* The CSV files that fit are complete; the one that did not is absent. */
+  ck_assert (exists (tmp_path ("full-csv/session.csv")));
+  ck_assert (!exists (tmp_path ("full-csv/launch.csv")));
+}
+END_TEST
+
+/* ---- the recorder's own output reads back ------------------------------------------------ */
+
+START_TEST (test_recorder_round_trip)
+{
+  const char *path = tmp_path ("recorded.lsdb");
+  char cache[600];
+  snprintf (cache, sizeof cache, "%s/cache", tmp_dir);
+  setenv ("XDG_CACHE_HOME", cache, 1);
+  fl_test_driver_install ();
+  ck_assert_int_eq (fl_use_device (0), FL_OK);
+  const fl_driver *d = fl_driver_get ();
+  CUdeviceptr bufs[3];
+  for (int i = 0; i < 3; i++)
+    ck_assert_int_eq (d->cuMemAlloc (&bufs[i], 68 * sizeof (float)), CUDA_SUCCESS);
+  fl_kernel *kernel;
+  fl_bound_kernel *bound;
+  ck_assert_int_eq (fl_workload_add_kernel (3, &kernel), FL_OK);
+  ck_assert_int_eq (fl_bound_kernel_new (kernel, NULL, &bound), FL_OK);
+  lsc_recorder *rec = NULL;
+  char err[512] = "";
+  lsc_recorder_options o = { .path = path, .workload = "add3", .settings_json = "{\"pid\": 77}" };
+  ck_assert_msg (lsc_recorder_start (&o, &rec, err, sizeof err) == 0, "%s", err);
+  ck_assert_int_eq (lsc_recorder_add_kernel (rec, bound, "test"), 0);
+  for (int i = 0; i < 2000; i++)
+    {
+      if (i == 1000)
+        fl_knob_set_skip_fast (true);
+      if (i == 1500)
+        fl_knob_set_skip_fast (false);
+      fl_arg args[4] = { FL_PTR (bufs[0]), FL_PTR (bufs[1]), FL_PTR (bufs[2]), FL_INT (64) };
+      ck_assert_int_eq (fl_launch (bound, (fl_grid){ 1, 1, 1 }, NULL, args, 4, NULL), FL_OK);
+    }
+  ck_assert_msg (lsc_recorder_stop (rec, NULL, err, sizeof err) == 0, "%s", err);
+
+  findings f = { 0 };
+  lsc_error e;
+  ck_assert_msg (lsc_report_check (path, collect, &f, &e) == 0, "%s", f.text);
+  lsc_report *r = open_ok (path);
+  lsc_report_summary *sum = lsc_report_summarize (r, &e);
+  ck_assert_msg (sum != NULL, "%s", e.message);
+  ck_assert_uint_eq (sum->n_sessions, 1);
+  ck_assert (sum->sessions[0].stopped);
+  ck_assert_int_eq (sum->sessions[0].launches, 2000);
+  ck_assert_int_eq (sum->sessions[0].fallbacks_by_reason[3], 500); /* skip-switch */
+  ck_assert_int_eq (sum->sessions[0].pid, 77);
+  lsc_report_summary_free (sum);
+  ck_assert_int_eq (lsc_export_nsys_sqlite (r, tmp_path ("recorded.sqlite"), false, &e), 0);
+  ck_assert_int_eq (lsc_export_trace_json (r, tmp_path ("recorded.json"), false, &e), 0);
+  ck_assert_int_eq (lsc_export_csv (r, tmp_path ("recorded-csv"), false, &e), 0);
+  lsc_report_free (r);
+  assert_json_balanced (tmp_path ("recorded.json"));
+  fl_bound_kernel_free (bound);
+  fl_kernel_free (kernel);
+}
+END_TEST
+
+/* ---- launchscope-cli report / export / check ------------------------------------------- */
+
+static int
+run_cli (const char *args, const char *redirect)
+{
+  char cmd[2048];
+  snprintf (cmd, sizeof cmd, "'%s' %s %s", cli_path, args, redirect ? redirect : ">/dev/null 2>&1");
+  int status = system (cmd);
+  return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+}
+
+START_TEST (test_cli)
+{
+  if (!cli_path)
+    return;
+  const char *path = tmp_path ("cli.lsdb");
+  free (build_default (path, 400).rows);
+  char args[1024];
+  /* Usage errors: 2. */
+  ck_assert_int_eq (run_cli ("report", NULL), 2);
+  ck_assert_int_eq (run_cli ("report --bogus x", NULL), 2);
+  ck_assert_int_eq (run_cli ("check", NULL), 2);
+  ck_assert_int_eq (run_cli ("export", NULL), 2);
+  snprintf (args, sizeof args, "export '%s'", path);
+  ck_assert_int_eq (run_cli (args, NULL), 2);
+  snprintf (args, sizeof args, "report '%s' '%s'", path, path);
+  ck_assert_int_eq (run_cli (args, NULL), 2);
+  ck_assert_int_eq (run_cli ("report --help", NULL), 0);
+  ck_assert_int_eq (run_cli ("export --help", NULL), 0);
+  ck_assert_int_eq (run_cli ("check --help", NULL), 0);
+  /* Runtime errors: 1, naming the file. */
+  char missing[600];
+  snprintf (missing, sizeof missing, "report '%s'", tmp_path ("missing.lsdb"));
+  ck_assert_int_eq (run_cli (missing, NULL), 1);
+  snprintf (args, sizeof args, "%s 2>&1 | grep -q missing.lsdb", missing);
+  ck_assert_int_eq (run_cli (args, ""), 0);
+  /* Success. */
+  snprintf (args, sizeof args, "report '%s'", path);
+  ck_assert_int_eq (run_cli (args, NULL), 0);
+  snprintf (args, sizeof args, "report --json '%s'", path);
+  ck_assert_int_eq (run_cli (args, have_jq () ? "| jq -e '.sessions[0].launches == 400' >/dev/null" : NULL), 0);
+  snprintf (args, sizeof args, "check '%s'", path);
+  ck_assert_int_eq (run_cli (args, NULL), 0);
+  snprintf (args, sizeof args, "export '%s' --sqlite '%s' --trace-json '%s' --nsys-sqlite '%s' --csv '%s'", path,
+            tmp_path ("c.lsdb"), tmp_path ("c.json"), tmp_path ("c.sqlite"), tmp_path ("c-csv"));
+  ck_assert_int_eq (run_cli (args, NULL), 0);
+  ck_assert_int_eq (run_cli (args, NULL), 1); /* exists, no --force */
+  snprintf (args, sizeof args, "export --force '%s' --sqlite '%s'", path, tmp_path ("c.lsdb"));
+  ck_assert_int_eq (run_cli (args, NULL), 0);
+  snprintf (args, sizeof args, "export '%s' --json", path);
+  ck_assert_int_eq (run_cli (args, ">/dev/full 2>/dev/null"), 1);
+  ck_assert_int_eq (run_cli (args, have_jq () ? "| jq -e '.sessions | length == 1' >/dev/null" : NULL), 0);
+  /* check: problems → 1. */
+  sqlite3 *db;
+  ck_assert_int_eq (sqlite3_open (path, &db), SQLITE_OK);
+  exec_sql (db, "UPDATE launch SET session_id = 5 WHERE id = 1");
+  sqlite3_close (db);
+  snprintf (args, sizeof args, "check '%s'", path);
+  ck_assert_int_eq (run_cli (args, NULL), 1);
+  snprintf (args, sizeof args, "check '%s' | grep -q 'reference a missing session'", path);
+  ck_assert_int_eq (run_cli (args, ""), 0);
+  snprintf (args, sizeof args, "check '%s'", tmp_path ("missing.lsdb"));
+  ck_assert_int_eq (run_cli (args, NULL), 1);
+}
+END_TEST
+
+static Suite *
+reports_suite (void)
+{
+  Suite *s = suite_create ("reports");
+  TCase *tc = tcase_create ("reports");
+  tcase_add_checked_fixture (tc, setup, teardown);
+  tcase_set_timeout (tc, 120);
+  tcase_add_test (tc, test_summary_percentiles);
+  tcase_add_test (tc, test_names_match_engine);
+  tcase_add_test (tc, test_summary_output);
+  tcase_add_test (tc, test_not_sqlite);
+  tcase_add_test (tc, test_foreign_and_versions);
+  tcase_add_test (tc, test_hostile_schema);
+  tcase_add_test (tc, test_hostile_views_and_triggers);
+  tcase_add_test (tc, test_check);
+  tcase_add_test (tc, test_truncated_and_flipped);
+  tcase_add_test (tc, test_huge_rows);
+  tcase_add_test (tc, test_wal_live_writer);
+  tcase_add_test (tc, test_killed_writer);
+  tcase_add_test (tc, test_export_csv);
+  tcase_add_test (tc, test_export_sqlite_copy);
+  tcase_add_test (tc, test_export_json);
+  tcase_add_test (tc, test_export_trace_json);
+  tcase_add_test (tc, test_export_nsys_sqlite);
+  tcase_add_test (tc, test_export_disk_full);
+  tcase_add_test (tc, test_recorder_round_trip);
+  tcase_add_test (tc, test_cli);
+  suite_add_tcase (s, tc);
+  return s;
+}
+
+int
+main (int argc, char **argv)
+{
+  cli_path = argc > 1 ? argv[1] : NULL;
+  SRunner *sr = srunner_create (reports_suite ());
+  srunner_run_all (sr, CK_NORMAL);
+  int failed = srunner_ntests_failed (sr);
+  srunner_free (sr);
+  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
