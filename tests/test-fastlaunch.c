@@ -1319,6 +1319,62 @@ START_TEST (test_priming_failure)
 }
 END_TEST
 
+/* A kernel whose arguments do not fit the key still gets a binary specialized for exactly its
+ * arguments on the default path: pointer 56 unaligned, the debug knob, an integer past the key's
+ * width — none of them may alias another argument's bit or a knob bit. */
+START_TEST (test_unkeyable_kernel_specialized_per_argument)
+{
+  enum { N = 58 }; /* 57 pointers and one integer */
+  char source[4096], signature[1024];
+  size_t s = (size_t) snprintf (source, sizeof source, "extern \"C\" __global__ void many(");
+  size_t g = 0;
+  for (int i = 0; i < N - 1; i++)
+    {
+      s += (size_t) snprintf (source + s, sizeof source - s, "%sfloat *p%d", i ? ", " : "", i);
+      g += (size_t) snprintf (signature + g, sizeof signature - g, "%s*fp32", i ? ", " : "");
+    }
+  snprintf (source + s, sizeof source - s, ", int n) { }\n");
+  snprintf (signature + g, sizeof signature - g, ", i32");
+  fl_kernel *k = custom_kernel ("many", source, "many", signature, NULL, 0);
+  fl_bound_kernel *b = bind (k, NULL);
+  fl_kernel_free (k);
+  CUdeviceptr buf = dalloc (256);
+  fl_arg args[N];
+  for (int i = 0; i < N - 1; i++)
+    args[i] = FL_PTR (buf + (i == 56 ? 4 : 0)); /* only the last pointer is unaligned */
+  args[N - 1] = FL_INT (32);
+  fl_launch_info info;
+
+  ASSERT_OK (fl_launch (b, (fl_grid){ 1, 1, 1 }, NULL, args, N, &info));
+  ck_assert (fl_test_driver_last_compile_has_option ("-DFL_ALIGN16_ARG56=0"));
+  ck_assert (fl_test_driver_last_compile_has_option ("-DFL_ALIGN16_ARG0=1"));
+  ck_assert (fl_test_driver_last_compile_has_option ("-DFL_ALL_ALIGNED=0"));
+  ck_assert (fl_test_driver_last_compile_has_option ("-DFL_DIV16_ARG57=1"));
+  ck_assert (!fl_test_driver_last_compile_has_option ("-G"));
+  ck_assert_uint_eq (stats_of (b).compiles, 1);
+
+  /* The debug knob must select a different binary, not reuse the one above. */
+  fl_knob_set_debug (true);
+  ASSERT_OK (fl_launch (b, (fl_grid){ 1, 1, 1 }, NULL, args, N, &info));
+  fl_knob_set_debug (false);
+  ck_assert_uint_eq (stats_of (b).compiles, 2);
+  ck_assert (fl_test_driver_last_compile_has_option ("-G"));
+  ck_assert (fl_test_driver_last_compile_has_option ("-DFL_ALIGN16_ARG56=0"));
+
+  /* Now every pointer aligned and n == 1: a third binary, with those facts. */
+  args[56] = FL_PTR (buf);
+  args[N - 1] = FL_INT (1);
+  ASSERT_OK (fl_launch (b, (fl_grid){ 1, 1, 1 }, NULL, args, N, &info));
+  ck_assert_uint_eq (stats_of (b).compiles, 3);
+  ck_assert (fl_test_driver_last_compile_has_option ("-DFL_ALL_ALIGNED=1"));
+  ck_assert (fl_test_driver_last_compile_has_option ("-DFL_ONE_ARG57=1"));
+  ck_assert_uint_eq (fl_test_driver_specialization_violations (), 0);
+
+  dfree (buf);
+  free_bound (b);
+}
+END_TEST
+
 /* ---- many threads on the first call ---------------------------------------------------------- */
 
 enum { N_THREADS = 8 };
@@ -2299,7 +2355,7 @@ fastlaunch_suite (void)
     { "guards",
       { test_global_changed, test_debug_flip, test_instrumentation_flip, test_compile_hook, test_skip_env,
         test_skip_switch, test_compile_failure, test_compile_failure_other_entries_unaffected, test_priming_failure,
-        test_context_changed, test_capture, NULL } },
+        test_unkeyable_kernel_specialized_per_argument, test_context_changed, test_capture, NULL } },
     { "hooks", { test_launch_hooks_next_call, test_metadata_only_when_asked, test_pre_run_hooks, test_events,
                  test_stage_timing, NULL } },
     { "inputs", { test_signatures, test_bad_arguments, test_info_filled_on_failure, NULL } },

@@ -255,6 +255,8 @@ demo_run (demo *d)
       char compiled[32];
       if (info.compiled)
         snprintf (compiled, sizeof compiled, "yes, %.0f ms", ms);
+      else if (info.outcome == FL_OUTCOME_MISS)
+        snprintf (compiled, sizeof compiled, "disk cache"); /* a miss that ran no NVRTC */
       else
         snprintf (compiled, sizeof compiled, "no");
       printf ("  %zu %-30s %-8s %-9s %-14s %-14s %s\n", i + 1, ph->what, fl_path_str (info.path),

@@ -301,7 +301,7 @@ typedef struct {
   uint64_t fast_misses;
   uint64_t default_calls;                 /* calls that ran the default pipeline */
   uint64_t fallbacks[FL_FALLBACK_COUNT];
-  uint64_t compiles;                      /* NVRTC runs */
+  uint64_t compiles;                      /* successful NVRTC compiles (failures count nothing) */
   uint64_t disk_cache_loads;              /* cubins taken from the on-disk cache */
   uint64_t metadata_builds;
   uint64_t primings;

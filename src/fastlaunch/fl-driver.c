@@ -19,6 +19,7 @@ atomic_bool fl__driver_ready;
 static atomic_bool fl__nvrtc_ready;
 static atomic_int fl__driver_version_value;
 static pthread_mutex_t fl__load_lock = PTHREAD_MUTEX_INITIALIZER;
+#define FL__MAX_DEVICES 64
 
 /* ISO C forbids casting dlsym's object pointer to a function pointer; copy the bits. */
 #define FL_DLSYM(dst, lib, name)                                                                    \
@@ -308,8 +309,18 @@ fl_use_device (int ordinal)
   CUcontext ctx;
   if ((r = fl__drv.cuDeviceGet (&dev, ordinal)) != CUDA_SUCCESS)
     return fl__fail_cuda (r, "cuDeviceGet(%d)", ordinal);
-  if ((r = fl__drv.cuDevicePrimaryCtxRetain (&ctx, dev)) != CUDA_SUCCESS)
-    return fl__fail_cuda (r, "cuDevicePrimaryCtxRetain(device %d)", ordinal);
+  /* One retain per device for the life of the process: the primary context is shared with
+   * everything else in the process, and threads call this freely. */
+  static _Atomic (CUcontext) primary[FL__MAX_DEVICES];
+  ctx = ordinal < FL__MAX_DEVICES ? atomic_load (&primary[ordinal]) : NULL;
+  if (!ctx)
+    {
+      if ((r = fl__drv.cuDevicePrimaryCtxRetain (&ctx, dev)) != CUDA_SUCCESS)
+        return fl__fail_cuda (r, "cuDevicePrimaryCtxRetain(device %d)", ordinal);
+      CUcontext expected = NULL;
+      if (ordinal < FL__MAX_DEVICES && !atomic_compare_exchange_strong (&primary[ordinal], &expected, ctx))
+        fl__drv.cuDevicePrimaryCtxRelease (dev); /* another thread retained it first */
+    }
   if ((r = fl__drv.cuCtxSetCurrent (ctx)) != CUDA_SUCCESS)
     return fl__fail_cuda (r, "cuCtxSetCurrent(device %d)", ordinal);
   return FL_OK;

@@ -100,6 +100,14 @@ typedef struct {
   uint64_t key;
 } fl__packed;
 
+/* The specialization of one call, argument by argument: what the default path compiles for.
+ * Unlike the fast path's 64-bit key it has room for every argument, so kernels whose
+ * arguments do not fit the key (priming failed) are still specialized correctly. */
+typedef struct {
+  uint8_t cls[FL_MAX_ARGS]; /* pointer: 1 = 16-byte aligned; integer: fl_int_class; else 0 */
+  unsigned knobs;           /* the knob word's debug, instrumentation and hook bits */
+} fl__spec;
+
 /* What the default pipeline reports back to the fast launcher. */
 typedef struct {
   CUcontext context;
@@ -155,7 +163,7 @@ fl__kernel_plan (fl_kernel *k)
       else if (fl__type_is_specialized_int (t))
         {
           p->op = FL__OP_INT;
-          p->key_shift = (uint8_t) (shift_int < 64 ? shift_int : 0);
+          p->key_shift = (uint8_t) (shift_int < FL_KEY_ARG_BITS ? shift_int : 0); /* unused unless keyable */
           shift_int += 2;
           k->n_ints++;
           fl__int_range (t, &p->min, &p->max);
@@ -652,9 +660,10 @@ fl__fill_metadata (fl_launch_metadata *md, const fl_bound_kernel *b, fl_grid gri
 /* ---- the default (baseline) pipeline ------------------------------------------------------ */
 
 static fl_status
-fl__build_options (const fl_bound_kernel *b, int cc_major, int cc_minor, uint64_t spec_key, unsigned knobs,
+fl__build_options (const fl_bound_kernel *b, int cc_major, int cc_minor, const fl__spec *spec, uint64_t spec_key,
                    const fl_arg *args, fl__strv *o)
 {
+  const unsigned knobs = spec->knobs;
   const fl_kernel *k = b->kernel;
   fl__strv_addf (o, "--gpu-architecture=sm_%d%d", cc_major, cc_minor);
   if (knobs & FL__KNOB_DEBUG)
@@ -672,13 +681,13 @@ fl__build_options (const fl_bound_kernel *b, int cc_major, int cc_minor, uint64_
       const fl__arg_plan *p = &k->plan[i];
       if (p->op == FL__OP_PTR)
         {
-          bool aligned = (spec_key >> p->key_shift) & 1;
+          bool aligned = spec->cls[i] != 0;
           all_aligned = all_aligned && aligned;
           fl__strv_addf (o, "-DFL_ALIGN16_ARG%u=%d", i, aligned);
         }
       else if (p->op == FL__OP_INT)
         {
-          unsigned cls = (unsigned) ((spec_key >> p->key_shift) & 3);
+          unsigned cls = spec->cls[i];
           fl__strv_addf (o, "-DFL_ONE_ARG%u=%d", i, cls == FL_INT_CLASS_ONE);
           fl__strv_addf (o, "-DFL_DIV16_ARG%u=%d", i, cls == FL_INT_CLASS_DIV16);
         }
@@ -710,9 +719,9 @@ fl__build_options (const fl_bound_kernel *b, int cc_major, int cc_minor, uint64_
 /* Stage 5 on a miss: compile (or take the on-disk cubin) and load it into the current context.
  * Called with b->lock held. */
 static fl_status
-fl__compile_and_load (fl_bound_kernel *b, CUcontext ctx, CUdevice dev, int cc_major, int cc_minor, uint64_t spec_key,
-                      uint64_t full_key, unsigned knobs, const fl_arg *args, const fl_event_sink *sink,
-                      fl__module **out)
+fl__compile_and_load (fl_bound_kernel *b, CUcontext ctx, CUdevice dev, int cc_major, int cc_minor,
+                      const fl__spec *spec, uint64_t spec_key, uint64_t full_key, const fl_arg *args,
+                      const fl_event_sink *sink, fl__module **out)
 {
   fl_kernel *k = b->kernel;
   fl_status st;
@@ -724,14 +733,16 @@ fl__compile_and_load (fl_bound_kernel *b, CUcontext ctx, CUdevice dev, int cc_ma
       b->have_globals_snapshot = true;
     }
   fl__strv options = { 0 };
-  st = fl__build_options (b, cc_major, cc_minor, spec_key, knobs, args, &options);
+  st = fl__build_options (b, cc_major, cc_minor, spec, spec_key, args, &options);
   fl__cubin cubin = { 0 };
   if (st == FL_OK)
     st = fl__compile (k->name, k->source, &options, &cubin);
   fl__strv_clear (&options);
   if (st != FL_OK)
     return st;
-  if (cubin.from_disk_cache)
+  const bool from_disk = cubin.from_disk_cache;
+  const double compile_ms = cubin.compile_ms;
+  if (from_disk)
     atomic_fetch_add (&b->st_disk_loads, 1);
   else
     {
@@ -765,7 +776,7 @@ fl__compile_and_load (fl_bound_kernel *b, CUcontext ctx, CUdevice dev, int cc_ma
   m->context = ctx;
   m->full_key = full_key;
   m->spec_key = spec_key;
-  m->compile_ms = cubin.from_disk_cache ? 0.0 : cubin.compile_ms;
+  m->compile_ms = from_disk ? 0.0 : compile_ms;
   m->next = b->modules;
   b->modules = m;
   *out = m;
@@ -832,12 +843,21 @@ fl__default_run (fl_bound_kernel *b, fl_grid grid, CUstream stream, const fl_arg
     packed.params[i] = &packed.slots[i];
   FL__STAGE_END (FL_STAGE_BIND);
 
-  /* 3. specialize: the argument bits were computed while packing; add the knobs. */
-  uint64_t spec_key = packed.key | fl__knob_key_bits (knobs);
+  /* 3. specialize: per pointer 16-byte alignment, per integer its value class, plus the knobs. */
+  fl__spec spec;
+  memset (&spec, 0, sizeof spec);
+  spec.knobs = knobs & (FL__KNOB_DEBUG | FL__KNOB_INSTR_MASK | FL__KNOB_HOOK);
+  for (unsigned i = 0; i < n_args; i++)
+    if (k->plan[i].op == FL__OP_PTR)
+      spec.cls[i] = (args[i].v.ptr & 15) == 0;
+    else if (k->plan[i].op == FL__OP_INT)
+      spec.cls[i] = (uint8_t) fl__int_class (args[i].v.i);
+  /* The fast path's key for the same facts; only meaningful when the arguments fit it. */
+  uint64_t spec_key = k->keyable ? packed.key | fl__knob_key_bits (knobs) : 0;
   FL__STAGE_END (FL_STAGE_SPECIALIZE);
 
   /* 4. the cache key: everything that selects a binary, hashed as a JIT's key string would be. */
-  uint64_t full_key = fl__hash_bytes (FL__HASH_SEED, &spec_key, sizeof spec_key);
+  uint64_t full_key = fl__hash_bytes (FL__HASH_SEED, &spec, sizeof spec);
   full_key = fl__hash_bytes (full_key, &b->config_hash, sizeof b->config_hash);
   int cc = cc_major * 10 + cc_minor;
   full_key = fl__hash_bytes (full_key, &cc, sizeof cc);
@@ -860,7 +880,7 @@ fl__default_run (fl_bound_kernel *b, fl_grid grid, CUstream stream, const fl_arg
   if (!m)
     {
       uint64_t before = atomic_load (&b->st_compiles);
-      st = fl__compile_and_load (b, ctx, dev, cc_major, cc_minor, spec_key, full_key, knobs, args, sink, &m);
+      st = fl__compile_and_load (b, ctx, dev, cc_major, cc_minor, &spec, spec_key, full_key, args, sink, &m);
       compiled = atomic_load (&b->st_compiles) != before;
       if (st != FL_OK)
         {
