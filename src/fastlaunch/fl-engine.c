@@ -38,6 +38,10 @@ typedef struct {
   uint64_t max;
 } fl__arg_plan;
 
+/* The fast path's view of the arguments, grouped by kind so its loops have no switch. */
+typedef struct { uint8_t arg, param; } fl__fast_ptr;
+typedef struct { uint8_t arg, param, key_shift; int64_t min; uint64_t range; } fl__fast_int;
+
 struct fl_kernel {
   atomic_int refs;
   char *name;
@@ -47,6 +51,11 @@ struct fl_kernel {
   fl__arg_plan plan[FL_MAX_ARGS];
   unsigned n_params, n_ptrs, n_ints, n_constexpr;
   bool keyable; /* the arguments fit the key's 56 bits */
+  fl__fast_ptr fast_ptrs[FL_MAX_ARGS];
+  fl__fast_int fast_ints[FL_MAX_ARGS];
+  uint8_t fast_other[FL_MAX_ARGS]; /* booleans, floats, constexprs: rare, handled one by one */
+  bool ptrs_lead;                  /* pointers are arguments 0..n_ptrs-1 (and parameters 0..) */
+  unsigned n_fast_other;
   char **globals;
   unsigned n_globals;
 };
@@ -190,6 +199,21 @@ fl__kernel_plan (fl_kernel *k)
       k->n_params++;
     }
   k->keyable = k->n_ptrs + 2 * k->n_ints <= FL_KEY_ARG_BITS;
+
+  unsigned np = 0, ni = 0;
+  for (unsigned i = 0; i < k->sig.n_args; i++)
+    {
+      const fl__arg_plan *p = &k->plan[i];
+      if (p->op == FL__OP_PTR)
+        k->fast_ptrs[np++] = (fl__fast_ptr){ (uint8_t) i, p->param };
+      else if (p->op == FL__OP_INT)
+        k->fast_ints[ni++] = (fl__fast_int){ (uint8_t) i, p->param, p->key_shift, p->min, p->max - (uint64_t) p->min };
+      else
+        k->fast_other[k->n_fast_other++] = (uint8_t) i;
+    }
+  k->ptrs_lead = true;
+  for (unsigned j = 0; j < np; j++)
+    k->ptrs_lead = k->ptrs_lead && k->fast_ptrs[j].arg == j && k->fast_ptrs[j].param == j;
 }
 
 fl_status
@@ -618,6 +642,70 @@ fl__constexpr_bits (const fl_arg *a)
   else
     memcpy (&bits, &a->v, sizeof bits);
   return bits ^ ((uint64_t) a->kind << 60);
+}
+
+/* The fast path's packer: the same checks as fl__pack, accumulated without branches and
+ * reported once, plus the kernelParams pointers.  Only for keyable kernels (the shifts fit). */
+static inline bool
+fl__pack_fast (const fl_kernel *k, const fl_arg *args, fl__packed *out)
+{
+  uint64_t key = 0, bad = 0;
+  const unsigned n_ptrs = k->n_ptrs;
+  if (FL_LIKELY (k->ptrs_lead))
+    {
+      /* The common layout (pointers first): no index tables, and NULL folded into a minimum. */
+      uint64_t min_ptr = UINT64_MAX;
+      unsigned kinds = 0;
+#pragma GCC unroll 4
+      for (unsigned j = n_ptrs; j-- > 0;) /* backwards: pointer j's bit ends up at bit j */
+        {
+          const uint64_t p = args[j].v.ptr;
+          kinds |= (unsigned) args[j].kind ^ FL_ARG_PTR;
+          min_ptr = p < min_ptr ? p : min_ptr;
+          out->slots[j] = p;
+          out->params[j] = &out->slots[j];
+          key = key * 2 + ((p & 15) == 0);
+        }
+      bad |= kinds | (min_ptr == 0);
+    }
+  else
+  for (unsigned j = 0; j < n_ptrs; j++)
+    {
+      const fl__fast_ptr f = k->fast_ptrs[j];
+      const fl_arg *a = &args[f.arg];
+      const uint64_t p = a->v.ptr;
+      bad |= (uint64_t) (a->kind ^ FL_ARG_PTR) | (p == 0);
+      out->slots[f.param] = p;
+      out->params[f.param] = &out->slots[f.param];
+      key |= (uint64_t) ((p & 15) == 0) << j;
+    }
+  for (unsigned j = 0; j < k->n_ints; j++)
+    {
+      const fl__fast_int f = k->fast_ints[j];
+      const fl_arg *a = &args[f.arg];
+      const int64_t v = a->v.i;
+      bad |= (uint64_t) (a->kind ^ FL_ARG_INT) | ((uint64_t) v - (uint64_t) f.min > f.range);
+      out->slots[f.param] = (uint64_t) v;
+      out->params[f.param] = &out->slots[f.param];
+      key |= (uint64_t) ((v == 1) | (((v & 15) == 0) << 1)) << f.key_shift;
+    }
+  if (FL_UNLIKELY (k->n_fast_other))
+    {
+      fl__packed scratch;
+      if (fl__pack (k, args, k->sig.n_args, &scratch, false) != FL_OK)
+        return false;
+      for (unsigned j = 0; j < k->n_fast_other; j++)
+        {
+          unsigned i = k->fast_other[j];
+          if (k->plan[i].op != FL__OP_CONSTEXPR)
+            {
+              out->slots[k->plan[i].param] = scratch.slots[k->plan[i].param];
+              out->params[k->plan[i].param] = &out->slots[k->plan[i].param];
+            }
+        }
+    }
+  out->key = key;
+  return bad == 0;
 }
 
 /* ---- events and hooks ---------------------------------------------------------------------- */
@@ -1105,7 +1193,7 @@ fl_launch (fl_bound_kernel *b, fl_grid grid, CUstream stream, const fl_arg *args
     return fl__fallback (b, FL_FALLBACK_CONTEXT_CHANGED, grid, stream, args, n_args, t0, info);
 
   fl__packed packed;
-  if (FL_UNLIKELY (fl__pack (k, args, n_args, &packed, false) != FL_OK))
+  if (FL_UNLIKELY (n_args != k->sig.n_args || !args || !fl__pack_fast (k, args, &packed)))
     return fl__fallback (b, FL_FALLBACK_ARGUMENTS, grid, stream, args, n_args, t0, info);
   if (k->n_constexpr)
     for (unsigned i = 0; i < n_args; i++)
@@ -1122,8 +1210,6 @@ fl_launch (fl_bound_kernel *b, fl_grid grid, CUstream stream, const fl_arg *args
     }
 
   /* The hit. */
-  for (unsigned i = 0; i < k->n_params; i++)
-    packed.params[i] = &packed.slots[i];
   fl__run_pre_run_hooks (b);
   const fl_launch_hooks *hooks = atomic_load_explicit (&fl__launch_hooks, memory_order_acquire);
   fl_launch_metadata md;
