@@ -1375,6 +1375,25 @@ START_TEST (test_unkeyable_kernel_specialized_per_argument)
 }
 END_TEST
 
+/* The event clock is CLOCK_MONOTONIC's scale and origin, whatever it reads underneath. */
+START_TEST (test_event_clock_tracks_monotonic)
+{
+  for (int i = 0; i < 5; i++)
+    {
+      struct timespec ts;
+      uint64_t a = fl_clock_ns ();
+      clock_gettime (CLOCK_MONOTONIC, &ts);
+      uint64_t m = (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
+      uint64_t b = fl_clock_ns ();
+      ck_assert_uint_le (a, b);
+      /* within 20 us of the monotonic reading taken between the two */
+      ck_assert_msg (m + 20000 >= a && m <= b + 20000, "event clock %llu..%llu vs monotonic %llu",
+                     (unsigned long long) a, (unsigned long long) b, (unsigned long long) m);
+      nanosleep (&(struct timespec){ 0, 20000000 }, NULL);
+    }
+}
+END_TEST
+
 /* ---- many threads on the first call ---------------------------------------------------------- */
 
 enum { N_THREADS = 8 };
@@ -2360,7 +2379,7 @@ fastlaunch_suite (void)
                  test_stage_timing, NULL } },
     { "inputs", { test_signatures, test_bad_arguments, test_info_filled_on_failure, NULL } },
     { "cache", { test_disk_cache, test_disk_cache_corrupt, test_fault_module_load, NULL } },
-    { "keys", { test_spec_key_describe, test_spec_table_model, NULL } },
+    { "keys", { test_spec_key_describe, test_spec_table_model, test_event_clock_tracks_monotonic, NULL } },
     { "double", { test_double_negative_controls, test_double_nvrtc_and_modules, NULL } },
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)

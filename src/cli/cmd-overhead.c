@@ -76,12 +76,20 @@ block (run *r, int mode, long count)
   return cr == CUDA_SUCCESS ? LSC_EXIT_OK : lsc_cli_cu_error (CMD, "cuCtxSynchronize", cr);
 }
 
-static void
+/* Off means off: no sink and no CUPTI subscription at all (a subscribed CUPTI with its
+ * callbacks disabled still costs the driver time per launch). */
+static int
 set_mode (lsc_recorder *rec, int mode)
 {
   lsc_recorder_set_engine_events (rec, mode >= MODE_RECORDER);
-  lsc_cupti_set_callbacks (mode >= MODE_CALLBACKS);
-  lsc_cupti_set_activity (mode >= MODE_ACTIVITY);
+  lsc_cupti_mode want = mode == MODE_ACTIVITY ? LSC_CUPTI_ACTIVITY : mode == MODE_CALLBACKS ? LSC_CUPTI_CALLBACKS
+                                                                                            : LSC_CUPTI_OFF;
+  if (lsc_recorder_set_cupti (rec, want) == 0)
+    return LSC_EXIT_OK;
+  lsc_recorder_stats s;
+  lsc_recorder_get_stats (rec, &s);
+  fprintf (stderr, "%s %s: cannot switch CUPTI to %s: %s\n", LSC_CLI_NAME, CMD, mode_keys[mode], s.cupti_status);
+  return LSC_EXIT_RUNTIME;
 }
 
 int
@@ -172,7 +180,7 @@ lsc_cmd_overhead (int argc, char **argv)
   if (rec)
     {
       lsc_recorder_add_kernel (rec, r.bound, "num_warps=4");
-      lsc_recorder_get_stats (rec, &rs);
+      lsc_recorder_get_stats (rec, &rs); /* the status as first started, with activity */
       if (!quiet)
         fprintf (stderr, "CUPTI: %s\n", rs.cupti_status);
       for (long i = 0; i < rounds && rc == LSC_EXIT_OK; i++)
@@ -181,15 +189,15 @@ lsc_cmd_overhead (int argc, char **argv)
           for (int j = 0; j < 4 && rc == LSC_EXIT_OK; j++)
             {
               int mode = MODE_OFF + (int) ((j + i) % 4);
-              set_mode (rec, mode);
-              rc = block (&r, mode, block_size);
+              rc = set_mode (rec, mode);
+              if (rc == LSC_EXIT_OK)
+                rc = block (&r, mode, block_size);
             }
           if (!quiet)
             fprintf (stderr, "\r  during: %3ld%%", (i + 1) * 100 / rounds);
         }
       if (!quiet)
         fprintf (stderr, "\n");
-      set_mode (rec, MODE_ACTIVITY);
       if (lsc_recorder_stop (rec, &rs, err, sizeof err) != 0)
         {
           fprintf (stderr, "%s %s: %s\n", LSC_CLI_NAME, CMD, err);

@@ -18,6 +18,14 @@
 
 #define CMD "record"
 #define MAX_TOGGLES 64
+#define MAX_WORKLOADS 8
+
+typedef struct {
+  char name[16];
+  unsigned n_ptrs; /* 0: the empty kernel */
+  fl_kernel *kernel;
+  fl_bound_kernel *bound;
+} workload_run;
 
 typedef enum { TOGGLE_DEBUG, TOGGLE_OFFSET, TOGGLE_SKIP, TOGGLE_TIMING, TOGGLE_LINEINFO, TOGGLE_DEFAULT_PATH } toggle_kind;
 static const char *const toggle_names[] = { "debug", "offset", "skip", "timing", "lineinfo", "default" };
@@ -48,7 +56,8 @@ print_help (void)
           "\n"
           "Options:\n"
           "  -o, --output FILE      report to write (required; refuses to overwrite without --force)\n"
-          "  -w, --workload NAME    addN (N = 2..32 pointer arguments) or empty (default add8)\n"
+          "  -w, --workload LIST    addN (N = 2..32 pointer arguments) or empty, or several separated\n"
+          "                         by commas, launched in turn (default add8)\n"
           "  -i, --iters N          launches to record (default 20000)\n"
           "  -n, --n N              elements per buffer (default 4096)\n"
           "  -t, --toggle NAME@K    flip a toggle before launch K (repeatable); NAME is one of\n"
@@ -160,16 +169,32 @@ lsc_cmd_record (int argc, char **argv)
   if (!output)
     return lsc_cli_usage_error (CMD, "no report file given (-o REPORT.lsdb)");
 
-  unsigned n_ptrs = 0;
-  bool empty = strcmp (workload, "empty") == 0;
-  if (!empty)
+  workload_run wl[MAX_WORKLOADS];
+  unsigned n_wl = 0, max_ptrs = 0;
+  for (const char *w = workload; *w;)
     {
-      char *end = NULL;
-      long np = strncmp (workload, "add", 3) == 0 ? strtol (workload + 3, &end, 10) : 0;
-      if (!end || *end || end == workload + 3 || np < 2 || np > 32)
-        return lsc_cli_usage_error (CMD, "unknown workload '%s' (add2 .. add32, or empty)", workload);
-      n_ptrs = (unsigned) np;
+      size_t len = strcspn (w, ",");
+      if (n_wl == MAX_WORKLOADS)
+        return lsc_cli_usage_error (CMD, "at most %d workloads", MAX_WORKLOADS);
+      workload_run *r = &wl[n_wl];
+      memset (r, 0, sizeof *r);
+      snprintf (r->name, sizeof r->name, "%.*s", (int) (len < 15 ? len : 15), w);
+      if (strcmp (r->name, "empty") != 0)
+        {
+          char *end = NULL;
+          long np = len < 15 && strncmp (r->name, "add", 3) == 0 ? strtol (r->name + 3, &end, 10) : 0;
+          if (!end || *end || end == r->name + 3 || np < 2 || np > 32)
+            return lsc_cli_usage_error (CMD, "unknown workload '%.*s' (add2 .. add32, or empty)", (int) len, w);
+          r->n_ptrs = (unsigned) np;
+          max_ptrs = r->n_ptrs > max_ptrs ? r->n_ptrs : max_ptrs;
+        }
+      n_wl++;
+      w += len;
+      if (*w == ',')
+        w++;
     }
+  if (n_wl == 0)
+    return lsc_cli_usage_error (CMD, "--workload is empty");
   qsort (toggles, n_toggles, sizeof toggles[0], cmp_toggle);
 
   lsc_machine m;
@@ -184,7 +209,7 @@ lsc_cmd_record (int argc, char **argv)
   float *host = malloc (cap * sizeof (float));
   if (!host)
     return lsc_cli_usage_error (CMD, "out of memory for %ld elements", n);
-  for (unsigned k = 0; k < n_ptrs; k++)
+  for (unsigned k = 0; k < max_ptrs; k++)
     {
       CUresult r = drv->cuMemAlloc (&bufs[k], cap * sizeof (float));
       if (r != CUDA_SUCCESS)
@@ -197,15 +222,17 @@ lsc_cmd_record (int argc, char **argv)
       drv->cuMemcpyHtoD (bufs[k], host, cap * sizeof (float));
     }
 
-  fl_kernel *kernel = NULL;
-  fl_status st = empty ? fl_workload_empty_kernel (&kernel) : fl_workload_add_kernel (n_ptrs, &kernel);
-  fl_bound_kernel *bound = NULL;
-  if (st == FL_OK)
-    st = fl_bound_kernel_new (kernel, &(fl_config){ .num_warps = 4 }, &bound);
+  fl_status st = FL_OK;
+  for (unsigned w = 0; w < n_wl && st == FL_OK; w++)
+    {
+      st = wl[w].n_ptrs ? fl_workload_add_kernel (wl[w].n_ptrs, &wl[w].kernel) : fl_workload_empty_kernel (&wl[w].kernel);
+      if (st == FL_OK)
+        st = fl_bound_kernel_new (wl[w].kernel, &(fl_config){ .num_warps = 4 }, &wl[w].bound);
+    }
   if (st != FL_OK)
     {
       free (host);
-      return lsc_cli_fl_error (CMD, "creating the workload kernel", st);
+      return lsc_cli_fl_error (CMD, "creating the workload kernels", st);
     }
 
   char settings[2048];
@@ -227,8 +254,11 @@ lsc_cmd_record (int argc, char **argv)
   if (lsc_recorder_start (&opts, &rec, err, sizeof err) != 0)
     {
       fprintf (stderr, "%s %s: %s\n", LSC_CLI_NAME, CMD, err);
-      fl_bound_kernel_free (bound);
-      fl_kernel_free (kernel);
+      for (unsigned w = 0; w < n_wl; w++)
+        {
+          fl_bound_kernel_free (wl[w].bound);
+          fl_kernel_free (wl[w].kernel);
+        }
       free (host);
       return LSC_EXIT_RUNTIME;
     }
@@ -238,7 +268,8 @@ lsc_cmd_record (int argc, char **argv)
     fprintf (stderr, "recording %ld launches of %s into %s (CUPTI: %s)\n", iters, workload, output, stats.cupti_status);
   char config[128];
   snprintf (config, sizeof config, "num_warps=4 block=128x1x1 n=%ld", n);
-  lsc_recorder_add_kernel (rec, bound, config);
+  for (unsigned w = 0; w < n_wl; w++)
+    lsc_recorder_add_kernel (rec, wl[w].bound, config);
 
   struct sigaction sa = { .sa_handler = on_sigint };
   sigaction (SIGINT, &sa, NULL);
@@ -249,6 +280,7 @@ lsc_cmd_record (int argc, char **argv)
   fl_grid grid = { (unsigned) ((n + 511) / 512), 1, 1 };
   fl_arg args[33];
   long launched = 0, failures = 0;
+  unsigned last_add_ptrs = 0; /* what bufs[0] holds at the end */
   fl_status first_error = FL_OK;
   char first_error_text[1024] = "";
   long progress_step = iters / 20 ? iters / 20 : 1;
@@ -274,6 +306,11 @@ lsc_cmd_record (int argc, char **argv)
           snprintf (text, sizeof text, "%s %s at launch %ld", toggle_names[t->kind], on ? "on" : "off", i);
           lsc_recorder_note (rec, "toggle", text);
         }
+      const workload_run *r = &wl[i % n_wl];
+      const unsigned n_ptrs = r->n_ptrs;
+      fl_bound_kernel *bound = r->bound;
+      if (n_ptrs)
+        last_add_ptrs = n_ptrs;
       unsigned na = 0;
       for (unsigned k = 0; k < n_ptrs; k++)
         args[na++] = FL_PTR (bufs[k] + (offset ? 4 : 0));
@@ -302,7 +339,7 @@ lsc_cmd_record (int argc, char **argv)
   /* Check the last configuration's result against the CPU, so a report never hides wrong
    * answers. */
   bool correct = true;
-  if (!empty && sync == CUDA_SUCCESS && failures == 0)
+  if (last_add_ptrs && sync == CUDA_SUCCESS && failures == 0)
     {
       float *out = malloc (cap * sizeof (float));
       if (out && drv->cuMemcpyDtoH (out, bufs[0], cap * sizeof (float)) == CUDA_SUCCESS)
@@ -310,7 +347,7 @@ lsc_cmd_record (int argc, char **argv)
           {
             size_t jj = j + (offset ? 1 : 0);
             float want = 0.0f;
-            for (unsigned k = 1; k < n_ptrs; k++)
+            for (unsigned k = 1; k < last_add_ptrs; k++)
               want += (float) ((jj * (k + 1)) % 97) * 0.5f;
             if (out[jj] != want)
               {
@@ -326,17 +363,20 @@ lsc_cmd_record (int argc, char **argv)
 
   lsc_recorder_stats final;
   int stop_rc = lsc_recorder_stop (rec, &final, err, sizeof err);
-  fl_stats fs;
-  fl_bound_kernel_stats (bound, &fs);
-  printf ("%s: %ld launches (%" PRIu64 " fast hits, %" PRIu64 " misses, %" PRIu64 " default-path calls, %" PRIu64
-          " compiles), %" PRIu64 " rows written, %" PRIu64 " dropped, %" PRIu64 " lost\n",
-          output, launched, fs.fast_hits, fs.fast_misses, fs.default_calls, fs.compiles, final.rows_written,
-          final.rows_dropped, final.rows_lost);
+  printf ("%s: %ld launches, %" PRIu64 " rows written, %" PRIu64 " dropped, %" PRIu64 " lost\n", output, launched,
+          final.rows_written, final.rows_dropped, final.rows_lost);
+  for (unsigned w = 0; w < n_wl; w++)
+    {
+      fl_stats fs;
+      fl_bound_kernel_stats (wl[w].bound, &fs);
+      printf ("  %-6s %" PRIu64 " fast hits, %" PRIu64 " misses, %" PRIu64 " default-path calls, %" PRIu64
+              " compiles\n",
+              wl[w].name, fs.fast_hits, fs.fast_misses, fs.default_calls, fs.compiles);
+      fl_bound_kernel_free (wl[w].bound);
+      fl_kernel_free (wl[w].kernel);
+    }
   printf ("CUPTI: %s\n", final.cupti_status);
-
-  fl_bound_kernel_free (bound);
-  fl_kernel_free (kernel);
-  for (unsigned k = 0; k < n_ptrs; k++)
+  for (unsigned k = 0; k < max_ptrs; k++)
     drv->cuMemFree (bufs[k]);
   free (host);
 

@@ -724,7 +724,7 @@ fl__emit_error (const fl_bound_kernel *b, fl_status st)
   if (!sink)
     return;
   fl_event ev = { .type = FL_EVENT_ERROR, .bound = b, .status = st, .message = fl_last_error (),
-                  .start_ns = fl__now_ns () };
+                  .start_ns = fl_clock_ns () };
   fl__emit (sink, &ev);
 }
 
@@ -836,7 +836,7 @@ fl__compile_and_load (fl_bound_kernel *b, CUcontext ctx, CUdevice dev, int cc_ma
     {
       atomic_fetch_add (&b->st_compiles, 1);
       fl_event ev = { .type = FL_EVENT_COMPILE, .bound = b, .spec_key = spec_key, .compile_ms = cubin.compile_ms,
-                      .start_ns = fl__now_ns () };
+                      .start_ns = fl_clock_ns () };
       fl__emit (sink, &ev);
     }
 
@@ -876,8 +876,8 @@ fl__compile_and_load (fl_bound_kernel *b, CUcontext ctx, CUdevice dev, int cc_ma
     {                                                                                               \
       if (timing)                                                                                   \
         {                                                                                           \
-          uint64_t fl_t_ = fl__now_ns ();                                                           \
-          stage_ns[(i)] = fl_t_ - t_stage;                                                          \
+          uint64_t fl_t_ = fl__ticks ();                                                            \
+          stage_ns[(i)] = fl__ticks_delta_ns (t_stage, fl_t_);                                      \
           t_stage = fl_t_;                                                                          \
         }                                                                                           \
     }                                                                                               \
@@ -893,7 +893,9 @@ fl__default_run (fl_bound_kernel *b, fl_grid grid, CUstream stream, const fl_arg
   unsigned knobs = atomic_load_explicit (&fl__knobs, memory_order_relaxed);
   const fl_event_sink *sink = atomic_load_explicit (&fl__event_sink, memory_order_acquire);
   bool timing = (knobs & FL__KNOB_STAGE_TIMING) != 0;
-  uint64_t t_stage = timing ? fl__now_ns () : 0;
+  if (timing)
+    fl__clock_calibrate ();
+  uint64_t t_stage = timing ? fl__ticks () : 0;
   CUresult r;
   fl_status st;
   atomic_fetch_add_explicit (&b->st_default_calls, 1, memory_order_relaxed);
@@ -1051,7 +1053,8 @@ fl__finish (fl_bound_kernel *b, fl_status st, fl_path path, fl_outcome outcome, 
   if (st != FL_OK)
     fl__emit_error (b, st);
   fl_event ev = { .type = FL_EVENT_LAUNCH, .bound = b, .spec_key = key, .path = path, .outcome = outcome,
-                  .reason = reason, .status = st, .start_ns = t0, .host_ns = t0 ? fl__now_ns () - t0 : 0 };
+                  .reason = reason, .status = st, .start_ns = t0 ? fl__ticks_to_ns (t0) : 0,
+                  .host_ns = t0 ? fl__ticks_delta_ns (t0, fl__ticks ()) : 0 };
   for (unsigned i = 0; stage_ns && i < FL_STAGE_COUNT; i++)
     ev.stage_ns[i] = stage_ns[i];
   fl__emit (sink, &ev);
@@ -1063,7 +1066,7 @@ fl_launch_default (fl_bound_kernel *b, fl_grid grid, CUstream stream, const fl_a
 {
   if (!b)
     return fl__fail (FL_ERR_INVALID_ARGUMENT, "fl_launch_default: NULL bound kernel");
-  uint64_t t0 = atomic_load_explicit (&fl__event_sink, memory_order_relaxed) ? fl__now_ns () : 0;
+  uint64_t t0 = atomic_load_explicit (&fl__event_sink, memory_order_relaxed) ? fl__ticks () : 0;
   uint64_t stage_ns[FL_STAGE_COUNT] = { 0 }, key = 0;
   bool compiled = false;
   fl_status st = fl__default_run (b, grid, stream, args, n_args, NULL, stage_ns, &key, &compiled);
@@ -1160,7 +1163,8 @@ fl_launch (fl_bound_kernel *b, fl_grid grid, CUstream stream, const fl_arg *args
       return fl__fail (FL_ERR_INVALID_ARGUMENT, "fl_launch: NULL bound kernel");
     }
   const unsigned knobs = atomic_load_explicit (&fl__knobs, memory_order_relaxed);
-  const uint64_t t0 = atomic_load_explicit (&fl__event_sink, memory_order_relaxed) ? fl__now_ns () : 0;
+  /* t0 is in event-clock ticks (converted only when the event is built). */
+  const uint64_t t0 = atomic_load_explicit (&fl__event_sink, memory_order_relaxed) ? fl__ticks () : 0;
   const fl_kernel *k = b->kernel;
 
   int state = atomic_load_explicit (&b->state, memory_order_acquire);

@@ -65,6 +65,8 @@ fl_compile_hook_set (const fl_compile_hook *hook)
 void
 fl_event_sink_set (const fl_event_sink *sink)
 {
+  if (sink)
+    fl__clock_calibrate (); /* before the pointer is published: launches see a calibrated clock */
   atomic_store_explicit (&fl__event_sink, sink, memory_order_release);
 }
 

@@ -75,6 +75,52 @@ fl__now_ns (void)
   return (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
 }
 
+/* The event clock (fl-clock.c): raw ticks on the hot path, converted when an event is built.
+ * fl__clock.scale_q32 == 0 means ticks are already nanoseconds (clock_gettime fallback). */
+typedef struct {
+  atomic_bool ready;
+  bool use_tsc;
+  uint64_t tick_base, ns_base;
+  uint64_t scale_q32; /* ns per tick << 32 */
+} fl__clock_state;
+extern fl__clock_state fl__clock;
+void fl__clock_calibrate (void);
+
+#if defined(__x86_64__)
+#include <x86intrin.h>
+#endif
+
+static inline uint64_t
+fl__ticks (void)
+{
+#if defined(__x86_64__)
+  if (FL_LIKELY (fl__clock.use_tsc))
+    return __rdtsc ();
+#endif
+  return fl__now_ns ();
+}
+
+static inline uint64_t
+fl__ticks_to_ns (uint64_t ticks)
+{
+#if defined(__x86_64__)
+  if (FL_LIKELY (fl__clock.use_tsc))
+    return fl__clock.ns_base
+           + (uint64_t) (((unsigned __int128) (ticks - fl__clock.tick_base) * fl__clock.scale_q32) >> 32);
+#endif
+  return ticks;
+}
+
+static inline uint64_t
+fl__ticks_delta_ns (uint64_t t0, uint64_t t1)
+{
+#if defined(__x86_64__)
+  if (FL_LIKELY (fl__clock.use_tsc))
+    return (uint64_t) (((unsigned __int128) (t1 - t0) * fl__clock.scale_q32) >> 32);
+#endif
+  return t1 - t0;
+}
+
 /* ---- compile (fl-nvrtc.c) ---- */
 typedef struct {
   char **items;

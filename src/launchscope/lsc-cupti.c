@@ -15,6 +15,7 @@
 
 #include <cupti.h>
 
+#include "fastlaunch.h"
 #include "lsc-cupti.h"
 
 #define LSC_DLSYM(dst, lib, name)                                                                   \
@@ -56,12 +57,11 @@ static const CUpti_CallbackId lsc__launch_cbids[] = {
   CUPTI_DRIVER_TRACE_CBID_cuLaunchKernelEx_ptsz,
 };
 
+/* Every timestamp that is joined with engine events comes from the engine's event clock. */
 static inline uint64_t
 lsc__now_ns (void)
 {
-  struct timespec ts;
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
+  return fl_clock_ns ();
 }
 
 bool
@@ -297,26 +297,6 @@ lsc_cupti_start (const char *library, bool activity, const lsc_cupti_sinks *sink
   atomic_store (&lsc__running, true);
   snprintf (status, status_size, "%s", activity ? "callbacks and kernel activity on" : "callbacks on");
   return LSC_CUPTI_OK;
-}
-
-void
-lsc_cupti_set_callbacks (bool on)
-{
-  if (!atomic_load (&lsc__running))
-    return;
-  for (unsigned i = 0; i < sizeof lsc__launch_cbids / sizeof lsc__launch_cbids[0]; i++)
-    lsc__cupti.enable_callback (on, lsc__subscriber, CUPTI_CB_DOMAIN_DRIVER_API, lsc__launch_cbids[i]);
-}
-
-void
-lsc_cupti_set_activity (bool on)
-{
-  if (!atomic_load (&lsc__running) || !lsc__activity)
-    return;
-  if (on)
-    lsc__cupti.activity_enable (CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL);
-  else
-    lsc__cupti.activity_disable (CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL);
 }
 
 void

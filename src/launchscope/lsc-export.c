@@ -497,6 +497,33 @@ csv_field (FILE *out, sqlite3_stmt *stmt, int col)
     }
 }
 
+/* Whether launch has an index led by correlation_id (a stopped recording builds one; a crashed
+ * one may not).  Looking up a kernel name by correlation id without it would scan launch once
+ * per kernel execution, so the lookup is only done with it. */
+static bool
+launch_indexed_by_correlation (sqlite3 *db)
+{
+  sqlite3_stmt *stmt = NULL;
+  bool found = false;
+  if (sqlite3_prepare_v2 (db,
+                          "SELECT 1 FROM pragma_index_list('launch') AS il, pragma_index_info(il.name) AS ii "
+                          "WHERE ii.seqno = 0 AND ii.name = 'correlation_id' AND il.partial = 0",
+                          -1, &stmt, NULL) == SQLITE_OK)
+    found = sqlite3_step (stmt) == SQLITE_ROW;
+  sqlite3_finalize (stmt);
+  return found;
+}
+
+/* The kernel name of a gpu_activity row g: its own, else its launch's kernel's. */
+static const char *
+gpu_name_sql (sqlite3 *db)
+{
+  return launch_indexed_by_correlation (db)
+           ? "COALESCE(g.name, (SELECT k.name FROM main.launch AS l JOIN main.kernel AS k ON k.id = l.kernel_id "
+             "WHERE l.correlation_id = g.correlation_id AND l.session_id = g.session_id LIMIT 1))"
+           : "g.name";
+}
+
 /* ---- CSV -------------------------------------------------------------------------------- */
 
 int
@@ -630,13 +657,18 @@ lsc_export_sqlite (lsc_report *report, const char *dest, bool force, lsc_error *
   out_file_release_fd (&of);
   sqlite3 *db = lsc_report_db (report);
   sqlite3_stmt *stmt = NULL;
-  /* VACUUM INTO accepts an existing empty file: the temporary one just created. */
-  int rc = sqlite3_prepare_v2 (db, "VACUUM INTO ?1", -1, &stmt, NULL);
+  /* VACUUM INTO accepts an existing empty file: the temporary one just created.  query_only
+   * would refuse it; the connection itself stays SQLITE_OPEN_READONLY, so the report cannot
+   * be written meanwhile either. */
+  int rc = sqlite3_exec (db, "PRAGMA query_only=OFF", NULL, NULL, NULL);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_prepare_v2 (db, "VACUUM INTO ?1", -1, &stmt, NULL);
   if (rc == SQLITE_OK)
     {
       sqlite3_bind_text (stmt, 1, of.tmp_path, -1, SQLITE_STATIC);
       rc = sqlite3_step (stmt);
     }
+  sqlite3_exec (db, "PRAGMA query_only=ON", NULL, NULL, NULL);
   if (rc != SQLITE_DONE)
     {
       int sys = sqlite3_system_errno (db);
@@ -865,13 +897,15 @@ lsc_export_trace_json (lsc_report *report, const char *dest, bool force, lsc_err
 
   /* Kernel execution spans per stream. */
   stage = "gpu_activity";
-  rc = sqlite3_prepare_v2 (db,
-                           "SELECT g.session_id, g.stream_id, g.start_ns, g.end_ns, g.correlation_id, g.device_id, "
-                           "COALESCE(g.name, (SELECT k.name FROM main.launch AS l JOIN main.kernel AS k ON k.id = "
-                           "l.kernel_id WHERE l.correlation_id = g.correlation_id LIMIT 1)), g.grid_x, g.grid_y, "
-                           "g.grid_z, g.block_x, g.block_y, g.block_z, g.shared_mem, g.registers, g.context_id "
-                           "FROM main.gpu_activity AS g",
-                           -1, &stmt, NULL);
+  {
+    char sql[1024];
+    snprintf (sql, sizeof sql,
+              "SELECT g.session_id, g.stream_id, g.start_ns, g.end_ns, g.correlation_id, g.device_id, %s, g.grid_x, "
+              "g.grid_y, g.grid_z, g.block_x, g.block_y, g.block_z, g.shared_mem, g.registers, g.context_id "
+              "FROM main.gpu_activity AS g",
+              gpu_name_sql (db));
+    rc = sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL);
+  }
   if (rc != SQLITE_OK)
     goto source_fail;
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
@@ -1518,14 +1552,16 @@ lsc_export_nsys_sqlite (lsc_report *report, const char *dest, bool force, lsc_er
   /* CUPTI_ACTIVITY_KIND_KERNEL from the activity records. */
   dest_failed = false;
   stage = "gpu_activity";
-  if ((rc = sqlite3_prepare_v2 (db,
-                                "SELECT g.session_id, g.start_ns, g.end_ns, g.device_id, g.context_id, g.stream_id, "
-                                "g.correlation_id, COALESCE(g.name, (SELECT k.name FROM main.launch AS l JOIN "
-                                "main.kernel AS k ON k.id = l.kernel_id WHERE l.correlation_id = g.correlation_id "
-                                "LIMIT 1)), g.registers, g.grid_x, g.grid_y, g.grid_z, g.block_x, g.block_y, "
-                                "g.block_z, g.shared_mem FROM main.gpu_activity AS g",
-                                -1, &src, NULL)) != SQLITE_OK)
-    goto fail;
+  {
+    char sql[1024];
+    snprintf (sql, sizeof sql,
+              "SELECT g.session_id, g.start_ns, g.end_ns, g.device_id, g.context_id, g.stream_id, g.correlation_id, "
+              "%s, g.registers, g.grid_x, g.grid_y, g.grid_z, g.block_x, g.block_y, g.block_z, g.shared_mem "
+              "FROM main.gpu_activity AS g",
+              gpu_name_sql (db));
+    if ((rc = sqlite3_prepare_v2 (db, sql, -1, &src, NULL)) != SQLITE_OK)
+      goto fail;
+  }
   dest_failed = true;
   if ((rc = sqlite3_prepare_v2 (out,
                                 "INSERT INTO CUPTI_ACTIVITY_KIND_KERNEL VALUES (?1, ?2, ?3, ?4, NULL, ?5, ?6, ?7, ?8, ?8, "

@@ -29,6 +29,7 @@
 #include <sqlite3.h>
 
 #include "fastlaunch-driver.h"
+#include "fastlaunch.h"
 #include "lsc-cupti.h"
 #include "lsc-recorder.h"
 #include "lsc-schema.h"
@@ -118,6 +119,7 @@ struct lsc_recorder {
   atomic_uint_fast64_t rows_written, rows_lost, batches;
   char error[1024];
   char cupti_status[256];
+  char *cupti_library;
   double raw_floor_p50;
   bool have_raw_floor;
 
@@ -137,12 +139,11 @@ static _Thread_local struct {
   lsc__ring *ring;
 } lsc__tls;
 
+/* Every timestamp that is joined with engine events comes from the engine's event clock. */
 static inline uint64_t
 lsc__now_ns (void)
 {
-  struct timespec ts;
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
+  return fl_clock_ns ();
 }
 
 static void
@@ -738,6 +739,29 @@ lsc__writer_main (void *data)
 
 /* ---- session set-up ------------------------------------------------------------------------ */
 
+/* Starts CUPTI in mode (CUPTI must be stopped); true when it runs as asked. */
+static bool
+lsc__cupti_switch (lsc_recorder *rec, lsc_cupti_mode mode)
+{
+  lsc_cupti_sinks sinks = { .api = lsc__on_cupti_api, .kernel = lsc__on_cupti_kernel, .user_data = rec };
+  char status[256];
+  bool ok = false;
+  if (mode == LSC_CUPTI_OFF)
+    {
+      snprintf (status, sizeof status, "off");
+      ok = true;
+    }
+  else if (!fl_driver_ready ())
+    snprintf (status, sizeof status, "off: no CUDA driver");
+  else
+    ok = lsc_cupti_start (rec->cupti_library, mode == LSC_CUPTI_ACTIVITY, &sinks, status, sizeof status)
+         == LSC_CUPTI_OK;
+  pthread_mutex_lock (&rec->lock);
+  snprintf (rec->cupti_status, sizeof rec->cupti_status, "%s", status);
+  pthread_mutex_unlock (&rec->lock);
+  return ok;
+}
+
 static void
 lsc__cpu_model (char *buf, size_t size)
 {
@@ -879,15 +903,9 @@ lsc_recorder_start (const lsc_recorder_options *o, lsc_recorder **out, char *err
   rec->start_ns = lsc__now_ns ();
 
   /* CUPTI before the sink, so the first launch is already seen. */
-  lsc_cupti_sinks sinks = { .api = lsc__on_cupti_api, .kernel = lsc__on_cupti_kernel, .user_data = rec };
   static const char *const mode_names[] = { "off", "callbacks", "activity" };
-  if (o->cupti == LSC_CUPTI_OFF)
-    snprintf (rec->cupti_status, sizeof rec->cupti_status, "off");
-  else if (!fl_driver_ready ())
-    snprintf (rec->cupti_status, sizeof rec->cupti_status, "off: no CUDA driver");
-  else
-    lsc_cupti_start (o->cupti_library, o->cupti == LSC_CUPTI_ACTIVITY, &sinks, rec->cupti_status,
-                     sizeof rec->cupti_status);
+  rec->cupti_library = o->cupti_library ? strdup (o->cupti_library) : NULL;
+  lsc__cupti_switch (rec, o->cupti);
 
   sqlite3_stmt *ins = NULL;
   if (!lsc__prepare (rec,
@@ -967,6 +985,7 @@ lsc_recorder_start (const lsc_recorder_options *o, lsc_recorder **out, char *err
 fail_cupti:
   lsc_cupti_stop ();
 fail:
+  free (rec->cupti_library);
   sqlite3_finalize (rec->ins_launch);
   sqlite3_finalize (rec->ins_launch_lean);
   sqlite3_finalize (rec->ins_event);
@@ -1045,6 +1064,15 @@ lsc_recorder_set_engine_events (lsc_recorder *rec, bool on)
 {
   if (rec)
     fl_event_sink_set (on ? &rec->sink : NULL);
+}
+
+int
+lsc_recorder_set_cupti (lsc_recorder *rec, lsc_cupti_mode mode)
+{
+  if (!rec)
+    return -1;
+  lsc_cupti_stop ();
+  return lsc__cupti_switch (rec, mode) ? 0 : -1;
 }
 
 void
@@ -1129,6 +1157,7 @@ lsc_recorder_stop (lsc_recorder *rec, lsc_recorder_stats *final_stats, char *err
   pthread_mutex_destroy (&rec->lock);
   pthread_mutex_destroy (&rec->db_lock);
   free (rec->specs);
+  free (rec->cupti_library);
   free (rec->path);
   free (rec);
   return result;

@@ -589,6 +589,36 @@ lsc__verify_identity (sqlite3 *db, const char *path, lsc_error *error)
   return true;
 }
 
+/* Whether path-wal exists and holds frames: data an immutable open cannot see. */
+static bool
+wal_pending (const char *path)
+{
+  size_t n = strlen (path) + 5;
+  char *wal = malloc (n);
+  struct stat st;
+  bool pending = false;
+  if (wal)
+    {
+      snprintf (wal, n, "%s-wal", path);
+      pending = stat (wal, &st) == 0 && st.st_size > 0;
+      free (wal);
+    }
+  return pending;
+}
+
+/* After an immutable open, a failed verification most likely means the schema or rows are
+ * still in the -wal: say that rather than "foreign file" or "table missing". */
+static void
+explain_immutable (lsc_error *error, const char *path)
+{
+  if (!wal_pending (path))
+    return;
+  lsc__error_set (error, LSC_ERROR_IO,
+                  "cannot read report %s: it is in WAL mode with data in %s-wal, and %s-shm cannot be created "
+                  "(read-only directory or medium?); copy the report and its -wal to a writable directory",
+                  path, path, path);
+}
+
 lsc_report *
 lsc_report_open (const char *path, unsigned flags, lsc_error *error)
 {
@@ -599,6 +629,8 @@ lsc_report_open (const char *path, unsigned flags, lsc_error *error)
     return NULL;
   if (!lsc__verify_identity (db, path, error))
     {
+      if (immutable)
+        explain_immutable (error, path);
       sqlite3_close (db);
       return NULL;
     }
@@ -612,6 +644,8 @@ lsc_report_open (const char *path, unsigned flags, lsc_error *error)
   sqlite3_close (ref);
   if (problems != 0)
     {
+      if (immutable && problems > 0)
+        explain_immutable (error, path);
       sqlite3_close (db);
       return NULL;
     }
@@ -644,12 +678,9 @@ lsc_report_open (const char *path, unsigned flags, lsc_error *error)
     report->path = strdup (path);
   if (report && immutable)
     {
-      char wal[4096];
-      struct stat st;
-      snprintf (wal, sizeof wal, "%s-wal", path);
       const char *note = "opened immutable (its -shm could not be created): rows not yet checkpointed from %s-wal "
                          "are not shown";
-      if (stat (wal, &st) == 0 && st.st_size > 0)
+      if (wal_pending (path))
         {
           size_t n = strlen (note) + strlen (path) + 1;
           report->warning = malloc (n);
@@ -1514,6 +1545,17 @@ text_cell (FILE *out, const char *s, int width, bool left)
     fprintf (out, "%*s", pad, "");
 }
 
+/* "  label value" for the first fact of a line, ", label value" after; nothing for NULL. */
+static void
+text_fact (FILE *out, bool *first, const char *label, const char *value)
+{
+  if (!value)
+    return;
+  fprintf (out, "%s%s ", *first ? "  " : ", ", label);
+  text_cell (out, value, 0, true);
+  *first = false;
+}
+
 static void
 text_ns (FILE *out, bool has, int64_t ns, int width)
 {
@@ -1542,28 +1584,43 @@ lsc_report_summary_write_text (const lsc_report_summary *sum, FILE *out, const c
         fprintf (out, ", ran %.3f s\n", (double) (s->stop_ns - s->start_ns) / 1e9);
       else
         fputs (", no stop time (still recording, or the recorder crashed)\n", out);
-      fputs ("  host ", out);
-      text_cell (out, s->host, 0, true);
-      fputs (", GPU ", out);
-      text_cell (out, s->gpu, 0, true);
-      if (s->has_driver_version)
-        fprintf (out, ", driver %" PRId64, s->driver_version);
-      fputs (", toolkit ", out);
-      text_cell (out, s->toolkit, 0, true);
-      fputs ("\n  CPU ", out);
-      text_cell (out, s->cpu, 0, true);
-      fputs ("\n  CUPTI ", out);
-      text_cell (out, s->cupti_mode, 0, true);
-      fputs (" (", out);
-      text_cell (out, s->cupti_status, 0, true);
-      fprintf (out, ")\n  dropped rows %" PRId64 "%s", s->dropped_rows,
+      /* Facts the session has; a report from an older or partial recorder may lack some. */
+      {
+        bool first = true;
+        text_fact (out, &first, "host", s->host);
+        text_fact (out, &first, "GPU", s->gpu);
+        if (s->has_driver_version)
+          {
+            char v[32];
+            snprintf (v, sizeof v, "%" PRId64, s->driver_version);
+            text_fact (out, &first, "driver", v);
+          }
+        text_fact (out, &first, "toolkit", s->toolkit);
+        text_fact (out, &first, "NVRTC", s->nvrtc);
+        if (!first)
+          putc ('\n', out);
+        first = true;
+        text_fact (out, &first, "CPU", s->cpu);
+        text_fact (out, &first, "CUPTI", s->cupti_mode);
+        if (s->cupti_status)
+          {
+            fputs (first ? "  (" : " (", out);
+            text_cell (out, s->cupti_status, 0, true);
+            putc (')', out);
+            first = false;
+          }
+        if (!first)
+          putc ('\n', out);
+      }
+      fprintf (out, "  dropped rows %" PRId64 "%s", s->dropped_rows,
                s->dropped_rows ? " (the per-thread rings overflowed: these launches are missing below)" : "");
       if (s->has_observer_overhead)
         fprintf (out, ", observer overhead %.1f ns/launch", s->observer_overhead_ns);
       if (s->has_raw_floor)
         fprintf (out, ", raw cuLaunchKernel p50 %.0f ns", s->raw_floor_p50_ns);
-      fprintf (out, "\n  %" PRId64 " launches, %" PRId64 " kernels, %zu specs, %" PRId64 " events", s->launches,
-               s->kernels, s->n_specs, s->events);
+      fprintf (out, "\n  %" PRId64 " launches, %" PRId64 " kernel%s, %zu spec%s, %" PRId64 " event%s", s->launches,
+               s->kernels, s->kernels == 1 ? "" : "s", s->n_specs, s->n_specs == 1 ? "" : "s", s->events,
+               s->events == 1 ? "" : "s");
       {
         bool first = true;
         for (size_t k = 0; k < LSC_EVENT_KIND_COUNT; k++)
