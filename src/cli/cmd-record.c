@@ -70,6 +70,9 @@ print_help (void)
           "      --cupti MODE       off, callbacks (default) or activity (adds kernel GPU times)\n"
           "      --cupti-lib PATH   libcupti to load instead of searching\n"
           "      --ring N           ring records per thread (default 65536)\n"
+          "      --raw-floor N      first time N bare cuLaunchKernel calls of the first workload's\n"
+          "                         binary, for the raw floor the app compares against (default 2000;\n"
+          "                         0 skips)\n"
           "  -d, --device N         CUDA device ordinal (default 0)\n"
           "  -f, --force            overwrite an existing report\n"
           "  -q, --quiet            no progress on stderr\n"
@@ -106,6 +109,68 @@ parse_toggle (const char *text, toggle *out)
 }
 
 static int
+cmp_u64 (const void *a, const void *b)
+{
+  uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
+  return (x > y) - (x < y);
+}
+
+/* The floor the app compares the fast path with: bare cuLaunchKernel of the first workload's
+ * own binary, with pre-packed arguments, timed call by call before recording proper.  With
+ * CUPTI on, these launches are also in the report as path 'raw'. */
+static void
+measure_raw_floor (lsc_recorder *rec, const workload_run *w, const CUdeviceptr *bufs, long n, long count, bool quiet)
+{
+  const fl_driver *drv = fl_driver_get ();
+  fl_grid grid = { (unsigned) ((n + 511) / 512), 1, 1 };
+  fl_arg args[33];
+  unsigned na = 0;
+  for (unsigned k = 0; k < w->n_ptrs; k++)
+    args[na++] = FL_PTR (bufs[k]);
+  args[na++] = FL_INT (n);
+  fl_status st = fl_launch (w->bound, grid, NULL, args, na, NULL); /* primes: the floor needs its binary */
+  fl_spec_entry e;
+  uint64_t *ns = malloc ((size_t) count * sizeof *ns);
+  if (st != FL_OK || fl_bound_kernel_spec_entries (w->bound, &e, 1) < 1 || !ns)
+    {
+      free (ns);
+      return;
+    }
+  uint64_t slots[33];
+  void *params[33];
+  for (unsigned i = 0; i < na; i++)
+    {
+      slots[i] = args[i].kind == FL_ARG_PTR ? args[i].v.ptr : (uint64_t) args[i].v.i;
+      params[i] = &slots[i];
+    }
+  long ok = 0;
+  for (long i = 0; i < count; i++)
+    {
+      uint64_t t0 = lsc_now_ns ();
+      CUresult r = drv->cuLaunchKernel (e.function, grid.x, 1, 1, 128, 1, 1, 0, NULL, params, NULL);
+      uint64_t t1 = lsc_now_ns ();
+      if (r != CUDA_SUCCESS)
+        break;
+      ns[ok++] = t1 - t0;
+      if ((i + 1) % 500 == 0)
+        drv->cuCtxSynchronize ();
+    }
+  drv->cuCtxSynchronize ();
+  if (ok > 0)
+    {
+      qsort (ns, (size_t) ok, sizeof *ns, cmp_u64);
+      double p50 = (double) ns[(ok + 1) / 2 - 1];
+      lsc_recorder_set_raw_floor (rec, p50);
+      char text[160];
+      snprintf (text, sizeof text, "raw cuLaunchKernel floor of %s: p50 %.0f ns over %ld calls", w->name, p50, ok);
+      lsc_recorder_note (rec, "info", text);
+      if (!quiet)
+        fprintf (stderr, "%s\n", text);
+    }
+  free (ns);
+}
+
+static int
 cmp_toggle (const void *a, const void *b)
 {
   const toggle *x = a, *y = b;
@@ -122,10 +187,11 @@ lsc_cmd_record (int argc, char **argv)
     { "cupti-lib", required_argument, NULL, 'L' }, { "ring", required_argument, NULL, 'R' },
     { "device", required_argument, NULL, 'd' },   { "force", no_argument, NULL, 'f' },
     { "quiet", no_argument, NULL, 'q' },          { "help", no_argument, NULL, 'h' },
+    { "raw-floor", required_argument, NULL, 'F' },
     { NULL, 0, NULL, 0 },
   };
   const char *output = NULL, *workload = "add8", *cupti_lib = NULL;
-  long iters = 20000, n = 4096, device = 0, ring = 65536;
+  long iters = 20000, n = 4096, device = 0, ring = 65536, raw_floor = 2000;
   lsc_cupti_mode cupti = LSC_CUPTI_CALLBACKS;
   bool force = false, quiet = !isatty (STDERR_FILENO);
   toggle toggles[MAX_TOGGLES];
@@ -142,6 +208,7 @@ lsc_cmd_record (int argc, char **argv)
       case 'd': if (!lsc_cli_parse_long (CMD, "--device", optarg, 0, 1024, &device)) return LSC_EXIT_USAGE; break;
       case 'R': if (!lsc_cli_parse_long (CMD, "--ring", optarg, 64, 1L << 24, &ring)) return LSC_EXIT_USAGE; break;
       case 'L': cupti_lib = optarg; break;
+      case 'F': if (!lsc_cli_parse_long (CMD, "--raw-floor", optarg, 0, 10000000L, &raw_floor)) return LSC_EXIT_USAGE; break;
       case 'f': force = true; break;
       case 'q': quiet = true; break;
       case 't':
@@ -270,6 +337,9 @@ lsc_cmd_record (int argc, char **argv)
   snprintf (config, sizeof config, "num_warps=4 block=128x1x1 n=%ld", n);
   for (unsigned w = 0; w < n_wl; w++)
     lsc_recorder_add_kernel (rec, wl[w].bound, config);
+
+  if (raw_floor > 0)
+    measure_raw_floor (rec, &wl[0], bufs, n, raw_floor, quiet);
 
   struct sigaction sa = { .sa_handler = on_sigint };
   sigaction (SIGINT, &sa, NULL);
