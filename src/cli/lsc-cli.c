@@ -18,6 +18,9 @@ static const lsc_cli_command commands[] = {
   { "bench", "measure per-launch host cost: raw cuLaunchKernel, default, fast, fast+sink, CUDA graph", lsc_cmd_bench },
   { "record", "run a workload through the engine and record every launch into a report (.lsdb)", lsc_cmd_record },
   { "overhead", "measure what recording costs per launch: recorder, CUPTI callbacks, activity", lsc_cmd_overhead },
+  { "report", "summarize a report: per path and per spec counts, p50/p90/p99, hits, misses, fallbacks", lsc_cmd_report },
+  { "export", "export a report as CSV, an SQLite copy, JSON, an Nsight Systems SQLite file or a trace", lsc_cmd_export },
+  { "check", "check a report's integrity, schema and rows; list every problem", lsc_cmd_check },
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

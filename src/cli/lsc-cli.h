@@ -41,6 +41,9 @@ int lsc_cmd_demo (int argc, char **argv);
 int lsc_cmd_bench (int argc, char **argv);
 int lsc_cmd_record (int argc, char **argv);
 int lsc_cmd_overhead (int argc, char **argv);
+int lsc_cmd_report (int argc, char **argv);
+int lsc_cmd_export (int argc, char **argv);
+int lsc_cmd_check (int argc, char **argv);
 
 /* ---- option parsing (lsc-cli.c) ---- */
 

@@ -300,6 +300,26 @@ lsc_cupti_start (const char *library, bool activity, const lsc_cupti_sinks *sink
 }
 
 void
+lsc_cupti_set_callbacks (bool on)
+{
+  if (!atomic_load (&lsc__running))
+    return;
+  for (unsigned i = 0; i < sizeof lsc__launch_cbids / sizeof lsc__launch_cbids[0]; i++)
+    lsc__cupti.enable_callback (on, lsc__subscriber, CUPTI_CB_DOMAIN_DRIVER_API, lsc__launch_cbids[i]);
+}
+
+void
+lsc_cupti_set_activity (bool on)
+{
+  if (!atomic_load (&lsc__running) || !lsc__activity)
+    return;
+  if (on)
+    lsc__cupti.activity_enable (CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL);
+  else
+    lsc__cupti.activity_disable (CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL);
+}
+
+void
 lsc_cupti_stop (void)
 {
   if (!atomic_load (&lsc__running))

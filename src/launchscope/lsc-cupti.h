@@ -48,6 +48,12 @@ typedef enum { LSC_CUPTI_OK = 0, LSC_CUPTI_UNAVAILABLE, LSC_CUPTI_HELD, LSC_CUPT
  * status gets a one-line description for the session row and the UI. */
 lsc_cupti_result lsc_cupti_start (const char *library, bool activity, const lsc_cupti_sinks *sinks, char *status,
                                   size_t status_size);
+/* While subscribed, turn the launch callbacks or kernel activity on and off without
+ * unsubscribing (activity only if lsc_cupti_start asked for it).  For measuring what each
+ * costs inside one process; no effect when not running. */
+void lsc_cupti_set_callbacks (bool on);
+void lsc_cupti_set_activity (bool on);
+
 /* Flushes activity buffers (delivering the remaining kernel records) and unsubscribes. */
 void lsc_cupti_stop (void);
 bool lsc_cupti_running (void);

@@ -212,6 +212,21 @@ out_file_commit (out_file *of, bool force, lsc_error *error)
 
 /* ---- shared helpers ------------------------------------------------------------------- */
 
+/* Replacing the report being read (export r.lsdb --sqlite r.lsdb --force) would also leave its
+ * -wal beside a different database, which SQLite could then replay into it: refused. */
+static bool
+is_source (lsc_report *report, const char *dest, lsc_error *error)
+{
+  struct stat a, b;
+  if (dest && stat (dest, &b) == 0 && stat (lsc_report_path (report), &a) == 0 && a.st_dev == b.st_dev &&
+      a.st_ino == b.st_ino)
+    {
+      lsc__error_set (error, LSC_ERROR_USAGE, "cannot export into %s: it is the report being exported", dest);
+      return true;
+    }
+  return false;
+}
+
 static void
 source_error (lsc_error *error, lsc_report *report, const char *what)
 {
@@ -652,7 +667,7 @@ lsc_export_sqlite (lsc_report *report, const char *dest, bool force, lsc_error *
       return -1;
     }
   out_file of;
-  if (out_file_begin (&of, dest, force, false, error) != 0)
+  if (is_source (report, dest, error) || out_file_begin (&of, dest, force, false, error) != 0)
     return -1;
   out_file_release_fd (&of);
   sqlite3 *db = lsc_report_db (report);
@@ -755,7 +770,7 @@ lsc_export_trace_json (lsc_report *report, const char *dest, bool force, lsc_err
   sqlite3_stmt *stmt = NULL;
   const char *stage = "session";
   int rc;
-  if (!source_begin (report, error))
+  if (is_source (report, dest, error) || !source_begin (report, error))
     return -1;
   if (!load_sessions (report, &sessions, error))
     {
@@ -1227,6 +1242,8 @@ lsc_export_nsys_sqlite (lsc_report *report, const char *dest, bool force, lsc_er
 
   /* The summary reads its own snapshot first; the export's snapshot follows.  Both run
    * inside this call, so a recorder appending meanwhile can at most add rows to the later one. */
+  if (is_source (report, dest, error))
+    return -1;
   sum = lsc_report_summarize (report, error);
   if (!sum)
     return -1;

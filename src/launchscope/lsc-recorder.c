@@ -1066,15 +1066,6 @@ lsc_recorder_set_engine_events (lsc_recorder *rec, bool on)
     fl_event_sink_set (on ? &rec->sink : NULL);
 }
 
-int
-lsc_recorder_set_cupti (lsc_recorder *rec, lsc_cupti_mode mode)
-{
-  if (!rec)
-    return -1;
-  lsc_cupti_stop ();
-  return lsc__cupti_switch (rec, mode) ? 0 : -1;
-}
-
 void
 lsc_recorder_get_stats (lsc_recorder *rec, lsc_recorder_stats *out)
 {

@@ -62,11 +62,6 @@ void lsc_recorder_set_raw_floor (lsc_recorder *rec, double p50_ns);
  * between are not recorded.  For measuring the recorder's own cost. */
 void lsc_recorder_set_engine_events (lsc_recorder *rec, bool on);
 
-/* Switches CUPTI to mode while recording (unsubscribing and subscribing again): for measuring
- * what each mode costs in one process.  Returns 0, or -1 when the mode could not be started
- * (the status in lsc_recorder_get_stats says why). */
-int lsc_recorder_set_cupti (lsc_recorder *rec, lsc_cupti_mode mode);
-
 /* Current counters (thread-safe). */
 void lsc_recorder_get_stats (lsc_recorder *rec, lsc_recorder_stats *out);
 

@@ -1666,15 +1666,14 @@ lsc_report_summary_write_text (const lsc_report_summary *sum, FILE *out, const c
         }
       if (s->n_specs)
         {
-          fprintf (out, "\n  %-6s %-20s %-36s %9s %10s %10s %8s %10s\n", "spec", "kernel", "description", "launches",
-                   "p50 ns", "hits", "misses", "compile ms");
+          /* The decoded key goes last and uncut: specs often differ only at its end. */
+          fprintf (out, "\n  %-6s %-20s %9s %10s %10s %8s %10s  %s\n", "spec", "kernel", "launches", "p50 ns", "hits",
+                   "misses", "compile ms", "description");
           for (size_t k = 0; k < s->n_specs; k++)
             {
               const lsc_spec_summary *sp = &s->specs[k];
               fprintf (out, "  %-6" PRId64 " ", sp->id);
               text_cell (out, sp->kernel_name, 20, true);
-              putc (' ', out);
-              text_cell (out, sp->description, 36, true);
               fprintf (out, " %9" PRId64, sp->launches);
               text_ns (out, sp->count > 0, sp->p50_ns, 10);
               /* The engine's counters (written at stop) include launches the rings dropped; a
@@ -1683,9 +1682,11 @@ lsc_report_summary_write_text (const lsc_report_summary *sum, FILE *out, const c
               int64_t misses = s->stopped ? sp->misses : sp->launch_misses;
               fprintf (out, " %10" PRId64 " %8" PRId64, hits, misses);
               if (sp->has_compile_ms)
-                fprintf (out, " %10.2f\n", sp->compile_ms);
+                fprintf (out, " %10.2f  ", sp->compile_ms);
               else
-                fprintf (out, " %10s\n", "-");
+                fprintf (out, " %10s  ", "-");
+              text_cell (out, sp->description, 0, true);
+              putc ('\n', out);
             }
         }
     }
