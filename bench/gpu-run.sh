@@ -25,6 +25,7 @@ section "machine"
   cat /proc/driver/nvidia/version 2>&1 | head -1
 } >>"$log" 2>&1
 run "$B/clock-probe"
+section "tsc flags"; grep -o -w -m2 "constant_tsc\|nonstop_tsc" /proc/cpuinfo | sort -u >>"$log"
 run "$B/test-fastlaunch-gpu"
 run "$B/test-recorder-gpu"
 run "$B/launchscope-cli" demo

@@ -265,12 +265,16 @@ col_text (sqlite3_stmt *stmt, int col)
   return (const char *) sqlite3_column_text (stmt, col);
 }
 
-/* Begins the read transaction that makes the export one snapshot. */
+/* Begins the read transaction that makes the export one snapshot, unless the caller (the app)
+ * already has one open; *began says whether source_end has one to end. */
 static bool
-source_begin (lsc_report *report, lsc_error *error)
+source_begin (lsc_report *report, bool *began, lsc_error *error)
 {
-  if (sqlite3_exec (lsc_report_db (report), "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+  sqlite3 *db = lsc_report_db (report);
+  *began = sqlite3_get_autocommit (db) != 0;
+  if (*began && sqlite3_exec (db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
     {
+      *began = false;
       source_error (error, report, "begin");
       return false;
     }
@@ -278,11 +282,10 @@ source_begin (lsc_report *report, lsc_error *error)
 }
 
 static void
-source_end (lsc_report *report)
+source_end (lsc_report *report, bool began)
 {
-  sqlite3 *db = lsc_report_db (report);
-  if (!sqlite3_get_autocommit (db))
-    sqlite3_exec (db, "COMMIT", NULL, NULL, NULL);
+  if (began)
+    sqlite3_exec (lsc_report_db (report), "COMMIT", NULL, NULL, NULL);
 }
 
 typedef struct {
@@ -584,9 +587,10 @@ lsc_export_csv (lsc_report *report, const char *dir, bool force, lsc_error *erro
     }
 
   sqlite3 *ref = lsc__reference_schema (lsc_report_path (report), error);
+  bool began = false;
   if (!ref)
     return -1;
-  if (!source_begin (report, error))
+  if (!source_begin (report, &began, error))
     {
       sqlite3_close (ref);
       return -1;
@@ -650,7 +654,7 @@ lsc_export_csv (lsc_report *report, const char *dir, bool force, lsc_error *erro
       free (names);
       free (sql);
     }
-  source_end (report);
+  source_end (report, began);
   sqlite3_close (ref);
   return result;
 }
@@ -769,18 +773,19 @@ lsc_export_trace_json (lsc_report *report, const char *dest, bool force, lsc_err
   out_file of;
   sqlite3_stmt *stmt = NULL;
   const char *stage = "session";
+  bool began = false;
   int rc;
-  if (is_source (report, dest, error) || !source_begin (report, error))
+  if (is_source (report, dest, error) || !source_begin (report, &began, error))
     return -1;
   if (!load_sessions (report, &sessions, error))
     {
-      source_end (report);
+      source_end (report, began);
       return -1;
     }
   if (out_file_begin (&of, dest, force, true, error) != 0)
     {
       sess_list_free (&sessions);
-      source_end (report);
+      source_end (report, began);
       return -1;
     }
   FILE *out = of.fp;
@@ -997,7 +1002,7 @@ lsc_export_trace_json (lsc_report *report, const char *dest, bool force, lsc_err
 
   fputs ("\n]}\n", out);
   sess_list_free (&sessions);
-  source_end (report);
+  source_end (report, began);
   return out_file_commit (&of, force, error);
 
 source_fail:
@@ -1005,7 +1010,7 @@ source_fail:
   sqlite3_finalize (stmt);
   out_file_abort (&of);
   sess_list_free (&sessions);
-  source_end (report);
+  source_end (report, began);
   return -1;
 }
 
@@ -1235,6 +1240,7 @@ lsc_export_nsys_sqlite (lsc_report *report, const char *dest, bool force, lsc_er
   string_ids strings = { 0 };
   sqlite3 *out = NULL;
   sqlite3_stmt *src = NULL, *ins = NULL, *ins2 = NULL;
+  bool began = false;
   out_file of;
   const char *stage = "session";
   bool dest_failed = false;
@@ -1253,7 +1259,7 @@ lsc_export_nsys_sqlite (lsc_report *report, const char *dest, bool force, lsc_er
       return -1;
     }
   out_file_release_fd (&of);
-  if (!source_begin (report, error))
+  if (!source_begin (report, &began, error))
     {
       out_file_abort (&of);
       lsc_report_summary_free (sum);
@@ -1261,7 +1267,7 @@ lsc_export_nsys_sqlite (lsc_report *report, const char *dest, bool force, lsc_er
     }
   if (!load_sessions (report, &sessions, error))
     {
-      source_end (report);
+      source_end (report, began);
       out_file_abort (&of);
       lsc_report_summary_free (sum);
       return -1;
@@ -1665,7 +1671,7 @@ lsc_export_nsys_sqlite (lsc_report *report, const char *dest, bool force, lsc_er
       lsc__error_set (error, LSC_ERROR_IO, "cannot write %s: %s", dest, sqlite3_errstr (rc));
       goto fail_reported;
     }
-  source_end (report);
+  source_end (report, began);
   sess_list_free (&sessions);
   lsc_report_summary_free (sum);
   return out_file_commit (&of, force, error);
@@ -1685,7 +1691,7 @@ fail_reported:
   sqlite3_finalize (ins2);
   string_ids_free (&strings);
   sqlite3_close (out);
-  source_end (report);
+  source_end (report, began);
   sess_list_free (&sessions);
   lsc_report_summary_free (sum);
   out_file_abort (&of);

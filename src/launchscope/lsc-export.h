@@ -36,7 +36,11 @@ int lsc_export_json (lsc_report *report, FILE *out, const char *out_name, lsc_er
  * globalTid = pid << 24 | tid), CUPTI_ACTIVITY_KIND_KERNEL (from kernel activity records),
  * TARGET_INFO_GPU, TARGET_INFO_SESSION_START_TIME, ENUM_NSYS_EVENT_CLASS, META_DATA_EXPORT and
  * PROCESSES, with nsys's column names, order and ns units and session-relative times; plus
- * FL_SESSION, FL_SPEC, FL_LAUNCH and FL_RAW_FLOOR, joinable by correlationId.  Returns 0 or -1. */
+ * FL_SESSION, FL_SPEC, FL_LAUNCH and FL_RAW_FLOOR, joinable by correlationId.  Columns CUPTI
+ * did not give are NULL, or 0 where nsys declares them NOT NULL (as nsys itself exports);
+ * the kernel's one shared-memory figure goes to dynamicSharedMemory (what cuLaunchKernel
+ * passes); TARGET_INFO_SESSION_START_TIME.localTime repeats the UTC time, since the recording
+ * host's time zone is not recorded.  Returns 0 or -1. */
 int lsc_export_nsys_sqlite (lsc_report *report, const char *dest, bool force, lsc_error *error);
 
 /* Chrome Trace Event Format (JSON object form, displayTimeUnit ns), which Perfetto and

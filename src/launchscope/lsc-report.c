@@ -1030,15 +1030,20 @@ lsc_report_summarize (lsc_report *report, lsc_error *error)
   size_t n_slots = 0;
   i64_vec *path_values = NULL;
   sqlite3_stmt *stmt = NULL;
+  bool began = false;
   int rc = SQLITE_NOMEM;
   if (!sum || !(sum->path = strdup (report->path)))
     goto fail;
   sum->schema_version = LSC_SCHEMA_VERSION;
 
-  /* Everything below reads one consistent snapshot, even while a recorder appends. */
-  rc = sqlite3_exec (db, "BEGIN", NULL, NULL, NULL);
-  if (rc != SQLITE_OK)
-    goto fail;
+  /* Everything below reads one consistent snapshot, even while a recorder appends (inside
+   * the caller's transaction when it has one open). */
+  began = sqlite3_get_autocommit (db) != 0;
+  if (began && (rc = sqlite3_exec (db, "BEGIN", NULL, NULL, NULL)) != SQLITE_OK)
+    {
+      began = false;
+      goto fail;
+    }
   rc = load_sessions (db, sum);
   if (rc == SQLITE_OK)
     rc = load_specs (db, sum, &slots, &n_slots);
@@ -1176,7 +1181,8 @@ lsc_report_summarize (lsc_report *report, lsc_error *error)
     goto fail;
   sqlite3_finalize (stmt);
   stmt = NULL;
-  sqlite3_exec (db, "COMMIT", NULL, NULL, NULL);
+  if (began)
+    sqlite3_exec (db, "COMMIT", NULL, NULL, NULL);
 
   for (size_t i = 0; i < n_slots; i++)
     free (slots[i].values.v);
@@ -1193,7 +1199,7 @@ fail:
     lsc__error_set (error, lsc__error_code_from_sqlite (sqlite3_extended_errcode (db)),
                     "cannot summarize report %s: %s", report->path, sqlite3_errmsg (db));
   sqlite3_finalize (stmt);
-  if (sqlite3_get_autocommit (db) == 0)
+  if (began)
     sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
   for (size_t i = 0; i < n_slots; i++)
     free (slots[i].values.v);
