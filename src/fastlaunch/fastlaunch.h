@@ -409,6 +409,10 @@ FL_API bool fl_capture_active (void);
  * inputs.  Uses 16-byte vector loads only when every pointer is 16-byte aligned and drops its
  * tail loop only when the count is a multiple of 16.  2 <= n_ptrs <= 32. */
 FL_API fl_status fl_workload_add_kernel (unsigned n_ptrs, fl_kernel **out);
+/* The same kernel declaring compile-time globals (its body ignores them): a global change then
+ * exercises the globals guard, as in the app's live session. */
+FL_API fl_status fl_workload_add_kernel_with_globals (unsigned n_ptrs, const char *const *globals, unsigned n_globals,
+                                                      fl_kernel **out);
 /* An empty kernel with signature "i32". */
 FL_API fl_status fl_workload_empty_kernel (fl_kernel **out);
 

@@ -57,6 +57,12 @@ fl__sb_printf (fl__sbuf *sb, const char *fmt, ...)
 fl_status
 fl_workload_add_kernel (unsigned n_ptrs, fl_kernel **out)
 {
+  return fl_workload_add_kernel_with_globals (n_ptrs, NULL, 0, out);
+}
+
+fl_status
+fl_workload_add_kernel_with_globals (unsigned n_ptrs, const char *const *globals, unsigned n_globals, fl_kernel **out)
+{
   if (out)
     *out = NULL;
   if (!out || n_ptrs < 2 || n_ptrs > 32)
@@ -64,7 +70,7 @@ fl_workload_add_kernel (unsigned n_ptrs, fl_kernel **out)
   const unsigned n_idx = n_ptrs; /* the count's argument index */
   fl__sbuf src = { 0 }, sig = { 0 };
 
-  fl__sb_printf (&src, "// add%u: out = in1 + ... + in%u (built-in Launchscope workload)\n", n_ptrs, n_ptrs - 1);
+  fl__sb_printf (&src, "// add%u: out = the sum of %u input%s (built-in Launchscope workload)\n", n_ptrs, n_ptrs - 1, n_ptrs == 2 ? "" : "s");
   fl__sb_printf (&src, "extern \"C\" __global__ void add(float *__restrict__ out");
   for (unsigned i = 1; i < n_ptrs; i++)
     fl__sb_printf (&src, ", const float *__restrict__ in%u", i);
@@ -106,7 +112,8 @@ fl_workload_add_kernel (unsigned n_ptrs, fl_kernel **out)
     st = fl__fail (FL_ERR_NO_MEMORY, "out of memory generating %s", name);
   else
     {
-      fl_kernel_desc desc = { .name = name, .source = src.buf, .entry = "add", .signature = sig.buf };
+      fl_kernel_desc desc = { .name = name, .source = src.buf, .entry = "add", .signature = sig.buf,
+                              .globals = globals, .n_globals = n_globals };
       st = fl_kernel_new (&desc, out);
     }
   free (src.buf);

@@ -1,0 +1,573 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * lsc-live.c — the live session's worker thread and the aggregates the UI polls.
+ *
+ * The worker owns the launches; the controller thread only flips atomics (toggles, pause,
+ * stop) and takes one short lock to read the aggregates.  The worker publishes launches in
+ * batches so the lock is taken once per batch, not per launch, and never inside the timed
+ * region around fl_launch.
+ */
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fastlaunch-driver.h"
+#include "lsc-cupti.h"
+#include "lsc-live.h"
+#include "lsc-user-kernel.h"
+
+#define LSC__BATCH 256
+#define LSC__GLOBAL "LSC_LIVE_GLOBAL"
+
+static const char *const lsc__toggle_names[LSC_LIVE_TOGGLE_COUNT] = {
+  "debug", "offset", "skip", "timing", "hooks", "callbacks", "activity",
+};
+
+const char *
+lsc_live_toggle_name (lsc_live_toggle toggle)
+{
+  return (unsigned) toggle < LSC_LIVE_TOGGLE_COUNT ? lsc__toggle_names[toggle] : "?";
+}
+
+struct lsc_live {
+  lsc_live_options opt;
+  char *report_path, *user_kernel_path, *workload, *cupti_library;
+  lsc_recorder *rec;
+  fl_kernel *kernel;
+  fl_bound_kernel *bound;
+  CUdeviceptr bufs[FL_MAX_ARGS];
+  size_t buf_bytes;
+  fl_arg args[FL_MAX_ARGS];
+  unsigned n_args;
+  fl_grid grid;
+  uint64_t start_ns;
+
+  pthread_t worker;
+  bool worker_started;
+  atomic_bool stop, paused, offset;
+  atomic_bool toggles[LSC_LIVE_TOGGLE_COUNT];
+  atomic_int state;
+  pthread_mutex_t pause_lock;
+  pthread_cond_t pause_cond;
+
+  fl_launch_hooks hooks;
+  atomic_uint_fast64_t hook_calls;
+
+  /* Under lock: the ring of recent launches and the counters. */
+  pthread_mutex_t lock;
+  lsc_live_point *ring;
+  uint64_t ring_next; /* seq of the next point; ring index = seq % LSC_LIVE_RING */
+  uint64_t launches, errors, by_path[4], by_outcome[4], fallbacks[FL_FALLBACK_COUNT];
+  double raw_floor_p50;
+  double observer_ns;
+  char last_error[1024];
+};
+
+static void
+lsc__hook_enter (const fl_launch_metadata *md, void *user_data)
+{
+  (void) md;
+  atomic_fetch_add_explicit (&((lsc_live *) user_data)->hook_calls, 1, memory_order_relaxed);
+}
+
+static int
+lsc__cmp_u32 (const void *a, const void *b)
+{
+  uint32_t x = *(const uint32_t *) a, y = *(const uint32_t *) b;
+  return (x > y) - (x < y);
+}
+
+static int
+lsc__cmp_u64 (const void *a, const void *b)
+{
+  uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
+  return (x > y) - (x < y);
+}
+
+/* Bare cuLaunchKernel of the primed binary, for the raw floor line on the charts. */
+static void
+lsc__measure_raw_floor (lsc_live *live)
+{
+  fl_spec_entry e;
+  if (fl_bound_kernel_spec_entries (live->bound, &e, 1) < 1)
+    return;
+  const fl_driver *drv = fl_driver_get ();
+  uint64_t slots[FL_MAX_ARGS];
+  void *params[FL_MAX_ARGS];
+  const fl_signature *sig = fl_kernel_signature (live->kernel);
+  unsigned np = 0;
+  for (unsigned i = 0; i < live->n_args; i++)
+    {
+      if (sig->types[i] == FL_TYPE_CONSTEXPR)
+        continue;
+      const fl_arg *a = &live->args[i];
+      slots[np] = 0;
+      if (a->kind == FL_ARG_F32)
+        memcpy (&slots[np], &a->v.f32, sizeof a->v.f32);
+      else
+        memcpy (&slots[np], &a->v, sizeof slots[np]);
+      params[np] = &slots[np];
+      np++;
+    }
+  enum { N = 1000 };
+  uint64_t ns[N];
+  unsigned got = 0;
+  for (unsigned i = 0; i < N; i++)
+    {
+      uint64_t t0 = fl_clock_ns ();
+      CUresult r = drv->cuLaunchKernel (e.function, live->grid.x, 1, 1, 128, 1, 1, 0, NULL, params, NULL);
+      uint64_t t1 = fl_clock_ns ();
+      if (r != CUDA_SUCCESS)
+        break;
+      ns[got++] = t1 - t0;
+      if ((i + 1) % 250 == 0)
+        drv->cuCtxSynchronize ();
+    }
+  drv->cuCtxSynchronize ();
+  if (!got)
+    return;
+  qsort (ns, got, sizeof ns[0], lsc__cmp_u64);
+  double p50 = (double) ns[(got + 1) / 2 - 1];
+  pthread_mutex_lock (&live->lock);
+  live->raw_floor_p50 = p50;
+  pthread_mutex_unlock (&live->lock);
+  lsc_recorder_set_raw_floor (live->rec, p50);
+}
+
+static void
+lsc__publish (lsc_live *live, const lsc_live_point *batch, unsigned n, const char *error)
+{
+  pthread_mutex_lock (&live->lock);
+  for (unsigned i = 0; i < n; i++)
+    {
+      lsc_live_point p = batch[i];
+      p.seq = live->ring_next++;
+      live->ring[p.seq % LSC_LIVE_RING] = p;
+      live->launches++;
+      if (!p.status_ok)
+        live->errors++;
+      live->by_path[p.path & 3]++;
+      live->by_outcome[p.outcome & 3]++;
+      if (p.outcome == FL_OUTCOME_FALLBACK && p.reason < FL_FALLBACK_COUNT)
+        live->fallbacks[p.reason]++;
+    }
+  if (error)
+    snprintf (live->last_error, sizeof live->last_error, "%s", error);
+  pthread_mutex_unlock (&live->lock);
+}
+
+static void *
+lsc__worker_main (void *data)
+{
+  lsc_live *live = data;
+  if (fl_use_device (live->opt.device) != FL_OK)
+    {
+      lsc__publish (live, NULL, 0, fl_last_error ());
+      atomic_store (&live->state, LSC_LIVE_FAILED);
+      return NULL;
+    }
+  lsc_live_point batch[LSC__BATCH];
+  unsigned nb = 0;
+  fl_arg args[FL_MAX_ARGS];
+  memcpy (args, live->args, sizeof args);
+  const fl_signature *sig = fl_kernel_signature (live->kernel);
+  const double interval_ns = live->opt.target_rate > 0 ? 1e9 / live->opt.target_rate : 0;
+  uint64_t next_ns = fl_clock_ns ();
+  bool floor_done = false;
+  char error[1024];
+
+  for (uint64_t i = 0; !atomic_load (&live->stop); i++)
+    {
+      if (live->opt.max_launches > 0 && i >= (uint64_t) live->opt.max_launches)
+        {
+          atomic_store (&live->state, LSC_LIVE_FINISHED);
+          break;
+        }
+      if (atomic_load (&live->paused))
+        {
+          lsc__publish (live, batch, nb, NULL);
+          nb = 0;
+          pthread_mutex_lock (&live->pause_lock);
+          while (atomic_load (&live->paused) && !atomic_load (&live->stop))
+            pthread_cond_wait (&live->pause_cond, &live->pause_lock);
+          pthread_mutex_unlock (&live->pause_lock);
+          next_ns = fl_clock_ns ();
+          if (atomic_load (&live->stop))
+            break;
+        }
+      if (interval_ns > 0)
+        {
+          next_ns += (uint64_t) interval_ns;
+          uint64_t now = fl_clock_ns ();
+          if (next_ns > now + 200000)
+            nanosleep (&(struct timespec){ 0, (long) (next_ns - now) }, NULL);
+          else if (now > next_ns + 1000000000u)
+            next_ns = now; /* fell a second behind: do not burst to catch up */
+          while (fl_clock_ns () < next_ns)
+            ;
+        }
+      const size_t off = atomic_load_explicit (&live->offset, memory_order_relaxed) ? 4 : 0;
+      for (unsigned a = 0; a < live->n_args; a++)
+        if (sig->types[a] <= FL_TYPE_PTR_LAST)
+          args[a] = FL_PTR (live->bufs[a] + off);
+
+      fl_launch_info info;
+      uint64_t t0 = fl_clock_ns ();
+      fl_status st = fl_launch (live->bound, live->grid, NULL, args, live->n_args, &info);
+      uint64_t t1 = fl_clock_ns ();
+      lsc_live_point *p = &batch[nb++];
+      p->t_ns = t0 - live->start_ns;
+      p->host_ns = (uint32_t) (t1 - t0 > UINT32_MAX ? UINT32_MAX : t1 - t0);
+      p->path = (uint8_t) info.path;
+      p->outcome = (uint8_t) info.outcome;
+      p->reason = (uint8_t) info.reason;
+      p->status_ok = st == FL_OK;
+      if (st != FL_OK)
+        {
+          snprintf (error, sizeof error, "%s", fl_last_error ());
+          lsc__publish (live, batch, nb, error);
+          nb = 0;
+          if (st == FL_ERR_CUDA_STICKY || st == FL_ERR_NO_CONTEXT)
+            {
+              atomic_store (&live->state, LSC_LIVE_FAILED);
+              break;
+            }
+          /* A guard refusing every launch (a changed global, a compile error) would otherwise
+           * spin and flood the report with identical errors. */
+          nanosleep (&(struct timespec){ 0, 10000000 }, NULL);
+          continue;
+        }
+      if (!floor_done && info.outcome == FL_OUTCOME_MISS)
+        {
+          lsc__publish (live, batch, nb, NULL);
+          nb = 0;
+          lsc__measure_raw_floor (live);
+          floor_done = true;
+          next_ns = fl_clock_ns ();
+        }
+      if (nb == LSC__BATCH || (interval_ns > 0 && interval_ns * nb > 5e6))
+        {
+          lsc__publish (live, batch, nb, NULL);
+          nb = 0;
+        }
+    }
+  lsc__publish (live, batch, nb, NULL);
+  fl_driver_get ()->cuCtxSynchronize ();
+  return NULL;
+}
+
+static void
+lsc__live_free (lsc_live *live)
+{
+  if (live->bound)
+    fl_bound_kernel_free (live->bound);
+  fl_kernel_free (live->kernel);
+  const fl_driver *drv = fl_driver_get ();
+  for (unsigned i = 0; i < FL_MAX_ARGS; i++)
+    if (live->bufs[i] && drv)
+      drv->cuMemFree (live->bufs[i]);
+  pthread_mutex_destroy (&live->lock);
+  pthread_mutex_destroy (&live->pause_lock);
+  pthread_cond_destroy (&live->pause_cond);
+  free (live->ring);
+  free (live->report_path);
+  free (live->user_kernel_path);
+  free (live->workload);
+  free (live->cupti_library);
+  free (live);
+}
+
+static size_t
+lsc__elem_size (fl_type t)
+{
+  switch (t)
+    {
+    case FL_TYPE_PTR_I8: case FL_TYPE_PTR_U8: return 1;
+    case FL_TYPE_PTR_I16: case FL_TYPE_PTR_U16: case FL_TYPE_PTR_FP16: case FL_TYPE_PTR_BF16: return 2;
+    case FL_TYPE_PTR_I64: case FL_TYPE_PTR_U64: case FL_TYPE_PTR_FP64: return 8;
+    default: return 4;
+    }
+}
+
+int
+lsc_live_start (const lsc_live_options *o, lsc_live **out, char *err, size_t err_size)
+{
+  *out = NULL;
+  if (!o || !o->report_path)
+    {
+      snprintf (err, err_size, "live session: no report path");
+      return -1;
+    }
+  if (fl_driver_load () != FL_OK)
+    {
+      snprintf (err, err_size, "%s", fl_last_error ());
+      return -1;
+    }
+  if (fl_use_device (o->device) != FL_OK)
+    {
+      snprintf (err, err_size, "%s", fl_last_error ());
+      return -1;
+    }
+  lsc_live *live = calloc (1, sizeof *live);
+  if (!live || !(live->ring = calloc (LSC_LIVE_RING, sizeof *live->ring)))
+    {
+      free (live);
+      snprintf (err, err_size, "live session: out of memory");
+      return -1;
+    }
+  live->opt = *o;
+  live->report_path = strdup (o->report_path);
+  live->user_kernel_path = o->user_kernel_path ? strdup (o->user_kernel_path) : NULL;
+  live->workload = strdup (o->workload ? o->workload : "add8");
+  live->cupti_library = o->cupti_library ? strdup (o->cupti_library) : NULL;
+  live->opt.n = o->n > 0 ? o->n : 4096;
+  pthread_mutex_init (&live->lock, NULL);
+  pthread_mutex_init (&live->pause_lock, NULL);
+  pthread_cond_init (&live->pause_cond, NULL);
+
+  /* The workload declares a global so the app can show the globals guard refusing launches. */
+  int64_t g;
+  if (fl_global_get (LSC__GLOBAL, &g) != FL_OK)
+    fl_global_set (LSC__GLOBAL, 0);
+  const char *globals[] = { LSC__GLOBAL };
+  int rc = 0;
+  if (live->user_kernel_path)
+    rc = lsc_user_kernel_load (live->user_kernel_path, &live->kernel, err, err_size);
+  else if (strcmp (live->workload, "empty") == 0)
+    rc = fl_workload_empty_kernel (&live->kernel) == FL_OK ? 0 : -1;
+  else
+    {
+      char *end = NULL;
+      long np = strncmp (live->workload, "add", 3) == 0 ? strtol (live->workload + 3, &end, 10) : 0;
+      if (!end || *end || np < 2 || np > 32)
+        {
+          snprintf (err, err_size, "unknown workload '%s' (add2 .. add32, or empty)", live->workload);
+          lsc__live_free (live);
+          return -1;
+        }
+      rc = fl_workload_add_kernel_with_globals ((unsigned) np, globals, 1, &live->kernel) == FL_OK ? 0 : -1;
+    }
+  if (rc != 0 && !live->user_kernel_path)
+    snprintf (err, err_size, "%s", fl_last_error ());
+  if (rc != 0 || fl_bound_kernel_new (live->kernel, &(fl_config){ .num_warps = 4 }, &live->bound) != FL_OK)
+    {
+      if (rc == 0)
+        snprintf (err, err_size, "%s", fl_last_error ());
+      lsc__live_free (live);
+      return -1;
+    }
+
+  /* Arguments: a buffer per pointer (4 spare elements for the offset toggle), n for every
+   * integer, 1 for floats and constexprs. */
+  const fl_signature *sig = fl_kernel_signature (live->kernel);
+  const fl_driver *drv = fl_driver_get ();
+  live->n_args = sig->n_args;
+  for (unsigned i = 0; i < sig->n_args; i++)
+    {
+      fl_type t = sig->types[i];
+      if (t <= FL_TYPE_PTR_LAST)
+        {
+          size_t bytes = ((size_t) live->opt.n + 4) * lsc__elem_size (t);
+          CUresult r = drv->cuMemAlloc (&live->bufs[i], bytes);
+          if (r == CUDA_SUCCESS)
+            r = drv->cuMemsetD8 (live->bufs[i], 0, bytes);
+          if (r != CUDA_SUCCESS)
+            {
+              snprintf (err, err_size, "allocating %zu bytes for argument %u: %s", bytes, i, fl_cuda_error_name (r));
+              lsc__live_free (live);
+              return -1;
+            }
+          live->args[i] = FL_PTR (live->bufs[i]);
+        }
+      else if (t == FL_TYPE_I1 || t == FL_TYPE_CONSTEXPR)
+        live->args[i] = FL_INT (1);
+      else if (t >= FL_TYPE_I8 && t <= FL_TYPE_U64)
+        live->args[i] = FL_INT (live->opt.n);
+      else if (t == FL_TYPE_FP64)
+        live->args[i] = FL_F64 (1.0);
+      else
+        live->args[i] = FL_F32 (1.0f);
+    }
+  live->grid = (fl_grid){ (unsigned) ((live->opt.n + 511) / 512), 1, 1 };
+
+  char settings[1024];
+  snprintf (settings, sizeof settings,
+            "{\"pid\": %ld, \"live\": true, \"workload\": \"%s\", \"n\": %ld, \"target_rate\": %.0f, \"device\": %d}",
+            (long) getpid (), live->user_kernel_path ? live->user_kernel_path : live->workload, live->opt.n,
+            live->opt.target_rate, live->opt.device);
+  lsc_recorder_options ro = { .path = live->report_path, .overwrite = o->overwrite,
+                              .workload = live->user_kernel_path ? fl_kernel_name (live->kernel) : live->workload,
+                              .settings_json = settings,
+                              .cupti = o->cupti_activity ? LSC_CUPTI_ACTIVITY : LSC_CUPTI_CALLBACKS,
+                              .cupti_library = live->cupti_library };
+  if (lsc_recorder_start (&ro, &live->rec, err, err_size) != 0)
+    {
+      lsc__live_free (live);
+      return -1;
+    }
+  lsc_recorder_add_kernel (live->rec, live->bound, "num_warps=4 (live)");
+  lsc_recorder_stats rs;
+  lsc_recorder_get_stats (live->rec, &rs);
+  bool cupti_on = strncmp (rs.cupti_status, "callbacks", 9) == 0;
+  atomic_store (&live->toggles[LSC_LIVE_CALLBACKS], cupti_on);
+  atomic_store (&live->toggles[LSC_LIVE_ACTIVITY], cupti_on && o->cupti_activity);
+  atomic_store (&live->toggles[LSC_LIVE_DEBUG], fl_knob_get_debug ());
+  atomic_store (&live->toggles[LSC_LIVE_SKIP], fl_knob_get_skip_fast ());
+  atomic_store (&live->toggles[LSC_LIVE_TIMING], fl_knob_get_stage_timing ());
+  live->hooks = (fl_launch_hooks){ .enter = lsc__hook_enter, .user_data = live, .wants_metadata = true };
+
+  live->observer_ns = lsc_recorder_measure_push_ns ();
+  live->start_ns = fl_clock_ns ();
+  atomic_store (&live->state, LSC_LIVE_RUNNING);
+  if (pthread_create (&live->worker, NULL, lsc__worker_main, live) != 0)
+    {
+      snprintf (err, err_size, "live session: cannot start the worker thread");
+      lsc_recorder_stop (live->rec, NULL, NULL, 0);
+      lsc__live_free (live);
+      return -1;
+    }
+  live->worker_started = true;
+  *out = live;
+  return 0;
+}
+
+void
+lsc_live_pause (lsc_live *live, bool paused)
+{
+  if (!live)
+    return;
+  pthread_mutex_lock (&live->pause_lock);
+  atomic_store (&live->paused, paused);
+  int state = atomic_load (&live->state);
+  if (state == LSC_LIVE_RUNNING || state == LSC_LIVE_PAUSED)
+    atomic_store (&live->state, paused ? LSC_LIVE_PAUSED : LSC_LIVE_RUNNING);
+  pthread_cond_broadcast (&live->pause_cond);
+  pthread_mutex_unlock (&live->pause_lock);
+  lsc_recorder_note (live->rec, "toggle", paused ? "paused" : "resumed");
+}
+
+void
+lsc_live_set_toggle (lsc_live *live, lsc_live_toggle toggle, bool on)
+{
+  if (!live || (unsigned) toggle >= LSC_LIVE_TOGGLE_COUNT)
+    return;
+  switch (toggle)
+    {
+    case LSC_LIVE_DEBUG: fl_knob_set_debug (on); break;
+    case LSC_LIVE_OFFSET: atomic_store (&live->offset, on); break;
+    case LSC_LIVE_SKIP: fl_knob_set_skip_fast (on); break;
+    case LSC_LIVE_TIMING: fl_knob_set_stage_timing (on); break;
+    case LSC_LIVE_HOOKS: fl_launch_hooks_set (on ? &live->hooks : NULL); break;
+    case LSC_LIVE_CALLBACKS: lsc_cupti_set_callbacks (on); break;
+    case LSC_LIVE_ACTIVITY: lsc_cupti_set_activity (on); break;
+    case LSC_LIVE_TOGGLE_COUNT: break;
+    }
+  atomic_store (&live->toggles[toggle], on);
+  char text[128];
+  pthread_mutex_lock (&live->lock);
+  snprintf (text, sizeof text, "%s %s at launch %" PRIu64, lsc__toggle_names[toggle], on ? "on" : "off",
+            live->ring_next);
+  pthread_mutex_unlock (&live->lock);
+  lsc_recorder_note (live->rec, "toggle", text);
+}
+
+void
+lsc_live_set_global (lsc_live *live, int64_t value)
+{
+  if (!live)
+    return;
+  fl_global_set (LSC__GLOBAL, value);
+  char text[128];
+  snprintf (text, sizeof text, "global %s = %" PRId64, LSC__GLOBAL, value);
+  lsc_recorder_note (live->rec, "toggle", text);
+}
+
+void
+lsc_live_get_snapshot (lsc_live *live, lsc_live_snapshot *s)
+{
+  memset (s, 0, sizeof *s);
+  if (!live)
+    return;
+  static _Thread_local uint32_t window[2][LSC_LIVE_WINDOW];
+  size_t nw[2] = { 0, 0 };
+  uint64_t newest_t = 0, last_second = 0;
+  pthread_mutex_lock (&live->lock);
+  s->launches = live->launches;
+  s->errors = live->errors;
+  memcpy (s->by_path, live->by_path, sizeof s->by_path);
+  memcpy (s->by_outcome, live->by_outcome, sizeof s->by_outcome);
+  memcpy (s->fallbacks, live->fallbacks, sizeof s->fallbacks);
+  s->raw_floor_p50_ns = live->raw_floor_p50;
+  snprintf (s->last_error, sizeof s->last_error, "%s", live->last_error);
+  uint64_t n = live->ring_next < LSC_LIVE_RING ? live->ring_next : LSC_LIVE_RING;
+  if (n)
+    newest_t = live->ring[(live->ring_next - 1) % LSC_LIVE_RING].t_ns;
+  for (uint64_t k = 0; k < n; k++)
+    {
+      const lsc_live_point *p = &live->ring[(live->ring_next - 1 - k) % LSC_LIVE_RING];
+      if (newest_t - p->t_ns <= 1000000000u)
+        last_second++;
+      unsigned w = p->path == FL_PATH_FAST ? 0 : p->path == FL_PATH_DEFAULT ? 1 : 2;
+      if (w < 2 && p->status_ok && nw[w] < LSC_LIVE_WINDOW)
+        window[w][nw[w]++] = p->host_ns;
+      if (nw[0] == LSC_LIVE_WINDOW && nw[1] == LSC_LIVE_WINDOW && newest_t - p->t_ns > 1000000000u)
+        break;
+    }
+  pthread_mutex_unlock (&live->lock);
+  s->launches_per_s = (double) last_second;
+  for (unsigned w = 0; w < 2; w++)
+    if (nw[w])
+      {
+        qsort (window[w], nw[w], sizeof window[w][0], lsc__cmp_u32);
+        s->p50_ns[w] = window[w][(nw[w] * 50 + 99) / 100 - 1];
+        s->p90_ns[w] = window[w][(nw[w] * 90 + 99) / 100 - 1];
+        s->p99_ns[w] = window[w][(nw[w] * 99 + 99) / 100 - 1];
+      }
+  s->state = (lsc_live_state) atomic_load (&live->state);
+  for (unsigned t = 0; t < LSC_LIVE_TOGGLE_COUNT; t++)
+    s->toggles[t] = atomic_load (&live->toggles[t]);
+  lsc_recorder_get_stats (live->rec, &s->recorder);
+  s->observer_ns = live->observer_ns;
+}
+
+size_t
+lsc_live_copy_points (lsc_live *live, uint64_t after_seq, lsc_live_point *points, size_t max)
+{
+  if (!live || !points || !max)
+    return 0;
+  pthread_mutex_lock (&live->lock);
+  uint64_t first = after_seq + 1;
+  uint64_t oldest = live->ring_next > LSC_LIVE_RING ? live->ring_next - LSC_LIVE_RING : 0;
+  if (first < oldest)
+    first = oldest;
+  if (live->ring_next > first && live->ring_next - first > max)
+    first = live->ring_next - max;
+  size_t n = 0;
+  for (uint64_t q = first; q < live->ring_next; q++)
+    points[n++] = live->ring[q % LSC_LIVE_RING];
+  pthread_mutex_unlock (&live->lock);
+  return n;
+}
+
+int
+lsc_live_stop (lsc_live *live, lsc_recorder_stats *stats, char *err, size_t err_size)
+{
+  if (!live)
+    return -1;
+  pthread_mutex_lock (&live->pause_lock);
+  atomic_store (&live->stop, true);
+  pthread_cond_broadcast (&live->pause_cond);
+  pthread_mutex_unlock (&live->pause_lock);
+  if (live->worker_started)
+    pthread_join (live->worker, NULL);
+  fl_launch_hooks_set (NULL);
+  int rc = lsc_recorder_stop (live->rec, stats, err, err_size);
+  atomic_store (&live->state, LSC_LIVE_STOPPED);
+  lsc__live_free (live);
+  return rc;
+}
