@@ -1,0 +1,1159 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * lsc-chart-data.c — plain data behind the chart widgets (see lsc-chart-data.h).
+ *
+ * GLib only, no GTK.  Everything a frame touches is O(columns · log n); everything O(n)
+ * (sorting, index building) happens once per data set and may run on a worker thread.
+ */
+#include "lsc-chart-data.h"
+
+#include <langinfo.h>
+#include <math.h>
+#include <string.h>
+
+const char *const lsc_chart_stage_ids[LSC_STAGE_COUNT] = {
+  "resolve", "bind", "specialize", "key", "lookup", "globals", "metadata", "launch",
+};
+
+/* --- Series ------------------------------------------------------------------------------- */
+
+LscSeries *
+lsc_series_new (gsize n, gboolean with_details)
+{
+  LscSeries *series = g_new0 (LscSeries, 1);
+  gsize alloc = MAX (n, 1); /* a valid pointer even when empty keeps callers branch-free */
+
+  series->n = n;
+  series->t_ns = g_new (guint64, alloc);
+  series->value_ns = g_new (guint32, alloc);
+  series->path = g_new (guint8, alloc);
+  if (with_details)
+    {
+      series->outcome = g_new (guint8, alloc);
+      series->reason = g_new (guint8, alloc);
+      series->spec_id = g_new (gint64, alloc);
+    }
+  return series;
+}
+
+LscSeries *
+lsc_series_copy (const LscSeries *series)
+{
+  if (series == NULL)
+    return NULL;
+
+  LscSeries *copy = g_new0 (LscSeries, 1);
+  gsize n = series->n;
+
+  copy->n = n;
+  copy->t_ns = g_memdup2 (series->t_ns, MAX (n, 1) * sizeof (guint64));
+  copy->value_ns = g_memdup2 (series->value_ns, MAX (n, 1) * sizeof (guint32));
+  copy->path = g_memdup2 (series->path, MAX (n, 1));
+  if (series->outcome != NULL)
+    copy->outcome = g_memdup2 (series->outcome, MAX (n, 1));
+  if (series->reason != NULL)
+    copy->reason = g_memdup2 (series->reason, MAX (n, 1));
+  if (series->spec_id != NULL)
+    copy->spec_id = g_memdup2 (series->spec_id, MAX (n, 1) * sizeof (gint64));
+  return copy;
+}
+
+void
+lsc_series_free (LscSeries *series)
+{
+  if (series == NULL)
+    return;
+  g_free (series->t_ns);
+  g_free (series->value_ns);
+  g_free (series->path);
+  g_free (series->outcome);
+  g_free (series->reason);
+  g_free (series->spec_id);
+  g_free (series);
+}
+
+/* --- Columns and direct downsampling ------------------------------------------------------ */
+
+void
+lsc_columns_clear (LscColumn *cols, guint n_cols)
+{
+  for (guint i = 0; i < n_cols; i++)
+    cols[i] = (LscColumn) { .min = G_MAXUINT32, .max = 0, .count = 0, .sum = 0 };
+}
+
+void
+lsc_column_add (LscColumn *col, guint32 value)
+{
+  if (value < col->min)
+    col->min = value;
+  if (value > col->max)
+    col->max = value;
+  col->count++;
+  col->sum += value;
+}
+
+void
+lsc_column_merge (LscColumn *a, const LscColumn *b)
+{
+  if (b->count == 0)
+    return;
+  if (b->min < a->min)
+    a->min = b->min;
+  if (b->max > a->max)
+    a->max = b->max;
+  a->count += b->count;
+  a->sum += b->sum;
+}
+
+/* Column of t with t < t0 giving -1 and t >= t1 giving n_cols: monotone in t, so the index
+ * finds column boundaries by binary search on exactly the predicate the direct downsampler
+ * uses, and the two agree point for point. */
+static gint64
+column_of (double t, double t0, double t1, guint n_cols)
+{
+  if (!(t >= t0))
+    return -1;
+  if (t >= t1)
+    return n_cols;
+  gint64 c = (gint64) floor ((t - t0) * n_cols / (t1 - t0));
+  return CLAMP (c, 0, (gint64) n_cols - 1);
+}
+
+gint64
+lsc_chart_column_for_time (double t, double t0, double t1, guint n_cols)
+{
+  if (n_cols == 0 || !(t1 > t0))
+    return -1;
+  gint64 c = column_of (t, t0, t1, n_cols);
+  return c >= (gint64) n_cols ? -1 : c;
+}
+
+void
+lsc_downsample_min_max (const guint64 *t, const guint32 *v, const guint8 *path, gsize n, double t0,
+                        double t1, LscColumn *const cols[LSC_CHART_N_PATHS], guint n_cols)
+{
+  if (n_cols == 0 || !(t1 > t0))
+    return;
+
+  double scale = n_cols / (t1 - t0);
+  for (gsize i = 0; i < n; i++)
+    {
+      guint p = path != NULL ? path[i] : 0;
+      if (p >= LSC_CHART_N_PATHS || cols[p] == NULL)
+        continue;
+      double ti = (double) t[i];
+      if (!(ti >= t0) || ti >= t1)
+        continue;
+      gint64 c = (gint64) floor ((ti - t0) * scale);
+      if (c >= (gint64) n_cols) /* rounding just below t1 */
+        c = n_cols - 1;
+      LscColumn *col = &cols[p][c];
+      guint32 value = v[i];
+      if (value < col->min)
+        col->min = value;
+      if (value > col->max)
+        col->max = value;
+      col->count++;
+      col->sum += value;
+    }
+}
+
+/* --- Multi-resolution min/max index ------------------------------------------------------- */
+
+typedef struct {
+  guint32 min, max;
+  guint64 sum;
+} Block;
+
+struct _LscMinMaxIndex {
+  gsize n;
+  guint64 *t;
+  guint32 *v;
+  guint n_levels;
+  Block **levels;   /* levels[k] block e covers points [e·F^(k+1), (e+1)·F^(k+1)) ∩ [0, n) */
+  gsize *level_len; /* blocks per level */
+};
+
+LscMinMaxIndex *
+lsc_min_max_index_new (const guint64 *t, const guint32 *v, gsize n)
+{
+  LscMinMaxIndex *index = g_new0 (LscMinMaxIndex, 1);
+
+  index->n = n;
+  index->t = g_memdup2 (t, MAX (n, 1) * sizeof (guint64));
+  index->v = g_memdup2 (v, MAX (n, 1) * sizeof (guint32));
+  for (gsize i = 1; i < n; i++)
+    g_return_val_if_fail (t[i - 1] <= t[i], index);
+
+  /* Count levels: build until a level has a single block. */
+  guint n_levels = 0;
+  for (gsize len = n; len > 1; len = (len + LSC_MIN_MAX_FANOUT - 1) / LSC_MIN_MAX_FANOUT)
+    n_levels++;
+  index->n_levels = n_levels;
+  index->levels = g_new0 (Block *, MAX (n_levels, 1));
+  index->level_len = g_new0 (gsize, MAX (n_levels, 1));
+
+  gsize below = n;
+  for (guint k = 0; k < n_levels; k++)
+    {
+      gsize len = (below + LSC_MIN_MAX_FANOUT - 1) / LSC_MIN_MAX_FANOUT;
+      Block *blocks = g_new (Block, len);
+
+      for (gsize e = 0; e < len; e++)
+        {
+          gsize lo = e * LSC_MIN_MAX_FANOUT, hi = MIN (lo + LSC_MIN_MAX_FANOUT, below);
+          Block b = { G_MAXUINT32, 0, 0 };
+
+          if (k == 0)
+            for (gsize i = lo; i < hi; i++)
+              {
+                guint32 x = index->v[i];
+                b.min = MIN (b.min, x);
+                b.max = MAX (b.max, x);
+                b.sum += x;
+              }
+          else
+            for (gsize i = lo; i < hi; i++)
+              {
+                const Block *c = &index->levels[k - 1][i];
+                b.min = MIN (b.min, c->min);
+                b.max = MAX (b.max, c->max);
+                b.sum += c->sum;
+              }
+          blocks[e] = b;
+        }
+      index->levels[k] = blocks;
+      index->level_len[k] = len;
+      below = len;
+    }
+  return index;
+}
+
+void
+lsc_min_max_index_free (LscMinMaxIndex *index)
+{
+  if (index == NULL)
+    return;
+  for (guint k = 0; k < index->n_levels; k++)
+    g_free (index->levels[k]);
+  g_free (index->levels);
+  g_free (index->level_len);
+  g_free (index->t);
+  g_free (index->v);
+  g_free (index);
+}
+
+gsize
+lsc_min_max_index_get_n (const LscMinMaxIndex *index)
+{
+  return index->n;
+}
+
+const guint64 *
+lsc_min_max_index_get_times (const LscMinMaxIndex *index)
+{
+  return index->t;
+}
+
+const guint32 *
+lsc_min_max_index_get_values (const LscMinMaxIndex *index)
+{
+  return index->v;
+}
+
+gsize
+lsc_min_max_index_lower_bound (const LscMinMaxIndex *index, double time)
+{
+  gsize lo = 0, hi = index->n;
+  while (lo < hi)
+    {
+      gsize mid = lo + (hi - lo) / 2;
+      if ((double) index->t[mid] < time)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  return lo;
+}
+
+static void
+add_points (const LscMinMaxIndex *index, gsize lo, gsize hi, LscColumn *out)
+{
+  for (gsize i = lo; i < hi; i++)
+    lsc_column_add (out, index->v[i]);
+}
+
+static void
+add_blocks (const LscMinMaxIndex *index, guint level, gsize lo, gsize hi, LscColumn *out)
+{
+  const Block *blocks = index->levels[level];
+  for (gsize e = lo; e < hi; e++)
+    {
+      if (blocks[e].min < out->min)
+        out->min = blocks[e].min;
+      if (blocks[e].max > out->max)
+        out->max = blocks[e].max;
+      out->sum += blocks[e].sum;
+    }
+}
+
+void
+lsc_min_max_index_query (const LscMinMaxIndex *index, gsize first, gsize last, LscColumn *out)
+{
+  *out = (LscColumn) { .min = G_MAXUINT32, .max = 0, .count = 0, .sum = 0 };
+  last = MIN (last, index->n);
+  if (first >= last)
+    return;
+
+  /* Walk up the pyramid: at each level take the unaligned ends one unit at a time and hand
+   * the aligned middle to the level above.  lo and hi stay multiples of the current unit, so
+   * every block used lies wholly inside [first, last). */
+  out->count = (guint32) (last - first);
+  gsize lo = first, hi = last, unit = 1;
+  gint level = -1; /* -1: the points themselves */
+
+  for (;;)
+    {
+      gsize next = unit * LSC_MIN_MAX_FANOUT;
+      gsize lo_up = (lo + next - 1) / next * next;
+      gsize hi_down = hi / next * next;
+
+      if (lo_up >= hi_down || level + 1 >= (gint) index->n_levels)
+        {
+          if (level < 0)
+            {
+              LscColumn part = { G_MAXUINT32, 0, 0, 0 };
+              add_points (index, lo, hi, &part);
+              out->min = MIN (out->min, part.min);
+              out->max = MAX (out->max, part.max);
+              out->sum += part.sum;
+            }
+          else
+            add_blocks (index, level, lo / unit, hi / unit, out);
+          break;
+        }
+
+      if (level < 0)
+        {
+          LscColumn part = { G_MAXUINT32, 0, 0, 0 };
+          add_points (index, lo, lo_up, &part);
+          add_points (index, hi_down, hi, &part);
+          out->min = MIN (out->min, part.min);
+          out->max = MAX (out->max, part.max);
+          out->sum += part.sum;
+        }
+      else
+        {
+          add_blocks (index, level, lo / unit, lo_up / unit, out);
+          add_blocks (index, level, hi_down / unit, hi / unit, out);
+        }
+      lo = lo_up;
+      hi = hi_down;
+      unit = next;
+      level++;
+    }
+}
+
+/* First point whose column (column_of) is >= c, searching [lo, n). */
+static gsize
+column_boundary (const LscMinMaxIndex *index, gsize lo, gint64 c, double t0, double t1, guint n_cols)
+{
+  gsize hi = index->n;
+  while (lo < hi)
+    {
+      gsize mid = lo + (hi - lo) / 2;
+      if (column_of ((double) index->t[mid], t0, t1, n_cols) < c)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  return lo;
+}
+
+void
+lsc_min_max_index_columns (const LscMinMaxIndex *index, double t0, double t1, LscColumn *cols,
+                           guint n_cols)
+{
+  lsc_columns_clear (cols, n_cols);
+  if (n_cols == 0 || !(t1 > t0) || index->n == 0)
+    return;
+
+  gsize start = column_boundary (index, 0, 0, t0, t1, n_cols);
+  for (guint c = 0; c < n_cols && start < index->n; c++)
+    {
+      gsize end = column_boundary (index, start, (gint64) c + 1, t0, t1, n_cols);
+      if (end > start)
+        lsc_min_max_index_query (index, start, end, &cols[c]);
+      start = end;
+    }
+}
+
+/* --- Series index ------------------------------------------------------------------------- */
+
+struct _LscSeriesIndex {
+  LscSeries *series;
+  LscMinMaxIndex *paths[LSC_CHART_N_PATHS];
+  guint32 *members[LSC_CHART_N_PATHS];
+  gboolean empty;
+  guint64 t_min, t_max;
+  guint32 v_min, v_max;
+};
+
+static gint
+compare_member_time (gconstpointer a, gconstpointer b, gpointer user_data)
+{
+  const guint64 *t = user_data;
+  guint64 x = t[*(const guint32 *) a], y = t[*(const guint32 *) b];
+  return (x > y) - (x < y);
+}
+
+LscSeriesIndex *
+lsc_series_index_new (LscSeries *series)
+{
+  LscSeriesIndex *index = g_new0 (LscSeriesIndex, 1);
+  gsize counts[LSC_CHART_N_PATHS] = { 0 };
+
+  index->series = series != NULL ? series : lsc_series_new (0, FALSE);
+  series = index->series;
+  index->empty = TRUE;
+  /* Members are 32-bit series positions. */
+  g_return_val_if_fail (series->n <= G_MAXUINT32, index);
+
+  index->v_min = G_MAXUINT32;
+  for (gsize i = 0; i < series->n; i++)
+    if (series->path[i] < LSC_CHART_N_PATHS)
+      {
+        counts[series->path[i]]++;
+        index->empty = FALSE;
+      }
+
+  if (index->empty)
+    return index;
+
+  index->t_min = G_MAXUINT64;
+  for (guint p = 0; p < LSC_CHART_N_PATHS; p++)
+    if (counts[p] > 0)
+      index->members[p] = g_new (guint32, counts[p]);
+
+  gsize fill[LSC_CHART_N_PATHS] = { 0 };
+  for (gsize i = 0; i < series->n; i++)
+    {
+      guint p = series->path[i];
+      if (p >= LSC_CHART_N_PATHS)
+        continue;
+      index->members[p][fill[p]++] = (guint32) i;
+      index->t_min = MIN (index->t_min, series->t_ns[i]);
+      index->t_max = MAX (index->t_max, series->t_ns[i]);
+      index->v_min = MIN (index->v_min, series->value_ns[i]);
+      index->v_max = MAX (index->v_max, series->value_ns[i]);
+    }
+
+  for (guint p = 0; p < LSC_CHART_N_PATHS; p++)
+    {
+      if (counts[p] == 0)
+        continue;
+
+      /* Launches from several threads interleave slightly out of time order; the index
+       * needs them sorted, and a stable sort keeps recording order among equal times. */
+      guint32 *m = index->members[p];
+      gboolean sorted = TRUE;
+      for (gsize k = 1; k < counts[p] && sorted; k++)
+        sorted = series->t_ns[m[k - 1]] <= series->t_ns[m[k]];
+      if (!sorted)
+        g_qsort_with_data (m, (gint) counts[p], sizeof (guint32), compare_member_time, series->t_ns);
+
+      guint64 *t = g_new (guint64, counts[p]);
+      guint32 *v = g_new (guint32, counts[p]);
+      for (gsize k = 0; k < counts[p]; k++)
+        {
+          t[k] = series->t_ns[m[k]];
+          v[k] = series->value_ns[m[k]];
+        }
+      index->paths[p] = lsc_min_max_index_new (t, v, counts[p]);
+      g_free (t);
+      g_free (v);
+    }
+  return index;
+}
+
+void
+lsc_series_index_free (LscSeriesIndex *index)
+{
+  if (index == NULL)
+    return;
+  for (guint p = 0; p < LSC_CHART_N_PATHS; p++)
+    {
+      lsc_min_max_index_free (index->paths[p]);
+      g_free (index->members[p]);
+    }
+  lsc_series_free (index->series);
+  g_free (index);
+}
+
+const LscSeries *
+lsc_series_index_get_series (const LscSeriesIndex *index)
+{
+  return index->series;
+}
+
+const LscMinMaxIndex *
+lsc_series_index_get_path (const LscSeriesIndex *index, LscChartPath path)
+{
+  g_return_val_if_fail ((guint) path < LSC_CHART_N_PATHS, NULL);
+  return index->paths[path];
+}
+
+gsize
+lsc_series_index_get_member (const LscSeriesIndex *index, LscChartPath path, gsize k)
+{
+  g_return_val_if_fail ((guint) path < LSC_CHART_N_PATHS && index->members[path] != NULL, 0);
+  return index->members[path][k];
+}
+
+gboolean
+lsc_series_index_get_extent (const LscSeriesIndex *index, guint64 *t_min, guint64 *t_max,
+                             guint32 *v_min, guint32 *v_max)
+{
+  if (index->empty)
+    return FALSE;
+  if (t_min)
+    *t_min = index->t_min;
+  if (t_max)
+    *t_max = index->t_max;
+  if (v_min)
+    *v_min = index->v_min;
+  if (v_max)
+    *v_max = index->v_max;
+  return TRUE;
+}
+
+/* --- Live ring ---------------------------------------------------------------------------- */
+
+struct _LscRing {
+  gsize capacity, head, length; /* head: next slot written */
+  guint64 total;
+  guint64 *t;
+  guint32 *v;
+  guint8 *path;
+};
+
+LscRing *
+lsc_ring_new (gsize capacity)
+{
+  LscRing *ring = g_new0 (LscRing, 1);
+  ring->capacity = MAX (capacity, 1);
+  ring->t = g_new (guint64, ring->capacity);
+  ring->v = g_new (guint32, ring->capacity);
+  ring->path = g_new (guint8, ring->capacity);
+  return ring;
+}
+
+void
+lsc_ring_free (LscRing *ring)
+{
+  if (ring == NULL)
+    return;
+  g_free (ring->t);
+  g_free (ring->v);
+  g_free (ring->path);
+  g_free (ring);
+}
+
+void
+lsc_ring_clear (LscRing *ring)
+{
+  ring->head = ring->length = 0;
+  ring->total = 0;
+}
+
+void
+lsc_ring_append (LscRing *ring, guint64 t_ns, guint32 value_ns, guint8 path)
+{
+  ring->t[ring->head] = t_ns;
+  ring->v[ring->head] = value_ns;
+  ring->path[ring->head] = path;
+  ring->head = ring->head + 1 == ring->capacity ? 0 : ring->head + 1;
+  if (ring->length < ring->capacity)
+    ring->length++;
+  ring->total++;
+}
+
+gsize
+lsc_ring_get_length (const LscRing *ring)
+{
+  return ring->length;
+}
+
+gsize
+lsc_ring_get_capacity (const LscRing *ring)
+{
+  return ring->capacity;
+}
+
+guint64
+lsc_ring_get_total (const LscRing *ring)
+{
+  return ring->total;
+}
+
+/* Slot of the i-th oldest held launch. */
+static gsize
+ring_slot (const LscRing *ring, gsize i)
+{
+  gsize oldest = (ring->head + ring->capacity - ring->length) % ring->capacity;
+  return (oldest + i) % ring->capacity;
+}
+
+void
+lsc_ring_get (const LscRing *ring, gsize i, guint64 *t_ns, guint32 *value_ns, guint8 *path)
+{
+  g_return_if_fail (i < ring->length);
+  gsize s = ring_slot (ring, i);
+  if (t_ns)
+    *t_ns = ring->t[s];
+  if (value_ns)
+    *value_ns = ring->v[s];
+  if (path)
+    *path = ring->path[s];
+}
+
+void
+lsc_ring_downsample (const LscRing *ring, double t0, double t1, LscColumn *const cols[LSC_CHART_N_PATHS],
+                     guint n_cols)
+{
+  if (ring->length == 0)
+    return;
+  gsize first = ring_slot (ring, 0);
+  gsize n1 = MIN (ring->length, ring->capacity - first);
+  lsc_downsample_min_max (ring->t + first, ring->v + first, ring->path + first, n1, t0, t1, cols, n_cols);
+  lsc_downsample_min_max (ring->t, ring->v, ring->path, ring->length - n1, t0, t1, cols, n_cols);
+}
+
+gboolean
+lsc_ring_get_extent (const LscRing *ring, guint64 *t_min, guint64 *t_max, guint32 *v_min, guint32 *v_max)
+{
+  if (ring->length == 0)
+    return FALSE;
+
+  guint64 tmin = G_MAXUINT64, tmax = 0;
+  guint32 vmin = G_MAXUINT32, vmax = 0;
+  /* Until the ring wraps, the held slots are [0, length); after, all of them: either way
+   * [0, length), and extremes do not care about order. */
+  for (gsize i = 0; i < ring->length; i++)
+    {
+      tmin = MIN (tmin, ring->t[i]);
+      tmax = MAX (tmax, ring->t[i]);
+      vmin = MIN (vmin, ring->v[i]);
+      vmax = MAX (vmax, ring->v[i]);
+    }
+  if (t_min)
+    *t_min = tmin;
+  if (t_max)
+    *t_max = tmax;
+  if (v_min)
+    *v_min = vmin;
+  if (v_max)
+    *v_max = vmax;
+  return TRUE;
+}
+
+/* --- Sorting and distributions ------------------------------------------------------------ */
+
+void
+lsc_sort_u32 (guint32 *values, gsize n)
+{
+  if (n < 2)
+    return;
+  if (n < 64)
+    {
+      for (gsize i = 1; i < n; i++) /* insertion sort: radix passes cost more for few values */
+        {
+          guint32 x = values[i];
+          gsize j = i;
+          for (; j > 0 && values[j - 1] > x; j--)
+            values[j] = values[j - 1];
+          values[j] = x;
+        }
+      return;
+    }
+
+  guint32 *tmp = g_new (guint32, n);
+  guint32 *src = values, *dst = tmp;
+  for (guint shift = 0; shift < 32; shift += 8)
+    {
+      gsize count[256] = { 0 };
+      for (gsize i = 0; i < n; i++)
+        count[(src[i] >> shift) & 0xff]++;
+      if (count[(src[0] >> shift) & 0xff] == n)
+        continue; /* every value shares this byte: the pass would not move anything */
+      gsize pos = 0;
+      for (guint b = 0; b < 256; b++)
+        {
+          gsize c = count[b];
+          count[b] = pos;
+          pos += c;
+        }
+      for (gsize i = 0; i < n; i++)
+        dst[count[(src[i] >> shift) & 0xff]++] = src[i];
+      guint32 *swap = src;
+      src = dst;
+      dst = swap;
+    }
+  if (src != values)
+    memcpy (values, src, n * sizeof (guint32));
+  g_free (tmp);
+}
+
+struct _LscDistribution {
+  guint32 *sorted;
+  gsize n;
+  double mean;
+};
+
+LscDistribution *
+lsc_distribution_new_take (guint32 *values, gsize n)
+{
+  LscDistribution *dist = g_new0 (LscDistribution, 1);
+  dist->sorted = values != NULL ? values : g_new (guint32, 1);
+  dist->n = n;
+  lsc_sort_u32 (dist->sorted, n);
+
+  double sum = 0;
+  for (gsize i = 0; i < n; i++)
+    sum += dist->sorted[i];
+  dist->mean = n > 0 ? sum / n : 0;
+  return dist;
+}
+
+LscDistribution *
+lsc_distribution_new (const guint32 *values, gsize n)
+{
+  return lsc_distribution_new_take (n > 0 ? g_memdup2 (values, n * sizeof (guint32)) : NULL, n);
+}
+
+LscDistribution *
+lsc_distribution_new_from_series (const LscSeries *series, LscChartPath path)
+{
+  gsize count = 0;
+  for (gsize i = 0; i < series->n; i++)
+    count += series->path[i] == path;
+
+  guint32 *values = g_new (guint32, MAX (count, 1));
+  gsize k = 0;
+  for (gsize i = 0; i < series->n; i++)
+    if (series->path[i] == path)
+      values[k++] = series->value_ns[i];
+  return lsc_distribution_new_take (values, count);
+}
+
+void
+lsc_distribution_free (LscDistribution *dist)
+{
+  if (dist == NULL)
+    return;
+  g_free (dist->sorted);
+  g_free (dist);
+}
+
+gsize
+lsc_distribution_get_n (const LscDistribution *dist)
+{
+  return dist->n;
+}
+
+const guint32 *
+lsc_distribution_get_sorted (const LscDistribution *dist)
+{
+  return dist->sorted;
+}
+
+guint32
+lsc_distribution_get_min (const LscDistribution *dist)
+{
+  return dist->n > 0 ? dist->sorted[0] : 0;
+}
+
+guint32
+lsc_distribution_get_max (const LscDistribution *dist)
+{
+  return dist->n > 0 ? dist->sorted[dist->n - 1] : 0;
+}
+
+double
+lsc_distribution_get_mean (const LscDistribution *dist)
+{
+  return dist->mean;
+}
+
+guint32
+lsc_distribution_percentile (const LscDistribution *dist, double p)
+{
+  if (dist->n == 0)
+    return 0;
+  /* Integer rank arithmetic in thousandths of a percent, so 90 × 10 is exactly rank 9 and
+   * not ceil(9.000000000000002) = 10 — the same ranks the report summary computes. */
+  gint64 milli = (gint64) llround (CLAMP (p, 0.0, 100.0) * 1000.0);
+  guint64 rank = ((guint64) milli * dist->n + 99999) / 100000;
+  rank = CLAMP (rank, 1, dist->n);
+  return dist->sorted[rank - 1];
+}
+
+gsize
+lsc_distribution_count_at_most (const LscDistribution *dist, double x)
+{
+  gsize lo = 0, hi = dist->n;
+  while (lo < hi)
+    {
+      gsize mid = lo + (hi - lo) / 2;
+      if ((double) dist->sorted[mid] <= x)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  return lo;
+}
+
+/* Number of values < x. */
+static gsize
+count_below (const LscDistribution *dist, double x)
+{
+  gsize lo = 0, hi = dist->n;
+  while (lo < hi)
+    {
+      gsize mid = lo + (hi - lo) / 2;
+      if ((double) dist->sorted[mid] < x)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  return lo;
+}
+
+double
+lsc_distribution_cdf (const LscDistribution *dist, double x)
+{
+  if (dist->n == 0)
+    return 0;
+  return (double) lsc_distribution_count_at_most (dist, x) / (double) dist->n;
+}
+
+void
+lsc_distribution_histogram (const LscDistribution *dist, const double *edges, guint n_bins, guint64 *counts)
+{
+  if (n_bins == 0)
+    return;
+  gsize prev = count_below (dist, edges[0]);
+  for (guint b = 0; b < n_bins; b++)
+    {
+      gsize next = b + 1 == n_bins ? lsc_distribution_count_at_most (dist, edges[b + 1])
+                                   : count_below (dist, edges[b + 1]);
+      counts[b] = next >= prev ? next - prev : 0;
+      prev = MAX (prev, next);
+    }
+}
+
+void
+lsc_histogram_edges (double lo, double hi, gboolean log_scale, guint n_bins, double *edges)
+{
+  if (log_scale && lo > 0 && hi > lo)
+    {
+      double a = log10 (lo), b = log10 (hi);
+      for (guint i = 0; i <= n_bins; i++)
+        edges[i] = pow (10.0, a + (b - a) * i / n_bins);
+    }
+  else
+    for (guint i = 0; i <= n_bins; i++)
+      edges[i] = lo + (hi - lo) * i / n_bins;
+  /* Exact ends, so the extreme values fall inside despite pow() rounding. */
+  edges[0] = lo;
+  edges[n_bins] = hi;
+}
+
+/* --- Stage summaries ---------------------------------------------------------------------- */
+
+void
+lsc_stage_summary_compute (const guint32 *stage_ns, gsize n, LscStageSummary *out)
+{
+  out->n = n;
+  guint32 *column = g_new (guint32, MAX (n, 1));
+  for (guint s = 0; s < LSC_STAGE_COUNT; s++)
+    {
+      double sum = 0;
+      for (gsize i = 0; i < n; i++)
+        {
+          column[i] = stage_ns[i * LSC_STAGE_COUNT + s];
+          sum += column[i];
+        }
+      out->mean_ns[s] = n > 0 ? sum / n : 0;
+      if (n == 0)
+        {
+          out->median_ns[s] = 0;
+          continue;
+        }
+      lsc_sort_u32 (column, n);
+      out->median_ns[s] = column[(n + 1) / 2 - 1]; /* nearest rank: ceil(n/2) */
+    }
+  g_free (column);
+}
+
+/* --- Scales and ticks --------------------------------------------------------------------- */
+
+double
+lsc_axis_scale_normalize (const LscAxisScale *scale, double value)
+{
+  if (scale->log_scale)
+    {
+      double lo = log10 (scale->min), hi = log10 (scale->max);
+      if (value <= 0)
+        return -1.0; /* below any visible value; callers clamp */
+      return (log10 (value) - lo) / (hi - lo);
+    }
+  return (value - scale->min) / (scale->max - scale->min);
+}
+
+double
+lsc_axis_scale_denormalize (const LscAxisScale *scale, double fraction)
+{
+  if (scale->log_scale)
+    {
+      double lo = log10 (scale->min), hi = log10 (scale->max);
+      return pow (10.0, lo + fraction * (hi - lo));
+    }
+  return scale->min + fraction * (scale->max - scale->min);
+}
+
+void
+lsc_axis_scale_normalize_array (const LscAxisScale *scale, const double *values, float *out, gsize n)
+{
+  for (gsize i = 0; i < n; i++)
+    out[i] = (float) lsc_axis_scale_normalize (scale, values[i]);
+}
+
+static guint
+ticks_for_step (double min, double max, double step)
+{
+  double first = ceil (min / step - 1e-9), last = floor (max / step + 1e-9);
+  return last >= first ? (guint) (last - first) + 1 : 0;
+}
+
+double
+lsc_chart_nice_step (double min, double max, guint max_ticks)
+{
+  static const double mantissas[] = { 1, 2, 5 };
+  double range = max - min;
+
+  if (max_ticks < 2)
+    max_ticks = 2;
+  if (!(range > 0) || !isfinite (range))
+    range = fabs (max) > 0 ? fabs (max) : 1.0;
+
+  /* Start a decade below the rough step and take the first mantissa that fits. */
+  double e = floor (log10 (range / max_ticks)) - 1;
+  for (int i = 0; i < 12; i++, e++)
+    for (guint m = 0; m < G_N_ELEMENTS (mantissas); m++)
+      {
+        double step = mantissas[m] * pow (10.0, e);
+        if (ticks_for_step (min, max, step) <= max_ticks)
+          return step;
+      }
+  return pow (10.0, e);
+}
+
+double
+lsc_chart_nice_range (double *min, double *max, guint max_ticks)
+{
+  double step = lsc_chart_nice_step (*min, *max, max_ticks);
+  /* Widening can add a tick at each end; shrink the tick budget until the widened range fits. */
+  for (guint budget = max_ticks; budget >= 2; budget--)
+    {
+      step = lsc_chart_nice_step (*min, *max, budget);
+      double lo = floor (*min / step + 1e-9) * step, hi = ceil (*max / step - 1e-9) * step;
+      if (hi <= lo)
+        hi = lo + step;
+      if (ticks_for_step (lo, hi, step) <= max_ticks || budget == 2)
+        {
+          *min = lo;
+          *max = hi;
+          return step;
+        }
+    }
+  return step;
+}
+
+guint
+lsc_chart_linear_ticks (double min, double max, guint max_ticks, double *ticks, guint capacity, double *step_out)
+{
+  double step = lsc_chart_nice_step (min, max, max_ticks);
+  double first = ceil (min / step - 1e-9);
+  guint n = 0;
+
+  for (double k = first; n < capacity; k++)
+    {
+      double v = k * step;
+      if (v > max + step * 1e-9)
+        break;
+      ticks[n++] = fabs (v) < step * 1e-9 ? 0.0 : v; /* no "-0" */
+    }
+  if (step_out)
+    *step_out = step;
+  return n;
+}
+
+guint
+lsc_chart_log_ticks (double min, double max, guint max_ticks, LscLogTick *ticks, guint capacity)
+{
+  if (!(min > 0) || !(max > min))
+    return 0;
+
+  int e0 = (int) floor (log10 (min) + 1e-9), e1 = (int) floor (log10 (max) + 1e-9);
+  guint decades_inside = 0;
+  for (int e = e0; e <= e1; e++)
+    {
+      double v = pow (10.0, e);
+      if (v >= min * (1 - 1e-9) && v <= max * (1 + 1e-9))
+        decades_inside++;
+    }
+
+  gboolean minors = (guint) (e1 - e0 + 1) <= MAX (max_ticks / 3, 1);
+  gboolean label_minors = decades_inside < 2;
+  /* With many decades, label every k-th decade only. */
+  guint every = 1;
+  while (decades_inside / every > MAX (max_ticks, 1))
+    every++;
+
+  guint n = 0;
+  for (int e = e0; e <= e1 && n < capacity; e++)
+    {
+      static const double mult[] = { 1, 2, 5 };
+      for (guint m = 0; m < G_N_ELEMENTS (mult) && n < capacity; m++)
+        {
+          if (m > 0 && !minors)
+            break;
+          double v = mult[m] * pow (10.0, e);
+          if (v < min * (1 - 1e-9) || v > max * (1 + 1e-9))
+            continue;
+          gboolean major = m == 0 ? ((e - e0) % (int) every == 0) : label_minors;
+          ticks[n++] = (LscLogTick) { v, major };
+        }
+    }
+  return n;
+}
+
+void
+lsc_chart_log_range (double *min, double *max)
+{
+  double lo = *min > 0 ? *min : 1.0, hi = *max > lo ? *max : lo;
+  lo = pow (10.0, floor (log10 (lo) + 1e-9));
+  hi = pow (10.0, ceil (log10 (hi) - 1e-9));
+  if (hi <= lo)
+    hi = lo * 10;
+  *min = lo;
+  *max = hi;
+}
+
+/* --- Labels ------------------------------------------------------------------------------- */
+
+static const char *
+unit_for (double abs_ns, double *divisor)
+{
+  if (abs_ns >= 1e9)
+    return *divisor = 1e9, "s";
+  if (abs_ns >= 1e6)
+    return *divisor = 1e6, "ms";
+  if (abs_ns >= 1e3)
+    return *divisor = 1e3, "µs";
+  return *divisor = 1, "ns";
+}
+
+char *
+lsc_chart_format_axis_ns (double ns, double max_abs, double step)
+{
+  if (ns == 0)
+    return g_strdup ("0");
+
+  double divisor;
+  const char *unit = unit_for (fabs (max_abs), &divisor);
+  double s = step / divisor;
+  int decimals = 0;
+  if (s > 0 && s < 1)
+    decimals = (int) ceil (-log10 (s) - 1e-9);
+  /* A 2.5-type step needs one more digit than its decade. */
+  if (s > 0 && fabs (s * pow (10, decimals) - round (s * pow (10, decimals))) > 1e-6)
+    decimals++;
+  decimals = CLAMP (decimals, 0, 6);
+  return g_strdup_printf ("%.*f %s", decimals, ns / divisor, unit);
+}
+
+char *
+lsc_chart_format_ns (double ns)
+{
+  double a = fabs (ns), divisor;
+  /* Pick the unit after rounding to three digits, so 999.7 ns reads "1.00 µs", not "1000 ns". */
+  const char *unit = unit_for (a >= 999.5 && a < 1e3 ? 1e3 : a >= 999.5e3 && a < 1e6 ? 1e6
+                               : a >= 999.5e6 && a < 1e9 ? 1e9 : a, &divisor);
+  double v = ns / divisor;
+  int decimals = divisor == 1 ? 0 : fabs (v) >= 99.95 ? 0 : fabs (v) >= 9.995 ? 1 : 2;
+  return g_strdup_printf ("%.*f %s", decimals, v, unit);
+}
+
+char *
+lsc_chart_format_tick_ns (double ns)
+{
+  char *text = lsc_chart_format_ns (ns);
+  char *space = strchr (text, ' ');
+  if (space == NULL)
+    return text;
+
+  /* Trim zeros after the decimal separator (locale's: '.' or ','), then the separator. */
+  char *end = space;
+  gboolean has_sep = FALSE;
+  for (char *c = text; c < space; c++)
+    has_sep = has_sep || *c == '.' || *c == ',';
+  if (!has_sep)
+    return text;
+  while (end > text && end[-1] == '0')
+    end--;
+  if (end > text && (end[-1] == '.' || end[-1] == ','))
+    end--;
+  memmove (end, space, strlen (space) + 1);
+  return text;
+}
+
+char *
+lsc_chart_format_count (guint64 n)
+{
+  const char *sep = nl_langinfo (THOUSEP);
+  if (sep == NULL || *sep == '\0')
+    sep = ",";
+
+  char digits[32];
+  g_snprintf (digits, sizeof digits, "%" G_GUINT64_FORMAT, n);
+  gsize len = strlen (digits);
+  GString *out = g_string_sized_new (len + len / 3 * strlen (sep));
+  for (gsize i = 0; i < len; i++)
+    {
+      if (i > 0 && (len - i) % 3 == 0)
+        g_string_append (out, sep);
+      g_string_append_c (out, digits[i]);
+    }
+  return g_string_free (out, FALSE);
+}
+
+char *
+lsc_chart_marker_label (const char *event_text)
+{
+  if (event_text == NULL)
+    return g_strdup ("");
+
+  const char *at = g_strrstr (event_text, " at launch ");
+  if (at != NULL)
+    {
+      const char *p = at + strlen (" at launch ");
+      gboolean digits = *p != '\0';
+      for (; *p != '\0'; p++)
+        digits = digits && g_ascii_isdigit (*p);
+      if (digits)
+        return g_strstrip (g_strndup (event_text, at - event_text));
+    }
+  return g_strstrip (g_strdup (event_text));
+}

@@ -1,0 +1,318 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * lsc-overview-view.c — the overview cards and the per-path table (see the header).
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <math.h>
+
+#include "lsc-chart-draw.h"
+#include "lsc-format.h"
+#include "lsc-overview-view.h"
+#include "lsc-stat-card.h"
+
+struct _LscOverviewView
+{
+  GtkWidget parent_instance;
+
+  GtkLabel *title_label;
+  GtkLabel *subtitle_label;
+  GtkGrid *path_grid;
+  GtkLabel *note_label;
+  LscStatCard *fast_card;
+  LscStatCard *baseline_card;
+  LscStatCard *speedup_card;
+  LscStatCard *floor_card;
+  LscStatCard *launches_card;
+  LscStatCard *fallbacks_card;
+  LscStatCard *specs_card;
+  LscStatCard *dropped_card;
+  LscStatCard *observer_card;
+};
+
+G_DEFINE_FINAL_TYPE (LscOverviewView, lsc_overview_view, GTK_TYPE_WIDGET)
+
+static void
+path_card (LscStatCard *card, const char *title, const lsc_path_summary *ps)
+{
+  if (!ps || ps->count == 0)
+    {
+      lsc_stat_card_set (card, title, NULL, _("No launches on this path"));
+      return;
+    }
+  g_autofree char *p50 = lsc_format_duration_ns ((double) ps->p50_ns);
+  g_autofree char *p90 = lsc_format_duration_ns ((double) ps->p90_ns);
+  g_autofree char *p99 = lsc_format_duration_ns ((double) ps->p99_ns);
+  g_autofree char *n = lsc_format_count (ps->count);
+  g_autofree char *detail = g_strdup_printf (_("p90 %s · p99 %s · %s launches"), p90, p99, n);
+  lsc_stat_card_set (card, title, p50, detail);
+}
+
+static GtkWidget *
+cell (const char *text, gboolean header, float xalign)
+{
+  GtkWidget *label = gtk_label_new (text);
+  gtk_label_set_xalign (GTK_LABEL (label), xalign);
+  gtk_label_set_selectable (GTK_LABEL (label), !header);
+  gtk_widget_add_css_class (label, header ? "header" : "numeric");
+  if (header)
+    gtk_widget_add_css_class (label, "dim-label");
+  return label;
+}
+
+static void
+clear_grid (LscOverviewView *self)
+{
+  GtkWidget *child;
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->path_grid))))
+    gtk_grid_remove (self->path_grid, child);
+}
+
+static void
+fill_grid (LscOverviewView *self, const lsc_session_summary *session)
+{
+  const char *headers[] = {
+    C_("column", "Path"),   C_("column", "Launches"), C_("column", "Errors"), C_("column", "Hits"),
+    C_("column", "Misses"), C_("column", "Fallbacks"), C_("column", "p50"),   C_("column", "p90"),
+    C_("column", "p99"),    C_("column", "Min"),       C_("column", "Max"),   C_("column", "Mean"),
+  };
+  clear_grid (self);
+  for (guint c = 0; c < G_N_ELEMENTS (headers); c++)
+    gtk_grid_attach (self->path_grid, cell (headers[c], TRUE, c == 0 ? 0.0f : 1.0f), (int) c, 0, 1, 1);
+
+  int row = 1;
+  for (guint p = 0; p <= LSC_PATH_COUNT; p++)
+    {
+      const lsc_path_summary *ps = &session->paths[p];
+      if (ps->launches == 0)
+        continue;
+      char *texts[12];
+      texts[0] = g_strdup (lsc_chart_path_label (p));
+      texts[1] = lsc_format_count (ps->launches);
+      texts[2] = lsc_format_count (ps->errors);
+      texts[3] = lsc_format_count (ps->outcomes[LSC_OUTCOME_HIT]);
+      texts[4] = lsc_format_count (ps->outcomes[LSC_OUTCOME_MISS]);
+      texts[5] = lsc_format_count (ps->outcomes[LSC_OUTCOME_FALLBACK]);
+      gboolean timed = ps->count > 0;
+      texts[6] = timed ? lsc_format_duration_ns ((double) ps->p50_ns) : g_strdup ("—");
+      texts[7] = timed ? lsc_format_duration_ns ((double) ps->p90_ns) : g_strdup ("—");
+      texts[8] = timed ? lsc_format_duration_ns ((double) ps->p99_ns) : g_strdup ("—");
+      texts[9] = timed ? lsc_format_duration_ns ((double) ps->min_ns) : g_strdup ("—");
+      texts[10] = timed ? lsc_format_duration_ns ((double) ps->max_ns) : g_strdup ("—");
+      texts[11] = timed ? lsc_format_duration_ns (ps->mean_ns) : g_strdup ("—");
+      for (guint c = 0; c < G_N_ELEMENTS (texts); c++)
+        {
+          gtk_grid_attach (self->path_grid, cell (texts[c], FALSE, c == 0 ? 0.0f : 1.0f), (int) c, row, 1, 1);
+          g_free (texts[c]);
+        }
+      row++;
+    }
+  if (row == 1)
+    gtk_grid_attach (self->path_grid, cell (_("This session recorded no launches."), FALSE, 0.0f), 0, 1, 12, 1);
+}
+
+static void
+clear (LscOverviewView *self)
+{
+  gtk_label_set_label (self->title_label, "");
+  gtk_label_set_label (self->subtitle_label, "");
+  LscStatCard *cards[] = { self->fast_card,      self->baseline_card, self->speedup_card,
+                           self->floor_card,     self->launches_card, self->fallbacks_card,
+                           self->specs_card,     self->dropped_card,  self->observer_card };
+  for (guint i = 0; i < G_N_ELEMENTS (cards); i++)
+    {
+      lsc_stat_card_set (cards[i], NULL, NULL, "");
+      lsc_stat_card_set_tone (cards[i], NULL);
+    }
+  clear_grid (self);
+  gtk_widget_set_visible (GTK_WIDGET (self->note_label), FALSE);
+}
+
+void
+lsc_overview_view_set_document (LscOverviewView *self, LscDocument *document)
+{
+  g_return_if_fail (LSC_IS_OVERVIEW_VIEW (self));
+
+  clear (self);
+  if (!document)
+    return;
+  const lsc_report_summary *summary = lsc_document_get_summary (document);
+  const lsc_session_summary *s = lsc_document_get_session (document);
+  if (!s)
+    {
+      gtk_label_set_label (self->title_label, _("This report holds no recording session"));
+      return;
+    }
+
+  /* heading: what was recorded, where, when */
+  gtk_label_set_label (self->title_label, s->workload && *s->workload ? s->workload : _("Unnamed workload"));
+  GString *sub = g_string_new (s->gpu && *s->gpu ? s->gpu : _("Unknown GPU"));
+  if (s->start_wall)
+    g_string_append_printf (sub, " · %s", s->start_wall);
+  if (s->stopped && s->stop_ns > s->start_ns)
+    {
+      g_autofree char *d = lsc_format_duration_ns ((double) (s->stop_ns - s->start_ns));
+      g_string_append_printf (sub, " · %s", d);
+    }
+  else
+    g_string_append_printf (sub, " · %s", _("not stopped (still recording, or the recorder crashed)"));
+  gtk_label_set_label (self->subtitle_label, sub->str);
+  g_string_free (sub, TRUE);
+
+  const lsc_path_summary *fast = &s->paths[LSC_CHART_PATH_FAST];
+  const lsc_path_summary *base = &s->paths[LSC_CHART_PATH_DEFAULT];
+  const lsc_path_summary *raw = &s->paths[LSC_CHART_PATH_RAW];
+  path_card (self->fast_card, _("Fast path p50"), fast);
+  path_card (self->baseline_card, _("Baseline p50"), base);
+
+  if (fast->count > 0 && base->count > 0 && fast->p50_ns > 0)
+    {
+      double ratio = (double) base->p50_ns / (double) fast->p50_ns;
+      g_autofree char *value = lsc_format_ratio (ratio);
+      g_autofree char *saved = lsc_format_duration_ns ((double) (base->p50_ns - fast->p50_ns));
+      g_autofree char *detail = g_strdup_printf (_("Baseline p50 ÷ fast p50: %s saved per launch"), saved);
+      lsc_stat_card_set (self->speedup_card, _("Speed-up"), value, detail);
+      lsc_stat_card_set_tone (self->speedup_card, ratio >= 1.0 ? "success" : "warning");
+    }
+  else
+    lsc_stat_card_set (self->speedup_card, _("Speed-up"), NULL, _("Needs launches on both the fast and the baseline path"));
+
+  double floor_ns = s->has_raw_floor ? s->raw_floor_p50_ns : raw->count > 0 ? (double) raw->p50_ns : NAN;
+  if (!isnan (floor_ns) && floor_ns > 0 && fast->count > 0)
+    {
+      double above = (double) fast->p50_ns - floor_ns;
+      g_autofree char *d = lsc_format_duration_ns (fabs (above));
+      g_autofree char *value = g_strdup_printf ("%s%s", above >= 0 ? "+" : "−", d);
+      g_autofree char *f = lsc_format_duration_ns (floor_ns);
+      g_autofree char *detail = g_strdup_printf (_("Fast p50 above the bare cuLaunchKernel p50 (%s)"), f);
+      lsc_stat_card_set (self->floor_card, _("Above the raw floor"), value, detail);
+    }
+  else
+    lsc_stat_card_set (self->floor_card, _("Above the raw floor"), NULL,
+                       _("No bare cuLaunchKernel floor was measured in this session"));
+
+  {
+    g_autofree char *n = lsc_format_count (s->launches);
+    GString *detail = g_string_new (NULL);
+    for (guint p = 0; p <= LSC_PATH_COUNT; p++)
+      if (s->paths[p].launches > 0)
+        {
+          g_autofree char *c = lsc_format_count (s->paths[p].launches);
+          g_string_append_printf (detail, "%s%s %s", detail->len ? " · " : "", lsc_chart_path_label (p), c);
+        }
+    lsc_stat_card_set (self->launches_card, _("Launches"), n, detail->str);
+    g_string_free (detail, TRUE);
+  }
+
+  {
+    gint64 total = 0;
+    int top = -1;
+    for (int r = 0; r <= LSC_REASON_COUNT; r++)
+      {
+        total += s->fallbacks_by_reason[r];
+        if (s->fallbacks_by_reason[r] > 0 && (top < 0 || s->fallbacks_by_reason[r] > s->fallbacks_by_reason[top]))
+          top = r;
+      }
+    g_autofree char *n = lsc_format_count (total);
+    g_autofree char *detail = NULL;
+    if (top >= 0)
+      {
+        g_autofree char *c = lsc_format_count (s->fallbacks_by_reason[top]);
+        detail = g_strdup_printf (_("Mostly %s (%s)"), lsc_reason_name (top), c);
+      }
+    else
+      detail = g_strdup (_("Every fast-path call stayed on the fast path"));
+    lsc_stat_card_set (self->fallbacks_card, _("Fallbacks"), n, detail);
+  }
+
+  {
+    gint64 hits = 0, misses = 0;
+    double compile_ms = 0;
+    for (size_t i = 0; i < s->n_specs; i++)
+      {
+        hits += s->specs[i].hits;
+        misses += s->specs[i].misses;
+        if (s->specs[i].has_compile_ms)
+          compile_ms += s->specs[i].compile_ms;
+      }
+    g_autofree char *n = lsc_format_count ((gint64) s->n_specs);
+    g_autofree char *h = lsc_format_count (hits);
+    g_autofree char *m = lsc_format_count (misses);
+    g_autofree char *c = lsc_format_duration_ns (compile_ms * 1e6);
+    g_autofree char *detail = g_strdup_printf (_("%s hits · %s misses · %s compiling"), h, m, c);
+    lsc_stat_card_set (self->specs_card, _("Specs in the cache"), n, detail);
+  }
+
+  {
+    g_autofree char *n = lsc_format_count (s->dropped_rows);
+    lsc_stat_card_set (self->dropped_card, _("Dropped rows"), n,
+                       s->dropped_rows > 0 ? _("Launches not recorded: a ring buffer was full")
+                                           : _("Every launch was recorded"));
+    lsc_stat_card_set_tone (self->dropped_card, s->dropped_rows > 0 ? "warning" : NULL);
+  }
+
+  if (s->has_observer_overhead)
+    {
+      g_autofree char *v = lsc_format_duration_ns (s->observer_overhead_ns);
+      lsc_stat_card_set (self->observer_card, _("Observer overhead"), v, _("Cost per launch of recording itself"));
+    }
+  else
+    lsc_stat_card_set (self->observer_card, _("Observer overhead"), NULL, _("Not measured in this session"));
+
+  fill_grid (self, s);
+
+  GString *note = g_string_new (NULL);
+  if (summary->n_sessions > 1)
+    g_string_append_printf (note,
+                            g_dngettext (GETTEXT_PACKAGE, "This report holds %zu session; the overview and the charts show the first.",
+                                         "This report holds %zu sessions; the overview and the charts show the first.",
+                                         summary->n_sessions),
+                            summary->n_sessions);
+  if (s->paths[LSC_PATH_COUNT].launches > 0)
+    g_string_append_printf (note, "%s%s", note->len ? " " : "",
+                            _("Some launches name a path this version does not know; they are counted as “Unknown path”."));
+  gtk_label_set_label (self->note_label, note->str);
+  gtk_widget_set_visible (GTK_WIDGET (self->note_label), note->len > 0);
+  g_string_free (note, TRUE);
+}
+
+static void
+lsc_overview_view_dispose (GObject *object)
+{
+  gtk_widget_dispose_template (GTK_WIDGET (object), LSC_TYPE_OVERVIEW_VIEW);
+  for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (object)));)
+    gtk_widget_unparent (child);
+  G_OBJECT_CLASS (lsc_overview_view_parent_class)->dispose (object);
+}
+
+static void
+lsc_overview_view_class_init (LscOverviewViewClass *klass)
+{
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->dispose = lsc_overview_view_dispose;
+  g_type_ensure (LSC_TYPE_STAT_CARD);
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_template_from_resource (widget_class, LSC_RESOURCE_PATH "/lsc-overview-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, LscOverviewView, title_label);
+  gtk_widget_class_bind_template_child (widget_class, LscOverviewView, subtitle_label);
+  gtk_widget_class_bind_template_child (widget_class, LscOverviewView, path_grid);
+  gtk_widget_class_bind_template_child (widget_class, LscOverviewView, note_label);
+  gtk_widget_class_bind_template_child (widget_class, LscOverviewView, fast_card);
+  gtk_widget_class_bind_template_child (widget_class, LscOverviewView, baseline_card);
+  gtk_widget_class_bind_template_child (widget_class, LscOverviewView, speedup_card);
+  gtk_widget_class_bind_template_child (widget_class, LscOverviewView, floor_card);
+  gtk_widget_class_bind_template_child (widget_class, LscOverviewView, launches_card);
+  gtk_widget_class_bind_template_child (widget_class, LscOverviewView, fallbacks_card);
+  gtk_widget_class_bind_template_child (widget_class, LscOverviewView, specs_card);
+  gtk_widget_class_bind_template_child (widget_class, LscOverviewView, dropped_card);
+  gtk_widget_class_bind_template_child (widget_class, LscOverviewView, observer_card);
+}
+
+static void
+lsc_overview_view_init (LscOverviewView *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  clear (self);
+}

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * lsc-stat-card.h — one figure of the overview: a caption, the value in large tabular
+ * figures, and a line of detail.
+ */
+#pragma once
+
+#include <gtk/gtk.h>
+
+G_BEGIN_DECLS
+
+#define LSC_TYPE_STAT_CARD (lsc_stat_card_get_type ())
+G_DECLARE_FINAL_TYPE (LscStatCard, lsc_stat_card, LSC, STAT_CARD, GtkWidget)
+
+GtkWidget *lsc_stat_card_new (void);
+
+/* Any may be NULL (kept as it is).  A card with value NULL shows "—". */
+void lsc_stat_card_set (LscStatCard *self, const char *title, const char *value, const char *detail);
+const char *lsc_stat_card_get_value (LscStatCard *self);
+
+/* Emphasis for a good or bad figure: "success", "warning", "error" or NULL. */
+void lsc_stat_card_set_tone (LscStatCard *self, const char *tone);
+
+G_END_DECLS

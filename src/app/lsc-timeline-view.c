@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * lsc-timeline-view.c — the timeline: the document's series index and toggle markers in an
+ * LscOverheadChart; log scale and markers follow GSettings.
+ */
+#include "config.h"
+
+#include <math.h>
+
+#include "lsc-overhead-chart.h"
+#include "lsc-timeline-view.h"
+
+struct _LscTimelineView
+{
+  GtkWidget parent_instance;
+
+  LscOverheadChart *chart;
+  GtkWidget *reset_button;
+  GtkStack *stack;
+
+  GSettings *settings;
+  LscDocument *document;
+};
+
+G_DEFINE_FINAL_TYPE (LscTimelineView, lsc_timeline_view, GTK_TYPE_WIDGET)
+
+static void
+update_markers (LscTimelineView *self)
+{
+  guint n = 0;
+  const LscMarker *markers = self->document ? lsc_document_get_markers (self->document, &n) : NULL;
+  if (!g_settings_get_boolean (self->settings, "show-markers") || n == 0)
+    {
+      lsc_overhead_chart_set_markers (self->chart, NULL, 0);
+      return;
+    }
+  LscChartMarker *chart_markers = g_new (LscChartMarker, n);
+  for (guint i = 0; i < n; i++)
+    chart_markers[i] = (LscChartMarker) { markers[i].t_ns, lsc_chart_marker_label (markers[i].text) };
+  lsc_overhead_chart_set_markers (self->chart, chart_markers, n);
+  for (guint i = 0; i < n; i++)
+    g_free ((char *) chart_markers[i].label);
+  g_free (chart_markers);
+}
+
+/* Fills the chart once the document's chart data is ready (loading phase 2). */
+static void
+charts_ready_cb (LscTimelineView *self)
+{
+  if (!self->document || !lsc_document_get_charts_ready (self->document))
+    {
+      gboolean failed = self->document && lsc_document_get_charts_error (self->document);
+      gtk_stack_set_visible_child_name (self->stack, self->document && !failed ? "loading" : "chart");
+      return;
+    }
+  const lsc_session_summary *s = lsc_document_get_session (self->document);
+  lsc_overhead_chart_set_index (self->chart, lsc_document_take_series_index (self->document));
+  lsc_overhead_chart_set_raw_floor (self->chart, s && s->has_raw_floor ? s->raw_floor_p50_ns : NAN);
+  update_markers (self);
+  gtk_stack_set_visible_child_name (self->stack, "chart");
+}
+
+void
+lsc_timeline_view_set_document (LscTimelineView *self, LscDocument *document)
+{
+  g_return_if_fail (LSC_IS_TIMELINE_VIEW (self));
+
+  if (self->document)
+    g_signal_handlers_disconnect_by_func (self->document, charts_ready_cb, self);
+  g_set_object (&self->document, document);
+  lsc_overhead_chart_clear (self->chart);
+  lsc_overhead_chart_set_raw_floor (self->chart, NAN);
+  if (document)
+    g_signal_connect_swapped (document, "notify::charts-ready", G_CALLBACK (charts_ready_cb), self);
+  charts_ready_cb (self);
+}
+
+GtkWidget *
+lsc_timeline_view_get_chart (LscTimelineView *self)
+{
+  g_return_val_if_fail (LSC_IS_TIMELINE_VIEW (self), NULL);
+  return GTK_WIDGET (self->chart);
+}
+
+static void
+reset_zoom_cb (LscTimelineView *self)
+{
+  lsc_overhead_chart_reset_zoom (self->chart);
+}
+
+static void
+lsc_timeline_view_dispose (GObject *object)
+{
+  LscTimelineView *self = LSC_TIMELINE_VIEW (object);
+
+  if (self->document)
+    g_signal_handlers_disconnect_by_func (self->document, charts_ready_cb, self);
+  g_clear_object (&self->document);
+  g_clear_object (&self->settings);
+  gtk_widget_dispose_template (GTK_WIDGET (object), LSC_TYPE_TIMELINE_VIEW);
+  for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (object)));)
+    gtk_widget_unparent (child);
+  G_OBJECT_CLASS (lsc_timeline_view_parent_class)->dispose (object);
+}
+
+static void
+lsc_timeline_view_class_init (LscTimelineViewClass *klass)
+{
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->dispose = lsc_timeline_view_dispose;
+  g_type_ensure (LSC_TYPE_OVERHEAD_CHART);
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_template_from_resource (widget_class, LSC_RESOURCE_PATH "/lsc-timeline-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, LscTimelineView, chart);
+  gtk_widget_class_bind_template_child (widget_class, LscTimelineView, reset_button);
+  gtk_widget_class_bind_template_child (widget_class, LscTimelineView, stack);
+  gtk_widget_class_bind_template_callback (widget_class, reset_zoom_cb);
+}
+
+static void
+lsc_timeline_view_init (LscTimelineView *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->settings = g_settings_new (LSC_APP_ID);
+  g_settings_bind (self->settings, "timeline-log-scale", self->chart, "log-scale", G_SETTINGS_BIND_GET);
+  g_signal_connect_object (self->settings, "changed::show-markers", G_CALLBACK (update_markers), self,
+                           G_CONNECT_SWAPPED);
+  g_object_bind_property (self->chart, "zoomed", self->reset_button, "sensitive", G_BINDING_SYNC_CREATE);
+}

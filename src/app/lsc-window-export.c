@@ -1,0 +1,420 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * lsc-window-export.c — the window's exports (a copy of the report, CSV tables, the visible
+ * chart as PNG) and its automation (--screenshot, --measure-first-paint).
+ *
+ * The report copy and the CSV export run in GTask threads on their own read-only connection,
+ * so a 1,000,000-launch report exports without freezing the window; the PNG is rendered on
+ * the main thread from the widget's own snapshot.
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "lsc-application.h"
+#include "lsc-export.h"
+#include "lsc-window-private.h"
+
+/* ---- PNG rendering ------------------------------------------------------------------------ */
+
+gboolean
+lsc_window_save_widget_png (GtkWidget *widget, const char *path, GError **error)
+{
+  int width = gtk_widget_get_width (widget);
+  int height = gtk_widget_get_height (widget);
+  GtkNative *native = gtk_widget_get_native (widget);
+
+  if (width <= 0 || height <= 0 || !native || !gtk_native_get_renderer (native))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED, _("Nothing to render: the widget is not shown"));
+      return FALSE;
+    }
+
+  GdkPaintable *paintable = gtk_widget_paintable_new (widget);
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  graphene_rect_t bounds = GRAPHENE_RECT_INIT (0, 0, (float) width, (float) height);
+  if (!GTK_IS_WINDOW (widget))
+    {
+      /* a chart alone would be transparent: give it the window's background */
+      GdkRGBA background = { 1, 1, 1, 1 };
+      G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+      gtk_style_context_lookup_color (gtk_widget_get_style_context (widget), "window_bg_color", &background);
+      G_GNUC_END_IGNORE_DEPRECATIONS
+      gtk_snapshot_append_color (snapshot, &background, &bounds);
+    }
+  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
+  GskRenderNode *node = gtk_snapshot_free_to_node (snapshot);
+  gboolean ok = FALSE;
+  if (node)
+    {
+      GdkTexture *texture = gsk_renderer_render_texture (gtk_native_get_renderer (native), node, &bounds);
+      ok = gdk_texture_save_to_png (texture, path);
+      g_object_unref (texture);
+      gsk_render_node_unref (node);
+    }
+  g_object_unref (paintable);
+  if (!ok)
+    {
+      g_autofree char *name = g_filename_display_name (path);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("Cannot write the image %s"), name);
+    }
+  return ok;
+}
+
+/* ---- file choosers ----------------------------------------------------------------------- */
+
+typedef void (*ChosenFunc) (LscWindow *self, GFile *file);
+
+static void
+chooser_response_cb (GtkNativeDialog *dialog, int response, gpointer data)
+{
+  LscWindow *self = LSC_WINDOW (data);
+  ChosenFunc func = (ChosenFunc) g_object_get_data (G_OBJECT (dialog), "lsc-chosen");
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      if (file)
+        func (self, file);
+    }
+  gtk_native_dialog_destroy (dialog);
+  g_object_unref (dialog);
+}
+
+static void
+choose (LscWindow *self, const char *title, GtkFileChooserAction action, const char *accept, const char *suggested,
+        ChosenFunc func)
+{
+  GtkFileChooserNative *chooser = gtk_file_chooser_native_new (title, GTK_WINDOW (self), action, accept, _("_Cancel"));
+  if (suggested)
+    gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), suggested);
+  g_object_set_data (G_OBJECT (chooser), "lsc-chosen", (gpointer) func);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_signal_connect (chooser, "response", G_CALLBACK (chooser_response_cb), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+/* The report's file name without .lsdb, for suggested names. */
+static char *
+report_stem (LscWindow *self)
+{
+  g_autofree char *base = g_file_get_basename (lsc_document_get_file (self->document));
+  g_autofree char *name = g_filename_display_name (base);
+  if (g_str_has_suffix (name, ".lsdb"))
+    name[strlen (name) - 5] = '\0';
+  return g_steal_pointer (&name);
+}
+
+static void
+toast (LscWindow *self, const char *text)
+{
+  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (text));
+}
+
+/* ---- report copy and CSV (worker threads) ------------------------------------------------ */
+
+typedef enum { EXPORT_SQLITE, EXPORT_CSV } ExportKind;
+
+typedef struct {
+  ExportKind kind;
+  char *report_path;
+  char *dest;
+} ExportJob;
+
+static void
+export_job_free (ExportJob *job)
+{
+  g_free (job->report_path);
+  g_free (job->dest);
+  g_free (job);
+}
+
+static void
+export_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+  ExportJob *job = data;
+  lsc_error err;
+  (void) source;
+  (void) cancellable;
+
+  lsc_report *report = lsc_report_open (job->report_path, LSC_REPORT_OPEN_NO_QUICK_CHECK, &err);
+  int rc = -1;
+  if (report)
+    rc = job->kind == EXPORT_SQLITE ? lsc_export_sqlite (report, job->dest, TRUE, &err)
+                                    : lsc_export_csv (report, job->dest, FALSE, &err);
+  lsc_report_free (report);
+  if (rc == 0)
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_new_error (task, LSC_DOCUMENT_ERROR, err.code, "%s", err.message);
+}
+
+static void
+export_done_cb (GObject *source, GAsyncResult *result, gpointer data)
+{
+  LscWindow *self = LSC_WINDOW (source);
+  ExportJob *job = g_task_get_task_data (G_TASK (result));
+  g_autoptr (GError) error = NULL;
+  (void) data;
+
+  g_autofree char *name = g_filename_display_basename (job->dest);
+  if (g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      g_autofree char *text = job->kind == EXPORT_SQLITE ? g_strdup_printf (_("Report copied to %s"), name)
+                                                         : g_strdup_printf (_("Tables exported to %s"), name);
+      toast (self, text);
+    }
+  else
+    lsc_window_show_error (self, job->kind == EXPORT_SQLITE ? _("Cannot Copy the Report") : _("Cannot Export the Tables"),
+                           error->message);
+}
+
+static void
+start_export (LscWindow *self, ExportKind kind, const char *dest)
+{
+  ExportJob *job = g_new0 (ExportJob, 1);
+  job->kind = kind;
+  job->report_path = g_strdup (lsc_document_get_path (self->document));
+  job->dest = g_strdup (dest);
+  GTask *task = g_task_new (self, NULL, export_done_cb, NULL);
+  g_task_set_task_data (task, job, (GDestroyNotify) export_job_free);
+  g_task_run_in_thread (task, export_thread);
+  g_object_unref (task);
+  toast (self, kind == EXPORT_SQLITE ? _("Copying the report…") : _("Exporting the tables…"));
+}
+
+void
+lsc_window_export_report_to (LscWindow *self, GFile *file)
+{
+  g_autofree char *path = g_file_get_path (file);
+  if (!self->document || !path)
+    return;
+  if (g_strcmp0 (path, lsc_document_get_path (self->document)) == 0)
+    {
+      lsc_window_show_error (self, _("Cannot Copy the Report"), _("Choose another file: the copy cannot replace the report itself."));
+      return;
+    }
+  start_export (self, EXPORT_SQLITE, path);
+}
+
+void
+lsc_window_export_csv_to (LscWindow *self, GFile *folder)
+{
+  g_autofree char *path = g_file_get_path (folder);
+  if (!self->document || !path)
+    return;
+  /* one new folder per export: <report>-csv, so nothing in the chosen folder is overwritten */
+  g_autofree char *stem = report_stem (self);
+  g_autofree char *sub = g_strdup_printf ("%s-csv", stem);
+  g_autofree char *dest = g_build_filename (path, sub, NULL);
+  start_export (self, EXPORT_CSV, dest);
+}
+
+void
+lsc_window_export_report (LscWindow *self)
+{
+  if (!self->document)
+    return;
+  g_autofree char *stem = report_stem (self);
+  g_autofree char *suggested = g_strdup_printf ("%s-copy.lsdb", stem);
+  choose (self, _("Save a Copy of the Report"), GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), suggested, lsc_window_export_report_to);
+}
+
+void
+lsc_window_export_csv (LscWindow *self)
+{
+  if (!self->document)
+    return;
+  choose (self, _("Export the Tables as CSV Into a Folder"), GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _("_Export"),
+          NULL, lsc_window_export_csv_to);
+}
+
+void
+lsc_window_export_png_to (LscWindow *self, GFile *file)
+{
+  g_autofree char *path = g_file_get_path (file);
+  GtkWidget *chart = lsc_window_get_visible_chart (self);
+  g_autoptr (GError) error = NULL;
+  if (!chart || !path)
+    return;
+  if (lsc_window_save_widget_png (chart, path, &error))
+    {
+      g_autofree char *name = g_filename_display_basename (path);
+      g_autofree char *text = g_strdup_printf (_("Chart saved as %s"), name);
+      toast (self, text);
+    }
+  else
+    lsc_window_show_error (self, _("Cannot Save the Chart"), error->message);
+}
+
+void
+lsc_window_export_png (LscWindow *self)
+{
+  if (!lsc_window_get_visible_chart (self))
+    return;
+  g_autofree char *stem = report_stem (self);
+  g_autofree char *suggested =
+      g_strdup_printf ("%s-%s.png", stem, adw_view_stack_get_visible_child_name (self->view_stack));
+  choose (self, _("Save the Chart as PNG"), GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), suggested, lsc_window_export_png_to);
+}
+
+/* ---- automation -------------------------------------------------------------------------- */
+
+static void
+quit_app (LscWindow *self)
+{
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+  if (app)
+    g_application_quit (G_APPLICATION (app));
+}
+
+static gboolean
+screenshot_cb (gpointer data)
+{
+  LscWindow *self = LSC_WINDOW (data);
+  g_autoptr (GError) error = NULL;
+
+  gboolean charts_pending = self->document && !lsc_document_get_charts_ready (self->document)
+                            && !lsc_document_get_charts_error (self->document);
+  gint64 now = g_get_monotonic_time ();
+  if (charts_pending)
+    self->settled_at = 0;
+  else if (!self->settled_at)
+    self->settled_at = now; /* the charts just arrived: give them a few frames to lay out */
+  if (gtk_widget_get_width (GTK_WIDGET (self)) <= 0 || !self->mapped_at || charts_pending
+      || now - self->mapped_at < 800 * G_TIME_SPAN_MILLISECOND || now - self->settled_at < 300 * G_TIME_SPAN_MILLISECOND)
+    {
+      /* not mapped yet, the header's switcher may still be crossfading, or the charts are
+       * still being read: try again */
+      self->automation_source = g_timeout_add (100, screenshot_cb, self);
+      return G_SOURCE_REMOVE;
+    }
+  self->automation_source = 0;
+  self->automation_armed = FALSE;
+
+  if (!lsc_window_save_widget_png (GTK_WIDGET (self), self->screenshot_path, &error))
+    g_printerr ("launchscope: screenshot failed: %s\n", error->message);
+  else
+    g_print ("screenshot: %s (%dx%d, view %s, state %s)\n", self->screenshot_path,
+             gtk_widget_get_width (GTK_WIDGET (self)), gtk_widget_get_height (GTK_WIDGET (self)),
+             adw_view_stack_get_visible_child_name (self->view_stack),
+             lsc_window_get_state (self) == LSC_WINDOW_REPORT ? "report" : "empty");
+  if (self->error_dialog)
+    {
+      g_autofree char *stem = g_str_has_suffix (self->screenshot_path, ".png")
+                                  ? g_strndup (self->screenshot_path, strlen (self->screenshot_path) - 4)
+                                  : g_strdup (self->screenshot_path);
+      g_autofree char *dialog_path = g_strdup_printf ("%s-dialog.png", stem);
+      g_clear_error (&error);
+      g_print ("error dialog: %s: %s\n", adw_message_dialog_get_heading (self->error_dialog),
+               adw_message_dialog_get_body (self->error_dialog));
+      if (lsc_window_save_widget_png (GTK_WIDGET (self->error_dialog), dialog_path, &error))
+        g_print ("screenshot: %s (error dialog)\n", dialog_path);
+    }
+  quit_app (self);
+  return G_SOURCE_REMOVE;
+}
+
+static double
+ms_since_exec (void)
+{
+  gint64 exec = lsc_application_get_exec_time ();
+  return exec ? (double) (g_get_monotonic_time () - exec) / 1000.0 : -1.0;
+}
+
+static void
+measured_charts_cb (LscWindow *self)
+{
+  if (!self->document || !lsc_document_get_charts_ready (self->document))
+    {
+      if (self->document && lsc_document_get_charts_error (self->document))
+        {
+          g_printerr ("charts: %s\n", lsc_document_get_charts_error (self->document));
+          quit_app (self);
+        }
+      return;
+    }
+  g_signal_handlers_disconnect_by_func (self->document, measured_charts_cb, self);
+  double series_ms = 0;
+  lsc_document_get_load_times (self->document, NULL, NULL, &series_ms);
+  g_print ("charts-ready: %.0f ms since exec (chart pass %.0f ms)\n", ms_since_exec (), series_ms);
+  quit_app (self);
+}
+
+static void
+after_paint_cb (GdkFrameClock *clock, LscWindow *self)
+{
+  g_signal_handlers_disconnect_by_func (clock, after_paint_cb, self);
+  double since_exec = ms_since_exec ();
+  double open_ms = 0, summary_ms = 0;
+  lsc_document_get_load_times (self->document, &open_ms, &summary_ms, NULL);
+  const lsc_session_summary *s = lsc_document_get_session (self->document);
+  g_print ("first-paint: %.0f ms since exec, %.0f ms since main (launches %" G_GINT64_FORMAT
+           "; worker: open+check %.0f ms, summary %.0f ms)\n",
+           since_exec, (double) (g_get_monotonic_time () - lsc_application_get_main_time ()) / 1000.0,
+           s ? s->launches : 0, open_ms, summary_ms);
+  /* then wait for the charts and the launch list (loading phase 2) */
+  g_signal_connect_swapped (self->document, "notify::charts-ready", G_CALLBACK (measured_charts_cb), self);
+  measured_charts_cb (self);
+}
+
+static void
+arm_first_paint (LscWindow *self)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
+  if (!clock)
+    {
+      g_signal_connect_swapped (self, "realize", G_CALLBACK (arm_first_paint), self);
+      return;
+    }
+  g_signal_handlers_disconnect_by_func (self, arm_first_paint, self);
+  g_signal_connect (clock, "after-paint", G_CALLBACK (after_paint_cb), self);
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+}
+
+void
+lsc_window_automation_state_changed (LscWindow *self)
+{
+  if (!self->automation_armed)
+    return;
+  if (self->automation_source)
+    g_source_remove (self->automation_source);
+  self->automation_source = 0;
+
+  LscWindowState state = lsc_window_get_state (self);
+  if (state == LSC_WINDOW_LOADING)
+    return;
+  if (self->measure_first_paint)
+    {
+      if (state == LSC_WINDOW_REPORT)
+        {
+          self->automation_armed = FALSE;
+          arm_first_paint (self);
+        }
+      else if (self->error_dialog)
+        {
+          g_printerr ("first-paint: no report shown\n");
+          self->automation_armed = FALSE;
+          quit_app (self);
+        }
+      return;
+    }
+  if (self->screenshot_path)
+    self->automation_source = g_timeout_add (MAX (self->screenshot_delay_ms, 50), screenshot_cb, self);
+}
+
+void
+lsc_window_automate (LscWindow *self, const char *screenshot_path, guint delay_ms, gboolean measure_first_paint)
+{
+  g_return_if_fail (LSC_IS_WINDOW (self));
+
+  g_free (self->screenshot_path);
+  self->screenshot_path = g_strdup (screenshot_path);
+  self->screenshot_delay_ms = delay_ms;
+  self->measure_first_paint = measure_first_paint;
+  self->automation_armed = screenshot_path != NULL || measure_first_paint;
+  /* A screenshot must not catch the page crossfade halfway.  (Turning animations off
+   * altogether makes libadwaita 1.2's view switcher title warn about its allocation.) */
+  gtk_stack_set_transition_type (self->main_stack, GTK_STACK_TRANSITION_TYPE_NONE);
+  lsc_window_automation_state_changed (self);
+}

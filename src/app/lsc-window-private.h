@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * lsc-window-private.h — what lsc-window.c and lsc-window-export.c share.
+ */
+#pragma once
+
+#include "lsc-distribution-view.h"
+#include "lsc-events-view.h"
+#include "lsc-launches-view.h"
+#include "lsc-overview-view.h"
+#include "lsc-session-view.h"
+#include "lsc-specs-view.h"
+#include "lsc-stages-view.h"
+#include "lsc-timeline-view.h"
+#include "lsc-window.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  LSC_WINDOW_EMPTY,
+  LSC_WINDOW_LOADING,
+  LSC_WINDOW_REPORT,
+} LscWindowState;
+
+struct _LscWindow
+{
+  AdwApplicationWindow parent_instance;
+
+  /* template children */
+  AdwToastOverlay *toast_overlay;
+  AdwViewSwitcherTitle *switcher_title;
+  GtkMenuButton *export_button;
+  GtkStack *main_stack;
+  AdwStatusPage *empty_page;
+  AdwStatusPage *loading_page;
+  GtkWidget *no_gpu_label;
+  GtkWidget *sample_button;
+  GtkListBox *recent_list;
+  GtkProgressBar *progress_bar;
+  GtkLabel *progress_label;
+  AdwViewStack *view_stack;
+  GMenu *recent_section;
+  LscOverviewView *overview_view;
+  LscTimelineView *timeline_view;
+  LscDistributionView *distribution_view;
+  LscStagesView *stages_view;
+  LscSpecsView *specs_view;
+  LscEventsView *events_view;
+  LscLaunchesView *launches_view;
+  LscSessionView *session_view;
+
+  GSettings *settings;
+  LscDocument *document; /* shown */
+  LscDocument *loading;  /* being loaded */
+  GCancellable *load_cancellable;
+  char *pending_view;
+  AdwMessageDialog *error_dialog;
+
+  /* automation */
+  char *screenshot_path;
+  guint screenshot_delay_ms;
+  gboolean measure_first_paint;
+  gboolean automation_armed;
+  guint automation_source;
+  gint64 mapped_at;  /* monotonic µs when the window was first mapped */
+  gint64 settled_at; /* monotonic µs when the screenshot first found the charts ready */
+};
+
+/* lsc-window.c */
+LscWindowState lsc_window_get_state (LscWindow *self);
+void lsc_window_update_actions (LscWindow *self);
+void lsc_window_show_error (LscWindow *self, const char *heading, const char *body);
+/* The chart widget of the visible view, or NULL when the view has none. */
+GtkWidget *lsc_window_get_visible_chart (LscWindow *self);
+
+/* lsc-window-export.c */
+void lsc_window_export_report (LscWindow *self);
+void lsc_window_export_csv (LscWindow *self);
+void lsc_window_export_png (LscWindow *self);
+/* The same without the file chooser (the chooser's answer; tests): the copy and the CSV run in a
+ * worker thread and end with a toast or an error dialog; the CSV goes into a new folder
+ * <report>-csv inside folder. */
+void lsc_window_export_report_to (LscWindow *self, GFile *file);
+void lsc_window_export_csv_to (LscWindow *self, GFile *folder);
+void lsc_window_export_png_to (LscWindow *self, GFile *file);
+/* Renders widget to a PNG at path; FALSE with error set when it has no size or saving fails. */
+gboolean lsc_window_save_widget_png (GtkWidget *widget, const char *path, GError **error);
+/* Called by lsc-window.c whenever the state changes (or an error dialog appears). */
+void lsc_window_automation_state_changed (LscWindow *self);
+
+G_END_DECLS

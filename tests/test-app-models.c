@@ -1,0 +1,503 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * test-app-models.c — the app's data layer without a display: loading a report off the main
+ * loop (LscDocument), the lazy GListModel over SQLite rows (LscTableModel: row objects only
+ * in get_item, SQL sorting and filtering, superseded reloads, closing), the chart data the
+ * loader builds, refusals of bad files with the reader's message, and value formatting.
+ *
+ * argv[1] is a synthetic report from make-synthetic-report (20,000 launches).
+ */
+#include <check.h>
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lsc-document.h"
+#include "lsc-format.h"
+#include "lsc-row.h"
+#include "lsc-table-model.h"
+
+static const char *report_path;
+static char tmp_dir[256];
+
+static void
+setup (void)
+{
+  const char *base = g_getenv ("TMPDIR");
+  g_snprintf (tmp_dir, sizeof tmp_dir, "%s/lsc-app-models-XXXXXX", base && *base ? base : "/tmp");
+  ck_assert_ptr_nonnull (g_mkdtemp (tmp_dir));
+}
+
+static void
+teardown (void)
+{
+  GDir *dir = g_dir_open (tmp_dir, 0, NULL);
+  const char *name;
+  while (dir && (name = g_dir_read_name (dir)))
+    {
+      g_autofree char *path = g_build_filename (tmp_dir, name, NULL);
+      g_unlink (path);
+    }
+  if (dir)
+    g_dir_close (dir);
+  g_rmdir (tmp_dir);
+}
+
+static gint64
+query_int (const char *path, const char *sql)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gint64 v = -1;
+  ck_assert_int_eq (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+  ck_assert_int_eq (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), SQLITE_OK);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    v = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return v;
+}
+
+static void
+exec_sql (const char *path, const char *sql)
+{
+  sqlite3 *db = NULL;
+  ck_assert_int_eq (sqlite3_open (path, &db), SQLITE_OK);
+  ck_assert_int_eq (sqlite3_exec (db, sql, NULL, NULL, NULL), SQLITE_OK);
+  sqlite3_close (db);
+}
+
+/* ---- loading ---------------------------------------------------------------------------- */
+
+typedef struct {
+  GMainLoop *loop;
+  gboolean ok;
+  GError *error;
+  guint progress_notifies;
+} LoadState;
+
+static void
+loaded_cb (GObject *source, GAsyncResult *result, gpointer data)
+{
+  LoadState *state = data;
+  state->ok = lsc_document_load_finish (LSC_DOCUMENT (source), result, &state->error);
+  g_main_loop_quit (state->loop);
+}
+
+static void
+progress_cb (GObject *object, GParamSpec *pspec, gpointer data)
+{
+  (void) object;
+  (void) pspec;
+  ((LoadState *) data)->progress_notifies++;
+}
+
+/* Loads path; returns the document (loaded or not) and fills *error on failure. */
+static LscDocument *
+load (const char *path, GError **error, guint *progress_notifies)
+{
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  LscDocument *doc = lsc_document_new (file);
+  LoadState state = { .loop = g_main_loop_new (NULL, FALSE) };
+  g_signal_connect (doc, "notify::fraction", G_CALLBACK (progress_cb), &state);
+  lsc_document_load_async (doc, NULL, loaded_cb, &state);
+  g_main_loop_run (state.loop);
+  g_main_loop_unref (state.loop);
+  g_signal_handlers_disconnect_by_func (doc, progress_cb, &state);
+  if (progress_notifies)
+    *progress_notifies = state.progress_notifies;
+  if (!state.ok)
+    g_propagate_error (error, state.error);
+  return doc;
+}
+
+static void
+charts_ready_cb (GObject *object, GParamSpec *pspec, gpointer data)
+{
+  (void) object;
+  (void) pspec;
+  g_main_loop_quit (data);
+}
+
+/* Phase 2 (chart data, launch list) runs by itself after phase 1: wait for it. */
+static void
+wait_charts (LscDocument *doc)
+{
+  if (lsc_document_get_charts_ready (doc))
+    return;
+  GMainLoop *loop = g_main_loop_new (NULL, FALSE);
+  gulong id = g_signal_connect (doc, "notify::charts-ready", G_CALLBACK (charts_ready_cb), loop);
+  g_main_loop_run (loop);
+  g_signal_handler_disconnect (doc, id);
+  g_main_loop_unref (loop);
+  ck_assert_msg (lsc_document_get_charts_ready (doc), "chart pass failed: %s", lsc_document_get_charts_error (doc));
+}
+
+static LscDocument *
+load_ok (const char *path)
+{
+  GError *error = NULL;
+  LscDocument *doc = load (path, &error, NULL);
+  if (error)
+    ck_abort_msg ("loading %s failed: %s", path, error->message);
+  ck_assert (lsc_document_is_loaded (doc));
+  wait_charts (doc);
+  return doc;
+}
+
+START_TEST (test_document_load)
+{
+  guint notifies = 0;
+  GError *error = NULL;
+  g_autoptr (LscDocument) doc = load (report_path, &error, &notifies);
+  ck_assert_ptr_null (error);
+  ck_assert (lsc_document_is_loaded (doc));
+  ck_assert_uint_gt (notifies, 0); /* progress reached the main thread */
+  ck_assert (lsc_document_get_fraction (doc) == 1.0);
+
+  const lsc_session_summary *s = lsc_document_get_session (doc);
+  ck_assert_ptr_nonnull (s);
+  gint64 launches = query_int (report_path, "SELECT count(*) FROM launch");
+  ck_assert_int_eq (s->launches, launches);
+
+  /* phase 1 is enough for the overview; the launch list and the charts come with phase 2 */
+  ck_assert_uint_eq (g_list_model_get_n_items (G_LIST_MODEL (lsc_document_get_specs (doc))), 3);
+  wait_charts (doc);
+  ck_assert_int_eq (g_list_model_get_n_items (G_LIST_MODEL (lsc_document_get_launches (doc))), launches);
+
+  /* the chart data: every status-0 launch with a host time, per path */
+  const LscSeriesIndex *index = lsc_document_get_series_index (doc);
+  ck_assert_ptr_nonnull (index);
+  ck_assert_uint_eq (lsc_series_index_get_series (index)->n, (gsize) launches);
+  const LscDistribution *fast = lsc_document_get_distribution (doc, LSC_CHART_PATH_FAST);
+  ck_assert_ptr_nonnull (fast);
+  ck_assert_uint_eq (lsc_distribution_get_n (fast), (gsize) s->paths[0].count);
+  /* same nearest-rank p50 as the reader's summary */
+  ck_assert_uint_eq (lsc_distribution_percentile (fast, 50), (guint32) s->paths[0].p50_ns);
+  ck_assert_ptr_null (lsc_document_get_distribution (doc, LSC_CHART_PATH_GRAPH));
+
+  const LscStageSummary *stages = lsc_document_get_stages (doc);
+  ck_assert_ptr_nonnull (stages);
+  ck_assert_int_eq ((gint64) stages->n, query_int (report_path, "SELECT count(*) FROM launch WHERE resolve_ns IS NOT NULL"));
+
+  guint n_markers = 0;
+  const LscMarker *markers = lsc_document_get_markers (doc, &n_markers);
+  ck_assert_int_eq (n_markers, query_int (report_path, "SELECT count(*) FROM event WHERE kind = 'toggle'"));
+  for (guint i = 1; i < n_markers; i++)
+    ck_assert (markers[i - 1].t_ns <= markers[i].t_ns);
+
+  /* handing chart data to a widget takes it once */
+  LscSeriesIndex *taken = lsc_document_take_series_index (doc);
+  ck_assert_ptr_nonnull (taken);
+  ck_assert_ptr_null (lsc_document_take_series_index (doc));
+  lsc_series_index_free (taken);
+}
+END_TEST
+
+START_TEST (test_document_errors)
+{
+  /* missing file */
+  g_autofree char *missing = g_build_filename (tmp_dir, "missing.lsdb", NULL);
+  GError *error = NULL;
+  g_autoptr (LscDocument) d1 = load (missing, &error, NULL);
+  ck_assert (g_error_matches (error, LSC_DOCUMENT_ERROR, LSC_ERROR_IO));
+  ck_assert_ptr_nonnull (strstr (error->message, missing)); /* the message names the file */
+  ck_assert (!lsc_document_is_loaded (d1));
+  g_clear_error (&error);
+
+  /* random bytes */
+  g_autofree char *garbage = g_build_filename (tmp_dir, "garbage.lsdb", NULL);
+  char bytes[8192];
+  for (guint i = 0; i < sizeof bytes; i++)
+    bytes[i] = (char) (i * 7919 % 251);
+  ck_assert (g_file_set_contents (garbage, bytes, sizeof bytes, NULL));
+  g_autoptr (LscDocument) d2 = load (garbage, &error, NULL);
+  ck_assert (g_error_matches (error, LSC_DOCUMENT_ERROR, LSC_ERROR_NOT_SQLITE));
+  ck_assert_ptr_nonnull (strstr (error->message, "garbage.lsdb"));
+  g_clear_error (&error);
+
+  /* an SQLite database that is not a report */
+  g_autofree char *foreign = g_build_filename (tmp_dir, "foreign.lsdb", NULL);
+  exec_sql (foreign, "CREATE TABLE t (x); INSERT INTO t VALUES (1);");
+  g_autoptr (LscDocument) d3 = load (foreign, &error, NULL);
+  ck_assert (g_error_matches (error, LSC_DOCUMENT_ERROR, LSC_ERROR_FOREIGN));
+  g_clear_error (&error);
+
+  /* a report from a newer version */
+  g_autofree char *newer = g_build_filename (tmp_dir, "newer.lsdb", NULL);
+  g_autoptr (GFile) src = g_file_new_for_path (report_path);
+  g_autoptr (GFile) dst = g_file_new_for_path (newer);
+  ck_assert (g_file_copy (src, dst, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, NULL));
+  exec_sql (newer, "PRAGMA user_version = 999;");
+  g_autoptr (LscDocument) d4 = load (newer, &error, NULL);
+  ck_assert (g_error_matches (error, LSC_DOCUMENT_ERROR, LSC_ERROR_NEWER));
+  g_clear_error (&error);
+}
+END_TEST
+
+/* ---- the lazy model --------------------------------------------------------------------- */
+
+static guint changes_removed, changes_added, changes_count;
+
+static void
+items_changed_cb (GListModel *model, guint position, guint removed, guint added, gpointer data)
+{
+  (void) model;
+  (void) data;
+  ck_assert_uint_eq (position, 0);
+  changes_removed = removed;
+  changes_added = added;
+  changes_count++;
+}
+
+START_TEST (test_model_lazy)
+{
+  g_autoptr (LscDocument) doc = load_ok (report_path);
+  LscTableModel *launches = lsc_document_get_launches (doc);
+  GListModel *model = G_LIST_MODEL (launches);
+  guint n = g_list_model_get_n_items (model);
+  ck_assert_int_eq (n, query_int (report_path, "SELECT count(*) FROM launch"));
+  ck_assert (g_list_model_get_item_type (model) == LSC_TYPE_ROW);
+
+  /* opening built no row objects */
+  ck_assert_uint_eq (lsc_table_model_get_n_fetched (launches), 0);
+
+  g_autoptr (LscRow) row = g_list_model_get_item (model, 5);
+  ck_assert_ptr_nonnull (row);
+  ck_assert_int_eq (lsc_row_get_rowid (row), 6);
+  ck_assert_uint_eq (lsc_table_model_get_n_fetched (launches), 1);
+  /* asked again: the cached object */
+  g_autoptr (LscRow) again = g_list_model_get_item (model, 5);
+  ck_assert_ptr_eq (row, again);
+  ck_assert_uint_eq (lsc_table_model_get_n_fetched (launches), 1);
+
+  /* cells: formatted text plus the number to sort by */
+  gint64 host = query_int (report_path, "SELECT host_ns FROM launch WHERE rowid = 6");
+  ck_assert (lsc_row_get_number (row, LSC_LAUNCH_COL_HOST_NS) == (double) host);
+  g_autofree char *host_text = lsc_format_duration_ns ((double) host);
+  ck_assert_str_eq (lsc_row_get_text (row, LSC_LAUNCH_COL_HOST_NS), host_text);
+  ck_assert_str_eq (lsc_row_get_text (row, LSC_LAUNCH_COL_PATH), "fast");
+  ck_assert_str_eq (lsc_row_get_text (row, LSC_LAUNCH_COL_OUTCOME), "hit");
+  ck_assert_str_eq (lsc_row_get_text (row, LSC_LAUNCH_COL_KERNEL), "add3");
+  ck_assert_str_eq (lsc_row_get_text (row, LSC_LAUNCH_COL_STATUS), "ok");
+  ck_assert_str_eq (lsc_row_get_text (row, LSC_LAUNCH_COL_GPU_NS), ""); /* NULL: empty */
+  ck_assert (isnan (lsc_row_get_number (row, LSC_LAUNCH_COL_GPU_NS)));
+
+  /* the ends, and past the end */
+  g_autoptr (LscRow) last = g_list_model_get_item (model, n - 1);
+  ck_assert_int_eq (lsc_row_get_rowid (last), query_int (report_path, "SELECT max(rowid) FROM launch"));
+  ck_assert_ptr_null (g_list_model_get_item (model, n));
+
+  /* scrolling through a window of rows builds exactly those */
+  guint before = lsc_table_model_get_n_fetched (launches);
+  for (guint i = 10000; i < 10060; i++)
+    g_object_unref (g_list_model_get_item (model, i));
+  ck_assert_uint_eq (lsc_table_model_get_n_fetched (launches), before + 60);
+}
+END_TEST
+
+START_TEST (test_model_sort_filter)
+{
+  g_autoptr (LscDocument) doc = load_ok (report_path);
+  LscTableModel *launches = lsc_document_get_launches (doc);
+  GListModel *model = G_LIST_MODEL (launches);
+  guint n = g_list_model_get_n_items (model);
+  changes_count = 0;
+  g_signal_connect (model, "items-changed", G_CALLBACK (items_changed_cb), NULL);
+
+  /* descending host time: in SQL, one items-changed */
+  GError *error = NULL;
+  ck_assert (lsc_table_model_reload (launches, NULL, LSC_LAUNCH_COL_HOST_NS, TRUE, &error));
+  ck_assert_uint_eq (changes_count, 1);
+  ck_assert_uint_eq (changes_removed, n);
+  ck_assert_uint_eq (changes_added, n);
+  g_autoptr (LscRow) first = g_list_model_get_item (model, 0);
+  ck_assert (lsc_row_get_number (first, LSC_LAUNCH_COL_HOST_NS)
+             == (double) query_int (report_path, "SELECT max(host_ns) FROM launch"));
+  double prev = INFINITY;
+  for (guint i = 0; i < 200; i++)
+    {
+      g_autoptr (LscRow) r = g_list_model_get_item (model, i);
+      double v = lsc_row_get_number (r, LSC_LAUNCH_COL_HOST_NS);
+      ck_assert (v <= prev);
+      prev = v;
+    }
+  /* sorting did not build the rows it reordered */
+  ck_assert_uint_lt (lsc_table_model_get_n_fetched (launches), 300);
+
+  /* ascending by a text column (kernel) then rowid: ties keep recording order */
+  ck_assert (lsc_table_model_reload (launches, NULL, LSC_LAUNCH_COL_KERNEL, FALSE, &error));
+  ck_assert_int_eq (lsc_table_model_get_rowid (launches, 0), 1);
+
+  /* a filter: baseline-path launches only */
+  ck_assert (lsc_table_model_reload (launches, "path = 1", -1, FALSE, &error));
+  ck_assert_int_eq (g_list_model_get_n_items (model), query_int (report_path, "SELECT count(*) FROM launch WHERE path = 1"));
+  g_autoptr (LscRow) base = g_list_model_get_item (model, 0);
+  ck_assert_str_eq (lsc_row_get_text (base, LSC_LAUNCH_COL_PATH), "baseline");
+  ck_assert_int_eq (lsc_table_model_find_rowid (launches, lsc_row_get_rowid (base)), 0);
+
+  /* a bad expression is an error, not a crash, and keeps the rows */
+  guint shown = g_list_model_get_n_items (model);
+  ck_assert (!lsc_table_model_reload (launches, "no_such_column = 1", -1, FALSE, &error));
+  ck_assert_ptr_nonnull (error);
+  g_clear_error (&error);
+  ck_assert_uint_eq (g_list_model_get_n_items (model), shown);
+
+  /* closing the report empties the model, which stays usable */
+  lsc_table_model_close (launches);
+  ck_assert_uint_eq (g_list_model_get_n_items (model), 0);
+  ck_assert_ptr_null (g_list_model_get_item (model, 0));
+  ck_assert (!lsc_table_model_reload (launches, NULL, -1, FALSE, &error));
+  g_clear_error (&error);
+}
+END_TEST
+
+typedef struct {
+  GMainLoop *loop;
+  int done;
+  gboolean ok[2];
+  GError *errors[2];
+  LscTableModel *model;
+} AsyncState;
+
+static void
+reload_cb (GObject *source, GAsyncResult *result, gpointer data)
+{
+  AsyncState *state = data;
+  int i = state->done++;
+  state->ok[i] = lsc_table_model_reload_finish (LSC_TABLE_MODEL (source), result, &state->errors[i]);
+  if (state->done == 2)
+    g_main_loop_quit (state->loop);
+}
+
+START_TEST (test_model_reload_async)
+{
+  g_autoptr (LscDocument) doc = load_ok (report_path);
+  LscTableModel *launches = lsc_document_get_launches (doc);
+  AsyncState state = { .loop = g_main_loop_new (NULL, FALSE) };
+
+  /* two requests in a row: the newer one's order wins, the older one reports itself superseded */
+  lsc_table_model_reload_async (launches, NULL, LSC_LAUNCH_COL_HOST_NS, FALSE, NULL, reload_cb, &state);
+  lsc_table_model_reload_async (launches, "outcome = 1", -1, FALSE, NULL, reload_cb, &state);
+  g_main_loop_run (state.loop);
+  g_main_loop_unref (state.loop);
+
+  int oks = state.ok[0] + state.ok[1];
+  ck_assert_int_eq (oks, 1);
+  for (int i = 0; i < 2; i++)
+    if (!state.ok[i])
+      {
+        ck_assert (g_error_matches (state.errors[i], G_IO_ERROR, G_IO_ERROR_CANCELLED));
+        g_clear_error (&state.errors[i]);
+      }
+  ck_assert_int_eq (g_list_model_get_n_items (G_LIST_MODEL (launches)), query_int (report_path, "SELECT count(*) FROM launch WHERE outcome = 1"));
+}
+END_TEST
+
+START_TEST (test_model_hostile_values)
+{
+  /* a TEXT where an integer belongs, and invalid UTF-8 in a text column */
+  g_autofree char *copy = g_build_filename (tmp_dir, "hostile.lsdb", NULL);
+  g_autoptr (GFile) src = g_file_new_for_path (report_path);
+  g_autoptr (GFile) dst = g_file_new_for_path (copy);
+  ck_assert (g_file_copy (src, dst, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, NULL));
+  exec_sql (copy, "UPDATE launch SET host_ns = 'abc' WHERE rowid = 3;"
+                  "UPDATE event SET text = CAST(x'666fff6f' AS TEXT) WHERE rowid = 1;");
+
+  g_autoptr (LscDocument) doc = load_ok (copy);
+  GListModel *launches = G_LIST_MODEL (lsc_document_get_launches (doc));
+  g_autoptr (LscRow) row = g_list_model_get_item (launches, 2);
+  ck_assert_str_eq (lsc_row_get_text (row, LSC_LAUNCH_COL_HOST_NS), "abc");
+  ck_assert (isnan (lsc_row_get_number (row, LSC_LAUNCH_COL_HOST_NS)));
+  /* the chart series left that launch out */
+  const lsc_session_summary *s = lsc_document_get_session (doc);
+  ck_assert_uint_eq (lsc_series_index_get_series (lsc_document_get_series_index (doc))->n, (gsize) s->launches - 1);
+
+  GListModel *events = G_LIST_MODEL (lsc_document_get_events (doc));
+  g_autoptr (LscRow) ev = g_list_model_get_item (events, 0);
+  ck_assert (g_utf8_validate (lsc_row_get_text (ev, LSC_EVENT_COL_TEXT), -1, NULL));
+}
+END_TEST
+
+START_TEST (test_specs_model)
+{
+  g_autoptr (LscDocument) doc = load_ok (report_path);
+  GListModel *specs = G_LIST_MODEL (lsc_document_get_specs (doc));
+  ck_assert_int_eq (g_list_model_get_n_items (specs), query_int (report_path, "SELECT count(*) FROM spec"));
+  g_autoptr (LscRow) row = g_list_model_get_item (specs, 1);
+  ck_assert_str_eq (lsc_row_get_text (row, LSC_SPEC_COL_DEBUG), "on");
+  ck_assert_str_eq (lsc_row_get_text (row, LSC_SPEC_COL_ALIGNMENT), "AAA");
+  ck_assert_str_eq (lsc_row_get_text (row, LSC_SPEC_COL_KEY), "0x0000000000010017");
+  ck_assert_str_eq (lsc_row_get_text (row, LSC_SPEC_COL_COMPILE_MS), "1093.7 ms");
+  ck_assert (lsc_row_get_number (row, LSC_SPEC_COL_HITS) == (double) query_int (report_path, "SELECT hits FROM spec WHERE rowid = 2"));
+  /* first use is measured from the session start */
+  ck_assert (lsc_row_get_number (row, LSC_SPEC_COL_FIRST)
+             == (double) query_int (report_path, "SELECT first_ns - (SELECT start_ns FROM session) FROM spec WHERE rowid = 2"));
+}
+END_TEST
+
+START_TEST (test_format)
+{
+  struct {
+    double ns;
+    const char *text;
+  } cases[] = {
+    { 0, "0 ns" },          { 812, "812 ns" },           { 4063, "4.06 µs" },      { 12345, "12.3 µs" },
+    { 123456, "123 µs" },   { 812400000, "812 ms" },     { 1500000, "1.50 ms" },   { 2.5e9, "2.50 s" },
+    { -4063, "-4.06 µs" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *text = lsc_format_duration_ns (cases[i].ns);
+      ck_assert_str_eq (text, cases[i].text);
+    }
+  g_autofree char *nan_text = lsc_format_duration_ns (NAN);
+  ck_assert_str_eq (nan_text, "—");
+  g_autofree char *ratio = lsc_format_ratio (1.8);
+  ck_assert_str_eq (ratio, "1.80×");
+  g_autofree char *offset = lsc_format_offset_ns (1234567890);
+  ck_assert_str_eq (offset, "1.234568 s");
+  g_autofree char *hex = lsc_table_model_format_value (LSC_CELL_HEX, -1);
+  ck_assert_str_eq (hex, "0xffffffffffffffff");
+  g_autofree char *reason = lsc_table_model_format_value (LSC_CELL_REASON, 3);
+  ck_assert_str_eq (reason, "skip-switch");
+  g_autofree char *none = lsc_table_model_format_value (LSC_CELL_REASON, 0);
+  ck_assert_str_eq (none, "");
+  g_autofree char *unknown = lsc_table_model_format_value (LSC_CELL_PATH, 42);
+  ck_assert_str_eq (unknown, "unknown");
+}
+END_TEST
+
+int
+main (int argc, char **argv)
+{
+  if (argc < 2)
+    {
+      fprintf (stderr, "usage: %s SYNTHETIC-REPORT\n", argv[0]);
+      return 2;
+    }
+  report_path = argv[1];
+
+  Suite *suite = suite_create ("app-models");
+  TCase *tc = tcase_create ("models");
+  tcase_add_checked_fixture (tc, setup, teardown);
+  tcase_set_timeout (tc, 60);
+  tcase_add_test (tc, test_document_load);
+  tcase_add_test (tc, test_document_errors);
+  tcase_add_test (tc, test_model_lazy);
+  tcase_add_test (tc, test_model_sort_filter);
+  tcase_add_test (tc, test_model_reload_async);
+  tcase_add_test (tc, test_model_hostile_values);
+  tcase_add_test (tc, test_specs_model);
+  tcase_add_test (tc, test_format);
+  suite_add_tcase (suite, tc);
+
+  SRunner *runner = srunner_create (suite);
+  srunner_run_all (runner, CK_ENV);
+  int failed = srunner_ntests_failed (runner);
+  srunner_free (runner);
+  return failed == 0 ? 0 : 1;
+}

@@ -1,0 +1,287 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * test-ui-widgets.c — the app's templates and widgets under a display (suite ui): every
+ * .ui template builds (a template error is a critical, fatal here), the shortcuts window
+ * parses, and each view takes a loaded report and gives it back without warnings.
+ * gtk4-builder-tool cannot validate these files itself (it knows neither libadwaita's types
+ * nor ours), so this is the template validation.
+ *
+ * argv[1] is a synthetic report (make-synthetic-report).  Needs GSETTINGS_SCHEMA_DIR.
+ */
+#include <adwaita.h>
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lsc-distribution-view.h"
+#include "lsc-events-view.h"
+#include "lsc-launches-view.h"
+#include "lsc-overview-view.h"
+#include "lsc-resources.h"
+#include "lsc-session-view.h"
+#include "lsc-specs-view.h"
+#include "lsc-stages-view.h"
+#include "lsc-stat-card.h"
+#include "lsc-timeline-view.h"
+#include "lsc-window-private.h"
+#include "lsc-window.h"
+
+#include <glib/gstdio.h>
+
+static const char *report_path;
+
+static void
+setup (void)
+{
+  g_log_set_always_fatal (G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING);
+  adw_init ();
+  lsc_register_resource ();
+}
+
+static void
+iterate (void)
+{
+  for (int i = 0; i < 50 && g_main_context_iteration (NULL, FALSE); i++)
+    ;
+}
+
+static void
+loaded_cb (GObject *source, GAsyncResult *result, gpointer data)
+{
+  GError *error = NULL;
+  if (!lsc_document_load_finish (LSC_DOCUMENT (source), result, &error))
+    ck_abort_msg ("load failed: %s", error->message);
+  g_main_loop_quit (data);
+}
+
+static void
+charts_ready_cb (GObject *object, GParamSpec *pspec, gpointer data)
+{
+  (void) object;
+  (void) pspec;
+  g_main_loop_quit (data);
+}
+
+static LscDocument *
+load_report (void)
+{
+  g_autoptr (GFile) file = g_file_new_for_path (report_path);
+  LscDocument *doc = lsc_document_new (file);
+  GMainLoop *loop = g_main_loop_new (NULL, FALSE);
+  lsc_document_load_async (doc, NULL, loaded_cb, loop);
+  g_main_loop_run (loop);
+  /* and phase 2: the chart data and the launch list */
+  if (!lsc_document_get_charts_ready (doc))
+    {
+      gulong id = g_signal_connect (doc, "notify::charts-ready", G_CALLBACK (charts_ready_cb), loop);
+      g_main_loop_run (loop);
+      g_signal_handler_disconnect (doc, id);
+    }
+  g_main_loop_unref (loop);
+  ck_assert (lsc_document_get_charts_ready (doc));
+  return doc;
+}
+
+START_TEST (test_templates_build)
+{
+  GType types[] = {
+    LSC_TYPE_STAT_CARD,     LSC_TYPE_OVERVIEW_VIEW, LSC_TYPE_TIMELINE_VIEW, LSC_TYPE_DISTRIBUTION_VIEW,
+    LSC_TYPE_STAGES_VIEW,   LSC_TYPE_SPECS_VIEW,    LSC_TYPE_EVENTS_VIEW,   LSC_TYPE_LAUNCHES_VIEW,
+    LSC_TYPE_SESSION_VIEW,
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (types); i++)
+    {
+      GtkWidget *widget = g_object_ref_sink (g_object_new (types[i], NULL));
+      ck_assert_ptr_nonnull (gtk_widget_get_first_child (widget)); /* the template's content is there */
+      g_object_unref (widget);
+    }
+  /* the window template (its views included) */
+  GtkWidget *window = g_object_new (LSC_TYPE_WINDOW, NULL);
+  ck_assert_ptr_null (lsc_window_get_document (LSC_WINDOW (window)));
+  ck_assert (lsc_window_set_view (LSC_WINDOW (window), "specs"));
+  ck_assert (!lsc_window_set_view (LSC_WINDOW (window), "no-such-view"));
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+END_TEST
+
+START_TEST (test_help_overlay_parses)
+{
+  GError *error = NULL;
+  GtkBuilder *builder = gtk_builder_new ();
+  ck_assert_msg (gtk_builder_add_from_resource (builder, "/org/launchscope/Launchscope/gtk/help-overlay.ui", &error),
+                 "%s", error ? error->message : "");
+  ck_assert (GTK_IS_SHORTCUTS_WINDOW (gtk_builder_get_object (builder, "help_overlay")));
+  gtk_window_destroy (GTK_WINDOW (gtk_builder_get_object (builder, "help_overlay")));
+  g_object_unref (builder);
+}
+END_TEST
+
+START_TEST (test_views_take_a_report)
+{
+  g_autoptr (LscDocument) doc = load_report ();
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  gtk_window_set_child (GTK_WINDOW (window), box);
+
+  GtkWidget *overview = lsc_stat_card_new (); /* a card on its own */
+  lsc_stat_card_set (LSC_STAT_CARD (overview), "Title", "4.06 µs", "detail");
+  ck_assert_str_eq (lsc_stat_card_get_value (LSC_STAT_CARD (overview)), "4.06 µs");
+  gtk_box_append (GTK_BOX (box), overview);
+
+  GtkWidget *views[] = {
+    g_object_new (LSC_TYPE_OVERVIEW_VIEW, NULL), g_object_new (LSC_TYPE_TIMELINE_VIEW, NULL),
+    g_object_new (LSC_TYPE_DISTRIBUTION_VIEW, NULL), g_object_new (LSC_TYPE_STAGES_VIEW, NULL),
+    g_object_new (LSC_TYPE_SPECS_VIEW, NULL), g_object_new (LSC_TYPE_EVENTS_VIEW, NULL),
+    g_object_new (LSC_TYPE_LAUNCHES_VIEW, NULL), g_object_new (LSC_TYPE_SESSION_VIEW, NULL),
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (views); i++)
+    {
+      gtk_widget_set_size_request (views[i], 900, 300);
+      gtk_box_append (GTK_BOX (box), views[i]);
+    }
+  gtk_window_present (GTK_WINDOW (window));
+
+  lsc_overview_view_set_document (LSC_OVERVIEW_VIEW (views[0]), doc);
+  lsc_timeline_view_set_document (LSC_TIMELINE_VIEW (views[1]), doc);
+  lsc_distribution_view_set_document (LSC_DISTRIBUTION_VIEW (views[2]), doc);
+  lsc_stages_view_set_document (LSC_STAGES_VIEW (views[3]), doc);
+  lsc_specs_view_set_document (LSC_SPECS_VIEW (views[4]), doc);
+  lsc_events_view_set_document (LSC_EVENTS_VIEW (views[5]), doc);
+  lsc_launches_view_set_document (LSC_LAUNCHES_VIEW (views[6]), doc);
+  lsc_session_view_set_document (LSC_SESSION_VIEW (views[7]), doc);
+  iterate ();
+  ck_assert_ptr_nonnull (lsc_timeline_view_get_chart (LSC_TIMELINE_VIEW (views[1])));
+  ck_assert_ptr_nonnull (lsc_stages_view_get_chart (LSC_STAGES_VIEW (views[3]))); /* the report has stage times */
+
+  /* the launch list stayed lazy: a screenful of rows, not 20,000 */
+  guint fetched = lsc_table_model_get_n_fetched (lsc_document_get_launches (doc));
+  ck_assert_uint_lt (fetched, 500);
+
+  /* and back to no report */
+  lsc_overview_view_set_document (LSC_OVERVIEW_VIEW (views[0]), NULL);
+  lsc_timeline_view_set_document (LSC_TIMELINE_VIEW (views[1]), NULL);
+  lsc_distribution_view_set_document (LSC_DISTRIBUTION_VIEW (views[2]), NULL);
+  lsc_stages_view_set_document (LSC_STAGES_VIEW (views[3]), NULL);
+  lsc_specs_view_set_document (LSC_SPECS_VIEW (views[4]), NULL);
+  lsc_events_view_set_document (LSC_EVENTS_VIEW (views[5]), NULL);
+  lsc_launches_view_set_document (LSC_LAUNCHES_VIEW (views[6]), NULL);
+  lsc_session_view_set_document (LSC_SESSION_VIEW (views[7]), NULL);
+  ck_assert_ptr_null (lsc_stages_view_get_chart (LSC_STAGES_VIEW (views[3])));
+  iterate ();
+  gtk_window_destroy (GTK_WINDOW (window));
+  iterate ();
+}
+END_TEST
+
+/* Runs the main loop until path exists (exports appear atomically by rename) or 20 s pass. */
+static gboolean
+wait_for_file (const char *path)
+{
+  for (int i = 0; i < 2000 && !g_file_test (path, G_FILE_TEST_EXISTS); i++)
+    {
+      iterate ();
+      g_usleep (10000);
+    }
+  return g_file_test (path, G_FILE_TEST_EXISTS);
+}
+
+START_TEST (test_window_open_and_export)
+{
+  g_autofree char *dir = g_dir_make_tmp ("lsc-ui-export-XXXXXX", NULL);
+  ck_assert_ptr_nonnull (dir);
+  LscWindow *window = g_object_new (LSC_TYPE_WINDOW, NULL);
+  gtk_window_present (GTK_WINDOW (window));
+  ck_assert (lsc_window_set_view (window, "timeline"));
+
+  g_autoptr (GFile) file = g_file_new_for_path (report_path);
+  lsc_window_open (window, file);
+  ck_assert_int_eq (lsc_window_get_state (window), LSC_WINDOW_LOADING);
+  for (int i = 0; i < 2000 && !(lsc_window_get_document (window)
+                                && lsc_document_get_charts_ready (lsc_window_get_document (window)));
+       i++)
+    {
+      iterate ();
+      g_usleep (5000);
+    }
+  ck_assert_int_eq (lsc_window_get_state (window), LSC_WINDOW_REPORT);
+  ck_assert (lsc_document_get_charts_ready (lsc_window_get_document (window)));
+  for (int i = 0; i < 20; i++)
+    {
+      iterate ();
+      g_usleep (10000);
+    }
+
+  /* the visible chart (timeline) as PNG */
+  ck_assert_ptr_nonnull (lsc_window_get_visible_chart (window));
+  g_autofree char *png = g_build_filename (dir, "timeline.png", NULL);
+  g_autoptr (GFile) png_file = g_file_new_for_path (png);
+  lsc_window_export_png_to (window, png_file);
+  ck_assert (g_file_test (png, G_FILE_TEST_EXISTS));
+  g_autoptr (GdkTexture) texture = gdk_texture_new_from_filename (png, NULL);
+  ck_assert_ptr_nonnull (texture);
+  ck_assert_int_gt (gdk_texture_get_width (texture), 300);
+
+  /* a copy of the report, which opens as a report */
+  g_autofree char *copy = g_build_filename (dir, "copy.lsdb", NULL);
+  g_autoptr (GFile) copy_file = g_file_new_for_path (copy);
+  lsc_window_export_report_to (window, copy_file);
+  ck_assert (wait_for_file (copy));
+  lsc_error err;
+  lsc_report *report = lsc_report_open (copy, LSC_REPORT_OPEN_DEFAULT, &err);
+  ck_assert_msg (report != NULL, "%s", err.message);
+  lsc_report_free (report);
+
+  /* the tables as CSV, in a new folder <report>-csv */
+  g_autoptr (GFile) dir_file = g_file_new_for_path (dir);
+  lsc_window_export_csv_to (window, dir_file);
+  g_autofree char *stem = g_path_get_basename (report_path);
+  *strrchr (stem, '.') = '\0';
+  g_autofree char *csv_dir = g_strdup_printf ("%s/%s-csv", dir, stem);
+  g_autofree char *launch_csv = g_build_filename (csv_dir, "launch.csv", NULL);
+  ck_assert (wait_for_file (launch_csv));
+  for (int i = 0; i < 200 && !g_file_test (csv_dir, G_FILE_TEST_IS_DIR); i++)
+    iterate ();
+
+  /* closing goes back to "Open a Report" */
+  lsc_window_close_report (window);
+  ck_assert_int_eq (lsc_window_get_state (window), LSC_WINDOW_EMPTY);
+  ck_assert_ptr_null (lsc_window_get_visible_chart (window));
+  gtk_window_destroy (GTK_WINDOW (window));
+  iterate ();
+
+  g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", dir);
+  ck_assert_int_eq (system (cmd), 0);
+}
+END_TEST
+
+int
+main (int argc, char **argv)
+{
+  if (argc < 2)
+    {
+      fprintf (stderr, "usage: %s SYNTHETIC-REPORT\n", argv[0]);
+      return 2;
+    }
+  report_path = argv[1];
+  if (!g_getenv ("DISPLAY") && !g_getenv ("WAYLAND_DISPLAY"))
+    {
+      fprintf (stderr, "no display: skipping\n");
+      return 77;
+    }
+
+  Suite *suite = suite_create ("ui-widgets");
+  TCase *tc = tcase_create ("widgets");
+  tcase_add_checked_fixture (tc, setup, NULL);
+  tcase_set_timeout (tc, 60);
+  tcase_add_test (tc, test_templates_build);
+  tcase_add_test (tc, test_help_overlay_parses);
+  tcase_add_test (tc, test_views_take_a_report);
+  tcase_add_test (tc, test_window_open_and_export);
+  suite_add_tcase (suite, tc);
+
+  SRunner *runner = srunner_create (suite);
+  srunner_run_all (runner, CK_ENV);
+  int failed = srunner_ntests_failed (runner);
+  srunner_free (runner);
+  return failed == 0 ? 0 : 1;
+}
