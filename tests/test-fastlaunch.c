@@ -1538,6 +1538,64 @@ START_TEST (test_context_changed)
 }
 END_TEST
 
+/* Two devices (issue 8 on the double; the GPU run waits for a two-GPU machine): primed on
+ * device 0, launched with device 1's context current, the call goes through the default
+ * path's per-device dispatch, compiles for device 1's architecture, never uses device 0's
+ * function, and alternating devices keeps device 0 on the fast path. */
+START_TEST (test_second_device)
+{
+  fl_test_driver_set_device_count (2);
+  fl_test_driver_set_compute_capability (1, 8, 0);
+  fl_kernel *k = add_kernel (3);
+  fl_bound_kernel *b = bind (k, NULL);
+  fl_kernel_free (k);
+  add_bufs a;
+  add_bufs_init (&a, 3, 64);
+  fl_launch_info info;
+  CUcontext ctx0 = NULL, ctx1 = NULL;
+  CUdevice dev1;
+  ck_assert_int_eq (drv ()->cuCtxGetCurrent (&ctx0), CUDA_SUCCESS);
+  ck_assert_int_eq (drv ()->cuDeviceGet (&dev1, 1), CUDA_SUCCESS);
+  ck_assert_int_eq (drv ()->cuDevicePrimaryCtxRetain (&ctx1, dev1), CUDA_SUCCESS);
+  ASSERT_OK (add_launch (b, &a, 0, 0, 64, &info));
+  const uint64_t binary0 = last_launch ().binary_id;
+  ck_assert (fl_test_driver_binary_has_option (binary0, "--gpu-architecture=sm_90"));
+
+  uint64_t by_device[2] = { 0, 0 }, hits0 = 0, fallbacks1 = 0;
+  for (int i = 0; i < 1000; i++)
+    {
+      int d = i % 2 ? 1 : 0;
+      ck_assert_int_eq (drv ()->cuCtxSetCurrent (d ? ctx1 : ctx0), CUDA_SUCCESS);
+      add_reset_out (&a);
+      ASSERT_OK (add_launch (b, &a, 0, 0, 64, &info));
+      add_check (&a, 0, 0, 64);
+      fl_test_launch l = last_launch ();
+      ck_assert_ptr_eq (l.context, d ? ctx1 : ctx0);
+      if (d)
+        {
+          ck_assert (l.binary_id != binary0);
+          ck_assert (fl_test_driver_binary_has_option (l.binary_id, "--gpu-architecture=sm_80"));
+          fallbacks1 += info.outcome == FL_OUTCOME_FALLBACK && info.reason == FL_FALLBACK_CONTEXT_CHANGED;
+        }
+      else
+        {
+          ck_assert_uint_eq (l.binary_id, binary0);
+          hits0 += info.outcome == FL_OUTCOME_HIT;
+        }
+      by_device[d]++;
+    }
+  ck_assert_uint_eq (hits0, by_device[0]);
+  ck_assert_uint_eq (fallbacks1, by_device[1]);
+  ck_assert_uint_eq (stats_of (b).compiles, 2);        /* once per architecture */
+  ck_assert_uint_eq (entries_of (b, NULL, 0), 1);       /* the fast table holds device 0's only */
+  ck_assert_uint_eq (fl_test_driver_cross_context_launches (), 0);
+  ck_assert_int_eq (drv ()->cuCtxSetCurrent (ctx0), CUDA_SUCCESS);
+  assert_no_misuse ();
+  add_bufs_free (&a);
+  free_bound (b);
+}
+END_TEST
+
 /* ---- graph capture ----------------------------------------------------------------------------- */
 
 START_TEST (test_capture)
@@ -2374,7 +2432,7 @@ fastlaunch_suite (void)
     { "guards",
       { test_global_changed, test_debug_flip, test_instrumentation_flip, test_compile_hook, test_skip_env,
         test_skip_switch, test_compile_failure, test_compile_failure_other_entries_unaffected, test_priming_failure,
-        test_unkeyable_kernel_specialized_per_argument, test_context_changed, test_capture, NULL } },
+        test_unkeyable_kernel_specialized_per_argument, test_context_changed, test_second_device, test_capture, NULL } },
     { "hooks", { test_launch_hooks_next_call, test_metadata_only_when_asked, test_pre_run_hooks, test_events,
                  test_stage_timing, NULL } },
     { "inputs", { test_signatures, test_bad_arguments, test_info_filled_on_failure, NULL } },
