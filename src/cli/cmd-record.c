@@ -5,7 +5,6 @@
  * counts.  The report is written while the run goes on, so an interrupted run keeps what it
  * recorded (SIGINT stops cleanly; SIGKILL loses at most the last batch).
  */
-#include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -13,12 +12,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lsc-cli-parse.h"
 #include "lsc-cli.h"
 #include "lsc-recorder.h"
 
 #define CMD "record"
-#define MAX_TOGGLES 64
-#define MAX_WORKLOADS 8
 
 typedef struct {
   char name[16];
@@ -26,15 +24,6 @@ typedef struct {
   fl_kernel *kernel;
   fl_bound_kernel *bound;
 } workload_run;
-
-typedef enum { TOGGLE_DEBUG, TOGGLE_OFFSET, TOGGLE_SKIP, TOGGLE_TIMING, TOGGLE_LINEINFO, TOGGLE_DEFAULT_PATH } toggle_kind;
-static const char *const toggle_names[] = { "debug", "offset", "skip", "timing", "lineinfo", "default" };
-#define N_TOGGLE_KINDS (sizeof toggle_names / sizeof toggle_names[0])
-
-typedef struct {
-  toggle_kind kind;
-  long at;
-} toggle;
 
 static atomic_bool interrupted;
 
@@ -85,27 +74,6 @@ print_help (void)
           "Exit status: 0 ok, 1 runtime error (launch, compile or write failed; what was recorded\n"
           "before it is kept), 2 usage error, 3 no CUDA driver or GPU.\n",
           LSC_CLI_NAME, CMD, LSC_CLI_NAME, CMD);
-}
-
-static bool
-parse_toggle (const char *text, toggle *out)
-{
-  const char *at = strchr (text, '@');
-  if (!at)
-    {
-      lsc_cli_usage_error (CMD, "--toggle wants NAME@LAUNCH (e.g. debug@5000), got '%s'", text);
-      return false;
-    }
-  size_t len = (size_t) (at - text);
-  for (unsigned i = 0; i < N_TOGGLE_KINDS; i++)
-    if (strlen (toggle_names[i]) == len && strncmp (text, toggle_names[i], len) == 0)
-      {
-        out->kind = (toggle_kind) i;
-        return lsc_cli_parse_long (CMD, "--toggle's launch count", at + 1, 0, 1000000000L, &out->at);
-      }
-  lsc_cli_usage_error (CMD, "unknown toggle '%.*s' in '%s' (debug, offset, skip, timing, lineinfo, default)",
-                       (int) len, text, text);
-  return false;
 }
 
 static int
@@ -170,99 +138,31 @@ measure_raw_floor (lsc_recorder *rec, const workload_run *w, const CUdeviceptr *
   free (ns);
 }
 
-static int
-cmp_toggle (const void *a, const void *b)
-{
-  const toggle *x = a, *y = b;
-  return (x->at > y->at) - (x->at < y->at);
-}
-
 int
 lsc_cmd_record (int argc, char **argv)
 {
-  static const struct option longopts[] = {
-    { "output", required_argument, NULL, 'o' },   { "workload", required_argument, NULL, 'w' },
-    { "iters", required_argument, NULL, 'i' },    { "n", required_argument, NULL, 'n' },
-    { "toggle", required_argument, NULL, 't' },   { "cupti", required_argument, NULL, 'C' },
-    { "cupti-lib", required_argument, NULL, 'L' }, { "ring", required_argument, NULL, 'R' },
-    { "device", required_argument, NULL, 'd' },   { "force", no_argument, NULL, 'f' },
-    { "quiet", no_argument, NULL, 'q' },          { "help", no_argument, NULL, 'h' },
-    { "raw-floor", required_argument, NULL, 'F' },
-    { NULL, 0, NULL, 0 },
-  };
-  const char *output = NULL, *workload = "add8", *cupti_lib = NULL;
-  long iters = 20000, n = 4096, device = 0, ring = 65536, raw_floor = 2000;
-  lsc_cupti_mode cupti = LSC_CUPTI_CALLBACKS;
-  bool force = false, quiet = !isatty (STDERR_FILENO);
-  toggle toggles[MAX_TOGGLES];
-  unsigned n_toggles = 0;
-  opterr = 0;
-  int c;
-  while ((c = getopt_long (argc, argv, ":o:w:i:n:t:d:fqh", longopts, NULL)) != -1)
-    switch (c)
-      {
-      case 'o': output = optarg; break;
-      case 'w': workload = optarg; break;
-      case 'i': if (!lsc_cli_parse_long (CMD, "--iters", optarg, 1, 1000000000L, &iters)) return LSC_EXIT_USAGE; break;
-      case 'n': if (!lsc_cli_parse_long (CMD, "--n", optarg, 1, 1L << 28, &n)) return LSC_EXIT_USAGE; break;
-      case 'd': if (!lsc_cli_parse_long (CMD, "--device", optarg, 0, 1024, &device)) return LSC_EXIT_USAGE; break;
-      case 'R': if (!lsc_cli_parse_long (CMD, "--ring", optarg, 64, 1L << 24, &ring)) return LSC_EXIT_USAGE; break;
-      case 'L': cupti_lib = optarg; break;
-      case 'F': if (!lsc_cli_parse_long (CMD, "--raw-floor", optarg, 0, 10000000L, &raw_floor)) return LSC_EXIT_USAGE; break;
-      case 'f': force = true; break;
-      case 'q': quiet = true; break;
-      case 't':
-        if (n_toggles == MAX_TOGGLES)
-          return lsc_cli_usage_error (CMD, "at most %d toggles", MAX_TOGGLES);
-        if (!parse_toggle (optarg, &toggles[n_toggles]))
-          return LSC_EXIT_USAGE;
-        n_toggles++;
-        break;
-      case 'C':
-        if (strcmp (optarg, "off") == 0)
-          cupti = LSC_CUPTI_OFF;
-        else if (strcmp (optarg, "callbacks") == 0)
-          cupti = LSC_CUPTI_CALLBACKS;
-        else if (strcmp (optarg, "activity") == 0)
-          cupti = LSC_CUPTI_ACTIVITY;
-        else
-          return lsc_cli_usage_error (CMD, "--cupti wants off, callbacks or activity, got '%s'", optarg);
-        break;
-      case 'h': print_help (); return LSC_EXIT_OK;
-      default: return lsc_cli_bad_option (CMD, c, argv);
-      }
-  if (optind < argc)
-    return lsc_cli_usage_error (CMD, "unexpected argument '%s'", argv[optind]);
-  if (!output)
-    return lsc_cli_usage_error (CMD, "no report file given (-o REPORT.lsdb)");
-
-  workload_run wl[MAX_WORKLOADS];
-  unsigned n_wl = 0, max_ptrs = 0;
-  for (const char *w = workload; *w;)
+  lsc_record_args ra;
+  int prc = lsc_cli_parse_record_args (argc, argv, &ra);
+  if (prc != LSC_EXIT_OK)
+    return prc;
+  if (ra.help)
     {
-      size_t len = strcspn (w, ",");
-      if (n_wl == MAX_WORKLOADS)
-        return lsc_cli_usage_error (CMD, "at most %d workloads", MAX_WORKLOADS);
-      workload_run *r = &wl[n_wl];
-      memset (r, 0, sizeof *r);
-      snprintf (r->name, sizeof r->name, "%.*s", (int) (len < 15 ? len : 15), w);
-      if (strcmp (r->name, "empty") != 0)
-        {
-          char *end = NULL;
-          long np = len < 15 && strncmp (r->name, "add", 3) == 0 ? strtol (r->name + 3, &end, 10) : 0;
-          if (!end || *end || end == r->name + 3 || np < 2 || np > 32)
-            return lsc_cli_usage_error (CMD, "unknown workload '%.*s' (add2 .. add32, or empty)", (int) len, w);
-          r->n_ptrs = (unsigned) np;
-          max_ptrs = r->n_ptrs > max_ptrs ? r->n_ptrs : max_ptrs;
-        }
-      n_wl++;
-      w += len;
-      if (*w == ',')
-        w++;
+      print_help ();
+      return LSC_EXIT_OK;
     }
-  if (n_wl == 0)
-    return lsc_cli_usage_error (CMD, "--workload is empty");
-  qsort (toggles, n_toggles, sizeof toggles[0], cmp_toggle);
+  const char *output = ra.output, *workload = ra.workload, *cupti_lib = ra.cupti_lib;
+  const long iters = ra.iters, n = ra.n, device = ra.device, ring = ra.ring, raw_floor = ra.raw_floor;
+  const lsc_cupti_mode cupti = ra.cupti;
+  const bool force = ra.force, quiet = ra.quiet;
+  const lsc_toggle *toggles = ra.toggles;
+  const unsigned n_toggles = ra.n_toggles, n_wl = ra.n_workloads, max_ptrs = ra.max_ptrs;
+  workload_run wl[LSC_CLI_MAX_WORKLOADS];
+  memset (wl, 0, sizeof wl);
+  for (unsigned w = 0; w < n_wl; w++)
+    {
+      memcpy (wl[w].name, ra.workloads[w].name, sizeof wl[w].name);
+      wl[w].n_ptrs = ra.workloads[w].n_ptrs;
+    }
 
   lsc_machine m;
   int rc = lsc_cli_gpu_open (CMD, (int) device, &m);
@@ -310,7 +210,7 @@ lsc_cmd_record (int argc, char **argv)
                        cupti == LSC_CUPTI_OFF ? "off" : cupti == LSC_CUPTI_ACTIVITY ? "activity" : "callbacks");
   for (unsigned i = 0; i < n_toggles && used > 0 && (size_t) used < sizeof settings; i++)
     used += snprintf (settings + used, sizeof settings - (size_t) used, "%s\"%s@%ld\"", i ? ", " : "",
-                      toggle_names[toggles[i].kind], toggles[i].at);
+                      lsc_toggle_names[toggles[i].kind], toggles[i].at);
   if (used > 0 && (size_t) used < sizeof settings)
     snprintf (settings + used, sizeof settings - (size_t) used, "]}");
 
@@ -358,22 +258,23 @@ lsc_cmd_record (int argc, char **argv)
     {
       while (next_toggle < n_toggles && toggles[next_toggle].at <= i)
         {
-          toggle *t = &toggles[next_toggle++];
+          const lsc_toggle *t = &toggles[next_toggle++];
           bool on = false;
           switch (t->kind)
             {
-            case TOGGLE_DEBUG: on = !fl_knob_get_debug (); fl_knob_set_debug (on); break;
-            case TOGGLE_OFFSET: on = offset = !offset; break;
-            case TOGGLE_SKIP: on = !fl_knob_get_skip_fast (); fl_knob_set_skip_fast (on); break;
-            case TOGGLE_TIMING: on = !fl_knob_get_stage_timing (); fl_knob_set_stage_timing (on); break;
-            case TOGGLE_LINEINFO:
+            case LSC_TOGGLE_DEBUG: on = !fl_knob_get_debug (); fl_knob_set_debug (on); break;
+            case LSC_TOGGLE_OFFSET: on = offset = !offset; break;
+            case LSC_TOGGLE_SKIP: on = !fl_knob_get_skip_fast (); fl_knob_set_skip_fast (on); break;
+            case LSC_TOGGLE_TIMING: on = !fl_knob_get_stage_timing (); fl_knob_set_stage_timing (on); break;
+            case LSC_TOGGLE_LINEINFO:
               on = fl_knob_get_instrumentation () == FL_INSTR_NONE;
               fl_knob_set_instrumentation (on ? FL_INSTR_LINEINFO : FL_INSTR_NONE);
               break;
-            case TOGGLE_DEFAULT_PATH: on = use_default = !use_default; break;
+            case LSC_TOGGLE_DEFAULT_PATH: on = use_default = !use_default; break;
+            case LSC_TOGGLE_COUNT: break;
             }
           char text[128];
-          snprintf (text, sizeof text, "%s %s at launch %ld", toggle_names[t->kind], on ? "on" : "off", i);
+          snprintf (text, sizeof text, "%s %s at launch %ld", lsc_toggle_names[t->kind], on ? "on" : "off", i);
           lsc_recorder_note (rec, "toggle", text);
         }
       const workload_run *r = &wl[i % n_wl];

@@ -4,9 +4,7 @@
  *
  * Adding a command is one entry in `commands` plus its cmd-NAME.c file.
  */
-#include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,46 +22,6 @@ static const lsc_cli_command commands[] = {
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
-
-int
-lsc_cli_usage_error (const char *cmd, const char *fmt, ...)
-{
-  va_list ap;
-  fprintf (stderr, "%s%s%s: ", LSC_CLI_NAME, cmd ? " " : "", cmd ? cmd : "");
-  va_start (ap, fmt);
-  vfprintf (stderr, fmt, ap);
-  va_end (ap);
-  fprintf (stderr, "\nTry '%s%s%s --help'.\n", LSC_CLI_NAME, cmd ? " " : "", cmd ? cmd : "");
-  return LSC_EXIT_USAGE;
-}
-
-int
-lsc_cli_bad_option (const char *cmd, int c, char **argv)
-{
-  const char *arg = optind > 0 ? argv[optind - 1] : "?";
-  if (c == ':')
-    return lsc_cli_usage_error (cmd, "option '%s' needs a value", arg);
-  if (strncmp (arg, "--", 2) == 0)
-    return lsc_cli_usage_error (cmd, "unknown option '%s'", arg);
-  if (optopt > 0 && optopt < 128)
-    return lsc_cli_usage_error (cmd, "unknown option '-%c'", optopt);
-  return lsc_cli_usage_error (cmd, "unknown option '%s'", arg);
-}
-
-bool
-lsc_cli_parse_long (const char *cmd, const char *option, const char *text, long min, long max, long *out)
-{
-  char *end = NULL;
-  errno = 0;
-  long v = strtol (text, &end, 10);
-  if (errno || !end || end == text || *end != '\0' || v < min || v > max)
-    {
-      lsc_cli_usage_error (cmd, "%s wants an integer from %ld to %ld, got '%s'", option, min, max, text);
-      return false;
-    }
-  *out = v;
-  return true;
-}
 
 int
 lsc_cli_fl_error (const char *cmd, const char *what, fl_status st)

@@ -45,7 +45,7 @@ int lsc_cmd_report (int argc, char **argv);
 int lsc_cmd_export (int argc, char **argv);
 int lsc_cmd_check (int argc, char **argv);
 
-/* ---- option parsing (lsc-cli.c) ---- */
+/* ---- option parsing (lsc-cli-parse.c; record's own parsers are in lsc-cli-parse.h) ---- */
 
 /* Prints "launchscope-cli CMD: <message>" and "Try 'launchscope-cli CMD --help'." to stderr;
  * returns LSC_EXIT_USAGE. */

@@ -71,8 +71,9 @@ typedef struct {
 } fl_nvrtc;
 
 /* Installs a driver table (a test double, or a table the embedder resolved itself).  Both are
- * copied.  Replaces any earlier table: call before creating bound kernels, never while
- * launching.  Calls cuInit(0) and cuDriverGetVersion through the table. */
+ * copied.  Replaces any earlier table (and forgets the primary contexts fl_use_device()
+ * retained through it): call before creating bound kernels, never while launching.  Calls
+ * cuInit(0) and cuDriverGetVersion through the table. */
 FL_API fl_status fl_driver_install (const fl_driver *driver, const fl_nvrtc *nvrtc);
 
 /* The installed table (NULL if none), for tools that need extra driver calls (memory, streams)

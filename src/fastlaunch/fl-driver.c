@@ -20,6 +20,9 @@ static atomic_bool fl__nvrtc_ready;
 static atomic_int fl__driver_version_value;
 static pthread_mutex_t fl__load_lock = PTHREAD_MUTEX_INITIALIZER;
 #define FL__MAX_DEVICES 64
+/* The primary context fl_use_device() retained per device, for the installed table only:
+ * fl_driver_install() forgets them, since a context of one table means nothing to the next. */
+static _Atomic (CUcontext) fl__primary[FL__MAX_DEVICES];
 
 /* ISO C forbids casting dlsym's object pointer to a function pointer; copy the bits. */
 #define FL_DLSYM(dst, lib, name)                                                                    \
@@ -60,23 +63,34 @@ fl_nvrtc_version (int *major, int *minor)
     *minor = mi;
 }
 
-const char *
-fl_cuda_error_name (CUresult result)
+/* "NAME: text" through table d (which may be one being installed), else the number. */
+static const char *
+fl__error_name_with (const fl_driver *d, CUresult result)
 {
   static _Thread_local char buf[256];
   const char *name = NULL, *text = NULL;
-  if (fl_driver_ready ())
+  if (d)
     {
-      if (fl__drv.cuGetErrorName)
-        fl__drv.cuGetErrorName (result, &name);
-      if (fl__drv.cuGetErrorString)
-        fl__drv.cuGetErrorString (result, &text);
+      if (d->cuGetErrorName && d->cuGetErrorName (result, &name) != CUDA_SUCCESS)
+        name = NULL;
+      if (d->cuGetErrorString && d->cuGetErrorString (result, &text) != CUDA_SUCCESS)
+        text = NULL;
     }
   if (name && text)
     snprintf (buf, sizeof buf, "%s: %s", name, text);
+  else if (name)
+    snprintf (buf, sizeof buf, "%s", name);
+  else if (text)
+    snprintf (buf, sizeof buf, "CUDA error %d: %s", (int) result, text);
   else
     snprintf (buf, sizeof buf, "CUDA error %d", (int) result);
   return buf;
+}
+
+const char *
+fl_cuda_error_name (CUresult result)
+{
+  return fl__error_name_with (fl_driver_ready () ? &fl__drv : NULL, result);
 }
 
 fl_status
@@ -101,14 +115,13 @@ fl__driver_init (void)
   CUresult r = fl__drv.cuInit (0);
   if (r == CUDA_ERROR_STUB_LIBRARY)
     return fl__fail (FL_ERR_NO_DRIVER, "libcuda.so.1 is the toolkit's stub library, not a driver: no GPU driver installed");
-  if (r != CUDA_SUCCESS)
-    {
-      fl__fail_cuda (r, "cuInit failed: the CUDA driver is present but unusable");
-      return FL_ERR_NO_DRIVER;
-    }
+  if (r != CUDA_SUCCESS) /* the table is not published yet: name the error through it directly */
+    return fl__fail (FL_ERR_NO_DRIVER, "cuInit failed: the CUDA driver is present but unusable: %s",
+                     fl__error_name_with (&fl__drv, r));
   int version = 0;
-  if (fl__drv.cuDriverGetVersion && fl__drv.cuDriverGetVersion (&version) == CUDA_SUCCESS)
-    atomic_store (&fl__driver_version_value, version);
+  if (!fl__drv.cuDriverGetVersion || fl__drv.cuDriverGetVersion (&version) != CUDA_SUCCESS)
+    version = 0; /* unknown; never the previous table's */
+  atomic_store (&fl__driver_version_value, version);
   return FL_OK;
 }
 
@@ -119,6 +132,8 @@ fl_driver_install (const fl_driver *driver, const fl_nvrtc *nvrtc)
     return fl__fail (FL_ERR_INVALID_ARGUMENT, "fl_driver_install: table lacks cuInit, cuLaunchKernel or cuCtxGetCurrent");
   pthread_mutex_lock (&fl__load_lock);
   atomic_store_explicit (&fl__driver_ready, false, memory_order_release);
+  for (unsigned i = 0; i < FL__MAX_DEVICES; i++)
+    atomic_store (&fl__primary[i], NULL);
   fl__drv = *driver;
   if (nvrtc)
     fl__nvrtc = *nvrtc;
@@ -309,16 +324,15 @@ fl_use_device (int ordinal)
   CUcontext ctx;
   if ((r = fl__drv.cuDeviceGet (&dev, ordinal)) != CUDA_SUCCESS)
     return fl__fail_cuda (r, "cuDeviceGet(%d)", ordinal);
-  /* One retain per device for the life of the process: the primary context is shared with
-   * everything else in the process, and threads call this freely. */
-  static _Atomic (CUcontext) primary[FL__MAX_DEVICES];
-  ctx = ordinal < FL__MAX_DEVICES ? atomic_load (&primary[ordinal]) : NULL;
+  /* One retain per device for the life of the installed driver table: the primary context is
+   * shared with everything else in the process, and threads call this freely. */
+  ctx = ordinal < FL__MAX_DEVICES ? atomic_load (&fl__primary[ordinal]) : NULL;
   if (!ctx)
     {
       if ((r = fl__drv.cuDevicePrimaryCtxRetain (&ctx, dev)) != CUDA_SUCCESS)
         return fl__fail_cuda (r, "cuDevicePrimaryCtxRetain(device %d)", ordinal);
       CUcontext expected = NULL;
-      if (ordinal < FL__MAX_DEVICES && !atomic_compare_exchange_strong (&primary[ordinal], &expected, ctx))
+      if (ordinal < FL__MAX_DEVICES && !atomic_compare_exchange_strong (&fl__primary[ordinal], &expected, ctx))
         fl__drv.cuDevicePrimaryCtxRelease (dev); /* another thread retained it first */
     }
   if ((r = fl__drv.cuCtxSetCurrent (ctx)) != CUDA_SUCCESS)

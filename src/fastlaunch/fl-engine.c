@@ -1066,7 +1066,8 @@ fl_launch_default (fl_bound_kernel *b, fl_grid grid, CUstream stream, const fl_a
 {
   if (!b)
     return fl__fail (FL_ERR_INVALID_ARGUMENT, "fl_launch_default: NULL bound kernel");
-  uint64_t t0 = atomic_load_explicit (&fl__event_sink, memory_order_relaxed) ? fl__ticks () : 0;
+  /* Acquire: pairs with fl_event_sink_set()'s release, so the clock it calibrated is seen. */
+  uint64_t t0 = atomic_load_explicit (&fl__event_sink, memory_order_acquire) ? fl__ticks () : 0;
   uint64_t stage_ns[FL_STAGE_COUNT] = { 0 }, key = 0;
   bool compiled = false;
   fl_status st = fl__default_run (b, grid, stream, args, n_args, NULL, stage_ns, &key, &compiled);
@@ -1163,8 +1164,10 @@ fl_launch (fl_bound_kernel *b, fl_grid grid, CUstream stream, const fl_arg *args
       return fl__fail (FL_ERR_INVALID_ARGUMENT, "fl_launch: NULL bound kernel");
     }
   const unsigned knobs = atomic_load_explicit (&fl__knobs, memory_order_relaxed);
-  /* t0 is in event-clock ticks (converted only when the event is built). */
-  const uint64_t t0 = atomic_load_explicit (&fl__event_sink, memory_order_relaxed) ? fl__ticks () : 0;
+  /* t0 is in event-clock ticks (converted only when the event is built).  Acquire pairs with
+   * fl_event_sink_set()'s release, so the clock calibrated before it is seen (a plain load on
+   * x86-64). */
+  const uint64_t t0 = atomic_load_explicit (&fl__event_sink, memory_order_acquire) ? fl__ticks () : 0;
   const fl_kernel *k = b->kernel;
 
   int state = atomic_load_explicit (&b->state, memory_order_acquire);

@@ -235,6 +235,9 @@ fl__compile (const char *kernel_name, const char *source, const fl__strv *option
   if ((r = fl__nvrtc.nvrtcGetCUBINSize (prog, &size)) != NVRTC_SUCCESS || size == 0)
     {
       fl__nvrtc.nvrtcDestroyProgram (&prog);
+      if (r != NVRTC_SUCCESS)
+        return fl__fail (FL_ERR_COMPILE, "nvrtcGetCUBINSize failed for kernel '%s': %s", kernel_name,
+                         fl__nvrtc.nvrtcGetErrorString ? fl__nvrtc.nvrtcGetErrorString (r) : "error");
       return fl__fail (FL_ERR_COMPILE, "NVRTC produced no cubin for kernel '%s' (was a real sm_XX arch given?)",
                        kernel_name);
     }
@@ -249,7 +252,8 @@ fl__compile (const char *kernel_name, const char *source, const fl__strv *option
   if (r != NVRTC_SUCCESS)
     {
       fl__cubin_clear (out);
-      return fl__fail (FL_ERR_COMPILE, "nvrtcGetCUBIN failed for kernel '%s'", kernel_name);
+      return fl__fail (FL_ERR_COMPILE, "nvrtcGetCUBIN failed for kernel '%s': %s", kernel_name,
+                       fl__nvrtc.nvrtcGetErrorString ? fl__nvrtc.nvrtcGetErrorString (r) : "error");
     }
   out->size = size;
   out->compile_ms = (double) (fl__now_ns () - t0) / 1e6;

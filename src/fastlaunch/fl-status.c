@@ -31,12 +31,18 @@ fl__fail (fl_status status, const char *fmt, ...)
   return status;
 }
 
+/* The errors cuda.h documents as leaving the process in an inconsistent state ("any further
+ * CUDA work will return the same error"), and a device-side assert (the context must be
+ * destroyed). */
 bool
 fl__cuda_error_is_sticky (CUresult result)
 {
   switch (result)
     {
     case CUDA_ERROR_ILLEGAL_ADDRESS:
+    case CUDA_ERROR_LAUNCH_TIMEOUT:
+    case CUDA_ERROR_CONTAINED:
+    case CUDA_ERROR_EXTERNAL_DEVICE:
     case CUDA_ERROR_MISALIGNED_ADDRESS:
     case CUDA_ERROR_LAUNCH_FAILED:
     case CUDA_ERROR_ASSERT:

@@ -834,9 +834,9 @@ lsc_export_trace_json (lsc_report *report, const char *dest, bool force, lsc_err
       col_int (stmt, 1, &stream);
       char name[64];
       snprintf (name, sizeof name, "stream %" PRId64, stream);
-      trace_metadata (&w, "thread_name", sid, LSC_STREAM_TID_BASE + stream, "name", name, 0);
-      trace_metadata (&w, "thread_sort_index", sid, LSC_STREAM_TID_BASE + stream, "sort_index", NULL,
-                      1000000 + stream);
+      trace_metadata (&w, "thread_name", sid, lsc__add_sat (LSC_STREAM_TID_BASE, stream), "name", name, 0);
+      trace_metadata (&w, "thread_sort_index", sid, lsc__add_sat (LSC_STREAM_TID_BASE, stream), "sort_index", NULL,
+                      lsc__add_sat (1000000, stream));
     }
   if (rc != SQLITE_DONE)
     goto source_fail;
@@ -875,7 +875,7 @@ lsc_export_trace_json (lsc_report *report, const char *dest, bool force, lsc_err
       lsc__json_string (out, kname ? kname : "launch", -1);
       fprintf (out, ",\"cat\":\"launch,%s\",\"ph\":\"X\",\"pid\":%" PRId64 ",\"tid\":%" PRId64 ",\"ts\":",
                lsc_path_name (path), sid, tid);
-      trace_us (out, start - s->start_ns);
+      trace_us (out, lsc__sub_sat (start, s->start_ns));
       fputs (",\"dur\":", out);
       trace_us (out, host_ns);
       fprintf (out, ",\"args\":{\"path\":\"%s\",\"outcome\":\"%s\"", lsc_path_name (path), lsc_outcome_name (outcome));
@@ -899,7 +899,7 @@ lsc_export_trace_json (lsc_report *report, const char *dest, bool force, lsc_err
           fprintf (out, "{\"name\":\"cuLaunchKernel\",\"cat\":\"cupti\",\"ph\":\"X\",\"pid\":%" PRId64 ",\"tid\":%" PRId64
                         ",\"ts\":",
                    sid, tid);
-          trace_us (out, api_start - s->start_ns);
+          trace_us (out, lsc__sub_sat (api_start, s->start_ns));
           fputs (",\"dur\":", out);
           trace_us (out, api_ns < 0 ? 0 : api_ns);
           fputs (",\"args\":{", out);
@@ -940,10 +940,10 @@ lsc_export_trace_json (lsc_report *report, const char *dest, bool force, lsc_err
       fputs ("{\"name\":", out);
       lsc__json_string (out, kname ? kname : "kernel", -1);
       fprintf (out, ",\"cat\":\"gpu\",\"ph\":\"X\",\"pid\":%" PRId64 ",\"tid\":%" PRId64 ",\"ts\":", sid,
-               LSC_STREAM_TID_BASE + stream);
-      trace_us (out, start - s->start_ns);
+               lsc__add_sat (LSC_STREAM_TID_BASE, stream));
+      trace_us (out, lsc__sub_sat (start, s->start_ns));
       fputs (",\"dur\":", out);
-      trace_us (out, end > start ? end - start : 0);
+      trace_us (out, end > start ? lsc__sub_sat (end, start) : 0);
       fprintf (out, ",\"args\":{\"stream\":%" PRId64, stream);
       trace_arg_int (out, "correlation_id", stmt, 4);
       trace_arg_int (out, "device", stmt, 5);
@@ -986,7 +986,7 @@ lsc_export_trace_json (lsc_report *report, const char *dest, bool force, lsc_err
       fputs (",\"cat\":", out);
       lsc__json_string (out, kind ? kind : "event", -1);
       fprintf (out, ",\"ph\":\"i\",\"s\":\"p\",\"pid\":%" PRId64 ",\"tid\":0,\"ts\":", sid);
-      trace_us (out, t - s->start_ns);
+      trace_us (out, lsc__sub_sat (t, s->start_ns));
       fputs (",\"args\":{\"text\":", out);
       lsc__json_string (out, text ? text : "", text ? sqlite3_column_bytes (stmt, 3) : 0);
       trace_arg_int (out, "kernel_id", stmt, 4);
@@ -1181,7 +1181,7 @@ bind_rel (sqlite3_stmt *dst, int idx, sqlite3_stmt *src, int col, int64_t zero)
 {
   int64_t v;
   if (col_int (src, col, &v))
-    sqlite3_bind_int64 (dst, idx, v - zero);
+    sqlite3_bind_int64 (dst, idx, lsc__sub_sat (v, zero));
   else
     sqlite3_bind_null (dst, idx);
 }
@@ -1425,7 +1425,7 @@ lsc_export_nsys_sqlite (lsc_report *report, const char *dest, bool force, lsc_er
       bind_opt_text (ins, 10, src, 8);
       bind_opt_text (ins, 11, src, 9);
       if (col_int (src, 10, &start) && col_int (src, 11, &stop))
-        sqlite3_bind_int64 (ins, 12, stop - start);
+        sqlite3_bind_int64 (ins, 12, lsc__sub_sat (stop, start));
       else
         sqlite3_bind_null (ins, 12);
       bind_opt_int (ins, 13, src, 12);
@@ -1519,14 +1519,14 @@ lsc_export_nsys_sqlite (lsc_report *report, const char *dest, bool force, lsc_er
       col_int (src, 9, &path);
       col_int (src, 10, &outcome);
       col_int (src, 11, &reason);
-      int64_t global_tid = (s->pid << 24) | (tid & 0xffffff);
-      int64_t rel = start - s->start_ns;
-      int64_t end = rel + (host_ns > 0 ? host_ns : 0);
+      int64_t global_tid = (int64_t) (((uint64_t) s->pid << 24) | ((uint64_t) tid & 0xffffff));
+      int64_t rel = lsc__sub_sat (start, s->start_ns);
+      int64_t end = lsc__add_sat (rel, host_ns > 0 ? host_ns : 0);
       int64_t api_rel = rel, api_end = end;
       if (col_int (src, 21, &api_start) && col_int (src, 22, &api_ns))
         {
-          api_rel = api_start - s->start_ns;
-          api_end = api_rel + (api_ns > 0 ? api_ns : 0);
+          api_rel = lsc__sub_sat (api_start, s->start_ns);
+          api_end = lsc__add_sat (api_rel, api_ns > 0 ? api_ns : 0);
         }
       sqlite3_reset (ins);
       sqlite3_bind_int64 (ins, 1, api_rel);
@@ -1605,8 +1605,8 @@ lsc_export_nsys_sqlite (lsc_report *report, const char *dest, bool force, lsc_er
           goto fail;
         }
       sqlite3_reset (ins);
-      sqlite3_bind_int64 (ins, 1, col_int (src, 1, &v) ? v - s->start_ns : 0);
-      sqlite3_bind_int64 (ins, 2, col_int (src, 2, &v) ? v - s->start_ns : 0);
+      sqlite3_bind_int64 (ins, 1, col_int (src, 1, &v) ? lsc__sub_sat (v, s->start_ns) : 0);
+      sqlite3_bind_int64 (ins, 2, col_int (src, 2, &v) ? lsc__sub_sat (v, s->start_ns) : 0);
       /* nsys exports NOT NULL columns with a default of 0 where CUPTI gave nothing. */
       sqlite3_bind_int64 (ins, 3, col_int (src, 3, &v) ? v : 0);
       sqlite3_bind_int64 (ins, 4, col_int (src, 4, &v) ? v : 0);

@@ -229,9 +229,19 @@ lsc__on_engine_event (const fl_event *ev, void *user_data)
         r.stage_ns[i] = ev->stage_ns[i] > UINT32_MAX ? UINT32_MAX : (uint32_t) ev->stage_ns[i];
       break;
     case FL_EVENT_COMPILE:
-      r.type = LSC__REC_COMPILE;
-      r.u.compile_ms = ev->compile_ms;
-      break;
+      {
+        /* Compiles are rare and slow (NVRTC ran): the text is made here, while the bound kernel
+         * surely exists; by the time the writer drains the record it may have been freed. */
+        char desc[400] = "", text[600];
+        if (ev->bound)
+          fl_spec_key_describe (ev->bound, ev->spec_key, desc, sizeof desc);
+        snprintf (text, sizeof text, "%s: compiled in %.1f ms (%s)",
+                  ev->bound ? fl_kernel_name (fl_bound_kernel_kernel (ev->bound)) : "?", ev->compile_ms, desc);
+        r.type = LSC__REC_COMPILE;
+        r.u.compile_ms = ev->compile_ms;
+        r.text = strdup (text);
+        break;
+      }
     case FL_EVENT_ERROR:
       /* Errors are off the hot path: copying the message is allowed here. */
       r.type = LSC__REC_ERROR;
@@ -572,12 +582,7 @@ lsc__process (lsc_recorder *rec, lsc__ring *ring, lsc__rec *r)
             s->compile_ms = r->u.compile_ms;
             s->dirty = true;
           }
-        char desc[400] = "", text[600];
-        if (r->bound)
-          fl_spec_key_describe (r->bound, r->key, desc, sizeof desc);
-        snprintf (text, sizeof text, "%s: compiled in %.1f ms (%s)",
-                  r->bound ? fl_kernel_name (fl_bound_kernel_kernel (r->bound)) : "?", r->u.compile_ms, desc);
-        lsc__write_event (rec, r->start_ns, "compile", kid, text);
+        lsc__write_event (rec, r->start_ns, "compile", kid, r->text ? r->text : "compiled");
         break;
       }
     case LSC__REC_ERROR:

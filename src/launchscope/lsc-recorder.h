@@ -49,7 +49,9 @@ typedef struct {
  * engine event sink.  err gets a message naming the file on failure.  Returns 0 or -1. */
 int lsc_recorder_start (const lsc_recorder_options *options, lsc_recorder **out, char *err, size_t err_size);
 
-/* Registers a bound kernel so its launches carry a kernel row.  Call before launching it. */
+/* Registers a bound kernel so its launches carry a kernel row.  Call before launching it.  The
+ * writer thread reads a registered kernel's signature while it drains, so it must not be freed
+ * before lsc_recorder_stop(); kernels that are not registered may be freed at any time. */
 int lsc_recorder_add_kernel (lsc_recorder *rec, const fl_bound_kernel *bound, const char *config_text);
 
 /* Records an event row (toggle, info, error) stamped now; safe from any thread. */

@@ -6,6 +6,7 @@
 
 #include <sqlite3.h>
 #include <stdarg.h>
+#include <stdint.h>
 
 #include "lsc-report.h"
 
@@ -14,6 +15,26 @@
 #else
 #define LSC__PRINTF(f, a)
 #endif
+
+/* a - b and a + b for integers read from a report: a hostile file can hold any int64, and
+ * signed overflow is undefined, so these saturate at INT64_MIN / INT64_MAX instead. */
+static inline int64_t
+lsc__sub_sat (int64_t a, int64_t b)
+{
+  int64_t r;
+  if (__builtin_sub_overflow (a, b, &r))
+    return b < 0 ? INT64_MAX : INT64_MIN;
+  return r;
+}
+
+static inline int64_t
+lsc__add_sat (int64_t a, int64_t b)
+{
+  int64_t r;
+  if (__builtin_add_overflow (a, b, &r))
+    return b > 0 ? INT64_MAX : INT64_MIN;
+  return r;
+}
 
 /* Fills error (may be NULL) with code and a printf-style message. */
 void lsc__error_set (lsc_error *error, lsc_error_code code, const char *fmt, ...) LSC__PRINTF (3, 4);

@@ -1419,7 +1419,7 @@ lsc_report_summary_write_json (const lsc_report_summary *sum, FILE *out, const c
       json_opt_int_member (out, &f, "stop_ns", s->stopped, s->stop_ns);
       json_key (out, &f, "stopped");
       fputs (s->stopped ? "true" : "false", out);
-      json_opt_int_member (out, &f, "duration_ns", s->stopped, s->stop_ns - s->start_ns);
+      json_opt_int_member (out, &f, "duration_ns", s->stopped, lsc__sub_sat (s->stop_ns, s->start_ns));
       json_str_member (out, &f, "cupti_mode", s->cupti_mode);
       json_str_member (out, &f, "cupti_status", s->cupti_status);
       json_int_member (out, &f, "dropped_rows", s->dropped_rows);
@@ -1587,7 +1587,7 @@ lsc_report_summary_write_text (const lsc_report_summary *sum, FILE *out, const c
       fputs (", started ", out);
       text_cell (out, s->start_wall, 0, true);
       if (s->stopped)
-        fprintf (out, ", ran %.3f s\n", (double) (s->stop_ns - s->start_ns) / 1e9);
+        fprintf (out, ", ran %.3f s\n", ((double) s->stop_ns - (double) s->start_ns) / 1e9);
       else
         fputs (", no stop time (still recording, or the recorder crashed)\n", out);
       /* Facts the session has; a report from an older or partial recorder may lack some. */

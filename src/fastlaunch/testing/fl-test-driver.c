@@ -181,6 +181,8 @@ static struct {
   uint64_t calls[TD_ENTRY_COUNT];
   CUresult faults[TD_ENTRY_COUNT][TD_MAX_FAULTS];
   unsigned n_faults[TD_ENTRY_COUNT];
+  uint64_t countdown[TD_ENTRY_COUNT]; /* fail_nth: the call that brings it to 0 fails */
+  CUresult countdown_result[TD_ENTRY_COUNT];
   fl_test_launch *log; /* ring of TD_LOG_SIZE */
   uint64_t launch_count;
   uint64_t misaligned, illegal, cross_ctx, violations;
@@ -256,6 +258,12 @@ td_begin (int entry, CUresult *fault)
 {
   pthread_mutex_lock (&td_lock_mutex);
   g.calls[entry]++;
+  if (g.countdown[entry] > 0 && --g.countdown[entry] == 0)
+    {
+      *fault = g.countdown_result[entry];
+      pthread_mutex_unlock (&td_lock_mutex);
+      return true;
+    }
   if (g.n_faults[entry] > 0)
     {
       *fault = g.faults[entry][0];
@@ -2878,6 +2886,48 @@ fl_test_driver_fail_next (const char *entry_point, CUresult result)
   if (g.n_faults[i] < TD_MAX_FAULTS)
     g.faults[i][g.n_faults[i]++] = result;
   pthread_mutex_unlock (&td_lock_mutex);
+}
+
+void
+fl_test_driver_fail_nth (const char *entry_point, uint64_t skip, CUresult result)
+{
+  int i = entry_index (entry_point);
+  pthread_mutex_lock (&td_lock_mutex);
+  g.countdown[i] = skip + 1;
+  g.countdown_result[i] = result;
+  pthread_mutex_unlock (&td_lock_mutex);
+}
+
+bool
+fl_test_driver_fault_pending (void)
+{
+  bool pending = false;
+  pthread_mutex_lock (&td_lock_mutex);
+  for (int i = 0; i < TD_ENTRY_COUNT; i++)
+    pending = pending || g.n_faults[i] > 0 || g.countdown[i] > 0;
+  pthread_mutex_unlock (&td_lock_mutex);
+  return pending;
+}
+
+void
+fl_test_driver_clear_faults (void)
+{
+  pthread_mutex_lock (&td_lock_mutex);
+  memset (g.n_faults, 0, sizeof g.n_faults);
+  memset (g.countdown, 0, sizeof g.countdown);
+  pthread_mutex_unlock (&td_lock_mutex);
+}
+
+unsigned
+fl_test_driver_entry_point_count (void)
+{
+  return TD_ENTRY_COUNT;
+}
+
+const char *
+fl_test_driver_entry_point_name (unsigned index)
+{
+  return index < TD_ENTRY_COUNT ? td_entry_names[index] : NULL;
 }
 
 uint64_t

@@ -137,6 +137,20 @@ uint64_t fl_test_driver_specialization_violations (void);
  * a string and cannot fail.  Aborts on an unknown name. */
 void fl_test_driver_fail_next (const char *entry_point, CUresult result);
 
+/* The call of entry_point after the next `skip` calls (from any thread) fails with result and
+ * does nothing else: skip 0 is the next call, like fail_next.  One countdown per entry point;
+ * a new one replaces it.  For making the k-th call site of an operation fail.  Aborts on an
+ * unknown name. */
+void fl_test_driver_fail_nth (const char *entry_point, uint64_t skip, CUresult result);
+/* True while an injected fault (fail_next or fail_nth) has not fired yet. */
+bool fl_test_driver_fault_pending (void);
+/* Drops every pending injected fault. */
+void fl_test_driver_clear_faults (void);
+
+/* The entry points the double counts and can fail, by index (NULL past the end). */
+unsigned fl_test_driver_entry_point_count (void);
+const char *fl_test_driver_entry_point_name (unsigned index);
+
 /* Calls of entry_point since install or fl_test_driver_reset_calls().  Aborts on an unknown
  * name. */
 uint64_t fl_test_driver_calls (const char *entry_point);

@@ -1,0 +1,2 @@
+  //launchscope:entry = spaced   
+//   launchscope:   signature =  *fp16  

@@ -1,0 +1,1 @@
+// launchscope: entry=k

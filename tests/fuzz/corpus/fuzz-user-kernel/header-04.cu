@@ -1,0 +1,1 @@
+// launchscope: signature=i32

@@ -1,0 +1,3 @@
+// launchscope: entry=k
+// launchscope: entry=k
+// launchscope: signature=i32

@@ -1,0 +1,2 @@
+// launchscope: entry=1bad
+// launchscope: signature=i32

@@ -1,0 +1,3 @@
+// launchscope: entry=k
+// launchscope: signature=i32
+// launchscope: globals=A,,B

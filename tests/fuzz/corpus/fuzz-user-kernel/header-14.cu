@@ -1,0 +1,3 @@
+int x;
+// launchscope: entry=k
+// launchscope: signature=i32

@@ -1,0 +1,2 @@
+// launchscope: entry=k
+// launchscope: signature=i32
