@@ -16,6 +16,7 @@
 #include "lsc-distribution-view.h"
 #include "lsc-events-view.h"
 #include "lsc-launches-view.h"
+#include "lsc-live-page.h"
 #include "lsc-overview-view.h"
 #include "lsc-resources.h"
 #include "lsc-session-view.h"
@@ -87,7 +88,7 @@ START_TEST (test_templates_build)
   GType types[] = {
     LSC_TYPE_STAT_CARD,     LSC_TYPE_OVERVIEW_VIEW, LSC_TYPE_TIMELINE_VIEW, LSC_TYPE_DISTRIBUTION_VIEW,
     LSC_TYPE_STAGES_VIEW,   LSC_TYPE_SPECS_VIEW,    LSC_TYPE_EVENTS_VIEW,   LSC_TYPE_LAUNCHES_VIEW,
-    LSC_TYPE_SESSION_VIEW,
+    LSC_TYPE_SESSION_VIEW,  LSC_TYPE_LIVE_PAGE,
   };
   for (guint i = 0; i < G_N_ELEMENTS (types); i++)
     {

@@ -30,6 +30,14 @@ struct _LscApplication
   int screenshot_delay_ms;
   char *view;
   gboolean measure_first_paint;
+
+  /* --live and its options */
+  gboolean live;
+  char *live_workload, *live_kernel, *live_report, *live_script, *live_screenshots;
+  gint64 live_n;
+  double live_rate, live_duration, live_screenshot_every;
+  gboolean measure_frames;
+  int exit_status;
 };
 
 G_DEFINE_FINAL_TYPE (LscApplication, lsc_application, ADW_TYPE_APPLICATION)
@@ -206,6 +214,43 @@ lsc_application_activate (GApplication *app)
     }
   LscWindow *window = active_or_new_window (self);
   gtk_window_present (GTK_WINDOW (window));
+  if (self->live)
+    {
+      LscLiveAutomation automation = {
+        .workload = self->live_workload,
+        .kernel_path = self->live_kernel,
+        .n = (long) self->live_n,
+        .rate = self->live_rate,
+        .report_path = self->live_report,
+        .script = self->live_script,
+        .duration_s = self->live_duration,
+        .screenshots_dir = self->live_screenshots,
+        .screenshot_every_s = self->live_screenshot_every,
+        .measure_frames = self->measure_frames,
+      };
+      g_autoptr (GError) error = NULL;
+      self->live = FALSE; /* once */
+      if (!lsc_window_automate_live (window, &automation, &error))
+        {
+          g_printerr ("launchscope: %s\n", error->message);
+          self->exit_status = 2;
+          g_application_quit (app);
+        }
+    }
+}
+
+void
+lsc_application_set_exit_status (LscApplication *self, int status)
+{
+  g_return_if_fail (LSC_IS_APPLICATION (self));
+  self->exit_status = status;
+}
+
+int
+lsc_application_get_exit_status (LscApplication *self)
+{
+  g_return_val_if_fail (LSC_IS_APPLICATION (self), 0);
+  return self->exit_status;
 }
 
 static void
@@ -235,7 +280,10 @@ quit_action (GSimpleAction *action, GVariant *param, gpointer data)
   for (GList *l = windows; l; l = l->next)
     gtk_window_close (GTK_WINDOW (l->data));
   g_list_free (windows);
-  g_application_quit (G_APPLICATION (data));
+  /* A window still recording live finishes its report in a thread and closes when done; the
+   * application ends with the last window. */
+  if (!gtk_application_get_windows (GTK_APPLICATION (data)))
+    g_application_quit (G_APPLICATION (data));
 }
 
 static void
@@ -390,6 +438,10 @@ lsc_application_startup (GApplication *app)
     { "win.view::launches", { "<Alt>7", NULL } },
     { "win.view::session", { "<Alt>8", NULL } },
     { "win.find", { "<Control>f", NULL } },
+    { "win.show-live", { "<Control>l", NULL } },
+    { "live.record", { "<Control>r", NULL } },
+    { "live.pause", { "<Control>p", NULL } },
+    { "live.stop", { "<Control>period", NULL } },
   };
   for (guint i = 0; i < G_N_ELEMENTS (accels); i++)
     gtk_application_set_accels_for_action (GTK_APPLICATION (self), accels[i].action, accels[i].accels);
@@ -428,9 +480,40 @@ lsc_application_handle_local_options (GApplication *app, GVariantDict *options)
   g_variant_dict_lookup (options, "view", "s", &self->view);
   self->measure_first_paint = g_variant_dict_contains (options, "measure-first-paint");
 
+  /* --live-*: any of them means --live */
+  self->live = g_variant_dict_contains (options, "live");
+  self->live |= g_variant_dict_lookup (options, "live-workload", "s", &self->live_workload);
+  self->live |= g_variant_dict_lookup (options, "live-kernel", "^ay", &self->live_kernel);
+  self->live |= g_variant_dict_lookup (options, "live-report", "^ay", &self->live_report);
+  self->live |= g_variant_dict_lookup (options, "live-script", "s", &self->live_script);
+  self->live |= g_variant_dict_lookup (options, "live-screenshots", "^ay", &self->live_screenshots);
+  self->live |= g_variant_dict_lookup (options, "live-n", "x", &self->live_n);
+  self->live_rate = -1;
+  self->live |= g_variant_dict_lookup (options, "live-rate", "d", &self->live_rate);
+  self->live |= g_variant_dict_lookup (options, "live-duration", "d", &self->live_duration);
+  self->live |= g_variant_dict_lookup (options, "live-screenshot-every", "d", &self->live_screenshot_every);
+  self->measure_frames = g_variant_dict_contains (options, "measure-frames");
+  self->live |= self->measure_frames;
+  if (self->live_workload && strcmp (self->live_workload, "empty") != 0)
+    {
+      char *end = NULL;
+      long np = g_str_has_prefix (self->live_workload, "add") ? strtol (self->live_workload + 3, &end, 10) : 0;
+      if (!end || *end || np < 2 || np > 32)
+        {
+          g_printerr ("launchscope: --live-workload: “%s” is not a built-in workload (add2 … add32, or empty)\n",
+                      self->live_workload);
+          return 2;
+        }
+    }
+  if (self->live && (g_variant_dict_contains (options, "live-rate") && self->live_rate < 0))
+    {
+      g_printerr ("launchscope: --live-rate: launches per second, 0 for as fast as possible\n");
+      return 2;
+    }
+
   /* A run that reports back (screenshot, measurement) must be its own instance: forwarded to
    * a running one it would exit 0 having done nothing. */
-  if (self->screenshot_path || self->measure_first_paint || g_getenv ("LSC_NON_UNIQUE"))
+  if (self->screenshot_path || self->measure_first_paint || self->live || g_getenv ("LSC_NON_UNIQUE"))
     g_application_set_flags (app, g_application_get_flags (app) | G_APPLICATION_NON_UNIQUE);
   return -1;
 }
@@ -444,6 +527,11 @@ lsc_application_finalize (GObject *object)
   g_clear_object (&self->recent_menu);
   g_free (self->screenshot_path);
   g_free (self->view);
+  g_free (self->live_workload);
+  g_free (self->live_kernel);
+  g_free (self->live_report);
+  g_free (self->live_script);
+  g_free (self->live_screenshots);
 
   G_OBJECT_CLASS (lsc_application_parent_class)->finalize (object);
 }
@@ -473,6 +561,24 @@ static const GOptionEntry option_entries[] = {
     N_("MS") },
   { "measure-first-paint", 0, 0, G_OPTION_ARG_NONE, NULL,
     N_("Print the time from start to the first frame showing the report, then quit"), NULL },
+  { "live", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Open the live page and start recording at once"), NULL },
+  { "live-workload", 0, 0, G_OPTION_ARG_STRING, NULL, N_("Record this built-in workload: add2 … add32, or empty"),
+    N_("NAME") },
+  { "live-kernel", 0, 0, G_OPTION_ARG_FILENAME, NULL, N_("Record your own kernel from this .cu file"), N_("FILE") },
+  { "live-n", 0, 0, G_OPTION_ARG_INT64, NULL, N_("Elements per array (the problem size)"), N_("N") },
+  { "live-rate", 0, 0, G_OPTION_ARG_DOUBLE, NULL, N_("Launches per second; 0 launches as fast as possible"),
+    N_("RATE") },
+  { "live-report", 0, 0, G_OPTION_ARG_FILENAME, NULL, N_("Record into this report file (overwritten)"), N_("FILE") },
+  { "live-script", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("Flip switches at seconds since the start, e.g. debug@2,offset@4,skip@6,skip@8,global=7@9"), N_("SCRIPT") },
+  { "live-duration", 0, 0, G_OPTION_ARG_DOUBLE, NULL,
+    N_("Stop after this many seconds, open the report, save its screenshots and quit"), N_("SECONDS") },
+  { "live-screenshots", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+    N_("Save the window as DIR/live-*.png every 2 seconds and after stopping"), N_("DIR") },
+  { "live-screenshot-every", 0, 0, G_OPTION_ARG_DOUBLE, NULL, N_("Seconds between live screenshots (default 2)"),
+    N_("SECONDS") },
+  { "measure-frames", 0, 0, G_OPTION_ARG_NONE, NULL,
+    N_("Print the longest main-loop frame and stall while recording live"), NULL },
   { NULL, 0, 0, 0, NULL, NULL, NULL },
 };
 

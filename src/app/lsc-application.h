@@ -2,7 +2,7 @@
  *
  * lsc-application.h — the launchscope application: command line, app.* actions and their
  * accelerators, the recent reports list (GSettings), About, and the automation options the
- * tests and the GPU machine use (--screenshot, --view, --measure-first-paint).
+ * tests and the GPU machine use (--screenshot, --view, --measure-first-paint, --live...).
  */
 #pragma once
 
@@ -35,6 +35,10 @@ GMenu *lsc_application_get_recent_menu (LscApplication *self);
 /* The sample report's path if the file exists ($LSC_SAMPLE_REPORT, else the installed one),
  * or NULL. */
 char *lsc_application_dup_sample_path (void);
+
+/* The process's exit status when the automation failed (0 otherwise); main() returns it. */
+void lsc_application_set_exit_status (LscApplication *self, int status);
+int lsc_application_get_exit_status (LscApplication *self);
 
 /* Whether libcuda.so.1 loads (live recording is possible). */
 gboolean lsc_application_has_cuda_driver (void);

@@ -533,8 +533,13 @@ struct _LscRing {
   gsize capacity, head, length; /* head: next slot written */
   guint64 total;
   guint64 *t;
-  guint32 *v;
+  guint32 *v;    /* the value, or an aggregate's max */
   guint8 *path;
+  /* Allocated by the first lsc_ring_append_column(), NULL until then: an entry's smallest
+   * value, launch count and sum (a single launch is min = v, count 1, sum v). */
+  guint32 *min;
+  guint32 *count;
+  double *sum;
 };
 
 LscRing *
@@ -556,6 +561,9 @@ lsc_ring_free (LscRing *ring)
   g_free (ring->t);
   g_free (ring->v);
   g_free (ring->path);
+  g_free (ring->min);
+  g_free (ring->count);
+  g_free (ring->sum);
   g_free (ring);
 }
 
@@ -572,10 +580,42 @@ lsc_ring_append (LscRing *ring, guint64 t_ns, guint32 value_ns, guint8 path)
   ring->t[ring->head] = t_ns;
   ring->v[ring->head] = value_ns;
   ring->path[ring->head] = path;
+  if (ring->count != NULL)
+    {
+      ring->min[ring->head] = value_ns;
+      ring->count[ring->head] = 1;
+      ring->sum[ring->head] = value_ns;
+    }
   ring->head = ring->head + 1 == ring->capacity ? 0 : ring->head + 1;
   if (ring->length < ring->capacity)
     ring->length++;
   ring->total++;
+}
+
+void
+lsc_ring_append_column (LscRing *ring, guint64 t_ns, const LscColumn *column, guint8 path)
+{
+  g_return_if_fail (column != NULL);
+  if (column->count == 0)
+    return;
+  if (ring->count == NULL)
+    {
+      /* Every slot gets a weight, so the held single launches count as one each. */
+      ring->min = g_new (guint32, ring->capacity);
+      ring->count = g_new (guint32, ring->capacity);
+      ring->sum = g_new (double, ring->capacity);
+      for (gsize s = 0; s < ring->capacity; s++)
+        {
+          ring->min[s] = s < ring->length || ring->length == ring->capacity ? ring->v[s] : 0;
+          ring->count[s] = 1;
+          ring->sum[s] = ring->min[s];
+        }
+    }
+  gsize s = ring->head;
+  lsc_ring_append (ring, t_ns, column->max, path);
+  ring->min[s] = column->min;
+  ring->count[s] = column->count;
+  ring->sum[s] = column->sum;
 }
 
 gsize
@@ -617,6 +657,37 @@ lsc_ring_get (const LscRing *ring, gsize i, guint64 *t_ns, guint32 *value_ns, gu
     *path = ring->path[s];
 }
 
+guint32
+lsc_ring_get_count (const LscRing *ring, gsize i)
+{
+  g_return_val_if_fail (i < ring->length, 0);
+  return ring->count != NULL ? ring->count[ring_slot (ring, i)] : 1;
+}
+
+/* The weighted form of lsc_downsample_min_max over slots [first, first + n). */
+static void
+ring_downsample_weighted (const LscRing *ring, gsize first, gsize n, double t0, double t1,
+                          LscColumn *const cols[LSC_CHART_N_PATHS], guint n_cols)
+{
+  if (n_cols == 0 || !(t1 > t0))
+    return;
+  double scale = n_cols / (t1 - t0);
+  for (gsize s = first; s < first + n; s++)
+    {
+      guint p = ring->path[s];
+      if (p >= LSC_CHART_N_PATHS || cols[p] == NULL)
+        continue;
+      double ti = (double) ring->t[s];
+      if (!(ti >= t0) || ti >= t1)
+        continue;
+      gint64 c = (gint64) floor ((ti - t0) * scale);
+      if (c >= (gint64) n_cols)
+        c = n_cols - 1;
+      LscColumn entry = { ring->min[s], ring->v[s], ring->count[s], ring->sum[s] };
+      lsc_column_merge (&cols[p][c], &entry);
+    }
+}
+
 void
 lsc_ring_downsample (const LscRing *ring, double t0, double t1, LscColumn *const cols[LSC_CHART_N_PATHS],
                      guint n_cols)
@@ -625,6 +696,12 @@ lsc_ring_downsample (const LscRing *ring, double t0, double t1, LscColumn *const
     return;
   gsize first = ring_slot (ring, 0);
   gsize n1 = MIN (ring->length, ring->capacity - first);
+  if (ring->count != NULL)
+    {
+      ring_downsample_weighted (ring, first, n1, t0, t1, cols, n_cols);
+      ring_downsample_weighted (ring, 0, ring->length - n1, t0, t1, cols, n_cols);
+      return;
+    }
   lsc_downsample_min_max (ring->t + first, ring->v + first, ring->path + first, n1, t0, t1, cols, n_cols);
   lsc_downsample_min_max (ring->t, ring->v, ring->path, ring->length - n1, t0, t1, cols, n_cols);
 }
@@ -643,7 +720,7 @@ lsc_ring_get_extent (const LscRing *ring, guint64 *t_min, guint64 *t_max, guint3
     {
       tmin = MIN (tmin, ring->t[i]);
       tmax = MAX (tmax, ring->t[i]);
-      vmin = MIN (vmin, ring->v[i]);
+      vmin = MIN (vmin, ring->min != NULL ? ring->min[i] : ring->v[i]);
       vmax = MAX (vmax, ring->v[i]);
     }
   if (t_min)

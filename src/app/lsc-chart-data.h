@@ -145,19 +145,28 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (LscSeriesIndex, lsc_series_index_free)
 /* --- Live ring ---------------------------------------------------------------------------- */
 
 /* Fixed-capacity ring of the newest launches for live recording (issue 6): append is O(1)
- * and never allocates; when full the oldest launch is overwritten. */
+ * and never allocates; when full the oldest entry is overwritten.  An entry is one launch, or
+ * (lsc_ring_append_column) an aggregate of launches, so a live chart can hold minutes of a
+ * million launches a second: aggregates keep their exact min, max, count and sum, and the
+ * columns drawn from them are the columns their launches would have given. */
 typedef struct _LscRing LscRing;
 
 LscRing *lsc_ring_new (gsize capacity); /* capacity >= 1 */
 void lsc_ring_free (LscRing *ring);
 void lsc_ring_clear (LscRing *ring);
 void lsc_ring_append (LscRing *ring, guint64 t_ns, guint32 value_ns, guint8 path);
+/* Appends column->count launches of path summarised as column, stamped t_ns (the first
+ * allocates the weights: O(capacity) once).  A column with count 0 is ignored.  lsc_ring_get()
+ * then gives its max as the value. */
+void lsc_ring_append_column (LscRing *ring, guint64 t_ns, const LscColumn *column, guint8 path);
 gsize lsc_ring_get_length (const LscRing *ring);
 gsize lsc_ring_get_capacity (const LscRing *ring);
-/* Launches appended since creation or clear, overwritten ones included. */
+/* Entries appended since creation or clear, overwritten ones included. */
 guint64 lsc_ring_get_total (const LscRing *ring);
-/* The i-th oldest launch held (i < length). */
+/* The i-th oldest entry held (i < length). */
 void lsc_ring_get (const LscRing *ring, gsize i, guint64 *t_ns, guint32 *value_ns, guint8 *path);
+/* How many launches the i-th oldest entry stands for (1 unless appended as a column). */
+guint32 lsc_ring_get_count (const LscRing *ring, gsize i);
 /* lsc_downsample_min_max over the held launches (both halves). */
 void lsc_ring_downsample (const LscRing *ring, double t0, double t1,
                           LscColumn *const cols[LSC_CHART_N_PATHS], guint n_cols);

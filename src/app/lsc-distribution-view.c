@@ -19,6 +19,7 @@ struct _LscDistributionView
   LscDistributionChart *chart;
   GtkLabel *summary_label;
   GtkStack *stack;
+  GtkSpinner *loading_spinner; /* spins only while shown: a spinning one, even hidden, ticks every frame */
 
   GSettings *settings;
   LscDocument *document;
@@ -42,6 +43,8 @@ charts_ready_cb (LscDistributionView *self)
     {
       gboolean failed = self->document && lsc_document_get_charts_error (self->document);
       gtk_stack_set_visible_child_name (self->stack, self->document && !failed ? "loading" : "chart");
+      gtk_spinner_set_spinning (self->loading_spinner,
+                                g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "loading") == 0);
       return;
     }
   gsize total = 0;
@@ -60,6 +63,8 @@ charts_ready_cb (LscDistributionView *self)
   g_autofree char *text = g_strdup_printf (_("%s successful launches with a host time, first session"), n);
   gtk_label_set_label (self->summary_label, text);
   gtk_stack_set_visible_child_name (self->stack, "chart");
+  gtk_spinner_set_spinning (self->loading_spinner,
+                            g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "loading") == 0);
 }
 
 void
@@ -112,6 +117,7 @@ lsc_distribution_view_class_init (LscDistributionViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LscDistributionView, chart);
   gtk_widget_class_bind_template_child (widget_class, LscDistributionView, summary_label);
   gtk_widget_class_bind_template_child (widget_class, LscDistributionView, stack);
+  gtk_widget_class_bind_template_child (widget_class, LscDistributionView, loading_spinner);
 }
 
 static void

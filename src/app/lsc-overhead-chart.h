@@ -52,6 +52,9 @@ gboolean lsc_overhead_chart_get_path_visible (LscOverheadChart *self, LscChartPa
  * switching the chart to live mode (dropping a report's series).  t_ns should not decrease.
  * Redraws are coalesced to one per frame through the frame clock.  Main thread only. */
 void lsc_overhead_chart_append (LscOverheadChart *self, guint64 t_ns, guint32 value_ns, guint8 path);
+/* As append, for column->count launches of path summarised as column (min, max, count, sum
+ * exact), stamped t_ns: how a live session of a million launches a second fits the ring. */
+void lsc_overhead_chart_append_column (LscOverheadChart *self, guint64 t_ns, const LscColumn *column, guint8 path);
 /* Drops the series, the live ring and the markers. */
 void lsc_overhead_chart_clear (LscOverheadChart *self);
 

@@ -17,6 +17,7 @@ struct _LscStagesView
   LscStageChart *chart;
   GtkLabel *summary_label;
   GtkStack *stack;
+  GtkSpinner *loading_spinner; /* spins only while shown: a spinning one, even hidden, ticks every frame */
 
   GSettings *settings;
   LscDocument *document;
@@ -58,6 +59,8 @@ charts_ready_cb (LscStagesView *self)
   else if (self->document && !self->has_data)
     page = "empty";
   gtk_stack_set_visible_child_name (self->stack, page);
+  gtk_spinner_set_spinning (self->loading_spinner,
+                            g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "loading") == 0);
 }
 
 void
@@ -107,6 +110,7 @@ lsc_stages_view_class_init (LscStagesViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LscStagesView, chart);
   gtk_widget_class_bind_template_child (widget_class, LscStagesView, summary_label);
   gtk_widget_class_bind_template_child (widget_class, LscStagesView, stack);
+  gtk_widget_class_bind_template_child (widget_class, LscStagesView, loading_spinner);
 }
 
 static void

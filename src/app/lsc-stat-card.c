@@ -15,6 +15,7 @@ struct _LscStatCard
   GtkLabel *value_label;
   GtkLabel *detail_label;
   char *tone;
+  int detail_lines;
 };
 
 G_DEFINE_FINAL_TYPE (LscStatCard, lsc_stat_card, GTK_TYPE_WIDGET)
@@ -73,7 +74,11 @@ lsc_stat_card_set (LscStatCard *self, const char *title, const char *value, cons
     gtk_label_set_label (self->title_label, title);
   gtk_label_set_label (self->value_label, value ? value : "—");
   if (detail)
-    gtk_label_set_label (self->detail_label, detail);
+    {
+      gtk_label_set_label (self->detail_label, detail);
+      if (self->detail_lines > 0)
+        gtk_widget_set_tooltip_text (GTK_WIDGET (self->detail_label), detail);
+    }
   gtk_widget_set_visible (GTK_WIDGET (self->detail_label), *gtk_label_get_label (self->detail_label) != '\0');
 }
 
@@ -82,6 +87,15 @@ lsc_stat_card_get_value (LscStatCard *self)
 {
   g_return_val_if_fail (LSC_IS_STAT_CARD (self), NULL);
   return gtk_label_get_label (self->value_label);
+}
+
+void
+lsc_stat_card_set_detail_lines (LscStatCard *self, int lines)
+{
+  g_return_if_fail (LSC_IS_STAT_CARD (self));
+  self->detail_lines = MAX (lines, 0);
+  gtk_label_set_lines (self->detail_label, lines > 0 ? lines : -1);
+  gtk_label_set_ellipsize (self->detail_label, lines > 0 ? PANGO_ELLIPSIZE_END : PANGO_ELLIPSIZE_NONE);
 }
 
 void

@@ -18,6 +18,9 @@ GtkWidget *lsc_stat_card_new (void);
 void lsc_stat_card_set (LscStatCard *self, const char *title, const char *value, const char *detail);
 const char *lsc_stat_card_get_value (LscStatCard *self);
 
+/* At most lines lines of detail, ellipsized (the full text in the tooltip); 0: no limit. */
+void lsc_stat_card_set_detail_lines (LscStatCard *self, int lines);
+
 /* Emphasis for a good or bad figure: "success", "warning", "error" or NULL. */
 void lsc_stat_card_set_tone (LscStatCard *self, const char *tone);
 

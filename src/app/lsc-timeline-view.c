@@ -17,6 +17,7 @@ struct _LscTimelineView
   LscOverheadChart *chart;
   GtkWidget *reset_button;
   GtkStack *stack;
+  GtkSpinner *loading_spinner; /* spins only while shown: a spinning one, even hidden, ticks every frame */
 
   GSettings *settings;
   LscDocument *document;
@@ -51,6 +52,8 @@ charts_ready_cb (LscTimelineView *self)
     {
       gboolean failed = self->document && lsc_document_get_charts_error (self->document);
       gtk_stack_set_visible_child_name (self->stack, self->document && !failed ? "loading" : "chart");
+      gtk_spinner_set_spinning (self->loading_spinner,
+                                g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "loading") == 0);
       return;
     }
   const lsc_session_summary *s = lsc_document_get_session (self->document);
@@ -58,6 +61,8 @@ charts_ready_cb (LscTimelineView *self)
   lsc_overhead_chart_set_raw_floor (self->chart, s && s->has_raw_floor ? s->raw_floor_p50_ns : NAN);
   update_markers (self);
   gtk_stack_set_visible_child_name (self->stack, "chart");
+  gtk_spinner_set_spinning (self->loading_spinner,
+                            g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "loading") == 0);
 }
 
 void
@@ -115,6 +120,7 @@ lsc_timeline_view_class_init (LscTimelineViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LscTimelineView, chart);
   gtk_widget_class_bind_template_child (widget_class, LscTimelineView, reset_button);
   gtk_widget_class_bind_template_child (widget_class, LscTimelineView, stack);
+  gtk_widget_class_bind_template_child (widget_class, LscTimelineView, loading_spinner);
   gtk_widget_class_bind_template_callback (widget_class, reset_zoom_cb);
 }
 

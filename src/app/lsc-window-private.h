@@ -6,7 +6,9 @@
 
 #include "lsc-distribution-view.h"
 #include "lsc-events-view.h"
+#include "lsc-frame-monitor.h"
 #include "lsc-launches-view.h"
+#include "lsc-live-page.h"
 #include "lsc-overview-view.h"
 #include "lsc-session-view.h"
 #include "lsc-specs-view.h"
@@ -20,6 +22,7 @@ typedef enum {
   LSC_WINDOW_EMPTY,
   LSC_WINDOW_LOADING,
   LSC_WINDOW_REPORT,
+  LSC_WINDOW_LIVE, /* the live recording page */
 } LscWindowState;
 
 struct _LscWindow
@@ -29,6 +32,7 @@ struct _LscWindow
   /* template children */
   AdwToastOverlay *toast_overlay;
   AdwViewSwitcherTitle *switcher_title;
+  AdwViewSwitcherBar *switcher_bar;
   GtkMenuButton *export_button;
   GtkStack *main_stack;
   AdwStatusPage *empty_page;
@@ -48,6 +52,9 @@ struct _LscWindow
   LscEventsView *events_view;
   LscLaunchesView *launches_view;
   LscSessionView *session_view;
+  LscLivePage *live_page;
+  GtkWidget *live_button;
+  GtkWidget *live_empty_button;
 
   GSettings *settings;
   LscDocument *document; /* shown */
@@ -64,6 +71,32 @@ struct _LscWindow
   guint automation_source;
   gint64 mapped_at;  /* monotonic µs when the window was first mapped */
   gint64 settled_at; /* monotonic µs when the screenshot first found the charts ready */
+
+  /* live recording */
+  gboolean live_shown;   /* the live page is the visible one */
+  char *test_label;      /* test-only builds: said in every title */
+  gboolean close_after_live; /* closing waits for the report to be finished */
+
+  /* live automation (--live ...) */
+  gboolean live_auto;
+  GArray *live_script;   /* LscLiveStep */
+  guint live_next_step;
+  double live_duration_s; /* <= 0: until stopped */
+  char *live_shots_dir;
+  double live_shot_every_s;
+  double live_next_shot_s;
+  gboolean live_measure;
+  LscFrameMonitor *live_monitor;
+  gboolean live_started;   /* Record was pressed */
+  gboolean live_recorded;  /* it reached RECORDING */
+  gboolean live_stopping;  /* Stop was pressed by the automation */
+  gboolean live_failed;    /* the engine gave up: exit status 1 */
+  guint live_pending_shots; /* screenshots waiting for their frame */
+  gboolean live_quit_pending;
+  gint64 live_t0;
+  guint live_source;
+  guint live_report_source;
+  guint live_report_phase;
 };
 
 /* lsc-window.c */
@@ -72,6 +105,17 @@ void lsc_window_update_actions (LscWindow *self);
 void lsc_window_show_error (LscWindow *self, const char *heading, const char *body);
 /* The chart widget of the visible view, or NULL when the view has none. */
 GtkWidget *lsc_window_get_visible_chart (LscWindow *self);
+
+/* lsc-window.c: re-evaluates the title, the stack page and the actions */
+void lsc_window_show_state (LscWindow *self);
+void lsc_window_set_live_shown (LscWindow *self, gboolean shown);
+
+/* lsc-window-live.c */
+void lsc_window_live_class_init (GtkWidgetClass *widget_class);
+void lsc_window_live_update_actions (LscWindow *self);
+void lsc_window_live_dispose (LscWindow *self);
+/* A test-only build marks every title with label (e.g. "TEST DOUBLE, not a GPU"). */
+void lsc_window_set_test_label (LscWindow *self, const char *label);
 
 /* lsc-window-export.c */
 void lsc_window_export_report (LscWindow *self);

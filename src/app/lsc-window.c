@@ -11,9 +11,14 @@
 
 G_DEFINE_FINAL_TYPE (LscWindow, lsc_window, ADW_TYPE_APPLICATION_WINDOW)
 
+enum { PROP_0, PROP_LIVE_SHOWN, N_PROPS };
+static GParamSpec *properties[N_PROPS];
+
 LscWindowState
 lsc_window_get_state (LscWindow *self)
 {
+  if (self->live_shown)
+    return LSC_WINDOW_LIVE;
   if (self->loading)
     return LSC_WINDOW_LOADING;
   return self->document ? LSC_WINDOW_REPORT : LSC_WINDOW_EMPTY;
@@ -38,7 +43,7 @@ void
 lsc_window_update_actions (LscWindow *self)
 {
   LscWindowState state = lsc_window_get_state (self);
-  gboolean shown = self->document != NULL;
+  gboolean shown = self->document != NULL && state != LSC_WINDOW_LIVE;
   GtkWidget *widget = GTK_WIDGET (self);
 
   gtk_widget_action_set_enabled (widget, "win.export", shown);
@@ -46,7 +51,8 @@ lsc_window_update_actions (LscWindow *self)
   gtk_widget_action_set_enabled (widget, "win.export-csv", shown);
   gtk_widget_action_set_enabled (widget, "win.export-png", lsc_window_get_visible_chart (self) != NULL);
   gtk_widget_action_set_enabled (widget, "win.view", state == LSC_WINDOW_REPORT);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->export_button), shown);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->export_button), shown && state != LSC_WINDOW_LIVE);
+  lsc_window_live_update_actions (self);
 }
 
 /* ---- views ------------------------------------------------------------------------------ */
@@ -92,29 +98,65 @@ visible_view_changed_cb (LscWindow *self)
 static void
 update_title (LscWindow *self)
 {
-  if (self->document)
+  g_autofree char *title = NULL;
+  g_autofree char *subtitle = NULL;
+  if (self->live_shown)
+    {
+      title = g_strdup (_("Live Recording — Launchscope"));
+      /* the device is on the page's toolbar; the file being written goes here */
+      const char *report = lsc_live_page_get_report_path (self->live_page);
+      subtitle = lsc_live_page_is_busy (self->live_page) && report ? g_filename_display_basename (report) : NULL;
+      adw_view_switcher_title_set_title (self->switcher_title, _("Live Recording"));
+    }
+  else if (self->document)
     {
       g_autofree char *base = g_file_get_basename (lsc_document_get_file (self->document));
-      g_autofree char *name = g_filename_display_name (base);
-      g_autofree char *title = g_strdup_printf (_("%s — Launchscope"), name);
-      gtk_window_set_title (GTK_WINDOW (self), title);
-      adw_view_switcher_title_set_subtitle (self->switcher_title, name);
+      subtitle = g_filename_display_name (base);
+      title = g_strdup_printf (_("%s — Launchscope"), subtitle);
+      adw_view_switcher_title_set_title (self->switcher_title, _("Launchscope"));
     }
   else
     {
-      gtk_window_set_title (GTK_WINDOW (self), _("Launchscope"));
-      adw_view_switcher_title_set_subtitle (self->switcher_title, NULL);
+      title = g_strdup (_("Launchscope"));
+      adw_view_switcher_title_set_title (self->switcher_title, _("Launchscope"));
     }
+  if (self->test_label)
+    {
+      /* a test-only build says so everywhere a person could look */
+      g_autofree char *marked = g_strdup_printf ("[%s] %s", self->test_label, title);
+      g_free (title);
+      title = g_steal_pointer (&marked);
+      g_autofree char *sub = g_strdup_printf ("%s%s%s", self->test_label, subtitle && *subtitle ? " · " : "",
+                                              subtitle ? subtitle : "");
+      g_free (subtitle);
+      subtitle = g_steal_pointer (&sub);
+    }
+  gtk_window_set_title (GTK_WINDOW (self), title);
+  adw_view_switcher_title_set_subtitle (self->switcher_title, subtitle && *subtitle ? subtitle : NULL);
 }
 
+/* The bottom switcher stands in for the header's when the window is narrow, and only while a
+ * report is shown (bound to title-visible alone, it also showed on the start and live pages). */
 static void
-show_state (LscWindow *self)
+update_switcher_bar (LscWindow *self)
+{
+  adw_view_switcher_bar_set_reveal (self->switcher_bar,
+                                    lsc_window_get_state (self) == LSC_WINDOW_REPORT
+                                        && adw_view_switcher_title_get_title_visible (self->switcher_title));
+}
+
+void
+lsc_window_show_state (LscWindow *self)
 {
   LscWindowState state = lsc_window_get_state (self);
-  const char *page = state == LSC_WINDOW_LOADING ? "loading" : state == LSC_WINDOW_REPORT ? "report" : "empty";
+  const char *page = state == LSC_WINDOW_LIVE      ? "live"
+                     : state == LSC_WINDOW_LOADING ? "loading"
+                     : state == LSC_WINDOW_REPORT  ? "report"
+                                                   : "empty";
   gtk_stack_set_visible_child_name (self->main_stack, page);
   /* the view switcher only means something with a report */
   adw_view_switcher_title_set_view_switcher_enabled (self->switcher_title, state == LSC_WINDOW_REPORT);
+  update_switcher_bar (self);
   update_title (self);
   lsc_window_update_actions (self);
   lsc_window_automation_state_changed (self);
@@ -200,11 +242,11 @@ load_done_cb (GObject *source, GAsyncResult *result, gpointer data)
           GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
           if (app && path && !g_file_test (path, G_FILE_TEST_EXISTS))
             lsc_application_remove_recent (LSC_APPLICATION (app), path);
-          show_state (self);
+          lsc_window_show_state (self);
           lsc_window_show_error (self, error_heading (error), error->message);
         }
       else
-        show_state (self);
+        lsc_window_show_state (self);
       g_object_unref (loaded);
       return;
     }
@@ -227,7 +269,7 @@ load_done_cb (GObject *source, GAsyncResult *result, gpointer data)
   g_autofree char *view = self->pending_view ? g_strdup (self->pending_view)
                                              : g_settings_get_string (self->settings, "last-view");
   g_clear_pointer (&self->pending_view, g_free);
-  show_state (self);
+  lsc_window_show_state (self);
   if (adw_view_stack_get_child_by_name (self->view_stack, view))
     adw_view_stack_set_visible_child_name (self->view_stack, view);
 
@@ -249,6 +291,8 @@ lsc_window_open (LscWindow *self, GFile *file)
 
   self->loading = lsc_document_new (file);
   self->load_cancellable = g_cancellable_new ();
+  if (!lsc_live_page_is_busy (self->live_page))
+    self->live_shown = FALSE; /* a report opened over the live page replaces it */
   g_signal_connect_object (self->loading, "notify::fraction", G_CALLBACK (progress_changed_cb), self,
                            G_CONNECT_SWAPPED);
 
@@ -257,7 +301,7 @@ lsc_window_open (LscWindow *self, GFile *file)
   adw_status_page_set_description (self->loading_page, name);
   gtk_progress_bar_set_fraction (self->progress_bar, 0.0);
   gtk_label_set_label (self->progress_label, _("Opening"));
-  show_state (self);
+  lsc_window_show_state (self);
 
   lsc_document_load_async (self->loading, self->load_cancellable, load_done_cb, g_object_ref (self));
 }
@@ -279,7 +323,7 @@ lsc_window_close_report (LscWindow *self)
       set_views_document (self, NULL);
       g_clear_object (&self->document);
     }
-  show_state (self);
+  lsc_window_show_state (self);
 }
 
 LscDocument *
@@ -336,12 +380,20 @@ open_action (GtkWidget *widget, const char *action_name, GVariant *param)
 static void
 close_report_action (GtkWidget *widget, const char *action_name, GVariant *param)
 {
+  LscWindow *self = LSC_WINDOW (widget);
   (void) action_name;
   (void) param;
-  if (lsc_window_get_state (LSC_WINDOW (widget)) == LSC_WINDOW_EMPTY)
+  LscWindowState state = lsc_window_get_state (self);
+  if (state == LSC_WINDOW_LIVE)
+    {
+      /* back to the report (or the start page); never in the middle of a recording */
+      if (!lsc_live_page_is_busy (self->live_page))
+        lsc_window_set_live_shown (self, FALSE);
+    }
+  else if (state == LSC_WINDOW_EMPTY)
     gtk_window_close (GTK_WINDOW (widget));
   else
-    lsc_window_close_report (LSC_WINDOW (widget));
+    lsc_window_close_report (self);
 }
 
 static void
@@ -460,6 +512,15 @@ lsc_window_close_request (GtkWindow *window)
   LscWindow *self = LSC_WINDOW (window);
   int width = 0, height = 0;
 
+  if (lsc_live_page_is_busy (self->live_page))
+    {
+      /* finish the report first (in a thread); the window closes when it is done */
+      self->close_after_live = TRUE;
+      lsc_live_page_stop (self->live_page);
+      if (lsc_live_page_is_busy (self->live_page))
+        return TRUE;
+    }
+
   gtk_window_get_default_size (window, &width, &height);
   if (!gtk_window_is_maximized (window) && width > 0 && height > 0)
     {
@@ -492,6 +553,7 @@ lsc_window_dispose (GObject *object)
   if (self->automation_source)
     g_source_remove (self->automation_source);
   self->automation_source = 0;
+  lsc_window_live_dispose (self);
   if (self->document)
     {
       lsc_document_cancel (self->document);
@@ -511,8 +573,51 @@ lsc_window_finalize (GObject *object)
   g_clear_object (&self->settings);
   g_free (self->pending_view);
   g_free (self->screenshot_path);
+  g_free (self->test_label);
 
   G_OBJECT_CLASS (lsc_window_parent_class)->finalize (object);
+}
+
+void
+lsc_window_set_live_shown (LscWindow *self, gboolean shown)
+{
+  shown = !!shown;
+  if (self->live_shown == shown)
+    return;
+  /* the page stays while a recording runs */
+  if (!shown && lsc_live_page_is_busy (self->live_page))
+    return;
+  self->live_shown = shown;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LIVE_SHOWN]);
+  lsc_window_show_state (self);
+}
+
+static void
+lsc_window_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  LscWindow *self = LSC_WINDOW (object);
+  switch (prop_id)
+    {
+    case PROP_LIVE_SHOWN:
+      g_value_set_boolean (value, self->live_shown);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+lsc_window_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
+{
+  LscWindow *self = LSC_WINDOW (object);
+  switch (prop_id)
+    {
+    case PROP_LIVE_SHOWN:
+      lsc_window_set_live_shown (self, g_value_get_boolean (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
 }
 
 static void
@@ -524,6 +629,13 @@ lsc_window_class_init (LscWindowClass *klass)
 
   object_class->dispose = lsc_window_dispose;
   object_class->finalize = lsc_window_finalize;
+  object_class->get_property = lsc_window_get_property;
+  object_class->set_property = lsc_window_set_property;
+
+  /* Whether the live recording page is shown (the win.show-live action's state). */
+  properties[PROP_LIVE_SHOWN] = g_param_spec_boolean ("live-shown", NULL, NULL, FALSE,
+                                                      G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
   window_class->close_request = lsc_window_close_request;
   widget_class->map = lsc_window_map;
 
@@ -535,10 +647,12 @@ lsc_window_class_init (LscWindowClass *klass)
   g_type_ensure (LSC_TYPE_EVENTS_VIEW);
   g_type_ensure (LSC_TYPE_LAUNCHES_VIEW);
   g_type_ensure (LSC_TYPE_SESSION_VIEW);
+  g_type_ensure (LSC_TYPE_LIVE_PAGE);
 
   gtk_widget_class_set_template_from_resource (widget_class, LSC_RESOURCE_PATH "/lsc-window.ui");
   gtk_widget_class_bind_template_child (widget_class, LscWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, LscWindow, switcher_title);
+  gtk_widget_class_bind_template_child (widget_class, LscWindow, switcher_bar);
   gtk_widget_class_bind_template_child (widget_class, LscWindow, export_button);
   gtk_widget_class_bind_template_child (widget_class, LscWindow, main_stack);
   gtk_widget_class_bind_template_child (widget_class, LscWindow, empty_page);
@@ -558,8 +672,12 @@ lsc_window_class_init (LscWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LscWindow, events_view);
   gtk_widget_class_bind_template_child (widget_class, LscWindow, launches_view);
   gtk_widget_class_bind_template_child (widget_class, LscWindow, session_view);
+  gtk_widget_class_bind_template_child (widget_class, LscWindow, live_page);
+  gtk_widget_class_bind_template_child (widget_class, LscWindow, live_button);
+  gtk_widget_class_bind_template_child (widget_class, LscWindow, live_empty_button);
   gtk_widget_class_bind_template_callback (widget_class, recent_row_activated_cb);
   gtk_widget_class_bind_template_callback (widget_class, visible_view_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, update_switcher_bar);
 
   gtk_widget_class_install_action (widget_class, "win.open", NULL, open_action);
   gtk_widget_class_install_action (widget_class, "win.close-report", NULL, close_report_action);
@@ -569,6 +687,8 @@ lsc_window_class_init (LscWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.export-png", NULL, export_png_action);
   gtk_widget_class_install_action (widget_class, "win.view", "s", view_action);
   gtk_widget_class_install_action (widget_class, "win.find", NULL, find_action);
+  gtk_widget_class_install_property_action (widget_class, "win.show-live", "live-shown");
+  lsc_window_live_class_init (widget_class);
 }
 
 static void
@@ -606,7 +726,7 @@ lsc_window_init (LscWindow *self)
                            G_CONNECT_SWAPPED);
   rebuild_recent_list (self);
 
-  show_state (self);
+  lsc_window_show_state (self);
 }
 
 LscWindow *

@@ -37,4 +37,25 @@ gboolean lsc_window_set_view (LscWindow *self, const char *name);
  * the report and quits. */
 void lsc_window_automate (LscWindow *self, const char *screenshot_path, guint delay_ms, gboolean measure_first_paint);
 
+/* --live and its options: what to record, the switch script, how long, and where the window
+ * saves itself (DIR/live-02s.png, ..., DIR/live-report.png).  NULL / negative fields keep the
+ * live page's settings. */
+typedef struct {
+  const char *workload;        /* "add2" .. "add32", "empty" */
+  const char *kernel_path;     /* your own kernel (.cu) */
+  long n;                      /* elements; <= 0 keeps */
+  double rate;                 /* launches per second, 0 as fast as possible, < 0 keeps */
+  const char *report_path;
+  const char *script;          /* lsc-live-script.h */
+  double duration_s;           /* then stop and open the report, save its screenshots, quit; <= 0: run until stopped */
+  const char *screenshots_dir; /* NULL: none */
+  double screenshot_every_s;   /* <= 0: 2 s */
+  gboolean measure_frames;     /* print the longest frame and main-loop stall while live */
+} LscLiveAutomation;
+
+/* Shows the live page and starts recording as soon as the driver is found.  Quits the
+ * application when done (with a non-zero exit status when recording was impossible or failed).
+ * FALSE with error set when the options are wrong (a bad script). */
+gboolean lsc_window_automate_live (LscWindow *self, const LscLiveAutomation *automation, GError **error);
+
 G_END_DECLS

@@ -26,5 +26,6 @@ main (int argc, char *argv[])
 
   lsc_register_resource ();
   g_autoptr (LscApplication) app = lsc_application_new ();
-  return g_application_run (G_APPLICATION (app), argc, argv);
+  int status = g_application_run (G_APPLICATION (app), argc, argv);
+  return status != 0 ? status : lsc_application_get_exit_status (app);
 }

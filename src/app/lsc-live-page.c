@@ -1,0 +1,1514 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * lsc-live-page.c — the live recording page (see the header).
+ *
+ * State machine: PROBING → READY (or UNAVAILABLE, for good) → STARTING → RECORDING ⇄ PAUSED
+ * → STOPPING → READY, with FAILED when the engine gives up mid-session (Stop still finishes
+ * the report).  A start that fails returns to READY with the reason in the banner, or in the
+ * kernel dialog for the user's own kernel.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <string.h>
+
+#include "lsc-application.h"
+#include "lsc-format.h"
+#include "lsc-kernel-log.h"
+#include "lsc-live-cards.h"
+#include "lsc-live-feed.h"
+#include "lsc-live-page.h"
+#include "lsc-live-session.h"
+#include "lsc-overhead-chart.h"
+#include "lsc-stat-card.h"
+#include "lsc-user-kernel.h"
+
+#define POLL_MS 50         /* points to the chart: 20 updates a second */
+#define SNAPSHOT_EVERY 2   /* polls per snapshot: cards 10 times a second */
+#define SAMPLE_BATCH 4096
+#define LIVE_GLOBAL "LSC_LIVE_GLOBAL"
+
+typedef enum { BANNER_NONE, BANNER_INFO, BANNER_WARNING, BANNER_ERROR } BannerKind;
+typedef enum { BANNER_ACTION_NONE, BANNER_ACTION_OPEN, BANNER_ACTION_RESTORE_GLOBAL } BannerAction;
+typedef enum { KERNEL_ADD = 0, KERNEL_EMPTY = 1, KERNEL_FILE = 2 } KernelKind;
+
+struct _LscLivePage
+{
+  GtkWidget parent_instance;
+
+  /* template children */
+  GtkRevealer *banner_revealer;
+  GtkWidget *banner_box;
+  GtkImage *banner_icon;
+  GtkLabel *banner_title;
+  GtkLabel *banner_label;
+  GtkButton *banner_button;
+  GtkWidget *workload_group;
+  GtkWidget *report_group;
+  AdwComboRow *kernel_row;
+  GtkWidget *arrays_row;
+  GtkSpinButton *arrays_spin;
+  AdwActionRow *file_row;
+  GtkSpinButton *size_spin;
+  GtkSwitch *max_rate_switch;
+  GtkWidget *rate_row;
+  GtkSpinButton *rate_spin;
+  GtkSpinButton *count_spin;
+  AdwActionRow *report_row;
+  GtkSwitch *debug_switch, *offset_switch, *skip_switch, *timing_switch, *hooks_switch, *callbacks_switch,
+      *activity_switch;
+  GtkWidget *callbacks_row, *activity_row;
+  AdwActionRow *global_row;
+  GtkSpinButton *global_spin;
+  AdwButtonContent *pause_content;
+  GtkSpinner *spinner;
+  GtkLabel *state_label;
+  GtkLabel *elapsed_label;
+  GtkLabel *device_label;
+  GtkGrid *cards_grid;
+  GtkStack *chart_stack;
+  AdwStatusPage *empty_page;
+  GtkWidget *sample_button;
+  LscOverheadChart *chart;
+
+  GtkSwitch *switches[LSC_LIVE_TOGGLE_COUNT];
+  LscStatCard *cards[LSC_LIVE_N_CARDS];
+  LscLiveCardText card_texts[LSC_LIVE_N_CARDS];
+
+  GSettings *settings;
+  GCancellable *cancellable;
+  LscLivePageState state;
+  char *device;
+  char *unavailable;  /* why recording is impossible */
+  char *start_error;  /* why the last start failed (not a kernel error) */
+  char *chosen_report; /* the next recording's file, chosen by the user or configured */
+  char *cupti_library;
+  LscFrameMonitor *monitor;
+
+  /* the session */
+  LscLiveSession *session;
+  char *report_path;
+  gboolean report_auto; /* named by us: removed again when nothing came of it */
+  char *kernel_path;    /* the session's own kernel, for the error dialog */
+  char *kernel_error;   /* the kernel did not compile: stop, then show the log */
+  LscLiveFeed *feed;
+  gint64 anchor_us;  /* when the newest launch so far arrived ... */
+  guint64 anchor_t;  /* ... and its time in the session */
+  LscLiveSample *samples;
+  guint64 charted;
+  lsc_live_snapshot snapshot; /* launches_per_s: ours (update_rate) */
+  gint64 rate_t[16];
+  guint64 rate_n[16];
+  guint rate_next;
+  guint poll_id;
+  guint polls;
+  gint64 started_us, paused_us, paused_total_us;
+  char *cupti_status;
+  gint64 compiled_global;
+  guint64 errors_seen;
+  gboolean guard_refusing;
+  gboolean syncing;
+
+  BannerAction banner_action;
+  char *banner_title_text;
+  char *banner_text;
+  AdwMessageDialog *kernel_dialog;
+};
+
+G_DEFINE_FINAL_TYPE (LscLivePage, lsc_live_page, GTK_TYPE_WIDGET)
+
+enum { PROP_0, PROP_STATE, N_PROPS };
+static GParamSpec *properties[N_PROPS];
+
+enum { FINISHED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+static void update_banner (LscLivePage *self);
+static void update_controls (LscLivePage *self);
+static void update_empty_page (LscLivePage *self);
+
+/* ---- state -------------------------------------------------------------------------------- */
+
+LscLivePageState
+lsc_live_page_get_state (LscLivePage *self)
+{
+  g_return_val_if_fail (LSC_IS_LIVE_PAGE (self), LSC_LIVE_PAGE_UNAVAILABLE);
+  return self->state;
+}
+
+gboolean
+lsc_live_page_is_busy (LscLivePage *self)
+{
+  g_return_val_if_fail (LSC_IS_LIVE_PAGE (self), FALSE);
+  return self->state >= LSC_LIVE_PAGE_STARTING;
+}
+
+gboolean
+lsc_live_page_can_record (LscLivePage *self)
+{
+  g_return_val_if_fail (LSC_IS_LIVE_PAGE (self), FALSE);
+  return self->state == LSC_LIVE_PAGE_READY;
+}
+
+gboolean
+lsc_live_page_can_pause (LscLivePage *self)
+{
+  g_return_val_if_fail (LSC_IS_LIVE_PAGE (self), FALSE);
+  return self->state == LSC_LIVE_PAGE_RECORDING || self->state == LSC_LIVE_PAGE_PAUSED;
+}
+
+gboolean
+lsc_live_page_can_stop (LscLivePage *self)
+{
+  g_return_val_if_fail (LSC_IS_LIVE_PAGE (self), FALSE);
+  return self->state == LSC_LIVE_PAGE_RECORDING || self->state == LSC_LIVE_PAGE_PAUSED
+         || self->state == LSC_LIVE_PAGE_FAILED;
+}
+
+static void
+set_state (LscLivePage *self, LscLivePageState state)
+{
+  gboolean changed = self->state != state;
+  self->state = state;
+  update_controls (self);
+  update_banner (self);
+  update_empty_page (self);
+  if (changed)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+}
+
+static const char *
+state_text (LscLivePage *self)
+{
+  switch (self->state)
+    {
+    case LSC_LIVE_PAGE_PROBING:
+      return C_("live state", "Looking for a GPU…");
+    case LSC_LIVE_PAGE_UNAVAILABLE:
+      return C_("live state", "Not available");
+    case LSC_LIVE_PAGE_READY:
+      return C_("live state", "Ready");
+    case LSC_LIVE_PAGE_STARTING:
+      return C_("live state", "Starting…");
+    case LSC_LIVE_PAGE_RECORDING:
+      return C_("live state", "Recording");
+    case LSC_LIVE_PAGE_PAUSED:
+      return C_("live state", "Paused");
+    case LSC_LIVE_PAGE_FAILED:
+      return C_("live state", "Stopped by an error");
+    case LSC_LIVE_PAGE_STOPPING:
+      return C_("live state", "Finishing the report…");
+    default:
+      return "";
+    }
+}
+
+static void
+update_elapsed (LscLivePage *self)
+{
+  if (!self->started_us)
+    {
+      gtk_label_set_label (self->elapsed_label, "");
+      return;
+    }
+  gint64 now = self->paused_us ? self->paused_us : g_get_monotonic_time ();
+  gint64 s = (now - self->started_us - self->paused_total_us) / G_USEC_PER_SEC;
+  g_autofree char *text = g_strdup_printf ("%" G_GINT64_FORMAT ":%02d", s / 60, (int) (s % 60));
+  gtk_label_set_label (self->elapsed_label, text);
+}
+
+/* What the chart's place says before the first launch arrives. */
+static void
+update_empty_page (LscLivePage *self)
+{
+  g_autofree char *sample = self->state == LSC_LIVE_PAGE_UNAVAILABLE ? lsc_application_dup_sample_path () : NULL;
+  gtk_widget_set_visible (self->sample_button, sample != NULL);
+  /* no figures to come: the page is the reason and the way out */
+  gtk_widget_set_visible (GTK_WIDGET (self->cards_grid), self->state != LSC_LIVE_PAGE_UNAVAILABLE);
+  switch (self->state)
+    {
+    case LSC_LIVE_PAGE_UNAVAILABLE:
+      adw_status_page_set_title (self->empty_page, _("No GPU to Record On"));
+      adw_status_page_set_description (self->empty_page, _("Open a report recorded on a machine with an NVIDIA GPU."));
+      break;
+    case LSC_LIVE_PAGE_STARTING:
+    case LSC_LIVE_PAGE_RECORDING:
+    case LSC_LIVE_PAGE_PAUSED:
+      adw_status_page_set_title (self->empty_page, _("Waiting for the First Launch"));
+      adw_status_page_set_description (self->empty_page, _("The first launch compiles the kernel."));
+      break;
+    default:
+      adw_status_page_set_title (self->empty_page, _("Ready to Record"));
+      adw_status_page_set_description (
+          self->empty_page, _("Record launches the workload and writes every launch to the report as it runs. Flip the "
+                              "switches while it runs and watch the overhead move."));
+      break;
+    }
+}
+
+static void
+update_controls (LscLivePage *self)
+{
+  gboolean busy = lsc_live_page_is_busy (self);
+  gboolean active = self->state == LSC_LIVE_PAGE_RECORDING || self->state == LSC_LIVE_PAGE_PAUSED;
+
+  gtk_widget_set_sensitive (self->workload_group, !busy && self->state != LSC_LIVE_PAGE_UNAVAILABLE);
+  gtk_widget_set_sensitive (self->report_group, !busy && self->state != LSC_LIVE_PAGE_UNAVAILABLE);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->global_row), active);
+
+  /* CUPTI's switches mean nothing without CUPTI: say so where the switch is */
+  gboolean cupti_known = self->cupti_status != NULL;
+  gboolean cupti_on = cupti_known && g_str_has_prefix (self->cupti_status, "callbacks");
+  gtk_widget_set_sensitive (self->callbacks_row, !cupti_known || cupti_on);
+  gtk_widget_set_sensitive (self->activity_row, !cupti_known || cupti_on);
+
+  gtk_label_set_label (self->state_label, state_text (self));
+  gtk_spinner_set_spinning (self->spinner, self->state == LSC_LIVE_PAGE_PROBING || self->state == LSC_LIVE_PAGE_STARTING
+                                               || self->state == LSC_LIVE_PAGE_STOPPING);
+  gtk_widget_set_visible (GTK_WIDGET (self->spinner), gtk_spinner_get_spinning (self->spinner));
+  if (self->state == LSC_LIVE_PAGE_RECORDING)
+    gtk_widget_add_css_class (GTK_WIDGET (self->state_label), "live-recording");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->state_label), "live-recording");
+
+  gboolean paused = self->state == LSC_LIVE_PAGE_PAUSED;
+  adw_button_content_set_label (self->pause_content, paused ? _("_Resume") : _("_Pause"));
+  adw_button_content_set_icon_name (self->pause_content,
+                                    paused ? "media-playback-start-symbolic" : "media-playback-pause-symbolic");
+  gtk_label_set_label (self->device_label, self->device ? self->device : "");
+  update_elapsed (self);
+
+  /* the window's live.* actions follow */
+  GtkWidget *window = gtk_widget_get_ancestor (GTK_WIDGET (self), GTK_TYPE_WINDOW);
+  if (window)
+    {
+      gtk_widget_action_set_enabled (window, "live.record", lsc_live_page_can_record (self));
+      gtk_widget_action_set_enabled (window, "live.pause", lsc_live_page_can_pause (self));
+      gtk_widget_action_set_enabled (window, "live.stop", lsc_live_page_can_stop (self));
+    }
+}
+
+/* ---- banner ------------------------------------------------------------------------------- */
+
+static void
+show_banner (LscLivePage *self, BannerKind kind, const char *title, const char *text, const char *button,
+             BannerAction action)
+{
+  static const char *const classes[] = { NULL, "banner-info", "banner-warning", "banner-error" };
+  static const char *const icons[] = { NULL, "dialog-information-symbolic", "dialog-warning-symbolic",
+                                       "dialog-error-symbolic" };
+  for (guint i = 1; i < G_N_ELEMENTS (classes); i++)
+    gtk_widget_remove_css_class (self->banner_box, classes[i]);
+  g_free (self->banner_title_text);
+  g_free (self->banner_text);
+  self->banner_title_text = g_strdup (kind ? title : "");
+  self->banner_text = g_strdup (kind ? text : "");
+  self->banner_action = action;
+  if (kind != BANNER_NONE)
+    {
+      gtk_widget_add_css_class (self->banner_box, classes[kind]);
+      gtk_image_set_from_icon_name (self->banner_icon, icons[kind]);
+      gtk_label_set_label (self->banner_title, title);
+      gtk_label_set_label (self->banner_label, text ? text : "");
+      gtk_widget_set_visible (GTK_WIDGET (self->banner_label), text && *text);
+      gtk_widget_set_visible (GTK_WIDGET (self->banner_button), button != NULL);
+      if (button)
+        gtk_button_set_label (self->banner_button, button);
+    }
+  gtk_revealer_set_reveal_child (self->banner_revealer, kind != BANNER_NONE);
+}
+
+/* The most important thing to say, or nothing. */
+static void
+update_banner (LscLivePage *self)
+{
+  if (self->state == LSC_LIVE_PAGE_UNAVAILABLE)
+    {
+      /* the driver loader's reason, as a sentence */
+      g_autofree char *reason = g_strdup (self->unavailable ? self->unavailable : _("No CUDA driver"));
+      if (g_ascii_islower (reason[0]))
+        reason[0] = g_ascii_toupper (reason[0]);
+      g_autofree char *text = g_strdup_printf (_("%s. Reports recorded on a GPU machine still open here."), reason);
+      gboolean nvrtc = self->unavailable && (strstr (self->unavailable, "NVRTC") || strstr (self->unavailable, "libnvrtc"));
+      show_banner (self, BANNER_ERROR,
+                   nvrtc ? _("Live recording needs NVRTC, the CUDA runtime compiler")
+                         : _("Live recording needs an NVIDIA GPU and its CUDA driver"),
+                   text, _("_Open a Report…"), BANNER_ACTION_OPEN);
+      return;
+    }
+  if (self->state == LSC_LIVE_PAGE_FAILED)
+    {
+      g_autofree char *line = lsc_live_first_line (self->snapshot.last_error);
+      show_banner (self, BANNER_ERROR, _("The engine stopped launching"),
+                   *line ? line : _("An error the session cannot recover from"), NULL, BANNER_ACTION_NONE);
+      return;
+    }
+  if (self->start_error)
+    {
+      show_banner (self, BANNER_ERROR, _("Recording did not start"), self->start_error, NULL, BANNER_ACTION_NONE);
+      return;
+    }
+  if (self->guard_refusing)
+    {
+      g_autofree char *line = lsc_live_first_line (self->snapshot.last_error);
+      show_banner (self, BANNER_WARNING, _("The globals guard refuses every launch"), line,
+                   _("_Restore the Global"), BANNER_ACTION_RESTORE_GLOBAL);
+      return;
+    }
+  if (self->cupti_status && !g_str_has_prefix (self->cupti_status, "callbacks"))
+    {
+      show_banner (self, BANNER_INFO, _("Recording without CUPTI: its switches are off"), self->cupti_status, NULL,
+                   BANNER_ACTION_NONE);
+      return;
+    }
+  show_banner (self, BANNER_NONE, NULL, NULL, NULL, BANNER_ACTION_NONE);
+}
+
+static void
+banner_button_clicked_cb (LscLivePage *self)
+{
+  switch (self->banner_action)
+    {
+    case BANNER_ACTION_OPEN:
+      gtk_widget_activate_action (GTK_WIDGET (self), "win.open", NULL);
+      break;
+    case BANNER_ACTION_RESTORE_GLOBAL:
+      lsc_live_page_set_global (self, self->compiled_global);
+      break;
+    case BANNER_ACTION_NONE:
+      break;
+    }
+}
+
+const char *
+lsc_live_page_get_banner_title (LscLivePage *self)
+{
+  g_return_val_if_fail (LSC_IS_LIVE_PAGE (self), "");
+  return self->banner_title_text ? self->banner_title_text : "";
+}
+
+const char *
+lsc_live_page_get_banner_text (LscLivePage *self)
+{
+  g_return_val_if_fail (LSC_IS_LIVE_PAGE (self), "");
+  return self->banner_text ? self->banner_text : "";
+}
+
+/* ---- workload panel ----------------------------------------------------------------------- */
+
+static KernelKind
+kernel_kind (LscLivePage *self)
+{
+  guint selected = adw_combo_row_get_selected (self->kernel_row);
+  return selected <= KERNEL_FILE ? (KernelKind) selected : KERNEL_ADD;
+}
+
+/* The kernel file row: the file and what its header says, or what is wrong with it. */
+static void
+update_kernel_file_row (LscLivePage *self)
+{
+  KernelKind kind = kernel_kind (self);
+  gtk_widget_set_visible (self->arrays_row, kind == KERNEL_ADD);
+  gtk_widget_set_visible (GTK_WIDGET (self->file_row), kind == KERNEL_FILE);
+  gtk_widget_remove_css_class (GTK_WIDGET (self->file_row), "error");
+
+  g_autofree char *path = g_settings_get_string (self->settings, "live-kernel-file");
+  if (!*path)
+    {
+      adw_action_row_set_subtitle (self->file_row, _("A .cu file whose header names the entry and its signature"));
+      return;
+    }
+  g_autofree char *base = g_path_get_basename (path);
+  g_autofree char *contents = NULL;
+  g_autoptr (GError) error = NULL;
+  lsc_user_kernel_header header;
+  char err[1024] = "";
+  g_autofree char *subtitle = NULL;
+  if (!g_file_get_contents (path, &contents, NULL, &error))
+    subtitle = g_strdup (error->message);
+  else if (lsc_user_kernel_parse_header (base, contents, &header, err, sizeof err) != 0)
+    subtitle = g_strdup (err);
+  if (subtitle)
+    gtk_widget_add_css_class (GTK_WIDGET (self->file_row), "error");
+  else
+    subtitle = g_strdup_printf ("%s — %s(%s)", base, header.entry, header.signature);
+  adw_action_row_set_subtitle (self->file_row, subtitle);
+}
+
+static char *
+report_folder (LscLivePage *self)
+{
+  g_autofree char *folder = g_settings_get_string (self->settings, "live-report-folder");
+  if (*folder)
+    return g_steal_pointer (&folder);
+  return g_build_filename (g_get_user_data_dir (), "launchscope", NULL);
+}
+
+/* A path for people: the home folder as ~. */
+static char *
+display_path (const char *path)
+{
+  const char *home = g_get_home_dir ();
+  gsize n = home ? strlen (home) : 0;
+  if (n > 1 && g_str_has_prefix (path, home) && (path[n] == '/' || path[n] == '\0'))
+    {
+      g_autofree char *rest = g_filename_display_name (path + n);
+      return g_strconcat ("~", rest, NULL);
+    }
+  return g_filename_display_name (path);
+}
+
+static void
+update_report_row (LscLivePage *self)
+{
+  g_autofree char *text = NULL;
+  if (lsc_live_page_is_busy (self) && self->report_path)
+    text = display_path (self->report_path);
+  else if (self->chosen_report)
+    text = display_path (self->chosen_report);
+  else
+    {
+      g_autofree char *folder = report_folder (self);
+      g_autofree char *name = display_path (folder);
+      /* Translators: %s is a folder */
+      text = g_strdup_printf (_("A new file in %s for each recording"), name);
+    }
+  adw_action_row_set_subtitle (self->report_row, text);
+}
+
+/* A new report file name: live-YYYYMMDD-HHMMSS.lsdb in the report folder (made if needed). */
+static char *
+new_report_path (LscLivePage *self, GError **error)
+{
+  g_autofree char *folder = report_folder (self);
+  if (g_mkdir_with_parents (folder, 0700) != 0)
+    {
+      int saved = errno;
+      g_autofree char *name = g_filename_display_name (folder);
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), _("Cannot create the folder %s: %s"), name,
+                   g_strerror (saved));
+      return NULL;
+    }
+  g_autoptr (GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *stamp = g_date_time_format (now, "%Y%m%d-%H%M%S");
+  for (int i = 1; i < 1000; i++)
+    {
+      g_autofree char *base = i == 1 ? g_strdup_printf ("live-%s.lsdb", stamp) : g_strdup_printf ("live-%s-%d.lsdb", stamp, i);
+      char *path = g_build_filename (folder, base, NULL);
+      if (!g_file_test (path, G_FILE_TEST_EXISTS))
+        return path;
+      g_free (path);
+    }
+  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_EXISTS, _("Too many reports with the same name"));
+  return NULL;
+}
+
+static void
+kernel_chosen_cb (GtkNativeDialog *dialog, int response, gpointer data)
+{
+  LscLivePage *self = LSC_LIVE_PAGE (data);
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = file ? g_file_get_path (file) : NULL;
+      if (path)
+        {
+          g_settings_set_string (self->settings, "live-kernel-file", path);
+          adw_combo_row_set_selected (self->kernel_row, KERNEL_FILE);
+          update_kernel_file_row (self);
+        }
+    }
+  gtk_native_dialog_destroy (dialog);
+  g_object_unref (dialog);
+  g_object_unref (self);
+}
+
+static void
+choose_kernel_cb (LscLivePage *self)
+{
+  GtkWindow *parent = GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self)));
+  GtkFileChooserNative *chooser = gtk_file_chooser_native_new (_("Choose Your Kernel"), parent,
+                                                               GTK_FILE_CHOOSER_ACTION_OPEN, _("_Choose"), _("_Cancel"));
+  GtkFileFilter *filter = gtk_file_filter_new ();
+  gtk_file_filter_set_name (filter, _("CUDA sources"));
+  gtk_file_filter_add_pattern (filter, "*.cu");
+  gtk_file_filter_add_pattern (filter, "*.cuh");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
+  g_object_unref (filter);
+  g_autofree char *current = g_settings_get_string (self->settings, "live-kernel-file");
+  if (*current)
+    {
+      g_autoptr (GFile) file = g_file_new_for_path (current);
+      gtk_file_chooser_set_file (GTK_FILE_CHOOSER (chooser), file, NULL);
+    }
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_signal_connect (chooser, "response", G_CALLBACK (kernel_chosen_cb), g_object_ref (self));
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+static void
+report_chosen_cb (GtkNativeDialog *dialog, int response, gpointer data)
+{
+  LscLivePage *self = LSC_LIVE_PAGE (data);
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = file ? g_file_get_path (file) : NULL;
+      if (path)
+        {
+          g_free (self->chosen_report);
+          self->chosen_report = g_steal_pointer (&path);
+          g_autofree char *folder = g_path_get_dirname (self->chosen_report);
+          g_settings_set_string (self->settings, "live-report-folder", folder);
+          update_report_row (self);
+        }
+    }
+  gtk_native_dialog_destroy (dialog);
+  g_object_unref (dialog);
+  g_object_unref (self);
+}
+
+static void
+choose_report_cb (LscLivePage *self)
+{
+  GtkWindow *parent = GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self)));
+  GtkFileChooserNative *chooser = gtk_file_chooser_native_new (_("Save the Live Recording As"), parent,
+                                                               GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), _("_Cancel"));
+  g_autoptr (GError) error = NULL;
+  g_autofree char *suggested = new_report_path (self, &error);
+  if (suggested)
+    {
+      g_autofree char *folder = g_path_get_dirname (suggested);
+      g_autofree char *base = g_path_get_basename (suggested);
+      g_autoptr (GFile) dir = g_file_new_for_path (folder);
+      gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (chooser), dir, NULL);
+      gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), base);
+    }
+  GtkFileFilter *filter = gtk_file_filter_new ();
+  gtk_file_filter_set_name (filter, _("Launchscope reports"));
+  gtk_file_filter_add_pattern (filter, "*.lsdb");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
+  g_object_unref (filter);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_signal_connect (chooser, "response", G_CALLBACK (report_chosen_cb), g_object_ref (self));
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+void
+lsc_live_page_configure (LscLivePage *self, const LscLivePageConfig *config)
+{
+  g_return_if_fail (LSC_IS_LIVE_PAGE (self));
+  g_return_if_fail (config != NULL);
+
+  /* shown in the panel, never saved */
+  g_settings_delay (self->settings);
+  if (config->kernel_path)
+    {
+      g_autoptr (GFile) file = g_file_new_for_commandline_arg (config->kernel_path);
+      g_autofree char *path = g_file_get_path (file);
+      g_settings_set_string (self->settings, "live-kernel-file", path ? path : config->kernel_path);
+      adw_combo_row_set_selected (self->kernel_row, KERNEL_FILE);
+    }
+  else if (config->workload && strcmp (config->workload, "empty") == 0)
+    adw_combo_row_set_selected (self->kernel_row, KERNEL_EMPTY);
+  else if (config->workload && g_str_has_prefix (config->workload, "add"))
+    {
+      adw_combo_row_set_selected (self->kernel_row, KERNEL_ADD);
+      gtk_spin_button_set_value (self->arrays_spin, g_ascii_strtod (config->workload + 3, NULL));
+    }
+  if (config->n > 0)
+    gtk_spin_button_set_value (self->size_spin, (double) config->n);
+  if (config->rate == 0)
+    gtk_switch_set_active (self->max_rate_switch, TRUE);
+  else if (config->rate > 0)
+    {
+      gtk_switch_set_active (self->max_rate_switch, FALSE);
+      gtk_spin_button_set_value (self->rate_spin, config->rate);
+    }
+  if (config->max_launches >= 0)
+    gtk_spin_button_set_value (self->count_spin, (double) config->max_launches);
+  if (config->report_path)
+    {
+      g_autoptr (GFile) file = g_file_new_for_commandline_arg (config->report_path);
+      g_free (self->chosen_report);
+      self->chosen_report = g_file_get_path (file);
+    }
+  update_kernel_file_row (self);
+  update_report_row (self);
+}
+
+/* ---- kernel errors ------------------------------------------------------------------------ */
+
+static void
+kernel_dialog_response_cb (LscLivePage *self)
+{
+  self->kernel_dialog = NULL;
+}
+
+/* The kernel's header or compile errors, each with the source line it names. */
+static void
+show_kernel_error (LscLivePage *self, const char *path, const char *message, gboolean compile)
+{
+  if (self->kernel_dialog)
+    gtk_window_destroy (GTK_WINDOW (self->kernel_dialog));
+  g_message ("%s: %s", compile ? "kernel does not compile" : "kernel file rejected", message);
+
+  g_autofree char *base = path ? g_filename_display_basename (path) : g_strdup ("?");
+  g_autofree char *source = NULL;
+  if (path)
+    g_file_get_contents (path, &source, NULL, NULL);
+  if (source && !g_utf8_validate (source, -1, NULL))
+    g_clear_pointer (&source, g_free);
+  /* the heading says what failed: the text shows NVRTC's log (or the header's message) */
+  const char *log = message;
+  if (compile && g_str_has_prefix (log, "NVRTC failed to compile") && strchr (log, '\n'))
+    log = strchr (log, '\n') + 1;
+  g_autofree char *annotated = lsc_kernel_log_annotate (log, source);
+  g_strchomp (annotated);
+  guint lines[64];
+  guint n = lsc_kernel_log_lines (message, lines, G_N_ELEMENTS (lines));
+
+  GString *where = g_string_new (NULL);
+  for (guint i = 0; i < n && i < 5; i++)
+    g_string_append_printf (where, "%s%u", i ? ", " : "", lines[i]);
+  g_autofree char *body = NULL;
+  if (n > 0)
+    /* Translators: the first %s is a file name, the second a list of line numbers */
+    body = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s has a problem on line %s.", "%s has problems on lines %s.", n),
+                            base, where->str);
+  else
+    body = g_strdup_printf (_("%s could not be used."), base);
+  g_string_free (where, TRUE);
+
+  GtkWindow *parent = GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self)));
+  self->kernel_dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (
+      parent, compile ? _("Your Kernel Does Not Compile") : _("Your Kernel File Needs a Fix"), body));
+  GtkWidget *view = gtk_text_view_new ();
+  gtk_text_view_set_editable (GTK_TEXT_VIEW (view), FALSE);
+  gtk_text_view_set_cursor_visible (GTK_TEXT_VIEW (view), FALSE);
+  gtk_text_view_set_monospace (GTK_TEXT_VIEW (view), TRUE);
+  gtk_text_view_set_wrap_mode (GTK_TEXT_VIEW (view), GTK_WRAP_WORD_CHAR);
+  gtk_text_view_set_top_margin (GTK_TEXT_VIEW (view), 8);
+  gtk_text_view_set_bottom_margin (GTK_TEXT_VIEW (view), 8);
+  gtk_text_view_set_left_margin (GTK_TEXT_VIEW (view), 8);
+  gtk_text_view_set_right_margin (GTK_TEXT_VIEW (view), 8);
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (GTK_TEXT_VIEW (view)), annotated, -1);
+  GtkWidget *scroller = gtk_scrolled_window_new ();
+  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), view);
+  gtk_scrolled_window_set_min_content_height (GTK_SCROLLED_WINDOW (scroller), 160);
+  gtk_scrolled_window_set_max_content_height (GTK_SCROLLED_WINDOW (scroller), 360);
+  gtk_scrolled_window_set_min_content_width (GTK_SCROLLED_WINDOW (scroller), 520);
+  gtk_scrolled_window_set_propagate_natural_height (GTK_SCROLLED_WINDOW (scroller), TRUE);
+  gtk_widget_add_css_class (scroller, "card");
+  gtk_widget_add_css_class (scroller, "kernel-log");
+  adw_message_dialog_set_extra_child (self->kernel_dialog, scroller);
+  adw_message_dialog_add_response (self->kernel_dialog, "close", _("_Close"));
+  adw_message_dialog_set_default_response (self->kernel_dialog, "close");
+  g_signal_connect_object (self->kernel_dialog, "response", G_CALLBACK (kernel_dialog_response_cb), self,
+                           G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (self->kernel_dialog));
+}
+
+AdwMessageDialog *
+lsc_live_page_get_kernel_dialog (LscLivePage *self)
+{
+  g_return_val_if_fail (LSC_IS_LIVE_PAGE (self), NULL);
+  return self->kernel_dialog;
+}
+
+/* ---- polling ------------------------------------------------------------------------------ */
+
+static void
+drain_samples (LscLivePage *self)
+{
+  gsize n;
+  while ((n = lsc_live_feed_take (self->feed, self->samples, SAMPLE_BATCH)) > 0)
+    for (gsize i = 0; i < n; i++)
+      {
+        const LscLiveSample *s = &self->samples[i];
+        if (s->column.count == 1)
+          lsc_overhead_chart_append (self->chart, s->t_ns, s->column.max, s->path);
+        else
+          lsc_overhead_chart_append_column (self->chart, s->t_ns, &s->column, s->path);
+        self->charted += s->column.count;
+      }
+  if (self->charted > 0)
+    gtk_stack_set_visible_child_name (self->chart_stack, "chart");
+}
+
+/* Copies what the worker launched since the last poll into the chart. */
+static void
+poll_points (LscLivePage *self)
+{
+  if (!self->session)
+    return;
+  if (lsc_live_session_poll (self->session, self->feed, LSC_LIVE_RING) == 0)
+    lsc_live_feed_flush (self->feed); /* nothing new: show the last bucket */
+  else
+    {
+      self->anchor_us = g_get_monotonic_time ();
+      self->anchor_t = lsc_live_feed_get_last_t (self->feed);
+    }
+  drain_samples (self);
+}
+
+/* The session's clock now, in ns since its start: the newest launch's time plus the wall time
+ * since it arrived (paused, or refused by a guard, no launch says what time it is). */
+static guint64
+session_now (LscLivePage *self)
+{
+  if (!self->anchor_us)
+    return lsc_live_feed_get_last_t (self->feed);
+  return self->anchor_t + (guint64) (g_get_monotonic_time () - self->anchor_us) * 1000u;
+}
+
+static void
+update_markers (LscLivePage *self)
+{
+  gsize n;
+  const LscChartMarker *markers = lsc_live_feed_get_markers (self->feed, &n);
+  lsc_overhead_chart_set_markers (self->chart, markers, n);
+}
+
+static void
+add_marker (LscLivePage *self, const char *label)
+{
+  poll_points (self); /* so the marker lands after every launch made before the change */
+  lsc_live_feed_add_marker (self->feed, MAX (session_now (self), lsc_live_feed_get_last_t (self->feed)), label);
+  update_markers (self);
+}
+
+static void
+update_cards (LscLivePage *self)
+{
+  lsc_live_cards_compute (&self->snapshot, self->card_texts);
+  for (guint i = 0; i < LSC_LIVE_N_CARDS; i++)
+    {
+      const LscLiveCardText *t = &self->card_texts[i];
+      lsc_stat_card_set (self->cards[i], t->title, t->value, t->detail);
+      lsc_stat_card_set_tone (self->cards[i], t->tone);
+    }
+}
+
+static void stop_session (LscLivePage *self);
+
+/* Launches per second over the last second, from the launch count: the snapshot's own figure
+ * counts the launches of the last second still in the engine's ring, so it stops at the
+ * ring's size (65,536/s) while an H100 launches faster. */
+static void
+update_rate (LscLivePage *self)
+{
+  gint64 now = g_get_monotonic_time ();
+  guint n = G_N_ELEMENTS (self->rate_t);
+  self->rate_t[self->rate_next % n] = now;
+  self->rate_n[self->rate_next % n] = self->snapshot.launches;
+  self->rate_next++;
+  /* the oldest sample at most a second old */
+  guint k = self->rate_next > n ? self->rate_next - n : 0;
+  while (k + 1 < self->rate_next && now - self->rate_t[k % n] > G_USEC_PER_SEC)
+    k++;
+  gint64 dt = now - self->rate_t[k % n];
+  if (dt > 0 && self->state != LSC_LIVE_PAGE_PAUSED)
+    self->snapshot.launches_per_s = (double) (self->snapshot.launches - self->rate_n[k % n]) * G_USEC_PER_SEC / dt;
+  else if (self->state == LSC_LIVE_PAGE_PAUSED)
+    self->snapshot.launches_per_s = 0;
+}
+
+static void
+update_snapshot (LscLivePage *self)
+{
+  if (!self->session || !lsc_live_session_get_snapshot (self->session, &self->snapshot))
+    return;
+  update_rate (self);
+  const lsc_live_snapshot *s = &self->snapshot;
+  update_cards (self);
+  lsc_overhead_chart_set_raw_floor (self->chart, s->raw_floor_p50_ns > 0 ? s->raw_floor_p50_ns : NAN);
+
+  if (!self->cupti_status || strcmp (self->cupti_status, s->recorder.cupti_status) != 0)
+    {
+      g_free (self->cupti_status);
+      self->cupti_status = g_strdup (s->recorder.cupti_status);
+      update_controls (self);
+    }
+
+  /* your own kernel that never compiled: stop and show NVRTC's log */
+  if (self->kernel_path && !self->kernel_error && s->errors > 0 && s->errors == s->launches
+      && g_str_has_prefix (s->last_error, "NVRTC"))
+    {
+      self->kernel_error = g_strdup (s->last_error);
+      stop_session (self);
+      return;
+    }
+
+  gboolean refusing = gtk_spin_button_get_value_as_int (self->global_spin) != self->compiled_global
+                      && s->errors > self->errors_seen && strstr (s->last_error, LIVE_GLOBAL) != NULL;
+  if (gtk_spin_button_get_value_as_int (self->global_spin) == self->compiled_global)
+    refusing = FALSE;
+  else if (!refusing)
+    refusing = self->guard_refusing; /* until the global is restored */
+  self->errors_seen = s->errors;
+  if (refusing != self->guard_refusing)
+    {
+      self->guard_refusing = refusing;
+      update_banner (self);
+    }
+
+  switch (lsc_live_session_get_state (self->session))
+    {
+    case LSC_LIVE_SESSION_FINISHED:
+      stop_session (self); /* every launch asked for is done */
+      return;
+    case LSC_LIVE_SESSION_FAILED:
+      if (self->state != LSC_LIVE_PAGE_FAILED)
+        set_state (self, LSC_LIVE_PAGE_FAILED);
+      break;
+    default:
+      break;
+    }
+  update_elapsed (self);
+}
+
+static gboolean
+poll_cb (gpointer data)
+{
+  LscLivePage *self = data;
+  gint64 t0 = g_get_monotonic_time ();
+  gint64 cpu0 = self->monitor ? lsc_frame_monitor_thread_cpu_us () : 0;
+
+  poll_points (self);
+  if (++self->polls % SNAPSHOT_EVERY == 0)
+    update_snapshot (self);
+  if (self->monitor)
+    lsc_frame_monitor_note_callback (self->monitor, g_get_monotonic_time () - t0,
+                                     lsc_frame_monitor_thread_cpu_us () - cpu0);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+stop_polling (LscLivePage *self)
+{
+  if (self->poll_id)
+    g_source_remove (self->poll_id);
+  self->poll_id = 0;
+}
+
+/* ---- record, pause, stop ------------------------------------------------------------------ */
+
+static lsc_live_toggle
+toggle_of_switch (LscLivePage *self, GtkSwitch *sw)
+{
+  for (guint t = 0; t < LSC_LIVE_TOGGLE_COUNT; t++)
+    if (self->switches[t] == sw)
+      return (lsc_live_toggle) t;
+  return LSC_LIVE_TOGGLE_COUNT;
+}
+
+static void
+sync_switch (LscLivePage *self, lsc_live_toggle t, gboolean on)
+{
+  self->syncing = TRUE;
+  gtk_switch_set_active (self->switches[t], on);
+  self->syncing = FALSE;
+}
+
+static void
+start_done_cb (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr (LscLivePage) self = data;
+  LscLiveSession *session = LSC_LIVE_SESSION (source);
+  g_autoptr (GError) error = NULL;
+
+  gboolean ok = lsc_live_session_start_finish (session, result, &error);
+  if (session != self->session)
+    return; /* the page went away meanwhile; the session stops itself when freed */
+  if (!ok)
+    {
+      g_clear_object (&self->session);
+      if (g_error_matches (error, LSC_LIVE_SESSION_ERROR, LSC_LIVE_SESSION_ERROR_KERNEL))
+        {
+          set_state (self, LSC_LIVE_PAGE_READY);
+          show_kernel_error (self, self->kernel_path, error->message, FALSE);
+        }
+      else if (g_error_matches (error, LSC_LIVE_SESSION_ERROR, LSC_LIVE_SESSION_ERROR_NO_DRIVER))
+        {
+          g_free (self->unavailable);
+          self->unavailable = g_strdup (error->message);
+          set_state (self, LSC_LIVE_PAGE_UNAVAILABLE);
+        }
+      else
+        {
+          g_message ("live recording did not start: %s", error->message);
+          self->start_error = g_strdup (error->message);
+          set_state (self, LSC_LIVE_PAGE_READY);
+        }
+      if (self->report_auto && self->report_path)
+        g_unlink (self->report_path);
+      update_report_row (self);
+      return;
+    }
+
+  /* the switches set before Record are the session's starting point */
+  lsc_live_session_get_snapshot (session, &self->snapshot);
+  g_free (self->cupti_status);
+  self->cupti_status = g_strdup (self->snapshot.recorder.cupti_status);
+  gboolean cupti_on = g_str_has_prefix (self->cupti_status, "callbacks");
+  for (guint t = 0; t < LSC_LIVE_TOGGLE_COUNT; t++)
+    {
+      gboolean want = gtk_switch_get_active (self->switches[t]);
+      if ((t == LSC_LIVE_CALLBACKS || t == LSC_LIVE_ACTIVITY) && !cupti_on)
+        sync_switch (self, t, FALSE);
+      else if (want != self->snapshot.toggles[t])
+        lsc_live_session_set_toggle (session, t, want);
+    }
+  int64_t global = 0;
+  fl_global_get (LIVE_GLOBAL, &global);
+  self->compiled_global = global;
+  self->syncing = TRUE;
+  gtk_spin_button_set_value (self->global_spin, (double) global);
+  self->syncing = FALSE;
+  g_autofree char *value = g_strdup_printf ("%" G_GINT64_FORMAT, self->compiled_global);
+  /* Translators: %s is a number */
+  g_autofree char *subtitle = g_strdup_printf (_("Compiled in as %s; another value makes the guard refuse launches"), value);
+  adw_action_row_set_subtitle (self->global_row, subtitle);
+
+  self->started_us = g_get_monotonic_time ();
+  self->paused_us = self->paused_total_us = 0;
+  self->poll_id = g_timeout_add (POLL_MS, poll_cb, self);
+  set_state (self, LSC_LIVE_PAGE_RECORDING);
+  update_report_row (self);
+  update_cards (self);
+}
+
+void
+lsc_live_page_record (LscLivePage *self)
+{
+  g_return_if_fail (LSC_IS_LIVE_PAGE (self));
+  if (!lsc_live_page_can_record (self))
+    return;
+
+  g_clear_pointer (&self->start_error, g_free);
+  g_clear_pointer (&self->kernel_error, g_free);
+  g_clear_pointer (&self->kernel_path, g_free);
+  g_clear_pointer (&self->cupti_status, g_free);
+  self->guard_refusing = FALSE;
+  self->errors_seen = 0;
+
+  KernelKind kind = kernel_kind (self);
+  g_autofree char *workload = kind == KERNEL_ADD ? g_strdup_printf ("add%d", gtk_spin_button_get_value_as_int (self->arrays_spin))
+                                                 : g_strdup ("empty");
+  if (kind == KERNEL_FILE)
+    {
+      self->kernel_path = g_settings_get_string (self->settings, "live-kernel-file");
+      if (!*self->kernel_path)
+        {
+          g_clear_pointer (&self->kernel_path, g_free);
+          self->start_error = g_strdup (_("Choose your kernel’s .cu file first"));
+          update_banner (self);
+          return;
+        }
+    }
+
+  g_autoptr (GError) error = NULL;
+  g_clear_pointer (&self->report_path, g_free);
+  self->report_auto = self->chosen_report == NULL;
+  self->report_path = self->chosen_report ? g_strdup (self->chosen_report) : new_report_path (self, &error);
+  if (!self->report_path)
+    {
+      self->start_error = g_strdup (error->message);
+      update_banner (self);
+      return;
+    }
+
+  lsc_live_options options = {
+    .report_path = self->report_path,
+    .overwrite = !self->report_auto,
+    .workload = workload,
+    .user_kernel_path = self->kernel_path,
+    .n = gtk_spin_button_get_value_as_int (self->size_spin),
+    .target_rate = gtk_switch_get_active (self->max_rate_switch) ? 0 : gtk_spin_button_get_value (self->rate_spin),
+    .max_launches = (long) gtk_spin_button_get_value (self->count_spin),
+    .device = 0,
+    .cupti_library = self->cupti_library,
+    .cupti_activity = TRUE, /* subscribed with activity, so its switch works both ways */
+  };
+  self->session = lsc_live_session_new (&options);
+
+  lsc_live_feed_free (self->feed);
+  self->feed = lsc_live_feed_new ();
+  self->charted = 0;
+  self->anchor_us = 0;
+  self->anchor_t = 0;
+  self->rate_next = 0;
+  memset (&self->snapshot, 0, sizeof self->snapshot);
+  lsc_overhead_chart_clear (self->chart);
+  lsc_overhead_chart_set_raw_floor (self->chart, NAN);
+  gtk_stack_set_visible_child_name (self->chart_stack, "empty");
+  update_cards (self);
+
+  set_state (self, LSC_LIVE_PAGE_STARTING);
+  update_report_row (self);
+  lsc_live_session_start_async (self->session, self->cancellable, start_done_cb, g_object_ref (self));
+}
+
+void
+lsc_live_page_toggle_pause (LscLivePage *self)
+{
+  g_return_if_fail (LSC_IS_LIVE_PAGE (self));
+  if (!lsc_live_page_can_pause (self))
+    return;
+  gboolean pause = self->state == LSC_LIVE_PAGE_RECORDING;
+  add_marker (self, pause ? "paused" : "resumed");
+  lsc_live_session_pause (self->session, pause);
+  gint64 now = g_get_monotonic_time ();
+  if (pause)
+    self->paused_us = now;
+  else if (self->paused_us)
+    {
+      self->paused_total_us += now - self->paused_us;
+      self->paused_us = 0;
+    }
+  set_state (self, pause ? LSC_LIVE_PAGE_PAUSED : LSC_LIVE_PAGE_RECORDING);
+}
+
+static void
+stop_done_cb (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr (LscLivePage) self = data;
+  LscLiveSession *session = LSC_LIVE_SESSION (source);
+  g_autoptr (GError) error = NULL;
+  lsc_recorder_stats stats;
+
+  gboolean ok = lsc_live_session_stop_finish (session, result, &stats, &error);
+  if (session != self->session)
+    return;
+  g_clear_object (&self->session);
+  stop_polling (self);
+  self->started_us = 0;
+  set_state (self, LSC_LIVE_PAGE_READY);
+  update_report_row (self);
+
+  if (self->kernel_error)
+    {
+      /* nothing ran: the report holds only the failed attempts */
+      if (self->report_auto)
+        g_unlink (self->report_path);
+      show_kernel_error (self, self->kernel_path, self->kernel_error, TRUE);
+      return;
+    }
+  g_print ("live: stopped: %" G_GUINT64_FORMAT " rows written, %" G_GUINT64_FORMAT " dropped%s%s\n",
+           stats.rows_written, stats.rows_dropped, ok ? "" : "; ", ok ? "" : error->message);
+  g_signal_emit (self, signals[FINISHED], 0, self->report_path, ok ? NULL : error->message);
+}
+
+static void
+stop_session (LscLivePage *self)
+{
+  if (!self->session || self->state == LSC_LIVE_PAGE_STOPPING)
+    return;
+  /* the last launches, then the report */
+  poll_points (self);
+  lsc_live_feed_flush (self->feed);
+  drain_samples (self);
+  lsc_live_session_get_snapshot (self->session, &self->snapshot);
+  update_rate (self);
+  update_cards (self);
+  stop_polling (self);
+  if (self->paused_us)
+    {
+      self->paused_total_us += g_get_monotonic_time () - self->paused_us;
+      self->paused_us = 0;
+    }
+  set_state (self, LSC_LIVE_PAGE_STOPPING);
+  lsc_live_session_stop_async (self->session, stop_done_cb, g_object_ref (self));
+}
+
+void
+lsc_live_page_stop (LscLivePage *self)
+{
+  g_return_if_fail (LSC_IS_LIVE_PAGE (self));
+  if (lsc_live_page_can_stop (self))
+    stop_session (self);
+}
+
+/* ---- switches ----------------------------------------------------------------------------- */
+
+static void
+switch_changed_cb (LscLivePage *self, GParamSpec *pspec, GtkSwitch *sw)
+{
+  (void) pspec;
+  lsc_live_toggle t = toggle_of_switch (self, sw);
+  if (self->syncing || t == LSC_LIVE_TOGGLE_COUNT)
+    return;
+  if (!self->session || !lsc_live_session_is_active (self->session))
+    return; /* the starting state of the next recording */
+  gboolean on = gtk_switch_get_active (sw);
+  /* the label the report's toggle event will carry (less its " at launch N") */
+  g_autofree char *label = g_strdup_printf ("%s %s", lsc_live_toggle_name (t), on ? "on" : "off");
+  add_marker (self, label);
+  lsc_live_session_set_toggle (self->session, t, on);
+}
+
+void
+lsc_live_page_set_toggle (LscLivePage *self, lsc_live_toggle toggle, gboolean on)
+{
+  g_return_if_fail (LSC_IS_LIVE_PAGE (self));
+  g_return_if_fail ((unsigned) toggle < LSC_LIVE_TOGGLE_COUNT);
+  gtk_switch_set_active (self->switches[toggle], on);
+}
+
+gboolean
+lsc_live_page_get_toggle (LscLivePage *self, lsc_live_toggle toggle)
+{
+  g_return_val_if_fail (LSC_IS_LIVE_PAGE (self), FALSE);
+  g_return_val_if_fail ((unsigned) toggle < LSC_LIVE_TOGGLE_COUNT, FALSE);
+  return gtk_switch_get_active (self->switches[toggle]);
+}
+
+gboolean
+lsc_live_page_get_toggle_sensitive (LscLivePage *self, lsc_live_toggle toggle)
+{
+  g_return_val_if_fail (LSC_IS_LIVE_PAGE (self), FALSE);
+  g_return_val_if_fail ((unsigned) toggle < LSC_LIVE_TOGGLE_COUNT, FALSE);
+  return gtk_widget_is_sensitive (GTK_WIDGET (self->switches[toggle]));
+}
+
+static void
+global_changed_cb (LscLivePage *self)
+{
+  if (self->syncing || !self->session || !lsc_live_session_is_active (self->session))
+    return;
+  gint64 value = gtk_spin_button_get_value_as_int (self->global_spin);
+  g_autofree char *label = g_strdup_printf ("global %s = %" G_GINT64_FORMAT, LIVE_GLOBAL, value);
+  add_marker (self, label);
+  lsc_live_session_set_global (self->session, value);
+  if (value == self->compiled_global && self->guard_refusing)
+    {
+      self->guard_refusing = FALSE;
+      update_banner (self);
+    }
+}
+
+void
+lsc_live_page_set_global (LscLivePage *self, gint64 value)
+{
+  g_return_if_fail (LSC_IS_LIVE_PAGE (self));
+  gtk_spin_button_set_value (self->global_spin, (double) value);
+}
+
+void
+lsc_live_page_apply_step (LscLivePage *self, const LscLiveStep *step)
+{
+  g_return_if_fail (LSC_IS_LIVE_PAGE (self));
+  if (step->what == LSC_LIVE_SCRIPT_GLOBAL)
+    lsc_live_page_set_global (self, step->value);
+  else if (step->what == LSC_LIVE_SCRIPT_PAUSE)
+    {
+      gboolean paused = self->state == LSC_LIVE_PAGE_PAUSED;
+      gboolean want = step->kind == LSC_LIVE_STEP_FLIP ? !paused : step->value != 0;
+      if (want != paused)
+        lsc_live_page_toggle_pause (self);
+    }
+  else if (step->what < LSC_LIVE_TOGGLE_COUNT)
+    {
+      gboolean on = lsc_live_page_get_toggle (self, step->what);
+      lsc_live_page_set_toggle (self, step->what, step->kind == LSC_LIVE_STEP_FLIP ? !on : step->value != 0);
+    }
+}
+
+/* ---- accessors ---------------------------------------------------------------------------- */
+
+const char *
+lsc_live_page_get_device (LscLivePage *self)
+{
+  g_return_val_if_fail (LSC_IS_LIVE_PAGE (self), NULL);
+  return self->device;
+}
+
+const char *
+lsc_live_page_get_report_path (LscLivePage *self)
+{
+  g_return_val_if_fail (LSC_IS_LIVE_PAGE (self), NULL);
+  return self->report_path;
+}
+
+gsize
+lsc_live_page_get_n_markers (LscLivePage *self)
+{
+  g_return_val_if_fail (LSC_IS_LIVE_PAGE (self), 0);
+  gsize n = 0;
+  if (self->feed)
+    lsc_live_feed_get_markers (self->feed, &n);
+  return n;
+}
+
+guint64
+lsc_live_page_get_charted (LscLivePage *self)
+{
+  g_return_val_if_fail (LSC_IS_LIVE_PAGE (self), 0);
+  return self->charted;
+}
+
+void
+lsc_live_page_get_snapshot (LscLivePage *self, lsc_live_snapshot *out)
+{
+  g_return_if_fail (LSC_IS_LIVE_PAGE (self));
+  *out = self->snapshot;
+}
+
+char *
+lsc_live_page_describe_cards (LscLivePage *self)
+{
+  g_return_val_if_fail (LSC_IS_LIVE_PAGE (self), NULL);
+  GString *s = g_string_new (NULL);
+  for (guint i = 0; i < LSC_LIVE_N_CARDS; i++)
+    {
+      const LscLiveCardText *t = &self->card_texts[i];
+      if (t->title)
+        g_string_append_printf (s, "%s: %s (%s)\n", t->title, t->value ? t->value : "—", t->detail ? t->detail : "");
+    }
+  return g_string_free (s, FALSE);
+}
+
+void
+lsc_live_page_set_cupti_library (LscLivePage *self, const char *path)
+{
+  g_return_if_fail (LSC_IS_LIVE_PAGE (self));
+  g_free (self->cupti_library);
+  self->cupti_library = g_strdup (path);
+}
+
+void
+lsc_live_page_set_frame_monitor (LscLivePage *self, LscFrameMonitor *monitor)
+{
+  g_return_if_fail (LSC_IS_LIVE_PAGE (self));
+  self->monitor = monitor;
+}
+
+/* ---- probe -------------------------------------------------------------------------------- */
+
+static void
+probe_done_cb (GObject *source, GAsyncResult *result, gpointer data)
+{
+  (void) source;
+  g_autoptr (GError) error = NULL;
+  char *device = lsc_live_session_probe_finish (result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  LscLivePage *self = LSC_LIVE_PAGE (data);
+  if (!device)
+    {
+      g_free (self->unavailable);
+      self->unavailable = g_strdup (error->message);
+      set_state (self, LSC_LIVE_PAGE_UNAVAILABLE);
+      return;
+    }
+  g_free (self->device);
+  self->device = device;
+  set_state (self, LSC_LIVE_PAGE_READY);
+}
+
+/* ---- object ------------------------------------------------------------------------------- */
+
+static gboolean
+get_kernel_mapping (GValue *value, GVariant *variant, gpointer data)
+{
+  (void) data;
+  const char *s = g_variant_get_string (variant, NULL);
+  g_value_set_uint (value, strcmp (s, "empty") == 0 ? KERNEL_EMPTY : strcmp (s, "file") == 0 ? KERNEL_FILE : KERNEL_ADD);
+  return TRUE;
+}
+
+static GVariant *
+set_kernel_mapping (const GValue *value, const GVariantType *type, gpointer data)
+{
+  (void) type;
+  (void) data;
+  static const char *const names[] = { "add", "empty", "file" };
+  guint i = g_value_get_uint (value);
+  return g_variant_new_string (names[i < G_N_ELEMENTS (names) ? i : 0]);
+}
+
+static void
+lsc_live_page_root (GtkWidget *widget)
+{
+  GTK_WIDGET_CLASS (lsc_live_page_parent_class)->root (widget);
+  update_controls (LSC_LIVE_PAGE (widget)); /* the window's actions */
+}
+
+static void
+lsc_live_page_dispose (GObject *object)
+{
+  LscLivePage *self = LSC_LIVE_PAGE (object);
+
+  g_cancellable_cancel (self->cancellable);
+  stop_polling (self);
+  if (self->kernel_dialog)
+    gtk_window_destroy (GTK_WINDOW (self->kernel_dialog));
+  /* a recording still running finishes its report as the session goes */
+  g_clear_object (&self->session);
+  gtk_widget_dispose_template (GTK_WIDGET (object), LSC_TYPE_LIVE_PAGE);
+  for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (object)));)
+    gtk_widget_unparent (child);
+  G_OBJECT_CLASS (lsc_live_page_parent_class)->dispose (object);
+}
+
+static void
+lsc_live_page_finalize (GObject *object)
+{
+  LscLivePage *self = LSC_LIVE_PAGE (object);
+
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->settings);
+  lsc_live_feed_free (self->feed);
+  lsc_live_cards_clear (self->card_texts);
+  g_free (self->samples);
+  g_free (self->device);
+  g_free (self->unavailable);
+  g_free (self->start_error);
+  g_free (self->chosen_report);
+  g_free (self->cupti_library);
+  g_free (self->report_path);
+  g_free (self->kernel_path);
+  g_free (self->kernel_error);
+  g_free (self->cupti_status);
+  g_free (self->banner_title_text);
+  g_free (self->banner_text);
+  G_OBJECT_CLASS (lsc_live_page_parent_class)->finalize (object);
+}
+
+static void
+lsc_live_page_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  LscLivePage *self = LSC_LIVE_PAGE (object);
+  switch (prop_id)
+    {
+    case PROP_STATE:
+      g_value_set_int (value, (int) self->state);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+lsc_live_page_class_init (LscLivePageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = lsc_live_page_dispose;
+  object_class->finalize = lsc_live_page_finalize;
+  object_class->get_property = lsc_live_page_get_property;
+  widget_class->root = lsc_live_page_root;
+
+  /* An LscLivePageState. */
+  properties[PROP_STATE] = g_param_spec_int ("state", NULL, NULL, LSC_LIVE_PAGE_PROBING, LSC_LIVE_PAGE_STOPPING,
+                                             LSC_LIVE_PAGE_PROBING,
+                                             G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* A recording stopped: (report path, error message or NULL when the report was finished). */
+  signals[FINISHED] = g_signal_new ("finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                    G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+
+  g_type_ensure (LSC_TYPE_OVERHEAD_CHART);
+  g_type_ensure (LSC_TYPE_STAT_CARD);
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_template_from_resource (widget_class, LSC_RESOURCE_PATH "/lsc-live-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, LscLivePage, banner_revealer);
+  gtk_widget_class_bind_template_child (widget_class, LscLivePage, banner_box);
+  gtk_widget_class_bind_template_child (widget_class, LscLivePage, banner_icon);
+  gtk_widget_class_bind_template_child (widget_class, LscLivePage, banner_title);
+  gtk_widget_class_bind_template_child (widget_class, LscLivePage, banner_label);
+  gtk_widget_class_bind_template_child (widget_class, LscLivePage, banner_button);
+  gtk_widget_class_bind_template_child (widget_class, LscLivePage, workload_group);
+  gtk_widget_class_bind_template_child (widget_class, LscLivePage, report_group);
+  gtk_widget_class_bind_template_child (widget_class, LscLivePage, kernel_row);
+  gtk_widget_class_bind_template_child (widget_class, LscLivePage, arrays_row);
+  gtk_widget_class_bind_template_child (widget_class, LscLivePage, arrays_spin);
+  gtk_widget_class_bind_template_child (widget_class, LscLivePage, file_row);
+  gtk_widget_class_bind_template_child (widget_class, LscLivePage, size_spin);
+  gtk_widget_class_bind_template_child (widget_class, LscLivePage, max_rate_switch);
+  gtk_widget_class_bind_template_child (widget_class, LscLivePage, rate_row);
+  gtk_widget_class_bind_template_child (widget_class, LscLivePage, rate_spin);
+  gtk_widget_class_bind_template_child (widget_class, LscLivePage, count_spin);
+  gtk_widget_class_bind_template_child (widget_class, LscLivePage, report_row);
+  gtk_widget_class_bind_template_child (widget_class, LscLivePage, debug_switch);
+  gtk_widget_class_bind_template_child (widget_class, LscLivePage, offset_switch);
+  gtk_widget_class_bind_template_child (widget_class, LscLivePage, skip_switch);
+  gtk_widget_class_bind_template_child (widget_class, LscLivePage, timing_switch);
+  gtk_widget_class_bind_template_child (widget_class, LscLivePage, hooks_switch);
+  gtk_widget_class_bind_template_child (widget_class, LscLivePage, callbacks_switch);
+  gtk_widget_class_bind_template_child (widget_class, LscLivePage, activity_switch);
+  gtk_widget_class_bind_template_child (widget_class, LscLivePage, callbacks_row);
+  gtk_widget_class_bind_template_child (widget_class, LscLivePage, activity_row);
+  gtk_widget_class_bind_template_child (widget_class, LscLivePage, global_row);
+  gtk_widget_class_bind_template_child (widget_class, LscLivePage, global_spin);
+  gtk_widget_class_bind_template_child (widget_class, LscLivePage, pause_content);
+  gtk_widget_class_bind_template_child (widget_class, LscLivePage, spinner);
+  gtk_widget_class_bind_template_child (widget_class, LscLivePage, state_label);
+  gtk_widget_class_bind_template_child (widget_class, LscLivePage, elapsed_label);
+  gtk_widget_class_bind_template_child (widget_class, LscLivePage, device_label);
+  gtk_widget_class_bind_template_child (widget_class, LscLivePage, cards_grid);
+  gtk_widget_class_bind_template_child (widget_class, LscLivePage, chart_stack);
+  gtk_widget_class_bind_template_child (widget_class, LscLivePage, empty_page);
+  gtk_widget_class_bind_template_child (widget_class, LscLivePage, sample_button);
+  gtk_widget_class_bind_template_child (widget_class, LscLivePage, chart);
+  gtk_widget_class_bind_template_callback (widget_class, banner_button_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, choose_kernel_cb);
+  gtk_widget_class_bind_template_callback (widget_class, choose_report_cb);
+  gtk_widget_class_bind_template_callback (widget_class, switch_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, global_changed_cb);
+}
+
+static void
+lsc_live_page_init (LscLivePage *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->cancellable = g_cancellable_new ();
+  self->samples = g_new (LscLiveSample, SAMPLE_BATCH);
+  self->feed = lsc_live_feed_new ();
+  self->state = LSC_LIVE_PAGE_PROBING;
+
+  GtkSwitch *switches[LSC_LIVE_TOGGLE_COUNT] = {
+    [LSC_LIVE_DEBUG] = self->debug_switch,         [LSC_LIVE_OFFSET] = self->offset_switch,
+    [LSC_LIVE_SKIP] = self->skip_switch,           [LSC_LIVE_TIMING] = self->timing_switch,
+    [LSC_LIVE_HOOKS] = self->hooks_switch,         [LSC_LIVE_CALLBACKS] = self->callbacks_switch,
+    [LSC_LIVE_ACTIVITY] = self->activity_switch,
+  };
+  memcpy (self->switches, switches, sizeof switches);
+
+  for (guint i = 0; i < LSC_LIVE_N_CARDS; i++)
+    {
+      self->cards[i] = LSC_STAT_CARD (lsc_stat_card_new ());
+      lsc_stat_card_set_detail_lines (self->cards[i], 2); /* the chart keeps its room */
+      gtk_grid_attach (self->cards_grid, GTK_WIDGET (self->cards[i]), (int) (i % 4), (int) (i / 4), 1, 1);
+    }
+  update_cards (self);
+
+  self->settings = g_settings_new (LSC_APP_ID);
+  g_settings_bind_with_mapping (self->settings, "live-kernel", self->kernel_row, "selected", G_SETTINGS_BIND_DEFAULT,
+                                get_kernel_mapping, set_kernel_mapping, NULL, NULL);
+  g_settings_bind (self->settings, "live-add-arrays", self->arrays_spin, "value", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "live-problem-size", self->size_spin, "value", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "live-max-rate", self->max_rate_switch, "active", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "live-target-rate", self->rate_spin, "value", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "live-max-launches", self->count_spin, "value", G_SETTINGS_BIND_DEFAULT);
+  g_object_bind_property (self->max_rate_switch, "active", self->rate_row, "sensitive",
+                          G_BINDING_SYNC_CREATE | G_BINDING_INVERT_BOOLEAN);
+  g_signal_connect_object (self->kernel_row, "notify::selected", G_CALLBACK (update_kernel_file_row), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->settings, "changed::live-report-folder", G_CALLBACK (update_report_row), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->settings, "changed::live-kernel-file", G_CALLBACK (update_kernel_file_row), self,
+                           G_CONNECT_SWAPPED);
+  update_kernel_file_row (self);
+  update_report_row (self);
+  set_state (self, LSC_LIVE_PAGE_PROBING);
+
+  lsc_live_session_probe_async (self->cancellable, probe_done_cb, self);
+}

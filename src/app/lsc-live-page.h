@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * lsc-live-page.h — the live recording page: the workload panel, the report file, the live
+ * switches, Record / Pause / Stop, and the cards and overhead chart fed from the running
+ * session at 10–20 updates a second.
+ *
+ * The engine runs on its own worker thread (LscLiveSession); this page polls it from the main
+ * loop every 50 ms (points) and 100 ms (aggregates, cards), each poll one short lock.  When
+ * recording is impossible (no driver, no device) a banner says exactly why and Record stays
+ * off; CUPTI missing or held by another tool is said the same way while recording goes on
+ * without it.  When a recording stops the page emits "finished" with the report's path; the
+ * window opens it as a normal report.
+ *
+ * The actions (live.record, live.pause, live.stop) are the window's; it asks the page.
+ */
+#pragma once
+
+#include <adwaita.h>
+
+#include "lsc-frame-monitor.h"
+#include "lsc-live-script.h"
+#include "lsc-live.h"
+
+G_BEGIN_DECLS
+
+#define LSC_TYPE_LIVE_PAGE (lsc_live_page_get_type ())
+G_DECLARE_FINAL_TYPE (LscLivePage, lsc_live_page, LSC, LIVE_PAGE, GtkWidget)
+
+typedef enum {
+  LSC_LIVE_PAGE_PROBING = 0, /* looking for the CUDA driver */
+  LSC_LIVE_PAGE_UNAVAILABLE, /* no driver or device: the banner says why */
+  LSC_LIVE_PAGE_READY,
+  LSC_LIVE_PAGE_STARTING,
+  LSC_LIVE_PAGE_RECORDING,
+  LSC_LIVE_PAGE_PAUSED,
+  LSC_LIVE_PAGE_FAILED,      /* the engine stopped on an error; Stop finishes the report */
+  LSC_LIVE_PAGE_STOPPING,
+} LscLivePageState;
+
+/* Overrides of the workload panel for one run (automation); NULL / negative fields keep the
+ * panel's value.  Nothing of it is saved in the settings. */
+typedef struct {
+  const char *workload;    /* "add2" .. "add32", "empty" */
+  const char *kernel_path; /* a .cu file: "your own kernel" */
+  long n;                  /* elements; <= 0 keeps */
+  double rate;             /* launches per second, 0 as fast as possible; < 0 keeps */
+  long max_launches;       /* < 0 keeps */
+  const char *report_path; /* the report file (overwritten) */
+} LscLivePageConfig;
+
+LscLivePageState lsc_live_page_get_state (LscLivePage *self);
+/* Whether a session is running, paused, failed or starting/stopping (the window stays on the
+ * page meanwhile). */
+gboolean lsc_live_page_is_busy (LscLivePage *self);
+gboolean lsc_live_page_can_record (LscLivePage *self);
+gboolean lsc_live_page_can_pause (LscLivePage *self);
+gboolean lsc_live_page_can_stop (LscLivePage *self);
+
+void lsc_live_page_record (LscLivePage *self);
+void lsc_live_page_toggle_pause (LscLivePage *self);
+void lsc_live_page_stop (LscLivePage *self);
+
+/* Flips a switch as a click would: live now when recording, the starting state otherwise. */
+void lsc_live_page_set_toggle (LscLivePage *self, lsc_live_toggle toggle, gboolean on);
+gboolean lsc_live_page_get_toggle (LscLivePage *self, lsc_live_toggle toggle);
+gboolean lsc_live_page_get_toggle_sensitive (LscLivePage *self, lsc_live_toggle toggle);
+void lsc_live_page_set_global (LscLivePage *self, gint64 value);
+/* Runs one --live-script step (flip or set a switch, pause, the global). */
+void lsc_live_page_apply_step (LscLivePage *self, const LscLiveStep *step);
+
+void lsc_live_page_configure (LscLivePage *self, const LscLivePageConfig *config);
+
+/* What the page shows, for tests and automation logs. */
+const char *lsc_live_page_get_banner_title (LscLivePage *self); /* "" when no banner */
+const char *lsc_live_page_get_banner_text (LscLivePage *self);
+const char *lsc_live_page_get_device (LscLivePage *self);       /* NULL until probed */
+const char *lsc_live_page_get_report_path (LscLivePage *self);  /* of the running/last session */
+gsize lsc_live_page_get_n_markers (LscLivePage *self);
+guint64 lsc_live_page_get_charted (LscLivePage *self);          /* launches handed to the chart */
+/* The session's aggregates as last polled (zeroed before any); launches_per_s is the page's
+ * own, from the launch count over the last second. */
+void lsc_live_page_get_snapshot (LscLivePage *self, lsc_live_snapshot *out);
+/* The card texts, joined "title: value (detail)" one a line, for logs. */
+char *lsc_live_page_describe_cards (LscLivePage *self);
+/* The kernel error dialog, while one is open (tests). */
+AdwMessageDialog *lsc_live_page_get_kernel_dialog (LscLivePage *self);
+
+/* Tests and automation: the CUPTI library to load (a path that does not exist keeps CUPTI
+ * off), and a monitor told how long each poll took. */
+void lsc_live_page_set_cupti_library (LscLivePage *self, const char *path);
+void lsc_live_page_set_frame_monitor (LscLivePage *self, LscFrameMonitor *monitor);
+
+G_END_DECLS
