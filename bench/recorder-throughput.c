@@ -17,6 +17,7 @@
 
 #include "fastlaunch-driver.h"
 #include "fl-test-driver.h"
+#include "lsc-host.h"
 #include "lsc-recorder.h"
 
 static uint64_t
@@ -109,18 +110,8 @@ main (int argc, char **argv)
 
   double secs = (double) (t1 - t0) / 1e9;
   double rows_per_s = (double) s.rows_written / secs;
-  char cpu[256] = "?";
-  FILE *f = fopen ("/proc/cpuinfo", "r");
-  char line[512];
-  while (f && fgets (line, sizeof line, f))
-    if (!strncmp (line, "model name", 10))
-      {
-        snprintf (cpu, sizeof cpu, "%s", strchr (line, ':') + 2);
-        cpu[strcspn (cpu, "\n")] = 0;
-        break;
-      }
-  if (f)
-    fclose (f);
+  char cpu[256];
+  lsc_host_cpu_model (cpu, sizeof cpu);
   printf ("recorder throughput (driver test double, no GPU; CPU: %s, %ld cores)\n", cpu, sysconf (_SC_NPROCESSORS_ONLN));
   printf ("  producer threads     %d\n", threads);
   printf ("  launches             %ld\n", p.launches * threads);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "lsc-cli.h"
+#include "lsc-host.h"
 
 static void
 read_first_line (const char *path, char *buf, size_t size)
@@ -18,31 +19,6 @@ read_first_line (const char *path, char *buf, size_t size)
     return;
   if (fgets (buf, (int) size, f))
     buf[strcspn (buf, "\n")] = '\0';
-  fclose (f);
-}
-
-static void
-read_cpu_model (char *buf, size_t size)
-{
-  snprintf (buf, size, "unknown");
-  FILE *f = fopen ("/proc/cpuinfo", "r");
-  if (!f)
-    return;
-  char line[512];
-  while (fgets (line, sizeof line, f))
-    if (strncmp (line, "model name", 10) == 0)
-      {
-        const char *colon = strchr (line, ':');
-        if (colon)
-          {
-            colon++;
-            while (*colon == ' ' || *colon == '\t')
-              colon++;
-            snprintf (buf, size, "%s", colon);
-            buf[strcspn (buf, "\n")] = '\0';
-          }
-        break;
-      }
   fclose (f);
 }
 
@@ -72,7 +48,7 @@ void
 lsc_machine_host_facts (lsc_machine *m)
 {
   read_kernel_driver_version (m->kernel_driver, sizeof m->kernel_driver);
-  read_cpu_model (m->cpu_model, sizeof m->cpu_model);
+  lsc_host_cpu_model (m->cpu_model, sizeof m->cpu_model);
   m->online_cpus = sysconf (_SC_NPROCESSORS_ONLN);
   read_first_line ("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor", m->governor, sizeof m->governor);
   if (!m->governor[0])

@@ -31,6 +31,7 @@
 #include "fastlaunch-driver.h"
 #include "fastlaunch.h"
 #include "lsc-cupti.h"
+#include "lsc-host.h"
 #include "lsc-recorder.h"
 #include "lsc-schema.h"
 
@@ -770,24 +771,9 @@ lsc__cupti_switch (lsc_recorder *rec, lsc_cupti_mode mode)
 static void
 lsc__cpu_model (char *buf, size_t size)
 {
-  snprintf (buf, size, "unknown");
-  FILE *f = fopen ("/proc/cpuinfo", "r");
-  if (!f)
-    return;
-  char line[512];
-  while (fgets (line, sizeof line, f))
-    if (strncmp (line, "model name", 10) == 0)
-      {
-        char *colon = strchr (line, ':');
-        if (colon)
-          {
-            colon += 2;
-            colon[strcspn (colon, "\n")] = '\0';
-            snprintf (buf, size, "%s (%ld cores)", colon, sysconf (_SC_NPROCESSORS_ONLN));
-          }
-        break;
-      }
-  fclose (f);
+  char model[200];
+  lsc_host_cpu_model (model, sizeof model);
+  snprintf (buf, size, "%s (%ld cores)", model, sysconf (_SC_NPROCESSORS_ONLN));
 }
 
 static void
