@@ -81,8 +81,10 @@ lsc_columns_clear (LscColumn *cols, guint n_cols)
     cols[i] = (LscColumn) { .min = G_MAXUINT32, .max = 0, .count = 0, .sum = 0 };
 }
 
-void
-lsc_column_add (LscColumn *col, guint32 value)
+/* Static so that the downsampling loop inlines it: a call to the exported function may not
+ * be inlined in position-independent code. */
+static inline void
+column_add (LscColumn *col, guint32 value)
 {
   if (value < col->min)
     col->min = value;
@@ -90,6 +92,12 @@ lsc_column_add (LscColumn *col, guint32 value)
     col->max = value;
   col->count++;
   col->sum += value;
+}
+
+void
+lsc_column_add (LscColumn *col, guint32 value)
+{
+  column_add (col, value);
 }
 
 void
@@ -147,14 +155,7 @@ lsc_downsample_min_max (const guint64 *t, const guint32 *v, const guint8 *path, 
       gint64 c = (gint64) floor ((ti - t0) * scale);
       if (c >= (gint64) n_cols) /* rounding just below t1 */
         c = n_cols - 1;
-      LscColumn *col = &cols[p][c];
-      guint32 value = v[i];
-      if (value < col->min)
-        col->min = value;
-      if (value > col->max)
-        col->max = value;
-      col->count++;
-      col->sum += value;
+      column_add (&cols[p][c], v[i]);
     }
 }
 
@@ -510,20 +511,28 @@ lsc_series_index_get_member (const LscSeriesIndex *index, LscChartPath path, gsi
   return index->members[path][k];
 }
 
+/* Stores an extent through the get_extent out-parameters, any of which may be NULL. */
+static void
+store_extent (guint64 tmin, guint64 tmax, guint32 vmin, guint32 vmax, guint64 *t_min, guint64 *t_max,
+              guint32 *v_min, guint32 *v_max)
+{
+  if (t_min)
+    *t_min = tmin;
+  if (t_max)
+    *t_max = tmax;
+  if (v_min)
+    *v_min = vmin;
+  if (v_max)
+    *v_max = vmax;
+}
+
 gboolean
 lsc_series_index_get_extent (const LscSeriesIndex *index, guint64 *t_min, guint64 *t_max,
                              guint32 *v_min, guint32 *v_max)
 {
   if (index->empty)
     return FALSE;
-  if (t_min)
-    *t_min = index->t_min;
-  if (t_max)
-    *t_max = index->t_max;
-  if (v_min)
-    *v_min = index->v_min;
-  if (v_max)
-    *v_max = index->v_max;
+  store_extent (index->t_min, index->t_max, index->v_min, index->v_max, t_min, t_max, v_min, v_max);
   return TRUE;
 }
 
@@ -723,14 +732,7 @@ lsc_ring_get_extent (const LscRing *ring, guint64 *t_min, guint64 *t_max, guint3
       vmin = MIN (vmin, ring->min != NULL ? ring->min[i] : ring->v[i]);
       vmax = MAX (vmax, ring->v[i]);
     }
-  if (t_min)
-    *t_min = tmin;
-  if (t_max)
-    *t_max = tmax;
-  if (v_min)
-    *v_min = vmin;
-  if (v_max)
-    *v_max = vmax;
+  store_extent (tmin, tmax, vmin, vmax, t_min, t_max, v_min, v_max);
   return TRUE;
 }
 

@@ -352,3 +352,96 @@ lsc_chart_save_png (GtkWidget *widget, LscChartDrawFunc draw, int width, int hei
     }
   return TRUE;
 }
+
+gboolean
+lsc_chart_widget_save_png (GtkWidget *widget, LscChartDrawFunc draw, int width, int height, const char *filename,
+                           GError **error)
+{
+  if (width <= 0 || height <= 0)
+    {
+      width = gtk_widget_get_width (widget);
+      height = gtk_widget_get_height (widget);
+      if (width <= 0 || height <= 0)
+        width = 960, height = 400;
+    }
+  return lsc_chart_save_png (widget, draw, width, height, 1, filename, error);
+}
+
+gboolean
+lsc_chart_cache_snapshot (LscChartCache *cache, GtkWidget *widget, GtkSnapshot *snapshot, LscChartDrawFunc draw)
+{
+  int w = gtk_widget_get_width (widget), h = gtk_widget_get_height (widget);
+
+  if (w <= 0 || h <= 0)
+    return FALSE;
+  if (cache->node == NULL || cache->width != w || cache->height != h)
+    {
+      GtkSnapshot *sub = gtk_snapshot_new ();
+      g_clear_pointer (&cache->node, gsk_render_node_unref);
+      draw (widget, sub, w, h);
+      cache->node = gtk_snapshot_free_to_node (sub);
+      cache->width = w;
+      cache->height = h;
+    }
+  if (cache->node != NULL)
+    gtk_snapshot_append_node (snapshot, cache->node);
+  return TRUE;
+}
+
+void
+lsc_chart_cache_resize (LscChartCache *cache, int width, int height)
+{
+  if (width != cache->width || height != cache->height)
+    lsc_chart_cache_clear (cache);
+}
+
+void
+lsc_chart_cache_invalidate (LscChartCache *cache, GtkWidget *widget)
+{
+  lsc_chart_cache_clear (cache);
+  gtk_widget_queue_draw (widget);
+}
+
+void
+lsc_chart_cache_clear (LscChartCache *cache)
+{
+  g_clear_pointer (&cache->node, gsk_render_node_unref);
+}
+
+void
+lsc_chart_class_setup (GtkWidgetClass *widget_class, const char *css_name)
+{
+  gtk_widget_class_set_css_name (widget_class, css_name);
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
+}
+
+void
+lsc_chart_widget_setup (GtkWidget *widget, const char *label, GCallback on_motion, GCallback on_leave)
+{
+  gtk_widget_set_has_tooltip (widget, TRUE);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+
+  GtkEventController *controller = gtk_event_controller_motion_new ();
+  g_signal_connect (controller, "motion", on_motion, widget);
+  g_signal_connect (controller, "leave", on_leave, widget);
+  gtk_widget_add_controller (widget, controller);
+}
+
+void
+lsc_chart_set_description (GtkWidget *widget, GString *text, const char *empty)
+{
+  gtk_accessible_update_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                  text->len ? text->str : empty, -1);
+  g_string_free (text, TRUE);
+}
+
+gboolean
+lsc_chart_update_raw_floor (double *raw_floor_ns, double p50_ns)
+{
+  if (!(p50_ns > 0) || !isfinite (p50_ns))
+    p50_ns = 0;
+  if (*raw_floor_ns == p50_ns)
+    return FALSE;
+  *raw_floor_ns = p50_ns;
+  return TRUE;
+}

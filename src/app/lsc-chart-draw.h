@@ -2,8 +2,9 @@
  *
  * lsc-chart-draw.h — drawing helpers the three chart widgets share (no GObject type): the
  * palette (libadwaita colours, lighter shades on dark themes), text through
- * gtk_snapshot_append_layout, legends, the empty state, and rendering a chart to PNG without
- * a window.
+ * gtk_snapshot_append_layout, legends, the empty state, rendering a chart to PNG without
+ * a window, and the widget plumbing every chart has: the cached chart node, the accessible
+ * role and label, and the pointer tracking for tooltips.
  *
  * Main thread only, like all GTK calls.
  */
@@ -96,5 +97,40 @@ typedef void (*LscChartDrawFunc) (GtkWidget *widget, GtkSnapshot *snapshot, int 
  * with error set when the file cannot be written. */
 gboolean lsc_chart_save_png (GtkWidget *widget, LscChartDrawFunc draw, int width, int height, int scale,
                              const char *filename, GError **error);
+
+/* The PNG export behind each chart's save_png: width or height <= 0 takes the widget's size,
+ * or 960 × 400 for a widget that has none (never shown). */
+gboolean lsc_chart_widget_save_png (GtkWidget *widget, LscChartDrawFunc draw, int width, int height,
+                                    const char *filename, GError **error);
+
+/* The chart drawn once for one widget size and replayed on every snapshot, so that overlays
+ * (hover guides, focus rings) redraw without redrawing the chart. */
+typedef struct {
+  GskRenderNode *node;
+  int width, height;
+} LscChartCache;
+
+/* Appends the cached chart, drawing it with draw first when there is none for the widget's
+ * size.  Returns FALSE, appending nothing, when the widget has no size. */
+gboolean lsc_chart_cache_snapshot (LscChartCache *cache, GtkWidget *widget, GtkSnapshot *snapshot,
+                                   LscChartDrawFunc draw);
+/* Drops the chart when it was drawn at another size than width × height. */
+void lsc_chart_cache_resize (LscChartCache *cache, int width, int height);
+/* Drops the chart and queues a redraw of widget, which draws it again. */
+void lsc_chart_cache_invalidate (LscChartCache *cache, GtkWidget *widget);
+void lsc_chart_cache_clear (LscChartCache *cache);
+
+/* Stores p50_ns, the raw driver's median that the charts draw as a floor, in *raw_floor_ns;
+ * anything but a positive finite value means no floor (0).  Returns whether it changed. */
+gboolean lsc_chart_update_raw_floor (double *raw_floor_ns, double p50_ns);
+
+/* Class set-up every chart shares: its CSS name and the image role (the description carries
+ * the numbers for screen readers). */
+void lsc_chart_class_setup (GtkWidgetClass *widget_class, const char *css_name);
+/* Instance set-up every chart shares: tooltips, the accessible label, and a motion
+ * controller calling on_motion and on_leave with the widget as user data. */
+void lsc_chart_widget_setup (GtkWidget *widget, const char *label, GCallback on_motion, GCallback on_leave);
+/* Sets the accessible description to text, or to empty when text is empty; frees text. */
+void lsc_chart_set_description (GtkWidget *widget, GString *text, const char *empty);
 
 G_END_DECLS

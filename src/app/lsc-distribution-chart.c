@@ -46,8 +46,7 @@ struct _LscDistributionChart {
   LscDistributionMode mode;
   gboolean log_x;
 
-  GskRenderNode *cache;
-  int cache_w, cache_h;
+  LscChartCache cache;
   Frame frame;
 
   gboolean hover;
@@ -75,8 +74,7 @@ path_has_data (LscDistributionChart *self, guint p)
 static void
 invalidate (LscDistributionChart *self)
 {
-  g_clear_pointer (&self->cache, gsk_render_node_unref);
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  lsc_chart_cache_invalidate (&self->cache, GTK_WIDGET (self));
 }
 
 static double
@@ -522,25 +520,20 @@ draw_for_png (GtkWidget *widget, GtkSnapshot *snapshot, int width, int height)
   draw_chart (LSC_DISTRIBUTION_CHART (widget), snapshot, width, height, NULL);
 }
 
+/* On screen the frame is kept for hit testing and overlays. */
+static void
+draw_on_screen (GtkWidget *widget, GtkSnapshot *snapshot, int width, int height)
+{
+  LscDistributionChart *self = LSC_DISTRIBUTION_CHART (widget);
+  draw_chart (self, snapshot, width, height, &self->frame);
+}
+
 static void
 lsc_distribution_chart_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
 {
   LscDistributionChart *self = LSC_DISTRIBUTION_CHART (widget);
-  int w = gtk_widget_get_width (widget), h = gtk_widget_get_height (widget);
-
-  if (w <= 0 || h <= 0)
+  if (!lsc_chart_cache_snapshot (&self->cache, widget, snapshot, draw_on_screen))
     return;
-  if (self->cache == NULL || self->cache_w != w || self->cache_h != h)
-    {
-      GtkSnapshot *sub = gtk_snapshot_new ();
-      g_clear_pointer (&self->cache, gsk_render_node_unref);
-      draw_chart (self, sub, w, h, &self->frame);
-      self->cache = gtk_snapshot_free_to_node (sub);
-      self->cache_w = w;
-      self->cache_h = h;
-    }
-  if (self->cache != NULL)
-    gtk_snapshot_append_node (snapshot, self->cache);
 
   if (self->hover && self->frame.valid)
     {
@@ -641,9 +634,7 @@ lsc_distribution_chart_measure (GtkWidget *widget G_GNUC_UNUSED, GtkOrientation 
 static void
 lsc_distribution_chart_size_allocate (GtkWidget *widget, int width, int height, int baseline G_GNUC_UNUSED)
 {
-  LscDistributionChart *self = LSC_DISTRIBUTION_CHART (widget);
-  if (width != self->cache_w || height != self->cache_h)
-    g_clear_pointer (&self->cache, gsk_render_node_unref);
+  lsc_chart_cache_resize (&LSC_DISTRIBUTION_CHART (widget)->cache, width, height);
 }
 
 static void
@@ -676,9 +667,7 @@ update_description (LscDistributionChart *self)
         g_string_append (s, "; ");
       g_string_append_printf (s, _("%s: median %s, p99 %s"), lsc_chart_path_label (p), p50, p99);
     }
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
-                                  s->len ? s->str : _("No launches"), -1);
-  g_string_free (s, TRUE);
+  lsc_chart_set_description (GTK_WIDGET (self), s, _("No launches"));
 }
 
 void
@@ -718,11 +707,8 @@ void
 lsc_distribution_chart_set_raw_floor (LscDistributionChart *self, double p50_ns)
 {
   g_return_if_fail (LSC_IS_DISTRIBUTION_CHART (self));
-  if (!(p50_ns > 0) || !isfinite (p50_ns))
-    p50_ns = 0;
-  if (self->raw_floor_ns == p50_ns)
+  if (!lsc_chart_update_raw_floor (&self->raw_floor_ns, p50_ns))
     return;
-  self->raw_floor_ns = p50_ns;
   invalidate (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RAW_FLOOR_NS]);
 }
@@ -779,14 +765,7 @@ lsc_distribution_chart_save_png (LscDistributionChart *self, const char *filenam
   g_return_val_if_fail (LSC_IS_DISTRIBUTION_CHART (self), FALSE);
   g_return_val_if_fail (filename != NULL, FALSE);
 
-  if (width <= 0 || height <= 0)
-    {
-      width = gtk_widget_get_width (GTK_WIDGET (self));
-      height = gtk_widget_get_height (GTK_WIDGET (self));
-      if (width <= 0 || height <= 0)
-        width = 960, height = 400;
-    }
-  return lsc_chart_save_png (GTK_WIDGET (self), draw_for_png, width, height, 1, filename, error);
+  return lsc_chart_widget_save_png (GTK_WIDGET (self), draw_for_png, width, height, filename, error);
 }
 
 /* --- GObject ------------------------------------------------------------------------------ */
@@ -795,7 +774,7 @@ static void
 lsc_distribution_chart_dispose (GObject *object)
 {
   LscDistributionChart *self = LSC_DISTRIBUTION_CHART (object);
-  g_clear_pointer (&self->cache, gsk_render_node_unref);
+  lsc_chart_cache_clear (&self->cache);
   G_OBJECT_CLASS (lsc_distribution_chart_parent_class)->dispose (object);
 }
 
@@ -879,23 +858,15 @@ lsc_distribution_chart_class_init (LscDistributionChartClass *klass)
                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  gtk_widget_class_set_css_name (widget_class, "distributionchart");
-  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
+  lsc_chart_class_setup (widget_class, "distributionchart");
 }
 
 static void
 lsc_distribution_chart_init (LscDistributionChart *self)
 {
   GtkWidget *widget = GTK_WIDGET (self);
-  GtkEventController *controller;
 
-  gtk_widget_set_has_tooltip (widget, TRUE);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  _("Distribution of host overhead per path"), -1);
+  lsc_chart_widget_setup (widget, _("Distribution of host overhead per path"), G_CALLBACK (on_motion),
+                          G_CALLBACK (on_leave));
   update_description (self);
-
-  controller = gtk_event_controller_motion_new ();
-  g_signal_connect (controller, "motion", G_CALLBACK (on_motion), self);
-  g_signal_connect (controller, "leave", G_CALLBACK (on_leave), self);
-  gtk_widget_add_controller (widget, controller);
 }

@@ -11,6 +11,7 @@
 #include "lsc-distribution-chart.h"
 #include "lsc-distribution-view.h"
 #include "lsc-format.h"
+#include "lsc-view-util.h"
 
 struct _LscDistributionView
 {
@@ -39,14 +40,8 @@ mode_changed_cb (LscDistributionView *self)
 static void
 charts_ready_cb (LscDistributionView *self)
 {
-  if (!self->document || !lsc_document_get_charts_ready (self->document))
-    {
-      gboolean failed = self->document && lsc_document_get_charts_error (self->document);
-      gtk_stack_set_visible_child_name (self->stack, self->document && !failed ? "loading" : "chart");
-      gtk_spinner_set_spinning (self->loading_spinner,
-                                g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "loading") == 0);
-      return;
-    }
+  if (!lsc_view_charts_ready (self->document, self->stack, self->loading_spinner))
+    return;
   gsize total = 0;
   for (guint p = 0; p < LSC_CHART_N_PATHS; p++)
     {
@@ -62,9 +57,7 @@ charts_ready_cb (LscDistributionView *self)
   g_autofree char *n = lsc_format_count ((gint64) total);
   g_autofree char *text = g_strdup_printf (_("%s successful launches with a host time, first session"), n);
   gtk_label_set_label (self->summary_label, text);
-  gtk_stack_set_visible_child_name (self->stack, "chart");
-  gtk_spinner_set_spinning (self->loading_spinner,
-                            g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "loading") == 0);
+  lsc_view_show_page (self->stack, self->loading_spinner, "chart");
 }
 
 void
@@ -72,14 +65,10 @@ lsc_distribution_view_set_document (LscDistributionView *self, LscDocument *docu
 {
   g_return_if_fail (LSC_IS_DISTRIBUTION_VIEW (self));
 
-  if (self->document)
-    g_signal_handlers_disconnect_by_func (self->document, charts_ready_cb, self);
-  g_set_object (&self->document, document);
+  lsc_view_follow_document (self, &self->document, document, G_CALLBACK (charts_ready_cb));
   lsc_distribution_chart_clear (self->chart);
   lsc_distribution_chart_set_raw_floor (self->chart, NAN);
   gtk_label_set_label (self->summary_label, "");
-  if (document)
-    g_signal_connect_swapped (document, "notify::charts-ready", G_CALLBACK (charts_ready_cb), self);
   charts_ready_cb (self);
 }
 
@@ -95,13 +84,8 @@ lsc_distribution_view_dispose (GObject *object)
 {
   LscDistributionView *self = LSC_DISTRIBUTION_VIEW (object);
 
-  if (self->document)
-    g_signal_handlers_disconnect_by_func (self->document, charts_ready_cb, self);
-  g_clear_object (&self->document);
-  g_clear_object (&self->settings);
-  gtk_widget_dispose_template (GTK_WIDGET (object), LSC_TYPE_DISTRIBUTION_VIEW);
-  for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (object)));)
-    gtk_widget_unparent (child);
+  lsc_view_dispose (GTK_WIDGET (object), LSC_TYPE_DISTRIBUTION_VIEW, &self->document, &self->settings,
+                    G_CALLBACK (charts_ready_cb));
   G_OBJECT_CLASS (lsc_distribution_view_parent_class)->dispose (object);
 }
 

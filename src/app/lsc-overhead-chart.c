@@ -95,9 +95,7 @@ struct _LscOverheadChart {
   LscColumn *cols[LSC_CHART_N_PATHS];
   guint n_cols_alloc;
 
-  /* The cached chart and the size it was drawn at. */
-  GskRenderNode *cache;
-  int cache_w, cache_h;
+  LscChartCache cache;
   Frame frame;
 
   /* Interaction state. */
@@ -169,8 +167,7 @@ data_extent (LscOverheadChart *self, double *t0, double *t1)
 static void
 invalidate (LscOverheadChart *self)
 {
-  g_clear_pointer (&self->cache, gsk_render_node_unref);
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  lsc_chart_cache_invalidate (&self->cache, GTK_WIDGET (self));
 }
 
 static void
@@ -772,26 +769,20 @@ draw_for_png (GtkWidget *widget, GtkSnapshot *snapshot, int width, int height)
   draw_chart (LSC_OVERHEAD_CHART (widget), snapshot, width, height, NULL);
 }
 
+/* On screen the frame is kept for hit testing and overlays. */
+static void
+draw_on_screen (GtkWidget *widget, GtkSnapshot *snapshot, int width, int height)
+{
+  LscOverheadChart *self = LSC_OVERHEAD_CHART (widget);
+  draw_chart (self, snapshot, width, height, &self->frame);
+}
+
 static void
 lsc_overhead_chart_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
 {
   LscOverheadChart *self = LSC_OVERHEAD_CHART (widget);
-  int w = gtk_widget_get_width (widget), h = gtk_widget_get_height (widget);
-
-  if (w <= 0 || h <= 0)
+  if (!lsc_chart_cache_snapshot (&self->cache, widget, snapshot, draw_on_screen))
     return;
-
-  if (self->cache == NULL || self->cache_w != w || self->cache_h != h)
-    {
-      GtkSnapshot *sub = gtk_snapshot_new ();
-      g_clear_pointer (&self->cache, gsk_render_node_unref);
-      draw_chart (self, sub, w, h, &self->frame);
-      self->cache = gtk_snapshot_free_to_node (sub);
-      self->cache_w = w;
-      self->cache_h = h;
-    }
-  if (self->cache != NULL)
-    gtk_snapshot_append_node (snapshot, self->cache);
 
   /* Keyboard focus (the chart zooms and pans with + - 0 and the arrow keys): a ring around
    * the plot, drawn only when focus came from the keyboard. */
@@ -845,10 +836,7 @@ lsc_overhead_chart_measure (GtkWidget *widget G_GNUC_UNUSED, GtkOrientation orie
 static void
 lsc_overhead_chart_size_allocate (GtkWidget *widget, int width, int height, int baseline G_GNUC_UNUSED)
 {
-  LscOverheadChart *self = LSC_OVERHEAD_CHART (widget);
-  /* The cached node is drawn for one size; a new size needs a new chart. */
-  if (width != self->cache_w || height != self->cache_h)
-    g_clear_pointer (&self->cache, gsk_render_node_unref);
+  lsc_chart_cache_resize (&LSC_OVERHEAD_CHART (widget)->cache, width, height);
 }
 
 static void
@@ -1297,11 +1285,8 @@ void
 lsc_overhead_chart_set_raw_floor (LscOverheadChart *self, double p50_ns)
 {
   g_return_if_fail (LSC_IS_OVERHEAD_CHART (self));
-  if (!(p50_ns > 0) || !isfinite (p50_ns))
-    p50_ns = 0;
-  if (self->raw_floor_ns == p50_ns)
+  if (!lsc_chart_update_raw_floor (&self->raw_floor_ns, p50_ns))
     return;
-  self->raw_floor_ns = p50_ns;
   invalidate (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RAW_FLOOR_NS]);
 }
@@ -1404,14 +1389,7 @@ lsc_overhead_chart_save_png (LscOverheadChart *self, const char *filename, int w
   g_return_val_if_fail (LSC_IS_OVERHEAD_CHART (self), FALSE);
   g_return_val_if_fail (filename != NULL, FALSE);
 
-  if (width <= 0 || height <= 0)
-    {
-      width = gtk_widget_get_width (GTK_WIDGET (self));
-      height = gtk_widget_get_height (GTK_WIDGET (self));
-      if (width <= 0 || height <= 0)
-        width = 960, height = 400;
-    }
-  return lsc_chart_save_png (GTK_WIDGET (self), draw_for_png, width, height, 1, filename, error);
+  return lsc_chart_widget_save_png (GTK_WIDGET (self), draw_for_png, width, height, filename, error);
 }
 
 /* --- GObject ------------------------------------------------------------------------------ */
@@ -1426,7 +1404,7 @@ lsc_overhead_chart_dispose (GObject *object)
       gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
       self->tick_id = 0;
     }
-  g_clear_pointer (&self->cache, gsk_render_node_unref);
+  lsc_chart_cache_clear (&self->cache);
   G_OBJECT_CLASS (lsc_overhead_chart_parent_class)->dispose (object);
 }
 
@@ -1518,8 +1496,7 @@ lsc_overhead_chart_class_init (LscOverheadChartClass *klass)
     g_param_spec_boolean ("zoomed", NULL, NULL, FALSE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  gtk_widget_class_set_css_name (widget_class, "overheadchart");
-  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
+  lsc_chart_class_setup (widget_class, "overheadchart");
 }
 
 static void
@@ -1533,15 +1510,9 @@ lsc_overhead_chart_init (LscOverheadChart *self)
   self->live_capacity = LSC_OVERHEAD_CHART_DEFAULT_LIVE_CAPACITY;
 
   gtk_widget_set_focusable (widget, TRUE);
-  gtk_widget_set_has_tooltip (widget, TRUE);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  _("Host overhead per launch over time"), -1);
+  lsc_chart_widget_setup (widget, _("Host overhead per launch over time"), G_CALLBACK (on_motion),
+                          G_CALLBACK (on_leave));
   update_description (self);
-
-  controller = gtk_event_controller_motion_new ();
-  g_signal_connect (controller, "motion", G_CALLBACK (on_motion), self);
-  g_signal_connect (controller, "leave", G_CALLBACK (on_leave), self);
-  gtk_widget_add_controller (widget, controller);
 
   controller = gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_BOTH_AXES);
   g_signal_connect (controller, "scroll", G_CALLBACK (on_scroll), self);

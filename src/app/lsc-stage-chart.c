@@ -60,8 +60,7 @@ struct _LscStageChart {
   guint n_rows;
   LscStageStatistic statistic;
 
-  GskRenderNode *cache;
-  int cache_w, cache_h;
+  LscChartCache cache;
   Frame frame;
 
   int hover_row, hover_stage; /* -1: none */
@@ -80,8 +79,7 @@ static GParamSpec *properties[N_PROPS];
 static void
 invalidate (LscStageChart *self)
 {
-  g_clear_pointer (&self->cache, gsk_render_node_unref);
-  gtk_widget_queue_draw (GTK_WIDGET (self));
+  lsc_chart_cache_invalidate (&self->cache, GTK_WIDGET (self));
 }
 
 static const double *
@@ -287,25 +285,18 @@ draw_for_png (GtkWidget *widget, GtkSnapshot *snapshot, int width, int height)
   draw_chart (LSC_STAGE_CHART (widget), snapshot, width, height, NULL);
 }
 
+/* On screen the frame is kept for hit testing and overlays. */
+static void
+draw_on_screen (GtkWidget *widget, GtkSnapshot *snapshot, int width, int height)
+{
+  LscStageChart *self = LSC_STAGE_CHART (widget);
+  draw_chart (self, snapshot, width, height, &self->frame);
+}
+
 static void
 lsc_stage_chart_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
 {
-  LscStageChart *self = LSC_STAGE_CHART (widget);
-  int w = gtk_widget_get_width (widget), h = gtk_widget_get_height (widget);
-
-  if (w <= 0 || h <= 0)
-    return;
-  if (self->cache == NULL || self->cache_w != w || self->cache_h != h)
-    {
-      GtkSnapshot *sub = gtk_snapshot_new ();
-      g_clear_pointer (&self->cache, gsk_render_node_unref);
-      draw_chart (self, sub, w, h, &self->frame);
-      self->cache = gtk_snapshot_free_to_node (sub);
-      self->cache_w = w;
-      self->cache_h = h;
-    }
-  if (self->cache != NULL)
-    gtk_snapshot_append_node (snapshot, self->cache);
+  lsc_chart_cache_snapshot (&LSC_STAGE_CHART (widget)->cache, widget, snapshot, draw_on_screen);
 }
 
 static gboolean
@@ -389,9 +380,7 @@ lsc_stage_chart_measure (GtkWidget *widget, GtkOrientation orientation, int for_
 static void
 lsc_stage_chart_size_allocate (GtkWidget *widget, int width, int height, int baseline G_GNUC_UNUSED)
 {
-  LscStageChart *self = LSC_STAGE_CHART (widget);
-  if (width != self->cache_w || height != self->cache_h)
-    g_clear_pointer (&self->cache, gsk_render_node_unref);
+  lsc_chart_cache_resize (&LSC_STAGE_CHART (widget)->cache, width, height);
 }
 
 static void
@@ -429,9 +418,7 @@ update_description (LscStageChart *self)
         g_string_append (s, "; ");
       g_string_append_printf (s, "%s: %s", row_label (&self->rows[i]), total);
     }
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
-                                  s->len ? s->str : _("No launches on the baseline path with stage timing"), -1);
-  g_string_free (s, TRUE);
+  lsc_chart_set_description (GTK_WIDGET (self), s, _("No launches on the baseline path with stage timing"));
 }
 
 void
@@ -488,14 +475,7 @@ lsc_stage_chart_save_png (LscStageChart *self, const char *filename, int width, 
   g_return_val_if_fail (LSC_IS_STAGE_CHART (self), FALSE);
   g_return_val_if_fail (filename != NULL, FALSE);
 
-  if (width <= 0 || height <= 0)
-    {
-      width = gtk_widget_get_width (GTK_WIDGET (self));
-      height = gtk_widget_get_height (GTK_WIDGET (self));
-      if (width <= 0 || height <= 0)
-        width = 960, height = 400;
-    }
-  return lsc_chart_save_png (GTK_WIDGET (self), draw_for_png, width, height, 1, filename, error);
+  return lsc_chart_widget_save_png (GTK_WIDGET (self), draw_for_png, width, height, filename, error);
 }
 
 /* --- GObject ------------------------------------------------------------------------------ */
@@ -504,7 +484,7 @@ static void
 lsc_stage_chart_dispose (GObject *object)
 {
   LscStageChart *self = LSC_STAGE_CHART (object);
-  g_clear_pointer (&self->cache, gsk_render_node_unref);
+  lsc_chart_cache_clear (&self->cache);
   G_OBJECT_CLASS (lsc_stage_chart_parent_class)->dispose (object);
 }
 
@@ -567,24 +547,16 @@ lsc_stage_chart_class_init (LscStageChartClass *klass)
                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
-  gtk_widget_class_set_css_name (widget_class, "stagechart");
-  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
+  lsc_chart_class_setup (widget_class, "stagechart");
 }
 
 static void
 lsc_stage_chart_init (LscStageChart *self)
 {
   GtkWidget *widget = GTK_WIDGET (self);
-  GtkEventController *controller;
 
   self->hover_row = self->hover_stage = -1;
-  gtk_widget_set_has_tooltip (widget, TRUE);
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  _("Baseline launch time by stage"), -1);
+  lsc_chart_widget_setup (widget, _("Baseline launch time by stage"), G_CALLBACK (on_motion),
+                          G_CALLBACK (on_leave));
   update_description (self);
-
-  controller = gtk_event_controller_motion_new ();
-  g_signal_connect (controller, "motion", G_CALLBACK (on_motion), self);
-  g_signal_connect (controller, "leave", G_CALLBACK (on_leave), self);
-  gtk_widget_add_controller (widget, controller);
 }

@@ -9,6 +9,7 @@
 #include "lsc-format.h"
 #include "lsc-stage-chart.h"
 #include "lsc-stages-view.h"
+#include "lsc-view-util.h"
 
 struct _LscStagesView
 {
@@ -58,9 +59,7 @@ charts_ready_cb (LscStagesView *self)
     page = "loading";
   else if (self->document && !self->has_data)
     page = "empty";
-  gtk_stack_set_visible_child_name (self->stack, page);
-  gtk_spinner_set_spinning (self->loading_spinner,
-                            g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "loading") == 0);
+  lsc_view_show_page (self->stack, self->loading_spinner, page);
 }
 
 void
@@ -68,11 +67,7 @@ lsc_stages_view_set_document (LscStagesView *self, LscDocument *document)
 {
   g_return_if_fail (LSC_IS_STAGES_VIEW (self));
 
-  if (self->document)
-    g_signal_handlers_disconnect_by_func (self->document, charts_ready_cb, self);
-  g_set_object (&self->document, document);
-  if (document)
-    g_signal_connect_swapped (document, "notify::charts-ready", G_CALLBACK (charts_ready_cb), self);
+  lsc_view_follow_document (self, &self->document, document, G_CALLBACK (charts_ready_cb));
   charts_ready_cb (self);
 }
 
@@ -88,13 +83,8 @@ lsc_stages_view_dispose (GObject *object)
 {
   LscStagesView *self = LSC_STAGES_VIEW (object);
 
-  if (self->document)
-    g_signal_handlers_disconnect_by_func (self->document, charts_ready_cb, self);
-  g_clear_object (&self->document);
-  g_clear_object (&self->settings);
-  gtk_widget_dispose_template (GTK_WIDGET (object), LSC_TYPE_STAGES_VIEW);
-  for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (object)));)
-    gtk_widget_unparent (child);
+  lsc_view_dispose (GTK_WIDGET (object), LSC_TYPE_STAGES_VIEW, &self->document, &self->settings,
+                    G_CALLBACK (charts_ready_cb));
   G_OBJECT_CLASS (lsc_stages_view_parent_class)->dispose (object);
 }
 

@@ -9,6 +9,7 @@
 
 #include "lsc-overhead-chart.h"
 #include "lsc-timeline-view.h"
+#include "lsc-view-util.h"
 
 struct _LscTimelineView
 {
@@ -48,21 +49,13 @@ update_markers (LscTimelineView *self)
 static void
 charts_ready_cb (LscTimelineView *self)
 {
-  if (!self->document || !lsc_document_get_charts_ready (self->document))
-    {
-      gboolean failed = self->document && lsc_document_get_charts_error (self->document);
-      gtk_stack_set_visible_child_name (self->stack, self->document && !failed ? "loading" : "chart");
-      gtk_spinner_set_spinning (self->loading_spinner,
-                                g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "loading") == 0);
-      return;
-    }
+  if (!lsc_view_charts_ready (self->document, self->stack, self->loading_spinner))
+    return;
   const lsc_session_summary *s = lsc_document_get_session (self->document);
   lsc_overhead_chart_set_index (self->chart, lsc_document_take_series_index (self->document));
   lsc_overhead_chart_set_raw_floor (self->chart, s && s->has_raw_floor ? s->raw_floor_p50_ns : NAN);
   update_markers (self);
-  gtk_stack_set_visible_child_name (self->stack, "chart");
-  gtk_spinner_set_spinning (self->loading_spinner,
-                            g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "loading") == 0);
+  lsc_view_show_page (self->stack, self->loading_spinner, "chart");
 }
 
 void
@@ -70,13 +63,9 @@ lsc_timeline_view_set_document (LscTimelineView *self, LscDocument *document)
 {
   g_return_if_fail (LSC_IS_TIMELINE_VIEW (self));
 
-  if (self->document)
-    g_signal_handlers_disconnect_by_func (self->document, charts_ready_cb, self);
-  g_set_object (&self->document, document);
+  lsc_view_follow_document (self, &self->document, document, G_CALLBACK (charts_ready_cb));
   lsc_overhead_chart_clear (self->chart);
   lsc_overhead_chart_set_raw_floor (self->chart, NAN);
-  if (document)
-    g_signal_connect_swapped (document, "notify::charts-ready", G_CALLBACK (charts_ready_cb), self);
   charts_ready_cb (self);
 }
 
@@ -98,13 +87,8 @@ lsc_timeline_view_dispose (GObject *object)
 {
   LscTimelineView *self = LSC_TIMELINE_VIEW (object);
 
-  if (self->document)
-    g_signal_handlers_disconnect_by_func (self->document, charts_ready_cb, self);
-  g_clear_object (&self->document);
-  g_clear_object (&self->settings);
-  gtk_widget_dispose_template (GTK_WIDGET (object), LSC_TYPE_TIMELINE_VIEW);
-  for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (object)));)
-    gtk_widget_unparent (child);
+  lsc_view_dispose (GTK_WIDGET (object), LSC_TYPE_TIMELINE_VIEW, &self->document, &self->settings,
+                    G_CALLBACK (charts_ready_cb));
   G_OBJECT_CLASS (lsc_timeline_view_parent_class)->dispose (object);
 }
 
