@@ -1120,11 +1120,13 @@ fl__miss (fl_bound_kernel *b, fl_grid grid, CUstream stream, const fl_arg *args,
 }
 
 /* First call: record the context and the constexpr values the fast path will compare against.
- * Returns false when this call cannot prime (no context yet, bad arguments): the default path
- * then reports the problem and the next call tries again. */
-static bool
+ * Returns NONE when primed, else why this call cannot prime: the arguments fit no key
+ * (permanent), they are wrong, or there is no usable context yet.  The default path then
+ * reports the problem and, unless permanent, the next call tries again. */
+static fl_fallback
 fl__prime (fl_bound_kernel *b, const fl_arg *args, unsigned n_args)
 {
+  fl_fallback why = FL_FALLBACK_NONE;
   pthread_mutex_lock (&b->lock);
   int state = atomic_load (&b->state);
   if (state == FL__UNPRIMED)
@@ -1137,8 +1139,11 @@ fl__prime (fl_bound_kernel *b, const fl_arg *args, unsigned n_args)
           b->permanent_reason = FL_FALLBACK_PRIMING_FAILED;
           atomic_store_explicit (&b->state, FL__PERMANENT, memory_order_release);
         }
-      else if (fl__pack (k, args, n_args, &scratch, false) == FL_OK
-               && fl__drv.cuCtxGetCurrent (&ctx) == CUDA_SUCCESS && ctx)
+      else if (fl__pack (k, args, n_args, &scratch, false) != FL_OK)
+        why = FL_FALLBACK_ARGUMENTS;
+      else if (fl__drv.cuCtxGetCurrent (&ctx) != CUDA_SUCCESS || !ctx)
+        why = FL_FALLBACK_CONTEXT_CHANGED;
+      else
         {
           b->primed_context = ctx;
           for (unsigned i = 0; i < n_args; i++)
@@ -1149,8 +1154,12 @@ fl__prime (fl_bound_kernel *b, const fl_arg *args, unsigned n_args)
         }
     }
   state = atomic_load (&b->state);
+  if (state == FL__PERMANENT)
+    why = b->permanent_reason;
+  else if (state == FL__PRIMED)
+    why = FL_FALLBACK_NONE;
   pthread_mutex_unlock (&b->lock);
-  return state == FL__PRIMED;
+  return why;
 }
 
 fl_status
@@ -1175,12 +1184,9 @@ fl_launch (fl_bound_kernel *b, fl_grid grid, CUstream stream, const fl_arg *args
     {
       if (state == FL__PERMANENT)
         return fl__fallback (b, b->permanent_reason, grid, stream, args, n_args, t0, info);
-      if (fl__require_driver () != FL_OK || !fl__prime (b, args, n_args))
-        {
-          if (atomic_load (&b->state) == FL__PERMANENT)
-            return fl__fallback (b, b->permanent_reason, grid, stream, args, n_args, t0, info);
-          return fl__fallback (b, FL_FALLBACK_ARGUMENTS, grid, stream, args, n_args, t0, info);
-        }
+      fl_fallback why = fl__require_driver () != FL_OK ? FL_FALLBACK_CONTEXT_CHANGED : fl__prime (b, args, n_args);
+      if (why != FL_FALLBACK_NONE)
+        return fl__fallback (b, why, grid, stream, args, n_args, t0, info);
       return fl__miss (b, grid, stream, args, n_args, t0, info);
     }
 
