@@ -1375,6 +1375,53 @@ START_TEST (test_unkeyable_kernel_specialized_per_argument)
 }
 END_TEST
 
+/* Scalars on the fast path: every kind packed into its slot as the kernel reads it, on the
+ * miss and on the hit alike; a constexpr change and a bad boolean leave the fast path. */
+START_TEST (test_scalar_arguments_packed)
+{
+  fl_kernel *k = custom_kernel ("scalars",
+                                "extern \"C\" __global__ void scalars(float *y, float a, __half h, __nv_bfloat16 b, "
+                                "double d, bool flag, int n) { }\n",
+                                "scalars", "*fp32, fp32, fp16, bf16, fp64, i1, constexpr, i32", NULL, 0);
+  fl_bound_kernel *b = bind (k, NULL);
+  fl_kernel_free (k);
+  CUdeviceptr y = dalloc (256);
+  fl_arg args[8] = { FL_PTR (y), FL_F32 (1.5f), FL_F32 (1.5f), FL_F64 (1.5), FL_F64 (-2.25), FL_INT (1), FL_INT (7),
+                     FL_INT (33) };
+  fl_launch_info info;
+  for (int i = 0; i < 2; i++)
+    {
+      ASSERT_OK (fl_launch (b, (fl_grid){ 1, 1, 1 }, NULL, args, 8, &info));
+      ck_assert_int_eq (info.outcome, i == 0 ? FL_OUTCOME_MISS : FL_OUTCOME_HIT);
+      fl_test_launch l = last_launch ();
+      ck_assert_uint_eq (l.n_params, 7); /* the constexpr is compiled in, not passed */
+      float f;
+      double d;
+      memcpy (&f, &l.params[1], sizeof f);
+      memcpy (&d, &l.params[4], sizeof d);
+      ck_assert (f == 1.5f);
+      ck_assert_uint_eq (l.params[2] & 0xffff, 0x3e00); /* 1.5 in fp16 */
+      ck_assert_uint_eq (l.params[3] & 0xffff, 0x3fc0); /* 1.5 in bf16 */
+      ck_assert (d == -2.25);
+      ck_assert_uint_eq (l.params[5] & 0xff, 1);
+      ck_assert_uint_eq (l.params[6] & 0xffffffff, 33);
+    }
+  ck_assert (fl_test_driver_last_compile_has_option ("-DFL_CONSTEXPR_ARG6=7"));
+
+  args[6] = FL_INT (8);
+  ASSERT_OK (fl_launch (b, (fl_grid){ 1, 1, 1 }, NULL, args, 8, &info));
+  ASSERT_INFO (info, FL_PATH_DEFAULT, FL_OUTCOME_FALLBACK, FL_FALLBACK_CONSTEXPR_CHANGED);
+  ck_assert (fl_test_driver_last_compile_has_option ("-DFL_CONSTEXPR_ARG6=8"));
+  args[6] = FL_INT (7);
+  args[5] = FL_INT (2);
+  ck_assert_int_eq (fl_launch (b, (fl_grid){ 1, 1, 1 }, NULL, args, 8, &info), FL_ERR_ARGUMENTS);
+  ck_assert_int_eq (info.reason, FL_FALLBACK_ARGUMENTS);
+  ck_assert_ptr_nonnull (strstr (fl_last_error (), "argument 5"));
+  dfree (y);
+  free_bound (b);
+}
+END_TEST
+
 /* The event clock is CLOCK_MONOTONIC's scale and origin, whatever it reads underneath. */
 START_TEST (test_event_clock_tracks_monotonic)
 {
@@ -2435,7 +2482,7 @@ fastlaunch_suite (void)
         test_unkeyable_kernel_specialized_per_argument, test_context_changed, test_second_device, test_capture, NULL } },
     { "hooks", { test_launch_hooks_next_call, test_metadata_only_when_asked, test_pre_run_hooks, test_events,
                  test_stage_timing, NULL } },
-    { "inputs", { test_signatures, test_bad_arguments, test_info_filled_on_failure, NULL } },
+    { "inputs", { test_signatures, test_bad_arguments, test_info_filled_on_failure, test_scalar_arguments_packed, NULL } },
     { "cache", { test_disk_cache, test_disk_cache_corrupt, test_fault_module_load, NULL } },
     { "keys", { test_spec_key_describe, test_spec_table_model, test_event_clock_tracks_monotonic, NULL } },
     { "double", { test_double_negative_controls, test_double_nvrtc_and_modules, NULL } },

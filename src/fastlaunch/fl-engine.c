@@ -533,6 +533,57 @@ fl__int_class (int64_t v)
   return FL_INT_CLASS_OTHER;
 }
 
+/* Floats, booleans and constexprs: checked and stored (constexprs have no parameter slot).
+ * Shared by both packers; none of these is part of the key. */
+static inline bool
+fl__pack_scalar (const fl__arg_plan *p, const fl_arg *a, uint64_t *slot)
+{
+  switch (p->op)
+    {
+    case FL__OP_BOOL:
+      if (a->kind != FL_ARG_INT || (a->v.i != 0 && a->v.i != 1))
+        return false;
+      *slot = (uint64_t) a->v.i;
+      return true;
+    case FL__OP_F32:
+    case FL__OP_F16:
+    case FL__OP_BF16:
+      {
+        float f;
+        if (a->kind == FL_ARG_F32)
+          f = a->v.f32;
+        else if (a->kind == FL_ARG_F64 && (!isfinite (a->v.f64) || fabs (a->v.f64) <= FLT_MAX))
+          f = (float) a->v.f64;
+        else
+          return false;
+        if (p->op == FL__OP_F32)
+          {
+            *slot = 0;
+            memcpy (slot, &f, sizeof f);
+          }
+        else
+          *slot = p->op == FL__OP_F16 ? fl__float_to_half (f) : fl__float_to_bf16 (f);
+        return true;
+      }
+    case FL__OP_F64:
+      {
+        double d;
+        if (a->kind == FL_ARG_F64)
+          d = a->v.f64;
+        else if (a->kind == FL_ARG_F32)
+          d = a->v.f32;
+        else
+          return false;
+        memcpy (slot, &d, sizeof d);
+        return true;
+      }
+    case FL__OP_CONSTEXPR:
+      return a->kind == FL_ARG_INT || a->kind == FL_ARG_F32 || a->kind == FL_ARG_F64;
+    default:
+      return false;
+    }
+}
+
 /* Packs args into kernel parameters and computes the argument part of the spec key.  With
  * explain, a failure leaves a message naming the argument; the fast path passes false and lets
  * the default path explain.  Never allocates. */
@@ -569,37 +620,9 @@ fl__pack (const fl_kernel *k, const fl_arg *args, unsigned n_args, fl__packed *o
         case FL__OP_F32:
         case FL__OP_F16:
         case FL__OP_BF16:
-          {
-            float f;
-            if (a->kind == FL_ARG_F32)
-              f = a->v.f32;
-            else if (a->kind == FL_ARG_F64 && (!isfinite (a->v.f64) || fabs (a->v.f64) <= FLT_MAX))
-              f = (float) a->v.f64;
-            else
-              goto bad;
-            if (p->op == FL__OP_F32)
-              {
-                *slot = 0;
-                memcpy (slot, &f, sizeof f);
-              }
-            else
-              *slot = p->op == FL__OP_F16 ? fl__float_to_half (f) : fl__float_to_bf16 (f);
-            break;
-          }
         case FL__OP_F64:
-          {
-            double d;
-            if (a->kind == FL_ARG_F64)
-              d = a->v.f64;
-            else if (a->kind == FL_ARG_F32)
-              d = a->v.f32;
-            else
-              goto bad;
-            memcpy (slot, &d, sizeof d);
-            break;
-          }
         case FL__OP_CONSTEXPR:
-          if (FL_UNLIKELY (a->kind != FL_ARG_INT && a->kind != FL_ARG_F32 && a->kind != FL_ARG_F64))
+          if (FL_UNLIKELY (!fl__pack_scalar (p, a, slot)))
             goto bad;
           break;
         }
@@ -689,20 +712,13 @@ fl__pack_fast (const fl_kernel *k, const fl_arg *args, fl__packed *out)
       out->params[f.param] = &out->slots[f.param];
       key |= (uint64_t) ((v == 1) | (((v & 15) == 0) << 1)) << f.key_shift;
     }
-  if (FL_UNLIKELY (k->n_fast_other))
+  for (unsigned j = 0; j < k->n_fast_other; j++)
     {
-      fl__packed scratch;
-      if (fl__pack (k, args, k->sig.n_args, &scratch, false) != FL_OK)
+      const fl__arg_plan *p = &k->plan[k->fast_other[j]];
+      if (FL_UNLIKELY (!fl__pack_scalar (p, &args[k->fast_other[j]], &out->slots[p->param])))
         return false;
-      for (unsigned j = 0; j < k->n_fast_other; j++)
-        {
-          unsigned i = k->fast_other[j];
-          if (k->plan[i].op != FL__OP_CONSTEXPR)
-            {
-              out->slots[k->plan[i].param] = scratch.slots[k->plan[i].param];
-              out->params[k->plan[i].param] = &out->slots[k->plan[i].param];
-            }
-        }
+      if (p->op != FL__OP_CONSTEXPR)
+        out->params[p->param] = &out->slots[p->param];
     }
   out->key = key;
   return bad == 0;
