@@ -16,18 +16,8 @@
 
 #include "lsc-cli-parse.h"
 
-#define CHECK(cond, ...)                                                                            \
-  do                                                                                                \
-    {                                                                                               \
-      if (!(cond))                                                                                  \
-        {                                                                                           \
-          fprintf (stderr, "fuzz-cli: %s: ", #cond);                                                \
-          fprintf (stderr, __VA_ARGS__);                                                            \
-          fputc ('\n', stderr);                                                                     \
-          abort ();                                                                                 \
-        }                                                                                           \
-    }                                                                                               \
-  while (0)
+#define FUZZ_NAME "fuzz-cli"
+#include "fuzz-check.h"
 
 #define MAX_ARGS 64
 

@@ -24,18 +24,8 @@
 #include "lsc-export.h"
 #include "lsc-report.h"
 
-#define CHECK(cond, ...)                                                                            \
-  do                                                                                                \
-    {                                                                                               \
-      if (!(cond))                                                                                  \
-        {                                                                                           \
-          fprintf (stderr, "fuzz-report: %s: ", #cond);                                             \
-          fprintf (stderr, __VA_ARGS__);                                                            \
-          fputc ('\n', stderr);                                                                     \
-          abort ();                                                                                 \
-        }                                                                                           \
-    }                                                                                               \
-  while (0)
+#define FUZZ_NAME "fuzz-report"
+#include "fuzz-check.h"
 
 static char dir[256], path[300], trace[300], nsys[300], csv[300];
 static FILE *devnull;

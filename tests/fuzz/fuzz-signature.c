@@ -19,18 +19,8 @@
 #include "fastlaunch.h"
 #include "fl-test-driver.h"
 
-#define CHECK(cond, ...)                                                                            \
-  do                                                                                                \
-    {                                                                                               \
-      if (!(cond))                                                                                  \
-        {                                                                                           \
-          fprintf (stderr, "fuzz-signature: %s: ", #cond);                                          \
-          fprintf (stderr, __VA_ARGS__);                                                            \
-          fputc ('\n', stderr);                                                                     \
-          abort ();                                                                                 \
-        }                                                                                           \
-    }                                                                                               \
-  while (0)
+#define FUZZ_NAME "fuzz-signature"
+#include "fuzz-check.h"
 
 static CUdeviceptr buffer;
 static unsigned runs;

@@ -21,18 +21,8 @@
 #include "fastlaunch.h"
 #include "lsc-user-kernel.h"
 
-#define CHECK(cond, ...)                                                                            \
-  do                                                                                                \
-    {                                                                                               \
-      if (!(cond))                                                                                  \
-        {                                                                                           \
-          fprintf (stderr, "fuzz-user-kernel: %s: ", #cond);                                        \
-          fprintf (stderr, __VA_ARGS__);                                                            \
-          fputc ('\n', stderr);                                                                     \
-          abort ();                                                                                 \
-        }                                                                                           \
-    }                                                                                               \
-  while (0)
+#define FUZZ_NAME "fuzz-user-kernel"
+#include "fuzz-check.h"
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
