@@ -186,8 +186,12 @@ FL_API fl_status fl_bound_kernel_add_pre_run_hook (fl_bound_kernel *bound, fl_pr
 
 typedef enum { FL_ARG_PTR = 1, FL_ARG_INT, FL_ARG_F32, FL_ARG_F64 } fl_arg_kind;
 
+/* Build arguments with the FL_* constructors below (or zero an fl_arg before filling it in):
+ * the fast path reads each fl_arg as two 8-byte words, masking off what a kind leaves unused,
+ * and bytes never written would make memory checkers such as valgrind complain. */
 typedef struct {
   fl_arg_kind kind;
+  uint32_t reserved; /* 0 */
   union {
     CUdeviceptr ptr;
     int64_t i;
@@ -196,9 +200,17 @@ typedef struct {
   } v;
 } fl_arg;
 
+static inline fl_arg
+fl_arg_f32 (float x)
+{
+  fl_arg a = { .kind = FL_ARG_F32, .v.i = 0 };
+  a.v.f32 = x;
+  return a;
+}
+
 #define FL_PTR(p) ((fl_arg){ .kind = FL_ARG_PTR, .v.ptr = (CUdeviceptr)(p) })
 #define FL_INT(x) ((fl_arg){ .kind = FL_ARG_INT, .v.i = (int64_t)(x) })
-#define FL_F32(x) ((fl_arg){ .kind = FL_ARG_F32, .v.f32 = (float)(x) })
+#define FL_F32(x) fl_arg_f32 ((float)(x))
 #define FL_F64(x) ((fl_arg){ .kind = FL_ARG_F64, .v.f64 = (double)(x) })
 
 typedef struct { unsigned x, y, z; } fl_grid;

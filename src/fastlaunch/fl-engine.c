@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <float.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -56,6 +57,19 @@ struct fl_kernel {
   uint8_t fast_other[FL_MAX_ARGS]; /* booleans, floats, constexprs: rare, handled one by one */
   bool ptrs_lead;                  /* pointers are arguments 0..n_ptrs-1 (and parameters 0..) */
   unsigned n_fast_other;
+  /* The lean hit path (fl_launch): when every parameter can be read straight out of the caller's
+   * fl_arg (pointers, integers, booleans, fp64; no constexpr), kernelParams point into args and
+   * the checks of fl__pack_fast become one subtract-and-mask per argument, two arguments per
+   * vector: (arg - lean_sub) & lean_mask is zero exactly when the kind matches and the value is
+   * in range (a pointer: not NULL and 16-byte aligned, see fl__kernel_plan_lean). */
+  bool lean;
+  uint64_t aligned_key; /* the key's pointer bits when every pointer is aligned */
+  uint64_t lean_sub[2 * FL_MAX_ARGS];
+  uint64_t lean_mask[2 * FL_MAX_ARGS];
+  unsigned lean_lead;                    /* leading pointers, an even count: checked without masks */
+  unsigned lean_lead8;                   /* lean_lead rounded down to a multiple of eight */
+  uint16_t lean_int_offset[FL_MAX_ARGS]; /* per keyed integer: where its value sits in args */
+  uint8_t lean_int_shift[FL_MAX_ARGS];   /* and its class's place in the key */
   char **globals;
   unsigned n_globals;
 };
@@ -82,6 +96,10 @@ struct fl_bound_kernel {
 
   /* Fast launcher state: written under lock before state is published PRIMED, then read-only. */
   atomic_int state;
+  /* The argument count when primed, the kernel is lean and there are no pre-run hooks (then
+   * fl_launch may take its lean hit), else UINT_MAX.  One compare tells both.  Written under
+   * lock; read with acquire, so it also publishes what priming wrote. */
+  atomic_uint lean_n_args;
   fl_fallback permanent_reason;
   CUcontext primed_context;
   uint64_t primed_constexpr[FL_MAX_ARGS];
@@ -151,6 +169,58 @@ fl__int_range (fl_type t, int64_t *min, uint64_t *max)
     }
 }
 
+/* Per argument, a (kind, value) pair to subtract and one to mask with, such that the result
+ * is zero exactly when the argument passes every check the fast path makes:
+ *   kind      the low 32 bits of (kind - expected) are zero; the padding above is masked off;
+ *   pointer   v - 16 has neither bit 63 (v was 0, or not a canonical address) nor any of bits
+ *             0-3 (v is not 16-byte aligned) set: one test for NULL and alignment.  A misaligned
+ *             pointer fails it and takes the exact path, which keys it as unaligned;
+ *   integer   v - min has no bit above the type's range (every range is a power of two wide).
+ * fp32 and the half types are not lean: they are converted (fp64 → fp32, fp32 → fp16), and an
+ * fp32 fills only half of its 8-byte union. */
+static void
+fl__kernel_plan_lean (fl_kernel *k)
+{
+  k->lean = k->keyable && k->n_constexpr == 0;
+  for (unsigned i = 0; i < k->sig.n_args && k->lean; i++)
+    {
+      const fl__arg_plan *p = &k->plan[i];
+      uint64_t *sub = &k->lean_sub[2 * i], *mask = &k->lean_mask[2 * i];
+      mask[0] = UINT32_MAX;
+      switch (p->op)
+        {
+        case FL__OP_PTR:
+          sub[0] = FL_ARG_PTR;
+          sub[1] = 16;
+          mask[1] = (1ull << 63) | 15;
+          break;
+        case FL__OP_INT:
+        case FL__OP_BOOL:
+          sub[0] = FL_ARG_INT;
+          sub[1] = (uint64_t) p->min;
+          mask[1] = ~(p->max - (uint64_t) p->min);
+          break;
+        case FL__OP_F64:
+          sub[0] = FL_ARG_F64;
+          sub[1] = 0;
+          mask[1] = 0;
+          break;
+        default:
+          k->lean = false;
+        }
+    }
+  k->aligned_key = k->n_ptrs ? UINT64_MAX >> (64 - k->n_ptrs) : 0;
+  while (k->lean_lead < k->sig.n_args && k->plan[k->lean_lead].op == FL__OP_PTR)
+    k->lean_lead++;
+  k->lean_lead &= ~1u;
+  k->lean_lead8 = k->lean_lead & ~7u;
+  for (unsigned j = 0; j < k->n_ints; j++)
+    {
+      k->lean_int_offset[j] = (uint16_t) (k->fast_ints[j].arg * sizeof (fl_arg) + offsetof (fl_arg, v));
+      k->lean_int_shift[j] = k->fast_ints[j].key_shift;
+    }
+}
+
 static void
 fl__kernel_plan (fl_kernel *k)
 {
@@ -214,6 +284,7 @@ fl__kernel_plan (fl_kernel *k)
   k->ptrs_lead = true;
   for (unsigned j = 0; j < np; j++)
     k->ptrs_lead = k->ptrs_lead && k->fast_ptrs[j].arg == j && k->fast_ptrs[j].param == j;
+  fl__kernel_plan_lean (k);
 }
 
 fl_status
@@ -413,6 +484,7 @@ fl_bound_kernel_new (fl_kernel *kernel, const fl_config *config, fl_bound_kernel
     }
   pthread_mutex_init (&b->lock, NULL);
   atomic_init (&b->validated_generation, UINT64_MAX);
+  atomic_init (&b->lean_n_args, UINT_MAX);
   b->kernel = fl__kernel_ref (kernel);
 
   const char *skip = getenv ("FASTLAUNCH_SKIP_FAST_LAUNCHER");
@@ -465,6 +537,7 @@ fl_bound_kernel_add_pre_run_hook (fl_bound_kernel *b, fl_pre_run_hook hook, void
     }
   b->pre_run[n].fn = hook;
   b->pre_run[n].user_data = user_data;
+  atomic_store_explicit (&b->lean_n_args, UINT_MAX, memory_order_relaxed); /* the lean hit runs no hooks */
   atomic_store_explicit (&b->n_pre_run, n + 1, memory_order_release);
   pthread_mutex_unlock (&b->lock);
   return FL_OK;
@@ -1049,7 +1122,8 @@ fl__default_run (fl_bound_kernel *b, fl_grid grid, CUstream stream, const fl_arg
   return st;
 }
 
-static void
+/* Out of line: the lean hit calls it only with an info or a sink, and stays small without. */
+__attribute__ ((noinline)) static void
 fl__finish (fl_bound_kernel *b, fl_status st, fl_path path, fl_outcome outcome, fl_fallback reason, uint64_t key,
             bool compiled, const uint64_t *stage_ns, uint64_t t0, fl_launch_info *info)
 {
@@ -1167,6 +1241,8 @@ fl__prime (fl_bound_kernel *b, const fl_arg *args, unsigned n_args)
               b->primed_constexpr[i] = fl__constexpr_bits (&args[i]);
           atomic_fetch_add (&b->st_primings, 1);
           atomic_store_explicit (&b->state, FL__PRIMED, memory_order_release);
+          atomic_store_explicit (&b->lean_n_args, k->lean && atomic_load (&b->n_pre_run) == 0 ? k->sig.n_args : UINT_MAX,
+                                 memory_order_release);
         }
     }
   state = atomic_load (&b->state);
@@ -1178,9 +1254,13 @@ fl__prime (fl_bound_kernel *b, const fl_arg *args, unsigned n_args)
   return why;
 }
 
-fl_status
-fl_launch (fl_bound_kernel *b, fl_grid grid, CUstream stream, const fl_arg *args, unsigned n_args,
-           fl_launch_info *info)
+/* Everything fl_launch's lean hit does not handle: priming, permanent fallbacks, the run-time
+ * switches, hooks, kernels that are not lean, arguments that fail the lean check (unaligned
+ * pointers among them: still a fast-path hit, through the exact packer).  t0: fl_launch's
+ * start, in event-clock ticks, 0 without a sink. */
+__attribute__ ((noinline)) static fl_status
+fl__launch_general_checked (fl_bound_kernel *b, fl_grid grid, CUstream stream, const fl_arg *args, unsigned n_args,
+                            fl_launch_info *info, uint64_t t0, bool context_checked)
 {
   if (FL_UNLIKELY (!b))
     {
@@ -1188,11 +1268,7 @@ fl_launch (fl_bound_kernel *b, fl_grid grid, CUstream stream, const fl_arg *args
         *info = (fl_launch_info){ .path = FL_PATH_DEFAULT, .outcome = FL_OUTCOME_FALLBACK, .reason = FL_FALLBACK_ARGUMENTS };
       return fl__fail (FL_ERR_INVALID_ARGUMENT, "fl_launch: NULL bound kernel");
     }
-  const unsigned knobs = atomic_load_explicit (&fl__knobs, memory_order_relaxed);
-  /* t0 is in event-clock ticks (converted only when the event is built).  Acquire pairs with
-   * fl_event_sink_set()'s release, so the clock calibrated before it is seen (a plain load on
-   * x86-64). */
-  const uint64_t t0 = atomic_load_explicit (&fl__event_sink, memory_order_acquire) ? fl__ticks () : 0;
+  const unsigned knobs = atomic_load_explicit (&fl__knobs, memory_order_acquire);
   const fl_kernel *k = b->kernel;
 
   int state = atomic_load_explicit (&b->state, memory_order_acquire);
@@ -1218,7 +1294,8 @@ fl_launch (fl_bound_kernel *b, fl_grid grid, CUstream stream, const fl_arg *args
     return fl__fallback (b, FL_FALLBACK_GLOBALS_CHANGED, grid, stream, args, n_args, t0, info);
 
   CUcontext ctx;
-  if (FL_UNLIKELY (fl__drv.cuCtxGetCurrent (&ctx) != CUDA_SUCCESS || ctx != b->primed_context))
+  if (!context_checked
+      && FL_UNLIKELY (fl__drv.cuCtxGetCurrent (&ctx) != CUDA_SUCCESS || ctx != b->primed_context))
     return fl__fallback (b, FL_FALLBACK_CONTEXT_CHANGED, grid, stream, args, n_args, t0, info);
 
   fl__packed packed;
@@ -1263,6 +1340,188 @@ fl_launch (fl_bound_kernel *b, fl_grid grid, CUstream stream, const fl_arg *args
   if (info || t0)
     fl__finish (b, st, FL_PATH_FAST, FL_OUTCOME_HIT, FL_FALLBACK_NONE, key, false, NULL, t0, info);
   return st;
+}
+
+
+static fl_status
+fl__launch_general (fl_bound_kernel *b, fl_grid grid, CUstream stream, const fl_arg *args, unsigned n_args,
+                    fl_launch_info *info, uint64_t t0)
+{
+  return fl__launch_general_checked (b, grid, stream, args, n_args, info, t0, false);
+}
+
+/* Two fl_args per vector: lanes (kind, value, kind, value).  The "u" types may sit at any
+ * address and alias anything, as the intrinsics' own unaligned types do. */
+typedef uint64_t fl__v4 __attribute__ ((vector_size (32)));
+typedef uint64_t fl__v4u __attribute__ ((vector_size (32), aligned (8), may_alias));
+typedef uint64_t fl__v2 __attribute__ ((vector_size (16)));
+typedef uint64_t fl__v2u __attribute__ ((vector_size (16), aligned (8), may_alias));
+
+/* kernelParams for a lean hit, with room for the four-wide stores of the last pointer block.
+ * In a struct, so the compiler does not align it (and so realign the stack) for vector stores
+ * that do not need it. */
+typedef struct {
+  void *p[FL_MAX_ARGS + 4];
+} fl__lean_params;
+
+/* The lean check of all n arguments, and kernelParams pointing at each argument's value.
+ *
+ * Leading pointers (an even count, k->lean_lead) share one subtrahend and one mask, so each
+ * block of two is one add of (-FL_ARG_PTR, -16) and one OR, and the mask is applied once at
+ * the end: an OR keeps every bit the mask looks at.  Their kernelParams are stored four at a
+ * time; a store may run past the block, into slots the next store or the tail overwrites (and
+ * the driver never reads past the kernel's own parameters).  The other arguments go one by one
+ * with their own subtrahend and mask. */
+static inline __attribute__ ((always_inline)) bool
+fl__lean_check (const fl_kernel *k, const fl_arg *args, unsigned n, fl__lean_params *params)
+{
+  const char *a = (const char *) args;
+  const uint64_t v0 = (uint64_t) (uintptr_t) &args[0].v, neg_kind = -(uint64_t) FL_ARG_PTR;
+  const fl__v4 neg = { neg_kind, -(uint64_t) 16, neg_kind, -(uint64_t) 16 };
+  const fl__v4 four = { 4 * sizeof (fl_arg), 4 * sizeof (fl_arg), 4 * sizeof (fl_arg), 4 * sizeof (fl_arg) };
+  fl__v4 p = { v0, v0 + sizeof (fl_arg), v0 + 2 * sizeof (fl_arg), v0 + 3 * sizeof (fl_arg) };
+  fl__v4 ptrs = { 0 };
+  const unsigned lead = k->lean_lead;
+  const fl__v4u *v = (const fl__v4u *) a, *v_end8 = (const fl__v4u *) (a + k->lean_lead8 * sizeof (fl_arg));
+  void **pp = params->p;
+  for (; v != v_end8; v += 4, pp += 8)
+    {
+      ptrs |= (v[0] + neg) | (v[1] + neg);
+      ptrs |= (v[2] + neg) | (v[3] + neg);
+      *(fl__v4u *) pp = p;
+      *(fl__v4u *) (pp + 4) = p + four;
+      p += four + four;
+    }
+  if (lead & 4)
+    {
+      ptrs |= (v[0] + neg) | (v[1] + neg);
+      *(fl__v4u *) pp = p;
+      p += four;
+      v += 2, pp += 4;
+    }
+  if (lead & 2)
+    {
+      ptrs |= v[0] + neg;
+      *(fl__v4u *) pp = p;
+    }
+  const fl__v4 ptr_mask = { UINT32_MAX, (1ull << 63) | 15, UINT32_MAX, (1ull << 63) | 15 };
+  ptrs &= ptr_mask;
+  fl__v2 bad = __builtin_shufflevector (ptrs, ptrs, 0, 1) | __builtin_shufflevector (ptrs, ptrs, 2, 3);
+  for (unsigned i = lead; i < n; i++)
+    {
+      const size_t off = i * sizeof (fl_arg);
+      bad |= (*(const fl__v2u *) (a + off) - *(const fl__v2u *) &k->lean_sub[2 * i])
+             & *(const fl__v2u *) &k->lean_mask[2 * i];
+      params->p[i] = (void *) (uintptr_t) (v0 + off);
+    }
+  return (bad[0] | bad[1]) == 0;
+}
+
+/* The lean hit's context guard failed.  Where an earlier guard of the general path would have
+ * fired first (a zero grid, changed globals), the general path decides; else the guard's own
+ * fallback, without asking the driver a second time. */
+__attribute__ ((noinline, cold)) static fl_status
+fl__lean_context_changed (fl_bound_kernel *b, fl_grid grid, CUstream stream, const fl_arg *args, unsigned n_args,
+                          fl_launch_info *info, uint64_t t0)
+{
+  if (grid.x == 0 || grid.y == 0 || grid.z == 0
+      || (b->kernel->n_globals
+          && atomic_load_explicit (&fl__globals_gen, memory_order_acquire)
+                 != atomic_load_explicit (&b->validated_generation, memory_order_relaxed)))
+    return fl__launch_general (b, grid, stream, args, n_args, info, t0);
+  return fl__fallback (b, FL_FALLBACK_CONTEXT_CHANGED, grid, stream, args, n_args, t0, info);
+}
+
+/* The cold end of a lean hit whose launch failed: a zero grid dimension is the caller's mistake
+ * the general path explains (the driver refused it without launching); anything else is the
+ * driver's error. */
+__attribute__ ((noinline, cold)) static fl_status
+fl__lean_launch_failed (fl_bound_kernel *b, CUresult r, fl__spec_slot *slot, uint64_t key, fl_grid grid,
+                        CUstream stream, const fl_arg *args, unsigned n_args, fl_launch_info *info, uint64_t t0)
+{
+  if (grid.x == 0 || grid.y == 0 || grid.z == 0)
+    return fl__launch_general (b, grid, stream, args, n_args, info, t0);
+  fl_status st = fl__fail_cuda (r, "kernel '%s': cuLaunchKernel", b->kernel->name);
+  atomic_fetch_add_explicit (&slot->hits, 1, memory_order_relaxed);
+  fl__finish (b, st, FL_PATH_FAST, FL_OUTCOME_HIT, FL_FALLBACK_NONE, key, false, NULL, t0, info);
+  return st;
+}
+
+/* The lean hit: primed, nothing but the sink switched on, a lean kernel, arguments passing the
+ * lean check.  Anything else goes to fl__launch_general before anything was done.  Inlined
+ * twice: plain (no sink, no info: nothing to keep across the driver calls) and observed. */
+static inline __attribute__ ((always_inline)) fl_status
+fl__launch_lean (fl_bound_kernel *b, fl_grid grid, CUstream stream, const fl_arg *args, unsigned n_args,
+                 fl_launch_info *info, unsigned knobs, bool observed)
+{
+  /* t0 is in event-clock ticks, converted only when the event is built. */
+  const uint64_t t0 = observed && (knobs & FL__KNOB_SINK) ? fl__ticks () : 0;
+  CUcontext ctx;
+  uint64_t key;
+  fl__lean_params params;
+  if (FL_UNLIKELY (!b || (knobs & FL__KNOBS_NOT_LEAN)
+                   || n_args != atomic_load_explicit (&b->lean_n_args, memory_order_acquire) || !args))
+    return fl__launch_general (b, grid, stream, args, n_args, info, t0);
+  /* The context guard first, while little is live across the driver call. */
+  if (FL_UNLIKELY (fl__drv.cuCtxGetCurrent (&ctx) != CUDA_SUCCESS || ctx != b->primed_context))
+    return fl__lean_context_changed (b, grid, stream, args, n_args, info, t0);
+  const fl_kernel *k = b->kernel;
+  if (FL_UNLIKELY (!fl__lean_check (k, args, n_args, &params)))
+    goto general;
+  if (k->n_globals
+      && FL_UNLIKELY (atomic_load_explicit (&fl__globals_gen, memory_order_acquire)
+                      != atomic_load_explicit (&b->validated_generation, memory_order_relaxed)))
+    goto general;
+
+  key = k->aligned_key | fl__knob_key_bits (knobs);
+  for (unsigned j = 0; j < k->n_ints; j++)
+    {
+      int64_t v;
+      memcpy (&v, (const char *) args + k->lean_int_offset[j], sizeof v);
+      key |= ((uint64_t) (v == 1) + 2 * (uint64_t) ((v & 15) == 0)) << k->lean_int_shift[j];
+    }
+  fl__spec_slot *slot = fl__spec_table_find ((fl__spec_table *) &b->table, key);
+  if (FL_UNLIKELY (!slot))
+    goto general;
+
+  /* A zero grid is not checked here: the driver refuses it, and the cold path explains. */
+  CUresult r = fl__drv.cuLaunchKernel (slot->function, grid.x, grid.y, grid.z, b->block[0], b->block[1], b->block[2],
+                                       b->shared_mem_bytes, stream, params.p, NULL);
+  if (FL_UNLIKELY (r != CUDA_SUCCESS))
+    return fl__lean_launch_failed (b, r, slot, key, grid, stream, args, n_args, info, t0);
+  atomic_fetch_add_explicit (&slot->hits, 1, memory_order_relaxed);
+  if (observed)
+    fl__finish (b, FL_OK, FL_PATH_FAST, FL_OUTCOME_HIT, FL_FALLBACK_NONE, key, false, NULL, t0, info);
+  return FL_OK;
+
+general: /* the context guard passed: the general path need not ask the driver again */
+  return fl__launch_general_checked (b, grid, stream, args, n_args, info, t0, true);
+}
+
+#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__)
+/* The lean hit checks two fl_args per 256-bit vector where the CPU has AVX2 (an ifunc picks the
+ * clone once, when the library loads). */
+#define FL_HOT_CLONES __attribute__ ((target_clones ("avx2", "default")))
+#else
+#define FL_HOT_CLONES
+#endif
+
+FL_HOT_CLONES __attribute__ ((noinline)) static fl_status
+fl__launch_observed (fl_bound_kernel *b, fl_grid grid, CUstream stream, const fl_arg *args, unsigned n_args,
+                     fl_launch_info *info, unsigned knobs)
+{
+  return fl__launch_lean (b, grid, stream, args, n_args, info, knobs, true);
+}
+
+FL_HOT_CLONES fl_status
+fl_launch (fl_bound_kernel *b, fl_grid grid, CUstream stream, const fl_arg *args, unsigned n_args,
+           fl_launch_info *info)
+{
+  /* Acquire: a set sink bit comes with the clock fl_event_sink_set() calibrated before it. */
+  const unsigned knobs = atomic_load_explicit (&fl__knobs, memory_order_acquire);
+  if (FL_UNLIKELY (info || (knobs & FL__KNOB_SINK)))
+    return fl__launch_observed (b, grid, stream, args, n_args, info, knobs);
+  return fl__launch_lean (b, grid, stream, args, n_args, NULL, knobs, false);
 }
 
 /* ---- inspection --------------------------------------------------------------------------- */

@@ -53,6 +53,7 @@ void
 fl_launch_hooks_set (const fl_launch_hooks *hooks)
 {
   atomic_store_explicit (&fl__launch_hooks, hooks, memory_order_release);
+  fl__knob_set_bits (FL__KNOB_LAUNCH_HOOKS, hooks != NULL);
 }
 
 void
@@ -68,6 +69,8 @@ fl_event_sink_set (const fl_event_sink *sink)
   if (sink)
     fl__clock_calibrate (); /* before the pointer is published: launches see a calibrated clock */
   atomic_store_explicit (&fl__event_sink, sink, memory_order_release);
+  /* After the pointer: a launch that sees the bit (acquire) sees the calibrated clock too. */
+  fl__knob_set_bits (FL__KNOB_SINK, sink != NULL);
 }
 
 /* ---- globals registry ---- */

@@ -47,21 +47,30 @@ enum {
   FL__KNOB_HOOK = 1u << 3,   /* a compile hook is installed */
   FL__KNOB_SKIP = 1u << 4,
   FL__KNOB_STAGE_TIMING = 1u << 5,
+  /* Mirrors of "an event sink / launch hooks are installed", so the hit path learns everything
+   * it must know about process-wide state from this one word. */
+  FL__KNOB_SINK = 1u << 6,
+  FL__KNOB_LAUNCH_HOOKS = 1u << 7,
   FL__KNOB_CAPTURE_SHIFT = 8, /* count of active captures above this bit */
 };
+/* Anything here sends a primed launch to the general path (the lean hit handles only the sink). */
+#define FL__KNOBS_NOT_LEAN (FL__KNOB_SKIP | FL__KNOB_LAUNCH_HOOKS | ~((1u << FL__KNOB_CAPTURE_SHIFT) - 1))
 extern atomic_uint fl__knobs;
 extern _Atomic (const fl_launch_hooks *) fl__launch_hooks;
 extern _Atomic (const fl_compile_hook *) fl__compile_hook;
 extern _Atomic (const fl_event_sink *) fl__event_sink;
 extern atomic_uint_fast64_t fl__globals_gen;
 
-/* The key bits every spec shares, from the knob word. */
+/* The key bits every spec shares, from the knob word: its low four bits are laid out exactly as
+ * key bits 56-59, so this is one mask and one shift on the hot path. */
+_Static_assert (FL__KNOB_DEBUG == 1u << (FL_KEY_DEBUG_BIT - FL_KEY_DEBUG_BIT)
+                    && FL__KNOB_INSTR_SHIFT == FL_KEY_INSTR_SHIFT - FL_KEY_DEBUG_BIT
+                    && FL__KNOB_HOOK == 1u << (FL_KEY_HOOK_BIT - FL_KEY_DEBUG_BIT),
+                "knob bits 0-3 must mirror spec key bits 56-59");
 static inline uint64_t
 fl__knob_key_bits (unsigned knobs)
 {
-  return ((uint64_t) (knobs & FL__KNOB_DEBUG) << FL_KEY_DEBUG_BIT)
-         | ((uint64_t) ((knobs & FL__KNOB_INSTR_MASK) >> FL__KNOB_INSTR_SHIFT) << FL_KEY_INSTR_SHIFT)
-         | ((uint64_t) ((knobs & FL__KNOB_HOOK) ? 1 : 0) << FL_KEY_HOOK_BIT);
+  return (uint64_t) (knobs & (FL__KNOB_DEBUG | FL__KNOB_INSTR_MASK | FL__KNOB_HOOK)) << FL_KEY_DEBUG_BIT;
 }
 
 /* Snapshot of the globals a kernel reads; returns FL_ERR_GLOBAL_UNSET naming the first unset. */
