@@ -68,8 +68,8 @@ struct fl_kernel {
   uint64_t lean_mask[2 * FL_MAX_ARGS];
   unsigned lean_lead;                    /* leading pointers, an even count: checked without masks */
   unsigned lean_lead8;                   /* lean_lead rounded down to a multiple of eight */
-  uint16_t lean_int_offset[FL_MAX_ARGS]; /* per keyed integer: where its value sits in args */
-  uint8_t lean_int_shift[FL_MAX_ARGS];   /* and its class's place in the key */
+  uint8_t lean_class_mask[FL_MAX_ARGS];  /* per argument: 3 for a keyed integer, else 0 */
+  uint8_t lean_class_shift[FL_MAX_ARGS]; /* and where its value class goes in the key */
   char **globals;
   unsigned n_globals;
 };
@@ -216,8 +216,8 @@ fl__kernel_plan_lean (fl_kernel *k)
   k->lean_lead8 = k->lean_lead & ~7u;
   for (unsigned j = 0; j < k->n_ints; j++)
     {
-      k->lean_int_offset[j] = (uint16_t) (k->fast_ints[j].arg * sizeof (fl_arg) + offsetof (fl_arg, v));
-      k->lean_int_shift[j] = k->fast_ints[j].key_shift;
+      k->lean_class_mask[k->fast_ints[j].arg] = 3;
+      k->lean_class_shift[k->fast_ints[j].arg] = k->fast_ints[j].key_shift;
     }
 }
 
@@ -1373,7 +1373,7 @@ typedef struct {
  * the driver never reads past the kernel's own parameters).  The other arguments go one by one
  * with their own subtrahend and mask. */
 static inline __attribute__ ((always_inline)) bool
-fl__lean_check (const fl_kernel *k, const fl_arg *args, unsigned n, fl__lean_params *params)
+fl__lean_check (const fl_kernel *k, const fl_arg *args, unsigned n, fl__lean_params *params, uint64_t *class_bits)
 {
   const char *a = (const char *) args;
   const uint64_t v0 = (uint64_t) (uintptr_t) &args[0].v, neg_kind = -(uint64_t) FL_ARG_PTR;
@@ -1381,10 +1381,10 @@ fl__lean_check (const fl_kernel *k, const fl_arg *args, unsigned n, fl__lean_par
   const fl__v4 four = { 4 * sizeof (fl_arg), 4 * sizeof (fl_arg), 4 * sizeof (fl_arg), 4 * sizeof (fl_arg) };
   fl__v4 p = { v0, v0 + sizeof (fl_arg), v0 + 2 * sizeof (fl_arg), v0 + 3 * sizeof (fl_arg) };
   fl__v4 ptrs = { 0 };
-  const unsigned lead = k->lean_lead;
-  const fl__v4u *v = (const fl__v4u *) a, *v_end8 = (const fl__v4u *) (a + k->lean_lead8 * sizeof (fl_arg));
+  const size_t lead = k->lean_lead, lead8 = k->lean_lead8;
+  const fl__v4u *v = (const fl__v4u *) a, *v_end = (const fl__v4u *) (a + lead8 * sizeof (fl_arg));
   void **pp = params->p;
-  for (; v != v_end8; v += 4, pp += 8)
+  for (; v != v_end; v += 4, pp += 8)
     {
       ptrs |= (v[0] + neg) | (v[1] + neg);
       ptrs |= (v[2] + neg) | (v[3] + neg);
@@ -1392,28 +1392,37 @@ fl__lean_check (const fl_kernel *k, const fl_arg *args, unsigned n, fl__lean_par
       *(fl__v4u *) (pp + 4) = p + four;
       p += four + four;
     }
+  size_t i = lead8;
   if (lead & 4)
     {
+      const fl__v4u *v = (const fl__v4u *) (a + i * sizeof (fl_arg));
       ptrs |= (v[0] + neg) | (v[1] + neg);
-      *(fl__v4u *) pp = p;
+      *(fl__v4u *) &params->p[i] = p;
       p += four;
-      v += 2, pp += 4;
+      i += 4;
     }
   if (lead & 2)
     {
-      ptrs |= v[0] + neg;
-      *(fl__v4u *) pp = p;
+      ptrs |= *(const fl__v4u *) (a + i * sizeof (fl_arg)) + neg;
+      *(fl__v4u *) &params->p[i] = p;
+      i += 2;
     }
   const fl__v4 ptr_mask = { UINT32_MAX, (1ull << 63) | 15, UINT32_MAX, (1ull << 63) | 15 };
   ptrs &= ptr_mask;
   fl__v2 bad = __builtin_shufflevector (ptrs, ptrs, 0, 1) | __builtin_shufflevector (ptrs, ptrs, 2, 3);
-  for (unsigned i = lead; i < n; i++)
+  /* The rest, each with its own subtrahend and mask; a keyed integer's value class (0 other,
+   * 1 == 1, 2 % 16 == 0) goes to its place in the key, masked to nothing for other kinds. */
+  uint64_t classes = 0;
+  for (; i < n; i++)
     {
-      const size_t off = i * sizeof (fl_arg);
-      bad |= (*(const fl__v2u *) (a + off) - *(const fl__v2u *) &k->lean_sub[2 * i])
-             & *(const fl__v2u *) &k->lean_mask[2 * i];
-      params->p[i] = (void *) (uintptr_t) (v0 + off);
+      const fl__v2 x = *(const fl__v2u *) (a + i * sizeof (fl_arg));
+      bad |= (x - *(const fl__v2u *) &k->lean_sub[2 * i]) & *(const fl__v2u *) &k->lean_mask[2 * i];
+      params->p[i] = (void *) (uintptr_t) (v0 + i * sizeof (fl_arg));
+      const uint64_t v = x[1];
+      const uint64_t cls = (uint64_t) (v == 1) + 2 * (uint64_t) ((v & 15) == 0);
+      classes |= (cls & k->lean_class_mask[i]) << k->lean_class_shift[i];
     }
+  *class_bits = classes;
   return (bad[0] | bad[1]) == 0;
 }
 
@@ -1459,43 +1468,53 @@ fl__launch_lean (fl_bound_kernel *b, fl_grid grid, CUstream stream, const fl_arg
   CUcontext ctx;
   uint64_t key;
   fl__lean_params params;
-  if (FL_UNLIKELY (!b || (knobs & FL__KNOBS_NOT_LEAN)
+  /* (fl_launch sends every call with a switch on to the observed variant.) */
+  if (FL_UNLIKELY (!b || (observed && (knobs & FL__KNOBS_NOT_LEAN))
                    || n_args != atomic_load_explicit (&b->lean_n_args, memory_order_acquire) || !args))
     return fl__launch_general (b, grid, stream, args, n_args, info, t0);
+  /* Few values live across the driver calls, so none is spilled: the grid as two words, and
+   * n_args and the knobs read again afterwards (n_args is the signature's from here on). */
+  const uint64_t grid_xy = (uint64_t) grid.x | (uint64_t) grid.y << 32;
+  const unsigned grid_z = grid.z;
+#define FL__GRID_AGAIN ((fl_grid){ (unsigned) grid_xy, (unsigned) (grid_xy >> 32), grid_z })
   /* The context guard first, while little is live across the driver call. */
-  if (FL_UNLIKELY (fl__drv.cuCtxGetCurrent (&ctx) != CUDA_SUCCESS || ctx != b->primed_context))
-    return fl__lean_context_changed (b, grid, stream, args, n_args, info, t0);
   const fl_kernel *k = b->kernel;
-  if (FL_UNLIKELY (!fl__lean_check (k, args, n_args, &params)))
+  if (FL_UNLIKELY (fl__drv.cuCtxGetCurrent (&ctx) != CUDA_SUCCESS || ctx != b->primed_context))
+    {
+      return fl__lean_context_changed (b, FL__GRID_AGAIN, stream, args, k->sig.n_args, info, t0);
+    }
+  uint64_t classes;
+  if (FL_UNLIKELY (!fl__lean_check (k, args, k->sig.n_args, &params, &classes)))
     goto general;
   if (k->n_globals
       && FL_UNLIKELY (atomic_load_explicit (&fl__globals_gen, memory_order_acquire)
                       != atomic_load_explicit (&b->validated_generation, memory_order_relaxed)))
     goto general;
 
-  key = k->aligned_key | fl__knob_key_bits (knobs);
-  for (unsigned j = 0; j < k->n_ints; j++)
-    {
-      int64_t v;
-      memcpy (&v, (const char *) args + k->lean_int_offset[j], sizeof v);
-      key |= ((uint64_t) (v == 1) + 2 * (uint64_t) ((v & 15) == 0)) << k->lean_int_shift[j];
-    }
-  fl__spec_slot *slot = fl__spec_table_find ((fl__spec_table *) &b->table, key);
-  if (FL_UNLIKELY (!slot))
+  key = k->aligned_key | classes
+        | fl__knob_key_bits (observed ? knobs : atomic_load_explicit (&fl__knobs, memory_order_relaxed));
+  /* The home slot first, inline: a hit almost always finds its key there. */
+  fl__spec_slot *slot = &b->table.slots[fl__spec_table_home (key)];
+  if (FL_UNLIKELY (atomic_load_explicit (&slot->tag, memory_order_acquire) != (key | FL__SLOT_USED))
+      && !(slot = fl__spec_table_find (&b->table, key)))
     goto general;
 
   /* A zero grid is not checked here: the driver refuses it, and the cold path explains. */
-  CUresult r = fl__drv.cuLaunchKernel (slot->function, grid.x, grid.y, grid.z, b->block[0], b->block[1], b->block[2],
-                                       b->shared_mem_bytes, stream, params.p, NULL);
+  CUresult r = fl__drv.cuLaunchKernel (slot->function, (unsigned) grid_xy, (unsigned) (grid_xy >> 32), grid_z,
+                                       b->block[0], b->block[1], b->block[2], b->shared_mem_bytes, stream, params.p,
+                                       NULL);
   if (FL_UNLIKELY (r != CUDA_SUCCESS))
-    return fl__lean_launch_failed (b, r, slot, key, grid, stream, args, n_args, info, t0);
+    {
+      return fl__lean_launch_failed (b, r, slot, key, FL__GRID_AGAIN, stream, args, k->sig.n_args, info, t0);
+    }
   atomic_fetch_add_explicit (&slot->hits, 1, memory_order_relaxed);
   if (observed)
     fl__finish (b, FL_OK, FL_PATH_FAST, FL_OUTCOME_HIT, FL_FALLBACK_NONE, key, false, NULL, t0, info);
   return FL_OK;
 
 general: /* the context guard passed: the general path need not ask the driver again */
-  return fl__launch_general_checked (b, grid, stream, args, n_args, info, t0, true);
+  return fl__launch_general_checked (b, FL__GRID_AGAIN, stream, args, k->sig.n_args, info, t0, true);
+#undef FL__GRID_AGAIN
 }
 
 #if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__)
@@ -1519,7 +1538,7 @@ fl_launch (fl_bound_kernel *b, fl_grid grid, CUstream stream, const fl_arg *args
 {
   /* Acquire: a set sink bit comes with the clock fl_event_sink_set() calibrated before it. */
   const unsigned knobs = atomic_load_explicit (&fl__knobs, memory_order_acquire);
-  if (FL_UNLIKELY (info || (knobs & FL__KNOB_SINK)))
+  if (FL_UNLIKELY (info || (knobs & (FL__KNOB_SINK | FL__KNOBS_NOT_LEAN))))
     return fl__launch_observed (b, grid, stream, args, n_args, info, knobs);
   return fl__launch_lean (b, grid, stream, args, n_args, NULL, knobs, false);
 }
