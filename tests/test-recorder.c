@@ -5,17 +5,27 @@
  * many threads, SIGKILL mid-recording, percentiles, refusal cases.
  */
 #include <check.h>
+#include <dlfcn.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cupti.h>
+#ifdef HAVE_VALGRIND_H
+#include <valgrind/valgrind.h>
+#else
+#define RUNNING_ON_VALGRIND 0
+#endif
+
 #include "fastlaunch-driver.h"
 #include "fl-test-driver.h"
+#include "lsc-cupti.h"
 #include "lsc-recorder.h"
 
 #define N_PTRS 3
@@ -279,11 +289,20 @@ START_TEST (test_sigkill_mid_recording)
       char err[256];
       if (lsc_recorder_start (&o, &rec, err, sizeof err) != 0 || lsc_recorder_add_kernel (rec, fx.bound, "t") != 0)
         _exit (3);
+      /* Ready once a batch is surely committed: after 20000 launches a plain run has committed
+       * several, but under valgrind (one thread at a time) the writer may not have run yet. */
+      bool told = false;
       for (long i = 0;; i++)
         {
           launch_once (fx.bound, false);
-          if (i == 20000 && write (ready[1], "x", 1) != 1)
-            _exit (4);
+          if (!told && i >= 20000 && i % 1000 == 0)
+            {
+              lsc_recorder_stats s;
+              lsc_recorder_get_stats (rec, &s);
+              if (s.rows_written > 0 && write (ready[1], "x", 1) != 1)
+                _exit (4);
+              told = s.rows_written > 0;
+            }
         }
     }
   char c;
@@ -367,6 +386,251 @@ START_TEST (test_stage_timing_recorded)
 }
 END_TEST
 
+/* ---- CUPTI's launch callback, through tests/fake-cupti.c (there is no CUPTI without a GPU) ---- */
+
+static uint32_t (*fake_api_call) (uint32_t cbid, int result);
+static bool hook_fires;          /* the pre-run hook makes the "API call" inside the launch */
+static uint32_t hook_last_correlation;
+
+static void
+fake_cupti_load (void)
+{
+  const char *path = getenv ("LSC_FAKE_CUPTI");
+  ck_assert_msg (path && *path, "LSC_FAKE_CUPTI must name build/tests/libfake-cupti.so (meson test sets it)");
+  void *lib = dlopen (path, RTLD_NOW | RTLD_LOCAL);
+  ck_assert_msg (lib, "%s", dlerror ());
+  void *sym = dlsym (lib, "fake_cupti_api_call");
+  ck_assert_ptr_nonnull (sym);
+  memcpy (&fake_api_call, &sym, sizeof sym);
+}
+
+/* Inside fl_launch, as cuLaunchKernel is. */
+static void
+hook_api_call (const fl_bound_kernel *bound, void *user_data)
+{
+  (void) bound;
+  (void) user_data;
+  if (hook_fires)
+    hook_last_correlation = fake_api_call (CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel, 0);
+}
+
+static lsc_recorder *
+start_with_fake_cupti (lsc_recorder_options o)
+{
+  fake_cupti_load ();
+  o.cupti = LSC_CUPTI_CALLBACKS;
+  o.cupti_library = getenv ("LSC_FAKE_CUPTI");
+  ck_assert_int_eq (fl_bound_kernel_add_pre_run_hook (fx.bound, hook_api_call, NULL), FL_OK);
+  hook_fires = true;
+  lsc_recorder *rec = start (o);
+  lsc_recorder_stats s;
+  lsc_recorder_get_stats (rec, &s);
+  ck_assert_msg (strcmp (s.cupti_status, "callbacks on") == 0, "fake CUPTI: %s", s.cupti_status);
+  return rec;
+}
+
+/* The API record made inside a launch rides in that launch's record: one row, one record, with
+ * the correlation id and API times inside the launch's window. */
+START_TEST (test_cupti_api_joined_to_launch)
+{
+  ck_assert_int_eq (launch_once (fx.bound, false), FL_OK); /* primed and compiled before recording */
+  lsc_recorder *rec = start_with_fake_cupti ((lsc_recorder_options){ 0 });
+  const int n = 5000;
+  for (int i = 0; i < n; i++)
+    ck_assert_int_eq (launch_once (fx.bound, false), FL_OK);
+  uint32_t last = hook_last_correlation;
+  lsc_recorder_stats s;
+  ck_assert_int_eq (lsc_recorder_stop (rec, &s, NULL, 0), 0);
+  ck_assert_uint_eq (s.rows_dropped, 0);
+  ck_assert_uint_eq (s.rows_written, (uint64_t) n); /* one record per launch, not two */
+  ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM launch"), n);
+  ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM launch WHERE path = 2"), 0);
+  ck_assert_int_eq (query_int (fx.path, "SELECT count(DISTINCT correlation_id) FROM launch WHERE kernel_id IS NOT NULL "
+                                        "AND api_ns >= 0 AND api_start_ns >= start_ns "
+                                        "AND api_start_ns + api_ns <= start_ns + host_ns"),
+                    n);
+  ck_assert_int_eq (query_int (fx.path, "SELECT max(correlation_id) FROM launch"), last);
+}
+END_TEST
+
+/* API records no engine launch claims (a raw cuLaunchKernel by someone else, before or between
+ * engine launches, or the last one before stopping) are rows of their own, as before. */
+START_TEST (test_cupti_api_unclaimed)
+{
+  ck_assert_int_eq (launch_once (fx.bound, false), FL_OK);
+  lsc_recorder *rec = start_with_fake_cupti ((lsc_recorder_options){ 0 });
+  hook_fires = false;
+  uint32_t a = fake_api_call (CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel, 0);
+  ck_assert_int_eq (launch_once (fx.bound, false), FL_OK); /* its window does not contain a */
+  uint32_t b = fake_api_call (CUPTI_DRIVER_TRACE_CBID_cuLaunchKernelEx, 0);
+  uint32_t c = fake_api_call (CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel, 0);
+  hook_fires = true;
+  ck_assert_int_eq (launch_once (fx.bound, false), FL_OK); /* claims its own, d */
+  uint32_t d = hook_last_correlation;
+  hook_fires = false;
+  uint32_t e = fake_api_call (CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel, 701); /* parked until stop */
+  ck_assert_uint_gt (a, 0);
+  ck_assert_uint_gt (e, d);
+  lsc_recorder_stats s;
+  ck_assert_int_eq (lsc_recorder_stop (rec, &s, NULL, 0), 0);
+  ck_assert_uint_eq (s.rows_dropped, 0);
+  ck_assert_uint_eq (s.rows_written, 6);
+  ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM launch"), 6);
+  char sql[300];
+  uint32_t raw[] = { a, b, c, e };
+  for (int i = 0; i < 4; i++)
+    {
+      snprintf (sql, sizeof sql,
+                "SELECT count(*) FROM launch WHERE correlation_id = %u AND path = 2 AND outcome = 3 AND kernel_id IS NULL "
+                "AND spec_id IS NULL AND start_ns = api_start_ns AND host_ns IS api_ns AND status = %d",
+                raw[i], raw[i] == e ? 701 : 0);
+      ck_assert_msg (query_int (fx.path, sql) == 1, "raw row for correlation id %u", raw[i]);
+    }
+  snprintf (sql, sizeof sql, "SELECT count(*) FROM launch WHERE correlation_id = %u AND path = 0 AND kernel_id IS NOT NULL",
+            d);
+  ck_assert_int_eq (query_int (fx.path, sql), 1);
+  ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM launch WHERE path = 0 AND correlation_id IS NULL"), 1);
+}
+END_TEST
+
+/* Callbacks enabled but returning at once (the overhead command's "callbacks (empty)"): no API
+ * records, launches recorded as without CUPTI; turning the work back on resumes the join. */
+START_TEST (test_cupti_callback_work_off)
+{
+  ck_assert_int_eq (launch_once (fx.bound, false), FL_OK);
+  lsc_recorder *rec = start_with_fake_cupti ((lsc_recorder_options){ 0 });
+  lsc_cupti_set_callback_work (false);
+  for (int i = 0; i < 300; i++)
+    ck_assert_int_eq (launch_once (fx.bound, false), FL_OK);
+  ck_assert_uint_gt (hook_last_correlation, 0); /* CUPTI did dispatch to our callback */
+  lsc_cupti_set_callback_work (true);
+  for (int i = 0; i < 200; i++)
+    ck_assert_int_eq (launch_once (fx.bound, false), FL_OK);
+  lsc_recorder_stats s;
+  ck_assert_int_eq (lsc_recorder_stop (rec, &s, NULL, 0), 0);
+  ck_assert_uint_eq (s.rows_written, 500);
+  ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM launch WHERE correlation_id IS NULL AND path = 0"), 300);
+  ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM launch WHERE correlation_id IS NOT NULL AND path = 0"), 200);
+}
+END_TEST
+
+/* A tiny ring, CUPTI on, the baseline with stage timing (a launch is two slots then): every
+ * launch is one row or one counted drop, never two, never none. */
+START_TEST (test_drop_accounting_cupti_and_stages)
+{
+  fl_knob_set_stage_timing (true);
+  fl_arg args[N_PTRS + 1];
+  for (int i = 0; i < N_PTRS; i++)
+    args[i] = FL_PTR (fx.bufs[i]);
+  args[N_PTRS] = FL_INT (N_ELEMS);
+  /* Both paths primed before recording, so every record is a launch. */
+  ck_assert_int_eq (fl_launch_default (fx.bound, (fl_grid){ 1, 1, 1 }, NULL, args, N_PTRS + 1, NULL), FL_OK);
+  ck_assert_int_eq (launch_once (fx.bound, false), FL_OK);
+  lsc_recorder *rec = start_with_fake_cupti ((lsc_recorder_options){ .ring_records = 64 });
+  const int n = 60000;
+  for (int i = 0; i < n; i++)
+    ck_assert_int_eq (i % 2 ? launch_once (fx.bound, false)
+                            : fl_launch_default (fx.bound, (fl_grid){ 1, 1, 1 }, NULL, args, N_PTRS + 1, NULL),
+                      FL_OK);
+  fl_knob_set_stage_timing (false);
+  lsc_recorder_stats s;
+  ck_assert_int_eq (lsc_recorder_stop (rec, &s, NULL, 0), 0);
+  int64_t rows = query_int (fx.path, "SELECT count(*) FROM launch");
+  ck_assert_msg (s.rows_dropped > 0, "a 64-record ring should overflow");
+  ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM event"), 0);
+  ck_assert_int_eq (rows + (int64_t) s.rows_dropped, n);
+  ck_assert_int_eq ((int64_t) s.rows_written, rows);
+  ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM launch WHERE path = 2 OR correlation_id IS NULL"), 0);
+  /* Stage times arrive with their launch, and only with the baseline's. */
+  ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM launch WHERE (path = 1) != (resolve_ns IS NOT NULL "
+                                        "AND launch_ns IS NOT NULL)"),
+                    0);
+  ck_assert_int_gt (query_int (fx.path, "SELECT count(*) FROM launch WHERE path = 1"), 0);
+  ck_assert_int_eq (query_int (fx.path, "SELECT dropped_rows FROM session"), (int64_t) s.rows_dropped);
+}
+END_TEST
+
+/* The fault bound, unless valgrind or a sanitizer (whose shadow memory faults on the launching
+ * thread too) runs us: the plain build asserts it. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define LSC_TEST_SANITIZED 1
+#else
+#define LSC_TEST_SANITIZED 0
+#endif
+#define ASSERT_FEW_FAULTS(faults, ...)                                                                      \
+  do                                                                                                        \
+    {                                                                                                       \
+      if (!RUNNING_ON_VALGRIND && !LSC_TEST_SANITIZED)                                                      \
+        ck_assert_msg ((faults) < 64, __VA_ARGS__);                                                         \
+    }                                                                                                       \
+  while (0)
+
+static long
+thread_minor_faults (void)
+{
+  struct rusage u;
+  ck_assert_int_eq (getrusage (RUSAGE_THREAD, &u), 0);
+  return u.ru_minflt;
+}
+
+/* The starting thread's ring exists and is faulted in before its first launch: a whole lap of
+ * launches takes (almost) no page faults on the launching thread.  Lazily, one in 64 would. */
+START_TEST (test_ring_ready_at_start)
+{
+  for (int i = 0; i < 5000; i++) /* the double's own buffers, warmed */
+    ck_assert_int_eq (launch_once (fx.bound, false), FL_OK);
+  lsc_recorder *rec = start ((lsc_recorder_options){ .ring_records = 32768 });
+  long before = thread_minor_faults ();
+  for (int i = 0; i < 32768; i++)
+    ck_assert_int_eq (launch_once (fx.bound, false), FL_OK);
+  long faults = thread_minor_faults () - before;
+  lsc_recorder_stats s;
+  ck_assert_int_eq (lsc_recorder_stop (rec, &s, NULL, 0), 0);
+  ASSERT_FEW_FAULTS (faults, "%ld page faults in 32768 recorded launches (a lazily faulted ring takes 512)", faults);
+  ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM launch") + (int64_t) s.rows_dropped, 32768);
+}
+END_TEST
+
+typedef struct {
+  lsc_recorder *rec;
+  long faults;
+  int attach_rc;
+} attach_arg;
+
+static void *
+attached_launcher (void *data)
+{
+  attach_arg *a = data;
+  fl_use_device (0);
+  a->attach_rc = lsc_recorder_attach_thread (a->rec);
+  long before = thread_minor_faults ();
+  for (int i = 0; i < 32768; i++)
+    if (launch_once (fx.bound, false) != FL_OK)
+      return (void *) 1;
+  a->faults = thread_minor_faults () - before;
+  return NULL;
+}
+
+START_TEST (test_attach_thread)
+{
+  for (int i = 0; i < 5000; i++)
+    ck_assert_int_eq (launch_once (fx.bound, false), FL_OK);
+  attach_arg a = { .rec = start ((lsc_recorder_options){ .ring_records = 32768 }) };
+  ck_assert_int_eq (lsc_recorder_attach_thread (NULL), -1);
+  pthread_t t;
+  ck_assert_int_eq (pthread_create (&t, NULL, attached_launcher, &a), 0);
+  void *ret;
+  pthread_join (t, &ret);
+  ck_assert_ptr_null (ret);
+  lsc_recorder_stats s;
+  ck_assert_int_eq (lsc_recorder_stop (a.rec, &s, NULL, 0), 0);
+  ck_assert_int_eq (a.attach_rc, 0);
+  ASSERT_FEW_FAULTS (a.faults, "%ld page faults in 32768 launches on an attached thread", a.faults);
+  ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM launch") + (int64_t) s.rows_dropped, 32768);
+  ck_assert_int_eq (query_int (fx.path, "SELECT count(DISTINCT thread) FROM launch"), 1);
+}
+END_TEST
+
 static Suite *
 recorder_suite (void)
 {
@@ -383,6 +647,13 @@ recorder_suite (void)
   tcase_add_test (tc, test_refusals);
   tcase_add_test (tc, test_cupti_missing_is_reported);
   tcase_add_test (tc, test_stage_timing_recorded);
+  tcase_add_test (tc, test_ring_ready_at_start);
+  tcase_add_test (tc, test_attach_thread);
+  /* Last: once loaded, the fake CUPTI stays the process's libcupti (without fork, under valgrind). */
+  tcase_add_test (tc, test_cupti_api_joined_to_launch);
+  tcase_add_test (tc, test_cupti_api_unclaimed);
+  tcase_add_test (tc, test_cupti_callback_work_off);
+  tcase_add_test (tc, test_drop_accounting_cupti_and_stages);
   suite_add_tcase (s, tc);
   return s;
 }

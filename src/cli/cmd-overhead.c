@@ -3,8 +3,9 @@
  * cmd-overhead.c — `launchscope-cli overhead`: what observing costs per launch.
  *
  * In one process: the fast path unrecorded (before), then rounds that rotate blocks through
- * unrecorded / recorder / recorder + CUPTI callbacks / recorder + callbacks + kernel activity
- * (so drift hits every mode alike), then unrecorded again after the recorder and CUPTI have
+ * unrecorded / recorder / recorder + CUPTI callbacks that return at once (CUPTI's own dispatch) /
+ * recorder + CUPTI callbacks / recorder + callbacks + kernel activity (so drift hits every mode
+ * alike), then unrecorded again after the recorder and CUPTI have
  * fully stopped (after) — a profiler that leaves launches slower after it stops is a bug.
  */
 #include <getopt.h>
@@ -20,12 +21,16 @@
 #define CMD "overhead"
 #define N_PTRS 8
 
-enum { MODE_BEFORE, MODE_OFF, MODE_RECORDER, MODE_CALLBACKS, MODE_ACTIVITY, MODE_AFTER, N_MODES };
+enum { MODE_BEFORE, MODE_OFF, MODE_RECORDER, MODE_CB_EMPTY, MODE_CALLBACKS, MODE_ACTIVITY, MODE_AFTER, N_MODES };
+enum { N_DURING = MODE_ACTIVITY - MODE_OFF + 1 };
 static const char *const mode_names[N_MODES] = {
-  "before (no CUPTI, no sink)", "during: subscribed, all off", "during: recorder (sink)", "during: + callbacks",
-  "during: + activity", "after (unsubscribed)",
+  "before (no CUPTI, no sink)", "during: subscribed, all off", "during: recorder (sink)",
+  "during: + callbacks (empty)", "during: + callbacks", "during: + activity", "after (unsubscribed)",
 };
-static const char *const mode_keys[N_MODES] = { "before", "off", "recorder", "callbacks", "activity", "after" };
+static const char *const mode_keys[N_MODES] = { "before", "off", "recorder", "callbacks_empty", "callbacks", "activity",
+                                                "after" };
+/* Every difference is taken against this mode: CUPTI subscribed, nothing of ours running. */
+#define MODE_REFERENCE MODE_OFF
 
 static void
 print_help (void)
@@ -33,13 +38,15 @@ print_help (void)
   printf ("Usage: %s %s [OPTIONS]\n"
           "\n"
           "Measure what recording costs per launch of add%d on the fast path: unrecorded before,\n"
-          "then interleaved blocks of unrecorded / recorder / recorder + CUPTI callbacks /\n"
-          "recorder + callbacks + kernel activity tracing, then unrecorded after everything stopped.\n"
-          "Each launch is timed individually; p50/p90/p99 per mode and the difference to unrecorded.\n"
+          "then, with CUPTI subscribed, interleaved blocks of: nothing on (the reference) / recorder /\n"
+          "recorder + CUPTI launch callbacks that return at once (CUPTI's own dispatch cost) /\n"
+          "recorder + callbacks / recorder + callbacks + kernel activity tracing; then unrecorded\n"
+          "after everything stopped.  Each launch is timed individually; p50/p90/p99 per mode and\n"
+          "the p50 difference to the reference.\n"
           "\n"
           "Options:\n"
           "  -o, --output FILE   report the recorder writes (default: a temporary file, removed)\n"
-          "  -r, --rounds N      rounds of the four interleaved modes (default 40)\n"
+          "  -r, --rounds N      rounds of the five interleaved modes (default 40)\n"
           "  -b, --block N       launches per block (default 500)\n"
           "  -n, --n N           elements per buffer (default 4096)\n"
           "  -d, --device N      CUDA device ordinal (default 0)\n"
@@ -84,7 +91,8 @@ static int
 set_mode (lsc_recorder *rec, int mode)
 {
   lsc_recorder_set_engine_events (rec, mode >= MODE_RECORDER);
-  lsc_cupti_set_callbacks (mode >= MODE_CALLBACKS);
+  lsc_cupti_set_callbacks (mode >= MODE_CB_EMPTY);
+  lsc_cupti_set_callback_work (mode != MODE_CB_EMPTY);
   lsc_cupti_set_activity (mode >= MODE_ACTIVITY);
   return LSC_EXIT_OK;
 }
@@ -185,9 +193,9 @@ lsc_cmd_overhead (int argc, char **argv)
       for (long i = 0; i < rounds && rc == LSC_EXIT_OK; i++)
         {
           /* Rotate the order every round so no mode always follows the same one. */
-          for (int j = 0; j < 4 && rc == LSC_EXIT_OK; j++)
+          for (int j = 0; j < N_DURING && rc == LSC_EXIT_OK; j++)
             {
-              int mode = MODE_OFF + (int) ((j + i) % 4);
+              int mode = MODE_OFF + (int) ((j + i) % N_DURING);
               rc = set_mode (rec, mode);
               if (rc == LSC_EXIT_OK)
                 rc = block (&r, mode, block_size);
@@ -213,7 +221,11 @@ lsc_cmd_overhead (int argc, char **argv)
       lsc_summary s[N_MODES];
       for (int i = 0; i < N_MODES; i++)
         lsc_summarize (r.samples[i], r.n_samples[i], 1.0, &s[i]);
-      double base = s[MODE_OFF].p50;
+      double base = s[MODE_REFERENCE].p50;
+      /* What each layer adds on its own: CUPTI's dispatch into a callback that does nothing, then
+       * our callback's work (clock reads, the API record carried by the launch record). */
+      double dispatch = s[MODE_CB_EMPTY].p50 - s[MODE_RECORDER].p50;
+      double callback_work = s[MODE_CALLBACKS].p50 - s[MODE_CB_EMPTY].p50;
       if (json)
         {
           printf ("{\n  \"machine\": {\n");
@@ -222,8 +234,11 @@ lsc_cmd_overhead (int argc, char **argv)
                   block_size);
           printf ("  \"cupti_status\": ");
           lsc_json_string (stdout, cupti_status);
-          printf (",\n  \"rows_written\": %" PRIu64 ", \"rows_dropped\": %" PRIu64 ",\n  \"modes\": {\n",
-                  rs.rows_written, rs.rows_dropped);
+          printf (",\n  \"rows_written\": %" PRIu64 ", \"rows_dropped\": %" PRIu64 ",\n", rs.rows_written,
+                  rs.rows_dropped);
+          printf ("  \"reference\": \"%s\",\n", mode_keys[MODE_REFERENCE]);
+          printf ("  \"cupti_dispatch_ns\": %.0f, \"callback_work_ns\": %.0f,\n", dispatch, callback_work);
+          printf ("  \"modes\": {\n");
           for (int i = 0; i < N_MODES; i++)
             printf ("    \"%s\": {\"launches\": %zu, \"p50_ns\": %.0f, \"p90_ns\": %.0f, \"p99_ns\": %.0f, "
                     "\"p50_minus_off_ns\": %.0f}%s\n",
@@ -237,10 +252,18 @@ lsc_cmd_overhead (int argc, char **argv)
                   n, rounds, block_size);
           printf ("CUPTI: %s; rows written %" PRIu64 ", dropped %" PRIu64 "\n\n", cupti_status, rs.rows_written,
                   rs.rows_dropped);
-          printf ("%-28s %10s %10s %10s %10s %14s\n", "mode", "launches", "p50 ns", "p90 ns", "p99 ns", "p50 - off ns");
+          printf ("Reference: \"%s\" (CUPTI subscribed, nothing of ours running)\n\n", mode_names[MODE_REFERENCE]);
+          printf ("%-28s %10s %10s %10s %10s %14s\n", "mode", "launches", "p50 ns", "p90 ns", "p99 ns", "p50 - ref ns");
           for (int i = 0; i < N_MODES; i++)
-            printf ("%-28s %10zu %10.0f %10.0f %10.0f %+14.0f\n", mode_names[i], s[i].n, s[i].p50, s[i].p90, s[i].p99,
-                    s[i].p50 - base);
+            {
+              printf ("%-28s %10zu %10.0f %10.0f %10.0f ", mode_names[i], s[i].n, s[i].p50, s[i].p90, s[i].p99);
+              if (i == MODE_REFERENCE)
+                printf ("%14s\n", "(reference)");
+              else
+                printf ("%+14.0f\n", s[i].p50 - base);
+            }
+          printf ("\nCUPTI's dispatch (callbacks (empty) - recorder):  %+.0f ns p50\n", dispatch);
+          printf ("our callback's work (callbacks - callbacks (empty)): %+.0f ns p50\n", callback_work);
         }
     }
   fl_bound_kernel_free (r.bound);

@@ -3,7 +3,7 @@
  * lsc-cupti.c — CUPTI launch callbacks and kernel activity, through dlopen.
  *
  * The API callback runs inside cuLaunchKernel on the launching thread: it reads the clock and
- * calls the api sink, nothing else.  Process-wide state (the one subscription CUPTI allows) is
+ * calls the api sink, nothing else (or, for measuring CUPTI's own dispatch, returns at once).  Process-wide state (the one subscription CUPTI allows) is
  * kept in atomics and a struct written only by start/stop, which callers serialise.
  */
 #include <dlfcn.h>
@@ -45,6 +45,7 @@ static lsc__cupti_api lsc__cupti;
 static CUpti_SubscriberHandle lsc__subscriber;
 static lsc_cupti_sinks lsc__sinks;
 static atomic_bool lsc__running;
+static atomic_bool lsc__callback_work = true;
 static bool lsc__activity;
 static int64_t lsc__clock_offset; /* CLOCK_MONOTONIC - CUPTI timestamp */
 
@@ -74,6 +75,8 @@ static void CUPTIAPI
 lsc__on_callback (void *user_data, CUpti_CallbackDomain domain, CUpti_CallbackId cbid, const void *cbdata)
 {
   (void) user_data;
+  if (!atomic_load_explicit (&lsc__callback_work, memory_order_relaxed))
+    return;
   if (domain != CUPTI_CB_DOMAIN_DRIVER_API)
     return;
   const CUpti_CallbackData *cb = cbdata;
@@ -294,6 +297,7 @@ lsc_cupti_start (const char *library, bool activity, const lsc_cupti_sinks *sink
         }
       lsc__activity = true;
     }
+  atomic_store (&lsc__callback_work, true);
   atomic_store (&lsc__running, true);
   snprintf (status, status_size, "%s", activity ? "callbacks and kernel activity on" : "callbacks on");
   return LSC_CUPTI_OK;
@@ -306,6 +310,12 @@ lsc_cupti_set_callbacks (bool on)
     return;
   for (unsigned i = 0; i < sizeof lsc__launch_cbids / sizeof lsc__launch_cbids[0]; i++)
     lsc__cupti.enable_callback (on, lsc__subscriber, CUPTI_CB_DOMAIN_DRIVER_API, lsc__launch_cbids[i]);
+}
+
+void
+lsc_cupti_set_callback_work (bool on)
+{
+  atomic_store_explicit (&lsc__callback_work, on, memory_order_relaxed);
 }
 
 void

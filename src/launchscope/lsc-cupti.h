@@ -4,8 +4,8 @@
  *
  * Callbacks on cuLaunchKernel, cuLaunchKernel_ptsz, cuLaunchKernelEx and cuLaunchKernelEx_ptsz
  * hand API enter/exit times and the correlation id to the api sink on the launching thread, inside
- * the launch (the recorder pushes it into that thread's ring and joins it to the engine's launch
- * record, which follows it in the same ring).  Activity tracing adds
+ * the launch (the recorder keeps it beside that thread's ring until the engine's launch record,
+ * which follows on the same thread, carries it).  Activity tracing adds
  * kernel execution records, delivered on CUPTI's own thread.  CUPTI allows one subscriber per
  * process: when another tool holds it, lsc_cupti_start says which, and recording goes on
  * without it.
@@ -53,6 +53,10 @@ lsc_cupti_result lsc_cupti_start (const char *library, bool activity, const lsc_
  * costs inside one process; no effect when not running. */
 void lsc_cupti_set_callbacks (bool on);
 void lsc_cupti_set_activity (bool on);
+/* With off, our launch callback returns as its first step, doing nothing (no clock reads, no
+ * API records): the callbacks stay enabled, so what remains is CUPTI's own dispatch cost.  For
+ * launchscope-cli overhead; lsc_cupti_start turns the work back on. */
+void lsc_cupti_set_callback_work (bool on);
 
 /* Flushes activity buffers (delivering the remaining kernel records) and unsubscribes. */
 void lsc_cupti_stop (void);

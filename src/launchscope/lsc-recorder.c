@@ -2,14 +2,16 @@
  *
  * lsc-recorder.c — per-thread rings and the SQLite writer thread.
  *
- * Producer side (engine sink, CUPTI API callback): lsc__push() is called on the launching
- * thread inside or right after a launch.  It must not allocate, lock or make a syscall: it
- * copies one fixed-size record into the thread's single-producer ring and publishes it with a
- * release store.  A thread's first record allocates and registers its ring (once per thread).
+ * Producer side (engine sink, CUPTI API callback): called on the launching thread inside or
+ * right after a launch.  It must not allocate, lock or make a syscall: it writes one 64-byte
+ * record into the thread's single-producer ring and publishes it with a release store.  The
+ * CUPTI API record (inside cuLaunchKernel) is parked beside the ring and travels in the engine's
+ * LAUNCH record that follows on the same thread, so a launch is one push; an API record no
+ * engine launch claims is pushed on its own.  A thread's ring is allocated, faulted in and
+ * registered once per thread, before its first launch where the caller allows.
  *
  * Consumer side: one writer thread drains the rings in batches, one transaction per batch,
- * joins each CUPTI API record to the engine launch that follows it on the same thread, and
- * keeps per-spec counters.  A failed write (disk full) keeps the committed batches intact and
+ * and keeps per-spec counters.  A failed write (disk full) keeps the committed batches intact and
  * counts everything after as lost, with the error kept for lsc_recorder_stop().
  */
 #include <errno.h>
@@ -20,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -44,40 +47,62 @@ enum {
   LSC__REC_GPU,
 };
 
-/* One ring slot: 128 bytes, two cache lines. */
+/* LAUNCH flags, in aux. */
+enum {
+  LSC__LAUNCH_API = 1u << 0,    /* carries the CUPTI API record of this launch (u.launch.api_*) */
+  LSC__LAUNCH_STAGES = 1u << 1, /* the next slot of the same ring holds its stage times */
+};
+
+/* One ring slot: one cache line, so a launch costs the launching thread one line written.
+ * Stage times (the baseline with stage timing on, rare) take a second slot. */
 typedef struct {
   uint8_t type, path, outcome, reason;
-  int32_t status;
-  uint32_t correlation_id;
-  uint32_t aux; /* API: cbid; GPU: stream id */
-  const void *bound;
-  uint64_t key;
+  int32_t status;          /* GPU: shared memory bytes */
+  uint32_t correlation_id; /* LAUNCH with LSC__LAUNCH_API, API, GPU */
+  uint32_t aux;            /* LAUNCH: LSC__LAUNCH_* flags; API: cbid; GPU: stream id */
   uint64_t start_ns;
   uint64_t host_ns; /* LAUNCH: host ns; API: api ns; GPU: end ns */
-  uint32_t stage_ns[FL_STAGE_COUNT];
+  uint64_t key;     /* spec key; GPU: context id */
   union {
-    double compile_ms;
-    struct { uint16_t grid[3], block[3]; uint16_t device, registers; } gpu;
+    struct {
+      const void *bound;
+      uint64_t api_start_ns, api_ns;
+    } launch; /* LAUNCH, API */
+    struct {
+      const void *bound;
+      char *text; /* malloc'd by the producer (off the hot path), freed by the writer */
+      double compile_ms;
+    } event; /* COMPILE, ERROR, NOTE */
+    struct {
+      char *text; /* kernel name, as event.text */
+      uint16_t grid[3], block[3];
+      uint16_t device, registers;
+    } gpu;
   } u;
-  char *text; /* NOTE/ERROR/GPU name: malloc'd by the producer (off the hot path), freed by the writer */
-  int64_t shared_mem;
-  uint64_t spare[2];
 } lsc__rec;
 
-_Static_assert (sizeof (lsc__rec) == 128, "ring records are two cache lines");
+typedef union {
+  lsc__rec rec;
+  uint32_t stage_ns[FL_STAGE_COUNT]; /* after a LAUNCH with LSC__LAUNCH_STAGES */
+} lsc__slot;
+
+_Static_assert (sizeof (lsc__slot) == 64, "ring slots are one cache line");
 
 typedef struct lsc__ring {
   struct lsc__ring *next;
   uint32_t tid;
   uint64_t mask;
+  size_t map_size;
   _Alignas (64) atomic_uint_fast64_t head;
   uint64_t cached_tail;
   atomic_uint_fast64_t dropped;
+  /* The CUPTI API record of the launch in progress on this thread, until the engine's LAUNCH
+   * event carries it (one push per launch, not two).  Written only by the producer; the writer
+   * reads it once, after the last launch (lsc_recorder_stop), for a record nobody claimed. */
+  atomic_bool has_parked;
+  _Alignas (64) lsc__rec parked;
   _Alignas (64) atomic_uint_fast64_t tail;
-  /* writer-only join state */
-  lsc__rec pending_api;
-  bool has_pending_api;
-  _Alignas (64) lsc__rec records[];
+  _Alignas (64) lsc__slot slots[];
 } lsc__ring;
 
 typedef struct {
@@ -160,22 +185,34 @@ lsc__set_err (char *err, size_t size, const char *fmt, ...)
 
 /* ---- producer side ------------------------------------------------------------------------ */
 
+/* The whole ring is faulted in here, once per thread: left to the first lap, a page fault every
+ * 64 records cost the launching thread more than the push itself (on the test double,
+ * first-lap pushes were about three times the steady-state cost). */
 static lsc__ring *
 lsc__ring_new (unsigned capacity)
 {
-  lsc__ring *ring = aligned_alloc (64, sizeof (lsc__ring) + (size_t) capacity * sizeof (lsc__rec));
-  if (!ring)
+  size_t size = sizeof (lsc__ring) + (size_t) capacity * sizeof (lsc__slot);
+  void *map = mmap (NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+  if (map == MAP_FAILED)
     return NULL;
-  memset (ring, 0, sizeof *ring);
+  lsc__ring *ring = map; /* zero-filled */
   ring->mask = capacity - 1;
+  ring->map_size = size;
   return ring;
 }
 
-static lsc__ring *
-lsc__ring_for_thread (lsc_recorder *rec)
+static void
+lsc__ring_free (lsc__ring *ring)
 {
-  if (__builtin_expect (lsc__tls.serial == rec->serial, 1))
-    return lsc__tls.ring;
+  if (ring)
+    munmap (ring, ring->map_size);
+}
+
+/* Creating a ring takes a lock, a syscall and faults in its pages: done once per thread, ideally
+ * before its first launch (lsc_recorder_start, lsc_recorder_add_kernel, lsc_recorder_attach_thread). */
+static lsc__ring *
+lsc__ring_create_for_thread (lsc_recorder *rec)
+{
   lsc__ring *ring = lsc__ring_new (rec->ring_capacity);
   if (!ring)
     return NULL;
@@ -189,45 +226,128 @@ lsc__ring_for_thread (lsc_recorder *rec)
   return ring;
 }
 
-static inline bool
-lsc__push (lsc_recorder *rec, const lsc__rec *r)
+static inline lsc__ring *
+lsc__ring_for_thread (lsc_recorder *rec)
 {
-  lsc__ring *ring = lsc__ring_for_thread (rec);
+  if (__builtin_expect (lsc__tls.serial == rec->serial, 1))
+    return lsc__tls.ring;
+  return lsc__ring_create_for_thread (rec);
+}
+
+/* The slot index for n records (n <= 2) in the calling thread's ring, or false when there is no
+ * ring or no room: then they count as one dropped record (n = 2 is one launch). */
+static inline bool
+lsc__reserve (lsc_recorder *rec, lsc__ring *ring, unsigned n, uint64_t *head_out)
+{
   if (__builtin_expect (!ring, 0))
     {
       atomic_fetch_add_explicit (&rec->dropped_no_ring, 1, memory_order_relaxed);
       return false;
     }
   uint64_t head = atomic_load_explicit (&ring->head, memory_order_relaxed);
-  if (__builtin_expect (head - ring->cached_tail > ring->mask, 0))
+  if (__builtin_expect (head + n - 1 - ring->cached_tail > ring->mask, 0))
     {
       ring->cached_tail = atomic_load_explicit (&ring->tail, memory_order_acquire);
-      if (head - ring->cached_tail > ring->mask)
+      if (head + n - 1 - ring->cached_tail > ring->mask)
         {
           atomic_fetch_add_explicit (&ring->dropped, 1, memory_order_relaxed);
           return false;
         }
     }
-  ring->records[head & ring->mask] = *r;
-  atomic_store_explicit (&ring->head, head + 1, memory_order_release);
+  *head_out = head;
   return true;
 }
 
-static void
-lsc__on_engine_event (const fl_event *ev, void *user_data)
+static inline void
+lsc__publish (lsc__ring *ring, uint64_t head, unsigned n)
 {
-  lsc_recorder *rec = user_data;
-  lsc__rec r = { .bound = ev->bound, .key = ev->spec_key, .start_ns = ev->start_ns, .status = ev->status };
+  atomic_store_explicit (&ring->head, head + n, memory_order_release);
+}
+
+static bool
+lsc__push (lsc_recorder *rec, const lsc__rec *r)
+{
+  lsc__ring *ring = lsc__ring_for_thread (rec);
+  uint64_t head;
+  if (!lsc__reserve (rec, ring, 1, &head))
+    return false;
+  ring->slots[head & ring->mask].rec = *r;
+  lsc__publish (ring, head, 1);
+  return true;
+}
+
+/* An API record no engine launch claimed (a launch the engine did not make, or one whose window
+ * does not contain it): its own record, written as a raw launch row. */
+static void
+lsc__push_parked (lsc_recorder *rec, lsc__ring *ring)
+{
+  atomic_store_explicit (&ring->has_parked, false, memory_order_relaxed);
+  lsc__push (rec, &ring->parked);
+}
+
+static void
+lsc__push_launch (lsc_recorder *rec, const fl_event *ev)
+{
+  lsc__ring *ring = lsc__ring_for_thread (rec);
+  uint32_t flags = 0;
+  const lsc__rec *api = NULL;
+  if (__builtin_expect (ring && atomic_load_explicit (&ring->has_parked, memory_order_relaxed), 0))
+    {
+      /* The writer's join rule, applied here: the API call belongs to the launch whose
+       * [start, start + host_ns] contains its start. */
+      if (ring->parked.start_ns >= ev->start_ns && ring->parked.start_ns <= ev->start_ns + ev->host_ns)
+        {
+          api = &ring->parked;
+          flags |= LSC__LAUNCH_API;
+          atomic_store_explicit (&ring->has_parked, false, memory_order_relaxed);
+        }
+      else
+        lsc__push_parked (rec, ring);
+    }
+  _Static_assert (FL_STAGE_COUNT == 8, "the test below reads every stage");
+  const uint64_t *sn = ev->stage_ns;
+  /* Written out: the loop gcc -O2 makes of it costs twice the instructions on every launch. */
+  uint64_t any_stage = (sn[0] | sn[1]) | (sn[2] | sn[3]) | (sn[4] | sn[5]) | (sn[6] | sn[7]);
+  unsigned n = 1;
+  if (__builtin_expect (any_stage != 0, 0))
+    {
+      flags |= LSC__LAUNCH_STAGES;
+      n = 2;
+    }
+  uint64_t head;
+  if (!lsc__reserve (rec, ring, n, &head))
+    return;
+  lsc__rec *r = &ring->slots[head & ring->mask].rec;
+  *r = (lsc__rec){
+    .type = LSC__REC_LAUNCH,
+    .path = (uint8_t) ev->path,
+    .outcome = (uint8_t) ev->outcome,
+    .reason = (uint8_t) ev->reason,
+    .status = ev->status,
+    .correlation_id = api ? api->correlation_id : 0,
+    .aux = flags,
+    .start_ns = ev->start_ns,
+    .host_ns = ev->host_ns,
+    .key = ev->spec_key,
+    .u.launch = { ev->bound, api ? api->u.launch.api_start_ns : 0, api ? api->u.launch.api_ns : 0 },
+  };
+  if (n == 2)
+    {
+      lsc__slot *stages = &ring->slots[(head + 1) & ring->mask];
+      for (unsigned i = 0; i < FL_STAGE_COUNT; i++)
+        stages->stage_ns[i] = ev->stage_ns[i] > UINT32_MAX ? UINT32_MAX : (uint32_t) ev->stage_ns[i];
+    }
+  lsc__publish (ring, head, n);
+}
+
+/* Out of line, so the launch path does not pay for this one's stack frame. */
+static __attribute__ ((noinline)) void
+lsc__push_rare_event (lsc_recorder *rec, const fl_event *ev)
+{
+  lsc__rec r = { .status = ev->status, .start_ns = ev->start_ns, .key = ev->spec_key, .u.event.bound = ev->bound };
   switch (ev->type)
     {
     case FL_EVENT_LAUNCH:
-      r.type = LSC__REC_LAUNCH;
-      r.path = (uint8_t) ev->path;
-      r.outcome = (uint8_t) ev->outcome;
-      r.reason = (uint8_t) ev->reason;
-      r.host_ns = ev->host_ns;
-      for (unsigned i = 0; i < FL_STAGE_COUNT; i++)
-        r.stage_ns[i] = ev->stage_ns[i] > UINT32_MAX ? UINT32_MAX : (uint32_t) ev->stage_ns[i];
       break;
     case FL_EVENT_COMPILE:
       {
@@ -239,33 +359,54 @@ lsc__on_engine_event (const fl_event *ev, void *user_data)
         snprintf (text, sizeof text, "%s: compiled in %.1f ms (%s)",
                   ev->bound ? fl_kernel_name (fl_bound_kernel_kernel (ev->bound)) : "?", ev->compile_ms, desc);
         r.type = LSC__REC_COMPILE;
-        r.u.compile_ms = ev->compile_ms;
-        r.text = strdup (text);
+        r.u.event.compile_ms = ev->compile_ms;
+        r.u.event.text = strdup (text);
         break;
       }
     case FL_EVENT_ERROR:
       /* Errors are off the hot path: copying the message is allowed here. */
       r.type = LSC__REC_ERROR;
-      r.text = strdup (ev->message ? ev->message : fl_status_str (ev->status));
+      r.u.event.text = strdup (ev->message ? ev->message : fl_status_str (ev->status));
       break;
     }
   if (!lsc__push (rec, &r))
-    free (r.text);
+    free (r.u.event.text);
 }
 
 static void
+lsc__on_engine_event (const fl_event *ev, void *user_data)
+{
+  if (__builtin_expect (ev->type == FL_EVENT_LAUNCH, 1))
+    lsc__push_launch (user_data, ev);
+  else
+    lsc__push_rare_event (user_data, ev);
+}
+
+/* Inside cuLaunchKernel: parked for the engine's LAUNCH event that follows on this thread. */
+static void
 lsc__on_cupti_api (const lsc_cupti_api_record *api, void *user_data)
 {
-  lsc__rec r = { .type = LSC__REC_API, .correlation_id = api->correlation_id, .aux = api->cbid,
-                 .start_ns = api->api_start_ns, .host_ns = api->api_ns, .status = api->return_value };
-  lsc__push (user_data, &r);
+  lsc_recorder *rec = user_data;
+  lsc__ring *ring = lsc__ring_for_thread (rec);
+  if (__builtin_expect (!ring, 0))
+    {
+      atomic_fetch_add_explicit (&rec->dropped_no_ring, 1, memory_order_relaxed);
+      return;
+    }
+  if (atomic_load_explicit (&ring->has_parked, memory_order_relaxed))
+    lsc__push_parked (rec, ring);
+  ring->parked = (lsc__rec){ .type = LSC__REC_API, .status = api->return_value, .correlation_id = api->correlation_id,
+                             .aux = api->cbid, .start_ns = api->api_start_ns, .host_ns = api->api_ns,
+                             .u.launch = { NULL, api->api_start_ns, api->api_ns } };
+  /* Release: the writer may read the record after the last launch (lsc__flush_parked). */
+  atomic_store_explicit (&ring->has_parked, true, memory_order_release);
 }
 
 static void
 lsc__on_cupti_kernel (const lsc_cupti_kernel_record *k, void *user_data)
 {
   lsc__rec r = { .type = LSC__REC_GPU, .correlation_id = k->correlation_id, .aux = k->stream_id,
-                 .start_ns = k->start_ns, .host_ns = k->end_ns, .key = k->context_id, .shared_mem = k->shared_mem };
+                 .start_ns = k->start_ns, .host_ns = k->end_ns, .key = k->context_id, .status = k->shared_mem };
   for (unsigned i = 0; i < 3; i++)
     {
       r.u.gpu.grid[i] = (uint16_t) (k->grid[i] > 65535 ? 65535 : k->grid[i]);
@@ -273,9 +414,9 @@ lsc__on_cupti_kernel (const lsc_cupti_kernel_record *k, void *user_data)
     }
   r.u.gpu.device = (uint16_t) k->device_id;
   r.u.gpu.registers = (uint16_t) k->registers;
-  r.text = k->name ? strdup (k->name) : NULL; /* CUPTI's thread, not a launching thread */
+  r.u.gpu.text = k->name ? strdup (k->name) : NULL; /* CUPTI's thread, not a launching thread */
   if (!lsc__push (user_data, &r))
-    free (r.text);
+    free (r.u.gpu.text);
 }
 
 void
@@ -293,31 +434,50 @@ lsc_recorder_note (lsc_recorder *rec, const char *kind, const char *text)
   /* "kind\0text": the writer splits it. */
   memcpy (both, kind ? kind : "", klen + 1);
   strcpy (both + klen + 1, text);
-  lsc__rec r = { .type = LSC__REC_NOTE, .start_ns = lsc__now_ns (), .text = both };
+  lsc__rec r = { .type = LSC__REC_NOTE, .start_ns = lsc__now_ns (), .u.event.text = both };
   if (!lsc__push (rec, &r))
     free (both);
+}
+
+int
+lsc_recorder_attach_thread (lsc_recorder *rec)
+{
+  return rec && lsc__ring_for_thread (rec) ? 0 : -1;
 }
 
 double
 lsc_recorder_measure_push_ns (void)
 {
-  enum { N = 200000 };
-  lsc_recorder tmp = { .serial = UINT64_MAX - 1, .ring_capacity = 1u << 18 };
+  /* The engine sink's own work for a fast-path launch, into a ring of the default size that is
+   * already faulted in (as every ring is now), with the writer's part played by moving the tail:
+   * what each launch costs the launching thread once recording runs. */
+  enum { N = 200000, CAPACITY = 65536 };
+  lsc_recorder tmp = { .serial = UINT64_MAX - 1, .ring_capacity = CAPACITY };
   pthread_mutex_init (&tmp.lock, NULL);
-  lsc__rec r = { .type = LSC__REC_LAUNCH, .host_ns = 1 };
-  lsc__push (&tmp, &r); /* registers the ring outside the timed loop */
-  uint64_t t0 = lsc__now_ns ();
-  for (unsigned i = 0; i < N; i++)
-    {
-      r.start_ns = i;
-      lsc__push (&tmp, &r);
-    }
-  uint64_t dt = lsc__now_ns () - t0;
-  free (tmp.rings);
+  uint64_t saved_serial = lsc__tls.serial;
+  lsc__ring *saved_ring = lsc__tls.ring;
   lsc__tls.serial = 0;
-  lsc__tls.ring = NULL;
+  lsc__ring *ring = lsc__ring_for_thread (&tmp);
+  double result = 0;
+  if (ring)
+    {
+      fl_event ev = { .type = FL_EVENT_LAUNCH, .path = FL_PATH_FAST, .outcome = FL_OUTCOME_HIT, .host_ns = 1 };
+      uint64_t t0 = lsc__now_ns ();
+      for (unsigned i = 0; i < N; i++)
+        {
+          ev.start_ns = i;
+          lsc__on_engine_event (&ev, &tmp);
+          if ((i & 1023) == 1023)
+            atomic_store_explicit (&ring->tail, atomic_load_explicit (&ring->head, memory_order_relaxed),
+                                   memory_order_relaxed);
+        }
+      result = (double) (lsc__now_ns () - t0) / N;
+    }
+  lsc__ring_free (tmp.rings);
+  lsc__tls.serial = saved_serial;
+  lsc__tls.ring = saved_ring;
   pthread_mutex_destroy (&tmp.lock);
-  return (double) dt / N;
+  return result;
 }
 
 /* ---- writer side ---------------------------------------------------------------------------- */
@@ -458,17 +618,15 @@ lsc__write_event (lsc_recorder *rec, uint64_t t_ns, const char *kind, int64_t ke
     lsc__writer_fail (rec, "inserting an event row");
 }
 
-/* Launch rows; api may be NULL (no CUPTI record joined). */
+/* Launch rows; stages is NULL without stage times. */
 static void
-lsc__write_launch (lsc_recorder *rec, const lsc__ring *ring, const lsc__rec *r, const lsc__rec *api, int64_t kernel_id,
-                   int64_t spec_id)
+lsc__write_launch (lsc_recorder *rec, const lsc__ring *ring, const lsc__rec *r, const uint32_t *stages,
+                   int64_t kernel_id, int64_t spec_id)
 {
-  bool staged = false;
-  for (unsigned i = 0; i < FL_STAGE_COUNT; i++)
-    staged = staged || r->stage_ns[i];
+  bool api = r->aux & LSC__LAUNCH_API;
   /* Most rows have neither stage times nor a CUPTI record: a shorter INSERT saves a third of
    * the writer's time per row. */
-  sqlite3_stmt *st = staged || api ? rec->ins_launch : rec->ins_launch_lean;
+  sqlite3_stmt *st = stages || api ? rec->ins_launch : rec->ins_launch_lean;
   sqlite3_reset (st);
   sqlite3_bind_int64 (st, 1, rec->session_id);
   if (kernel_id)
@@ -492,15 +650,15 @@ lsc__write_launch (lsc_recorder *rec, const lsc__ring *ring, const lsc__rec *r, 
   if (st == rec->ins_launch_lean)
     goto step;
   for (unsigned i = 0; i < FL_STAGE_COUNT; i++)
-    if (staged)
-      sqlite3_bind_int64 (st, 11 + (int) i, r->stage_ns[i]);
+    if (stages)
+      sqlite3_bind_int64 (st, 11 + (int) i, stages[i]);
     else
       sqlite3_bind_null (st, 11 + (int) i);
   if (api)
     {
-      sqlite3_bind_int64 (st, 19, api->correlation_id);
-      sqlite3_bind_int64 (st, 20, (int64_t) api->start_ns);
-      sqlite3_bind_int64 (st, 21, (int64_t) api->host_ns);
+      sqlite3_bind_int64 (st, 19, r->correlation_id);
+      sqlite3_bind_int64 (st, 20, (int64_t) r->u.launch.api_start_ns);
+      sqlite3_bind_int64 (st, 21, (int64_t) r->u.launch.api_ns);
     }
   else
     for (int i = 19; i <= 21; i++)
@@ -510,44 +668,55 @@ step:
     lsc__writer_fail (rec, "inserting a launch row");
 }
 
+/* A CUPTI API record no engine launch claimed (raw cuLaunchKernel, another library): its own row. */
 static void
-lsc__flush_pending_api (lsc_recorder *rec, lsc__ring *ring)
+lsc__write_raw_launch (lsc_recorder *rec, const lsc__ring *ring, const lsc__rec *api)
 {
-  if (!ring->has_pending_api)
-    return;
-  /* A launch the engine did not make (raw cuLaunchKernel, another library): its own row. */
-  lsc__rec raw = ring->pending_api;
+  lsc__rec raw = *api;
   raw.path = FL_PATH_RAW;
   raw.outcome = FL_OUTCOME_DEFAULT;
-  memset (raw.stage_ns, 0, sizeof raw.stage_ns);
-  lsc__write_launch (rec, ring, &raw, &ring->pending_api, 0, 0);
-  ring->has_pending_api = false;
+  raw.reason = 0;
+  raw.aux = LSC__LAUNCH_API;
+  lsc__write_launch (rec, ring, &raw, NULL, 0, 0);
+}
+
+static char **
+lsc__rec_text (lsc__rec *r)
+{
+  switch (r->type)
+    {
+    case LSC__REC_COMPILE:
+    case LSC__REC_ERROR:
+    case LSC__REC_NOTE:
+      return &r->u.event.text;
+    case LSC__REC_GPU:
+      return &r->u.gpu.text;
+    default:
+      return NULL;
+    }
+}
+
+/* Slots a record takes in its ring. */
+static unsigned
+lsc__rec_slots (const lsc__rec *r)
+{
+  return r->type == LSC__REC_LAUNCH && (r->aux & LSC__LAUNCH_STAGES) ? 2 : 1;
 }
 
 static void
-lsc__process (lsc_recorder *rec, lsc__ring *ring, lsc__rec *r)
+lsc__process (lsc_recorder *rec, lsc__ring *ring, lsc__rec *r, const uint32_t *stages)
 {
   lsc__kernel *k = NULL;
   switch (r->type)
     {
     case LSC__REC_API:
-      lsc__flush_pending_api (rec, ring);
-      ring->pending_api = *r;
-      ring->has_pending_api = true;
+      lsc__write_raw_launch (rec, ring, r);
       break;
     case LSC__REC_LAUNCH:
       {
-        int64_t kid = lsc__kernel_id (rec, r->bound, &k);
-        const lsc__rec *api = NULL;
-        if (ring->has_pending_api && ring->pending_api.start_ns >= r->start_ns
-            && ring->pending_api.start_ns <= r->start_ns + r->host_ns)
-          {
-            api = &ring->pending_api;
-            ring->has_pending_api = false;
-          }
-        else
-          lsc__flush_pending_api (rec, ring);
-        lsc__spec *s = kid ? lsc__spec_get (rec, kid, r->bound, r->key, r->start_ns) : NULL;
+        const void *bound = r->u.launch.bound;
+        int64_t kid = lsc__kernel_id (rec, bound, &k);
+        lsc__spec *s = kid ? lsc__spec_get (rec, kid, bound, r->key, r->start_ns) : NULL;
         if (s)
           {
             if (r->outcome == FL_OUTCOME_HIT)
@@ -557,7 +726,7 @@ lsc__process (lsc_recorder *rec, lsc__ring *ring, lsc__rec *r)
             s->last_ns = r->start_ns;
             s->dirty = true;
           }
-        lsc__write_launch (rec, ring, r, api, kid, s ? s->id : 0);
+        lsc__write_launch (rec, ring, r, stages, kid, s ? s->id : 0);
         /* Fallbacks become events when the reason changes, not once per launch. */
         fl_fallback reason = r->outcome == FL_OUTCOME_FALLBACK ? (fl_fallback) r->reason : FL_FALLBACK_NONE;
         if (k && reason != k->last_reason)
@@ -576,23 +745,26 @@ lsc__process (lsc_recorder *rec, lsc__ring *ring, lsc__rec *r)
       }
     case LSC__REC_COMPILE:
       {
-        int64_t kid = lsc__kernel_id (rec, r->bound, &k);
-        lsc__spec *s = kid ? lsc__spec_get (rec, kid, r->bound, r->key, r->start_ns) : NULL;
+        const char *text = r->u.event.text;
+        int64_t kid = lsc__kernel_id (rec, r->u.event.bound, &k);
+        lsc__spec *s = kid ? lsc__spec_get (rec, kid, r->u.event.bound, r->key, r->start_ns) : NULL;
         if (s)
           {
-            s->compile_ms = r->u.compile_ms;
+            s->compile_ms = r->u.event.compile_ms;
             s->dirty = true;
           }
-        lsc__write_event (rec, r->start_ns, "compile", kid, r->text ? r->text : "compiled");
+        lsc__write_event (rec, r->start_ns, "compile", kid, text ? text : "compiled");
         break;
       }
     case LSC__REC_ERROR:
-      lsc__write_event (rec, r->start_ns, "error", lsc__kernel_id (rec, r->bound, &k), r->text ? r->text : "error");
+      lsc__write_event (rec, r->start_ns, "error", lsc__kernel_id (rec, r->u.event.bound, &k),
+                        r->u.event.text ? r->u.event.text : "error");
       break;
     case LSC__REC_NOTE:
       {
-        const char *kind = r->text ? r->text : "info";
-        const char *text = r->text ? r->text + strlen (r->text) + 1 : "";
+        const char *both = r->u.event.text;
+        const char *kind = both ? both : "info";
+        const char *text = both ? both + strlen (both) + 1 : "";
         lsc__write_event (rec, r->start_ns, *kind ? kind : "info", 0, text);
         break;
       }
@@ -607,21 +779,25 @@ lsc__process (lsc_recorder *rec, lsc__ring *ring, lsc__rec *r)
         sqlite3_bind_int (st, 5, r->u.gpu.device);
         sqlite3_bind_int64 (st, 6, (int64_t) r->key);
         sqlite3_bind_int64 (st, 7, r->aux);
-        sqlite3_bind_text (st, 8, r->text ? r->text : "", -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text (st, 8, r->u.gpu.text ? r->u.gpu.text : "", -1, SQLITE_TRANSIENT);
         for (int i = 0; i < 3; i++)
           {
             sqlite3_bind_int (st, 9 + i, r->u.gpu.grid[i]);
             sqlite3_bind_int (st, 12 + i, r->u.gpu.block[i]);
           }
-        sqlite3_bind_int64 (st, 15, r->shared_mem);
+        sqlite3_bind_int64 (st, 15, r->status);
         sqlite3_bind_int (st, 16, r->u.gpu.registers);
         if (sqlite3_step (st) != SQLITE_DONE)
           lsc__writer_fail (rec, "inserting a gpu_activity row");
         break;
       }
     }
-  free (r->text);
-  r->text = NULL;
+  char **text = lsc__rec_text (r);
+  if (text)
+    {
+      free (*text);
+      *text = NULL;
+    }
 }
 
 static void
@@ -684,10 +860,14 @@ lsc__drain (lsc_recorder *rec)
       uint64_t head = atomic_load_explicit (&ring->head, memory_order_acquire);
       while (tail != head)
         {
-          lsc__rec *r = &ring->records[tail & ring->mask];
+          lsc__rec *r = &ring->slots[tail & ring->mask].rec;
+          /* A LAUNCH and its stage times are published together, so both are below head. */
+          unsigned n = lsc__rec_slots (r);
           if (atomic_load (&rec->writer_failed))
             {
-              free (r->text);
+              char **text = lsc__rec_text (r);
+              if (text)
+                free (*text);
               atomic_fetch_add (&rec->rows_lost, 1);
             }
           else
@@ -698,11 +878,11 @@ lsc__drain (lsc_recorder *rec)
                     lsc__writer_fail (rec, "starting a batch");
                   rec->in_txn = true;
                 }
-              lsc__process (rec, ring, r);
+              lsc__process (rec, ring, r, n == 2 ? ring->slots[(tail + 1) & ring->mask].stage_ns : NULL);
               if (++rec->txn_rows >= rec->batch_rows)
                 lsc__commit (rec);
             }
-          tail++;
+          tail += n;
           taken++;
           if ((taken & 1023) == 0) /* hand slots back to the producer while draining */
             atomic_store_explicit (&ring->tail, tail, memory_order_release);
@@ -732,14 +912,26 @@ lsc__writer_main (void *data)
   pthread_mutex_lock (&rec->lock);
   lsc__ring *rings = rec->rings;
   pthread_mutex_unlock (&rec->lock);
-  if (!atomic_load (&rec->writer_failed))
+  /* API records still parked: their launches were not the engine's (or the sink was off). */
+  for (lsc__ring *ring = rings; ring; ring = ring->next)
     {
-      lsc__exec (rec, "BEGIN");
-      rec->in_txn = true;
-      for (lsc__ring *ring = rings; ring; ring = ring->next)
-        lsc__flush_pending_api (rec, ring);
-      lsc__commit (rec);
+      if (!atomic_load_explicit (&ring->has_parked, memory_order_acquire))
+        continue;
+      atomic_store_explicit (&ring->has_parked, false, memory_order_relaxed);
+      if (atomic_load (&rec->writer_failed))
+        {
+          atomic_fetch_add (&rec->rows_lost, 1);
+          continue;
+        }
+      if (!rec->in_txn)
+        {
+          lsc__exec (rec, "BEGIN");
+          rec->in_txn = true;
+        }
+      lsc__write_raw_launch (rec, ring, &ring->parked);
+      rec->txn_rows++;
     }
+  lsc__commit (rec);
   return NULL;
 }
 
@@ -850,6 +1042,9 @@ lsc_recorder_start (const lsc_recorder_options *o, lsc_recorder **out, char *err
   rec->serial = atomic_fetch_add (&lsc__serial_counter, 1) + 1;
   pthread_mutex_init (&rec->lock, NULL);
   pthread_mutex_init (&rec->db_lock, NULL);
+  /* The thread that starts a recording usually launches too: its ring is ready before the first
+   * launch (a failure here is retried by that launch). */
+  lsc__ring_create_for_thread (rec);
 
   int rc = sqlite3_open_v2 (o->path, &rec->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
   if (rc != SQLITE_OK)
@@ -984,6 +1179,11 @@ fail:
   sqlite3_finalize (rec->ins_gpu);
   sqlite3_finalize (rec->upd_spec);
   sqlite3_close (rec->db);
+  for (lsc__ring *r = rec->rings, *next; r; r = next)
+    {
+      next = r->next;
+      lsc__ring_free (r);
+    }
   pthread_mutex_destroy (&rec->lock);
   pthread_mutex_destroy (&rec->db_lock);
   free (rec->path);
@@ -996,6 +1196,7 @@ lsc_recorder_add_kernel (lsc_recorder *rec, const fl_bound_kernel *bound, const 
 {
   if (!rec || !bound)
     return -1;
+  lsc__ring_for_thread (rec); /* kernels are registered on the thread that will launch them, mostly */
   const fl_kernel *k = fl_bound_kernel_kernel (bound);
   const fl_signature *sig = fl_kernel_signature (k);
   char signature[FL_MAX_ARGS * 12] = "";
@@ -1133,7 +1334,7 @@ lsc_recorder_stop (lsc_recorder *rec, lsc_recorder_stats *final_stats, char *err
   for (lsc__ring *r = rec->rings, *next; r; r = next)
     {
       next = r->next;
-      free (r);
+      lsc__ring_free (r);
     }
   atomic_store (&lsc__active, NULL);
   pthread_mutex_destroy (&rec->lock);

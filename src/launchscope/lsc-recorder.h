@@ -2,8 +2,10 @@
  *
  * lsc-recorder.h — records engine events and CUPTI launch records into a report (.lsdb).
  *
- * Launching threads push fixed-size records into their own lock-free single-producer ring (no
- * allocation, lock or syscall per launch; a thread's ring is allocated on its first record).
+ * Launching threads push fixed-size records (one cache line per launch) into their own lock-free
+ * single-producer ring (no allocation, lock or syscall per launch; a thread's ring is allocated
+ * and faulted in when the thread starts a recording or registers a kernel, when it calls
+ * lsc_recorder_attach_thread, or else on its first record).
  * One writer thread drains every ring into SQLite (WAL, batched transactions).  A full ring
  * counts the record as dropped; the session row carries the total, so nothing is lost
  * silently.  One recorder is active per process at a time (the engine has one event sink).
@@ -54,6 +56,13 @@ int lsc_recorder_start (const lsc_recorder_options *options, lsc_recorder **out,
  * before lsc_recorder_stop(); kernels that are not registered may be freed at any time. */
 int lsc_recorder_add_kernel (lsc_recorder *rec, const fl_bound_kernel *bound, const char *config_text);
 
+/* Creates the calling thread's ring now, so that its first recorded launch does not pay for
+ * it (a lock, a syscall and faulting in ring_records x 64 bytes).  lsc_recorder_start and
+ * lsc_recorder_add_kernel do this for their calling thread; call it at the start of any other
+ * thread that launches while recording.  Returns 0, or -1 when the ring cannot be allocated
+ * (its records count as dropped until an allocation on a later record succeeds). */
+int lsc_recorder_attach_thread (lsc_recorder *rec);
+
 /* Records an event row (toggle, info, error) stamped now; safe from any thread. */
 void lsc_recorder_note (lsc_recorder *rec, const char *kind, const char *text);
 
@@ -72,6 +81,8 @@ void lsc_recorder_get_stats (lsc_recorder *rec, lsc_recorder_stats *out);
  * before the error stay readable).  rec is freed either way. */
 int lsc_recorder_stop (lsc_recorder *rec, lsc_recorder_stats *final_stats, char *err, size_t err_size);
 
-/* Per-record cost of the recorder's push path in ns, measured in-process (for the session's
- * observer overhead column and the benchmarks). */
+/* Per-launch cost of the recorder's engine sink (building the record and pushing it into a
+ * ring already faulted in, as recording rings are) in ns, measured in-process (for the
+ * session's observer overhead column and the benchmarks).  Does not include the engine's own
+ * clock reads and event, nor the CUPTI callback. */
 double lsc_recorder_measure_push_ns (void);
