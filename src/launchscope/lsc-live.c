@@ -173,6 +173,8 @@ lsc__worker_main (void *data)
       atomic_store (&live->state, LSC_LIVE_FAILED);
       return NULL;
     }
+  /* This thread's ring now, not inside its first launch (a failure just counts drops later). */
+  lsc_recorder_attach_thread (live->rec);
   lsc_live_point batch[LSC__BATCH];
   unsigned nb = 0;
   fl_arg args[FL_MAX_ARGS];
