@@ -112,6 +112,8 @@ typedef struct {
 } lsc__kernel;
 
 #define LSC__MAX_KERNELS 1024
+#define LSC__MANY 32      /* lean launch rows per INSERT */
+#define LSC__LEAN_COLS 10 /* session_id .. host_ns */
 
 typedef struct {
   int64_t kernel_id;
@@ -153,6 +155,13 @@ struct lsc_recorder {
   lsc__spec *specs;
   unsigned spec_cap, spec_count;
   sqlite3_stmt *ins_launch, *ins_launch_lean, *ins_event, *ins_spec, *ins_gpu, *upd_spec;
+  /* Lean launch rows wait here and go in LSC__MANY at a time: one statement step per row is
+   * most of what a row costs the writer.  Flushed before any other launch row (ids keep the
+   * arrival order) and before every commit. */
+  sqlite3_stmt *ins_launch_many;
+  int64_t many[LSC__MANY][LSC__LEAN_COLS];
+  uint16_t many_nulls[LSC__MANY]; /* bit c: column c is NULL */
+  unsigned n_many;
   bool in_txn;
   unsigned txn_rows;
   fl_event_sink sink;
@@ -619,36 +628,67 @@ lsc__write_event (lsc_recorder *rec, uint64_t t_ns, const char *kind, int64_t ke
 }
 
 /* Launch rows; stages is NULL without stage times. */
+/* Binds the ten columns every launch row has, from values and a NULL mask, at 1 + first. */
+static void
+lsc__bind_lean (sqlite3_stmt *st, int first, const int64_t *v, unsigned nulls)
+{
+  for (int c = 0; c < LSC__LEAN_COLS; c++)
+    if (nulls & (1u << c))
+      sqlite3_bind_null (st, first + c + 1);
+    else
+      sqlite3_bind_int64 (st, first + c + 1, v[c]);
+}
+
+/* Writes the waiting lean rows: LSC__MANY in one statement when there are that many, else one
+ * by one (a partial batch before a commit or another launch row). */
+static void
+lsc__flush_many (lsc_recorder *rec)
+{
+  if (rec->n_many == 0)
+    return;
+  if (rec->n_many == LSC__MANY)
+    {
+      sqlite3_stmt *st = rec->ins_launch_many;
+      sqlite3_reset (st);
+      for (unsigned i = 0; i < LSC__MANY; i++)
+        lsc__bind_lean (st, (int) i * LSC__LEAN_COLS, rec->many[i], rec->many_nulls[i]);
+      if (sqlite3_step (st) != SQLITE_DONE)
+        lsc__writer_fail (rec, "inserting launch rows");
+    }
+  else
+    for (unsigned i = 0; i < rec->n_many; i++)
+      {
+        sqlite3_stmt *st = rec->ins_launch_lean;
+        sqlite3_reset (st);
+        lsc__bind_lean (st, 0, rec->many[i], rec->many_nulls[i]);
+        if (sqlite3_step (st) != SQLITE_DONE)
+          lsc__writer_fail (rec, "inserting a launch row");
+      }
+  rec->n_many = 0;
+}
+
+/* Launch rows; stages may be NULL (no stage times), the CUPTI fields come with r. */
 static void
 lsc__write_launch (lsc_recorder *rec, const lsc__ring *ring, const lsc__rec *r, const uint32_t *stages,
                    int64_t kernel_id, int64_t spec_id)
 {
   bool api = r->aux & LSC__LAUNCH_API;
-  /* Most rows have neither stage times nor a CUPTI record: a shorter INSERT saves a third of
-   * the writer's time per row. */
-  sqlite3_stmt *st = stages || api ? rec->ins_launch : rec->ins_launch_lean;
+  const int64_t v[LSC__LEAN_COLS] = { rec->session_id, kernel_id, spec_id, ring->tid, r->path, r->outcome,
+                                      r->reason, r->status, (int64_t) r->start_ns, (int64_t) r->host_ns };
+  const unsigned nulls = (kernel_id ? 0 : 1u << 1) | (spec_id ? 0 : 1u << 2) | (r->host_ns ? 0 : 1u << 9);
+  /* Most rows have neither stage times nor a CUPTI record: they wait for a many-row INSERT. */
+  if (!stages && !api)
+    {
+      memcpy (rec->many[rec->n_many], v, sizeof v);
+      rec->many_nulls[rec->n_many] = (uint16_t) nulls;
+      if (++rec->n_many == LSC__MANY)
+        lsc__flush_many (rec);
+      return;
+    }
+  lsc__flush_many (rec);
+  sqlite3_stmt *st = rec->ins_launch;
   sqlite3_reset (st);
-  sqlite3_bind_int64 (st, 1, rec->session_id);
-  if (kernel_id)
-    sqlite3_bind_int64 (st, 2, kernel_id);
-  else
-    sqlite3_bind_null (st, 2);
-  if (spec_id)
-    sqlite3_bind_int64 (st, 3, spec_id);
-  else
-    sqlite3_bind_null (st, 3);
-  sqlite3_bind_int64 (st, 4, ring->tid);
-  sqlite3_bind_int (st, 5, r->path);
-  sqlite3_bind_int (st, 6, r->outcome);
-  sqlite3_bind_int (st, 7, r->reason);
-  sqlite3_bind_int (st, 8, r->status);
-  sqlite3_bind_int64 (st, 9, (int64_t) r->start_ns);
-  if (r->host_ns)
-    sqlite3_bind_int64 (st, 10, (int64_t) r->host_ns);
-  else
-    sqlite3_bind_null (st, 10);
-  if (st == rec->ins_launch_lean)
-    goto step;
+  lsc__bind_lean (st, 0, v, nulls);
   for (unsigned i = 0; i < FL_STAGE_COUNT; i++)
     if (stages)
       sqlite3_bind_int64 (st, 11 + (int) i, stages[i]);
@@ -663,7 +703,6 @@ lsc__write_launch (lsc_recorder *rec, const lsc__ring *ring, const lsc__rec *r, 
   else
     for (int i = 19; i <= 21; i++)
       sqlite3_bind_null (st, i);
-step:
   if (sqlite3_step (st) != SQLITE_DONE)
     lsc__writer_fail (rec, "inserting a launch row");
 }
@@ -830,7 +869,11 @@ lsc__commit (lsc_recorder *rec)
   if (!rec->in_txn)
     return;
   if (!atomic_load (&rec->writer_failed))
-    lsc__flush_specs (rec);
+    {
+      lsc__flush_many (rec);
+      lsc__flush_specs (rec);
+    }
+  rec->n_many = 0; /* after a failure: counted as lost with the rest of the batch */
   if (atomic_load (&rec->writer_failed) || !lsc__exec (rec, "COMMIT"))
     {
       lsc__writer_fail (rec, "committing a batch");
@@ -996,6 +1039,21 @@ lsc__prepare (lsc_recorder *rec, const char *sql, sqlite3_stmt **out)
   return sqlite3_prepare_v3 (rec->db, sql, -1, SQLITE_PREPARE_PERSISTENT, out, NULL) == SQLITE_OK;
 }
 
+static bool
+lsc__prepare_many (lsc_recorder *rec)
+{
+  static const char head[] = "INSERT INTO launch (session_id, kernel_id, spec_id, thread, path, outcome, reason, "
+                             "status, start_ns, host_ns) VALUES ";
+  static const char row[] = "(?,?,?,?,?,?,?,?,?,?),";
+  char sql[sizeof head + LSC__MANY * (sizeof row - 1)];
+  char *p = sql + sizeof head - 1;
+  memcpy (sql, head, sizeof head - 1);
+  for (unsigned i = 0; i < LSC__MANY; i++, p += sizeof row - 1)
+    memcpy (p, row, sizeof row - 1);
+  p[-1] = '\0'; /* the last row's comma */
+  return lsc__prepare (rec, sql, &rec->ins_launch_many);
+}
+
 int
 lsc_recorder_start (const lsc_recorder_options *o, lsc_recorder **out, char *err, size_t err_size)
 {
@@ -1046,6 +1104,10 @@ lsc_recorder_start (const lsc_recorder_options *o, lsc_recorder **out, char *err
    * launch (a failure here is retried by that launch). */
   lsc__ring_create_for_thread (rec);
 
+  /* SQLite's allocation statistics take a global mutex on every malloc, several per inserted
+   * row.  Only possible before SQLite initialises; where the process used SQLite first it
+   * fails harmlessly and the statistics stay on. */
+  sqlite3_config (SQLITE_CONFIG_MEMSTATUS, 0);
   int rc = sqlite3_open_v2 (o->path, &rec->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
   if (rc != SQLITE_OK)
     {
@@ -1137,6 +1199,7 @@ lsc_recorder_start (const lsc_recorder_options *o, lsc_recorder **out, char *err
                         "INSERT INTO launch (session_id, kernel_id, spec_id, thread, path, outcome, reason, status, "
                         "start_ns, host_ns) VALUES (?,?,?,?,?,?,?,?,?,?)",
                         &rec->ins_launch_lean)
+      || !lsc__prepare_many (rec)
       || !lsc__prepare (rec, "INSERT INTO event (session_id, t_ns, kind, kernel_id, text) VALUES (?,?,?,?,?)",
                         &rec->ins_event)
       || !lsc__prepare (rec,
@@ -1174,6 +1237,7 @@ fail:
   free (rec->cupti_library);
   sqlite3_finalize (rec->ins_launch);
   sqlite3_finalize (rec->ins_launch_lean);
+  sqlite3_finalize (rec->ins_launch_many);
   sqlite3_finalize (rec->ins_event);
   sqlite3_finalize (rec->ins_spec);
   sqlite3_finalize (rec->ins_gpu);
@@ -1322,6 +1386,7 @@ lsc_recorder_stop (lsc_recorder *rec, lsc_recorder_stats *final_stats, char *err
 
   sqlite3_finalize (rec->ins_launch);
   sqlite3_finalize (rec->ins_launch_lean);
+  sqlite3_finalize (rec->ins_launch_many);
   sqlite3_finalize (rec->ins_event);
   sqlite3_finalize (rec->ins_spec);
   sqlite3_finalize (rec->ins_gpu);
