@@ -1517,9 +1517,10 @@ general: /* the context guard passed: the general path need not ask the driver a
 #undef FL__GRID_AGAIN
 }
 
-#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__)
+#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_THREAD__)
 /* The lean hit checks two fl_args per 256-bit vector where the CPU has AVX2 (an ifunc picks the
- * clone once, when the library loads). */
+ * clone once, when the library loads).  Not under ThreadSanitizer: the ifunc resolver runs
+ * during relocation, before TSan's runtime is up, and crashes every program at start. */
 #define FL_HOT_CLONES __attribute__ ((target_clones ("avx2", "default")))
 #else
 #define FL_HOT_CLONES
