@@ -43,7 +43,28 @@ typedef struct {
 typedef struct { uint8_t arg, param; } fl__fast_ptr;
 typedef struct { uint8_t arg, param, key_shift; int64_t min; uint64_t range; } fl__fast_int;
 
+/* The constants of one argument after the leading pointers, for the lean check. */
+typedef struct {
+  uint64_t sub[2], mask[2];
+  uint8_t class_mask;  /* 3 for a keyed integer, else 0 */
+  uint8_t class_shift; /* where its value class goes in the key */
+} fl__lean_arg;
+
 struct fl_kernel {
+  /* The lean hit path (fl_launch): when every parameter can be read straight out of the caller's
+   * fl_arg (pointers, integers, booleans, fp64; no constexpr), kernelParams point into args and
+   * the checks of fl__pack_fast become one subtract-and-mask per argument, two arguments per
+   * vector: (arg - sub) & mask is zero exactly when the kind matches and the value is in range
+   * (a pointer: not NULL and 16-byte aligned, see fl__kernel_plan_lean).  What every lean hit
+   * reads comes first, so a hit on a kernel like add16 touches one cache line of it. */
+  unsigned lean_n_args;  /* sig.n_args */
+  unsigned n_globals;
+  unsigned lean_lead;    /* leading pointers, an even count: one subtrahend and mask for all */
+  unsigned lean_lead8;   /* lean_lead rounded down to a multiple of eight */
+  uint64_t aligned_key;  /* the key's pointer bits when every pointer is aligned */
+  fl__lean_arg lean_tail[FL_MAX_ARGS]; /* arguments lean_lead, lean_lead + 1, ... */
+  bool lean;
+
   atomic_int refs;
   char *name;
   char *source;
@@ -57,21 +78,7 @@ struct fl_kernel {
   uint8_t fast_other[FL_MAX_ARGS]; /* booleans, floats, constexprs: rare, handled one by one */
   bool ptrs_lead;                  /* pointers are arguments 0..n_ptrs-1 (and parameters 0..) */
   unsigned n_fast_other;
-  /* The lean hit path (fl_launch): when every parameter can be read straight out of the caller's
-   * fl_arg (pointers, integers, booleans, fp64; no constexpr), kernelParams point into args and
-   * the checks of fl__pack_fast become one subtract-and-mask per argument, two arguments per
-   * vector: (arg - lean_sub) & lean_mask is zero exactly when the kind matches and the value is
-   * in range (a pointer: not NULL and 16-byte aligned, see fl__kernel_plan_lean). */
-  bool lean;
-  uint64_t aligned_key; /* the key's pointer bits when every pointer is aligned */
-  uint64_t lean_sub[2 * FL_MAX_ARGS];
-  uint64_t lean_mask[2 * FL_MAX_ARGS];
-  unsigned lean_lead;                    /* leading pointers, an even count: checked without masks */
-  unsigned lean_lead8;                   /* lean_lead rounded down to a multiple of eight */
-  uint8_t lean_class_mask[FL_MAX_ARGS];  /* per argument: 3 for a keyed integer, else 0 */
-  uint8_t lean_class_shift[FL_MAX_ARGS]; /* and where its value class goes in the key */
   char **globals;
-  unsigned n_globals;
 };
 
 typedef struct fl__module {
@@ -87,23 +94,23 @@ typedef struct fl__module {
 enum { FL__UNPRIMED = 0, FL__PRIMED, FL__PERMANENT };
 
 struct fl_bound_kernel {
+  /* What every hit reads, in the first cache line. */
   fl_kernel *kernel;
   unsigned block[3];
-  unsigned num_warps;
   unsigned shared_mem_bytes;
-  fl__strv defines;
-  uint64_t config_hash;
-
-  /* Fast launcher state: written under lock before state is published PRIMED, then read-only. */
-  atomic_int state;
   /* The argument count when primed, the kernel is lean and there are no pre-run hooks (then
    * fl_launch may take its lean hit), else UINT_MAX.  One compare tells both.  Written under
    * lock; read with acquire, so it also publishes what priming wrote. */
   atomic_uint lean_n_args;
-  fl_fallback permanent_reason;
-  CUcontext primed_context;
-  uint64_t primed_constexpr[FL_MAX_ARGS];
+  CUcontext primed_context; /* fast launcher state: written under lock before it is primed */
   atomic_uint_fast64_t validated_generation;
+
+  unsigned num_warps;
+  fl__strv defines;
+  uint64_t config_hash;
+  atomic_int state;
+  fl_fallback permanent_reason;
+  uint64_t primed_constexpr[FL_MAX_ARGS];
   fl__spec_table table;
 
   /* Pre-run hooks: a slot is written, then the count is published (append-only). */
@@ -181,43 +188,43 @@ fl__int_range (fl_type t, int64_t *min, uint64_t *max)
 static void
 fl__kernel_plan_lean (fl_kernel *k)
 {
+  k->lean_n_args = k->sig.n_args;
   k->lean = k->keyable && k->n_constexpr == 0;
-  for (unsigned i = 0; i < k->sig.n_args && k->lean; i++)
-    {
-      const fl__arg_plan *p = &k->plan[i];
-      uint64_t *sub = &k->lean_sub[2 * i], *mask = &k->lean_mask[2 * i];
-      mask[0] = UINT32_MAX;
-      switch (p->op)
-        {
-        case FL__OP_PTR:
-          sub[0] = FL_ARG_PTR;
-          sub[1] = 16;
-          mask[1] = (1ull << 63) | 15;
-          break;
-        case FL__OP_INT:
-        case FL__OP_BOOL:
-          sub[0] = FL_ARG_INT;
-          sub[1] = (uint64_t) p->min;
-          mask[1] = ~(p->max - (uint64_t) p->min);
-          break;
-        case FL__OP_F64:
-          sub[0] = FL_ARG_F64;
-          sub[1] = 0;
-          mask[1] = 0;
-          break;
-        default:
-          k->lean = false;
-        }
-    }
-  k->aligned_key = k->n_ptrs ? UINT64_MAX >> (64 - k->n_ptrs) : 0;
   while (k->lean_lead < k->sig.n_args && k->plan[k->lean_lead].op == FL__OP_PTR)
     k->lean_lead++;
   k->lean_lead &= ~1u;
   k->lean_lead8 = k->lean_lead & ~7u;
-  for (unsigned j = 0; j < k->n_ints; j++)
+  k->aligned_key = k->n_ptrs ? UINT64_MAX >> (64 - k->n_ptrs) : 0;
+  for (unsigned i = 0; i < k->sig.n_args && k->lean; i++)
     {
-      k->lean_class_mask[k->fast_ints[j].arg] = 3;
-      k->lean_class_shift[k->fast_ints[j].arg] = k->fast_ints[j].key_shift;
+      const fl__arg_plan *p = &k->plan[i];
+      fl__lean_arg c = { .mask = { UINT32_MAX } };
+      switch (p->op)
+        {
+        case FL__OP_PTR:
+          c.sub[0] = FL_ARG_PTR;
+          c.sub[1] = 16;
+          c.mask[1] = (1ull << 63) | 15;
+          break;
+        case FL__OP_INT:
+        case FL__OP_BOOL:
+          c.sub[0] = FL_ARG_INT;
+          c.sub[1] = (uint64_t) p->min;
+          c.mask[1] = ~(p->max - (uint64_t) p->min);
+          if (p->op == FL__OP_INT)
+            {
+              c.class_mask = 3;
+              c.class_shift = p->key_shift;
+            }
+          break;
+        case FL__OP_F64:
+          c.sub[0] = FL_ARG_F64;
+          break;
+        default:
+          k->lean = false;
+        }
+      if (i >= k->lean_lead)
+        k->lean_tail[i - k->lean_lead] = c;
     }
 }
 
@@ -1413,14 +1420,14 @@ fl__lean_check (const fl_kernel *k, const fl_arg *args, unsigned n, fl__lean_par
   /* The rest, each with its own subtrahend and mask; a keyed integer's value class (0 other,
    * 1 == 1, 2 % 16 == 0) goes to its place in the key, masked to nothing for other kinds. */
   uint64_t classes = 0;
-  for (; i < n; i++)
+  for (const fl__lean_arg *c = k->lean_tail; i < n; i++, c++)
     {
       const fl__v2 x = *(const fl__v2u *) (a + i * sizeof (fl_arg));
-      bad |= (x - *(const fl__v2u *) &k->lean_sub[2 * i]) & *(const fl__v2u *) &k->lean_mask[2 * i];
+      bad |= (x - *(const fl__v2u *) c->sub) & *(const fl__v2u *) c->mask;
       params->p[i] = (void *) (uintptr_t) (v0 + i * sizeof (fl_arg));
       const uint64_t v = x[1];
       const uint64_t cls = (uint64_t) (v == 1) + 2 * (uint64_t) ((v & 15) == 0);
-      classes |= (cls & k->lean_class_mask[i]) << k->lean_class_shift[i];
+      classes |= (cls & c->class_mask) << c->class_shift;
     }
   *class_bits = classes;
   return (bad[0] | bad[1]) == 0;
@@ -1481,10 +1488,10 @@ fl__launch_lean (fl_bound_kernel *b, fl_grid grid, CUstream stream, const fl_arg
   const fl_kernel *k = b->kernel;
   if (FL_UNLIKELY (fl__drv.cuCtxGetCurrent (&ctx) != CUDA_SUCCESS || ctx != b->primed_context))
     {
-      return fl__lean_context_changed (b, FL__GRID_AGAIN, stream, args, k->sig.n_args, info, t0);
+      return fl__lean_context_changed (b, FL__GRID_AGAIN, stream, args, k->lean_n_args, info, t0);
     }
   uint64_t classes;
-  if (FL_UNLIKELY (!fl__lean_check (k, args, k->sig.n_args, &params, &classes)))
+  if (FL_UNLIKELY (!fl__lean_check (k, args, k->lean_n_args, &params, &classes)))
     goto general;
   if (k->n_globals
       && FL_UNLIKELY (atomic_load_explicit (&fl__globals_gen, memory_order_acquire)
@@ -1505,7 +1512,7 @@ fl__launch_lean (fl_bound_kernel *b, fl_grid grid, CUstream stream, const fl_arg
                                        NULL);
   if (FL_UNLIKELY (r != CUDA_SUCCESS))
     {
-      return fl__lean_launch_failed (b, r, slot, key, FL__GRID_AGAIN, stream, args, k->sig.n_args, info, t0);
+      return fl__lean_launch_failed (b, r, slot, key, FL__GRID_AGAIN, stream, args, k->lean_n_args, info, t0);
     }
   atomic_fetch_add_explicit (&slot->hits, 1, memory_order_relaxed);
   if (observed)
@@ -1513,7 +1520,7 @@ fl__launch_lean (fl_bound_kernel *b, fl_grid grid, CUstream stream, const fl_arg
   return FL_OK;
 
 general: /* the context guard passed: the general path need not ask the driver again */
-  return fl__launch_general_checked (b, FL__GRID_AGAIN, stream, args, k->sig.n_args, info, t0, true);
+  return fl__launch_general_checked (b, FL__GRID_AGAIN, stream, args, k->lean_n_args, info, t0, true);
 #undef FL__GRID_AGAIN
 }
 
