@@ -662,7 +662,12 @@ lsc__flush_many (lsc_recorder *rec)
         sqlite3_reset (st);
         lsc__bind_lean (st, 0, rec->many[i], rec->many_nulls[i]);
         if (sqlite3_step (st) != SQLITE_DONE)
-          lsc__writer_fail (rec, "inserting a launch row");
+          {
+            /* SQLite may have rolled the whole transaction back (SQLITE_FULL): a row inserted
+             * after this would commit on its own while the batch is counted as lost. */
+            lsc__writer_fail (rec, "inserting a launch row");
+            break;
+          }
       }
   rec->n_many = 0;
 }
