@@ -1261,6 +1261,15 @@ fl__prime (fl_bound_kernel *b, const fl_arg *args, unsigned n_args)
   return why;
 }
 
+/* The globals guard: a global changed since this bound kernel's binaries were last validated. */
+static inline bool
+fl__globals_stale (const fl_bound_kernel *b)
+{
+  return b->kernel->n_globals
+         && atomic_load_explicit (&fl__globals_gen, memory_order_acquire)
+                != atomic_load_explicit (&((fl_bound_kernel *) b)->validated_generation, memory_order_relaxed);
+}
+
 /* Everything fl_launch's lean hit does not handle: priming, permanent fallbacks, the run-time
  * switches, hooks, kernels that are not lean, arguments that fail the lean check (unaligned
  * pointers among them: still a fast-path hit, through the exact packer).  t0: fl_launch's
@@ -1295,9 +1304,7 @@ fl__launch_general_checked (fl_bound_kernel *b, fl_grid grid, CUstream stream, c
                          stream, args, n_args, t0, info);
   if (FL_UNLIKELY (grid.x == 0 || grid.y == 0 || grid.z == 0))
     return fl__fallback (b, FL_FALLBACK_ARGUMENTS, grid, stream, args, n_args, t0, info); /* it explains */
-  if (k->n_globals
-      && FL_UNLIKELY (atomic_load_explicit (&fl__globals_gen, memory_order_acquire)
-                      != atomic_load_explicit (&b->validated_generation, memory_order_relaxed)))
+  if (FL_UNLIKELY (fl__globals_stale (b)))
     return fl__fallback (b, FL_FALLBACK_GLOBALS_CHANGED, grid, stream, args, n_args, t0, info);
 
   CUcontext ctx;
@@ -1440,10 +1447,7 @@ __attribute__ ((noinline, cold)) static fl_status
 fl__lean_context_changed (fl_bound_kernel *b, fl_grid grid, CUstream stream, const fl_arg *args, unsigned n_args,
                           fl_launch_info *info, uint64_t t0)
 {
-  if (grid.x == 0 || grid.y == 0 || grid.z == 0
-      || (b->kernel->n_globals
-          && atomic_load_explicit (&fl__globals_gen, memory_order_acquire)
-                 != atomic_load_explicit (&b->validated_generation, memory_order_relaxed)))
+  if (grid.x == 0 || grid.y == 0 || grid.z == 0 || fl__globals_stale (b))
     return fl__launch_general (b, grid, stream, args, n_args, info, t0);
   return fl__fallback (b, FL_FALLBACK_CONTEXT_CHANGED, grid, stream, args, n_args, t0, info);
 }
@@ -1493,9 +1497,7 @@ fl__launch_lean (fl_bound_kernel *b, fl_grid grid, CUstream stream, const fl_arg
   uint64_t classes;
   if (FL_UNLIKELY (!fl__lean_check (k, args, k->lean_n_args, &params, &classes)))
     goto general;
-  if (k->n_globals
-      && FL_UNLIKELY (atomic_load_explicit (&fl__globals_gen, memory_order_acquire)
-                      != atomic_load_explicit (&b->validated_generation, memory_order_relaxed)))
+  if (FL_UNLIKELY (fl__globals_stale (b)))
     goto general;
 
   key = k->aligned_key | classes
