@@ -83,7 +83,7 @@ typedef struct {
    * of p50(path) - p50(raw) in the same round) cancels drift between rounds. */
   double *block_p50[P_COUNT];
   size_t n_blocks;
-  lsc_summary paired_fast, paired_sink, paired_default; /* in ns, may be negative: stored +1e6 */
+  double paired_fast, paired_sink, paired_default; /* ns */
   double loop_ns_per_call[P_COUNT];
   /* default path per stage, stage timing on */
   uint64_t *stage_samples[FL_STAGE_COUNT];
@@ -276,24 +276,6 @@ case_free (bench_case *c)
 
 /* `count` calls of path p.  dst: per-call ns (per-replay ns for the graph), or NULL for a
  * back-to-back loop whose total is returned in *loop_ns.  Returns false on the first failure. */
-/* Median and spread over rounds of p50(path) - p50(raw) within the same round.  Offset by
- * 1e6 ns so lsc_summarize's unsigned samples can hold negative differences. */
-#define PAIRED_OFFSET 1000000.0
-static void
-paired_summary (const bench_case *c, int p, lsc_summary *out)
-{
-  uint64_t *d = calloc (c->n_blocks ? c->n_blocks : 1, sizeof *d);
-  if (!d)
-    {
-      memset (out, 0, sizeof *out);
-      return;
-    }
-  for (size_t i = 0; i < c->n_blocks; i++)
-    d[i] = (uint64_t) (c->block_p50[p][i] - c->block_p50[P_RAW][i] + PAIRED_OFFSET + 0.5);
-  lsc_summarize (d, c->n_blocks, 1, out);
-  free (d);
-}
-
 static bool
 run_block (bench_case *c, int p, unsigned count, uint64_t *dst, uint64_t *loop_ns, unsigned *graph_replays)
 {
@@ -465,9 +447,9 @@ case_measure (bench_case *c, const bench_options *o, const char *label)
   free (scratch);
 
   c->n_blocks = n_blocks;
-  paired_summary (c, P_FAST, &c->paired_fast);
-  paired_summary (c, P_FAST_SINK, &c->paired_sink);
-  paired_summary (c, P_DEFAULT, &c->paired_default);
+  c->paired_fast = lsc_paired_median (c->block_p50[P_FAST], c->block_p50[P_RAW], c->n_blocks);
+  c->paired_sink = lsc_paired_median (c->block_p50[P_FAST_SINK], c->block_p50[P_RAW], c->n_blocks);
+  c->paired_default = lsc_paired_median (c->block_p50[P_DEFAULT], c->block_p50[P_RAW], c->n_blocks);
 
   /* GPU-bound view of the graph: one replay including its completion. */
   {
@@ -591,8 +573,8 @@ print_table (const bench_case *cs, unsigned n_cases, const bench_options *o, con
               t[P_FAST].p50 - t[P_RAW].p50, t[P_FAST_SINK].p50 - t[P_RAW].p50);
       printf ("  paired (median over %zu rounds of the per-round p50 difference to raw):\n"
               "          fast %+.0f ns   fast+sink %+.0f ns   default %+.0f ns\n",
-              c->n_blocks, c->paired_fast.p50 - PAIRED_OFFSET, c->paired_sink.p50 - PAIRED_OFFSET,
-              c->paired_default.p50 - PAIRED_OFFSET);
+              c->n_blocks, c->paired_fast, c->paired_sink,
+              c->paired_default);
       printf ("  loop:   fast/raw %.3f   default/fast %.2f   fast-raw %+.1f ns\n",
               c->loop_ns_per_call[P_RAW] > 0 ? c->loop_ns_per_call[P_FAST] / c->loop_ns_per_call[P_RAW] : 0,
               c->loop_ns_per_call[P_FAST] > 0 ? c->loop_ns_per_call[P_DEFAULT] / c->loop_ns_per_call[P_FAST] : 0,
@@ -611,7 +593,7 @@ print_table (const bench_case *cs, unsigned n_cases, const bench_options *o, con
     {
       const lsc_summary *t = cs[i].timed;
       double d = t[P_FAST].p50 - t[P_RAW].p50, ds = t[P_FAST_SINK].p50 - t[P_RAW].p50;
-      double pd = cs[i].paired_fast.p50 - PAIRED_OFFSET, pds = cs[i].paired_sink.p50 - PAIRED_OFFSET;
+      double pd = cs[i].paired_fast, pds = cs[i].paired_sink;
       printf ("  add%-3u fast <= raw + 100 ns: %+6.0f ns %-6s   fast+sink <= raw + 200 ns: %+6.0f ns %s\n",
               cs[i].n_ptrs, d, d <= 100 ? "met" : "MISSED", ds, ds <= 200 ? "met" : "MISSED");
       printf ("         paired estimate:     %+6.0f ns %-6s                              %+6.0f ns %s\n", pd,
@@ -666,8 +648,8 @@ print_json (const bench_case *cs, unsigned n_cases, const bench_options *o, cons
       fprintf (out,
                "      \"paired_rounds\": %zu,\n      \"paired_fast_minus_raw_ns\": %.0f,\n"
                "      \"paired_fast_sink_minus_raw_ns\": %.0f,\n      \"paired_default_minus_raw_ns\": %.0f,\n",
-               c->n_blocks, c->paired_fast.p50 - PAIRED_OFFSET, c->paired_sink.p50 - PAIRED_OFFSET,
-               c->paired_default.p50 - PAIRED_OFFSET);
+               c->n_blocks, c->paired_fast, c->paired_sink,
+               c->paired_default);
       fprintf (out, "      \"goal_fast_within_100ns\": %s,\n      \"goal_sink_within_200ns\": %s,\n",
                t[P_FAST].p50 - t[P_RAW].p50 <= 100 ? "true" : "false",
                t[P_FAST_SINK].p50 - t[P_RAW].p50 <= 200 ? "true" : "false");

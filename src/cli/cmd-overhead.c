@@ -50,6 +50,8 @@ print_help (void)
           "  -b, --block N       launches per block (default 500)\n"
           "  -n, --n N           elements per buffer (default 4096)\n"
           "  -d, --device N      CUDA device ordinal (default 0)\n"
+          "      --cupti MODE    activity (default: every mode) or callbacks (no activity mode,\n"
+          "                      and the session never registers for activity records)\n"
           "      --json          JSON instead of a table\n"
           "  -q, --quiet         no progress on stderr\n"
           "  -h, --help          show this help and exit\n"
@@ -65,11 +67,14 @@ typedef struct {
   fl_grid grid;
   uint64_t *samples[N_MODES];
   size_t n_samples[N_MODES];
+  double *block_p50[N_MODES]; /* per round: the paired estimate compares modes round by round */
+  size_t n_blocks[N_MODES];
 } run;
 
 static int
 block (run *r, int mode, long count)
 {
+  uint64_t *first = r->samples[mode] + r->n_samples[mode];
   for (long i = 0; i < count; i++)
     {
       uint64_t t0 = lsc_now_ns ();
@@ -79,6 +84,9 @@ block (run *r, int mode, long count)
         return lsc_cli_fl_error (CMD, "fl_launch", st);
       r->samples[mode][r->n_samples[mode]++] = t1 - t0;
     }
+  lsc_summary bs;
+  lsc_summarize (first, (size_t) count, 1, &bs); /* sorts the block: the pooled summary does not mind */
+  r->block_p50[mode][r->n_blocks[mode]++] = bs.p50;
   CUresult cr = r->drv->cuCtxSynchronize ();
   return cr == CUDA_SUCCESS ? LSC_EXIT_OK : lsc_cli_cu_error (CMD, "cuCtxSynchronize", cr);
 }
@@ -105,11 +113,13 @@ lsc_cmd_overhead (int argc, char **argv)
     { "block", required_argument, NULL, 'b' },  { "n", required_argument, NULL, 'n' },
     { "device", required_argument, NULL, 'd' }, { "json", no_argument, NULL, 'J' },
     { "quiet", no_argument, NULL, 'q' },        { "help", no_argument, NULL, 'h' },
+    { "cupti", required_argument, NULL, 'C' },
     { NULL, 0, NULL, 0 },
   };
   const char *output = NULL;
   long rounds = 40, block_size = 500, n = 4096, device = 0;
   bool json = false, quiet = !isatty (STDERR_FILENO);
+  lsc_cupti_mode cupti = LSC_CUPTI_ACTIVITY;
   opterr = 0;
   int c;
   while ((c = getopt_long (argc, argv, ":o:r:b:n:d:qh", longopts, NULL)) != -1)
@@ -121,6 +131,14 @@ lsc_cmd_overhead (int argc, char **argv)
       case 'n': if (!lsc_cli_parse_long (CMD, "--n", optarg, 16, 1L << 26, &n)) return LSC_EXIT_USAGE; break;
       case 'd': if (!lsc_cli_parse_long (CMD, "--device", optarg, 0, 1024, &device)) return LSC_EXIT_USAGE; break;
       case 'J': json = true; break;
+      case 'C':
+        if (strcmp (optarg, "activity") == 0)
+          cupti = LSC_CUPTI_ACTIVITY;
+        else if (strcmp (optarg, "callbacks") == 0)
+          cupti = LSC_CUPTI_CALLBACKS;
+        else
+          return lsc_cli_usage_error (CMD, "--cupti must be callbacks or activity, not '%s'", optarg);
+        break;
       case 'q': quiet = true; break;
       case 'h': print_help (); return LSC_EXIT_OK;
       default: return lsc_cli_bad_option (CMD, c, argv);
@@ -136,7 +154,7 @@ lsc_cmd_overhead (int argc, char **argv)
   run r = { .drv = fl_driver_get (), .grid = { (unsigned) ((n + 511) / 512), 1, 1 } };
   size_t per_mode = (size_t) (rounds * block_size);
   for (int i = 0; i < N_MODES; i++)
-    if (!(r.samples[i] = malloc (per_mode * sizeof (uint64_t))))
+    if (!(r.samples[i] = malloc (per_mode * sizeof (uint64_t))) || !(r.block_p50[i] = malloc ((size_t) rounds * sizeof (double))))
       return lsc_cli_usage_error (CMD, "out of memory for %zu samples", per_mode);
   CUdeviceptr bufs[N_PTRS];
   for (int k = 0; k < N_PTRS; k++)
@@ -156,14 +174,12 @@ lsc_cmd_overhead (int argc, char **argv)
     return lsc_cli_fl_error (CMD, "creating add8", st);
 
   /* Warm up: prime, compile, settle the clocks. */
-  size_t scratch = 0;
   for (int i = 0; i < 5 && rc == LSC_EXIT_OK; i++)
     {
       rc = block (&r, MODE_BEFORE, block_size);
-      scratch = r.n_samples[MODE_BEFORE];
       r.n_samples[MODE_BEFORE] = 0;
+      r.n_blocks[MODE_BEFORE] = 0;
     }
-  (void) scratch;
   for (long i = 0; i < rounds && rc == LSC_EXIT_OK; i++)
     rc = block (&r, MODE_BEFORE, block_size);
 
@@ -175,7 +191,7 @@ lsc_cmd_overhead (int argc, char **argv)
   lsc_recorder *rec = NULL;
   char err[1024];
   lsc_recorder_options o = { .path = path, .overwrite = output == NULL, .workload = "add8 (overhead)",
-                             .cupti = LSC_CUPTI_ACTIVITY };
+                             .cupti = cupti };
   if (rc == LSC_EXIT_OK && lsc_recorder_start (&o, &rec, err, sizeof err) != 0)
     {
       fprintf (stderr, "%s %s: %s\n", LSC_CLI_NAME, CMD, err);
@@ -190,12 +206,14 @@ lsc_cmd_overhead (int argc, char **argv)
       snprintf (cupti_status, sizeof cupti_status, "%s", rs.cupti_status);
       if (!quiet)
         fprintf (stderr, "CUPTI: %s\n", rs.cupti_status);
+      /* Without activity tracing, its mode is left out: the session never registers for it. */
+      int n_during = cupti == LSC_CUPTI_ACTIVITY ? N_DURING : N_DURING - 1;
       for (long i = 0; i < rounds && rc == LSC_EXIT_OK; i++)
         {
           /* Rotate the order every round so no mode always follows the same one. */
-          for (int j = 0; j < N_DURING && rc == LSC_EXIT_OK; j++)
+          for (int j = 0; j < n_during && rc == LSC_EXIT_OK; j++)
             {
-              int mode = MODE_OFF + (int) ((j + i) % N_DURING);
+              int mode = MODE_OFF + (int) ((j + i) % n_during);
               rc = set_mode (rec, mode);
               if (rc == LSC_EXIT_OK)
                 rc = block (&r, mode, block_size);
@@ -218,32 +236,45 @@ lsc_cmd_overhead (int argc, char **argv)
 
   if (rc == LSC_EXIT_OK)
     {
+      /* Paired first (per-round block p50s, before they are pooled: lsc_summarize sorts). */
+      double paired[N_MODES] = { 0 };
+      for (int i = MODE_OFF; i <= MODE_ACTIVITY; i++)
+        paired[i] = lsc_paired_median (r.block_p50[i], r.block_p50[MODE_REFERENCE], r.n_blocks[i]);
       lsc_summary s[N_MODES];
       for (int i = 0; i < N_MODES; i++)
         lsc_summarize (r.samples[i], r.n_samples[i], 1.0, &s[i]);
       double base = s[MODE_REFERENCE].p50;
       /* What each layer adds on its own: CUPTI's dispatch into a callback that does nothing, then
        * our callback's work (clock reads, the API record carried by the launch record). */
-      double dispatch = s[MODE_CB_EMPTY].p50 - s[MODE_RECORDER].p50;
-      double callback_work = s[MODE_CALLBACKS].p50 - s[MODE_CB_EMPTY].p50;
+      double dispatch = paired[MODE_CB_EMPTY] - paired[MODE_RECORDER];
+      double callback_work = paired[MODE_CALLBACKS] - paired[MODE_CB_EMPTY];
       if (json)
         {
           printf ("{\n  \"machine\": {\n");
           lsc_machine_print_json (stdout, &m, "    ");
           printf ("\n  },\n  \"workload\": \"add%d\", \"n\": %ld, \"rounds\": %ld, \"block\": %ld,\n", N_PTRS, n, rounds,
                   block_size);
-          printf ("  \"cupti_status\": ");
+          printf ("  \"cupti\": \"%s\", \"cupti_status\": ", cupti == LSC_CUPTI_ACTIVITY ? "activity" : "callbacks");
           lsc_json_string (stdout, cupti_status);
           printf (",\n  \"rows_written\": %" PRIu64 ", \"rows_dropped\": %" PRIu64 ",\n", rs.rows_written,
                   rs.rows_dropped);
           printf ("  \"reference\": \"%s\",\n", mode_keys[MODE_REFERENCE]);
           printf ("  \"cupti_dispatch_ns\": %.0f, \"callback_work_ns\": %.0f,\n", dispatch, callback_work);
-          printf ("  \"modes\": {\n");
+          printf ("  \"modes\": {");
+          const char *sep = "\n";
           for (int i = 0; i < N_MODES; i++)
-            printf ("    \"%s\": {\"launches\": %zu, \"p50_ns\": %.0f, \"p90_ns\": %.0f, \"p99_ns\": %.0f, "
-                    "\"p50_minus_off_ns\": %.0f}%s\n",
-                    mode_keys[i], s[i].n, s[i].p50, s[i].p90, s[i].p99, s[i].p50 - base, i + 1 < N_MODES ? "," : "");
-          printf ("  }\n}\n");
+            {
+              if (s[i].n == 0)
+                continue;
+              printf ("%s    \"%s\": {\"launches\": %zu, \"p50_ns\": %.0f, \"p90_ns\": %.0f, \"p99_ns\": %.0f, "
+                      "\"p50_minus_off_ns\": %.0f",
+                      sep, mode_keys[i], s[i].n, s[i].p50, s[i].p90, s[i].p99, s[i].p50 - base);
+              if (i >= MODE_OFF && i <= MODE_ACTIVITY)
+                printf (", \"paired_minus_off_ns\": %.0f", paired[i]);
+              printf ("}");
+              sep = ",\n";
+            }
+          printf ("\n  }\n}\n");
         }
       else
         {
@@ -252,18 +283,24 @@ lsc_cmd_overhead (int argc, char **argv)
                   n, rounds, block_size);
           printf ("CUPTI: %s; rows written %" PRIu64 ", dropped %" PRIu64 "\n\n", cupti_status, rs.rows_written,
                   rs.rows_dropped);
-          printf ("Reference: \"%s\" (CUPTI subscribed, nothing of ours running)\n\n", mode_names[MODE_REFERENCE]);
-          printf ("%-28s %10s %10s %10s %10s %14s\n", "mode", "launches", "p50 ns", "p90 ns", "p99 ns", "p50 - ref ns");
+          printf ("Reference: \"%s\" (CUPTI subscribed, nothing of ours running)\n", mode_names[MODE_REFERENCE]);
+          printf ("paired: median over rounds of the round's p50 minus the reference's p50 in the same round\n\n");
+          printf ("%-28s %10s %10s %10s %10s %12s %10s\n", "mode", "launches", "p50 ns", "p90 ns", "p99 ns",
+                  "p50 - ref", "paired");
           for (int i = 0; i < N_MODES; i++)
             {
+              if (s[i].n == 0)
+                continue;
               printf ("%-28s %10zu %10.0f %10.0f %10.0f ", mode_names[i], s[i].n, s[i].p50, s[i].p90, s[i].p99);
               if (i == MODE_REFERENCE)
-                printf ("%14s\n", "(reference)");
+                printf ("%12s %10s\n", "(reference)", "");
+              else if (i > MODE_REFERENCE && i <= MODE_ACTIVITY)
+                printf ("%+12.0f %+10.0f\n", s[i].p50 - base, paired[i]);
               else
-                printf ("%+14.0f\n", s[i].p50 - base);
+                printf ("%+12.0f %10s\n", s[i].p50 - base, "-");
             }
-          printf ("\nCUPTI's dispatch (callbacks (empty) - recorder):  %+.0f ns p50\n", dispatch);
-          printf ("our callback's work (callbacks - callbacks (empty)): %+.0f ns p50\n", callback_work);
+          printf ("\nCUPTI's dispatch (callbacks (empty) - recorder, paired):  %+.0f ns\n", dispatch);
+          printf ("our callback's work (callbacks - callbacks (empty), paired): %+.0f ns\n", callback_work);
         }
     }
   fl_bound_kernel_free (r.bound);
@@ -271,6 +308,9 @@ lsc_cmd_overhead (int argc, char **argv)
   for (int k = 0; k < N_PTRS; k++)
     r.drv->cuMemFree (bufs[k]);
   for (int i = 0; i < N_MODES; i++)
-    free (r.samples[i]);
+    {
+      free (r.samples[i]);
+      free (r.block_p50[i]);
+    }
   return rc;
 }

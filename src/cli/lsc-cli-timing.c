@@ -47,3 +47,26 @@ lsc_summarize (uint64_t *samples, size_t n, double divisor, lsc_summary *out)
   out->p99 = rank (samples, n, 0.99) / divisor;
   out->max = (double) samples[n - 1] / divisor;
 }
+
+static int
+cmp_double (const void *a, const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+  return (x > y) - (x < y);
+}
+
+double
+lsc_paired_median (const double *a, const double *b, size_t n)
+{
+  if (n == 0)
+    return 0;
+  double *d = malloc (n * sizeof *d);
+  if (!d)
+    return NAN;
+  for (size_t i = 0; i < n; i++)
+    d[i] = a[i] - b[i];
+  qsort (d, n, sizeof *d, cmp_double);
+  double median = n % 2 ? d[n / 2] : (d[n / 2 - 1] + d[n / 2]) / 2;
+  free (d);
+  return median;
+}

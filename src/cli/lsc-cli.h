@@ -106,3 +106,7 @@ typedef struct {
 /* Sorts samples in place and summarizes them (nearest-rank percentiles) after dividing every
  * value by `divisor` (1 for per-call samples; K for a K-launch graph replay). */
 void lsc_summarize (uint64_t *samples, size_t n, double divisor, lsc_summary *out);
+
+/* Median over i of a[i] - b[i], for two series measured in the same rounds: the paired estimate
+ * of their difference, which cancels drift between rounds.  0 when n is 0. */
+double lsc_paired_median (const double *a, const double *b, size_t n);
