@@ -21,12 +21,14 @@
 #define FAKE_CUPTI_API __attribute__ ((visibility ("default")))
 
 FAKE_CUPTI_API uint32_t fake_cupti_api_call (uint32_t cbid, int result);
+FAKE_CUPTI_API unsigned fake_cupti_finalized (void);
 
 static CUpti_CallbackFunc fake_callback;
 static void *fake_userdata;
 static atomic_bool fake_enabled[CUPTI_DRIVER_TRACE_CBID_SIZE];
 static atomic_uint fake_correlation;
 static int fake_subscriber_token;
+static atomic_uint fake_finalize_calls;
 
 FAKE_CUPTI_API CUptiResult CUPTIAPI
 cuptiSubscribe (CUpti_SubscriberHandle *subscriber, CUpti_CallbackFunc callback, void *userdata)
@@ -112,6 +114,22 @@ cuptiGetTimestamp (uint64_t *timestamp)
   clock_gettime (CLOCK_MONOTONIC, &ts);
   *timestamp = (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
   return CUPTI_SUCCESS;
+}
+
+/* As CUPTI's: detaches, so the subscription is free again. */
+FAKE_CUPTI_API CUptiResult CUPTIAPI
+cuptiFinalize (void)
+{
+  cuptiUnsubscribe (NULL);
+  atomic_fetch_add (&fake_finalize_calls, 1);
+  return CUPTI_SUCCESS;
+}
+
+/* How often cuptiFinalize ran. */
+FAKE_CUPTI_API unsigned
+fake_cupti_finalized (void)
+{
+  return atomic_load (&fake_finalize_calls);
 }
 
 /* The control: one launch API call `cbid` returning `result`, seen by the subscriber if it

@@ -112,6 +112,25 @@ START_TEST (test_callbacks_for_every_launch)
 }
 END_TEST
 
+/* Stopping detaches CUPTI (cuptiFinalize); each later session in the process attaches again and
+ * sees every launch, whichever mode came before it. */
+START_TEST (test_sessions_attach_again)
+{
+  const lsc_cupti_mode modes[] = { LSC_CUPTI_CALLBACKS, LSC_CUPTI_ACTIVITY, LSC_CUPTI_CALLBACKS, LSC_CUPTI_CALLBACKS };
+  for (unsigned m = 0; m < sizeof modes / sizeof modes[0]; m++)
+    {
+      lsc_recorder_stats s;
+      record (modes[m], &s);
+      ck_assert_msg (strncmp (s.cupti_status, "callbacks", 9) == 0, "session %u: %s", m, s.cupti_status);
+      ck_assert_int_eq (query_int ("SELECT count(DISTINCT correlation_id) FROM launch WHERE kernel_id IS NOT NULL "
+                                   "AND api_ns > 0"),
+                        LAUNCHES);
+      if (modes[m] == LSC_CUPTI_ACTIVITY)
+        ck_assert_int_eq (query_int ("SELECT count(*) FROM gpu_activity"), LAUNCHES);
+    }
+}
+END_TEST
+
 START_TEST (test_activity_joins_by_correlation)
 {
   lsc_recorder_stats s;
@@ -203,6 +222,7 @@ main (void)
   tcase_set_timeout (tc, 120);
   tcase_add_test (tc, test_callbacks_for_every_launch);
   tcase_add_test (tc, test_activity_joins_by_correlation);
+  tcase_add_test (tc, test_sessions_attach_again);
   tcase_add_test (tc, test_second_subscriber_refused);
   suite_add_tcase (s, tc);
   SRunner *sr = srunner_create (s);

@@ -389,6 +389,7 @@ END_TEST
 /* ---- CUPTI's launch callback, through tests/fake-cupti.c (there is no CUPTI without a GPU) ---- */
 
 static uint32_t (*fake_api_call) (uint32_t cbid, int result);
+static unsigned (*fake_finalized) (void);
 static bool hook_fires;          /* the pre-run hook makes the "API call" inside the launch */
 static uint32_t hook_last_correlation;
 
@@ -402,6 +403,9 @@ fake_cupti_load (void)
   void *sym = dlsym (lib, "fake_cupti_api_call");
   ck_assert_ptr_nonnull (sym);
   memcpy (&fake_api_call, &sym, sizeof sym);
+  sym = dlsym (lib, "fake_cupti_finalized");
+  ck_assert_ptr_nonnull (sym);
+  memcpy (&fake_finalized, &sym, sizeof sym);
 }
 
 /* Inside fl_launch, as cuLaunchKernel is. */
@@ -450,6 +454,59 @@ START_TEST (test_cupti_api_joined_to_launch)
                                         "AND api_start_ns + api_ns <= start_ns + host_ns"),
                     n);
   ck_assert_int_eq (query_int (fx.path, "SELECT max(correlation_id) FROM launch"), last);
+}
+END_TEST
+
+/* The driver's cuCtxGetCurrent as CUPTI sees it: through the subscriber's callback. */
+static PFN_cuCtxGetCurrent_v4000 real_ctx_get_current;
+static CUresult
+ctx_get_current_seen_by_cupti (CUcontext *ctx)
+{
+  CUresult r = real_ctx_get_current (ctx);
+  fake_api_call (CUPTI_DRIVER_TRACE_CBID_cuCtxGetCurrent, (int) r);
+  return r;
+}
+
+/* Stopping detaches CUPTI (cuptiFinalize, from the exit of a driver call, where CUPTI says it is
+ * safe), so launches afterwards do not pay for an attached tool; a later session attaches
+ * again.  Where the call never reaches the callback, it falls back to unsubscribing. */
+START_TEST (test_cupti_detached_at_stop)
+{
+  ck_assert_int_eq (launch_once (fx.bound, false), FL_OK);
+  lsc_recorder *rec = start_with_fake_cupti ((lsc_recorder_options){ 0 });
+  ck_assert_int_eq (launch_once (fx.bound, false), FL_OK);
+  unsigned before = fake_finalized ();
+  /* The test double's cuCtxGetCurrent never calls CUPTI: unsubscribed, not finalized. */
+  ck_assert_int_eq (lsc_recorder_stop (rec, NULL, NULL, 0), 0);
+  ck_assert_uint_eq (fake_finalized (), before);
+  ck_assert (!lsc_cupti_running ());
+
+  fl_driver with_cupti = *fl_driver_get ();
+  real_ctx_get_current = with_cupti.cuCtxGetCurrent;
+  with_cupti.cuCtxGetCurrent = ctx_get_current_seen_by_cupti;
+  /* (The launch hook that makes the fake API call is in place from the first start.) */
+  const lsc_recorder_options again = { .overwrite = true, .cupti = LSC_CUPTI_CALLBACKS,
+                                       .cupti_library = getenv ("LSC_FAKE_CUPTI") };
+  rec = start (again);
+  ck_assert_int_eq (launch_once (fx.bound, false), FL_OK);
+  /* No compiles or launches from here on: the table loses NVRTC, which only compiles need. */
+  ck_assert_int_eq (fl_driver_install (&with_cupti, NULL), FL_OK);
+  lsc_recorder_stats s;
+  ck_assert_int_eq (lsc_recorder_stop (rec, &s, NULL, 0), 0);
+  ck_assert_uint_eq (fake_finalized (), before + 1);
+  ck_assert (!lsc_cupti_running ());
+  ck_assert_uint_eq (s.rows_written, 1); /* the launch recorded before detaching is kept */
+  /* Only the stop's own call detached: one more does not finalize again. */
+  CUcontext ctx;
+  fl_driver_get ()->cuCtxGetCurrent (&ctx);
+  ck_assert_uint_eq (fake_finalized (), before + 1);
+
+  /* Attaching again works, with the launch callback on. */
+  fl_test_driver_install ();
+  rec = start (again);
+  lsc_recorder_get_stats (rec, &s);
+  ck_assert_msg (strcmp (s.cupti_status, "callbacks on") == 0, "attaching again: %s", s.cupti_status);
+  ck_assert_int_eq (lsc_recorder_stop (rec, NULL, NULL, 0), 0);
 }
 END_TEST
 
@@ -653,6 +710,7 @@ recorder_suite (void)
   tcase_add_test (tc, test_cupti_api_joined_to_launch);
   tcase_add_test (tc, test_cupti_api_unclaimed);
   tcase_add_test (tc, test_cupti_callback_work_off);
+  tcase_add_test (tc, test_cupti_detached_at_stop);
   tcase_add_test (tc, test_drop_accounting_cupti_and_stages);
   suite_add_tcase (s, tc);
   return s;

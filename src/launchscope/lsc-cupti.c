@@ -15,6 +15,7 @@
 
 #include <cupti.h>
 
+#include "fastlaunch-driver.h"
 #include "fastlaunch.h"
 #include "lsc-cupti.h"
 
@@ -39,6 +40,7 @@ typedef struct {
   CUptiResult (*activity_next) (uint8_t *, size_t, CUpti_Activity **);
   CUptiResult (*activity_flush_all) (uint32_t);
   CUptiResult (*get_timestamp) (uint64_t *);
+  CUptiResult (*finalize) (void); /* optional: without it, stopping only unsubscribes */
 } lsc__cupti_api;
 
 static lsc__cupti_api lsc__cupti;
@@ -50,6 +52,9 @@ static bool lsc__activity;
 static int64_t lsc__clock_offset; /* CLOCK_MONOTONIC - CUPTI timestamp */
 
 static _Thread_local uint64_t lsc__api_enter_ns;
+/* Set by lsc_cupti_stop while it waits for the exit of its own cuCtxGetCurrent, whose callback
+ * detaches CUPTI (cuptiFinalize) and clears it. */
+static atomic_bool lsc__detach_pending;
 
 static const CUpti_CallbackId lsc__launch_cbids[] = {
   CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel,
@@ -75,11 +80,19 @@ static void CUPTIAPI
 lsc__on_callback (void *user_data, CUpti_CallbackDomain domain, CUpti_CallbackId cbid, const void *cbdata)
 {
   (void) user_data;
+  const CUpti_CallbackData *cb = cbdata;
+  /* Only lsc_cupti_stop enables this one: a compare of cbid, no load, on the launch path. */
+  if (__builtin_expect (cbid == CUPTI_DRIVER_TRACE_CBID_cuCtxGetCurrent, 0))
+    {
+      if (domain == CUPTI_CB_DOMAIN_DRIVER_API && cb->callbackSite == CUPTI_API_EXIT
+          && atomic_exchange (&lsc__detach_pending, false))
+        lsc__cupti.finalize ();
+      return;
+    }
   if (!atomic_load_explicit (&lsc__callback_work, memory_order_relaxed))
     return;
   if (domain != CUPTI_CB_DOMAIN_DRIVER_API)
     return;
-  const CUpti_CallbackData *cb = cbdata;
   if (cb->callbackSite == CUPTI_API_ENTER)
     {
       lsc__api_enter_ns = lsc__now_ns ();
@@ -233,6 +246,7 @@ lsc_cupti_start (const char *library, bool activity, const lsc_cupti_sinks *sink
       LSC_DLSYM (t.activity_next, lib, "cuptiActivityGetNextRecord");
       LSC_DLSYM (t.activity_flush_all, lib, "cuptiActivityFlushAll");
       LSC_DLSYM (t.get_timestamp, lib, "cuptiGetTimestamp");
+      LSC_DLSYM (t.finalize, lib, "cuptiFinalize");
       if (!t.subscribe || !t.unsubscribe || !t.enable_callback || !t.activity_register || !t.activity_enable
           || !t.activity_next || !t.activity_flush_all || !t.get_timestamp || !t.activity_disable)
         {
@@ -329,6 +343,31 @@ lsc_cupti_set_activity (bool on)
     lsc__cupti.activity_disable (CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL);
 }
 
+/* Unsubscribing is not enough: the driver keeps routing every launch through CUPTI while it
+ * is attached, and launches stayed 0.1-0.4 us slower after an H200 session than before it
+ * (bench/results/h200-overhead.md).  cuptiFinalize detaches CUPTI from the process; CUPTI
+ * documents the exit of a driver API callback as the safe place to call it, so the call is made
+ * from the exit of a cuCtxGetCurrent of our own.  A later lsc_cupti_start attaches again.
+ * False when CUPTI did not detach (no cuptiFinalize, or the callback never ran). */
+static bool
+lsc__detach (void)
+{
+  const fl_driver *drv = fl_driver_get ();
+  if (!lsc__cupti.finalize || !drv || !drv->cuCtxGetCurrent
+      || lsc__cupti.enable_callback (1, lsc__subscriber, CUPTI_CB_DOMAIN_DRIVER_API,
+                                     CUPTI_DRIVER_TRACE_CBID_cuCtxGetCurrent)
+           != CUPTI_SUCCESS)
+    return false;
+  lsc_cupti_set_callbacks (false);
+  atomic_store (&lsc__detach_pending, true);
+  CUcontext ctx;
+  drv->cuCtxGetCurrent (&ctx);
+  if (!atomic_exchange (&lsc__detach_pending, false))
+    return true;
+  lsc__cupti.enable_callback (0, lsc__subscriber, CUPTI_CB_DOMAIN_DRIVER_API, CUPTI_DRIVER_TRACE_CBID_cuCtxGetCurrent);
+  return false;
+}
+
 void
 lsc_cupti_stop (void)
 {
@@ -341,7 +380,8 @@ lsc_cupti_stop (void)
       lsc__cupti.activity_flush_all (1);
       lsc__activity = false;
     }
-  lsc__cupti.unsubscribe (lsc__subscriber);
+  if (!lsc__detach ())
+    lsc__cupti.unsubscribe (lsc__subscriber);
   lsc__subscriber = NULL;
   atomic_store (&lsc__running, false);
 }
