@@ -25,7 +25,7 @@ enum { MODE_BEFORE, MODE_OFF, MODE_RECORDER, MODE_CB_EMPTY, MODE_CALLBACKS, MODE
 enum { N_DURING = MODE_ACTIVITY - MODE_OFF + 1 };
 static const char *const mode_names[N_MODES] = {
   "before (no CUPTI, no sink)", "during: subscribed, all off", "during: recorder (sink)",
-  "during: + callbacks (empty)", "during: + callbacks", "during: + activity", "after (unsubscribed)",
+  "during: + callbacks (empty)", "during: + callbacks", "during: + activity", "after (CUPTI detached)",
 };
 static const char *const mode_keys[N_MODES] = { "before", "off", "recorder", "callbacks_empty", "callbacks", "activity",
                                                 "after" };
