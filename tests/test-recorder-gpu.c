@@ -127,6 +127,8 @@ START_TEST (test_sessions_attach_again)
                         LAUNCHES);
       if (modes[m] == LSC_CUPTI_ACTIVITY)
         ck_assert_int_eq (query_int ("SELECT count(*) FROM gpu_activity"), LAUNCHES);
+      /* cuptiFinalize was reached, not the unsubscribe fallback. */
+      ck_assert_int_eq (query_int ("SELECT count(*) FROM event WHERE text LIKE 'CUPTI detached%'"), 1);
     }
 }
 END_TEST

@@ -446,7 +446,7 @@ START_TEST (test_cupti_api_joined_to_launch)
   lsc_recorder_stats s;
   ck_assert_int_eq (lsc_recorder_stop (rec, &s, NULL, 0), 0);
   ck_assert_uint_eq (s.rows_dropped, 0);
-  ck_assert_uint_eq (s.rows_written, (uint64_t) n); /* one record per launch, not two */
+  ck_assert_uint_eq (s.rows_written, (uint64_t) n + 1); /* one record per launch, not two; + the stop's CUPTI note */
   ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM launch"), n);
   ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM launch WHERE path = 2"), 0);
   ck_assert_int_eq (query_int (fx.path, "SELECT count(DISTINCT correlation_id) FROM launch WHERE kernel_id IS NOT NULL "
@@ -480,6 +480,9 @@ START_TEST (test_cupti_detached_at_stop)
   ck_assert_int_eq (lsc_recorder_stop (rec, NULL, NULL, 0), 0);
   ck_assert_uint_eq (fake_finalized (), before);
   ck_assert (!lsc_cupti_running ());
+  ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM event WHERE kind = 'info' AND text LIKE "
+                                        "'CUPTI unsubscribed but still attached%'"),
+                    1);
 
   fl_driver with_cupti = *fl_driver_get ();
   real_ctx_get_current = with_cupti.cuCtxGetCurrent;
@@ -495,7 +498,9 @@ START_TEST (test_cupti_detached_at_stop)
   ck_assert_int_eq (lsc_recorder_stop (rec, &s, NULL, 0), 0);
   ck_assert_uint_eq (fake_finalized (), before + 1);
   ck_assert (!lsc_cupti_running ());
-  ck_assert_uint_eq (s.rows_written, 1); /* the launch recorded before detaching is kept */
+  ck_assert_uint_eq (s.rows_written, 2); /* the launch recorded before detaching is kept, and the note */
+  ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM launch"), 1);
+  ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM event WHERE text LIKE 'CUPTI detached%'"), 1);
   /* Only the stop's own call detached: one more does not finalize again. */
   CUcontext ctx;
   fl_driver_get ()->cuCtxGetCurrent (&ctx);
@@ -531,7 +536,7 @@ START_TEST (test_cupti_api_unclaimed)
   lsc_recorder_stats s;
   ck_assert_int_eq (lsc_recorder_stop (rec, &s, NULL, 0), 0);
   ck_assert_uint_eq (s.rows_dropped, 0);
-  ck_assert_uint_eq (s.rows_written, 6);
+  ck_assert_uint_eq (s.rows_written, 6 + 1); /* + the stop's CUPTI note */
   ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM launch"), 6);
   char sql[300];
   uint32_t raw[] = { a, b, c, e };
@@ -565,7 +570,7 @@ START_TEST (test_cupti_callback_work_off)
     ck_assert_int_eq (launch_once (fx.bound, false), FL_OK);
   lsc_recorder_stats s;
   ck_assert_int_eq (lsc_recorder_stop (rec, &s, NULL, 0), 0);
-  ck_assert_uint_eq (s.rows_written, 500);
+  ck_assert_uint_eq (s.rows_written, 500 + 1); /* + the stop's CUPTI note */
   ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM launch WHERE correlation_id IS NULL AND path = 0"), 300);
   ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM launch WHERE correlation_id IS NOT NULL AND path = 0"), 200);
 }
@@ -594,9 +599,11 @@ START_TEST (test_drop_accounting_cupti_and_stages)
   ck_assert_int_eq (lsc_recorder_stop (rec, &s, NULL, 0), 0);
   int64_t rows = query_int (fx.path, "SELECT count(*) FROM launch");
   ck_assert_msg (s.rows_dropped > 0, "a 64-record ring should overflow");
-  ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM event"), 0);
-  ck_assert_int_eq (rows + (int64_t) s.rows_dropped, n);
-  ck_assert_int_eq ((int64_t) s.rows_written, rows);
+  /* The stop's CUPTI note goes through the same full ring: written or counted as dropped. */
+  int64_t notes = query_int (fx.path, "SELECT count(*) FROM event");
+  ck_assert_int_le (notes, 1);
+  ck_assert_int_eq (rows + notes + (int64_t) s.rows_dropped, n + 1);
+  ck_assert_int_eq ((int64_t) s.rows_written, rows + notes);
   ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM launch WHERE path = 2 OR correlation_id IS NULL"), 0);
   /* Stage times arrive with their launch, and only with the baseline's. */
   ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM launch WHERE (path = 1) != (resolve_ns IS NOT NULL "

@@ -368,11 +368,11 @@ lsc__detach (void)
   return false;
 }
 
-void
+bool
 lsc_cupti_stop (void)
 {
   if (!atomic_load (&lsc__running))
-    return;
+    return false;
   if (lsc__activity)
     {
       lsc__cupti.activity_flush_all (1); /* delivers the remaining records before we stop */
@@ -380,8 +380,10 @@ lsc_cupti_stop (void)
       lsc__cupti.activity_flush_all (1);
       lsc__activity = false;
     }
-  if (!lsc__detach ())
+  bool detached = lsc__detach ();
+  if (!detached)
     lsc__cupti.unsubscribe (lsc__subscriber);
   lsc__subscriber = NULL;
   atomic_store (&lsc__running, false);
+  return detached;
 }

@@ -58,6 +58,9 @@ void lsc_cupti_set_activity (bool on);
  * launchscope-cli overhead; lsc_cupti_start turns the work back on. */
 void lsc_cupti_set_callback_work (bool on);
 
-/* Flushes activity buffers (delivering the remaining kernel records) and unsubscribes. */
-void lsc_cupti_stop (void);
+/* Flushes activity buffers (delivering the remaining kernel records) and detaches CUPTI from
+ * the process (cuptiFinalize), so launches stop paying for an attached tool; where that cannot
+ * be done (no cuptiFinalize, or its driver call never reached the callback), unsubscribes.
+ * True when CUPTI was detached. */
+bool lsc_cupti_stop (void);
 bool lsc_cupti_running (void);

@@ -1368,7 +1368,13 @@ lsc_recorder_stop (lsc_recorder *rec, lsc_recorder_stats *final_stats, char *err
   if (!rec)
     return -1;
   fl_event_sink_set (NULL);
-  lsc_cupti_stop (); /* flushes the last kernel records into the rings */
+  bool cupti_was_running = lsc_cupti_running ();
+  bool detached = lsc_cupti_stop (); /* flushes the last kernel records into the rings */
+  if (cupti_was_running)
+    lsc_recorder_note (rec, "info",
+                       detached ? "CUPTI detached from the process (cuptiFinalize): launches no longer pay for it"
+                                : "CUPTI unsubscribed but still attached (cuptiFinalize unavailable or not reached): "
+                                  "launches in this process may stay slower");
   atomic_store (&rec->stopping, true);
   pthread_join (rec->writer, NULL);
 
