@@ -3,8 +3,10 @@
  * lsc-cupti.c — CUPTI launch callbacks and kernel activity, through dlopen.
  *
  * The API callback runs inside cuLaunchKernel on the launching thread: it reads the clock and
- * calls the api sink, nothing else (or, for measuring CUPTI's own dispatch, returns at once).  Process-wide state (the one subscription CUPTI allows) is
- * kept in atomics and a struct written only by start/stop, which callers serialise.
+ * calls the api sink, nothing else (or, for measuring CUPTI's own dispatch, returns at once).
+ * Stopping detaches CUPTI from the process rather than only unsubscribing.  Process-wide state
+ * (the one subscription CUPTI allows) is kept in atomics and a struct written only by
+ * start/stop, which callers serialise.
  */
 #include <dlfcn.h>
 #include <stdatomic.h>
@@ -344,7 +346,7 @@ lsc_cupti_set_activity (bool on)
 }
 
 /* Unsubscribing is not enough: the driver keeps routing every launch through CUPTI while it
- * is attached, and launches stayed 0.1-0.4 us slower after an H200 session than before it
+ * is attached, and launches stayed 0.3-1 us slower after an H200 session than before it
  * (bench/results/h200-overhead.md).  cuptiFinalize detaches CUPTI from the process; CUPTI
  * documents the exit of a driver API callback as the safe place to call it, so the call is made
  * from the exit of a cuCtxGetCurrent of our own.  A later lsc_cupti_start attaches again.
