@@ -112,12 +112,14 @@ typedef struct {
 } lsc__kernel;
 
 #define LSC__MAX_KERNELS 1024
-/* A drain that found fewer rows than this sends the writer to sleep: at GPU launch rates a
- * writer that drained again at once would chase the producer a few rows at a time, pulling
- * each ring's head line away from the launching thread on every pass.  At rates near the
- * writer's own each drain finds more, and it stops sleeping. */
+/* A pass that found fewer rows than this and was over quickly sends the writer to sleep: at GPU
+ * launch rates a writer that drained again at once would chase the producer a few rows at a
+ * time, pulling each ring's head line away from the launching thread on every pass.  A long
+ * pass (the producer near the writer's own rate, or the writer starved of CPU) is followed at
+ * once by the next: sleeping then would let the backlog compound towards a full ring. */
 #define LSC__BUSY_ROWS 1024
 #define LSC__IDLE_SLEEP_NS 2000000
+#define LSC__QUICK_PASS_NS (LSC__IDLE_SLEEP_NS / 8)
 #define LSC__MANY 32      /* lean launch rows per INSERT */
 #define LSC__LEAN_COLS 10 /* session_id .. host_ns */
 
@@ -960,9 +962,10 @@ lsc__writer_main (void *data)
   for (;;)
     {
       bool stopping = atomic_load (&rec->stopping);
+      uint64_t pass_start = lsc__now_ns ();
       pthread_mutex_lock (&rec->db_lock);
       uint64_t n = lsc__drain (rec);
-      bool idle = n < LSC__BUSY_ROWS;
+      bool idle = n == 0 || (n < LSC__BUSY_ROWS && lsc__now_ns () - pass_start < LSC__QUICK_PASS_NS);
       if (idle || rec->txn_rows >= rec->batch_rows / 4)
         lsc__commit (rec);
       pthread_mutex_unlock (&rec->db_lock);
