@@ -127,6 +127,12 @@ START_TEST (test_round_trip)
   ck_assert_msg (lsc_recorder_stop (rec, &s, err, sizeof err) == 0, "%s", err);
   ck_assert_uint_eq (s.rows_dropped, 0);
   ck_assert_uint_eq (s.rows_lost, 0);
+  /* Stopped, the report is one file: no -wal beside it, and none made by reading it. */
+  char side[sizeof fx.path + 8];
+  snprintf (side, sizeof side, "%s-wal", fx.path);
+  ck_assert_int_ne (access (side, F_OK), 0);
+  ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode = 'delete'"), 1);
+  ck_assert_int_ne (access (side, F_OK), 0);
 
   fl_stats fs;
   fl_bound_kernel_stats (fx.bound, &fs);

@@ -1409,6 +1409,10 @@ lsc_recorder_stop (lsc_recorder *rec, lsc_recorder_stats *final_stats, char *err
       result = -1;
     }
   lsc__exec (rec, "PRAGMA wal_checkpoint(TRUNCATE);");
+  /* A finished report is one file: copied alone it loses nothing, and readers (read-only, as
+   * reports from elsewhere are opened) leave no -wal/-shm beside it.  Where another connection
+   * still has it open (the app's live view) it stays in WAL mode, which is harmless. */
+  lsc__exec (rec, "PRAGMA journal_mode=DELETE;");
   if (result != 0)
     lsc__set_err (err, err_size, "%s", rec->error);
   lsc_recorder_get_stats (rec, &stats);
