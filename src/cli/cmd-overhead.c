@@ -72,6 +72,30 @@ typedef struct {
 } run;
 
 static int
+cmp_double (const void *a, const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+  return (x > y) - (x < y);
+}
+
+/* How far apart the unrecorded blocks before CUPTI was loaded lie (p10 to p90 of their p50s):
+ * the noise that "after returns to the unrecorded level" is judged against. */
+static double
+block_spread (const double *block_p50, size_t n)
+{
+  if (n < 2)
+    return 0;
+  double *v = malloc (n * sizeof *v);
+  if (!v)
+    return 0;
+  memcpy (v, block_p50, n * sizeof *v);
+  qsort (v, n, sizeof *v, cmp_double);
+  double spread = v[(size_t) (0.9 * (double) (n - 1))] - v[(size_t) (0.1 * (double) (n - 1))];
+  free (v);
+  return spread;
+}
+
+static int
 block (run *r, int mode, long count)
 {
   uint64_t *first = r->samples[mode] + r->n_samples[mode];
@@ -248,6 +272,9 @@ lsc_cmd_overhead (int argc, char **argv)
        * our callback's work (clock reads, the API record carried by the launch record). */
       double dispatch = paired[MODE_CB_EMPTY] - paired[MODE_RECORDER];
       double callback_work = paired[MODE_CALLBACKS] - paired[MODE_CB_EMPTY];
+      double after_minus_before = s[MODE_AFTER].p50 - s[MODE_BEFORE].p50;
+      double noise = block_spread (r.block_p50[MODE_BEFORE], r.n_blocks[MODE_BEFORE]);
+      bool returned = after_minus_before <= noise;
       if (json)
         {
           printf ("{\n  \"machine\": {\n");
@@ -260,6 +287,8 @@ lsc_cmd_overhead (int argc, char **argv)
                   rs.rows_dropped);
           printf ("  \"reference\": \"%s\",\n", mode_keys[MODE_REFERENCE]);
           printf ("  \"cupti_dispatch_ns\": %.0f, \"callback_work_ns\": %.0f,\n", dispatch, callback_work);
+          printf ("  \"after_minus_before_ns\": %.0f, \"before_block_spread_ns\": %.0f, \"after_within_before_spread\": %s,\n",
+                  after_minus_before, noise, returned ? "true" : "false");
           printf ("  \"modes\": {");
           const char *sep = "\n";
           for (int i = 0; i < N_MODES; i++)
@@ -301,6 +330,9 @@ lsc_cmd_overhead (int argc, char **argv)
             }
           printf ("\nCUPTI's dispatch (callbacks (empty) - recorder, paired):  %+.0f ns\n", dispatch);
           printf ("our callback's work (callbacks - callbacks (empty), paired): %+.0f ns\n", callback_work);
+          printf ("after - before: %+.0f ns p50; the blocks before CUPTI was loaded spread over %.0f ns (p10-p90): %s\n",
+                  after_minus_before, noise,
+                  returned ? "within that spread" : "beyond that spread (slower after; or drift, if repeat runs disagree)");
         }
     }
   fl_bound_kernel_free (r.bound);
