@@ -58,6 +58,35 @@ START_TEST (test_paired_median)
 }
 END_TEST
 
+/* p90 - p10 of values 0..n-1 in any order is floor(0.9 (n - 1)) - floor(0.1 (n - 1)); the input
+ * is left as it was. */
+START_TEST (test_spread_p10_p90)
+{
+  srand (13);
+  for (size_t n = 2; n <= 60; n++)
+    {
+      double v[60], copy[60];
+      for (size_t i = 0; i < n; i++)
+        v[i] = (double) i;
+      for (size_t i = n - 1; i > 0; i--) /* shuffle */
+        {
+          size_t j = (size_t) rand () % (i + 1);
+          double t = v[i];
+          v[i] = v[j];
+          v[j] = t;
+        }
+      for (size_t i = 0; i < n; i++)
+        copy[i] = v[i];
+      double want = (double) (size_t) (0.9 * (double) (n - 1)) - (double) (size_t) (0.1 * (double) (n - 1));
+      ck_assert_double_eq (lsc_spread_p10_p90 (v, n), want);
+      for (size_t i = 0; i < n; i++)
+        ck_assert_double_eq (v[i], copy[i]);
+    }
+  double one = 5;
+  ck_assert_double_eq (lsc_spread_p10_p90 (&one, 1), 0);
+}
+END_TEST
+
 START_TEST (test_summarize_nearest_rank)
 {
   srand (11);
@@ -95,6 +124,7 @@ main (void)
   Suite *s = suite_create ("cli-timing");
   TCase *tc = tcase_create ("core");
   tcase_add_test (tc, test_paired_median);
+  tcase_add_test (tc, test_spread_p10_p90);
   tcase_add_test (tc, test_summarize_nearest_rank);
   suite_add_tcase (s, tc);
   SRunner *sr = srunner_create (s);

@@ -72,30 +72,6 @@ typedef struct {
 } run;
 
 static int
-cmp_double (const void *a, const void *b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-  return (x > y) - (x < y);
-}
-
-/* How far apart the unrecorded blocks before CUPTI was loaded lie (p10 to p90 of their p50s):
- * the noise that "after returns to the unrecorded level" is judged against. */
-static double
-block_spread (const double *block_p50, size_t n)
-{
-  if (n < 2)
-    return 0;
-  double *v = malloc (n * sizeof *v);
-  if (!v)
-    return 0;
-  memcpy (v, block_p50, n * sizeof *v);
-  qsort (v, n, sizeof *v, cmp_double);
-  double spread = v[(size_t) (0.9 * (double) (n - 1))] - v[(size_t) (0.1 * (double) (n - 1))];
-  free (v);
-  return spread;
-}
-
-static int
 block (run *r, int mode, long count)
 {
   uint64_t *first = r->samples[mode] + r->n_samples[mode];
@@ -273,7 +249,9 @@ lsc_cmd_overhead (int argc, char **argv)
       double dispatch = paired[MODE_CB_EMPTY] - paired[MODE_RECORDER];
       double callback_work = paired[MODE_CALLBACKS] - paired[MODE_CB_EMPTY];
       double after_minus_before = s[MODE_AFTER].p50 - s[MODE_BEFORE].p50;
-      double noise = block_spread (r.block_p50[MODE_BEFORE], r.n_blocks[MODE_BEFORE]);
+      /* The noise "after returns to the unrecorded level" is judged against: how far apart the
+       * unrecorded blocks before CUPTI was loaded lie. */
+      double noise = lsc_spread_p10_p90 (r.block_p50[MODE_BEFORE], r.n_blocks[MODE_BEFORE]);
       bool returned = after_minus_before <= noise;
       if (json)
         {

@@ -70,3 +70,18 @@ lsc_paired_median (const double *a, const double *b, size_t n)
   free (d);
   return median;
 }
+
+double
+lsc_spread_p10_p90 (const double *v, size_t n)
+{
+  if (n < 2)
+    return 0;
+  double *sorted = malloc (n * sizeof *sorted);
+  if (!sorted)
+    return 0;
+  memcpy (sorted, v, n * sizeof *sorted);
+  qsort (sorted, n, sizeof *sorted, cmp_double);
+  double spread = sorted[(size_t) (0.9 * (double) (n - 1))] - sorted[(size_t) (0.1 * (double) (n - 1))];
+  free (sorted);
+  return spread;
+}

@@ -110,3 +110,7 @@ void lsc_summarize (uint64_t *samples, size_t n, double divisor, lsc_summary *ou
 /* Median over i of a[i] - b[i], for two series measured in the same rounds: the paired estimate
  * of their difference, which cancels drift between rounds.  0 when n is 0. */
 double lsc_paired_median (const double *a, const double *b, size_t n);
+
+/* p90 minus p10 of v (v[floor(p (n - 1))] of the sorted values; v is not changed): how widely
+ * values such as per-round block p50s scatter.  0 when n < 2. */
+double lsc_spread_p10_p90 (const double *v, size_t n);

@@ -364,10 +364,9 @@ lsc__detach (void)
   atomic_store (&lsc__detach_pending, true);
   CUcontext ctx;
   drv->cuCtxGetCurrent (&ctx);
-  if (!atomic_exchange (&lsc__detach_pending, false))
-    return true;
-  lsc__cupti.enable_callback (0, lsc__subscriber, CUPTI_CB_DOMAIN_DRIVER_API, CUPTI_DRIVER_TRACE_CBID_cuCtxGetCurrent);
-  return false;
+  /* Still pending: the call never reached the callback (the caller unsubscribes, which drops
+   * the callback enabled above). */
+  return !atomic_exchange (&lsc__detach_pending, false);
 }
 
 bool
