@@ -227,6 +227,8 @@ main (int argc, char **argv)
   int rc = session ("engine", b, args, dir, NULL, rounds, block, first_rounds);
   if (rc == 0)
     rc = session ("plain", b, args, dir, NULL, rounds, block, first_rounds);
+  /* CUPTI names the kernel of every launch; the fake does too, so handling the name is counted. */
+  setenv ("FAKE_CUPTI_SYMBOL", "add", 0);
   void *lib = dlopen (fake, RTLD_NOW | RTLD_LOCAL);
   if (!lib)
     return fprintf (stderr, "%s\n", dlerror ()), 1;

@@ -13,6 +13,8 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -22,6 +24,7 @@
 
 FAKE_CUPTI_API uint32_t fake_cupti_api_call (uint32_t cbid, int result);
 FAKE_CUPTI_API unsigned fake_cupti_finalized (void);
+FAKE_CUPTI_API void fake_cupti_set_symbol_name (const char *name);
 
 static CUpti_CallbackFunc fake_callback;
 static void *fake_userdata;
@@ -29,6 +32,8 @@ static atomic_bool fake_enabled[CUPTI_DRIVER_TRACE_CBID_SIZE];
 static atomic_uint fake_correlation;
 static int fake_subscriber_token;
 static atomic_uint fake_finalize_calls;
+static _Thread_local const char *fake_symbol_name;
+static const char *fake_default_symbol_name; /* $FAKE_CUPTI_SYMBOL, read at subscribe */
 
 FAKE_CUPTI_API CUptiResult CUPTIAPI
 cuptiSubscribe (CUpti_SubscriberHandle *subscriber, CUpti_CallbackFunc callback, void *userdata)
@@ -37,6 +42,7 @@ cuptiSubscribe (CUpti_SubscriberHandle *subscriber, CUpti_CallbackFunc callback,
     return CUPTI_ERROR_MULTIPLE_SUBSCRIBERS_NOT_SUPPORTED;
   fake_callback = callback;
   fake_userdata = userdata;
+  fake_default_symbol_name = getenv ("FAKE_CUPTI_SYMBOL");
   *subscriber = (CUpti_SubscriberHandle) &fake_subscriber_token;
   return CUPTI_SUCCESS;
 }
@@ -132,6 +138,16 @@ fake_cupti_finalized (void)
   return atomic_load (&fake_finalize_calls);
 }
 
+/* The kernel name this thread's later launch API calls report (NULL: $FAKE_CUPTI_SYMBOL, or
+ * none where it is not set, the default).  Each
+ * call hands the subscriber its own copy, at the same address every time, and overwrites it
+ * after the exit callback, as CUPTI's symbolName is valid only inside the callback. */
+FAKE_CUPTI_API void
+fake_cupti_set_symbol_name (const char *name)
+{
+  fake_symbol_name = name;
+}
+
 /* The control: one launch API call `cbid` returning `result`, seen by the subscriber if it
  * enabled that callback.  Returns the correlation id it used (they count up from 1), or 0 when
  * nobody was called. */
@@ -148,8 +164,16 @@ fake_cupti_api_call (uint32_t cbid, int result)
   data.functionName = "cuLaunchKernel";
   data.correlationId = correlation;
   data.functionReturnValue = &result;
+  static _Thread_local char symbol[1024];
+  const char *name = fake_symbol_name ? fake_symbol_name : fake_default_symbol_name;
+  if (name)
+    {
+      snprintf (symbol, sizeof symbol, "%s", name);
+      data.symbolName = symbol;
+    }
   cb (fake_userdata, CUPTI_CB_DOMAIN_DRIVER_API, cbid, &data);
   data.callbackSite = CUPTI_API_EXIT;
   cb (fake_userdata, CUPTI_CB_DOMAIN_DRIVER_API, cbid, &data);
+  memset (symbol, '#', strlen (symbol));
   return correlation;
 }

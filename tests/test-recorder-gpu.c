@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * test-recorder-gpu.c — the recorder with real CUPTI on a real GPU: a callback record for every
- * engine launch, correlation ids that match the kernel activity records, and a second CUPTI
- * subscriber refused with a message naming the holder.  Exits 77 (skipped) without a driver.
+ * engine launch, correlation ids that match the kernel activity records, launches made outside
+ * the engine recorded with the kernel CUPTI names, and a second CUPTI subscriber refused with a
+ * message naming the holder.  Exits 77 (skipped) without a driver.
  */
 #include <check.h>
 #include <cupti.h>
@@ -147,6 +148,52 @@ START_TEST (test_activity_joins_by_correlation)
 }
 END_TEST
 
+/* Launches the engine did not make (here: cuLaunchKernel called directly on the fast path's own
+ * function, as the raw floor does) are rows of their own, with the kernel CUPTI named. */
+START_TEST (test_raw_launches_named)
+{
+  lsc_recorder *rec = NULL;
+  char err[1024] = "";
+  lsc_recorder_options o = { .path = path, .overwrite = true, .workload = "add4", .cupti = LSC_CUPTI_CALLBACKS };
+  ck_assert_msg (lsc_recorder_start (&o, &rec, err, sizeof err) == 0, "%s", err);
+  ck_assert_int_eq (lsc_recorder_add_kernel (rec, bound, "gpu test"), 0);
+  fl_arg args[N_PTRS + 1];
+  int n = N_ELEMS;
+  void *params[N_PTRS + 1];
+  for (int i = 0; i < N_PTRS; i++)
+    {
+      args[i] = FL_PTR (bufs[i]);
+      params[i] = &bufs[i];
+    }
+  args[N_PTRS] = FL_INT (N_ELEMS);
+  params[N_PTRS] = &n;
+  const fl_driver *d = fl_driver_get ();
+  const int engine = 20, raw = 100;
+  for (int i = 0; i < engine / 2; i++)
+    ck_assert_int_eq (fl_launch (bound, (fl_grid){ 8, 1, 1 }, NULL, args, N_PTRS + 1, NULL), FL_OK);
+  fl_spec_entry spec;
+  ck_assert_uint_eq (fl_bound_kernel_spec_entries (bound, &spec, 1), 1);
+  for (int i = 0; i < raw; i++)
+    ck_assert_int_eq (d->cuLaunchKernel (spec.function, 8, 1, 1, 128, 1, 1, 0, NULL, params, NULL), CUDA_SUCCESS);
+  for (int i = 0; i < engine / 2; i++)
+    ck_assert_int_eq (fl_launch (bound, (fl_grid){ 8, 1, 1 }, NULL, args, N_PTRS + 1, NULL), FL_OK);
+  ck_assert_int_eq (d->cuCtxSynchronize (), CUDA_SUCCESS);
+  lsc_recorder_stats s;
+  ck_assert_msg (lsc_recorder_stop (rec, &s, err, sizeof err) == 0, "%s", err);
+  ck_assert_str_eq (s.cupti_status, "callbacks on");
+  ck_assert_uint_eq (s.rows_dropped, 0);
+  ck_assert_int_eq (query_int ("SELECT count(*) FROM launch l JOIN kernel k ON k.id = l.kernel_id WHERE l.path = 2 "
+                               "AND k.name = 'add' AND k.entry = 'add' AND k.signature IS NULL AND l.api_ns > 0 "
+                               "AND l.correlation_id IS NOT NULL"),
+                    raw);
+  ck_assert_int_eq (query_int ("SELECT count(*) FROM launch l JOIN kernel k ON k.id = l.kernel_id WHERE l.path != 2 "
+                               "AND k.signature IS NOT NULL AND k.entry = 'add' AND l.correlation_id IS NOT NULL"),
+                    engine);
+  ck_assert_int_eq (query_int ("SELECT count(*) FROM kernel"), 2);
+  ck_assert_int_eq (query_int ("SELECT count(DISTINCT correlation_id) FROM launch"), engine + raw);
+}
+END_TEST
+
 static void CUPTIAPI
 other_tool_callback (void *u, CUpti_CallbackDomain d, CUpti_CallbackId id, const void *data)
 {
@@ -225,6 +272,7 @@ main (void)
   tcase_add_test (tc, test_callbacks_for_every_launch);
   tcase_add_test (tc, test_activity_joins_by_correlation);
   tcase_add_test (tc, test_sessions_attach_again);
+  tcase_add_test (tc, test_raw_launches_named);
   tcase_add_test (tc, test_second_subscriber_refused);
   suite_add_tcase (s, tc);
   SRunner *sr = srunner_create (s);

@@ -396,6 +396,7 @@ END_TEST
 
 static uint32_t (*fake_api_call) (uint32_t cbid, int result);
 static unsigned (*fake_finalized) (void);
+static void (*fake_set_symbol_name) (const char *name);
 static bool hook_fires;          /* the pre-run hook makes the "API call" inside the launch */
 static uint32_t hook_last_correlation;
 
@@ -412,6 +413,9 @@ fake_cupti_load (void)
   sym = dlsym (lib, "fake_cupti_finalized");
   ck_assert_ptr_nonnull (sym);
   memcpy (&fake_finalized, &sym, sizeof sym);
+  sym = dlsym (lib, "fake_cupti_set_symbol_name");
+  ck_assert_ptr_nonnull (sym);
+  memcpy (&fake_set_symbol_name, &sym, sizeof sym);
 }
 
 /* Inside fl_launch, as cuLaunchKernel is. */
@@ -558,6 +562,80 @@ START_TEST (test_cupti_api_unclaimed)
             d);
   ck_assert_int_eq (query_int (fx.path, sql), 1);
   ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM launch WHERE path = 0 AND correlation_id IS NULL"), 1);
+}
+END_TEST
+
+static int64_t
+raw_launches_of (const char *path, const char *kernel_name)
+{
+  char sql[1200];
+  snprintf (sql, sizeof sql,
+            "SELECT count(*) FROM launch l JOIN kernel k ON k.id = l.kernel_id WHERE l.path = 2 AND k.name = '%s' "
+            "AND k.entry = k.name AND k.signature IS NULL",
+            kernel_name);
+  return query_int (path, sql);
+}
+
+/* Launches the engine did not make are rows with the kernel CUPTI named: one kernel row per
+ * name, whatever address the name came at (the fake CUPTI hands every call's name over at one
+ * address, and overwrites it after the callback, so a name kept by address would be wrong or
+ * garbage).  The engine's own launches keep their bound kernel. */
+START_TEST (test_cupti_symbol_names)
+{
+  ck_assert_int_eq (launch_once (fx.bound, false), FL_OK);
+  lsc_recorder *rec = start_with_fake_cupti ((lsc_recorder_options){ 0 });
+  hook_fires = false;
+  char long_name[601];
+  memset (long_name, 'k', sizeof long_name - 1);
+  long_name[sizeof long_name - 1] = '\0';
+  const char *sequence[] = { "foreign_a", "foreign_a", "foreign_b", "foreign_a", long_name, "foreign_b", long_name, NULL };
+  int raw = 0;
+  for (unsigned i = 0; i < sizeof sequence / sizeof sequence[0]; i++, raw++)
+    {
+      fake_set_symbol_name (sequence[i]);
+      ck_assert_uint_gt (fake_api_call (CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel, 0), 0);
+    }
+  /* More names than a thread's table holds, and than the writer's first table. */
+  char name[32];
+  for (int i = 0; i < 200; i++, raw++)
+    {
+      snprintf (name, sizeof name, "many_%03d", i);
+      fake_set_symbol_name (name);
+      fake_api_call (CUPTI_DRIVER_TRACE_CBID_cuLaunchKernelEx, 0);
+    }
+  fake_set_symbol_name ("add");
+  hook_fires = true;
+  const int engine = 50;
+  for (int i = 0; i < engine; i++)
+    ck_assert_int_eq (launch_once (fx.bound, false), FL_OK);
+  fake_set_symbol_name ("foreign_b");
+  hook_fires = false;
+  fake_api_call (CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel, 0); /* parked until stop */
+  raw++;
+  fake_set_symbol_name (NULL);
+  lsc_recorder_stats s;
+  ck_assert_int_eq (lsc_recorder_stop (rec, &s, NULL, 0), 0);
+  ck_assert_uint_eq (s.rows_dropped, 0);
+  ck_assert_uint_eq (s.rows_written, (uint64_t) (raw + engine + 1)); /* names are not rows; + the note */
+
+  ck_assert_int_eq (raw_launches_of (fx.path, "foreign_a"), 3);
+  ck_assert_int_eq (raw_launches_of (fx.path, "foreign_b"), 3);
+  char cut[LSC_RECORDER_KERNEL_NAME_MAX + 1];
+  memset (cut, 'k', LSC_RECORDER_KERNEL_NAME_MAX);
+  cut[LSC_RECORDER_KERNEL_NAME_MAX] = '\0';
+  ck_assert_int_eq (raw_launches_of (fx.path, cut), 2); /* kept cut, not lost */
+  for (int i = 0; i < 200; i += 37)
+    {
+      snprintf (name, sizeof name, "many_%03d", i);
+      ck_assert_int_eq (raw_launches_of (fx.path, name), 1);
+    }
+  ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM launch WHERE path = 2 AND kernel_id IS NULL"), 1);
+  ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM kernel WHERE signature IS NULL"), 3 + 200);
+  ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM kernel WHERE name LIKE '%#%'"), 0);
+  /* The engine's launches: their bound kernel, whose entry point is the name CUPTI reports. */
+  ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM launch l JOIN kernel k ON k.id = l.kernel_id "
+                                        "WHERE l.path = 0 AND k.signature IS NOT NULL AND k.entry = 'add'"),
+                    engine);
 }
 END_TEST
 
@@ -722,6 +800,7 @@ recorder_suite (void)
   /* Last: once loaded, the fake CUPTI stays the process's libcupti (without fork, under valgrind). */
   tcase_add_test (tc, test_cupti_api_joined_to_launch);
   tcase_add_test (tc, test_cupti_api_unclaimed);
+  tcase_add_test (tc, test_cupti_symbol_names);
   tcase_add_test (tc, test_cupti_callback_work_off);
   tcase_add_test (tc, test_cupti_detached_at_stop);
   tcase_add_test (tc, test_drop_accounting_cupti_and_stages);

@@ -155,6 +155,8 @@ FL_API fl_status fl_kernel_new_from_file (const char *path, const char *entry, c
 /* Drops the caller's reference; bound kernels keep their own.  NULL is ignored. */
 FL_API void fl_kernel_free (fl_kernel *kernel);
 FL_API const char *fl_kernel_name (const fl_kernel *kernel);
+/* The extern "C" entry point: the symbol name CUPTI reports for its launches. */
+FL_API const char *fl_kernel_entry (const fl_kernel *kernel);
 FL_API const fl_signature *fl_kernel_signature (const fl_kernel *kernel);
 
 /* ---- bound kernels ----------------------------------------------------------------------- */

@@ -413,6 +413,12 @@ fl_kernel_name (const fl_kernel *k)
   return k ? k->name : NULL;
 }
 
+const char *
+fl_kernel_entry (const fl_kernel *k)
+{
+  return k ? k->entry : NULL;
+}
+
 const fl_signature *
 fl_kernel_signature (const fl_kernel *k)
 {

@@ -107,6 +107,7 @@ lsc__on_callback (void *user_data, CUpti_CallbackDomain domain, CUpti_CallbackId
     .api_start_ns = lsc__api_enter_ns,
     .api_ns = lsc__api_enter_ns ? now - lsc__api_enter_ns : 0,
     .return_value = cb->functionReturnValue ? *(const int *) cb->functionReturnValue : 0,
+    .symbol_name = cb->symbolName,
   };
   if (lsc__sinks.api)
     lsc__sinks.api (&rec, lsc__sinks.user_data);

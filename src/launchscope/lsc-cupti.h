@@ -3,9 +3,9 @@
  * lsc-cupti.h — the CUPTI subscriber, loaded at run time.
  *
  * Callbacks on cuLaunchKernel, cuLaunchKernel_ptsz, cuLaunchKernelEx and cuLaunchKernelEx_ptsz
- * hand API enter/exit times and the correlation id to the api sink on the launching thread, inside
- * the launch (the recorder keeps it beside that thread's ring until the engine's launch record,
- * which follows on the same thread, carries it).  Activity tracing adds
+ * hand API enter/exit times, the correlation id and the kernel's symbol name to the api sink on
+ * the launching thread, inside the launch (the recorder keeps it beside that thread's ring until
+ * the engine's launch record, which follows on the same thread, carries it).  Activity tracing adds
  * kernel execution records, delivered on CUPTI's own thread.  CUPTI allows one subscriber per
  * process: when another tool holds it, lsc_cupti_start says which, and recording goes on
  * without it.
@@ -22,6 +22,7 @@ typedef struct {
   uint64_t api_start_ns; /* CLOCK_MONOTONIC */
   uint64_t api_ns;
   int32_t return_value;  /* CUresult */
+  const char *symbol_name; /* the kernel launched (CUPTI's symbolName): valid during the call only */
 } lsc_cupti_api_record;
 
 typedef struct {

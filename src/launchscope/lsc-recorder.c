@@ -8,7 +8,9 @@
  * CUPTI API record (inside cuLaunchKernel) is parked beside the ring and travels in the engine's
  * LAUNCH record that follows on the same thread, so a launch is one push; an API record no
  * engine launch claims is pushed on its own.  A thread's ring is allocated, faulted in and
- * registered once per thread, before its first launch where the caller allows.
+ * registered once per thread, before its first launch where the caller allows.  The kernel name
+ * CUPTI gives a launch is copied into the ring once per name and thread (a SYMBOL record), so a
+ * launch of a known kernel costs a compare, not a copy.
  *
  * Consumer side: one writer thread drains the rings in batches, one transaction per batch,
  * and keeps per-spec counters.  A failed write (disk full) keeps the committed batches intact and
@@ -45,6 +47,7 @@ enum {
   LSC__REC_NOTE,
   LSC__REC_API,
   LSC__REC_GPU,
+  LSC__REC_SYMBOL, /* a kernel name in the slots after it; API records refer to it by tag */
 };
 
 /* LAUNCH flags, in aux. */
@@ -84,9 +87,27 @@ typedef struct {
 typedef union {
   lsc__rec rec;
   uint32_t stage_ns[FL_STAGE_COUNT]; /* after a LAUNCH with LSC__LAUNCH_STAGES */
+  char bytes[64];                    /* after a SYMBOL: its name, continued over as many slots */
 } lsc__slot;
 
 _Static_assert (sizeof (lsc__slot) == 64, "ring slots are one cache line");
+
+/* The kernel names a thread's launches went to lately.  CUPTI's symbolName is valid only inside
+ * the callback, and once a module is unloaded the same address may hold another name, so a hit
+ * compares the text as well as the address.  A SYMBOL record carries the entry's index and
+ * serial; the API records that follow carry both as their tag (serial << 3 | index), which the
+ * writer, keeping the same table per ring, turns into a kernel row. */
+#define LSC__SYMBOLS 8
+#define LSC__SYMBOL_MAX LSC_RECORDER_KERNEL_NAME_MAX
+typedef struct {
+  const char *ptr;
+  uint32_t serial; /* 0: empty */
+  uint16_t len;
+  bool truncated;
+  char name[LSC__SYMBOL_MAX + 1];
+} lsc__symbol;
+
+_Static_assert (sizeof (lsc__symbol) == 512, "a symbol entry is eight cache lines");
 
 typedef struct lsc__ring {
   struct lsc__ring *next;
@@ -100,8 +121,14 @@ typedef struct lsc__ring {
    * event carries it (one push per launch, not two).  Written only by the producer; the writer
    * reads it once, after the last launch (lsc_recorder_stop), for a record nobody claimed. */
   atomic_bool has_parked;
+  uint32_t symbol_serial;
   _Alignas (64) lsc__rec parked;
+  lsc__symbol symbols[LSC__SYMBOLS]; /* producer-only */
   _Alignas (64) atomic_uint_fast64_t tail;
+  struct {
+    uint32_t serial;
+    const char *name; /* interned in the recorder's named-kernel table */
+  } writer_symbols[LSC__SYMBOLS]; /* writer-only: the table as the SYMBOL records drained left it */
   _Alignas (64) lsc__slot slots[];
 } lsc__ring;
 
@@ -164,7 +191,14 @@ struct lsc_recorder {
   /* writer-only */
   lsc__spec *specs;
   unsigned spec_cap, spec_count;
-  sqlite3_stmt *ins_launch, *ins_launch_lean, *ins_event, *ins_spec, *ins_gpu, *upd_spec;
+  /* Names CUPTI saw launched (open addressing on the name's hash), with their kernel row once a
+   * launch not the engine's needed one (id 0 until then). */
+  struct lsc__named_kernel {
+    char *name;
+    int64_t id;
+  } *named;
+  unsigned named_cap, named_count;
+  sqlite3_stmt *ins_launch, *ins_launch_lean, *ins_event, *ins_spec, *ins_gpu, *upd_spec, *ins_named_kernel;
   /* Lean launch rows wait here and go in LSC__MANY at a time: one statement step per row is
    * most of what a row costs the writer.  Flushed before any other launch row (ids keep the
    * arrival order) and before every commit. */
@@ -256,6 +290,18 @@ lsc__ring_for_thread (lsc_recorder *rec)
 /* The slot index for n records (n <= 2) in the calling thread's ring, or false when there is no
  * ring or no room: then they count as one dropped record (n = 2 is one launch). */
 static inline bool
+lsc__room (lsc__ring *ring, uint64_t head, unsigned n)
+{
+  if (__builtin_expect (head + n - 1 - ring->cached_tail > ring->mask, 0))
+    {
+      ring->cached_tail = atomic_load_explicit (&ring->tail, memory_order_acquire);
+      if (head + n - 1 - ring->cached_tail > ring->mask)
+        return false;
+    }
+  return true;
+}
+
+static inline bool
 lsc__reserve (lsc_recorder *rec, lsc__ring *ring, unsigned n, uint64_t *head_out)
 {
   if (__builtin_expect (!ring, 0))
@@ -264,14 +310,10 @@ lsc__reserve (lsc_recorder *rec, lsc__ring *ring, unsigned n, uint64_t *head_out
       return false;
     }
   uint64_t head = atomic_load_explicit (&ring->head, memory_order_relaxed);
-  if (__builtin_expect (head + n - 1 - ring->cached_tail > ring->mask, 0))
+  if (!lsc__room (ring, head, n))
     {
-      ring->cached_tail = atomic_load_explicit (&ring->tail, memory_order_acquire);
-      if (head + n - 1 - ring->cached_tail > ring->mask)
-        {
-          atomic_fetch_add_explicit (&ring->dropped, 1, memory_order_relaxed);
-          return false;
-        }
+      atomic_fetch_add_explicit (&ring->dropped, 1, memory_order_relaxed);
+      return false;
     }
   *head_out = head;
   return true;
@@ -406,6 +448,79 @@ lsc__on_engine_event (const fl_event *ev, void *user_data)
     lsc__push_rare_event (user_data, ev);
 }
 
+/* Slots a SYMBOL record of a name of len bytes takes. */
+static inline unsigned
+lsc__symbol_slots (uint64_t len)
+{
+  return 1 + (unsigned) ((len + sizeof (lsc__slot) - 1) / sizeof (lsc__slot));
+}
+
+/* A name not in the thread's table: copied there and into the ring.  Once per kernel and thread
+ * (more where a thread cycles through more kernels than the table holds).  0 when the ring has
+ * no room: the launch is then recorded without its kernel, and the next one tries again. */
+static __attribute__ ((noinline)) uint64_t
+lsc__symbol_new (lsc__ring *ring, unsigned index, const char *name)
+{
+  lsc__symbol *sym = &ring->symbols[index];
+  size_t len = strnlen (name, LSC__SYMBOL_MAX + 1);
+  sym->truncated = len > LSC__SYMBOL_MAX;
+  if (sym->truncated)
+    len = LSC__SYMBOL_MAX;
+  memcpy (sym->name, name, len);
+  sym->name[len] = '\0';
+  sym->len = (uint16_t) len;
+  sym->ptr = name;
+  if (++ring->symbol_serial == 0)
+    ring->symbol_serial = 1;
+  sym->serial = ring->symbol_serial;
+  unsigned n = lsc__symbol_slots (len);
+  uint64_t head = atomic_load_explicit (&ring->head, memory_order_relaxed);
+  if (!lsc__room (ring, head, n))
+    {
+      sym->ptr = NULL;
+      sym->serial = 0;
+      return 0;
+    }
+  ring->slots[head & ring->mask].rec = (lsc__rec){ .type = LSC__REC_SYMBOL, .aux = index, .key = sym->serial, .host_ns = len };
+  for (unsigned i = 1; i < n; i++)
+    {
+      size_t at = (size_t) (i - 1) * sizeof (lsc__slot);
+      memcpy (ring->slots[(head + i) & ring->mask].bytes, sym->name + at,
+              len - at < sizeof (lsc__slot) ? len - at : sizeof (lsc__slot));
+    }
+  lsc__publish (ring, head, n);
+  return (uint64_t) sym->serial << 3 | index;
+}
+
+static inline bool
+lsc__symbol_is (const lsc__symbol *sym, const char *name)
+{
+  size_t len = sym->len, i = 0;
+  /* The first bytes without a call: most kernel names end within them.  (A shorter name stops
+   * the loop at its NUL, which the entry's name has no copy of.) */
+  for (; i < len && i < 16; i++)
+    if (name[i] != sym->name[i])
+      return false;
+  if (i < len && strncmp (name + i, sym->name + i, len - i) != 0)
+    return false;
+  return sym->truncated || name[len] == '\0';
+}
+
+/* The tag of the kernel named name (0 for none): an address compare and a string compare when
+ * this thread launched it lately. */
+static inline uint64_t
+lsc__symbol_tag (lsc__ring *ring, const char *name)
+{
+  if (!name)
+    return 0;
+  _Static_assert (LSC__SYMBOLS == 8, "the index is the top three bits of the hash");
+  unsigned index = (unsigned) (((uintptr_t) name * 0x9e3779b97f4a7c15ull) >> 61);
+  const lsc__symbol *sym = &ring->symbols[index];
+  if (__builtin_expect (sym->ptr == name && lsc__symbol_is (sym, name), 1))
+    return (uint64_t) sym->serial << 3 | index;
+  return lsc__symbol_new (ring, index, name);
+}
+
 /* Inside cuLaunchKernel: parked for the engine's LAUNCH event that follows on this thread. */
 static void
 lsc__on_cupti_api (const lsc_cupti_api_record *api, void *user_data)
@@ -417,10 +532,12 @@ lsc__on_cupti_api (const lsc_cupti_api_record *api, void *user_data)
       atomic_fetch_add_explicit (&rec->dropped_no_ring, 1, memory_order_relaxed);
       return;
     }
+  /* Before the SYMBOL record below: the parked record's tag refers to the table as it was. */
   if (atomic_load_explicit (&ring->has_parked, memory_order_relaxed))
     lsc__push_parked (rec, ring);
+  uint64_t symbol = lsc__symbol_tag (ring, api->symbol_name);
   ring->parked = (lsc__rec){ .type = LSC__REC_API, .status = api->return_value, .correlation_id = api->correlation_id,
-                             .aux = api->cbid, .start_ns = api->api_start_ns, .host_ns = api->api_ns,
+                             .aux = api->cbid, .start_ns = api->api_start_ns, .host_ns = api->api_ns, .key = symbol,
                              .u.launch = { NULL, api->api_start_ns, api->api_ns } };
   /* Release: the writer may read the record after the last launch (lsc__flush_parked). */
   atomic_store_explicit (&ring->has_parked, true, memory_order_release);
@@ -727,7 +844,97 @@ lsc__write_launch (lsc_recorder *rec, const lsc__ring *ring, const lsc__rec *r, 
     lsc__writer_fail (rec, "inserting a launch row");
 }
 
-/* A CUPTI API record no engine launch claimed (raw cuLaunchKernel, another library): its own row. */
+static uint64_t
+lsc__name_hash (const char *name)
+{
+  uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
+  for (const unsigned char *p = (const unsigned char *) name; *p; p++)
+    h = (h ^ *p) * 0x100000001b3ull;
+  return h;
+}
+
+/* The table entry for name, added when intern (then NULL only when out of memory). */
+static struct lsc__named_kernel *
+lsc__named_kernel (lsc_recorder *rec, const char *name, bool intern)
+{
+  if (intern && rec->named_count + 1 > rec->named_cap / 2)
+    {
+      unsigned cap = rec->named_cap ? rec->named_cap * 2 : 64;
+      struct lsc__named_kernel *grown = calloc (cap, sizeof *grown);
+      if (!grown)
+        return NULL;
+      for (unsigned i = 0; i < rec->named_cap; i++)
+        if (rec->named[i].name)
+          {
+            unsigned j = (unsigned) lsc__name_hash (rec->named[i].name) & (cap - 1);
+            while (grown[j].name)
+              j = (j + 1) & (cap - 1);
+            grown[j] = rec->named[i];
+          }
+      free (rec->named);
+      rec->named = grown;
+      rec->named_cap = cap;
+    }
+  if (!rec->named_cap)
+    return NULL;
+  unsigned j = (unsigned) lsc__name_hash (name) & (rec->named_cap - 1);
+  for (; rec->named[j].name; j = (j + 1) & (rec->named_cap - 1))
+    if (strcmp (rec->named[j].name, name) == 0)
+      return &rec->named[j];
+  if (!intern || !(rec->named[j].name = strdup (name)))
+    return NULL;
+  rec->named[j].id = 0;
+  rec->named_count++;
+  return &rec->named[j];
+}
+
+/* A SYMBOL record: its name, gathered from the slots after it, becomes the ring's table entry. */
+static void
+lsc__take_symbol (lsc_recorder *rec, lsc__ring *ring, uint64_t tail)
+{
+  const lsc__rec *r = &ring->slots[tail & ring->mask].rec;
+  char name[LSC__SYMBOL_MAX + 1];
+  size_t len = r->host_ns <= LSC__SYMBOL_MAX ? (size_t) r->host_ns : LSC__SYMBOL_MAX;
+  for (size_t at = 0; at < len; at += sizeof (lsc__slot))
+    memcpy (name + at, ring->slots[(tail + 1 + at / sizeof (lsc__slot)) & ring->mask].bytes,
+            len - at < sizeof (lsc__slot) ? len - at : sizeof (lsc__slot));
+  name[len] = '\0';
+  struct lsc__named_kernel *named = lsc__named_kernel (rec, name, true);
+  unsigned index = r->aux % LSC__SYMBOLS;
+  ring->writer_symbols[index].serial = named ? (uint32_t) r->key : 0;
+  ring->writer_symbols[index].name = named ? named->name : NULL;
+}
+
+/* The kernel row of the name an API record's tag refers to, made the first time a launch needs
+ * it: a kernel the engine did not launch (nothing is known of it but its name), or a raw launch
+ * of one of the engine's modules (CUPTI knows its entry point, not which bound kernel it came
+ * from).  0 when the record has no name. */
+static int64_t
+lsc__api_kernel_id (lsc_recorder *rec, const lsc__ring *ring, uint64_t tag)
+{
+  unsigned index = (unsigned) (tag & (LSC__SYMBOLS - 1));
+  uint32_t serial = (uint32_t) (tag >> 3);
+  if (!serial || ring->writer_symbols[index].serial != serial)
+    return 0;
+  struct lsc__named_kernel *named = lsc__named_kernel (rec, ring->writer_symbols[index].name, false);
+  if (named && !named->id)
+    {
+      sqlite3_stmt *st = rec->ins_named_kernel;
+      sqlite3_reset (st);
+      sqlite3_bind_int64 (st, 1, rec->session_id);
+      sqlite3_bind_text (st, 2, named->name, -1, SQLITE_STATIC);
+      if (sqlite3_step (st) != SQLITE_DONE)
+        {
+          lsc__writer_fail (rec, "inserting a kernel row");
+          return 0;
+        }
+      named->id = sqlite3_last_insert_rowid (rec->db);
+    }
+  return named ? named->id : 0;
+}
+
+/* A CUPTI API record no engine launch claimed (raw cuLaunchKernel, another library): its own row,
+ * with the kernel CUPTI named. */
 static void
 lsc__write_raw_launch (lsc_recorder *rec, const lsc__ring *ring, const lsc__rec *api)
 {
@@ -736,7 +943,7 @@ lsc__write_raw_launch (lsc_recorder *rec, const lsc__ring *ring, const lsc__rec 
   raw.outcome = FL_OUTCOME_DEFAULT;
   raw.reason = 0;
   raw.aux = LSC__LAUNCH_API;
-  lsc__write_launch (rec, ring, &raw, NULL, 0, 0);
+  lsc__write_launch (rec, ring, &raw, NULL, lsc__api_kernel_id (rec, ring, api->key), 0);
 }
 
 static char **
@@ -759,6 +966,8 @@ lsc__rec_text (lsc__rec *r)
 static unsigned
 lsc__rec_slots (const lsc__rec *r)
 {
+  if (r->type == LSC__REC_SYMBOL)
+    return lsc__symbol_slots (r->host_ns);
   return r->type == LSC__REC_LAUNCH && (r->aux & LSC__LAUNCH_STAGES) ? 2 : 1;
 }
 
@@ -924,14 +1133,15 @@ lsc__drain (lsc_recorder *rec)
       while (tail != head)
         {
           lsc__rec *r = &ring->slots[tail & ring->mask].rec;
-          /* A LAUNCH and its stage times are published together, so both are below head. */
+          /* A record and the slots after it are published together, so all are below head. */
           unsigned n = lsc__rec_slots (r);
           if (atomic_load (&rec->writer_failed))
             {
               char **text = lsc__rec_text (r);
               if (text)
                 free (*text);
-              atomic_fetch_add (&rec->rows_lost, 1);
+              if (r->type != LSC__REC_SYMBOL) /* not a row */
+                atomic_fetch_add (&rec->rows_lost, 1);
             }
           else
             {
@@ -941,9 +1151,14 @@ lsc__drain (lsc_recorder *rec)
                     lsc__writer_fail (rec, "starting a batch");
                   rec->in_txn = true;
                 }
-              lsc__process (rec, ring, r, n == 2 ? ring->slots[(tail + 1) & ring->mask].stage_ns : NULL);
-              if (++rec->txn_rows >= rec->batch_rows)
-                lsc__commit (rec);
+              if (r->type == LSC__REC_SYMBOL)
+                lsc__take_symbol (rec, ring, tail);
+              else
+                {
+                  lsc__process (rec, ring, r, n == 2 ? ring->slots[(tail + 1) & ring->mask].stage_ns : NULL);
+                  if (++rec->txn_rows >= rec->batch_rows)
+                    lsc__commit (rec);
+                }
             }
           tail += n;
           taken++;
@@ -1004,6 +1219,20 @@ lsc__writer_main (void *data)
 }
 
 /* ---- session set-up ------------------------------------------------------------------------ */
+
+static void
+lsc__free_writer_state (lsc_recorder *rec)
+{
+  sqlite3_stmt *statements[] = { rec->ins_launch, rec->ins_launch_lean, rec->ins_launch_many, rec->ins_event,
+                                 rec->ins_spec,   rec->ins_gpu,         rec->upd_spec,        rec->ins_named_kernel };
+  for (size_t i = 0; i < sizeof statements / sizeof statements[0]; i++)
+    sqlite3_finalize (statements[i]);
+  for (unsigned i = 0; i < rec->named_cap; i++)
+    free (rec->named[i].name);
+  free (rec->named);
+  rec->named = NULL;
+  rec->named_cap = rec->named_count = 0;
+}
 
 /* Starts CUPTI in mode (CUPTI must be stopped); true when it runs as asked. */
 static bool
@@ -1238,7 +1467,8 @@ lsc_recorder_start (const lsc_recorder_options *o, lsc_recorder **out, char *err
                         &rec->ins_gpu)
       || !lsc__prepare (rec, "UPDATE spec SET hits = ?, misses = ?, compile_ms = coalesce(?, compile_ms), last_ns = ? "
                              "WHERE id = ?",
-                        &rec->upd_spec))
+                        &rec->upd_spec)
+      || !lsc__prepare (rec, "INSERT INTO kernel (session_id, name, entry) VALUES (?1, ?2, ?2)", &rec->ins_named_kernel))
     {
       lsc__set_err (err, err_size, "%s: %s", o->path, sqlite3_errmsg (rec->db));
       goto fail_cupti;
@@ -1260,13 +1490,7 @@ fail_cupti:
   lsc_cupti_stop ();
 fail:
   free (rec->cupti_library);
-  sqlite3_finalize (rec->ins_launch);
-  sqlite3_finalize (rec->ins_launch_lean);
-  sqlite3_finalize (rec->ins_launch_many);
-  sqlite3_finalize (rec->ins_event);
-  sqlite3_finalize (rec->ins_spec);
-  sqlite3_finalize (rec->ins_gpu);
-  sqlite3_finalize (rec->upd_spec);
+  lsc__free_writer_state (rec);
   sqlite3_close (rec->db);
   for (lsc__ring *r = rec->rings, *next; r; r = next)
     {
@@ -1310,7 +1534,7 @@ lsc_recorder_add_kernel (lsc_recorder *rec, const fl_bound_kernel *bound, const 
     goto out;
   sqlite3_bind_int64 (st, 1, rec->session_id);
   sqlite3_bind_text (st, 2, fl_kernel_name (k), -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (st, 3, fl_kernel_name (k), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (st, 3, fl_kernel_entry (k), -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (st, 4, signature, -1, SQLITE_TRANSIENT);
   if (config_text)
     sqlite3_bind_text (st, 5, config_text, -1, SQLITE_TRANSIENT);
@@ -1419,13 +1643,7 @@ lsc_recorder_stop (lsc_recorder *rec, lsc_recorder_stats *final_stats, char *err
   if (final_stats)
     *final_stats = stats;
 
-  sqlite3_finalize (rec->ins_launch);
-  sqlite3_finalize (rec->ins_launch_lean);
-  sqlite3_finalize (rec->ins_launch_many);
-  sqlite3_finalize (rec->ins_event);
-  sqlite3_finalize (rec->ins_spec);
-  sqlite3_finalize (rec->ins_gpu);
-  sqlite3_finalize (rec->upd_spec);
+  lsc__free_writer_state (rec);
   if (sqlite3_close (rec->db) != SQLITE_OK && result == 0)
     {
       lsc__set_err (err, err_size, "%s: closing the report failed", rec->path);

@@ -20,6 +20,10 @@
 
 typedef struct lsc_recorder lsc_recorder;
 
+/* A launch the engine did not make (CUPTI saw it) is a raw launch row with a kernel row of the
+ * name CUPTI reports; names longer than this many bytes are kept cut to it. */
+#define LSC_RECORDER_KERNEL_NAME_MAX 495
+
 typedef enum {
   LSC_CUPTI_OFF = 0,
   LSC_CUPTI_CALLBACKS, /* driver API enter/exit, correlation ids */
