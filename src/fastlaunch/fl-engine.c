@@ -1163,6 +1163,15 @@ fl__finish (fl_bound_kernel *b, fl_status st, fl_path path, fl_outcome outcome, 
   fl__emit (sink, &ev);
 }
 
+/* Per thread, not process-wide: see fl_launch_in_progress(). */
+static _Thread_local bool fl__launching;
+
+bool
+fl_launch_in_progress (void)
+{
+  return fl__launching;
+}
+
 fl_status
 fl_launch_default (fl_bound_kernel *b, fl_grid grid, CUstream stream, const fl_arg *args, unsigned n_args,
                    fl_launch_info *info)
@@ -1173,7 +1182,9 @@ fl_launch_default (fl_bound_kernel *b, fl_grid grid, CUstream stream, const fl_a
   uint64_t t0 = atomic_load_explicit (&fl__event_sink, memory_order_acquire) ? fl__ticks () : 0;
   uint64_t stage_ns[FL_STAGE_COUNT] = { 0 }, key = 0;
   bool compiled = false;
+  fl__launching = true;
   fl_status st = fl__default_run (b, grid, stream, args, n_args, NULL, stage_ns, &key, &compiled);
+  fl__launching = false;
   fl__finish (b, st, FL_PATH_DEFAULT, FL_OUTCOME_DEFAULT, FL_FALLBACK_NONE, key, compiled, stage_ns, t0, info);
   return st;
 }
@@ -1545,7 +1556,10 @@ FL_HOT_CLONES __attribute__ ((noinline)) static fl_status
 fl__launch_observed (fl_bound_kernel *b, fl_grid grid, CUstream stream, const fl_arg *args, unsigned n_args,
                      fl_launch_info *info, unsigned knobs)
 {
-  return fl__launch_lean (b, grid, stream, args, n_args, info, knobs, true);
+  fl__launching = true;
+  fl_status st = fl__launch_lean (b, grid, stream, args, n_args, info, knobs, true);
+  fl__launching = false;
+  return st;
 }
 
 FL_HOT_CLONES fl_status

@@ -535,7 +535,8 @@ lsc__on_cupti_api (const lsc_cupti_api_record *api, void *user_data)
   /* Before the SYMBOL record below: the parked record's tag refers to the table as it was. */
   if (atomic_load_explicit (&ring->has_parked, memory_order_relaxed))
     lsc__push_parked (rec, ring);
-  uint64_t symbol = lsc__symbol_tag (ring, api->symbol_name);
+  /* The engine's own launches need no name: their LAUNCH record, next, claims this one. */
+  uint64_t symbol = fl_launch_in_progress () ? 0 : lsc__symbol_tag (ring, api->symbol_name);
   ring->parked = (lsc__rec){ .type = LSC__REC_API, .status = api->return_value, .correlation_id = api->correlation_id,
                              .aux = api->cbid, .start_ns = api->api_start_ns, .host_ns = api->api_ns, .key = symbol,
                              .u.launch = { NULL, api->api_start_ns, api->api_ns } };
