@@ -183,16 +183,24 @@ session (const char *label, fl_bound_kernel *bound, const fl_arg *args, const ch
 int
 main (int argc, char **argv)
 {
-  if (argc < 2)
+  if (argc < 2 || argv[1][0] == '-')
     {
-      fprintf (stderr, "usage: %s FAKE_CUPTI_SO [ROUNDS (640)] [BLOCK (256)]\n", argv[0]);
-      return 2;
+      bool help = argc >= 2 && (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0);
+      fprintf (help ? stdout : stderr,
+               "usage: %s FAKE_CUPTI_SO [ROUNDS (640)] [BLOCK (256)]\n"
+               "  FAKE_CUPTI_SO: the test double of libcupti, build/tests/libfake-cupti.so\n",
+               argv[0]);
+      return help ? 0 : 2;
     }
   const char *fake = argv[1];
   long rounds = argc > 2 ? atol (argv[2]) : 640;
   long block = argc > 3 ? atol (argv[3]) : 256;
   if (rounds < 32 || block < 16)
     return fprintf (stderr, "ROUNDS >= 32, BLOCK >= 16\n"), 2;
+  /* Before minutes of measuring, not after: the last session needs it. */
+  void *fake_lib = dlopen (fake, RTLD_NOW | RTLD_LOCAL);
+  if (!fake_lib || !dlsym (fake_lib, "fake_cupti_api_call"))
+    return fprintf (stderr, "%s: %s\n", fake, fake_lib ? "not the fake CUPTI (no fake_cupti_api_call)" : dlerror ()), 2;
   /* Rounds whose records all land in the ring's first lap (65536 records), even when every
    * launch of a round pushed three records. */
   long first_rounds = 65536 / (3 * block * N_MODES) > 0 ? 65536 / (3 * block * N_MODES) : 1;
@@ -227,12 +235,10 @@ main (int argc, char **argv)
   int rc = session ("engine", b, args, dir, NULL, rounds, block, first_rounds);
   if (rc == 0)
     rc = session ("plain", b, args, dir, NULL, rounds, block, first_rounds);
-  /* CUPTI names the kernel of every launch; the fake does too, so handling the name is counted. */
+  /* CUPTI names the kernel of every launch; the fake does too, so handling the name is counted
+   * (read when the session subscribes). */
   setenv ("FAKE_CUPTI_SYMBOL", "add", 0);
-  void *lib = dlopen (fake, RTLD_NOW | RTLD_LOCAL);
-  if (!lib)
-    return fprintf (stderr, "%s\n", dlerror ()), 1;
-  void *sym = dlsym (lib, "fake_cupti_api_call");
+  void *sym = dlsym (fake_lib, "fake_cupti_api_call");
   memcpy (&fake_api_call, &sym, sizeof sym);
   if (rc == 0)
     rc = session ("cupti", b, args, dir, fake, rounds, block, first_rounds);
