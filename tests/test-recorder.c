@@ -398,6 +398,7 @@ static uint32_t (*fake_api_call) (uint32_t cbid, int result);
 static unsigned (*fake_finalized) (void);
 static void (*fake_set_symbol_name) (const char *name);
 static bool hook_fires;          /* the pre-run hook makes the "API call" inside the launch */
+static int hook_extra_calls;     /* ... and this many before it, as a hook of the caller's might */
 static uint32_t hook_last_correlation;
 
 static void
@@ -424,6 +425,8 @@ hook_api_call (const fl_bound_kernel *bound, void *user_data)
 {
   (void) bound;
   (void) user_data;
+  for (int i = 0; hook_fires && i < hook_extra_calls; i++)
+    fake_api_call (CUPTI_DRIVER_TRACE_CBID_cuLaunchKernelEx, 0);
   if (hook_fires)
     hook_last_correlation = fake_api_call (CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel, 0);
 }
@@ -459,11 +462,36 @@ START_TEST (test_cupti_api_joined_to_launch)
   ck_assert_uint_eq (s.rows_written, (uint64_t) n + 1); /* one record per launch, not two; + the stop's CUPTI note */
   ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM launch"), n);
   ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM launch WHERE path = 2"), 0);
+  /* Inside the engine's launch, the exit time is the engine's end: one clock read fewer. */
   ck_assert_int_eq (query_int (fx.path, "SELECT count(DISTINCT correlation_id) FROM launch WHERE kernel_id IS NOT NULL "
-                                        "AND api_ns >= 0 AND api_start_ns >= start_ns "
-                                        "AND api_start_ns + api_ns <= start_ns + host_ns"),
+                                        "AND api_ns > 0 AND api_start_ns >= start_ns "
+                                        "AND api_start_ns + api_ns = start_ns + host_ns"),
                     n);
   ck_assert_int_eq (query_int (fx.path, "SELECT max(correlation_id) FROM launch"), last);
+}
+END_TEST
+
+/* A launch API call made inside an engine launch that the engine's record does not claim (a hook
+ * of the caller's launched something first): its own raw row, its start kept, its exit time
+ * unknown rather than made up. */
+START_TEST (test_cupti_call_inside_engine_launch)
+{
+  ck_assert_int_eq (launch_once (fx.bound, false), FL_OK);
+  lsc_recorder *rec = start_with_fake_cupti ((lsc_recorder_options){ 0 });
+  hook_extra_calls = 1;
+  const int n = 40;
+  for (int i = 0; i < n; i++)
+    ck_assert_int_eq (launch_once (fx.bound, false), FL_OK);
+  hook_extra_calls = 0;
+  lsc_recorder_stats s;
+  ck_assert_int_eq (lsc_recorder_stop (rec, &s, NULL, 0), 0);
+  ck_assert_uint_eq (s.rows_dropped, 0);
+  ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM launch WHERE path = 2 AND correlation_id IS NOT NULL "
+                                        "AND api_start_ns > 0 AND api_ns IS NULL AND host_ns IS NULL"),
+                    n);
+  ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM launch WHERE path = 0 AND api_ns > 0 "
+                                        "AND api_start_ns + api_ns = start_ns + host_ns"),
+                    n);
 }
 END_TEST
 
@@ -801,6 +829,7 @@ recorder_suite (void)
   tcase_add_test (tc, test_cupti_api_joined_to_launch);
   tcase_add_test (tc, test_cupti_api_unclaimed);
   tcase_add_test (tc, test_cupti_symbol_names);
+  tcase_add_test (tc, test_cupti_call_inside_engine_launch);
   tcase_add_test (tc, test_cupti_callback_work_off);
   tcase_add_test (tc, test_cupti_detached_at_stop);
   tcase_add_test (tc, test_drop_accounting_cupti_and_stages);

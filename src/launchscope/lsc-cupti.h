@@ -20,9 +20,12 @@ typedef struct {
   uint32_t correlation_id;
   uint32_t cbid;         /* CUPTI_DRIVER_TRACE_CBID_* */
   uint64_t api_start_ns; /* CLOCK_MONOTONIC */
-  uint64_t api_ns;
+  uint64_t api_ns;       /* 0 when in_engine_launch: the exit time is not read */
   int32_t return_value;  /* CUresult */
   const char *symbol_name; /* the kernel launched (CUPTI's symbolName): valid during the call only */
+  /* Made inside fl_launch / fl_launch_default (fl_launch_in_progress): the engine's event for
+   * that launch follows on this thread, and its end stands for the API exit. */
+  bool in_engine_launch;
 } lsc_cupti_api_record;
 
 typedef struct {

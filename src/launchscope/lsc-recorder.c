@@ -54,7 +54,11 @@ enum {
 enum {
   LSC__LAUNCH_API = 1u << 0,    /* carries the CUPTI API record of this launch (u.launch.api_*) */
   LSC__LAUNCH_STAGES = 1u << 1, /* the next slot of the same ring holds its stage times */
+  LSC__LAUNCH_API_NO_END = 1u << 2, /* a raw row whose API exit time was never read (api_ns NULL) */
 };
+
+/* API flags, in reason: made inside an engine launch, whose end stands for the exit time. */
+enum { LSC__API_IN_ENGINE = 1u << 0 };
 
 /* One ring slot: one cache line, so a launch costs the launching thread one line written.
  * Stage times (the baseline with stage timing on, rare) take a second slot. */
@@ -383,6 +387,10 @@ lsc__push_launch (lsc_recorder *rec, const fl_event *ev)
   uint64_t head;
   if (!lsc__reserve (rec, ring, n, &head))
     return;
+  uint64_t api_ns = 0;
+  if (api)
+    api_ns = api->reason & LSC__API_IN_ENGINE ? ev->start_ns + ev->host_ns - api->u.launch.api_start_ns
+                                              : api->u.launch.api_ns;
   lsc__rec *r = &ring->slots[head & ring->mask].rec;
   *r = (lsc__rec){
     .type = LSC__REC_LAUNCH,
@@ -395,7 +403,7 @@ lsc__push_launch (lsc_recorder *rec, const fl_event *ev)
     .start_ns = ev->start_ns,
     .host_ns = ev->host_ns,
     .key = ev->spec_key,
-    .u.launch = { ev->bound, api ? api->u.launch.api_start_ns : 0, api ? api->u.launch.api_ns : 0 },
+    .u.launch = { ev->bound, api ? api->u.launch.api_start_ns : 0, api_ns },
   };
   if (n == 2)
     {
@@ -536,9 +544,10 @@ lsc__on_cupti_api (const lsc_cupti_api_record *api, void *user_data)
   if (atomic_load_explicit (&ring->has_parked, memory_order_relaxed))
     lsc__push_parked (rec, ring);
   /* The engine's own launches need no name: their LAUNCH record, next, claims this one. */
-  uint64_t symbol = fl_launch_in_progress () ? 0 : lsc__symbol_tag (ring, api->symbol_name);
-  ring->parked = (lsc__rec){ .type = LSC__REC_API, .status = api->return_value, .correlation_id = api->correlation_id,
-                             .aux = api->cbid, .start_ns = api->api_start_ns, .host_ns = api->api_ns, .key = symbol,
+  uint64_t symbol = api->in_engine_launch ? 0 : lsc__symbol_tag (ring, api->symbol_name);
+  ring->parked = (lsc__rec){ .type = LSC__REC_API, .reason = api->in_engine_launch ? LSC__API_IN_ENGINE : 0,
+                             .status = api->return_value, .correlation_id = api->correlation_id, .aux = api->cbid,
+                             .start_ns = api->api_start_ns, .host_ns = api->api_ns, .key = symbol,
                              .u.launch = { NULL, api->api_start_ns, api->api_ns } };
   /* Release: the writer may read the record after the last launch (lsc__flush_parked). */
   atomic_store_explicit (&ring->has_parked, true, memory_order_release);
@@ -836,7 +845,10 @@ lsc__write_launch (lsc_recorder *rec, const lsc__ring *ring, const lsc__rec *r, 
     {
       sqlite3_bind_int64 (st, 19, r->correlation_id);
       sqlite3_bind_int64 (st, 20, (int64_t) r->u.launch.api_start_ns);
-      sqlite3_bind_int64 (st, 21, (int64_t) r->u.launch.api_ns);
+      if (r->aux & LSC__LAUNCH_API_NO_END)
+        sqlite3_bind_null (st, 21);
+      else
+        sqlite3_bind_int64 (st, 21, (int64_t) r->u.launch.api_ns);
     }
   else
     for (int i = 19; i <= 21; i++)
@@ -943,7 +955,9 @@ lsc__write_raw_launch (lsc_recorder *rec, const lsc__ring *ring, const lsc__rec 
   raw.path = FL_PATH_RAW;
   raw.outcome = FL_OUTCOME_DEFAULT;
   raw.reason = 0;
-  raw.aux = LSC__LAUNCH_API;
+  /* Made inside an engine launch (from a hook) but not the one it claimed: its exit was not
+   * stamped. */
+  raw.aux = LSC__LAUNCH_API | (api->reason & LSC__API_IN_ENGINE ? LSC__LAUNCH_API_NO_END : 0);
   lsc__write_launch (rec, ring, &raw, NULL, lsc__api_kernel_id (rec, ring, api->key), 0);
 }
 
