@@ -72,14 +72,22 @@ query_int (const char *sql)
   return v;
 }
 
-static void
-record (lsc_cupti_mode mode, lsc_recorder_stats *stats)
+static lsc_recorder *
+start_recording (lsc_cupti_mode mode)
 {
   lsc_recorder *rec = NULL;
   char err[1024] = "";
   lsc_recorder_options o = { .path = path, .overwrite = true, .workload = "add4", .cupti = mode };
   ck_assert_msg (lsc_recorder_start (&o, &rec, err, sizeof err) == 0, "%s", err);
   ck_assert_int_eq (lsc_recorder_add_kernel (rec, bound, "gpu test"), 0);
+  return rec;
+}
+
+static void
+record (lsc_cupti_mode mode, lsc_recorder_stats *stats)
+{
+  lsc_recorder *rec = start_recording (mode);
+  char err[1024] = "";
   fl_arg args[N_PTRS + 1];
   for (int i = 0; i < N_PTRS; i++)
     args[i] = FL_PTR (bufs[i]);
@@ -153,11 +161,8 @@ END_TEST
  * function, as the raw floor does) are rows of their own, with the kernel CUPTI named. */
 START_TEST (test_raw_launches_named)
 {
-  lsc_recorder *rec = NULL;
+  lsc_recorder *rec = start_recording (LSC_CUPTI_CALLBACKS);
   char err[1024] = "";
-  lsc_recorder_options o = { .path = path, .overwrite = true, .workload = "add4", .cupti = LSC_CUPTI_CALLBACKS };
-  ck_assert_msg (lsc_recorder_start (&o, &rec, err, sizeof err) == 0, "%s", err);
-  ck_assert_int_eq (lsc_recorder_add_kernel (rec, bound, "gpu test"), 0);
   fl_arg args[N_PTRS + 1];
   int n = N_ELEMS;
   void *params[N_PTRS + 1];
