@@ -291,8 +291,7 @@ lsc__ring_for_thread (lsc_recorder *rec)
   return lsc__ring_create_for_thread (rec);
 }
 
-/* The slot index for n records (n <= 2) in the calling thread's ring, or false when there is no
- * ring or no room: then they count as one dropped record (n = 2 is one launch). */
+/* Whether n slots from head are free, asking the writer's tail only when the cached one says no. */
 static inline bool
 lsc__room (lsc__ring *ring, uint64_t head, unsigned n)
 {
@@ -305,6 +304,8 @@ lsc__room (lsc__ring *ring, uint64_t head, unsigned n)
   return true;
 }
 
+/* The slot index for n records (n <= 2) in the calling thread's ring, or false when there is no
+ * ring or no room: then they count as one dropped record (n = 2 is one launch). */
 static inline bool
 lsc__reserve (lsc_recorder *rec, lsc__ring *ring, unsigned n, uint64_t *head_out)
 {
