@@ -79,7 +79,9 @@ static const LscTableColumn launch_columns[LSC_LAUNCH_N_COLS] = {
   [LSC_LAUNCH_COL_API_NS] = { "api_ns", "api_ns", LSC_CELL_DURATION, NULL },
   [LSC_LAUNCH_COL_GPU_NS] = { "gpu_ns", "gpu_ns", LSC_CELL_DURATION, NULL },
   [LSC_LAUNCH_COL_SPEC] = { "spec", "spec_id", LSC_CELL_INT, NULL },
-  [LSC_LAUNCH_COL_STATUS] = { "status", "status", LSC_CELL_STATUS, NULL },
+  /* + LSC_STATUS_CUDA (2^32) where the status is a CUresult */
+  [LSC_LAUNCH_COL_STATUS] = { "status", "CASE WHEN path = 2 AND status != 0 THEN status + 4294967296 ELSE status END",
+                              LSC_CELL_STATUS, "status" },
   [LSC_LAUNCH_COL_THREAD] = { "thread", "thread", LSC_CELL_INT, NULL },
 };
 

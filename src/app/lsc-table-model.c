@@ -8,6 +8,7 @@
 #include <math.h>
 #include <sqlite3.h>
 
+#include "fastlaunch-driver.h"
 #include "fastlaunch.h"
 #include "lsc-format.h"
 #include "lsc-report.h"
@@ -94,6 +95,8 @@ lsc_table_model_format_value (LscCellKind kind, gint64 value)
     case LSC_CELL_STATUS:
       if (value == 0)
         return g_strdup (C_("launch status", "ok"));
+      if (value > LSC_STATUS_CUDA && value <= LSC_STATUS_CUDA + G_MAXINT32)
+        return g_strdup (fl_cuda_error_name ((CUresult) (value - LSC_STATUS_CUDA)));
       if (value > 0 && value <= FL_ERR_IO)
         return g_strdup (fl_status_str ((fl_status) value));
       return g_strdup_printf ("%" G_GINT64_FORMAT, value);

@@ -34,10 +34,14 @@ typedef enum {
   LSC_CELL_PATH,     /* launch path enum: "fast", "baseline", ... */
   LSC_CELL_OUTCOME,  /* outcome enum: "hit", "miss", ... */
   LSC_CELL_REASON,   /* fallback reason enum: "skip-switch", ... ("" for none) */
-  LSC_CELL_STATUS,   /* fl_status: "ok" or the error's name */
+  LSC_CELL_STATUS,   /* fl_status: "ok" or the error's name; a CUresult + LSC_STATUS_CUDA */
   LSC_CELL_BOOL,     /* 0/1: "off"/"on" */
   LSC_CELL_HEX,      /* a 64-bit key: "0x0000000000010017" */
 } LscCellKind;
+
+/* Added to a launch's status where it is CUDA's own result (a raw row: a launch the engine did
+ * not make, whose status is the CUresult CUPTI saw), so the two kinds of number stay apart. */
+#define LSC_STATUS_CUDA (G_GINT64_CONSTANT (1) << 32)
 
 typedef struct {
   const char *id;   /* stable name ("host_ns"), for settings and tests */
