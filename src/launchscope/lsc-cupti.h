@@ -3,7 +3,8 @@
  * lsc-cupti.h — the CUPTI subscriber, loaded at run time.
  *
  * Callbacks on cuLaunchKernel, cuLaunchKernel_ptsz, cuLaunchKernelEx and cuLaunchKernelEx_ptsz
- * hand API enter/exit times, the correlation id and the kernel's symbol name to the api sink on
+ * hand API enter/exit times (inside an engine launch only the enter time: the engine's end
+ * stamp stands for the exit), the correlation id and the kernel's symbol name to the api sink on
  * the launching thread, inside the launch (the recorder keeps it beside that thread's ring until
  * the engine's launch record, which follows on the same thread, carries it).  Activity tracing adds
  * kernel execution records, delivered on CUPTI's own thread.  CUPTI allows one subscriber per
