@@ -138,10 +138,10 @@ fake_cupti_finalized (void)
   return atomic_load (&fake_finalize_calls);
 }
 
-/* The kernel name this thread's later launch API calls report (NULL: $FAKE_CUPTI_SYMBOL, or
- * none where it is not set, the default).  Each
- * call hands the subscriber its own copy, at the same address every time, and overwrites it
- * after the exit callback, as CUPTI's symbolName is valid only inside the callback. */
+/* The kernel name this thread's later launch API calls report (NULL, the default:
+ * $FAKE_CUPTI_SYMBOL, or none where it is not set).  Each call hands the subscriber its own
+ * copy, at the same address every time, and overwrites it after the exit callback, as CUPTI's
+ * symbolName is valid only inside the callback. */
 FAKE_CUPTI_API void
 fake_cupti_set_symbol_name (const char *name)
 {

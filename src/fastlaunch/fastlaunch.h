@@ -393,10 +393,11 @@ typedef struct {
 FL_API void fl_event_sink_set (const fl_event_sink *sink);
 
 /* True while the calling thread is inside fl_launch_default(), or fl_launch() with a sink
- * installed or an info: for an observer that sees the driver calls from
- * inside them, as a CUPTI callback does, and needs to tell the engine's launches from others
- * without work of its own.  (A launch made by a hook inside an engine launch counts as the
- * engine's.)  Never true on the plain fast path, which does not pay for it. */
+ * installed or an info: for an observer that sees the driver calls from inside them, as a
+ * CUPTI callback does, and needs to tell the engine's launches from others without work of its
+ * own (liblaunchscope skips the kernel-name lookup and the exit time for them: the engine's
+ * event follows).  A launch made by a hook inside an engine launch counts as the engine's.
+ * Never true on the plain fast path, which does not pay for it. */
 FL_API bool fl_launch_in_progress (void);
 
 /* ---- the event clock ---------------------------------------------------------------------- */
