@@ -113,6 +113,8 @@ typedef struct {
 
 _Static_assert (sizeof (lsc__symbol) == 512, "a symbol entry is eight cache lines");
 
+struct lsc__named_kernel;
+
 typedef struct lsc__ring {
   struct lsc__ring *next;
   uint32_t tid;
@@ -131,7 +133,7 @@ typedef struct lsc__ring {
   _Alignas (64) atomic_uint_fast64_t tail;
   struct {
     uint32_t serial;
-    const char *name; /* interned in the recorder's named-kernel table */
+    struct lsc__named_kernel *kernel; /* in the recorder's named-kernel table */
   } writer_symbols[LSC__SYMBOLS]; /* writer-only: the table as the SYMBOL records drained left it */
   _Alignas (64) lsc__slot slots[];
 } lsc__ring;
@@ -198,9 +200,9 @@ struct lsc_recorder {
   /* Names CUPTI saw launched (open addressing on the name's hash), with their kernel row once a
    * launch not the engine's needed one (id 0 until then). */
   struct lsc__named_kernel {
-    char *name;
     int64_t id;
-  } *named;
+    char name[];
+  } **named;
   unsigned named_cap, named_count;
   sqlite3_stmt *ins_launch, *ins_launch_lean, *ins_event, *ins_spec, *ins_gpu, *upd_spec, *ins_named_kernel;
   /* Lean launch rows wait here and go in LSC__MANY at a time: one statement step per row is
@@ -867,21 +869,22 @@ lsc__name_hash (const char *name)
   return h;
 }
 
-/* The table entry for name, added when intern (then NULL only when out of memory). */
+/* The table entry for name, added the first time (NULL only when out of memory).  Entries do
+ * not move, so a ring's table can point at them. */
 static struct lsc__named_kernel *
-lsc__named_kernel (lsc_recorder *rec, const char *name, bool intern)
+lsc__named_kernel (lsc_recorder *rec, const char *name)
 {
-  if (intern && rec->named_count + 1 > rec->named_cap / 2)
+  if (rec->named_count + 1 > rec->named_cap / 2)
     {
       unsigned cap = rec->named_cap ? rec->named_cap * 2 : 64;
-      struct lsc__named_kernel *grown = calloc (cap, sizeof *grown);
+      struct lsc__named_kernel **grown = calloc (cap, sizeof *grown);
       if (!grown)
         return NULL;
       for (unsigned i = 0; i < rec->named_cap; i++)
-        if (rec->named[i].name)
+        if (rec->named[i])
           {
-            unsigned j = (unsigned) lsc__name_hash (rec->named[i].name) & (cap - 1);
-            while (grown[j].name)
+            unsigned j = (unsigned) lsc__name_hash (rec->named[i]->name) & (cap - 1);
+            while (grown[j])
               j = (j + 1) & (cap - 1);
             grown[j] = rec->named[i];
           }
@@ -889,17 +892,19 @@ lsc__named_kernel (lsc_recorder *rec, const char *name, bool intern)
       rec->named = grown;
       rec->named_cap = cap;
     }
-  if (!rec->named_cap)
-    return NULL;
   unsigned j = (unsigned) lsc__name_hash (name) & (rec->named_cap - 1);
-  for (; rec->named[j].name; j = (j + 1) & (rec->named_cap - 1))
-    if (strcmp (rec->named[j].name, name) == 0)
-      return &rec->named[j];
-  if (!intern || !(rec->named[j].name = strdup (name)))
+  for (; rec->named[j]; j = (j + 1) & (rec->named_cap - 1))
+    if (strcmp (rec->named[j]->name, name) == 0)
+      return rec->named[j];
+  size_t size = strlen (name) + 1;
+  struct lsc__named_kernel *named = malloc (sizeof *named + size);
+  if (!named)
     return NULL;
-  rec->named[j].id = 0;
+  named->id = 0;
+  memcpy (named->name, name, size);
+  rec->named[j] = named;
   rec->named_count++;
-  return &rec->named[j];
+  return named;
 }
 
 /* A SYMBOL record: its name, gathered from the slots after it, becomes the ring's table entry. */
@@ -913,10 +918,10 @@ lsc__take_symbol (lsc_recorder *rec, lsc__ring *ring, uint64_t tail)
     memcpy (name + at, ring->slots[(tail + 1 + at / sizeof (lsc__slot)) & ring->mask].bytes,
             len - at < sizeof (lsc__slot) ? len - at : sizeof (lsc__slot));
   name[len] = '\0';
-  struct lsc__named_kernel *named = lsc__named_kernel (rec, name, true);
+  struct lsc__named_kernel *named = lsc__named_kernel (rec, name);
   unsigned index = r->aux % LSC__SYMBOLS;
   ring->writer_symbols[index].serial = named ? (uint32_t) r->key : 0;
-  ring->writer_symbols[index].name = named ? named->name : NULL;
+  ring->writer_symbols[index].kernel = named;
 }
 
 /* The kernel row of the name an API record's tag refers to, made the first time a launch needs
@@ -930,8 +935,8 @@ lsc__api_kernel_id (lsc_recorder *rec, const lsc__ring *ring, uint64_t tag)
   uint32_t serial = (uint32_t) (tag >> 3);
   if (!serial || ring->writer_symbols[index].serial != serial)
     return 0;
-  struct lsc__named_kernel *named = lsc__named_kernel (rec, ring->writer_symbols[index].name, false);
-  if (named && !named->id)
+  struct lsc__named_kernel *named = ring->writer_symbols[index].kernel;
+  if (!named->id)
     {
       sqlite3_stmt *st = rec->ins_named_kernel;
       sqlite3_reset (st);
@@ -944,7 +949,7 @@ lsc__api_kernel_id (lsc_recorder *rec, const lsc__ring *ring, uint64_t tag)
         }
       named->id = sqlite3_last_insert_rowid (rec->db);
     }
-  return named ? named->id : 0;
+  return named->id;
 }
 
 /* A CUPTI API record no engine launch claimed (raw cuLaunchKernel, another library): its own row,
@@ -1244,7 +1249,7 @@ lsc__free_writer_state (lsc_recorder *rec)
   for (size_t i = 0; i < sizeof statements / sizeof statements[0]; i++)
     sqlite3_finalize (statements[i]);
   for (unsigned i = 0; i < rec->named_cap; i++)
-    free (rec->named[i].name);
+    free (rec->named[i]);
   free (rec->named);
   rec->named = NULL;
   rec->named_cap = rec->named_count = 0;
