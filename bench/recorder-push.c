@@ -7,8 +7,9 @@
  * Blocks of launches rotate through modes in one process (so drift hits every mode alike);
  * each block is timed as a whole, so rare costs (a page fault every few dozen records on a
  * ring's first lap) count in its mean; the median of the block means is the figure to use
- * (the mean of them also carries preemption by the writer thread on a small machine).  Reported per mode, against the reference mode, for the
- * first rounds (the ring's first lap) and for the rounds after every ring has wrapped:
+ * (the mean of them also carries preemption by the writer thread on a small machine).  Reported
+ * per mode, against the reference mode, for the first rounds (the ring's first lap) and for the
+ * rounds after every ring has wrapped:
  *
  *   session 0 (no recorder): no sink (reference) | an empty sink (the engine's own share)
  *   session 1 (no CUPTI):  sink off (reference) | recorder (engine sink -> ring)
@@ -16,9 +17,16 @@
  *   every launch, as CUPTI runs inside cuLaunchKernel):
  *       sink and callbacks off (reference) | recorder | recorder + callbacks that return at once |
  *       recorder + callbacks
+ * Sessions 0 and 1 take the lean hit; the hook sends session 2's launches down the general fast
+ * path, so its modes compare with its own reference only.
  *
  * Usage: recorder-push FAKE_CUPTI_SO [ROUNDS (640)] [BLOCK (256)]
  * Prints one line per mode and window, and "key=value" lines at the end.
+ *
+ *        recorder-push --count ITERS FAKE_CUPTI_SO
+ * Under callgrind (bench/callgrind-recorder): each mode's loop of ITERS launches is collected
+ * alone and dumped as "<session>_<mode>", so instructions per launch can be told apart from
+ * the clock, which valgrind's timing makes meaningless.
  */
 #include <dlfcn.h>
 #include <stdbool.h>
@@ -35,6 +43,14 @@
 #include "lsc-cupti.h"
 #include "lsc-host.h"
 #include "lsc-recorder.h"
+
+#ifdef HAVE_CALLGRIND_H
+#include <valgrind/callgrind.h>
+#else
+#define CALLGRIND_ZERO_STATS
+#define CALLGRIND_TOGGLE_COLLECT
+#define CALLGRIND_DUMP_STATS_AT(label) ((void) (label))
+#endif
 
 enum { MODE_REF, MODE_RECORDER, MODE_CB_EMPTY, MODE_CALLBACKS, N_MODES };
 static const char *const mode_names[N_MODES] = { "reference (sink off, callbacks off)", "recorder (sink -> ring)",
@@ -113,10 +129,33 @@ set_mode (lsc_recorder *rec, int mode)
   lsc_cupti_set_callback_work (mode != MODE_CB_EMPTY);
 }
 
-/* One session: rounds of one block per mode, rotated; block means kept per window. */
+/* Under callgrind: one collected loop per mode, after the writer has had time to drain. */
+static void
+count_modes (const char *label, lsc_recorder *rec, fl_bound_kernel *bound, const fl_arg *args, int n_modes,
+             long iters)
+{
+  for (int mode = 0; mode < n_modes; mode++)
+    {
+      char name[64];
+      snprintf (name, sizeof name, "%s_%s", label, mode_keys[mode]);
+      set_mode (rec, mode);
+      for (int i = 0; i < 64; i++) /* this mode's branches and lazy bindings, outside the count */
+        fl_launch (bound, (fl_grid){ 1, 1, 1 }, NULL, args, 4, NULL);
+      nanosleep (&(struct timespec){ 0, 20000000 }, NULL);
+      CALLGRIND_ZERO_STATS;
+      CALLGRIND_TOGGLE_COLLECT;
+      for (long i = 0; i < iters; i++)
+        fl_launch (bound, (fl_grid){ 1, 1, 1 }, NULL, args, 4, NULL);
+      CALLGRIND_TOGGLE_COLLECT;
+      CALLGRIND_DUMP_STATS_AT (name);
+    }
+}
+
+/* One session: rounds of one block per mode, rotated; block means kept per window.  With
+ * count_iters, one counted loop per mode instead (count_modes), and nothing printed. */
 static int
 session (const char *label, fl_bound_kernel *bound, const fl_arg *args, const char *dir, const char *cupti,
-         long rounds, long block, long first_rounds)
+         long rounds, long block, long first_rounds, long count_iters)
 {
   char path[300];
   snprintf (path, sizeof path, "%s/%s.lsdb", dir, label);
@@ -136,6 +175,17 @@ session (const char *label, fl_bound_kernel *bound, const fl_arg *args, const ch
   int n_modes = cupti ? N_MODES : 2;
   if (cupti && strcmp (st.cupti_status, "callbacks on") != 0)
     return fprintf (stderr, "fake CUPTI did not start: %s\n", st.cupti_status), 1;
+  if (count_iters)
+    {
+      count_modes (label, rec, bound, args, n_modes, count_iters);
+      set_mode (rec, engine_only ? MODE_REF : MODE_RECORDER);
+      if (rec && lsc_recorder_stop (rec, &st, err, sizeof err) != 0)
+        return fprintf (stderr, "stop: %s\n", err), 1;
+      if (st.rows_dropped)
+        return fprintf (stderr, "%s: %llu rows dropped: the counts would flatter the recorder\n", label,
+                        (unsigned long long) st.rows_dropped), 1;
+      return 0;
+    }
   series w[2][N_MODES];
   for (int i = 0; i < 2; i++)
     for (int m = 0; m < N_MODES; m++)
@@ -183,13 +233,24 @@ session (const char *label, fl_bound_kernel *bound, const fl_arg *args, const ch
 int
 main (int argc, char **argv)
 {
+  long count_iters = 0;
+  if (argc >= 3 && strcmp (argv[1], "--count") == 0)
+    {
+      char *end;
+      count_iters = strtol (argv[2], &end, 10);
+      if (*end || count_iters < 1 || count_iters > 30000)
+        return fprintf (stderr, "%s: --count wants 1..30000 (launches per mode; the ring holds 65536)\n", argv[0]), 2;
+      argv += 2;
+      argc -= 2;
+    }
   if (argc < 2 || argv[1][0] == '-')
     {
       bool help = argc >= 2 && (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0);
       fprintf (help ? stdout : stderr,
                "usage: %s FAKE_CUPTI_SO [ROUNDS (640)] [BLOCK (256)]\n"
+               "       %s --count ITERS FAKE_CUPTI_SO      (under callgrind: bench/callgrind-recorder)\n"
                "  FAKE_CUPTI_SO: the test double of libcupti, build/tests/libfake-cupti.so\n",
-               argv[0]);
+               argv[0], argv[0]);
       return help ? 0 : 2;
     }
   const char *fake = argv[1];
@@ -222,26 +283,33 @@ main (int argc, char **argv)
   for (int i = 0; i < 3; i++)
     d->cuMemAlloc (&bufs[i], 64 * sizeof (float));
   fl_arg args[4] = { FL_PTR (bufs[0]), FL_PTR (bufs[1]), FL_PTR (bufs[2]), FL_INT (64) };
-  fl_bound_kernel_add_pre_run_hook (b, fake_cuda_call, NULL);
   for (int i = 0; i < 10000; i++) /* prime, compile, warm the caches */
     fl_launch (b, (fl_grid){ 1, 1, 1 }, NULL, args, 4, NULL);
 
   char cpu[256];
   lsc_host_cpu_model (cpu, sizeof cpu);
-  printf ("launching thread's cost per launch (driver test double, no GPU; CPU: %s, %ld cores)\n", cpu,
-          sysconf (_SC_NPROCESSORS_ONLN));
-  printf ("%ld rounds x %ld launches per mode; first lap: rounds 1-%ld; steady: rounds %ld-%ld\n", rounds, block,
-          first_rounds, rounds / 2 + 1, rounds);
-  int rc = session ("engine", b, args, dir, NULL, rounds, block, first_rounds);
+  if (!count_iters)
+    {
+      printf ("launching thread's cost per launch (driver test double, no GPU; CPU: %s, %ld cores)\n", cpu,
+              sysconf (_SC_NPROCESSORS_ONLN));
+      printf ("%ld rounds x %ld launches per mode; first lap: rounds 1-%ld; steady: rounds %ld-%ld\n", rounds, block,
+              first_rounds, rounds / 2 + 1, rounds);
+    }
+  int rc = session ("engine", b, args, dir, NULL, rounds, block, first_rounds, count_iters);
   if (rc == 0)
-    rc = session ("plain", b, args, dir, NULL, rounds, block, first_rounds);
+    rc = session ("plain", b, args, dir, NULL, rounds, block, first_rounds, count_iters);
   /* CUPTI names the kernel of every launch; the fake does too, so handling the name is counted
    * (read when the session subscribes). */
   setenv ("FAKE_CUPTI_SYMBOL", "add", 0);
   void *sym = dlsym (fake_lib, "fake_cupti_api_call");
   memcpy (&fake_api_call, &sym, sizeof sym);
+  /* Only now: a pre-run hook sends every launch down the general fast path, while the sessions
+   * above took the lean hit, as a recording without CUPTI does. */
+  fl_bound_kernel_add_pre_run_hook (b, fake_cuda_call, NULL);
+  for (int i = 0; i < 1000; i++)
+    fl_launch (b, (fl_grid){ 1, 1, 1 }, NULL, args, 4, NULL);
   if (rc == 0)
-    rc = session ("cupti", b, args, dir, fake, rounds, block, first_rounds);
+    rc = session ("cupti", b, args, dir, fake, rounds, block, first_rounds, count_iters);
   fake_api_call = NULL;
   fl_bound_kernel_free (b);
   fl_kernel_free (k);

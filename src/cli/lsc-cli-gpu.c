@@ -70,6 +70,7 @@ print_what_still_works (void)
            "Without a GPU these still work:\n"
            "  - the engine's unit tests, on the driver test double:  meson test -C build --suite unit\n"
            "  - the CPU instruction count of the fast path:          bench/callgrind-fastpath build\n"
+           "  - what recording costs a launch, in instructions:      bench/callgrind-recorder build\n"
            "  - %s --help, and the commands that read recorded reports\n",
            LSC_CLI_NAME);
 }
