@@ -376,6 +376,10 @@ typedef struct {
   fl_fallback reason;
   fl_status status;
   uint64_t key;
+  const fl_bound_kernel *bound;
+  uint64_t start_ns, host_ns, any_stage_ns;
+  double compile_ms;
+  bool has_message;
   char message[512];
 } event_rec;
 
@@ -397,12 +401,30 @@ collect_event (const fl_event *e, void *user_data)
       r->reason = e->reason;
       r->status = e->status;
       r->key = e->spec_key;
+      r->bound = e->bound;
+      r->start_ns = e->start_ns;
+      r->host_ns = e->host_ns;
+      r->any_stage_ns = 0;
+      for (unsigned i = 0; i < FL_STAGE_COUNT; i++)
+        r->any_stage_ns |= e->stage_ns[i];
+      r->compile_ms = e->compile_ms;
+      r->has_message = e->message != NULL;
       snprintf (r->message, sizeof r->message, "%s", e->message ? e->message : "");
     }
   pthread_mutex_unlock (&events_lock);
 }
 
 static const fl_event_sink event_collector = { .emit = collect_event };
+
+/* Leaves the stack below the caller non-zero, so an event field the engine forgets to set
+ * shows as garbage rather than as a lucky zero. */
+static __attribute__ ((noinline)) void
+dirty_stack (void)
+{
+  volatile unsigned char junk[16384];
+  for (size_t i = 0; i < sizeof junk; i++)
+    junk[i] = 0xa5;
+}
 
 static void
 events_clear (void)
@@ -2183,7 +2205,9 @@ START_TEST (test_events)
   fl_event_sink_set (&event_collector);
 
   ASSERT_OK (add_launch (b, &a, 0, 0, 64, &info)); /* compile + launch (miss) */
+  dirty_stack ();
   ASSERT_OK (add_launch (b, &a, 0, 0, 64, &info)); /* launch (hit) */
+  uint64_t hit_key = info.spec_key;
   fl_knob_set_skip_fast (true);
   ASSERT_OK (add_launch (b, &a, 0, 0, 64, &info)); /* launch (fallback) */
   fl_knob_set_skip_fast (false);
@@ -2217,6 +2241,17 @@ START_TEST (test_events)
           ck_assert_int_eq (e->outcome, want[launches].outcome);
           ck_assert_int_eq (e->reason, want[launches].reason);
           ck_assert_int_eq (e->status, want[launches].status);
+          ck_assert_ptr_eq (e->bound, b);
+          ck_assert_uint_gt (e->start_ns, 0);
+          ck_assert_uint_lt (e->host_ns, 10 * 1000000000ull);
+          ck_assert (e->compile_ms == 0.0);
+          ck_assert (!e->has_message);
+          if (e->outcome == FL_OUTCOME_HIT)
+            {
+              /* Every field of the hit's event is set, whatever was on the stack before. */
+              ck_assert_uint_eq (e->key, hit_key);
+              ck_assert_uint_eq (e->any_stage_ns, 0);
+            }
           launches++;
         }
     }
