@@ -129,6 +129,13 @@ set_mode (lsc_recorder *rec, int mode)
   lsc_cupti_set_callback_work (mode != MODE_CB_EMPTY);
 }
 
+static void
+launch_n (fl_bound_kernel *bound, const fl_arg *args, long n)
+{
+  for (long i = 0; i < n; i++)
+    fl_launch (bound, (fl_grid){ 1, 1, 1 }, NULL, args, 4, NULL);
+}
+
 /* Under callgrind: one collected loop per mode, after the writer has had time to drain. */
 static void
 count_modes (const char *label, lsc_recorder *rec, fl_bound_kernel *bound, const fl_arg *args, int n_modes,
@@ -139,13 +146,11 @@ count_modes (const char *label, lsc_recorder *rec, fl_bound_kernel *bound, const
       char name[64];
       snprintf (name, sizeof name, "%s_%s", label, mode_keys[mode]);
       set_mode (rec, mode);
-      for (int i = 0; i < 64; i++) /* this mode's branches and lazy bindings, outside the count */
-        fl_launch (bound, (fl_grid){ 1, 1, 1 }, NULL, args, 4, NULL);
+      launch_n (bound, args, 64); /* this mode's branches and lazy bindings, outside the count */
       nanosleep (&(struct timespec){ 0, 20000000 }, NULL);
       CALLGRIND_ZERO_STATS;
       CALLGRIND_TOGGLE_COLLECT;
-      for (long i = 0; i < iters; i++)
-        fl_launch (bound, (fl_grid){ 1, 1, 1 }, NULL, args, 4, NULL);
+      launch_n (bound, args, iters);
       CALLGRIND_TOGGLE_COLLECT;
       CALLGRIND_DUMP_STATS_AT (name);
     }
@@ -196,8 +201,7 @@ session (const char *label, fl_bound_kernel *bound, const fl_arg *args, const ch
         int mode = (int) ((j + r) % n_modes);
         set_mode (rec, mode);
         uint64_t t0 = now_ns ();
-        for (long i = 0; i < block; i++)
-          fl_launch (bound, (fl_grid){ 1, 1, 1 }, NULL, args, 4, NULL);
+        launch_n (bound, args, block);
         double per = (double) (now_ns () - t0) / (double) block;
         /* Lets the writer drain the block, so no mode meets a full ring (a drop is cheaper
          * than a push and would flatter it). */
@@ -283,13 +287,12 @@ main (int argc, char **argv)
   for (int i = 0; i < 3; i++)
     d->cuMemAlloc (&bufs[i], 64 * sizeof (float));
   fl_arg args[4] = { FL_PTR (bufs[0]), FL_PTR (bufs[1]), FL_PTR (bufs[2]), FL_INT (64) };
-  for (int i = 0; i < 10000; i++) /* prime, compile, warm the caches */
-    fl_launch (b, (fl_grid){ 1, 1, 1 }, NULL, args, 4, NULL);
+  launch_n (b, args, 10000); /* prime, compile, warm the caches */
 
-  char cpu[256];
-  lsc_host_cpu_model (cpu, sizeof cpu);
   if (!count_iters)
     {
+      char cpu[256];
+      lsc_host_cpu_model (cpu, sizeof cpu);
       printf ("launching thread's cost per launch (driver test double, no GPU; CPU: %s, %ld cores)\n", cpu,
               sysconf (_SC_NPROCESSORS_ONLN));
       printf ("%ld rounds x %ld launches per mode; first lap: rounds 1-%ld; steady: rounds %ld-%ld\n", rounds, block,
@@ -306,8 +309,7 @@ main (int argc, char **argv)
   /* Only now: a pre-run hook sends every launch down the general fast path, while the sessions
    * above took the lean hit, as a recording without CUPTI does. */
   fl_bound_kernel_add_pre_run_hook (b, fake_cuda_call, NULL);
-  for (int i = 0; i < 1000; i++)
-    fl_launch (b, (fl_grid){ 1, 1, 1 }, NULL, args, 4, NULL);
+  launch_n (b, args, 1000);
   if (rc == 0)
     rc = session ("cupti", b, args, dir, fake, rounds, block, first_rounds, count_iters);
   fake_api_call = NULL;
