@@ -26,6 +26,7 @@
 #include "fastlaunch-driver.h"
 #include "fl-test-driver.h"
 #include "lsc-cupti.h"
+#include "lsc-raw-floor.h"
 #include "lsc-recorder.h"
 
 #define N_PTRS 3
@@ -108,6 +109,44 @@ start (lsc_recorder_options o)
   ck_assert_int_eq (lsc_recorder_add_kernel (rec, fx.bound, "test"), 0);
   return rec;
 }
+
+/* The floor is timed on bare cuLaunchKernel calls of the bound kernel's own binary, with the
+ * arguments packed as the fast path would pass them, and only after the untimed ones. */
+START_TEST (test_raw_floor)
+{
+  fl_arg args[N_PTRS + 1];
+  for (int i = 0; i < N_PTRS; i++)
+    args[i] = FL_PTR (fx.bufs[i]);
+  args[N_PTRS] = FL_INT (N_ELEMS);
+  const fl_grid grid = { 2, 1, 1 };
+  uint64_t before = fl_test_driver_launch_count ();
+  ck_assert_msg (lsc_raw_floor_measure (fx.bound, grid, 128, args, N_PTRS + 1, 10, 40) == 0,
+                 "no compiled binary yet: no floor");
+  ck_assert_uint_eq (fl_test_driver_launch_count (), before);
+
+  ck_assert_int_eq (launch_once (fx.bound, false), FL_OK);
+  fl_spec_entry e;
+  ck_assert_uint_eq (fl_bound_kernel_spec_entries (fx.bound, &e, 1), 1);
+  before = fl_test_driver_launch_count ();
+  double p50 = lsc_raw_floor_measure (fx.bound, grid, 128, args, N_PTRS + 1, 10, 40);
+  ck_assert_msg (p50 > 0, "floor %.1f ns", p50);
+  ck_assert_uint_eq (fl_test_driver_launch_count () - before, 50);
+  fl_test_launch last;
+  ck_assert (fl_test_driver_last_launch (&last));
+  ck_assert_ptr_eq (last.function, e.function);
+  ck_assert_uint_eq (last.grid[0], 2);
+  ck_assert_uint_eq (last.block[0], 128);
+  ck_assert_uint_eq (last.n_params, N_PTRS + 1);
+  for (int i = 0; i < N_PTRS; i++)
+    ck_assert_uint_eq (last.params[i], fx.bufs[i]);
+  ck_assert_uint_eq ((uint32_t) last.params[N_PTRS], N_ELEMS);
+
+  /* A failing call leaves no floor rather than one of the calls before it. */
+  fl_test_driver_fail_nth ("cuLaunchKernel", 20, CUDA_ERROR_LAUNCH_FAILED);
+  ck_assert_msg (lsc_raw_floor_measure (fx.bound, grid, 128, args, N_PTRS + 1, 10, 40) == 0,
+                 "a failed launch: no floor");
+}
+END_TEST
 
 START_TEST (test_round_trip)
 {
@@ -815,6 +854,7 @@ recorder_suite (void)
   tcase_add_checked_fixture (tc, setup, teardown);
   tcase_set_timeout (tc, 60);
   tcase_add_test (tc, test_round_trip);
+  tcase_add_test (tc, test_raw_floor);
   tcase_add_test (tc, test_percentile_view);
   tcase_add_test (tc, test_ring_overflow_accounting);
   tcase_add_test (tc, test_many_threads_exact);

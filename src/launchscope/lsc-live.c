@@ -19,6 +19,7 @@
 #include "fastlaunch-driver.h"
 #include "lsc-cupti.h"
 #include "lsc-live.h"
+#include "lsc-raw-floor.h"
 #include "lsc-user-kernel.h"
 
 #define LSC__BATCH 256
@@ -84,57 +85,13 @@ lsc__cmp_u32 (const void *a, const void *b)
   return (x > y) - (x < y);
 }
 
-static int
-lsc__cmp_u64 (const void *a, const void *b)
-{
-  uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
-  return (x > y) - (x < y);
-}
-
-/* Bare cuLaunchKernel of the primed binary, for the raw floor line on the charts. */
+/* For the raw floor line on the charts. */
 static void
 lsc__measure_raw_floor (lsc_live *live)
 {
-  fl_spec_entry e;
-  if (fl_bound_kernel_spec_entries (live->bound, &e, 1) < 1)
+  double p50 = lsc_raw_floor_measure (live->bound, live->grid, 128, live->args, live->n_args, 0, 1000);
+  if (p50 <= 0)
     return;
-  const fl_driver *drv = fl_driver_get ();
-  uint64_t slots[FL_MAX_ARGS];
-  void *params[FL_MAX_ARGS];
-  const fl_signature *sig = fl_kernel_signature (live->kernel);
-  unsigned np = 0;
-  for (unsigned i = 0; i < live->n_args; i++)
-    {
-      if (sig->types[i] == FL_TYPE_CONSTEXPR)
-        continue;
-      const fl_arg *a = &live->args[i];
-      slots[np] = 0;
-      if (a->kind == FL_ARG_F32)
-        memcpy (&slots[np], &a->v.f32, sizeof a->v.f32);
-      else
-        memcpy (&slots[np], &a->v, sizeof slots[np]);
-      params[np] = &slots[np];
-      np++;
-    }
-  enum { N = 1000 };
-  uint64_t ns[N];
-  unsigned got = 0;
-  for (unsigned i = 0; i < N; i++)
-    {
-      uint64_t t0 = fl_clock_ns ();
-      CUresult r = drv->cuLaunchKernel (e.function, live->grid.x, 1, 1, 128, 1, 1, 0, NULL, params, NULL);
-      uint64_t t1 = fl_clock_ns ();
-      if (r != CUDA_SUCCESS)
-        break;
-      ns[got++] = t1 - t0;
-      if ((i + 1) % 250 == 0)
-        drv->cuCtxSynchronize ();
-    }
-  drv->cuCtxSynchronize ();
-  if (!got)
-    return;
-  qsort (ns, got, sizeof ns[0], lsc__cmp_u64);
-  double p50 = (double) ns[(got + 1) / 2 - 1];
   pthread_mutex_lock (&live->lock);
   live->raw_floor_p50 = p50;
   pthread_mutex_unlock (&live->lock);

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * lsc-raw-floor.h — the bare cuLaunchKernel cost the fast path is compared with.
+ */
+#pragma once
+
+#include "fastlaunch.h"
+
+/* p50 of `count` bare cuLaunchKernel calls of the bound kernel's first compiled binary with
+ * `args` packed once, after `warmup` untimed ones, read on the engine's event clock, the clock
+ * launch.host_ns is read on.  The stream is synchronised every 250 calls, so the queue never
+ * fills.  With CUPTI on, every call is also a raw row of the report.  Returns 0 when the kernel
+ * has no compiled binary yet, a call fails, or memory runs out. */
+double lsc_raw_floor_measure (const fl_bound_kernel *bound, fl_grid grid, unsigned block_x, const fl_arg *args,
+                              unsigned n_args, unsigned warmup, unsigned count);
