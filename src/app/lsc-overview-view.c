@@ -240,7 +240,7 @@ lsc_overview_view_set_document (LscOverviewView *self, LscDocument *document)
     g_autofree char *h = lsc_format_count (hits);
     g_autofree char *m = lsc_format_count (misses);
     g_autofree char *c = lsc_format_duration_ns (compile_ms * 1e6);
-    g_autofree char *detail = g_strdup_printf (_("%s hits · %s misses · %s compiling"), h, m, c);
+    g_autofree char *detail = g_strdup_printf (_("hits %s · misses %s · compiling %s"), h, m, c);
     lsc_stat_card_set (self->specs_card, _("Specs in the cache"), n, detail);
   }
 
