@@ -8,7 +8,7 @@
 
 /* p50 of `count` bare cuLaunchKernel calls of the bound kernel's first compiled binary with
  * `args` packed once, after `warmup` untimed ones, read on the engine's event clock, the clock
- * launch.host_ns is read on.  The stream is synchronised every 250 calls, so the queue never
+ * launch.host_ns is read on.  The context is synchronised every 250 calls, so the queue never
  * fills.  With CUPTI on, every call is also a raw row of the report.  Returns 0 when the kernel
  * has no compiled binary yet, a call fails, or memory runs out. */
 double lsc_raw_floor_measure (const fl_bound_kernel *bound, fl_grid grid, unsigned block_x, const fl_arg *args,
