@@ -7,6 +7,7 @@
  * export (disk full) leaves nothing under the name asked for.
  */
 #include <getopt.h>
+#include <signal.h>
 #include <string.h>
 
 #include "lsc-cli.h"
@@ -14,6 +15,16 @@
 
 #define CMD "export"
 #define MAX_TARGETS 16
+
+/* The signal that interrupted the export, 0 if none: the export then stops and removes its
+ * temporary file, and the command ends as the signal would have ended it. */
+static volatile sig_atomic_t interrupt_signal;
+
+static void
+on_interrupt (int sig)
+{
+  interrupt_signal = sig;
+}
 
 typedef enum { TARGET_CSV, TARGET_SQLITE, TARGET_JSON, TARGET_NSYS, TARGET_TRACE } target_kind;
 
@@ -45,6 +56,10 @@ print_help (void)
           "Options:\n"
           "  -f, --force   replace existing files (otherwise an existing file is an error)\n"
           "  -h, --help    show this help and exit\n"
+          "\n"
+          "Only regular files are replaced: a FIFO, device or socket in a target's place is\n"
+          "refused, even with --force.  SIGINT, SIGTERM or SIGHUP stop an export and leave\n"
+          "nothing under its name.\n"
           "\n"
           "Exit status: 0 ok, 1 the report cannot be read or an export failed (the message names\n"
           "the file; nothing is left under a failed export's name), 2 usage error.\n",
@@ -103,6 +118,11 @@ lsc_cmd_export (int argc, char **argv)
     }
   if (lsc_report_warning (report))
     fprintf (stderr, "%s %s: warning: %s\n", LSC_CLI_NAME, CMD, lsc_report_warning (report));
+  struct sigaction sa = { .sa_handler = on_interrupt };
+  sigaction (SIGINT, &sa, NULL);
+  sigaction (SIGTERM, &sa, NULL);
+  sigaction (SIGHUP, &sa, NULL);
+  lsc_report_set_interrupt (report, &interrupt_signal);
   int rc = LSC_EXIT_OK;
   for (size_t i = 0; i < n_targets && rc == LSC_EXIT_OK; i++)
     {
@@ -116,12 +136,24 @@ lsc_cmd_export (int argc, char **argv)
         case TARGET_JSON:
         default: r = lsc_export_json (report, stdout, "standard output", &error); break;
         }
-      if (r != 0)
+      if (r != 0 && interrupt_signal)
+        {
+          fprintf (stderr, "%s %s: interrupted: %s%s not written\n", LSC_CLI_NAME, CMD,
+                   targets[i].dest ? targets[i].dest : "the summary", targets[i].dest ? "" : " was");
+          rc = LSC_EXIT_RUNTIME;
+        }
+      else if (r != 0)
         {
           fprintf (stderr, "%s %s: %s\n", LSC_CLI_NAME, CMD, error.message);
           rc = LSC_EXIT_RUNTIME;
         }
     }
   lsc_report_free (report);
+  if (interrupt_signal)
+    {
+      /* End as the signal would have: the shell and scripts see what stopped the export. */
+      signal (interrupt_signal, SIG_DFL);
+      raise (interrupt_signal);
+    }
   return rc;
 }

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "lsc-export.h"
+#include "lsc-file.h"
 #include "lsc-report-private.h"
 
 /* nsys's export schema whose column names and order the --nsys-sqlite tables follow. */
@@ -48,13 +49,15 @@ out_file_begin (out_file *of, const char *final_path, bool force, bool stream, l
       lsc__error_set (error, LSC_ERROR_USAGE, "no destination file given");
       return -1;
     }
+  char kind[64];
+  if (!lsc__file_replaceable (final_path, kind, sizeof kind))
+    {
+      lsc__error_set (error, LSC_ERROR_IO, "cannot write %s: it is %s, not a regular file (refused even with --force)",
+                      final_path, kind);
+      return -1;
+    }
   if (lstat (final_path, &st) == 0)
     {
-      if (S_ISDIR (st.st_mode))
-        {
-          lsc__error_set (error, LSC_ERROR_IO, "cannot write %s: it is a directory", final_path);
-          return -1;
-        }
       if (!force)
         {
           lsc__error_set (error, LSC_ERROR_EXISTS, "%s already exists (use --force to replace it)", final_path);
@@ -166,6 +169,15 @@ out_file_commit (out_file *of, bool force, lsc_error *error)
   if (rc != 0)
     {
       lsc__error_set (error, LSC_ERROR_IO, "cannot write %s: %s", of->final_path, strerror (errno));
+      out_file_abort (of);
+      return -1;
+    }
+  char kind[64];
+  if (!lsc__file_replaceable (of->final_path, kind, sizeof kind))
+    {
+      /* It became one while the export was written. */
+      lsc__error_set (error, LSC_ERROR_IO, "cannot write %s: it is %s, not a regular file (refused even with --force)",
+                      of->final_path, kind);
       out_file_abort (of);
       return -1;
     }
@@ -687,17 +699,19 @@ lsc_export_sqlite (lsc_report *report, const char *dest, bool force, lsc_error *
       sqlite3_bind_text (stmt, 1, of.tmp_path, -1, SQLITE_STATIC);
       rc = sqlite3_step (stmt);
     }
-  sqlite3_exec (db, "PRAGMA query_only=ON", NULL, NULL, NULL);
   if (rc != SQLITE_DONE)
     {
+      /* Before the next statement resets them. */
       int sys = sqlite3_system_errno (db);
       lsc__error_set (error, lsc__error_code_from_sqlite (sqlite3_extended_errcode (db)), "cannot write %s: %s%s%s%s",
                       dest, sqlite3_errmsg (db), sys ? " (" : "", sys ? strerror (sys) : "", sys ? ")" : "");
       sqlite3_finalize (stmt);
+      sqlite3_exec (db, "PRAGMA query_only=ON", NULL, NULL, NULL);
       out_file_abort (&of);
       return -1;
     }
   sqlite3_finalize (stmt);
+  sqlite3_exec (db, "PRAGMA query_only=ON", NULL, NULL, NULL);
   return out_file_commit (&of, force, error);
 }
 

@@ -36,6 +36,7 @@
 #include "fastlaunch-driver.h"
 #include "fastlaunch.h"
 #include "lsc-cupti.h"
+#include "lsc-file.h"
 #include "lsc-host.h"
 #include "lsc-recorder.h"
 #include "lsc-schema.h"
@@ -153,6 +154,8 @@ typedef struct {
 #define LSC__BUSY_ROWS 1024
 #define LSC__IDLE_SLEEP_NS 2000000
 #define LSC__QUICK_PASS_NS (LSC__IDLE_SLEEP_NS / 8)
+/* How often the writer makes sure the report's path still names its file (one stat). */
+#define LSC__IDENTITY_CHECK_NS 250000000
 #define LSC__MANY 32      /* lean launch rows per INSERT */
 #define LSC__LEAN_COLS 10 /* session_id .. host_ns */
 
@@ -168,6 +171,9 @@ typedef struct {
 struct lsc_recorder {
   sqlite3 *db;
   char *path;
+  lsc_file_lock *file_lock; /* held from start to stop: one writer per report */
+  dev_t file_dev;           /* the report's identity, to notice it removed or replaced */
+  ino_t file_ino;
   int64_t session_id;
   uint64_t serial;
   unsigned ring_capacity;
@@ -186,6 +192,7 @@ struct lsc_recorder {
   pthread_t writer;
   atomic_bool stopping;
   atomic_bool writer_failed;
+  atomic_bool file_lost; /* path no longer names the file being written */
   atomic_uint_fast64_t dropped_no_ring;
   atomic_uint_fast64_t rows_written, rows_lost, batches;
   char error[1024];
@@ -1191,14 +1198,42 @@ lsc__drain (lsc_recorder *rec)
   return taken;
 }
 
+/* True while the report's path still names the file this recorder writes.  Once it does not
+ * (removed, or another file renamed over it), says so in the recorder's error, once: launches
+ * go on being written into the file this recorder holds open, which stop saves elsewhere. */
+static bool
+lsc__file_still_ours (lsc_recorder *rec)
+{
+  if (atomic_load (&rec->file_lost))
+    return false;
+  struct stat st;
+  if (stat (rec->path, &st) == 0 && st.st_dev == rec->file_dev && st.st_ino == rec->file_ino)
+    return true;
+  atomic_store (&rec->file_lost, true);
+  pthread_mutex_lock (&rec->lock);
+  if (!rec->error[0])
+    snprintf (rec->error, sizeof rec->error,
+              "%s was removed or replaced while it was being recorded: recording goes on, and what is recorded "
+              "is saved beside it when the recording stops",
+              rec->path);
+  pthread_mutex_unlock (&rec->lock);
+  return false;
+}
+
 static void *
 lsc__writer_main (void *data)
 {
   lsc_recorder *rec = data;
+  uint64_t next_identity_check = 0;
   for (;;)
     {
       bool stopping = atomic_load (&rec->stopping);
       uint64_t pass_start = lsc__now_ns ();
+      if (pass_start >= next_identity_check)
+        {
+          lsc__file_still_ours (rec);
+          next_identity_check = pass_start + LSC__IDENTITY_CHECK_NS;
+        }
       pthread_mutex_lock (&rec->db_lock);
       uint64_t n = lsc__drain (rec);
       bool idle = n == 0 || (n < LSC__BUSY_ROWS && lsc__now_ns () - pass_start < LSC__QUICK_PASS_NS);
@@ -1329,6 +1364,44 @@ lsc__prepare_many (lsc_recorder *rec)
   return lsc__prepare (rec, sql, &rec->ins_launch_many);
 }
 
+/* A report is written in place (a killed recording must still open, and the app shows a report
+ * as it grows), so the target and the side files SQLite opens beside it must be regular files
+ * or absent; only an existing report is replaced, and only when asked. */
+static int
+lsc__check_target (const lsc_recorder_options *o, char *err, size_t err_size)
+{
+  static const char *const sides[] = { "", "-wal", "-shm", "-journal" };
+  char name[4200], kind[64];
+  for (size_t i = 0; i < sizeof sides / sizeof sides[0]; i++)
+    {
+      snprintf (name, sizeof name, "%s%s", o->path, sides[i]);
+      if (!lsc__file_replaceable (name, kind, sizeof kind))
+        {
+          lsc__set_err (err, err_size, "cannot record into %s: %s is %s, not a regular file (refused even with --force)",
+                        o->path, name, kind);
+          return -1;
+        }
+    }
+  struct stat st;
+  if (stat (o->path, &st) != 0)
+    return 0;
+  if (!o->overwrite)
+    {
+      lsc__set_err (err, err_size, "%s already exists (use --force to overwrite it)", o->path);
+      return -1;
+    }
+  for (size_t i = 0; i < sizeof sides / sizeof sides[0]; i++)
+    {
+      snprintf (name, sizeof name, "%s%s", o->path, sides[i]);
+      if (unlink (name) != 0 && errno != ENOENT)
+        {
+          lsc__set_err (err, err_size, "cannot replace %s: removing %s: %s", o->path, name, strerror (errno));
+          return -1;
+        }
+    }
+  return 0;
+}
+
 int
 lsc_recorder_start (const lsc_recorder_options *o, lsc_recorder **out, char *err, size_t err_size)
 {
@@ -1344,29 +1417,26 @@ lsc_recorder_start (const lsc_recorder_options *o, lsc_recorder **out, char *err
       lsc__set_err (err, err_size, "%s: another recording is already running in this process", o->path);
       return -1;
     }
-  struct stat st;
-  if (stat (o->path, &st) == 0)
+  /* The lock first: until it is ours, another recorder may be writing this report, and
+   * nothing here may touch it, --force or not. */
+  lsc_file_lock *file_lock = lsc__file_lock_acquire (o->path, err, err_size);
+  if (!file_lock)
+    return -1;
+  if (lsc__check_target (o, err, err_size) != 0)
     {
-      if (!o->overwrite)
-        {
-          lsc__set_err (err, err_size, "%s already exists (use --force to overwrite it)", o->path);
-          return -1;
-        }
-      char side[4200];
-      unlink (o->path);
-      snprintf (side, sizeof side, "%s-wal", o->path);
-      unlink (side);
-      snprintf (side, sizeof side, "%s-shm", o->path);
-      unlink (side);
+      lsc__file_lock_release (file_lock);
+      return -1;
     }
 
   lsc_recorder *rec = calloc (1, sizeof *rec);
   if (!rec || !(rec->path = strdup (o->path)))
     {
       free (rec);
+      lsc__file_lock_release (file_lock);
       lsc__set_err (err, err_size, "%s: out of memory", o->path);
       return -1;
     }
+  rec->file_lock = file_lock;
   unsigned cap = o->ring_records ? o->ring_records : 65536;
   rec->ring_capacity = 64;
   while (rec->ring_capacity < cap)
@@ -1383,6 +1453,7 @@ lsc_recorder_start (const lsc_recorder_options *o, lsc_recorder **out, char *err
    * row.  Only possible before SQLite initialises; where the process used SQLite first it
    * fails harmlessly and the statistics stay on. */
   sqlite3_config (SQLITE_CONFIG_MEMSTATUS, 0);
+  lsc__sqlite_refuse_special_files ();
   int rc = sqlite3_open_v2 (o->path, &rec->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
   if (rc != SQLITE_OK)
     {
@@ -1403,6 +1474,14 @@ lsc_recorder_start (const lsc_recorder_options *o, lsc_recorder **out, char *err
       sqlite3_free (msg);
       goto fail;
     }
+  struct stat st;
+  if (stat (o->path, &st) != 0)
+    {
+      lsc__set_err (err, err_size, "%s: the report vanished as it was created: %s", o->path, strerror (errno));
+      goto fail;
+    }
+  rec->file_dev = st.st_dev;
+  rec->file_ino = st.st_ino;
   if (o->max_db_bytes)
     {
       snprintf (sql, sizeof sql, "PRAGMA max_page_count=%" PRIu64 ";", o->max_db_bytes / 4096 + 1);
@@ -1520,6 +1599,7 @@ fail:
     }
   pthread_mutex_destroy (&rec->lock);
   pthread_mutex_destroy (&rec->db_lock);
+  lsc__file_lock_release (rec->file_lock);
   free (rec->path);
   free (rec);
   return -1;
@@ -1610,6 +1690,48 @@ lsc_recorder_get_stats (lsc_recorder *rec, lsc_recorder_stats *out)
   pthread_mutex_unlock (&rec->lock);
 }
 
+/* The report's name was taken from under the recording: copy what this recorder wrote (all of it
+ * is still in the file it holds open) to a new name beside it, REPORT.recovered-PID.lsdb, and
+ * leave whatever is at the old name alone. */
+static void
+lsc__rescue (lsc_recorder *rec, char *err, size_t err_size)
+{
+  /* Closing a WAL database deletes its -wal by name: that name may be another report's now. */
+  int persist = 1;
+  sqlite3_file_control (rec->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+  size_t n = strlen (rec->path) + 64;
+  char *rescue = malloc (n);
+  if (!rescue)
+    {
+      lsc__set_err (err, err_size, "%s was removed or replaced while it was being recorded, and what was recorded "
+                    "could not be saved: out of memory", rec->path);
+      return;
+    }
+  size_t stem = strlen (rec->path);
+  if (stem > 5 && strcmp (rec->path + stem - 5, ".lsdb") == 0)
+    stem -= 5;
+  snprintf (rescue, n, "%.*s.recovered-%ld.lsdb", (int) stem, rec->path, (long) getpid ());
+  sqlite3_stmt *st = NULL;
+  int rc = sqlite3_prepare_v2 (rec->db, "VACUUM INTO ?", -1, &st, NULL);
+  if (rc == SQLITE_OK)
+    {
+      sqlite3_bind_text (st, 1, rescue, -1, SQLITE_STATIC);
+      rc = sqlite3_step (st) == SQLITE_DONE ? SQLITE_OK : sqlite3_errcode (rec->db);
+    }
+  if (rc == SQLITE_OK)
+    lsc__set_err (err, err_size,
+                  "%s was removed or replaced while it was being recorded: the %" PRIu64
+                  " rows recorded were saved to %s instead",
+                  rec->path, (uint64_t) atomic_load (&rec->rows_written), rescue);
+  else
+    lsc__set_err (err, err_size,
+                  "%s was removed or replaced while it was being recorded, and saving what was recorded to %s "
+                  "failed: %s",
+                  rec->path, rescue, sqlite3_errmsg (rec->db));
+  sqlite3_finalize (st);
+  free (rescue);
+}
+
 int
 lsc_recorder_stop (lsc_recorder *rec, lsc_recorder_stats *final_stats, char *err, size_t err_size)
 {
@@ -1654,11 +1776,21 @@ lsc_recorder_stop (lsc_recorder *rec, lsc_recorder_stats *final_stats, char *err
       result = -1;
     }
   lsc__exec (rec, "PRAGMA wal_checkpoint(TRUNCATE);");
-  /* A finished report is one file: copied alone it loses nothing, and readers (read-only, as
-   * reports from elsewhere are opened) leave no -wal/-shm beside it.  Where another connection
-   * still has it open (the app's live view) it stays in WAL mode, which is harmless. */
-  lsc__exec (rec, "PRAGMA journal_mode=DELETE;");
-  if (result != 0)
+  bool lost = !lsc__file_still_ours (rec);
+  if (lost)
+    {
+      lsc__rescue (rec, err, err_size);
+      result = -1;
+    }
+  else
+    {
+      /* A finished report is one file: copied alone it loses nothing, and readers (read-only, as
+       * reports from elsewhere are opened) leave no -wal/-shm beside it.  Where another
+       * connection still has it open (the app's live view) it stays in WAL mode, which is
+       * harmless. */
+      lsc__exec (rec, "PRAGMA journal_mode=DELETE;");
+    }
+  if (result != 0 && !lost)
     lsc__set_err (err, err_size, "%s", rec->error);
   lsc_recorder_get_stats (rec, &stats);
   if (final_stats)
@@ -1670,6 +1802,16 @@ lsc_recorder_stop (lsc_recorder *rec, lsc_recorder_stats *final_stats, char *err
       lsc__set_err (err, err_size, "%s: closing the report failed", rec->path);
       result = -1;
     }
+  if (lost && access (rec->path, F_OK) != 0)
+    {
+      /* Nothing is at the report's name any more: the -wal and -shm there are ours, now stale. */
+      char side[4200];
+      snprintf (side, sizeof side, "%s-wal", rec->path);
+      unlink (side);
+      snprintf (side, sizeof side, "%s-shm", rec->path);
+      unlink (side);
+    }
+  lsc__file_lock_release (rec->file_lock);
   for (lsc__ring *r = rec->rings, *next; r; r = next)
     {
       next = r->next;

@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lsc-file.h"
 #include "lsc-report-private.h"
 #include "lsc-schema.h"
 
@@ -35,6 +36,7 @@ struct lsc_report {
   sqlite3 *db;
   char *path;
   char *warning;
+  const volatile sig_atomic_t *interrupt;
 };
 
 const char *const lsc_event_kind_names[LSC_EVENT_KIND_COUNT] = {
@@ -73,6 +75,7 @@ lsc__error_code_from_sqlite (int rc)
     case SQLITE_NOTADB: return LSC_ERROR_NOT_SQLITE;
     case SQLITE_CORRUPT: return LSC_ERROR_CORRUPT;
     case SQLITE_NOMEM: return LSC_ERROR_NOMEM;
+    case SQLITE_INTERRUPT: return LSC_ERROR_INTERRUPTED;
     case SQLITE_CANTOPEN:
     case SQLITE_IOERR:
     case SQLITE_FULL:
@@ -194,23 +197,40 @@ lsc__open_hardened (const char *path, bool *immutable, lsc_error *error)
       return NULL;
     }
   /* Look at the header ourselves first: SQLite opens a non-database lazily and would call an
-   * empty file an empty database. */
+   * empty file an empty database.  O_NONBLOCK and fstat on what was opened: a FIFO must be
+   * refused, not waited on. */
+  int fd = open (path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   struct stat st;
-  if (stat (path, &st) != 0)
-    {
-      lsc__error_set (error, LSC_ERROR_IO, "cannot open report %s: %s", path, strerror (errno));
-      return NULL;
-    }
-  if (S_ISDIR (st.st_mode))
-    {
-      lsc__error_set (error, LSC_ERROR_IO, "cannot open report %s: it is a directory", path);
-      return NULL;
-    }
-  int fd = open (path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     {
-      lsc__error_set (error, LSC_ERROR_IO, "cannot open report %s: %s", path, strerror (errno));
+      int e = errno;
+      /* A socket cannot be opened at all: name what it is rather than ENXIO. */
+      if (stat (path, &st) == 0 && !S_ISREG (st.st_mode))
+        lsc__error_set (error, LSC_ERROR_IO, "cannot open report %s: it is %s, not a regular file", path,
+                        lsc__file_kind_name (st.st_mode));
+      else
+        lsc__error_set (error, LSC_ERROR_IO, "cannot open report %s: %s", path, strerror (e));
       return NULL;
+    }
+  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
+    {
+      lsc__error_set (error, LSC_ERROR_IO, "cannot open report %s: it is %s, not a regular file", path,
+                      lsc__file_kind_name (st.st_mode));
+      close (fd);
+      return NULL;
+    }
+  static const char *const sides[] = { "-wal", "-shm", "-journal" };
+  for (size_t i = 0; i < sizeof sides / sizeof sides[0]; i++)
+    {
+      char side[4200], kind[64];
+      snprintf (side, sizeof side, "%s%s", path, sides[i]);
+      if (!lsc__file_replaceable (side, kind, sizeof kind))
+        {
+          lsc__error_set (error, LSC_ERROR_IO, "cannot open report %s: %s beside it is %s, not a regular file", path,
+                          side, kind);
+          close (fd);
+          return NULL;
+        }
     }
   unsigned char header[100];
   size_t got = 0;
@@ -245,6 +265,7 @@ lsc__open_hardened (const char *path, bool *immutable, lsc_error *error)
 
   char msg[512];
   sqlite3 *db = NULL;
+  lsc__sqlite_refuse_special_files ();
   int rc = try_open (path, false, &db, msg, sizeof msg);
   /* A read-only connection to a WAL database needs the -shm file, and creates it when it is
    * missing — impossible in a read-only directory or on a read-only medium.  immutable=1 opens
@@ -718,6 +739,31 @@ lsc_report_path (const lsc_report *report)
   return report ? report->path : NULL;
 }
 
+static int
+interrupt_requested (void *data)
+{
+  const lsc_report *report = data;
+  return *report->interrupt != 0;
+}
+
+void
+lsc_report_set_interrupt (lsc_report *report, const volatile sig_atomic_t *flag)
+{
+  if (!report)
+    return;
+  report->interrupt = flag;
+  /* Every 1000 virtual machine steps: well under a millisecond, and nothing measurable. */
+  sqlite3_progress_handler (report->db, flag ? 1000 : 0, flag ? interrupt_requested : NULL, report);
+}
+
+bool
+lsc_report_being_recorded (const lsc_report *report, char *holder, size_t holder_size)
+{
+  if (holder_size)
+    holder[0] = '\0';
+  return report && lsc__file_lock_held (report->path, NULL, holder, holder_size);
+}
+
 const char *
 lsc_report_warning (const lsc_report *report)
 {
@@ -841,6 +887,7 @@ lsc_report_summary_free (lsc_report_summary *summary)
     session_clear (&summary->sessions[i]);
   free (summary->sessions);
   free (summary->path);
+  free (summary->being_recorded_by);
   free (summary);
 }
 
@@ -1035,6 +1082,9 @@ lsc_report_summarize (lsc_report *report, lsc_error *error)
   if (!sum || !(sum->path = strdup (report->path)))
     goto fail;
   sum->schema_version = LSC_SCHEMA_VERSION;
+  char holder[400];
+  if (lsc_report_being_recorded (report, holder, sizeof holder) && !(sum->being_recorded_by = strdup (holder)))
+    goto fail;
 
   /* Everything below reads one consistent snapshot, even while a recorder appends (inside
    * the caller's transaction when it has one open). */
@@ -1397,6 +1447,7 @@ lsc_report_summary_write_json (const lsc_report_summary *sum, FILE *out, const c
   json_int_member (out, &first, "schema_version", sum->schema_version);
   json_int_member (out, &first, "orphan_launches", sum->orphan_launches);
   json_int_member (out, &first, "orphan_events", sum->orphan_events);
+  json_str_member (out, &first, "being_recorded_by", sum->being_recorded_by);
   json_key (out, &first, "sessions");
   putc ('[', out);
   for (size_t i = 0; i < sum->n_sessions; i++)
@@ -1589,7 +1640,10 @@ lsc_report_summary_write_text (const lsc_report_summary *sum, FILE *out, const c
       if (s->stopped)
         fprintf (out, ", ran %.3f s\n", ((double) s->stop_ns - (double) s->start_ns) / 1e9);
       else
-        fputs (", no stop time (still recording, or the recorder crashed)\n", out);
+        fprintf (out, ", %s%s\n", sum->being_recorded_by ? "still being recorded by " : "",
+                 sum->being_recorded_by ? sum->being_recorded_by
+                                        : "no stop time: nobody records it now (its recorder crashed or was killed, "
+                                          "or the report was copied while it was recorded)");
       /* Facts the session has; a report from an older or partial recorder may lack some. */
       {
         bool first = true;

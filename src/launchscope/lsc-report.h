@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <signal.h>
 #include <stdio.h>
 
 struct sqlite3;
@@ -24,7 +25,8 @@ struct sqlite3;
 typedef enum {
   LSC_ERROR_NONE = 0,
   LSC_ERROR_USAGE,      /* bad argument from the caller */
-  LSC_ERROR_IO,         /* a file could not be opened, read, written or renamed */
+  LSC_ERROR_IO,         /* a file could not be opened, read, written or renamed, or is not a
+                         * regular file (a FIFO, device, socket or directory) */
   LSC_ERROR_NOT_SQLITE, /* not an SQLite database at all */
   LSC_ERROR_FOREIGN,    /* an SQLite database, but not a Launchscope report */
   LSC_ERROR_NEWER,      /* schema version newer than this build understands */
@@ -34,6 +36,7 @@ typedef enum {
   LSC_ERROR_EXISTS,     /* an export target exists and overwriting was not asked for */
   LSC_ERROR_SQLITE,     /* any other SQLite failure */
   LSC_ERROR_NOMEM,
+  LSC_ERROR_INTERRUPTED, /* the interrupt flag (lsc_report_set_interrupt) was raised */
 } lsc_error_code;
 
 /* Every message names the file it is about. */
@@ -83,6 +86,15 @@ const char *lsc_report_path (const lsc_report *report);
  * immutable (a WAL report whose -shm cannot be created), so rows not yet checkpointed from
  * its -wal are not visible. */
 const char *lsc_report_warning (const lsc_report *report);
+
+/* Makes reads of report (summaries, exports, the caller's own queries on lsc_report_db) stop
+ * soon after *flag becomes non-zero, failing with LSC_ERROR_INTERRUPTED; an export stopped so
+ * leaves no file behind.  For a flag set by a SIGINT/SIGTERM handler.  NULL removes it. */
+void lsc_report_set_interrupt (lsc_report *report, const volatile sig_atomic_t *flag);
+
+/* True when a recorder holds the report's lock now (the report is still growing); holder gets
+ * who, "process 1234 (launchscope-cli) on host".  Asked anew on every call. */
+bool lsc_report_being_recorded (const lsc_report *report, char *holder, size_t holder_size);
 
 /* The read-only connection, for callers with their own queries (the GTK app).  Read base
  * tables only; the file's views are not to be trusted.  Owned by the report. */
@@ -151,6 +163,7 @@ typedef struct {
   lsc_session_summary *sessions; /* ordered by session id */
   int64_t orphan_launches;       /* launch rows whose session is missing (see `check`) */
   int64_t orphan_events;
+  char *being_recorded_by;       /* the recorder holding the report's lock, or NULL */
 } lsc_report_summary;
 
 
