@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later
  *
  * bench-fastpath-cpu.c — CPU instruction counts of the fast and default launch paths, on the
- * driver test double (issue 3 item 2).  Run by bench/callgrind-fastpath under callgrind.
+ * driver test double.  Run by bench/callgrind-fastpath under callgrind.
  *
  * TEST DOUBLE: every "driver" call here is the double's, so the numbers are instruction counts
  * of the engine's own code, never timings of a GPU launch.

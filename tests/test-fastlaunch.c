@@ -1610,7 +1610,7 @@ START_TEST (test_context_changed)
 }
 END_TEST
 
-/* Two devices (issue 8 on the double; the GPU run waits for a two-GPU machine): primed on
+/* Two devices (on the double; the GPU suite needs a two-GPU machine for this): primed on
  * device 0, launched with device 1's context current, the call goes through the default
  * path's per-device dispatch, compiles for device 1's architecture, never uses device 0's
  * function, and alternating devices keeps device 0 on the fast path. */

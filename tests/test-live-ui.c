@@ -366,7 +366,7 @@ START_TEST (test_user_kernel_header_error)
 END_TEST
 
 /* Full rate on the double, the page polling at 20 Hz: the longest main-loop frame, callback
- * and stall while it runs (issue 6 asks for no frame over 50 ms); asserted on the main
+ * and stall while it runs (the live page's budget: no frame over 50 ms); asserted on the main
  * thread's CPU time, printed in wall-clock time too. */
 START_TEST (test_frames_at_full_rate)
 {

@@ -144,7 +144,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (LscSeriesIndex, lsc_series_index_free)
 
 /* --- Live ring ---------------------------------------------------------------------------- */
 
-/* Fixed-capacity ring of the newest launches for live recording (issue 6): append is O(1)
+/* Fixed-capacity ring of the newest launches for live recording: append is O(1)
  * and never allocates; when full the oldest entry is overwritten.  An entry is one launch, or
  * (lsc_ring_append_column) an aggregate of launches, so a live chart can hold minutes of a
  * million launches a second: aggregates keep their exact min, max, count and sum, and the

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later
  *
  * cmd-bench.c — `launchscope-cli bench`: the host cost of one launch on five paths, measured
- * side by side in one process (DESIGN.md §5, issue 3 item 1).
+ * side by side in one process, so the paths share the machine's state when they are compared.
  *
  * Paths, all launching the same add<N> binary on the same created stream:
  *   raw        cuLaunchKernel with pre-packed arguments and the fast path's CUfunction (the floor)
@@ -588,7 +588,8 @@ print_table (const bench_case *cs, unsigned n_cases, const bench_options *o, con
               t[P_DEFAULT].p50);
     }
 
-  printf ("\nGoals (issue 3), p50 of individually timed calls:\n");
+  printf ("\nFast-path goals (fast within 100 ns of raw, with the recorder's sink within 200 ns),\n"
+          "p50 of individually timed calls:\n");
   for (unsigned i = 0; i < n_cases; i++)
     {
       const lsc_summary *t = cs[i].timed;
