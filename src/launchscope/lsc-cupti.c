@@ -352,7 +352,7 @@ lsc_cupti_set_activity (bool on)
 
 /* Unsubscribing is not enough: the driver keeps routing every launch through CUPTI while it
  * is attached, and launches stayed 0.3-1 us slower after an H200 session than before it
- * (bench/results/h200-overhead.md).  cuptiFinalize detaches CUPTI from the process; CUPTI
+ * (bench/results/h200/h200-overhead.md).  cuptiFinalize detaches CUPTI from the process; CUPTI
  * documents the exit of a driver API callback as the safe place to call it, so the call is made
  * from the exit of a cuCtxGetCurrent of our own.  A later lsc_cupti_start attaches again.
  * False when CUPTI did not detach (no cuptiFinalize, or the callback never ran). */
