@@ -148,6 +148,26 @@ count_named (const char *part)
 
 /* ---- one writer per report ------------------------------------------------------------- */
 
+static void
+collect_findings (bool problem, const char *message, void *user_data)
+{
+  (void) problem;
+  char *all = user_data;
+  strncat (all, message, 4000 - strlen (all));
+  strncat (all, "\n", 4000 - strlen (all));
+}
+
+/* What `check` says of the report at path, one finding per line. */
+static const char *
+check_findings (const char *path)
+{
+  static char all[4096];
+  all[0] = '\0';
+  lsc_error e;
+  ck_assert_int_ge (lsc_report_check (path, collect_findings, all, &e), 0);
+  return all;
+}
+
 /* A child process records into path and holds it until told (a byte on go[0]). */
 static pid_t
 hold_in_child (const char *path, int ready[2], int go[2], int launches)
@@ -202,6 +222,8 @@ START_TEST (test_second_writer_refused)
   ck_assert_ptr_nonnull (sum);
   ck_assert_ptr_nonnull (sum->being_recorded_by);
   lsc_report_summary_free (sum);
+  const char *findings = check_findings (path);
+  ck_assert_msg (strstr (findings, "still being recorded by") && strstr (findings, pid_text), "%s", findings);
 
   char c = 1;
   ck_assert_int_eq (write (go[1], &c, 1), 1);
@@ -238,6 +260,8 @@ START_TEST (test_dead_holders_lock_taken_over)
   char who[400];
   ck_assert (!lsc_report_being_recorded (r, who, sizeof who));
   lsc_report_free (r);
+  const char *findings = check_findings (path);
+  ck_assert_msg (strstr (findings, "nobody records it now"), "%s", findings);
   lsc_recorder *rec = start (path, true);
   launch (7);
   ck_assert_int_eq (lsc_recorder_stop (rec, NULL, NULL, 0), 0);

@@ -12,12 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lsc-file.h"
 #include "lsc-report-private.h"
 
 typedef struct {
   lsc_check_func func;
   void *user_data;
   int problems;
+  const char *path;
 } checker;
 
 static void
@@ -198,8 +200,13 @@ check_rows (checker *c, sqlite3 *db)
     while (sqlite3_step (stmt) == SQLITE_ROW)
       {
         int64_t id = sqlite3_column_int64 (stmt, 0);
-        if (sqlite3_column_type (stmt, 2) == SQLITE_NULL)
-          report_finding (c, false, "session %" PRId64 " has no stop time: still recording, or the recorder crashed",
+        char holder[400];
+        if (sqlite3_column_type (stmt, 2) == SQLITE_NULL && lsc__file_lock_held (c->path, NULL, holder, sizeof holder))
+          report_finding (c, false, "session %" PRId64 " has no stop time: still being recorded by %s", id, holder);
+        else if (sqlite3_column_type (stmt, 2) == SQLITE_NULL)
+          report_finding (c, false,
+                          "session %" PRId64 " has no stop time: nobody records it now (its recorder crashed or was "
+                          "killed, or the report was copied while it was recorded)",
                           id);
         else if (sqlite3_column_int64 (stmt, 2) < sqlite3_column_int64 (stmt, 1))
           report_finding (c, true, "session %" PRId64 " stops before it starts", id);
@@ -310,7 +317,7 @@ check_rows (checker *c, sqlite3 *db)
 int
 lsc_report_check (const char *path, lsc_check_func func, void *user_data, lsc_error *error)
 {
-  checker c = { func, user_data, 0 };
+  checker c = { func, user_data, 0, path };
   lsc_error local;
   lsc_error_clear (error);
   bool immutable = false;
