@@ -39,10 +39,19 @@ static void
 print_help (void)
 {
   printf ("Usage: %s %s -o REPORT.lsdb [OPTIONS]\n"
+          "       %s %s -o REPORT.lsdb [--cupti callbacks|activity] [--redact] [--force] -- COMMAND [ARGS...]\n"
           "\n"
           "Run a workload through the fastlaunch engine and record every launch into a report:\n"
           "path (fast/default), outcome (hit/miss/fallback), fallback reason, host time, spec\n"
           "keys, compiles and toggles, with CUPTI launch callbacks joined by correlation id.\n"
+          "\n"
+          "With -- COMMAND, record an unmodified program instead (PyTorch, Triton, any CUDA program):\n"
+          "every process of it that initialises CUDA loads liblaunchscope-inject.so through\n"
+          "CUDA_INJECTION64_PATH and records each kernel launch (kernel name, launch call time,\n"
+          "correlation id) into a report of its own; when the command ends they are gathered into\n"
+          "REPORT.lsdb, one session per process, and record exits with the command's exit status.\n"
+          "SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to record are passed on to the command.\n"
+          "  --redact               keep no command lines in the report\n"
           "\n"
           "Options:\n"
           "  -o, --output FILE      report to write (required; refuses to overwrite without --force)\n"
@@ -69,13 +78,16 @@ print_help (void)
           "  -q, --quiet            no progress on stderr\n"
           "  -h, --help             show this help and exit\n"
           "\n"
-          "Example:\n"
+          "Examples:\n"
           "  %s %s -o run.lsdb --workload add8 --iters 20000 \\\n"
           "      --toggle debug@5000 --toggle debug@7500 --toggle offset@10000 --toggle skip@15000\n"
+          "  %s %s -o train.lsdb -- python3 train.py --steps 100\n"
           "\n"
           "Exit status: 0 ok, 1 runtime error (launch, compile or write failed; what was recorded\n"
-          "before it is kept), 2 usage error, 3 no CUDA driver or GPU.\n",
-          LSC_CLI_NAME, CMD, LSC_CLI_NAME, CMD);
+          "before it is kept), 2 usage error, 3 no CUDA driver or GPU.  With a command: the\n"
+          "command's exit status (128 + N when a signal N ended it), or 1 when it could not be\n"
+          "started or its report not written.\n",
+          LSC_CLI_NAME, CMD, LSC_CLI_NAME, CMD, LSC_CLI_NAME, CMD, LSC_CLI_NAME, CMD);
 }
 
 /* The floor the app compares the fast path with: bare cuLaunchKernel of the first workload's
@@ -118,6 +130,8 @@ lsc_cmd_record (int argc, char **argv)
       print_help ();
       return LSC_EXIT_OK;
     }
+  if (ra.command)
+    return lsc_cmd_record_command (&ra);
   const char *output = ra.output, *workload = ra.workload, *cupti_lib = ra.cupti_lib;
   const long iters = ra.iters, n = ra.n, device = ra.device, ring = ra.ring, raw_floor = ra.raw_floor;
   const lsc_cupti_mode cupti = ra.cupti;

@@ -137,7 +137,7 @@ lsc_cli_parse_record_args (int argc, char **argv, lsc_record_args *args)
     { "cupti-lib", required_argument, NULL, 'L' }, { "ring", required_argument, NULL, 'R' },
     { "device", required_argument, NULL, 'd' },   { "force", no_argument, NULL, 'f' },
     { "quiet", no_argument, NULL, 'q' },          { "help", no_argument, NULL, 'h' },
-    { "raw-floor", required_argument, NULL, 'F' },
+    { "raw-floor", required_argument, NULL, 'F' }, { "redact", no_argument, NULL, 'r' },
     { NULL, 0, NULL, 0 },
   };
   memset (args, 0, sizeof *args);
@@ -150,9 +150,17 @@ lsc_cli_parse_record_args (int argc, char **argv, lsc_record_args *args)
   args->quiet = !isatty (STDERR_FILENO);
   opterr = 0;
   int c;
-  while ((c = getopt_long (argc, argv, ":o:w:i:n:t:d:fqh", longopts, NULL)) != -1)
+  while ((c = getopt_long (argc, argv, "+:o:w:i:n:t:d:fqh", longopts, NULL)) != -1)
+    {
+      static const char *const engine_options[][2] = { { "w", "--workload" }, { "i", "--iters" }, { "n", "--n" },
+                                                       { "t", "--toggle" },   { "d", "--device" }, { "R", "--ring" },
+                                                       { "F", "--raw-floor" } };
+      for (size_t k = 0; k < sizeof engine_options / sizeof engine_options[0] && !args->engine_option; k++)
+        if (c == engine_options[k][0][0])
+          args->engine_option = engine_options[k][1];
     switch (c)
       {
+      case 'r': args->redact = true; break;
       case 'o': args->output = optarg; break;
       case 'w': args->workload = optarg; break;
       case 'i': if (!lsc_cli_parse_long (cmd, "--iters", optarg, 1, 1000000000L, &args->iters)) return LSC_EXIT_USAGE; break;
@@ -183,10 +191,22 @@ lsc_cli_parse_record_args (int argc, char **argv, lsc_record_args *args)
       case 'h': args->help = true; return LSC_EXIT_OK;
       default: return lsc_cli_bad_option (cmd, c, argv);
       }
-  if (optind < argc)
-    return lsc_cli_usage_error (cmd, "unexpected argument '%s'", argv[optind]);
+    }
+  if (optind < argc && optind > 0 && strcmp (argv[optind - 1], "--") == 0)
+    args->command = &argv[optind];
+  else if (optind < argc)
+    return lsc_cli_usage_error (cmd, "unexpected argument '%s' (a program to record goes after --: record -o R.lsdb -- "
+                                     "COMMAND [ARGS...])",
+                                argv[optind]);
   if (!args->output)
     return lsc_cli_usage_error (cmd, "no report file given (-o REPORT.lsdb)");
+  if (args->command && args->engine_option)
+    return lsc_cli_usage_error (cmd, "%s sets up a built-in workload: it does not go with a command to record",
+                                args->engine_option);
+  if (args->command && args->cupti == LSC_CUPTI_OFF)
+    return lsc_cli_usage_error (cmd, "--cupti off records nothing of a command: use callbacks or activity");
+  if (!args->command && args->redact)
+    return lsc_cli_usage_error (cmd, "--redact is for a command to record (record -o R.lsdb --redact -- COMMAND)");
 
   int n_wl = lsc_cli_parse_workloads (cmd, args->workload, args->workloads);
   if (n_wl < 0)

@@ -67,9 +67,15 @@ typedef struct {
   lsc_workload_spec workloads[LSC_CLI_MAX_WORKLOADS];
   unsigned n_workloads;
   unsigned max_ptrs;   /* the most pointer arguments of any workload */
+  char **command;      /* after "--": a program to record instead of a workload (NULL-terminated) */
+  bool redact;         /* --redact: keep no command lines in the report */
+  const char *engine_option; /* the first workload-only option given, for refusing it with a command */
 } lsc_record_args;
 
 /* Parses `record`'s argv (argv[0] is the command name) with getopt_long; the caller sets
  * optind = 0 first, as for any command.  Returns LSC_EXIT_OK (check args->help) or
  * LSC_EXIT_USAGE after a usage message. */
 int lsc_cli_parse_record_args (int argc, char **argv, lsc_record_args *args);
+
+/* record -- COMMAND (cmd-record-command.c): returns the command's exit status. */
+int lsc_cmd_record_command (const lsc_record_args *args);

@@ -198,6 +198,7 @@ struct lsc_recorder {
   char error[1024];
   char cupti_status[256];
   char *cupti_library;
+  bool foreign_process;
   double raw_floor_p50;
   bool have_raw_floor;
 
@@ -555,10 +556,18 @@ lsc__on_cupti_api (const lsc_cupti_api_record *api, void *user_data)
     lsc__push_parked (rec, ring);
   /* The engine's own launches need no name: their LAUNCH record, next, claims this one. */
   uint64_t symbol = api->in_engine_launch ? 0 : lsc__symbol_tag (ring, api->symbol_name);
-  ring->parked = (lsc__rec){ .type = LSC__REC_API, .reason = api->in_engine_launch ? LSC__API_IN_ENGINE : 0,
-                             .status = api->return_value, .correlation_id = api->correlation_id, .aux = api->cbid,
-                             .start_ns = api->api_start_ns, .host_ns = api->api_ns, .key = symbol,
-                             .u.launch = { NULL, api->api_start_ns, api->api_ns } };
+  lsc__rec r = { .type = LSC__REC_API, .reason = api->in_engine_launch ? LSC__API_IN_ENGINE : 0,
+                 .status = api->return_value, .correlation_id = api->correlation_id, .aux = api->cbid,
+                 .start_ns = api->api_start_ns, .host_ns = api->api_ns, .key = symbol,
+                 .u.launch = { NULL, api->api_start_ns, api->api_ns } };
+  if (!api->in_engine_launch)
+    {
+      /* No engine launch will claim it: a raw row now, not when the thread's next call comes
+       * (a program recorded by injection may never make one, or be killed first). */
+      lsc__push (rec, &r);
+      return;
+    }
+  ring->parked = r;
   /* Release: the writer may read the record after the last launch (lsc__flush_parked). */
   atomic_store_explicit (&ring->has_parked, true, memory_order_release);
 }
@@ -1302,7 +1311,7 @@ lsc__cupti_switch (lsc_recorder *rec, lsc_cupti_mode mode)
       snprintf (status, sizeof status, "off");
       ok = true;
     }
-  else if (!fl_driver_ready ())
+  else if (!fl_driver_ready () && !rec->foreign_process)
     snprintf (status, sizeof status, "off: no CUDA driver");
   else
     ok = lsc_cupti_start (rec->cupti_library, mode == LSC_CUPTI_ACTIVITY, &sinks, status, sizeof status)
@@ -1494,7 +1503,10 @@ lsc_recorder_start (const lsc_recorder_options *o, lsc_recorder **out, char *err
   if (uname (&u) == 0)
     snprintf (host, sizeof host, "%s (%s %s)", u.nodename, u.sysname, u.release);
   lsc__cpu_model (cpu, sizeof cpu);
-  lsc__gpu_name (gpu, sizeof gpu);
+  if (o->foreign_process)
+    snprintf (gpu, sizeof gpu, "not read: the recording stopped before it could be");
+  else
+    lsc__gpu_name (gpu, sizeof gpu);
   int nv_major = 0, nv_minor = 0;
   fl_nvrtc_version (&nv_major, &nv_minor);
   snprintf (nvrtc, sizeof nvrtc, "%d.%d", nv_major, nv_minor);
@@ -1507,6 +1519,7 @@ lsc_recorder_start (const lsc_recorder_options *o, lsc_recorder **out, char *err
   /* CUPTI before the sink, so the first launch is already seen. */
   static const char *const mode_names[] = { "off", "callbacks", "activity" };
   rec->cupti_library = o->cupti_library ? strdup (o->cupti_library) : NULL;
+  rec->foreign_process = o->foreign_process;
   lsc__cupti_switch (rec, o->cupti);
 
   sqlite3_stmt *ins = NULL;
@@ -1758,6 +1771,22 @@ lsc_recorder_stop (lsc_recorder *rec, lsc_recorder_stats *final_stats, char *err
             "UPDATE session SET stop_ns = %" PRIu64 ", dropped_rows = %" PRIu64 " WHERE id = %" PRId64 ";",
             lsc__now_ns (), stats.rows_dropped + stats.rows_lost, rec->session_id);
   bool closed = lsc__exec (rec, sql);
+  if (rec->foreign_process && fl_driver_load () != FL_ERR_NO_DRIVER && fl_driver_ready ())
+    {
+      /* The program's driver is initialised by now: the facts its start could not read. */
+      char gpu[1024];
+      lsc__gpu_name (gpu, sizeof gpu);
+      sqlite3_stmt *st = NULL;
+      if (sqlite3_prepare_v2 (rec->db, "UPDATE session SET gpu = ?, driver_version = ? WHERE id = ?", -1, &st, NULL)
+          == SQLITE_OK)
+        {
+          sqlite3_bind_text (st, 1, gpu, -1, SQLITE_TRANSIENT);
+          sqlite3_bind_int (st, 2, fl_driver_version ());
+          sqlite3_bind_int64 (st, 3, rec->session_id);
+          closed = sqlite3_step (st) == SQLITE_DONE && closed;
+        }
+      sqlite3_finalize (st);
+    }
   if (rec->have_raw_floor)
     {
       snprintf (sql, sizeof sql, "UPDATE session SET raw_floor_p50_ns = %.1f WHERE id = %" PRId64 ";",

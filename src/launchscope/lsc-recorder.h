@@ -40,6 +40,10 @@ typedef struct {
   unsigned ring_records;      /* per thread, rounded up to a power of two; 0: 65536 */
   unsigned batch_rows;        /* rows per transaction; 0: 16384 */
   uint64_t max_db_bytes;      /* 0: unlimited; else PRAGMA max_page_count (tests: disk full) */
+  /* Recording a program that is not ours (the injection library): CUPTI starts without the
+   * engine's driver table (the program's driver is still initialising when the recording
+   * starts), and the session's GPU and driver facts are read when it stops. */
+  bool foreign_process;
 } lsc_recorder_options;
 
 typedef struct {

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * cmd-record-command.c — `launchscope-cli record -o R.lsdb -- COMMAND [ARGS...]`: records every
+ * kernel launch of an unmodified program (each process that initialises CUDA, through
+ * liblaunchscope-inject.so), gathers the processes' reports into R.lsdb, prints what was
+ * recorded, and exits with the command's exit status.
+ */
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lsc-cli-parse.h"
+#include "lsc-cli.h"
+#include "lsc-command.h"
+#include "lsc-report.h"
+
+#define CMD "record"
+
+static volatile sig_atomic_t command_pid;
+
+/* A signal typed at the terminal reaches the command's process group, the command included;
+ * one sent to us alone (kill, a job scheduler) is passed on, so the command ends as it would
+ * unrecorded and its processes' reports are gathered. */
+static void
+forward_signal (int sig, siginfo_t *info, void *context)
+{
+  (void) context;
+  if (info->si_code <= 0 && command_pid > 0)
+    kill ((pid_t) command_pid, sig);
+}
+
+static void
+print_sessions (const char *output)
+{
+  lsc_error e;
+  lsc_report *r = lsc_report_open (output, LSC_REPORT_OPEN_NO_QUICK_CHECK, &e);
+  lsc_report_summary *sum = r ? lsc_report_summarize (r, &e) : NULL;
+  for (size_t i = 0; sum && i < sum->n_sessions; i++)
+    {
+      const lsc_session_summary *s = &sum->sessions[i];
+      const lsc_path_summary *api = &s->paths[FL_PATH_RAW];
+      fprintf (stderr, "  process %" PRId64 ": %" PRId64 " launches of %" PRId64 " kernels", s->has_pid ? s->pid : 0,
+               s->launches, s->kernels);
+      if (api->count > 0)
+        fprintf (stderr, ", launch call p50 %" PRId64 " ns, p99 %" PRId64 " ns", api->p50_ns, api->p99_ns);
+      fprintf (stderr, "  %.200s\n", s->workload ? s->workload : "");
+    }
+  if (!sum)
+    fprintf (stderr, "%s %s: cannot summarise %s: %s\n", LSC_CLI_NAME, CMD, output, e.message);
+  lsc_report_summary_free (sum);
+  lsc_report_free (r);
+}
+
+int
+lsc_cmd_record_command (const lsc_record_args *ra)
+{
+  lsc_command_options o = { .output = ra->output, .overwrite = ra->force, .cupti = ra->cupti,
+                            .cupti_library = ra->cupti_lib, .redact = ra->redact, .argv = ra->command };
+  lsc_command *command = NULL;
+  char err[4600] = "";
+  if (lsc_command_start (&o, &command, err, sizeof err) != 0)
+    {
+      fprintf (stderr, "%s %s: %s\n", LSC_CLI_NAME, CMD, err);
+      return LSC_EXIT_RUNTIME;
+    }
+  command_pid = lsc_command_pid (command);
+  struct sigaction sa = { .sa_sigaction = forward_signal, .sa_flags = SA_SIGINFO | SA_RESTART };
+  static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+  for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
+    sigaction (forwarded[i], &sa, NULL);
+  int status = lsc_command_wait (command);
+  command_pid = 0;
+
+  lsc_command_result res;
+  if (lsc_command_finish (command, &res, err, sizeof err) != 0)
+    {
+      fprintf (stderr, "%s %s: %s was not written: %s; the processes' own reports are kept in %s\n", LSC_CLI_NAME, CMD,
+               ra->output, err, res.parts_dir);
+      return status != 0 ? status : LSC_EXIT_RUNTIME;
+    }
+  if (res.processes == 0)
+    fprintf (stderr,
+             "%s %s: no process of %s initialised CUDA, so nothing was recorded and %s was not written "
+             "(a program linked statically against the CUDA runtime still loads the driver; check that it "
+             "ran on a machine with one)\n",
+             LSC_CLI_NAME, CMD, ra->command[0], ra->output);
+  else
+    {
+      fprintf (stderr, "%s %s: %" PRId64 " launches of %u process%s recorded into %s\n", LSC_CLI_NAME, CMD,
+               res.launches, res.processes, res.processes == 1 ? "" : "es", ra->output);
+      print_sessions (ra->output);
+    }
+  if (res.left_recording)
+    fprintf (stderr, "%s %s: %u process%s outlived the command and still record%s into %s: not gathered\n",
+             LSC_CLI_NAME, CMD, res.left_recording, res.left_recording == 1 ? "" : "es",
+             res.left_recording == 1 ? "s" : "", res.parts_dir);
+  return status;
+}

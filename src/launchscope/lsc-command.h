@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * lsc-command.h — recording an unmodified program: launchscope-cli record -- COMMAND.
+ *
+ * The command runs with CUDA_INJECTION64_PATH naming liblaunchscope-inject.so, so every
+ * process of it that initialises CUDA records its own report (one writer per file) into a
+ * parts folder beside the output.  When the command has ended, the parts are gathered into the
+ * output, one session per process, and the folder is removed.  The output is locked for the
+ * whole run, so nothing else records into it meanwhile; until the gathering succeeds the parts
+ * are kept, so a failure loses nothing.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "lsc-recorder.h"
+
+typedef struct lsc_command lsc_command;
+
+typedef struct {
+  const char *output;         /* the report to write */
+  bool overwrite;             /* replace an existing report (a regular file nobody records) */
+  lsc_cupti_mode cupti;       /* LSC_CUPTI_CALLBACKS or LSC_CUPTI_ACTIVITY */
+  const char *cupti_library;  /* NULL: the program's own libcupti, by soname */
+  bool redact;                /* keep no command lines in the report */
+  const char *inject_library; /* liblaunchscope-inject.so; NULL: lsc_inject_library_find */
+  char *const *argv;          /* the command, argv[0] searched on PATH */
+} lsc_command_options;
+
+typedef struct {
+  unsigned processes;        /* sessions gathered into the output */
+  unsigned left_recording;   /* parts still locked by a process that outlived the command */
+  int64_t launches;
+  char parts_dir[4200];      /* where the parts were (kept when gathering failed) */
+} lsc_command_result;
+
+/* Finds liblaunchscope-inject.so: $LSC_INJECT_LIBRARY, then beside the running program, the
+ * build tree's src/launchscope, and the install folder.  Returns false with the places looked
+ * in written to path. */
+bool lsc_inject_library_find (char *path, size_t size);
+
+/* Locks and checks the output, makes the parts folder, and starts the command.  Refuses (-1,
+ * err naming the cause) when CUDA_INJECTION64_PATH is already set by another tool, the output
+ * exists without overwrite, is not a regular file or is being recorded, or the command cannot
+ * be started. */
+int lsc_command_start (const lsc_command_options *options, lsc_command **out, char *err, size_t err_size);
+
+/* The command's process id, for forwarding signals to it. */
+pid_t lsc_command_pid (const lsc_command *command);
+
+/* Waits for the command to end; returns its exit status as a shell gives it (128 + the signal
+ * for a command killed by one). */
+int lsc_command_wait (lsc_command *command);
+
+/* Gathers the parts into the output and removes them, releases the output and frees command.
+ * Returns 0, or -1 with err set (the parts are then kept, and result->parts_dir names them).
+ * With no part at all (no process initialised CUDA) nothing is written and 0 is returned with
+ * result->processes 0. */
+int lsc_command_finish (lsc_command *command, lsc_command_result *result, char *err, size_t err_size);
+
+/* Gathers reports (each one session or more) into dest, which must not exist: sessions, kernels,
+ * specs, launches, events and kernel activity, with their ids renumbered.  Every part is
+ * verified as a report first.  Returns 0, or -1 with err set and dest removed. */
+int lsc_reports_gather (const char *dest, const char *const *parts, size_t n_parts, char *err, size_t err_size);

@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * lsc-inject.c — liblaunchscope-inject.so: records every kernel launch of an unmodified CUDA
+ * program.
+ *
+ * The CUDA driver loads the library named by CUDA_INJECTION64_PATH into any process that
+ * initialises CUDA and calls its InitializeInjection (this is how Nsight Systems attaches).
+ * Here that starts a recorder in CUPTI callbacks mode: every launch the driver makes (the
+ * runtime's launches go through the driver's, so each is seen once) becomes a raw launch row
+ * with its kernel name, API enter/exit time and correlation id, written by the usual rings
+ * and writer thread into one report per process.  The recording stops when the process
+ * exits (exit, or a return from main); a process killed, or ended by _exit, leaves a report
+ * that opens, without its last batch.
+ *
+ * Set by launchscope-cli record -- COMMAND:
+ *   LSC_INJECT_REPORT    the report's path; "%p" in it becomes the process id (default
+ *                        launchscope-%p.lsdb in the working directory)
+ *   LSC_INJECT_CUPTI     callbacks (default) or activity
+ *   LSC_CUPTI_LIBRARY    libcupti to load (default: by soname, so the program's own copy when
+ *                        it has loaded one)
+ *   LSC_INJECT_REDACT    1: the session row does not keep the command line
+ * Nothing here may disturb the program: every failure is one line on stderr, and the program
+ * runs on unrecorded.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lsc-recorder.h"
+#include "lsc-report-private.h"
+
+#define LSC_INJECT_API __attribute__ ((visibility ("default")))
+
+LSC_INJECT_API int InitializeInjection (void);
+
+/* The process-wide recording: one per process, started once by the driver. */
+static atomic_flag lsc__inject_started = ATOMIC_FLAG_INIT;
+static _Atomic (lsc_recorder *) lsc__inject_recorder;
+static _Atomic pid_t lsc__inject_pid;
+
+static void
+lsc__inject_say (const char *fmt, const char *what)
+{
+  fprintf (stderr, "launchscope-inject[%ld]: ", (long) getpid ());
+  fprintf (stderr, fmt, what);
+  fputc ('\n', stderr);
+}
+
+static void
+lsc__inject_stop (void)
+{
+  /* A forked child inherits the recorder but not its writer thread: the parent's report is
+   * the parent's to finish. */
+  if (atomic_load (&lsc__inject_pid) != getpid ())
+    return;
+  lsc_recorder *rec = atomic_exchange (&lsc__inject_recorder, NULL);
+  if (!rec)
+    return;
+  char err[1024] = "";
+  if (lsc_recorder_stop (rec, NULL, err, sizeof err) != 0)
+    lsc__inject_say ("recording failed: %s", err);
+}
+
+/* The path template with %p replaced by the pid. */
+static char *
+lsc__inject_report_path (void)
+{
+  const char *tmpl = getenv ("LSC_INJECT_REPORT");
+  if (!tmpl || !*tmpl)
+    tmpl = "launchscope-%p.lsdb";
+  char pid[32];
+  snprintf (pid, sizeof pid, "%ld", (long) getpid ());
+  size_t n = strlen (tmpl) + 1;
+  for (const char *p = strstr (tmpl, "%p"); p; p = strstr (p + 2, "%p"))
+    n += strlen (pid);
+  char *out = malloc (n), *o = out;
+  if (!out)
+    return NULL;
+  for (const char *p = tmpl; *p;)
+    if (p[0] == '%' && p[1] == 'p')
+      {
+        o = stpcpy (o, pid);
+        p += 2;
+      }
+    else
+      *o++ = *p++;
+  *o = '\0';
+  return out;
+}
+
+/* The command line, arguments separated by spaces (NULs in /proc/self/cmdline). */
+static char *
+lsc__inject_command_line (void)
+{
+  FILE *f = fopen ("/proc/self/cmdline", "r");
+  if (!f)
+    return NULL;
+  char *buf = NULL;
+  size_t size = 0;
+  FILE *mem = open_memstream (&buf, &size);
+  int c, last = 0;
+  while (mem && (c = getc (f)) != EOF)
+    {
+      putc (c ? c : ' ', mem);
+      last = c;
+    }
+  fclose (f);
+  if (!mem)
+    return NULL;
+  fclose (mem);
+  if (size && last == 0)
+    buf[size - 1] = '\0';
+  return buf;
+}
+
+/* {"source":"injection","pid":..,"ppid":..,"command":..,"rank":..,"local_rank":..} */
+static char *
+lsc__inject_settings (const char *command)
+{
+  char *buf = NULL;
+  size_t size = 0;
+  FILE *out = open_memstream (&buf, &size);
+  if (!out)
+    return NULL;
+  fprintf (out, "{\"source\": \"injection\", \"pid\": %ld, \"ppid\": %ld", (long) getpid (), (long) getppid ());
+  if (command)
+    {
+      fputs (", \"command\": ", out);
+      lsc__json_string (out, command, -1);
+    }
+  static const char *const ranks[][2] = { { "RANK", "rank" }, { "LOCAL_RANK", "local_rank" } };
+  for (size_t i = 0; i < sizeof ranks / sizeof ranks[0]; i++)
+    {
+      const char *v = getenv (ranks[i][0]);
+      char *end = NULL;
+      long n = v && *v ? strtol (v, &end, 10) : -1;
+      if (end && !*end && n >= 0)
+        fprintf (out, ", \"%s\": %ld", ranks[i][1], n);
+    }
+  fputc ('}', out);
+  fclose (out);
+  return buf;
+}
+
+int
+InitializeInjection (void)
+{
+  if (atomic_flag_test_and_set (&lsc__inject_started))
+    return 1;
+  atomic_store (&lsc__inject_pid, getpid ());
+  char *path = lsc__inject_report_path ();
+  const char *redact = getenv ("LSC_INJECT_REDACT");
+  char *command = redact && strcmp (redact, "1") == 0 ? NULL : lsc__inject_command_line ();
+  char *settings = lsc__inject_settings (command);
+  const char *mode = getenv ("LSC_INJECT_CUPTI");
+  const char *cupti_library = getenv ("LSC_CUPTI_LIBRARY");
+  lsc_recorder_options o = {
+    .path = path,
+    .workload = command ? command : "(command line not kept)",
+    .settings_json = settings,
+    .cupti = mode && strcmp (mode, "activity") == 0 ? LSC_CUPTI_ACTIVITY : LSC_CUPTI_CALLBACKS,
+    .cupti_library = cupti_library && *cupti_library ? cupti_library : "libcupti.so.13",
+    .foreign_process = true,
+  };
+  lsc_recorder *rec = NULL;
+  char err[1024] = "";
+  if (!path)
+    lsc__inject_say ("%s", "out of memory: not recording");
+  else if (lsc_recorder_start (&o, &rec, err, sizeof err) != 0)
+    lsc__inject_say ("not recording: %s", err);
+  else
+    {
+      atomic_store (&lsc__inject_recorder, rec);
+      lsc_recorder_stats stats;
+      lsc_recorder_get_stats (rec, &stats);
+      if (strncmp (stats.cupti_status, "callbacks", 9) != 0)
+        lsc__inject_say ("CUPTI is not recording launches (%s): the program runs on unrecorded", stats.cupti_status);
+      if (atexit (lsc__inject_stop) != 0)
+        lsc__inject_say ("%s", "cannot register the exit handler: the report will lack its last batch");
+    }
+  free (path);
+  free (command);
+  free (settings);
+  return 1;
+}

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * fake-cuda-app.c — TEST-ONLY stand-in for a CUDA program, for recording commands without a
+ * GPU.  It does what the CUDA driver does with CUDA_INJECTION64_PATH (load the library, call
+ * its InitializeInjection), then makes "launches" through the fake libcupti the injection
+ * library loaded (LSC_CUPTI_LIBRARY), as the driver's cuLaunchKernel would through CUPTI.
+ *
+ *   fake-cuda-app LAUNCHES EXIT [child N | kill]
+ *
+ * LAUNCHES 0: a program that never initialises CUDA.  Every third launch is of kernel_b, the
+ * others of kernel_a.  "child N" runs a second process of this program (exec'd, so it
+ * initialises CUDA itself) making N launches; "kill" ends by SIGKILL instead of EXIT, after the
+ * recorder has had time to write.
+ */
+#include <cupti.h>
+#include <dlfcn.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+int
+main (int argc, char **argv)
+{
+  if (argc < 3)
+    {
+      fprintf (stderr, "usage: %s LAUNCHES EXIT [child N | kill]\n", argv[0]);
+      return 2;
+    }
+  long launches = atol (argv[1]);
+  int status = atoi (argv[2]);
+  const char *inject = getenv ("CUDA_INJECTION64_PATH");
+  if (launches > 0 && inject)
+    {
+      void *lib = dlopen (inject, RTLD_NOW | RTLD_LOCAL);
+      int (*init) (void) = lib ? (int (*) (void)) dlsym (lib, "InitializeInjection") : NULL;
+      if (!init)
+        {
+          fprintf (stderr, "fake-cuda-app: %s: %s\n", inject, dlerror ());
+          return 100;
+        }
+      init ();
+      const char *cupti = getenv ("LSC_CUPTI_LIBRARY");
+      void *fake = cupti ? dlopen (cupti, RTLD_NOW | RTLD_LOCAL) : NULL;
+      uint32_t (*call) (uint32_t, int) = fake ? (uint32_t (*) (uint32_t, int)) dlsym (fake, "fake_cupti_api_call") : NULL;
+      void (*name) (const char *) = fake ? (void (*) (const char *)) dlsym (fake, "fake_cupti_set_symbol_name") : NULL;
+      if (!call || !name)
+        {
+          fprintf (stderr, "fake-cuda-app: no fake libcupti (LSC_CUPTI_LIBRARY=%s)\n", cupti ? cupti : "");
+          return 101;
+        }
+      for (long i = 0; i < launches; i++)
+        {
+          name (i % 3 == 2 ? "kernel_b" : "kernel_a");
+          call (CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel, 0);
+        }
+    }
+  if (argc > 4 && strcmp (argv[3], "child") == 0)
+    {
+      pid_t pid = fork ();
+      if (pid == 0)
+        {
+          execl ("/proc/self/exe", argv[0], argv[4], "0", (char *) NULL);
+          _exit (127);
+        }
+      int st;
+      waitpid (pid, &st, 0);
+    }
+  if (argc > 3 && strcmp (argv[3], "kill") == 0)
+    {
+      nanosleep (&(struct timespec){ .tv_nsec = 200000000 }, NULL); /* the writer commits when idle */
+      raise (SIGKILL);
+    }
+  return status;
+}

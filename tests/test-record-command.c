@@ -1,0 +1,244 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * test-record-command.c — launchscope-cli record -- COMMAND on a stand-in CUDA program
+ * (fake-cuda-app, which loads liblaunchscope-inject.so as the driver would and launches
+ * through the fake libcupti): every launch of every process recorded, one session per process,
+ * the command's exit status passed through, nothing written when no process used CUDA, a
+ * process killed mid-run keeps what it flushed, and the refusals.
+ *
+ *   test-record-command CLI FAKE-CUDA-APP FAKE-CUPTI
+ */
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lsc-report.h"
+
+static const char *cli, *app, *cupti;
+static char dir[256], out[65536];
+
+static void
+setup (void)
+{
+  const char *base = getenv ("TMPDIR");
+  snprintf (dir, sizeof dir, "%s/lsc-command-XXXXXX", base && *base ? base : "/tmp");
+  ck_assert_ptr_nonnull (mkdtemp (dir));
+}
+
+static void
+teardown (void)
+{
+  char cmd[400];
+  snprintf (cmd, sizeof cmd, "rm -rf '%s'", dir);
+  if (system (cmd) != 0)
+    fprintf (stderr, "could not remove %s\n", dir);
+}
+
+static char *
+in_dir (const char *name)
+{
+  static char buf[4][512];
+  static int next;
+  char *p = buf[next++ % 4];
+  snprintf (p, 512, "%s/%s", dir, name);
+  return p;
+}
+
+/* Runs the CLI with args (NULL-terminated); stdout and stderr into out; returns the exit status
+ * as a shell gives it. */
+static int
+run (const char *const *args)
+{
+  int fds[2];
+  ck_assert_int_eq (pipe (fds), 0);
+  pid_t pid = fork ();
+  ck_assert_int_ge (pid, 0);
+  if (pid == 0)
+    {
+      dup2 (fds[1], STDOUT_FILENO);
+      dup2 (fds[1], STDERR_FILENO);
+      close (fds[0]);
+      close (fds[1]);
+      const char *argv[32] = { cli };
+      for (int i = 0; args[i] && i < 30; i++)
+        argv[i + 1] = args[i];
+      execv (cli, (char *const *) argv);
+      _exit (127);
+    }
+  close (fds[1]);
+  size_t len = 0;
+  ssize_t r;
+  while ((r = read (fds[0], out + len, sizeof out - 1 - len)) > 0 || (r < 0 && errno == EINTR))
+    if (r > 0)
+      len += (size_t) r;
+  out[len] = '\0';
+  close (fds[0]);
+  int status;
+  ck_assert_int_eq (waitpid (pid, &status, 0), pid);
+  return WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
+}
+
+#define RUN(...) run ((const char *const[]){ __VA_ARGS__, NULL })
+
+static int64_t
+query (const char *path, const char *sql)
+{
+  lsc_error e;
+  lsc_report *r = lsc_report_open (path, LSC_REPORT_OPEN_DEFAULT, &e);
+  ck_assert_msg (r != NULL, "%s", e.message);
+  sqlite3_stmt *st = NULL;
+  ck_assert_msg (sqlite3_prepare_v2 (lsc_report_db (r), sql, -1, &st, NULL) == SQLITE_OK, "%s", sql);
+  ck_assert_int_eq (sqlite3_step (st), SQLITE_ROW);
+  int64_t v = sqlite3_column_int64 (st, 0);
+  sqlite3_finalize (st);
+  lsc_report_free (r);
+  return v;
+}
+
+/* Nothing but the report: the processes' parts and every lock are gone. */
+static void
+only_the_report_left (const char *report_name)
+{
+  DIR *d = opendir (dir);
+  struct dirent *e;
+  while (d && (e = readdir (d)))
+    if (e->d_name[0] != '.')
+      ck_assert_msg (report_name && strcmp (e->d_name, report_name) == 0, "left behind: %s", e->d_name);
+  closedir (d);
+}
+
+START_TEST (test_one_process)
+{
+  const char *r = in_dir ("run.lsdb");
+  int rc = RUN ("record", "-o", r, "--cupti-lib", cupti, "--", app, "120", "7");
+  ck_assert_msg (rc == 7, "exit %d:\n%s", rc, out);
+  ck_assert_msg (strstr (out, "120 launches of 1 process recorded"), "%s", out);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM session"), 1);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM launch WHERE path = 2 AND status = 0"), 120);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM launch l JOIN kernel k ON k.id = l.kernel_id "
+                              "WHERE k.name = 'kernel_a'"),
+                    80);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM launch l JOIN kernel k ON k.id = l.kernel_id "
+                              "WHERE k.name = 'kernel_b'"),
+                    40);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM launch WHERE correlation_id IS NULL OR api_ns IS NULL"), 0);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM session WHERE workload LIKE '%fake-cuda-app 120 7' AND "
+                              "stop_ns IS NOT NULL AND json_extract(settings, '$.source') = 'injection' AND "
+                              "json_extract(settings, '$.pid') > 0"),
+                    1);
+  only_the_report_left ("run.lsdb");
+}
+END_TEST
+
+START_TEST (test_two_processes)
+{
+  const char *r = in_dir ("two.lsdb");
+  int rc = RUN ("record", "-o", r, "--cupti-lib", cupti, "--", app, "50", "0", "child", "30");
+  ck_assert_msg (rc == 0, "exit %d:\n%s", rc, out);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM session"), 2);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM launch"), 80);
+  /* Each process's launches and kernels belong to its own session. */
+  ck_assert_int_eq (query (r, "SELECT count(DISTINCT s.id) FROM session s JOIN launch l ON l.session_id = s.id "
+                              "JOIN kernel k ON k.id = l.kernel_id AND k.session_id = s.id"),
+                    2);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM (SELECT session_id FROM launch GROUP BY session_id "
+                              "HAVING count(*) IN (50, 30))"),
+                    2);
+  ck_assert_int_eq (query (r, "SELECT count(DISTINCT json_extract(settings, '$.pid')) FROM session"), 2);
+  only_the_report_left ("two.lsdb");
+}
+END_TEST
+
+START_TEST (test_redact)
+{
+  const char *r = in_dir ("quiet.lsdb");
+  int rc = RUN ("record", "-o", r, "--redact", "--cupti-lib", cupti, "--", app, "5", "0", "secret-token");
+  ck_assert_msg (rc == 0, "exit %d:\n%s", rc, out);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM session WHERE instr(coalesce(workload, '') || "
+                              "coalesce(settings, ''), 'secret-token') > 0"),
+                    0);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM launch"), 5);
+}
+END_TEST
+
+START_TEST (test_no_cuda_writes_nothing)
+{
+  const char *r = in_dir ("none.lsdb");
+  int rc = RUN ("record", "-o", r, "--cupti-lib", cupti, "--", app, "0", "3");
+  ck_assert_msg (rc == 3, "exit %d:\n%s", rc, out);
+  ck_assert_msg (strstr (out, "nothing was recorded"), "%s", out);
+  only_the_report_left (NULL);
+}
+END_TEST
+
+START_TEST (test_killed_process_keeps_what_it_flushed)
+{
+  const char *r = in_dir ("killed.lsdb");
+  int rc = RUN ("record", "-o", r, "--cupti-lib", cupti, "--", app, "300", "0", "kill");
+  ck_assert_msg (rc == 128 + 9, "exit %d:\n%s", rc, out);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM session WHERE stop_ns IS NULL"), 1);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM launch"), 300);
+}
+END_TEST
+
+START_TEST (test_refusals)
+{
+  const char *r = in_dir ("exists.lsdb");
+  FILE *f = fopen (r, "w");
+  fputs ("mine", f);
+  fclose (f);
+  int rc = RUN ("record", "-o", r, "--cupti-lib", cupti, "--", app, "5", "0");
+  ck_assert_msg (rc == 1 && strstr (out, "already exists"), "exit %d:\n%s", rc, out);
+  struct stat st;
+  ck_assert (stat (r, &st) == 0 && st.st_size == 4);
+
+  rc = RUN ("record", "-o", in_dir ("x.lsdb"), "--iters", "5", "--", app, "5", "0");
+  ck_assert_msg (rc == 2 && strstr (out, "--iters"), "exit %d:\n%s", rc, out);
+  rc = RUN ("record", "-o", in_dir ("x.lsdb"), "--cupti", "off", "--", app, "5", "0");
+  ck_assert_msg (rc == 2 && strstr (out, "--cupti off"), "exit %d:\n%s", rc, out);
+  rc = RUN ("record", "-o", in_dir ("x.lsdb"), "--", "/nonexistent/program");
+  ck_assert_msg (rc == 1 && strstr (out, "/nonexistent/program"), "exit %d:\n%s", rc, out);
+
+  setenv ("CUDA_INJECTION64_PATH", "/opt/other-tool/libinject.so", 1);
+  rc = RUN ("record", "-o", in_dir ("x.lsdb"), "--", app, "5", "0");
+  unsetenv ("CUDA_INJECTION64_PATH");
+  ck_assert_msg (rc == 1 && strstr (out, "/opt/other-tool/libinject.so"), "exit %d:\n%s", rc, out);
+  only_the_report_left ("exists.lsdb");
+}
+END_TEST
+
+int
+main (int argc, char **argv)
+{
+  if (argc != 4)
+    {
+      fprintf (stderr, "usage: %s CLI FAKE-CUDA-APP FAKE-CUPTI\n", argv[0]);
+      return 2;
+    }
+  cli = argv[1];
+  app = argv[2];
+  cupti = argv[3];
+  Suite *s = suite_create ("record-command");
+  TCase *tc = tcase_create ("command");
+  tcase_add_checked_fixture (tc, setup, teardown);
+  tcase_add_test (tc, test_one_process);
+  tcase_add_test (tc, test_two_processes);
+  tcase_add_test (tc, test_redact);
+  tcase_add_test (tc, test_no_cuda_writes_nothing);
+  tcase_add_test (tc, test_killed_process_keeps_what_it_flushed);
+  tcase_add_test (tc, test_refusals);
+  suite_add_tcase (s, tc);
+  SRunner *sr = srunner_create (s);
+  srunner_run_all (sr, CK_NORMAL);
+  int failed = srunner_ntests_failed (sr);
+  srunner_free (sr);
+  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
