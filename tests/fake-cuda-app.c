@@ -5,12 +5,13 @@
  * its InitializeInjection), then makes "launches" through the fake libcupti the injection
  * library loaded (LSC_CUPTI_LIBRARY), as the driver's cuLaunchKernel would through CUPTI.
  *
- *   fake-cuda-app LAUNCHES EXIT [child N | kill]
+ *   fake-cuda-app LAUNCHES EXIT [child N | kill | pause MS M]
  *
  * LAUNCHES 0: a program that never initialises CUDA.  Every third launch is of kernel_b, the
  * others of kernel_a.  "child N" runs a second process of this program (exec'd, so it
  * initialises CUDA itself) making N launches; "kill" ends by SIGKILL instead of EXIT, after the
- * recorder has had time to write.
+ * recorder has had time to write; "pause MS M" waits MS milliseconds after the launches and makes
+ * M more.
  */
 #include <cupti.h>
 #include <dlfcn.h>
@@ -56,6 +57,16 @@ main (int argc, char **argv)
         {
           name (i % 3 == 2 ? "kernel_b" : "kernel_a");
           call (CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel, 0);
+        }
+      if (argc > 5 && strcmp (argv[3], "pause") == 0)
+        {
+          long ms = atol (argv[4]);
+          nanosleep (&(struct timespec){ .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000 }, NULL);
+          for (long i = atol (argv[5]); i > 0; i--)
+            {
+              name ("kernel_late");
+              call (CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel, 0);
+            }
         }
     }
   if (argc > 4 && strcmp (argv[3], "child") == 0)

@@ -189,6 +189,31 @@ START_TEST (test_killed_process_keeps_what_it_flushed)
 }
 END_TEST
 
+/* A capture window shared by the command's processes: launches outside it are not recorded. */
+START_TEST (test_capture_window)
+{
+  const char *r = in_dir ("delayed.lsdb");
+  int rc = RUN ("record", "-o", r, "--delay", "0.4", "--cupti-lib", cupti, "--", app, "40", "0", "pause", "1200", "60");
+  ck_assert_msg (rc == 0, "exit %d:\n%s", rc, out);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM launch"), 60);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM launch l JOIN kernel k ON k.id = l.kernel_id "
+                              "WHERE k.name = 'kernel_late'"),
+                    60);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM event WHERE text LIKE 'capture window opened%'"), 1);
+
+  r = in_dir ("short.lsdb");
+  rc = RUN ("record", "-o", r, "--duration", "0.4", "--cupti-lib", cupti, "--", app, "40", "0", "pause", "1200", "60");
+  ck_assert_msg (rc == 0, "exit %d:\n%s", rc, out);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM launch"), 40);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM event WHERE text LIKE 'capture window closed%'"), 1);
+
+  rc = RUN ("record", "-o", in_dir ("x.lsdb"), "--duration", "2");
+  ck_assert_msg (rc == 2 && strstr (out, "--duration is for a command"), "exit %d:\n%s", rc, out);
+  rc = RUN ("record", "-o", in_dir ("x.lsdb"), "--delay", "soon", "--", app, "1", "0");
+  ck_assert_msg (rc == 2 && strstr (out, "--delay wants seconds"), "exit %d:\n%s", rc, out);
+}
+END_TEST
+
 START_TEST (test_refusals)
 {
   const char *r = in_dir ("exists.lsdb");
@@ -234,6 +259,7 @@ main (int argc, char **argv)
   tcase_add_test (tc, test_redact);
   tcase_add_test (tc, test_no_cuda_writes_nothing);
   tcase_add_test (tc, test_killed_process_keeps_what_it_flushed);
+  tcase_add_test (tc, test_capture_window);
   tcase_add_test (tc, test_refusals);
   suite_add_tcase (s, tc);
   SRunner *sr = srunner_create (s);

@@ -39,7 +39,8 @@ static void
 print_help (void)
 {
   printf ("Usage: %s %s -o REPORT.lsdb [OPTIONS]\n"
-          "       %s %s -o REPORT.lsdb [--cupti callbacks|activity] [--redact] [--force] -- COMMAND [ARGS...]\n"
+          "       %s %s -o REPORT.lsdb [--cupti callbacks|activity] [--delay S] [--duration S]\n"
+          "           [--redact] [--force] -- COMMAND [ARGS...]\n"
           "\n"
           "Run a workload through the fastlaunch engine and record every launch into a report:\n"
           "path (fast/default), outcome (hit/miss/fallback), fallback reason, host time, spec\n"
@@ -52,6 +53,9 @@ print_help (void)
           "REPORT.lsdb, one session per process, and record exits with the command's exit status.\n"
           "SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to record are passed on to the command.\n"
           "  --redact               keep no command lines in the report\n"
+          "  --delay S              record launches only from S seconds after the command starts\n"
+          "  --duration S           ... and for S seconds (CUPTI's launch callbacks are off outside\n"
+          "                         that window, in every process of the command)\n"
           "\n"
           "Options:\n"
           "  -o, --output FILE      report to write (required; refuses to overwrite without --force)\n"

@@ -53,6 +53,21 @@ lsc_cli_parse_long (const char *cmd, const char *option, const char *text, long 
   return true;
 }
 
+bool
+lsc_cli_parse_seconds (const char *cmd, const char *option, const char *text, double *out)
+{
+  char *end = NULL;
+  errno = 0;
+  double v = strtod (text, &end);
+  if (errno || !end || end == text || *end != '\0' || !(v >= 0 && v <= 1e7))
+    {
+      lsc_cli_usage_error (cmd, "%s wants seconds from 0 to 10000000 (e.g. 2.5), got '%s'", option, text);
+      return false;
+    }
+  *out = v;
+  return true;
+}
+
 /* ---- record's toggles and workloads ------------------------------------------------------------ */
 
 const char *const lsc_toggle_names[LSC_TOGGLE_COUNT] = { "debug", "offset", "skip", "timing", "lineinfo", "default" };
@@ -138,6 +153,7 @@ lsc_cli_parse_record_args (int argc, char **argv, lsc_record_args *args)
     { "device", required_argument, NULL, 'd' },   { "force", no_argument, NULL, 'f' },
     { "quiet", no_argument, NULL, 'q' },          { "help", no_argument, NULL, 'h' },
     { "raw-floor", required_argument, NULL, 'F' }, { "redact", no_argument, NULL, 'r' },
+    { "delay", required_argument, NULL, 'D' },    { "duration", required_argument, NULL, 'U' },
     { NULL, 0, NULL, 0 },
   };
   memset (args, 0, sizeof *args);
@@ -161,6 +177,13 @@ lsc_cli_parse_record_args (int argc, char **argv, lsc_record_args *args)
     switch (c)
       {
       case 'r': args->redact = true; break;
+      case 'D': if (!lsc_cli_parse_seconds (cmd, "--delay", optarg, &args->delay_s)) return LSC_EXIT_USAGE; break;
+      case 'U':
+        if (!lsc_cli_parse_seconds (cmd, "--duration", optarg, &args->duration_s))
+          return LSC_EXIT_USAGE;
+        if (args->duration_s <= 0)
+          return lsc_cli_usage_error (cmd, "--duration wants more than 0 seconds");
+        break;
       case 'o': args->output = optarg; break;
       case 'w': args->workload = optarg; break;
       case 'i': if (!lsc_cli_parse_long (cmd, "--iters", optarg, 1, 1000000000L, &args->iters)) return LSC_EXIT_USAGE; break;
@@ -205,8 +228,10 @@ lsc_cli_parse_record_args (int argc, char **argv, lsc_record_args *args)
                                 args->engine_option);
   if (args->command && args->cupti == LSC_CUPTI_OFF)
     return lsc_cli_usage_error (cmd, "--cupti off records nothing of a command: use callbacks or activity");
-  if (!args->command && args->redact)
-    return lsc_cli_usage_error (cmd, "--redact is for a command to record (record -o R.lsdb --redact -- COMMAND)");
+  if (!args->command && (args->redact || args->delay_s > 0 || args->duration_s > 0))
+    return lsc_cli_usage_error (cmd, "%s is for a command to record (record -o R.lsdb %s ... -- COMMAND)",
+                                args->redact ? "--redact" : args->delay_s > 0 ? "--delay" : "--duration",
+                                args->redact ? "--redact" : args->delay_s > 0 ? "--delay" : "--duration");
 
   int n_wl = lsc_cli_parse_workloads (cmd, args->workload, args->workloads);
   if (n_wl < 0)

@@ -69,6 +69,7 @@ typedef struct {
   unsigned max_ptrs;   /* the most pointer arguments of any workload */
   char **command;      /* after "--": a program to record instead of a workload (NULL-terminated) */
   bool redact;         /* --redact: keep no command lines in the report */
+  double delay_s, duration_s; /* the command's capture window; 0: from its start, to its end */
   const char *engine_option; /* the first workload-only option given, for refusing it with a command */
 } lsc_record_args;
 
@@ -76,6 +77,10 @@ typedef struct {
  * optind = 0 first, as for any command.  Returns LSC_EXIT_OK (check args->help) or
  * LSC_EXIT_USAGE after a usage message. */
 int lsc_cli_parse_record_args (int argc, char **argv, lsc_record_args *args);
+
+/* Parses seconds (a decimal, 0 to 10^7) for option; prints a usage error and returns false
+ * otherwise. */
+bool lsc_cli_parse_seconds (const char *cmd, const char *option, const char *text, double *out);
 
 /* record -- COMMAND (cmd-record-command.c): returns the command's exit status. */
 int lsc_cmd_record_command (const lsc_record_args *args);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lsc-command.h"
@@ -88,7 +89,7 @@ lsc__command_env (const lsc_command_options *o, const char *inject, const char *
   size_t n = 0;
   while (environ[n])
     n++;
-  char **env = calloc (n + 8, sizeof *env);
+  char **env = calloc (n + 10, sizeof *env);
   if (!env)
     return NULL;
   size_t k = 0;
@@ -103,6 +104,21 @@ lsc__command_env (const lsc_command_options *o, const char *inject, const char *
   env[k++] = strdup (o->cupti == LSC_CUPTI_ACTIVITY ? "LSC_INJECT_CUPTI=activity" : "LSC_INJECT_CUPTI=callbacks");
   if (o->redact)
     env[k++] = strdup ("LSC_INJECT_REDACT=1");
+  if (o->delay_s > 0 || o->duration_s > 0)
+    {
+      /* Wall-clock deadlines, so every process of the command shares one window measured from
+       * the command's start. */
+      struct timespec now;
+      clock_gettime (CLOCK_REALTIME, &now);
+      uint64_t start = (uint64_t) now.tv_sec * 1000000000u + (uint64_t) now.tv_nsec + (uint64_t) (o->delay_s * 1e9);
+      snprintf (buf, sizeof buf, "LSC_INJECT_START_AT=%" PRIu64, start);
+      env[k++] = strdup (buf);
+      if (o->duration_s > 0)
+        {
+          snprintf (buf, sizeof buf, "LSC_INJECT_STOP_AT=%" PRIu64, start + (uint64_t) (o->duration_s * 1e9));
+          env[k++] = strdup (buf);
+        }
+    }
   if (o->cupti_library)
     {
       snprintf (buf, sizeof buf, "LSC_CUPTI_LIBRARY=%s", o->cupti_library);

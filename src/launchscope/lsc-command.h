@@ -26,6 +26,8 @@ typedef struct {
   lsc_cupti_mode cupti;       /* LSC_CUPTI_CALLBACKS or LSC_CUPTI_ACTIVITY */
   const char *cupti_library;  /* NULL: the program's own libcupti, by soname */
   bool redact;                /* keep no command lines in the report */
+  double delay_s;             /* record launches only from this long after the start ... */
+  double duration_s;          /* ... and for this long (0: to the end) */
   const char *inject_library; /* liblaunchscope-inject.so; NULL: lsc_inject_library_find */
   char *const *argv;          /* the command, argv[0] searched on PATH */
 } lsc_command_options;

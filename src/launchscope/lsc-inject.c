@@ -19,17 +19,25 @@
  *   LSC_CUPTI_LIBRARY    libcupti to load (default: by soname, so the program's own copy when
  *                        it has loaded one)
  *   LSC_INJECT_REDACT    1: the session row does not keep the command line
+ *   LSC_INJECT_START_AT, LSC_INJECT_STOP_AT
+ *                        a capture window, as CLOCK_REALTIME nanoseconds (the same for every
+ *                        process of the command): launches before the start or after the stop
+ *                        are not recorded; CUPTI's launch callbacks are off meanwhile, so they
+ *                        cost the program next to nothing
  * Nothing here may disturb the program: every failure is one line on stderr, and the program
  * runs on unrecorded.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "lsc-cupti.h"
 #include "lsc-recorder.h"
 #include "lsc-report-private.h"
 
@@ -42,12 +50,116 @@ static atomic_flag lsc__inject_started = ATOMIC_FLAG_INIT;
 static _Atomic (lsc_recorder *) lsc__inject_recorder;
 static _Atomic pid_t lsc__inject_pid;
 
+/* The capture window's timer: a thread that turns the launch callbacks on at the start and off
+ * at the stop, woken early when the process exits. */
+static struct {
+  pthread_mutex_t lock;
+  pthread_cond_t wake;
+  bool exiting, running;
+  pthread_t thread;
+  uint64_t start_at, stop_at; /* CLOCK_REALTIME ns; 0: none */
+} lsc__window = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
 static void
 lsc__inject_say (const char *fmt, const char *what)
 {
   fprintf (stderr, "launchscope-inject[%ld]: ", (long) getpid ());
   fprintf (stderr, fmt, what);
   fputc ('\n', stderr);
+}
+
+static uint64_t
+lsc__realtime_ns (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_REALTIME, &ts);
+  return (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
+}
+
+/* Waits until CLOCK_REALTIME reaches at_ns; false when the process exits first. */
+static bool
+lsc__window_wait (uint64_t at_ns)
+{
+  struct timespec until = { .tv_sec = (time_t) (at_ns / 1000000000u), .tv_nsec = (long) (at_ns % 1000000000u) };
+  pthread_mutex_lock (&lsc__window.lock);
+  while (!lsc__window.exiting && lsc__realtime_ns () < at_ns)
+    pthread_cond_timedwait (&lsc__window.wake, &lsc__window.lock, &until);
+  bool reached = !lsc__window.exiting;
+  pthread_mutex_unlock (&lsc__window.lock);
+  return reached;
+}
+
+static void *
+lsc__window_main (void *data)
+{
+  lsc_recorder *rec = data;
+  char text[128];
+  if (lsc__window.start_at && lsc__window_wait (lsc__window.start_at))
+    {
+      lsc_cupti_set_callbacks (true);
+      lsc_recorder_note (rec, "info", "capture window opened (--delay): launches recorded from here");
+    }
+  if (lsc__window.stop_at && lsc__window_wait (lsc__window.stop_at))
+    {
+      lsc_cupti_set_callbacks (false);
+      snprintf (text, sizeof text, "capture window closed (--duration): launches after this are not recorded");
+      lsc_recorder_note (rec, "info", text);
+    }
+  return NULL;
+}
+
+static uint64_t
+lsc__env_ns (const char *name)
+{
+  const char *v = getenv (name);
+  char *end = NULL;
+  unsigned long long n = v && *v ? strtoull (v, &end, 10) : 0;
+  return end && !*end ? (uint64_t) n : 0;
+}
+
+/* Closes the window before the recorder stops: the timer never touches a stopped recorder. */
+static void
+lsc__window_end (void)
+{
+  if (!lsc__window.running)
+    return;
+  pthread_mutex_lock (&lsc__window.lock);
+  lsc__window.exiting = true;
+  pthread_cond_broadcast (&lsc__window.wake);
+  pthread_mutex_unlock (&lsc__window.lock);
+  pthread_join (lsc__window.thread, NULL);
+  lsc__window.running = false;
+}
+
+static void
+lsc__window_begin (lsc_recorder *rec)
+{
+  lsc__window.start_at = lsc__env_ns ("LSC_INJECT_START_AT");
+  lsc__window.stop_at = lsc__env_ns ("LSC_INJECT_STOP_AT");
+  uint64_t now = lsc__realtime_ns ();
+  bool before = lsc__window.start_at > now, after = lsc__window.stop_at && lsc__window.stop_at <= now;
+  if (before || after)
+    lsc_cupti_set_callbacks (false);
+  if (after)
+    {
+      lsc_recorder_note (rec, "info", "started after the capture window closed (--duration): nothing recorded");
+      return;
+    }
+  if (!before && !lsc__window.stop_at)
+    return;
+  if (!before)
+    lsc__window.start_at = 0;
+  pthread_condattr_t attr;
+  pthread_condattr_init (&attr);
+  pthread_cond_init (&lsc__window.wake, &attr);
+  pthread_condattr_destroy (&attr);
+  if (pthread_create (&lsc__window.thread, NULL, lsc__window_main, rec) == 0)
+    lsc__window.running = true;
+  else
+    {
+      lsc_cupti_set_callbacks (true);
+      lsc__inject_say ("%s", "cannot start the capture window's timer: recording everything");
+    }
 }
 
 static void
@@ -57,6 +169,7 @@ lsc__inject_stop (void)
    * the parent's to finish. */
   if (atomic_load (&lsc__inject_pid) != getpid ())
     return;
+  lsc__window_end ();
   lsc_recorder *rec = atomic_exchange (&lsc__inject_recorder, NULL);
   if (!rec)
     return;
@@ -179,6 +292,8 @@ InitializeInjection (void)
       lsc_recorder_get_stats (rec, &stats);
       if (strncmp (stats.cupti_status, "callbacks", 9) != 0)
         lsc__inject_say ("CUPTI is not recording launches (%s): the program runs on unrecorded", stats.cupti_status);
+      else
+        lsc__window_begin (rec);
       if (atexit (lsc__inject_stop) != 0)
         lsc__inject_say ("%s", "cannot register the exit handler: the report will lack its last batch");
     }
