@@ -5,12 +5,13 @@
  * its InitializeInjection), then makes "launches" through the fake libcupti the injection
  * library loaded (LSC_CUPTI_LIBRARY), as the driver's cuLaunchKernel would through CUPTI.
  *
- *   fake-cuda-app LAUNCHES EXIT [child N | kill | pause MS M]
+ *   fake-cuda-app LAUNCHES EXIT [child N | kill | forkkill | pause MS M]
  *
  * LAUNCHES 0: a program that never initialises CUDA.  Every third launch is of kernel_b, the
  * others of kernel_a.  "child N" runs a second process of this program (exec'd, so it
  * initialises CUDA itself) making N launches; "kill" ends by SIGKILL instead of EXIT, after the
- * recorder has had time to write; "pause MS M" waits MS milliseconds after the launches and makes
+ * recorder has had time to write ("forkkill": after forking a child that outlives it, without
+ * initialising CUDA); "pause MS M" waits MS milliseconds after the launches and makes
  * M more.
  */
 #include <cupti.h>
@@ -80,7 +81,13 @@ main (int argc, char **argv)
       int st;
       waitpid (pid, &st, 0);
     }
-  if (argc > 3 && strcmp (argv[3], "kill") == 0)
+  if (argc > 3 && strcmp (argv[3], "forkkill") == 0 && fork () == 0)
+    {
+      /* Outlives its parent, holding whatever descriptors it inherited. */
+      nanosleep (&(struct timespec){ .tv_sec = 3 }, NULL);
+      _exit (0);
+    }
+  if (argc > 3 && (strcmp (argv[3], "kill") == 0 || strcmp (argv[3], "forkkill") == 0))
     {
       nanosleep (&(struct timespec){ .tv_nsec = 200000000 }, NULL); /* the writer commits when idle */
       raise (SIGKILL);

@@ -214,6 +214,17 @@ START_TEST (test_capture_window)
 }
 END_TEST
 
+/* A forked child that outlives its killed parent does not keep the parent's report locked. */
+START_TEST (test_forked_child_outlives_killed_parent)
+{
+  const char *r = in_dir ("forked.lsdb");
+  int rc = RUN ("record", "-o", r, "--cupti-lib", cupti, "--", app, "200", "0", "forkkill");
+  ck_assert_msg (rc == 128 + 9, "exit %d:\n%s", rc, out);
+  ck_assert_msg (!strstr (out, "still record"), "%s", out);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM launch"), 200);
+}
+END_TEST
+
 START_TEST (test_refusals)
 {
   const char *r = in_dir ("exists.lsdb");
@@ -260,6 +271,7 @@ main (int argc, char **argv)
   tcase_add_test (tc, test_no_cuda_writes_nothing);
   tcase_add_test (tc, test_killed_process_keeps_what_it_flushed);
   tcase_add_test (tc, test_capture_window);
+  tcase_add_test (tc, test_forked_child_outlives_killed_parent);
   tcase_add_test (tc, test_refusals);
   suite_add_tcase (s, tc);
   SRunner *sr = srunner_create (s);

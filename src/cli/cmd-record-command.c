@@ -80,13 +80,13 @@ lsc_cmd_record_command (const lsc_record_args *ra)
                ra->output, err, res.parts_dir);
       return status != 0 ? status : LSC_EXIT_RUNTIME;
     }
-  if (res.processes == 0)
+  if (res.processes == 0 && res.left_recording == 0)
     fprintf (stderr,
              "%s %s: no process of %s initialised CUDA, so nothing was recorded and %s was not written "
              "(a program linked statically against the CUDA runtime still loads the driver; check that it "
              "ran on a machine with one)\n",
              LSC_CLI_NAME, CMD, ra->command[0], ra->output);
-  else
+  else if (res.processes > 0)
     {
       fprintf (stderr, "%s %s: %" PRId64 " launches of %u process%s recorded into %s\n", LSC_CLI_NAME, CMD,
                res.launches, res.processes, res.processes == 1 ? "" : "es", ra->output);

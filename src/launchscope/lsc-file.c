@@ -257,9 +257,20 @@ lsc__file_lock_release (lsc_file_lock *lock)
     return;
   /* Unlink before unlocking: whoever locks the old file after this finds it gone and retries. */
   unlink (lock->lock_path);
-  close (lock->fd);
+  if (lock->fd >= 0)
+    close (lock->fd);
   free (lock->lock_path);
   free (lock);
+}
+
+void
+lsc__file_lock_drop_inherited (lsc_file_lock *lock)
+{
+  if (lock && lock->fd >= 0)
+    {
+      close (lock->fd);
+      lock->fd = -1;
+    }
 }
 
 bool

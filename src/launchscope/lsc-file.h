@@ -41,6 +41,10 @@ lsc_file_lock *lsc__file_lock_acquire (const char *path, char *err, size_t err_s
 /* Removes the lock file and releases the lock.  NULL is ignored. */
 void lsc__file_lock_release (lsc_file_lock *lock);
 
+/* In a child forked from the holder: closes the child's copy of the lock's descriptor, which
+ * would otherwise keep the lock held after the holder died.  Async-signal-safe. */
+void lsc__file_lock_drop_inherited (lsc_file_lock *lock);
+
 /* For readers: true when a writer holds the lock of the report at path now; *pid and the
  * holder's description ("pid 1234 (launchscope-cli) on host") are filled when it does. */
 bool lsc__file_lock_held (const char *path, pid_t *pid, char *holder, size_t holder_size);

@@ -259,6 +259,12 @@ lsc__inject_settings (const char *command)
   return buf;
 }
 
+static void
+lsc__inject_forked_child (void)
+{
+  lsc_recorder_forget_inherited (atomic_load (&lsc__inject_recorder));
+}
+
 int
 InitializeInjection (void)
 {
@@ -294,6 +300,7 @@ InitializeInjection (void)
         lsc__inject_say ("CUPTI is not recording launches (%s): the program runs on unrecorded", stats.cupti_status);
       else
         lsc__window_begin (rec);
+      pthread_atfork (NULL, NULL, lsc__inject_forked_child);
       if (atexit (lsc__inject_stop) != 0)
         lsc__inject_say ("%s", "cannot register the exit handler: the report will lack its last batch");
     }

@@ -1668,6 +1668,13 @@ out:
 }
 
 void
+lsc_recorder_forget_inherited (lsc_recorder *rec)
+{
+  if (rec)
+    lsc__file_lock_drop_inherited (rec->file_lock);
+}
+
+void
 lsc_recorder_set_raw_floor (lsc_recorder *rec, double p50_ns)
 {
   if (!rec)

@@ -89,6 +89,11 @@ void lsc_recorder_get_stats (lsc_recorder *rec, lsc_recorder_stats *out);
  * before the error stay readable).  rec is freed either way. */
 int lsc_recorder_stop (lsc_recorder *rec, lsc_recorder_stats *final_stats, char *err, size_t err_size);
 
+/* In a child forked from a recording process: lets go of the report's lock the child inherited
+ * (its copy would keep the lock held after the parent died), touching nothing else: the report
+ * stays the parent's.  Async-signal-safe; for a pthread_atfork child handler. */
+void lsc_recorder_forget_inherited (lsc_recorder *rec);
+
 /* Per-launch cost of the recorder's engine sink (building the record and pushing it into a
  * ring already faulted in, as recording rings are) in ns, measured in-process (for the
  * session's observer overhead column and the benchmarks).  Does not include the engine's own
