@@ -10,6 +10,7 @@
 
 #include "lsc-format.h"
 #include "lsc-session-view.h"
+#include "lsc-summary-figures.h"
 
 struct _LscSessionView
 {
@@ -105,8 +106,9 @@ fill_session (LscSessionView *self, const lsc_session_summary *s, size_t index, 
   (void) index;
   add_row (rec, _("Workload"), s->workload);
   add_row (rec, _("Started"), s->start_wall);
-  if (s->stopped)
-    add_row_take (rec, _("Duration"), lsc_format_duration_ns ((double) (s->stop_ns - s->start_ns)));
+  gint64 duration_ns;
+  if (lsc_session_duration_ns (s, &duration_ns))
+    add_row_take (rec, _("Duration"), lsc_format_duration_ns ((double) duration_ns));
   else
     add_row (rec, _("Duration"), _("Not stopped: still recording, or the recorder crashed"));
   add_row_take (rec, _("Launches"), lsc_format_count (s->launches));
