@@ -22,12 +22,22 @@ struct _LscSessionView
 
 G_DEFINE_FINAL_TYPE (LscSessionView, lsc_session_view, GTK_TYPE_WIDGET)
 
+/* Longest value shown; longer ones (a hostile file's host name, say) are cut: wrapping tens
+ * of kilobytes without spaces takes Pango minutes per layout. */
+#define MAX_VALUE_CHARS 2000
+
 /* A row with the value as a selectable suffix; NULL or "" shows "—". */
 static void
 add_row (AdwPreferencesGroup *group, const char *title, const char *value)
 {
   GtkWidget *row = adw_action_row_new ();
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  g_autofree char *cut = NULL;
+  if (value && g_utf8_strlen (value, -1) > MAX_VALUE_CHARS)
+    {
+      g_autofree char *head = g_utf8_substring (value, 0, MAX_VALUE_CHARS);
+      value = cut = g_strconcat (head, "…", NULL);
+    }
   GtkWidget *label = gtk_label_new (value && *value ? value : "—");
   gtk_label_set_selectable (GTK_LABEL (label), TRUE);
   gtk_label_set_wrap (GTK_LABEL (label), TRUE);
