@@ -16,10 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lsc-distribution-chart.h"
 #include "lsc-distribution-view.h"
 #include "lsc-events-view.h"
 #include "lsc-launches-view.h"
 #include "lsc-live-page.h"
+#include "lsc-overhead-chart.h"
 #include "lsc-overview-view.h"
 #include "lsc-resources.h"
 #include "lsc-session-view.h"
@@ -245,6 +247,23 @@ show_in_every_view (LscDocument *doc)
       g_usleep (10000);
     }
   ck_assert_int_gt (gtk_widget_get_width (views[1]), 0);
+  draw (window);
+  /* and the other axes: log time-series values, a log-x CDF, a zoomed-in window */
+  GtkWidget *overhead = lsc_timeline_view_get_chart (LSC_TIMELINE_VIEW (views[1]));
+  GtkWidget *distribution = lsc_distribution_view_get_chart (LSC_DISTRIBUTION_VIEW (views[2]));
+  if (overhead)
+    {
+      lsc_overhead_chart_set_log_scale (LSC_OVERHEAD_CHART (overhead), TRUE);
+      double t0, t1;
+      if (lsc_overhead_chart_get_visible_range (LSC_OVERHEAD_CHART (overhead), &t0, &t1))
+        lsc_overhead_chart_set_visible_range (LSC_OVERHEAD_CHART (overhead), t0 + (t1 - t0) / 3, t1 - (t1 - t0) / 3);
+    }
+  if (distribution)
+    {
+      lsc_distribution_chart_set_log_x (LSC_DISTRIBUTION_CHART (distribution), TRUE);
+      lsc_distribution_chart_set_mode (LSC_DISTRIBUTION_CHART (distribution), LSC_DISTRIBUTION_MODE_CDF);
+    }
+  iterate ();
   draw (window);
   iterate ();
   gtk_window_destroy (GTK_WINDOW (window));
