@@ -7,7 +7,13 @@
  * it is test data, never a measurement, and it says so in the session row (host, GPU, CPU,
  * settings) and in an info event.  It is never installed.
  *
- * usage: make-synthetic-report OUTPUT [LAUNCHES]   (default 20000 launches; OUTPUT is replaced)
+ * usage: make-synthetic-report [--extremes] OUTPUT [LAUNCHES]
+ *        (default 20000 launches; OUTPUT is replaced)
+ *
+ * --extremes then overwrites the numbers with the worst a hostile file can hold: INT64_MIN and
+ * INT64_MAX in every integer column (session times, durations, counters, ids, status, stage
+ * times), +-1e308 and +-infinity in every REAL column (SQLite stores no NaN), spread over the
+ * rows so that every path still has launches and every difference the app takes overflows.
  */
 #include <inttypes.h>
 #include <stdbool.h>
@@ -69,6 +75,32 @@ exec (sqlite3 *db, const char *sql)
     }
 }
 
+#define MIN64 "-9223372036854775808"
+#define MAX64 "9223372036854775807"
+/* ext(n): INT64_MAX, INT64_MIN, 0 or -1 by rowid, so sums, differences and ranges overflow
+ * whichever way the reader pairs the rows.  9e999 is how SQL spells infinity. */
+#define EXT(col) col " = CASE rowid % 4 WHEN 0 THEN " MAX64 " WHEN 1 THEN " MIN64 " WHEN 2 THEN -1 ELSE " col " END"
+
+static const char extremes_sql[] =
+  /* the session starts at INT64_MIN and stops at INT64_MAX: its duration and every launch's
+   * offset from its start overflow */
+  "UPDATE session SET start_ns = " MIN64 ", stop_ns = " MAX64 ", dropped_rows = " MIN64 ", driver_version = " MIN64
+  ", observer_overhead_ns = 9e999, raw_floor_p50_ns = 1e308;"
+  /* the fast path's p50 at INT64_MAX, the baseline's at INT64_MIN: "saved per launch" overflows */
+  "UPDATE launch SET host_ns = CASE path WHEN 0 THEN " MAX64 " ELSE " MIN64 " END WHERE rowid % 3 != 0;"
+  "UPDATE launch SET " EXT ("start_ns") ", " EXT ("api_start_ns") ", " EXT ("api_ns") ", " EXT ("gpu_start_ns") ", "
+  EXT ("gpu_ns") ", " EXT ("thread") ", " EXT ("spec_id") ", " EXT ("correlation_id") ", " EXT ("resolve_ns") ", "
+  EXT ("bind_ns") ", " EXT ("specialize_ns") ", " EXT ("key_ns") ", " EXT ("lookup_ns") ", " EXT ("globals_ns") ", "
+  EXT ("metadata_ns") ", " EXT ("launch_ns") ";"
+  "UPDATE launch SET status = CASE rowid % 3 WHEN 0 THEN " MAX64 " WHEN 1 THEN " MIN64 " ELSE 4294967296 END,"
+  " reason = " MAX64 ", outcome = " MIN64 " WHERE rowid % 97 = 5;"
+  "UPDATE launch SET path = " MAX64 " WHERE rowid % 101 = 7;"
+  "UPDATE spec SET hits = " MAX64 ", misses = " MAX64 ", key = CASE rowid WHEN 1 THEN " MIN64 " WHEN 2 THEN " MAX64
+  " ELSE key END, debug = " MIN64 ", compile_hook = " MAX64
+  ", first_ns = " MAX64 ", last_ns = " MIN64 ", compile_ms = CASE rowid % 3 WHEN 0 THEN 9e999 WHEN 1 THEN -9e999 ELSE"
+  " 1e308 END;"
+  "UPDATE event SET " EXT ("t_ns") ", " EXT ("launch_seq") ";";
+
 typedef struct {
   const char *desc, *align, *ints;
   int debug;
@@ -88,9 +120,12 @@ static const int64_t spec_keys[N_SPECS] = { 0x17, 0x10017, 0x10 };
 int
 main (int argc, char **argv)
 {
+  bool extremes = argc > 1 && strcmp (argv[1], "--extremes") == 0;
+  if (extremes)
+    argc--, argv++;
   if (argc < 2 || argc > 3)
     {
-      fprintf (stderr, "usage: %s OUTPUT [LAUNCHES]\n", argv[0]);
+      fprintf (stderr, "usage: %s [--extremes] OUTPUT [LAUNCHES]\n", argv[0]);
       return 2;
     }
   const char *out = argv[1];
@@ -332,10 +367,12 @@ main (int argc, char **argv)
   sqlite3_finalize (ins_launch);
   sqlite3_finalize (ins_stage);
   sqlite3_finalize (ins_event);
+  if (extremes)
+    exec (db, extremes_sql);
   exec (db, LSC_SCHEMA_INDEX_SQL);
   exec (db, "COMMIT");
   if (sqlite3_close (db) != SQLITE_OK)
     die (db, "close");
-  printf ("%s: %ld synthetic launches\n", out, n);
+  printf ("%s: %ld synthetic launches%s\n", out, n, extremes ? ", extreme values" : "");
   return 0;
 }

@@ -5,7 +5,11 @@
  * in get_item, SQL sorting and filtering, superseded reloads, closing), the chart data the
  * loader builds, refusals of bad files with the reader's message, and value formatting.
  *
- * argv[1] is a synthetic report from make-synthetic-report (20,000 launches).
+ * argv[1] is a synthetic report from make-synthetic-report (20,000 launches), argv[2] one
+ * with --extremes (INT64_MIN/MAX in every integer column, +-1e308 and infinity in every REAL
+ * one) and argv[3] the fuzzers' hostile report seeds (tests/fuzz/corpus/fuzz-report): every
+ * one that opens is read through everything the views show, which under the sanitizer build
+ * (build-aux/test-variants asan-app) proves no value in a file overflows the app's arithmetic.
  */
 #include <check.h>
 #include <gio/gio.h>
@@ -18,9 +22,10 @@
 #include "lsc-document.h"
 #include "lsc-format.h"
 #include "lsc-row.h"
+#include "lsc-summary-figures.h"
 #include "lsc-table-model.h"
 
-static const char *report_path;
+static const char *report_path, *extreme_report_path, *hostile_dir;
 static char tmp_dir[256];
 
 static void
@@ -477,15 +482,206 @@ START_TEST (test_format)
 }
 END_TEST
 
+/* ---- hostile values: everything a view shows, from every row ------------------------------ */
+
+static void
+read_every_row (LscTableModel *model)
+{
+  GListModel *list = G_LIST_MODEL (model);
+  guint n = g_list_model_get_n_items (list);
+  guint n_columns = lsc_table_model_get_n_columns (model);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr (LscRow) row = g_list_model_get_item (list, i);
+      ck_assert_ptr_nonnull (row);
+      for (guint c = 0; c < n_columns; c++)
+        {
+          const char *text = lsc_row_get_text (row, c);
+          ck_assert (text == NULL || g_utf8_validate (text, -1, NULL));
+          (void) lsc_row_get_number (row, c);
+        }
+    }
+}
+
+/* The chart views' arithmetic over the document's chart data: axes from the extents, columns,
+ * histograms, percentiles, stage means, markers. */
+static void
+chart_every_path (LscDocument *doc)
+{
+  const LscSeriesIndex *index = lsc_document_get_series_index (doc);
+  ck_assert_ptr_nonnull (index);
+  const LscSeries *series = lsc_series_index_get_series (index);
+  guint64 t_min = 0, t_max = 0;
+  guint32 v_min = 0, v_max = 0;
+  gsize in_distributions = 0;
+  if (lsc_series_index_get_extent (index, &t_min, &t_max, &v_min, &v_max))
+    {
+      ck_assert (t_min <= t_max && v_min <= v_max);
+      double t0 = (double) t_min, t1 = MAX ((double) t_max, t0 + 1), lo = v_min, hi = MAX ((double) v_max, lo + 1);
+      double ticks[64];
+      LscLogTick log_ticks[64];
+      lsc_chart_nice_range (&t0, &t1, 8);
+      lsc_chart_linear_ticks (t0, t1, 8, ticks, G_N_ELEMENTS (ticks), NULL);
+      lsc_chart_nice_range (&lo, &hi, 6);
+      lsc_chart_linear_ticks (lo, hi, 6, ticks, G_N_ELEMENTS (ticks), NULL);
+      double log_lo = MAX (v_min, 1), log_hi = MAX ((double) v_max, log_lo * 1.01);
+      lsc_chart_log_range (&log_lo, &log_hi);
+      lsc_chart_log_ticks (log_lo, log_hi, 8, log_ticks, G_N_ELEMENTS (log_ticks));
+      for (guint p = 0; p < LSC_CHART_N_PATHS; p++)
+        {
+          const LscMinMaxIndex *mm = lsc_series_index_get_path (index, (LscChartPath) p);
+          LscColumn cols[200];
+          if (!mm)
+            continue;
+          lsc_min_max_index_columns (mm, t0, t1, cols, G_N_ELEMENTS (cols));
+          guint64 counted = 0;
+          for (guint c = 0; c < G_N_ELEMENTS (cols); c++)
+            counted += cols[c].count;
+          /* the columns cover [t0, t1) exactly */
+          ck_assert_uint_eq (counted, lsc_min_max_index_lower_bound (mm, t1) - lsc_min_max_index_lower_bound (mm, t0));
+        }
+    }
+  for (guint p = 0; p < LSC_CHART_N_PATHS; p++)
+    {
+      const LscDistribution *d = lsc_document_get_distribution (doc, (LscChartPath) p);
+      if (!d)
+        continue;
+      in_distributions += lsc_distribution_get_n (d);
+      double edges[65];
+      guint64 counts[64], binned = 0;
+      double lo = lsc_distribution_get_min (d), hi = MAX ((double) lsc_distribution_get_max (d), lo + 1);
+      lsc_histogram_edges (lo, hi, FALSE, 64, edges);
+      lsc_distribution_histogram (d, edges, 64, counts);
+      for (guint b = 0; b < 64; b++)
+        binned += counts[b];
+      ck_assert_uint_eq (binned, lsc_distribution_get_n (d));
+      ck_assert (lsc_distribution_percentile (d, 50) <= lsc_distribution_percentile (d, 99.9));
+      ck_assert (isfinite (lsc_distribution_get_mean (d)));
+      g_autofree char *p99 = lsc_chart_format_ns (lsc_distribution_percentile (d, 99));
+    }
+  ck_assert_uint_eq (in_distributions, series->n);
+  const LscStageSummary *stages = lsc_document_get_stages (doc);
+  for (guint s = 0; stages && s < LSC_STAGE_COUNT; s++)
+    ck_assert (isfinite (stages->mean_ns[s]) && stages->median_ns[s] <= G_MAXUINT32);
+  guint n_markers = 0;
+  const LscMarker *markers = lsc_document_get_markers (doc, &n_markers);
+  for (guint i = 0; i < n_markers; i++)
+    {
+      g_autofree char *label = lsc_chart_marker_label (markers[i].text);
+      ck_assert (g_utf8_validate (label, -1, NULL));
+    }
+}
+
+/* What the overview, specs and session views compute and print for every session. */
+static void
+summarize_every_session (LscDocument *doc)
+{
+  const lsc_report_summary *summary = lsc_document_get_summary (doc);
+  LscSpecTotals totals = { 0 };
+  for (size_t i = 0; i < summary->n_sessions; i++)
+    {
+      const lsc_session_summary *s = &summary->sessions[i];
+      LscOverviewFigures fig;
+      lsc_overview_figures_compute (s, &fig);
+      lsc_spec_totals_add_session (&totals, s);
+      g_autofree char *duration = lsc_format_duration_ns ((double) fig.duration_ns);
+      g_autofree char *saved = lsc_format_duration_ns ((double) fig.saved_ns);
+      g_autofree char *above = lsc_format_duration_ns (fig.above_raw_floor_ns);
+      g_autofree char *fallbacks = lsc_format_count (fig.fallbacks);
+      g_autofree char *compile = lsc_format_duration_ns (fig.specs.compile_ms * 1e6);
+      ck_assert (!fig.has_duration || fig.duration_ns > 0);
+      ck_assert (fig.top_reason >= -1 && fig.top_reason <= LSC_REASON_COUNT);
+      ck_assert (isfinite (fig.specs.compile_ms));
+    }
+}
+
+static void
+open_everything (LscDocument *doc)
+{
+  summarize_every_session (doc);
+  read_every_row (lsc_document_get_launches (doc));
+  read_every_row (lsc_document_get_specs (doc));
+  read_every_row (lsc_document_get_events (doc));
+  chart_every_path (doc);
+}
+
+START_TEST (test_extreme_values)
+{
+  g_autoptr (LscDocument) doc = load_ok (extreme_report_path);
+  const lsc_session_summary *s = lsc_document_get_session (doc);
+  ck_assert_ptr_nonnull (s);
+  ck_assert (s->start_ns == G_MININT64 && s->stop_ns == G_MAXINT64);
+
+  LscOverviewFigures fig;
+  lsc_overview_figures_compute (s, &fig);
+  /* differences and sums saturate, as in the CLI's output */
+  ck_assert (fig.has_duration && fig.duration_ns == G_MAXINT64);
+  gint64 duration = 0;
+  ck_assert (lsc_session_duration_ns (s, &duration) && duration == G_MAXINT64);
+  ck_assert (s->paths[LSC_CHART_PATH_FAST].p50_ns == G_MAXINT64);
+  ck_assert (s->paths[LSC_CHART_PATH_DEFAULT].p50_ns == G_MININT64);
+  ck_assert (fig.has_speedup && fig.saved_ns == G_MININT64 && fig.speedup < 0);
+  ck_assert (fig.specs.hits == G_MAXINT64 && fig.specs.misses == G_MAXINT64);
+  /* the infinite compile times are left out, the finite 1e308 counted */
+  ck_assert (fig.specs.compile_ms == 1e308);
+  ck_assert (fig.has_raw_floor && fig.raw_floor_ns == 1e308);
+
+  /* a launch's offset from the INT64_MIN start saturates at INT64_MAX (it would wrap to a
+   * negative time, shown as 0), unless the launch also started at INT64_MIN */
+  const LscSeries *series = lsc_series_index_get_series (lsc_document_get_series_index (doc));
+  gint64 at_max = 0;
+  for (gsize i = 0; i < series->n; i++)
+    {
+      ck_assert (series->t_ns[i] == 0 || series->t_ns[i] == (guint64) G_MAXINT64);
+      at_max += series->t_ns[i] != 0;
+    }
+  ck_assert_int_gt (at_max, 0);
+  ck_assert_int_eq (at_max, query_int (extreme_report_path,
+                                       "SELECT count(*) FROM launch WHERE status = 0 AND typeof(host_ns) = 'integer'"
+                                       " AND path BETWEEN 0 AND 3 AND start_ns != -9223372036854775808"));
+
+  open_everything (doc);
+}
+END_TEST
+
+START_TEST (test_hostile_corpus)
+{
+  g_autoptr (GDir) dir = g_dir_open (hostile_dir, 0, NULL);
+  ck_assert_ptr_nonnull (dir);
+  guint opened = 0, refused = 0;
+  for (const char *name; (name = g_dir_read_name (dir));)
+    {
+      g_autofree char *path = g_build_filename (hostile_dir, name, NULL);
+      GError *error = NULL;
+      g_autoptr (LscDocument) doc = load (path, &error, NULL);
+      if (error)
+        {
+          ck_assert_msg (error->message && *error->message, "%s refused without a message", name);
+          g_clear_error (&error);
+          refused++;
+          continue;
+        }
+      wait_charts (doc);
+      open_everything (doc);
+      opened++;
+    }
+  /* the seeds hold both: reports that open and files the reader must refuse */
+  ck_assert_uint_gt (opened, 0);
+  ck_assert_uint_gt (refused, 0);
+}
+END_TEST
+
 int
 main (int argc, char **argv)
 {
-  if (argc < 2)
+  if (argc < 4)
     {
-      fprintf (stderr, "usage: %s SYNTHETIC-REPORT\n", argv[0]);
+      fprintf (stderr, "usage: %s SYNTHETIC-REPORT EXTREME-REPORT HOSTILE-REPORT-DIR\n", argv[0]);
       return 2;
     }
   report_path = argv[1];
+  extreme_report_path = argv[2];
+  hostile_dir = argv[3];
 
   Suite *suite = suite_create ("app-models");
   TCase *tc = tcase_create ("models");
@@ -499,6 +695,8 @@ main (int argc, char **argv)
   tcase_add_test (tc, test_model_hostile_values);
   tcase_add_test (tc, test_specs_model);
   tcase_add_test (tc, test_format);
+  tcase_add_test (tc, test_extreme_values);
+  tcase_add_test (tc, test_hostile_corpus);
   suite_add_tcase (suite, tc);
 
   SRunner *runner = srunner_create (suite);

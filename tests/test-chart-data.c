@@ -559,6 +559,61 @@ START_TEST (test_log_ticks)
 }
 END_TEST
 
+/* Windows and axis ranges that are infinite, NaN or huge (a hostile report's times, a floor
+ * of 1e308): every point still lands in one column, no count is converted out of range. */
+START_TEST (test_non_finite_ranges)
+{
+  static const double edge[] = { NAN, INFINITY, -INFINITY, 1e308, -1e308, 0, 1, 9.2e18, 1.8e19, 1e-300 };
+  guint64 t[] = { 0, 1, 1000, G_MAXINT64, G_MAXUINT64 };
+  guint32 v[] = { 1, 2, 3, 4, 5 };
+  LscColumn a[7];
+  LscColumn *cols[LSC_CHART_N_PATHS] = { a, NULL, NULL, NULL };
+  LscRing *ring = lsc_ring_new (8);
+  for (guint i = 0; i < G_N_ELEMENTS (t); i++)
+    {
+      LscColumn one = { v[i], v[i], 1, v[i] };
+      lsc_ring_append_column (ring, t[i], &one, 0); /* the weighted downsampler */
+    }
+
+  /* every point is inside [-inf, inf): each lands in a column */
+  lsc_columns_clear (a, G_N_ELEMENTS (a));
+  lsc_downsample_min_max (t, v, NULL, G_N_ELEMENTS (t), -INFINITY, INFINITY, cols, G_N_ELEMENTS (a));
+  guint32 counted = 0;
+  for (guint c = 0; c < G_N_ELEMENTS (a); c++)
+    counted += a[c].count;
+  ck_assert_uint_eq (counted, G_N_ELEMENTS (t));
+  gint64 c = lsc_chart_column_for_time (1, -INFINITY, INFINITY, 7);
+  ck_assert (c >= 0 && c < 7);
+  c = lsc_chart_column_for_time (1, -1e300, 1e300, 7);
+  ck_assert_int_eq (c, 3); /* the middle, as for any symmetric window */
+
+  double ticks[64], edges[65];
+  LscLogTick log_ticks[64];
+  for (guint i = 0; i < G_N_ELEMENTS (edge); i++)
+    for (guint j = 0; j < G_N_ELEMENTS (edge); j++)
+      {
+        double lo = edge[i], hi = edge[j];
+        lsc_columns_clear (a, G_N_ELEMENTS (a));
+        lsc_downsample_min_max (t, v, NULL, G_N_ELEMENTS (t), lo, hi, cols, G_N_ELEMENTS (a));
+        lsc_ring_downsample (ring, lo, hi, cols, G_N_ELEMENTS (a));
+        (void) lsc_chart_column_for_time (1, lo, hi, 7);
+        (void) lsc_chart_nice_step (lo, hi, 8);
+        ck_assert_uint_le (lsc_chart_linear_ticks (lo, hi, 8, ticks, G_N_ELEMENTS (ticks), NULL), G_N_ELEMENTS (ticks));
+        ck_assert_uint_le (lsc_chart_log_ticks (lo, hi, 8, log_ticks, G_N_ELEMENTS (log_ticks)), G_N_ELEMENTS (log_ticks));
+        lsc_histogram_edges (lo, hi, TRUE, 64, edges);
+        g_free (lsc_chart_format_axis_ns (lo, hi, lo));
+        g_free (lsc_chart_format_tick_ns (lo));
+        double nice_lo = lo, nice_hi = hi;
+        lsc_chart_nice_range (&nice_lo, &nice_hi, 8);
+        nice_lo = lo, nice_hi = hi;
+        lsc_chart_log_range (&nice_lo, &nice_hi);
+      }
+  /* an infinite top has no decades to name */
+  ck_assert_uint_eq (lsc_chart_log_ticks (1, INFINITY, 8, log_ticks, G_N_ELEMENTS (log_ticks)), 0);
+  lsc_ring_free (ring);
+}
+END_TEST
+
 START_TEST (test_labels)
 {
   g_autofree char *a = lsc_chart_format_axis_ns (1500, 3000, 500);
@@ -727,6 +782,7 @@ chart_data_suite (void)
   tcase_add_test (tc, test_nice_ticks);
   tcase_add_test (tc, test_log_ticks);
   tcase_add_test (tc, test_labels);
+  tcase_add_test (tc, test_non_finite_ranges);
   suite_add_tcase (s, tc);
 
   tc = tcase_create ("perf");

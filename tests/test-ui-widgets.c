@@ -6,17 +6,22 @@
  * gtk4-builder-tool cannot validate these files itself (it knows neither libadwaita's types
  * nor ours), so this is the template validation.
  *
- * argv[1] is a synthetic report (make-synthetic-report).  Needs GSETTINGS_SCHEMA_DIR.
+ * argv[1] is a synthetic report (make-synthetic-report), argv[2] one with --extremes and
+ * argv[3] the fuzzers' hostile report seeds: every view takes and draws each one that opens
+ * (under the sanitizer build, build-aux/test-variants asan-app, without a sanitizer report).
+ * Needs GSETTINGS_SCHEMA_DIR.
  */
 #include <adwaita.h>
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "lsc-distribution-chart.h"
 #include "lsc-distribution-view.h"
 #include "lsc-events-view.h"
 #include "lsc-launches-view.h"
 #include "lsc-live-page.h"
+#include "lsc-overhead-chart.h"
 #include "lsc-overview-view.h"
 #include "lsc-resources.h"
 #include "lsc-session-view.h"
@@ -29,7 +34,7 @@
 
 #include <glib/gstdio.h>
 
-static const char *report_path;
+static const char *report_path, *extreme_report_path, *hostile_dir;
 
 static void
 setup (void)
@@ -46,13 +51,20 @@ iterate (void)
     ;
 }
 
+typedef struct {
+  GMainLoop *loop;
+  gboolean ok;
+} LoadState;
+
 static void
 loaded_cb (GObject *source, GAsyncResult *result, gpointer data)
 {
-  GError *error = NULL;
-  if (!lsc_document_load_finish (LSC_DOCUMENT (source), result, &error))
-    ck_abort_msg ("load failed: %s", error->message);
-  g_main_loop_quit (data);
+  LoadState *state = data;
+  g_autoptr (GError) error = NULL;
+  state->ok = lsc_document_load_finish (LSC_DOCUMENT (source), result, &error);
+  if (!state->ok)
+    ck_assert_msg (error->message && *error->message, "refused without a message");
+  g_main_loop_quit (state->loop);
 }
 
 static void
@@ -63,24 +75,52 @@ charts_ready_cb (GObject *object, GParamSpec *pspec, gpointer data)
   g_main_loop_quit (data);
 }
 
+/* The loaded document with its chart data, or NULL when the reader refuses path. */
 static LscDocument *
-load_report (void)
+try_load_report (const char *path)
 {
-  g_autoptr (GFile) file = g_file_new_for_path (report_path);
+  g_autoptr (GFile) file = g_file_new_for_path (path);
   LscDocument *doc = lsc_document_new (file);
-  GMainLoop *loop = g_main_loop_new (NULL, FALSE);
-  lsc_document_load_async (doc, NULL, loaded_cb, loop);
-  g_main_loop_run (loop);
+  LoadState state = { g_main_loop_new (NULL, FALSE), FALSE };
+  lsc_document_load_async (doc, NULL, loaded_cb, &state);
+  g_main_loop_run (state.loop);
+  if (!state.ok)
+    {
+      g_main_loop_unref (state.loop);
+      g_object_unref (doc);
+      return NULL;
+    }
   /* and phase 2: the chart data and the launch list */
   if (!lsc_document_get_charts_ready (doc))
     {
-      gulong id = g_signal_connect (doc, "notify::charts-ready", G_CALLBACK (charts_ready_cb), loop);
-      g_main_loop_run (loop);
+      gulong id = g_signal_connect (doc, "notify::charts-ready", G_CALLBACK (charts_ready_cb), state.loop);
+      g_main_loop_run (state.loop);
       g_signal_handler_disconnect (doc, id);
     }
-  g_main_loop_unref (loop);
+  g_main_loop_unref (state.loop);
   ck_assert (lsc_document_get_charts_ready (doc));
   return doc;
+}
+
+static LscDocument *
+load_report (void)
+{
+  LscDocument *doc = try_load_report (report_path);
+  ck_assert_msg (doc != NULL, "%s did not load", report_path);
+  return doc;
+}
+
+/* Snapshots widget and its children now, so the charts lay out their axes and draw. */
+static void
+draw (GtkWidget *widget)
+{
+  GdkPaintable *paintable = gtk_widget_paintable_new (widget);
+  GtkSnapshot *snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, snapshot, gtk_widget_get_width (widget), gtk_widget_get_height (widget));
+  GskRenderNode *node = gtk_snapshot_free_to_node (snapshot);
+  if (node)
+    gsk_render_node_unref (node);
+  g_object_unref (paintable);
 }
 
 START_TEST (test_templates_build)
@@ -174,6 +214,86 @@ START_TEST (test_views_take_a_report)
 }
 END_TEST
 
+/* Every view takes, lays out and draws each report whose values are hostile, and lets go. */
+static void
+show_in_every_view (LscDocument *doc)
+{
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  gtk_window_set_child (GTK_WINDOW (window), box);
+  GtkWidget *views[] = {
+    g_object_new (LSC_TYPE_OVERVIEW_VIEW, NULL), g_object_new (LSC_TYPE_TIMELINE_VIEW, NULL),
+    g_object_new (LSC_TYPE_DISTRIBUTION_VIEW, NULL), g_object_new (LSC_TYPE_STAGES_VIEW, NULL),
+    g_object_new (LSC_TYPE_SPECS_VIEW, NULL), g_object_new (LSC_TYPE_EVENTS_VIEW, NULL),
+    g_object_new (LSC_TYPE_LAUNCHES_VIEW, NULL), g_object_new (LSC_TYPE_SESSION_VIEW, NULL),
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (views); i++)
+    {
+      gtk_widget_set_size_request (views[i], 900, 300);
+      gtk_box_append (GTK_BOX (box), views[i]);
+    }
+  gtk_window_present (GTK_WINDOW (window));
+  lsc_overview_view_set_document (LSC_OVERVIEW_VIEW (views[0]), doc);
+  lsc_timeline_view_set_document (LSC_TIMELINE_VIEW (views[1]), doc);
+  lsc_distribution_view_set_document (LSC_DISTRIBUTION_VIEW (views[2]), doc);
+  lsc_stages_view_set_document (LSC_STAGES_VIEW (views[3]), doc);
+  lsc_specs_view_set_document (LSC_SPECS_VIEW (views[4]), doc);
+  lsc_events_view_set_document (LSC_EVENTS_VIEW (views[5]), doc);
+  lsc_launches_view_set_document (LSC_LAUNCHES_VIEW (views[6]), doc);
+  lsc_session_view_set_document (LSC_SESSION_VIEW (views[7]), doc);
+  for (int i = 0; i < 20 && gtk_widget_get_width (views[1]) == 0; i++)
+    {
+      iterate ();
+      g_usleep (10000);
+    }
+  ck_assert_int_gt (gtk_widget_get_width (views[1]), 0);
+  draw (window);
+  /* and the other axes: log time-series values, a log-x CDF, a zoomed-in window */
+  GtkWidget *overhead = lsc_timeline_view_get_chart (LSC_TIMELINE_VIEW (views[1]));
+  GtkWidget *distribution = lsc_distribution_view_get_chart (LSC_DISTRIBUTION_VIEW (views[2]));
+  if (overhead)
+    {
+      lsc_overhead_chart_set_log_scale (LSC_OVERHEAD_CHART (overhead), TRUE);
+      double t0, t1;
+      if (lsc_overhead_chart_get_visible_range (LSC_OVERHEAD_CHART (overhead), &t0, &t1))
+        lsc_overhead_chart_set_visible_range (LSC_OVERHEAD_CHART (overhead), t0 + (t1 - t0) / 3, t1 - (t1 - t0) / 3);
+    }
+  if (distribution)
+    {
+      lsc_distribution_chart_set_log_x (LSC_DISTRIBUTION_CHART (distribution), TRUE);
+      lsc_distribution_chart_set_mode (LSC_DISTRIBUTION_CHART (distribution), LSC_DISTRIBUTION_MODE_CDF);
+    }
+  iterate ();
+  draw (window);
+  iterate ();
+  gtk_window_destroy (GTK_WINDOW (window));
+  iterate ();
+}
+
+START_TEST (test_views_take_hostile_reports)
+{
+  LscDocument *extreme = try_load_report (extreme_report_path);
+  ck_assert_msg (extreme != NULL, "%s did not load", extreme_report_path);
+  show_in_every_view (extreme);
+  g_object_unref (extreme);
+
+  g_autoptr (GDir) dir = g_dir_open (hostile_dir, 0, NULL);
+  ck_assert_ptr_nonnull (dir);
+  guint shown = 0;
+  for (const char *name; (name = g_dir_read_name (dir));)
+    {
+      g_autofree char *path = g_build_filename (hostile_dir, name, NULL);
+      LscDocument *doc = try_load_report (path);
+      if (!doc)
+        continue;
+      show_in_every_view (doc);
+      g_object_unref (doc);
+      shown++;
+    }
+  ck_assert_uint_gt (shown, 0);
+}
+END_TEST
+
 /* Runs the main loop until path exists (exports appear atomically by rename) or 20 s pass. */
 static gboolean
 wait_for_file (const char *path)
@@ -258,12 +378,14 @@ END_TEST
 int
 main (int argc, char **argv)
 {
-  if (argc < 2)
+  if (argc < 4)
     {
-      fprintf (stderr, "usage: %s SYNTHETIC-REPORT\n", argv[0]);
+      fprintf (stderr, "usage: %s SYNTHETIC-REPORT EXTREME-REPORT HOSTILE-REPORT-DIR\n", argv[0]);
       return 2;
     }
   report_path = argv[1];
+  extreme_report_path = argv[2];
+  hostile_dir = argv[3];
   if (!g_getenv ("DISPLAY") && !g_getenv ("WAYLAND_DISPLAY"))
     {
       fprintf (stderr, "no display: skipping\n");
@@ -277,6 +399,7 @@ main (int argc, char **argv)
   tcase_add_test (tc, test_templates_build);
   tcase_add_test (tc, test_help_overlay_parses);
   tcase_add_test (tc, test_views_take_a_report);
+  tcase_add_test (tc, test_views_take_hostile_reports);
   tcase_add_test (tc, test_window_open_and_export);
   suite_add_tcase (suite, tc);
 

@@ -113,6 +113,17 @@ lsc_column_merge (LscColumn *a, const LscColumn *b)
   a->sum += b->sum;
 }
 
+/* floor(x) as a column in [0, n_cols), clamped before the conversion: with infinite or huge
+ * window ends x can be NaN or beyond any integer, and converting those is undefined. */
+static inline gint64
+clamp_column (double x, guint n_cols)
+{
+  double c = floor (x);
+  if (c >= (double) n_cols - 1)
+    return (gint64) n_cols - 1;
+  return c >= 0 ? (gint64) c : 0;
+}
+
 /* Column of t with t < t0 giving -1 and t >= t1 giving n_cols: monotone in t, so the index
  * finds column boundaries by binary search on exactly the predicate the direct downsampler
  * uses, and the two agree point for point. */
@@ -123,8 +134,7 @@ column_of (double t, double t0, double t1, guint n_cols)
     return -1;
   if (t >= t1)
     return n_cols;
-  gint64 c = (gint64) floor ((t - t0) * n_cols / (t1 - t0));
-  return CLAMP (c, 0, (gint64) n_cols - 1);
+  return clamp_column ((t - t0) * n_cols / (t1 - t0), n_cols);
 }
 
 gint64
@@ -152,10 +162,7 @@ lsc_downsample_min_max (const guint64 *t, const guint32 *v, const guint8 *path, 
       double ti = (double) t[i];
       if (!(ti >= t0) || ti >= t1)
         continue;
-      gint64 c = (gint64) floor ((ti - t0) * scale);
-      if (c >= (gint64) n_cols) /* rounding just below t1 */
-        c = n_cols - 1;
-      column_add (&cols[p][c], v[i]);
+      column_add (&cols[p][clamp_column ((ti - t0) * scale, n_cols)], v[i]);
     }
 }
 
@@ -689,9 +696,7 @@ ring_downsample_weighted (const LscRing *ring, gsize first, gsize n, double t0, 
       double ti = (double) ring->t[s];
       if (!(ti >= t0) || ti >= t1)
         continue;
-      gint64 c = (gint64) floor ((ti - t0) * scale);
-      if (c >= (gint64) n_cols)
-        c = n_cols - 1;
+      gint64 c = clamp_column ((ti - t0) * scale, n_cols);
       LscColumn entry = { ring->min[s], ring->v[s], ring->count[s], ring->sum[s] };
       lsc_column_merge (&cols[p][c], &entry);
     }
@@ -1008,11 +1013,16 @@ lsc_axis_scale_normalize_array (const LscAxisScale *scale, const double *values,
     out[i] = (float) lsc_axis_scale_normalize (scale, values[i]);
 }
 
+/* Saturates at G_MAXUINT: a huge range over a tiny step (or an infinite one) has more ticks
+ * than a guint holds, and converting that count would be undefined. */
 static guint
 ticks_for_step (double min, double max, double step)
 {
   double first = ceil (min / step - 1e-9), last = floor (max / step + 1e-9);
-  return last >= first ? (guint) (last - first) + 1 : 0;
+  if (!(last >= first))
+    return 0;
+  double n = last - first + 1;
+  return n < (double) G_MAXUINT ? (guint) n : G_MAXUINT;
 }
 
 double
@@ -1081,7 +1091,7 @@ lsc_chart_linear_ticks (double min, double max, guint max_ticks, double *ticks, 
 guint
 lsc_chart_log_ticks (double min, double max, guint max_ticks, LscLogTick *ticks, guint capacity)
 {
-  if (!(min > 0) || !(max > min))
+  if (!(min > 0) || !(max > min) || !isfinite (max))
     return 0;
 
   int e0 = (int) floor (log10 (min) + 1e-9), e1 = (int) floor (log10 (max) + 1e-9);

@@ -256,7 +256,7 @@ typedef struct {
   double value;
   gboolean major; /* decades are major and labelled; 2 and 5 multiples minor */
 } LscLogTick;
-/* Decade (1·10^k) ticks inside [min, max] (min > 0), plus 2·10^k and 5·10^k as minor ticks
+/* Decade (1·10^k) ticks inside [min, max] (0 < min < max, max finite; none otherwise), plus 2·10^k and 5·10^k as minor ticks
  * when at most max_ticks/3 decades are visible — and labelled (major) when under two are.
  * Returns the count (at most capacity). */
 guint lsc_chart_log_ticks (double min, double max, guint max_ticks, LscLogTick *ticks, guint capacity);

@@ -440,6 +440,9 @@ lsc_chart_update_raw_floor (double *raw_floor_ns, double p50_ns)
 {
   if (!(p50_ns > 0) || !isfinite (p50_ns))
     p50_ns = 0;
+  /* The charts hold latencies as guint32 ns (the series clamps the same way): a floor from a
+   * hostile file beyond that would overflow their integer axis bounds. */
+  p50_ns = MIN (p50_ns, (double) G_MAXUINT32);
   if (*raw_floor_ns == p50_ns)
     return FALSE;
   *raw_floor_ns = p50_ns;

@@ -121,7 +121,8 @@ void lsc_chart_cache_invalidate (LscChartCache *cache, GtkWidget *widget);
 void lsc_chart_cache_clear (LscChartCache *cache);
 
 /* Stores p50_ns, the raw driver's median that the charts draw as a floor, in *raw_floor_ns;
- * anything but a positive finite value means no floor (0).  Returns whether it changed. */
+ * anything but a positive finite value means no floor (0), and a floor beyond G_MAXUINT32 ns
+ * is stored as G_MAXUINT32.  Returns whether it changed. */
 gboolean lsc_chart_update_raw_floor (double *raw_floor_ns, double p50_ns);
 
 /* Class set-up every chart shares: its CSS name and the image role (the description carries

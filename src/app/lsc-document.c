@@ -9,6 +9,8 @@
 #include <sqlite3.h>
 
 #include "lsc-document.h"
+/* lsc__sub_sat: times from the file are any int64, and t - session start must not overflow */
+#include "lsc-report-private.h"
 
 /* Toggle markers beyond this many are not drawn (a hostile file could hold millions). */
 #define MAX_MARKERS 10000
@@ -359,7 +361,7 @@ chart_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *ca
           series = bigger;
           cap *= 2;
         }
-      gint64 t = sqlite3_column_int64 (stmt, 2) - session_start;
+      gint64 t = lsc__sub_sat (sqlite3_column_int64 (stmt, 2), session_start);
       gint64 host = sqlite3_column_int64 (stmt, 3);
       gint64 outcome = sqlite3_column_int64 (stmt, 5), reason = sqlite3_column_int64 (stmt, 6);
       series->t_ns[n] = t > 0 ? (guint64) t : 0;
@@ -402,7 +404,7 @@ chart_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *ca
       sqlite3_bind_int64 (stmt, 1, session_id);
       while (sqlite3_step (stmt) == SQLITE_ROW)
         {
-          gint64 t = sqlite3_column_int64 (stmt, 0) - session_start;
+          gint64 t = lsc__sub_sat (sqlite3_column_int64 (stmt, 0), session_start);
           const unsigned char *text = sqlite3_column_text (stmt, 1);
           LscMarker m = { t > 0 ? (guint64) t : 0,
                           g_utf8_make_valid (text ? (const char *) text : "", sqlite3_column_bytes (stmt, 1)) };

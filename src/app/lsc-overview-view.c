@@ -11,6 +11,7 @@
 #include "lsc-format.h"
 #include "lsc-overview-view.h"
 #include "lsc-stat-card.h"
+#include "lsc-summary-figures.h"
 
 struct _LscOverviewView
 {
@@ -150,9 +151,11 @@ lsc_overview_view_set_document (LscOverviewView *self, LscDocument *document)
   GString *sub = g_string_new (s->gpu && *s->gpu ? s->gpu : _("Unknown GPU"));
   if (s->start_wall)
     g_string_append_printf (sub, " · %s", s->start_wall);
-  if (s->stopped && s->stop_ns > s->start_ns)
+  LscOverviewFigures fig;
+  lsc_overview_figures_compute (s, &fig);
+  if (fig.has_duration)
     {
-      g_autofree char *d = lsc_format_duration_ns ((double) (s->stop_ns - s->start_ns));
+      g_autofree char *d = lsc_format_duration_ns ((double) fig.duration_ns);
       g_string_append_printf (sub, " · %s", d);
     }
   else
@@ -162,29 +165,26 @@ lsc_overview_view_set_document (LscOverviewView *self, LscDocument *document)
 
   const lsc_path_summary *fast = &s->paths[LSC_CHART_PATH_FAST];
   const lsc_path_summary *base = &s->paths[LSC_CHART_PATH_DEFAULT];
-  const lsc_path_summary *raw = &s->paths[LSC_CHART_PATH_RAW];
   path_card (self->fast_card, _("Fast path p50"), fast);
   path_card (self->baseline_card, _("Baseline p50"), base);
 
-  if (fast->count > 0 && base->count > 0 && fast->p50_ns > 0)
+  if (fig.has_speedup)
     {
-      double ratio = (double) base->p50_ns / (double) fast->p50_ns;
-      g_autofree char *value = lsc_format_ratio (ratio);
-      g_autofree char *saved = lsc_format_duration_ns ((double) (base->p50_ns - fast->p50_ns));
+      g_autofree char *value = lsc_format_ratio (fig.speedup);
+      g_autofree char *saved = lsc_format_duration_ns ((double) fig.saved_ns);
       g_autofree char *detail = g_strdup_printf (_("Baseline p50 ÷ fast p50: %s saved per launch"), saved);
       lsc_stat_card_set (self->speedup_card, _("Speed-up"), value, detail);
-      lsc_stat_card_set_tone (self->speedup_card, ratio >= 1.0 ? "success" : "warning");
+      lsc_stat_card_set_tone (self->speedup_card, fig.speedup >= 1.0 ? "success" : "warning");
     }
   else
     lsc_stat_card_set (self->speedup_card, _("Speed-up"), NULL, _("Needs launches on both the fast and the baseline path"));
 
-  double floor_ns = s->has_raw_floor ? s->raw_floor_p50_ns : raw->count > 0 ? (double) raw->p50_ns : NAN;
-  if (!isnan (floor_ns) && floor_ns > 0 && fast->count > 0)
+  if (fig.has_raw_floor)
     {
-      double above = (double) fast->p50_ns - floor_ns;
+      double above = fig.above_raw_floor_ns;
       g_autofree char *d = lsc_format_duration_ns (fabs (above));
       g_autofree char *value = g_strdup_printf ("%s%s", above >= 0 ? "+" : "−", d);
-      g_autofree char *f = lsc_format_duration_ns (floor_ns);
+      g_autofree char *f = lsc_format_duration_ns (fig.raw_floor_ns);
       g_autofree char *detail = g_strdup_printf (_("Fast p50 above the bare cuLaunchKernel p50 (%s)"), f);
       lsc_stat_card_set (self->floor_card, _("Above the raw floor"), value, detail);
     }
@@ -206,20 +206,12 @@ lsc_overview_view_set_document (LscOverviewView *self, LscDocument *document)
   }
 
   {
-    gint64 total = 0;
-    int top = -1;
-    for (int r = 0; r <= LSC_REASON_COUNT; r++)
-      {
-        total += s->fallbacks_by_reason[r];
-        if (s->fallbacks_by_reason[r] > 0 && (top < 0 || s->fallbacks_by_reason[r] > s->fallbacks_by_reason[top]))
-          top = r;
-      }
-    g_autofree char *n = lsc_format_count (total);
+    g_autofree char *n = lsc_format_count (fig.fallbacks);
     g_autofree char *detail = NULL;
-    if (top >= 0)
+    if (fig.top_reason >= 0)
       {
-        g_autofree char *c = lsc_format_count (s->fallbacks_by_reason[top]);
-        detail = g_strdup_printf (_("Mostly %s (%s)"), lsc_reason_name (top), c);
+        g_autofree char *c = lsc_format_count (s->fallbacks_by_reason[fig.top_reason]);
+        detail = g_strdup_printf (_("Mostly %s (%s)"), lsc_reason_name (fig.top_reason), c);
       }
     else
       detail = g_strdup (_("Every fast-path call stayed on the fast path"));
@@ -227,19 +219,10 @@ lsc_overview_view_set_document (LscOverviewView *self, LscDocument *document)
   }
 
   {
-    gint64 hits = 0, misses = 0;
-    double compile_ms = 0;
-    for (size_t i = 0; i < s->n_specs; i++)
-      {
-        hits += s->specs[i].hits;
-        misses += s->specs[i].misses;
-        if (s->specs[i].has_compile_ms)
-          compile_ms += s->specs[i].compile_ms;
-      }
     g_autofree char *n = lsc_format_count ((gint64) s->n_specs);
-    g_autofree char *h = lsc_format_count (hits);
-    g_autofree char *m = lsc_format_count (misses);
-    g_autofree char *c = lsc_format_duration_ns (compile_ms * 1e6);
+    g_autofree char *h = lsc_format_count (fig.specs.hits);
+    g_autofree char *m = lsc_format_count (fig.specs.misses);
+    g_autofree char *c = lsc_format_duration_ns (fig.specs.compile_ms * 1e6);
     g_autofree char *detail = g_strdup_printf (_("hits %s · misses %s · compiling %s"), h, m, c);
     lsc_stat_card_set (self->specs_card, _("Specs in the cache"), n, detail);
   }

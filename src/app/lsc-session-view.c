@@ -10,6 +10,7 @@
 
 #include "lsc-format.h"
 #include "lsc-session-view.h"
+#include "lsc-summary-figures.h"
 
 struct _LscSessionView
 {
@@ -21,12 +22,22 @@ struct _LscSessionView
 
 G_DEFINE_FINAL_TYPE (LscSessionView, lsc_session_view, GTK_TYPE_WIDGET)
 
+/* Longest value shown; longer ones (a hostile file's host name, say) are cut: wrapping tens
+ * of kilobytes without spaces takes Pango minutes per layout. */
+#define MAX_VALUE_CHARS 2000
+
 /* A row with the value as a selectable suffix; NULL or "" shows "—". */
 static void
 add_row (AdwPreferencesGroup *group, const char *title, const char *value)
 {
   GtkWidget *row = adw_action_row_new ();
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  g_autofree char *cut = NULL;
+  if (value && g_utf8_strlen (value, -1) > MAX_VALUE_CHARS)
+    {
+      g_autofree char *head = g_utf8_substring (value, 0, MAX_VALUE_CHARS);
+      value = cut = g_strconcat (head, "…", NULL);
+    }
   GtkWidget *label = gtk_label_new (value && *value ? value : "—");
   gtk_label_set_selectable (GTK_LABEL (label), TRUE);
   gtk_label_set_wrap (GTK_LABEL (label), TRUE);
@@ -105,8 +116,9 @@ fill_session (LscSessionView *self, const lsc_session_summary *s, size_t index, 
   (void) index;
   add_row (rec, _("Workload"), s->workload);
   add_row (rec, _("Started"), s->start_wall);
-  if (s->stopped)
-    add_row_take (rec, _("Duration"), lsc_format_duration_ns ((double) (s->stop_ns - s->start_ns)));
+  gint64 duration_ns;
+  if (lsc_session_duration_ns (s, &duration_ns))
+    add_row_take (rec, _("Duration"), lsc_format_duration_ns ((double) duration_ns));
   else
     add_row (rec, _("Duration"), _("Not stopped: still recording, or the recorder crashed"));
   add_row_take (rec, _("Launches"), lsc_format_count (s->launches));

@@ -10,6 +10,7 @@
 #include "lsc-columns.h"
 #include "lsc-format.h"
 #include "lsc-specs-view.h"
+#include "lsc-summary-figures.h"
 
 struct _LscSpecsView
 {
@@ -44,20 +45,13 @@ lsc_specs_view_set_document (LscSpecsView *self, LscDocument *document)
   gtk_stack_set_visible_child_name (self->stack, n > 0 ? "table" : "empty");
 
   const lsc_report_summary *summary = lsc_document_get_summary (document);
-  gint64 hits = 0, misses = 0, kernels = 0;
+  LscSpecTotals totals = { 0 };
   for (size_t i = 0; i < summary->n_sessions; i++)
-    {
-      kernels += summary->sessions[i].kernels;
-      for (size_t j = 0; j < summary->sessions[i].n_specs; j++)
-        {
-          hits += summary->sessions[i].specs[j].hits;
-          misses += summary->sessions[i].specs[j].misses;
-        }
-    }
+    lsc_spec_totals_add_session (&totals, &summary->sessions[i]);
   g_autofree char *ns = lsc_format_count (n);
-  g_autofree char *nk = lsc_format_count (kernels);
-  g_autofree char *h = lsc_format_count (hits);
-  g_autofree char *m = lsc_format_count (misses);
+  g_autofree char *nk = lsc_format_count (totals.kernels);
+  g_autofree char *h = lsc_format_count (totals.hits);
+  g_autofree char *m = lsc_format_count (totals.misses);
   g_autofree char *text = g_strdup_printf (_("Specs: %s · kernels: %s · hits: %s · misses: %s. A spec is one "
                                              "compiled binary; its key holds exactly the facts that change it."),
                                            ns, nk, h, m);

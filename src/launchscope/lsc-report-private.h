@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * lsc-report-private.h — what lsc-report.c, lsc-export.c and lsc-check share; not installed.
+ * lsc-report-private.h — what lsc-report.c, lsc-export.c and lsc-check share (the app's GLib core
+ * uses its saturating arithmetic too); not installed.
  */
 #pragma once
 

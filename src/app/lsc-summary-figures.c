@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * lsc-summary-figures.c — figures derived from a report summary (see the header).
+ */
+#include "lsc-summary-figures.h"
+
+#include <math.h>
+
+#include "lsc-chart-data.h"
+
+/* The reader's saturating int64 arithmetic, so the app and the CLI print the same numbers
+ * for the same hostile file. */
+#include "lsc-report-private.h"
+
+gboolean
+lsc_session_duration_ns (const lsc_session_summary *session, gint64 *duration_ns)
+{
+  *duration_ns = session->stopped ? lsc__sub_sat (session->stop_ns, session->start_ns) : 0;
+  return session->stopped;
+}
+
+void
+lsc_spec_totals_add_session (LscSpecTotals *totals, const lsc_session_summary *session)
+{
+  totals->kernels = lsc__add_sat (totals->kernels, session->kernels);
+  for (size_t i = 0; i < session->n_specs; i++)
+    {
+      const lsc_spec_summary *spec = &session->specs[i];
+      totals->hits = lsc__add_sat (totals->hits, spec->hits);
+      totals->misses = lsc__add_sat (totals->misses, spec->misses);
+      if (spec->has_compile_ms && isfinite (spec->compile_ms))
+        totals->compile_ms += spec->compile_ms;
+    }
+}
+
+void
+lsc_overview_figures_compute (const lsc_session_summary *s, LscOverviewFigures *out)
+{
+  *out = (LscOverviewFigures) { .top_reason = -1 };
+
+  out->has_duration = lsc_session_duration_ns (s, &out->duration_ns) && s->stop_ns > s->start_ns;
+
+  const lsc_path_summary *fast = &s->paths[LSC_CHART_PATH_FAST], *base = &s->paths[LSC_CHART_PATH_DEFAULT];
+  const lsc_path_summary *raw = &s->paths[LSC_CHART_PATH_RAW];
+  if (fast->count > 0 && base->count > 0 && fast->p50_ns > 0)
+    {
+      out->has_speedup = TRUE;
+      out->speedup = (double) base->p50_ns / (double) fast->p50_ns;
+      out->saved_ns = lsc__sub_sat (base->p50_ns, fast->p50_ns);
+    }
+
+  double floor_ns = s->has_raw_floor ? s->raw_floor_p50_ns : raw->count > 0 ? (double) raw->p50_ns : NAN;
+  if (isfinite (floor_ns) && floor_ns > 0 && fast->count > 0)
+    {
+      out->has_raw_floor = TRUE;
+      out->raw_floor_ns = floor_ns;
+      out->above_raw_floor_ns = (double) fast->p50_ns - floor_ns;
+    }
+
+  for (int r = 0; r <= LSC_REASON_COUNT; r++)
+    {
+      out->fallbacks = lsc__add_sat (out->fallbacks, s->fallbacks_by_reason[r]);
+      if (s->fallbacks_by_reason[r] > 0
+          && (out->top_reason < 0 || s->fallbacks_by_reason[r] > s->fallbacks_by_reason[out->top_reason]))
+        out->top_reason = r;
+    }
+
+  lsc_spec_totals_add_session (&out->specs, s);
+}

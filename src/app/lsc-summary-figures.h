@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * lsc-summary-figures.h — the sums, differences and ratios the overview, specs and session
+ * views show, computed from the reader's summary.
+ *
+ * Every integer in a summary comes from an untrusted file and may be INT64_MIN or INT64_MAX,
+ * so sums and differences saturate (as the CLI's output does) instead of overflowing, and
+ * REAL values that are infinite count as absent.  GLib only, no GTK: tested headlessly.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "lsc-report.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  gint64 kernels;    /* saturating sums over the sessions added */
+  gint64 hits, misses;
+  double compile_ms; /* sum of the finite compile times; 0 when none */
+} LscSpecTotals;
+
+typedef struct {
+  gboolean has_duration;      /* stopped after it started */
+  gint64 duration_ns;         /* stop - start, saturated */
+  gboolean has_speedup;       /* launches on the fast and the baseline path, fast p50 > 0 */
+  double speedup;             /* baseline p50 / fast p50 */
+  gint64 saved_ns;            /* baseline p50 - fast p50, saturated */
+  gboolean has_raw_floor;     /* a finite, positive floor and fast launches */
+  double raw_floor_ns;        /* the session's measured floor, else the raw path's p50 */
+  double above_raw_floor_ns;  /* fast p50 - raw_floor_ns */
+  gint64 fallbacks;           /* saturating sum over the reasons */
+  int top_reason;             /* reason with the most fallbacks, -1 when none */
+  LscSpecTotals specs;        /* of this session */
+} LscOverviewFigures;
+
+/* stop - start, saturated at INT64_MIN / INT64_MAX; FALSE (and 0) when the session has no
+ * stop time. */
+gboolean lsc_session_duration_ns (const lsc_session_summary *session, gint64 *duration_ns);
+
+/* Adds session's kernels and spec counters to totals (zero it first). */
+void lsc_spec_totals_add_session (LscSpecTotals *totals, const lsc_session_summary *session);
+
+void lsc_overview_figures_compute (const lsc_session_summary *session, LscOverviewFigures *out);
+
+G_END_DECLS
