@@ -158,8 +158,10 @@ lsc_overview_view_set_document (LscOverviewView *self, LscDocument *document)
       g_autofree char *d = lsc_format_duration_ns ((double) fig.duration_ns);
       g_string_append_printf (sub, " · %s", d);
     }
+  else if (summary->being_recorded_by)
+    g_string_append_printf (sub, " · %s", _("still being recorded"));
   else
-    g_string_append_printf (sub, " · %s", _("not stopped (still recording, or the recorder crashed)"));
+    g_string_append_printf (sub, " · %s", _("not stopped (its recorder crashed or was killed)"));
   gtk_label_set_label (self->subtitle_label, sub->str);
   g_string_free (sub, TRUE);
 

@@ -107,7 +107,8 @@ settings_text (const char *json)
 }
 
 static void
-fill_session (LscSessionView *self, const lsc_session_summary *s, size_t index, size_t n_sessions)
+fill_session (LscSessionView *self, const lsc_session_summary *s, size_t index, size_t n_sessions,
+              const char *being_recorded_by)
 {
   g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, s->id);
   /* Translators: %s is the session's number in the report */
@@ -120,7 +121,15 @@ fill_session (LscSessionView *self, const lsc_session_summary *s, size_t index, 
   if (lsc_session_duration_ns (s, &duration_ns))
     add_row_take (rec, _("Duration"), lsc_format_duration_ns ((double) duration_ns));
   else
-    add_row (rec, _("Duration"), _("Not stopped: still recording, or the recorder crashed"));
+    {
+      if (being_recorded_by)
+        /* Translators: %s names the recording process, "process 1234 (launchscope-cli) on host" */
+        add_row_take (rec, _("Duration"), g_strdup_printf (_("Not stopped: still being recorded by %s"), being_recorded_by));
+      else
+        add_row (rec, _("Duration"),
+                 _("Not stopped, and nobody records it now: its recorder crashed or was killed, or the report was "
+                   "copied while it was recorded"));
+    }
   add_row_take (rec, _("Launches"), lsc_format_count (s->launches));
   add_row_take (rec, _("Events"), lsc_format_count (s->events));
   add_row_take (rec, _("Kernels"), lsc_format_count (s->kernels));
@@ -166,7 +175,7 @@ lsc_session_view_set_document (LscSessionView *self, LscDocument *document)
 
   const lsc_report_summary *summary = lsc_document_get_summary (document);
   for (size_t i = 0; i < summary->n_sessions; i++)
-    fill_session (self, &summary->sessions[i], i, summary->n_sessions);
+    fill_session (self, &summary->sessions[i], i, summary->n_sessions, summary->being_recorded_by);
 
   AdwPreferencesGroup *file = new_group (self, _("Report File"), NULL);
   const char *path = lsc_document_get_path (document);

@@ -1504,7 +1504,7 @@ lsc_recorder_start (const lsc_recorder_options *o, lsc_recorder **out, char *err
     snprintf (host, sizeof host, "%s (%s %s)", u.nodename, u.sysname, u.release);
   lsc__cpu_model (cpu, sizeof cpu);
   if (o->foreign_process)
-    snprintf (gpu, sizeof gpu, "not read: the recording stopped before it could be");
+    snprintf (gpu, sizeof gpu, "unknown (read when the recording stops)");
   else
     lsc__gpu_name (gpu, sizeof gpu);
   int nv_major = 0, nv_minor = 0;
