@@ -1,0 +1,35 @@
+# Checks a report recorded from one of the programs here against the program's own counts
+# (its last stdout line, JSON).  Prints one line per check; exits 1 if any failed.
+import json, sqlite3, sys
+
+report, expect_line = sys.argv[1], sys.argv[2]
+e = json.loads(expect_line)
+db = sqlite3.connect(f"file:{report}?mode=ro", uri=True)
+q = lambda sql, *a: db.execute(sql, a).fetchone()[0]
+failed = 0
+
+def check(what, ok, detail):
+    global failed
+    print(("ok  " if ok else "FAIL") + f" {e['program']}: {what}: {detail}")
+    failed += not ok
+
+like = e["kernel_like"]
+matching = q("SELECT count(*) FROM launch l JOIN kernel k ON k.id = l.kernel_id WHERE k.name LIKE ?", like)
+names = [r[0] for r in db.execute("SELECT DISTINCT k.name FROM launch l JOIN kernel k ON k.id = l.kernel_id "
+                                  "WHERE k.name LIKE ? LIMIT 3", (like,))]
+if "launches" in e:
+    check("launches of the program's kernel", matching == e["launches"], f"{matching} recorded, {e['launches']} made; {names}")
+if "workers" in e:
+    sessions = db.execute("SELECT l.session_id, count(*) FROM launch l JOIN kernel k ON k.id = l.kernel_id "
+                          "WHERE k.name LIKE ? GROUP BY l.session_id", (like,)).fetchall()
+    counts = sorted(c for _, c in sessions)
+    check("one session per worker", counts == [e["launches_each"]] * e["workers"], f"per session {counts}")
+if "captured" in e:
+    check("eager and captured launches", matching == e["captured"] + e["eager"],
+          f"{matching} recorded (graph replays launch through cuGraphLaunch, not recorded per kernel yet)")
+check("every launch has API times and a correlation id",
+      q("SELECT count(*) FROM launch WHERE api_ns IS NULL OR correlation_id IS NULL") == 0,
+      f"{q('SELECT count(*) FROM launch')} launches")
+check("sessions stopped", q("SELECT count(*) FROM session WHERE stop_ns IS NULL") == 0,
+      f"{q('SELECT count(*) FROM session')} sessions; gpu {q('SELECT gpu FROM session LIMIT 1')!r}")
+sys.exit(1 if failed else 0)
