@@ -1515,6 +1515,74 @@ START_TEST (test_export_nsys_sqlite)
 }
 END_TEST
 
+/* A name many rows share (a kernel's, a GPU's) is not repeated in full per row: the export
+ * grows with the rows, each adding at most LSC_EXPORT_NAME_MAX bytes of it. */
+START_TEST (test_export_bounded_names)
+{
+  const char *path = tmp_path ("bounded.lsdb");
+  model m = build_default (path, 1000);
+  sqlite3 *db;
+  ck_assert_int_eq (sqlite3_open (path, &db), SQLITE_OK);
+  /* 100 KiB names; the second one of two-byte characters after one ASCII byte, so that a
+   * cut at an even byte count would split one. */
+  exec_sql (db, "UPDATE kernel SET name = printf('%.*c', 102400, 'k') WHERE id = 10;"
+                "UPDATE kernel SET name = 'x' || replace(printf('%.*c', 51200, 'e'), 'e', char(233)) WHERE id = 11;"
+                "UPDATE session SET gpu = printf('%.*c', 102400, 'g');"
+                "UPDATE gpu_activity SET device_id = rowid;");
+  int64_t gpu_rows = query_int (db, "SELECT count(*) FROM gpu_activity");
+  int64_t gpu_rows_unnamed = query_int (db, "SELECT count(*) FROM gpu_activity WHERE name IS NULL");
+  int64_t rows = (int64_t) m.n + gpu_rows + query_int (db, "SELECT count(*) FROM event");
+  sqlite3_close (db);
+  lsc_report *r = open_ok (path);
+  lsc_error e;
+  const char *trace = tmp_path ("bounded.json"), *nsys = tmp_path ("bounded.sqlite");
+  ck_assert_msg (lsc_export_trace_json (r, trace, false, &e) == 0, "%s", e.message);
+  ck_assert_msg (lsc_export_nsys_sqlite (r, nsys, false, &e) == 0, "%s", e.message);
+  lsc_report_free (r);
+
+  /* Each row: its fixed part (well under 2 KiB) plus one cut name. */
+  long bound = (long) rows * (LSC_EXPORT_NAME_MAX + 2048);
+  ck_assert_msg (file_size (trace) < bound, "trace is %ld bytes for %" PRId64 " rows", file_size (trace), rows);
+  /* The nsys file holds each name once, plus the rows. */
+  ck_assert_msg (file_size (nsys) < 3 * 102400 + bound, "nsys export is %ld bytes", file_size (nsys));
+  assert_json_balanced (trace);
+  if (have_jq ())
+    {
+      char want[64];
+      /* Every launch is named after its kernel, cut, marked, and the cut splits no character. */
+      snprintf (want, sizeof want, "%zu", m.n);
+      jq_expect (trace,
+                 "[.traceEvents[] | select(.cat // \"\" | startswith(\"launch\")) | .name | select(endswith(\"\u2026\") and "
+                 "utf8bytelength <= 1027 and (contains(\"\ufffd\") | not))] | length",
+                 want);
+      /* Kernel spans without a name of their own take their launch's kernel's, cut. */
+      snprintf (want, sizeof want, "%" PRId64, gpu_rows_unnamed);
+      jq_expect (trace, "[.traceEvents[] | select(.cat == \"gpu\") | .name | select(endswith(\"\u2026\"))] | length",
+                 want);
+      jq_expect (trace, "[.traceEvents[] | select(.name == \"process_name\") | .args.name | utf8bytelength <= 512] | all",
+                 "true");
+    }
+  ck_assert_int_eq (sqlite3_open_v2 (nsys, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+  ck_assert_int_eq (query_int (db, "SELECT count(*) FROM StringIds WHERE length(value) > 50000"), 2);
+  /* Names in full, by id. */
+  ck_assert_int_eq (query_int (db, "SELECT count(*) FROM FL_LAUNCH f JOIN StringIds s ON s.id = f.kernelNameId "
+                                   "WHERE length(s.value) >= 51201"),
+                    (int64_t) m.n);
+  ck_assert_int_eq (query_int (db, "SELECT count(*) FROM FL_SPEC f JOIN StringIds s ON s.id = f.kernelNameId "
+                                   "WHERE length(s.value) >= 51201"),
+                    KERNELS_PER_SESSION * SPECS_PER_KERNEL);
+  ck_assert_int_eq (query_int (db, "SELECT count(*) FROM CUPTI_ACTIVITY_KIND_KERNEL k JOIN StringIds s "
+                                   "ON s.id = k.demangledName WHERE length(s.value) >= 51201"),
+                    gpu_rows_unnamed);
+  /* A GPU row per device: the session's GPU name cut on each. */
+  ck_assert_int_eq (query_int (db, "SELECT count(*) FROM TARGET_INFO_GPU"), gpu_rows);
+  ck_assert_int_eq (query_int (db, "SELECT max(length(CAST(name AS BLOB))) FROM TARGET_INFO_GPU"),
+                    LSC_EXPORT_NAME_MAX + 3);
+  sqlite3_close (db);
+  free (m.rows);
+}
+END_TEST
+
 /* Disk full: every file export fails with an error naming the file and leaves nothing under
  * the final name (nor a temporary).  RLIMIT_FSIZE stands in for a full disk: writes past it
  * fail with EFBIG exactly as they would with ENOSPC.  Run in a child so the limit does not
@@ -1720,6 +1788,7 @@ reports_suite (void)
   tcase_add_test (tc, test_export_json);
   tcase_add_test (tc, test_export_trace_json);
   tcase_add_test (tc, test_export_nsys_sqlite);
+  tcase_add_test (tc, test_export_bounded_names);
   tcase_add_test (tc, test_export_disk_full);
   tcase_add_test (tc, test_recorder_round_trip);
   tcase_add_test (tc, test_cli);

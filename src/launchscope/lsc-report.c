@@ -1214,9 +1214,8 @@ fail:
 
 /* ---- output helpers ------------------------------------------------------------------- */
 
-/* Length of the valid UTF-8 sequence at p (at most n bytes), or 0 when invalid. */
-static size_t
-utf8_sequence (const unsigned char *p, size_t n)
+size_t
+lsc__utf8_sequence (const unsigned char *p, size_t n)
 {
   unsigned char c = p[0];
   size_t len;
@@ -1244,12 +1243,29 @@ utf8_sequence (const unsigned char *p, size_t n)
   return len;
 }
 
-void
-lsc__json_string (FILE *out, const char *s, int len)
+size_t
+lsc__utf8_cut (const char *s, size_t n, size_t max)
 {
   const unsigned char *p = (const unsigned char *) s;
-  size_t n = len < 0 ? strlen (s) : (size_t) len;
-  putc ('"', out);
+  if (n <= max)
+    return n;
+  size_t i = 0;
+  while (i < n)
+    {
+      size_t l = lsc__utf8_sequence (p + i, n - i);
+      if (l == 0)
+        l = 1;
+      if (i + l > max)
+        break;
+      i += l;
+    }
+  return i;
+}
+
+/* The inside of a JSON string: the bytes of p, escaped. */
+static void
+json_chars (FILE *out, const unsigned char *p, size_t n)
+{
   size_t i = 0;
   while (i < n)
     {
@@ -1273,7 +1289,7 @@ lsc__json_string (FILE *out, const char *s, int len)
         }
       else
         {
-          size_t l = utf8_sequence (p + i, n - i);
+          size_t l = lsc__utf8_sequence (p + i, n - i);
           if (l == 0)
             {
               fputs ("\\ufffd", out);
@@ -1286,6 +1302,25 @@ lsc__json_string (FILE *out, const char *s, int len)
             }
         }
     }
+}
+
+void
+lsc__json_string (FILE *out, const char *s, int len)
+{
+  putc ('"', out);
+  json_chars (out, (const unsigned char *) s, len < 0 ? strlen (s) : (size_t) len);
+  putc ('"', out);
+}
+
+void
+lsc__json_string_cut (FILE *out, const char *s, int len, size_t max)
+{
+  size_t n = len < 0 ? strlen (s) : (size_t) len;
+  size_t keep = lsc__utf8_cut (s, n, max);
+  putc ('"', out);
+  json_chars (out, (const unsigned char *) s, keep);
+  if (keep < n)
+    fputs (LSC__CUT_MARK, out);
   putc ('"', out);
 }
 
@@ -1527,7 +1562,7 @@ text_cell (FILE *out, const char *s, int width, bool left)
           cols++;
           continue;
         }
-      size_t l = utf8_sequence (p + i, len - i);
+      size_t l = lsc__utf8_sequence (p + i, len - i);
       if (l == 0)
         {
           buf[n++] = '?';
