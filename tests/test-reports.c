@@ -1404,12 +1404,18 @@ START_TEST (test_export_trace_json)
         with_api += m.rows[i].host_ns >= 0;
       char want[64];
       jq_expect (out, ".displayTimeUnit", "ns");
-      snprintf (want, sizeof want, "%zu", m.n);
+      /* A launch without a host time is an instant, with no made-up duration or host_ns. */
+      snprintf (want, sizeof want, "%" PRId64, with_api);
       jq_expect (out, "[.traceEvents[] | select(.ph == \"X\" and (.cat | startswith(\"launch\")))] | length", want);
+      snprintf (want, sizeof want, "%" PRId64, (int64_t) m.n - with_api);
+      jq_expect (out,
+                 "[.traceEvents[] | select(.ph == \"i\" and .s == \"t\" and (.cat | startswith(\"launch\")) and "
+                 "(has(\"dur\") | not) and (.args | has(\"host_ns\") | not))] | length",
+                 want);
       snprintf (want, sizeof want, "%" PRId64, with_api);
       jq_expect (out, "[.traceEvents[] | select(.ph == \"X\" and .cat == \"cupti\")] | length", want);
       jq_expect (out, "[.traceEvents[] | select(.ph == \"X\" and .cat == \"gpu\")] | length", "200");
-      jq_expect (out, "[.traceEvents[] | select(.ph == \"i\")] | length", "3");
+      jq_expect (out, "[.traceEvents[] | select(.ph == \"i\" and .s == \"p\")] | length", "3");
       jq_expect (out, "[.traceEvents[] | select(.ph == \"M\" and .name == \"thread_name\") | .args.name] | "
                       "map(select(startswith(\"stream\"))) | sort | join(\",\")",
                  "stream 13,stream 7");

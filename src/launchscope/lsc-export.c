@@ -1003,25 +1003,29 @@ lsc_export_trace_json (lsc_report *report, const char *dest, bool force, lsc_err
       col_int (stmt, 3, &outcome);
       col_int (stmt, 4, &reason);
       col_int (stmt, 5, &status);
-      col_int (stmt, 7, &host_ns);
-      if (host_ns < 0)
-        host_ns = 0;
+      /* Without a host time (or with a negative one) the span's length is unknown: an instant
+       * event keeps the launch on its thread without drawing a made-up duration. */
+      bool timed = col_int (stmt, 7, &host_ns) && host_ns >= 0;
       const kernel_name *kernel = find_kernel (&kernels, stmt, 12);
       const char *kname = kernel ? kernel->name : NULL;
       trace_begin_event (&w);
       fputs ("{\"name\":", out);
       lsc__json_string (out, kname ? kname : "launch", -1);
-      fprintf (out, ",\"cat\":\"launch,%s\",\"ph\":\"X\",\"pid\":%" PRId64 ",\"tid\":%" PRId64 ",\"ts\":",
-               lsc_path_name (path), sid, tid);
+      fprintf (out, ",\"cat\":\"launch,%s\",\"ph\":\"%s\",\"pid\":%" PRId64 ",\"tid\":%" PRId64 ",\"ts\":",
+               lsc_path_name (path), timed ? "X" : "i\",\"s\":\"t", sid, tid);
       trace_us (out, lsc__sub_sat (start, s->start_ns));
-      fputs (",\"dur\":", out);
-      trace_us (out, host_ns);
+      if (timed)
+        {
+          fputs (",\"dur\":", out);
+          trace_us (out, host_ns);
+        }
       fprintf (out, ",\"args\":{\"path\":\"%s\",\"outcome\":\"%s\"", lsc_path_name (path), lsc_outcome_name (outcome));
       if (outcome == LSC_OUTCOME_FALLBACK || reason != 0)
         fprintf (out, ",\"reason\":\"%s\"", lsc_reason_name (reason));
       if (status != 0)
         fprintf (out, ",\"status\":%" PRId64, status);
-      fprintf (out, ",\"host_ns\":%" PRId64, host_ns);
+      if (timed)
+        fprintf (out, ",\"host_ns\":%" PRId64, host_ns);
       trace_arg_int (out, "launch_id", stmt, 13);
       trace_arg_int (out, "spec_id", stmt, 11);
       trace_arg_int (out, "kernel_id", stmt, 12);

@@ -54,7 +54,8 @@ int lsc_export_nsys_sqlite (lsc_report *report, const char *dest, bool force, ls
  * chrome://tracing open: one process per session, launch spans ("X") per launching thread
  * with the CUPTI cuLaunchKernel span nested inside when recorded, kernel execution spans per
  * stream (threads named "stream N"), and events (toggles, fallbacks, errors, compiles) as
- * instant events ("i") with their text in args.  Names are cut at LSC_EXPORT_NAME_MAX bytes.
- * ts and dur are µs with ns decimals.
+ * instant events ("i") with their text in args.  A launch without a host time is an instant
+ * event too, its args without host_ns.  Names are cut at LSC_EXPORT_NAME_MAX bytes.  ts and
+ * dur are µs with ns decimals.
  * Returns 0 or -1. */
 int lsc_export_trace_json (lsc_report *report, const char *dest, bool force, lsc_error *error);
