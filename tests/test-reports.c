@@ -69,6 +69,33 @@ exists (const char *path)
   return lstat (path, &st) == 0;
 }
 
+/* The whole file is UTF-8: every sequence complete, shortest form, no surrogates, <= U+10FFFF. */
+static void
+assert_utf8_file (const char *path)
+{
+  FILE *f = fopen (path, "rb");
+  ck_assert_ptr_nonnull (f);
+  long offset = 0;
+  int c;
+  while ((c = getc (f)) != EOF)
+    {
+      int more = c < 0x80 ? 0 : (c & 0xe0) == 0xc0 ? 1 : (c & 0xf0) == 0xe0 ? 2 : (c & 0xf8) == 0xf0 ? 3 : -1;
+      ck_assert_msg (more >= 0, "%s: byte 0x%02x at %ld starts no UTF-8 sequence", path, c, offset);
+      uint32_t cp = more == 0 ? (uint32_t) c : (uint32_t) c & (0x3fu >> more);
+      for (int k = 0; k < more; k++)
+        {
+          int d = getc (f);
+          ck_assert_msg (d != EOF && (d & 0xc0) == 0x80, "%s: sequence at %ld cut short", path, offset);
+          cp = cp << 6 | ((uint32_t) d & 0x3f);
+        }
+      static const uint32_t min_cp[] = { 0, 0x80, 0x800, 0x10000 };
+      ck_assert_msg (cp >= min_cp[more] && cp <= 0x10ffff && (cp < 0xd800 || cp > 0xdfff),
+                     "%s: bad code point U+%04x at %ld", path, (unsigned) cp, offset);
+      offset += 1 + more;
+    }
+  fclose (f);
+}
+
 /* No "*.partial-*" temporary left in dir. */
 static int
 count_partials (const char *dir)
@@ -1173,8 +1200,10 @@ START_TEST (test_export_csv)
   model m = build_default (path, 1500);
   sqlite3 *db;
   ck_assert_int_eq (sqlite3_open (path, &db), SQLITE_OK);
-  exec_sql (db, "UPDATE kernel SET entry = '', signature = NULL WHERE id = 10;"
-                "UPDATE session SET cpu = 'line1' || char(13, 10) || 'line2, \"x\"';");
+  /* Invalid UTF-8 (a stray byte, a sequence cut short) becomes U+FFFD, quoted or not. */
+  exec_sql (db, "UPDATE kernel SET entry = '', signature = NULL, config = 'bad' || x'ff' || 'cfg' || x'e282' "
+                "WHERE id = 10;"
+                "UPDATE session SET cpu = 'line1' || char(13, 10) || 'line2, \"x\"' || x'c0';");
   sqlite3_close (db);
   lsc_report *r = open_ok (path);
   lsc_error e;
@@ -1188,6 +1217,7 @@ START_TEST (test_export_csv)
       char file[600], sql[200];
       snprintf (file, sizeof file, "%s/%s.csv", dir, tables[t]);
       int n;
+      assert_utf8_file (file);
       csv_row *rows = read_csv (file, &n);
       snprintf (sql, sizeof sql, "SELECT count(*) FROM %s", tables[t]);
       ck_assert_int_eq (n - 1, query_int (db, sql));
@@ -1204,6 +1234,8 @@ START_TEST (test_export_csv)
             if (strcmp (rows[i].fields[0], "10") == 0)
               {
                 ck_assert_str_eq (rows[i].fields[name], "add8");
+                ck_assert_str_eq (rows[i].fields[column_index (&rows[0], "config")],
+                                  "bad\xef\xbf\xbd" "cfg\xef\xbf\xbd\xef\xbf\xbd");
                 ck_assert (!rows[i].null[entry] && rows[i].fields[entry][0] == '\0');
                 ck_assert (rows[i].null[sig]);
                 seen = true;
@@ -1214,7 +1246,7 @@ START_TEST (test_export_csv)
         }
       if (strcmp (tables[t], "session") == 0)
         {
-          ck_assert_str_eq (rows[1].fields[column_index (&rows[0], "cpu")], "line1\r\nline2, \"x\"");
+          ck_assert_str_eq (rows[1].fields[column_index (&rows[0], "cpu")], "line1\r\nline2, \"x\"\xef\xbf\xbd");
           ck_assert_str_eq (rows[1].fields[column_index (&rows[0], "observer_overhead_ns")], "35.5");
         }
       if (strcmp (tables[t], "launch") == 0)
@@ -1349,8 +1381,12 @@ START_TEST (test_export_json)
                           NULL);
   sqlite3 *db;
   ck_assert_int_eq (sqlite3_open (path, &db), SQLITE_OK);
-  /* Invalid UTF-8 and control characters must not break the JSON. */
-  exec_sql (db, "UPDATE session SET host = 'bad' || x'ff' || char(1) || 'host' WHERE id = 1;");
+  /* Invalid UTF-8 and control characters must not break the JSON, nor a cut name (the trace's
+   * process name keeps 200 bytes of the workload: a two-byte character straddles the cut). */
+  exec_sql (db, "UPDATE session SET host = 'bad' || x'ff' || char(1) || 'host' WHERE id = 1;"
+                "UPDATE session SET workload = printf('%.*c', 199, 'w') || char(233) || x'e2' WHERE id = 2;"
+                "UPDATE kernel SET name = 'k' || x'f5' || x'80' WHERE id = 10;"
+                "UPDATE event SET text = 'cut ' || x'f09f98' WHERE id = 1;");
   sqlite3_close (db);
   lsc_report *r = open_ok (path);
   lsc_error e;
@@ -1359,6 +1395,11 @@ START_TEST (test_export_json)
   ck_assert_int_eq (lsc_export_json (r, f, out, &e), 0);
   fclose (f);
   assert_json_balanced (out);
+  assert_utf8_file (out);
+  const char *trace = tmp_path ("summary-trace.json");
+  ck_assert_msg (lsc_export_trace_json (r, trace, false, &e) == 0, "%s", e.message);
+  assert_json_balanced (trace);
+  assert_utf8_file (trace);
   if (have_jq ())
     {
       lsc_report_summary *sum = lsc_report_summarize (r, &e);

@@ -471,23 +471,32 @@ write_real (FILE *out, double v)
   fputs (buf, out);
 }
 
+/* Text as UTF-8: a byte that starts no valid sequence becomes U+FFFD, so that a hostile or
+ * damaged report cannot hand spreadsheets and GTK text that is not UTF-8. */
 static void
 csv_text (FILE *out, const char *s, size_t n)
 {
+  const unsigned char *p = (const unsigned char *) s;
   bool quote = n == 0 || memchr (s, ',', n) || memchr (s, '"', n) || memchr (s, '\r', n) || memchr (s, '\n', n);
-  if (!quote)
+  if (quote)
+    putc ('"', out);
+  size_t run = 0; /* start of the bytes not yet written */
+  for (size_t i = 0; i < n;)
     {
-      fwrite (s, 1, n, out);
-      return;
+      size_t l = lsc__utf8_sequence (p + i, n - i);
+      if (l == 0 || (quote && p[i] == '"'))
+        {
+          fwrite (p + run, 1, i - run, out);
+          fputs (l == 0 ? "\xef\xbf\xbd" : "\"\"", out);
+          i += l == 0 ? 1 : l;
+          run = i;
+          continue;
+        }
+      i += l;
     }
-  putc ('"', out);
-  for (size_t i = 0; i < n; i++)
-    {
-      if (s[i] == '"')
-        putc ('"', out);
-      putc (s[i], out);
-    }
-  putc ('"', out);
+  fwrite (p + run, 1, n - run, out);
+  if (quote)
+    putc ('"', out);
 }
 
 static void

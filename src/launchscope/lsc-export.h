@@ -27,7 +27,7 @@
 /* One CSV file per table (session, kernel, spec, launch, event, gpu_activity) in dir, named
  * <table>.csv: RFC 4180 (CRLF line ends, fields with a comma, quote, CR or LF quoted, quotes
  * doubled), a header row with the column names, NULL as an empty field and the empty string
- * as "", blobs as hexadecimal.  dir is created when missing (its parent must exist).
+ * as "", blobs as hexadecimal, text as UTF-8 (invalid bytes replaced by U+FFFD).  dir is created when missing (its parent must exist).
  * Returns 0, or -1 with error set. */
 int lsc_export_csv (lsc_report *report, const char *dir, bool force, lsc_error *error);
 
