@@ -681,6 +681,9 @@ START_TEST (test_hostile_schema)
       "start_ns INTEGER NOT NULL, host_ns INTEGER GENERATED ALWAYS AS (start_ns % 7) VIRTUAL,",
       "column launch.host_ns is a generated or hidden column" },
     { "CREATE TABLE gpu_activity (", "CREATE TABLE gpu_activity_renamed (", "table gpu_activity is missing" },
+    { "  gpu_start_ns INTEGER, gpu_ns INTEGER  -- kernel execution, with activity tracing\n);",
+      "  gpu_start_ns INTEGER, gpu_ns INTEGER\n) WITHOUT ROWID;",
+      "table launch is declared WITHOUT ROWID, and Launchscope reads rows by rowid" },
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
     {

@@ -432,7 +432,7 @@ int
 lsc__verify_schema (sqlite3 *db, sqlite3 *ref, const char *path, bool stop_at_first, lsc_check_func func,
                     void *user_data, lsc_error *error)
 {
-  sqlite3_stmt *tables = NULL, *lookup = NULL;
+  sqlite3_stmt *tables = NULL, *lookup = NULL, *rowid_lookup = NULL;
   sqlite3 *failed = ref; /* the connection whose error message explains a failure */
   int problems = 0;
   int rc = sqlite3_prepare_v2 (ref,
@@ -445,6 +445,9 @@ lsc__verify_schema (sqlite3 *db, sqlite3 *ref, const char *path, bool stop_at_fi
       rc = sqlite3_prepare_v2 (db, "SELECT type, sql FROM main.sqlite_schema WHERE name = ?1 COLLATE NOCASE", -1,
                                &lookup, NULL);
     }
+  if (rc == SQLITE_OK)
+    rc = sqlite3_prepare_v2 (db, "SELECT wr FROM pragma_table_list WHERE schema = 'main' AND name = ?1 COLLATE NOCASE",
+                             -1, &rowid_lookup, NULL);
   if (rc != SQLITE_OK)
     goto sqlite_fail;
 
@@ -484,6 +487,21 @@ lsc__verify_schema (sqlite3 *db, sqlite3 *ref, const char *path, bool stop_at_fi
             goto out;
           continue;
         }
+      /* Readers address rows by rowid (the app's lazy tables): such a table has none. */
+      sqlite3_reset (rowid_lookup);
+      sqlite3_bind_text (rowid_lookup, 1, table, -1, SQLITE_TRANSIENT);
+      rc = sqlite3_step (rowid_lookup);
+      if (rc == SQLITE_ROW && sqlite3_column_int (rowid_lookup, 0) != 0)
+        {
+          problems++;
+          finding (func, user_data, stop_at_first, error, path,
+                   "table %s is declared WITHOUT ROWID, and Launchscope reads rows by rowid", table);
+          if (stop_at_first)
+            goto out;
+          continue;
+        }
+      if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        goto sqlite_fail;
 
       column_info *want = NULL, *have = NULL;
       size_t n_want = 0, n_have = 0;
@@ -538,6 +556,7 @@ lsc__verify_schema (sqlite3 *db, sqlite3 *ref, const char *path, bool stop_at_fi
 out:
   sqlite3_finalize (tables);
   sqlite3_finalize (lookup);
+  sqlite3_finalize (rowid_lookup);
   return problems;
 
 sqlite_fail:
@@ -546,6 +565,7 @@ sqlite_fail:
                   rc == SQLITE_NOMEM ? "out of memory" : sqlite3_errmsg (failed));
   sqlite3_finalize (tables);
   sqlite3_finalize (lookup);
+  sqlite3_finalize (rowid_lookup);
   return -1;
 }
 
