@@ -726,6 +726,23 @@ START_TEST (test_hostile_schema)
 }
 END_TEST
 
+typedef struct {
+  char text[8192];
+  int problems, notes;
+} findings;
+
+static void
+collect (bool problem, const char *message, void *user_data)
+{
+  findings *f = user_data;
+  size_t used = strlen (f->text);
+  snprintf (f->text + used, sizeof f->text - used, "%s: %s\n", problem ? "problem" : "note", message);
+  if (problem)
+    f->problems++;
+  else
+    f->notes++;
+}
+
 /* A view named like ours returning garbage, lookup tables renamed, and a trigger: the summary
  * is computed from base tables and stays right; check names each. */
 START_TEST (test_hostile_views_and_triggers)
@@ -769,26 +786,28 @@ START_TEST (test_hostile_views_and_triggers)
   sqlite3_close (db);
 
   ck_assert_int_eq (lsc_report_check (path, NULL, NULL, &e), 5); /* 2 triggers, 2 altered views, 1 unknown view */
+
+  /* The copy keeps Launchscope's own objects only, our views as we define them, every row. */
+  ck_assert_int_eq (sqlite3_open (path, &db), SQLITE_OK);
+  exec_sql (db, "CREATE INDEX audit_n ON audit (n); CREATE INDEX launch_evil ON launch (thread);");
+  sqlite3_close (db);
+  r = open_ok (path);
+  const char *copy = tmp_path ("lies-copy.lsdb");
+  ck_assert_msg (lsc_export_sqlite (r, copy, false, &e) == 0, "%s", e.message);
+  lsc_report_free (r);
+  findings copy_findings = { 0 };
+  ck_assert_msg (lsc_report_check (copy, collect, &copy_findings, &e) == 0, "%s", copy_findings.text);
+  ck_assert_int_eq (sqlite3_open (copy, &db), SQLITE_OK);
+  ck_assert_int_eq (query_int (db, "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' OR name IN ('audit', "
+                                   "'extra', 'audit_n', 'launch_evil')"),
+                    0);
+  ck_assert_int_eq (query_int (db, "SELECT count(*) FROM path_percentiles WHERE p50_ns < 0"), 0);
+  ck_assert_int_eq (query_int (db, "SELECT count(*) FROM launch"), 3000);
+  sqlite3_close (db);
   free (m.rows);
 }
 END_TEST
 
-typedef struct {
-  char text[8192];
-  int problems, notes;
-} findings;
-
-static void
-collect (bool problem, const char *message, void *user_data)
-{
-  findings *f = user_data;
-  size_t used = strlen (f->text);
-  snprintf (f->text + used, sizeof f->text - used, "%s: %s\n", problem ? "problem" : "note", message);
-  if (problem)
-    f->problems++;
-  else
-    f->notes++;
-}
 
 START_TEST (test_check)
 {

@@ -31,7 +31,9 @@
  * Returns 0, or -1 with error set. */
 int lsc_export_csv (lsc_report *report, const char *dir, bool force, lsc_error *error);
 
-/* A copy of the report via VACUUM INTO (consistent, compacted, checkpointed).  Returns 0 or -1. */
+/* A copy of the report via VACUUM INTO (consistent, compacted, checkpointed) holding only
+ * Launchscope's own schema objects: no triggers, nor views, indexes or tables of anyone
+ * else's, and our views as we define them.  Returns 0 or -1. */
 int lsc_export_sqlite (lsc_report *report, const char *dest, bool force, lsc_error *error);
 
 /* The summary as JSON (lsc_report_summary_write_json) to out; out_name names it in errors. */
