@@ -1830,6 +1830,15 @@ START_TEST (test_cli)
   ck_assert_int_eq (run_cli (args, ""), 0);
   snprintf (args, sizeof args, "check '%s'", tmp_path ("missing.lsdb"));
   ck_assert_int_eq (run_cli (args, NULL), 1);
+  /* A file that cannot be read is a problem like the others: on standard output, same form. */
+  snprintf (args, sizeof args, "check '%s' 2>/dev/null | grep -q '^%s: problem: .*No such file'",
+            tmp_path ("missing.lsdb"), tmp_path ("missing.lsdb"));
+  ck_assert_int_eq (run_cli (args, ""), 0);
+  snprintf (args, sizeof args, "check '%s' 2>/dev/null | grep -q '^%s: 1 problem$'", tmp_path ("missing.lsdb"),
+            tmp_path ("missing.lsdb"));
+  ck_assert_int_eq (run_cli (args, ""), 0);
+  snprintf (args, sizeof args, "check '%s' 2>&1 >/dev/null | grep -q .", tmp_path ("missing.lsdb"));
+  ck_assert_int_eq (run_cli (args, ""), 1);
 }
 END_TEST
 
