@@ -995,7 +995,8 @@ START_TEST (test_huge_rows)
 
   /* 2 MiB: read fine; the text table shows a cut cell. */
   ck_assert_int_eq (sqlite3_open (path, &db), SQLITE_OK);
-  exec_sql (db, "UPDATE kernel SET name = printf('%.*c', 2097152, 'k') WHERE id = 10;");
+  exec_sql (db, "UPDATE kernel SET name = printf('%.*c', 2097152, 'k') WHERE id = 10;"
+                "UPDATE session SET workload = printf('%.*c', 300, 'w');");
   sqlite3_close (db);
   r = open_ok (path);
   sum = lsc_report_summarize (r, &e);
@@ -1006,6 +1007,25 @@ START_TEST (test_huge_rows)
   ck_assert_int_eq (lsc_report_summary_write_text (sum, f, "memory", &e), 0);
   fclose (f);
   ck_assert_int_lt (len, 64 * 1024);
+  /* Every cut is marked: the 20-column kernel cell, the 255-byte cap of the others. */
+  char want[300];
+  snprintf (want, sizeof want, " %.*s\xe2\x80\xa6 ", 19, "kkkkkkkkkkkkkkkkkkkkkkkkk");
+  ck_assert_msg (strstr (buf, want), "no cut kernel cell in:\n%s", buf);
+  ck_assert_ptr_null (strstr (buf, "kkkkkkkkkkkkkkkkkkkk"));
+  snprintf (want, sizeof want, "workload %.*s\xe2\x80\xa6,", 252,
+            "wwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwww"
+            "wwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwww"
+            "wwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwww");
+  ck_assert_msg (strstr (buf, want), "no cut workload in:\n%.400s", buf);
+  free (buf);
+  /* JSON is never cut: each of the kernel's specs carries its whole name. */
+  f = open_memstream (&buf, &len);
+  ck_assert_int_eq (lsc_report_summary_write_json (sum, f, "memory", &e), 0);
+  fclose (f);
+  int whole = 0;
+  for (const char *k = strstr (buf, "\"kernel\":\"k"); k; k = strstr (k + 1, "\"kernel\":\"k"))
+    whole += strspn (k + 10, "k") == 2097152 && k[10 + 2097152] == '"';
+  ck_assert_int_eq (whole, SPECS_PER_KERNEL);
   free (buf);
   lsc_report_summary_free (sum);
   ck_assert_int_eq (lsc_export_trace_json (r, tmp_path ("big.json"), false, &e), 0);

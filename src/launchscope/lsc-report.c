@@ -1561,16 +1561,22 @@ lsc_report_summary_write_json (const lsc_report_summary *sum, FILE *out, const c
   return lsc__finish_stream (out, out_name, error);
 }
 
-/* Prints at most width bytes of s for a terminal: control bytes (escape sequences from a
- * hostile file) become '?', and a cut never splits a UTF-8 sequence. */
+/* Prints s for a terminal in at most width bytes (0: 255): control bytes (escape sequences
+ * from a hostile file) and invalid UTF-8 become '?', and a cut never splits a UTF-8 sequence
+ * and ends with LSC__CUT_MARK, counted as one column. */
 static void
 text_cell (FILE *out, const char *s, int width, bool left)
 {
-  char buf[256];
-  size_t max = width > 0 && (size_t) width < sizeof buf ? (size_t) width : sizeof buf - 1;
+  char buf[256 + sizeof LSC__CUT_MARK];
+  size_t max = width > 0 && width < 256 ? (size_t) width : 255;
   size_t n = 0;
   const unsigned char *p = (const unsigned char *) (s ? s : "-");
   size_t len = strlen ((const char *) p);
+  /* Each byte read becomes at most one byte written: what is longer than max is cut, and the
+   * mark takes a column (a fixed width) or its bytes (the 255-byte cap) from the text. */
+  bool cut = len > max;
+  if (cut)
+    max -= width > 0 ? 1 : sizeof LSC__CUT_MARK - 1;
   size_t i = 0;
   int cols = 0;
   while (i < len && n < max)
@@ -1595,6 +1601,12 @@ text_cell (FILE *out, const char *s, int width, bool left)
       memcpy (buf + n, p + i, l);
       n += l;
       i += l;
+      cols++;
+    }
+  if (cut)
+    {
+      memcpy (buf + n, LSC__CUT_MARK, sizeof LSC__CUT_MARK - 1);
+      n += sizeof LSC__CUT_MARK - 1;
       cols++;
     }
   buf[n] = '\0';
