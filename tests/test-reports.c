@@ -1018,14 +1018,14 @@ START_TEST (test_huge_rows)
             "wwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwww");
   ck_assert_msg (strstr (buf, want), "no cut workload in:\n%.400s", buf);
   free (buf);
-  /* JSON is never cut: each of the kernel's specs carries its whole name. */
+  /* JSON is never cut: the name is there whole, once. */
   f = open_memstream (&buf, &len);
   ck_assert_int_eq (lsc_report_summary_write_json (sum, f, "memory", &e), 0);
   fclose (f);
   int whole = 0;
-  for (const char *k = strstr (buf, "\"kernel\":\"k"); k; k = strstr (k + 1, "\"kernel\":\"k"))
-    whole += strspn (k + 10, "k") == 2097152 && k[10 + 2097152] == '"';
-  ck_assert_int_eq (whole, SPECS_PER_KERNEL);
+  for (const char *k = strstr (buf, "\"name\":\"k"); k; k = strstr (k + 1, "\"name\":\"k"))
+    whole += strspn (k + 8, "k") == 2097152 && k[8 + 2097152] == '"';
+  ck_assert_int_eq (whole, 1);
   free (buf);
   lsc_report_summary_free (sum);
   ck_assert_int_eq (lsc_export_trace_json (r, tmp_path ("big.json"), false, &e), 0);
@@ -1453,6 +1453,11 @@ START_TEST (test_export_json)
       jq_expect (out, ".sessions | length", "2");
       jq_expect (out, ".sessions[0].host", "bad\xef\xbf\xbd\x01host");
       jq_expect (out, ".sessions[0].specs[0].p50_ns | type", "number");
+      /* Specs name their kernel by id; the session names each kernel once. */
+      jq_expect (out, ".sessions[1] as $s | [$s.specs[] | .kernel_id as $k | $s.kernel_names[] | select(.id == $k)] "
+                      "| length",
+                 "6");
+      jq_expect (out, "[.sessions[1].kernel_names[] | select(.id == 20)][0].name", "add8");
       lsc_report_summary_free (sum);
     }
   /* Disk full on a stream: a clear error naming it. */
@@ -1617,16 +1622,23 @@ START_TEST (test_export_bounded_names)
   exec_sql (db, "UPDATE kernel SET name = printf('%.*c', 102400, 'k') WHERE id = 10;"
                 "UPDATE kernel SET name = 'x' || replace(printf('%.*c', 51200, 'e'), 'e', char(233)) WHERE id = 11;"
                 "UPDATE session SET gpu = printf('%.*c', 102400, 'g');"
-                "UPDATE gpu_activity SET device_id = rowid;");
+                "UPDATE gpu_activity SET device_id = rowid;"
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) "
+                "INSERT INTO spec (id, kernel_id, key) SELECT 100000 + i, 10, 100000 + i FROM n;");
   int64_t gpu_rows = query_int (db, "SELECT count(*) FROM gpu_activity");
   int64_t gpu_rows_unnamed = query_int (db, "SELECT count(*) FROM gpu_activity WHERE name IS NULL");
-  int64_t rows = (int64_t) m.n + gpu_rows + query_int (db, "SELECT count(*) FROM event");
+  int64_t rows = (int64_t) m.n + gpu_rows + query_int (db, "SELECT count(*) FROM event") +
+                 query_int (db, "SELECT count(*) FROM spec");
   sqlite3_close (db);
   lsc_report *r = open_ok (path);
   lsc_error e;
   const char *trace = tmp_path ("bounded.json"), *nsys = tmp_path ("bounded.sqlite");
   ck_assert_msg (lsc_export_trace_json (r, trace, false, &e) == 0, "%s", e.message);
   ck_assert_msg (lsc_export_nsys_sqlite (r, nsys, false, &e) == 0, "%s", e.message);
+  const char *summary = tmp_path ("bounded-summary.json");
+  FILE *f = fopen (summary, "w");
+  ck_assert_msg (lsc_export_json (r, f, summary, &e) == 0, "%s", e.message);
+  fclose (f);
   lsc_report_free (r);
 
   /* Each row: its fixed part (well under 2 KiB) plus one cut name. */
@@ -1634,6 +1646,8 @@ START_TEST (test_export_bounded_names)
   ck_assert_msg (file_size (trace) < bound, "trace is %ld bytes for %" PRId64 " rows", file_size (trace), rows);
   /* The nsys file holds each name once, plus the rows. */
   ck_assert_msg (file_size (nsys) < 3 * 102400 + bound, "nsys export is %ld bytes", file_size (nsys));
+  /* The JSON summary, never cut, names each kernel once whatever its number of specs. */
+  ck_assert_msg (file_size (summary) < 3 * 102400 + bound, "JSON summary is %ld bytes", file_size (summary));
   assert_json_balanced (trace);
   if (have_jq ())
     {
@@ -1659,7 +1673,7 @@ START_TEST (test_export_bounded_names)
                     (int64_t) m.n);
   ck_assert_int_eq (query_int (db, "SELECT count(*) FROM FL_SPEC f JOIN StringIds s ON s.id = f.kernelNameId "
                                    "WHERE length(s.value) >= 51201"),
-                    KERNELS_PER_SESSION * SPECS_PER_KERNEL);
+                    KERNELS_PER_SESSION * SPECS_PER_KERNEL + 2000);
   ck_assert_int_eq (query_int (db, "SELECT count(*) FROM CUPTI_ACTIVITY_KIND_KERNEL k JOIN StringIds s "
                                    "ON s.id = k.demangledName WHERE length(s.value) >= 51201"),
                     gpu_rows_unnamed);

@@ -827,7 +827,6 @@ col_real (sqlite3_stmt *stmt, int col, double *out)
 static void
 spec_clear (lsc_spec_summary *s)
 {
-  free (s->kernel_name);
   free (s->description);
   free (s->ptr_alignment);
   free (s->int_classes);
@@ -850,6 +849,9 @@ session_clear (lsc_session_summary *s)
   for (size_t i = 0; i < s->n_specs; i++)
     spec_clear (&s->specs[i]);
   free (s->specs);
+  for (size_t i = 0; i < s->n_kernel_names; i++)
+    free (s->kernel_names[i].name);
+  free (s->kernel_names);
 }
 
 void
@@ -959,6 +961,65 @@ load_sessions (sqlite3 *db, lsc_report_summary *sum)
   return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
+/* Each kernel's name once, in its session: specs point at it, so that a long name shared by
+ * many specs is neither copied nor read once per spec. */
+static int
+load_kernel_names (sqlite3 *db, lsc_report_summary *sum)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc = sqlite3_prepare_v2 (db, "SELECT id, session_id, name FROM main.kernel ORDER BY id", -1, &stmt, NULL);
+  if (rc != SQLITE_OK)
+    return rc;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      int64_t id, session_id;
+      lsc_session_summary *sess = col_int (stmt, 1, &session_id) ? find_session (sum, session_id) : NULL;
+      if (!sess || !col_int (stmt, 0, &id) ||
+          (sess->n_kernel_names > 0 && sess->kernel_names[sess->n_kernel_names - 1].id == id))
+        continue;
+      /* Capacity doubles at each power of two. */
+      size_t n = sess->n_kernel_names;
+      if ((n & (n - 1)) == 0)
+        {
+          lsc_kernel_name *v = realloc (sess->kernel_names, (n ? n * 2 : 1) * sizeof *v);
+          if (!v)
+            {
+              rc = SQLITE_NOMEM;
+              break;
+            }
+          sess->kernel_names = v;
+        }
+      lsc_kernel_name *k = &sess->kernel_names[n];
+      k->id = id;
+      k->name = NULL;
+      if (sqlite3_column_type (stmt, 2) != SQLITE_NULL && !(k->name = dup_text (stmt, 2)))
+        {
+          rc = SQLITE_NOMEM;
+          break;
+        }
+      sess->n_kernel_names++;
+    }
+  sqlite3_finalize (stmt);
+  return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static const char *
+find_kernel_name (const lsc_session_summary *sess, int64_t id)
+{
+  size_t lo = 0, hi = sess->n_kernel_names;
+  while (lo < hi)
+    {
+      size_t mid = lo + (hi - lo) / 2;
+      if (sess->kernel_names[mid].id < id)
+        lo = mid + 1;
+      else if (sess->kernel_names[mid].id > id)
+        hi = mid;
+      else
+        return sess->kernel_names[mid].name;
+    }
+  return NULL;
+}
+
 static int
 load_specs (sqlite3 *db, lsc_report_summary *sum, spec_slot **slots_out, size_t *n_slots_out)
 {
@@ -967,7 +1028,7 @@ load_specs (sqlite3 *db, lsc_report_summary *sum, spec_slot **slots_out, size_t 
   size_t n_slots = 0, cap = 0;
   int rc = sqlite3_prepare_v2 (db,
                                "SELECT s.id, s.kernel_id, s.key, s.description, s.ptr_alignment, s.int_classes, "
-                               "s.debug, s.instrumentation, s.compile_hook, s.compile_ms, s.hits, s.misses, k.name, "
+                               "s.debug, s.instrumentation, s.compile_hook, s.compile_ms, s.hits, s.misses, "
                                "k.session_id FROM main.spec AS s LEFT JOIN main.kernel AS k ON k.id = s.kernel_id "
                                "ORDER BY s.id",
                                -1, &stmt, NULL);
@@ -976,7 +1037,7 @@ load_specs (sqlite3 *db, lsc_report_summary *sum, spec_slot **slots_out, size_t 
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       int64_t id, session_id;
-      if (!col_int (stmt, 0, &id) || !col_int (stmt, 13, &session_id))
+      if (!col_int (stmt, 0, &id) || !col_int (stmt, 12, &session_id))
         continue; /* orphan spec: no kernel or no session; `check` names it */
       lsc_session_summary *sess = find_session (sum, session_id);
       if (!sess)
@@ -1013,7 +1074,7 @@ load_specs (sqlite3 *db, lsc_report_summary *sum, spec_slot **slots_out, size_t 
       sp->has_compile_ms = col_real (stmt, 9, &sp->compile_ms);
       col_int (stmt, 10, &sp->hits);
       col_int (stmt, 11, &sp->misses);
-      sp->kernel_name = dup_text (stmt, 12);
+      sp->kernel_name = find_kernel_name (sess, sp->kernel_id);
       slots[n_slots] = (spec_slot) { .id = id, .session = sess, .index = sess->n_specs };
       n_slots++;
       sess->n_specs++;
@@ -1065,6 +1126,8 @@ lsc_report_summarize (lsc_report *report, lsc_error *error)
       goto fail;
     }
   rc = load_sessions (db, sum);
+  if (rc == SQLITE_OK)
+    rc = load_kernel_names (db, sum);
   if (rc == SQLITE_OK)
     rc = load_specs (db, sum, &slots, &n_slots);
   if (rc != SQLITE_OK)
@@ -1525,6 +1588,20 @@ lsc_report_summary_write_json (const lsc_report_summary *sum, FILE *out, const c
           putc ('}', out);
         }
       putc ('}', out);
+      /* Names once per kernel, not per spec: a long name shared by many specs would multiply. */
+      json_key (out, &f, "kernel_names");
+      putc ('[', out);
+      for (size_t k = 0; k < s->n_kernel_names; k++)
+        {
+          bool g = true;
+          if (k)
+            putc (',', out);
+          putc ('{', out);
+          json_int_member (out, &g, "id", s->kernel_names[k].id);
+          json_str_member (out, &g, "name", s->kernel_names[k].name);
+          putc ('}', out);
+        }
+      putc (']', out);
       json_key (out, &f, "specs");
       putc ('[', out);
       for (size_t k = 0; k < s->n_specs; k++)
@@ -1536,7 +1613,6 @@ lsc_report_summary_write_json (const lsc_report_summary *sum, FILE *out, const c
           putc ('{', out);
           json_int_member (out, &g, "id", sp->id);
           json_int_member (out, &g, "kernel_id", sp->kernel_id);
-          json_str_member (out, &g, "kernel", sp->kernel_name);
           json_int_member (out, &g, "key", sp->key);
           json_str_member (out, &g, "description", sp->description);
           json_str_member (out, &g, "ptr_alignment", sp->ptr_alignment);
