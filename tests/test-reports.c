@@ -797,6 +797,19 @@ START_TEST (test_hostile_views_and_triggers)
   lsc_report_free (r);
   findings copy_findings = { 0 };
   ck_assert_msg (lsc_report_check (copy, collect, &copy_findings, &e) == 0, "%s", copy_findings.text);
+  /* A table of ours spelt in capitals is still ours: kept, with its rows. */
+  const char *capitals = tmp_path ("capitals.lsdb");
+  char *schema = schema_with ("CREATE TABLE launch (", "CREATE TABLE LAUNCH (");
+  free (build_report (capitals, (build_opts){ .launches_per_session = 50, .stopped = true, .schema_sql = schema }, NULL)
+          .rows);
+  free (schema);
+  r = open_ok (capitals);
+  ck_assert_msg (lsc_export_sqlite (r, tmp_path ("capitals-copy.lsdb"), false, &e) == 0, "%s", e.message);
+  lsc_report_free (r);
+  ck_assert_int_eq (sqlite3_open (tmp_path ("capitals-copy.lsdb"), &db), SQLITE_OK);
+  ck_assert_int_eq (query_int (db, "SELECT count(*) FROM launch"), 50);
+  sqlite3_close (db);
+
   ck_assert_int_eq (sqlite3_open (copy, &db), SQLITE_OK);
   ck_assert_int_eq (query_int (db, "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' OR name IN ('audit', "
                                    "'extra', 'audit_n', 'launch_evil')"),

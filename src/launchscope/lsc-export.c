@@ -816,7 +816,8 @@ keep_own_objects (lsc_report *report, const char *path, const char *dest, lsc_er
                                -1, &objects, NULL);
     }
   if (rc == SQLITE_OK)
-    rc = sqlite3_prepare_v2 (ref, "SELECT sql FROM sqlite_schema WHERE type = ?1 AND name = ?2", -1, &ours, NULL);
+    rc = sqlite3_prepare_v2 (ref, "SELECT sql FROM sqlite_schema WHERE type = ?1 AND name = ?2 COLLATE NOCASE", -1,
+                             &ours, NULL);
   while (rc == SQLITE_OK && (rc = sqlite3_step (objects)) == SQLITE_ROW)
     {
       const char *type = (const char *) sqlite3_column_text (objects, 0);
@@ -835,6 +836,7 @@ keep_own_objects (lsc_report *report, const char *path, const char *dest, lsc_er
       sqlite3_bind_text (ours, 1, type, -1, SQLITE_TRANSIENT);
       sqlite3_bind_text (ours, 2, name, -1, SQLITE_TRANSIENT);
       const char *own = sqlite3_step (ours) == SQLITE_ROW ? (const char *) sqlite3_column_text (ours, 0) : NULL;
+      /* Names as SQLite compares them: a table spelt LAUNCH is our launch. */
       if (own && sql && (strcmp (keyword, "TABLE") == 0 || strcmp (own, sql) == 0))
         continue;
       /* A view or index of ours that differs is replaced by our definition. */
