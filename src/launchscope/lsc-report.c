@@ -445,11 +445,13 @@ lsc__verify_schema (sqlite3 *db, sqlite3 *ref, const char *path, bool stop_at_fi
       rc = sqlite3_prepare_v2 (db, "SELECT type, sql FROM main.sqlite_schema WHERE name = ?1 COLLATE NOCASE", -1,
                                &lookup, NULL);
     }
-  if (rc == SQLITE_OK)
-    rc = sqlite3_prepare_v2 (db, "SELECT wr FROM pragma_table_list WHERE schema = 'main' AND name = ?1 COLLATE NOCASE",
-                             -1, &rowid_lookup, NULL);
   if (rc != SQLITE_OK)
     goto sqlite_fail;
+  /* SQLite before 3.37 has no table_list: there, WITHOUT ROWID goes unchecked rather than
+   * every report being refused. */
+  if (sqlite3_prepare_v2 (db, "SELECT wr FROM pragma_table_list WHERE schema = 'main' AND name = ?1 COLLATE NOCASE",
+                          -1, &rowid_lookup, NULL) != SQLITE_OK)
+    rowid_lookup = NULL;
 
   while ((rc = sqlite3_step (tables)) == SQLITE_ROW)
     {
@@ -488,9 +490,13 @@ lsc__verify_schema (sqlite3 *db, sqlite3 *ref, const char *path, bool stop_at_fi
           continue;
         }
       /* Readers address rows by rowid (the app's lazy tables): such a table has none. */
-      sqlite3_reset (rowid_lookup);
-      sqlite3_bind_text (rowid_lookup, 1, table, -1, SQLITE_TRANSIENT);
-      rc = sqlite3_step (rowid_lookup);
+      rc = SQLITE_DONE;
+      if (rowid_lookup)
+        {
+          sqlite3_reset (rowid_lookup);
+          sqlite3_bind_text (rowid_lookup, 1, table, -1, SQLITE_TRANSIENT);
+          rc = sqlite3_step (rowid_lookup);
+        }
       if (rc == SQLITE_ROW && sqlite3_column_int (rowid_lookup, 0) != 0)
         {
           problems++;
