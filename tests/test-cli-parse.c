@@ -198,6 +198,13 @@ START_TEST (test_record_args)
   ASSERT_SAID ("option '-o' needs a value");
   ck_assert_int_eq (record_args (&a, "--bogus", NULL), LSC_EXIT_USAGE);
   ASSERT_SAID ("unknown option '--bogus'");
+  /* A flag given a value is known: it is the value that is wrong. */
+  ck_assert_int_eq (record_args (&a, "-o", "r", "--force=1", NULL), LSC_EXIT_USAGE);
+  ASSERT_SAID ("option '--force' takes no value (got '--force=1')");
+  ck_assert_int_eq (record_args (&a, "-o", "r", "--quiet=", NULL), LSC_EXIT_USAGE);
+  ASSERT_SAID ("option '--quiet' takes no value (got '--quiet=')");
+  ck_assert_int_eq (record_args (&a, "-o", "r", "--bogus=1", NULL), LSC_EXIT_USAGE);
+  ASSERT_SAID ("unknown option '--bogus=1'");
   ck_assert_int_eq (record_args (&a, "-x", NULL), LSC_EXIT_USAGE);
   ASSERT_SAID ("unknown option '-x'");
   ck_assert_int_eq (record_args (&a, "-o", "r", "extra", NULL), LSC_EXIT_USAGE);

@@ -93,6 +93,13 @@ main (int argc, char **argv)
   EXPECT (2, "unknown option '--bogus'", "bench", "--bogus");
   EXPECT (2, "unknown option '-z'", "demo", "-z");
   EXPECT (2, "option '--n' needs a value", "bench", "--n");
+  EXPECT (2, "option '--json' takes no value (got '--json=1')", "report", "--json=1", "r.lsdb");
+  EXPECT (2, "option '--force' takes no value", "export", "r.lsdb", "--json", "--force=yes");
+  EXPECT (2, "unknown option '--jason=1'", "report", "--jason=1", "r.lsdb");
+  EXPECT (2, "export: --csv wants a directory name, got ''", "export", "r.lsdb", "--csv", "");
+  EXPECT (2, "export: --trace-json wants a file name, got ''", "export", "r.lsdb", "--trace-json=");
+  EXPECT (2, "export: --sqlite wants a file name", "export", "r.lsdb", "--sqlite", "");
+  EXPECT (2, "export: --nsys-sqlite wants a file name", "export", "--nsys-sqlite", "", "r.lsdb");
   EXPECT (2, "from 1 to", "bench", "--n", "0");
   EXPECT (2, "from 1 to", "bench", "--iters=abc");
   EXPECT (2, "from 2 to 32", "bench", "--args", "1,8");

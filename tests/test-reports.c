@@ -69,6 +69,33 @@ exists (const char *path)
   return lstat (path, &st) == 0;
 }
 
+/* The whole file is UTF-8: every sequence complete, shortest form, no surrogates, <= U+10FFFF. */
+static void
+assert_utf8_file (const char *path)
+{
+  FILE *f = fopen (path, "rb");
+  ck_assert_ptr_nonnull (f);
+  long offset = 0;
+  int c;
+  while ((c = getc (f)) != EOF)
+    {
+      int more = c < 0x80 ? 0 : (c & 0xe0) == 0xc0 ? 1 : (c & 0xf0) == 0xe0 ? 2 : (c & 0xf8) == 0xf0 ? 3 : -1;
+      ck_assert_msg (more >= 0, "%s: byte 0x%02x at %ld starts no UTF-8 sequence", path, c, offset);
+      uint32_t cp = more == 0 ? (uint32_t) c : (uint32_t) c & (0x3fu >> more);
+      for (int k = 0; k < more; k++)
+        {
+          int d = getc (f);
+          ck_assert_msg (d != EOF && (d & 0xc0) == 0x80, "%s: sequence at %ld cut short", path, offset);
+          cp = cp << 6 | ((uint32_t) d & 0x3f);
+        }
+      static const uint32_t min_cp[] = { 0, 0x80, 0x800, 0x10000 };
+      ck_assert_msg (cp >= min_cp[more] && cp <= 0x10ffff && (cp < 0xd800 || cp > 0xdfff),
+                     "%s: bad code point U+%04x at %ld", path, (unsigned) cp, offset);
+      offset += 1 + more;
+    }
+  fclose (f);
+}
+
 /* No "*.partial-*" temporary left in dir. */
 static int
 count_partials (const char *dir)
@@ -654,6 +681,9 @@ START_TEST (test_hostile_schema)
       "start_ns INTEGER NOT NULL, host_ns INTEGER GENERATED ALWAYS AS (start_ns % 7) VIRTUAL,",
       "column launch.host_ns is a generated or hidden column" },
     { "CREATE TABLE gpu_activity (", "CREATE TABLE gpu_activity_renamed (", "table gpu_activity is missing" },
+    { "  gpu_start_ns INTEGER, gpu_ns INTEGER  -- kernel execution, with activity tracing\n);",
+      "  gpu_start_ns INTEGER, gpu_ns INTEGER\n) WITHOUT ROWID;",
+      "table launch is declared WITHOUT ROWID, and Launchscope reads rows by rowid" },
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
     {
@@ -695,6 +725,23 @@ START_TEST (test_hostile_schema)
   ck_assert_msg (strstr (e.message, "launch is a view, not a table"), "%s", e.message);
 }
 END_TEST
+
+typedef struct {
+  char text[8192];
+  int problems, notes;
+} findings;
+
+static void
+collect (bool problem, const char *message, void *user_data)
+{
+  findings *f = user_data;
+  size_t used = strlen (f->text);
+  snprintf (f->text + used, sizeof f->text - used, "%s: %s\n", problem ? "problem" : "note", message);
+  if (problem)
+    f->problems++;
+  else
+    f->notes++;
+}
 
 /* A view named like ours returning garbage, lookup tables renamed, and a trigger: the summary
  * is computed from base tables and stays right; check names each. */
@@ -739,26 +786,41 @@ START_TEST (test_hostile_views_and_triggers)
   sqlite3_close (db);
 
   ck_assert_int_eq (lsc_report_check (path, NULL, NULL, &e), 5); /* 2 triggers, 2 altered views, 1 unknown view */
+
+  /* The copy keeps Launchscope's own objects only, our views as we define them, every row. */
+  ck_assert_int_eq (sqlite3_open (path, &db), SQLITE_OK);
+  exec_sql (db, "CREATE INDEX audit_n ON audit (n); CREATE INDEX launch_evil ON launch (thread);");
+  sqlite3_close (db);
+  r = open_ok (path);
+  const char *copy = tmp_path ("lies-copy.lsdb");
+  ck_assert_msg (lsc_export_sqlite (r, copy, false, &e) == 0, "%s", e.message);
+  lsc_report_free (r);
+  findings copy_findings = { 0 };
+  ck_assert_msg (lsc_report_check (copy, collect, &copy_findings, &e) == 0, "%s", copy_findings.text);
+  /* A table of ours spelt in capitals is still ours: kept, with its rows. */
+  const char *capitals = tmp_path ("capitals.lsdb");
+  char *schema = schema_with ("CREATE TABLE launch (", "CREATE TABLE LAUNCH (");
+  free (build_report (capitals, (build_opts){ .launches_per_session = 50, .stopped = true, .schema_sql = schema }, NULL)
+          .rows);
+  free (schema);
+  r = open_ok (capitals);
+  ck_assert_msg (lsc_export_sqlite (r, tmp_path ("capitals-copy.lsdb"), false, &e) == 0, "%s", e.message);
+  lsc_report_free (r);
+  ck_assert_int_eq (sqlite3_open (tmp_path ("capitals-copy.lsdb"), &db), SQLITE_OK);
+  ck_assert_int_eq (query_int (db, "SELECT count(*) FROM launch"), 50);
+  sqlite3_close (db);
+
+  ck_assert_int_eq (sqlite3_open (copy, &db), SQLITE_OK);
+  ck_assert_int_eq (query_int (db, "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' OR name IN ('audit', "
+                                   "'extra', 'audit_n', 'launch_evil')"),
+                    0);
+  ck_assert_int_eq (query_int (db, "SELECT count(*) FROM path_percentiles WHERE p50_ns < 0"), 0);
+  ck_assert_int_eq (query_int (db, "SELECT count(*) FROM launch"), 3000);
+  sqlite3_close (db);
   free (m.rows);
 }
 END_TEST
 
-typedef struct {
-  char text[8192];
-  int problems, notes;
-} findings;
-
-static void
-collect (bool problem, const char *message, void *user_data)
-{
-  findings *f = user_data;
-  size_t used = strlen (f->text);
-  snprintf (f->text + used, sizeof f->text - used, "%s: %s\n", problem ? "problem" : "note", message);
-  if (problem)
-    f->problems++;
-  else
-    f->notes++;
-}
 
 START_TEST (test_check)
 {
@@ -946,7 +1008,8 @@ START_TEST (test_huge_rows)
 
   /* 2 MiB: read fine; the text table shows a cut cell. */
   ck_assert_int_eq (sqlite3_open (path, &db), SQLITE_OK);
-  exec_sql (db, "UPDATE kernel SET name = printf('%.*c', 2097152, 'k') WHERE id = 10;");
+  exec_sql (db, "UPDATE kernel SET name = printf('%.*c', 2097152, 'k') WHERE id = 10;"
+                "UPDATE session SET workload = printf('%.*c', 300, 'w');");
   sqlite3_close (db);
   r = open_ok (path);
   sum = lsc_report_summarize (r, &e);
@@ -957,6 +1020,25 @@ START_TEST (test_huge_rows)
   ck_assert_int_eq (lsc_report_summary_write_text (sum, f, "memory", &e), 0);
   fclose (f);
   ck_assert_int_lt (len, 64 * 1024);
+  /* Every cut is marked: the 20-column kernel cell, the 255-byte cap of the others. */
+  char want[300];
+  snprintf (want, sizeof want, " %.*s\xe2\x80\xa6 ", 19, "kkkkkkkkkkkkkkkkkkkkkkkkk");
+  ck_assert_msg (strstr (buf, want), "no cut kernel cell in:\n%s", buf);
+  ck_assert_ptr_null (strstr (buf, "kkkkkkkkkkkkkkkkkkkk"));
+  snprintf (want, sizeof want, "workload %.*s\xe2\x80\xa6,", 252,
+            "wwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwww"
+            "wwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwww"
+            "wwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwww");
+  ck_assert_msg (strstr (buf, want), "no cut workload in:\n%.400s", buf);
+  free (buf);
+  /* JSON is never cut: the name is there whole, once. */
+  f = open_memstream (&buf, &len);
+  ck_assert_int_eq (lsc_report_summary_write_json (sum, f, "memory", &e), 0);
+  fclose (f);
+  int whole = 0;
+  for (const char *k = strstr (buf, "\"name\":\"k"); k; k = strstr (k + 1, "\"name\":\"k"))
+    whole += strspn (k + 8, "k") == 2097152 && k[8 + 2097152] == '"';
+  ck_assert_int_eq (whole, 1);
   free (buf);
   lsc_report_summary_free (sum);
   ck_assert_int_eq (lsc_export_trace_json (r, tmp_path ("big.json"), false, &e), 0);
@@ -1173,8 +1255,10 @@ START_TEST (test_export_csv)
   model m = build_default (path, 1500);
   sqlite3 *db;
   ck_assert_int_eq (sqlite3_open (path, &db), SQLITE_OK);
-  exec_sql (db, "UPDATE kernel SET entry = '', signature = NULL WHERE id = 10;"
-                "UPDATE session SET cpu = 'line1' || char(13, 10) || 'line2, \"x\"';");
+  /* Invalid UTF-8 (a stray byte, a sequence cut short) becomes U+FFFD, quoted or not. */
+  exec_sql (db, "UPDATE kernel SET entry = '', signature = NULL, config = 'bad' || x'ff' || 'cfg' || x'e282' "
+                "WHERE id = 10;"
+                "UPDATE session SET cpu = 'line1' || char(13, 10) || 'line2, \"x\"' || x'c0';");
   sqlite3_close (db);
   lsc_report *r = open_ok (path);
   lsc_error e;
@@ -1188,6 +1272,7 @@ START_TEST (test_export_csv)
       char file[600], sql[200];
       snprintf (file, sizeof file, "%s/%s.csv", dir, tables[t]);
       int n;
+      assert_utf8_file (file);
       csv_row *rows = read_csv (file, &n);
       snprintf (sql, sizeof sql, "SELECT count(*) FROM %s", tables[t]);
       ck_assert_int_eq (n - 1, query_int (db, sql));
@@ -1204,6 +1289,8 @@ START_TEST (test_export_csv)
             if (strcmp (rows[i].fields[0], "10") == 0)
               {
                 ck_assert_str_eq (rows[i].fields[name], "add8");
+                ck_assert_str_eq (rows[i].fields[column_index (&rows[0], "config")],
+                                  "bad\xef\xbf\xbd" "cfg\xef\xbf\xbd\xef\xbf\xbd");
                 ck_assert (!rows[i].null[entry] && rows[i].fields[entry][0] == '\0');
                 ck_assert (rows[i].null[sig]);
                 seen = true;
@@ -1214,7 +1301,7 @@ START_TEST (test_export_csv)
         }
       if (strcmp (tables[t], "session") == 0)
         {
-          ck_assert_str_eq (rows[1].fields[column_index (&rows[0], "cpu")], "line1\r\nline2, \"x\"");
+          ck_assert_str_eq (rows[1].fields[column_index (&rows[0], "cpu")], "line1\r\nline2, \"x\"\xef\xbf\xbd");
           ck_assert_str_eq (rows[1].fields[column_index (&rows[0], "observer_overhead_ns")], "35.5");
         }
       if (strcmp (tables[t], "launch") == 0)
@@ -1349,8 +1436,12 @@ START_TEST (test_export_json)
                           NULL);
   sqlite3 *db;
   ck_assert_int_eq (sqlite3_open (path, &db), SQLITE_OK);
-  /* Invalid UTF-8 and control characters must not break the JSON. */
-  exec_sql (db, "UPDATE session SET host = 'bad' || x'ff' || char(1) || 'host' WHERE id = 1;");
+  /* Invalid UTF-8 and control characters must not break the JSON, nor a cut name (the trace's
+   * process name keeps 200 bytes of the workload: a two-byte character straddles the cut). */
+  exec_sql (db, "UPDATE session SET host = 'bad' || x'ff' || char(1) || 'host' WHERE id = 1;"
+                "UPDATE session SET workload = printf('%.*c', 199, 'w') || char(233) || x'e2' WHERE id = 2;"
+                "UPDATE kernel SET name = 'k' || x'f5' || x'80' WHERE id = 10;"
+                "UPDATE event SET text = 'cut ' || x'f09f98' WHERE id = 1;");
   sqlite3_close (db);
   lsc_report *r = open_ok (path);
   lsc_error e;
@@ -1359,6 +1450,11 @@ START_TEST (test_export_json)
   ck_assert_int_eq (lsc_export_json (r, f, out, &e), 0);
   fclose (f);
   assert_json_balanced (out);
+  assert_utf8_file (out);
+  const char *trace = tmp_path ("summary-trace.json");
+  ck_assert_msg (lsc_export_trace_json (r, trace, false, &e) == 0, "%s", e.message);
+  assert_json_balanced (trace);
+  assert_utf8_file (trace);
   if (have_jq ())
     {
       lsc_report_summary *sum = lsc_report_summarize (r, &e);
@@ -1370,6 +1466,11 @@ START_TEST (test_export_json)
       jq_expect (out, ".sessions | length", "2");
       jq_expect (out, ".sessions[0].host", "bad\xef\xbf\xbd\x01host");
       jq_expect (out, ".sessions[0].specs[0].p50_ns | type", "number");
+      /* Specs name their kernel by id; the session names each kernel once. */
+      jq_expect (out, ".sessions[1] as $s | [$s.specs[] | .kernel_id as $k | $s.kernel_names[] | select(.id == $k)] "
+                      "| length",
+                 "6");
+      jq_expect (out, "[.sessions[1].kernel_names[] | select(.id == 20)][0].name", "add8");
       lsc_report_summary_free (sum);
     }
   /* Disk full on a stream: a clear error naming it. */
@@ -1404,12 +1505,18 @@ START_TEST (test_export_trace_json)
         with_api += m.rows[i].host_ns >= 0;
       char want[64];
       jq_expect (out, ".displayTimeUnit", "ns");
-      snprintf (want, sizeof want, "%zu", m.n);
+      /* A launch without a host time is an instant, with no made-up duration or host_ns. */
+      snprintf (want, sizeof want, "%" PRId64, with_api);
       jq_expect (out, "[.traceEvents[] | select(.ph == \"X\" and (.cat | startswith(\"launch\")))] | length", want);
+      snprintf (want, sizeof want, "%" PRId64, (int64_t) m.n - with_api);
+      jq_expect (out,
+                 "[.traceEvents[] | select(.ph == \"i\" and .s == \"t\" and (.cat | startswith(\"launch\")) and "
+                 "(has(\"dur\") | not) and (.args | has(\"host_ns\") | not))] | length",
+                 want);
       snprintf (want, sizeof want, "%" PRId64, with_api);
       jq_expect (out, "[.traceEvents[] | select(.ph == \"X\" and .cat == \"cupti\")] | length", want);
       jq_expect (out, "[.traceEvents[] | select(.ph == \"X\" and .cat == \"gpu\")] | length", "200");
-      jq_expect (out, "[.traceEvents[] | select(.ph == \"i\")] | length", "3");
+      jq_expect (out, "[.traceEvents[] | select(.ph == \"i\" and .s == \"p\")] | length", "3");
       jq_expect (out, "[.traceEvents[] | select(.ph == \"M\" and .name == \"thread_name\") | .args.name] | "
                       "map(select(startswith(\"stream\"))) | sort | join(\",\")",
                  "stream 13,stream 7");
@@ -1510,6 +1617,83 @@ START_TEST (test_export_nsys_sqlite)
   ck_assert_int_eq (query_int (db, "SELECT count(*) FROM FL_RAW_FLOOR WHERE rawFloorP50Ns = 2100.5 AND rawLaunches > 0"),
                     1);
   ck_assert_int_eq (query_int (db, "SELECT droppedRows FROM FL_SESSION"), 5);
+  sqlite3_close (db);
+  free (m.rows);
+}
+END_TEST
+
+/* A name many rows share (a kernel's, a GPU's) is not repeated in full per row: the export
+ * grows with the rows, each adding at most LSC_EXPORT_NAME_MAX bytes of it. */
+START_TEST (test_export_bounded_names)
+{
+  const char *path = tmp_path ("bounded.lsdb");
+  model m = build_default (path, 1000);
+  sqlite3 *db;
+  ck_assert_int_eq (sqlite3_open (path, &db), SQLITE_OK);
+  /* 100 KiB names; the second one of two-byte characters after one ASCII byte, so that a
+   * cut at an even byte count would split one. */
+  exec_sql (db, "UPDATE kernel SET name = printf('%.*c', 102400, 'k') WHERE id = 10;"
+                "UPDATE kernel SET name = 'x' || replace(printf('%.*c', 51200, 'e'), 'e', char(233)) WHERE id = 11;"
+                "UPDATE session SET gpu = printf('%.*c', 102400, 'g');"
+                "UPDATE gpu_activity SET device_id = rowid;"
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) "
+                "INSERT INTO spec (id, kernel_id, key) SELECT 100000 + i, 10, 100000 + i FROM n;");
+  int64_t gpu_rows = query_int (db, "SELECT count(*) FROM gpu_activity");
+  int64_t gpu_rows_unnamed = query_int (db, "SELECT count(*) FROM gpu_activity WHERE name IS NULL");
+  int64_t rows = (int64_t) m.n + gpu_rows + query_int (db, "SELECT count(*) FROM event") +
+                 query_int (db, "SELECT count(*) FROM spec");
+  sqlite3_close (db);
+  lsc_report *r = open_ok (path);
+  lsc_error e;
+  const char *trace = tmp_path ("bounded.json"), *nsys = tmp_path ("bounded.sqlite");
+  ck_assert_msg (lsc_export_trace_json (r, trace, false, &e) == 0, "%s", e.message);
+  ck_assert_msg (lsc_export_nsys_sqlite (r, nsys, false, &e) == 0, "%s", e.message);
+  const char *summary = tmp_path ("bounded-summary.json");
+  FILE *f = fopen (summary, "w");
+  ck_assert_msg (lsc_export_json (r, f, summary, &e) == 0, "%s", e.message);
+  fclose (f);
+  lsc_report_free (r);
+
+  /* Each row: its fixed part (well under 2 KiB) plus one cut name. */
+  long bound = (long) rows * (LSC_EXPORT_NAME_MAX + 2048);
+  ck_assert_msg (file_size (trace) < bound, "trace is %ld bytes for %" PRId64 " rows", file_size (trace), rows);
+  /* The nsys file holds each name once, plus the rows. */
+  ck_assert_msg (file_size (nsys) < 3 * 102400 + bound, "nsys export is %ld bytes", file_size (nsys));
+  /* The JSON summary, never cut, names each kernel once whatever its number of specs. */
+  ck_assert_msg (file_size (summary) < 3 * 102400 + bound, "JSON summary is %ld bytes", file_size (summary));
+  assert_json_balanced (trace);
+  if (have_jq ())
+    {
+      char want[64];
+      /* Every launch is named after its kernel, cut, marked, and the cut splits no character. */
+      snprintf (want, sizeof want, "%zu", m.n);
+      jq_expect (trace,
+                 "[.traceEvents[] | select(.cat // \"\" | startswith(\"launch\")) | .name | select(endswith(\"\u2026\") and "
+                 "utf8bytelength <= 1027 and (contains(\"\ufffd\") | not))] | length",
+                 want);
+      /* Kernel spans without a name of their own take their launch's kernel's, cut. */
+      snprintf (want, sizeof want, "%" PRId64, gpu_rows_unnamed);
+      jq_expect (trace, "[.traceEvents[] | select(.cat == \"gpu\") | .name | select(endswith(\"\u2026\"))] | length",
+                 want);
+      jq_expect (trace, "[.traceEvents[] | select(.name == \"process_name\") | .args.name | utf8bytelength <= 512] | all",
+                 "true");
+    }
+  ck_assert_int_eq (sqlite3_open_v2 (nsys, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+  ck_assert_int_eq (query_int (db, "SELECT count(*) FROM StringIds WHERE length(value) > 50000"), 2);
+  /* Names in full, by id. */
+  ck_assert_int_eq (query_int (db, "SELECT count(*) FROM FL_LAUNCH f JOIN StringIds s ON s.id = f.kernelNameId "
+                                   "WHERE length(s.value) >= 51201"),
+                    (int64_t) m.n);
+  ck_assert_int_eq (query_int (db, "SELECT count(*) FROM FL_SPEC f JOIN StringIds s ON s.id = f.kernelNameId "
+                                   "WHERE length(s.value) >= 51201"),
+                    KERNELS_PER_SESSION * SPECS_PER_KERNEL + 2000);
+  ck_assert_int_eq (query_int (db, "SELECT count(*) FROM CUPTI_ACTIVITY_KIND_KERNEL k JOIN StringIds s "
+                                   "ON s.id = k.demangledName WHERE length(s.value) >= 51201"),
+                    gpu_rows_unnamed);
+  /* A GPU row per device: the session's GPU name cut on each. */
+  ck_assert_int_eq (query_int (db, "SELECT count(*) FROM TARGET_INFO_GPU"), gpu_rows);
+  ck_assert_int_eq (query_int (db, "SELECT max(length(CAST(name AS BLOB))) FROM TARGET_INFO_GPU"),
+                    LSC_EXPORT_NAME_MAX + 3);
   sqlite3_close (db);
   free (m.rows);
 }
@@ -1693,6 +1877,15 @@ START_TEST (test_cli)
   ck_assert_int_eq (run_cli (args, ""), 0);
   snprintf (args, sizeof args, "check '%s'", tmp_path ("missing.lsdb"));
   ck_assert_int_eq (run_cli (args, NULL), 1);
+  /* A file that cannot be read is a problem like the others: on standard output, same form. */
+  snprintf (args, sizeof args, "check '%s' 2>/dev/null | grep -q '^%s: problem: .*No such file'",
+            tmp_path ("missing.lsdb"), tmp_path ("missing.lsdb"));
+  ck_assert_int_eq (run_cli (args, ""), 0);
+  snprintf (args, sizeof args, "check '%s' 2>/dev/null | grep -q '^%s: 1 problem$'", tmp_path ("missing.lsdb"),
+            tmp_path ("missing.lsdb"));
+  ck_assert_int_eq (run_cli (args, ""), 0);
+  snprintf (args, sizeof args, "check '%s' 2>&1 >/dev/null | grep -q .", tmp_path ("missing.lsdb"));
+  ck_assert_int_eq (run_cli (args, ""), 1);
 }
 END_TEST
 
@@ -1720,6 +1913,7 @@ reports_suite (void)
   tcase_add_test (tc, test_export_json);
   tcase_add_test (tc, test_export_trace_json);
   tcase_add_test (tc, test_export_nsys_sqlite);
+  tcase_add_test (tc, test_export_bounded_names);
   tcase_add_test (tc, test_export_disk_full);
   tcase_add_test (tc, test_recorder_round_trip);
   tcase_add_test (tc, test_cli);

@@ -21,6 +21,8 @@ print_help (void)
           "objects a recorder never writes (triggers, altered views), and row-level sanity:\n"
           "references between tables, enum ranges, value types, spec key uniqueness, counts.\n"
           "Notes (a session without a stop time, dropped rows) are shown but are not problems.\n"
+          "Every finding, a file that cannot be read included, goes to standard output as\n"
+          "'REPORT: problem: ...' or 'REPORT: note: ...', then the verdict.\n"
           "\n"
           "Options:\n"
           "  -q, --quiet   print only problems and the verdict\n"
@@ -71,10 +73,12 @@ lsc_cmd_check (int argc, char **argv)
 
   lsc_error error;
   int problems = lsc_report_check (ctx.path, on_finding, &ctx, &error);
+  /* A file that cannot be examined at all (missing, unreadable) is reported where and as every
+   * other problem is, so that one reader of standard output sees them all. */
   if (problems < 0)
     {
-      fprintf (stderr, "%s %s: %s\n", LSC_CLI_NAME, CMD, error.message);
-      return LSC_EXIT_RUNTIME;
+      on_finding (true, error.message, &ctx);
+      problems = 1;
     }
   if (problems == 0)
     printf ("%s: OK\n", ctx.path);

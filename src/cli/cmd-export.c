@@ -28,6 +28,15 @@ on_interrupt (int sig)
 
 typedef enum { TARGET_CSV, TARGET_SQLITE, TARGET_JSON, TARGET_NSYS, TARGET_TRACE } target_kind;
 
+/* What each target's option is called and wants, for usage errors: argv cannot say which
+ * option an empty value belongs to. */
+static const char *const target_usage[] = {
+  [TARGET_CSV] = "--csv wants a directory name",
+  [TARGET_SQLITE] = "--sqlite wants a file name",
+  [TARGET_NSYS] = "--nsys-sqlite wants a file name",
+  [TARGET_TRACE] = "--trace-json wants a file name",
+};
+
 typedef struct {
   target_kind kind;
   const char *dest;
@@ -95,7 +104,7 @@ lsc_cmd_export (int argc, char **argv)
         default: return lsc_cli_bad_option (CMD, c, argv);
         }
       if (t.dest && !*t.dest)
-        return lsc_cli_usage_error (CMD, "%s wants a file name", argv[optind - 1]);
+        return lsc_cli_usage_error (CMD, "%s, got ''", target_usage[t.kind]);
       if (n_targets == MAX_TARGETS)
         return lsc_cli_usage_error (CMD, "at most %d targets at once", MAX_TARGETS);
       targets[n_targets++] = t;

@@ -32,7 +32,14 @@ lsc_cli_bad_option (const char *cmd, int c, char **argv)
   if (c == ':')
     return lsc_cli_usage_error (cmd, "option '%s' needs a value", arg);
   if (strncmp (arg, "--", 2) == 0)
-    return lsc_cli_usage_error (cmd, "unknown option '%s'", arg);
+    {
+      /* getopt_long leaves a known option's val in optopt when that option takes no value but
+       * was given one (--json=1), and 0 for a name it does not know. */
+      const char *eq = strchr (arg, '=');
+      if (eq && optopt != 0)
+        return lsc_cli_usage_error (cmd, "option '%.*s' takes no value (got '%s')", (int) (eq - arg), arg, arg);
+      return lsc_cli_usage_error (cmd, "unknown option '%s'", arg);
+    }
   if (optopt > 0 && optopt < 128)
     return lsc_cli_usage_error (cmd, "unknown option '-%c'", optopt);
   return lsc_cli_usage_error (cmd, "unknown option '%s'", arg);

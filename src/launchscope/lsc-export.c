@@ -22,6 +22,7 @@
 #include "lsc-export.h"
 #include "lsc-file.h"
 #include "lsc-report-private.h"
+#include "lsc-schema.h"
 
 /* nsys's export schema whose column names and order the --nsys-sqlite tables follow. */
 #define LSC_NSYS_SCHEMA_VERSION "3.16.1"
@@ -483,23 +484,32 @@ write_real (FILE *out, double v)
   fputs (buf, out);
 }
 
+/* Text as UTF-8: a byte that starts no valid sequence becomes U+FFFD, so that a hostile or
+ * damaged report cannot hand spreadsheets and GTK text that is not UTF-8. */
 static void
 csv_text (FILE *out, const char *s, size_t n)
 {
+  const unsigned char *p = (const unsigned char *) s;
   bool quote = n == 0 || memchr (s, ',', n) || memchr (s, '"', n) || memchr (s, '\r', n) || memchr (s, '\n', n);
-  if (!quote)
+  if (quote)
+    putc ('"', out);
+  size_t run = 0; /* start of the bytes not yet written */
+  for (size_t i = 0; i < n;)
     {
-      fwrite (s, 1, n, out);
-      return;
+      size_t l = lsc__utf8_sequence (p + i, n - i);
+      if (l == 0 || (quote && p[i] == '"'))
+        {
+          fwrite (p + run, 1, i - run, out);
+          fputs (l == 0 ? "\xef\xbf\xbd" : "\"\"", out);
+          i += l == 0 ? 1 : l;
+          run = i;
+          continue;
+        }
+      i += l;
     }
-  putc ('"', out);
-  for (size_t i = 0; i < n; i++)
-    {
-      if (s[i] == '"')
-        putc ('"', out);
-      putc (s[i], out);
-    }
-  putc ('"', out);
+  fwrite (p + run, 1, n - run, out);
+  if (quote)
+    putc ('"', out);
 }
 
 static void
@@ -544,14 +554,127 @@ launch_indexed_by_correlation (sqlite3 *db)
   return found;
 }
 
-/* The kernel name of a gpu_activity row g: its own, else its launch's kernel's. */
+/* The kernel of a gpu_activity row g's launch, for a row without a name of its own. */
 static const char *
-gpu_name_sql (sqlite3 *db)
+gpu_kernel_sql (sqlite3 *db)
 {
   return launch_indexed_by_correlation (db)
-           ? "COALESCE(g.name, (SELECT k.name FROM main.launch AS l JOIN main.kernel AS k ON k.id = l.kernel_id "
-             "WHERE l.correlation_id = g.correlation_id AND l.session_id = g.session_id LIMIT 1))"
-           : "g.name";
+           ? "(SELECT l.kernel_id FROM main.launch AS l WHERE l.correlation_id = g.correlation_id AND "
+             "l.session_id = g.session_id LIMIT 1)"
+           : "NULL";
+}
+
+typedef struct string_ids string_ids;
+static int64_t string_id (string_ids *t, const char *s);
+
+/* Kernel names by kernel id, read once: rows name their kernel by id, so a name is read and
+ * written once per kernel, not once per launch that shares it. */
+typedef struct {
+  int64_t id;
+  int64_t name_id; /* strings given: its StringIds id */
+  char *name;      /* no strings: the name cut to LSC_EXPORT_NAME_MAX, NULL when NULL */
+} kernel_name;
+
+typedef struct {
+  kernel_name *v;
+  size_t n;
+} kernel_names;
+
+static void
+kernel_names_free (kernel_names *k)
+{
+  for (size_t i = 0; i < k->n; i++)
+    free (k->v[i].name);
+  free (k->v);
+  k->v = NULL;
+  k->n = 0;
+}
+
+/* Returns 0, or an SQLite code (the source's, or SQLITE_NOMEM, or with strings the
+ * destination's as string_id reports it: -2 becomes SQLITE_ERROR); *dest_failed says whose. */
+static int
+load_kernel_names (lsc_report *report, string_ids *strings, kernel_names *k, bool *dest_failed)
+{
+  sqlite3_stmt *stmt = NULL;
+  size_t cap = 0;
+  memset (k, 0, sizeof *k);
+  *dest_failed = false;
+  int rc = sqlite3_prepare_v2 (lsc_report_db (report), "SELECT id, name FROM main.kernel ORDER BY id", -1, &stmt,
+                               NULL);
+  if (rc != SQLITE_OK)
+    return rc;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      int64_t id;
+      if (!col_int (stmt, 0, &id) || (k->n > 0 && k->v[k->n - 1].id == id))
+        continue;
+      if (k->n == cap)
+        {
+          cap = cap ? cap * 2 : 16;
+          kernel_name *v = realloc (k->v, cap * sizeof *v);
+          if (!v)
+            {
+              rc = SQLITE_NOMEM;
+              break;
+            }
+          k->v = v;
+        }
+      kernel_name *e = &k->v[k->n];
+      memset (e, 0, sizeof *e);
+      e->id = id;
+      e->name_id = -1;
+      const char *name = col_text (stmt, 1);
+      if (name && strings)
+        {
+          e->name_id = string_id (strings, name);
+          if (e->name_id < 0)
+            {
+              *dest_failed = e->name_id == -2;
+              rc = e->name_id == -1 ? SQLITE_NOMEM : SQLITE_ERROR;
+              break;
+            }
+        }
+      else if (name)
+        {
+          size_t n = strlen (name), keep = lsc__utf8_cut (name, n, LSC_EXPORT_NAME_MAX);
+          e->name = malloc (keep + sizeof LSC__CUT_MARK);
+          if (!e->name)
+            {
+              rc = SQLITE_NOMEM;
+              break;
+            }
+          memcpy (e->name, name, keep);
+          strcpy (e->name + keep, keep < n ? LSC__CUT_MARK : "");
+        }
+      k->n++;
+    }
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      kernel_names_free (k);
+      return rc;
+    }
+  return 0;
+}
+
+static const kernel_name *
+find_kernel (const kernel_names *k, sqlite3_stmt *stmt, int col)
+{
+  int64_t id;
+  if (!col_int (stmt, col, &id))
+    return NULL;
+  size_t lo = 0, hi = k->n;
+  while (lo < hi)
+    {
+      size_t mid = lo + (hi - lo) / 2;
+      if (k->v[mid].id < id)
+        lo = mid + 1;
+      else if (k->v[mid].id > id)
+        hi = mid;
+      else
+        return &k->v[mid];
+    }
+  return NULL;
 }
 
 /* ---- CSV -------------------------------------------------------------------------------- */
@@ -673,6 +796,100 @@ lsc_export_csv (lsc_report *report, const char *dir, bool force, lsc_error *erro
 
 /* ---- SQLite copy ---------------------------------------------------------------------- */
 
+/* Leaves in the copy at path only Launchscope's own schema objects: a report from elsewhere
+ * may carry triggers, views, indexes or tables of its own, which whatever opens the copy next
+ * (perhaps less carefully than the reader) must not inherit.  Our views and indexes are put
+ * back as we define them.  The copy's tables passed the reader's schema check when the report
+ * opened.  Returns 0, or -1 with error set naming dest. */
+static int
+keep_own_objects (lsc_report *report, const char *path, const char *dest, lsc_error *error)
+{
+  sqlite3 *ref = lsc__reference_schema (lsc_report_path (report), error);
+  sqlite3 *db = NULL;
+  sqlite3_stmt *objects = NULL, *ours = NULL;
+  char *script = NULL; /* the DROP and CREATE statements, run once the listing is finished */
+  int rc;
+  if (!ref)
+    return -1;
+  rc = sqlite3_exec (ref, LSC_SCHEMA_INDEX_SQL, NULL, NULL, NULL);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+  if (rc == SQLITE_OK)
+    {
+      sqlite3_extended_result_codes (db, 1);
+      sqlite3_db_config (db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *) NULL);
+      sqlite3_db_config (db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, (int *) NULL);
+      sqlite3_db_config (db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, (int *) NULL);
+      /* Triggers and views first: they may name the indexes and tables dropped after them. */
+      rc = sqlite3_prepare_v2 (db,
+                               "SELECT type, name, sql FROM main.sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' "
+                               "ESCAPE '\\' ORDER BY CASE type WHEN 'trigger' THEN 0 WHEN 'view' THEN 1 "
+                               "WHEN 'index' THEN 2 ELSE 3 END",
+                               -1, &objects, NULL);
+    }
+  if (rc == SQLITE_OK)
+    rc = sqlite3_prepare_v2 (ref, "SELECT sql FROM sqlite_schema WHERE type = ?1 AND name = ?2 COLLATE NOCASE", -1,
+                             &ours, NULL);
+  while (rc == SQLITE_OK && (rc = sqlite3_step (objects)) == SQLITE_ROW)
+    {
+      const char *type = (const char *) sqlite3_column_text (objects, 0);
+      const char *name = (const char *) sqlite3_column_text (objects, 1);
+      const char *sql = (const char *) sqlite3_column_text (objects, 2);
+      const char *keyword = !type                           ? NULL
+                            : strcmp (type, "trigger") == 0 ? "TRIGGER"
+                            : strcmp (type, "view") == 0    ? "VIEW"
+                            : strcmp (type, "index") == 0   ? "INDEX"
+                            : strcmp (type, "table") == 0   ? "TABLE"
+                                                            : NULL;
+      rc = SQLITE_OK;
+      if (!keyword || !name)
+        continue;
+      sqlite3_reset (ours);
+      sqlite3_bind_text (ours, 1, type, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text (ours, 2, name, -1, SQLITE_TRANSIENT);
+      const char *own = sqlite3_step (ours) == SQLITE_ROW ? (const char *) sqlite3_column_text (ours, 0) : NULL;
+      /* Names as SQLite compares them: a table spelt LAUNCH is our launch. */
+      if (own && sql && (strcmp (keyword, "TABLE") == 0 || strcmp (own, sql) == 0))
+        continue;
+      /* A view or index of ours that differs is replaced by our definition. */
+      char *more = sqlite3_mprintf ("%zDROP %s main.\"%w\";\n%s%s", script, keyword, name, own ? own : "",
+                                    own ? ";\n" : "");
+      if (!more)
+        rc = SQLITE_NOMEM;
+      script = more;
+    }
+  if (rc == SQLITE_DONE)
+    rc = SQLITE_OK;
+  sqlite3_finalize (objects);
+  sqlite3_finalize (ours);
+  if (rc == SQLITE_OK && script)
+    {
+      rc = sqlite3_exec (db, "BEGIN", NULL, NULL, NULL);
+      if (rc == SQLITE_OK)
+        rc = sqlite3_exec (db, script, NULL, NULL, NULL);
+      if (rc == SQLITE_OK)
+        rc = sqlite3_exec (db, "COMMIT", NULL, NULL, NULL);
+      /* What was dropped left free pages: the copy stays compacted, as VACUUM INTO made it. */
+      if (rc == SQLITE_OK)
+        rc = sqlite3_exec (db, "VACUUM", NULL, NULL, NULL);
+    }
+  sqlite3_free (script);
+  if (rc != SQLITE_OK)
+    {
+      if (db)
+        dest_error (error, db, dest);
+      else
+        lsc__error_set (error, lsc__error_code_from_sqlite (rc), "cannot write %s: %s", dest, sqlite3_errstr (rc));
+    }
+  if (db && sqlite3_close (db) != SQLITE_OK && rc == SQLITE_OK)
+    {
+      lsc__error_set (error, LSC_ERROR_IO, "cannot write %s: closing it failed", dest);
+      rc = SQLITE_ERROR;
+    }
+  sqlite3_close (ref);
+  return rc == SQLITE_OK ? 0 : -1;
+}
+
 int
 lsc_export_sqlite (lsc_report *report, const char *dest, bool force, lsc_error *error)
 {
@@ -712,6 +929,11 @@ lsc_export_sqlite (lsc_report *report, const char *dest, bool force, lsc_error *
     }
   sqlite3_finalize (stmt);
   sqlite3_exec (db, "PRAGMA query_only=ON", NULL, NULL, NULL);
+  if (keep_own_objects (report, of.tmp_path, dest, error) != 0)
+    {
+      out_file_abort (&of);
+      return -1;
+    }
   return out_file_commit (&of, force, error);
 }
 
@@ -773,6 +995,18 @@ trace_arg_int (FILE *out, const char *key, sqlite3_stmt *stmt, int col)
     fprintf (out, ",\"%s\":%" PRId64, key, v);
 }
 
+/* s (NULL: fallback) cut to max bytes into buf, which holds max + sizeof LSC__CUT_MARK. */
+static const char *
+cut_copy (char *buf, const char *s, const char *fallback, size_t max)
+{
+  if (!s)
+    s = fallback;
+  size_t n = strlen (s), keep = lsc__utf8_cut (s, n, max);
+  memcpy (buf, s, keep);
+  strcpy (buf + keep, keep < n ? LSC__CUT_MARK : "");
+  return buf;
+}
+
 int
 lsc_export_trace_json (lsc_report *report, const char *dest, bool force, lsc_error *error)
 {
@@ -784,10 +1018,11 @@ lsc_export_trace_json (lsc_report *report, const char *dest, bool force, lsc_err
     }
   sqlite3 *db = lsc_report_db (report);
   sess_list sessions;
+  kernel_names kernels;
   out_file of;
   sqlite3_stmt *stmt = NULL;
   const char *stage = "session";
-  bool began = false;
+  bool began = false, dest_failed;
   int rc;
   if (is_source (report, dest, error) || !source_begin (report, &began, error))
     return -1;
@@ -796,8 +1031,19 @@ lsc_export_trace_json (lsc_report *report, const char *dest, bool force, lsc_err
       source_end (report, began);
       return -1;
     }
+  if ((rc = load_kernel_names (report, NULL, &kernels, &dest_failed)) != 0)
+    {
+      if (rc == SQLITE_NOMEM)
+        lsc__error_set (error, LSC_ERROR_NOMEM, "cannot export report %s: out of memory", lsc_report_path (report));
+      else
+        source_error (error, report, "kernel");
+      sess_list_free (&sessions);
+      source_end (report, began);
+      return -1;
+    }
   if (out_file_begin (&of, dest, force, true, error) != 0)
     {
+      kernel_names_free (&kernels);
       sess_list_free (&sessions);
       source_end (report, began);
       return -1;
@@ -811,9 +1057,9 @@ lsc_export_trace_json (lsc_report *report, const char *dest, bool force, lsc_err
   for (size_t i = 0; i < sessions.n; i++)
     {
       const sess_info *s = &sessions.v[i];
-      char name[512];
-      snprintf (name, sizeof name, "session %" PRId64 ": %.200s%s%.200s", s->id, s->workload ? s->workload : "?",
-                s->gpu ? " on " : "", s->gpu ? s->gpu : "");
+      char workload[200 + sizeof LSC__CUT_MARK], gpu[200 + sizeof LSC__CUT_MARK], name[512];
+      snprintf (name, sizeof name, "session %" PRId64 ": %s%s%s", s->id, cut_copy (workload, s->workload, "?", 200),
+                s->gpu ? " on " : "", cut_copy (gpu, s->gpu, "", 200));
       trace_metadata (&w, "process_name", s->id, 0, "name", name, 0);
       trace_metadata (&w, "process_sort_index", s->id, 0, "sort_index", NULL, s->id);
       trace_metadata (&w, "thread_name", s->id, 0, "name", "events", 0);
@@ -860,10 +1106,10 @@ lsc_export_trace_json (lsc_report *report, const char *dest, bool force, lsc_err
   stage = "launch";
   rc = sqlite3_prepare_v2 (db,
                            "SELECT l.session_id, l.thread, l.path, l.outcome, l.reason, l.status, l.start_ns, l.host_ns, "
-                           "l.correlation_id, l.api_start_ns, l.api_ns, l.spec_id, l.kernel_id, k.name, l.id, "
+                           "l.correlation_id, l.api_start_ns, l.api_ns, l.spec_id, l.kernel_id, l.id, "
                            "l.resolve_ns, l.bind_ns, l.specialize_ns, l.key_ns, l.lookup_ns, l.globals_ns, "
                            "l.metadata_ns, l.launch_ns, l.gpu_ns "
-                           "FROM main.launch AS l LEFT JOIN main.kernel AS k ON k.id = l.kernel_id",
+                           "FROM main.launch AS l",
                            -1, &stmt, NULL);
   if (rc != SQLITE_OK)
     goto source_fail;
@@ -880,32 +1126,37 @@ lsc_export_trace_json (lsc_report *report, const char *dest, bool force, lsc_err
       col_int (stmt, 3, &outcome);
       col_int (stmt, 4, &reason);
       col_int (stmt, 5, &status);
-      col_int (stmt, 7, &host_ns);
-      if (host_ns < 0)
-        host_ns = 0;
-      const char *kname = col_text (stmt, 13);
+      /* Without a host time (or with a negative one) the span's length is unknown: an instant
+       * event keeps the launch on its thread without drawing a made-up duration. */
+      bool timed = col_int (stmt, 7, &host_ns) && host_ns >= 0;
+      const kernel_name *kernel = find_kernel (&kernels, stmt, 12);
+      const char *kname = kernel ? kernel->name : NULL;
       trace_begin_event (&w);
       fputs ("{\"name\":", out);
       lsc__json_string (out, kname ? kname : "launch", -1);
-      fprintf (out, ",\"cat\":\"launch,%s\",\"ph\":\"X\",\"pid\":%" PRId64 ",\"tid\":%" PRId64 ",\"ts\":",
-               lsc_path_name (path), sid, tid);
+      fprintf (out, ",\"cat\":\"launch,%s\",\"ph\":\"%s\",\"pid\":%" PRId64 ",\"tid\":%" PRId64 ",\"ts\":",
+               lsc_path_name (path), timed ? "X" : "i\",\"s\":\"t", sid, tid);
       trace_us (out, lsc__sub_sat (start, s->start_ns));
-      fputs (",\"dur\":", out);
-      trace_us (out, host_ns);
+      if (timed)
+        {
+          fputs (",\"dur\":", out);
+          trace_us (out, host_ns);
+        }
       fprintf (out, ",\"args\":{\"path\":\"%s\",\"outcome\":\"%s\"", lsc_path_name (path), lsc_outcome_name (outcome));
       if (outcome == LSC_OUTCOME_FALLBACK || reason != 0)
         fprintf (out, ",\"reason\":\"%s\"", lsc_reason_name (reason));
       if (status != 0)
         fprintf (out, ",\"status\":%" PRId64, status);
-      fprintf (out, ",\"host_ns\":%" PRId64, host_ns);
-      trace_arg_int (out, "launch_id", stmt, 14);
+      if (timed)
+        fprintf (out, ",\"host_ns\":%" PRId64, host_ns);
+      trace_arg_int (out, "launch_id", stmt, 13);
       trace_arg_int (out, "spec_id", stmt, 11);
       trace_arg_int (out, "kernel_id", stmt, 12);
       trace_arg_int (out, "correlation_id", stmt, 8);
       for (int k = 0; k < 8; k++)
-        trace_arg_int (out, stage_names[k], stmt, 15 + k);
+        trace_arg_int (out, stage_names[k], stmt, 14 + k);
       trace_arg_int (out, "api_ns", stmt, 10);
-      trace_arg_int (out, "gpu_ns", stmt, 23);
+      trace_arg_int (out, "gpu_ns", stmt, 22);
       fputs ("}}", out);
       if (col_int (stmt, 9, &api_start) && col_int (stmt, 10, &api_ns))
         {
@@ -934,10 +1185,10 @@ lsc_export_trace_json (lsc_report *report, const char *dest, bool force, lsc_err
   {
     char sql[1024];
     snprintf (sql, sizeof sql,
-              "SELECT g.session_id, g.stream_id, g.start_ns, g.end_ns, g.correlation_id, g.device_id, %s, g.grid_x, "
-              "g.grid_y, g.grid_z, g.block_x, g.block_y, g.block_z, g.shared_mem, g.registers, g.context_id "
+              "SELECT g.session_id, g.stream_id, g.start_ns, g.end_ns, g.correlation_id, g.device_id, g.name, g.grid_x, "
+              "g.grid_y, g.grid_z, g.block_x, g.block_y, g.block_z, g.shared_mem, g.registers, g.context_id, %s "
               "FROM main.gpu_activity AS g",
-              gpu_name_sql (db));
+              gpu_kernel_sql (db));
     rc = sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL);
   }
   if (rc != SQLITE_OK)
@@ -950,9 +1201,13 @@ lsc_export_trace_json (lsc_report *report, const char *dest, bool force, lsc_err
         continue;
       col_int (stmt, 1, &stream);
       const char *kname = col_text (stmt, 6);
+      const kernel_name *kernel = kname ? NULL : find_kernel (&kernels, stmt, 16);
       trace_begin_event (&w);
       fputs ("{\"name\":", out);
-      lsc__json_string (out, kname ? kname : "kernel", -1);
+      if (kname)
+        lsc__json_string_cut (out, kname, -1, LSC_EXPORT_NAME_MAX);
+      else
+        lsc__json_string (out, kernel && kernel->name ? kernel->name : "kernel", -1);
       fprintf (out, ",\"cat\":\"gpu\",\"ph\":\"X\",\"pid\":%" PRId64 ",\"tid\":%" PRId64 ",\"ts\":", sid,
                lsc__add_sat (LSC_STREAM_TID_BASE, stream));
       trace_us (out, lsc__sub_sat (start, s->start_ns));
@@ -992,13 +1247,13 @@ lsc_export_trace_json (lsc_report *report, const char *dest, bool force, lsc_err
         continue;
       const char *kind = col_text (stmt, 2);
       const char *text = col_text (stmt, 3);
-      char name[160];
-      snprintf (name, sizeof name, "%.40s: %.100s", kind ? kind : "event", text ? text : "");
+      char kind_cut[40 + sizeof LSC__CUT_MARK], text_cut[100 + sizeof LSC__CUT_MARK], name[160];
+      snprintf (name, sizeof name, "%s: %s", cut_copy (kind_cut, kind, "event", 40), cut_copy (text_cut, text, "", 100));
       trace_begin_event (&w);
       fputs ("{\"name\":", out);
       lsc__json_string (out, name, -1);
       fputs (",\"cat\":", out);
-      lsc__json_string (out, kind ? kind : "event", -1);
+      lsc__json_string_cut (out, kind ? kind : "event", -1, LSC_EXPORT_NAME_MAX);
       fprintf (out, ",\"ph\":\"i\",\"s\":\"p\",\"pid\":%" PRId64 ",\"tid\":0,\"ts\":", sid);
       trace_us (out, lsc__sub_sat (t, s->start_ns));
       fputs (",\"args\":{\"text\":", out);
@@ -1015,6 +1270,7 @@ lsc_export_trace_json (lsc_report *report, const char *dest, bool force, lsc_err
   stmt = NULL;
 
   fputs ("\n]}\n", out);
+  kernel_names_free (&kernels);
   sess_list_free (&sessions);
   source_end (report, began);
   return out_file_commit (&of, force, error);
@@ -1023,6 +1279,7 @@ source_fail:
   source_error (error, report, stage);
   sqlite3_finalize (stmt);
   out_file_abort (&of);
+  kernel_names_free (&kernels);
   sess_list_free (&sessions);
   source_end (report, began);
   return -1;
@@ -1064,11 +1321,11 @@ static const char nsys_schema_sql[] =
   "CREATE TABLE FL_SESSION (id INTEGER PRIMARY KEY, globalPid INTEGER, workload TEXT, host TEXT, gpu TEXT,"
   " driverVersion INTEGER, toolkit TEXT, nvrtc TEXT, cpu TEXT, settings TEXT, startWall TEXT,"
   " duration INTEGER, droppedRows INTEGER, observerOverheadNs REAL, cuptiMode TEXT, cuptiStatus TEXT);\n"
-  "CREATE TABLE FL_SPEC (id INTEGER PRIMARY KEY, sessionId INTEGER, kernelId INTEGER, kernelName TEXT,"
+  "CREATE TABLE FL_SPEC (id INTEGER PRIMARY KEY, sessionId INTEGER, kernelId INTEGER, kernelNameId INTEGER,"
   " key INTEGER, description TEXT, ptrAlignment TEXT, intClasses TEXT, debug INTEGER, instrumentation TEXT,"
   " compileHook INTEGER, compileMs REAL, hits INTEGER, misses INTEGER, first INTEGER, last INTEGER);\n"
   "CREATE TABLE FL_LAUNCH (id INTEGER PRIMARY KEY, sessionId INTEGER, correlationId INTEGER, globalTid INTEGER,"
-  " start INTEGER NOT NULL, end INTEGER NOT NULL, kernelId INTEGER, kernelName TEXT, specId INTEGER,"
+  " start INTEGER NOT NULL, end INTEGER NOT NULL, kernelId INTEGER, kernelNameId INTEGER, specId INTEGER,"
   " path TEXT, outcome TEXT, reason TEXT, status INTEGER, hostNs INTEGER, resolveNs INTEGER, bindNs INTEGER,"
   " specializeNs INTEGER, keyNs INTEGER, lookupNs INTEGER, globalsNs INTEGER, metadataNs INTEGER,"
   " launchNs INTEGER, apiStart INTEGER, apiNs INTEGER, gpuStart INTEGER, gpuNs INTEGER);\n"
@@ -1078,13 +1335,13 @@ static const char nsys_schema_sql[] =
 
 /* Interns strings for StringIds; distinct kernel names are few, so a small open-addressing
  * table suffices and the 1M-row passes stay in C. */
-typedef struct {
+struct string_ids {
   char **keys;
   int64_t *ids;
   size_t cap, n;
   int64_t next_id;
   sqlite3_stmt *insert;
-} string_ids;
+};
 
 static uint64_t
 fnv1a (const char *s)
@@ -1252,6 +1509,7 @@ lsc_export_nsys_sqlite (lsc_report *report, const char *dest, bool force, lsc_er
   lsc_report_summary *sum = NULL;
   sess_list sessions = { 0 };
   string_ids strings = { 0 };
+  kernel_names kernels = { 0 };
   sqlite3 *out = NULL;
   sqlite3_stmt *src = NULL, *ins = NULL, *ins2 = NULL;
   bool began = false;
@@ -1306,6 +1564,14 @@ lsc_export_nsys_sqlite (lsc_report *report, const char *dest, bool force, lsc_er
       rc = launch_name == -1 ? SQLITE_NOMEM : sqlite3_errcode (out);
       goto fail;
     }
+  stage = "kernel";
+  if ((rc = load_kernel_names (report, &strings, &kernels, &dest_failed)) != 0)
+    {
+      if (dest_failed)
+        rc = sqlite3_errcode (out);
+      goto fail;
+    }
+  dest_failed = true;
 
   /* META_DATA_EXPORT: what this file is, for tools that check before querying. */
   {
@@ -1391,8 +1657,10 @@ lsc_export_nsys_sqlite (lsc_report *report, const char *dest, bool force, lsc_er
       col_int (src, 1, &dev);
       sqlite3_reset (ins);
       sqlite3_bind_int64 (ins, 1, dev);
+      /* One row per device: the session's GPU name would repeat on each. */
+      char gpu[LSC_EXPORT_NAME_MAX + sizeof LSC__CUT_MARK];
       if (s->gpu)
-        sqlite3_bind_text (ins, 2, s->gpu, -1, SQLITE_STATIC);
+        sqlite3_bind_text (ins, 2, cut_copy (gpu, s->gpu, "", LSC_EXPORT_NAME_MAX), -1, SQLITE_TRANSIENT);
       else
         sqlite3_bind_null (ins, 2);
       if ((rc = sqlite3_step (ins)) != SQLITE_DONE)
@@ -1462,7 +1730,7 @@ lsc_export_nsys_sqlite (lsc_report *report, const char *dest, bool force, lsc_er
   dest_failed = false;
   stage = "spec";
   if ((rc = sqlite3_prepare_v2 (db,
-                                "SELECT s.id, k.session_id, s.kernel_id, k.name, s.key, s.description, s.ptr_alignment, "
+                                "SELECT s.id, k.session_id, s.kernel_id, NULL AS kernel_name_id, s.key, s.description, s.ptr_alignment, "
                                 "s.int_classes, s.debug, s.instrumentation, s.compile_hook, s.compile_ms, s.hits, "
                                 "s.misses, s.first_ns, s.last_ns FROM main.spec AS s LEFT JOIN main.kernel AS k "
                                 "ON k.id = s.kernel_id",
@@ -1478,9 +1746,17 @@ lsc_export_nsys_sqlite (lsc_report *report, const char *dest, bool force, lsc_er
       const sess_info *s = col_int (src, 1, &sid) ? find_sess (&sessions, sid) : NULL;
       int64_t zero = s ? s->start_ns : 0;
       sqlite3_reset (ins);
+      const kernel_name *kernel = find_kernel (&kernels, src, 2);
       for (int c = 0; c < 16; c++)
         {
-          if (c == 3 || c == 5 || c == 6 || c == 7 || c == 9)
+          if (c == 3)
+            {
+              if (kernel && kernel->name_id >= 0)
+                sqlite3_bind_int64 (ins, c + 1, kernel->name_id);
+              else
+                sqlite3_bind_null (ins, c + 1);
+            }
+          else if (c == 5 || c == 6 || c == 7 || c == 9)
             bind_opt_text (ins, c + 1, src, c);
           else if (c == 11)
             bind_opt_real (ins, c + 1, src, c);
@@ -1506,10 +1782,10 @@ lsc_export_nsys_sqlite (lsc_report *report, const char *dest, bool force, lsc_er
   stage = "launch";
   if ((rc = sqlite3_prepare_v2 (db,
                                 "SELECT l.id, l.session_id, l.correlation_id, l.thread, l.start_ns, l.host_ns, "
-                                "l.kernel_id, k.name, l.spec_id, l.path, l.outcome, l.reason, l.status, "
+                                "l.kernel_id, NULL AS kernel_name_id, l.spec_id, l.path, l.outcome, l.reason, l.status, "
                                 "l.resolve_ns, l.bind_ns, l.specialize_ns, l.key_ns, l.lookup_ns, l.globals_ns, "
                                 "l.metadata_ns, l.launch_ns, l.api_start_ns, l.api_ns, l.gpu_start_ns, l.gpu_ns "
-                                "FROM main.launch AS l LEFT JOIN main.kernel AS k ON k.id = l.kernel_id",
+                                "FROM main.launch AS l",
                                 -1, &src, NULL)) != SQLITE_OK)
     goto fail;
   dest_failed = true;
@@ -1560,7 +1836,11 @@ lsc_export_nsys_sqlite (lsc_report *report, const char *dest, bool force, lsc_er
       sqlite3_bind_int64 (ins2, 5, rel);
       sqlite3_bind_int64 (ins2, 6, end);
       bind_opt_int (ins2, 7, src, 6);
-      bind_opt_text (ins2, 8, src, 7);
+      const kernel_name *kernel = find_kernel (&kernels, src, 6);
+      if (kernel && kernel->name_id >= 0)
+        sqlite3_bind_int64 (ins2, 8, kernel->name_id);
+      else
+        sqlite3_bind_null (ins2, 8);
       bind_opt_int (ins2, 9, src, 8);
       sqlite3_bind_text (ins2, 10, lsc_path_name (path), -1, SQLITE_STATIC);
       sqlite3_bind_text (ins2, 11, lsc_outcome_name (outcome), -1, SQLITE_STATIC);
@@ -1593,9 +1873,9 @@ lsc_export_nsys_sqlite (lsc_report *report, const char *dest, bool force, lsc_er
     char sql[1024];
     snprintf (sql, sizeof sql,
               "SELECT g.session_id, g.start_ns, g.end_ns, g.device_id, g.context_id, g.stream_id, g.correlation_id, "
-              "%s, g.registers, g.grid_x, g.grid_y, g.grid_z, g.block_x, g.block_y, g.block_z, g.shared_mem "
+              "g.name, g.registers, g.grid_x, g.grid_y, g.grid_z, g.block_x, g.block_y, g.block_z, g.shared_mem, %s "
               "FROM main.gpu_activity AS g",
-              gpu_name_sql (db));
+              gpu_kernel_sql (db));
     if ((rc = sqlite3_prepare_v2 (db, sql, -1, &src, NULL)) != SQLITE_OK)
       goto fail;
   }
@@ -1612,7 +1892,9 @@ lsc_export_nsys_sqlite (lsc_report *report, const char *dest, bool force, lsc_er
       if (!s)
         continue;
       const char *name = col_text (src, 7);
-      int64_t name_id = string_id (&strings, name ? name : "(unknown kernel)");
+      const kernel_name *kernel = name ? NULL : find_kernel (&kernels, src, 16);
+      int64_t name_id = kernel && kernel->name_id >= 0 ? kernel->name_id
+                                                       : string_id (&strings, name ? name : "(unknown kernel)");
       if (name_id < 0)
         {
           rc = name_id == -1 ? SQLITE_NOMEM : sqlite3_errcode (out);
@@ -1678,6 +1960,7 @@ lsc_export_nsys_sqlite (lsc_report *report, const char *dest, bool force, lsc_er
     goto fail;
   string_ids_free (&strings);
   memset (&strings, 0, sizeof strings);
+  kernel_names_free (&kernels);
   rc = sqlite3_close (out);
   out = NULL;
   if (rc != SQLITE_OK)
@@ -1704,6 +1987,7 @@ fail_reported:
   sqlite3_finalize (ins);
   sqlite3_finalize (ins2);
   string_ids_free (&strings);
+  kernel_names_free (&kernels);
   sqlite3_close (out);
   source_end (report, began);
   sess_list_free (&sessions);

@@ -63,9 +63,22 @@ sqlite3 *lsc__reference_schema (const char *path, lsc_error *error);
 int lsc__verify_schema (sqlite3 *db, sqlite3 *ref, const char *path, bool stop_at_first, lsc_check_func func,
                         void *user_data, lsc_error *error);
 
+/* Marks where a value was cut: "…" (U+2026, in UTF-8). */
+#define LSC__CUT_MARK "\xe2\x80\xa6"
+
+/* Length of the valid UTF-8 sequence at p (at most n bytes, n >= 1), or 0 when invalid. */
+size_t lsc__utf8_sequence (const unsigned char *p, size_t n);
+
+/* The length of the longest prefix of s (n bytes) of at most max bytes that splits no valid
+ * UTF-8 sequence: n itself when n <= max. */
+size_t lsc__utf8_cut (const char *s, size_t n, size_t max);
+
 /* JSON string writer: quotes, escapes control characters, replaces invalid UTF-8 with
  * U+FFFD so a hostile file cannot make the output unparsable.  len < 0: NUL-terminated. */
 void lsc__json_string (FILE *out, const char *s, int len);
+
+/* The same for at most max bytes of s (lsc__utf8_cut), ending with LSC__CUT_MARK when cut. */
+void lsc__json_string_cut (FILE *out, const char *s, int len, size_t max);
 
 /* Finishes writing out: flushes and reports a write error naming out_name.  Returns 0 or -1. */
 int lsc__finish_stream (FILE *out, const char *out_name, lsc_error *error);

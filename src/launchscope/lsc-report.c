@@ -453,7 +453,7 @@ int
 lsc__verify_schema (sqlite3 *db, sqlite3 *ref, const char *path, bool stop_at_first, lsc_check_func func,
                     void *user_data, lsc_error *error)
 {
-  sqlite3_stmt *tables = NULL, *lookup = NULL;
+  sqlite3_stmt *tables = NULL, *lookup = NULL, *rowid_lookup = NULL;
   sqlite3 *failed = ref; /* the connection whose error message explains a failure */
   int problems = 0;
   int rc = sqlite3_prepare_v2 (ref,
@@ -468,6 +468,11 @@ lsc__verify_schema (sqlite3 *db, sqlite3 *ref, const char *path, bool stop_at_fi
     }
   if (rc != SQLITE_OK)
     goto sqlite_fail;
+  /* SQLite before 3.37 has no table_list: there, WITHOUT ROWID goes unchecked rather than
+   * every report being refused. */
+  if (sqlite3_prepare_v2 (db, "SELECT wr FROM pragma_table_list WHERE schema = 'main' AND name = ?1 COLLATE NOCASE",
+                          -1, &rowid_lookup, NULL) != SQLITE_OK)
+    rowid_lookup = NULL;
 
   while ((rc = sqlite3_step (tables)) == SQLITE_ROW)
     {
@@ -505,6 +510,25 @@ lsc__verify_schema (sqlite3 *db, sqlite3 *ref, const char *path, bool stop_at_fi
             goto out;
           continue;
         }
+      /* Readers address rows by rowid (the app's lazy tables): such a table has none. */
+      rc = SQLITE_DONE;
+      if (rowid_lookup)
+        {
+          sqlite3_reset (rowid_lookup);
+          sqlite3_bind_text (rowid_lookup, 1, table, -1, SQLITE_TRANSIENT);
+          rc = sqlite3_step (rowid_lookup);
+        }
+      if (rc == SQLITE_ROW && sqlite3_column_int (rowid_lookup, 0) != 0)
+        {
+          problems++;
+          finding (func, user_data, stop_at_first, error, path,
+                   "table %s is declared WITHOUT ROWID, and Launchscope reads rows by rowid", table);
+          if (stop_at_first)
+            goto out;
+          continue;
+        }
+      if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        goto sqlite_fail;
 
       column_info *want = NULL, *have = NULL;
       size_t n_want = 0, n_have = 0;
@@ -559,6 +583,7 @@ lsc__verify_schema (sqlite3 *db, sqlite3 *ref, const char *path, bool stop_at_fi
 out:
   sqlite3_finalize (tables);
   sqlite3_finalize (lookup);
+  sqlite3_finalize (rowid_lookup);
   return problems;
 
 sqlite_fail:
@@ -567,6 +592,7 @@ sqlite_fail:
                   rc == SQLITE_NOMEM ? "out of memory" : sqlite3_errmsg (failed));
   sqlite3_finalize (tables);
   sqlite3_finalize (lookup);
+  sqlite3_finalize (rowid_lookup);
   return -1;
 }
 
@@ -853,7 +879,6 @@ col_real (sqlite3_stmt *stmt, int col, double *out)
 static void
 spec_clear (lsc_spec_summary *s)
 {
-  free (s->kernel_name);
   free (s->description);
   free (s->ptr_alignment);
   free (s->int_classes);
@@ -876,6 +901,9 @@ session_clear (lsc_session_summary *s)
   for (size_t i = 0; i < s->n_specs; i++)
     spec_clear (&s->specs[i]);
   free (s->specs);
+  for (size_t i = 0; i < s->n_kernel_names; i++)
+    free (s->kernel_names[i].name);
+  free (s->kernel_names);
 }
 
 void
@@ -986,6 +1014,65 @@ load_sessions (sqlite3 *db, lsc_report_summary *sum)
   return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
+/* Each kernel's name once, in its session: specs point at it, so that a long name shared by
+ * many specs is neither copied nor read once per spec. */
+static int
+load_kernel_names (sqlite3 *db, lsc_report_summary *sum)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc = sqlite3_prepare_v2 (db, "SELECT id, session_id, name FROM main.kernel ORDER BY id", -1, &stmt, NULL);
+  if (rc != SQLITE_OK)
+    return rc;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      int64_t id, session_id;
+      lsc_session_summary *sess = col_int (stmt, 1, &session_id) ? find_session (sum, session_id) : NULL;
+      if (!sess || !col_int (stmt, 0, &id) ||
+          (sess->n_kernel_names > 0 && sess->kernel_names[sess->n_kernel_names - 1].id == id))
+        continue;
+      /* Capacity doubles at each power of two. */
+      size_t n = sess->n_kernel_names;
+      if ((n & (n - 1)) == 0)
+        {
+          lsc_kernel_name *v = realloc (sess->kernel_names, (n ? n * 2 : 1) * sizeof *v);
+          if (!v)
+            {
+              rc = SQLITE_NOMEM;
+              break;
+            }
+          sess->kernel_names = v;
+        }
+      lsc_kernel_name *k = &sess->kernel_names[n];
+      k->id = id;
+      k->name = NULL;
+      if (sqlite3_column_type (stmt, 2) != SQLITE_NULL && !(k->name = dup_text (stmt, 2)))
+        {
+          rc = SQLITE_NOMEM;
+          break;
+        }
+      sess->n_kernel_names++;
+    }
+  sqlite3_finalize (stmt);
+  return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static const char *
+find_kernel_name (const lsc_session_summary *sess, int64_t id)
+{
+  size_t lo = 0, hi = sess->n_kernel_names;
+  while (lo < hi)
+    {
+      size_t mid = lo + (hi - lo) / 2;
+      if (sess->kernel_names[mid].id < id)
+        lo = mid + 1;
+      else if (sess->kernel_names[mid].id > id)
+        hi = mid;
+      else
+        return sess->kernel_names[mid].name;
+    }
+  return NULL;
+}
+
 static int
 load_specs (sqlite3 *db, lsc_report_summary *sum, spec_slot **slots_out, size_t *n_slots_out)
 {
@@ -994,7 +1081,7 @@ load_specs (sqlite3 *db, lsc_report_summary *sum, spec_slot **slots_out, size_t 
   size_t n_slots = 0, cap = 0;
   int rc = sqlite3_prepare_v2 (db,
                                "SELECT s.id, s.kernel_id, s.key, s.description, s.ptr_alignment, s.int_classes, "
-                               "s.debug, s.instrumentation, s.compile_hook, s.compile_ms, s.hits, s.misses, k.name, "
+                               "s.debug, s.instrumentation, s.compile_hook, s.compile_ms, s.hits, s.misses, "
                                "k.session_id FROM main.spec AS s LEFT JOIN main.kernel AS k ON k.id = s.kernel_id "
                                "ORDER BY s.id",
                                -1, &stmt, NULL);
@@ -1003,7 +1090,7 @@ load_specs (sqlite3 *db, lsc_report_summary *sum, spec_slot **slots_out, size_t 
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       int64_t id, session_id;
-      if (!col_int (stmt, 0, &id) || !col_int (stmt, 13, &session_id))
+      if (!col_int (stmt, 0, &id) || !col_int (stmt, 12, &session_id))
         continue; /* orphan spec: no kernel or no session; `check` names it */
       lsc_session_summary *sess = find_session (sum, session_id);
       if (!sess)
@@ -1040,7 +1127,7 @@ load_specs (sqlite3 *db, lsc_report_summary *sum, spec_slot **slots_out, size_t 
       sp->has_compile_ms = col_real (stmt, 9, &sp->compile_ms);
       col_int (stmt, 10, &sp->hits);
       col_int (stmt, 11, &sp->misses);
-      sp->kernel_name = dup_text (stmt, 12);
+      sp->kernel_name = find_kernel_name (sess, sp->kernel_id);
       slots[n_slots] = (spec_slot) { .id = id, .session = sess, .index = sess->n_specs };
       n_slots++;
       sess->n_specs++;
@@ -1095,6 +1182,8 @@ lsc_report_summarize (lsc_report *report, lsc_error *error)
       goto fail;
     }
   rc = load_sessions (db, sum);
+  if (rc == SQLITE_OK)
+    rc = load_kernel_names (db, sum);
   if (rc == SQLITE_OK)
     rc = load_specs (db, sum, &slots, &n_slots);
   if (rc != SQLITE_OK)
@@ -1264,9 +1353,8 @@ fail:
 
 /* ---- output helpers ------------------------------------------------------------------- */
 
-/* Length of the valid UTF-8 sequence at p (at most n bytes), or 0 when invalid. */
-static size_t
-utf8_sequence (const unsigned char *p, size_t n)
+size_t
+lsc__utf8_sequence (const unsigned char *p, size_t n)
 {
   unsigned char c = p[0];
   size_t len;
@@ -1294,12 +1382,29 @@ utf8_sequence (const unsigned char *p, size_t n)
   return len;
 }
 
-void
-lsc__json_string (FILE *out, const char *s, int len)
+size_t
+lsc__utf8_cut (const char *s, size_t n, size_t max)
 {
   const unsigned char *p = (const unsigned char *) s;
-  size_t n = len < 0 ? strlen (s) : (size_t) len;
-  putc ('"', out);
+  if (n <= max)
+    return n;
+  size_t i = 0;
+  while (i < n)
+    {
+      size_t l = lsc__utf8_sequence (p + i, n - i);
+      if (l == 0)
+        l = 1;
+      if (i + l > max)
+        break;
+      i += l;
+    }
+  return i;
+}
+
+/* The inside of a JSON string: the bytes of p, escaped. */
+static void
+json_chars (FILE *out, const unsigned char *p, size_t n)
+{
   size_t i = 0;
   while (i < n)
     {
@@ -1323,7 +1428,7 @@ lsc__json_string (FILE *out, const char *s, int len)
         }
       else
         {
-          size_t l = utf8_sequence (p + i, n - i);
+          size_t l = lsc__utf8_sequence (p + i, n - i);
           if (l == 0)
             {
               fputs ("\\ufffd", out);
@@ -1336,6 +1441,25 @@ lsc__json_string (FILE *out, const char *s, int len)
             }
         }
     }
+}
+
+void
+lsc__json_string (FILE *out, const char *s, int len)
+{
+  putc ('"', out);
+  json_chars (out, (const unsigned char *) s, len < 0 ? strlen (s) : (size_t) len);
+  putc ('"', out);
+}
+
+void
+lsc__json_string_cut (FILE *out, const char *s, int len, size_t max)
+{
+  size_t n = len < 0 ? strlen (s) : (size_t) len;
+  size_t keep = lsc__utf8_cut (s, n, max);
+  putc ('"', out);
+  json_chars (out, (const unsigned char *) s, keep);
+  if (keep < n)
+    fputs (LSC__CUT_MARK, out);
   putc ('"', out);
 }
 
@@ -1521,6 +1645,20 @@ lsc_report_summary_write_json (const lsc_report_summary *sum, FILE *out, const c
           putc ('}', out);
         }
       putc ('}', out);
+      /* Names once per kernel, not per spec: a long name shared by many specs would multiply. */
+      json_key (out, &f, "kernel_names");
+      putc ('[', out);
+      for (size_t k = 0; k < s->n_kernel_names; k++)
+        {
+          bool g = true;
+          if (k)
+            putc (',', out);
+          putc ('{', out);
+          json_int_member (out, &g, "id", s->kernel_names[k].id);
+          json_str_member (out, &g, "name", s->kernel_names[k].name);
+          putc ('}', out);
+        }
+      putc (']', out);
       json_key (out, &f, "specs");
       putc ('[', out);
       for (size_t k = 0; k < s->n_specs; k++)
@@ -1532,7 +1670,6 @@ lsc_report_summary_write_json (const lsc_report_summary *sum, FILE *out, const c
           putc ('{', out);
           json_int_member (out, &g, "id", sp->id);
           json_int_member (out, &g, "kernel_id", sp->kernel_id);
-          json_str_member (out, &g, "kernel", sp->kernel_name);
           json_int_member (out, &g, "key", sp->key);
           json_str_member (out, &g, "description", sp->description);
           json_str_member (out, &g, "ptr_alignment", sp->ptr_alignment);
@@ -1557,16 +1694,22 @@ lsc_report_summary_write_json (const lsc_report_summary *sum, FILE *out, const c
   return lsc__finish_stream (out, out_name, error);
 }
 
-/* Prints at most width bytes of s for a terminal: control bytes (escape sequences from a
- * hostile file) become '?', and a cut never splits a UTF-8 sequence. */
+/* Prints s for a terminal in at most width bytes (0: 255): control bytes (escape sequences
+ * from a hostile file) and invalid UTF-8 become '?', and a cut never splits a UTF-8 sequence
+ * and ends with LSC__CUT_MARK, counted as one column. */
 static void
 text_cell (FILE *out, const char *s, int width, bool left)
 {
-  char buf[256];
-  size_t max = width > 0 && (size_t) width < sizeof buf ? (size_t) width : sizeof buf - 1;
+  char buf[256 + sizeof LSC__CUT_MARK];
+  size_t max = width > 0 && width < 256 ? (size_t) width : 255;
   size_t n = 0;
   const unsigned char *p = (const unsigned char *) (s ? s : "-");
   size_t len = strlen ((const char *) p);
+  /* Each byte read becomes at most one byte written: what is longer than max is cut, and the
+   * mark takes a column (a fixed width) or its bytes (the 255-byte cap) from the text. */
+  bool cut = len > max;
+  if (cut)
+    max -= width > 0 ? 1 : sizeof LSC__CUT_MARK - 1;
   size_t i = 0;
   int cols = 0;
   while (i < len && n < max)
@@ -1578,7 +1721,7 @@ text_cell (FILE *out, const char *s, int width, bool left)
           cols++;
           continue;
         }
-      size_t l = utf8_sequence (p + i, len - i);
+      size_t l = lsc__utf8_sequence (p + i, len - i);
       if (l == 0)
         {
           buf[n++] = '?';
@@ -1591,6 +1734,12 @@ text_cell (FILE *out, const char *s, int width, bool left)
       memcpy (buf + n, p + i, l);
       n += l;
       i += l;
+      cols++;
+    }
+  if (cut)
+    {
+      memcpy (buf + n, LSC__CUT_MARK, sizeof LSC__CUT_MARK - 1);
+      n += sizeof LSC__CUT_MARK - 1;
       cols++;
     }
   buf[n] = '\0';

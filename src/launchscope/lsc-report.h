@@ -114,9 +114,15 @@ typedef struct {
   int64_t fallbacks_by_reason[LSC_REASON_COUNT + 1]; /* last: unknown reason */
 } lsc_path_summary;
 
+/* A kernel's name, held once however many specs share it. */
+typedef struct {
+  int64_t id;
+  char *name; /* may be NULL */
+} lsc_kernel_name;
+
 typedef struct {
   int64_t id, kernel_id, key;
-  char *kernel_name;   /* may be NULL */
+  const char *kernel_name; /* may be NULL; the session's kernel_names entry */
   char *description;   /* decoded key, may be NULL */
   char *ptr_alignment, *int_classes, *instrumentation; /* may be NULL */
   int64_t debug, compile_hook;
@@ -154,6 +160,8 @@ typedef struct {
   int64_t fallbacks_by_reason[LSC_REASON_COUNT + 1];
   size_t n_specs;
   lsc_spec_summary *specs; /* ordered by spec id */
+  size_t n_kernel_names;
+  lsc_kernel_name *kernel_names; /* ordered by kernel id */
 } lsc_session_summary;
 
 typedef struct {
