@@ -455,6 +455,35 @@ check_summary_against_model (const lsc_report_summary *sum, const model *m, int 
           ck_assert (sp->has_compile_ms);
           free (v);
         }
+      /* Per kernel: every launch row of the kernel counted, percentiles over its successful
+       * launches with a host time. */
+      ck_assert_uint_eq (ss->n_kernel_list, KERNELS_PER_SESSION);
+      for (size_t k = 0; k < ss->n_kernel_list; k++)
+        {
+          const lsc_kernel_summary *ks = &ss->kernel_list[k];
+          int64_t *v = malloc ((m->n + 1) * sizeof *v);
+          size_t n = 0;
+          int64_t launches = 0, errors = 0;
+          for (size_t i = 0; i < m->n; i++)
+            if (m->rows[i].session == ss->id && m->rows[i].kernel == ks->id)
+              {
+                launches++;
+                errors += m->rows[i].status != 0;
+                if (m->rows[i].status == 0 && m->rows[i].host_ns >= 0)
+                  v[n++] = m->rows[i].host_ns;
+              }
+          ck_assert_int_eq (ks->launches, launches);
+          ck_assert_int_eq (ks->errors, errors);
+          ck_assert_int_eq (ks->count, (int64_t) n);
+          qsort (v, n, sizeof *v, cmp_i64);
+          if (n)
+            {
+              ck_assert_int_eq (ks->p50_ns, ref_rank (v, n, 50));
+              ck_assert_int_eq (ks->p90_ns, ref_rank (v, n, 90));
+              ck_assert_int_eq (ks->p99_ns, ref_rank (v, n, 99));
+            }
+          free (v);
+        }
       ck_assert_int_eq (ss->events, 3);
       ck_assert_int_eq (ss->events_by_kind[0], 1); /* toggle */
       ck_assert_int_eq (ss->events_by_kind[1], 1); /* fallback */
@@ -1024,7 +1053,10 @@ START_TEST (test_huge_rows)
   char want[300];
   snprintf (want, sizeof want, " %.*s\xe2\x80\xa6 ", 19, "kkkkkkkkkkkkkkkkkkkkkkkkk");
   ck_assert_msg (strstr (buf, want), "no cut kernel cell in:\n%s", buf);
-  ck_assert_ptr_null (strstr (buf, "kkkkkkkkkkkkkkkkkkkk"));
+  /* The kernel table's 44-column cell, cut and marked as well; nothing longer. */
+  snprintf (want, sizeof want, " %.*s\xe2\x80\xa6 ", 43, "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk");
+  ck_assert_msg (strstr (buf, want), "no cut kernel-table cell in:\n%s", buf);
+  ck_assert_ptr_null (strstr (buf, "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk"));
   snprintf (want, sizeof want, "workload %.*s\xe2\x80\xa6,", 252,
             "wwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwww"
             "wwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwww"
@@ -1467,10 +1499,12 @@ START_TEST (test_export_json)
       jq_expect (out, ".sessions[0].host", "bad\xef\xbf\xbd\x01host");
       jq_expect (out, ".sessions[0].specs[0].p50_ns | type", "number");
       /* Specs name their kernel by id; the session names each kernel once. */
-      jq_expect (out, ".sessions[1] as $s | [$s.specs[] | .kernel_id as $k | $s.kernel_names[] | select(.id == $k)] "
+      jq_expect (out, ".sessions[1] as $s | [$s.specs[] | .kernel_id as $k | $s.kernel_list[] | select(.id == $k)] "
                       "| length",
                  "6");
-      jq_expect (out, "[.sessions[1].kernel_names[] | select(.id == 20)][0].name", "add8");
+      jq_expect (out, "[.sessions[1].kernel_list[] | select(.id == 20)][0].name", "add8");
+      /* Every launch row names its kernel here: the kernels' launches add up to the session's. */
+      jq_expect (out, "([.sessions[1].kernel_list[].launches] | add) == .sessions[1].launches", "true");
       lsc_report_summary_free (sum);
     }
   /* Disk full on a stream: a clear error naming it. */

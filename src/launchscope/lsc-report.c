@@ -901,9 +901,9 @@ session_clear (lsc_session_summary *s)
   for (size_t i = 0; i < s->n_specs; i++)
     spec_clear (&s->specs[i]);
   free (s->specs);
-  for (size_t i = 0; i < s->n_kernel_names; i++)
-    free (s->kernel_names[i].name);
-  free (s->kernel_names);
+  for (size_t i = 0; i < s->n_kernel_list; i++)
+    free (s->kernel_list[i].name);
+  free (s->kernel_list);
 }
 
 void
@@ -1028,49 +1028,56 @@ load_kernel_names (sqlite3 *db, lsc_report_summary *sum)
       int64_t id, session_id;
       lsc_session_summary *sess = col_int (stmt, 1, &session_id) ? find_session (sum, session_id) : NULL;
       if (!sess || !col_int (stmt, 0, &id) ||
-          (sess->n_kernel_names > 0 && sess->kernel_names[sess->n_kernel_names - 1].id == id))
+          (sess->n_kernel_list > 0 && sess->kernel_list[sess->n_kernel_list - 1].id == id))
         continue;
       /* Capacity doubles at each power of two. */
-      size_t n = sess->n_kernel_names;
+      size_t n = sess->n_kernel_list;
       if ((n & (n - 1)) == 0)
         {
-          lsc_kernel_name *v = realloc (sess->kernel_names, (n ? n * 2 : 1) * sizeof *v);
+          lsc_kernel_summary *v = realloc (sess->kernel_list, (n ? n * 2 : 1) * sizeof *v);
           if (!v)
             {
               rc = SQLITE_NOMEM;
               break;
             }
-          sess->kernel_names = v;
+          sess->kernel_list = v;
         }
-      lsc_kernel_name *k = &sess->kernel_names[n];
+      lsc_kernel_summary *k = &sess->kernel_list[n];
+      memset (k, 0, sizeof *k);
       k->id = id;
-      k->name = NULL;
       if (sqlite3_column_type (stmt, 2) != SQLITE_NULL && !(k->name = dup_text (stmt, 2)))
         {
           rc = SQLITE_NOMEM;
           break;
         }
-      sess->n_kernel_names++;
+      sess->n_kernel_list++;
     }
   sqlite3_finalize (stmt);
   return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-static const char *
-find_kernel_name (const lsc_session_summary *sess, int64_t id)
+static lsc_kernel_summary *
+find_kernel (const lsc_session_summary *sess, int64_t id)
 {
-  size_t lo = 0, hi = sess->n_kernel_names;
+  size_t lo = 0, hi = sess->n_kernel_list;
   while (lo < hi)
     {
       size_t mid = lo + (hi - lo) / 2;
-      if (sess->kernel_names[mid].id < id)
+      if (sess->kernel_list[mid].id < id)
         lo = mid + 1;
-      else if (sess->kernel_names[mid].id > id)
+      else if (sess->kernel_list[mid].id > id)
         hi = mid;
       else
-        return sess->kernel_names[mid].name;
+        return &sess->kernel_list[mid];
     }
   return NULL;
+}
+
+static const char *
+find_kernel_name (const lsc_session_summary *sess, int64_t id)
+{
+  const lsc_kernel_summary *k = find_kernel (sess, id);
+  return k ? k->name : NULL;
 }
 
 static int
@@ -1163,6 +1170,8 @@ lsc_report_summarize (lsc_report *report, lsc_error *error)
   spec_slot *slots = NULL;
   size_t n_slots = 0;
   i64_vec *path_values = NULL;
+  i64_vec *kernel_values = NULL; /* each session's kernels in turn, from kernel_base[session] */
+  size_t *kernel_base = NULL, n_kernel_values = 0;
   sqlite3_stmt *stmt = NULL;
   bool began = false;
   int rc = SQLITE_NOMEM;
@@ -1190,14 +1199,21 @@ lsc_report_summarize (lsc_report *report, lsc_error *error)
     goto fail;
 
   path_values = calloc (sum->n_sessions * (LSC_PATH_COUNT + 1) + 1, sizeof *path_values);
-  if (!path_values)
+  kernel_base = calloc (sum->n_sessions + 1, sizeof *kernel_base);
+  for (size_t si = 0; kernel_base && si < sum->n_sessions; si++)
+    {
+      kernel_base[si] = n_kernel_values;
+      n_kernel_values += sum->sessions[si].n_kernel_list;
+    }
+  kernel_values = calloc (n_kernel_values + 1, sizeof *kernel_values);
+  if (!path_values || !kernel_base || !kernel_values)
     {
       rc = SQLITE_NOMEM;
       goto fail;
     }
 
   rc = sqlite3_prepare_v2 (db,
-                           "SELECT session_id, path, spec_id, outcome, reason, status, host_ns FROM main.launch", -1,
+                           "SELECT session_id, path, spec_id, outcome, reason, status, host_ns, kernel_id FROM main.launch", -1,
                            &stmt, NULL);
   if (rc != SQLITE_OK)
     goto fail;
@@ -1235,15 +1251,23 @@ lsc_report_summarize (lsc_report *report, lsc_error *error)
           sp->launch_misses += oi == LSC_OUTCOME_MISS;
           sp->launch_fallbacks += oi == LSC_OUTCOME_FALLBACK;
         }
+      size_t si = (size_t) (sess - sum->sessions);
+      int64_t kernel_id;
+      lsc_kernel_summary *ks = col_int (stmt, 7, &kernel_id) ? find_kernel (sess, kernel_id) : NULL;
+      i64_vec *kv = ks ? &kernel_values[kernel_base[si] + (size_t) (ks - sess->kernel_list)] : NULL;
+      if (ks)
+        ks->launches++;
       if (status != 0)
         {
           ps->errors++;
+          if (ks)
+            ks->errors++;
           continue;
         }
       if (!col_int (stmt, 6, &host_ns))
         continue;
-      size_t si = (size_t) (sess - sum->sessions);
-      if (!vec_push (&path_values[si * (LSC_PATH_COUNT + 1) + pi], host_ns) || (sp && !vec_push (&slot->values, host_ns)))
+      if (!vec_push (&path_values[si * (LSC_PATH_COUNT + 1) + pi], host_ns) || (sp && !vec_push (&slot->values, host_ns))
+          || (kv && !vec_push (kv, host_ns)))
         {
           rc = SQLITE_NOMEM;
           goto fail;
@@ -1272,6 +1296,19 @@ lsc_report_summarize (lsc_report *report, lsc_error *error)
         for (size_t i = 0; i < vec->n; i++)
           total += (long double) vec->v[i];
         ps->mean_ns = (double) (total / (long double) vec->n);
+      }
+  for (size_t si = 0; si < sum->n_sessions; si++)
+    for (size_t k = 0; k < sum->sessions[si].n_kernel_list; k++)
+      {
+        i64_vec *vec = &kernel_values[kernel_base[si] + k];
+        lsc_kernel_summary *ks = &sum->sessions[si].kernel_list[k];
+        ks->count = (int64_t) vec->n;
+        if (!vec->n)
+          continue;
+        qsort (vec->v, vec->n, sizeof *vec->v, cmp_i64);
+        ks->p50_ns = nearest_rank (vec->v, vec->n, 50);
+        ks->p90_ns = nearest_rank (vec->v, vec->n, 90);
+        ks->p99_ns = nearest_rank (vec->v, vec->n, 99);
       }
   for (size_t i = 0; i < n_slots; i++)
     {
@@ -1329,6 +1366,10 @@ lsc_report_summarize (lsc_report *report, lsc_error *error)
   for (size_t i = 0; i < sum->n_sessions * (LSC_PATH_COUNT + 1); i++)
     free (path_values[i].v);
   free (path_values);
+  for (size_t i = 0; i < n_kernel_values; i++)
+    free (kernel_values[i].v);
+  free (kernel_values);
+  free (kernel_base);
   return sum;
 
 fail:
@@ -1347,6 +1388,10 @@ fail:
     for (size_t i = 0; i < sum->n_sessions * (LSC_PATH_COUNT + 1); i++)
       free (path_values[i].v);
   free (path_values);
+  for (size_t i = 0; kernel_values && i < n_kernel_values; i++)
+    free (kernel_values[i].v);
+  free (kernel_values);
+  free (kernel_base);
   lsc_report_summary_free (sum);
   return NULL;
 }
@@ -1646,16 +1691,23 @@ lsc_report_summary_write_json (const lsc_report_summary *sum, FILE *out, const c
         }
       putc ('}', out);
       /* Names once per kernel, not per spec: a long name shared by many specs would multiply. */
-      json_key (out, &f, "kernel_names");
+      json_key (out, &f, "kernel_list");
       putc ('[', out);
-      for (size_t k = 0; k < s->n_kernel_names; k++)
+      for (size_t k = 0; k < s->n_kernel_list; k++)
         {
+          const lsc_kernel_summary *ks = &s->kernel_list[k];
           bool g = true;
           if (k)
             putc (',', out);
           putc ('{', out);
-          json_int_member (out, &g, "id", s->kernel_names[k].id);
-          json_str_member (out, &g, "name", s->kernel_names[k].name);
+          json_int_member (out, &g, "id", ks->id);
+          json_str_member (out, &g, "name", ks->name);
+          json_int_member (out, &g, "launches", ks->launches);
+          json_int_member (out, &g, "errors", ks->errors);
+          json_int_member (out, &g, "count", ks->count);
+          json_opt_int_member (out, &g, "p50_ns", ks->count > 0, ks->p50_ns);
+          json_opt_int_member (out, &g, "p90_ns", ks->count > 0, ks->p90_ns);
+          json_opt_int_member (out, &g, "p99_ns", ks->count > 0, ks->p99_ns);
           putc ('}', out);
         }
       putc (']', out);
@@ -1771,6 +1823,47 @@ text_ns (FILE *out, bool has, int64_t ns, int width)
     fprintf (out, " %*s", width, "-");
 }
 
+static int
+cmp_kernel_launches (const void *a, const void *b)
+{
+  const lsc_kernel_summary *x = *(const lsc_kernel_summary *const *) a, *y = *(const lsc_kernel_summary *const *) b;
+  if (x->launches != y->launches)
+    return x->launches < y->launches ? 1 : -1;
+  return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* The most launched kernels first, at most LSC__TEXT_KERNELS of them. */
+#define LSC__TEXT_KERNELS 20
+static void
+text_kernels (FILE *out, const lsc_session_summary *s)
+{
+  const lsc_kernel_summary **order = malloc ((s->n_kernel_list + 1) * sizeof *order);
+  size_t n = 0;
+  for (size_t k = 0; order && k < s->n_kernel_list; k++)
+    if (s->kernel_list[k].launches > 0)
+      order[n++] = &s->kernel_list[k];
+  if (n == 0)
+    {
+      free (order);
+      return;
+    }
+  qsort (order, n, sizeof *order, cmp_kernel_launches);
+  fprintf (out, "\n  %-44s %10s %8s %10s %10s %10s\n", "kernel", "launches", "errors", "p50 ns", "p90 ns", "p99 ns");
+  for (size_t i = 0; i < n && i < LSC__TEXT_KERNELS; i++)
+    {
+      fputs ("  ", out);
+      text_cell (out, order[i]->name ? order[i]->name : "(unnamed)", 44, true);
+      fprintf (out, " %10" PRId64 " %8" PRId64, order[i]->launches, order[i]->errors);
+      text_ns (out, order[i]->count > 0, order[i]->p50_ns, 10);
+      text_ns (out, order[i]->count > 0, order[i]->p90_ns, 10);
+      text_ns (out, order[i]->count > 0, order[i]->p99_ns, 10);
+      putc ('\n', out);
+    }
+  if (n > LSC__TEXT_KERNELS)
+    fprintf (out, "  ... and %zu more kernels (report --json lists them all)\n", n - LSC__TEXT_KERNELS);
+  free (order);
+}
+
 int
 lsc_report_summary_write_text (const lsc_report_summary *sum, FILE *out, const char *out_name, lsc_error *error)
 {
@@ -1873,6 +1966,7 @@ lsc_report_summary_write_text (const lsc_report_summary *sum, FILE *out, const c
               }
           putc ('\n', out);
         }
+      text_kernels (out, s);
       if (s->n_specs)
         {
           /* The decoded key goes last and uncut: specs often differ only at its end. */

@@ -114,15 +114,19 @@ typedef struct {
   int64_t fallbacks_by_reason[LSC_REASON_COUNT + 1]; /* last: unknown reason */
 } lsc_path_summary;
 
-/* A kernel's name, held once however many specs share it. */
+/* A kernel row: its name, held once however many specs share it, and its launches.  The
+ * percentiles are of host_ns (status 0, as for paths): for the engine's launches the whole
+ * call, for a program recorded by injection the launch call CUPTI timed. */
 typedef struct {
   int64_t id;
   char *name; /* may be NULL */
-} lsc_kernel_name;
+  int64_t launches, errors, count;
+  int64_t p50_ns, p90_ns, p99_ns; /* 0 when count is 0 */
+} lsc_kernel_summary;
 
 typedef struct {
   int64_t id, kernel_id, key;
-  const char *kernel_name; /* may be NULL; the session's kernel_names entry */
+  const char *kernel_name; /* may be NULL; the session's kernel_list entry */
   char *description;   /* decoded key, may be NULL */
   char *ptr_alignment, *int_classes, *instrumentation; /* may be NULL */
   int64_t debug, compile_hook;
@@ -160,8 +164,8 @@ typedef struct {
   int64_t fallbacks_by_reason[LSC_REASON_COUNT + 1];
   size_t n_specs;
   lsc_spec_summary *specs; /* ordered by spec id */
-  size_t n_kernel_names;
-  lsc_kernel_name *kernel_names; /* ordered by kernel id */
+  size_t n_kernel_list;
+  lsc_kernel_summary *kernel_list; /* ordered by kernel id */
 } lsc_session_summary;
 
 typedef struct {
