@@ -1014,6 +1014,19 @@ START_TEST (test_truncated_and_flipped)
 }
 END_TEST
 
+/* Kernel names as CUPTI gives them, mangled, shown readable; anything else left alone. */
+START_TEST (test_kernel_name_demangle)
+{
+  char *d = lsc_kernel_name_demangle ("_Z3addPfS_i");
+  ck_assert_ptr_nonnull (d);
+  ck_assert_str_eq (d, "add(float*, float*, int)");
+  free (d);
+  ck_assert_ptr_null (lsc_kernel_name_demangle ("add_one_kernel"));
+  ck_assert_ptr_null (lsc_kernel_name_demangle ("_Znot a mangled name"));
+  ck_assert_ptr_null (lsc_kernel_name_demangle (NULL));
+}
+END_TEST
+
 START_TEST (test_huge_rows)
 {
   const char *path = tmp_path ("huge.lsdb");
@@ -1940,6 +1953,7 @@ reports_suite (void)
   tcase_add_test (tc, test_check);
   tcase_add_test (tc, test_truncated_and_flipped);
   tcase_add_test (tc, test_huge_rows);
+  tcase_add_test (tc, test_kernel_name_demangle);
   tcase_add_test (tc, test_wal_live_writer);
   tcase_add_test (tc, test_killed_writer);
   tcase_add_test (tc, test_export_csv);

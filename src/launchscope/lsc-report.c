@@ -14,7 +14,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <dlfcn.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -1823,6 +1825,36 @@ text_ns (FILE *out, bool has, int64_t ns, int width)
     fprintf (out, " %*s", width, "-");
 }
 
+/* C++ kernel names as CUPTI reports them are mangled; the C++ runtime that demangles them is
+ * loaded on first use, and where there is none the mangled name is shown. */
+typedef char *(*lsc__demangle_fn) (const char *, char *, size_t *, int *);
+static lsc__demangle_fn lsc__demangle;
+static pthread_once_t lsc__demangle_once = PTHREAD_ONCE_INIT;
+
+static void
+lsc__load_demangler (void)
+{
+  void *lib = dlopen ("libstdc++.so.6", RTLD_NOW | RTLD_LOCAL);
+  void *sym = lib ? dlsym (lib, "__cxa_demangle") : NULL;
+  memcpy (&lsc__demangle, &sym, sizeof sym);
+}
+
+char *
+lsc_kernel_name_demangle (const char *name)
+{
+  if (!name || strncmp (name, "_Z", 2) != 0)
+    return NULL;
+  pthread_once (&lsc__demangle_once, lsc__load_demangler);
+  int status = -1;
+  char *out = lsc__demangle ? lsc__demangle (name, NULL, NULL, &status) : NULL;
+  if (status != 0)
+    {
+      free (out);
+      return NULL;
+    }
+  return out;
+}
+
 static int
 cmp_kernel_launches (const void *a, const void *b)
 {
@@ -1852,7 +1884,9 @@ text_kernels (FILE *out, const lsc_session_summary *s)
   for (size_t i = 0; i < n && i < LSC__TEXT_KERNELS; i++)
     {
       fputs ("  ", out);
-      text_cell (out, order[i]->name ? order[i]->name : "(unnamed)", 44, true);
+      char *readable = lsc_kernel_name_demangle (order[i]->name);
+      text_cell (out, readable ? readable : order[i]->name ? order[i]->name : "(unnamed)", 44, true);
+      free (readable);
       fprintf (out, " %10" PRId64 " %8" PRId64, order[i]->launches, order[i]->errors);
       text_ns (out, order[i]->count > 0, order[i]->p50_ns, 10);
       text_ns (out, order[i]->count > 0, order[i]->p90_ns, 10);

@@ -124,6 +124,10 @@ typedef struct {
   int64_t p50_ns, p90_ns, p99_ns; /* 0 when count is 0 */
 } lsc_kernel_summary;
 
+/* A C++ kernel's mangled name made readable ("void add<float>(float*, int)"), malloc'd; NULL
+ * when name is not a mangled C++ name or nothing can demangle it here. */
+char *lsc_kernel_name_demangle (const char *name);
+
 typedef struct {
   int64_t id, kernel_id, key;
   const char *kernel_name; /* may be NULL; the session's kernel_list entry */
