@@ -152,7 +152,7 @@ query_text (sqlite3 *db, const char *sql)
 
 typedef struct {
   int64_t session, path, kernel, spec, outcome, reason, status, host_ns; /* host_ns -1: NULL; spec 0: NULL */
-  int64_t correlation;
+  int64_t correlation, thread, start_ns;
 } row;
 
 typedef struct {
@@ -294,7 +294,9 @@ build_report (const char *path, build_opts o, sqlite3 **keep)
           sqlite3_bind_int64 (ins_launch, 2, r->kernel);
           if (r->spec)
             sqlite3_bind_int64 (ins_launch, 3, r->spec);
-          sqlite3_bind_int (ins_launch, 4, 1000 + (int) (rnd () % 3));
+          r->thread = 1000 + (int) (rnd () % 3);
+          r->start_ns = t;
+          sqlite3_bind_int64 (ins_launch, 4, r->thread);
           sqlite3_bind_int64 (ins_launch, 5, r->path);
           sqlite3_bind_int64 (ins_launch, 6, r->outcome);
           sqlite3_bind_int64 (ins_launch, 7, r->reason);
@@ -474,6 +476,33 @@ check_summary_against_model (const lsc_report_summary *sum, const model *m, int 
               }
           ck_assert_int_eq (ks->launches, launches);
           ck_assert_int_eq (ks->errors, errors);
+          /* Gaps: each successful timed launch of this kernel after another on its thread. */
+          int64_t *g = malloc ((m->n + 1) * sizeof *g);
+          size_t ng = 0;
+          for (size_t i = 0; i < m->n; i++)
+            {
+              const row *r = &m->rows[i];
+              if (r->session != ss->id || r->kernel != ks->id || r->status != 0 || r->host_ns < 0)
+                continue;
+              for (size_t j = i; j-- > 0;)
+                {
+                  const row *q = &m->rows[j];
+                  if (q->session == r->session && q->thread == r->thread && q->status == 0 && q->host_ns >= 0)
+                    {
+                      if (r->start_ns - (q->start_ns + q->host_ns) >= 0)
+                        g[ng++] = r->start_ns - (q->start_ns + q->host_ns);
+                      break;
+                    }
+                }
+            }
+          ck_assert_int_eq (ks->gap_count, (int64_t) ng);
+          qsort (g, ng, sizeof *g, cmp_i64);
+          if (ng)
+            {
+              ck_assert_int_eq (ks->gap_p50_ns, ref_rank (g, ng, 50));
+              ck_assert_int_eq (ks->gap_p90_ns, ref_rank (g, ng, 90));
+            }
+          free (g);
           ck_assert_int_eq (ks->count, (int64_t) n);
           qsort (v, n, sizeof *v, cmp_i64);
           if (n)

@@ -1311,6 +1311,47 @@ lsc_report_summarize (lsc_report *report, lsc_error *error)
         ks->p50_ns = nearest_rank (vec->v, vec->n, 50);
         ks->p90_ns = nearest_rank (vec->v, vec->n, 90);
         ks->p99_ns = nearest_rank (vec->v, vec->n, 99);
+        vec->n = 0; /* reused for the gaps below */
+      }
+
+  /* Each launch's gap since the previous one on its thread returned.  A hostile file's sums
+   * overflow into REAL in SQL and are skipped, as are negative gaps (clock steps). */
+  rc = sqlite3_prepare_v2 (db,
+                           "SELECT session_id, kernel_id, start_ns - lag(start_ns + host_ns) OVER "
+                           "(PARTITION BY session_id, thread ORDER BY start_ns, id) FROM main.launch "
+                           "WHERE status = 0 AND typeof(host_ns) = 'integer' AND typeof(start_ns) = 'integer'",
+                           -1, &stmt, NULL);
+  if (rc != SQLITE_OK)
+    goto fail;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      int64_t session_id, kernel_id, gap;
+      lsc_session_summary *sess = col_int (stmt, 0, &session_id) ? find_session (sum, session_id) : NULL;
+      lsc_kernel_summary *ks = sess && col_int (stmt, 1, &kernel_id) ? find_kernel (sess, kernel_id) : NULL;
+      if (!ks || !col_int (stmt, 2, &gap) || gap < 0)
+        continue;
+      size_t si = (size_t) (sess - sum->sessions);
+      if (!vec_push (&kernel_values[kernel_base[si] + (size_t) (ks - sess->kernel_list)], gap))
+        {
+          rc = SQLITE_NOMEM;
+          goto fail;
+        }
+    }
+  if (rc != SQLITE_DONE)
+    goto fail;
+  sqlite3_finalize (stmt);
+  stmt = NULL;
+  for (size_t si = 0; si < sum->n_sessions; si++)
+    for (size_t k = 0; k < sum->sessions[si].n_kernel_list; k++)
+      {
+        i64_vec *vec = &kernel_values[kernel_base[si] + k];
+        lsc_kernel_summary *ks = &sum->sessions[si].kernel_list[k];
+        ks->gap_count = (int64_t) vec->n;
+        if (!vec->n)
+          continue;
+        qsort (vec->v, vec->n, sizeof *vec->v, cmp_i64);
+        ks->gap_p50_ns = nearest_rank (vec->v, vec->n, 50);
+        ks->gap_p90_ns = nearest_rank (vec->v, vec->n, 90);
       }
   for (size_t i = 0; i < n_slots; i++)
     {
@@ -1710,6 +1751,9 @@ lsc_report_summary_write_json (const lsc_report_summary *sum, FILE *out, const c
           json_opt_int_member (out, &g, "p50_ns", ks->count > 0, ks->p50_ns);
           json_opt_int_member (out, &g, "p90_ns", ks->count > 0, ks->p90_ns);
           json_opt_int_member (out, &g, "p99_ns", ks->count > 0, ks->p99_ns);
+          json_int_member (out, &g, "gap_count", ks->gap_count);
+          json_opt_int_member (out, &g, "gap_p50_ns", ks->gap_count > 0, ks->gap_p50_ns);
+          json_opt_int_member (out, &g, "gap_p90_ns", ks->gap_count > 0, ks->gap_p90_ns);
           putc ('}', out);
         }
       putc (']', out);
@@ -1880,7 +1924,8 @@ text_kernels (FILE *out, const lsc_session_summary *s)
       return;
     }
   qsort (order, n, sizeof *order, cmp_kernel_launches);
-  fprintf (out, "\n  %-44s %10s %8s %10s %10s %10s\n", "kernel", "launches", "errors", "p50 ns", "p90 ns", "p99 ns");
+  fprintf (out, "\n  %-44s %10s %8s %10s %10s %10s %10s\n", "kernel", "launches", "errors", "p50 ns", "p90 ns",
+           "p99 ns", "gap p50 ns");
   for (size_t i = 0; i < n && i < LSC__TEXT_KERNELS; i++)
     {
       fputs ("  ", out);
@@ -1891,10 +1936,12 @@ text_kernels (FILE *out, const lsc_session_summary *s)
       text_ns (out, order[i]->count > 0, order[i]->p50_ns, 10);
       text_ns (out, order[i]->count > 0, order[i]->p90_ns, 10);
       text_ns (out, order[i]->count > 0, order[i]->p99_ns, 10);
+      text_ns (out, order[i]->gap_count > 0, order[i]->gap_p50_ns, 10);
       putc ('\n', out);
     }
   if (n > LSC__TEXT_KERNELS)
     fprintf (out, "  ... and %zu more kernels (report --json lists them all)\n", n - LSC__TEXT_KERNELS);
+  fputs ("  (gap: time on the launching thread since its previous launch returned)\n", out);
   free (order);
 }
 

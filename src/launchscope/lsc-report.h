@@ -122,6 +122,11 @@ typedef struct {
   char *name; /* may be NULL */
   int64_t launches, errors, count;
   int64_t p50_ns, p90_ns, p99_ns; /* 0 when count is 0 */
+  /* The launching thread's time between its previous launch's return and this launch: for a
+   * program, its own work per launch (Python, the framework's dispatch), and whatever CUDA calls
+   * it made in between, which reports do not hold yet.  Over successful launches with a host
+   * time that follow another on their thread. */
+  int64_t gap_count, gap_p50_ns, gap_p90_ns;
 } lsc_kernel_summary;
 
 /* A C++ kernel's mangled name made readable ("void add<float>(float*, int)"), malloc'd; NULL
