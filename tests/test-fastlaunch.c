@@ -1171,6 +1171,61 @@ START_TEST (test_skip_env)
 }
 END_TEST
 
+/* The switch reads the usual boolean spellings in any case; a value that is neither leaves the
+ * fast launcher on and says so through the event sink. */
+START_TEST (test_skip_env_values)
+{
+  static const struct {
+    const char *value;
+    bool skips, reported;
+  } cases[] = {
+    { "1", true, false },      { "true", true, false }, { "TRUE", true, false },   { "Yes", true, false },
+    { "on", true, false },     { "ON", true, false },   { "0", false, false },     { "false", false, false },
+    { "No", false, false },    { "off", false, false }, { "", false, false },      { NULL, false, false },
+    { "maybe", false, true },  { "2", false, true },    { " 1", false, true },
+  };
+  fl_kernel *k = add_kernel (2);
+  add_bufs a;
+  add_bufs_init (&a, 2, 64);
+  fl_event_sink_set (&event_collector);
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    {
+      const char *value = cases[i].value;
+      if (value)
+        setenv ("FASTLAUNCH_SKIP_FAST_LAUNCHER", value, 1);
+      else
+        unsetenv ("FASTLAUNCH_SKIP_FAST_LAUNCHER");
+      events_clear ();
+      fl_bound_kernel *b = bind (k, NULL);
+      unsetenv ("FASTLAUNCH_SKIP_FAST_LAUNCHER");
+      ck_assert_msg (events_count (FL_EVENT_ERROR) == (cases[i].reported ? 1u : 0u), "'%s': %u error events",
+                     value ? value : "(unset)", events_count (FL_EVENT_ERROR));
+      if (cases[i].reported)
+        {
+          pthread_mutex_lock (&events_lock);
+          const event_rec *e = &events[0];
+          ck_assert_ptr_eq (e->bound, b);
+          ck_assert_msg (contains (e->message, "FASTLAUNCH_SKIP_FAST_LAUNCHER") && contains (e->message, value)
+                           && contains (e->message, "add2"),
+                         "the message names neither the variable, its value nor the kernel: %s", e->message);
+          pthread_mutex_unlock (&events_lock);
+        }
+      fl_launch_info info;
+      ASSERT_OK (add_launch (b, &a, 0, 0, 64, &info));
+      ASSERT_OK (add_launch (b, &a, 0, 0, 64, &info));
+      if (cases[i].skips)
+        ASSERT_INFO (info, FL_PATH_DEFAULT, FL_OUTCOME_FALLBACK, FL_FALLBACK_SKIP_ENV);
+      else
+        ASSERT_INFO (info, FL_PATH_FAST, FL_OUTCOME_HIT, FL_FALLBACK_NONE);
+      ck_assert_int_eq (stats_of (b).permanent_fallback, cases[i].skips ? FL_FALLBACK_SKIP_ENV : FL_FALLBACK_NONE);
+      fl_bound_kernel_free (b);
+    }
+  fl_event_sink_set (NULL);
+  fl_kernel_free (k);
+  add_bufs_free (&a);
+}
+END_TEST
+
 START_TEST (test_skip_switch)
 {
   fl_kernel *k = add_kernel (3);
@@ -2639,6 +2694,7 @@ fastlaunch_suite (void)
         test_threads_first_call, test_hit_driver_calls, test_table_full, NULL } },
     { "guards",
       { test_global_changed, test_debug_flip, test_instrumentation_flip, test_compile_hook, test_skip_env,
+        test_skip_env_values,
         test_skip_switch, test_compile_failure, test_compile_failure_other_entries_unaffected, test_priming_failure,
         test_unkeyable_kernel_specialized_per_argument, test_context_changed, test_second_device, test_capture, NULL } },
     { "hooks", { test_launch_hooks_next_call, test_metadata_only_when_asked, test_pre_run_hooks, test_events,

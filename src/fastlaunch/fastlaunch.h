@@ -171,8 +171,11 @@ typedef struct {
 
 typedef struct fl_bound_kernel fl_bound_kernel;
 
-/* Binds kernel and config.  Reads FASTLAUNCH_SKIP_FAST_LAUNCHER now: "1" makes this bound
- * kernel use the default path permanently (reason SKIP_ENV). */
+/* Binds kernel and config.  Reads FASTLAUNCH_SKIP_FAST_LAUNCHER now: 1, true, yes or on (any
+ * case) makes this bound kernel use the default path permanently (reason SKIP_ENV); 0, false,
+ * no, off (any case), empty or unset leave the fast launcher on.  Any other value also leaves
+ * it on, and is reported as an FL_EVENT_ERROR to the event sink (if one is installed) naming
+ * the variable and its value; the bind still succeeds. */
 FL_API fl_status fl_bound_kernel_new (fl_kernel *kernel, const fl_config *config, fl_bound_kernel **out);
 /* Unloads its modules.  Not to be called while another thread launches it.  NULL ignored. */
 FL_API void fl_bound_kernel_free (fl_bound_kernel *bound);
@@ -235,7 +238,7 @@ typedef enum {
 
 typedef enum {
   FL_FALLBACK_NONE = 0,
-  FL_FALLBACK_SKIP_ENV,          /* FASTLAUNCH_SKIP_FAST_LAUNCHER=1 at bind time (permanent) */
+  FL_FALLBACK_SKIP_ENV,          /* FASTLAUNCH_SKIP_FAST_LAUNCHER on at bind time (permanent) */
   FL_FALLBACK_PRIMING_FAILED,    /* arguments cannot be keyed in 64 bits (permanent) */
   FL_FALLBACK_SKIP_SWITCH,       /* fl_knob_set_skip_fast(true) */
   FL_FALLBACK_CAPTURE,           /* fl_capture_begin() active: the default path records it */

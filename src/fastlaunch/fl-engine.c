@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "fl-private.h"
 #include "fl-spec-table.h"
@@ -427,6 +428,34 @@ fl_kernel_signature (const fl_kernel *k)
 
 /* ---- bound kernels ------------------------------------------------------------------------ */
 
+static void fl__emit_error (const fl_bound_kernel *b, fl_status st);
+
+/* FASTLAUNCH_SKIP_FAST_LAUNCHER as the common boolean spellings, in any case.  A value that is
+ * neither on nor off leaves the fast launcher on (the safe default: both paths launch the same
+ * binaries) and is reported, so a typo in a switch meant to turn it off does not pass unseen. */
+static bool
+fl__skip_env_on (const fl_bound_kernel *b)
+{
+  static const char *const on[] = { "1", "true", "yes", "on" };
+  static const char *const off[] = { "", "0", "false", "no", "off" };
+  const char *value = getenv ("FASTLAUNCH_SKIP_FAST_LAUNCHER");
+  if (!value)
+    return false;
+  for (size_t i = 0; i < sizeof on / sizeof on[0]; i++)
+    if (strcasecmp (value, on[i]) == 0)
+      return true;
+  for (size_t i = 0; i < sizeof off / sizeof off[0]; i++)
+    if (strcasecmp (value, off[i]) == 0)
+      return false;
+  fl_status st = fl__fail (FL_ERR_INVALID_ARGUMENT,
+                           "kernel '%s': FASTLAUNCH_SKIP_FAST_LAUNCHER='%.64s' is not recognised, so the fast "
+                           "launcher stays on; set it to 1, true, yes or on to skip it (0, false, no, off or unset "
+                           "keep it)",
+                           b->kernel->name, value);
+  fl__emit_error (b, st);
+  return false;
+}
+
 fl_status
 fl_bound_kernel_new (fl_kernel *kernel, const fl_config *config, fl_bound_kernel **out)
 {
@@ -500,8 +529,7 @@ fl_bound_kernel_new (fl_kernel *kernel, const fl_config *config, fl_bound_kernel
   atomic_init (&b->lean_n_args, UINT_MAX);
   b->kernel = fl__kernel_ref (kernel);
 
-  const char *skip = getenv ("FASTLAUNCH_SKIP_FAST_LAUNCHER");
-  if (skip && strcmp (skip, "1") == 0)
+  if (fl__skip_env_on (b))
     {
       b->permanent_reason = FL_FALLBACK_SKIP_ENV;
       atomic_store (&b->state, FL__PERMANENT);
