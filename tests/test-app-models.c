@@ -468,11 +468,11 @@ START_TEST (test_format)
   ck_assert_str_eq (none, "");
   g_autofree char *unknown = lsc_table_model_format_value (LSC_CELL_PATH, 42);
   ck_assert_str_eq (unknown, "unknown");
-  /* A raw row's status is CUDA's result, not an fl_status of the same number (no driver here:
-   * the number). */
+  /* A raw row's status is CUDA's result, not an fl_status of the same number (named without a
+   * driver). */
   g_autofree char *engine_status = lsc_table_model_format_value (LSC_CELL_STATUS, 1);
   g_autofree char *cuda_status = lsc_table_model_format_value (LSC_CELL_STATUS, LSC_STATUS_CUDA + 1);
-  ck_assert_str_eq (cuda_status, "CUDA error 1");
+  ck_assert_str_eq (cuda_status, "CUDA_ERROR_INVALID_VALUE");
   ck_assert_str_ne (engine_status, cuda_status);
 }
 END_TEST
