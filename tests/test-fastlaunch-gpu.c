@@ -602,6 +602,45 @@ START_TEST (t_debug_flip)
 }
 END_TEST
 
+/* A user kernel tells the debug knob with #ifdef, through the real NVRTC preprocessor. */
+static const char debug_flag_source[] =
+  "extern \"C\" __global__ void lsc_debug_flag(int *out)\n"
+  "{\n"
+  "#ifdef FL_DEBUG\n"
+  "  out[0] = 1;\n"
+  "#else\n"
+  "  out[0] = 0;\n"
+  "#endif\n"
+  "#if FL_DEBUG\n"
+  "  out[1] = 1;\n"
+  "#else\n"
+  "  out[1] = 0;\n"
+  "#endif\n"
+  "}\n";
+
+START_TEST (t_debug_define)
+{
+  fl_bound_kernel *b = bind_source (debug_flag_source, "lsc_debug_flag", "*i32", NULL, 0);
+  CUdeviceptr out = dalloc (2);
+  int seen[2][2];
+  for (int on = 0; on < 2; on++)
+    {
+      fl_knob_set_debug (on);
+      CU_CHECK (drv->cuMemsetD8 (out, 0xff, 2 * sizeof (int)));
+      FL_CHECK (fl_launch (b, (fl_grid){ 1, 1, 1 }, NULL, (fl_arg[]){ FL_PTR (out) }, 1, NULL));
+      sync_ctx ();
+      CU_CHECK (drv->cuMemcpyDtoH (seen[on], out, sizeof seen[on]));
+      ck_assert_msg (seen[on][0] == on && seen[on][1] == on, "debug %s: #ifdef FL_DEBUG saw %d, #if FL_DEBUG saw %d",
+                     on ? "on" : "off", seen[on][0], seen[on][1]);
+    }
+  fl_knob_set_debug (false);
+  report ("debug-define", "#ifdef FL_DEBUG and #if FL_DEBUG in a user kernel: off → %d/%d, on → %d/%d", seen[0][0],
+          seen[0][1], seen[1][0], seen[1][1]);
+  CU_CHECK (drv->cuMemFree (out));
+  fl_bound_kernel_free (b);
+}
+END_TEST
+
 typedef struct {
   int enter, exit, with_metadata;
   unsigned last_n_args;
@@ -1518,6 +1557,7 @@ gpu_suite (void)
   tcase_add_test (tc, t_value_classes);
   tcase_add_test (tc, t_global_changed);
   tcase_add_test (tc, t_debug_flip);
+  tcase_add_test (tc, t_debug_define);
   tcase_add_test (tc, t_hooks_next_call);
   tcase_add_test (tc, t_pre_run_hooks);
   tcase_add_test (tc, t_two_configs);

@@ -705,7 +705,10 @@ START_TEST (test_debug_flip)
 
   ASSERT_OK (add_launch (b, &a, 0, 0, 64, &info));
   ck_assert (!fl_test_driver_last_compile_has_option ("-G"));
-  ck_assert (fl_test_driver_last_compile_has_option ("-DFL_DEBUG=0"));
+  /* Undefined when off: a kernel's #ifdef FL_DEBUG must see debug off. */
+  ck_assert (!fl_test_driver_last_compile_has_option ("-DFL_DEBUG=0"));
+  ck_assert (!fl_test_driver_last_compile_has_option ("-DFL_DEBUG=1"));
+  ck_assert (!fl_test_driver_last_compile_has_option ("-DFL_DEBUG"));
   uint64_t plain_key = info.spec_key;
   uint64_t plain_binary = last_launch ().binary_id;
 

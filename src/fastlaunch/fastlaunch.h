@@ -87,7 +87,8 @@ typedef enum {
   FL_INSTR_COUNT
 } fl_instr_mode;
 
-/* Debug compiles with -G and device assertions on (FL_DEBUG=1).  Part of the spec key. */
+/* Debug compiles with -G and defines FL_DEBUG=1 (left undefined when off, so #ifdef FL_DEBUG
+ * works).  Part of the spec key. */
 FL_API void fl_knob_set_debug (bool on);
 FL_API bool fl_knob_get_debug (void);
 FL_API void fl_knob_set_instrumentation (fl_instr_mode mode);
@@ -161,6 +162,24 @@ FL_API const fl_signature *fl_kernel_signature (const fl_kernel *kernel);
 
 /* ---- bound kernels ----------------------------------------------------------------------- */
 
+/* What a kernel's source sees.  Each spec is compiled with --gpu-architecture=sm_<cc> of the
+ * current device, plus:
+ *   -G -DFL_DEBUG=1              debug knob on (FL_DEBUG is not defined at all when off:
+ *                                test it with #ifdef FL_DEBUG or #if FL_DEBUG)
+ *   -lineinfo                    instrumentation FL_INSTR_LINEINFO
+ *   -DFL_NARGS=<n>               arguments in the signature (constexpr slots included)
+ *   -DFL_NPTRS=<n>               pointer arguments
+ *   -DFL_NUM_WARPS=<w>           the config's warps
+ *   -DFL_BLOCK_X=<x>             the config's block x
+ *   -DFL_ALIGN16_ARG<i>=0|1      per pointer argument i (0-based argument index): 16-byte aligned
+ *   -DFL_ONE_ARG<i>=0|1          per integer argument i (not i1): the value is 1
+ *   -DFL_DIV16_ARG<i>=0|1        per integer argument i (not i1): the value is a multiple of 16
+ *   -DFL_CONSTEXPR_ARG<i>=<v>    per constexpr argument i: its value (an fp32 with an f suffix)
+ *   -DFL_ALL_ALIGNED=0|1         1 when there is a pointer and every pointer is 16-byte aligned
+ *   -D<global>=<value>           each declared global, as fl_global_set() left it
+ *   -D<define>                   each fl_config define, as given
+ * and whatever a compile hook adds.  A binary may rely on every one of them: the engine never
+ * launches it for arguments that would change one (the spec key and the guards). */
 typedef struct {
   unsigned block_x, block_y, block_z; /* 0 → block_x = num_warps * 32, y = z = 1 */
   unsigned num_warps;                 /* 0 → 4 */
@@ -432,7 +451,11 @@ FL_API bool fl_capture_active (void);
 
 /* add<N>: N pointer arguments (out, in_1 .. in_{N-1}) and an i32 element count; out = sum of
  * inputs.  Uses 16-byte vector loads only when every pointer is 16-byte aligned and drops its
- * tail loop only when the count is a multiple of 16.  2 <= n_ptrs <= 32. */
+ * tail loop only when the count is a multiple of 16.  2 <= n_ptrs <= 32.
+ * A grid-stride loop: thread t of T = grid.x * block_x handles elements t, t + T, t + 2T, ...,
+ * that is ceil(n / T) elements, or with every pointer aligned 4 consecutive elements (one
+ * float4) per step, ceil(n / 4T) steps, and the n % 4 tail one element per thread.  The CLI and
+ * the app launch ceil(n / 512) blocks of 128 threads: 4 elements per thread. */
 FL_API fl_status fl_workload_add_kernel (unsigned n_ptrs, fl_kernel **out);
 /* The same kernel declaring compile-time globals (its body ignores them): a global change then
  * exercises the globals guard, as in the app's live session. */

@@ -888,7 +888,9 @@ fl__build_options (const fl_bound_kernel *b, int cc_major, int cc_minor, const f
     fl__strv_add (o, "-G");
   if (((knobs & FL__KNOB_INSTR_MASK) >> FL__KNOB_INSTR_SHIFT) == FL_INSTR_LINEINFO)
     fl__strv_add (o, "-lineinfo");
-  fl__strv_addf (o, "-DFL_DEBUG=%d", (knobs & FL__KNOB_DEBUG) ? 1 : 0);
+  /* Defined only when on, so a kernel may test it with #ifdef as well as with #if. */
+  if (knobs & FL__KNOB_DEBUG)
+    fl__strv_add (o, "-DFL_DEBUG=1");
   fl__strv_addf (o, "-DFL_NARGS=%u", k->sig.n_args);
   fl__strv_addf (o, "-DFL_NPTRS=%u", k->n_ptrs);
   fl__strv_addf (o, "-DFL_NUM_WARPS=%u", b->num_warps);
