@@ -542,6 +542,7 @@ START_TEST (t_global_changed)
   FL_CHECK (fl_global_set ("LSC_GPU_SCALE", 3));
   FL_CHECK (fl_launch (b, grid_for (N_DEFAULT), NULL, args, 3, &info));
   ck_assert (!info.compiled);
+  ck_assert_outcome (info, FL_PATH_FAST, FL_OUTCOME_HIT, FL_FALLBACK_NONE); /* nothing is wrong any more */
   fl_outcome first = info.outcome;
   FL_CHECK (fl_launch (b, grid_for (N_DEFAULT), NULL, args, 3, &info));
   ck_assert_outcome (info, FL_PATH_FAST, FL_OUTCOME_HIT, FL_FALLBACK_NONE);

@@ -105,7 +105,9 @@ FL_API bool fl_knob_get_stage_timing (void);
 
 /* Sets a named compile-time global (an identifier) and bumps the globals generation.  Kernels
  * that declare it compile it in as -D<name>=<value>; a change after a kernel was compiled makes
- * its launches fail with FL_ERR_GLOBAL_CHANGED until the value is restored. */
+ * its launches fail with FL_ERR_GLOBAL_CHANGED until the value is restored.  Once restored (and
+ * after a set of a global it does not read) the next launch is a fast-path hit: the fast launcher
+ * compares the values once, off the hit path, and reports no fallback for it. */
 FL_API fl_status fl_global_set (const char *name, int64_t value);
 FL_API fl_status fl_global_get (const char *name, int64_t *value_out);
 FL_API uint64_t fl_globals_generation (void);
@@ -262,7 +264,7 @@ typedef enum {
   FL_FALLBACK_SKIP_SWITCH,       /* fl_knob_set_skip_fast(true) */
   FL_FALLBACK_CAPTURE,           /* fl_capture_begin() active: the default path records it */
   FL_FALLBACK_CONTEXT_CHANGED,   /* current context differs from the primed one */
-  FL_FALLBACK_GLOBALS_CHANGED,   /* globals generation moved since last validated */
+  FL_FALLBACK_GLOBALS_CHANGED,   /* a global the binaries were compiled with has another value */
   FL_FALLBACK_CONSTEXPR_CHANGED, /* a constexpr argument differs from the primed value */
   FL_FALLBACK_ARGUMENTS,         /* count/kind/NULL/range problem: the default path reports it */
   FL_FALLBACK_TABLE_FULL,        /* the spec table has no room for a new key */

@@ -1330,6 +1330,27 @@ fl__globals_stale (const fl_bound_kernel *b)
                 != atomic_load_explicit (&((fl_bound_kernel *) b)->validated_generation, memory_order_relaxed);
 }
 
+/* The globals generation moved: some global was set since this bound kernel's binaries were
+ * last validated, perhaps one it does not read, or back to the value it was compiled with.  A
+ * locked compare of the values tells; while they match, the call stays on the fast path (the
+ * default path would only repeat the compare).  Off the hit path: it runs once per set. */
+__attribute__ ((noinline, cold)) static bool
+fl__globals_revalidate (fl_bound_kernel *b)
+{
+  const fl_kernel *k = b->kernel;
+  const uint64_t gen = atomic_load_explicit (&fl__globals_gen, memory_order_acquire);
+  int64_t now[k->n_globals];
+  bool same = false;
+  pthread_mutex_lock (&b->lock);
+  if (b->have_globals_snapshot
+      && fl__globals_snapshot ((const char *const *) k->globals, k->n_globals, now, k->name) == FL_OK)
+    same = memcmp (now, b->globals_snapshot, k->n_globals * sizeof now[0]) == 0;
+  pthread_mutex_unlock (&b->lock);
+  if (same) /* the generation read before the values: a set in between makes it stale again */
+    atomic_store_explicit (&b->validated_generation, gen, memory_order_release);
+  return same;
+}
+
 /* Everything fl_launch's lean hit does not handle: priming, permanent fallbacks, the run-time
  * switches, hooks, kernels that are not lean, arguments that fail the lean check (unaligned
  * pointers among them: still a fast-path hit, through the exact packer).  t0: fl_launch's
@@ -1364,7 +1385,7 @@ fl__launch_general_checked (fl_bound_kernel *b, fl_grid grid, CUstream stream, c
                          stream, args, n_args, t0, info);
   if (FL_UNLIKELY (grid.x == 0 || grid.y == 0 || grid.z == 0))
     return fl__fallback (b, FL_FALLBACK_ARGUMENTS, grid, stream, args, n_args, t0, info); /* it explains */
-  if (FL_UNLIKELY (fl__globals_stale (b)))
+  if (FL_UNLIKELY (fl__globals_stale (b)) && !fl__globals_revalidate (b))
     return fl__fallback (b, FL_FALLBACK_GLOBALS_CHANGED, grid, stream, args, n_args, t0, info);
 
   CUcontext ctx;
