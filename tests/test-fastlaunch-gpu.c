@@ -719,22 +719,23 @@ END_TEST
 typedef struct {
   char order[64];
   unsigned n;
+  fl_pre_run_launch last; /* its args point into the caller's array: read during the launch only */
 } pre_run_log;
 
 static void
-pre_run_a (const fl_bound_kernel *b, void *user_data)
+pre_run_a (const fl_pre_run_launch *launch, void *user_data)
 {
-  (void) b;
   pre_run_log *log = user_data;
+  log->last = *launch;
   if (log->n < sizeof log->order - 1)
     log->order[log->n++] = 'A';
 }
 
 static void
-pre_run_b (const fl_bound_kernel *b, void *user_data)
+pre_run_b (const fl_pre_run_launch *launch, void *user_data)
 {
-  (void) b;
   pre_run_log *log = user_data;
+  log->last = *launch;
   if (log->n < sizeof log->order - 1)
     log->order[log->n++] = 'B';
 }
@@ -742,7 +743,7 @@ pre_run_b (const fl_bound_kernel *b, void *user_data)
 START_TEST (t_pre_run_hooks)
 {
   fl_bound_kernel *b = bind_add (2, NULL);
-  pre_run_log log = { { 0 }, 0 };
+  pre_run_log log = { { 0 }, 0, { 0 } };
   FL_CHECK (fl_bound_kernel_add_pre_run_hook (b, pre_run_a, &log));
   FL_CHECK (fl_bound_kernel_add_pre_run_hook (b, pre_run_b, &log));
   add_set s;
@@ -757,6 +758,16 @@ START_TEST (t_pre_run_hooks)
   FL_CHECK (launch_add (b, &s, 0, N_DEFAULT, &info)); /* hit */
   ck_assert_int_eq (info.outcome, FL_OUTCOME_HIT);
   ck_assert_str_eq (log.order, "ABAB");
+  /* the hooks saw the launch they preceded */
+  ck_assert_ptr_eq (log.last.bound, b);
+  ck_assert_ptr_eq (log.last.config, fl_bound_kernel_config (b));
+  ck_assert_uint_eq (log.last.config->num_warps, 4);
+  ck_assert_uint_eq (log.last.grid.x, grid_for (N_DEFAULT).x);
+  ck_assert_ptr_null (log.last.stream);
+  ck_assert_uint_eq (log.last.n_args, 3);
+  ck_assert_uint_eq (log.last.spec_key, info.spec_key);
+  ck_assert (!log.last.debug);
+  ck_assert_int_eq (log.last.instrumentation, FL_INSTR_NONE);
   fl_knob_set_skip_fast (true);
   FL_CHECK (launch_add (b, &s, 0, N_DEFAULT, &info)); /* fallback */
   fl_knob_set_skip_fast (false);

@@ -998,22 +998,28 @@ typedef struct {
   int n;
   const fl_bound_kernel *bound;
   bool wrong_bound;
+  fl_pre_run_launch last; /* what hook a saw last; last.args points at last_args */
+  fl_arg last_args[MAX_PTRS + 1];
 } pre_run_log;
 
 static void
-pre_run_a (const fl_bound_kernel *bound, void *user_data)
+pre_run_a (const fl_pre_run_launch *launch, void *user_data)
 {
   pre_run_log *l = user_data;
-  l->wrong_bound |= bound != l->bound;
+  l->wrong_bound |= launch->bound != l->bound;
+  l->last = *launch;
+  for (unsigned i = 0; launch->args && i < launch->n_args && i < MAX_PTRS + 1; i++)
+    l->last_args[i] = launch->args[i];
+  l->last.args = l->last_args;
   if (l->n < 64)
     l->order[l->n++] = 1;
 }
 
 static void
-pre_run_b (const fl_bound_kernel *bound, void *user_data)
+pre_run_b (const fl_pre_run_launch *launch, void *user_data)
 {
   pre_run_log *l = user_data;
-  l->wrong_bound |= bound != l->bound;
+  l->wrong_bound |= launch->bound != l->bound;
   if (l->n < 64)
     l->order[l->n++] = 2;
 }
@@ -1068,6 +1074,92 @@ START_TEST (test_pre_run_hooks)
   ASSERT_STATUS (fl_bound_kernel_add_pre_run_hook (b, pre_run_a, &log), FL_ERR_INVALID_ARGUMENT);
   ASSERT_STATUS (fl_bound_kernel_add_pre_run_hook (b, NULL, NULL), FL_ERR_INVALID_ARGUMENT);
 
+  add_bufs_free (&a);
+  free_bound (b);
+}
+END_TEST
+
+/* A pre-run hook sees the launch it precedes on every path: the arguments, grid, stream, the
+ * bound config and the debug and instrumentation modes the binary was compiled with. */
+START_TEST (test_pre_run_hook_sees_launch)
+{
+  char define[] = "FL_UNIT_TILE=3"; /* the caller's copy changes after binding */
+  const char *defines[] = { define };
+  fl_config c = { .num_warps = 8, .shared_mem_bytes = 1024, .defines = defines, .n_defines = 1 };
+  fl_kernel *k = add_kernel (2);
+  fl_bound_kernel *b = bind (k, &c);
+  fl_kernel_free (k);
+  define[12] = '9';
+  const fl_config *bc = fl_bound_kernel_config (b);
+  ck_assert_ptr_nonnull (bc);
+  ck_assert_ptr_null (fl_bound_kernel_config (NULL));
+  ck_assert_uint_eq (bc->num_warps, 8);
+  ck_assert_uint_eq (bc->block_x, 256);
+  ck_assert_uint_eq (bc->block_y, 1);
+  ck_assert_uint_eq (bc->block_z, 1);
+  ck_assert_uint_eq (bc->shared_mem_bytes, 1024);
+  ck_assert_uint_eq (bc->n_defines, 1);
+  ck_assert_str_eq (bc->defines[0], "FL_UNIT_TILE=3");
+
+  add_bufs a;
+  add_bufs_init (&a, 2, 64);
+  pre_run_log log = { .bound = b };
+  ASSERT_OK (fl_bound_kernel_add_pre_run_hook (b, pre_run_a, &log));
+  CUstream stream = NULL;
+  ck_assert_int_eq (drv ()->cuStreamCreate (&stream, 0), CUDA_SUCCESS);
+
+  struct {
+    unsigned mask, offset;
+    int64_t n;
+    bool debug, skip, use_default;
+    fl_instr_mode instr;
+    fl_outcome want;
+  } calls[] = {
+    { 0, 0, 64, false, false, false, FL_INSTR_NONE, FL_OUTCOME_MISS },
+    { 0, 0, 64, false, false, false, FL_INSTR_NONE, FL_OUTCOME_HIT },
+    { 0x1, 4, 33, false, false, false, FL_INSTR_NONE, FL_OUTCOME_MISS },
+    { 0, 0, 64, true, false, false, FL_INSTR_NONE, FL_OUTCOME_MISS },
+    { 0, 0, 64, true, false, false, FL_INSTR_NONE, FL_OUTCOME_HIT },
+    { 0, 0, 48, false, false, false, FL_INSTR_LINEINFO, FL_OUTCOME_MISS },
+    { 0, 0, 48, true, true, false, FL_INSTR_LINEINFO, FL_OUTCOME_FALLBACK },
+    { 0, 0, 17, true, false, true, FL_INSTR_NONE, FL_OUTCOME_DEFAULT },
+  };
+  for (unsigned i = 0; i < sizeof calls / sizeof calls[0]; i++)
+    {
+      fl_knob_set_debug (calls[i].debug);
+      fl_knob_set_instrumentation (calls[i].instr);
+      fl_knob_set_skip_fast (calls[i].skip);
+      fl_arg args[3];
+      unsigned n_args = add_fill_args (&a, calls[i].mask, calls[i].offset, calls[i].n, args);
+      fl_grid grid = { (unsigned) i + 1, 2, 1 };
+      fl_launch_info info;
+      if (calls[i].use_default)
+        ASSERT_OK (fl_launch_default (b, grid, stream, args, n_args, &info));
+      else
+        ASSERT_OK (fl_launch (b, grid, stream, args, n_args, &info));
+      ck_assert_int_eq (info.outcome, calls[i].want);
+      ck_assert_int_eq (log.n, (int) i + 1);
+      const fl_pre_run_launch *l = &log.last;
+      ck_assert_ptr_eq (l->bound, b);
+      ck_assert_ptr_eq (l->config, bc);
+      ck_assert_msg (l->grid.x == grid.x && l->grid.y == 2 && l->grid.z == 1, "call %u: grid %ux%ux%u", i, l->grid.x,
+                     l->grid.y, l->grid.z);
+      ck_assert_ptr_eq (l->stream, stream);
+      ck_assert_uint_eq (l->n_args, 3);
+      for (unsigned j = 0; j < 3; j++)
+        ck_assert_msg (memcmp (&log.last_args[j], &args[j], sizeof args[j]) == 0, "call %u: argument %u differs", i, j);
+      ck_assert_uint_eq (l->spec_key, info.spec_key);
+      ck_assert_int_eq (l->debug, calls[i].debug);
+      ck_assert_int_eq (l->instrumentation, calls[i].instr);
+      ck_assert_int_eq ((l->spec_key >> FL_KEY_DEBUG_BIT) & 1, calls[i].debug);
+      ck_assert_uint_eq ((l->spec_key >> FL_KEY_INSTR_SHIFT) & 3, calls[i].instr);
+    }
+  fl_knob_set_debug (false);
+  fl_knob_set_instrumentation (FL_INSTR_NONE);
+  fl_knob_set_skip_fast (false);
+  ck_assert (!log.wrong_bound);
+  ck_assert_int_eq (drv ()->cuStreamSynchronize (stream), CUDA_SUCCESS);
+  ck_assert_int_eq (drv ()->cuStreamDestroy (stream), CUDA_SUCCESS);
   add_bufs_free (&a);
   free_bound (b);
 }
@@ -2708,7 +2800,8 @@ fastlaunch_suite (void)
         test_skip_env_values,
         test_skip_switch, test_compile_failure, test_compile_failure_other_entries_unaffected, test_priming_failure,
         test_unkeyable_kernel_specialized_per_argument, test_context_changed, test_second_device, test_capture, NULL } },
-    { "hooks", { test_launch_hooks_next_call, test_metadata_only_when_asked, test_pre_run_hooks, test_events,
+    { "hooks", { test_launch_hooks_next_call, test_metadata_only_when_asked, test_pre_run_hooks,
+                 test_pre_run_hook_sees_launch, test_events,
                  test_stage_timing, NULL } },
     { "inputs", { test_signatures, test_bad_arguments, test_info_filled_on_failure, test_scalar_arguments_packed,
                   test_lean_check_every_position, test_lean_check_scalar_ranges, NULL } },

@@ -460,9 +460,9 @@ fake_cupti_load (void)
 
 /* Inside fl_launch, as cuLaunchKernel is. */
 static void
-hook_api_call (const fl_bound_kernel *bound, void *user_data)
+hook_api_call (const fl_pre_run_launch *launch, void *user_data)
 {
-  (void) bound;
+  (void) launch;
   (void) user_data;
   for (int i = 0; hook_fires && i < hook_extra_calls; i++)
     fake_api_call (CUPTI_DRIVER_TRACE_CBID_cuLaunchKernelEx, 0);

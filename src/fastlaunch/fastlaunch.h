@@ -202,11 +202,11 @@ FL_API fl_status fl_bound_kernel_new (fl_kernel *kernel, const fl_config *config
 FL_API void fl_bound_kernel_free (fl_bound_kernel *bound);
 FL_API const fl_kernel *fl_bound_kernel_kernel (const fl_bound_kernel *bound);
 
+/* The config as bound, defaults filled in (num_warps, block); its defines are the bound kernel's
+ * own copies.  Valid while the bound kernel lives; NULL for NULL. */
+FL_API const fl_config *fl_bound_kernel_config (const fl_bound_kernel *bound);
+
 typedef struct fl_launch_info fl_launch_info;
-typedef void (*fl_pre_run_hook) (const fl_bound_kernel *bound, void *user_data);
-/* Pre-run hooks run inline, in the order added, exactly once per launch on every path.  At most
- * FL_MAX_PRE_RUN_HOOKS; may be added while other threads launch. */
-FL_API fl_status fl_bound_kernel_add_pre_run_hook (fl_bound_kernel *bound, fl_pre_run_hook hook, void *user_data);
 
 /* ---- launch arguments -------------------------------------------------------------------- */
 
@@ -240,6 +240,30 @@ fl_arg_f32 (float x)
 #define FL_F64(x) ((fl_arg){ .kind = FL_ARG_F64, .v.f64 = (double)(x) })
 
 typedef struct { unsigned x, y, z; } fl_grid;
+
+/* ---- pre-run hooks ---------------------------------------------------------------------- */
+
+/* The launch a pre-run hook precedes, as the engine is about to make it.  Built on the launching
+ * thread's stack: valid only during the hook, copy what you keep.  The engine has no pipeline
+ * stages (a Triton num_stages), so there is none to report. */
+typedef struct {
+  const fl_bound_kernel *bound;
+  const fl_config *config;        /* fl_bound_kernel_config(bound): num_warps, block, shared memory */
+  fl_grid grid;
+  CUstream stream;
+  const fl_arg *args;             /* the caller's arguments, already checked against the signature */
+  unsigned n_args;
+  uint64_t spec_key;              /* the spec launched; 0 for a kernel whose arguments fit no key */
+  bool debug;                     /* the binary was compiled with the debug knob on (-G, FL_DEBUG) */
+  fl_instr_mode instrumentation;  /* the instrumentation mode the binary was compiled with */
+} fl_pre_run_launch;
+
+typedef void (*fl_pre_run_hook) (const fl_pre_run_launch *launch, void *user_data);
+/* Pre-run hooks run inline, in the order added, exactly once per launch on every path, after the
+ * arguments were checked and just before cuLaunchKernel.  At most FL_MAX_PRE_RUN_HOOKS; may be
+ * added while other threads launch.  A bound kernel with a hook leaves the lean hit for the
+ * general one (a few dozen instructions more per launch); one without pays nothing. */
+FL_API fl_status fl_bound_kernel_add_pre_run_hook (fl_bound_kernel *bound, fl_pre_run_hook hook, void *user_data);
 
 /* ---- launching --------------------------------------------------------------------------- */
 

@@ -107,7 +107,7 @@ struct fl_bound_kernel {
   atomic_uint_fast64_t validated_generation;
 
   unsigned num_warps;
-  fl__strv defines;
+  fl__strv defines;     /* the config's, as -D options */
   uint64_t config_hash;
   atomic_int state;
   fl_fallback permanent_reason;
@@ -126,6 +126,10 @@ struct fl_bound_kernel {
 
   atomic_uint_fast64_t st_misses, st_default_calls, st_compiles, st_disk_loads, st_metadata, st_primings;
   atomic_uint_fast64_t st_fallbacks[FL_FALLBACK_COUNT];
+
+  /* Read by no launch: last, so the hit's fields keep their places. */
+  fl_config config; /* as bound, defaults filled in; its defines are config_defines */
+  const char **config_defines;
 };
 
 /* Packed launch arguments: every kernel parameter in its own 8-byte slot. */
@@ -492,37 +496,39 @@ fl_bound_kernel_new (fl_kernel *kernel, const fl_config *config, fl_bound_kernel
   b->block[1] = c.block_y;
   b->block[2] = c.block_z;
   b->num_warps = c.num_warps;
+  b->config = c;
+  b->config.defines = NULL;
   b->shared_mem_bytes = c.shared_mem_bytes;
   uint64_t h = FL__HASH_SEED;
   h = fl__hash_bytes (h, b->block, sizeof b->block);
-  h = fl__hash_bytes (h, &b->num_warps, sizeof b->num_warps);
+  h = fl__hash_bytes (h, &c.num_warps, sizeof c.num_warps);
   h = fl__hash_bytes (h, &b->shared_mem_bytes, sizeof b->shared_mem_bytes);
-  for (unsigned i = 0; i < c.n_defines; i++)
+  fl_status st = FL_OK;
+  for (unsigned i = 0; st == FL_OK && i < c.n_defines; i++)
     {
       if (!c.defines[i] || !*c.defines[i])
-        {
-          fl__strv_clear (&b->defines);
-          free (b);
-          return fl__fail (FL_ERR_INVALID_ARGUMENT, "kernel '%s': define #%u is empty", kernel->name, i);
-        }
-      if (fl__strv_addf (&b->defines, "-D%s", c.defines[i]) != FL_OK)
-        {
-          fl__strv_clear (&b->defines);
-          free (b);
-          return FL_ERR_NO_MEMORY;
-        }
-      h = fl__hash_bytes (h, c.defines[i], strlen (c.defines[i]) + 1);
+        st = fl__fail (FL_ERR_INVALID_ARGUMENT, "kernel '%s': define #%u is empty", kernel->name, i);
+      else if (fl__strv_addf (&b->defines, "-D%s", c.defines[i]) != FL_OK)
+        st = fl__fail (FL_ERR_NO_MEMORY, "out of memory binding kernel '%s'", kernel->name);
+      else
+        h = fl__hash_bytes (h, c.defines[i], strlen (c.defines[i]) + 1);
     }
   b->config_hash = h;
-  if (kernel->n_globals)
+  /* The config's defines point past the "-D" of the options: stored once. */
+  if (st == FL_OK && c.n_defines && !(b->config_defines = calloc (c.n_defines, sizeof (char *))))
+    st = fl__fail (FL_ERR_NO_MEMORY, "out of memory binding kernel '%s'", kernel->name);
+  for (unsigned i = 0; st == FL_OK && i < c.n_defines; i++)
+    b->config_defines[i] = b->defines.items[i] + 2;
+  b->config.defines = b->config_defines;
+  if (st == FL_OK && kernel->n_globals && !(b->globals_snapshot = calloc (kernel->n_globals, sizeof (int64_t))))
+    st = fl__fail (FL_ERR_NO_MEMORY, "out of memory binding kernel '%s'", kernel->name);
+  if (st != FL_OK)
     {
-      b->globals_snapshot = calloc (kernel->n_globals, sizeof (int64_t));
-      if (!b->globals_snapshot)
-        {
-          fl__strv_clear (&b->defines);
-          free (b);
-          return fl__fail (FL_ERR_NO_MEMORY, "out of memory binding kernel '%s'", kernel->name);
-        }
+      fl__strv_clear (&b->defines);
+      free (b->config_defines);
+      free (b->globals_snapshot);
+      free (b);
+      return st;
     }
   pthread_mutex_init (&b->lock, NULL);
   atomic_init (&b->validated_generation, UINT64_MAX);
@@ -552,6 +558,7 @@ fl_bound_kernel_free (fl_bound_kernel *b)
     }
   pthread_mutex_destroy (&b->lock);
   fl__strv_clear (&b->defines);
+  free (b->config_defines);
   free (b->globals_snapshot);
   fl_kernel_free (b->kernel);
   free (b);
@@ -561,6 +568,12 @@ const fl_kernel *
 fl_bound_kernel_kernel (const fl_bound_kernel *b)
 {
   return b ? b->kernel : NULL;
+}
+
+const fl_config *
+fl_bound_kernel_config (const fl_bound_kernel *b)
+{
+  return b ? &b->config : NULL;
 }
 
 fl_status
@@ -584,12 +597,35 @@ fl_bound_kernel_add_pre_run_hook (fl_bound_kernel *b, fl_pre_run_hook hook, void
   return FL_OK;
 }
 
+/* Out of line: a launch without hooks pays one load and a branch, not this frame. */
+__attribute__ ((noinline)) static void
+fl__run_pre_run_hooks_with (const fl_bound_kernel *b, unsigned n, fl_grid grid, CUstream stream, const fl_arg *args,
+                            unsigned n_args, uint64_t key, unsigned knobs)
+{
+  const fl_pre_run_launch launch = {
+    .bound = b,
+    .config = &b->config,
+    .grid = grid,
+    .stream = stream,
+    .args = args,
+    .n_args = n_args,
+    .spec_key = key,
+    .debug = (knobs & FL__KNOB_DEBUG) != 0,
+    .instrumentation = (fl_instr_mode) ((knobs & FL__KNOB_INSTR_MASK) >> FL__KNOB_INSTR_SHIFT),
+  };
+  for (unsigned i = 0; i < n; i++)
+    b->pre_run[i].fn (&launch, b->pre_run[i].user_data);
+}
+
+/* knobs: the knob word the launched binary's spec was taken from (its debug and instrumentation
+ * bits are what it was compiled with). */
 static inline void
-fl__run_pre_run_hooks (const fl_bound_kernel *b)
+fl__run_pre_run_hooks (const fl_bound_kernel *b, fl_grid grid, CUstream stream, const fl_arg *args, unsigned n_args,
+                       uint64_t key, unsigned knobs)
 {
   unsigned n = atomic_load_explicit (&((fl_bound_kernel *) b)->n_pre_run, memory_order_acquire);
-  for (unsigned i = 0; i < n; i++)
-    b->pre_run[i].fn (b, b->pre_run[i].user_data);
+  if (FL_UNLIKELY (n != 0))
+    fl__run_pre_run_hooks_with (b, n, grid, stream, args, n_args, key, knobs);
 }
 
 /* ---- argument packing (shared by both paths) ---------------------------------------------- */
@@ -1140,7 +1176,7 @@ fl__default_run (fl_bound_kernel *b, fl_grid grid, CUstream stream, const fl_arg
   fl_launch_metadata md;
   fl__fill_metadata (&md, b, grid, stream, spec_key, args, n_args);
   atomic_fetch_add_explicit (&b->st_metadata, 1, memory_order_relaxed);
-  fl__run_pre_run_hooks (b);
+  fl__run_pre_run_hooks (b, grid, stream, args, n_args, spec_key, knobs);
   const fl_launch_hooks *hooks = atomic_load_explicit (&fl__launch_hooks, memory_order_acquire);
   if (hooks && hooks->enter)
     hooks->enter (hooks->wants_metadata ? &md : NULL, hooks->user_data);
@@ -1411,7 +1447,7 @@ fl__launch_general_checked (fl_bound_kernel *b, fl_grid grid, CUstream stream, c
     }
 
   /* The hit. */
-  fl__run_pre_run_hooks (b);
+  fl__run_pre_run_hooks (b, grid, stream, args, n_args, key, knobs);
   const fl_launch_hooks *hooks = atomic_load_explicit (&fl__launch_hooks, memory_order_acquire);
   fl_launch_metadata md;
   const fl_launch_metadata *mdp = NULL;
