@@ -379,7 +379,7 @@ typedef struct {
   const fl_bound_kernel *bound;
   uint64_t start_ns, host_ns, any_stage_ns;
   double compile_ms;
-  bool has_message;
+  bool has_message, waited;
   char message[512];
 } event_rec;
 
@@ -409,6 +409,7 @@ collect_event (const fl_event *e, void *user_data)
         r->any_stage_ns |= e->stage_ns[i];
       r->compile_ms = e->compile_ms;
       r->has_message = e->message != NULL;
+      r->waited = e->waited;
       snprintf (r->message, sizeof r->message, "%s", e->message ? e->message : "");
     }
   pthread_mutex_unlock (&events_lock);
@@ -1701,14 +1702,98 @@ START_TEST (test_threads_first_call)
   ck_assert_uint_eq (s.primings, 1);
   ck_assert_uint_eq (s.compiles, 2); /* one per spec, however many threads raced */
   ck_assert_uint_eq (compiled, 2);
+  ck_assert_uint_eq (s.fast_misses, 2); /* misses are the compiles needed; racers are waits */
+  unsigned waited = 0, missed = 0;
+  for (int i = 0; i < N_THREADS; i++)
+    for (int c = 0; c < 2; c++)
+      {
+        missed += jobs[i].info[c].outcome == FL_OUTCOME_MISS;
+        waited += jobs[i].info[c].waited;
+        ck_assert (!jobs[i].info[c].waited || jobs[i].info[c].outcome == FL_OUTCOME_MISS);
+      }
+  ck_assert_uint_eq (s.fast_waits, waited);
+  ck_assert_uint_eq (missed, 2 + waited);
   ck_assert_uint_eq (fl_test_driver_compiles (), 2);
   ck_assert_uint_eq (fl_test_driver_module_loads (), 2);
   ck_assert_uint_eq (entries_of (b, NULL, 0), 2);
-  ck_assert_uint_eq (s.fast_misses + s.fast_hits, 2 * N_THREADS);
+  ck_assert_uint_eq (s.fast_misses + s.fast_waits + s.fast_hits, 2 * N_THREADS);
   ck_assert_uint_eq (fl_test_driver_launch_count (), 2 * N_THREADS);
   assert_no_misuse ();
   for (int i = 0; i < N_THREADS; i++)
     add_bufs_free (&bufs[i]);
+  free_bound (b);
+}
+END_TEST
+
+/* A launch that misses, and while it is in the default path another launch of the same spec
+ * inserts it (here a pre-run hook makes that launch, so the race is certain): one miss for the
+ * spec, whose compile both used, and one wait. */
+typedef struct {
+  fl_bound_kernel *bound;
+  const add_bufs *bufs;
+  int depth;
+  fl_launch_info inner;
+  fl_status inner_status;
+} racing_launch;
+
+static void
+launch_same_spec_inside (const fl_pre_run_launch *launch, void *user_data)
+{
+  racing_launch *r = user_data;
+  if (r->depth++ == 0 && launch->n_args == 3 && launch->args[2].v.i == 48)
+    r->inner_status = add_launch (r->bound, r->bufs, 0, 0, 48, &r->inner);
+  r->depth--;
+}
+
+START_TEST (test_racing_miss_counts_a_wait)
+{
+  fl_kernel *k = add_kernel (2);
+  fl_bound_kernel *b = bind (k, NULL);
+  fl_kernel_free (k);
+  add_bufs a;
+  add_bufs_init (&a, 2, 64);
+  fl_launch_info info;
+  ASSERT_OK (add_launch (b, &a, 0, 0, 33, &info)); /* primes with another spec */
+  racing_launch r = { .bound = b, .bufs = &a };
+  ASSERT_OK (fl_bound_kernel_add_pre_run_hook (b, launch_same_spec_inside, &r));
+  fl_event_sink_set (&event_collector);
+  events_clear ();
+  uint64_t compiles = fl_test_driver_compiles ();
+
+  ASSERT_OK (add_launch (b, &a, 0, 0, 48, &info)); /* n % 16 == 0: a new spec */
+  ck_assert_int_eq (r.inner_status, FL_OK);
+  ASSERT_INFO (r.inner, FL_PATH_FAST, FL_OUTCOME_MISS, FL_FALLBACK_NONE);
+  ck_assert (!r.inner.waited);
+  ASSERT_INFO (info, FL_PATH_FAST, FL_OUTCOME_MISS, FL_FALLBACK_NONE);
+  ck_assert (info.waited);
+  ck_assert (info.compiled); /* the outer call compiled, the inner found its module: one compile */
+  ck_assert (!r.inner.compiled);
+  ck_assert_uint_eq (fl_test_driver_compiles (), compiles + 1);
+  fl_stats s = stats_of (b);
+  ck_assert_uint_eq (s.fast_misses, 2); /* the priming spec and this one */
+  ck_assert_uint_eq (s.fast_waits, 1);
+  ck_assert_uint_eq (entries_of (b, NULL, 0), 2);
+
+  /* the sink hears which miss waited */
+  unsigned launches = 0, waits = 0;
+  pthread_mutex_lock (&events_lock);
+  for (unsigned i = 0; i < n_events; i++)
+    if (events[i].type == FL_EVENT_LAUNCH)
+      {
+        launches++;
+        waits += events[i].waited;
+      }
+  pthread_mutex_unlock (&events_lock);
+  ck_assert_uint_eq (launches, 2);
+  ck_assert_uint_eq (waits, 1);
+  fl_event_sink_set (NULL);
+
+  ASSERT_OK (add_launch (b, &a, 0, 0, 48, &info));
+  ASSERT_INFO (info, FL_PATH_FAST, FL_OUTCOME_HIT, FL_FALLBACK_NONE);
+  ck_assert (!info.waited);
+  add_check (&a, 0, 0, 48);
+  assert_no_misuse ();
+  add_bufs_free (&a);
   free_bound (b);
 }
 END_TEST
@@ -2794,7 +2879,7 @@ fastlaunch_suite (void)
   } cases[] = {
     { "fast-path",
       { test_priming_then_hit, test_offset_pointer_gets_own_entry, test_int_value_classes, test_two_configs_separate,
-        test_threads_first_call, test_hit_driver_calls, test_table_full, NULL } },
+        test_threads_first_call, test_racing_miss_counts_a_wait, test_hit_driver_calls, test_table_full, NULL } },
     { "guards",
       { test_global_changed, test_debug_flip, test_instrumentation_flip, test_compile_hook, test_skip_env,
         test_skip_env_values,

@@ -276,7 +276,8 @@ typedef enum {
 
 typedef enum {
   FL_OUTCOME_HIT = 0,
-  FL_OUTCOME_MISS,     /* new spec: compiled (or loaded) once, inserted, launched */
+  FL_OUTCOME_MISS,     /* new spec: compiled (or loaded) once, inserted, launched; with
+                          fl_launch_info.waited, another racer on a spec that compile served */
   FL_OUTCOME_FALLBACK, /* a guard sent the call to the default path; see fl_fallback */
   FL_OUTCOME_DEFAULT,  /* fl_launch_default() called directly */
 } fl_outcome;
@@ -313,6 +314,8 @@ struct fl_launch_info {
   fl_fallback reason;
   uint64_t spec_key;
   bool compiled;                         /* this call ran NVRTC (not the on-disk cache) */
+  bool waited;                           /* a miss that lost the race to insert its new spec to
+                                            another launch of it: counted in fl_stats.fast_waits */
   uint64_t stage_ns[FL_STAGE_COUNT];     /* default path with stage timing on; else 0 */
 };
 
@@ -360,7 +363,10 @@ FL_API void fl_spec_key_describe (const fl_bound_kernel *bound, uint64_t key, ch
 typedef struct {
   uint64_t launches;
   uint64_t fast_hits;
-  uint64_t fast_misses;
+  uint64_t fast_misses;                   /* new specs inserted: one per spec however many threads
+                                             raced on it, so the compiles (or loads) needed */
+  uint64_t fast_waits;                    /* the other racers on a new spec: its one compile served
+                                             them all; each launched through the default path */
   uint64_t default_calls;                 /* calls that ran the default pipeline */
   uint64_t fallbacks[FL_FALLBACK_COUNT];
   uint64_t compiles;                      /* successful NVRTC compiles (failures count nothing) */
@@ -429,6 +435,7 @@ typedef struct {
   uint64_t stage_ns[FL_STAGE_COUNT]; /* LAUNCH on the default path with stage timing on */
   double compile_ms;                 /* COMPILE */
   const char *message;               /* ERROR: fl_last_error() text; else NULL */
+  bool waited;                       /* LAUNCH, outcome MISS: as fl_launch_info.waited */
 } fl_event;
 
 typedef struct {

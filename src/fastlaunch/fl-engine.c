@@ -124,7 +124,7 @@ struct fl_bound_kernel {
   bool have_globals_snapshot;
   int64_t *globals_snapshot;
 
-  atomic_uint_fast64_t st_misses, st_default_calls, st_compiles, st_disk_loads, st_metadata, st_primings;
+  atomic_uint_fast64_t st_misses, st_waits, st_default_calls, st_compiles, st_disk_loads, st_metadata, st_primings;
   atomic_uint_fast64_t st_fallbacks[FL_FALLBACK_COUNT];
 
   /* Read by no launch: last, so the hit's fields keep their places. */
@@ -1201,10 +1201,16 @@ fl__default_run (fl_bound_kernel *b, fl_grid grid, CUstream stream, const fl_arg
   return st;
 }
 
+/* What a call that compiled or waited tells fl__finish, in one argument. */
+enum {
+  FL__MISS_COMPILED = 1u << 0, /* this call ran NVRTC */
+  FL__MISS_WAITED = 1u << 1,   /* a miss whose spec another thread inserted meanwhile */
+};
+
 /* Out of line: the lean hit calls it only with an info or a sink, and stays small without. */
 __attribute__ ((noinline)) static void
 fl__finish (fl_bound_kernel *b, fl_status st, fl_path path, fl_outcome outcome, fl_fallback reason, uint64_t key,
-            bool compiled, const uint64_t *stage_ns, uint64_t t0, fl_launch_info *info)
+            unsigned miss, const uint64_t *stage_ns, uint64_t t0, fl_launch_info *info)
 {
   if (info)
     {
@@ -1212,7 +1218,8 @@ fl__finish (fl_bound_kernel *b, fl_status st, fl_path path, fl_outcome outcome, 
       info->outcome = outcome;
       info->reason = reason;
       info->spec_key = key;
-      info->compiled = compiled;
+      info->compiled = (miss & FL__MISS_COMPILED) != 0;
+      info->waited = (miss & FL__MISS_WAITED) != 0;
       for (unsigned i = 0; i < FL_STAGE_COUNT; i++)
         info->stage_ns[i] = stage_ns ? stage_ns[i] : 0;
     }
@@ -1239,6 +1246,7 @@ fl__finish (fl_bound_kernel *b, fl_status st, fl_path path, fl_outcome outcome, 
     memset (ev.stage_ns, 0, sizeof ev.stage_ns);
   ev.compile_ms = 0;
   ev.message = NULL;
+  ev.waited = (miss & FL__MISS_WAITED) != 0;
   fl__emit (sink, &ev);
 }
 
@@ -1264,7 +1272,8 @@ fl_launch_default (fl_bound_kernel *b, fl_grid grid, CUstream stream, const fl_a
   fl__launching = true;
   fl_status st = fl__default_run (b, grid, stream, args, n_args, NULL, stage_ns, &key, &compiled);
   fl__launching = false;
-  fl__finish (b, st, FL_PATH_DEFAULT, FL_OUTCOME_DEFAULT, FL_FALLBACK_NONE, key, compiled, stage_ns, t0, info);
+  fl__finish (b, st, FL_PATH_DEFAULT, FL_OUTCOME_DEFAULT, FL_FALLBACK_NONE, key, compiled ? FL__MISS_COMPILED : 0u,
+              stage_ns, t0, info);
   return st;
 }
 
@@ -1278,7 +1287,8 @@ fl__fallback (fl_bound_kernel *b, fl_fallback reason, fl_grid grid, CUstream str
   uint64_t stage_ns[FL_STAGE_COUNT] = { 0 }, key = 0;
   bool compiled = false;
   fl_status st = fl__default_run (b, grid, stream, args, n_args, NULL, stage_ns, &key, &compiled);
-  fl__finish (b, st, FL_PATH_DEFAULT, FL_OUTCOME_FALLBACK, reason, key, compiled, stage_ns, t0, info);
+  fl__finish (b, st, FL_PATH_DEFAULT, FL_OUTCOME_FALLBACK, reason, key, compiled ? FL__MISS_COMPILED : 0u, stage_ns,
+              t0, info);
   return st;
 }
 
@@ -1294,10 +1304,14 @@ fl__miss (fl_bound_kernel *b, fl_grid grid, CUstream stream, const fl_arg *args,
   fl_status st = fl__default_run (b, grid, stream, args, n_args, &res, stage_ns, &key, &compiled);
   fl_outcome outcome = FL_OUTCOME_MISS;
   fl_fallback reason = FL_FALLBACK_NONE;
+  bool waited = false;
   if (st == FL_OK && res.function && res.context == b->primed_context)
     {
       pthread_mutex_lock (&b->lock);
-      bool inserted = fl__spec_table_insert (&b->table, res.spec_key, res.function, res.compile_ms) != NULL;
+      /* Threads racing on one new spec all miss; the first to insert it counts the miss, the
+       * others waited for it (the default path compiled it once for all of them). */
+      waited = fl__spec_table_find (&b->table, res.spec_key) != NULL;
+      bool inserted = waited || fl__spec_table_insert (&b->table, res.spec_key, res.function, res.compile_ms) != NULL;
       pthread_mutex_unlock (&b->lock);
       if (!inserted)
         {
@@ -1307,8 +1321,9 @@ fl__miss (fl_bound_kernel *b, fl_grid grid, CUstream stream, const fl_arg *args,
         }
     }
   if (outcome == FL_OUTCOME_MISS)
-    atomic_fetch_add_explicit (&b->st_misses, 1, memory_order_relaxed);
-  fl__finish (b, st, FL_PATH_FAST, outcome, reason, key, compiled, stage_ns, t0, info);
+    atomic_fetch_add_explicit (waited ? &b->st_waits : &b->st_misses, 1, memory_order_relaxed);
+  const unsigned miss = (compiled ? FL__MISS_COMPILED : 0u) | (waited ? FL__MISS_WAITED : 0u);
+  fl__finish (b, st, FL_PATH_FAST, outcome, reason, key, miss, stage_ns, t0, info);
   return st;
 }
 
@@ -1469,7 +1484,7 @@ fl__launch_general_checked (fl_bound_kernel *b, fl_grid grid, CUstream stream, c
     hooks->exit (mdp, st, hooks->user_data);
   atomic_fetch_add_explicit (&slot->hits, 1, memory_order_relaxed);
   if (info || t0)
-    fl__finish (b, st, FL_PATH_FAST, FL_OUTCOME_HIT, FL_FALLBACK_NONE, key, false, NULL, t0, info);
+    fl__finish (b, st, FL_PATH_FAST, FL_OUTCOME_HIT, FL_FALLBACK_NONE, key, 0, NULL, t0, info);
   return st;
 }
 
@@ -1580,7 +1595,7 @@ fl__lean_launch_failed (fl_bound_kernel *b, CUresult r, fl__spec_slot *slot, uin
     return fl__launch_general (b, grid, stream, args, n_args, info, t0);
   fl_status st = fl__fail_cuda (r, "kernel '%s': cuLaunchKernel", b->kernel->name);
   atomic_fetch_add_explicit (&slot->hits, 1, memory_order_relaxed);
-  fl__finish (b, st, FL_PATH_FAST, FL_OUTCOME_HIT, FL_FALLBACK_NONE, key, false, NULL, t0, info);
+  fl__finish (b, st, FL_PATH_FAST, FL_OUTCOME_HIT, FL_FALLBACK_NONE, key, 0, NULL, t0, info);
   return st;
 }
 
@@ -1635,7 +1650,7 @@ fl__launch_lean (fl_bound_kernel *b, fl_grid grid, CUstream stream, const fl_arg
     }
   atomic_fetch_add_explicit (&slot->hits, 1, memory_order_relaxed);
   if (observed)
-    fl__finish (b, FL_OK, FL_PATH_FAST, FL_OUTCOME_HIT, FL_FALLBACK_NONE, key, false, NULL, t0, info);
+    fl__finish (b, FL_OK, FL_PATH_FAST, FL_OUTCOME_HIT, FL_FALLBACK_NONE, key, 0, NULL, t0, info);
   return FL_OK;
 
 general: /* the context guard passed: the general path need not ask the driver again */
@@ -1712,6 +1727,7 @@ fl_bound_kernel_stats (const fl_bound_kernel *cb, fl_stats *out)
     if (atomic_load (&b->table.slots[i].tag))
       out->fast_hits += atomic_load (&b->table.slots[i].hits);
   out->fast_misses = atomic_load (&b->st_misses);
+  out->fast_waits = atomic_load (&b->st_waits);
   out->default_calls = atomic_load (&b->st_default_calls);
   out->launches = out->fast_hits + out->default_calls;
   for (unsigned i = 0; i < FL_FALLBACK_COUNT; i++)
