@@ -61,9 +61,9 @@ static const char *const mode_keys[N_MODES] = { "ref", "recorder", "callbacks_em
 static uint32_t (*fake_api_call) (uint32_t cbid, int result);
 
 static void
-fake_cuda_call (const fl_bound_kernel *bound, void *user_data)
+fake_cuda_call (const fl_pre_run_launch *launch, void *user_data)
 {
-  (void) bound;
+  (void) launch;
   (void) user_data;
   if (fake_api_call)
     fake_api_call (CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel, 0);

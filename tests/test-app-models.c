@@ -243,6 +243,26 @@ START_TEST (test_document_errors)
 }
 END_TEST
 
+/* A report of schema version 1 (before spec.waits) opens with its specs and launches. */
+START_TEST (test_document_version1)
+{
+  g_autofree char *v1 = g_build_filename (tmp_dir, "version1.lsdb", NULL);
+  g_autoptr (GFile) src = g_file_new_for_path (report_path);
+  g_autoptr (GFile) dst = g_file_new_for_path (v1);
+  ck_assert (g_file_copy (src, dst, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, NULL));
+  exec_sql (v1, "ALTER TABLE spec DROP COLUMN waits; PRAGMA user_version = 1;");
+  g_autoptr (LscDocument) doc = load_ok (v1);
+  ck_assert_int_eq (lsc_document_get_summary (doc)->schema_version, 1);
+  GListModel *specs = G_LIST_MODEL (lsc_document_get_specs (doc));
+  ck_assert_int_eq (g_list_model_get_n_items (specs), query_int (v1, "SELECT count(*) FROM spec"));
+  g_autoptr (LscRow) row = g_list_model_get_item (specs, 1);
+  ck_assert (lsc_row_get_number (row, LSC_SPEC_COL_MISSES)
+             == (double) query_int (v1, "SELECT misses FROM spec WHERE rowid = 2"));
+  ck_assert_int_eq (g_list_model_get_n_items (G_LIST_MODEL (lsc_document_get_launches (doc))),
+                    query_int (v1, "SELECT count(*) FROM launch"));
+}
+END_TEST
+
 /* ---- the lazy model --------------------------------------------------------------------- */
 
 static guint changes_removed, changes_added, changes_count;
@@ -473,11 +493,11 @@ START_TEST (test_format)
   ck_assert_str_eq (none, "");
   g_autofree char *unknown = lsc_table_model_format_value (LSC_CELL_PATH, 42);
   ck_assert_str_eq (unknown, "unknown");
-  /* A raw row's status is CUDA's result, not an fl_status of the same number (no driver here:
-   * the number). */
+  /* A raw row's status is CUDA's result, not an fl_status of the same number (named without a
+   * driver). */
   g_autofree char *engine_status = lsc_table_model_format_value (LSC_CELL_STATUS, 1);
   g_autofree char *cuda_status = lsc_table_model_format_value (LSC_CELL_STATUS, LSC_STATUS_CUDA + 1);
-  ck_assert_str_eq (cuda_status, "CUDA error 1");
+  ck_assert_str_eq (cuda_status, "CUDA_ERROR_INVALID_VALUE");
   ck_assert_str_ne (engine_status, cuda_status);
 }
 END_TEST
@@ -689,6 +709,7 @@ main (int argc, char **argv)
   tcase_set_timeout (tc, 60);
   tcase_add_test (tc, test_document_load);
   tcase_add_test (tc, test_document_errors);
+  tcase_add_test (tc, test_document_version1);
   tcase_add_test (tc, test_model_lazy);
   tcase_add_test (tc, test_model_sort_filter);
   tcase_add_test (tc, test_model_reload_async);

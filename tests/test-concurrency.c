@@ -98,9 +98,9 @@ on_compile (const fl_kernel *kernel, uint64_t key, fl_compile_options *options, 
 static const fl_compile_hook compile_hook = { .hook = on_compile };
 
 static void
-on_pre_run (const fl_bound_kernel *bound, void *user_data)
+on_pre_run (const fl_pre_run_launch *launch, void *user_data)
 {
-  (void) bound;
+  (void) launch;
   (void) user_data;
   atomic_fetch_add_explicit (&pre_runs, 1, memory_order_relaxed);
 }

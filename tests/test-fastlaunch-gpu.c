@@ -542,6 +542,7 @@ START_TEST (t_global_changed)
   FL_CHECK (fl_global_set ("LSC_GPU_SCALE", 3));
   FL_CHECK (fl_launch (b, grid_for (N_DEFAULT), NULL, args, 3, &info));
   ck_assert (!info.compiled);
+  ck_assert_outcome (info, FL_PATH_FAST, FL_OUTCOME_HIT, FL_FALLBACK_NONE); /* nothing is wrong any more */
   fl_outcome first = info.outcome;
   FL_CHECK (fl_launch (b, grid_for (N_DEFAULT), NULL, args, 3, &info));
   ck_assert_outcome (info, FL_PATH_FAST, FL_OUTCOME_HIT, FL_FALLBACK_NONE);
@@ -598,6 +599,45 @@ START_TEST (t_debug_flip)
   report ("debug-flip", "debug on → new entry [%s] (-G compile %.1f ms), correct; off → hit on the first entry; "
           "on again → hit, no recompile", describe (b, debug_key), de.compile_ms);
   add_set_clear (&s);
+  fl_bound_kernel_free (b);
+}
+END_TEST
+
+/* A user kernel tells the debug knob with #ifdef, through the real NVRTC preprocessor. */
+static const char debug_flag_source[] =
+  "extern \"C\" __global__ void lsc_debug_flag(int *out)\n"
+  "{\n"
+  "#ifdef FL_DEBUG\n"
+  "  out[0] = 1;\n"
+  "#else\n"
+  "  out[0] = 0;\n"
+  "#endif\n"
+  "#if FL_DEBUG\n"
+  "  out[1] = 1;\n"
+  "#else\n"
+  "  out[1] = 0;\n"
+  "#endif\n"
+  "}\n";
+
+START_TEST (t_debug_define)
+{
+  fl_bound_kernel *b = bind_source (debug_flag_source, "lsc_debug_flag", "*i32", NULL, 0);
+  CUdeviceptr out = dalloc (2);
+  int seen[2][2];
+  for (int on = 0; on < 2; on++)
+    {
+      fl_knob_set_debug (on);
+      CU_CHECK (drv->cuMemsetD8 (out, 0xff, 2 * sizeof (int)));
+      FL_CHECK (fl_launch (b, (fl_grid){ 1, 1, 1 }, NULL, (fl_arg[]){ FL_PTR (out) }, 1, NULL));
+      sync_ctx ();
+      CU_CHECK (drv->cuMemcpyDtoH (seen[on], out, sizeof seen[on]));
+      ck_assert_msg (seen[on][0] == on && seen[on][1] == on, "debug %s: #ifdef FL_DEBUG saw %d, #if FL_DEBUG saw %d",
+                     on ? "on" : "off", seen[on][0], seen[on][1]);
+    }
+  fl_knob_set_debug (false);
+  report ("debug-define", "#ifdef FL_DEBUG and #if FL_DEBUG in a user kernel: off → %d/%d, on → %d/%d", seen[0][0],
+          seen[0][1], seen[1][0], seen[1][1]);
+  CU_CHECK (drv->cuMemFree (out));
   fl_bound_kernel_free (b);
 }
 END_TEST
@@ -679,22 +719,23 @@ END_TEST
 typedef struct {
   char order[64];
   unsigned n;
+  fl_pre_run_launch last; /* its args point into the caller's array: read during the launch only */
 } pre_run_log;
 
 static void
-pre_run_a (const fl_bound_kernel *b, void *user_data)
+pre_run_a (const fl_pre_run_launch *launch, void *user_data)
 {
-  (void) b;
   pre_run_log *log = user_data;
+  log->last = *launch;
   if (log->n < sizeof log->order - 1)
     log->order[log->n++] = 'A';
 }
 
 static void
-pre_run_b (const fl_bound_kernel *b, void *user_data)
+pre_run_b (const fl_pre_run_launch *launch, void *user_data)
 {
-  (void) b;
   pre_run_log *log = user_data;
+  log->last = *launch;
   if (log->n < sizeof log->order - 1)
     log->order[log->n++] = 'B';
 }
@@ -702,7 +743,7 @@ pre_run_b (const fl_bound_kernel *b, void *user_data)
 START_TEST (t_pre_run_hooks)
 {
   fl_bound_kernel *b = bind_add (2, NULL);
-  pre_run_log log = { { 0 }, 0 };
+  pre_run_log log = { { 0 }, 0, { 0 } };
   FL_CHECK (fl_bound_kernel_add_pre_run_hook (b, pre_run_a, &log));
   FL_CHECK (fl_bound_kernel_add_pre_run_hook (b, pre_run_b, &log));
   add_set s;
@@ -717,6 +758,16 @@ START_TEST (t_pre_run_hooks)
   FL_CHECK (launch_add (b, &s, 0, N_DEFAULT, &info)); /* hit */
   ck_assert_int_eq (info.outcome, FL_OUTCOME_HIT);
   ck_assert_str_eq (log.order, "ABAB");
+  /* the hooks saw the launch they preceded */
+  ck_assert_ptr_eq (log.last.bound, b);
+  ck_assert_ptr_eq (log.last.config, fl_bound_kernel_config (b));
+  ck_assert_uint_eq (log.last.config->num_warps, 4);
+  ck_assert_uint_eq (log.last.grid.x, grid_for (N_DEFAULT).x);
+  ck_assert_ptr_null (log.last.stream);
+  ck_assert_uint_eq (log.last.n_args, 3);
+  ck_assert_uint_eq (log.last.spec_key, info.spec_key);
+  ck_assert (!log.last.debug);
+  ck_assert_int_eq (log.last.instrumentation, FL_INSTR_NONE);
   fl_knob_set_skip_fast (true);
   FL_CHECK (launch_add (b, &s, 0, N_DEFAULT, &info)); /* fallback */
   fl_knob_set_skip_fast (false);
@@ -1518,6 +1569,7 @@ gpu_suite (void)
   tcase_add_test (tc, t_value_classes);
   tcase_add_test (tc, t_global_changed);
   tcase_add_test (tc, t_debug_flip);
+  tcase_add_test (tc, t_debug_define);
   tcase_add_test (tc, t_hooks_next_call);
   tcase_add_test (tc, t_pre_run_hooks);
   tcase_add_test (tc, t_two_configs);

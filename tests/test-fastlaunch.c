@@ -379,7 +379,7 @@ typedef struct {
   const fl_bound_kernel *bound;
   uint64_t start_ns, host_ns, any_stage_ns;
   double compile_ms;
-  bool has_message;
+  bool has_message, waited;
   char message[512];
 } event_rec;
 
@@ -409,6 +409,7 @@ collect_event (const fl_event *e, void *user_data)
         r->any_stage_ns |= e->stage_ns[i];
       r->compile_ms = e->compile_ms;
       r->has_message = e->message != NULL;
+      r->waited = e->waited;
       snprintf (r->message, sizeof r->message, "%s", e->message ? e->message : "");
     }
   pthread_mutex_unlock (&events_lock);
@@ -665,16 +666,24 @@ START_TEST (test_global_changed)
   ASSERT_STATUS (fl_launch_default (b, grid_for (200), NULL, args, 2, &info), FL_ERR_GLOBAL_CHANGED);
   ck_assert_uint_eq (fl_test_driver_launch_count (), launches);
 
-  /* restored: the fast path resumes without a recompile */
+  /* restored: the very next call is a hit again, without a recompile or a fallback */
   ASSERT_OK (fl_global_set ("SCALE", 3));
-  ASSERT_OK (fl_launch (b, grid_for (200), NULL, args, 2, &info)); /* revalidates the globals */
-  ck_assert_msg (info.outcome == FL_OUTCOME_HIT
-                   || (info.outcome == FL_OUTCOME_FALLBACK && info.reason == FL_FALLBACK_GLOBALS_CHANGED),
-                 "first call after the restore: %s %s", fl_outcome_str (info.outcome), fl_fallback_str (info.reason));
+  ck_assert_uint_eq (stats_of (b).fallbacks[FL_FALLBACK_GLOBALS_CHANGED], 2);
+  uint64_t default_calls = stats_of (b).default_calls;
+  for (int i = 0; i < 2; i++)
+    {
+      ASSERT_OK (fl_launch (b, grid_for (200), NULL, args, 2, &info));
+      ASSERT_INFO (info, FL_PATH_FAST, FL_OUTCOME_HIT, FL_FALLBACK_NONE);
+    }
+  /* a global this kernel does not read changes nothing for it either */
+  ASSERT_OK (fl_global_set ("FL_UNIT_UNRELATED", 1));
   ASSERT_OK (fl_launch (b, grid_for (200), NULL, args, 2, &info));
   ASSERT_INFO (info, FL_PATH_FAST, FL_OUTCOME_HIT, FL_FALLBACK_NONE);
+  fl_stats after = stats_of (b);
+  ck_assert_uint_eq (after.fallbacks[FL_FALLBACK_GLOBALS_CHANGED], 2);
+  ck_assert_uint_eq (after.default_calls, default_calls);
   ck_assert_uint_eq (fl_test_driver_compiles (), compiles);
-  ck_assert_uint_eq (fl_test_driver_launch_count (), launches + 2);
+  ck_assert_uint_eq (fl_test_driver_launch_count (), launches + 3);
   ck_assert_int_eq (binary_define (last_launch ().binary_id, "SCALE"), 3);
   ck_assert_uint_eq (entries_of (b, NULL, 0), 1);
 
@@ -705,7 +714,10 @@ START_TEST (test_debug_flip)
 
   ASSERT_OK (add_launch (b, &a, 0, 0, 64, &info));
   ck_assert (!fl_test_driver_last_compile_has_option ("-G"));
-  ck_assert (fl_test_driver_last_compile_has_option ("-DFL_DEBUG=0"));
+  /* Undefined when off: a kernel's #ifdef FL_DEBUG must see debug off. */
+  ck_assert (!fl_test_driver_last_compile_has_option ("-DFL_DEBUG=0"));
+  ck_assert (!fl_test_driver_last_compile_has_option ("-DFL_DEBUG=1"));
+  ck_assert (!fl_test_driver_last_compile_has_option ("-DFL_DEBUG"));
   uint64_t plain_key = info.spec_key;
   uint64_t plain_binary = last_launch ().binary_id;
 
@@ -987,22 +999,28 @@ typedef struct {
   int n;
   const fl_bound_kernel *bound;
   bool wrong_bound;
+  fl_pre_run_launch last; /* what hook a saw last; last.args points at last_args */
+  fl_arg last_args[MAX_PTRS + 1];
 } pre_run_log;
 
 static void
-pre_run_a (const fl_bound_kernel *bound, void *user_data)
+pre_run_a (const fl_pre_run_launch *launch, void *user_data)
 {
   pre_run_log *l = user_data;
-  l->wrong_bound |= bound != l->bound;
+  l->wrong_bound |= launch->bound != l->bound;
+  l->last = *launch;
+  for (unsigned i = 0; launch->args && i < launch->n_args && i < MAX_PTRS + 1; i++)
+    l->last_args[i] = launch->args[i];
+  l->last.args = l->last_args;
   if (l->n < 64)
     l->order[l->n++] = 1;
 }
 
 static void
-pre_run_b (const fl_bound_kernel *bound, void *user_data)
+pre_run_b (const fl_pre_run_launch *launch, void *user_data)
 {
   pre_run_log *l = user_data;
-  l->wrong_bound |= bound != l->bound;
+  l->wrong_bound |= launch->bound != l->bound;
   if (l->n < 64)
     l->order[l->n++] = 2;
 }
@@ -1057,6 +1075,92 @@ START_TEST (test_pre_run_hooks)
   ASSERT_STATUS (fl_bound_kernel_add_pre_run_hook (b, pre_run_a, &log), FL_ERR_INVALID_ARGUMENT);
   ASSERT_STATUS (fl_bound_kernel_add_pre_run_hook (b, NULL, NULL), FL_ERR_INVALID_ARGUMENT);
 
+  add_bufs_free (&a);
+  free_bound (b);
+}
+END_TEST
+
+/* A pre-run hook sees the launch it precedes on every path: the arguments, grid, stream, the
+ * bound config and the debug and instrumentation modes the binary was compiled with. */
+START_TEST (test_pre_run_hook_sees_launch)
+{
+  char define[] = "FL_UNIT_TILE=3"; /* the caller's copy changes after binding */
+  const char *defines[] = { define };
+  fl_config c = { .num_warps = 8, .shared_mem_bytes = 1024, .defines = defines, .n_defines = 1 };
+  fl_kernel *k = add_kernel (2);
+  fl_bound_kernel *b = bind (k, &c);
+  fl_kernel_free (k);
+  define[12] = '9';
+  const fl_config *bc = fl_bound_kernel_config (b);
+  ck_assert_ptr_nonnull (bc);
+  ck_assert_ptr_null (fl_bound_kernel_config (NULL));
+  ck_assert_uint_eq (bc->num_warps, 8);
+  ck_assert_uint_eq (bc->block_x, 256);
+  ck_assert_uint_eq (bc->block_y, 1);
+  ck_assert_uint_eq (bc->block_z, 1);
+  ck_assert_uint_eq (bc->shared_mem_bytes, 1024);
+  ck_assert_uint_eq (bc->n_defines, 1);
+  ck_assert_str_eq (bc->defines[0], "FL_UNIT_TILE=3");
+
+  add_bufs a;
+  add_bufs_init (&a, 2, 64);
+  pre_run_log log = { .bound = b };
+  ASSERT_OK (fl_bound_kernel_add_pre_run_hook (b, pre_run_a, &log));
+  CUstream stream = NULL;
+  ck_assert_int_eq (drv ()->cuStreamCreate (&stream, 0), CUDA_SUCCESS);
+
+  struct {
+    unsigned mask, offset;
+    int64_t n;
+    bool debug, skip, use_default;
+    fl_instr_mode instr;
+    fl_outcome want;
+  } calls[] = {
+    { 0, 0, 64, false, false, false, FL_INSTR_NONE, FL_OUTCOME_MISS },
+    { 0, 0, 64, false, false, false, FL_INSTR_NONE, FL_OUTCOME_HIT },
+    { 0x1, 4, 33, false, false, false, FL_INSTR_NONE, FL_OUTCOME_MISS },
+    { 0, 0, 64, true, false, false, FL_INSTR_NONE, FL_OUTCOME_MISS },
+    { 0, 0, 64, true, false, false, FL_INSTR_NONE, FL_OUTCOME_HIT },
+    { 0, 0, 48, false, false, false, FL_INSTR_LINEINFO, FL_OUTCOME_MISS },
+    { 0, 0, 48, true, true, false, FL_INSTR_LINEINFO, FL_OUTCOME_FALLBACK },
+    { 0, 0, 17, true, false, true, FL_INSTR_NONE, FL_OUTCOME_DEFAULT },
+  };
+  for (unsigned i = 0; i < sizeof calls / sizeof calls[0]; i++)
+    {
+      fl_knob_set_debug (calls[i].debug);
+      fl_knob_set_instrumentation (calls[i].instr);
+      fl_knob_set_skip_fast (calls[i].skip);
+      fl_arg args[3];
+      unsigned n_args = add_fill_args (&a, calls[i].mask, calls[i].offset, calls[i].n, args);
+      fl_grid grid = { (unsigned) i + 1, 2, 1 };
+      fl_launch_info info;
+      if (calls[i].use_default)
+        ASSERT_OK (fl_launch_default (b, grid, stream, args, n_args, &info));
+      else
+        ASSERT_OK (fl_launch (b, grid, stream, args, n_args, &info));
+      ck_assert_int_eq (info.outcome, calls[i].want);
+      ck_assert_int_eq (log.n, (int) i + 1);
+      const fl_pre_run_launch *l = &log.last;
+      ck_assert_ptr_eq (l->bound, b);
+      ck_assert_ptr_eq (l->config, bc);
+      ck_assert_msg (l->grid.x == grid.x && l->grid.y == 2 && l->grid.z == 1, "call %u: grid %ux%ux%u", i, l->grid.x,
+                     l->grid.y, l->grid.z);
+      ck_assert_ptr_eq (l->stream, stream);
+      ck_assert_uint_eq (l->n_args, 3);
+      for (unsigned j = 0; j < 3; j++)
+        ck_assert_msg (memcmp (&log.last_args[j], &args[j], sizeof args[j]) == 0, "call %u: argument %u differs", i, j);
+      ck_assert_uint_eq (l->spec_key, info.spec_key);
+      ck_assert_int_eq (l->debug, calls[i].debug);
+      ck_assert_int_eq (l->instrumentation, calls[i].instr);
+      ck_assert_int_eq ((l->spec_key >> FL_KEY_DEBUG_BIT) & 1, calls[i].debug);
+      ck_assert_uint_eq ((l->spec_key >> FL_KEY_INSTR_SHIFT) & 3, calls[i].instr);
+    }
+  fl_knob_set_debug (false);
+  fl_knob_set_instrumentation (FL_INSTR_NONE);
+  fl_knob_set_skip_fast (false);
+  ck_assert (!log.wrong_bound);
+  ck_assert_int_eq (drv ()->cuStreamSynchronize (stream), CUDA_SUCCESS);
+  ck_assert_int_eq (drv ()->cuStreamDestroy (stream), CUDA_SUCCESS);
   add_bufs_free (&a);
   free_bound (b);
 }
@@ -1168,6 +1272,61 @@ START_TEST (test_skip_env)
   add_bufs_free (&a);
   fl_bound_kernel_free (other);
   free_bound (b);
+}
+END_TEST
+
+/* The switch reads the usual boolean spellings in any case; a value that is neither leaves the
+ * fast launcher on and says so through the event sink. */
+START_TEST (test_skip_env_values)
+{
+  static const struct {
+    const char *value;
+    bool skips, reported;
+  } cases[] = {
+    { "1", true, false },      { "true", true, false }, { "TRUE", true, false },   { "Yes", true, false },
+    { "on", true, false },     { "ON", true, false },   { "0", false, false },     { "false", false, false },
+    { "No", false, false },    { "off", false, false }, { "", false, false },      { NULL, false, false },
+    { "maybe", false, true },  { "2", false, true },    { " 1", false, true },
+  };
+  fl_kernel *k = add_kernel (2);
+  add_bufs a;
+  add_bufs_init (&a, 2, 64);
+  fl_event_sink_set (&event_collector);
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    {
+      const char *value = cases[i].value;
+      if (value)
+        setenv ("FASTLAUNCH_SKIP_FAST_LAUNCHER", value, 1);
+      else
+        unsetenv ("FASTLAUNCH_SKIP_FAST_LAUNCHER");
+      events_clear ();
+      fl_bound_kernel *b = bind (k, NULL);
+      unsetenv ("FASTLAUNCH_SKIP_FAST_LAUNCHER");
+      ck_assert_msg (events_count (FL_EVENT_ERROR) == (cases[i].reported ? 1u : 0u), "'%s': %u error events",
+                     value ? value : "(unset)", events_count (FL_EVENT_ERROR));
+      if (cases[i].reported)
+        {
+          pthread_mutex_lock (&events_lock);
+          const event_rec *e = &events[0];
+          ck_assert_ptr_eq (e->bound, b);
+          ck_assert_msg (contains (e->message, "FASTLAUNCH_SKIP_FAST_LAUNCHER") && contains (e->message, value)
+                           && contains (e->message, "add2"),
+                         "the message names neither the variable, its value nor the kernel: %s", e->message);
+          pthread_mutex_unlock (&events_lock);
+        }
+      fl_launch_info info;
+      ASSERT_OK (add_launch (b, &a, 0, 0, 64, &info));
+      ASSERT_OK (add_launch (b, &a, 0, 0, 64, &info));
+      if (cases[i].skips)
+        ASSERT_INFO (info, FL_PATH_DEFAULT, FL_OUTCOME_FALLBACK, FL_FALLBACK_SKIP_ENV);
+      else
+        ASSERT_INFO (info, FL_PATH_FAST, FL_OUTCOME_HIT, FL_FALLBACK_NONE);
+      ck_assert_int_eq (stats_of (b).permanent_fallback, cases[i].skips ? FL_FALLBACK_SKIP_ENV : FL_FALLBACK_NONE);
+      fl_bound_kernel_free (b);
+    }
+  fl_event_sink_set (NULL);
+  fl_kernel_free (k);
+  add_bufs_free (&a);
 }
 END_TEST
 
@@ -1543,14 +1702,98 @@ START_TEST (test_threads_first_call)
   ck_assert_uint_eq (s.primings, 1);
   ck_assert_uint_eq (s.compiles, 2); /* one per spec, however many threads raced */
   ck_assert_uint_eq (compiled, 2);
+  ck_assert_uint_eq (s.fast_misses, 2); /* misses are the compiles needed; racers are waits */
+  unsigned waited = 0, missed = 0;
+  for (int i = 0; i < N_THREADS; i++)
+    for (int c = 0; c < 2; c++)
+      {
+        missed += jobs[i].info[c].outcome == FL_OUTCOME_MISS;
+        waited += jobs[i].info[c].waited;
+        ck_assert (!jobs[i].info[c].waited || jobs[i].info[c].outcome == FL_OUTCOME_MISS);
+      }
+  ck_assert_uint_eq (s.fast_waits, waited);
+  ck_assert_uint_eq (missed, 2 + waited);
   ck_assert_uint_eq (fl_test_driver_compiles (), 2);
   ck_assert_uint_eq (fl_test_driver_module_loads (), 2);
   ck_assert_uint_eq (entries_of (b, NULL, 0), 2);
-  ck_assert_uint_eq (s.fast_misses + s.fast_hits, 2 * N_THREADS);
+  ck_assert_uint_eq (s.fast_misses + s.fast_waits + s.fast_hits, 2 * N_THREADS);
   ck_assert_uint_eq (fl_test_driver_launch_count (), 2 * N_THREADS);
   assert_no_misuse ();
   for (int i = 0; i < N_THREADS; i++)
     add_bufs_free (&bufs[i]);
+  free_bound (b);
+}
+END_TEST
+
+/* A launch that misses, and while it is in the default path another launch of the same spec
+ * inserts it (here a pre-run hook makes that launch, so the race is certain): one miss for the
+ * spec, whose compile both used, and one wait. */
+typedef struct {
+  fl_bound_kernel *bound;
+  const add_bufs *bufs;
+  int depth;
+  fl_launch_info inner;
+  fl_status inner_status;
+} racing_launch;
+
+static void
+launch_same_spec_inside (const fl_pre_run_launch *launch, void *user_data)
+{
+  racing_launch *r = user_data;
+  if (r->depth++ == 0 && launch->n_args == 3 && launch->args[2].v.i == 48)
+    r->inner_status = add_launch (r->bound, r->bufs, 0, 0, 48, &r->inner);
+  r->depth--;
+}
+
+START_TEST (test_racing_miss_counts_a_wait)
+{
+  fl_kernel *k = add_kernel (2);
+  fl_bound_kernel *b = bind (k, NULL);
+  fl_kernel_free (k);
+  add_bufs a;
+  add_bufs_init (&a, 2, 64);
+  fl_launch_info info;
+  ASSERT_OK (add_launch (b, &a, 0, 0, 33, &info)); /* primes with another spec */
+  racing_launch r = { .bound = b, .bufs = &a };
+  ASSERT_OK (fl_bound_kernel_add_pre_run_hook (b, launch_same_spec_inside, &r));
+  fl_event_sink_set (&event_collector);
+  events_clear ();
+  uint64_t compiles = fl_test_driver_compiles ();
+
+  ASSERT_OK (add_launch (b, &a, 0, 0, 48, &info)); /* n % 16 == 0: a new spec */
+  ck_assert_int_eq (r.inner_status, FL_OK);
+  ASSERT_INFO (r.inner, FL_PATH_FAST, FL_OUTCOME_MISS, FL_FALLBACK_NONE);
+  ck_assert (!r.inner.waited);
+  ASSERT_INFO (info, FL_PATH_FAST, FL_OUTCOME_MISS, FL_FALLBACK_NONE);
+  ck_assert (info.waited);
+  ck_assert (info.compiled); /* the outer call compiled, the inner found its module: one compile */
+  ck_assert (!r.inner.compiled);
+  ck_assert_uint_eq (fl_test_driver_compiles (), compiles + 1);
+  fl_stats s = stats_of (b);
+  ck_assert_uint_eq (s.fast_misses, 2); /* the priming spec and this one */
+  ck_assert_uint_eq (s.fast_waits, 1);
+  ck_assert_uint_eq (entries_of (b, NULL, 0), 2);
+
+  /* the sink hears which miss waited */
+  unsigned launches = 0, waits = 0;
+  pthread_mutex_lock (&events_lock);
+  for (unsigned i = 0; i < n_events; i++)
+    if (events[i].type == FL_EVENT_LAUNCH)
+      {
+        launches++;
+        waits += events[i].waited;
+      }
+  pthread_mutex_unlock (&events_lock);
+  ck_assert_uint_eq (launches, 2);
+  ck_assert_uint_eq (waits, 1);
+  fl_event_sink_set (NULL);
+
+  ASSERT_OK (add_launch (b, &a, 0, 0, 48, &info));
+  ASSERT_INFO (info, FL_PATH_FAST, FL_OUTCOME_HIT, FL_FALLBACK_NONE);
+  ck_assert (!info.waited);
+  add_check (&a, 0, 0, 48);
+  assert_no_misuse ();
+  add_bufs_free (&a);
   free_bound (b);
 }
 END_TEST
@@ -2636,12 +2879,14 @@ fastlaunch_suite (void)
   } cases[] = {
     { "fast-path",
       { test_priming_then_hit, test_offset_pointer_gets_own_entry, test_int_value_classes, test_two_configs_separate,
-        test_threads_first_call, test_hit_driver_calls, test_table_full, NULL } },
+        test_threads_first_call, test_racing_miss_counts_a_wait, test_hit_driver_calls, test_table_full, NULL } },
     { "guards",
       { test_global_changed, test_debug_flip, test_instrumentation_flip, test_compile_hook, test_skip_env,
+        test_skip_env_values,
         test_skip_switch, test_compile_failure, test_compile_failure_other_entries_unaffected, test_priming_failure,
         test_unkeyable_kernel_specialized_per_argument, test_context_changed, test_second_device, test_capture, NULL } },
-    { "hooks", { test_launch_hooks_next_call, test_metadata_only_when_asked, test_pre_run_hooks, test_events,
+    { "hooks", { test_launch_hooks_next_call, test_metadata_only_when_asked, test_pre_run_hooks,
+                 test_pre_run_hook_sees_launch, test_events,
                  test_stage_timing, NULL } },
     { "inputs", { test_signatures, test_bad_arguments, test_info_filled_on_failure, test_scalar_arguments_packed,
                   test_lean_check_every_position, test_lean_check_scalar_ranges, NULL } },

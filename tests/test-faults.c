@@ -623,23 +623,62 @@ START_TEST (test_error_names_unavailable)
   run_step_ok (&w, ST_PRIME_MISS, "set-up");
   for (int which = 0; which < 2; which++)
     {
-      fl_test_driver_fail_next ("cuLaunchKernel", CUDA_ERROR_OUT_OF_MEMORY);
-      fl_test_driver_fail_next (which ? "cuGetErrorString" : "cuGetErrorName", CUDA_ERROR_NOT_INITIALIZED);
+      /* A code the engine names itself, and one nobody names (a newer driver's). */
+      const CUresult code = which ? CUDA_ERROR_OUT_OF_MEMORY : (CUresult) 123456;
+      fl_test_driver_fail_next ("cuLaunchKernel", code);
+      if (which)
+        fl_test_driver_fail_next ("cuGetErrorString", CUDA_ERROR_NOT_INITIALIZED);
       fl_status st = run_step (&w, ST_HIT);
       ck_assert_int_eq (st, FL_ERR_CUDA);
-      /* Whatever the driver still tells is used; the number stands in for a missing name. */
-      ck_assert_msg (strstr (fl_last_error (), which ? "CUDA_ERROR_OUT_OF_MEMORY" : "CUDA error 2: out of memory")
+      /* Whatever is known is used; the number stands in for a missing name. */
+      ck_assert_msg (strstr (fl_last_error (), which ? "CUDA_ERROR_OUT_OF_MEMORY" : "CUDA error 123456")
                        && strstr (fl_last_error (), "cuLaunchKernel"),
                      "%s", fl_last_error ());
       ck_assert (!fl_test_driver_fault_pending ());
       run_step_ok (&w, ST_HIT, "after an unnamed error");
     }
-  /* fl_cuda_error_name() for a code the driver does not know. */
-  ck_assert_str_eq (fl_cuda_error_name ((CUresult) 123456), "CUDA error 123456");
-  ck_assert_ptr_nonnull (strstr (fl_cuda_error_name (CUDA_ERROR_ILLEGAL_ADDRESS), "CUDA_ERROR_ILLEGAL_ADDRESS"));
+  /* fl_cuda_error_name() for a code the driver does not know, and one it does. */
+  ck_assert_str_eq (fl_cuda_error_name ((CUresult) 123456), "unrecognised CUDA error");
+  ck_assert_str_eq (fl_cuda_error_name (CUDA_ERROR_ILLEGAL_ADDRESS), "CUDA_ERROR_ILLEGAL_ADDRESS");
+  /* The driver's text still reaches engine errors. */
+  fl_test_driver_fail_next ("cuLaunchKernel", CUDA_ERROR_MISALIGNED_ADDRESS);
+  ck_assert_int_eq (run_step (&w, ST_HIT), FL_ERR_CUDA_STICKY);
+  ck_assert_msg (strstr (fl_last_error (), "CUDA_ERROR_MISALIGNED_ADDRESS: misaligned address"), "%s",
+                 fl_last_error ());
   for (int s = ST_HIT; s < N_STEPS; s++)
     run_step_ok (&w, (step_id) s, "rest");
   world_done (&w);
+}
+END_TEST
+
+static void *
+error_name_in_thread (void *unused)
+{
+  (void) unused;
+  return (void *) fl_cuda_error_name (CUDA_ERROR_LAUNCH_FAILED);
+}
+
+/* Names stay put: two in one printf are two names, and one got on a thread that has exited is
+ * still readable. */
+START_TEST (test_error_names_stable)
+{
+  char line[256];
+  snprintf (line, sizeof line, "%s / %s / %s", fl_cuda_error_name (CUDA_ERROR_MISALIGNED_ADDRESS),
+            fl_cuda_error_name (CUDA_ERROR_ILLEGAL_ADDRESS), fl_cuda_error_name ((CUresult) 123456));
+  ck_assert_str_eq (line, "CUDA_ERROR_MISALIGNED_ADDRESS / CUDA_ERROR_ILLEGAL_ADDRESS / unrecognised CUDA error");
+  const char *first = fl_cuda_error_name (CUDA_ERROR_OUT_OF_MEMORY);
+  for (int code = 0; code < 1000; code++)
+    (void) fl_cuda_error_name ((CUresult) code);
+  ck_assert_str_eq (first, "CUDA_ERROR_OUT_OF_MEMORY");
+  /* Named by the engine, whatever the driver can say. */
+  ck_assert_str_eq (fl_cuda_error_name (CUDA_ERROR_KEY_ROTATION), "CUDA_ERROR_KEY_ROTATION");
+  ck_assert_str_eq (fl_cuda_error_name (CUDA_SUCCESS), "CUDA_SUCCESS");
+
+  pthread_t thread;
+  void *from_thread = NULL;
+  ck_assert_int_eq (pthread_create (&thread, NULL, error_name_in_thread, NULL), 0);
+  ck_assert_int_eq (pthread_join (thread, &from_thread), 0);
+  ck_assert_str_eq ((const char *) from_thread, "CUDA_ERROR_LAUNCH_FAILED");
 }
 END_TEST
 
@@ -700,6 +739,7 @@ faults_suite (void)
   tcase_add_test (tc, test_use_device);
   tcase_add_test (tc, test_driver_install);
   tcase_add_test (tc, test_error_names_unavailable);
+  tcase_add_test (tc, test_error_names_stable);
   tcase_add_test (tc, test_sticky_codes);
   suite_add_tcase (s, tc);
   return s;

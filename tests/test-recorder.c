@@ -28,6 +28,8 @@
 #include "lsc-cupti.h"
 #include "lsc-raw-floor.h"
 #include "lsc-recorder.h"
+#include "lsc-report.h"
+#include "lsc-schema.h"
 
 #define N_PTRS 3
 #define N_ELEMS 64
@@ -186,12 +188,72 @@ START_TEST (test_round_trip)
   ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM event WHERE kind = 'fallback'"), 2);
   ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM event WHERE kind = 'compile'"), 2);
   ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM session WHERE stop_ns IS NOT NULL AND dropped_rows = 0"), 1);
-  ck_assert_int_eq (query_int (fx.path, "PRAGMA user_version"), 1);
+  ck_assert_int_eq (query_int (fx.path, "PRAGMA user_version"), LSC_SCHEMA_VERSION);
   ck_assert_int_eq (query_int (fx.path, "PRAGMA application_id"), 0x4c534442);
   /* Every launch row belongs to the kernel and to a spec; host time is recorded. */
   ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM launch WHERE kernel_id IS NULL OR spec_id IS NULL "
                                         "OR host_ns IS NULL"),
                     0);
+}
+END_TEST
+
+/* A launch that raced on a new spec and waited for its compile is a wait in the spec row, not a
+ * miss: the row's misses are the compiles needed.  A pre-run hook launching the same spec from
+ * inside the outer launch makes the race certain. */
+static bool racing_armed;
+
+static void
+launch_same_spec_inside (const fl_pre_run_launch *launch, void *user_data)
+{
+  (void) user_data;
+  if (racing_armed && launch->n_args == N_PTRS + 1 && launch->args[0].v.ptr % 16 != 0)
+    {
+      racing_armed = false;
+      ck_assert_int_eq (launch_once (fx.bound, true), FL_OK);
+    }
+}
+
+START_TEST (test_waits_in_spec_row)
+{
+  lsc_recorder *rec = start ((lsc_recorder_options){ .workload = "add3" });
+  ck_assert_int_eq (launch_once (fx.bound, false), FL_OK); /* primes; the aligned spec's miss */
+  ck_assert_int_eq (fl_bound_kernel_add_pre_run_hook (fx.bound, launch_same_spec_inside, NULL), FL_OK);
+  racing_armed = true;
+  ck_assert_int_eq (launch_once (fx.bound, true), FL_OK); /* the offset spec: a miss and a wait */
+  ck_assert (!racing_armed);
+  ck_assert_int_eq (launch_once (fx.bound, true), FL_OK); /* a hit */
+  char err[512] = "";
+  ck_assert_msg (lsc_recorder_stop (rec, NULL, err, sizeof err) == 0, "%s", err);
+  fl_stats fs;
+  fl_bound_kernel_stats (fx.bound, &fs);
+  ck_assert_uint_eq (fs.fast_misses, 2);
+  ck_assert_uint_eq (fs.fast_waits, 1);
+  ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM launch WHERE outcome = 1"), 3);
+  ck_assert_int_eq (query_int (fx.path, "SELECT misses FROM spec WHERE ptr_alignment = 'UUU'"), 1);
+  ck_assert_int_eq (query_int (fx.path, "SELECT waits FROM spec WHERE ptr_alignment = 'UUU'"), 1);
+  ck_assert_int_eq (query_int (fx.path, "SELECT hits FROM spec WHERE ptr_alignment = 'UUU'"), 1);
+  ck_assert_int_eq (query_int (fx.path, "SELECT misses FROM spec WHERE ptr_alignment = 'AAA'"), 1);
+  ck_assert_int_eq (query_int (fx.path, "SELECT waits FROM spec WHERE ptr_alignment = 'AAA'"), 0);
+  ck_assert_int_eq (query_int (fx.path, "SELECT sum(misses) FROM spec"), (int64_t) fs.compiles);
+  /* the report reads them, and check finds nothing wrong with miss rows beyond misses */
+  lsc_error e;
+  ck_assert_msg (lsc_report_check (fx.path, NULL, NULL, &e) == 0, "check found problems");
+  lsc_report *r = lsc_report_open (fx.path, LSC_REPORT_OPEN_DEFAULT, &e);
+  ck_assert_msg (r != NULL, "%s", e.message);
+  lsc_report_summary *sum = lsc_report_summarize (r, &e);
+  ck_assert_msg (sum != NULL, "%s", e.message);
+  ck_assert_int_eq (sum->schema_version, LSC_SCHEMA_VERSION);
+  int64_t waits = 0, misses = 0;
+  for (size_t i = 0; i < sum->n_sessions; i++)
+    for (size_t j = 0; j < sum->sessions[i].n_specs; j++)
+      {
+        waits += sum->sessions[i].specs[j].waits;
+        misses += sum->sessions[i].specs[j].misses;
+      }
+  ck_assert_int_eq (waits, 1);
+  ck_assert_int_eq (misses, 2);
+  lsc_report_summary_free (sum);
+  lsc_report_free (r);
 }
 END_TEST
 
@@ -460,9 +522,9 @@ fake_cupti_load (void)
 
 /* Inside fl_launch, as cuLaunchKernel is. */
 static void
-hook_api_call (const fl_bound_kernel *bound, void *user_data)
+hook_api_call (const fl_pre_run_launch *launch, void *user_data)
 {
-  (void) bound;
+  (void) launch;
   (void) user_data;
   for (int i = 0; hook_fires && i < hook_extra_calls; i++)
     fake_api_call (CUPTI_DRIVER_TRACE_CBID_cuLaunchKernelEx, 0);
@@ -854,6 +916,7 @@ recorder_suite (void)
   tcase_add_checked_fixture (tc, setup, teardown);
   tcase_set_timeout (tc, 60);
   tcase_add_test (tc, test_round_trip);
+  tcase_add_test (tc, test_waits_in_spec_row);
   tcase_add_test (tc, test_raw_floor);
   tcase_add_test (tc, test_percentile_view);
   tcase_add_test (tc, test_ring_overflow_accounting);

@@ -1323,6 +1323,104 @@ column_index (const csv_row *header, const char *name)
   return -1;
 }
 
+/* The spec table of a version-1 report (before spec.waits), built from today's schema. */
+static char *
+schema_version1 (void)
+{
+  return schema_with ("  waits INTEGER NOT NULL DEFAULT 0, -- since version 2: racers on a new spec\n", "");
+}
+
+/* A version-1 report opens, summarizes, checks and exports as before: its waits read 0 and its
+ * misses are what it stored.  A version-2 report must have spec.waits. */
+START_TEST (test_version1_report)
+{
+  const char *path = tmp_path ("v1.lsdb");
+  char *schema = schema_version1 ();
+  model m = build_report (path, (build_opts){ .launches_per_session = 600, .stopped = true, .schema_sql = schema,
+                                              .version = 1 },
+                          NULL);
+  lsc_report *r = open_ok (path);
+  lsc_error e;
+  lsc_report_summary *sum = lsc_report_summarize (r, &e);
+  ck_assert_msg (sum != NULL, "%s", e.message);
+  ck_assert_int_eq (sum->schema_version, 1);
+  check_summary_against_model (sum, &m, 1);
+  ck_assert_uint_gt (sum->sessions[0].n_specs, 0);
+  for (size_t j = 0; j < sum->sessions[0].n_specs; j++)
+    {
+      const lsc_spec_summary *sp = &sum->sessions[0].specs[j];
+      char sql[128];
+      snprintf (sql, sizeof sql, "SELECT misses FROM spec WHERE id = %" PRId64, sp->id);
+      sqlite3 *db;
+      ck_assert_int_eq (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+      ck_assert_int_eq (sp->misses, query_int (db, sql));
+      sqlite3_close (db);
+      ck_assert_int_eq (sp->waits, 0);
+    }
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream (&buf, &len);
+  ck_assert_int_eq (lsc_report_summary_write_json (sum, f, "memory", &e), 0);
+  ck_assert_int_eq (lsc_report_summary_write_text (sum, f, "memory", &e), 0);
+  fclose (f);
+  ck_assert_msg (strstr (buf, "\"waits\"") && strstr (buf, "waits"), "%s", buf);
+  free (buf);
+  lsc_report_summary_free (sum);
+
+  findings fs = { 0 };
+  ck_assert_int_eq (lsc_report_check (path, collect, &fs, &e), 0);
+  ck_assert_msg (fs.problems == 0, "%s", fs.text);
+
+  const char *dir = tmp_path ("v1-csv");
+  ck_assert_msg (lsc_export_csv (r, dir, false, &e) == 0, "%s", e.message);
+  char file[600];
+  snprintf (file, sizeof file, "%s/spec.csv", dir);
+  int n;
+  csv_row *rows = read_csv (file, &n);
+  ck_assert_int_eq (n - 1, (int) (SPECS_PER_KERNEL * KERNELS_PER_SESSION));
+  column_index (&rows[0], "misses");
+  for (int i = 0; i < rows[0].n; i++)
+    ck_assert_str_ne (rows[0].fields[i], "waits");
+  free_csv (rows, n);
+  lsc_report_free (r);
+  free (m.rows);
+
+  /* version 2 without the column is not Launchscope's */
+  const char *broken = tmp_path ("v2-without-waits.lsdb");
+  free (build_report (broken, (build_opts){ .launches_per_session = 10, .stopped = true, .schema_sql = schema }, NULL)
+          .rows);
+  free (schema);
+  e = open_fails (broken);
+  ck_assert_int_eq (e.code, LSC_ERROR_SCHEMA);
+  ck_assert_msg (strstr (e.message, "column spec.waits is missing"), "%s", e.message);
+}
+END_TEST
+
+/* check reads a miss launch row as a miss or a wait. */
+START_TEST (test_check_counts_waits)
+{
+  const char *path = tmp_path ("waits.lsdb");
+  free (build_default (path, 2000).rows);
+  sqlite3 *db;
+  ck_assert_int_eq (sqlite3_open (path, &db), SQLITE_OK);
+  /* build_report counts every miss row plus one: make all but that one waits */
+  exec_sql (db, "UPDATE spec SET waits = misses - 1, misses = 1;");
+  sqlite3_close (db);
+  findings f = { 0 };
+  lsc_error e;
+  ck_assert_int_eq (lsc_report_check (path, collect, &f, &e), 0);
+  ck_assert_msg (f.problems == 0, "%s", f.text);
+
+  ck_assert_int_eq (sqlite3_open (path, &db), SQLITE_OK);
+  ck_assert_int_gt (query_int (db, "SELECT max(waits) FROM spec"), 0);
+  exec_sql (db, "UPDATE spec SET waits = 0 WHERE id = (SELECT id FROM spec ORDER BY waits DESC LIMIT 1);");
+  sqlite3_close (db);
+  memset (&f, 0, sizeof f);
+  ck_assert_int_eq (lsc_report_check (path, collect, &f, &e), 1);
+  ck_assert_msg (strstr (f.text, "miss launch rows but the spec counts 1 misses and 0 waits"), "%s", f.text);
+}
+END_TEST
+
 START_TEST (test_export_csv)
 {
   const char *path = tmp_path ("csv.lsdb");
@@ -1986,6 +2084,8 @@ reports_suite (void)
   tcase_add_test (tc, test_wal_live_writer);
   tcase_add_test (tc, test_killed_writer);
   tcase_add_test (tc, test_export_csv);
+  tcase_add_test (tc, test_version1_report);
+  tcase_add_test (tc, test_check_counts_waits);
   tcase_add_test (tc, test_export_sqlite_copy);
   tcase_add_test (tc, test_export_json);
   tcase_add_test (tc, test_export_trace_json);

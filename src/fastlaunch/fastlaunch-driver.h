@@ -80,7 +80,12 @@ FL_API fl_status fl_driver_install (const fl_driver *driver, const fl_nvrtc *nvr
  * without linking libcuda. */
 FL_API const fl_driver *fl_driver_get (void);
 
-/* The CUDA error's name and text ("CUDA_ERROR_MISALIGNED_ADDRESS: misaligned address"). */
+/* The CUDA error's name ("CUDA_ERROR_MISALIGNED_ADDRESS"), as a string with static storage: never
+ * NULL, never overwritten by a later call, so several may appear in one printf, and safe from any
+ * thread.  Every code of CUDA 13.0's cuda.h is named without a driver; a newer code by the
+ * driver, when one is loaded; any other code gives "unrecognised CUDA error" (print the number
+ * beside it).  Engine errors (fl_last_error()) carry the name, the driver's text and, for an
+ * unnamed code, the number. */
 FL_API const char *fl_cuda_error_name (CUresult result);
 
 #ifdef __cplusplus

@@ -87,7 +87,8 @@ typedef enum {
   FL_INSTR_COUNT
 } fl_instr_mode;
 
-/* Debug compiles with -G and device assertions on (FL_DEBUG=1).  Part of the spec key. */
+/* Debug compiles with -G and defines FL_DEBUG=1 (left undefined when off, so #ifdef FL_DEBUG
+ * works).  Part of the spec key. */
 FL_API void fl_knob_set_debug (bool on);
 FL_API bool fl_knob_get_debug (void);
 FL_API void fl_knob_set_instrumentation (fl_instr_mode mode);
@@ -104,7 +105,9 @@ FL_API bool fl_knob_get_stage_timing (void);
 
 /* Sets a named compile-time global (an identifier) and bumps the globals generation.  Kernels
  * that declare it compile it in as -D<name>=<value>; a change after a kernel was compiled makes
- * its launches fail with FL_ERR_GLOBAL_CHANGED until the value is restored. */
+ * its launches fail with FL_ERR_GLOBAL_CHANGED until the value is restored.  Once restored (and
+ * after a set of a global it does not read) the next launch is a fast-path hit: the fast launcher
+ * compares the values once, off the hit path, and reports no fallback for it. */
 FL_API fl_status fl_global_set (const char *name, int64_t value);
 FL_API fl_status fl_global_get (const char *name, int64_t *value_out);
 FL_API uint64_t fl_globals_generation (void);
@@ -161,6 +164,24 @@ FL_API const fl_signature *fl_kernel_signature (const fl_kernel *kernel);
 
 /* ---- bound kernels ----------------------------------------------------------------------- */
 
+/* What a kernel's source sees.  Each spec is compiled with --gpu-architecture=sm_<cc> of the
+ * current device, plus:
+ *   -G -DFL_DEBUG=1              debug knob on (FL_DEBUG is not defined at all when off:
+ *                                test it with #ifdef FL_DEBUG or #if FL_DEBUG)
+ *   -lineinfo                    instrumentation FL_INSTR_LINEINFO
+ *   -DFL_NARGS=<n>               arguments in the signature (constexpr slots included)
+ *   -DFL_NPTRS=<n>               pointer arguments
+ *   -DFL_NUM_WARPS=<w>           the config's warps
+ *   -DFL_BLOCK_X=<x>             the config's block x
+ *   -DFL_ALIGN16_ARG<i>=0|1      per pointer argument i (0-based argument index): 16-byte aligned
+ *   -DFL_ONE_ARG<i>=0|1          per integer argument i (not i1): the value is 1
+ *   -DFL_DIV16_ARG<i>=0|1        per integer argument i (not i1): the value is a multiple of 16
+ *   -DFL_CONSTEXPR_ARG<i>=<v>    per constexpr argument i: its value (an fp32 with an f suffix)
+ *   -DFL_ALL_ALIGNED=0|1         1 when there is a pointer and every pointer is 16-byte aligned
+ *   -D<global>=<value>           each declared global, as fl_global_set() left it
+ *   -D<define>                   each fl_config define, as given
+ * and whatever a compile hook adds.  A binary may rely on every one of them: the engine never
+ * launches it for arguments that would change one (the spec key and the guards). */
 typedef struct {
   unsigned block_x, block_y, block_z; /* 0 → block_x = num_warps * 32, y = z = 1 */
   unsigned num_warps;                 /* 0 → 4 */
@@ -171,18 +192,21 @@ typedef struct {
 
 typedef struct fl_bound_kernel fl_bound_kernel;
 
-/* Binds kernel and config.  Reads FASTLAUNCH_SKIP_FAST_LAUNCHER now: "1" makes this bound
- * kernel use the default path permanently (reason SKIP_ENV). */
+/* Binds kernel and config.  Reads FASTLAUNCH_SKIP_FAST_LAUNCHER now: 1, true, yes or on (any
+ * case) makes this bound kernel use the default path permanently (reason SKIP_ENV); 0, false,
+ * no, off (any case), empty or unset leave the fast launcher on.  Any other value also leaves
+ * it on, and is reported as an FL_EVENT_ERROR to the event sink (if one is installed) naming
+ * the variable and its value; the bind still succeeds. */
 FL_API fl_status fl_bound_kernel_new (fl_kernel *kernel, const fl_config *config, fl_bound_kernel **out);
 /* Unloads its modules.  Not to be called while another thread launches it.  NULL ignored. */
 FL_API void fl_bound_kernel_free (fl_bound_kernel *bound);
 FL_API const fl_kernel *fl_bound_kernel_kernel (const fl_bound_kernel *bound);
 
+/* The config as bound, defaults filled in (num_warps, block); its defines are the bound kernel's
+ * own copies.  Valid while the bound kernel lives; NULL for NULL. */
+FL_API const fl_config *fl_bound_kernel_config (const fl_bound_kernel *bound);
+
 typedef struct fl_launch_info fl_launch_info;
-typedef void (*fl_pre_run_hook) (const fl_bound_kernel *bound, void *user_data);
-/* Pre-run hooks run inline, in the order added, exactly once per launch on every path.  At most
- * FL_MAX_PRE_RUN_HOOKS; may be added while other threads launch. */
-FL_API fl_status fl_bound_kernel_add_pre_run_hook (fl_bound_kernel *bound, fl_pre_run_hook hook, void *user_data);
 
 /* ---- launch arguments -------------------------------------------------------------------- */
 
@@ -217,6 +241,30 @@ fl_arg_f32 (float x)
 
 typedef struct { unsigned x, y, z; } fl_grid;
 
+/* ---- pre-run hooks ---------------------------------------------------------------------- */
+
+/* The launch a pre-run hook precedes, as the engine is about to make it.  Built on the launching
+ * thread's stack: valid only during the hook, copy what you keep.  The engine has no pipeline
+ * stages (a Triton num_stages), so there is none to report. */
+typedef struct {
+  const fl_bound_kernel *bound;
+  const fl_config *config;        /* fl_bound_kernel_config(bound): num_warps, block, shared memory */
+  fl_grid grid;
+  CUstream stream;
+  const fl_arg *args;             /* the caller's arguments, already checked against the signature */
+  unsigned n_args;
+  uint64_t spec_key;              /* the spec launched; 0 for a kernel whose arguments fit no key */
+  bool debug;                     /* the binary was compiled with the debug knob on (-G, FL_DEBUG) */
+  fl_instr_mode instrumentation;  /* the instrumentation mode the binary was compiled with */
+} fl_pre_run_launch;
+
+typedef void (*fl_pre_run_hook) (const fl_pre_run_launch *launch, void *user_data);
+/* Pre-run hooks run inline, in the order added, exactly once per launch on every path, after the
+ * arguments were checked and just before cuLaunchKernel.  At most FL_MAX_PRE_RUN_HOOKS; may be
+ * added while other threads launch.  A bound kernel with a hook leaves the lean hit for the
+ * general one (a few dozen instructions more per launch); one without pays nothing. */
+FL_API fl_status fl_bound_kernel_add_pre_run_hook (fl_bound_kernel *bound, fl_pre_run_hook hook, void *user_data);
+
 /* ---- launching --------------------------------------------------------------------------- */
 
 typedef enum {
@@ -228,19 +276,20 @@ typedef enum {
 
 typedef enum {
   FL_OUTCOME_HIT = 0,
-  FL_OUTCOME_MISS,     /* new spec: compiled (or loaded) once, inserted, launched */
+  FL_OUTCOME_MISS,     /* new spec: compiled (or loaded) once, inserted, launched; with
+                          fl_launch_info.waited, another racer on a spec that compile served */
   FL_OUTCOME_FALLBACK, /* a guard sent the call to the default path; see fl_fallback */
   FL_OUTCOME_DEFAULT,  /* fl_launch_default() called directly */
 } fl_outcome;
 
 typedef enum {
   FL_FALLBACK_NONE = 0,
-  FL_FALLBACK_SKIP_ENV,          /* FASTLAUNCH_SKIP_FAST_LAUNCHER=1 at bind time (permanent) */
+  FL_FALLBACK_SKIP_ENV,          /* FASTLAUNCH_SKIP_FAST_LAUNCHER on at bind time (permanent) */
   FL_FALLBACK_PRIMING_FAILED,    /* arguments cannot be keyed in 64 bits (permanent) */
   FL_FALLBACK_SKIP_SWITCH,       /* fl_knob_set_skip_fast(true) */
   FL_FALLBACK_CAPTURE,           /* fl_capture_begin() active: the default path records it */
   FL_FALLBACK_CONTEXT_CHANGED,   /* current context differs from the primed one */
-  FL_FALLBACK_GLOBALS_CHANGED,   /* globals generation moved since last validated */
+  FL_FALLBACK_GLOBALS_CHANGED,   /* a global the binaries were compiled with has another value */
   FL_FALLBACK_CONSTEXPR_CHANGED, /* a constexpr argument differs from the primed value */
   FL_FALLBACK_ARGUMENTS,         /* count/kind/NULL/range problem: the default path reports it */
   FL_FALLBACK_TABLE_FULL,        /* the spec table has no room for a new key */
@@ -265,6 +314,8 @@ struct fl_launch_info {
   fl_fallback reason;
   uint64_t spec_key;
   bool compiled;                         /* this call ran NVRTC (not the on-disk cache) */
+  bool waited;                           /* a miss that lost the race to insert its new spec to
+                                            another launch of it: counted in fl_stats.fast_waits */
   uint64_t stage_ns[FL_STAGE_COUNT];     /* default path with stage timing on; else 0 */
 };
 
@@ -312,7 +363,10 @@ FL_API void fl_spec_key_describe (const fl_bound_kernel *bound, uint64_t key, ch
 typedef struct {
   uint64_t launches;
   uint64_t fast_hits;
-  uint64_t fast_misses;
+  uint64_t fast_misses;                   /* new specs inserted: one per spec however many threads
+                                             raced on it, so the compiles (or loads) needed */
+  uint64_t fast_waits;                    /* the other racers on a new spec: its one compile served
+                                             them all; each launched through the default path */
   uint64_t default_calls;                 /* calls that ran the default pipeline */
   uint64_t fallbacks[FL_FALLBACK_COUNT];
   uint64_t compiles;                      /* successful NVRTC compiles (failures count nothing) */
@@ -381,6 +435,7 @@ typedef struct {
   uint64_t stage_ns[FL_STAGE_COUNT]; /* LAUNCH on the default path with stage timing on */
   double compile_ms;                 /* COMPILE */
   const char *message;               /* ERROR: fl_last_error() text; else NULL */
+  bool waited;                       /* LAUNCH, outcome MISS: as fl_launch_info.waited */
 } fl_event;
 
 typedef struct {
@@ -429,7 +484,11 @@ FL_API bool fl_capture_active (void);
 
 /* add<N>: N pointer arguments (out, in_1 .. in_{N-1}) and an i32 element count; out = sum of
  * inputs.  Uses 16-byte vector loads only when every pointer is 16-byte aligned and drops its
- * tail loop only when the count is a multiple of 16.  2 <= n_ptrs <= 32. */
+ * tail loop only when the count is a multiple of 16.  2 <= n_ptrs <= 32.
+ * A grid-stride loop: thread t of T = grid.x * block_x handles elements t, t + T, t + 2T, ...,
+ * that is ceil(n / T) elements, or with every pointer aligned 4 consecutive elements (one
+ * float4) per step, ceil(n / 4T) steps, and the n % 4 tail one element per thread.  The CLI and
+ * the app launch ceil(n / 512) blocks of 128 threads: 4 elements per thread. */
 FL_API fl_status fl_workload_add_kernel (unsigned n_ptrs, fl_kernel **out);
 /* The same kernel declaring compile-time globals (its body ignores them): a global change then
  * exercises the globals guard, as in the app's live session. */

@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "fl-private.h"
 #include "fl-spec-table.h"
@@ -106,7 +107,7 @@ struct fl_bound_kernel {
   atomic_uint_fast64_t validated_generation;
 
   unsigned num_warps;
-  fl__strv defines;
+  fl__strv defines;     /* the config's, as -D options */
   uint64_t config_hash;
   atomic_int state;
   fl_fallback permanent_reason;
@@ -123,8 +124,12 @@ struct fl_bound_kernel {
   bool have_globals_snapshot;
   int64_t *globals_snapshot;
 
-  atomic_uint_fast64_t st_misses, st_default_calls, st_compiles, st_disk_loads, st_metadata, st_primings;
+  atomic_uint_fast64_t st_misses, st_waits, st_default_calls, st_compiles, st_disk_loads, st_metadata, st_primings;
   atomic_uint_fast64_t st_fallbacks[FL_FALLBACK_COUNT];
+
+  /* Read by no launch: last, so the hit's fields keep their places. */
+  fl_config config; /* as bound, defaults filled in; its defines are config_defines */
+  const char **config_defines;
 };
 
 /* Packed launch arguments: every kernel parameter in its own 8-byte slot. */
@@ -427,6 +432,34 @@ fl_kernel_signature (const fl_kernel *k)
 
 /* ---- bound kernels ------------------------------------------------------------------------ */
 
+static void fl__emit_error (const fl_bound_kernel *b, fl_status st);
+
+/* FASTLAUNCH_SKIP_FAST_LAUNCHER as the common boolean spellings, in any case.  A value that is
+ * neither on nor off leaves the fast launcher on (the safe default: both paths launch the same
+ * binaries) and is reported, so a typo in a switch meant to turn it off does not pass unseen. */
+static bool
+fl__skip_env_on (const fl_bound_kernel *b)
+{
+  static const char *const on[] = { "1", "true", "yes", "on" };
+  static const char *const off[] = { "", "0", "false", "no", "off" };
+  const char *value = getenv ("FASTLAUNCH_SKIP_FAST_LAUNCHER");
+  if (!value)
+    return false;
+  for (size_t i = 0; i < sizeof on / sizeof on[0]; i++)
+    if (strcasecmp (value, on[i]) == 0)
+      return true;
+  for (size_t i = 0; i < sizeof off / sizeof off[0]; i++)
+    if (strcasecmp (value, off[i]) == 0)
+      return false;
+  fl_status st = fl__fail (FL_ERR_INVALID_ARGUMENT,
+                           "kernel '%s': FASTLAUNCH_SKIP_FAST_LAUNCHER='%.64s' is not recognised, so the fast "
+                           "launcher stays on; set it to 1, true, yes or on to skip it (0, false, no, off or unset "
+                           "keep it)",
+                           b->kernel->name, value);
+  fl__emit_error (b, st);
+  return false;
+}
+
 fl_status
 fl_bound_kernel_new (fl_kernel *kernel, const fl_config *config, fl_bound_kernel **out)
 {
@@ -463,45 +496,46 @@ fl_bound_kernel_new (fl_kernel *kernel, const fl_config *config, fl_bound_kernel
   b->block[1] = c.block_y;
   b->block[2] = c.block_z;
   b->num_warps = c.num_warps;
+  b->config = c;
+  b->config.defines = NULL;
   b->shared_mem_bytes = c.shared_mem_bytes;
   uint64_t h = FL__HASH_SEED;
   h = fl__hash_bytes (h, b->block, sizeof b->block);
-  h = fl__hash_bytes (h, &b->num_warps, sizeof b->num_warps);
+  h = fl__hash_bytes (h, &c.num_warps, sizeof c.num_warps);
   h = fl__hash_bytes (h, &b->shared_mem_bytes, sizeof b->shared_mem_bytes);
-  for (unsigned i = 0; i < c.n_defines; i++)
+  fl_status st = FL_OK;
+  for (unsigned i = 0; st == FL_OK && i < c.n_defines; i++)
     {
       if (!c.defines[i] || !*c.defines[i])
-        {
-          fl__strv_clear (&b->defines);
-          free (b);
-          return fl__fail (FL_ERR_INVALID_ARGUMENT, "kernel '%s': define #%u is empty", kernel->name, i);
-        }
-      if (fl__strv_addf (&b->defines, "-D%s", c.defines[i]) != FL_OK)
-        {
-          fl__strv_clear (&b->defines);
-          free (b);
-          return FL_ERR_NO_MEMORY;
-        }
-      h = fl__hash_bytes (h, c.defines[i], strlen (c.defines[i]) + 1);
+        st = fl__fail (FL_ERR_INVALID_ARGUMENT, "kernel '%s': define #%u is empty", kernel->name, i);
+      else if (fl__strv_addf (&b->defines, "-D%s", c.defines[i]) != FL_OK)
+        st = fl__fail (FL_ERR_NO_MEMORY, "out of memory binding kernel '%s'", kernel->name);
+      else
+        h = fl__hash_bytes (h, c.defines[i], strlen (c.defines[i]) + 1);
     }
   b->config_hash = h;
-  if (kernel->n_globals)
+  /* The config's defines point past the "-D" of the options: stored once. */
+  if (st == FL_OK && c.n_defines && !(b->config_defines = calloc (c.n_defines, sizeof (char *))))
+    st = fl__fail (FL_ERR_NO_MEMORY, "out of memory binding kernel '%s'", kernel->name);
+  for (unsigned i = 0; st == FL_OK && i < c.n_defines; i++)
+    b->config_defines[i] = b->defines.items[i] + 2;
+  b->config.defines = b->config_defines;
+  if (st == FL_OK && kernel->n_globals && !(b->globals_snapshot = calloc (kernel->n_globals, sizeof (int64_t))))
+    st = fl__fail (FL_ERR_NO_MEMORY, "out of memory binding kernel '%s'", kernel->name);
+  if (st != FL_OK)
     {
-      b->globals_snapshot = calloc (kernel->n_globals, sizeof (int64_t));
-      if (!b->globals_snapshot)
-        {
-          fl__strv_clear (&b->defines);
-          free (b);
-          return fl__fail (FL_ERR_NO_MEMORY, "out of memory binding kernel '%s'", kernel->name);
-        }
+      fl__strv_clear (&b->defines);
+      free (b->config_defines);
+      free (b->globals_snapshot);
+      free (b);
+      return st;
     }
   pthread_mutex_init (&b->lock, NULL);
   atomic_init (&b->validated_generation, UINT64_MAX);
   atomic_init (&b->lean_n_args, UINT_MAX);
   b->kernel = fl__kernel_ref (kernel);
 
-  const char *skip = getenv ("FASTLAUNCH_SKIP_FAST_LAUNCHER");
-  if (skip && strcmp (skip, "1") == 0)
+  if (fl__skip_env_on (b))
     {
       b->permanent_reason = FL_FALLBACK_SKIP_ENV;
       atomic_store (&b->state, FL__PERMANENT);
@@ -524,6 +558,7 @@ fl_bound_kernel_free (fl_bound_kernel *b)
     }
   pthread_mutex_destroy (&b->lock);
   fl__strv_clear (&b->defines);
+  free (b->config_defines);
   free (b->globals_snapshot);
   fl_kernel_free (b->kernel);
   free (b);
@@ -533,6 +568,12 @@ const fl_kernel *
 fl_bound_kernel_kernel (const fl_bound_kernel *b)
 {
   return b ? b->kernel : NULL;
+}
+
+const fl_config *
+fl_bound_kernel_config (const fl_bound_kernel *b)
+{
+  return b ? &b->config : NULL;
 }
 
 fl_status
@@ -556,12 +597,35 @@ fl_bound_kernel_add_pre_run_hook (fl_bound_kernel *b, fl_pre_run_hook hook, void
   return FL_OK;
 }
 
+/* Out of line: a launch without hooks pays one load and a branch, not this frame. */
+__attribute__ ((noinline)) static void
+fl__run_pre_run_hooks_with (const fl_bound_kernel *b, unsigned n, fl_grid grid, CUstream stream, const fl_arg *args,
+                            unsigned n_args, uint64_t key, unsigned knobs)
+{
+  const fl_pre_run_launch launch = {
+    .bound = b,
+    .config = &b->config,
+    .grid = grid,
+    .stream = stream,
+    .args = args,
+    .n_args = n_args,
+    .spec_key = key,
+    .debug = (knobs & FL__KNOB_DEBUG) != 0,
+    .instrumentation = (fl_instr_mode) ((knobs & FL__KNOB_INSTR_MASK) >> FL__KNOB_INSTR_SHIFT),
+  };
+  for (unsigned i = 0; i < n; i++)
+    b->pre_run[i].fn (&launch, b->pre_run[i].user_data);
+}
+
+/* knobs: the knob word the launched binary's spec was taken from (its debug and instrumentation
+ * bits are what it was compiled with). */
 static inline void
-fl__run_pre_run_hooks (const fl_bound_kernel *b)
+fl__run_pre_run_hooks (const fl_bound_kernel *b, fl_grid grid, CUstream stream, const fl_arg *args, unsigned n_args,
+                       uint64_t key, unsigned knobs)
 {
   unsigned n = atomic_load_explicit (&((fl_bound_kernel *) b)->n_pre_run, memory_order_acquire);
-  for (unsigned i = 0; i < n; i++)
-    b->pre_run[i].fn (b, b->pre_run[i].user_data);
+  if (FL_UNLIKELY (n != 0))
+    fl__run_pre_run_hooks_with (b, n, grid, stream, args, n_args, key, knobs);
 }
 
 /* ---- argument packing (shared by both paths) ---------------------------------------------- */
@@ -860,7 +924,9 @@ fl__build_options (const fl_bound_kernel *b, int cc_major, int cc_minor, const f
     fl__strv_add (o, "-G");
   if (((knobs & FL__KNOB_INSTR_MASK) >> FL__KNOB_INSTR_SHIFT) == FL_INSTR_LINEINFO)
     fl__strv_add (o, "-lineinfo");
-  fl__strv_addf (o, "-DFL_DEBUG=%d", (knobs & FL__KNOB_DEBUG) ? 1 : 0);
+  /* Defined only when on, so a kernel may test it with #ifdef as well as with #if. */
+  if (knobs & FL__KNOB_DEBUG)
+    fl__strv_add (o, "-DFL_DEBUG=1");
   fl__strv_addf (o, "-DFL_NARGS=%u", k->sig.n_args);
   fl__strv_addf (o, "-DFL_NPTRS=%u", k->n_ptrs);
   fl__strv_addf (o, "-DFL_NUM_WARPS=%u", b->num_warps);
@@ -1110,7 +1176,7 @@ fl__default_run (fl_bound_kernel *b, fl_grid grid, CUstream stream, const fl_arg
   fl_launch_metadata md;
   fl__fill_metadata (&md, b, grid, stream, spec_key, args, n_args);
   atomic_fetch_add_explicit (&b->st_metadata, 1, memory_order_relaxed);
-  fl__run_pre_run_hooks (b);
+  fl__run_pre_run_hooks (b, grid, stream, args, n_args, spec_key, knobs);
   const fl_launch_hooks *hooks = atomic_load_explicit (&fl__launch_hooks, memory_order_acquire);
   if (hooks && hooks->enter)
     hooks->enter (hooks->wants_metadata ? &md : NULL, hooks->user_data);
@@ -1135,10 +1201,16 @@ fl__default_run (fl_bound_kernel *b, fl_grid grid, CUstream stream, const fl_arg
   return st;
 }
 
+/* What a call that compiled or waited tells fl__finish, in one argument. */
+enum {
+  FL__MISS_COMPILED = 1u << 0, /* this call ran NVRTC */
+  FL__MISS_WAITED = 1u << 1,   /* a miss whose spec another thread inserted meanwhile */
+};
+
 /* Out of line: the lean hit calls it only with an info or a sink, and stays small without. */
 __attribute__ ((noinline)) static void
 fl__finish (fl_bound_kernel *b, fl_status st, fl_path path, fl_outcome outcome, fl_fallback reason, uint64_t key,
-            bool compiled, const uint64_t *stage_ns, uint64_t t0, fl_launch_info *info)
+            unsigned miss, const uint64_t *stage_ns, uint64_t t0, fl_launch_info *info)
 {
   if (info)
     {
@@ -1146,7 +1218,8 @@ fl__finish (fl_bound_kernel *b, fl_status st, fl_path path, fl_outcome outcome, 
       info->outcome = outcome;
       info->reason = reason;
       info->spec_key = key;
-      info->compiled = compiled;
+      info->compiled = (miss & FL__MISS_COMPILED) != 0;
+      info->waited = (miss & FL__MISS_WAITED) != 0;
       for (unsigned i = 0; i < FL_STAGE_COUNT; i++)
         info->stage_ns[i] = stage_ns ? stage_ns[i] : 0;
     }
@@ -1173,6 +1246,7 @@ fl__finish (fl_bound_kernel *b, fl_status st, fl_path path, fl_outcome outcome, 
     memset (ev.stage_ns, 0, sizeof ev.stage_ns);
   ev.compile_ms = 0;
   ev.message = NULL;
+  ev.waited = (miss & FL__MISS_WAITED) != 0;
   fl__emit (sink, &ev);
 }
 
@@ -1198,7 +1272,8 @@ fl_launch_default (fl_bound_kernel *b, fl_grid grid, CUstream stream, const fl_a
   fl__launching = true;
   fl_status st = fl__default_run (b, grid, stream, args, n_args, NULL, stage_ns, &key, &compiled);
   fl__launching = false;
-  fl__finish (b, st, FL_PATH_DEFAULT, FL_OUTCOME_DEFAULT, FL_FALLBACK_NONE, key, compiled, stage_ns, t0, info);
+  fl__finish (b, st, FL_PATH_DEFAULT, FL_OUTCOME_DEFAULT, FL_FALLBACK_NONE, key, compiled ? FL__MISS_COMPILED : 0u,
+              stage_ns, t0, info);
   return st;
 }
 
@@ -1212,7 +1287,8 @@ fl__fallback (fl_bound_kernel *b, fl_fallback reason, fl_grid grid, CUstream str
   uint64_t stage_ns[FL_STAGE_COUNT] = { 0 }, key = 0;
   bool compiled = false;
   fl_status st = fl__default_run (b, grid, stream, args, n_args, NULL, stage_ns, &key, &compiled);
-  fl__finish (b, st, FL_PATH_DEFAULT, FL_OUTCOME_FALLBACK, reason, key, compiled, stage_ns, t0, info);
+  fl__finish (b, st, FL_PATH_DEFAULT, FL_OUTCOME_FALLBACK, reason, key, compiled ? FL__MISS_COMPILED : 0u, stage_ns,
+              t0, info);
   return st;
 }
 
@@ -1228,10 +1304,14 @@ fl__miss (fl_bound_kernel *b, fl_grid grid, CUstream stream, const fl_arg *args,
   fl_status st = fl__default_run (b, grid, stream, args, n_args, &res, stage_ns, &key, &compiled);
   fl_outcome outcome = FL_OUTCOME_MISS;
   fl_fallback reason = FL_FALLBACK_NONE;
+  bool waited = false;
   if (st == FL_OK && res.function && res.context == b->primed_context)
     {
       pthread_mutex_lock (&b->lock);
-      bool inserted = fl__spec_table_insert (&b->table, res.spec_key, res.function, res.compile_ms) != NULL;
+      /* Threads racing on one new spec all miss; the first to insert it counts the miss, the
+       * others waited for it (the default path compiled it once for all of them). */
+      waited = fl__spec_table_find (&b->table, res.spec_key) != NULL;
+      bool inserted = waited || fl__spec_table_insert (&b->table, res.spec_key, res.function, res.compile_ms) != NULL;
       pthread_mutex_unlock (&b->lock);
       if (!inserted)
         {
@@ -1241,8 +1321,9 @@ fl__miss (fl_bound_kernel *b, fl_grid grid, CUstream stream, const fl_arg *args,
         }
     }
   if (outcome == FL_OUTCOME_MISS)
-    atomic_fetch_add_explicit (&b->st_misses, 1, memory_order_relaxed);
-  fl__finish (b, st, FL_PATH_FAST, outcome, reason, key, compiled, stage_ns, t0, info);
+    atomic_fetch_add_explicit (waited ? &b->st_waits : &b->st_misses, 1, memory_order_relaxed);
+  const unsigned miss = (compiled ? FL__MISS_COMPILED : 0u) | (waited ? FL__MISS_WAITED : 0u);
+  fl__finish (b, st, FL_PATH_FAST, outcome, reason, key, miss, stage_ns, t0, info);
   return st;
 }
 
@@ -1300,6 +1381,27 @@ fl__globals_stale (const fl_bound_kernel *b)
                 != atomic_load_explicit (&((fl_bound_kernel *) b)->validated_generation, memory_order_relaxed);
 }
 
+/* The globals generation moved: some global was set since this bound kernel's binaries were
+ * last validated, perhaps one it does not read, or back to the value it was compiled with.  A
+ * locked compare of the values tells; while they match, the call stays on the fast path (the
+ * default path would only repeat the compare).  Off the hit path: it runs once per set. */
+__attribute__ ((noinline, cold)) static bool
+fl__globals_revalidate (fl_bound_kernel *b)
+{
+  const fl_kernel *k = b->kernel;
+  const uint64_t gen = atomic_load_explicit (&fl__globals_gen, memory_order_acquire);
+  int64_t now[k->n_globals];
+  bool same = false;
+  pthread_mutex_lock (&b->lock);
+  if (b->have_globals_snapshot
+      && fl__globals_snapshot ((const char *const *) k->globals, k->n_globals, now, k->name) == FL_OK)
+    same = memcmp (now, b->globals_snapshot, k->n_globals * sizeof now[0]) == 0;
+  pthread_mutex_unlock (&b->lock);
+  if (same) /* the generation read before the values: a set in between makes it stale again */
+    atomic_store_explicit (&b->validated_generation, gen, memory_order_release);
+  return same;
+}
+
 /* Everything fl_launch's lean hit does not handle: priming, permanent fallbacks, the run-time
  * switches, hooks, kernels that are not lean, arguments that fail the lean check (unaligned
  * pointers among them: still a fast-path hit, through the exact packer).  t0: fl_launch's
@@ -1334,7 +1436,7 @@ fl__launch_general_checked (fl_bound_kernel *b, fl_grid grid, CUstream stream, c
                          stream, args, n_args, t0, info);
   if (FL_UNLIKELY (grid.x == 0 || grid.y == 0 || grid.z == 0))
     return fl__fallback (b, FL_FALLBACK_ARGUMENTS, grid, stream, args, n_args, t0, info); /* it explains */
-  if (FL_UNLIKELY (fl__globals_stale (b)))
+  if (FL_UNLIKELY (fl__globals_stale (b)) && !fl__globals_revalidate (b))
     return fl__fallback (b, FL_FALLBACK_GLOBALS_CHANGED, grid, stream, args, n_args, t0, info);
 
   CUcontext ctx;
@@ -1360,7 +1462,7 @@ fl__launch_general_checked (fl_bound_kernel *b, fl_grid grid, CUstream stream, c
     }
 
   /* The hit. */
-  fl__run_pre_run_hooks (b);
+  fl__run_pre_run_hooks (b, grid, stream, args, n_args, key, knobs);
   const fl_launch_hooks *hooks = atomic_load_explicit (&fl__launch_hooks, memory_order_acquire);
   fl_launch_metadata md;
   const fl_launch_metadata *mdp = NULL;
@@ -1382,7 +1484,7 @@ fl__launch_general_checked (fl_bound_kernel *b, fl_grid grid, CUstream stream, c
     hooks->exit (mdp, st, hooks->user_data);
   atomic_fetch_add_explicit (&slot->hits, 1, memory_order_relaxed);
   if (info || t0)
-    fl__finish (b, st, FL_PATH_FAST, FL_OUTCOME_HIT, FL_FALLBACK_NONE, key, false, NULL, t0, info);
+    fl__finish (b, st, FL_PATH_FAST, FL_OUTCOME_HIT, FL_FALLBACK_NONE, key, 0, NULL, t0, info);
   return st;
 }
 
@@ -1493,7 +1595,7 @@ fl__lean_launch_failed (fl_bound_kernel *b, CUresult r, fl__spec_slot *slot, uin
     return fl__launch_general (b, grid, stream, args, n_args, info, t0);
   fl_status st = fl__fail_cuda (r, "kernel '%s': cuLaunchKernel", b->kernel->name);
   atomic_fetch_add_explicit (&slot->hits, 1, memory_order_relaxed);
-  fl__finish (b, st, FL_PATH_FAST, FL_OUTCOME_HIT, FL_FALLBACK_NONE, key, false, NULL, t0, info);
+  fl__finish (b, st, FL_PATH_FAST, FL_OUTCOME_HIT, FL_FALLBACK_NONE, key, 0, NULL, t0, info);
   return st;
 }
 
@@ -1548,7 +1650,7 @@ fl__launch_lean (fl_bound_kernel *b, fl_grid grid, CUstream stream, const fl_arg
     }
   atomic_fetch_add_explicit (&slot->hits, 1, memory_order_relaxed);
   if (observed)
-    fl__finish (b, FL_OK, FL_PATH_FAST, FL_OUTCOME_HIT, FL_FALLBACK_NONE, key, false, NULL, t0, info);
+    fl__finish (b, FL_OK, FL_PATH_FAST, FL_OUTCOME_HIT, FL_FALLBACK_NONE, key, 0, NULL, t0, info);
   return FL_OK;
 
 general: /* the context guard passed: the general path need not ask the driver again */
@@ -1625,6 +1727,7 @@ fl_bound_kernel_stats (const fl_bound_kernel *cb, fl_stats *out)
     if (atomic_load (&b->table.slots[i].tag))
       out->fast_hits += atomic_load (&b->table.slots[i].hits);
   out->fast_misses = atomic_load (&b->st_misses);
+  out->fast_waits = atomic_load (&b->st_waits);
   out->default_calls = atomic_load (&b->st_default_calls);
   out->launches = out->fast_hits + out->default_calls;
   for (unsigned i = 0; i < FL_FALLBACK_COUNT; i++)

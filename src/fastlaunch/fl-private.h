@@ -30,6 +30,9 @@ fl_status fl__fail (fl_status status, const char *fmt, ...) FL_PRINTF (2, 3);
 /* Maps a CUresult to FL_ERR_CUDA or FL_ERR_CUDA_STICKY and formats "<what>: CUDA_ERROR_X: text". */
 fl_status fl__fail_cuda (CUresult result, const char *fmt, ...) FL_PRINTF (2, 3);
 bool fl__cuda_error_is_sticky (CUresult result);
+/* "CUDA_ERROR_X: text" (the driver's text when it gives one), or "CUDA error N[: text]" for a
+ * code nobody can name. */
+void fl__cuda_error_describe (CUresult result, char *buf, size_t size);
 
 /* ---- driver (fl-driver.c) ---- */
 extern fl_driver fl__drv;

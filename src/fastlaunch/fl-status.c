@@ -65,8 +65,10 @@ fl__fail_cuda (CUresult result, const char *fmt, ...)
   va_start (ap, fmt);
   vsnprintf (what, sizeof what, fmt, ap);
   va_end (ap);
+  char error[256];
+  fl__cuda_error_describe (result, error, sizeof error);
   bool sticky = fl__cuda_error_is_sticky (result);
-  return fl__fail (sticky ? FL_ERR_CUDA_STICKY : FL_ERR_CUDA, "%s: %s%s", what, fl_cuda_error_name (result),
+  return fl__fail (sticky ? FL_ERR_CUDA_STICKY : FL_ERR_CUDA, "%s: %s%s", what, error,
                    sticky ? " (sticky: the CUDA context is unusable until the process restarts)" : "");
 }
 

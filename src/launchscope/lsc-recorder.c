@@ -56,6 +56,7 @@ enum {
   LSC__LAUNCH_API = 1u << 0,    /* carries the CUPTI API record of this launch (u.launch.api_*) */
   LSC__LAUNCH_STAGES = 1u << 1, /* the next slot of the same ring holds its stage times */
   LSC__LAUNCH_API_NO_END = 1u << 2, /* a raw row whose API exit time was never read (api_ns NULL) */
+  LSC__LAUNCH_WAITED = 1u << 3, /* a miss that raced on its new spec (fl_event.waited) */
 };
 
 /* API flags, in reason: made inside an engine launch, whose end stands for the exit time. */
@@ -163,7 +164,7 @@ typedef struct {
   int64_t kernel_id;
   uint64_t key;
   int64_t id;
-  uint64_t hits, misses, first_ns, last_ns;
+  uint64_t hits, misses, waits, first_ns, last_ns;
   double compile_ms;
   bool dirty, used;
 } lsc__spec;
@@ -389,6 +390,8 @@ lsc__push_launch (lsc_recorder *rec, const fl_event *ev)
   const uint64_t *sn = ev->stage_ns;
   /* Written out: the loop gcc -O2 makes of it costs twice the instructions on every launch. */
   uint64_t any_stage = (sn[0] | sn[1]) | (sn[2] | sn[3]) | (sn[4] | sn[5]) | (sn[6] | sn[7]);
+  if (__builtin_expect (ev->waited, 0))
+    flags |= LSC__LAUNCH_WAITED;
   unsigned n = 1;
   if (__builtin_expect (any_stage != 0, 0))
     {
@@ -1026,6 +1029,8 @@ lsc__process (lsc_recorder *rec, lsc__ring *ring, lsc__rec *r, const uint32_t *s
           {
             if (r->outcome == FL_OUTCOME_HIT)
               s->hits++;
+            else if (r->outcome == FL_OUTCOME_MISS && (r->aux & LSC__LAUNCH_WAITED))
+              s->waits++;
             else if (r->outcome == FL_OUTCOME_MISS)
               s->misses++;
             s->last_ns = r->start_ns;
@@ -1123,6 +1128,7 @@ lsc__flush_specs (lsc_recorder *rec)
         sqlite3_bind_null (st, 3);
       sqlite3_bind_int64 (st, 4, (int64_t) s->last_ns);
       sqlite3_bind_int64 (st, 5, s->id);
+      sqlite3_bind_int64 (st, 6, (int64_t) s->waits);
       if (sqlite3_step (st) != SQLITE_DONE)
         lsc__writer_fail (rec, "updating spec counters");
       s->dirty = false;
@@ -1578,8 +1584,8 @@ lsc_recorder_start (const lsc_recorder_options *o, lsc_recorder **out, char *err
                         "context_id, stream_id, name, grid_x, grid_y, grid_z, block_x, block_y, block_z, shared_mem, "
                         "registers) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                         &rec->ins_gpu)
-      || !lsc__prepare (rec, "UPDATE spec SET hits = ?, misses = ?, compile_ms = coalesce(?, compile_ms), last_ns = ? "
-                             "WHERE id = ?",
+      || !lsc__prepare (rec, "UPDATE spec SET hits = ?1, misses = ?2, waits = ?6, "
+                             "compile_ms = coalesce(?3, compile_ms), last_ns = ?4 WHERE id = ?5",
                         &rec->upd_spec)
       || !lsc__prepare (rec, "INSERT INTO kernel (session_id, name, entry) VALUES (?1, ?2, ?2)", &rec->ins_named_kernel))
     {

@@ -49,12 +49,16 @@ lsc_error_code lsc__error_code_from_sqlite (int rc);
  * opened.  Returns the connection or NULL with error set. */
 sqlite3 *lsc__open_hardened (const char *path, bool *immutable, lsc_error *error);
 
-/* application_id LSC_APPLICATION_ID and user_version LSC_SCHEMA_VERSION: the report's
+/* application_id LSC_APPLICATION_ID and user_version 1 to LSC_SCHEMA_VERSION: the report's
  * identity.  Returns false with error set (FOREIGN, NEWER, OLDER or an SQLite failure). */
 bool lsc__verify_identity (sqlite3 *db, const char *path, lsc_error *error);
 
-/* The reference schema: an in-memory database built from LSC_SCHEMA_SQL, which verification
- * compares the file against.  Returns NULL with error set. */
+/* The reference schema of a report of schema version `version` (1 to LSC_SCHEMA_VERSION): an
+ * in-memory database built from LSC_SCHEMA_SQL less the columns added after that version, which
+ * verification compares the file against.  Returns NULL with error set. */
+sqlite3 *lsc__reference_schema_for (int64_t version, const char *path, lsc_error *error);
+/* The same for the report at path, whose version it reads through a connection of its own:
+ * for callers that hold the report but not its version. */
 sqlite3 *lsc__reference_schema (const char *path, lsc_error *error);
 
 /* Compares one table of the file against the reference.  Calls func (problem = true) for
@@ -72,6 +76,14 @@ size_t lsc__utf8_sequence (const unsigned char *p, size_t n);
 /* The length of the longest prefix of s (n bytes) of at most max bytes that splits no valid
  * UTF-8 sequence: n itself when n <= max. */
 size_t lsc__utf8_cut (const char *s, size_t n, size_t max);
+
+/* PRAGMA user_version of db's main database (0 when unreadable). */
+int64_t lsc__schema_version (sqlite3 *db);
+
+/* present when a report of version has table.column, else absent (for a column added after
+ * version 1, which an older report lacks). */
+const char *lsc__column_or_default (int64_t version, const char *table, const char *column, const char *present,
+                                    const char *absent);
 
 /* JSON string writer: quotes, escapes control characters, replaces invalid UTF-8 with
  * U+FFFD so a hostile file cannot make the output unparsable.  len < 0: NUL-terminated. */

@@ -39,7 +39,40 @@ struct lsc_report {
   char *path;
   char *warning;
   const volatile sig_atomic_t *interrupt;
+  int64_t schema_version;
 };
+
+/* Columns added after version 1.  A report of an older version lacks them, and readers take the
+ * column's default; the reference schema leaves them out, so what it lists is what every
+ * readable version has.  A report of their version or later must have them. */
+static const struct {
+  const char *table, *column;
+  int64_t since;
+} added_columns[] = {
+  { "spec", "waits", 2 },
+};
+
+int64_t
+lsc__schema_version (sqlite3 *db)
+{
+  sqlite3_stmt *stmt = NULL;
+  int64_t version = 0;
+  if (sqlite3_prepare_v2 (db, "PRAGMA main.user_version", -1, &stmt, NULL) == SQLITE_OK
+      && sqlite3_step (stmt) == SQLITE_ROW)
+    version = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  return version;
+}
+
+const char *
+lsc__column_or_default (int64_t version, const char *table, const char *column, const char *present,
+                        const char *absent)
+{
+  for (size_t i = 0; i < sizeof added_columns / sizeof added_columns[0]; i++)
+    if (strcmp (added_columns[i].table, table) == 0 && strcmp (added_columns[i].column, column) == 0)
+      return version >= added_columns[i].since ? present : absent;
+  return present;
+}
 
 const char *const lsc_event_kind_names[LSC_EVENT_KIND_COUNT] = {
   "toggle", "fallback", "error", "compile", "info", "other",
@@ -337,12 +370,20 @@ query_int (sqlite3 *db, const char *sql, int64_t *out, char *msg, size_t msg_siz
 }
 
 sqlite3 *
-lsc__reference_schema (const char *path, lsc_error *error)
+lsc__reference_schema_for (int64_t version, const char *path, lsc_error *error)
 {
   sqlite3 *ref = NULL;
   int rc = sqlite3_open_v2 (":memory:", &ref, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
   if (rc == SQLITE_OK)
     rc = sqlite3_exec (ref, LSC_SCHEMA_SQL, NULL, NULL, NULL);
+  for (size_t i = 0; rc == SQLITE_OK && i < sizeof added_columns / sizeof added_columns[0]; i++)
+    if (version < added_columns[i].since)
+      {
+        char *sql = sqlite3_mprintf ("ALTER TABLE \"%w\" DROP COLUMN \"%w\"", added_columns[i].table,
+                                     added_columns[i].column);
+        rc = sql ? sqlite3_exec (ref, sql, NULL, NULL, NULL) : SQLITE_NOMEM;
+        sqlite3_free (sql);
+      }
   if (rc != SQLITE_OK)
     {
       lsc__error_set (error, LSC_ERROR_SQLITE, "cannot check report %s: building the reference schema failed: %s",
@@ -351,6 +392,21 @@ lsc__reference_schema (const char *path, lsc_error *error)
       return NULL;
     }
   return ref;
+}
+
+sqlite3 *
+lsc__reference_schema (const char *path, lsc_error *error)
+{
+  /* The caller holds the report open but passes only its path: a second read-only connection
+   * reads the version (a report that will not open gets what every version has). */
+  bool immutable = false;
+  lsc_error ignored;
+  sqlite3 *db = lsc__open_hardened (path, &immutable, &ignored);
+  int64_t version = db ? lsc__schema_version (db) : 1;
+  sqlite3_close (db);
+  if (version < 1 || version > LSC_SCHEMA_VERSION)
+    version = 1;
+  return lsc__reference_schema_for (version, path, error);
 }
 
 typedef struct {
@@ -626,11 +682,11 @@ lsc__verify_identity (sqlite3 *db, const char *path, lsc_error *error)
                       version, LSC_SCHEMA_VERSION, path);
       return false;
     }
-  if (version < LSC_SCHEMA_VERSION)
+  if (version < 1)
     {
       lsc__error_set (error, LSC_ERROR_OLDER,
-                      "report %s has schema version %" PRId64 ", which this Launchscope cannot read (it reads version "
-                      "%d)%s",
+                      "report %s has schema version %" PRId64 ", which this Launchscope cannot read (it reads versions "
+                      "1 to %d)%s",
                       path, version, LSC_SCHEMA_VERSION,
                       version <= 0 ? "; the recorder may have stopped before writing the schema" : "");
       return false;
@@ -683,7 +739,7 @@ lsc_report_open (const char *path, unsigned flags, lsc_error *error)
       sqlite3_close (db);
       return NULL;
     }
-  sqlite3 *ref = lsc__reference_schema (path, error);
+  sqlite3 *ref = lsc__reference_schema_for (lsc__schema_version (db), path, error);
   if (!ref)
     {
       sqlite3_close (db);
@@ -747,6 +803,7 @@ lsc_report_open (const char *path, unsigned flags, lsc_error *error)
       return NULL;
     }
   report->db = db;
+  report->schema_version = lsc__schema_version (db);
   return report;
 }
 
@@ -1088,12 +1145,13 @@ load_specs (sqlite3 *db, lsc_report_summary *sum, spec_slot **slots_out, size_t 
   sqlite3_stmt *stmt = NULL;
   spec_slot *slots = NULL;
   size_t n_slots = 0, cap = 0;
-  int rc = sqlite3_prepare_v2 (db,
-                               "SELECT s.id, s.kernel_id, s.key, s.description, s.ptr_alignment, s.int_classes, "
-                               "s.debug, s.instrumentation, s.compile_hook, s.compile_ms, s.hits, s.misses, "
-                               "k.session_id FROM main.spec AS s LEFT JOIN main.kernel AS k ON k.id = s.kernel_id "
-                               "ORDER BY s.id",
-                               -1, &stmt, NULL);
+  char sql[512];
+  snprintf (sql, sizeof sql,
+            "SELECT s.id, s.kernel_id, s.key, s.description, s.ptr_alignment, s.int_classes, s.debug, "
+            "s.instrumentation, s.compile_hook, s.compile_ms, s.hits, s.misses, k.session_id, %s "
+            "FROM main.spec AS s LEFT JOIN main.kernel AS k ON k.id = s.kernel_id ORDER BY s.id",
+            lsc__column_or_default (sum->schema_version, "spec", "waits", "s.waits", "0"));
+  int rc = sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL);
   if (rc != SQLITE_OK)
     return rc;
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
@@ -1136,6 +1194,7 @@ load_specs (sqlite3 *db, lsc_report_summary *sum, spec_slot **slots_out, size_t 
       sp->has_compile_ms = col_real (stmt, 9, &sp->compile_ms);
       col_int (stmt, 10, &sp->hits);
       col_int (stmt, 11, &sp->misses);
+      col_int (stmt, 13, &sp->waits);
       sp->kernel_name = find_kernel_name (sess, sp->kernel_id);
       slots[n_slots] = (spec_slot) { .id = id, .session = sess, .index = sess->n_specs };
       n_slots++;
@@ -1179,7 +1238,7 @@ lsc_report_summarize (lsc_report *report, lsc_error *error)
   int rc = SQLITE_NOMEM;
   if (!sum || !(sum->path = strdup (report->path)))
     goto fail;
-  sum->schema_version = LSC_SCHEMA_VERSION;
+  sum->schema_version = report->schema_version;
   char holder[400];
   if (lsc_report_being_recorded (report, holder, sizeof holder) && !(sum->being_recorded_by = strdup (holder)))
     goto fail;
@@ -1778,6 +1837,7 @@ lsc_report_summary_write_json (const lsc_report_summary *sum, FILE *out, const c
           json_opt_real_member (out, &g, "compile_ms", sp->has_compile_ms, sp->compile_ms);
           json_int_member (out, &g, "hits", sp->hits);
           json_int_member (out, &g, "misses", sp->misses);
+          json_int_member (out, &g, "waits", sp->waits);
           json_int_member (out, &g, "launches", sp->launches);
           json_int_member (out, &g, "launch_hits", sp->launch_hits);
           json_int_member (out, &g, "launch_misses", sp->launch_misses);
@@ -2051,8 +2111,8 @@ lsc_report_summary_write_text (const lsc_report_summary *sum, FILE *out, const c
       if (s->n_specs)
         {
           /* The decoded key goes last and uncut: specs often differ only at its end. */
-          fprintf (out, "\n  %-6s %-20s %9s %10s %10s %8s %10s  %s\n", "spec", "kernel", "launches", "p50 ns", "hits",
-                   "misses", "compile ms", "description");
+          fprintf (out, "\n  %-6s %-20s %9s %10s %10s %8s %6s %10s  %s\n", "spec", "kernel", "launches", "p50 ns",
+                   "hits", "misses", "waits", "compile ms", "description");
           for (size_t k = 0; k < s->n_specs; k++)
             {
               const lsc_spec_summary *sp = &s->specs[k];
@@ -2063,8 +2123,9 @@ lsc_report_summary_write_text (const lsc_report_summary *sum, FILE *out, const c
               /* The engine's counters (written at stop) include launches the rings dropped; a
                * report without a stop time has only the launch rows to go by. */
               int64_t hits = s->stopped ? sp->hits : sp->launch_hits;
-              int64_t misses = s->stopped ? sp->misses : sp->launch_misses;
-              fprintf (out, " %10" PRId64 " %8" PRId64, hits, misses);
+              /* Miss rows include the waits, which only the spec row tells apart. */
+              int64_t misses = s->stopped ? sp->misses : lsc__sub_sat (sp->launch_misses, sp->waits);
+              fprintf (out, " %10" PRId64 " %8" PRId64 " %6" PRId64, hits, misses < 0 ? 0 : misses, sp->waits);
               if (sp->has_compile_ms)
                 fprintf (out, " %10.2f  ", sp->compile_ms);
               else

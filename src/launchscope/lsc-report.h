@@ -141,7 +141,11 @@ typedef struct {
   int64_t debug, compile_hook;
   bool has_compile_ms;
   double compile_ms;
-  int64_t hits, misses;           /* the engine's counters stored in the spec row */
+  int64_t hits, misses;           /* the engine's counters stored in the spec row: misses are
+                                     the compiles needed */
+  int64_t waits;                  /* launches that raced on the new spec and waited for its
+                                     compile (0 in a version-1 report, which counted them as
+                                     misses) */
   int64_t launches;               /* launch rows naming this spec */
   int64_t launch_hits, launch_misses, launch_fallbacks;
   int64_t count, p50_ns;          /* status-0 rows with host_ns, and their nearest-rank p50 */

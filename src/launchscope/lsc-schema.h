@@ -7,11 +7,16 @@
  * with t_ or start_ are CLOCK_MONOTONIC nanoseconds of the recording host, and
  * session.start_ns is the zero every report view measures from.  The README documents every
  * table; change both together and bump the version.
+ *
+ * Versions: 1; 2 added spec.waits (and misses stopped counting the launches that raced on a
+ * new spec and waited for its one compile: misses are the compiles needed).  Every version is
+ * read: a column a report's version predates reads as its default (lsc-report.c lists them).
+ * Plan a change's columns so the next one adds rather than rewrites.
  */
 #pragma once
 
 #define LSC_APPLICATION_ID 0x4c534442 /* "LSDB" */
-#define LSC_SCHEMA_VERSION 1
+#define LSC_SCHEMA_VERSION 2
 
 /* Enum values stored in the report; they equal the engine's fl_path/fl_outcome/fl_fallback. */
 #define LSC_SCHEMA_SQL                                                                                      \
@@ -49,6 +54,7 @@
   "  debug INTEGER, instrumentation TEXT, compile_hook INTEGER,\n"                                          \
   "  compile_ms REAL, hits INTEGER NOT NULL DEFAULT 0, misses INTEGER NOT NULL DEFAULT 0,\n"                \
   "  first_ns INTEGER, last_ns INTEGER,\n"                                                                  \
+  "  waits INTEGER NOT NULL DEFAULT 0, -- since version 2: racers on a new spec\n"                          \
   "  UNIQUE (kernel_id, key)\n"                                                                             \
   ");\n"                                                                                                    \
   "CREATE TABLE launch (\n"                                                                                 \
