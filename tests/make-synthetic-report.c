@@ -99,7 +99,14 @@ static const char extremes_sql[] =
   " ELSE key END, debug = " MIN64 ", compile_hook = " MAX64
   ", first_ns = " MAX64 ", last_ns = " MIN64 ", compile_ms = CASE rowid % 3 WHEN 0 THEN 9e999 WHEN 1 THEN -9e999 ELSE"
   " 1e308 END;"
-  "UPDATE event SET " EXT ("t_ns") ", " EXT ("launch_seq") ";";
+  "UPDATE event SET " EXT ("t_ns") ", " EXT ("launch_seq") ";"
+  /* invalid UTF-8 (a stray continuation byte, a 0xff, a sequence cut short) in the text the
+   * views show */
+  "UPDATE session SET workload = workload || CAST(X'80ff' AS TEXT), host = CAST(X'686f7374c3' AS TEXT),"
+  " gpu = CAST(X'ff475055' AS TEXT);"
+  "UPDATE kernel SET name = name || CAST(X'e282' AS TEXT);"
+  "UPDATE spec SET description = CAST(X'80' AS TEXT) || description;"
+  "UPDATE event SET text = text || CAST(X'c0af' AS TEXT);";
 
 typedef struct {
   const char *desc, *align, *ints;

@@ -465,7 +465,8 @@ lsc_command_finish (lsc_command *c, lsc_command_result *res, char *err, size_t e
     }
   if (d)
     closedir (d);
-  qsort (parts, n, sizeof *parts, lsc__cmp_str);
+  if (n > 1)
+    qsort (parts, n, sizeof *parts, lsc__cmp_str);
   if (n > 0)
     {
       /* Gathered under another name and renamed: a failure leaves an earlier report at the

@@ -73,6 +73,10 @@ int lsc__verify_schema (sqlite3 *db, sqlite3 *ref, const char *path, bool stop_a
 /* Length of the valid UTF-8 sequence at p (at most n bytes, n >= 1), or 0 when invalid. */
 size_t lsc__utf8_sequence (const unsigned char *p, size_t n);
 
+/* A copy of s (n bytes) that is valid UTF-8, each invalid byte replaced by U+FFFD: text read
+ * from a report goes to GTK labels and terminals, which expect it.  NULL when out of memory. */
+char *lsc__utf8_valid_dup (const char *s, size_t n);
+
 /* The length of the longest prefix of s (n bytes) of at most max bytes that splits no valid
  * UTF-8 sequence: n itself when n <= max. */
 size_t lsc__utf8_cut (const char *s, size_t n, size_t max);

@@ -913,7 +913,7 @@ dup_text (sqlite3_stmt *stmt, int col)
   const unsigned char *t = sqlite3_column_text (stmt, col);
   if (!t)
     return NULL;
-  return strndup ((const char *) t, (size_t) sqlite3_column_bytes (stmt, col));
+  return lsc__utf8_valid_dup ((const char *) t, strnlen ((const char *) t, (size_t) sqlite3_column_bytes (stmt, col)));
 }
 
 static bool
@@ -1527,6 +1527,33 @@ lsc__utf8_sequence (const unsigned char *p, size_t n)
   if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff))
     return 0;
   return len;
+}
+
+char *
+lsc__utf8_valid_dup (const char *s, size_t n)
+{
+  /* At worst every byte becomes the three of U+FFFD. */
+  char *out = malloc (3 * n + 1), *o = out;
+  if (!out)
+    return NULL;
+  for (size_t i = 0; i < n;)
+    {
+      size_t len = lsc__utf8_sequence ((const unsigned char *) s + i, n - i);
+      if (len)
+        {
+          memcpy (o, s + i, len);
+          o += len;
+          i += len;
+        }
+      else
+        {
+          memcpy (o, "\xef\xbf\xbd", 3);
+          o += 3;
+          i++;
+        }
+    }
+  *o = '\0';
+  return out;
 }
 
 size_t
