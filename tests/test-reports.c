@@ -1056,6 +1056,21 @@ START_TEST (test_kernel_name_demangle)
 }
 END_TEST
 
+/* The one JSON string writer the CLI and the exports share: escapes, and valid UTF-8 out. */
+START_TEST (test_json_write_string)
+{
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream (&buf, &len);
+  lsc_json_write_string (f, "a\"b\\c\n\x01 GPU\xff\xc3");
+  fputc (' ', f);
+  lsc_json_write_string (f, NULL);
+  fclose (f);
+  ck_assert_str_eq (buf, "\"a\\\"b\\\\c\\n\\u0001 GPU\\ufffd\\ufffd\" null");
+  free (buf);
+}
+END_TEST
+
 START_TEST (test_huge_rows)
 {
   const char *path = tmp_path ("huge.lsdb");
@@ -2081,6 +2096,7 @@ reports_suite (void)
   tcase_add_test (tc, test_truncated_and_flipped);
   tcase_add_test (tc, test_huge_rows);
   tcase_add_test (tc, test_kernel_name_demangle);
+  tcase_add_test (tc, test_json_write_string);
   tcase_add_test (tc, test_wal_live_writer);
   tcase_add_test (tc, test_killed_writer);
   tcase_add_test (tc, test_export_csv);

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "lsc-cli.h"
+#include "lsc-report.h"
 
 #define CMD "bench"
 #define MAX_CASES 8
@@ -628,7 +629,7 @@ print_json (const bench_case *cs, unsigned n_cases, const bench_options *o, cons
       fprintf (out, "    {\n      \"kernel\": \"add%u\",\n      \"n_ptrs\": %u,\n      \"n_args\": %u,\n", c->n_ptrs,
                c->n_ptrs, c->n_args);
       fprintf (out, "      \"warning\": ");
-      lsc_json_string (out, c->warning);
+      lsc_json_write_string (out, c->warning);
       fprintf (out, ",\n      \"paths\": {\n");
       for (int p = 0; p < P_COUNT; p++)
         {

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "lsc-cli.h"
+#include "lsc-report.h"
 #include "lsc-cupti.h"
 #include "lsc-recorder.h"
 
@@ -262,7 +263,7 @@ lsc_cmd_overhead (int argc, char **argv)
           printf ("\n  },\n  \"workload\": \"add%d\", \"n\": %ld, \"rounds\": %ld, \"block\": %ld,\n", N_PTRS, n, rounds,
                   block_size);
           printf ("  \"cupti\": \"%s\", \"cupti_status\": ", cupti == LSC_CUPTI_ACTIVITY ? "activity" : "callbacks");
-          lsc_json_string (stdout, cupti_status);
+          lsc_json_write_string (stdout, cupti_status);
           printf (",\n  \"rows_written\": %" PRIu64 ", \"rows_dropped\": %" PRIu64 ",\n", rs.rows_written,
                   rs.rows_dropped);
           printf ("  \"reference\": \"%s\",\n", mode_keys[MODE_REFERENCE]);

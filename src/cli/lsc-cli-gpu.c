@@ -9,6 +9,7 @@
 
 #include "lsc-cli.h"
 #include "lsc-host.h"
+#include "lsc-report.h"
 
 static void
 read_first_line (const char *path, char *buf, size_t size)
@@ -143,39 +144,21 @@ lsc_machine_print (FILE *out, const lsc_machine *m)
 }
 
 void
-lsc_json_string (FILE *out, const char *s)
-{
-  fputc ('"', out);
-  for (const unsigned char *p = (const unsigned char *) s; p && *p; p++)
-    {
-      if (*p == '"' || *p == '\\')
-        fprintf (out, "\\%c", *p);
-      else if (*p == '\n')
-        fputs ("\\n", out);
-      else if (*p < 0x20)
-        fprintf (out, "\\u%04x", *p);
-      else
-        fputc (*p, out);
-    }
-  fputc ('"', out);
-}
-
-void
 lsc_machine_print_json (FILE *out, const lsc_machine *m, const char *indent)
 {
   fprintf (out, "%s\"gpu\": ", indent);
-  lsc_json_string (out, m->gpu_name);
+  lsc_json_write_string (out, m->gpu_name);
   fprintf (out, ",\n%s\"device\": %d,\n%s\"compute_capability\": \"%d.%d\",\n%s\"sm_count\": %d,\n", indent, m->device,
            indent, m->cc_major, m->cc_minor, indent, m->sm_count);
   fprintf (out, "%s\"driver\": ", indent);
-  lsc_json_string (out, m->kernel_driver);
+  lsc_json_write_string (out, m->kernel_driver);
   fprintf (out, ",\n%s\"driver_version\": %d,\n%s\"nvrtc_version\": \"%d.%d\",\n%s\"cpu\": ", indent,
            m->driver_version, indent, m->nvrtc_major, m->nvrtc_minor, indent);
-  lsc_json_string (out, m->cpu_model);
+  lsc_json_write_string (out, m->cpu_model);
   fprintf (out, ",\n%s\"online_cpus\": %ld,\n%s\"governor\": ", indent, m->online_cpus, indent);
-  lsc_json_string (out, m->governor);
+  lsc_json_write_string (out, m->governor);
   fprintf (out, ",\n%s\"host\": ", indent);
-  lsc_json_string (out, m->hostname);
+  lsc_json_write_string (out, m->hostname);
   fprintf (out, ",\n%s\"date\": ", indent);
-  lsc_json_string (out, m->date);
+  lsc_json_write_string (out, m->date);
 }

@@ -80,7 +80,6 @@ void lsc_machine_host_facts (lsc_machine *m);
 void lsc_machine_print (FILE *out, const lsc_machine *m);
 /* Writes m as the members of a JSON object (no braces). */
 void lsc_machine_print_json (FILE *out, const lsc_machine *m, const char *indent);
-void lsc_json_string (FILE *out, const char *s);
 
 /* Prints "launchscope-cli CMD: <what>: <fl_status>: <fl_last_error()>" to stderr; returns
  * LSC_EXIT_RUNTIME. */

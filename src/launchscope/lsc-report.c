@@ -1529,6 +1529,15 @@ lsc__utf8_sequence (const unsigned char *p, size_t n)
   return len;
 }
 
+void
+lsc_json_write_string (FILE *out, const char *s)
+{
+  if (s)
+    lsc__json_string (out, s, -1);
+  else
+    fputs ("null", out);
+}
+
 char *
 lsc__utf8_valid_dup (const char *s, size_t n)
 {

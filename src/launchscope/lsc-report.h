@@ -129,6 +129,9 @@ typedef struct {
   int64_t gap_count, gap_p50_ns, gap_p90_ns;
 } lsc_kernel_summary;
 
+/* Writes s as a JSON string: quoted, escaped, invalid UTF-8 replaced by U+FFFD.  NULL: null. */
+void lsc_json_write_string (FILE *out, const char *s);
+
 /* A C++ kernel's mangled name made readable ("void add<float>(float*, int)"), malloc'd; NULL
  * when name is not a mangled C++ name or nothing can demangle it here. */
 char *lsc_kernel_name_demangle (const char *name);
