@@ -43,7 +43,7 @@ record profiler 0 "$apps/torch_profiler.py"
 
 echo "== host time per launch, the program's own clock (ns), alternating processes =="
 for prog in torch_eager triton_loop; do
-  for i in 1 2 3 4 5; do
+  for i in 1 2 3; do
     plain=$($py "$apps/$prog.py" 20000 2>/dev/null | grep '^{' | sed 's/.*"ns_per_launch": \([0-9.]*\).*/\1/')
     rec=$("$cli" record -o "$out/time.lsdb" --force -- $py "$apps/$prog.py" 20000 2>/dev/null | grep '^{' | sed 's/.*"ns_per_launch": \([0-9.]*\).*/\1/')
     echo "$prog pair $i: unrecorded $plain recorded $rec"
