@@ -5,14 +5,14 @@
  * its InitializeInjection), then makes "launches" through the fake libcupti the injection
  * library loaded (LSC_CUPTI_LIBRARY), as the driver's cuLaunchKernel would through CUPTI.
  *
- *   fake-cuda-app LAUNCHES EXIT [child N | kill | forkkill | pause MS M]
+ *   fake-cuda-app LAUNCHES EXIT [child N | kill | forkkill | pause MS M | graph N]
  *
  * LAUNCHES 0: a program that never initialises CUDA.  Every third launch is of kernel_b, the
  * others of kernel_a.  "child N" runs a second process of this program (exec'd, so it
  * initialises CUDA itself) making N launches; "kill" ends by SIGKILL instead of EXIT, after the
  * recorder has had time to write ("forkkill": after forking a child that outlives it, without
  * initialising CUDA); "pause MS M" waits MS milliseconds after the launches and makes
- * M more.
+ * M more; "graph N" replays a CUDA graph N times after the launches.
  */
 #include <cupti.h>
 #include <dlfcn.h>
@@ -58,6 +58,12 @@ main (int argc, char **argv)
         {
           name (i % 3 == 2 ? "kernel_b" : "kernel_a");
           call (CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel, 0);
+        }
+      if (argc > 4 && strcmp (argv[3], "graph") == 0)
+        {
+          name (NULL); /* CUPTI names no kernel for a graph launch */
+          for (long i = atol (argv[4]); i > 0; i--)
+            call (CUPTI_DRIVER_TRACE_CBID_cuGraphLaunch, 0);
         }
       if (argc > 5 && strcmp (argv[3], "pause") == 0)
         {

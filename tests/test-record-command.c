@@ -157,6 +157,18 @@ START_TEST (test_two_processes)
 }
 END_TEST
 
+/* A graph replay is one row on the graph path, not a kernel launch. */
+START_TEST (test_graph_replays)
+{
+  const char *r = in_dir ("graph.lsdb");
+  int rc = RUN ("record", "-o", r, "--cupti-lib", cupti, "--", app, "30", "0", "graph", "12");
+  ck_assert_msg (rc == 0, "exit %d:\n%s", rc, out);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM launch WHERE path = 3 AND kernel_id IS NULL AND api_ns IS NOT NULL"),
+                    12);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM launch WHERE path = 2"), 30);
+}
+END_TEST
+
 START_TEST (test_redact)
 {
   const char *r = in_dir ("quiet.lsdb");
@@ -267,6 +279,7 @@ main (int argc, char **argv)
   tcase_add_checked_fixture (tc, setup, teardown);
   tcase_add_test (tc, test_one_process);
   tcase_add_test (tc, test_two_processes);
+  tcase_add_test (tc, test_graph_replays);
   tcase_add_test (tc, test_redact);
   tcase_add_test (tc, test_no_cuda_writes_nothing);
   tcase_add_test (tc, test_killed_process_keeps_what_it_flushed);

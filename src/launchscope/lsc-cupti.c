@@ -63,6 +63,9 @@ static const CUpti_CallbackId lsc__launch_cbids[] = {
   CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel_ptsz,
   CUPTI_DRIVER_TRACE_CBID_cuLaunchKernelEx,
   CUPTI_DRIVER_TRACE_CBID_cuLaunchKernelEx_ptsz,
+  /* A graph replay launches its kernels without a callback each: one row per replay. */
+  CUPTI_DRIVER_TRACE_CBID_cuGraphLaunch,
+  CUPTI_DRIVER_TRACE_CBID_cuGraphLaunch_ptsz,
 };
 
 /* Every timestamp that is joined with engine events comes from the engine's event clock. */

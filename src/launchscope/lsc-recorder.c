@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cupti_driver_cbid.h>
 #include <sqlite3.h>
 
 #include "fastlaunch-driver.h"
@@ -977,7 +978,9 @@ static void
 lsc__write_raw_launch (lsc_recorder *rec, const lsc__ring *ring, const lsc__rec *api)
 {
   lsc__rec raw = *api;
-  raw.path = FL_PATH_RAW;
+  raw.path = api->aux == CUPTI_DRIVER_TRACE_CBID_cuGraphLaunch || api->aux == CUPTI_DRIVER_TRACE_CBID_cuGraphLaunch_ptsz
+                 ? FL_PATH_GRAPH
+                 : FL_PATH_RAW;
   raw.outcome = FL_OUTCOME_DEFAULT;
   raw.reason = 0;
   /* Made inside an engine launch (from a hook) but not the one it claimed: its exit was not

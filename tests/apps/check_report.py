@@ -26,7 +26,9 @@ if "workers" in e:
     check("one session per worker", counts == [e["launches_each"]] * e["workers"], f"per session {counts}")
 if "captured" in e:
     check("eager and captured launches", matching == e["captured"] + e["eager"],
-          f"{matching} recorded (graph replays launch through cuGraphLaunch, not recorded per kernel yet)")
+          f"{matching} recorded (a replay's kernels have no launch call of their own)")
+    graphs = q("SELECT count(*) FROM launch WHERE path = 3")
+    check("one graph row per replay", graphs == e["replays"], f"{graphs} graph rows, {e['replays']} replays")
 check("every launch has API times and a correlation id",
       q("SELECT count(*) FROM launch WHERE api_ns IS NULL OR correlation_id IS NULL") == 0,
       f"{q('SELECT count(*) FROM launch')} launches")
