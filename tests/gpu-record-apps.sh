@@ -1,5 +1,5 @@
 #!/bin/sh
-# usage: gpu-record-apps.sh CLI OUTDIR
+# usage: [PAIRS=N] gpu-record-apps.sh CLI OUTDIR
 # Records real programs with launchscope-cli record -- COMMAND on a GPU machine (PyTorch eager,
 # a Triton kernel, a CUDA graph, two torch.multiprocessing workers) and checks each report
 # against the program's own counts (tests/apps/check_report.py), the exit status passed through,
@@ -41,9 +41,11 @@ record graph 0 "$apps/torch_graph.py"
 record two_procs 0 "$apps/torch_two_procs.py"
 record profiler 0 "$apps/torch_profiler.py"
 
-echo "== host time per launch, the program's own clock (ns), alternating processes =="
+pairs=${PAIRS:-3}
+[ "$pairs" -gt 0 ] && echo "== host time per launch, the program's own clock (ns), alternating processes =="
 for prog in torch_eager triton_loop; do
-  for i in 1 2 3; do
+  [ "$pairs" -gt 0 ] || break
+  for i in $(seq "$pairs"); do
     plain=$($py "$apps/$prog.py" 20000 2>/dev/null | grep '^{' | sed 's/.*"ns_per_launch": \([0-9.]*\).*/\1/')
     rec=$("$cli" record -o "$out/time.lsdb" --force -- $py "$apps/$prog.py" 20000 2>/dev/null | grep '^{' | sed 's/.*"ns_per_launch": \([0-9.]*\).*/\1/')
     echo "$prog pair $i: unrecorded $plain recorded $rec"
