@@ -12,43 +12,20 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "lsc-test-files.h"
+
 static const char *cli;
 static int failures;
 
 /* Runs cli with args (NULL-terminated), stdout and stderr together into out; returns the exit
- * status, or -1 if it did not exit normally. */
+ * status (128 + N after signal N). */
 static int
 run (const char *const *args, char *out, size_t size)
 {
-  int fds[2];
-  if (pipe (fds) != 0)
-    return -1;
-  pid_t pid = fork ();
-  if (pid == 0)
-    {
-      dup2 (fds[1], STDOUT_FILENO);
-      dup2 (fds[1], STDERR_FILENO);
-      close (fds[0]);
-      close (fds[1]);
-      const char *argv[16] = { cli };
-      for (int i = 0; args[i] && i < 14; i++)
-        argv[i + 1] = args[i];
-      execv (cli, (char *const *) argv);
-      fprintf (stderr, "exec %s: %s\n", cli, strerror (errno));
-      _exit (127);
-    }
-  close (fds[1]);
-  size_t len = 0;
-  ssize_t r;
-  while ((r = read (fds[0], out + len, size - 1 - len)) > 0 || (r < 0 && errno == EINTR))
-    if (r > 0 && (len += (size_t) r) == size - 1)
-      break;
-  out[len] = '\0';
-  close (fds[0]);
-  int status = 0;
-  if (pid < 0 || waitpid (pid, &status, 0) != pid || !WIFEXITED (status))
-    return -1;
-  return WEXITSTATUS (status);
+  const char *argv[16] = { cli };
+  for (int i = 0; args[i] && i < 14; i++)
+    argv[i + 1] = args[i];
+  return lsc_test_run (argv, out, size);
 }
 
 static void

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "lsc-report.h"
+#include "lsc-test-files.h"
 
 static const char *cli, *app, *cupti;
 static char dir[256], out[65536];
@@ -28,62 +29,29 @@ static char dir[256], out[65536];
 static void
 setup (void)
 {
-  const char *base = getenv ("TMPDIR");
-  snprintf (dir, sizeof dir, "%s/lsc-command-XXXXXX", base && *base ? base : "/tmp");
-  ck_assert_ptr_nonnull (mkdtemp (dir));
+  ck_assert (lsc_test_dir_make (dir, sizeof dir, "lsc-command"));
 }
 
 static void
 teardown (void)
 {
-  char cmd[400];
-  snprintf (cmd, sizeof cmd, "rm -rf '%s'", dir);
-  if (system (cmd) != 0)
-    fprintf (stderr, "could not remove %s\n", dir);
+  lsc_test_dir_remove (dir);
 }
 
-static char *
+static const char *
 in_dir (const char *name)
 {
-  static char buf[4][512];
-  static int next;
-  char *p = buf[next++ % 4];
-  snprintf (p, 512, "%s/%s", dir, name);
-  return p;
+  return lsc_test_path (dir, name);
 }
 
-/* Runs the CLI with args (NULL-terminated); stdout and stderr into out; returns the exit status
- * as a shell gives it. */
+/* Runs the CLI with args (NULL-terminated); its output into out. */
 static int
 run (const char *const *args)
 {
-  int fds[2];
-  ck_assert_int_eq (pipe (fds), 0);
-  pid_t pid = fork ();
-  ck_assert_int_ge (pid, 0);
-  if (pid == 0)
-    {
-      dup2 (fds[1], STDOUT_FILENO);
-      dup2 (fds[1], STDERR_FILENO);
-      close (fds[0]);
-      close (fds[1]);
-      const char *argv[32] = { cli };
-      for (int i = 0; args[i] && i < 30; i++)
-        argv[i + 1] = args[i];
-      execv (cli, (char *const *) argv);
-      _exit (127);
-    }
-  close (fds[1]);
-  size_t len = 0;
-  ssize_t r;
-  while ((r = read (fds[0], out + len, sizeof out - 1 - len)) > 0 || (r < 0 && errno == EINTR))
-    if (r > 0)
-      len += (size_t) r;
-  out[len] = '\0';
-  close (fds[0]);
-  int status;
-  ck_assert_int_eq (waitpid (pid, &status, 0), pid);
-  return WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
+  const char *argv[32] = { cli };
+  for (int i = 0; args[i] && i < 30; i++)
+    argv[i + 1] = args[i];
+  return lsc_test_run (argv, out, sizeof out);
 }
 
 #define RUN(...) run ((const char *const[]){ __VA_ARGS__, NULL })

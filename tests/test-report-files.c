@@ -29,6 +29,7 @@
 #include "lsc-export.h"
 #include "lsc-recorder.h"
 #include "lsc-report.h"
+#include "lsc-test-files.h"
 
 #define N_PTRS 2
 #define N_ELEMS 64
@@ -41,9 +42,7 @@ static fl_bound_kernel *bound;
 static void
 setup (void)
 {
-  const char *base = getenv ("TMPDIR");
-  snprintf (dir, sizeof dir, "%s/lsc-files-XXXXXX", base && *base ? base : "/tmp");
-  ck_assert_ptr_nonnull (mkdtemp (dir));
+  ck_assert (lsc_test_dir_make (dir, sizeof dir, "lsc-files"));
   char cache[300];
   snprintf (cache, sizeof cache, "%s/cache", dir);
   setenv ("XDG_CACHE_HOME", cache, 1);
@@ -61,20 +60,13 @@ teardown (void)
 {
   fl_bound_kernel_free (bound);
   fl_kernel_free (kernel);
-  char cmd[400];
-  snprintf (cmd, sizeof cmd, "rm -rf '%s'", dir);
-  if (system (cmd) != 0)
-    fprintf (stderr, "could not remove %s\n", dir);
+  lsc_test_dir_remove (dir);
 }
 
-static char *
+static const char *
 in_dir (const char *name)
 {
-  static char buf[8][512];
-  static int next;
-  char *p = buf[next++ % 8];
-  snprintf (p, 512, "%s/%s", dir, name);
-  return p;
+  return lsc_test_path (dir, name);
 }
 
 static void
