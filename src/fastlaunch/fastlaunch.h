@@ -69,6 +69,10 @@ FL_API const char *fl_last_error (void);
  * found, stub library, cuInit error) or FL_ERR_NO_NVRTC. */
 FL_API fl_status fl_driver_load (void);
 
+/* As fl_driver_load, without NVRTC: for reading device facts in a process that compiles
+ * nothing (a program liblaunchscope records), where loading NVRTC would only cost it time. */
+FL_API fl_status fl_driver_load_without_nvrtc (void);
+
 /* True once a driver table is installed (loaded or a test double). */
 FL_API bool fl_driver_ready (void);
 

@@ -341,11 +341,11 @@ fl__nvrtc_load (void)
   return FL_OK;
 }
 
-fl_status
-fl_driver_load (void)
+static fl_status
+fl__driver_table_load (void)
 {
   if (fl_driver_ready ())
-    return fl__nvrtc_load ();
+    return FL_OK;
 
   pthread_mutex_lock (&fl__load_lock);
   fl_status st = FL_OK;
@@ -443,9 +443,20 @@ fl_driver_load (void)
 
 out:
   pthread_mutex_unlock (&fl__load_lock);
-  if (st != FL_OK)
-    return st;
-  return fl__nvrtc_load ();
+  return st;
+}
+
+fl_status
+fl_driver_load (void)
+{
+  fl_status st = fl__driver_table_load ();
+  return st != FL_OK ? st : fl__nvrtc_load ();
+}
+
+fl_status
+fl_driver_load_without_nvrtc (void)
+{
+  return fl__driver_table_load ();
 }
 
 fl_status

@@ -1787,7 +1787,7 @@ lsc_recorder_stop (lsc_recorder *rec, lsc_recorder_stats *final_stats, char *err
             "UPDATE session SET stop_ns = %" PRIu64 ", dropped_rows = %" PRIu64 " WHERE id = %" PRId64 ";",
             lsc__now_ns (), stats.rows_dropped + stats.rows_lost, rec->session_id);
   bool closed = lsc__exec (rec, sql);
-  if (rec->foreign_process && fl_driver_load () != FL_ERR_NO_DRIVER && fl_driver_ready ())
+  if (rec->foreign_process && fl_driver_load_without_nvrtc () == FL_OK)
     {
       /* The program's driver is initialised by now: the facts its start could not read. */
       char gpu[1024];
