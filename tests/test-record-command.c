@@ -109,7 +109,9 @@ END_TEST
 START_TEST (test_two_processes)
 {
   const char *r = in_dir ("two.lsdb");
+  setenv ("RANK", "3", 1);
   int rc = RUN ("record", "-o", r, "--cupti-lib", cupti, "--", app, "50", "0", "child", "30");
+  unsetenv ("RANK");
   ck_assert_msg (rc == 0, "exit %d:\n%s", rc, out);
   ck_assert_int_eq (query (r, "SELECT count(*) FROM session"), 2);
   ck_assert_int_eq (query (r, "SELECT count(*) FROM launch"), 80);
@@ -121,6 +123,9 @@ START_TEST (test_two_processes)
                               "HAVING count(*) IN (50, 30))"),
                     2);
   ck_assert_int_eq (query (r, "SELECT count(DISTINCT json_extract(settings, '$.pid')) FROM session"), 2);
+  /* RANK from the environment, as torchrun sets it, is kept per process. */
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM session WHERE json_extract(settings, '$.rank') = 3"), 2);
+  ck_assert_msg (strstr (out, "(rank 3)"), "%s", out);
   only_the_report_left ("two.lsdb");
 }
 END_TEST

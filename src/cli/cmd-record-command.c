@@ -40,8 +40,10 @@ print_sessions (const char *output)
     {
       const lsc_session_summary *s = &sum->sessions[i];
       const lsc_path_summary *api = &s->paths[FL_PATH_RAW];
-      fprintf (stderr, "  process %" PRId64 ": %" PRId64 " launches of %" PRId64 " kernels", s->has_pid ? s->pid : 0,
-               s->launches, s->kernels);
+      fprintf (stderr, "  process %" PRId64, s->has_pid ? s->pid : 0);
+      if (s->has_rank)
+        fprintf (stderr, " (rank %" PRId64 ")", s->rank);
+      fprintf (stderr, ": %" PRId64 " launches of %" PRId64 " kernels", s->launches, s->kernels);
       if (api->count > 0)
         fprintf (stderr, ", launch call p50 %" PRId64 " ns, p99 %" PRId64 " ns", api->p50_ns, api->p99_ns);
       fprintf (stderr, "  %.200s\n", s->workload ? s->workload : "");

@@ -1067,7 +1067,11 @@ load_sessions (sqlite3 *db, lsc_report_summary *sum)
       s->cupti_status = dup_text (stmt, 15);
       s->has_raw_floor = col_real (stmt, 16, &s->raw_floor_p50_ns);
       if (s->settings)
-        s->has_pid = lsc__json_find_int (s->settings, "pid", &s->pid);
+        {
+          s->has_pid = lsc__json_find_int (s->settings, "pid", &s->pid);
+          s->has_rank = lsc__json_find_int (s->settings, "rank", &s->rank);
+          s->has_local_rank = lsc__json_find_int (s->settings, "local_rank", &s->local_rank);
+        }
     }
   sqlite3_finalize (stmt);
   return rc == SQLITE_DONE ? SQLITE_OK : rc;
@@ -1784,6 +1788,8 @@ lsc_report_summary_write_json (const lsc_report_summary *sum, FILE *out, const c
       json_opt_real_member (out, &f, "observer_overhead_ns", s->has_observer_overhead, s->observer_overhead_ns);
       json_opt_real_member (out, &f, "raw_floor_p50_ns", s->has_raw_floor, s->raw_floor_p50_ns);
       json_opt_int_member (out, &f, "pid", s->has_pid, s->pid);
+      json_opt_int_member (out, &f, "rank", s->has_rank, s->rank);
+      json_opt_int_member (out, &f, "local_rank", s->has_local_rank, s->local_rank);
       json_str_member (out, &f, "settings", s->settings);
       json_int_member (out, &f, "launches", s->launches);
       json_int_member (out, &f, "kernels", s->kernels);

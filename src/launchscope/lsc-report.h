@@ -174,6 +174,8 @@ typedef struct {
   double raw_floor_p50_ns;
   bool has_pid;
   int64_t pid; /* "pid" from settings JSON when present */
+  bool has_rank, has_local_rank; /* a recorded program's RANK and LOCAL_RANK, when it had them */
+  int64_t rank, local_rank;
   int64_t launches, events, kernels;
   int64_t events_by_kind[LSC_EVENT_KIND_COUNT]; /* see lsc_event_kind_names */
   lsc_path_summary paths[LSC_PATH_COUNT + 1]; /* last: unknown path values */
