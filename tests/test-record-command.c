@@ -228,6 +228,14 @@ START_TEST (test_refusals)
   rc = RUN ("record", "-o", in_dir ("x.lsdb"), "--", "/nonexistent/program");
   ck_assert_msg (rc == 1 && strstr (out, "/nonexistent/program"), "exit %d:\n%s", rc, out);
 
+  rc = RUN ("record", "-o", in_dir ("x.lsdb"), "--");
+  ck_assert_msg (rc == 2 && strstr (out, "no command after --"), "exit %d:\n%s", rc, out);
+  setenv ("LSC_INJECT_LIBRARY", "/nonexistent/liblaunchscope-inject.so", 1);
+  rc = RUN ("record", "-o", in_dir ("x.lsdb"), "--", app, "5", "0");
+  unsetenv ("LSC_INJECT_LIBRARY");
+  ck_assert_msg (rc == 1 && strstr (out, "LSC_INJECT_LIBRARY names /nonexistent/liblaunchscope-inject.so"),
+                 "exit %d:\n%s", rc, out);
+
   setenv ("CUDA_INJECTION64_PATH", "/opt/other-tool/libinject.so", 1);
   rc = RUN ("record", "-o", in_dir ("x.lsdb"), "--", app, "5", "0");
   unsetenv ("CUDA_INJECTION64_PATH");

@@ -5,6 +5,7 @@
  * liblaunchscope-inject.so), gathers the processes' reports into R.lsdb, prints what was
  * recorded, and exits with the command's exit status.
  */
+#include <dlfcn.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -83,11 +84,15 @@ lsc_cmd_record_command (const lsc_record_args *ra)
       return status != 0 ? status : LSC_EXIT_RUNTIME;
     }
   if (res.processes == 0 && res.left_recording == 0)
-    fprintf (stderr,
-             "%s %s: no process of %s initialised CUDA, so nothing was recorded and %s was not written "
-             "(a program linked statically against the CUDA runtime still loads the driver; check that it "
-             "ran on a machine with one)\n",
-             LSC_CLI_NAME, CMD, ra->command[0], ra->output);
+    {
+      /* The driver is what loads the injection library: without one nothing can be recorded. */
+      void *driver = dlopen ("libcuda.so.1", RTLD_LAZY | RTLD_LOCAL);
+      fprintf (stderr, "%s %s: no process of %s initialised CUDA, so nothing was recorded and %s was not written%s\n",
+               LSC_CLI_NAME, CMD, ra->command[0], ra->output,
+               driver ? "" : " (this machine has no CUDA driver, libcuda.so.1)");
+      if (driver)
+        dlclose (driver);
+    }
   else if (res.processes > 0)
     {
       fprintf (stderr, "%s %s: %" PRId64 " launches of %u process%s recorded into %s\n", LSC_CLI_NAME, CMD,

@@ -222,8 +222,12 @@ lsc_cli_parse_record_args (int argc, char **argv, lsc_record_args *args)
       default: return lsc_cli_bad_option (cmd, c, argv);
       }
     }
-  if (optind < argc && optind > 0 && strcmp (argv[optind - 1], "--") == 0)
-    args->command = &argv[optind];
+  if (optind > 0 && optind <= argc && strcmp (argv[optind - 1], "--") == 0)
+    {
+      if (optind == argc)
+        return lsc_cli_usage_error (cmd, "no command after -- (record -o R.lsdb -- COMMAND [ARGS...])");
+      args->command = &argv[optind];
+    }
   else if (optind < argc)
     return lsc_cli_usage_error (cmd, "unexpected argument '%s' (a program to record goes after --: record -o R.lsdb -- "
                                      "COMMAND [ARGS...])",

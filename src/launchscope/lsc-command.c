@@ -162,7 +162,11 @@ lsc_command_start (const lsc_command_options *o, lsc_command **out, char *err, s
     snprintf (inject, sizeof inject, "%s", o->inject_library);
   else if (!lsc_inject_library_find (inject, sizeof inject))
     {
-      snprintf (err, err_size, "cannot find liblaunchscope-inject.so (looked for %s); set LSC_INJECT_LIBRARY", inject);
+      const char *env = getenv ("LSC_INJECT_LIBRARY");
+      if (env && *env)
+        snprintf (err, err_size, "LSC_INJECT_LIBRARY names %s, which cannot be read", env);
+      else
+        snprintf (err, err_size, "cannot find liblaunchscope-inject.so (looked for %s); set LSC_INJECT_LIBRARY", inject);
       return -1;
     }
 

@@ -195,7 +195,9 @@ lsc__file_lock_acquire (const char *path, char *err, size_t err_size)
       int fd = open (lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0644);
       if (fd < 0)
         {
-          snprintf (err, err_size, "cannot lock report %s: cannot create %s: %s", path, lock_path, strerror (errno));
+          int e = errno;
+          snprintf (err, err_size, "cannot lock report %s: cannot create %s: %s%s", path, lock_path, strerror (e),
+                    e == ENOENT ? " (does its folder exist?)" : "");
           break;
         }
       struct stat st, named;
