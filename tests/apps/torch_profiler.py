@@ -10,5 +10,5 @@ with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CUDA]) a
         x.add_(1)
     torch.cuda.synchronize()
 assert float(x[0]) == 1 + n
-print(json.dumps({"program": "torch_profiler", "kernel_like": "%CUDAFunctor_add%", "launches": n,
+print(json.dumps({"program": "torch_profiler", "kernel_like": "%CUDAFunctor%add%", "launches": n,
                   "profiler_events": len(prof.events())}))

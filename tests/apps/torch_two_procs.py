@@ -14,5 +14,5 @@ def work(rank, m):
 if __name__ == "__main__":
     m = 500
     mp.spawn(work, args=(m,), nprocs=2)
-    print(json.dumps({"program": "torch_two_procs", "kernel_like": "%CUDAFunctor_add%", "workers": 2,
+    print(json.dumps({"program": "torch_two_procs", "kernel_like": "%CUDAFunctor%add%", "workers": 2,
                       "launches_each": m}))
