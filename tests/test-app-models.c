@@ -447,6 +447,21 @@ START_TEST (test_model_hostile_values)
 }
 END_TEST
 
+/* A kernel of a recorded program comes with its mangled C++ name: the Launches view shows
+ * what a C++ programmer reads. */
+START_TEST (test_launches_kernel_demangled)
+{
+  g_autofree char *copy = g_build_filename (tmp_dir, "mangled.lsdb", NULL);
+  g_autoptr (GFile) src = g_file_new_for_path (report_path);
+  g_autoptr (GFile) dst = g_file_new_for_path (copy);
+  ck_assert (g_file_copy (src, dst, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, NULL));
+  exec_sql (copy, "UPDATE kernel SET name = '_Z3addPfS_i' WHERE id = (SELECT kernel_id FROM launch WHERE rowid = 1);");
+  g_autoptr (LscDocument) doc = load_ok (copy);
+  g_autoptr (LscRow) row = g_list_model_get_item (G_LIST_MODEL (lsc_document_get_launches (doc)), 0);
+  ck_assert_str_eq (lsc_row_get_text (row, LSC_LAUNCH_COL_KERNEL), "add(float*, float*, int)");
+}
+END_TEST
+
 START_TEST (test_specs_model)
 {
   g_autoptr (LscDocument) doc = load_ok (report_path);
@@ -725,6 +740,7 @@ main (int argc, char **argv)
   tcase_add_test (tc, test_model_sort_filter);
   tcase_add_test (tc, test_model_reload_async);
   tcase_add_test (tc, test_model_hostile_values);
+  tcase_add_test (tc, test_launches_kernel_demangled);
   tcase_add_test (tc, test_specs_model);
   tcase_add_test (tc, test_format);
   tcase_add_test (tc, test_extreme_values);

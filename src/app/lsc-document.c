@@ -73,7 +73,7 @@ static GParamSpec *properties[N_PROPS];
 static const LscTableColumn launch_columns[LSC_LAUNCH_N_COLS] = {
   [LSC_LAUNCH_COL_ID] = { "id", "rowid", LSC_CELL_INT, NULL },
   [LSC_LAUNCH_COL_TIME] = { "time", "start_ns - " SESSION_START, LSC_CELL_OFFSET, "start_ns" },
-  [LSC_LAUNCH_COL_KERNEL] = { "kernel", KERNEL_NAME, LSC_CELL_TEXT, "kernel_id" },
+  [LSC_LAUNCH_COL_KERNEL] = { "kernel", KERNEL_NAME, LSC_CELL_KERNEL, "kernel_id" },
   [LSC_LAUNCH_COL_PATH] = { "path", "path", LSC_CELL_PATH, NULL },
   [LSC_LAUNCH_COL_OUTCOME] = { "outcome", "outcome", LSC_CELL_OUTCOME, NULL },
   [LSC_LAUNCH_COL_REASON] = { "reason", "reason", LSC_CELL_REASON, NULL },

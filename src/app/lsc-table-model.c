@@ -138,7 +138,17 @@ fill_cell (LscRow *row, guint i, LscCellKind kind, sqlite3_stmt *stmt)
       lsc_row_take_cell (row, i, NULL, NAN);
       return;
     }
-  if (kind == LSC_CELL_TEXT || type == SQLITE_TEXT || type == SQLITE_BLOB)
+  if (kind == LSC_CELL_KERNEL && type == SQLITE_TEXT)
+    {
+      char *readable = lsc_kernel_name_demangle ((const char *) sqlite3_column_text (stmt, (int) i));
+      if (readable)
+        {
+          lsc_row_take_cell (row, i, clean_text ((const unsigned char *) readable, -1), NAN);
+          free (readable);
+          return;
+        }
+    }
+  if (kind == LSC_CELL_TEXT || kind == LSC_CELL_KERNEL || type == SQLITE_TEXT || type == SQLITE_BLOB)
     {
       /* a text column, or a value of the wrong type in a numeric one: show it as it is */
       const unsigned char *text = sqlite3_column_text (stmt, (int) i);

@@ -26,6 +26,7 @@ G_BEGIN_DECLS
 
 typedef enum {
   LSC_CELL_TEXT,
+  LSC_CELL_KERNEL,   /* a kernel's name, demangled when it is a mangled C++ name */
   LSC_CELL_INT,      /* plain integer: ids, thread ids */
   LSC_CELL_COUNT,    /* integer with thousands separators */
   LSC_CELL_DURATION, /* nanoseconds: "4.06 µs" */
