@@ -105,6 +105,20 @@ lsc__file_replaceable (const char *path, char *kind, size_t kind_size)
   return false;
 }
 
+const char *const lsc__side_suffixes[LSC__SIDE_FILES] = { "-wal", "-shm", "-journal" };
+
+bool
+lsc__side_files_replaceable (const char *path, char *name, size_t name_size, char *kind, size_t kind_size)
+{
+  for (size_t i = 0; i < LSC__SIDE_FILES; i++)
+    {
+      snprintf (name, name_size, "%s%s", path, lsc__side_suffixes[i]);
+      if (!lsc__file_replaceable (name, kind, kind_size))
+        return false;
+    }
+  return true;
+}
+
 /* ---- the writer's lock -------------------------------------------------------------------- */
 
 struct lsc_file_lock {

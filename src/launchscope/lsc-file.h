@@ -26,6 +26,14 @@ void lsc__sqlite_refuse_special_files (void);
  * "a directory", ...) into kind and returns false. */
 bool lsc__file_replaceable (const char *path, char *kind, size_t kind_size);
 
+/* The files SQLite opens beside a report: REPORT-wal, -shm and -journal. */
+#define LSC__SIDE_FILES 3
+extern const char *const lsc__side_suffixes[LSC__SIDE_FILES];
+
+/* True when none of path's side files is anything but a regular file (or absent); otherwise
+ * writes the offending file's name and kind and returns false. */
+bool lsc__side_files_replaceable (const char *path, char *name, size_t name_size, char *kind, size_t kind_size);
+
 /* "a FIFO", "a character device", ... for a non-regular st_mode. */
 const char *lsc__file_kind_name (mode_t mode);
 

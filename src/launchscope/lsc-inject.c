@@ -93,7 +93,6 @@ static void *
 lsc__window_main (void *data)
 {
   lsc_recorder *rec = data;
-  char text[128];
   if (lsc__window.start_at && lsc__window_wait (lsc__window.start_at))
     {
       lsc_cupti_set_callbacks (true);
@@ -102,8 +101,7 @@ lsc__window_main (void *data)
   if (lsc__window.stop_at && lsc__window_wait (lsc__window.stop_at))
     {
       lsc_cupti_set_callbacks (false);
-      snprintf (text, sizeof text, "capture window closed (--duration): launches after this are not recorded");
-      lsc_recorder_note (rec, "info", text);
+      lsc_recorder_note (rec, "info", "capture window closed (--duration): launches after this are not recorded");
     }
   return NULL;
 }
@@ -149,10 +147,8 @@ lsc__window_begin (lsc_recorder *rec)
     return;
   if (!before)
     lsc__window.start_at = 0;
-  pthread_condattr_t attr;
-  pthread_condattr_init (&attr);
-  pthread_cond_init (&lsc__window.wake, &attr);
-  pthread_condattr_destroy (&attr);
+  /* CLOCK_REALTIME, the default: the window's deadlines are wall-clock times. */
+  pthread_cond_init (&lsc__window.wake, NULL);
   if (pthread_create (&lsc__window.thread, NULL, lsc__window_main, rec) == 0)
     lsc__window.running = true;
   else

@@ -1388,17 +1388,14 @@ lsc__prepare_many (lsc_recorder *rec)
 static int
 lsc__check_target (const lsc_recorder_options *o, char *err, size_t err_size)
 {
-  static const char *const sides[] = { "", "-wal", "-shm", "-journal" };
   char name[4200], kind[64];
-  for (size_t i = 0; i < sizeof sides / sizeof sides[0]; i++)
+  snprintf (name, sizeof name, "%s", o->path);
+  if (!lsc__file_replaceable (name, kind, sizeof kind)
+      || !lsc__side_files_replaceable (o->path, name, sizeof name, kind, sizeof kind))
     {
-      snprintf (name, sizeof name, "%s%s", o->path, sides[i]);
-      if (!lsc__file_replaceable (name, kind, sizeof kind))
-        {
-          lsc__set_err (err, err_size, "cannot record into %s: %s is %s, not a regular file (refused even with --force)",
-                        o->path, name, kind);
-          return -1;
-        }
+      lsc__set_err (err, err_size, "cannot record into %s: %s is %s, not a regular file (refused even with --force)",
+                    o->path, name, kind);
+      return -1;
     }
   struct stat st;
   if (stat (o->path, &st) != 0)
@@ -1408,9 +1405,9 @@ lsc__check_target (const lsc_recorder_options *o, char *err, size_t err_size)
       lsc__set_err (err, err_size, "%s already exists (use --force to overwrite it)", o->path);
       return -1;
     }
-  for (size_t i = 0; i < sizeof sides / sizeof sides[0]; i++)
+  for (size_t i = 0; i <= LSC__SIDE_FILES; i++)
     {
-      snprintf (name, sizeof name, "%s%s", o->path, sides[i]);
+      snprintf (name, sizeof name, "%s%s", o->path, i ? lsc__side_suffixes[i - 1] : "");
       if (unlink (name) != 0 && errno != ENOENT)
         {
           lsc__set_err (err, err_size, "cannot replace %s: removing %s: %s", o->path, name, strerror (errno));
@@ -1851,10 +1848,11 @@ lsc_recorder_stop (lsc_recorder *rec, lsc_recorder_stats *final_stats, char *err
     {
       /* Nothing is at the report's name any more: the -wal and -shm there are ours, now stale. */
       char side[4200];
-      snprintf (side, sizeof side, "%s-wal", rec->path);
-      unlink (side);
-      snprintf (side, sizeof side, "%s-shm", rec->path);
-      unlink (side);
+      for (size_t i = 0; i < LSC__SIDE_FILES; i++)
+        {
+          snprintf (side, sizeof side, "%s%s", rec->path, lsc__side_suffixes[i]);
+          unlink (side);
+        }
     }
   lsc__file_lock_release (rec->file_lock);
   for (lsc__ring *r = rec->rings, *next; r; r = next)

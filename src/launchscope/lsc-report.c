@@ -254,18 +254,13 @@ lsc__open_hardened (const char *path, bool *immutable, lsc_error *error)
       close (fd);
       return NULL;
     }
-  static const char *const sides[] = { "-wal", "-shm", "-journal" };
-  for (size_t i = 0; i < sizeof sides / sizeof sides[0]; i++)
+  char side[4200], kind[64];
+  if (!lsc__side_files_replaceable (path, side, sizeof side, kind, sizeof kind))
     {
-      char side[4200], kind[64];
-      snprintf (side, sizeof side, "%s%s", path, sides[i]);
-      if (!lsc__file_replaceable (side, kind, sizeof kind))
-        {
-          lsc__error_set (error, LSC_ERROR_IO, "cannot open report %s: %s beside it is %s, not a regular file", path,
-                          side, kind);
-          close (fd);
-          return NULL;
-        }
+      lsc__error_set (error, LSC_ERROR_IO, "cannot open report %s: %s beside it is %s, not a regular file", path, side,
+                      kind);
+      close (fd);
+      return NULL;
     }
   unsigned char header[100];
   size_t got = 0;
