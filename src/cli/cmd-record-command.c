@@ -31,12 +31,19 @@ forward_signal (int sig, siginfo_t *info, void *context)
     kill ((pid_t) command_pid, sig);
 }
 
+/* What was gathered, in all and per process. */
 static void
 print_sessions (const char *output)
 {
   lsc_error e;
   lsc_report *r = lsc_report_open (output, LSC_REPORT_OPEN_NO_QUICK_CHECK, &e);
   lsc_report_summary *sum = r ? lsc_report_summarize (r, &e) : NULL;
+  int64_t launches = 0;
+  for (size_t i = 0; sum && i < sum->n_sessions; i++)
+    launches += sum->sessions[i].launches;
+  if (sum)
+    fprintf (stderr, "%s %s: %" PRId64 " launches of %zu process%s recorded into %s\n", LSC_CLI_NAME, CMD, launches,
+             sum->n_sessions, sum->n_sessions == 1 ? "" : "es", output);
   for (size_t i = 0; sum && i < sum->n_sessions; i++)
     {
       const lsc_session_summary *s = &sum->sessions[i];
@@ -94,11 +101,7 @@ lsc_cmd_record_command (const lsc_record_args *ra)
         dlclose (driver);
     }
   else if (res.processes > 0)
-    {
-      fprintf (stderr, "%s %s: %" PRId64 " launches of %u process%s recorded into %s\n", LSC_CLI_NAME, CMD,
-               res.launches, res.processes, res.processes == 1 ? "" : "es", ra->output);
-      print_sessions (ra->output);
-    }
+    print_sessions (ra->output);
   if (res.left_recording)
     fprintf (stderr, "%s %s: %u process%s outlived the command and still record%s into %s: not gathered\n",
              LSC_CLI_NAME, CMD, res.left_recording, res.left_recording == 1 ? "" : "es",

@@ -485,16 +485,7 @@ lsc_command_finish (lsc_command *c, lsc_command_result *res, char *err, size_t e
           rc = -1;
         }
       if (rc == 0)
-        {
-          lsc_error le;
-          lsc_report *r = lsc_report_open (c->output, LSC_REPORT_OPEN_NO_QUICK_CHECK, &le);
-          lsc_report_summary *sum = r ? lsc_report_summarize (r, &le) : NULL;
-          for (size_t i = 0; sum && i < sum->n_sessions; i++)
-            res->launches += sum->sessions[i].launches;
-          res->processes = sum ? (unsigned) sum->n_sessions : (unsigned) n;
-          lsc_report_summary_free (sum);
-          lsc_report_free (r);
-        }
+        res->processes = (unsigned) n; /* one session per process's report */
     }
   if (rc == 0 && res->left_recording == 0)
     {

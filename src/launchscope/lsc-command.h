@@ -35,7 +35,6 @@ typedef struct {
 typedef struct {
   unsigned processes;        /* sessions gathered into the output */
   unsigned left_recording;   /* parts still locked by a process that outlived the command */
-  int64_t launches;
   char parts_dir[4200];      /* where the parts were (kept when gathering failed) */
 } lsc_command_result;
 
