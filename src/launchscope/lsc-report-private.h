@@ -5,6 +5,7 @@
  */
 #pragma once
 
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -36,6 +37,16 @@ lsc__add_sat (int64_t a, int64_t b)
     return b > 0 ? INT64_MAX : INT64_MIN;
   return r;
 }
+
+/* An open report: lsc-report.c opens and verifies it; the summary, the row reader and the
+ * exporters read through db. */
+struct lsc_report {
+  sqlite3 *db;
+  char *path;
+  char *warning;
+  const volatile sig_atomic_t *interrupt;
+  int64_t schema_version;
+};
 
 /* Fills error (may be NULL) with code and a printf-style message. */
 void lsc__error_set (lsc_error *error, lsc_error_code code, const char *fmt, ...) LSC__PRINTF (3, 4);

@@ -1,0 +1,654 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * lsc-report-summary.c — the summary of a report: per session, per path, per kernel and per
+ * spec, computed in one pass over the launch table.
+ *
+ * Everything is computed here from base tables (lsc-report.c says why): counts from the rows,
+ * percentiles in C from sorted values, names of stored enums from this build's own tables.
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lsc-report-private.h"
+#include "lsc-schema.h"
+
+typedef struct {
+  int64_t *v;
+  size_t n, cap;
+} i64_vec;
+
+static bool
+vec_push (i64_vec *vec, int64_t x)
+{
+  if (vec->n == vec->cap)
+    {
+      size_t cap = vec->cap ? vec->cap * 2 : 64;
+      int64_t *v = realloc (vec->v, cap * sizeof *v);
+      if (!v)
+        return false;
+      vec->v = v;
+      vec->cap = cap;
+    }
+  vec->v[vec->n++] = x;
+  return true;
+}
+
+static int
+cmp_i64 (const void *a, const void *b)
+{
+  int64_t x = *(const int64_t *) a, y = *(const int64_t *) b;
+  return (x > y) - (x < y);
+}
+
+/* Nearest rank: the value at rank ceil(pct/100 * n) of sorted v (ranks from 1). */
+static int64_t
+nearest_rank (const int64_t *sorted, size_t n, unsigned pct)
+{
+  if (n == 0)
+    return 0;
+  uint64_t rank = ((uint64_t) pct * n + 99) / 100;
+  if (rank < 1)
+    rank = 1;
+  if (rank > n)
+    rank = n;
+  return sorted[rank - 1];
+}
+
+static char *
+dup_text (sqlite3_stmt *stmt, int col)
+{
+  if (sqlite3_column_type (stmt, col) == SQLITE_NULL)
+    return NULL;
+  const unsigned char *t = sqlite3_column_text (stmt, col);
+  if (!t)
+    return NULL;
+  return lsc__utf8_valid_dup ((const char *) t, strnlen ((const char *) t, (size_t) sqlite3_column_bytes (stmt, col)));
+}
+
+static bool
+col_int (sqlite3_stmt *stmt, int col, int64_t *out)
+{
+  if (sqlite3_column_type (stmt, col) != SQLITE_INTEGER)
+    return false;
+  *out = sqlite3_column_int64 (stmt, col);
+  return true;
+}
+
+static bool
+col_real (sqlite3_stmt *stmt, int col, double *out)
+{
+  int t = sqlite3_column_type (stmt, col);
+  if (t != SQLITE_INTEGER && t != SQLITE_FLOAT)
+    return false;
+  *out = sqlite3_column_double (stmt, col);
+  return isfinite (*out);
+}
+
+static void
+spec_clear (lsc_spec_summary *s)
+{
+  free (s->description);
+  free (s->ptr_alignment);
+  free (s->int_classes);
+  free (s->instrumentation);
+}
+
+static void
+session_clear (lsc_session_summary *s)
+{
+  free (s->host);
+  free (s->gpu);
+  free (s->toolkit);
+  free (s->nvrtc);
+  free (s->cpu);
+  free (s->settings);
+  free (s->workload);
+  free (s->start_wall);
+  free (s->cupti_mode);
+  free (s->cupti_status);
+  for (size_t i = 0; i < s->n_specs; i++)
+    spec_clear (&s->specs[i]);
+  free (s->specs);
+  for (size_t i = 0; i < s->n_kernel_list; i++)
+    free (s->kernel_list[i].name);
+  free (s->kernel_list);
+}
+
+void
+lsc_report_summary_free (lsc_report_summary *summary)
+{
+  if (!summary)
+    return;
+  for (size_t i = 0; i < summary->n_sessions; i++)
+    session_clear (&summary->sessions[i]);
+  free (summary->sessions);
+  free (summary->path);
+  free (summary->being_recorded_by);
+  free (summary);
+}
+
+static lsc_session_summary *
+find_session (lsc_report_summary *sum, int64_t id)
+{
+  size_t lo = 0, hi = sum->n_sessions;
+  while (lo < hi)
+    {
+      size_t mid = lo + (hi - lo) / 2;
+      if (sum->sessions[mid].id < id)
+        lo = mid + 1;
+      else if (sum->sessions[mid].id > id)
+        hi = mid;
+      else
+        return &sum->sessions[mid];
+    }
+  return NULL;
+}
+
+/* Where a spec id lives: its session and index there, and its host_ns values. */
+typedef struct {
+  int64_t id;
+  lsc_session_summary *session;
+  size_t index;
+  i64_vec values;
+} spec_slot;
+
+static spec_slot *
+find_spec (spec_slot *slots, size_t n, int64_t id)
+{
+  size_t lo = 0, hi = n;
+  while (lo < hi)
+    {
+      size_t mid = lo + (hi - lo) / 2;
+      if (slots[mid].id < id)
+        lo = mid + 1;
+      else if (slots[mid].id > id)
+        hi = mid;
+      else
+        return &slots[mid];
+    }
+  return NULL;
+}
+
+static int
+load_sessions (sqlite3 *db, lsc_report_summary *sum)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc = sqlite3_prepare_v2 (db,
+                               "SELECT id, host, gpu, driver_version, toolkit, nvrtc, cpu, settings, workload, "
+                               "start_ns, stop_ns, start_wall, dropped_rows, observer_overhead_ns, cupti_mode, "
+                               "cupti_status, raw_floor_p50_ns FROM main.session ORDER BY id",
+                               -1, &stmt, NULL);
+  if (rc != SQLITE_OK)
+    return rc;
+  size_t cap = 0;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      if (sqlite3_column_type (stmt, 0) != SQLITE_INTEGER)
+        continue; /* a session the launches cannot reference; `check` names it */
+      if (sum->n_sessions == cap)
+        {
+          cap = cap ? cap * 2 : 4;
+          lsc_session_summary *s = realloc (sum->sessions, cap * sizeof *s);
+          if (!s)
+            {
+              rc = SQLITE_NOMEM;
+              break;
+            }
+          sum->sessions = s;
+        }
+      lsc_session_summary *s = &sum->sessions[sum->n_sessions++];
+      memset (s, 0, sizeof *s);
+      s->id = sqlite3_column_int64 (stmt, 0);
+      s->host = dup_text (stmt, 1);
+      s->gpu = dup_text (stmt, 2);
+      s->has_driver_version = col_int (stmt, 3, &s->driver_version);
+      s->toolkit = dup_text (stmt, 4);
+      s->nvrtc = dup_text (stmt, 5);
+      s->cpu = dup_text (stmt, 6);
+      s->settings = dup_text (stmt, 7);
+      s->workload = dup_text (stmt, 8);
+      col_int (stmt, 9, &s->start_ns);
+      s->stopped = col_int (stmt, 10, &s->stop_ns);
+      s->start_wall = dup_text (stmt, 11);
+      col_int (stmt, 12, &s->dropped_rows);
+      s->has_observer_overhead = col_real (stmt, 13, &s->observer_overhead_ns);
+      s->cupti_mode = dup_text (stmt, 14);
+      s->cupti_status = dup_text (stmt, 15);
+      s->has_raw_floor = col_real (stmt, 16, &s->raw_floor_p50_ns);
+      if (s->settings)
+        {
+          s->has_pid = lsc__json_find_int (s->settings, "pid", &s->pid);
+          s->has_rank = lsc__json_find_int (s->settings, "rank", &s->rank);
+          s->has_local_rank = lsc__json_find_int (s->settings, "local_rank", &s->local_rank);
+        }
+    }
+  sqlite3_finalize (stmt);
+  return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* Each kernel's name once, in its session: specs point at it, so that a long name shared by
+ * many specs is neither copied nor read once per spec. */
+static int
+load_kernel_names (sqlite3 *db, lsc_report_summary *sum)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc = sqlite3_prepare_v2 (db, "SELECT id, session_id, name FROM main.kernel ORDER BY id", -1, &stmt, NULL);
+  if (rc != SQLITE_OK)
+    return rc;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      int64_t id, session_id;
+      lsc_session_summary *sess = col_int (stmt, 1, &session_id) ? find_session (sum, session_id) : NULL;
+      if (!sess || !col_int (stmt, 0, &id) ||
+          (sess->n_kernel_list > 0 && sess->kernel_list[sess->n_kernel_list - 1].id == id))
+        continue;
+      /* Capacity doubles at each power of two. */
+      size_t n = sess->n_kernel_list;
+      if ((n & (n - 1)) == 0)
+        {
+          lsc_kernel_summary *v = realloc (sess->kernel_list, (n ? n * 2 : 1) * sizeof *v);
+          if (!v)
+            {
+              rc = SQLITE_NOMEM;
+              break;
+            }
+          sess->kernel_list = v;
+        }
+      lsc_kernel_summary *k = &sess->kernel_list[n];
+      memset (k, 0, sizeof *k);
+      k->id = id;
+      if (sqlite3_column_type (stmt, 2) != SQLITE_NULL && !(k->name = dup_text (stmt, 2)))
+        {
+          rc = SQLITE_NOMEM;
+          break;
+        }
+      sess->n_kernel_list++;
+    }
+  sqlite3_finalize (stmt);
+  return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static lsc_kernel_summary *
+find_kernel (const lsc_session_summary *sess, int64_t id)
+{
+  size_t lo = 0, hi = sess->n_kernel_list;
+  while (lo < hi)
+    {
+      size_t mid = lo + (hi - lo) / 2;
+      if (sess->kernel_list[mid].id < id)
+        lo = mid + 1;
+      else if (sess->kernel_list[mid].id > id)
+        hi = mid;
+      else
+        return &sess->kernel_list[mid];
+    }
+  return NULL;
+}
+
+static const char *
+find_kernel_name (const lsc_session_summary *sess, int64_t id)
+{
+  const lsc_kernel_summary *k = find_kernel (sess, id);
+  return k ? k->name : NULL;
+}
+
+static int
+load_specs (sqlite3 *db, lsc_report_summary *sum, spec_slot **slots_out, size_t *n_slots_out)
+{
+  sqlite3_stmt *stmt = NULL;
+  spec_slot *slots = NULL;
+  size_t n_slots = 0, cap = 0;
+  char sql[512];
+  snprintf (sql, sizeof sql,
+            "SELECT s.id, s.kernel_id, s.key, s.description, s.ptr_alignment, s.int_classes, s.debug, "
+            "s.instrumentation, s.compile_hook, s.compile_ms, s.hits, s.misses, k.session_id, %s "
+            "FROM main.spec AS s LEFT JOIN main.kernel AS k ON k.id = s.kernel_id ORDER BY s.id",
+            lsc__column_or_default (sum->schema_version, "spec", "waits", "s.waits", "0"));
+  int rc = sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL);
+  if (rc != SQLITE_OK)
+    return rc;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      int64_t id, session_id;
+      if (!col_int (stmt, 0, &id) || !col_int (stmt, 12, &session_id))
+        continue; /* orphan spec: no kernel or no session; `check` names it */
+      lsc_session_summary *sess = find_session (sum, session_id);
+      if (!sess)
+        continue;
+      if (n_slots == cap)
+        {
+          cap = cap ? cap * 2 : 16;
+          spec_slot *s = realloc (slots, cap * sizeof *s);
+          if (!s)
+            {
+              rc = SQLITE_NOMEM;
+              break;
+            }
+          slots = s;
+        }
+      lsc_spec_summary *specs = realloc (sess->specs, (sess->n_specs + 1) * sizeof *specs);
+      if (!specs)
+        {
+          rc = SQLITE_NOMEM;
+          break;
+        }
+      sess->specs = specs;
+      lsc_spec_summary *sp = &sess->specs[sess->n_specs];
+      memset (sp, 0, sizeof *sp);
+      sp->id = id;
+      col_int (stmt, 1, &sp->kernel_id);
+      col_int (stmt, 2, &sp->key);
+      sp->description = dup_text (stmt, 3);
+      sp->ptr_alignment = dup_text (stmt, 4);
+      sp->int_classes = dup_text (stmt, 5);
+      col_int (stmt, 6, &sp->debug);
+      sp->instrumentation = dup_text (stmt, 7);
+      col_int (stmt, 8, &sp->compile_hook);
+      sp->has_compile_ms = col_real (stmt, 9, &sp->compile_ms);
+      col_int (stmt, 10, &sp->hits);
+      col_int (stmt, 11, &sp->misses);
+      col_int (stmt, 13, &sp->waits);
+      sp->kernel_name = find_kernel_name (sess, sp->kernel_id);
+      slots[n_slots] = (spec_slot) { .id = id, .session = sess, .index = sess->n_specs };
+      n_slots++;
+      sess->n_specs++;
+    }
+  sqlite3_finalize (stmt);
+  *slots_out = slots;
+  *n_slots_out = n_slots;
+  return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static size_t
+event_kind_index (const unsigned char *kind)
+{
+  if (!kind)
+    return LSC_EVENT_KIND_COUNT - 1;
+  for (size_t i = 0; i + 1 < LSC_EVENT_KIND_COUNT; i++)
+    if (strcmp ((const char *) kind, lsc_event_kind_names[i]) == 0)
+      return i;
+  return LSC_EVENT_KIND_COUNT - 1;
+}
+
+lsc_report_summary *
+lsc_report_summarize (lsc_report *report, lsc_error *error)
+{
+  lsc_error_clear (error);
+  if (!report)
+    {
+      lsc__error_set (error, LSC_ERROR_USAGE, "no report");
+      return NULL;
+    }
+  sqlite3 *db = report->db;
+  lsc_report_summary *sum = calloc (1, sizeof *sum);
+  spec_slot *slots = NULL;
+  size_t n_slots = 0;
+  i64_vec *path_values = NULL;
+  i64_vec *kernel_values = NULL; /* each session's kernels in turn, from kernel_base[session] */
+  size_t *kernel_base = NULL, n_kernel_values = 0;
+  sqlite3_stmt *stmt = NULL;
+  bool began = false;
+  int rc = SQLITE_NOMEM;
+  if (!sum || !(sum->path = strdup (report->path)))
+    goto fail;
+  sum->schema_version = report->schema_version;
+  char holder[400];
+  if (lsc_report_being_recorded (report, holder, sizeof holder) && !(sum->being_recorded_by = strdup (holder)))
+    goto fail;
+
+  /* Everything below reads one consistent snapshot, even while a recorder appends (inside
+   * the caller's transaction when it has one open). */
+  began = sqlite3_get_autocommit (db) != 0;
+  if (began && (rc = sqlite3_exec (db, "BEGIN", NULL, NULL, NULL)) != SQLITE_OK)
+    {
+      began = false;
+      goto fail;
+    }
+  rc = load_sessions (db, sum);
+  if (rc == SQLITE_OK)
+    rc = load_kernel_names (db, sum);
+  if (rc == SQLITE_OK)
+    rc = load_specs (db, sum, &slots, &n_slots);
+  if (rc != SQLITE_OK)
+    goto fail;
+
+  path_values = calloc (sum->n_sessions * (LSC_PATH_COUNT + 1) + 1, sizeof *path_values);
+  kernel_base = calloc (sum->n_sessions + 1, sizeof *kernel_base);
+  for (size_t si = 0; kernel_base && si < sum->n_sessions; si++)
+    {
+      kernel_base[si] = n_kernel_values;
+      n_kernel_values += sum->sessions[si].n_kernel_list;
+    }
+  kernel_values = calloc (n_kernel_values + 1, sizeof *kernel_values);
+  if (!path_values || !kernel_base || !kernel_values)
+    {
+      rc = SQLITE_NOMEM;
+      goto fail;
+    }
+
+  rc = sqlite3_prepare_v2 (db,
+                           "SELECT session_id, path, spec_id, outcome, reason, status, host_ns, kernel_id FROM main.launch", -1,
+                           &stmt, NULL);
+  if (rc != SQLITE_OK)
+    goto fail;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      int64_t session_id, path = -1, spec_id, outcome = -1, reason = -1, status = 1, host_ns;
+      lsc_session_summary *sess = col_int (stmt, 0, &session_id) ? find_session (sum, session_id) : NULL;
+      if (!sess)
+        {
+          sum->orphan_launches++;
+          continue;
+        }
+      col_int (stmt, 1, &path);
+      col_int (stmt, 3, &outcome);
+      col_int (stmt, 4, &reason);
+      col_int (stmt, 5, &status);
+      size_t pi = path >= 0 && path < LSC_PATH_COUNT ? (size_t) path : LSC_PATH_COUNT;
+      size_t oi = outcome >= 0 && outcome < LSC_OUTCOME_COUNT ? (size_t) outcome : LSC_OUTCOME_COUNT;
+      size_t ri = reason >= 0 && reason < LSC_REASON_COUNT ? (size_t) reason : LSC_REASON_COUNT;
+      lsc_path_summary *ps = &sess->paths[pi];
+      sess->launches++;
+      ps->launches++;
+      ps->outcomes[oi]++;
+      if (oi == LSC_OUTCOME_FALLBACK)
+        {
+          ps->fallbacks_by_reason[ri]++;
+          sess->fallbacks_by_reason[ri]++;
+        }
+      spec_slot *slot = col_int (stmt, 2, &spec_id) ? find_spec (slots, n_slots, spec_id) : NULL;
+      lsc_spec_summary *sp = slot ? &slot->session->specs[slot->index] : NULL;
+      if (sp)
+        {
+          sp->launches++;
+          sp->launch_hits += oi == LSC_OUTCOME_HIT;
+          sp->launch_misses += oi == LSC_OUTCOME_MISS;
+          sp->launch_fallbacks += oi == LSC_OUTCOME_FALLBACK;
+        }
+      size_t si = (size_t) (sess - sum->sessions);
+      int64_t kernel_id;
+      lsc_kernel_summary *ks = col_int (stmt, 7, &kernel_id) ? find_kernel (sess, kernel_id) : NULL;
+      i64_vec *kv = ks ? &kernel_values[kernel_base[si] + (size_t) (ks - sess->kernel_list)] : NULL;
+      if (ks)
+        ks->launches++;
+      if (status != 0)
+        {
+          ps->errors++;
+          if (ks)
+            ks->errors++;
+          continue;
+        }
+      if (!col_int (stmt, 6, &host_ns))
+        continue;
+      if (!vec_push (&path_values[si * (LSC_PATH_COUNT + 1) + pi], host_ns) || (sp && !vec_push (&slot->values, host_ns))
+          || (kv && !vec_push (kv, host_ns)))
+        {
+          rc = SQLITE_NOMEM;
+          goto fail;
+        }
+    }
+  if (rc != SQLITE_DONE)
+    goto fail;
+  sqlite3_finalize (stmt);
+  stmt = NULL;
+
+  for (size_t si = 0; si < sum->n_sessions; si++)
+    for (size_t pi = 0; pi <= LSC_PATH_COUNT; pi++)
+      {
+        i64_vec *vec = &path_values[si * (LSC_PATH_COUNT + 1) + pi];
+        lsc_path_summary *ps = &sum->sessions[si].paths[pi];
+        ps->count = (int64_t) vec->n;
+        if (!vec->n)
+          continue;
+        qsort (vec->v, vec->n, sizeof *vec->v, cmp_i64);
+        ps->p50_ns = nearest_rank (vec->v, vec->n, 50);
+        ps->p90_ns = nearest_rank (vec->v, vec->n, 90);
+        ps->p99_ns = nearest_rank (vec->v, vec->n, 99);
+        ps->min_ns = vec->v[0];
+        ps->max_ns = vec->v[vec->n - 1];
+        long double total = 0;
+        for (size_t i = 0; i < vec->n; i++)
+          total += (long double) vec->v[i];
+        ps->mean_ns = (double) (total / (long double) vec->n);
+      }
+  for (size_t si = 0; si < sum->n_sessions; si++)
+    for (size_t k = 0; k < sum->sessions[si].n_kernel_list; k++)
+      {
+        i64_vec *vec = &kernel_values[kernel_base[si] + k];
+        lsc_kernel_summary *ks = &sum->sessions[si].kernel_list[k];
+        ks->count = (int64_t) vec->n;
+        if (!vec->n)
+          continue;
+        qsort (vec->v, vec->n, sizeof *vec->v, cmp_i64);
+        ks->p50_ns = nearest_rank (vec->v, vec->n, 50);
+        ks->p90_ns = nearest_rank (vec->v, vec->n, 90);
+        ks->p99_ns = nearest_rank (vec->v, vec->n, 99);
+        vec->n = 0; /* reused for the gaps below */
+      }
+
+  /* Each launch's gap since the previous one on its thread returned.  A hostile file's sums
+   * overflow into REAL in SQL and are skipped, as are negative gaps (clock steps). */
+  rc = sqlite3_prepare_v2 (db,
+                           "SELECT session_id, kernel_id, start_ns - lag(start_ns + host_ns) OVER "
+                           "(PARTITION BY session_id, thread ORDER BY start_ns, id) FROM main.launch "
+                           "WHERE status = 0 AND typeof(host_ns) = 'integer' AND typeof(start_ns) = 'integer'",
+                           -1, &stmt, NULL);
+  if (rc != SQLITE_OK)
+    goto fail;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      int64_t session_id, kernel_id, gap;
+      lsc_session_summary *sess = col_int (stmt, 0, &session_id) ? find_session (sum, session_id) : NULL;
+      lsc_kernel_summary *ks = sess && col_int (stmt, 1, &kernel_id) ? find_kernel (sess, kernel_id) : NULL;
+      if (!ks || !col_int (stmt, 2, &gap) || gap < 0)
+        continue;
+      size_t si = (size_t) (sess - sum->sessions);
+      if (!vec_push (&kernel_values[kernel_base[si] + (size_t) (ks - sess->kernel_list)], gap))
+        {
+          rc = SQLITE_NOMEM;
+          goto fail;
+        }
+    }
+  if (rc != SQLITE_DONE)
+    goto fail;
+  sqlite3_finalize (stmt);
+  stmt = NULL;
+  for (size_t si = 0; si < sum->n_sessions; si++)
+    for (size_t k = 0; k < sum->sessions[si].n_kernel_list; k++)
+      {
+        i64_vec *vec = &kernel_values[kernel_base[si] + k];
+        lsc_kernel_summary *ks = &sum->sessions[si].kernel_list[k];
+        ks->gap_count = (int64_t) vec->n;
+        if (!vec->n)
+          continue;
+        qsort (vec->v, vec->n, sizeof *vec->v, cmp_i64);
+        ks->gap_p50_ns = nearest_rank (vec->v, vec->n, 50);
+        ks->gap_p90_ns = nearest_rank (vec->v, vec->n, 90);
+      }
+  for (size_t i = 0; i < n_slots; i++)
+    {
+      lsc_spec_summary *sp = &slots[i].session->specs[slots[i].index];
+      sp->count = (int64_t) slots[i].values.n;
+      if (slots[i].values.n)
+        {
+          qsort (slots[i].values.v, slots[i].values.n, sizeof (int64_t), cmp_i64);
+          sp->p50_ns = nearest_rank (slots[i].values.v, slots[i].values.n, 50);
+        }
+    }
+
+  rc = sqlite3_prepare_v2 (db, "SELECT session_id, kind, count(*) FROM main.event GROUP BY session_id, kind", -1,
+                           &stmt, NULL);
+  if (rc != SQLITE_OK)
+    goto fail;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      int64_t session_id;
+      int64_t n = sqlite3_column_int64 (stmt, 2);
+      lsc_session_summary *sess = col_int (stmt, 0, &session_id) ? find_session (sum, session_id) : NULL;
+      if (!sess)
+        {
+          sum->orphan_events += n;
+          continue;
+        }
+      const unsigned char *kind = sqlite3_column_type (stmt, 1) == SQLITE_TEXT ? sqlite3_column_text (stmt, 1) : NULL;
+      sess->events_by_kind[event_kind_index (kind)] += n;
+      sess->events += n;
+    }
+  if (rc != SQLITE_DONE)
+    goto fail;
+  sqlite3_finalize (stmt);
+
+  rc = sqlite3_prepare_v2 (db, "SELECT session_id, count(*) FROM main.kernel GROUP BY session_id", -1, &stmt, NULL);
+  if (rc != SQLITE_OK)
+    goto fail;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      int64_t session_id;
+      lsc_session_summary *sess = col_int (stmt, 0, &session_id) ? find_session (sum, session_id) : NULL;
+      if (sess)
+        sess->kernels += sqlite3_column_int64 (stmt, 1);
+    }
+  if (rc != SQLITE_DONE)
+    goto fail;
+  sqlite3_finalize (stmt);
+  stmt = NULL;
+  if (began)
+    sqlite3_exec (db, "COMMIT", NULL, NULL, NULL);
+
+  for (size_t i = 0; i < n_slots; i++)
+    free (slots[i].values.v);
+  free (slots);
+  for (size_t i = 0; i < sum->n_sessions * (LSC_PATH_COUNT + 1); i++)
+    free (path_values[i].v);
+  free (path_values);
+  for (size_t i = 0; i < n_kernel_values; i++)
+    free (kernel_values[i].v);
+  free (kernel_values);
+  free (kernel_base);
+  return sum;
+
+fail:
+  if (rc == SQLITE_NOMEM || (sum && !sum->path))
+    lsc__error_set (error, LSC_ERROR_NOMEM, "cannot summarize report %s: out of memory", report->path);
+  else
+    lsc__error_set (error, lsc__error_code_from_sqlite (sqlite3_extended_errcode (db)),
+                    "cannot summarize report %s: %s", report->path, sqlite3_errmsg (db));
+  sqlite3_finalize (stmt);
+  if (began)
+    sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
+  for (size_t i = 0; i < n_slots; i++)
+    free (slots[i].values.v);
+  free (slots);
+  if (path_values && sum)
+    for (size_t i = 0; i < sum->n_sessions * (LSC_PATH_COUNT + 1); i++)
+      free (path_values[i].v);
+  free (path_values);
+  for (size_t i = 0; kernel_values && i < n_kernel_values; i++)
+    free (kernel_values[i].v);
+  free (kernel_values);
+  free (kernel_base);
+  lsc_report_summary_free (sum);
+  return NULL;
+}
