@@ -14,6 +14,7 @@
 #include "fl-test-driver.h"
 #include "lsc-live.h"
 #include "lsc-report.h"
+#include "lsc-report-private.h"
 
 static char dir[64], path[128];
 

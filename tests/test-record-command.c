@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "lsc-report.h"
+#include "lsc-report-private.h"
 #include "lsc-test-files.h"
 
 static const char *cli, *app, *cupti;

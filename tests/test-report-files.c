@@ -29,6 +29,7 @@
 #include "lsc-export.h"
 #include "lsc-recorder.h"
 #include "lsc-report.h"
+#include "lsc-report-private.h"
 #include "lsc-test-files.h"
 
 #define N_PTRS 2

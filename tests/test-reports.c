@@ -30,6 +30,7 @@
 #include "lsc-export.h"
 #include "lsc-recorder.h"
 #include "lsc-report.h"
+#include "lsc-report-rows.h"
 #include "lsc-schema.h"
 
 static const char *cli_path; /* argv[1] */
@@ -546,6 +547,199 @@ open_fails (const char *path)
   ck_assert_msg (strstr (e.message, path) != NULL, "message does not name the file: %s", e.message);
   return e;
 }
+
+/* ---- rows for lists and charts ------------------------------------------------------------ */
+
+static bool
+model_row_passes (const row *r, const lsc_row_filter *f)
+{
+  return (f->session_id == LSC_ROW_ANY || r->session == f->session_id)
+         && (f->kernel_id == LSC_ROW_ANY || r->kernel == f->kernel_id) && (f->path == LSC_ROW_ANY || r->path == f->path)
+         && (f->outcome == LSC_ROW_ANY || r->outcome == f->outcome) && (f->thread == LSC_ROW_ANY || r->thread == f->thread);
+}
+
+static int cancel_calls;
+
+static int
+cancel_now (void *data)
+{
+  (void) data;
+  cancel_calls++;
+  return 1;
+}
+
+START_TEST (test_rows_filter_sort)
+{
+  const char *path = tmp_path ("rows.lsdb");
+  model m = build_report (path, (build_opts){ .n_sessions = 2, .launches_per_session = 700, .seed = 3, .stopped = true },
+                          NULL);
+  lsc_report *r = open_ok (path);
+  lsc_error e;
+
+  lsc_row_filter filters[7];
+  for (int i = 0; i < 7; i++)
+    lsc_row_filter_init (&filters[i]);
+  filters[1].session_id = 2;
+  filters[2].kernel_id = kernel_id (1, 1);
+  filters[3].path = 1;
+  filters[4].outcome = 2;
+  filters[5].thread = 1001;
+  filters[6].session_id = 1, filters[6].path = 0, filters[6].thread = 1002;
+  for (int i = 0; i < 7; i++)
+    {
+      size_t n = 0;
+      int64_t *ids = lsc_report_row_ids (r, LSC_TABLE_LAUNCH, &filters[i], -1, false, &n, &e);
+      ck_assert_msg (ids != NULL, "%s", e.message);
+      size_t expected = 0;
+      for (size_t k = 0; k < m.n; k++)
+        if (model_row_passes (&m.rows[k], &filters[i]))
+          {
+            ck_assert_msg (expected < n, "filter %d: too few rows", i);
+            ck_assert_int_eq (ids[expected], (int64_t) k + 1); /* rowids follow insertion order */
+            expected++;
+          }
+      ck_assert_msg (expected == n && n > 0, "filter %d: %zu rows, expected %zu", i, n, expected);
+      free (ids);
+    }
+  ck_assert_int_eq (lsc_report_count_rows (r, LSC_TABLE_LAUNCH, &e), (int64_t) m.n);
+
+  /* descending host time, NULLs last, ties by id descending */
+  size_t n = 0;
+  int64_t *ids = lsc_report_row_ids (r, LSC_TABLE_LAUNCH, NULL, LSC_LAUNCH_COL_HOST_NS, true, &n, &e);
+  ck_assert_uint_eq (n, m.n);
+  for (size_t k = 1; k < n; k++)
+    {
+      const row *a = &m.rows[ids[k - 1] - 1], *b = &m.rows[ids[k] - 1];
+      ck_assert_msg (a->host_ns > b->host_ns || (a->host_ns == b->host_ns && ids[k - 1] > ids[k]),
+                     "rows %" PRId64 " (%" PRId64 ") and %" PRId64 " (%" PRId64 ") out of order", ids[k - 1],
+                     a->host_ns, ids[k], b->host_ns);
+    }
+  free (ids);
+  ck_assert_ptr_null (lsc_report_row_ids (r, LSC_TABLE_LAUNCH, NULL, LSC_LAUNCH_N_COLS, false, &n, &e));
+  ck_assert_int_eq (e.code, LSC_ERROR_USAGE);
+
+  /* a reader stopped by its cancel function says so, and reads again once it is removed */
+  cancel_calls = 0;
+  lsc_report_set_cancel (r, cancel_now, NULL);
+  ck_assert_ptr_null (lsc_report_row_ids (r, LSC_TABLE_LAUNCH, NULL, LSC_LAUNCH_COL_KERNEL, false, &n, &e));
+  ck_assert_int_eq (e.code, LSC_ERROR_INTERRUPTED);
+  ck_assert_int_gt (cancel_calls, 0);
+  lsc_report_set_cancel (r, NULL, NULL);
+  ids = lsc_report_row_ids (r, LSC_TABLE_LAUNCH, NULL, LSC_LAUNCH_COL_KERNEL, false, &n, &e);
+  ck_assert_msg (ids != NULL && n == m.n, "%s", e.message);
+  free (ids);
+
+  /* specs and events filter by the columns they have */
+  lsc_row_filter by_kernel;
+  lsc_row_filter_init (&by_kernel);
+  by_kernel.kernel_id = kernel_id (2, 0);
+  by_kernel.path = 1; /* launches only: ignored here */
+  ids = lsc_report_row_ids (r, LSC_TABLE_SPEC, &by_kernel, LSC_SPEC_COL_KEY, false, &n, &e);
+  ck_assert_uint_eq (n, SPECS_PER_KERNEL);
+  ck_assert_int_eq (ids[0], spec_id (2, 0, 0)); /* keys rise with j */
+  free (ids);
+  lsc_row_filter session2;
+  lsc_row_filter_init (&session2);
+  session2.session_id = 2;
+  ids = lsc_report_row_ids (r, LSC_TABLE_EVENT, &session2, LSC_EVENT_COL_TIME, false, &n, &e);
+  ck_assert_uint_eq (n, 3);
+  free (ids);
+
+  lsc_report_free (r);
+  free (m.rows);
+}
+END_TEST
+
+static bool
+count_launch (const lsc_launch_row *launch, void *data)
+{
+  const model *m = ((const model **) data)[0];
+  size_t *seen = ((size_t **) data)[1];
+  const row *want = &m->rows[launch->id - 1];
+  ck_assert_int_eq (launch->session_id, want->session);
+  ck_assert_int_eq (launch->path, want->path);
+  ck_assert_int_eq (launch->has_host, want->host_ns >= 0);
+  if (want->host_ns >= 0)
+    ck_assert_int_eq (launch->host_ns, want->host_ns);
+  ck_assert_int_eq (launch->has_spec, want->spec != 0);
+  ck_assert_int_eq (launch->start_ns, want->start_ns);
+  ck_assert (!launch->has_stages); /* the builder writes lookup_ns only */
+  (*seen)++;
+  return true;
+}
+
+typedef struct {
+  int n;
+  char texts[4][64];
+} event_seen;
+
+static bool
+collect_event (const lsc_event_row *row, void *data)
+{
+  event_seen *s = data;
+  snprintf (s->texts[s->n++ % 4], 64, "%s:%.*s", row->kind, (int) row->text_len, row->text);
+  return true;
+}
+
+START_TEST (test_rows_fetch_and_scan)
+{
+  const char *path = tmp_path ("fetch.lsdb");
+  model m = build_report (path, (build_opts){ .n_sessions = 1, .launches_per_session = 300, .seed = 5, .stopped = true },
+                          NULL);
+  sqlite3 *db = NULL;
+  ck_assert_int_eq (sqlite3_open (path, &db), SQLITE_OK);
+  exec_sql (db, "UPDATE launch SET host_ns = 'not a number' WHERE id = 7");
+  sqlite3_close (db);
+  m.rows[6].host_ns = -1; /* not an integer: the scan says so */
+
+  lsc_report *r = open_ok (path);
+  lsc_error e;
+  ck_assert_uint_eq (lsc_table_n_columns (LSC_TABLE_LAUNCH), LSC_LAUNCH_N_COLS);
+  ck_assert_str_eq (lsc_table_column_id (LSC_TABLE_LAUNCH, LSC_LAUNCH_COL_HOST_NS), "host_ns");
+  ck_assert_ptr_null (lsc_table_column_id (LSC_TABLE_EVENT, LSC_EVENT_N_COLS));
+
+  lsc_row_reader *reader = lsc_row_reader_new (r, LSC_TABLE_LAUNCH, &e);
+  ck_assert_msg (reader != NULL, "%s", e.message);
+  lsc_value v[LSC_LAUNCH_N_COLS];
+  ck_assert_int_eq (lsc_row_reader_fetch (reader, 5, v, &e), 1);
+  const row *want = &m.rows[4];
+  ck_assert_int_eq (v[LSC_LAUNCH_COL_ID].i, 5);
+  ck_assert_int_eq (v[LSC_LAUNCH_COL_TIME].i, want->start_ns - SESSION_START (1));
+  ck_assert_int_eq (v[LSC_LAUNCH_COL_PATH].i, want->path);
+  ck_assert_int_eq (v[LSC_LAUNCH_COL_THREAD].i, want->thread);
+  ck_assert_int_eq (v[LSC_LAUNCH_COL_KERNEL].type, LSC_VALUE_TEXT);
+  ck_assert_int_eq (strncmp (v[LSC_LAUNCH_COL_KERNEL].text, kernel_names[want->kernel % 10],
+                             v[LSC_LAUNCH_COL_KERNEL].len), 0);
+  ck_assert_int_eq (v[LSC_LAUNCH_COL_HOST_NS].type, want->host_ns >= 0 ? LSC_VALUE_INT : LSC_VALUE_NULL);
+  /* a value of the wrong type keeps its type */
+  ck_assert_int_eq (lsc_row_reader_fetch (reader, 7, v, &e), 1);
+  ck_assert_int_eq (v[LSC_LAUNCH_COL_HOST_NS].type, LSC_VALUE_TEXT);
+  ck_assert_int_eq (strncmp (v[LSC_LAUNCH_COL_HOST_NS].text, "not a number", v[LSC_LAUNCH_COL_HOST_NS].len), 0);
+  ck_assert_int_eq (lsc_row_reader_fetch (reader, 100000, v, &e), 0);
+  ck_assert_int_eq (v[LSC_LAUNCH_COL_ID].type, LSC_VALUE_NULL);
+  lsc_row_reader_free (reader);
+
+  size_t seen = 0;
+  const void *ctx[2] = { &m, &seen };
+  ck_assert_int_eq (lsc_report_scan_launches (r, count_launch, ctx, &e), 0);
+  ck_assert_uint_eq (seen, m.n);
+
+  int64_t session = 0, start = 0;
+  ck_assert (lsc_report_first_session (r, &session, &start, &e));
+  ck_assert_int_eq (session, 1);
+  ck_assert_int_eq (start, SESSION_START (1));
+  event_seen ev = { 0 };
+  ck_assert_int_eq (lsc_report_scan_events (r, 1, "toggle", 100, collect_event, &ev, &e), 0);
+  ck_assert_int_eq (ev.n, 1);
+  ck_assert_str_eq (ev.texts[0], "toggle:debug on at launch 10");
+  memset (&ev, 0, sizeof ev);
+  ck_assert_int_eq (lsc_report_scan_events (r, 1, NULL, 2, collect_event, &ev, &e), 0);
+  ck_assert_int_eq (ev.n, 2); /* the limit */
+  ck_assert_str_eq (ev.texts[0], "compile:compiled in 12.5 ms"); /* by time */
+  lsc_report_free (r);
+  free (m.rows);
+}
+END_TEST
 
 /* ---- summary ----------------------------------------------------------------------------- */
 
@@ -2091,6 +2285,8 @@ reports_suite (void)
   tcase_add_checked_fixture (tc, setup, teardown);
   tcase_set_timeout (tc, 120);
   tcase_add_test (tc, test_summary_percentiles);
+  tcase_add_test (tc, test_rows_filter_sort);
+  tcase_add_test (tc, test_rows_fetch_and_scan);
   tcase_add_test (tc, test_names_match_engine);
   tcase_add_test (tc, test_summary_output);
   tcase_add_test (tc, test_not_sqlite);

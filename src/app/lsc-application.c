@@ -7,7 +7,6 @@
 #include <cupti_version.h>
 #include <dlfcn.h>
 #include <glib/gi18n.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 
 #include "fastlaunch.h"
 #include "lsc-application.h"
+#include "lsc-report-rows.h"
 #include "lsc-window.h"
 
 struct _LscApplication
@@ -353,7 +353,9 @@ debug_info (void)
                           gtk_get_minor_version (), gtk_get_micro_version (), adw_get_major_version (),
                           adw_get_minor_version (), adw_get_micro_version (), glib_major_version, glib_minor_version,
                           glib_micro_version);
-  g_string_append_printf (s, "SQLite %s (built with %s)\n", sqlite3_libversion (), SQLITE_VERSION);
+  char sqlite_version[96];
+  lsc_report_sqlite_version (sqlite_version, sizeof sqlite_version);
+  g_string_append_printf (s, "SQLite %s\n", sqlite_version);
 
   fl_status st = lsc_application_has_cuda_driver () ? fl_driver_load () : FL_ERR_NO_DRIVER;
   int driver = fl_driver_version ();

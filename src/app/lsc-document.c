@@ -6,11 +6,10 @@
 
 #include <glib/gi18n.h>
 #include <math.h>
-#include <sqlite3.h>
 
 #include "lsc-document.h"
-/* lsc__sub_sat: times from the file are any int64, and t - session start must not overflow */
-#include "lsc-report-private.h"
+/* times from the file are any int64, and t - session start must not overflow */
+#include "lsc-saturate.h"
 
 /* Toggle markers beyond this many are not drawn (a hostile file could hold millions). */
 #define MAX_MARKERS 10000
@@ -61,74 +60,47 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-/* ---- the tables the lists show ------------------------------------------------------------
- * Base tables only; every expression is a constant of this file. */
+/* ---- how the lists show each table's columns ------------------------------------------- */
 
-#define SESSION_START "(SELECT s.start_ns FROM main.session s WHERE s.id = session_id)"
-#define KERNEL_NAME "(SELECT k.name FROM main.kernel k WHERE k.id = kernel_id)"
-#define SPEC_SESSION_START                                                                   \
-  "(SELECT s.start_ns FROM main.kernel k JOIN main.session s ON s.id = k.session_id WHERE " \
-  "k.id = kernel_id)"
-
-static const LscTableColumn launch_columns[LSC_LAUNCH_N_COLS] = {
-  [LSC_LAUNCH_COL_ID] = { "id", "rowid", LSC_CELL_INT, NULL },
-  [LSC_LAUNCH_COL_TIME] = { "time", "start_ns - " SESSION_START, LSC_CELL_OFFSET, "start_ns" },
-  [LSC_LAUNCH_COL_KERNEL] = { "kernel", KERNEL_NAME, LSC_CELL_KERNEL, "kernel_id" },
-  [LSC_LAUNCH_COL_PATH] = { "path", "path", LSC_CELL_PATH, NULL },
-  [LSC_LAUNCH_COL_OUTCOME] = { "outcome", "outcome", LSC_CELL_OUTCOME, NULL },
-  [LSC_LAUNCH_COL_REASON] = { "reason", "reason", LSC_CELL_REASON, NULL },
-  [LSC_LAUNCH_COL_HOST_NS] = { "host_ns", "host_ns", LSC_CELL_DURATION, NULL },
-  [LSC_LAUNCH_COL_API_NS] = { "api_ns", "api_ns", LSC_CELL_DURATION, NULL },
-  [LSC_LAUNCH_COL_GPU_NS] = { "gpu_ns", "gpu_ns", LSC_CELL_DURATION, NULL },
-  [LSC_LAUNCH_COL_SPEC] = { "spec", "spec_id", LSC_CELL_INT, NULL },
-  /* + LSC_STATUS_CUDA (2^32) where the status is a CUresult */
-  [LSC_LAUNCH_COL_STATUS] = { "status", "CASE WHEN path = 2 AND status != 0 THEN status + 4294967296 ELSE status END",
-                              LSC_CELL_STATUS, "status" },
-  [LSC_LAUNCH_COL_THREAD] = { "thread", "thread", LSC_CELL_INT, NULL },
+static const LscCellKind launch_kinds[LSC_LAUNCH_N_COLS] = {
+  [LSC_LAUNCH_COL_ID] = LSC_CELL_INT,
+  [LSC_LAUNCH_COL_TIME] = LSC_CELL_OFFSET,
+  [LSC_LAUNCH_COL_KERNEL] = LSC_CELL_KERNEL,
+  [LSC_LAUNCH_COL_PATH] = LSC_CELL_PATH,
+  [LSC_LAUNCH_COL_OUTCOME] = LSC_CELL_OUTCOME,
+  [LSC_LAUNCH_COL_REASON] = LSC_CELL_REASON,
+  [LSC_LAUNCH_COL_HOST_NS] = LSC_CELL_DURATION,
+  [LSC_LAUNCH_COL_API_NS] = LSC_CELL_DURATION,
+  [LSC_LAUNCH_COL_GPU_NS] = LSC_CELL_DURATION,
+  [LSC_LAUNCH_COL_SPEC] = LSC_CELL_INT,
+  [LSC_LAUNCH_COL_STATUS] = LSC_CELL_STATUS,
+  [LSC_LAUNCH_COL_THREAD] = LSC_CELL_INT,
 };
 
-static const LscTableColumn spec_columns[LSC_SPEC_N_COLS] = {
-  [LSC_SPEC_COL_ID] = { "id", "rowid", LSC_CELL_INT, NULL },
-  [LSC_SPEC_COL_KERNEL] = { "kernel", KERNEL_NAME, LSC_CELL_TEXT, NULL },
-  [LSC_SPEC_COL_KEY] = { "key", "key", LSC_CELL_HEX, NULL },
-  [LSC_SPEC_COL_DESCRIPTION] = { "description", "description", LSC_CELL_TEXT, NULL },
-  [LSC_SPEC_COL_ALIGNMENT] = { "ptr_alignment", "ptr_alignment", LSC_CELL_TEXT, NULL },
-  [LSC_SPEC_COL_INT_CLASSES] = { "int_classes", "int_classes", LSC_CELL_TEXT, NULL },
-  [LSC_SPEC_COL_DEBUG] = { "debug", "debug", LSC_CELL_BOOL, NULL },
-  [LSC_SPEC_COL_INSTRUMENTATION] = { "instrumentation", "instrumentation", LSC_CELL_TEXT, NULL },
-  [LSC_SPEC_COL_HOOK] = { "compile_hook", "compile_hook", LSC_CELL_BOOL, NULL },
-  [LSC_SPEC_COL_HITS] = { "hits", "hits", LSC_CELL_COUNT, NULL },
-  [LSC_SPEC_COL_MISSES] = { "misses", "misses", LSC_CELL_COUNT, NULL },
-  [LSC_SPEC_COL_COMPILE_MS] = { "compile_ms", "compile_ms", LSC_CELL_MS, NULL },
-  [LSC_SPEC_COL_FIRST] = { "first", "first_ns - " SPEC_SESSION_START, LSC_CELL_OFFSET, NULL },
-  [LSC_SPEC_COL_LAST] = { "last", "last_ns - " SPEC_SESSION_START, LSC_CELL_OFFSET, NULL },
+static const LscCellKind spec_kinds[LSC_SPEC_N_COLS] = {
+  [LSC_SPEC_COL_ID] = LSC_CELL_INT,
+  [LSC_SPEC_COL_KERNEL] = LSC_CELL_TEXT,
+  [LSC_SPEC_COL_KEY] = LSC_CELL_HEX,
+  [LSC_SPEC_COL_DESCRIPTION] = LSC_CELL_TEXT,
+  [LSC_SPEC_COL_ALIGNMENT] = LSC_CELL_TEXT,
+  [LSC_SPEC_COL_INT_CLASSES] = LSC_CELL_TEXT,
+  [LSC_SPEC_COL_DEBUG] = LSC_CELL_BOOL,
+  [LSC_SPEC_COL_INSTRUMENTATION] = LSC_CELL_TEXT,
+  [LSC_SPEC_COL_HOOK] = LSC_CELL_BOOL,
+  [LSC_SPEC_COL_HITS] = LSC_CELL_COUNT,
+  [LSC_SPEC_COL_MISSES] = LSC_CELL_COUNT,
+  [LSC_SPEC_COL_COMPILE_MS] = LSC_CELL_MS,
+  [LSC_SPEC_COL_FIRST] = LSC_CELL_OFFSET,
+  [LSC_SPEC_COL_LAST] = LSC_CELL_OFFSET,
 };
 
-static const LscTableColumn event_columns[LSC_EVENT_N_COLS] = {
-  [LSC_EVENT_COL_ID] = { "id", "rowid", LSC_CELL_INT, NULL },
-  [LSC_EVENT_COL_TIME] = { "time", "t_ns - " SESSION_START, LSC_CELL_OFFSET, "t_ns" },
-  [LSC_EVENT_COL_KIND] = { "kind", "kind", LSC_CELL_TEXT, NULL },
-  [LSC_EVENT_COL_KERNEL] = { "kernel", KERNEL_NAME, LSC_CELL_TEXT, NULL },
-  [LSC_EVENT_COL_TEXT] = { "text", "text", LSC_CELL_TEXT, NULL },
+static const LscCellKind event_kinds[LSC_EVENT_N_COLS] = {
+  [LSC_EVENT_COL_ID] = LSC_CELL_INT,
+  [LSC_EVENT_COL_TIME] = LSC_CELL_OFFSET,
+  [LSC_EVENT_COL_KIND] = LSC_CELL_TEXT,
+  [LSC_EVENT_COL_KERNEL] = LSC_CELL_TEXT,
+  [LSC_EVENT_COL_TEXT] = LSC_CELL_TEXT,
 };
-
-const LscTableColumn *
-lsc_document_launch_columns (void)
-{
-  return launch_columns;
-}
-
-const LscTableColumn *
-lsc_document_spec_columns (void)
-{
-  return spec_columns;
-}
-
-const LscTableColumn *
-lsc_document_event_columns (void)
-{
-  return event_columns;
-}
 
 /* ---- progress --------------------------------------------------------------------------- */
 
@@ -191,6 +163,13 @@ cancelled_handler (void *data)
 }
 
 static void
+watch_cancellable (lsc_report *report, GCancellable *cancellable)
+{
+  if (cancellable)
+    lsc_report_set_cancel (report, cancelled_handler, cancellable);
+}
+
+static void
 load_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
 {
   LscDocument *self = source;
@@ -216,18 +195,15 @@ load_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *can
 
   set_progress (self, 0.45, _("Summarizing the launches"));
   gint64 t1 = g_get_monotonic_time ();
-  sqlite3 *db = lsc_report_db (r->report);
-  if (cancellable)
-    sqlite3_progress_handler (db, 100000, cancelled_handler, cancellable);
+  watch_cancellable (r->report, cancellable);
   r->summary = lsc_report_summarize (r->report, &err);
   r->summary_ms = (double) (g_get_monotonic_time () - t1) / 1000.0;
   GError *error = NULL;
   if (r->summary)
-    r->spec_ids = lsc_table_model_query_rowids (db, "spec", NULL, NULL, FALSE, cancellable, &error);
+    r->spec_ids = lsc_table_model_query_rowids (r->report, LSC_TABLE_SPEC, NULL, -1, FALSE, cancellable, &error);
   if (r->spec_ids)
-    r->event_ids = lsc_table_model_query_rowids (db, "event", NULL, NULL, FALSE, cancellable, &error);
-  if (cancellable)
-    sqlite3_progress_handler (db, 0, NULL, NULL);
+    r->event_ids = lsc_table_model_query_rowids (r->report, LSC_TABLE_EVENT, NULL, -1, FALSE, cancellable, &error);
+  lsc_report_set_cancel (r->report, NULL, NULL);
 
   if (g_cancellable_is_cancelled (cancellable))
     g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Cancelled"));
@@ -286,13 +262,84 @@ chart_result_free (ChartResult *r)
   g_free (r);
 }
 
+/* What one pass over the launches builds. */
+typedef struct {
+  gboolean have_session;
+  gint64 session_id, session_start;
+  LscSeries *series;
+  gsize cap;
+  GArray *launch_ids;
+  GArray *stage_rows;
+} ChartScan;
+
+static bool
+chart_scan_launch (const lsc_launch_row *row, void *data)
+{
+  ChartScan *s = data;
+  g_array_append_val (s->launch_ids, row->id);
+
+  if (!s->have_session || !row->has_session || row->session_id != s->session_id)
+    return TRUE;
+  if (!row->has_host || row->status != 0 || !row->has_path)
+    return TRUE; /* no host time, or a failed launch: not overhead */
+  if (row->path < 0 || row->path >= LSC_CHART_N_PATHS)
+    return TRUE;
+  LscSeries *series = s->series;
+  gsize n = series->n;
+  if (n == s->cap)
+    {
+      LscSeries *bigger = lsc_series_new (s->cap * 2, TRUE);
+      memcpy (bigger->t_ns, series->t_ns, n * sizeof *series->t_ns);
+      memcpy (bigger->value_ns, series->value_ns, n * sizeof *series->value_ns);
+      memcpy (bigger->path, series->path, n * sizeof *series->path);
+      memcpy (bigger->outcome, series->outcome, n * sizeof *series->outcome);
+      memcpy (bigger->reason, series->reason, n * sizeof *series->reason);
+      memcpy (bigger->spec_id, series->spec_id, n * sizeof *series->spec_id);
+      lsc_series_free (series);
+      s->series = series = bigger;
+      s->cap *= 2;
+    }
+  gint64 t = lsc__sub_sat (row->start_ns, s->session_start);
+  series->t_ns[n] = t > 0 ? (guint64) t : 0;
+  series->value_ns[n] = (guint32) CLAMP (row->host_ns, 0, (gint64) G_MAXUINT32);
+  series->path[n] = (guint8) row->path;
+  series->outcome[n] = (guint8) CLAMP (row->outcome, 0, 255);
+  series->reason[n] = (guint8) CLAMP (row->reason, 0, 255);
+  series->spec_id[n] = row->has_spec ? row->spec_id : -1;
+  series->n = n + 1;
+
+  if (row->path == LSC_CHART_PATH_DEFAULT && row->has_stages)
+    {
+      guint32 stage[LSC_STAGE_COUNT];
+      for (int k = 0; k < LSC_STAGE_COUNT; k++)
+        stage[k] = (guint32) CLAMP (row->stage_ns[k], 0, (gint64) G_MAXUINT32);
+      g_array_append_vals (s->stage_rows, stage, 1);
+    }
+  return TRUE;
+}
+
+typedef struct {
+  gint64 session_start;
+  GArray *markers;
+} MarkerScan;
+
+static bool
+marker_scan_event (const lsc_event_row *row, void *data)
+{
+  MarkerScan *s = data;
+  gint64 t = lsc__sub_sat (row->t_ns, s->session_start);
+  LscMarker m = { t > 0 ? (guint64) t : 0, g_utf8_make_valid (row->text ? row->text : "", (gssize) row->text_len) };
+  g_array_append_val (s->markers, m);
+  return TRUE;
+}
+
 static void
 chart_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
 {
-  LscDocument *self = source;
   const char *path = task_data;
   gint64 t0 = g_get_monotonic_time ();
   lsc_error err;
+  (void) source;
 
   lsc_report *report = lsc_report_open (path, LSC_REPORT_OPEN_NO_QUICK_CHECK, &err);
   if (!report)
@@ -300,119 +347,29 @@ chart_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *ca
       g_task_return_new_error (task, LSC_DOCUMENT_ERROR, err.code, "%s", err.message);
       return;
     }
-  (void) self;
-  sqlite3 *db = lsc_report_db (report);
-  if (cancellable)
-    sqlite3_progress_handler (db, 100000, cancelled_handler, cancellable);
-  sqlite3_exec (db, "BEGIN", NULL, NULL, NULL);
+  watch_cancellable (report, cancellable);
 
-  gint64 total = 0, session_id = 0, session_start = 0;
-  gboolean have_session = FALSE;
-  sqlite3_stmt *stmt = NULL;
-  if (sqlite3_prepare_v2 (db, "SELECT count(*) FROM main.launch", -1, &stmt, NULL) == SQLITE_OK
-      && sqlite3_step (stmt) == SQLITE_ROW)
-    total = sqlite3_column_int64 (stmt, 0);
-  sqlite3_finalize (stmt);
-  if (sqlite3_prepare_v2 (db, "SELECT id, start_ns FROM main.session ORDER BY id LIMIT 1", -1, &stmt, NULL) == SQLITE_OK
-      && sqlite3_step (stmt) == SQLITE_ROW)
-    {
-      have_session = TRUE;
-      session_id = sqlite3_column_int64 (stmt, 0);
-      session_start = sqlite3_column_int64 (stmt, 1);
-    }
-  sqlite3_finalize (stmt);
-
+  ChartScan scan = { FALSE, 0, 0, NULL, 0, NULL, NULL };
+  gint64 total = lsc_report_count_rows (report, LSC_TABLE_LAUNCH, NULL);
+  scan.have_session = lsc_report_first_session (report, &scan.session_id, &scan.session_start, NULL);
   /* Capacity from the count; a file that lies about it only costs a regrow. */
-  gsize cap = (gsize) CLAMP (total, 16, G_MAXUINT32);
-  LscSeries *series = lsc_series_new (cap, TRUE);
-  gsize n = 0;
-  GArray *launch_ids = g_array_sized_new (FALSE, FALSE, sizeof (gint64), (guint) MIN (cap, (gsize) G_MAXUINT32));
-  GArray *stage_rows = g_array_new (FALSE, FALSE, sizeof (guint32) * LSC_STAGE_COUNT);
-
-  int rc = sqlite3_prepare_v2 (db,
-                               "SELECT rowid, session_id, start_ns, host_ns, path, outcome, reason, status, spec_id, "
-                               "resolve_ns, bind_ns, specialize_ns, key_ns, lookup_ns, globals_ns, metadata_ns, "
-                               "launch_ns FROM main.launch ORDER BY rowid",
-                               -1, &stmt, NULL);
-  while (stmt && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      gint64 rowid = sqlite3_column_int64 (stmt, 0);
-      g_array_append_val (launch_ids, rowid);
-
-      if (!have_session || sqlite3_column_type (stmt, 1) != SQLITE_INTEGER
-          || sqlite3_column_int64 (stmt, 1) != session_id)
-        continue;
-      if (sqlite3_column_type (stmt, 3) != SQLITE_INTEGER || sqlite3_column_int64 (stmt, 7) != 0
-          || sqlite3_column_type (stmt, 4) != SQLITE_INTEGER)
-        continue; /* no host time, or a failed launch: not overhead */
-      gint64 lpath = sqlite3_column_int64 (stmt, 4);
-      if (lpath < 0 || lpath >= LSC_CHART_N_PATHS)
-        continue;
-      if (n == cap)
-        {
-          LscSeries *bigger = lsc_series_new (cap * 2, TRUE);
-          memcpy (bigger->t_ns, series->t_ns, n * sizeof *series->t_ns);
-          memcpy (bigger->value_ns, series->value_ns, n * sizeof *series->value_ns);
-          memcpy (bigger->path, series->path, n * sizeof *series->path);
-          memcpy (bigger->outcome, series->outcome, n * sizeof *series->outcome);
-          memcpy (bigger->reason, series->reason, n * sizeof *series->reason);
-          memcpy (bigger->spec_id, series->spec_id, n * sizeof *series->spec_id);
-          lsc_series_free (series);
-          series = bigger;
-          cap *= 2;
-        }
-      gint64 t = lsc__sub_sat (sqlite3_column_int64 (stmt, 2), session_start);
-      gint64 host = sqlite3_column_int64 (stmt, 3);
-      gint64 outcome = sqlite3_column_int64 (stmt, 5), reason = sqlite3_column_int64 (stmt, 6);
-      series->t_ns[n] = t > 0 ? (guint64) t : 0;
-      series->value_ns[n] = (guint32) CLAMP (host, 0, (gint64) G_MAXUINT32);
-      series->path[n] = (guint8) lpath;
-      series->outcome[n] = (guint8) CLAMP (outcome, 0, 255);
-      series->reason[n] = (guint8) CLAMP (reason, 0, 255);
-      series->spec_id[n] = sqlite3_column_type (stmt, 8) == SQLITE_INTEGER ? sqlite3_column_int64 (stmt, 8) : -1;
-      n++;
-
-      if (lpath == LSC_CHART_PATH_DEFAULT && sqlite3_column_type (stmt, 9) == SQLITE_INTEGER)
-        {
-          guint32 stage[LSC_STAGE_COUNT];
-          gboolean complete = TRUE;
-          for (int k = 0; k < LSC_STAGE_COUNT && complete; k++)
-            {
-              complete = sqlite3_column_type (stmt, 9 + k) == SQLITE_INTEGER;
-              stage[k] = (guint32) CLAMP (sqlite3_column_int64 (stmt, 9 + k), 0, (gint64) G_MAXUINT32);
-            }
-          if (complete)
-            g_array_append_vals (stage_rows, stage, 1);
-        }
-    }
-  series->n = n;
+  scan.cap = (gsize) CLAMP (total, 16, G_MAXUINT32);
+  scan.series = lsc_series_new (scan.cap, TRUE);
+  scan.series->n = 0;
+  scan.launch_ids = g_array_sized_new (FALSE, FALSE, sizeof (gint64), (guint) MIN (scan.cap, (gsize) G_MAXUINT32));
+  scan.stage_rows = g_array_new (FALSE, FALSE, sizeof (guint32) * LSC_STAGE_COUNT);
   char *error = NULL;
-  if (rc != SQLITE_DONE)
-    error = g_strdup_printf (_("Cannot read the launches of %s: %s"), path, sqlite3_errmsg (db));
-  sqlite3_finalize (stmt);
+  if (lsc_report_scan_launches (report, chart_scan_launch, &scan, &err) < 0)
+    error = g_strdup (err.message);
+  LscSeries *series = scan.series;
+  GArray *launch_ids = scan.launch_ids, *stage_rows = scan.stage_rows;
 
   /* toggle markers of the charted session */
   GArray *markers = g_array_new (FALSE, TRUE, sizeof (LscMarker));
   g_array_set_clear_func (markers, marker_clear);
-  if (have_session && !error
-      && sqlite3_prepare_v2 (db,
-                             "SELECT t_ns, text FROM main.event WHERE kind = 'toggle' AND session_id = ?1 "
-                             "ORDER BY t_ns, rowid LIMIT " G_STRINGIFY (MAX_MARKERS),
-                             -1, &stmt, NULL)
-             == SQLITE_OK)
-    {
-      sqlite3_bind_int64 (stmt, 1, session_id);
-      while (sqlite3_step (stmt) == SQLITE_ROW)
-        {
-          gint64 t = lsc__sub_sat (sqlite3_column_int64 (stmt, 0), session_start);
-          const unsigned char *text = sqlite3_column_text (stmt, 1);
-          LscMarker m = { t > 0 ? (guint64) t : 0,
-                          g_utf8_make_valid (text ? (const char *) text : "", sqlite3_column_bytes (stmt, 1)) };
-          g_array_append_val (markers, m);
-        }
-      sqlite3_finalize (stmt);
-    }
-  sqlite3_exec (db, "COMMIT", NULL, NULL, NULL);
+  MarkerScan markers_scan = { scan.session_start, markers };
+  if (scan.have_session && !error)
+    lsc_report_scan_events (report, scan.session_id, "toggle", MAX_MARKERS, marker_scan_event, &markers_scan, NULL);
   lsc_report_free (report);
 
   if (error || g_cancellable_is_cancelled (cancellable))
@@ -517,10 +474,9 @@ lsc_document_load_finish (LscDocument *self, GAsyncResult *result, GError **erro
   self->open_ms = r->open_ms;
   self->summary_ms = r->summary_ms;
 
-  sqlite3 *db = lsc_report_db (self->report);
-  self->launches = lsc_table_model_new (db, self->path, "launch", launch_columns, LSC_LAUNCH_N_COLS);
-  self->specs = lsc_table_model_new (db, self->path, "spec", spec_columns, LSC_SPEC_N_COLS);
-  self->events = lsc_table_model_new (db, self->path, "event", event_columns, LSC_EVENT_N_COLS);
+  self->launches = lsc_table_model_new (self->report, LSC_TABLE_LAUNCH, launch_kinds);
+  self->specs = lsc_table_model_new (self->report, LSC_TABLE_SPEC, spec_kinds);
+  self->events = lsc_table_model_new (self->report, LSC_TABLE_EVENT, event_kinds);
   lsc_table_model_set_rowids (self->specs, g_steal_pointer (&r->spec_ids));
   lsc_table_model_set_rowids (self->events, g_steal_pointer (&r->event_ids));
   load_result_free (r);

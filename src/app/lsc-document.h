@@ -29,49 +29,8 @@ G_BEGIN_DECLS
 #define LSC_DOCUMENT_ERROR (lsc_document_error_quark ())
 GQuark lsc_document_error_quark (void);
 
-/* Columns of the three list models. */
-typedef enum {
-  LSC_LAUNCH_COL_ID,
-  LSC_LAUNCH_COL_TIME,
-  LSC_LAUNCH_COL_KERNEL,
-  LSC_LAUNCH_COL_PATH,
-  LSC_LAUNCH_COL_OUTCOME,
-  LSC_LAUNCH_COL_REASON,
-  LSC_LAUNCH_COL_HOST_NS,
-  LSC_LAUNCH_COL_API_NS,
-  LSC_LAUNCH_COL_GPU_NS,
-  LSC_LAUNCH_COL_SPEC,
-  LSC_LAUNCH_COL_STATUS,
-  LSC_LAUNCH_COL_THREAD,
-  LSC_LAUNCH_N_COLS
-} LscLaunchColumn;
-
-typedef enum {
-  LSC_SPEC_COL_ID,
-  LSC_SPEC_COL_KERNEL,
-  LSC_SPEC_COL_KEY,
-  LSC_SPEC_COL_DESCRIPTION,
-  LSC_SPEC_COL_ALIGNMENT,
-  LSC_SPEC_COL_INT_CLASSES,
-  LSC_SPEC_COL_DEBUG,
-  LSC_SPEC_COL_INSTRUMENTATION,
-  LSC_SPEC_COL_HOOK,
-  LSC_SPEC_COL_HITS,
-  LSC_SPEC_COL_MISSES,
-  LSC_SPEC_COL_COMPILE_MS,
-  LSC_SPEC_COL_FIRST,
-  LSC_SPEC_COL_LAST,
-  LSC_SPEC_N_COLS
-} LscSpecColumn;
-
-typedef enum {
-  LSC_EVENT_COL_ID,
-  LSC_EVENT_COL_TIME,
-  LSC_EVENT_COL_KIND,
-  LSC_EVENT_COL_KERNEL,
-  LSC_EVENT_COL_TEXT,
-  LSC_EVENT_N_COLS
-} LscEventColumn;
+/* The list models' columns are the reader's: lsc_launch_column, lsc_spec_column and
+ * lsc_event_column (lsc-report-rows.h). */
 
 /* A toggle event of the charted session: where the debug knob, alignment or skip switch
  * changed. */
@@ -131,8 +90,5 @@ LscTableModel *lsc_document_get_specs (LscDocument *self);
 LscTableModel *lsc_document_get_events (LscDocument *self);
 
 /* Column definitions, shared with tests. */
-const LscTableColumn *lsc_document_launch_columns (void);
-const LscTableColumn *lsc_document_spec_columns (void);
-const LscTableColumn *lsc_document_event_columns (void);
 
 G_END_DECLS

@@ -31,8 +31,6 @@ struct _LscLaunchesView
 G_DEFINE_FINAL_TYPE (LscLaunchesView, lsc_launches_view, GTK_TYPE_WIDGET)
 
 /* SQL conditions for the dropdown entries: constants, never user text. */
-static const char *const path_where[] = { NULL, "path = 0", "path = 1", "path = 2", "path = 3" };
-static const char *const outcome_where[] = { NULL, "outcome = 0", "outcome = 1", "outcome = 2", "outcome = 3" };
 
 static void
 update_count (LscLaunchesView *self)
@@ -84,11 +82,15 @@ query_changed_cb (LscLaunchesView *self)
 {
   if (!self->launches || !lsc_document_get_charts_ready (self->document))
     return;
+  /* the drop-downs list "All" and then the stored values in order */
   guint p = gtk_drop_down_get_selected (self->path_dropdown);
   guint o = gtk_drop_down_get_selected (self->outcome_dropdown);
-  const char *pw = p < G_N_ELEMENTS (path_where) ? path_where[p] : NULL;
-  const char *ow = o < G_N_ELEMENTS (outcome_where) ? outcome_where[o] : NULL;
-  g_autofree char *where = pw && ow ? g_strdup_printf ("%s AND %s", pw, ow) : g_strdup (pw ? pw : ow);
+  lsc_row_filter filter;
+  lsc_row_filter_init (&filter);
+  if (p >= 1 && p <= LSC_PATH_COUNT)
+    filter.path = p - 1;
+  if (o >= 1 && o <= LSC_OUTCOME_COUNT)
+    filter.outcome = o - 1;
 
   guint cell = 0;
   gboolean descending = FALSE;
@@ -99,7 +101,7 @@ query_changed_cb (LscLaunchesView *self)
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
   set_busy (self, TRUE);
-  lsc_table_model_reload_async (self->launches, where, column, descending, self->cancellable, reload_done_cb, self);
+  lsc_table_model_reload_async (self->launches, &filter, column, descending, self->cancellable, reload_done_cb, self);
 }
 
 /* The launch list's rowids arrive with the chart data (loading phase 2). */

@@ -10,7 +10,7 @@
 
 /* The reader's saturating int64 arithmetic, so the app and the CLI print the same numbers
  * for the same hostile file. */
-#include "lsc-report-private.h"
+#include "lsc-saturate.h"
 
 gboolean
 lsc_session_duration_ns (const lsc_session_summary *session, gint64 *duration_ns)

@@ -6,7 +6,6 @@
 
 #include <glib/gi18n.h>
 #include <math.h>
-#include <sqlite3.h>
 
 #include "fastlaunch-driver.h"
 #include "fastlaunch.h"
@@ -25,15 +24,16 @@ struct _LscTableModel
 {
   GObject parent_instance;
 
-  sqlite3 *db;
+  lsc_report *report;
   char *report_path;
-  char *table;
-  const LscTableColumn *columns;
+  lsc_table table;
+  const LscCellKind *kinds;
   guint n_columns;
 
   GArray *rowids;
-  sqlite3_stmt *fetch;
-  gboolean fetch_failed;
+  lsc_row_reader *reader;
+  gboolean reader_failed;
+  lsc_value *values;
   LscRow *cache[CACHE_SLOTS];
   guint n_fetched;
   guint generation;
@@ -112,11 +112,11 @@ lsc_table_model_format_value (LscCellKind kind, gint64 value)
 }
 
 static char *
-clean_text (const unsigned char *text, int len)
+clean_text (const char *text, gssize len)
 {
   if (!text)
     return NULL;
-  char *valid = g_utf8_make_valid ((const char *) text, len);
+  char *valid = g_utf8_make_valid (text, len);
   if (g_utf8_strlen (valid, -1) > MAX_CELL_CHARS)
     {
       char *end = g_utf8_offset_to_pointer (valid, MAX_CELL_CHARS);
@@ -129,47 +129,46 @@ clean_text (const unsigned char *text, int len)
 }
 
 static void
-fill_cell (LscRow *row, guint i, LscCellKind kind, sqlite3_stmt *stmt)
+fill_cell (LscRow *row, guint i, LscCellKind kind, const lsc_value *v)
 {
-  int type = sqlite3_column_type (stmt, (int) i);
-
-  if (type == SQLITE_NULL)
+  if (v->type == LSC_VALUE_NULL)
     {
       lsc_row_take_cell (row, i, NULL, NAN);
       return;
     }
-  if (kind == LSC_CELL_KERNEL && type == SQLITE_TEXT)
+  if (kind == LSC_CELL_KERNEL && v->type == LSC_VALUE_TEXT)
     {
-      char *readable = lsc_kernel_name_demangle ((const char *) sqlite3_column_text (stmt, (int) i));
+      g_autofree char *name = g_strndup (v->text, v->len);
+      char *readable = lsc_kernel_name_demangle (name);
       if (readable)
         {
-          lsc_row_take_cell (row, i, clean_text ((const unsigned char *) readable, -1), NAN);
+          lsc_row_take_cell (row, i, clean_text (readable, -1), NAN);
           free (readable);
           return;
         }
     }
-  if (kind == LSC_CELL_TEXT || kind == LSC_CELL_KERNEL || type == SQLITE_TEXT || type == SQLITE_BLOB)
+  if (kind == LSC_CELL_TEXT || kind == LSC_CELL_KERNEL || v->type == LSC_VALUE_TEXT)
     {
       /* a text column, or a value of the wrong type in a numeric one: show it as it is */
-      const unsigned char *text = sqlite3_column_text (stmt, (int) i);
-      int len = sqlite3_column_bytes (stmt, (int) i);
-      lsc_row_take_cell (row, i, clean_text (text, len), NAN);
+      if (v->type == LSC_VALUE_TEXT)
+        lsc_row_take_cell (row, i, clean_text (v->text, (gssize) v->len), NAN);
+      else if (v->type == LSC_VALUE_REAL)
+        lsc_row_take_cell (row, i, g_strdup_printf ("%g", v->r), NAN);
+      else
+        lsc_row_take_cell (row, i, g_strdup_printf ("%" G_GINT64_FORMAT, v->i), NAN);
       return;
     }
   if (kind == LSC_CELL_MS)
     {
-      double v = sqlite3_column_double (stmt, (int) i);
-      lsc_row_take_cell (row, i, g_strdup_printf ("%.1f ms", v), v);
+      lsc_row_take_cell (row, i, g_strdup_printf ("%.1f ms", v->r), v->r);
       return;
     }
-  if (type == SQLITE_FLOAT && kind == LSC_CELL_DURATION)
+  if (v->type == LSC_VALUE_REAL && kind == LSC_CELL_DURATION)
     {
-      double v = sqlite3_column_double (stmt, (int) i);
-      lsc_row_take_cell (row, i, lsc_format_duration_ns (v), v);
+      lsc_row_take_cell (row, i, lsc_format_duration_ns (v->r), v->r);
       return;
     }
-  gint64 v = sqlite3_column_int64 (stmt, (int) i);
-  lsc_row_take_cell (row, i, lsc_table_model_format_value (kind, v), (double) v);
+  lsc_row_take_cell (row, i, lsc_table_model_format_value (kind, v->i), (double) v->i);
 }
 
 /* ---- GListModel ------------------------------------------------------------------------- */
@@ -189,22 +188,18 @@ lsc_table_model_get_n_items (GListModel *model)
 }
 
 static gboolean
-prepare_fetch (LscTableModel *self)
+ensure_reader (LscTableModel *self)
 {
-  if (self->fetch || self->fetch_failed)
-    return self->fetch != NULL;
-  GString *sql = g_string_new ("SELECT ");
-  for (guint i = 0; i < self->n_columns; i++)
-    g_string_append_printf (sql, "%s(%s)", i ? ", " : "", self->columns[i].expr);
-  g_string_append_printf (sql, " FROM main.\"%s\" WHERE rowid = ?1", self->table);
-  if (sqlite3_prepare_v2 (self->db, sql->str, -1, &self->fetch, NULL) != SQLITE_OK)
+  if (self->reader || self->reader_failed)
+    return self->reader != NULL;
+  lsc_error err;
+  self->reader = lsc_row_reader_new (self->report, self->table, &err);
+  if (!self->reader)
     {
-      g_warning ("cannot read table %s: %s", self->table, sqlite3_errmsg (self->db));
-      self->fetch = NULL;
-      self->fetch_failed = TRUE;
+      g_warning ("%s", err.message);
+      self->reader_failed = TRUE;
     }
-  g_string_free (sql, TRUE);
-  return self->fetch != NULL;
+  return self->reader != NULL;
 }
 
 static gpointer
@@ -220,14 +215,15 @@ lsc_table_model_get_item (GListModel *model, guint position)
     return g_object_ref (self->cache[slot]);
 
   LscRow *row = lsc_row_new (rowid, self->n_columns);
-  if (self->db && prepare_fetch (self))
+  if (self->report && ensure_reader (self))
     {
-      sqlite3_reset (self->fetch);
-      sqlite3_bind_int64 (self->fetch, 1, rowid);
-      if (sqlite3_step (self->fetch) == SQLITE_ROW)
+      lsc_error err;
+      int found = lsc_row_reader_fetch (self->reader, rowid, self->values, &err);
+      if (found > 0)
         for (guint i = 0; i < self->n_columns; i++)
-          fill_cell (row, i, self->columns[i].kind, self->fetch);
-      sqlite3_reset (self->fetch);
+          fill_cell (row, i, self->kinds[i], &self->values[i]);
+      else if (found < 0)
+        g_warning ("%s", err.message);
     }
   self->n_fetched++;
   g_set_object (&self->cache[slot], row);
@@ -257,11 +253,10 @@ lsc_table_model_finalize (GObject *object)
   LscTableModel *self = LSC_TABLE_MODEL (object);
 
   clear_cache (self);
-  if (self->fetch)
-    sqlite3_finalize (self->fetch);
+  lsc_row_reader_free (self->reader);
+  g_free (self->values);
   g_array_unref (self->rowids);
   g_free (self->report_path);
-  g_free (self->table);
 
   G_OBJECT_CLASS (lsc_table_model_parent_class)->finalize (object);
 }
@@ -279,18 +274,18 @@ lsc_table_model_init (LscTableModel *self)
 }
 
 LscTableModel *
-lsc_table_model_new (sqlite3 *db, const char *report_path, const char *table,
-                     const LscTableColumn *columns, guint n_columns)
+lsc_table_model_new (lsc_report *report, lsc_table table, const LscCellKind *kinds)
 {
-  g_return_val_if_fail (table != NULL, NULL);
-  g_return_val_if_fail (columns != NULL || n_columns == 0, NULL);
+  g_return_val_if_fail (lsc_table_n_columns (table) > 0, NULL);
+  g_return_val_if_fail (kinds != NULL, NULL);
 
   LscTableModel *self = g_object_new (LSC_TYPE_TABLE_MODEL, NULL);
-  self->db = db;
-  self->report_path = g_strdup (report_path);
-  self->table = g_strdup (table);
-  self->columns = columns;
-  self->n_columns = n_columns;
+  self->report = report;
+  self->report_path = g_strdup (lsc_report_path (report));
+  self->table = table;
+  self->kinds = kinds;
+  self->n_columns = (guint) lsc_table_n_columns (table);
+  self->values = g_new0 (lsc_value, self->n_columns);
   return self;
 }
 
@@ -299,10 +294,8 @@ lsc_table_model_close (LscTableModel *self)
 {
   g_return_if_fail (LSC_IS_TABLE_MODEL (self));
 
-  if (self->fetch)
-    sqlite3_finalize (self->fetch);
-  self->fetch = NULL;
-  self->db = NULL;
+  g_clear_pointer (&self->reader, lsc_row_reader_free);
+  self->report = NULL;
   g_clear_pointer (&self->report_path, g_free);
   clear_cache (self);
   lsc_table_model_set_rowids (self, g_array_new (FALSE, FALSE, sizeof (gint64)));
@@ -315,11 +308,11 @@ lsc_table_model_get_n_columns (LscTableModel *self)
   return self->n_columns;
 }
 
-const LscTableColumn *
-lsc_table_model_get_column (LscTableModel *self, guint column)
+LscCellKind
+lsc_table_model_get_column_kind (LscTableModel *self, guint column)
 {
-  g_return_val_if_fail (LSC_IS_TABLE_MODEL (self), NULL);
-  return column < self->n_columns ? &self->columns[column] : NULL;
+  g_return_val_if_fail (LSC_IS_TABLE_MODEL (self), LSC_CELL_TEXT);
+  return column < self->n_columns ? self->kinds[column] : LSC_CELL_TEXT;
 }
 
 int
@@ -327,7 +320,7 @@ lsc_table_model_find_column (LscTableModel *self, const char *id)
 {
   g_return_val_if_fail (LSC_IS_TABLE_MODEL (self), -1);
   for (guint i = 0; i < self->n_columns; i++)
-    if (g_strcmp0 (self->columns[i].id, id) == 0)
+    if (g_strcmp0 (lsc_table_column_id (self->table, i), id) == 0)
       return (int) i;
   return -1;
 }
@@ -339,47 +332,30 @@ progress_cancelled (void *data)
 }
 
 GArray *
-lsc_table_model_query_rowids (sqlite3 *db, const char *table, const char *where, const char *order_expr,
+lsc_table_model_query_rowids (lsc_report *report, lsc_table table, const lsc_row_filter *filter, int column,
                               gboolean descending, GCancellable *cancellable, GError **error)
 {
-  g_return_val_if_fail (db != NULL && table != NULL, NULL);
+  g_return_val_if_fail (report != NULL, NULL);
 
-  const char *dir = descending ? "DESC" : "ASC";
-  char *sql;
-  if (order_expr)
-    sql = g_strdup_printf ("SELECT rowid FROM main.\"%s\"%s%s ORDER BY (%s) %s, rowid %s", table,
-                           where ? " WHERE " : "", where ? where : "", order_expr, dir, dir);
-  else
-    sql = g_strdup_printf ("SELECT rowid FROM main.\"%s\"%s%s ORDER BY rowid %s", table, where ? " WHERE " : "",
-                           where ? where : "", dir);
   if (cancellable)
-    sqlite3_progress_handler (db, 10000, progress_cancelled, cancellable);
-
-  sqlite3_stmt *stmt = NULL;
-  GArray *rowids = NULL;
-  int rc = sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL);
-  if (rc == SQLITE_OK)
-    {
-      rowids = g_array_new (FALSE, FALSE, sizeof (gint64));
-      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-        {
-          gint64 id = sqlite3_column_int64 (stmt, 0);
-          g_array_append_val (rowids, id);
-        }
-    }
-  if (rc != SQLITE_DONE)
+    lsc_report_set_cancel (report, progress_cancelled, cancellable);
+  size_t n = 0;
+  lsc_error err;
+  int64_t *ids = lsc_report_row_ids (report, table, filter, column, descending, &n, &err);
+  if (cancellable)
+    lsc_report_set_cancel (report, NULL, NULL);
+  if (!ids)
     {
       if (g_cancellable_is_cancelled (cancellable))
         g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Cancelled"));
       else
-        g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("Cannot read the table “%s”: %s"), table,
-                     sqlite3_errmsg (db));
-      g_clear_pointer (&rowids, g_array_unref);
+        g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, err.message);
+      return NULL;
     }
-  sqlite3_finalize (stmt);
-  if (cancellable)
-    sqlite3_progress_handler (db, 0, NULL, NULL);
-  g_free (sql);
+  G_STATIC_ASSERT (sizeof (gint64) == sizeof (int64_t));
+  GArray *rowids = g_array_sized_new (FALSE, FALSE, sizeof (gint64), (guint) MIN (n, G_MAXUINT));
+  g_array_append_vals (rowids, ids, (guint) MIN (n, G_MAXUINT));
+  free (ids);
   return rowids;
 }
 
@@ -396,25 +372,17 @@ lsc_table_model_set_rowids (LscTableModel *self, GArray *rowids)
   g_list_model_items_changed (G_LIST_MODEL (self), 0, removed, rowids->len);
 }
 
-static const char *
-order_expr_for (LscTableModel *self, int column)
-{
-  if (column < 0 || (guint) column >= self->n_columns)
-    return NULL;
-  return self->columns[column].sort_expr ? self->columns[column].sort_expr : self->columns[column].expr;
-}
-
 gboolean
-lsc_table_model_reload (LscTableModel *self, const char *where, int column, gboolean descending, GError **error)
+lsc_table_model_reload (LscTableModel *self, const lsc_row_filter *filter, int column, gboolean descending,
+                        GError **error)
 {
   g_return_val_if_fail (LSC_IS_TABLE_MODEL (self), FALSE);
-  if (!self->db)
+  if (!self->report)
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CLOSED, _("The report is closed"));
       return FALSE;
     }
-  GArray *rowids = lsc_table_model_query_rowids (self->db, self->table, where, order_expr_for (self, column),
-                                                 descending, NULL, error);
+  GArray *rowids = lsc_table_model_query_rowids (self->report, self->table, filter, column, descending, NULL, error);
   if (!rowids)
     return FALSE;
   lsc_table_model_set_rowids (self, rowids);
@@ -422,7 +390,11 @@ lsc_table_model_reload (LscTableModel *self, const char *where, int column, gboo
 }
 
 typedef struct {
-  char *path, *table, *where, *order_expr;
+  char *path;
+  lsc_table table;
+  gboolean has_filter;
+  lsc_row_filter filter;
+  int column;
   gboolean descending;
   guint generation;
 } ReloadData;
@@ -431,9 +403,6 @@ static void
 reload_data_free (ReloadData *data)
 {
   g_free (data->path);
-  g_free (data->table);
-  g_free (data->where);
-  g_free (data->order_expr);
   g_free (data);
 }
 
@@ -451,8 +420,8 @@ reload_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *c
       return;
     }
   GError *error = NULL;
-  GArray *rowids = lsc_table_model_query_rowids (lsc_report_db (report), data->table, data->where, data->order_expr,
-                                                 data->descending, cancellable, &error);
+  GArray *rowids = lsc_table_model_query_rowids (report, data->table, data->has_filter ? &data->filter : NULL,
+                                                 data->column, data->descending, cancellable, &error);
   lsc_report_free (report);
   if (!rowids)
     g_task_return_error (task, error);
@@ -461,7 +430,7 @@ reload_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *c
 }
 
 void
-lsc_table_model_reload_async (LscTableModel *self, const char *where, int column, gboolean descending,
+lsc_table_model_reload_async (LscTableModel *self, const lsc_row_filter *filter, int column, gboolean descending,
                               GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
 {
   g_return_if_fail (LSC_IS_TABLE_MODEL (self));
@@ -476,9 +445,11 @@ lsc_table_model_reload_async (LscTableModel *self, const char *where, int column
     }
   ReloadData *data = g_new0 (ReloadData, 1);
   data->path = g_strdup (self->report_path);
-  data->table = g_strdup (self->table);
-  data->where = g_strdup (where);
-  data->order_expr = g_strdup (order_expr_for (self, column));
+  data->table = self->table;
+  data->has_filter = filter != NULL;
+  if (filter)
+    data->filter = *filter;
+  data->column = column;
   data->descending = descending;
   data->generation = ++self->generation;
   g_task_set_task_data (task, data, (GDestroyNotify) reload_data_free);

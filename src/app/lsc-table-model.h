@@ -5,22 +5,19 @@
  * The model holds only an array of rowids in display order (8 bytes per row); a row object
  * (LscRow) is created when a view asks for that position, by one indexed lookup, and kept in
  * a small direct-mapped cache.  A 1,000,000-launch table therefore costs 8 MB and no row
- * objects until rows scroll into view.  Sorting and filtering happen in SQL: the rowid array
- * is recomputed (on a worker thread with its own connection, for big tables) and swapped in
- * with one items-changed.
+ * objects until rows scroll into view.  Sorting and filtering are the report reader's
+ * (lsc-report-rows.h): the rowid array is recomputed (on a worker thread with a handle of its
+ * own, for big tables) and swapped in with one items-changed.  Values keep the type the file
+ * holds, so a report with a TEXT in an INTEGER column shows the text instead of crashing.
  *
- * The SQL names only base tables and column expressions compiled into the app (never the
- * report's views, never user text); values are read with their types checked, so a report
- * with a TEXT in an INTEGER column shows the text instead of crashing.
- *
- * Thread safety: use a model from the main thread (or the one thread that owns its
- * connection).  lsc_table_model_query_rowids() is safe on any thread that owns `db`.
+ * Thread safety: use a model from the main thread (or the one thread that owns its report).
+ * lsc_table_model_query_rowids() is safe on any thread that owns `report`.
  */
 #pragma once
 
 #include <gio/gio.h>
 
-struct sqlite3;
+#include "lsc-report-rows.h"
 
 G_BEGIN_DECLS
 
@@ -40,53 +37,41 @@ typedef enum {
   LSC_CELL_HEX,      /* a 64-bit key: "0x0000000000010017" */
 } LscCellKind;
 
-/* Added to a launch's status where it is CUDA's own result (a raw row: a launch the engine did
- * not make, whose status is the CUresult CUPTI saw), so the two kinds of number stay apart. */
-#define LSC_STATUS_CUDA (G_GINT64_CONSTANT (1) << 32)
-
-typedef struct {
-  const char *id;   /* stable name ("host_ns"), for settings and tests */
-  const char *expr; /* SQL expression over the table's base columns (static storage) */
-  LscCellKind kind;
-  const char *sort_expr; /* cheaper expression with the same order, or NULL to sort by expr */
-} LscTableColumn;
-
 #define LSC_TYPE_TABLE_MODEL (lsc_table_model_get_type ())
 G_DECLARE_FINAL_TYPE (LscTableModel, lsc_table_model, LSC, TABLE_MODEL, GObject)
 
-/* db is borrowed: its owner keeps it open until it calls lsc_table_model_close().
- * report_path lets lsc_table_model_reload_async() open its own read-only connection.
- * columns must stay valid for the model's lifetime (static tables).  The model starts
- * empty. */
-LscTableModel *lsc_table_model_new (struct sqlite3 *db, const char *report_path, const char *table,
-                                    const LscTableColumn *columns, guint n_columns);
+/* report is borrowed: its owner keeps it open until it calls lsc_table_model_close(); the
+ * model reads rows through a row reader of its own and reloads on a worker thread with a
+ * handle of its own, opened by the report's path.  kinds holds how each of the table's
+ * columns is shown (lsc_table_n_columns entries, static storage).  The model starts empty. */
+LscTableModel *lsc_table_model_new (lsc_report *report, lsc_table table, const LscCellKind *kinds);
 
-/* Forgets the connection before its owner closes it: the model empties (items-changed) and
- * stays usable, with no rows. */
+/* Forgets the report before its owner closes it: the model empties (items-changed) and stays
+ * usable, with no rows. */
 void lsc_table_model_close (LscTableModel *self);
 
 guint lsc_table_model_get_n_columns (LscTableModel *self);
-const LscTableColumn *lsc_table_model_get_column (LscTableModel *self, guint column);
-/* Index of the column with this id, or -1. */
+LscCellKind lsc_table_model_get_column_kind (LscTableModel *self, guint column);
+/* Index of the column with this id (lsc_table_column_id), or -1. */
 int lsc_table_model_find_column (LscTableModel *self, const char *id);
 
-/* The rowids of `table` matching where (NULL: all) ordered by order_expr (NULL: rowid), ties
- * by rowid.  Runs on the calling thread with db, which no other thread may be using.
- * Cancellable between SQLite steps.  Returns NULL with error set on failure. */
-GArray *lsc_table_model_query_rowids (struct sqlite3 *db, const char *table, const char *where, const char *order_expr,
+/* The ids of table's rows passing filter (NULL: all), ordered by column (-1: id), ties by id,
+ * as an array of gint64.  Runs on the calling thread with report, which no other thread may
+ * be using; stops when cancellable is cancelled.  Returns NULL with error set on failure. */
+GArray *lsc_table_model_query_rowids (lsc_report *report, lsc_table table, const lsc_row_filter *filter, int column,
                                       gboolean descending, GCancellable *cancellable, GError **error);
 
 /* Replaces the displayed rows (transfers rowids, an array of gint64) and emits items-changed. */
 void lsc_table_model_set_rowids (LscTableModel *self, GArray *rowids);
 
-/* Synchronous reload on the model's own connection: for small tables and tests.  column is a
- * column index to order by, or -1 for rowid order. */
-gboolean lsc_table_model_reload (LscTableModel *self, const char *where, int column, gboolean descending,
+/* Synchronous reload with the model's own report: for small tables and tests.  column is a
+ * column index to order by, or -1 for id order. */
+gboolean lsc_table_model_reload (LscTableModel *self, const lsc_row_filter *filter, int column, gboolean descending,
                                  GError **error);
 
-/* The same on a worker thread with its own connection; _finish swaps the rows in.  A newer
- * call supersedes an older one (its result is dropped). */
-void lsc_table_model_reload_async (LscTableModel *self, const char *where, int column, gboolean descending,
+/* The same on a worker thread with its own handle; _finish swaps the rows in.  A newer call
+ * supersedes an older one (its result is dropped). */
+void lsc_table_model_reload_async (LscTableModel *self, const lsc_row_filter *filter, int column, gboolean descending,
                                    GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data);
 gboolean lsc_table_model_reload_finish (LscTableModel *self, GAsyncResult *result, GError **error);
 
@@ -96,7 +81,7 @@ gint64 lsc_table_model_get_rowid (LscTableModel *self, guint position);
 /* Position of rowid in the current order, or -1 (a linear scan). */
 gint64 lsc_table_model_find_rowid (LscTableModel *self, gint64 rowid);
 
-/* How many row objects were built from SQL so far (tests check laziness with it). */
+/* How many row objects were read from the report so far (tests check laziness with it). */
 guint lsc_table_model_get_n_fetched (LscTableModel *self);
 
 /* Formats a value of kind as a cell (used by the model and by the views for summaries). */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * lsc-report-private.h — what lsc-report.c, lsc-export.c and lsc-check share (the app's GLib core
- * uses its saturating arithmetic too); not installed.
+ * lsc-report-private.h — what the reader (lsc-report*.c), the exporters and the checker share;
+ * not installed.
  */
 #pragma once
 
@@ -11,32 +11,13 @@
 #include <stdint.h>
 
 #include "lsc-report.h"
+#include "lsc-saturate.h"
 
 #if defined(__GNUC__)
 #define LSC__PRINTF(f, a) __attribute__ ((format (printf, f, a)))
 #else
 #define LSC__PRINTF(f, a)
 #endif
-
-/* a - b and a + b for integers read from a report: a hostile file can hold any int64, and
- * signed overflow is undefined, so these saturate at INT64_MIN / INT64_MAX instead. */
-static inline int64_t
-lsc__sub_sat (int64_t a, int64_t b)
-{
-  int64_t r;
-  if (__builtin_sub_overflow (a, b, &r))
-    return b < 0 ? INT64_MAX : INT64_MIN;
-  return r;
-}
-
-static inline int64_t
-lsc__add_sat (int64_t a, int64_t b)
-{
-  int64_t r;
-  if (__builtin_add_overflow (a, b, &r))
-    return b > 0 ? INT64_MAX : INT64_MIN;
-  return r;
-}
 
 /* An open report: lsc-report.c opens and verifies it; the summary, the row reader and the
  * exporters read through db. */
@@ -45,8 +26,14 @@ struct lsc_report {
   char *path;
   char *warning;
   const volatile sig_atomic_t *interrupt;
+  int (*cancelled) (void *data);
+  void *cancel_data;
   int64_t schema_version;
 };
+
+/* The read-only connection, for the library's own readers and writers and for tests.  Read
+ * base tables only; the file's views are not to be trusted.  Owned by the report. */
+sqlite3 *lsc_report_db (lsc_report *report);
 
 /* Fills error (may be NULL) with code and a printf-style message. */
 void lsc__error_set (lsc_error *error, lsc_error_code code, const char *fmt, ...) LSC__PRINTF (3, 4);

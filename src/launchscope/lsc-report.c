@@ -23,6 +23,7 @@
 
 #include "lsc-file.h"
 #include "lsc-report-private.h"
+#include "lsc-report-rows.h"
 #include "lsc-schema.h"
 
 /* Longest string or blob a report may hold.  The largest legitimate values are kernel
@@ -810,10 +811,19 @@ lsc_report_path (const lsc_report *report)
 }
 
 static int
-interrupt_requested (void *data)
+stop_requested (void *data)
 {
   const lsc_report *report = data;
-  return *report->interrupt != 0;
+  return (report->interrupt && *report->interrupt != 0)
+         || (report->cancelled && report->cancelled (report->cancel_data));
+}
+
+static void
+update_progress_handler (lsc_report *report)
+{
+  bool watch = report->interrupt || report->cancelled;
+  /* Every 1000 virtual machine steps: well under a millisecond, and nothing measurable. */
+  sqlite3_progress_handler (report->db, watch ? 1000 : 0, watch ? stop_requested : NULL, report);
 }
 
 void
@@ -822,8 +832,17 @@ lsc_report_set_interrupt (lsc_report *report, const volatile sig_atomic_t *flag)
   if (!report)
     return;
   report->interrupt = flag;
-  /* Every 1000 virtual machine steps: well under a millisecond, and nothing measurable. */
-  sqlite3_progress_handler (report->db, flag ? 1000 : 0, flag ? interrupt_requested : NULL, report);
+  update_progress_handler (report);
+}
+
+void
+lsc_report_set_cancel (lsc_report *report, int (*cancelled) (void *data), void *data)
+{
+  if (!report)
+    return;
+  report->cancelled = cancelled;
+  report->cancel_data = cancelled ? data : NULL;
+  update_progress_handler (report);
 }
 
 bool

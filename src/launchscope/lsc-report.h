@@ -20,8 +20,6 @@
 #include <signal.h>
 #include <stdio.h>
 
-struct sqlite3;
-
 typedef enum {
   LSC_ERROR_NONE = 0,
   LSC_ERROR_USAGE,      /* bad argument from the caller */
@@ -87,7 +85,7 @@ const char *lsc_report_path (const lsc_report *report);
  * its -wal are not visible. */
 const char *lsc_report_warning (const lsc_report *report);
 
-/* Makes reads of report (summaries, exports, the caller's own queries on lsc_report_db) stop
+/* Makes reads of report (summaries, rows, exports) stop
  * soon after *flag becomes non-zero, failing with LSC_ERROR_INTERRUPTED; an export stopped so
  * leaves no file behind.  For a flag set by a SIGINT/SIGTERM handler.  NULL removes it. */
 void lsc_report_set_interrupt (lsc_report *report, const volatile sig_atomic_t *flag);
@@ -96,9 +94,6 @@ void lsc_report_set_interrupt (lsc_report *report, const volatile sig_atomic_t *
  * who, "process 1234 (launchscope-cli) on host".  Asked anew on every call. */
 bool lsc_report_being_recorded (const lsc_report *report, char *holder, size_t holder_size);
 
-/* The read-only connection, for callers with their own queries (the GTK app).  Read base
- * tables only; the file's views are not to be trusted.  Owned by the report. */
-struct sqlite3 *lsc_report_db (lsc_report *report);
 
 /* --- Summary ------------------------------------------------------------------------------ */
 
