@@ -58,8 +58,8 @@ START_TEST (test_paired_median)
 }
 END_TEST
 
-/* p90 - p10 of values 0..n-1 in any order is floor(0.9 (n - 1)) - floor(0.1 (n - 1)); the input
- * is left as it was. */
+/* p90 - p10 (nearest rank) of values 0..n-1 in any order is ceil(0.9 n) - ceil(0.1 n); the
+ * input is left as it was. */
 START_TEST (test_spread_p10_p90)
 {
   srand (13);
@@ -77,7 +77,7 @@ START_TEST (test_spread_p10_p90)
         }
       for (size_t i = 0; i < n; i++)
         copy[i] = v[i];
-      double want = (double) (size_t) (0.9 * (double) (n - 1)) - (double) (size_t) (0.1 * (double) (n - 1));
+      double want = (double) ((9 * n + 9) / 10) - (double) ((n + 9) / 10);
       ck_assert_double_eq (lsc_spread_p10_p90 (v, n), want);
       for (size_t i = 0; i < n; i++)
         ck_assert_double_eq (v[i], copy[i]);

@@ -29,6 +29,7 @@
 #include "fl-test-driver.h"
 #include "lsc-export.h"
 #include "lsc-recorder.h"
+#include "lsc-percentile.h"
 #include "lsc-report.h"
 #include "lsc-report-rows.h"
 #include "lsc-schema.h"
@@ -765,6 +766,24 @@ START_TEST (test_summary_percentiles)
       lsc_report_free (r);
       free (m.rows);
     }
+}
+END_TEST
+
+/* The one percentile definition: nearest rank, ceil(p/100 n), in exact arithmetic. */
+START_TEST (test_percentile_index)
+{
+  ck_assert_uint_eq (lsc_percentile_index (0, 50), 0);
+  ck_assert_uint_eq (lsc_percentile_index (1, 99), 0);
+  ck_assert_uint_eq (lsc_percentile_index (2, 50), 0);
+  ck_assert_uint_eq (lsc_percentile_index (3, 50), 1);
+  ck_assert_uint_eq (lsc_percentile_index (100, 99), 98); /* 0.99 * 100 is not 99.000001 */
+  ck_assert_uint_eq (lsc_percentile_index (100, 100), 99);
+  ck_assert_uint_eq (lsc_percentile_index (10, 99.5), 9);
+  ck_assert_uint_eq (lsc_percentile_index (1000, 99.9), 998);
+  ck_assert_uint_eq (lsc_percentile_index (1000, 0.1), 0);
+  for (size_t n = 1; n < 500; n++)
+    for (unsigned p = 1; p <= 100; p++)
+      ck_assert_uint_eq (lsc_percentile_index (n, p), (p * n + 99) / 100 - 1);
 }
 END_TEST
 
@@ -2285,6 +2304,7 @@ reports_suite (void)
   tcase_add_checked_fixture (tc, setup, teardown);
   tcase_set_timeout (tc, 120);
   tcase_add_test (tc, test_summary_percentiles);
+  tcase_add_test (tc, test_percentile_index);
   tcase_add_test (tc, test_rows_filter_sort);
   tcase_add_test (tc, test_rows_fetch_and_scan);
   tcase_add_test (tc, test_names_match_engine);

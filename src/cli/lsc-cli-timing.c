@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "lsc-cli.h"
+#include "lsc-percentile.h"
 
 static int
 cmp_u64 (const void *a, const void *b)
@@ -15,16 +16,10 @@ cmp_u64 (const void *a, const void *b)
   return (x > y) - (x < y);
 }
 
-/* Nearest rank: the smallest sample with at least p of the samples at or below it. */
 static double
 rank (const uint64_t *sorted, size_t n, double p)
 {
-  size_t idx = (size_t) ceil (p * (double) n - 1e-9);
-  if (idx == 0)
-    idx = 1;
-  if (idx > n)
-    idx = n;
-  return (double) sorted[idx - 1];
+  return (double) sorted[lsc_percentile_index (n, p * 100.0)];
 }
 
 void
@@ -55,6 +50,9 @@ cmp_double (const void *a, const void *b)
   return (x > y) - (x < y);
 }
 
+/* The sample median (the mean of the middle two for even n), not a nearest-rank percentile:
+ * an estimate of the typical paired difference over a handful of blocks, where the midpoint
+ * is the better estimator and no single block should decide the figure. */
 double
 lsc_paired_median (const double *a, const double *b, size_t n)
 {
@@ -81,7 +79,7 @@ lsc_spread_p10_p90 (const double *v, size_t n)
     return 0;
   memcpy (sorted, v, n * sizeof *sorted);
   qsort (sorted, n, sizeof *sorted, cmp_double);
-  double spread = sorted[(size_t) (0.9 * (double) (n - 1))] - sorted[(size_t) (0.1 * (double) (n - 1))];
+  double spread = sorted[lsc_percentile_index (n, 90)] - sorted[lsc_percentile_index (n, 10)];
   free (sorted);
   return spread;
 }

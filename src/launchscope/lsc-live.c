@@ -19,6 +19,7 @@
 #include "fastlaunch-driver.h"
 #include "lsc-cupti.h"
 #include "lsc-live.h"
+#include "lsc-percentile.h"
 #include "lsc-raw-floor.h"
 #include "lsc-user-kernel.h"
 
@@ -503,9 +504,9 @@ lsc_live_get_snapshot (lsc_live *live, lsc_live_snapshot *s)
     if (nw[w])
       {
         qsort (window[w], nw[w], sizeof window[w][0], lsc__cmp_u32);
-        s->p50_ns[w] = window[w][(nw[w] * 50 + 99) / 100 - 1];
-        s->p90_ns[w] = window[w][(nw[w] * 90 + 99) / 100 - 1];
-        s->p99_ns[w] = window[w][(nw[w] * 99 + 99) / 100 - 1];
+        s->p50_ns[w] = window[w][lsc_percentile_index (nw[w], 50)];
+        s->p90_ns[w] = window[w][lsc_percentile_index (nw[w], 90)];
+        s->p99_ns[w] = window[w][lsc_percentile_index (nw[w], 99)];
       }
   s->state = (lsc_live_state) atomic_load (&live->state);
   for (unsigned t = 0; t < LSC_LIVE_TOGGLE_COUNT; t++)

@@ -8,6 +8,7 @@
 
 #include "fastlaunch-driver.h"
 #include "lsc-raw-floor.h"
+#include "lsc-percentile.h"
 
 static int
 lsc__cmp_u64 (const void *a, const void *b)
@@ -65,7 +66,7 @@ lsc_raw_floor_measure (const fl_bound_kernel *bound, fl_grid grid, unsigned bloc
   if (timed)
     {
       qsort (ns, timed, sizeof *ns, lsc__cmp_u64);
-      p50 = (double) ns[(timed + 1) / 2 - 1];
+      p50 = (double) ns[lsc_percentile_index (timed, 50)];
     }
   free (ns);
   return p50;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lsc-percentile.h"
 #include "lsc-report-private.h"
 #include "lsc-schema.h"
 
@@ -42,18 +43,10 @@ cmp_i64 (const void *a, const void *b)
   return (x > y) - (x < y);
 }
 
-/* Nearest rank: the value at rank ceil(pct/100 * n) of sorted v (ranks from 1). */
 static int64_t
 nearest_rank (const int64_t *sorted, size_t n, unsigned pct)
 {
-  if (n == 0)
-    return 0;
-  uint64_t rank = ((uint64_t) pct * n + 99) / 100;
-  if (rank < 1)
-    rank = 1;
-  if (rank > n)
-    rank = n;
-  return sorted[rank - 1];
+  return n ? sorted[lsc_percentile_index (n, pct)] : 0;
 }
 
 static char *
