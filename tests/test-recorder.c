@@ -101,6 +101,23 @@ query_int (const char *path, const char *sql)
   return v;
 }
 
+/* The first column of the first row as text, malloc'd: for failure messages. */
+static char *
+query_text (const char *path, const char *sql)
+{
+  sqlite3 *db = NULL;
+  ck_assert_int_eq (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+  sqlite3_stmt *st = NULL;
+  char *text = NULL;
+  if (sqlite3_prepare_v2 (db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step (st) == SQLITE_ROW)
+    text = strdup (sqlite3_column_text (st, 0) ? (const char *) sqlite3_column_text (st, 0) : "NULL");
+  else
+    text = strdup (sqlite3_errmsg (db));
+  sqlite3_finalize (st);
+  sqlite3_close (db);
+  return text;
+}
+
 static lsc_recorder *
 start (lsc_recorder_options o)
 {
@@ -685,7 +702,16 @@ START_TEST (test_cupti_api_unclaimed)
                 "SELECT count(*) FROM launch WHERE correlation_id = %u AND path = 2 AND outcome = 3 AND kernel_id IS NULL "
                 "AND spec_id IS NULL AND start_ns = api_start_ns AND host_ns IS api_ns AND status = %d",
                 raw[i], raw[i] == e ? 701 : 0);
-      ck_assert_msg (query_int (fx.path, sql) == 1, "raw row for correlation id %u", raw[i]);
+      if (query_int (fx.path, sql) != 1)
+        {
+          char what[300];
+          snprintf (what, sizeof what,
+                    "SELECT printf('rows %%d: path %%s outcome %%s kernel %%s spec %%s start %%s api_start %%s host %%s "
+                    "api %%s status %%s', count(*), path, outcome, kernel_id, spec_id, start_ns, api_start_ns, host_ns, "
+                    "api_ns, status) FROM launch WHERE correlation_id = %u",
+                    raw[i]);
+          ck_abort_msg ("raw row for correlation id %u: %s", raw[i], query_text (fx.path, what));
+        }
     }
   snprintf (sql, sizeof sql, "SELECT count(*) FROM launch WHERE correlation_id = %u AND path = 0 AND kernel_id IS NOT NULL",
             d);
