@@ -345,7 +345,7 @@ build_report (const char *path, build_opts o, sqlite3 **keep)
                 "l.outcome = 0), misses = 1 + (SELECT count(*) FROM launch l WHERE l.spec_id = spec.id AND "
                 "l.outcome = 1)");
 #ifdef LSC_SCHEMA_INDEX_SQL
-  if (o.stopped) /* as the recorder does when it stops */
+  if (o.stopped && !o.schema_sql) /* as the recorder does when it stops (today's schema) */
     exec_sql (db, LSC_SCHEMA_INDEX_SQL);
 #endif
   exec_sql (db, "COMMIT");
@@ -952,8 +952,7 @@ START_TEST (test_hostile_schema)
       "start_ns INTEGER NOT NULL, host_ns INTEGER GENERATED ALWAYS AS (start_ns % 7) VIRTUAL,",
       "column launch.host_ns is a generated or hidden column" },
     { "CREATE TABLE gpu_activity (", "CREATE TABLE gpu_activity_renamed (", "table gpu_activity is missing" },
-    { "  gpu_start_ns INTEGER, gpu_ns INTEGER  -- kernel execution, with activity tracing\n);",
-      "  gpu_start_ns INTEGER, gpu_ns INTEGER\n) WITHOUT ROWID;",
+    { "captured INTEGER NOT NULL DEFAULT 0\n);", "captured INTEGER NOT NULL DEFAULT 0\n) WITHOUT ROWID;",
       "table launch is declared WITHOUT ROWID, and Launchscope reads rows by rowid" },
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
@@ -1556,11 +1555,39 @@ column_index (const csv_row *header, const char *name)
   return -1;
 }
 
+/* Replaces the first occurrence of from in schema (which it frees). */
+static char *
+edit_schema (char *schema, const char *from, const char *to)
+{
+  const char *at = strstr (schema, from);
+  ck_assert_msg (at != NULL, "'%s' not in the schema", from);
+  size_t n = strlen (schema) - strlen (from) + strlen (to) + 1;
+  char *s = malloc (n);
+  snprintf (s, n, "%.*s%s%s", (int) (at - schema), schema, to, at + strlen (from));
+  free (schema);
+  return s;
+}
+
+/* A version-2 report's schema (before the launch configuration and api_call), built from
+ * today's. */
+static char *
+schema_version2 (void)
+{
+  char *s = schema_with ("  , stream INTEGER, grid_x INTEGER, grid_y INTEGER, grid_z INTEGER, block_x INTEGER\n"
+                         "  , block_y INTEGER, block_z INTEGER, shared_mem INTEGER, captured INTEGER NOT NULL DEFAULT 0\n",
+                         "");
+  char *table = strstr (s, "CREATE TABLE api_call (");
+  ck_assert_ptr_nonnull (table);
+  char *end = strstr (table, ");\n");
+  memmove (table, end + 3, strlen (end + 3) + 1);
+  return s;
+}
+
 /* The spec table of a version-1 report (before spec.waits), built from today's schema. */
 static char *
 schema_version1 (void)
 {
-  return schema_with ("  waits INTEGER NOT NULL DEFAULT 0, -- since version 2: racers on a new spec\n", "");
+  return edit_schema (schema_version2 (), "  waits INTEGER NOT NULL DEFAULT 0, -- since version 2: racers on a new spec\n", "");
 }
 
 /* A version-1 report opens, summarizes, checks and exports as before: its waits read 0 and its
@@ -1626,6 +1653,42 @@ START_TEST (test_version1_report)
   e = open_fails (broken);
   ck_assert_int_eq (e.code, LSC_ERROR_SCHEMA);
   ck_assert_msg (strstr (e.message, "column spec.waits is missing"), "%s", e.message);
+}
+END_TEST
+
+/* A version-2 report opens, summarizes, checks and exports: its launches have no configuration
+ * and it has no api_call table.  A version-3 report must have both. */
+START_TEST (test_version2_report)
+{
+  const char *path = tmp_path ("v2.lsdb");
+  char *schema = schema_version2 ();
+  ck_assert_ptr_null (strstr (schema, "api_call"));
+  model m = build_report (path, (build_opts){ .launches_per_session = 300, .stopped = true, .schema_sql = schema,
+                                              .version = 2 },
+                          NULL);
+  lsc_report *r = open_ok (path);
+  lsc_error e;
+  lsc_report_summary *sum = lsc_report_summarize (r, &e);
+  ck_assert_msg (sum != NULL, "%s", e.message);
+  ck_assert_int_eq (sum->schema_version, 2);
+  check_summary_against_model (sum, &m, 1);
+  lsc_report_summary_free (sum);
+  findings fs = { 0 };
+  ck_assert_int_eq (lsc_report_check (path, collect, &fs, &e), 0);
+  ck_assert_msg (fs.problems == 0, "%s", fs.text);
+  const char *dir = tmp_path ("v2-csv");
+  ck_assert_msg (lsc_export_csv (r, dir, false, &e) == 0, "%s", e.message);
+  lsc_report_free (r);
+  free (m.rows);
+
+  const char *broken = tmp_path ("v3-without-api-call.lsdb");
+  free (build_report (broken, (build_opts){ .launches_per_session = 10, .stopped = true, .schema_sql = schema }, NULL)
+          .rows);
+  free (schema);
+  e = open_fails (broken);
+  ck_assert_int_eq (e.code, LSC_ERROR_SCHEMA);
+  ck_assert_msg (strstr (e.message, "launch.stream is missing") || strstr (e.message, "api_call is missing"), "%s",
+                 e.message);
 }
 END_TEST
 
@@ -2322,6 +2385,7 @@ reports_suite (void)
   tcase_add_test (tc, test_killed_writer);
   tcase_add_test (tc, test_export_csv);
   tcase_add_test (tc, test_version1_report);
+  tcase_add_test (tc, test_version2_report);
   tcase_add_test (tc, test_check_counts_waits);
   tcase_add_test (tc, test_export_sqlite_copy);
   tcase_add_test (tc, test_export_json);

@@ -84,6 +84,9 @@ int64_t lsc__schema_version (sqlite3 *db);
 
 /* present when a report of version has table.column, else absent (for a column added after
  * version 1, which an older report lacks). */
+/* Whether a report of schema version `version` has table (false for a table added later). */
+bool lsc__table_present (int64_t version, const char *table);
+
 const char *lsc__column_or_default (int64_t version, const char *table, const char *column, const char *present,
                                     const char *absent);
 

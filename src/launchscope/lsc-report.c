@@ -41,7 +41,33 @@ static const struct {
   int64_t since;
 } added_columns[] = {
   { "spec", "waits", 2 },
+  { "launch", "stream", 3 },
+  { "launch", "grid_x", 3 },
+  { "launch", "grid_y", 3 },
+  { "launch", "grid_z", 3 },
+  { "launch", "block_x", 3 },
+  { "launch", "block_y", 3 },
+  { "launch", "block_z", 3 },
+  { "launch", "shared_mem", 3 },
+  { "launch", "captured", 3 },
 };
+
+/* Tables added after version 1: absent from older reports, read as empty there. */
+static const struct {
+  const char *table;
+  int64_t since;
+} added_tables[] = {
+  { "api_call", 3 },
+};
+
+bool
+lsc__table_present (int64_t version, const char *table)
+{
+  for (size_t i = 0; i < sizeof added_tables / sizeof added_tables[0]; i++)
+    if (strcmp (added_tables[i].table, table) == 0)
+      return version >= added_tables[i].since;
+  return true;
+}
 
 int64_t
 lsc__schema_version (sqlite3 *db)
@@ -367,6 +393,13 @@ lsc__reference_schema_for (int64_t version, const char *path, lsc_error *error)
       {
         char *sql = sqlite3_mprintf ("ALTER TABLE \"%w\" DROP COLUMN \"%w\"", added_columns[i].table,
                                      added_columns[i].column);
+        rc = sql ? sqlite3_exec (ref, sql, NULL, NULL, NULL) : SQLITE_NOMEM;
+        sqlite3_free (sql);
+      }
+  for (size_t i = 0; rc == SQLITE_OK && i < sizeof added_tables / sizeof added_tables[0]; i++)
+    if (version < added_tables[i].since)
+      {
+        char *sql = sqlite3_mprintf ("DROP TABLE \"%w\"", added_tables[i].table);
         rc = sql ? sqlite3_exec (ref, sql, NULL, NULL, NULL) : SQLITE_NOMEM;
         sqlite3_free (sql);
       }

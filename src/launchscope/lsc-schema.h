@@ -8,15 +8,22 @@
  * session.start_ns is the zero every report view measures from.  The README documents every
  * table; change both together and bump the version.
  *
+ * Version 3's launch columns follow the older ones' closing comment, each with its comma before
+ * it, so the reader's reference schema for an older version can drop them (ALTER TABLE DROP
+ * COLUMN cuts from the comma before a column to its end).
+ *
  * Versions: 1; 2 added spec.waits (and misses stopped counting the launches that raced on a
- * new spec and waited for its one compile: misses are the compiles needed).  Every version is
- * read: a column a report's version predates reads as its default (lsc-report.c lists them).
+ * new spec and waited for its one compile: misses are the compiles needed); 3 added each
+ * launch's configuration (stream, grid, block, shared memory, captured) and the api_call table
+ * (the synchronisation, copy and allocation calls between a program's launches).  Every version
+ * is read: a column or table a report's version predates reads as its default or as empty
+ * (lsc-report.c lists them).
  * Plan a change's columns so the next one adds rather than rewrites.
  */
 #pragma once
 
 #define LSC_APPLICATION_ID 0x4c534442 /* "LSDB" */
-#define LSC_SCHEMA_VERSION 2
+#define LSC_SCHEMA_VERSION 3
 
 /* Enum values stored in the report; they equal the engine's fl_path/fl_outcome/fl_fallback. */
 #define LSC_SCHEMA_SQL                                                                                      \
@@ -68,6 +75,15 @@
   "  correlation_id INTEGER,        -- CUPTI correlation id, NULL without callbacks\n"                      \
   "  api_start_ns INTEGER, api_ns INTEGER, -- cuLaunchKernel as CUPTI saw it\n"                             \
   "  gpu_start_ns INTEGER, gpu_ns INTEGER  -- kernel execution, with activity tracing\n"                    \
+  "  , stream INTEGER, grid_x INTEGER, grid_y INTEGER, grid_z INTEGER, block_x INTEGER\n"                  \
+  "  , block_y INTEGER, block_z INTEGER, shared_mem INTEGER, captured INTEGER NOT NULL DEFAULT 0\n"        \
+  ");\n"                                                                                                    \
+  "CREATE TABLE api_call (          -- since version 3\n"                                                  \
+  "  id INTEGER PRIMARY KEY, session_id INTEGER NOT NULL, thread INTEGER,\n"                              \
+  "  kind INTEGER NOT NULL,         -- 2 sync, 3 copy, 4 alloc\n"                                          \
+  "  name TEXT,                     -- the driver function: cuStreamSynchronize, cuMemcpyAsync, ...\n"     \
+  "  correlation_id INTEGER, start_ns INTEGER NOT NULL, api_ns INTEGER,\n"                                \
+  "  status INTEGER NOT NULL DEFAULT 0 -- its CUresult\n"                                                 \
   ");\n"                                                                                                    \
   "CREATE TABLE event (\n"                                                                                  \
   "  id INTEGER PRIMARY KEY, session_id INTEGER NOT NULL, t_ns INTEGER NOT NULL,\n"                         \
@@ -106,4 +122,5 @@
   "CREATE INDEX IF NOT EXISTS launch_by_path ON launch (path, host_ns);\n" \
   "CREATE INDEX IF NOT EXISTS launch_by_spec ON launch (kernel_id, spec_id);\n" \
   "CREATE INDEX IF NOT EXISTS launch_by_correlation ON launch (correlation_id);\n" \
-  "CREATE INDEX IF NOT EXISTS event_by_time ON event (session_id, t_ns);\n"
+  "CREATE INDEX IF NOT EXISTS event_by_time ON event (session_id, t_ns);\n" \
+  "CREATE INDEX IF NOT EXISTS api_call_by_thread ON api_call (session_id, thread, start_ns);\n"
