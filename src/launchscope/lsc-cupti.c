@@ -43,6 +43,7 @@ typedef struct {
   CUptiResult (*activity_flush_all) (uint32_t);
   CUptiResult (*get_timestamp) (uint64_t *);
   CUptiResult (*finalize) (void); /* optional: without it, stopping only unsubscribes */
+  CUptiResult (*get_callback_name) (CUpti_CallbackDomain, uint32_t, const char **); /* optional */
 } lsc__cupti_api;
 
 static lsc__cupti_api lsc__cupti;
@@ -57,6 +58,22 @@ static _Thread_local uint64_t lsc__api_enter_ns;
 /* Set by lsc_cupti_stop while it waits for the exit of its own cuCtxGetCurrent, whose callback
  * detaches CUPTI (cuptiFinalize) and clears it. */
 static atomic_bool lsc__detach_pending;
+
+/* What each driver cbid is to us (lsc_call_kind + 1; 0: not recorded) and its name, filled
+ * by lsc_cupti_start from CUPTI's own names before any callback is enabled. */
+static uint8_t lsc__cbid_kind[CUPTI_DRIVER_TRACE_CBID_SIZE];
+static const char *lsc__cbid_name[CUPTI_DRIVER_TRACE_CBID_SIZE];
+/* Stream captures in progress anywhere in the process: while there are none (nearly always),
+ * a launch needs no cuStreamIsCapturing to know it runs. */
+static atomic_int lsc__captures;
+static CUresult (*lsc__stream_is_capturing) (CUstream, CUstreamCaptureStatus *);
+
+static const CUpti_CallbackId lsc__capture_cbids[] = {
+  CUPTI_DRIVER_TRACE_CBID_cuStreamBeginCapture,         CUPTI_DRIVER_TRACE_CBID_cuStreamBeginCapture_ptsz,
+  CUPTI_DRIVER_TRACE_CBID_cuStreamBeginCapture_v2,      CUPTI_DRIVER_TRACE_CBID_cuStreamBeginCapture_v2_ptsz,
+  CUPTI_DRIVER_TRACE_CBID_cuStreamBeginCaptureToGraph,  CUPTI_DRIVER_TRACE_CBID_cuStreamBeginCaptureToGraph_ptsz,
+  CUPTI_DRIVER_TRACE_CBID_cuStreamEndCapture,           CUPTI_DRIVER_TRACE_CBID_cuStreamEndCapture_ptsz,
+};
 
 static const CUpti_CallbackId lsc__launch_cbids[] = {
   CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel,
@@ -73,6 +90,153 @@ static inline uint64_t
 lsc__now_ns (void)
 {
   return fl_clock_ns ();
+}
+
+const char *
+lsc_call_kind_name (int kind)
+{
+  static const char *const names[LSC_CALL_KIND_COUNT] = { "launch", "graph", "sync", "copy", "alloc" };
+  return kind >= 0 && kind < LSC_CALL_KIND_COUNT ? names[kind] : "unknown";
+}
+
+const char *
+lsc_cupti_call_name (uint32_t cbid)
+{
+  return cbid < CUPTI_DRIVER_TRACE_CBID_SIZE ? lsc__cbid_name[cbid] : NULL;
+}
+
+static bool
+lsc__has_prefix (const char *s, const char *prefix)
+{
+  return strncmp (s, prefix, strlen (prefix)) == 0;
+}
+
+/* The kind of a driver function by its name; -1 for calls not recorded. */
+static int
+lsc__kind_of_name (const char *name)
+{
+  static const struct {
+    const char *prefix;
+    lsc_call_kind kind;
+  } rules[] = {
+    { "cuLaunchKernel", LSC_CALL_LAUNCH }, /* cuLaunchKernel, _ptsz, Ex, Ex_ptsz */
+    { "cuGraphLaunch", LSC_CALL_GRAPH },
+    { "cuCtxSynchronize", LSC_CALL_SYNC },
+    { "cuStreamSynchronize", LSC_CALL_SYNC },
+    { "cuEventSynchronize", LSC_CALL_SYNC },
+    { "cuMemcpy", LSC_CALL_COPY },
+    { "cuMemset", LSC_CALL_COPY },
+    { "cuMemAlloc", LSC_CALL_ALLOC }, /* also cuMemAllocHost, Managed, Pitch, Async, FromPoolAsync */
+    { "cuMemFree", LSC_CALL_ALLOC },
+    { "cuMemHostAlloc", LSC_CALL_ALLOC },
+  };
+  for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++)
+    if (lsc__has_prefix (name, rules[i].prefix))
+      return (int) rules[i].kind;
+  return -1;
+}
+
+/* Fills the cbid tables: every launch cbid we enable, plus, where CUPTI names its callbacks,
+ * every synchronisation, copy and allocation call. */
+static void
+lsc__classify_cbids (void)
+{
+  memset (lsc__cbid_kind, 0, sizeof lsc__cbid_kind);
+  memset (lsc__cbid_name, 0, sizeof lsc__cbid_name);
+  for (uint32_t cbid = 1; lsc__cupti.get_callback_name && cbid < CUPTI_DRIVER_TRACE_CBID_SIZE; cbid++)
+    {
+      const char *name = NULL;
+      if (lsc__cupti.get_callback_name (CUPTI_CB_DOMAIN_DRIVER_API, cbid, &name) != CUPTI_SUCCESS || !name)
+        continue;
+      lsc__cbid_name[cbid] = name;
+      int kind = lsc__kind_of_name (name);
+      /* Cooperative launches are not among the engine's paths: left out as before. */
+      if (kind >= 0 && !(kind == LSC_CALL_LAUNCH && strstr (name, "Cooperative")))
+        lsc__cbid_kind[cbid] = (uint8_t) (kind + 1);
+    }
+  for (size_t i = 0; i < sizeof lsc__launch_cbids / sizeof lsc__launch_cbids[0]; i++)
+    {
+      CUpti_CallbackId cbid = lsc__launch_cbids[i];
+      bool graph = cbid == CUPTI_DRIVER_TRACE_CBID_cuGraphLaunch || cbid == CUPTI_DRIVER_TRACE_CBID_cuGraphLaunch_ptsz;
+      lsc__cbid_kind[cbid] = (uint8_t) ((graph ? LSC_CALL_GRAPH : LSC_CALL_LAUNCH) + 1);
+    }
+}
+
+/* The launch's configuration from the call's own parameters. */
+static void
+lsc__read_launch_config (CUpti_CallbackId cbid, const void *params, lsc_cupti_api_record *rec)
+{
+  if (!params)
+    return;
+  CUstream stream = NULL;
+  switch (cbid)
+    {
+    case CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel:
+    case CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel_ptsz:
+      {
+        /* cuLaunchKernel_ptsz_params has the same layout */
+        const cuLaunchKernel_params *p = params;
+        rec->grid[0] = p->gridDimX, rec->grid[1] = p->gridDimY, rec->grid[2] = p->gridDimZ;
+        rec->block[0] = p->blockDimX, rec->block[1] = p->blockDimY, rec->block[2] = p->blockDimZ;
+        rec->shared_mem = p->sharedMemBytes;
+        stream = p->hStream;
+        break;
+      }
+    case CUPTI_DRIVER_TRACE_CBID_cuLaunchKernelEx:
+    case CUPTI_DRIVER_TRACE_CBID_cuLaunchKernelEx_ptsz:
+      {
+        const CUlaunchConfig *config = ((const cuLaunchKernelEx_params *) params)->config;
+        if (!config)
+          return;
+        rec->grid[0] = config->gridDimX, rec->grid[1] = config->gridDimY, rec->grid[2] = config->gridDimZ;
+        rec->block[0] = config->blockDimX, rec->block[1] = config->blockDimY, rec->block[2] = config->blockDimZ;
+        rec->shared_mem = config->sharedMemBytes;
+        stream = config->hStream;
+        break;
+      }
+    case CUPTI_DRIVER_TRACE_CBID_cuGraphLaunch:
+    case CUPTI_DRIVER_TRACE_CBID_cuGraphLaunch_ptsz:
+      stream = ((const cuGraphLaunch_params *) params)->hStream;
+      break;
+    default:
+      return;
+    }
+  rec->stream = (uint64_t) (uintptr_t) stream;
+  if (__builtin_expect (atomic_load_explicit (&lsc__captures, memory_order_relaxed) > 0, 0) && lsc__stream_is_capturing)
+    {
+      CUstreamCaptureStatus status = CU_STREAM_CAPTURE_STATUS_NONE;
+      rec->captured = lsc__stream_is_capturing (stream, &status) == CUDA_SUCCESS
+                      && status == CU_STREAM_CAPTURE_STATUS_ACTIVE;
+    }
+}
+
+/* A capture beginning or ending (at the call's exit, when it succeeded). */
+static void
+lsc__on_capture (CUpti_CallbackId cbid, const CUpti_CallbackData *cb)
+{
+  if (cb->callbackSite != CUPTI_API_EXIT || (cb->functionReturnValue && *(const int *) cb->functionReturnValue != 0))
+    return;
+  bool end = cbid == CUPTI_DRIVER_TRACE_CBID_cuStreamEndCapture || cbid == CUPTI_DRIVER_TRACE_CBID_cuStreamEndCapture_ptsz;
+  if (end)
+    {
+      int n = atomic_load (&lsc__captures);
+      while (n > 0 && !atomic_compare_exchange_weak (&lsc__captures, &n, n - 1))
+        ;
+      return;
+    }
+  if (!lsc__stream_is_capturing)
+    {
+      /* Resolved on first use: in a recorded program the driver is loaded by now. */
+      const fl_driver *drv = fl_driver_get ();
+      if (drv && drv->cuStreamIsCapturing)
+        lsc__stream_is_capturing = drv->cuStreamIsCapturing;
+      else
+        {
+          void *sym = dlsym (RTLD_DEFAULT, "cuStreamIsCapturing");
+          memcpy (&lsc__stream_is_capturing, &sym, sizeof sym);
+        }
+    }
+  atomic_fetch_add (&lsc__captures, 1);
 }
 
 bool
@@ -96,8 +260,14 @@ lsc__on_callback (void *user_data, CUpti_CallbackDomain domain, CUpti_CallbackId
     }
   if (!atomic_load_explicit (&lsc__callback_work, memory_order_relaxed))
     return;
-  if (domain != CUPTI_CB_DOMAIN_DRIVER_API)
+  if (domain != CUPTI_CB_DOMAIN_DRIVER_API || cbid >= CUPTI_DRIVER_TRACE_CBID_SIZE)
     return;
+  unsigned kind = lsc__cbid_kind[cbid];
+  if (__builtin_expect (kind == 0, 0))
+    {
+      lsc__on_capture (cbid, cb);
+      return;
+    }
   if (cb->callbackSite == CUPTI_API_ENTER)
     {
       lsc__api_enter_ns = lsc__now_ns ();
@@ -110,12 +280,17 @@ lsc__on_callback (void *user_data, CUpti_CallbackDomain domain, CUpti_CallbackId
   lsc_cupti_api_record rec = {
     .correlation_id = cb->correlationId,
     .cbid = cbid,
+    .kind = (lsc_call_kind) (kind - 1),
     .api_start_ns = lsc__api_enter_ns,
     .api_ns = lsc__api_enter_ns && !in_engine ? now - lsc__api_enter_ns : 0,
     .return_value = cb->functionReturnValue ? *(const int *) cb->functionReturnValue : 0,
     .symbol_name = cb->symbolName,
     .in_engine_launch = in_engine,
   };
+  if (kind - 1 <= LSC_CALL_GRAPH)
+    lsc__read_launch_config (cbid, cb->functionParams, &rec);
+  else
+    rec.symbol_name = NULL;
   if (lsc__sinks.api)
     lsc__sinks.api (&rec, lsc__sinks.user_data);
 }
@@ -227,6 +402,23 @@ lsc__open_library (const char *explicit_path, char *why, size_t why_size)
   return NULL;
 }
 
+/* Turns on (or off) the launch callbacks, the capture ones that mark captured launches, and
+ * with calls the synchronisation, copy and allocation ones.  Stops at the first failure. */
+static CUptiResult
+lsc__enable_calls (uint32_t on, bool calls)
+{
+  CUptiResult r = CUPTI_SUCCESS;
+  for (uint32_t cbid = 1; cbid < CUPTI_DRIVER_TRACE_CBID_SIZE && r == CUPTI_SUCCESS; cbid++)
+    {
+      unsigned kind = lsc__cbid_kind[cbid];
+      if (kind && (kind - 1 <= LSC_CALL_GRAPH || calls))
+        r = lsc__cupti.enable_callback (on, lsc__subscriber, CUPTI_CB_DOMAIN_DRIVER_API, cbid);
+    }
+  for (size_t i = 0; i < sizeof lsc__capture_cbids / sizeof lsc__capture_cbids[0] && r == CUPTI_SUCCESS; i++)
+    r = lsc__cupti.enable_callback (on, lsc__subscriber, CUPTI_CB_DOMAIN_DRIVER_API, lsc__capture_cbids[i]);
+  return r;
+}
+
 lsc_cupti_result
 lsc_cupti_start (const char *library, bool activity, const lsc_cupti_sinks *sinks, char *status, size_t status_size)
 {
@@ -257,6 +449,7 @@ lsc_cupti_start (const char *library, bool activity, const lsc_cupti_sinks *sink
       LSC_DLSYM (t.activity_flush_all, lib, "cuptiActivityFlushAll");
       LSC_DLSYM (t.get_timestamp, lib, "cuptiGetTimestamp");
       LSC_DLSYM (t.finalize, lib, "cuptiFinalize");
+      LSC_DLSYM (t.get_callback_name, lib, "cuptiGetCallbackName");
       if (!t.subscribe || !t.unsubscribe || !t.enable_callback || !t.activity_register || !t.activity_enable
           || !t.activity_next || !t.activity_flush_all || !t.get_timestamp || !t.activity_disable)
         {
@@ -292,16 +485,15 @@ lsc_cupti_start (const char *library, bool activity, const lsc_cupti_sinks *sink
       snprintf (status, status_size, "cuptiSubscribe failed (%s): recording engine events only", lsc__result_string (r));
       return r == CUPTI_ERROR_NOT_INITIALIZED ? LSC_CUPTI_UNAVAILABLE : LSC_CUPTI_FAILED;
     }
-  for (unsigned i = 0; i < sizeof lsc__launch_cbids / sizeof lsc__launch_cbids[0]; i++)
+  lsc__classify_cbids ();
+  atomic_store (&lsc__captures, 0);
+  r = lsc__enable_calls (1, lsc__sinks.calls);
+  if (r != CUPTI_SUCCESS)
     {
-      r = lsc__cupti.enable_callback (1, lsc__subscriber, CUPTI_CB_DOMAIN_DRIVER_API, lsc__launch_cbids[i]);
-      if (r != CUPTI_SUCCESS)
-        {
-          lsc__cupti.unsubscribe (lsc__subscriber);
-          snprintf (status, status_size, "cuptiEnableCallback failed (%s): recording engine events only",
-                    lsc__result_string (r));
-          return LSC_CUPTI_FAILED;
-        }
+      lsc__cupti.unsubscribe (lsc__subscriber);
+      snprintf (status, status_size, "cuptiEnableCallback failed (%s): recording engine events only",
+                lsc__result_string (r));
+      return LSC_CUPTI_FAILED;
     }
   lsc__activity = false;
   if (activity)
@@ -332,8 +524,7 @@ lsc_cupti_set_callbacks (bool on)
 {
   if (!atomic_load (&lsc__running))
     return;
-  for (unsigned i = 0; i < sizeof lsc__launch_cbids / sizeof lsc__launch_cbids[0]; i++)
-    lsc__cupti.enable_callback (on, lsc__subscriber, CUPTI_CB_DOMAIN_DRIVER_API, lsc__launch_cbids[i]);
+  lsc__enable_calls (on, lsc__sinks.calls);
 }
 
 void

@@ -3,7 +3,8 @@
  * lsc-cupti.h — the CUPTI subscriber, loaded at run time.
  *
  * Callbacks on cuLaunchKernel, cuLaunchKernel_ptsz, cuLaunchKernelEx and cuLaunchKernelEx_ptsz
- * hand API enter/exit times (inside an engine launch only the enter time: the engine's end
+ * (and cuGraphLaunch, and the synchronisation, copy and allocation calls) hand API enter/exit
+ * times (inside an engine launch only the enter time: the engine's end
  * stamp stands for the exit), the correlation id and the kernel's symbol name to the api sink on
  * the launching thread, inside the launch (the recorder keeps it beside that thread's ring until
  * the engine's launch record, which follows on the same thread, carries it).  Activity tracing adds
@@ -17,9 +18,25 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* What a recorded driver API call is.  Launches and graph launches are rows of their own;
+ * the others explain the time between a thread's launches: a program waiting for the GPU, or
+ * copying, or allocating, is not spending that time in its framework. */
+typedef enum {
+  LSC_CALL_LAUNCH,
+  LSC_CALL_GRAPH,
+  LSC_CALL_SYNC,  /* cuCtxSynchronize, cuStreamSynchronize, cuEventSynchronize */
+  LSC_CALL_COPY,  /* cuMemcpy*, cuMemset* */
+  LSC_CALL_ALLOC, /* cuMemAlloc*, cuMemFree*, cuMemHostAlloc */
+  LSC_CALL_KIND_COUNT
+} lsc_call_kind;
+
+/* "launch", "graph", "sync", "copy", "alloc"; "unknown" out of range. */
+const char *lsc_call_kind_name (int kind);
+
 typedef struct {
   uint32_t correlation_id;
   uint32_t cbid;         /* CUPTI_DRIVER_TRACE_CBID_* */
+  lsc_call_kind kind;
   uint64_t api_start_ns; /* CLOCK_MONOTONIC */
   uint64_t api_ns;       /* 0 when in_engine_launch: the exit time is not read */
   int32_t return_value;  /* CUresult */
@@ -27,6 +44,12 @@ typedef struct {
   /* Made inside fl_launch / fl_launch_default (fl_launch_in_progress): the engine's event for
    * that launch follows on this thread, and its end stands for the API exit. */
   bool in_engine_launch;
+  /* Launches: the configuration the call passed, and whether its stream was being captured
+   * into a graph (the kernel was recorded, not run).  Zero for other calls. */
+  uint32_t grid[3], block[3];
+  uint32_t shared_mem; /* dynamic shared memory, bytes */
+  uint64_t stream;     /* the CUstream handle as an integer; 0 the legacy default stream */
+  bool captured;
 } lsc_cupti_api_record;
 
 typedef struct {
@@ -44,9 +67,16 @@ typedef struct {
   /* Called on CUPTI's thread for every kernel execution record. */
   void (*kernel) (const lsc_cupti_kernel_record *record, void *user_data);
   void *user_data;
+  /* Also enable the synchronisation, copy and allocation callbacks (kind SYNC, COPY, ALLOC
+   * records to the api sink); off, only launches reach it. */
+  bool calls;
 } lsc_cupti_sinks;
 
 typedef enum { LSC_CUPTI_OK = 0, LSC_CUPTI_UNAVAILABLE, LSC_CUPTI_HELD, LSC_CUPTI_FAILED } lsc_cupti_result;
+
+/* The driver function a cbid names ("cuMemcpyHtoDAsync_v2"), or NULL when unknown or CUPTI
+ * is not loaded. */
+const char *lsc_cupti_call_name (uint32_t cbid);
 
 /* Loads libcupti (explicit path wins; else $CUDA_HOME/lib64, /usr/local/cuda/lib64, then the
  * loader path), subscribes and enables the launch callbacks, and activity tracing when asked.
