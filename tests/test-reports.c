@@ -1692,6 +1692,59 @@ START_TEST (test_version2_report)
 }
 END_TEST
 
+/* The gap before a launch ends at the program's previous CUDA call, a synchronisation as much
+ * as a launch, so waiting for the GPU is not counted as the framework's time. */
+START_TEST (test_gap_ends_at_calls)
+{
+  const char *path = tmp_path ("calls.lsdb");
+  free (build_report (path, (build_opts){ .launches_per_session = 0, .stopped = true }, NULL).rows);
+  sqlite3 *db;
+  ck_assert_int_eq (sqlite3_open (path, &db), SQLITE_OK);
+  char sql[1024];
+  int64_t t0 = SESSION_START (1), k = kernel_id (1, 0);
+  snprintf (sql, sizeof sql,
+            "INSERT INTO launch (session_id, kernel_id, thread, path, outcome, start_ns, host_ns) VALUES "
+            "(1, %" PRId64 ", 7, 2, 3, %" PRId64 ", 100), (1, %" PRId64 ", 7, 2, 3, %" PRId64 ", 100),"
+            "(1, %" PRId64 ", 7, 2, 3, %" PRId64 ", 100);"
+            "INSERT INTO api_call (session_id, thread, kind, name, start_ns, api_ns) VALUES "
+            "(1, 7, 2, 'cuStreamSynchronize', %" PRId64 ", 400), (1, 8, 3, 'cuMemcpyAsync', %" PRId64 ", 50)",
+            k, t0 + 1000, k, t0 + 2000, k, t0 + 2500, t0 + 1500, t0 + 1600);
+  exec_sql (db, sql);
+  sqlite3_close (db);
+
+  lsc_report *r = open_ok (path);
+  lsc_error e;
+  lsc_report_summary *sum = lsc_report_summarize (r, &e);
+  ck_assert_msg (sum != NULL, "%s", e.message);
+  const lsc_session_summary *s = &sum->sessions[0];
+  const lsc_kernel_summary *ks = NULL;
+  for (size_t i = 0; i < s->n_kernel_list; i++)
+    if (s->kernel_list[i].id == k)
+      ks = &s->kernel_list[i];
+  ck_assert_ptr_nonnull (ks);
+  /* 2000 - (1500 + 400) and 2500 - (2000 + 100); the copy was on another thread */
+  ck_assert_int_eq (ks->gap_count, 2);
+  ck_assert_int_eq (ks->gap_p50_ns, 100);
+  ck_assert_int_eq (ks->gap_p90_ns, 400);
+  ck_assert_int_eq (s->calls_by_kind[0], 1);
+  ck_assert_int_eq (s->call_ns_by_kind[0], 400);
+  ck_assert_int_eq (s->calls_by_kind[1], 1);
+  ck_assert_int_eq (s->call_ns_by_kind[1], 50);
+  ck_assert_int_eq (s->calls_by_kind[2], 0);
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream (&buf, &len);
+  ck_assert_int_eq (lsc_report_summary_write_text (sum, f, "memory", &e), 0);
+  ck_assert_int_eq (lsc_report_summary_write_json (sum, f, "memory", &e), 0);
+  fclose (f);
+  ck_assert_msg (strstr (buf, "between launches: 1 synchronisation (0.000 ms), 1 copy (0.000 ms)"), "%s", buf);
+  ck_assert_msg (strstr (buf, "\"calls_between_launches\":{\"sync\":{\"calls\":1,\"total_ns\":400},\"copy\":"), "%s", buf);
+  free (buf);
+  lsc_report_summary_free (sum);
+  lsc_report_free (r);
+}
+END_TEST
+
 /* check reads a miss launch row as a miss or a wait. */
 START_TEST (test_check_counts_waits)
 {
@@ -2386,6 +2439,7 @@ reports_suite (void)
   tcase_add_test (tc, test_export_csv);
   tcase_add_test (tc, test_version1_report);
   tcase_add_test (tc, test_version2_report);
+  tcase_add_test (tc, test_gap_ends_at_calls);
   tcase_add_test (tc, test_check_counts_waits);
   tcase_add_test (tc, test_export_sqlite_copy);
   tcase_add_test (tc, test_export_json);

@@ -15,6 +15,8 @@
 #include "lsc-report-private.h"
 #include "lsc-schema.h"
 
+const char *const lsc_call_kind_names[LSC_CALL_KINDS] = { "sync", "copy", "alloc" };
+
 typedef struct {
   int64_t *v;
   size_t n, cap;
@@ -521,12 +523,23 @@ lsc_report_summarize (lsc_report *report, lsc_error *error)
         vec->n = 0; /* reused for the gaps below */
       }
 
-  /* Each launch's gap since the previous one on its thread returned.  A hostile file's sums
-   * overflow into REAL in SQL and are skipped, as are negative gaps (clock steps). */
+  /* Each launch's gap since the previous call on its thread returned: a launch, or from
+   * version 3 a synchronisation, copy or allocation.  A hostile file's sums overflow into REAL
+   * in SQL and are skipped, as are negative gaps (clock steps). */
+  bool have_calls = lsc__table_present (sum->schema_version, "api_call");
   rc = sqlite3_prepare_v2 (db,
-                           "SELECT session_id, kernel_id, start_ns - lag(start_ns + host_ns) OVER "
-                           "(PARTITION BY session_id, thread ORDER BY start_ns, id) FROM main.launch "
-                           "WHERE status = 0 AND typeof(host_ns) = 'integer' AND typeof(start_ns) = 'integer'",
+                           have_calls
+                             ? "WITH t AS (SELECT session_id, thread, kernel_id, 1 AS launch, id, start_ns, "
+                               "start_ns + host_ns AS end_ns FROM main.launch WHERE status = 0 AND "
+                               "typeof(host_ns) = 'integer' AND typeof(start_ns) = 'integer' UNION ALL "
+                               "SELECT session_id, thread, NULL, 0, id, start_ns, start_ns + api_ns FROM main.api_call "
+                               "WHERE typeof(api_ns) = 'integer' AND typeof(start_ns) = 'integer') "
+                               "SELECT session_id, kernel_id, gap FROM (SELECT session_id, kernel_id, launch, start_ns - "
+                               "lag(end_ns) OVER (PARTITION BY session_id, thread ORDER BY start_ns, launch, id) AS gap "
+                               "FROM t) WHERE launch"
+                             : "SELECT session_id, kernel_id, start_ns - lag(start_ns + host_ns) OVER "
+                               "(PARTITION BY session_id, thread ORDER BY start_ns, id) FROM main.launch "
+                               "WHERE status = 0 AND typeof(host_ns) = 'integer' AND typeof(start_ns) = 'integer'",
                            -1, &stmt, NULL);
   if (rc != SQLITE_OK)
     goto fail;
@@ -548,6 +561,29 @@ lsc_report_summarize (lsc_report *report, lsc_error *error)
     goto fail;
   sqlite3_finalize (stmt);
   stmt = NULL;
+  if (have_calls)
+    {
+      rc = sqlite3_prepare_v2 (db,
+                               "SELECT session_id, kind, count(*), total(CASE WHEN typeof(api_ns) = 'integer' AND "
+                               "api_ns > 0 THEN api_ns END) FROM main.api_call GROUP BY session_id, kind",
+                               -1, &stmt, NULL);
+      if (rc != SQLITE_OK)
+        goto fail;
+      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        {
+          int64_t session_id, kind, n;
+          lsc_session_summary *sess = col_int (stmt, 0, &session_id) ? find_session (sum, session_id) : NULL;
+          if (!sess || !col_int (stmt, 1, &kind) || kind < 2 || kind >= 2 + LSC_CALL_KINDS || !col_int (stmt, 2, &n))
+            continue;
+          double ns = sqlite3_column_double (stmt, 3);
+          sess->calls_by_kind[kind - 2] = lsc__add_sat (sess->calls_by_kind[kind - 2], n);
+          sess->call_ns_by_kind[kind - 2] = ns >= 9.2e18 ? INT64_MAX : (int64_t) ns;
+        }
+      if (rc != SQLITE_DONE)
+        goto fail;
+      sqlite3_finalize (stmt);
+      stmt = NULL;
+    }
   for (size_t si = 0; si < sum->n_sessions; si++)
     for (size_t k = 0; k < sum->sessions[si].n_kernel_list; k++)
       {

@@ -315,6 +315,22 @@ lsc_report_summary_write_json (const lsc_report_summary *sum, FILE *out, const c
             json_int_member (out, &g, lsc_event_kind_names[k], s->events_by_kind[k]);
         putc ('}', out);
       }
+      json_key (out, &f, "calls_between_launches");
+      {
+        bool g = true;
+        putc ('{', out);
+        for (size_t k = 0; k < LSC_CALL_KINDS; k++)
+          if (s->calls_by_kind[k])
+            {
+              json_key (out, &g, lsc_call_kind_names[k]);
+              bool h = true;
+              putc ('{', out);
+              json_int_member (out, &h, "calls", s->calls_by_kind[k]);
+              json_int_member (out, &h, "total_ns", s->call_ns_by_kind[k]);
+              putc ('}', out);
+            }
+        putc ('}', out);
+      }
       json_key (out, &f, "fallback_reasons");
       json_reasons (out, s->fallbacks_by_reason);
       json_key (out, &f, "paths");
@@ -557,7 +573,7 @@ text_kernels (FILE *out, const lsc_session_summary *s)
     }
   if (n > LSC__TEXT_KERNELS)
     fprintf (out, "  ... and %zu more kernels (report --json lists them all)\n", n - LSC__TEXT_KERNELS);
-  fputs ("  (gap: time on the launching thread since its previous launch returned)\n", out);
+  fputs ("  (gap: time on the launching thread since its previous CUDA call returned)\n", out);
   free (order);
 }
 
@@ -629,6 +645,21 @@ lsc_report_summary_write_text (const lsc_report_summary *sum, FILE *out, const c
               first = false;
             }
         fputs (first ? "\n" : ")\n", out);
+      }
+      {
+        static const char *const names[LSC_CALL_KINDS][2] = { { "synchronisation", "synchronisations" },
+                                                              { "copy", "copies" },
+                                                              { "allocation", "allocations" } };
+        bool first = true;
+        for (size_t k = 0; k < LSC_CALL_KINDS; k++)
+          if (s->calls_by_kind[k])
+            {
+              fprintf (out, "%s%" PRId64 " %s (%.3f ms)", first ? "  between launches: " : ", ", s->calls_by_kind[k],
+                       names[k][s->calls_by_kind[k] != 1], (double) s->call_ns_by_kind[k] / 1e6);
+              first = false;
+            }
+        if (!first)
+          putc ('\n', out);
       }
 
       fprintf (out, "\n  %-8s %10s %8s %10s %10s %10s %10s %10s %10s %10s\n", "path", "launches", "errors", "p50 ns",

@@ -117,10 +117,12 @@ typedef struct {
   char *name; /* may be NULL */
   int64_t launches, errors, count;
   int64_t p50_ns, p90_ns, p99_ns; /* 0 when count is 0 */
-  /* The launching thread's time between its previous launch's return and this launch: for a
-   * program, its own work per launch (Python, the framework's dispatch), and whatever CUDA calls
-   * it made in between, which reports do not hold yet.  Over successful launches with a host
-   * time that follow another on their thread. */
+  /* The launching thread's time from the return of its previous CUDA call to this launch: for
+   * a program, its own work per launch (Python, the framework's dispatch).  A recorded call
+   * between two launches (a synchronisation, copy or allocation: schema version 3) ends the
+   * gap, so waiting for the GPU is not counted as the framework's time; in older reports only
+   * launches do.  Over successful launches with a host time that follow another call on their
+   * thread. */
   int64_t gap_count, gap_p50_ns, gap_p90_ns;
 } lsc_kernel_summary;
 
@@ -149,6 +151,10 @@ typedef struct {
   int64_t count, p50_ns;          /* status-0 rows with host_ns, and their nearest-rank p50 */
 } lsc_spec_summary;
 
+/* The calls between launches a recorded program's report holds (api_call.kind 2, 3, 4). */
+#define LSC_CALL_KINDS 3
+extern const char *const lsc_call_kind_names[LSC_CALL_KINDS]; /* "sync", "copy", "alloc" */
+
 /* Event kinds counted in the summary: toggle, fallback, error, compile, info, other. */
 #define LSC_EVENT_KIND_COUNT 6
 extern const char *const lsc_event_kind_names[LSC_EVENT_KIND_COUNT];
@@ -173,6 +179,9 @@ typedef struct {
   int64_t rank, local_rank;
   int64_t launches, events, kernels;
   int64_t events_by_kind[LSC_EVENT_KIND_COUNT]; /* see lsc_event_kind_names */
+  /* The program's synchronisation, copy and allocation calls (lsc_call_kind_names): how many,
+   * and the time in them, summed over threads. */
+  int64_t calls_by_kind[LSC_CALL_KINDS], call_ns_by_kind[LSC_CALL_KINDS];
   lsc_path_summary paths[LSC_PATH_COUNT + 1]; /* last: unknown path values */
   int64_t fallbacks_by_reason[LSC_REASON_COUNT + 1];
   size_t n_specs;
