@@ -1745,6 +1745,52 @@ START_TEST (test_gap_ends_at_calls)
 }
 END_TEST
 
+/* Per stream from kernel activity: idle gaps between kernels, and the kernels whose launch came
+ * after the stream had gone idle. */
+START_TEST (test_stream_idle)
+{
+  const char *path = tmp_path ("streams.lsdb");
+  free (build_report (path, (build_opts){ .launches_per_session = 0, .stopped = true }, NULL).rows);
+  sqlite3 *db;
+  ck_assert_int_eq (sqlite3_open (path, &db), SQLITE_OK);
+  exec_sql (db, "INSERT INTO launch (session_id, thread, path, outcome, start_ns, host_ns, correlation_id, "
+                "api_start_ns, api_ns) VALUES (1, 1, 2, 3, 500, 50, 101, 500, 50), (1, 1, 2, 3, 1500, 50, 102, 1500, 50),"
+                "(1, 1, 2, 3, 4000, 50, 103, 4000, 50), (1, 1, 2, 3, 4100, 50, 104, 4100, 50);"
+                "INSERT INTO gpu_activity (correlation_id, session_id, start_ns, end_ns, stream_id) VALUES "
+                "(101, 1, 1000, 2000, 5), (102, 1, 2100, 3000, 5), (103, 1, 5000, 5500, 5), (104, 1, 6000, 6100, 9)");
+  sqlite3_close (db);
+  lsc_report *r = open_ok (path);
+  lsc_error e;
+  lsc_report_summary *sum = lsc_report_summarize (r, &e);
+  ck_assert_msg (sum != NULL, "%s", e.message);
+  const lsc_session_summary *s = &sum->sessions[0];
+  ck_assert_uint_eq (s->n_streams, 2);
+  const lsc_stream_summary *a = &s->streams[0], *b = &s->streams[1];
+  ck_assert_int_eq (a->stream_id, 5);
+  ck_assert_int_eq (a->kernels, 3);
+  ck_assert_int_eq (a->idle_count, 2);
+  ck_assert_int_eq (a->idle_p50_ns, 100);
+  ck_assert_int_eq (a->idle_p90_ns, 2000);
+  ck_assert_int_eq (a->waited_for_host, 1); /* the third: launched at 4000, after the second ended at 3000 */
+  ck_assert_int_eq (a->busy_ns, 2400);
+  ck_assert_int_eq (a->span_ns, 4500);
+  ck_assert_int_eq (b->stream_id, 9);
+  ck_assert_int_eq (b->kernels, 1);
+  ck_assert_int_eq (b->idle_count, 0);
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream (&buf, &len);
+  ck_assert_int_eq (lsc_report_summary_write_text (sum, f, "memory", &e), 0);
+  ck_assert_int_eq (lsc_report_summary_write_json (sum, f, "memory", &e), 0);
+  fclose (f);
+  ck_assert_msg (strstr (buf, "         5          3          100         2000         1 ( 50%)      53%"), "%s", buf);
+  ck_assert_msg (strstr (buf, "\"streams\":[{\"stream_id\":5,\"kernels\":3,\"idle_count\":2,\"idle_p50_ns\":100"), "%s", buf);
+  free (buf);
+  lsc_report_summary_free (sum);
+  lsc_report_free (r);
+}
+END_TEST
+
 /* check reads a miss launch row as a miss or a wait. */
 START_TEST (test_check_counts_waits)
 {
@@ -2440,6 +2486,7 @@ reports_suite (void)
   tcase_add_test (tc, test_version1_report);
   tcase_add_test (tc, test_version2_report);
   tcase_add_test (tc, test_gap_ends_at_calls);
+  tcase_add_test (tc, test_stream_idle);
   tcase_add_test (tc, test_check_counts_waits);
   tcase_add_test (tc, test_export_sqlite_copy);
   tcase_add_test (tc, test_export_json);

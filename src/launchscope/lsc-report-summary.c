@@ -109,6 +109,7 @@ session_clear (lsc_session_summary *s)
   for (size_t i = 0; i < s->n_kernel_list; i++)
     free (s->kernel_list[i].name);
   free (s->kernel_list);
+  free (s->streams);
 }
 
 void
@@ -365,6 +366,92 @@ event_kind_index (const unsigned char *kind)
     if (strcmp ((const char *) kind, lsc_event_kind_names[i]) == 0)
       return i;
   return LSC_EVENT_KIND_COUNT - 1;
+}
+
+/* Per stream, from kernel activity: consecutive kernels' idle gaps, and whether the launch
+ * call of each came after its predecessor on the stream had ended. */
+static int
+load_streams (sqlite3 *db, lsc_report_summary *sum)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc = sqlite3_prepare_v2 (db,
+                               /* a join, not a subquery per row: SQLite indexes it itself where a
+                                * crashed recording left no index on correlation_id */
+                               "SELECT g.session_id, g.stream_id, g.start_ns, g.end_ns, l.api_start_ns "
+                               "FROM main.gpu_activity g LEFT JOIN main.launch l ON l.correlation_id = "
+                               "g.correlation_id AND l.session_id = g.session_id WHERE typeof(g.start_ns) = "
+                               "'integer' AND typeof(g.end_ns) = 'integer' AND typeof(g.stream_id) = 'integer' "
+                               "ORDER BY g.session_id, g.stream_id, g.start_ns",
+                               -1, &stmt, NULL);
+  if (rc != SQLITE_OK)
+    return rc;
+  lsc_session_summary *sess = NULL;
+  lsc_stream_summary *st = NULL;
+  i64_vec idle = { 0 };
+  int64_t prev_end = 0, first_start = 0;
+  for (;;)
+    {
+      rc = sqlite3_step (stmt);
+      int64_t session_id = 0, stream_id = 0, start = 0, end = 0, api_start = 0;
+      bool row = rc == SQLITE_ROW;
+      if (row)
+        {
+          col_int (stmt, 0, &session_id);
+          col_int (stmt, 1, &stream_id);
+          col_int (stmt, 2, &start);
+          col_int (stmt, 3, &end);
+        }
+      /* A stream ends: its idle percentiles. */
+      if (st && (!row || session_id != st->session_id || stream_id != st->stream_id))
+        {
+          st->idle_count = (int64_t) idle.n;
+          if (idle.n)
+            {
+              qsort (idle.v, idle.n, sizeof *idle.v, cmp_i64);
+              st->idle_p50_ns = nearest_rank (idle.v, idle.n, 50);
+              st->idle_p90_ns = nearest_rank (idle.v, idle.n, 90);
+            }
+          idle.n = 0;
+          st = NULL;
+        }
+      if (!row)
+        break;
+      if (!st)
+        {
+          sess = find_session (sum, session_id);
+          if (!sess)
+            continue;
+          lsc_stream_summary *v = realloc (sess->streams, (sess->n_streams + 1) * sizeof *v);
+          if (!v)
+            {
+              rc = SQLITE_NOMEM;
+              break;
+            }
+          sess->streams = v;
+          st = &v[sess->n_streams++];
+          *st = (lsc_stream_summary){ .session_id = session_id, .stream_id = stream_id };
+          first_start = start;
+        }
+      else
+        {
+          int64_t gap = lsc__sub_sat (start, prev_end);
+          if (gap >= 0 && !vec_push (&idle, gap))
+            {
+              rc = SQLITE_NOMEM;
+              break;
+            }
+          if (col_int (stmt, 4, &api_start) && api_start > prev_end)
+            st->waited_for_host++;
+        }
+      st->kernels++;
+      if (end > start)
+        st->busy_ns = lsc__add_sat (st->busy_ns, end - start);
+      st->span_ns = lsc__sub_sat (end, first_start);
+      prev_end = end > prev_end || st->kernels == 1 ? end : prev_end;
+    }
+  free (idle.v);
+  sqlite3_finalize (stmt);
+  return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
 lsc_report_summary *
@@ -643,6 +730,9 @@ lsc_report_summarize (lsc_report *report, lsc_error *error)
     goto fail;
   sqlite3_finalize (stmt);
   stmt = NULL;
+  rc = load_streams (db, sum);
+  if (rc != SQLITE_OK)
+    goto fail;
   if (began)
     sqlite3_exec (db, "COMMIT", NULL, NULL, NULL);
 

@@ -315,6 +315,24 @@ lsc_report_summary_write_json (const lsc_report_summary *sum, FILE *out, const c
             json_int_member (out, &g, lsc_event_kind_names[k], s->events_by_kind[k]);
         putc ('}', out);
       }
+      json_key (out, &f, "streams");
+      putc ('[', out);
+      for (size_t k = 0; k < s->n_streams; k++)
+        {
+          const lsc_stream_summary *st = &s->streams[k];
+          bool g = true;
+          fputs (k ? ",{" : "{", out);
+          json_int_member (out, &g, "stream_id", st->stream_id);
+          json_int_member (out, &g, "kernels", st->kernels);
+          json_int_member (out, &g, "idle_count", st->idle_count);
+          json_opt_int_member (out, &g, "idle_p50_ns", st->idle_count > 0, st->idle_p50_ns);
+          json_opt_int_member (out, &g, "idle_p90_ns", st->idle_count > 0, st->idle_p90_ns);
+          json_int_member (out, &g, "waited_for_host", st->waited_for_host);
+          json_int_member (out, &g, "busy_ns", st->busy_ns);
+          json_int_member (out, &g, "span_ns", st->span_ns);
+          putc ('}', out);
+        }
+      putc (']', out);
       json_key (out, &f, "calls_between_launches");
       {
         bool g = true;
@@ -577,6 +595,36 @@ text_kernels (FILE *out, const lsc_session_summary *s)
   free (order);
 }
 
+/* The GPU streams' idle time between kernels and how much of it waited for the host. */
+static void
+text_streams (FILE *out, const lsc_session_summary *s)
+{
+  if (!s->n_streams)
+    return;
+  fprintf (out, "\n  %10s %10s %12s %12s %16s %8s\n", "stream", "kernels", "idle p50 ns", "idle p90 ns",
+           "waited for host", "busy");
+  for (size_t i = 0; i < s->n_streams; i++)
+    {
+      const lsc_stream_summary *st = &s->streams[i];
+      fprintf (out, "  %10" PRId64 " %10" PRId64, st->stream_id, st->kernels);
+      text_ns (out, st->idle_count > 0, st->idle_p50_ns, 12);
+      text_ns (out, st->idle_count > 0, st->idle_p90_ns, 12);
+      if (st->kernels > 1)
+        fprintf (out, " %9" PRId64 " (%3.0f%%)", st->waited_for_host,
+                 100.0 * (double) st->waited_for_host / (double) (st->kernels - 1));
+      else
+        fprintf (out, " %16s", "-");
+      if (st->span_ns > 0)
+        fprintf (out, " %7.0f%%\n", 100.0 * (double) st->busy_ns / (double) st->span_ns);
+      else
+        fprintf (out, " %8s\n", "-");
+    }
+  fputs ("  (waited for host: kernels whose launch call began after the previous kernel on the stream had\n"
+         "   ended, so the GPU sat idle for the host: many means launch-bound; busy: kernel time over the\n"
+         "   stream's span)\n",
+         out);
+}
+
 int
 lsc_report_summary_write_text (const lsc_report_summary *sum, FILE *out, const char *out_name, lsc_error *error)
 {
@@ -695,6 +743,7 @@ lsc_report_summary_write_text (const lsc_report_summary *sum, FILE *out, const c
           putc ('\n', out);
         }
       text_kernels (out, s);
+      text_streams (out, s);
       if (s->n_specs)
         {
           /* The decoded key goes last and uncut: specs often differ only at its end. */

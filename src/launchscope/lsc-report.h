@@ -133,6 +133,18 @@ void lsc_json_write_string (FILE *out, const char *s);
  * when name is not a mangled C++ name or nothing can demangle it here. */
 char *lsc_kernel_name_demangle (const char *name);
 
+/* One GPU stream's kernels, from kernel activity (--cupti activity): how long the stream sat
+ * idle between kernels, and how often it idled because the host had not launched the next one
+ * yet (the launch call began after the previous kernel on the stream had ended): a
+ * launch-bound stream waits for the host between most of its kernels. */
+typedef struct {
+  int64_t session_id, stream_id;
+  int64_t kernels;
+  int64_t idle_count, idle_p50_ns, idle_p90_ns; /* gaps after the stream's first kernel */
+  int64_t waited_for_host;                      /* kernels the GPU waited for the host to launch */
+  int64_t busy_ns, span_ns; /* time kernels ran, and from the first's start to the last's end */
+} lsc_stream_summary;
+
 typedef struct {
   int64_t id, kernel_id, key;
   const char *kernel_name; /* may be NULL; the session's kernel_list entry */
@@ -188,6 +200,8 @@ typedef struct {
   lsc_spec_summary *specs; /* ordered by spec id */
   size_t n_kernel_list;
   lsc_kernel_summary *kernel_list; /* ordered by kernel id */
+  size_t n_streams;
+  lsc_stream_summary *streams; /* ordered by stream id; none without kernel activity */
 } lsc_session_summary;
 
 typedef struct {
