@@ -2,6 +2,10 @@
  *
  * lsc-export-nsys.c — the tables of an Nsight Systems SQLite export that SQL users
  * query, plus Launchscope's own FL_ tables (lsc_export_nsys_sqlite).
+ *
+ * The columns are declared once, in nsys's order (nsys_schema_sql); each filled table is one
+ * entry of nsys_tables: its source query (or rows in memory), its INSERT, and the mapping of
+ * a source row to its columns, all copied by one loop (nsys_copy).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -222,6 +226,425 @@ exec_out (sqlite3 *out, const char *sql)
   return sqlite3_exec (out, sql, NULL, NULL, NULL);
 }
 
+/* ---- the tables ------------------------------------------------------------------------ */
+
+/* What one export holds while its tables are copied. */
+typedef struct {
+  lsc_report *report;
+  sqlite3 *db;  /* the report's connection */
+  sqlite3 *out; /* the export's, inside one transaction */
+  lsc_report_summary *sum;
+  lsc__sess_list sessions;
+  lsc__kernel_names kernels;
+  lsc__string_ids strings;
+  int64_t launch_name; /* "cuLaunchKernel" in StringIds */
+  /* The table being copied.  On an error its statements stay open until the error is
+   * reported: finalizing one can reset the error its connection reports. */
+  sqlite3_stmt *src, *ins[2];
+  const char *stage; /* the report table a source error names */
+  bool dest_failed;  /* whether an error is the export's rather than the report's */
+} nsys_export;
+
+/* What a row mapping returns, unless an SQLite code of the export's connection. */
+enum { NSYS_INSERT = -1, NSYS_SKIP = -2 };
+
+/* One table of the export: where its rows come from (a query of the report, or rows in
+ * memory), the statement that inserts a row, and the mapping that binds it.  The launch pass
+ * fills two tables, so that each launch is read once. */
+typedef struct {
+  const char *name;
+  const char *stage;      /* the report table read, named in errors; NULL: rows from memory */
+  const char *source_sql; /* with stage: the query */
+  bool kernel_of_gpu_row; /* the query's %s stands for lsc__gpu_kernel_sql */
+  size_t (*n_rows) (const nsys_export *x); /* without stage: how many rows */
+  const char *insert_sql[2];
+  /* Binds ins from src's current row, or from the row'th row in memory: NSYS_INSERT,
+   * NSYS_SKIP, or an SQLite code of the export's connection. */
+  int (*map) (nsys_export *x, sqlite3_stmt *src, size_t row, sqlite3_stmt *const ins[2]);
+} nsys_table;
+
+/* META_DATA_EXPORT: what this file is, for tools that check before querying; the report's
+ * path follows as LAUNCHSCOPE_REPORT. */
+static const char *const nsys_meta[][2] = {
+  { "EXPORT_SCHEMA_VERSION", LSC_NSYS_SCHEMA_VERSION },
+  { "EXPORT_SOURCE", "launchscope" },
+  { "EXPORT_SUBSET", "StringIds PROCESSES TARGET_INFO_GPU TARGET_INFO_SESSION_START_TIME ENUM_NSYS_EVENT_CLASS "
+                     "META_DATA_EXPORT CUPTI_ACTIVITY_KIND_RUNTIME CUPTI_ACTIVITY_KIND_KERNEL" },
+  { "TIMESTAMP_BASE", "session start (CLOCK_MONOTONIC of the recording host), ns" },
+};
+#define NSYS_META_ROWS (sizeof nsys_meta / sizeof nsys_meta[0])
+
+static size_t
+nsys_meta_rows (const nsys_export *x)
+{
+  (void) x;
+  return NSYS_META_ROWS + 1;
+}
+
+static int
+nsys_meta_row (nsys_export *x, sqlite3_stmt *src, size_t row, sqlite3_stmt *const ins[2])
+{
+  (void) src;
+  bool report_row = row == NSYS_META_ROWS;
+  sqlite3_bind_text (ins[0], 1, report_row ? "LAUNCHSCOPE_REPORT" : nsys_meta[row][0], -1, SQLITE_STATIC);
+  sqlite3_bind_text (ins[0], 2, report_row ? lsc_report_path (x->report) : nsys_meta[row][1], -1, SQLITE_STATIC);
+  return NSYS_INSERT;
+}
+
+/* TARGET_INFO_SESSION_START_TIME: the first session's start. */
+static size_t
+nsys_first_session (const nsys_export *x)
+{
+  return x->sessions.n > 0 ? 1 : 0;
+}
+
+static int
+nsys_start_time_row (nsys_export *x, sqlite3_stmt *src, size_t row, sqlite3_stmt *const ins[2])
+{
+  (void) src;
+  (void) row;
+  int64_t epoch;
+  const lsc__sess_info *s0 = &x->sessions.v[0];
+  if (parse_utc (s0->start_wall, &epoch))
+    sqlite3_bind_int64 (ins[0], 1, epoch);
+  if (s0->start_wall)
+    sqlite3_bind_text (ins[0], 2, s0->start_wall, -1, SQLITE_STATIC);
+  return NSYS_INSERT;
+}
+
+static size_t
+nsys_sessions (const nsys_export *x)
+{
+  return x->sessions.n;
+}
+
+static int
+nsys_process_row (nsys_export *x, sqlite3_stmt *src, size_t row, sqlite3_stmt *const ins[2])
+{
+  (void) src;
+  const lsc__sess_info *s = &x->sessions.v[row];
+  sqlite3_bind_int64 (ins[0], 1, s->pid << 24);
+  sqlite3_bind_int64 (ins[0], 2, s->pid);
+  if (s->workload)
+    sqlite3_bind_text (ins[0], 3, s->workload, -1, SQLITE_STATIC);
+  else
+    sqlite3_bind_null (ins[0], 3);
+  return NSYS_INSERT;
+}
+
+static int
+nsys_gpu_row (nsys_export *x, sqlite3_stmt *src, size_t row, sqlite3_stmt *const ins[2])
+{
+  (void) row;
+  int64_t sid, dev = 0;
+  const lsc__sess_info *s = lsc__col_int (src, 0, &sid) ? lsc__find_sess (&x->sessions, sid) : NULL;
+  if (!s)
+    return NSYS_SKIP;
+  lsc__col_int (src, 1, &dev);
+  sqlite3_bind_int64 (ins[0], 1, dev);
+  /* One row per device: the session's GPU name would repeat on each. */
+  char gpu[LSC_EXPORT_NAME_MAX + sizeof LSC__CUT_MARK];
+  if (s->gpu)
+    sqlite3_bind_text (ins[0], 2, lsc__cut_copy (gpu, s->gpu, "", LSC_EXPORT_NAME_MAX), -1, SQLITE_TRANSIENT);
+  else
+    sqlite3_bind_null (ins[0], 2);
+  return NSYS_INSERT;
+}
+
+static int
+nsys_session_row (nsys_export *x, sqlite3_stmt *src, size_t row, sqlite3_stmt *const ins[2])
+{
+  (void) row;
+  int64_t sid, start, stop;
+  const lsc__sess_info *s = lsc__col_int (src, 0, &sid) ? lsc__find_sess (&x->sessions, sid) : NULL;
+  if (!s)
+    return NSYS_SKIP;
+  sqlite3_stmt *st = ins[0];
+  sqlite3_bind_int64 (st, 1, sid);
+  sqlite3_bind_int64 (st, 2, s->pid << 24);
+  for (int c = 1; c <= 9; c++) /* workload .. start_wall; driver_version the one integer */
+    if (c == 4)
+      bind_opt_int (st, c + 2, src, c);
+    else
+      bind_opt_text (st, c + 2, src, c);
+  if (lsc__col_int (src, 10, &start) && lsc__col_int (src, 11, &stop))
+    sqlite3_bind_int64 (st, 12, lsc__sub_sat (stop, start));
+  else
+    sqlite3_bind_null (st, 12);
+  bind_opt_int (st, 13, src, 12);
+  bind_opt_real (st, 14, src, 13);
+  bind_opt_text (st, 15, src, 14);
+  bind_opt_text (st, 16, src, 15);
+  return NSYS_INSERT;
+}
+
+static int
+nsys_spec_row (nsys_export *x, sqlite3_stmt *src, size_t row, sqlite3_stmt *const ins[2])
+{
+  (void) row;
+  int64_t sid = 0;
+  const lsc__sess_info *s = lsc__col_int (src, 1, &sid) ? lsc__find_sess (&x->sessions, sid) : NULL;
+  int64_t zero = s ? s->start_ns : 0;
+  const lsc__kernel_name *kernel = lsc__find_kernel (&x->kernels, src, 2);
+  for (int c = 0; c < 16; c++)
+    {
+      if (c == 3)
+        {
+          if (kernel && kernel->name_id >= 0)
+            sqlite3_bind_int64 (ins[0], c + 1, kernel->name_id);
+          else
+            sqlite3_bind_null (ins[0], c + 1);
+        }
+      else if (c == 5 || c == 6 || c == 7 || c == 9)
+        bind_opt_text (ins[0], c + 1, src, c);
+      else if (c == 11)
+        bind_opt_real (ins[0], c + 1, src, c);
+      else if (c >= 14)
+        bind_rel (ins[0], c + 1, src, c, zero);
+      else
+        bind_opt_int (ins[0], c + 1, src, c);
+    }
+  return NSYS_INSERT;
+}
+
+/* A launch: its API call in CUPTI_ACTIVITY_KIND_RUNTIME (ins[0]), all of it in FL_LAUNCH. */
+static int
+nsys_launch_row (nsys_export *x, sqlite3_stmt *src, size_t row, sqlite3_stmt *const ins[2])
+{
+  (void) row;
+  int64_t sid, start, tid = 0, host_ns = 0, status = 0, api_start, api_ns, path = -1, outcome = -1, reason = 0;
+  const lsc__sess_info *s = lsc__col_int (src, 1, &sid) ? lsc__find_sess (&x->sessions, sid) : NULL;
+  if (!s || !lsc__col_int (src, 4, &start))
+    return NSYS_SKIP;
+  lsc__col_int (src, 3, &tid);
+  lsc__col_int (src, 5, &host_ns);
+  lsc__col_int (src, 12, &status);
+  lsc__col_int (src, 9, &path);
+  lsc__col_int (src, 10, &outcome);
+  lsc__col_int (src, 11, &reason);
+  int64_t global_tid = (int64_t) (((uint64_t) s->pid << 24) | ((uint64_t) tid & 0xffffff));
+  int64_t rel = lsc__sub_sat (start, s->start_ns);
+  int64_t end = lsc__add_sat (rel, host_ns > 0 ? host_ns : 0);
+  int64_t api_rel = rel, api_end = end;
+  if (lsc__col_int (src, 21, &api_start) && lsc__col_int (src, 22, &api_ns))
+    {
+      api_rel = lsc__sub_sat (api_start, s->start_ns);
+      api_end = lsc__add_sat (api_rel, api_ns > 0 ? api_ns : 0);
+    }
+  sqlite3_stmt *api = ins[0], *fl = ins[1];
+  sqlite3_bind_int64 (api, 1, api_rel);
+  sqlite3_bind_int64 (api, 2, api_end);
+  sqlite3_bind_int64 (api, 3, global_tid);
+  bind_opt_int (api, 4, src, 2);
+  sqlite3_bind_int64 (api, 5, x->launch_name);
+  sqlite3_bind_int64 (api, 6, status);
+
+  bind_opt_int (fl, 1, src, 0);
+  sqlite3_bind_int64 (fl, 2, sid);
+  bind_opt_int (fl, 3, src, 2);
+  sqlite3_bind_int64 (fl, 4, global_tid);
+  sqlite3_bind_int64 (fl, 5, rel);
+  sqlite3_bind_int64 (fl, 6, end);
+  bind_opt_int (fl, 7, src, 6);
+  const lsc__kernel_name *kernel = lsc__find_kernel (&x->kernels, src, 6);
+  if (kernel && kernel->name_id >= 0)
+    sqlite3_bind_int64 (fl, 8, kernel->name_id);
+  else
+    sqlite3_bind_null (fl, 8);
+  bind_opt_int (fl, 9, src, 8);
+  sqlite3_bind_text (fl, 10, lsc_path_name (path), -1, SQLITE_STATIC);
+  sqlite3_bind_text (fl, 11, lsc_outcome_name (outcome), -1, SQLITE_STATIC);
+  sqlite3_bind_text (fl, 12, lsc_reason_name (reason), -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (fl, 13, status);
+  bind_opt_int (fl, 14, src, 5);
+  for (int c = 13; c <= 20; c++)
+    bind_opt_int (fl, c + 2, src, c);
+  bind_rel (fl, 23, src, 21, s->start_ns);
+  bind_opt_int (fl, 24, src, 22);
+  bind_rel (fl, 25, src, 23, s->start_ns);
+  bind_opt_int (fl, 26, src, 24);
+  return NSYS_INSERT;
+}
+
+static int
+nsys_kernel_row (nsys_export *x, sqlite3_stmt *src, size_t row, sqlite3_stmt *const ins[2])
+{
+  (void) row;
+  int64_t sid, v;
+  const lsc__sess_info *s = lsc__col_int (src, 0, &sid) ? lsc__find_sess (&x->sessions, sid) : NULL;
+  if (!s)
+    return NSYS_SKIP;
+  const char *name = lsc__col_text (src, 7);
+  const lsc__kernel_name *kernel = name ? NULL : lsc__find_kernel (&x->kernels, src, 16);
+  int64_t name_id = kernel && kernel->name_id >= 0 ? kernel->name_id
+                                                   : lsc__string_id (&x->strings, name ? name : "(unknown kernel)");
+  if (name_id < 0)
+    return name_id == -1 ? SQLITE_NOMEM : sqlite3_errcode (x->out);
+  sqlite3_stmt *st = ins[0];
+  sqlite3_bind_int64 (st, 1, lsc__col_int (src, 1, &v) ? lsc__sub_sat (v, s->start_ns) : 0);
+  sqlite3_bind_int64 (st, 2, lsc__col_int (src, 2, &v) ? lsc__sub_sat (v, s->start_ns) : 0);
+  /* nsys exports NOT NULL columns with a default of 0 where CUPTI gave nothing. */
+  sqlite3_bind_int64 (st, 3, lsc__col_int (src, 3, &v) ? v : 0);
+  sqlite3_bind_int64 (st, 4, lsc__col_int (src, 4, &v) ? v : 0);
+  sqlite3_bind_int64 (st, 5, lsc__col_int (src, 5, &v) ? v : 0);
+  bind_opt_int (st, 6, src, 6);
+  sqlite3_bind_int64 (st, 7, s->pid << 24);
+  sqlite3_bind_int64 (st, 8, name_id);
+  for (int c = 8; c <= 15; c++) /* registers, grid, block, shared (dynamic, as cuLaunchKernel passes it) */
+    sqlite3_bind_int64 (st, c + 1, lsc__col_int (src, c, &v) ? v : 0);
+  return NSYS_INSERT;
+}
+
+/* FL_RAW_FLOOR: the bare launch floor next to what the engine paths achieved. */
+static size_t
+nsys_summaries (const nsys_export *x)
+{
+  return x->sum->n_sessions;
+}
+
+static int
+nsys_raw_floor_row (nsys_export *x, sqlite3_stmt *src, size_t row, sqlite3_stmt *const ins[2])
+{
+  (void) src;
+  const lsc_session_summary *s = &x->sum->sessions[row];
+  const lsc_path_summary *raw = &s->paths[2], *fast = &s->paths[0], *dflt = &s->paths[1];
+  sqlite3_stmt *st = ins[0];
+  sqlite3_bind_int64 (st, 1, s->id);
+  if (s->has_raw_floor)
+    sqlite3_bind_double (st, 2, s->raw_floor_p50_ns);
+  sqlite3_bind_int64 (st, 3, raw->count);
+  if (raw->count)
+    {
+      sqlite3_bind_int64 (st, 4, raw->p50_ns);
+      sqlite3_bind_int64 (st, 5, raw->p90_ns);
+      sqlite3_bind_int64 (st, 6, raw->p99_ns);
+    }
+  if (fast->count)
+    sqlite3_bind_int64 (st, 7, fast->p50_ns);
+  if (dflt->count)
+    sqlite3_bind_int64 (st, 8, dflt->p50_ns);
+  if (s->has_observer_overhead)
+    sqlite3_bind_double (st, 9, s->observer_overhead_ns);
+  return NSYS_INSERT;
+}
+
+/* In the order they are filled: the order decides where rows land in the file. */
+static const nsys_table nsys_tables[] = {
+  { .name = "META_DATA_EXPORT",
+    .n_rows = nsys_meta_rows,
+    .insert_sql = { "INSERT INTO META_DATA_EXPORT VALUES (?1, ?2)" },
+    .map = nsys_meta_row },
+  { .name = "TARGET_INFO_SESSION_START_TIME",
+    .n_rows = nsys_first_session,
+    .insert_sql = { "INSERT INTO TARGET_INFO_SESSION_START_TIME VALUES (?1, ?2, ?2)" },
+    .map = nsys_start_time_row },
+  { .name = "PROCESSES",
+    .n_rows = nsys_sessions,
+    .insert_sql = { "INSERT INTO PROCESSES VALUES (?1, ?2, ?3)" },
+    .map = nsys_process_row },
+  { .name = "TARGET_INFO_GPU",
+    .stage = "gpu_activity devices",
+    .source_sql = "SELECT s.id, d.device_id FROM main.session AS s LEFT JOIN (SELECT DISTINCT session_id, "
+                  "device_id FROM main.gpu_activity) AS d ON d.session_id = s.id ORDER BY s.id",
+    .insert_sql = { "INSERT INTO TARGET_INFO_GPU (vmId, id, name, cuDevice) SELECT 0, ?1, ?2, ?1 "
+                    "WHERE NOT EXISTS (SELECT 1 FROM TARGET_INFO_GPU WHERE id = ?1)" },
+    .map = nsys_gpu_row },
+  { .name = "FL_SESSION",
+    .stage = "session",
+    .source_sql = "SELECT id, workload, host, gpu, driver_version, toolkit, nvrtc, cpu, settings, start_wall, "
+                  "start_ns, stop_ns, dropped_rows, observer_overhead_ns, cupti_mode, cupti_status "
+                  "FROM main.session",
+    .insert_sql = { "INSERT INTO FL_SESSION VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)" },
+    .map = nsys_session_row },
+  { .name = "FL_SPEC",
+    .stage = "spec",
+    .source_sql = "SELECT s.id, k.session_id, s.kernel_id, NULL AS kernel_name_id, s.key, s.description, "
+                  "s.ptr_alignment, s.int_classes, s.debug, s.instrumentation, s.compile_hook, s.compile_ms, "
+                  "s.hits, s.misses, s.first_ns, s.last_ns FROM main.spec AS s LEFT JOIN main.kernel AS k "
+                  "ON k.id = s.kernel_id",
+    .insert_sql = { "INSERT INTO FL_SPEC VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)" },
+    .map = nsys_spec_row },
+  { .name = "CUPTI_ACTIVITY_KIND_RUNTIME and FL_LAUNCH",
+    .stage = "launch",
+    .source_sql = "SELECT l.id, l.session_id, l.correlation_id, l.thread, l.start_ns, l.host_ns, "
+                  "l.kernel_id, NULL AS kernel_name_id, l.spec_id, l.path, l.outcome, l.reason, l.status, "
+                  "l.resolve_ns, l.bind_ns, l.specialize_ns, l.key_ns, l.lookup_ns, l.globals_ns, "
+                  "l.metadata_ns, l.launch_ns, l.api_start_ns, l.api_ns, l.gpu_start_ns, l.gpu_ns "
+                  "FROM main.launch AS l",
+    .insert_sql = { "INSERT INTO CUPTI_ACTIVITY_KIND_RUNTIME VALUES (?1, ?2, 1, ?3, ?4, ?5, ?6, NULL)",
+                    "INSERT INTO FL_LAUNCH VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,"
+                    "?17,?18,?19,?20,?21,?22,?23,?24,?25,?26)" },
+    .map = nsys_launch_row },
+  { .name = "CUPTI_ACTIVITY_KIND_KERNEL",
+    .stage = "gpu_activity",
+    .source_sql = "SELECT g.session_id, g.start_ns, g.end_ns, g.device_id, g.context_id, g.stream_id, "
+                  "g.correlation_id, g.name, g.registers, g.grid_x, g.grid_y, g.grid_z, g.block_x, g.block_y, "
+                  "g.block_z, g.shared_mem, %s FROM main.gpu_activity AS g",
+    .kernel_of_gpu_row = true,
+    .insert_sql = { "INSERT INTO CUPTI_ACTIVITY_KIND_KERNEL VALUES (?1, ?2, ?3, ?4, NULL, ?5, ?6, ?7, ?8, ?8, "
+                    "?8, NULL, NULL, ?9, ?10, ?11, ?12, ?13, ?14, ?15, 0, ?16, 0, 0, 0, NULL, NULL, NULL)" },
+    .map = nsys_kernel_row },
+  { .name = "FL_RAW_FLOOR",
+    .n_rows = nsys_summaries,
+    .insert_sql = { "INSERT INTO FL_RAW_FLOOR VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)" },
+    .map = nsys_raw_floor_row },
+};
+
+/* Copies one table; false with the SQLite code in *rc, x->dest_failed saying whose, and the
+ * statements left open for the error report. */
+static bool
+nsys_copy (nsys_export *x, const nsys_table *t, int *rc)
+{
+  if (t->stage)
+    {
+      char sql[1024];
+      if (t->kernel_of_gpu_row)
+        snprintf (sql, sizeof sql, t->source_sql, lsc__gpu_kernel_sql (x->db));
+      x->stage = t->stage;
+      x->dest_failed = false;
+      if ((*rc = sqlite3_prepare_v2 (x->db, t->kernel_of_gpu_row ? sql : t->source_sql, -1, &x->src, NULL))
+          != SQLITE_OK)
+        return false;
+    }
+  x->dest_failed = true;
+  for (int i = 0; i < 2 && t->insert_sql[i]; i++)
+    if ((*rc = sqlite3_prepare_v2 (x->out, t->insert_sql[i], -1, &x->ins[i], NULL)) != SQLITE_OK)
+      return false;
+  size_t n = x->src ? SIZE_MAX : t->n_rows (x);
+  for (size_t row = 0; row < n; row++)
+    {
+      if (x->src && (*rc = sqlite3_step (x->src)) != SQLITE_ROW)
+        break;
+      for (int i = 0; i < 2 && x->ins[i]; i++)
+        {
+          sqlite3_reset (x->ins[i]);
+          sqlite3_clear_bindings (x->ins[i]);
+        }
+      int mapped = t->map (x, x->src, row, x->ins);
+      if (mapped == NSYS_SKIP)
+        continue;
+      if (mapped != NSYS_INSERT)
+        {
+          *rc = mapped;
+          return false;
+        }
+      for (int i = 0; i < 2 && x->ins[i]; i++)
+        if ((*rc = sqlite3_step (x->ins[i])) != SQLITE_DONE)
+          return false;
+    }
+  if (x->src && *rc != SQLITE_DONE)
+    {
+      x->dest_failed = false;
+      return false;
+    }
+  sqlite3_finalize (x->src);
+  sqlite3_finalize (x->ins[0]);
+  sqlite3_finalize (x->ins[1]);
+  x->src = x->ins[0] = x->ins[1] = NULL;
+  *rc = SQLITE_OK;
+  return true;
+}
+
 int
 lsc_export_nsys_sqlite (lsc_report *report, const char *dest, bool force, lsc_error *error)
 {
@@ -231,493 +654,106 @@ lsc_export_nsys_sqlite (lsc_report *report, const char *dest, bool force, lsc_er
       lsc__error_set (error, LSC_ERROR_USAGE, "no report");
       return -1;
     }
-  sqlite3 *db = lsc_report_db (report);
-  lsc_report_summary *sum = NULL;
-  lsc__sess_list sessions = { 0 };
-  lsc__string_ids strings = { 0 };
-  lsc__kernel_names kernels = { 0 };
-  sqlite3 *out = NULL;
-  sqlite3_stmt *src = NULL, *ins = NULL, *ins2 = NULL;
+  nsys_export x = { .report = report, .db = lsc_report_db (report), .stage = "session" };
   bool began = false;
   lsc__out_file of;
-  const char *stage = "session";
-  bool dest_failed = false;
   int rc;
 
   /* The summary reads its own snapshot first; the export's snapshot follows.  Both run
    * inside this call, so a recorder appending meanwhile can at most add rows to the later one. */
   if (lsc__export_is_source (report, dest, error))
     return -1;
-  sum = lsc_report_summarize (report, error);
-  if (!sum)
+  x.sum = lsc_report_summarize (report, error);
+  if (!x.sum)
     return -1;
   if (lsc__out_file_begin (&of, dest, force, false, error) != 0)
     {
-      lsc_report_summary_free (sum);
+      lsc_report_summary_free (x.sum);
       return -1;
     }
   lsc__out_file_release_fd (&of);
   if (!lsc__export_source_begin (report, &began, error))
     {
       lsc__out_file_abort (&of);
-      lsc_report_summary_free (sum);
+      lsc_report_summary_free (x.sum);
       return -1;
     }
-  if (!lsc__load_sessions (report, &sessions, error))
+  if (!lsc__load_sessions (report, &x.sessions, error))
     {
       lsc__export_source_end (report, began);
       lsc__out_file_abort (&of);
-      lsc_report_summary_free (sum);
+      lsc_report_summary_free (x.sum);
       return -1;
     }
 
-  rc = sqlite3_open_v2 (of.tmp_path, &out, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
-  dest_failed = true;
+  rc = sqlite3_open_v2 (of.tmp_path, &x.out, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+  x.dest_failed = true;
   if (rc != SQLITE_OK)
     goto fail;
-  sqlite3_extended_result_codes (out, 1);
+  sqlite3_extended_result_codes (x.out, 1);
   /* A temporary file renamed into place only when complete needs no journal. */
-  if ((rc = exec_out (out, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; BEGIN")) != SQLITE_OK ||
-      (rc = exec_out (out, nsys_schema_sql)) != SQLITE_OK)
+  if ((rc = exec_out (x.out, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; BEGIN")) != SQLITE_OK ||
+      (rc = exec_out (x.out, nsys_schema_sql)) != SQLITE_OK)
     goto fail;
-  if ((rc = sqlite3_prepare_v2 (out, "INSERT INTO StringIds (id, value) VALUES (?1, ?2)", -1, &strings.insert, NULL)) !=
-      SQLITE_OK)
-    goto fail;
-  strings.next_id = 1;
-  int64_t launch_name = lsc__string_id (&strings, "cuLaunchKernel");
-  if (launch_name < 0)
-    {
-      rc = launch_name == -1 ? SQLITE_NOMEM : sqlite3_errcode (out);
-      goto fail;
-    }
-  stage = "kernel";
-  if ((rc = lsc__load_kernel_names (report, &strings, &kernels, &dest_failed)) != 0)
-    {
-      if (dest_failed)
-        rc = sqlite3_errcode (out);
-      goto fail;
-    }
-  dest_failed = true;
-
-  /* META_DATA_EXPORT: what this file is, for tools that check before querying. */
-  {
-    static const char *const meta[][2] = {
-      { "EXPORT_SCHEMA_VERSION", LSC_NSYS_SCHEMA_VERSION },
-      { "EXPORT_SOURCE", "launchscope" },
-      { "EXPORT_SUBSET", "StringIds PROCESSES TARGET_INFO_GPU TARGET_INFO_SESSION_START_TIME ENUM_NSYS_EVENT_CLASS "
-                         "META_DATA_EXPORT CUPTI_ACTIVITY_KIND_RUNTIME CUPTI_ACTIVITY_KIND_KERNEL" },
-      { "TIMESTAMP_BASE", "session start (CLOCK_MONOTONIC of the recording host), ns" },
-    };
-    if ((rc = sqlite3_prepare_v2 (out, "INSERT INTO META_DATA_EXPORT VALUES (?1, ?2)", -1, &ins, NULL)) != SQLITE_OK)
-      goto fail;
-    for (size_t i = 0; i < sizeof meta / sizeof meta[0]; i++)
-      {
-        sqlite3_reset (ins);
-        sqlite3_bind_text (ins, 1, meta[i][0], -1, SQLITE_STATIC);
-        sqlite3_bind_text (ins, 2, meta[i][1], -1, SQLITE_STATIC);
-        if ((rc = sqlite3_step (ins)) != SQLITE_DONE)
-          goto fail;
-      }
-    sqlite3_reset (ins);
-    sqlite3_bind_text (ins, 1, "LAUNCHSCOPE_REPORT", -1, SQLITE_STATIC);
-    sqlite3_bind_text (ins, 2, lsc_report_path (report), -1, SQLITE_STATIC);
-    if ((rc = sqlite3_step (ins)) != SQLITE_DONE)
-      goto fail;
-    sqlite3_finalize (ins);
-    ins = NULL;
-  }
-
-  /* Session start, processes, GPUs. */
-  if (sessions.n > 0)
-    {
-      int64_t epoch;
-      const lsc__sess_info *s0 = &sessions.v[0];
-      if ((rc = sqlite3_prepare_v2 (out, "INSERT INTO TARGET_INFO_SESSION_START_TIME VALUES (?1, ?2, ?2)", -1, &ins,
-                                    NULL)) != SQLITE_OK)
-        goto fail;
-      if (parse_utc (s0->start_wall, &epoch))
-        sqlite3_bind_int64 (ins, 1, epoch);
-      if (s0->start_wall)
-        sqlite3_bind_text (ins, 2, s0->start_wall, -1, SQLITE_STATIC);
-      if ((rc = sqlite3_step (ins)) != SQLITE_DONE)
-        goto fail;
-      sqlite3_finalize (ins);
-      ins = NULL;
-    }
-  if ((rc = sqlite3_prepare_v2 (out, "INSERT INTO PROCESSES VALUES (?1, ?2, ?3)", -1, &ins, NULL)) != SQLITE_OK)
-    goto fail;
-  for (size_t i = 0; i < sessions.n; i++)
-    {
-      sqlite3_reset (ins);
-      sqlite3_bind_int64 (ins, 1, sessions.v[i].pid << 24);
-      sqlite3_bind_int64 (ins, 2, sessions.v[i].pid);
-      if (sessions.v[i].workload)
-        sqlite3_bind_text (ins, 3, sessions.v[i].workload, -1, SQLITE_STATIC);
-      else
-        sqlite3_bind_null (ins, 3);
-      if ((rc = sqlite3_step (ins)) != SQLITE_DONE)
-        goto fail;
-    }
-  sqlite3_finalize (ins);
-  ins = NULL;
-
-  dest_failed = false;
-  stage = "gpu_activity devices";
-  if ((rc = sqlite3_prepare_v2 (db,
-                                "SELECT s.id, d.device_id FROM main.session AS s LEFT JOIN (SELECT DISTINCT session_id, "
-                                "device_id FROM main.gpu_activity) AS d ON d.session_id = s.id ORDER BY s.id",
-                                -1, &src, NULL)) != SQLITE_OK)
-    goto fail;
-  dest_failed = true;
-  if ((rc = sqlite3_prepare_v2 (out,
-                                "INSERT INTO TARGET_INFO_GPU (vmId, id, name, cuDevice) SELECT 0, ?1, ?2, ?1 "
-                                "WHERE NOT EXISTS (SELECT 1 FROM TARGET_INFO_GPU WHERE id = ?1)",
-                                -1, &ins, NULL)) != SQLITE_OK)
-    goto fail;
-  while ((rc = sqlite3_step (src)) == SQLITE_ROW)
-    {
-      int64_t sid, dev = 0;
-      const lsc__sess_info *s = lsc__col_int (src, 0, &sid) ? lsc__find_sess (&sessions, sid) : NULL;
-      if (!s)
-        continue;
-      lsc__col_int (src, 1, &dev);
-      sqlite3_reset (ins);
-      sqlite3_bind_int64 (ins, 1, dev);
-      /* One row per device: the session's GPU name would repeat on each. */
-      char gpu[LSC_EXPORT_NAME_MAX + sizeof LSC__CUT_MARK];
-      if (s->gpu)
-        sqlite3_bind_text (ins, 2, lsc__cut_copy (gpu, s->gpu, "", LSC_EXPORT_NAME_MAX), -1, SQLITE_TRANSIENT);
-      else
-        sqlite3_bind_null (ins, 2);
-      if ((rc = sqlite3_step (ins)) != SQLITE_DONE)
-        goto fail;
-    }
-  if (rc != SQLITE_DONE)
-    {
-      dest_failed = false;
-      goto fail;
-    }
-  sqlite3_finalize (src);
-  sqlite3_finalize (ins);
-  src = ins = NULL;
-
-  /* FL_SESSION */
-  dest_failed = false;
-  stage = "session";
-  if ((rc = sqlite3_prepare_v2 (db,
-                                "SELECT id, workload, host, gpu, driver_version, toolkit, nvrtc, cpu, settings, start_wall, "
-                                "start_ns, stop_ns, dropped_rows, observer_overhead_ns, cupti_mode, cupti_status "
-                                "FROM main.session",
-                                -1, &src, NULL)) != SQLITE_OK)
-    goto fail;
-  dest_failed = true;
-  if ((rc = sqlite3_prepare_v2 (out, "INSERT INTO FL_SESSION VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)",
-                                -1, &ins, NULL)) != SQLITE_OK)
-    goto fail;
-  while ((rc = sqlite3_step (src)) == SQLITE_ROW)
-    {
-      int64_t sid, start, stop;
-      const lsc__sess_info *s = lsc__col_int (src, 0, &sid) ? lsc__find_sess (&sessions, sid) : NULL;
-      if (!s)
-        continue;
-      sqlite3_reset (ins);
-      sqlite3_bind_int64 (ins, 1, sid);
-      sqlite3_bind_int64 (ins, 2, s->pid << 24);
-      bind_opt_text (ins, 3, src, 1);
-      bind_opt_text (ins, 4, src, 2);
-      bind_opt_text (ins, 5, src, 3);
-      bind_opt_int (ins, 6, src, 4);
-      bind_opt_text (ins, 7, src, 5);
-      bind_opt_text (ins, 8, src, 6);
-      bind_opt_text (ins, 9, src, 7);
-      bind_opt_text (ins, 10, src, 8);
-      bind_opt_text (ins, 11, src, 9);
-      if (lsc__col_int (src, 10, &start) && lsc__col_int (src, 11, &stop))
-        sqlite3_bind_int64 (ins, 12, lsc__sub_sat (stop, start));
-      else
-        sqlite3_bind_null (ins, 12);
-      bind_opt_int (ins, 13, src, 12);
-      bind_opt_real (ins, 14, src, 13);
-      bind_opt_text (ins, 15, src, 14);
-      bind_opt_text (ins, 16, src, 15);
-      if ((rc = sqlite3_step (ins)) != SQLITE_DONE)
-        goto fail;
-    }
-  if (rc != SQLITE_DONE)
-    {
-      dest_failed = false;
-      goto fail;
-    }
-  sqlite3_finalize (src);
-  sqlite3_finalize (ins);
-  src = ins = NULL;
-
-  /* FL_SPEC */
-  dest_failed = false;
-  stage = "spec";
-  if ((rc = sqlite3_prepare_v2 (db,
-                                "SELECT s.id, k.session_id, s.kernel_id, NULL AS kernel_name_id, s.key, s.description, s.ptr_alignment, "
-                                "s.int_classes, s.debug, s.instrumentation, s.compile_hook, s.compile_ms, s.hits, "
-                                "s.misses, s.first_ns, s.last_ns FROM main.spec AS s LEFT JOIN main.kernel AS k "
-                                "ON k.id = s.kernel_id",
-                                -1, &src, NULL)) != SQLITE_OK)
-    goto fail;
-  dest_failed = true;
-  if ((rc = sqlite3_prepare_v2 (out, "INSERT INTO FL_SPEC VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)",
-                                -1, &ins, NULL)) != SQLITE_OK)
-    goto fail;
-  while ((rc = sqlite3_step (src)) == SQLITE_ROW)
-    {
-      int64_t sid = 0;
-      const lsc__sess_info *s = lsc__col_int (src, 1, &sid) ? lsc__find_sess (&sessions, sid) : NULL;
-      int64_t zero = s ? s->start_ns : 0;
-      sqlite3_reset (ins);
-      const lsc__kernel_name *kernel = lsc__find_kernel (&kernels, src, 2);
-      for (int c = 0; c < 16; c++)
-        {
-          if (c == 3)
-            {
-              if (kernel && kernel->name_id >= 0)
-                sqlite3_bind_int64 (ins, c + 1, kernel->name_id);
-              else
-                sqlite3_bind_null (ins, c + 1);
-            }
-          else if (c == 5 || c == 6 || c == 7 || c == 9)
-            bind_opt_text (ins, c + 1, src, c);
-          else if (c == 11)
-            bind_opt_real (ins, c + 1, src, c);
-          else if (c >= 14)
-            bind_rel (ins, c + 1, src, c, zero);
-          else
-            bind_opt_int (ins, c + 1, src, c);
-        }
-      if ((rc = sqlite3_step (ins)) != SQLITE_DONE)
-        goto fail;
-    }
-  if (rc != SQLITE_DONE)
-    {
-      dest_failed = false;
-      goto fail;
-    }
-  sqlite3_finalize (src);
-  sqlite3_finalize (ins);
-  src = ins = NULL;
-
-  /* CUPTI_ACTIVITY_KIND_RUNTIME and FL_LAUNCH in one pass over launch. */
-  dest_failed = false;
-  stage = "launch";
-  if ((rc = sqlite3_prepare_v2 (db,
-                                "SELECT l.id, l.session_id, l.correlation_id, l.thread, l.start_ns, l.host_ns, "
-                                "l.kernel_id, NULL AS kernel_name_id, l.spec_id, l.path, l.outcome, l.reason, l.status, "
-                                "l.resolve_ns, l.bind_ns, l.specialize_ns, l.key_ns, l.lookup_ns, l.globals_ns, "
-                                "l.metadata_ns, l.launch_ns, l.api_start_ns, l.api_ns, l.gpu_start_ns, l.gpu_ns "
-                                "FROM main.launch AS l",
-                                -1, &src, NULL)) != SQLITE_OK)
-    goto fail;
-  dest_failed = true;
-  if ((rc = sqlite3_prepare_v2 (out,
-                                "INSERT INTO CUPTI_ACTIVITY_KIND_RUNTIME VALUES (?1, ?2, 1, ?3, ?4, ?5, ?6, NULL)", -1,
-                                &ins, NULL)) != SQLITE_OK ||
-      (rc = sqlite3_prepare_v2 (out,
-                                "INSERT INTO FL_LAUNCH VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,"
-                                "?17,?18,?19,?20,?21,?22,?23,?24,?25,?26)",
-                                -1, &ins2, NULL)) != SQLITE_OK)
-    goto fail;
-  while ((rc = sqlite3_step (src)) == SQLITE_ROW)
-    {
-      int64_t sid, start, tid = 0, host_ns = 0, status = 0, api_start, api_ns, path = -1, outcome = -1, reason = 0;
-      const lsc__sess_info *s = lsc__col_int (src, 1, &sid) ? lsc__find_sess (&sessions, sid) : NULL;
-      if (!s || !lsc__col_int (src, 4, &start))
-        continue;
-      lsc__col_int (src, 3, &tid);
-      lsc__col_int (src, 5, &host_ns);
-      lsc__col_int (src, 12, &status);
-      lsc__col_int (src, 9, &path);
-      lsc__col_int (src, 10, &outcome);
-      lsc__col_int (src, 11, &reason);
-      int64_t global_tid = (int64_t) (((uint64_t) s->pid << 24) | ((uint64_t) tid & 0xffffff));
-      int64_t rel = lsc__sub_sat (start, s->start_ns);
-      int64_t end = lsc__add_sat (rel, host_ns > 0 ? host_ns : 0);
-      int64_t api_rel = rel, api_end = end;
-      if (lsc__col_int (src, 21, &api_start) && lsc__col_int (src, 22, &api_ns))
-        {
-          api_rel = lsc__sub_sat (api_start, s->start_ns);
-          api_end = lsc__add_sat (api_rel, api_ns > 0 ? api_ns : 0);
-        }
-      sqlite3_reset (ins);
-      sqlite3_bind_int64 (ins, 1, api_rel);
-      sqlite3_bind_int64 (ins, 2, api_end);
-      sqlite3_bind_int64 (ins, 3, global_tid);
-      bind_opt_int (ins, 4, src, 2);
-      sqlite3_bind_int64 (ins, 5, launch_name);
-      sqlite3_bind_int64 (ins, 6, status);
-      if ((rc = sqlite3_step (ins)) != SQLITE_DONE)
-        goto fail;
-
-      sqlite3_reset (ins2);
-      bind_opt_int (ins2, 1, src, 0);
-      sqlite3_bind_int64 (ins2, 2, sid);
-      bind_opt_int (ins2, 3, src, 2);
-      sqlite3_bind_int64 (ins2, 4, global_tid);
-      sqlite3_bind_int64 (ins2, 5, rel);
-      sqlite3_bind_int64 (ins2, 6, end);
-      bind_opt_int (ins2, 7, src, 6);
-      const lsc__kernel_name *kernel = lsc__find_kernel (&kernels, src, 6);
-      if (kernel && kernel->name_id >= 0)
-        sqlite3_bind_int64 (ins2, 8, kernel->name_id);
-      else
-        sqlite3_bind_null (ins2, 8);
-      bind_opt_int (ins2, 9, src, 8);
-      sqlite3_bind_text (ins2, 10, lsc_path_name (path), -1, SQLITE_STATIC);
-      sqlite3_bind_text (ins2, 11, lsc_outcome_name (outcome), -1, SQLITE_STATIC);
-      sqlite3_bind_text (ins2, 12, lsc_reason_name (reason), -1, SQLITE_STATIC);
-      sqlite3_bind_int64 (ins2, 13, status);
-      bind_opt_int (ins2, 14, src, 5);
-      for (int c = 13; c <= 20; c++)
-        bind_opt_int (ins2, c + 2, src, c);
-      bind_rel (ins2, 23, src, 21, s->start_ns);
-      bind_opt_int (ins2, 24, src, 22);
-      bind_rel (ins2, 25, src, 23, s->start_ns);
-      bind_opt_int (ins2, 26, src, 24);
-      if ((rc = sqlite3_step (ins2)) != SQLITE_DONE)
-        goto fail;
-    }
-  if (rc != SQLITE_DONE)
-    {
-      dest_failed = false;
-      goto fail;
-    }
-  sqlite3_finalize (src);
-  sqlite3_finalize (ins);
-  sqlite3_finalize (ins2);
-  src = ins = ins2 = NULL;
-
-  /* CUPTI_ACTIVITY_KIND_KERNEL from the activity records. */
-  dest_failed = false;
-  stage = "gpu_activity";
-  {
-    char sql[1024];
-    snprintf (sql, sizeof sql,
-              "SELECT g.session_id, g.start_ns, g.end_ns, g.device_id, g.context_id, g.stream_id, g.correlation_id, "
-              "g.name, g.registers, g.grid_x, g.grid_y, g.grid_z, g.block_x, g.block_y, g.block_z, g.shared_mem, %s "
-              "FROM main.gpu_activity AS g",
-              lsc__gpu_kernel_sql (db));
-    if ((rc = sqlite3_prepare_v2 (db, sql, -1, &src, NULL)) != SQLITE_OK)
-      goto fail;
-  }
-  dest_failed = true;
-  if ((rc = sqlite3_prepare_v2 (out,
-                                "INSERT INTO CUPTI_ACTIVITY_KIND_KERNEL VALUES (?1, ?2, ?3, ?4, NULL, ?5, ?6, ?7, ?8, ?8, "
-                                "?8, NULL, NULL, ?9, ?10, ?11, ?12, ?13, ?14, ?15, 0, ?16, 0, 0, 0, NULL, NULL, NULL)",
-                                -1, &ins, NULL)) != SQLITE_OK)
-    goto fail;
-  while ((rc = sqlite3_step (src)) == SQLITE_ROW)
-    {
-      int64_t sid, v;
-      const lsc__sess_info *s = lsc__col_int (src, 0, &sid) ? lsc__find_sess (&sessions, sid) : NULL;
-      if (!s)
-        continue;
-      const char *name = lsc__col_text (src, 7);
-      const lsc__kernel_name *kernel = name ? NULL : lsc__find_kernel (&kernels, src, 16);
-      int64_t name_id = kernel && kernel->name_id >= 0 ? kernel->name_id
-                                                       : lsc__string_id (&strings, name ? name : "(unknown kernel)");
-      if (name_id < 0)
-        {
-          rc = name_id == -1 ? SQLITE_NOMEM : sqlite3_errcode (out);
-          goto fail;
-        }
-      sqlite3_reset (ins);
-      sqlite3_bind_int64 (ins, 1, lsc__col_int (src, 1, &v) ? lsc__sub_sat (v, s->start_ns) : 0);
-      sqlite3_bind_int64 (ins, 2, lsc__col_int (src, 2, &v) ? lsc__sub_sat (v, s->start_ns) : 0);
-      /* nsys exports NOT NULL columns with a default of 0 where CUPTI gave nothing. */
-      sqlite3_bind_int64 (ins, 3, lsc__col_int (src, 3, &v) ? v : 0);
-      sqlite3_bind_int64 (ins, 4, lsc__col_int (src, 4, &v) ? v : 0);
-      sqlite3_bind_int64 (ins, 5, lsc__col_int (src, 5, &v) ? v : 0);
-      bind_opt_int (ins, 6, src, 6);
-      sqlite3_bind_int64 (ins, 7, s->pid << 24);
-      sqlite3_bind_int64 (ins, 8, name_id);
-      for (int c = 8; c <= 15; c++) /* registers, grid, block, shared (dynamic, as cuLaunchKernel passes it) */
-        sqlite3_bind_int64 (ins, c + 1, lsc__col_int (src, c, &v) ? v : 0);
-      if ((rc = sqlite3_step (ins)) != SQLITE_DONE)
-        goto fail;
-    }
-  if (rc != SQLITE_DONE)
-    {
-      dest_failed = false;
-      goto fail;
-    }
-  sqlite3_finalize (src);
-  sqlite3_finalize (ins);
-  src = ins = NULL;
-
-  /* FL_RAW_FLOOR: the bare launch floor next to what the engine paths achieved. */
-  if ((rc = sqlite3_prepare_v2 (out, "INSERT INTO FL_RAW_FLOOR VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", -1, &ins,
+  if ((rc = sqlite3_prepare_v2 (x.out, "INSERT INTO StringIds (id, value) VALUES (?1, ?2)", -1, &x.strings.insert,
                                 NULL)) != SQLITE_OK)
     goto fail;
-  for (size_t i = 0; i < sum->n_sessions; i++)
+  x.strings.next_id = 1;
+  x.launch_name = lsc__string_id (&x.strings, "cuLaunchKernel");
+  if (x.launch_name < 0)
     {
-      const lsc_session_summary *s = &sum->sessions[i];
-      const lsc_path_summary *raw = &s->paths[2], *fast = &s->paths[0], *dflt = &s->paths[1];
-      sqlite3_reset (ins);
-      sqlite3_clear_bindings (ins);
-      sqlite3_bind_int64 (ins, 1, s->id);
-      if (s->has_raw_floor)
-        sqlite3_bind_double (ins, 2, s->raw_floor_p50_ns);
-      sqlite3_bind_int64 (ins, 3, raw->count);
-      if (raw->count)
-        {
-          sqlite3_bind_int64 (ins, 4, raw->p50_ns);
-          sqlite3_bind_int64 (ins, 5, raw->p90_ns);
-          sqlite3_bind_int64 (ins, 6, raw->p99_ns);
-        }
-      if (fast->count)
-        sqlite3_bind_int64 (ins, 7, fast->p50_ns);
-      if (dflt->count)
-        sqlite3_bind_int64 (ins, 8, dflt->p50_ns);
-      if (s->has_observer_overhead)
-        sqlite3_bind_double (ins, 9, s->observer_overhead_ns);
-      if ((rc = sqlite3_step (ins)) != SQLITE_DONE)
-        goto fail;
+      rc = x.launch_name == -1 ? SQLITE_NOMEM : sqlite3_errcode (x.out);
+      goto fail;
     }
-  sqlite3_finalize (ins);
-  ins = NULL;
+  x.stage = "kernel";
+  if ((rc = lsc__load_kernel_names (report, &x.strings, &x.kernels, &x.dest_failed)) != 0)
+    {
+      if (x.dest_failed)
+        rc = sqlite3_errcode (x.out);
+      goto fail;
+    }
 
-  if ((rc = exec_out (out, "COMMIT")) != SQLITE_OK)
+  for (size_t i = 0; i < sizeof nsys_tables / sizeof nsys_tables[0]; i++)
+    if (!nsys_copy (&x, &nsys_tables[i], &rc))
+      goto fail;
+
+  x.dest_failed = true;
+  if ((rc = exec_out (x.out, "COMMIT")) != SQLITE_OK)
     goto fail;
-  string_ids_free (&strings);
-  memset (&strings, 0, sizeof strings);
-  lsc__kernel_names_free (&kernels);
-  rc = sqlite3_close (out);
-  out = NULL;
+  string_ids_free (&x.strings);
+  memset (&x.strings, 0, sizeof x.strings);
+  lsc__kernel_names_free (&x.kernels);
+  rc = sqlite3_close (x.out);
+  x.out = NULL;
   if (rc != SQLITE_OK)
     {
       lsc__error_set (error, LSC_ERROR_IO, "cannot write %s: %s", dest, sqlite3_errstr (rc));
       goto fail_reported;
     }
   lsc__export_source_end (report, began);
-  lsc__sess_list_free (&sessions);
-  lsc_report_summary_free (sum);
+  lsc__sess_list_free (&x.sessions);
+  lsc_report_summary_free (x.sum);
   return lsc__out_file_commit (&of, force, error);
 
 fail:
   if (rc == SQLITE_NOMEM)
     lsc__error_set (error, LSC_ERROR_NOMEM, "cannot write %s: out of memory", dest);
-  else if (dest_failed && out)
-    lsc__export_dest_error (error, out, dest);
-  else if (dest_failed)
+  else if (x.dest_failed && x.out)
+    lsc__export_dest_error (error, x.out, dest);
+  else if (x.dest_failed)
     lsc__error_set (error, LSC_ERROR_IO, "cannot write %s: %s", dest, sqlite3_errstr (rc));
   else
-    lsc__export_source_error (error, report, stage);
+    lsc__export_source_error (error, report, x.stage);
 fail_reported:
-  sqlite3_finalize (src);
-  sqlite3_finalize (ins);
-  sqlite3_finalize (ins2);
-  string_ids_free (&strings);
-  lsc__kernel_names_free (&kernels);
-  sqlite3_close (out);
+  sqlite3_finalize (x.src);
+  sqlite3_finalize (x.ins[0]);
+  sqlite3_finalize (x.ins[1]);
+  string_ids_free (&x.strings);
+  lsc__kernel_names_free (&x.kernels);
+  sqlite3_close (x.out);
   lsc__export_source_end (report, began);
-  lsc__sess_list_free (&sessions);
-  lsc_report_summary_free (sum);
+  lsc__sess_list_free (&x.sessions);
+  lsc_report_summary_free (x.sum);
   lsc__out_file_abort (&of);
   return -1;
 }
