@@ -342,7 +342,7 @@ lsc__on_cupti_api (const lsc_cupti_api_record *api, void *user_data)
       return;
     }
   ring->parked = r;
-  /* Release: the writer may read the record after the last launch (lsc__flush_parked). */
+  /* Release: the writer may read the record after the last launch (the end of lsc__writer_main). */
   atomic_store_explicit (&ring->has_parked, true, memory_order_release);
 }
 
