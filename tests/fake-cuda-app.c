@@ -5,14 +5,16 @@
  * its InitializeInjection), then makes "launches" through the fake libcupti the injection
  * library loaded (LSC_CUPTI_LIBRARY), as the driver's cuLaunchKernel would through CUPTI.
  *
- *   fake-cuda-app LAUNCHES EXIT [child N | kill | forkkill | pause MS M | graph N]
+ *   fake-cuda-app LAUNCHES EXIT [child N | kill | forkkill | pause MS M | graph N | calls]
  *
  * LAUNCHES 0: a program that never initialises CUDA.  Every third launch is of kernel_b, the
  * others of kernel_a.  "child N" runs a second process of this program (exec'd, so it
  * initialises CUDA itself) making N launches; "kill" ends by SIGKILL instead of EXIT, after the
  * recorder has had time to write ("forkkill": after forking a child that outlives it, without
  * initialising CUDA); "pause MS M" waits MS milliseconds after the launches and makes
- * M more; "graph N" replays a CUDA graph N times after the launches.
+ * M more; "graph N" replays a CUDA graph N times after the launches; "calls" then synchronises,
+ * copies and allocates once each and launches once configured (grid 4x2x1, block 128, 512
+ * bytes of shared memory) on stream 0x77 while capturing that stream into a graph.
  */
 #include <cupti.h>
 #include <dlfcn.h>
@@ -21,8 +23,41 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <stdint.h>
 #include <time.h>
 #include <unistd.h>
+
+/* The driver's answer for the capture "calls" makes, found by the injection library by name:
+ * the test double of cuStreamIsCapturing. */
+static CUstream capturing_stream;
+
+__attribute__ ((visibility ("default"))) CUresult
+cuStreamIsCapturing (CUstream stream, CUstreamCaptureStatus *status)
+{
+  *status = capturing_stream && stream == capturing_stream ? CU_STREAM_CAPTURE_STATUS_ACTIVE
+                                                           : CU_STREAM_CAPTURE_STATUS_NONE;
+  return CUDA_SUCCESS;
+}
+
+static void
+make_calls (void *fake)
+{
+  uint32_t (*call) (uint32_t, int, const void *)
+    = (uint32_t (*) (uint32_t, int, const void *)) dlsym (fake, "fake_cupti_api_call_params");
+  CUstream stream = (CUstream) (uintptr_t) 0x77;
+  call (CUPTI_DRIVER_TRACE_CBID_cuStreamSynchronize, 0, NULL);
+  call (CUPTI_DRIVER_TRACE_CBID_cuMemcpyHtoDAsync_v2, 0, NULL);
+  call (CUPTI_DRIVER_TRACE_CBID_cuMemAlloc_v2, 2, NULL); /* CUDA_ERROR_OUT_OF_MEMORY */
+  cuStreamBeginCapture_v2_params begin = { stream, CU_STREAM_CAPTURE_MODE_GLOBAL };
+  call (CUPTI_DRIVER_TRACE_CBID_cuStreamBeginCapture_v2, 0, &begin);
+  capturing_stream = stream;
+  cuLaunchKernel_params launch = { .gridDimX = 4, .gridDimY = 2, .gridDimZ = 1, .blockDimX = 128, .blockDimY = 1,
+                                   .blockDimZ = 1, .sharedMemBytes = 512, .hStream = stream };
+  call (CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel, 0, &launch);
+  capturing_stream = NULL;
+  cuStreamEndCapture_params end = { stream, NULL };
+  call (CUPTI_DRIVER_TRACE_CBID_cuStreamEndCapture, 0, &end);
+}
 
 int
 main (int argc, char **argv)
@@ -65,6 +100,8 @@ main (int argc, char **argv)
           for (long i = atol (argv[4]); i > 0; i--)
             call (CUPTI_DRIVER_TRACE_CBID_cuGraphLaunch, 0);
         }
+      if (argc > 3 && strcmp (argv[3], "calls") == 0)
+        make_calls (fake);
       if (argc > 5 && strcmp (argv[3], "pause") == 0)
         {
           long ms = atol (argv[4]);

@@ -23,6 +23,7 @@
 #define FAKE_CUPTI_API __attribute__ ((visibility ("default")))
 
 FAKE_CUPTI_API uint32_t fake_cupti_api_call (uint32_t cbid, int result);
+FAKE_CUPTI_API uint32_t fake_cupti_api_call_params (uint32_t cbid, int result, const void *params);
 FAKE_CUPTI_API unsigned fake_cupti_finalized (void);
 FAKE_CUPTI_API void fake_cupti_set_symbol_name (const char *name);
 
@@ -34,6 +35,37 @@ static int fake_subscriber_token;
 static atomic_uint fake_finalize_calls;
 static _Thread_local const char *fake_symbol_name;
 static const char *fake_default_symbol_name; /* $FAKE_CUPTI_SYMBOL, read at subscribe */
+
+/* Names for the callbacks the tests make; CUPTI's own table names every one. */
+FAKE_CUPTI_API CUptiResult CUPTIAPI
+cuptiGetCallbackName (CUpti_CallbackDomain domain, uint32_t cbid, const char **name)
+{
+  static const struct {
+    uint32_t cbid;
+    const char *name;
+  } names[] = {
+    { CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel, "cuLaunchKernel" },
+    { CUPTI_DRIVER_TRACE_CBID_cuLaunchKernelEx, "cuLaunchKernelEx" },
+    { CUPTI_DRIVER_TRACE_CBID_cuLaunchCooperativeKernel, "cuLaunchCooperativeKernel" },
+    { CUPTI_DRIVER_TRACE_CBID_cuGraphLaunch, "cuGraphLaunch" },
+    { CUPTI_DRIVER_TRACE_CBID_cuStreamSynchronize, "cuStreamSynchronize" },
+    { CUPTI_DRIVER_TRACE_CBID_cuCtxSynchronize, "cuCtxSynchronize" },
+    { CUPTI_DRIVER_TRACE_CBID_cuMemcpyHtoDAsync_v2, "cuMemcpyHtoDAsync_v2" },
+    { CUPTI_DRIVER_TRACE_CBID_cuMemAlloc_v2, "cuMemAlloc_v2" },
+    { CUPTI_DRIVER_TRACE_CBID_cuStreamBeginCapture_v2, "cuStreamBeginCapture_v2" },
+    { CUPTI_DRIVER_TRACE_CBID_cuStreamEndCapture, "cuStreamEndCapture" },
+    { CUPTI_DRIVER_TRACE_CBID_cuCtxGetCurrent, "cuCtxGetCurrent" },
+  };
+  if (domain != CUPTI_CB_DOMAIN_DRIVER_API || !name)
+    return CUPTI_ERROR_INVALID_PARAMETER;
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+    if (names[i].cbid == cbid)
+      {
+        *name = names[i].name;
+        return CUPTI_SUCCESS;
+      }
+  return CUPTI_ERROR_INVALID_PARAMETER;
+}
 
 FAKE_CUPTI_API CUptiResult CUPTIAPI
 cuptiSubscribe (CUpti_SubscriberHandle *subscriber, CUpti_CallbackFunc callback, void *userdata)
@@ -154,6 +186,13 @@ fake_cupti_set_symbol_name (const char *name)
 FAKE_CUPTI_API uint32_t
 fake_cupti_api_call (uint32_t cbid, int result)
 {
+  return fake_cupti_api_call_params (cbid, result, NULL);
+}
+
+/* The same with the call's parameters (functionParams: cuLaunchKernel_params and the like). */
+FAKE_CUPTI_API uint32_t
+fake_cupti_api_call_params (uint32_t cbid, int result, const void *params)
+{
   CUpti_CallbackFunc cb = fake_callback;
   if (!cb || cbid >= CUPTI_DRIVER_TRACE_CBID_SIZE || !atomic_load_explicit (&fake_enabled[cbid], memory_order_relaxed))
     return 0;
@@ -164,6 +203,7 @@ fake_cupti_api_call (uint32_t cbid, int result)
   data.functionName = "cuLaunchKernel";
   data.correlationId = correlation;
   data.functionReturnValue = &result;
+  data.functionParams = params;
   static _Thread_local char symbol[1024];
   const char *name = fake_symbol_name ? fake_symbol_name : fake_default_symbol_name;
   if (name)

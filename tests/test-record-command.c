@@ -143,6 +143,38 @@ START_TEST (test_graph_replays)
 }
 END_TEST
 
+/* The calls between launches are rows of their own, each launch carries its configuration, and
+ * a launch made while its stream was being captured is marked as captured. */
+START_TEST (test_calls_and_configuration)
+{
+  const char *r = in_dir ("calls.lsdb");
+  int rc = RUN ("record", "-o", r, "--cupti-lib", cupti, "--", app, "6", "0", "calls");
+  ck_assert_msg (rc == 0, "exit %d:\n%s", rc, out);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM api_call"), 3);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM api_call WHERE kind = 2 AND name = 'cuStreamSynchronize' AND "
+                              "status = 0 AND api_ns IS NOT NULL AND correlation_id > 0"),
+                    1);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM api_call WHERE kind = 3 AND name = 'cuMemcpyHtoDAsync_v2'"), 1);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM api_call WHERE kind = 4 AND name = 'cuMemAlloc_v2' AND status = 2"), 1);
+  /* the calls share the launches' thread */
+  ck_assert_int_eq (query (r, "SELECT count(DISTINCT thread) FROM (SELECT thread FROM launch UNION ALL "
+                              "SELECT thread FROM api_call)"),
+                    1);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM launch"), 7);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM launch WHERE captured = 1 AND stream = 119 AND grid_x = 4 AND "
+                              "grid_y = 2 AND grid_z = 1 AND block_x = 128 AND block_y = 1 AND block_z = 1 AND "
+                              "shared_mem = 512"),
+                    1);
+  /* the others had no parameters to read: their stream is the legacy default */
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM launch WHERE captured = 0 AND stream = 0"), 6);
+  rc = RUN ("report", r);
+  ck_assert_msg (rc == 0, "exit %d:\n%s", rc, out);
+  ck_assert_msg (strstr (out, "between launches: 1 synchronisation (") && strstr (out, ", 1 copy (")
+                   && strstr (out, ", 1 allocation ("),
+                 "%s", out);
+}
+END_TEST
+
 START_TEST (test_redact)
 {
   const char *r = in_dir ("quiet.lsdb");
@@ -262,6 +294,7 @@ main (int argc, char **argv)
   tcase_add_test (tc, test_one_process);
   tcase_add_test (tc, test_two_processes);
   tcase_add_test (tc, test_graph_replays);
+  tcase_add_test (tc, test_calls_and_configuration);
   tcase_add_test (tc, test_redact);
   tcase_add_test (tc, test_no_cuda_writes_nothing);
   tcase_add_test (tc, test_killed_process_keeps_what_it_flushed);

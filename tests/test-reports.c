@@ -1678,6 +1678,11 @@ START_TEST (test_version2_report)
   ck_assert_msg (fs.problems == 0, "%s", fs.text);
   const char *dir = tmp_path ("v2-csv");
   ck_assert_msg (lsc_export_csv (r, dir, false, &e) == 0, "%s", e.message);
+  char file[600];
+  snprintf (file, sizeof file, "%s/launch.csv", dir);
+  ck_assert (exists (file));
+  snprintf (file, sizeof file, "%s/api_call.csv", dir);
+  ck_assert_msg (!exists (file), "a version-2 report has no api_call table to export");
   lsc_report_free (r);
   free (m.rows);
 
@@ -1832,7 +1837,7 @@ START_TEST (test_export_csv)
   const char *dir = tmp_path ("csv-out");
   ck_assert_msg (lsc_export_csv (r, dir, false, &e) == 0, "%s", e.message);
 
-  static const char *const tables[] = { "session", "kernel", "spec", "launch", "event", "gpu_activity" };
+  static const char *const tables[] = { "session", "kernel", "spec", "launch", "event", "gpu_activity", "api_call" };
   ck_assert_int_eq (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
   for (size_t t = 0; t < 6; t++)
     {

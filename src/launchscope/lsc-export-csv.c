@@ -13,7 +13,7 @@
 #include "lsc-report-private.h"
 
 /* The tables CSV exports, in order; their columns come from the reference schema. */
-static const char *const export_tables[] = { "session", "kernel", "spec", "launch", "event", "gpu_activity" };
+static const char *const export_tables[] = { "session", "kernel", "spec", "launch", "event", "gpu_activity", "api_call" };
 
 /* "SELECT "a", "b" FROM main."t"" with t's columns as the reference schema declares them. */
 static char *
@@ -194,6 +194,8 @@ lsc_export_csv (lsc_report *report, const char *dir, bool force, lsc_error *erro
   int result = 0;
   for (size_t t = 0; t < n_tables && result == 0; t++)
     {
+      if (!lsc__table_present (report->schema_version, export_tables[t]))
+        continue; /* an older report: no file, rather than an empty one that claims the table */
       char **names = NULL;
       int n_cols = 0;
       sqlite3_stmt *stmt = NULL;

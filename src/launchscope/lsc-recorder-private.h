@@ -29,6 +29,7 @@ enum {
   LSC__REC_API,
   LSC__REC_GPU,
   LSC__REC_SYMBOL, /* a kernel name in the slots after it; API records refer to it by tag */
+  LSC__REC_CALL,   /* a synchronisation, copy or allocation call (path: its lsc_call_kind) */
 };
 
 /* LAUNCH flags, in aux. */
@@ -39,8 +40,9 @@ enum {
   LSC__LAUNCH_WAITED = 1u << 3, /* a miss that raced on its new spec (fl_event.waited) */
 };
 
-/* API flags, in reason: made inside an engine launch, whose end stands for the exit time. */
-enum { LSC__API_IN_ENGINE = 1u << 0 };
+/* API flags, in reason: made inside an engine launch, whose end stands for the exit time; the
+ * next slot of the same ring holds the launch's configuration (lsc__launch_config). */
+enum { LSC__API_IN_ENGINE = 1u << 0, LSC__API_CONFIG = 1u << 1 };
 
 /* One ring slot: one cache line, so a launch costs the launching thread one line written.
  * Stage times (the baseline with stage timing on, rare) take a second slot. */
@@ -70,9 +72,18 @@ typedef struct {
   } u;
 } lsc__rec;
 
+/* A launch as the call configured it, from CUPTI's view of the call. */
+typedef struct {
+  uint32_t grid[3], block[3];
+  uint32_t shared_mem;
+  uint32_t captured;
+  uint64_t stream;
+} lsc__launch_config;
+
 typedef union {
   lsc__rec rec;
   uint32_t stage_ns[FL_STAGE_COUNT]; /* after a LAUNCH with LSC__LAUNCH_STAGES */
+  lsc__launch_config config;         /* after an API record with LSC__API_CONFIG */
   char bytes[64];                    /* after a SYMBOL: its name, continued over as many slots */
 } lsc__slot;
 
@@ -193,7 +204,7 @@ struct lsc_recorder {
     char name[];
   } **named;
   unsigned named_cap, named_count;
-  sqlite3_stmt *ins_launch, *ins_launch_lean, *ins_event, *ins_spec, *ins_gpu, *upd_spec, *ins_named_kernel;
+  sqlite3_stmt *ins_launch, *ins_launch_lean, *ins_event, *ins_spec, *ins_gpu, *upd_spec, *ins_named_kernel, *ins_call;
   /* Lean launch rows wait here and go in LSC__MANY at a time: one statement step per row is
    * most of what a row costs the writer.  Flushed before any other launch row (ids keep the
    * arrival order) and before every commit. */

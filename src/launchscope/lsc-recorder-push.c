@@ -325,6 +325,15 @@ lsc__on_cupti_api (const lsc_cupti_api_record *api, void *user_data)
       atomic_fetch_add_explicit (&rec->dropped_no_ring, 1, memory_order_relaxed);
       return;
     }
+  if (api->kind >= LSC_CALL_SYNC)
+    {
+      /* A call between launches: a row of its own, named by its cbid. */
+      lsc__rec call = { .type = LSC__REC_CALL, .path = (uint8_t) api->kind, .status = api->return_value,
+                        .correlation_id = api->correlation_id, .aux = api->cbid, .start_ns = api->api_start_ns,
+                        .host_ns = api->api_ns };
+      lsc__push (rec, &call);
+      return;
+    }
   /* Before the SYMBOL record below: the parked record's tag refers to the table as it was. */
   if (atomic_load_explicit (&ring->has_parked, memory_order_relaxed))
     lsc__push_parked (rec, ring);
@@ -337,8 +346,20 @@ lsc__on_cupti_api (const lsc_cupti_api_record *api, void *user_data)
   if (!api->in_engine_launch)
     {
       /* No engine launch will claim it: a raw row now, not when the thread's next call comes
-       * (a program recorded by injection may never make one, or be killed first). */
-      lsc__push (rec, &r);
+       * (a program recorded by injection may never make one, or be killed first), with the
+       * launch's configuration in the slot after it. */
+      uint64_t head;
+      if (!lsc__reserve (rec, ring, 2, &head))
+        return;
+      r.reason |= LSC__API_CONFIG;
+      ring->slots[head & ring->mask].rec = r;
+      ring->slots[(head + 1) & ring->mask].config
+        = (lsc__launch_config){ .grid = { api->grid[0], api->grid[1], api->grid[2] },
+                                .block = { api->block[0], api->block[1], api->block[2] },
+                                .shared_mem = api->shared_mem,
+                                .captured = api->captured,
+                                .stream = api->stream };
+      lsc__publish (ring, head, 2);
       return;
     }
   ring->parked = r;

@@ -98,7 +98,9 @@ lsc__writer_prepare (lsc_recorder *rec)
   return lsc__prepare (rec,
                        "INSERT INTO launch (session_id, kernel_id, spec_id, thread, path, outcome, reason, status, "
                        "start_ns, host_ns, resolve_ns, bind_ns, specialize_ns, key_ns, lookup_ns, globals_ns, metadata_ns, "
-                       "launch_ns, correlation_id, api_start_ns, api_ns) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                       "launch_ns, correlation_id, api_start_ns, api_ns, stream, grid_x, grid_y, grid_z, block_x, "
+                       "block_y, block_z, shared_mem, captured) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
+                       "?,?,?,?,?,?)",
                        &rec->ins_launch)
          && lsc__prepare (rec,
                           "INSERT INTO launch (session_id, kernel_id, spec_id, thread, path, outcome, reason, status, "
@@ -119,14 +121,19 @@ lsc__writer_prepare (lsc_recorder *rec)
          && lsc__prepare (rec, "UPDATE spec SET hits = ?1, misses = ?2, waits = ?6, "
                                "compile_ms = coalesce(?3, compile_ms), last_ns = ?4 WHERE id = ?5",
                           &rec->upd_spec)
-         && lsc__prepare (rec, "INSERT INTO kernel (session_id, name, entry) VALUES (?1, ?2, ?2)", &rec->ins_named_kernel);
+         && lsc__prepare (rec, "INSERT INTO kernel (session_id, name, entry) VALUES (?1, ?2, ?2)", &rec->ins_named_kernel)
+         && lsc__prepare (rec,
+                          "INSERT INTO api_call (session_id, thread, kind, name, correlation_id, start_ns, api_ns, status) "
+                          "VALUES (?,?,?,?,?,?,?,?)",
+                          &rec->ins_call);
 }
 
 void
 lsc__free_writer_state (lsc_recorder *rec)
 {
   sqlite3_stmt *statements[] = { rec->ins_launch, rec->ins_launch_lean, rec->ins_launch_many, rec->ins_event,
-                                 rec->ins_spec,   rec->ins_gpu,         rec->upd_spec,        rec->ins_named_kernel };
+                                 rec->ins_spec,   rec->ins_gpu,         rec->upd_spec,        rec->ins_named_kernel,
+                                 rec->ins_call };
   for (size_t i = 0; i < sizeof statements / sizeof statements[0]; i++)
     sqlite3_finalize (statements[i]);
   for (unsigned i = 0; i < rec->named_cap; i++)
@@ -320,10 +327,11 @@ lsc__flush_many (lsc_recorder *rec)
   rec->n_many = 0;
 }
 
-/* Launch rows; stages may be NULL (no stage times), the CUPTI fields come with r. */
+/* Launch rows; stages and config may be NULL (no stage times, no configuration seen), the
+ * CUPTI fields come with r. */
 static void
 lsc__write_launch (lsc_recorder *rec, const lsc__ring *ring, const lsc__rec *r, const uint32_t *stages,
-                   int64_t kernel_id, int64_t spec_id)
+                   const lsc__launch_config *config, int64_t kernel_id, int64_t spec_id)
 {
   bool api = r->aux & LSC__LAUNCH_API;
   const int64_t v[LSC__LEAN_COLS] = { rec->session_id, kernel_id, spec_id, ring->tid, r->path, r->outcome,
@@ -359,6 +367,21 @@ lsc__write_launch (lsc_recorder *rec, const lsc__ring *ring, const lsc__rec *r, 
   else
     for (int i = 19; i <= 21; i++)
       sqlite3_bind_null (st, i);
+  if (config)
+    {
+      const uint32_t dims[] = { config->grid[0],  config->grid[1],  config->grid[2],     config->block[0],
+                                config->block[1], config->block[2], config->shared_mem };
+      sqlite3_bind_int64 (st, 22, (int64_t) config->stream);
+      for (int i = 0; i < 7; i++)
+        sqlite3_bind_int64 (st, 23 + i, dims[i]);
+      sqlite3_bind_int (st, 30, config->captured != 0);
+    }
+  else
+    {
+      for (int i = 22; i <= 29; i++)
+        sqlite3_bind_null (st, i);
+      sqlite3_bind_int (st, 30, 0);
+    }
   if (sqlite3_step (st) != SQLITE_DONE)
     lsc__writer_fail (rec, "inserting a launch row");
 }
@@ -458,7 +481,7 @@ lsc__api_kernel_id (lsc_recorder *rec, const lsc__ring *ring, uint64_t tag)
 /* A CUPTI API record no engine launch claimed (raw cuLaunchKernel, another library): its own row,
  * with the kernel CUPTI named. */
 static void
-lsc__write_raw_launch (lsc_recorder *rec, const lsc__ring *ring, const lsc__rec *api)
+lsc__write_raw_launch (lsc_recorder *rec, const lsc__ring *ring, const lsc__rec *api, const lsc__launch_config *config)
 {
   lsc__rec raw = *api;
   raw.path = api->aux == CUPTI_DRIVER_TRACE_CBID_cuGraphLaunch || api->aux == CUPTI_DRIVER_TRACE_CBID_cuGraphLaunch_ptsz
@@ -469,7 +492,7 @@ lsc__write_raw_launch (lsc_recorder *rec, const lsc__ring *ring, const lsc__rec 
   /* Made inside an engine launch (from a hook) but not the one it claimed: its exit was not
    * stamped. */
   raw.aux = LSC__LAUNCH_API | (api->reason & LSC__API_IN_ENGINE ? LSC__LAUNCH_API_NO_END : 0);
-  lsc__write_launch (rec, ring, &raw, NULL, lsc__api_kernel_id (rec, ring, api->key), 0);
+  lsc__write_launch (rec, ring, &raw, NULL, config, lsc__api_kernel_id (rec, ring, api->key), 0);
 }
 
 static char **
@@ -494,17 +517,49 @@ lsc__rec_slots (const lsc__rec *r)
 {
   if (r->type == LSC__REC_SYMBOL)
     return lsc__symbol_slots (r->host_ns);
-  return r->type == LSC__REC_LAUNCH && (r->aux & LSC__LAUNCH_STAGES) ? 2 : 1;
+  if (r->type == LSC__REC_LAUNCH && (r->aux & LSC__LAUNCH_STAGES))
+    return 2;
+  return r->type == LSC__REC_API && (r->reason & LSC__API_CONFIG) ? 2 : 1;
 }
 
+/* A synchronisation, copy or allocation call's row. */
 static void
-lsc__process (lsc_recorder *rec, lsc__ring *ring, lsc__rec *r, const uint32_t *stages)
+lsc__write_call (lsc_recorder *rec, const lsc__ring *ring, const lsc__rec *r)
+{
+  sqlite3_stmt *st = rec->ins_call;
+  sqlite3_reset (st);
+  sqlite3_bind_int64 (st, 1, rec->session_id);
+  sqlite3_bind_int64 (st, 2, ring->tid);
+  sqlite3_bind_int (st, 3, r->path);
+  const char *name = lsc_cupti_call_name (r->aux);
+  if (name)
+    sqlite3_bind_text (st, 4, name, -1, SQLITE_STATIC);
+  else
+    sqlite3_bind_null (st, 4);
+  sqlite3_bind_int64 (st, 5, r->correlation_id);
+  sqlite3_bind_int64 (st, 6, (int64_t) r->start_ns);
+  if (r->host_ns)
+    sqlite3_bind_int64 (st, 7, (int64_t) r->host_ns);
+  else
+    sqlite3_bind_null (st, 7);
+  sqlite3_bind_int (st, 8, r->status);
+  if (sqlite3_step (st) != SQLITE_DONE)
+    lsc__writer_fail (rec, "inserting a call row");
+}
+
+/* extra: the record's second slot, when it has one (stage times, or a launch configuration). */
+static void
+lsc__process (lsc_recorder *rec, lsc__ring *ring, lsc__rec *r, const lsc__slot *extra)
 {
   lsc__kernel *k = NULL;
+  const uint32_t *stages = extra && r->type == LSC__REC_LAUNCH ? extra->stage_ns : NULL;
   switch (r->type)
     {
     case LSC__REC_API:
-      lsc__write_raw_launch (rec, ring, r);
+      lsc__write_raw_launch (rec, ring, r, extra ? &extra->config : NULL);
+      break;
+    case LSC__REC_CALL:
+      lsc__write_call (rec, ring, r);
       break;
     case LSC__REC_LAUNCH:
       {
@@ -522,7 +577,7 @@ lsc__process (lsc_recorder *rec, lsc__ring *ring, lsc__rec *r, const uint32_t *s
             s->last_ns = r->start_ns;
             s->dirty = true;
           }
-        lsc__write_launch (rec, ring, r, stages, kid, s ? s->id : 0);
+        lsc__write_launch (rec, ring, r, stages, NULL, kid, s ? s->id : 0);
         /* Fallbacks become events when the reason changes, not once per launch. */
         fl_fallback reason = r->outcome == FL_OUTCOME_FALLBACK ? (fl_fallback) r->reason : FL_FALLBACK_NONE;
         if (k && reason != k->last_reason)
@@ -684,7 +739,7 @@ lsc__drain (lsc_recorder *rec)
                 lsc__take_symbol (rec, ring, tail);
               else
                 {
-                  lsc__process (rec, ring, r, n == 2 ? ring->slots[(tail + 1) & ring->mask].stage_ns : NULL);
+                  lsc__process (rec, ring, r, n == 2 ? &ring->slots[(tail + 1) & ring->mask] : NULL);
                   if (++rec->txn_rows >= rec->batch_rows)
                     lsc__commit (rec);
                 }
@@ -768,7 +823,7 @@ lsc__writer_main (void *data)
           lsc__exec (rec, "BEGIN");
           rec->in_txn = true;
         }
-      lsc__write_raw_launch (rec, ring, &ring->parked);
+      lsc__write_raw_launch (rec, ring, &ring->parked, NULL);
       rec->txn_rows++;
     }
   lsc__commit (rec);

@@ -47,7 +47,10 @@ lsc__set_err (char *err, size_t size, const char *fmt, ...)
 static bool
 lsc__cupti_switch (lsc_recorder *rec, lsc_cupti_mode mode)
 {
-  lsc_cupti_sinks sinks = { .api = lsc__on_cupti_api, .kernel = lsc__on_cupti_kernel, .user_data = rec };
+  /* A recorded program's calls between launches explain its gaps; the engine's own sessions
+   * have none worth their callbacks. */
+  lsc_cupti_sinks sinks = { .api = lsc__on_cupti_api, .kernel = lsc__on_cupti_kernel, .user_data = rec,
+                            .calls = rec->foreign_process };
   char status[256];
   bool ok = false;
   if (mode == LSC_CUPTI_OFF)
