@@ -869,17 +869,24 @@ lsc_distribution_get_mean (const LscDistribution *dist)
   return dist->mean;
 }
 
+gsize
+lsc_nearest_rank (gsize n, double p)
+{
+  if (n == 0)
+    return 0;
+  /* Integer rank arithmetic in thousandths of a percent, so 90 × 10 is exactly rank 9 and
+   * not ceil(9.000000000000002) = 10 — the same ranks the report summary computes. */
+  gint64 milli = (gint64) llround (CLAMP (p, 0.0, 100.0) * 1000.0);
+  guint64 rank = ((guint64) milli * n + 99999) / 100000;
+  return (gsize) CLAMP (rank, 1, n);
+}
+
 guint32
 lsc_distribution_percentile (const LscDistribution *dist, double p)
 {
   if (dist->n == 0)
     return 0;
-  /* Integer rank arithmetic in thousandths of a percent, so 90 × 10 is exactly rank 9 and
-   * not ceil(9.000000000000002) = 10 — the same ranks the report summary computes. */
-  gint64 milli = (gint64) llround (CLAMP (p, 0.0, 100.0) * 1000.0);
-  guint64 rank = ((guint64) milli * dist->n + 99999) / 100000;
-  rank = CLAMP (rank, 1, dist->n);
-  return dist->sorted[rank - 1];
+  return dist->sorted[lsc_nearest_rank (dist->n, p) - 1];
 }
 
 gsize
@@ -975,7 +982,7 @@ lsc_stage_summary_compute (const guint32 *stage_ns, gsize n, LscStageSummary *ou
           continue;
         }
       lsc_sort_u32 (column, n);
-      out->median_ns[s] = column[(n + 1) / 2 - 1]; /* nearest rank: ceil(n/2) */
+      out->median_ns[s] = column[lsc_nearest_rank (n, 50) - 1];
     }
   g_free (column);
 }
@@ -1142,18 +1149,6 @@ lsc_chart_log_range (double *min, double *max)
 
 /* --- Labels ------------------------------------------------------------------------------- */
 
-static const char *
-unit_for (double abs_ns, double *divisor)
-{
-  if (abs_ns >= 1e9)
-    return *divisor = 1e9, "s";
-  if (abs_ns >= 1e6)
-    return *divisor = 1e6, "ms";
-  if (abs_ns >= 1e3)
-    return *divisor = 1e3, "µs";
-  return *divisor = 1, "ns";
-}
-
 char *
 lsc_chart_format_axis_ns (double ns, double max_abs, double step)
 {
@@ -1161,7 +1156,7 @@ lsc_chart_format_axis_ns (double ns, double max_abs, double step)
     return g_strdup ("0");
 
   double divisor;
-  const char *unit = unit_for (fabs (max_abs), &divisor);
+  const char *unit = lsc_format_duration_unit (max_abs, &divisor);
   double s = step / divisor;
   int decimals = 0;
   if (s > 0 && s < 1)
@@ -1174,21 +1169,9 @@ lsc_chart_format_axis_ns (double ns, double max_abs, double step)
 }
 
 char *
-lsc_chart_format_ns (double ns)
-{
-  double a = fabs (ns), divisor;
-  /* Pick the unit after rounding to three digits, so 999.7 ns reads "1.00 µs", not "1000 ns". */
-  const char *unit = unit_for (a >= 999.5 && a < 1e3 ? 1e3 : a >= 999.5e3 && a < 1e6 ? 1e6
-                               : a >= 999.5e6 && a < 1e9 ? 1e9 : a, &divisor);
-  double v = ns / divisor;
-  int decimals = divisor == 1 ? 0 : fabs (v) >= 99.95 ? 0 : fabs (v) >= 9.995 ? 1 : 2;
-  return g_strdup_printf ("%.*f %s", decimals, v, unit);
-}
-
-char *
 lsc_chart_format_tick_ns (double ns)
 {
-  char *text = lsc_chart_format_ns (ns);
+  char *text = lsc_format_duration_ns (ns);
   char *space = strchr (text, ' ');
   if (space == NULL)
     return text;

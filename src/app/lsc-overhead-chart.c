@@ -349,7 +349,7 @@ compute_y_scale (LscOverheadChart *self, guint present, guint n_cols, LscAxisSca
       if (n_means >= 20 && visible > n_cols)
         {
           qsort (means, n_means, sizeof (float), compare_float);
-          double level = means[(n_means * 99 + 99) / 100 - 1] * 1.6;
+          double level = means[lsc_nearest_rank (n_means, 99) - 1] * 1.6;
           level = MAX (level, self->raw_floor_ns * 1.2);
           if (vmax > level * 1.25)
             {
@@ -711,7 +711,7 @@ draw_chart (LscOverheadChart *self, GtkSnapshot *snapshot, int width, int height
         {
           const GdkRGBA *c = &pal.paths[LSC_CHART_PATH_RAW];
           lsc_chart_dashed_line (snapshot, c, f.plot.origin.x, y, f.plot.origin.x + f.plot.size.width, y, 1.5, 5);
-          g_autofree char *value = lsc_chart_format_ns (self->raw_floor_ns);
+          g_autofree char *value = lsc_format_duration_ns (self->raw_floor_ns);
           g_autofree char *text = g_strdup_printf (_("raw floor %s"), value);
           graphene_rect_t ext;
           /* Below the line: nothing runs faster than the floor, so that side is clear. */
@@ -936,7 +936,7 @@ hover_markup (LscOverheadChart *self)
 {
   const Hover *h = &self->hover;
   GString *s = g_string_new (NULL);
-  g_autofree char *value = lsc_chart_format_ns (h->v);
+  g_autofree char *value = lsc_format_duration_ns (h->v);
   g_autofree char *time = g_strdup_printf ("%.6f s", h->t / 1e9);
   guint64 number = h->index;
 
