@@ -9,6 +9,10 @@
  * while a report loads.  A report may hold 1,000,000 launches: nothing here allocates per
  * launch, and every query a chart makes per frame costs about O(columns · log n), never O(n).
  *
+ * Implemented in lsc-chart-data.c (series, downsampling, indexes, the live ring),
+ * lsc-chart-distribution.c (sorting, distributions, stage summaries) and lsc-chart-axes.c
+ * (scales, ticks, labels).
+ *
  * Thread safety: objects are plain data.  Build them on any thread, hand them to one thread;
  * the const queries may run concurrently on one object.
  */
