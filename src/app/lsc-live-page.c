@@ -952,6 +952,7 @@ lsc_live_page_dispose (GObject *object)
     gtk_window_destroy (GTK_WINDOW (self->kernel_dialog));
   /* a recording still running finishes its report as the session goes */
   g_clear_object (&self->session);
+  self->chart = NULL; /* goes with the run view */
   gtk_widget_dispose_template (GTK_WIDGET (object), LSC_TYPE_LIVE_PAGE);
   for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (object)));)
     gtk_widget_unparent (child);
