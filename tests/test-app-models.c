@@ -180,8 +180,20 @@ START_TEST (test_document_load)
   const LscDistribution *fast = lsc_document_get_distribution (doc, LSC_CHART_PATH_FAST);
   ck_assert_ptr_nonnull (fast);
   ck_assert_uint_eq (lsc_distribution_get_n (fast), (gsize) s->paths[0].count);
-  /* same nearest-rank p50 as the reader's summary */
-  ck_assert_uint_eq (lsc_distribution_percentile (fast, 50), (guint32) s->paths[0].p50_ns);
+  /* the app's percentiles over the chart data are the library's summary percentiles */
+  for (guint p = LSC_CHART_PATH_FAST; p <= LSC_CHART_PATH_RAW; p++)
+    {
+      const LscDistribution *d = lsc_document_get_distribution (doc, p);
+      if (s->paths[p].count == 0)
+        continue;
+      ck_assert_ptr_nonnull (d);
+      ck_assert_uint_eq (lsc_distribution_get_n (d), (gsize) s->paths[p].count);
+      ck_assert_uint_eq (lsc_distribution_percentile (d, 50), (guint32) s->paths[p].p50_ns);
+      ck_assert_uint_eq (lsc_distribution_percentile (d, 90), (guint32) s->paths[p].p90_ns);
+      ck_assert_uint_eq (lsc_distribution_percentile (d, 99), (guint32) s->paths[p].p99_ns);
+      ck_assert_uint_eq (lsc_distribution_percentile (d, 0), (guint32) s->paths[p].min_ns);
+      ck_assert_uint_eq (lsc_distribution_percentile (d, 100), (guint32) s->paths[p].max_ns);
+    }
   ck_assert_ptr_null (lsc_document_get_distribution (doc, LSC_CHART_PATH_GRAPH));
 
   const LscStageSummary *stages = lsc_document_get_stages (doc);
@@ -477,11 +489,43 @@ START_TEST (test_specs_model)
   ck_assert_str_eq (lsc_row_get_text (row, LSC_SPEC_COL_DEBUG), "on");
   ck_assert_str_eq (lsc_row_get_text (row, LSC_SPEC_COL_ALIGNMENT), "AAA");
   ck_assert_str_eq (lsc_row_get_text (row, LSC_SPEC_COL_KEY), "0x0000000000010017");
-  ck_assert_str_eq (lsc_row_get_text (row, LSC_SPEC_COL_COMPILE_MS), "1093.7 ms");
+  ck_assert_str_eq (lsc_row_get_text (row, LSC_SPEC_COL_COMPILE_MS), "1.09 s");
   ck_assert (lsc_row_get_number (row, LSC_SPEC_COL_HITS) == (double) query_int (report_path, "SELECT hits FROM spec WHERE rowid = 2"));
   /* first use is measured from the session start */
   ck_assert (lsc_row_get_number (row, LSC_SPEC_COL_FIRST)
              == (double) query_int (report_path, "SELECT first_ns - (SELECT start_ns FROM session) FROM spec WHERE rowid = 2"));
+}
+END_TEST
+
+/* The unit is chosen after rounding to three digits: no "1000 ns", "1000 µs" or "100.0 µs". */
+START_TEST (test_format_duration_boundaries)
+{
+  struct {
+    double ns;
+    const char *text;
+  } cases[] = {
+    { 0.4, "0 ns" },           { -0.4, "0 ns" },           { 99.5, "100 ns" },         { 999.4, "999 ns" },
+    { 999.5, "1.00 µs" },      { 999.7, "1.00 µs" },       { 1000, "1.00 µs" },        { -999.7, "-1.00 µs" },
+    { 1004.9, "1.00 µs" },     { 1005, "1.01 µs" },        { 9994.9, "9.99 µs" },      { 9995, "10.0 µs" },
+    { 99949, "99.9 µs" },      { 99950, "100 µs" },        { 999499, "999 µs" },       { 999500, "1.00 ms" },
+    { 999999, "1.00 ms" },     { 1e6, "1.00 ms" },         { 999.4e6, "999 ms" },      { 999.5e6, "1.00 s" },
+    { 999999999, "1.00 s" },   { 12.345e9, "12.3 s" },     { 999.4e9, "999 s" },       { 999.5e9, "1000 s" },
+    { 1234.4e9, "1234 s" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *text = lsc_format_duration_ns (cases[i].ns);
+      ck_assert_msg (strcmp (text, cases[i].text) == 0, "%.17g ns: \"%s\", expected \"%s\"", cases[i].ns, text,
+                     cases[i].text);
+    }
+  /* axis labels share the unit rule */
+  double divisor = 0;
+  ck_assert_str_eq (lsc_format_duration_unit (999.4, &divisor), "ns");
+  ck_assert (divisor == 1);
+  ck_assert_str_eq (lsc_format_duration_unit (999.7, &divisor), "µs");
+  ck_assert (divisor == 1e3);
+  ck_assert_str_eq (lsc_format_duration_unit (-999999, &divisor), "ms");
+  ck_assert (divisor == 1e6);
 }
 END_TEST
 
@@ -502,6 +546,8 @@ START_TEST (test_format)
     }
   g_autofree char *nan_text = lsc_format_duration_ns (NAN);
   ck_assert_str_eq (nan_text, "—");
+  g_autofree char *inf_text = lsc_format_duration_ns (-INFINITY);
+  ck_assert_str_eq (inf_text, "—");
   g_autofree char *ratio = lsc_format_ratio (1.8);
   ck_assert_str_eq (ratio, "1.80×");
   g_autofree char *offset = lsc_format_offset_ns (1234567890);
@@ -598,7 +644,7 @@ chart_every_path (LscDocument *doc)
       ck_assert_uint_eq (binned, lsc_distribution_get_n (d));
       ck_assert (lsc_distribution_percentile (d, 50) <= lsc_distribution_percentile (d, 99.9));
       ck_assert (isfinite (lsc_distribution_get_mean (d)));
-      g_autofree char *p99 = lsc_chart_format_ns (lsc_distribution_percentile (d, 99));
+      g_autofree char *p99 = lsc_format_duration_ns (lsc_distribution_percentile (d, 99));
     }
   ck_assert_uint_eq (in_distributions, series->n);
   const LscStageSummary *stages = lsc_document_get_stages (doc);
@@ -749,6 +795,7 @@ main (int argc, char **argv)
   tcase_add_test (tc, test_launches_kernel_demangled);
   tcase_add_test (tc, test_specs_model);
   tcase_add_test (tc, test_format);
+  tcase_add_test (tc, test_format_duration_boundaries);
   tcase_add_test (tc, test_extreme_values);
   tcase_add_test (tc, test_hostile_corpus);
   suite_add_tcase (suite, tc);

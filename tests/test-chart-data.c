@@ -629,13 +629,13 @@ START_TEST (test_labels)
   g_autofree char *e2 = lsc_chart_format_axis_ns (2.5e6, 1e7, 2.5e6);
   ck_assert_str_eq (e2, "2.5 ms");
 
-  g_autofree char *f = lsc_chart_format_ns (812);
+  g_autofree char *f = lsc_format_duration_ns (812);
   ck_assert_str_eq (f, "812 ns");
-  g_autofree char *g = lsc_chart_format_ns (1250);
+  g_autofree char *g = lsc_format_duration_ns (1250);
   ck_assert_str_eq (g, "1.25 µs");
-  g_autofree char *h = lsc_chart_format_ns (999.7);
+  g_autofree char *h = lsc_format_duration_ns (999.7);
   ck_assert_str_eq (h, "1.00 µs");
-  g_autofree char *i = lsc_chart_format_ns (14.04e6);
+  g_autofree char *i = lsc_format_duration_ns (14.04e6);
   ck_assert_str_eq (i, "14.0 ms");
   g_autofree char *t1 = lsc_chart_format_tick_ns (1000);
   ck_assert_str_eq (t1, "1 µs");

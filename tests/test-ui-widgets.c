@@ -123,12 +123,61 @@ draw (GtkWidget *widget)
   g_object_unref (paintable);
 }
 
+static void
+count_toggle_cb (LscLivePanel *panel, guint toggle, gboolean on, guint *count)
+{
+  (void) panel;
+  ck_assert_uint_eq (toggle, LSC_LIVE_SKIP);
+  ck_assert (on);
+  (*count)++;
+}
+
+static void
+count_global_cb (LscLivePanel *panel, gint64 value, guint *count)
+{
+  (void) panel;
+  ck_assert_int_eq (value, 7);
+  (*count)++;
+}
+
+/* The live panel speaks for a person's change (or one made as a click would), never for the
+ * page showing a state: that is how the page tells a switch flipped from a switch synced. */
+START_TEST (test_live_panel_signals)
+{
+  LscLivePanel *panel = g_object_ref_sink (g_object_new (LSC_TYPE_LIVE_PANEL, NULL));
+  guint toggles = 0, globals = 0;
+  g_signal_connect (panel, "toggle-changed", G_CALLBACK (count_toggle_cb), &toggles);
+  g_signal_connect (panel, "global-changed", G_CALLBACK (count_global_cb), &globals);
+
+  lsc_live_panel_sync_toggle (panel, LSC_LIVE_SKIP, TRUE);
+  ck_assert (lsc_live_panel_get_toggle (panel, LSC_LIVE_SKIP));
+  ck_assert_uint_eq (toggles, 0);
+  lsc_live_panel_sync_toggle (panel, LSC_LIVE_SKIP, FALSE);
+  lsc_live_panel_set_toggle (panel, LSC_LIVE_SKIP, TRUE);
+  ck_assert_uint_eq (toggles, 1);
+
+  lsc_live_panel_show_compiled_global (panel, 3);
+  ck_assert_int_eq (lsc_live_panel_get_global (panel), 3);
+  ck_assert_uint_eq (globals, 0);
+  lsc_live_panel_set_global (panel, 7);
+  ck_assert_uint_eq (globals, 1);
+
+  /* without CUPTI its two switches are off limits; not yet known, they are not */
+  lsc_live_panel_set_session (panel, TRUE, FALSE, "not found");
+  ck_assert (!lsc_live_panel_get_toggle_sensitive (panel, LSC_LIVE_CALLBACKS));
+  ck_assert (lsc_live_panel_get_toggle_sensitive (panel, LSC_LIVE_SKIP));
+  lsc_live_panel_set_session (panel, TRUE, FALSE, NULL);
+  ck_assert (lsc_live_panel_get_toggle_sensitive (panel, LSC_LIVE_CALLBACKS));
+  g_object_unref (panel);
+}
+END_TEST
+
 START_TEST (test_templates_build)
 {
   GType types[] = {
     LSC_TYPE_STAT_CARD,     LSC_TYPE_OVERVIEW_VIEW, LSC_TYPE_TIMELINE_VIEW, LSC_TYPE_DISTRIBUTION_VIEW,
     LSC_TYPE_STAGES_VIEW,   LSC_TYPE_SPECS_VIEW,    LSC_TYPE_EVENTS_VIEW,   LSC_TYPE_LAUNCHES_VIEW,
-    LSC_TYPE_SESSION_VIEW,  LSC_TYPE_LIVE_PAGE,
+    LSC_TYPE_SESSION_VIEW,  LSC_TYPE_LIVE_PAGE,     LSC_TYPE_LIVE_PANEL,    LSC_TYPE_LIVE_RUN_VIEW,
   };
   for (guint i = 0; i < G_N_ELEMENTS (types); i++)
     {
@@ -397,6 +446,7 @@ main (int argc, char **argv)
   tcase_add_checked_fixture (tc, setup, NULL);
   tcase_set_timeout (tc, 60);
   tcase_add_test (tc, test_templates_build);
+  tcase_add_test (tc, test_live_panel_signals);
   tcase_add_test (tc, test_help_overlay_parses);
   tcase_add_test (tc, test_views_take_a_report);
   tcase_add_test (tc, test_views_take_hostile_reports);

@@ -15,6 +15,7 @@
 
 #include "fastlaunch.h"
 #include "lsc-application.h"
+#include "lsc-automation.h"
 #include "lsc-report-rows.h"
 #include "lsc-window.h"
 
@@ -25,7 +26,7 @@ struct _LscApplication
   GSettings *settings;
   GMenu *recent_menu;
 
-  /* automation (command line) */
+  /* the command line's automation (lsc-automation.h) */
   char *screenshot_path;
   int screenshot_delay_ms;
   char *view;
@@ -186,11 +187,9 @@ static LscWindow *
 new_window (LscApplication *self)
 {
   LscWindow *window = lsc_window_new (self);
-  if (self->view && !lsc_window_set_view (window, self->view))
-    g_printerr ("launchscope: unknown view “%s”\n", self->view);
-  if (self->screenshot_path || self->measure_first_paint)
-    lsc_window_automate (window, self->screenshot_path, (guint) MAX (self->screenshot_delay_ms, 0),
-                         self->measure_first_paint);
+  if (self->view || self->screenshot_path || self->measure_first_paint)
+    lsc_automation_run_report (lsc_automation_for_window (window), self->view, self->screenshot_path,
+                               (guint) MAX (self->screenshot_delay_ms, 0), self->measure_first_paint);
   return window;
 }
 
@@ -230,7 +229,7 @@ lsc_application_activate (GApplication *app)
       };
       g_autoptr (GError) error = NULL;
       self->live = FALSE; /* once */
-      if (!lsc_window_automate_live (window, &automation, &error))
+      if (!lsc_automation_run_live (lsc_automation_for_window (window), &automation, &error))
         {
           g_printerr ("launchscope: %s\n", error->message);
           self->exit_status = 2;

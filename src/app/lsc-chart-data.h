@@ -9,12 +9,18 @@
  * while a report loads.  A report may hold 1,000,000 launches: nothing here allocates per
  * launch, and every query a chart makes per frame costs about O(columns · log n), never O(n).
  *
+ * Implemented in lsc-chart-data.c (series, downsampling, indexes, the live ring),
+ * lsc-chart-distribution.c (sorting, distributions, stage summaries) and lsc-chart-axes.c
+ * (scales, ticks, labels).
+ *
  * Thread safety: objects are plain data.  Build them on any thread, hand them to one thread;
  * the const queries may run concurrently on one object.
  */
 #pragma once
 
 #include <glib.h>
+
+#include "lsc-format.h"
 
 G_BEGIN_DECLS
 
@@ -194,8 +200,12 @@ const guint32 *lsc_distribution_get_sorted (const LscDistribution *dist);
 guint32 lsc_distribution_get_min (const LscDistribution *dist); /* 0 when empty */
 guint32 lsc_distribution_get_max (const LscDistribution *dist);
 double lsc_distribution_get_mean (const LscDistribution *dist);
-/* Nearest rank, as the report summary computes it: the value at rank ceil(p/100 · n) of the
- * sorted values (rank 1 for p <= 0).  0 when empty. */
+/* The app's one percentile definition, the report summary's and the live snapshot's:
+ * nearest rank, the 1-based rank ceil(p/100 · n) clamped to [1, n] (p in percent, with
+ * thousandths exact, so p90 of 10 values is rank 9).  0 when n is 0.  Every percentile the app
+ * computes goes through here. */
+gsize lsc_nearest_rank (gsize n, double p);
+/* The value at lsc_nearest_rank() of the sorted values.  0 when empty. */
 guint32 lsc_distribution_percentile (const LscDistribution *dist, double p);
 /* Number of values <= x. */
 gsize lsc_distribution_count_at_most (const LscDistribution *dist, double x);
@@ -266,13 +276,10 @@ void lsc_chart_log_range (double *min, double *max);
 /* --- Labels ------------------------------------------------------------------------------- */
 
 /* Formats a duration of ns for an axis whose labels are step apart and whose largest label is
- * max_abs: one unit (ns, µs, ms, s) chosen from max_abs, decimals from step, trailing zeros
- * kept consistent.  "0" for zero.  Free with g_free(). */
+ * max_abs: one unit chosen from max_abs by lsc_format_duration_unit(), decimals from step,
+ * trailing zeros kept consistent.  "0" for zero.  Free with g_free(). */
 char *lsc_chart_format_axis_ns (double ns, double max_abs, double step);
-/* A duration with about three significant digits in the best unit: "812 ns", "1.25 µs",
- * "14.0 ms", "2.50 s". */
-char *lsc_chart_format_ns (double ns);
-/* A log-axis tick label: like lsc_chart_format_ns() with trailing zeros dropped ("1 µs",
+/* A log-axis tick label: lsc_format_duration_ns() with trailing zeros dropped ("1 µs",
  * "20 µs", "2.5 ms"). */
 char *lsc_chart_format_tick_ns (double ns);
 /* "1,000,000"-style grouping with the locale's separator where there is one. */

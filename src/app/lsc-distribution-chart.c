@@ -415,9 +415,9 @@ draw_chart (LscDistributionChart *self, GtkSnapshot *snapshot, int width, int he
       if (!path_has_data (self, p))
         continue;
       const LscDistribution *d = self->dists[p];
-      g_autofree char *p50 = lsc_chart_format_ns (lsc_distribution_percentile (d, 50));
-      g_autofree char *p90 = lsc_chart_format_ns (lsc_distribution_percentile (d, 90));
-      g_autofree char *p99 = lsc_chart_format_ns (lsc_distribution_percentile (d, 99));
+      g_autofree char *p50 = lsc_format_duration_ns (lsc_distribution_percentile (d, 50));
+      g_autofree char *p90 = lsc_format_duration_ns (lsc_distribution_percentile (d, 90));
+      g_autofree char *p99 = lsc_format_duration_ns (lsc_distribution_percentile (d, 99));
       g_autofree char *count = lsc_chart_format_count (lsc_distribution_get_n (d));
       /* Translators: a legend entry: path name, launch count, then three percentiles. */
       texts[n_items] = g_strdup_printf (_("%s (%s)  p50 %s · p90 %s · p99 %s"), lsc_chart_path_label (p), count, p50,
@@ -427,7 +427,7 @@ draw_chart (LscDistributionChart *self, GtkSnapshot *snapshot, int width, int he
     }
   if (self->raw_floor_ns > 0)
     {
-      g_autofree char *v = lsc_chart_format_ns (self->raw_floor_ns);
+      g_autofree char *v = lsc_format_duration_ns (self->raw_floor_ns);
       texts[n_items] = g_strdup_printf (_("Raw floor (p50) %s"), v);
       items[n_items] = (LscChartLegendItem) { &pal.paths[LSC_CHART_PATH_RAW], texts[n_items], LSC_CHART_SWATCH_DASHED,
                                               FALSE };
@@ -491,7 +491,7 @@ draw_chart (LscDistributionChart *self, GtkSnapshot *snapshot, int width, int he
       if (beyond > 0)
         {
           g_autofree char *count = lsc_chart_format_count (beyond);
-          g_autofree char *limit = lsc_chart_format_ns (f.x.max);
+          g_autofree char *limit = lsc_format_duration_ns (f.x.max);
           g_autofree char *note = g_strdup_printf (g_dngettext (NULL, "%s launch above %s not shown",
                                                                 "%s launches above %s not shown", beyond),
                                                    count, limit);
@@ -566,8 +566,8 @@ lsc_distribution_chart_query_tooltip (GtkWidget *widget, int x, int y, gboolean 
       while (b + 1 < f->n_bins && f->edges[b + 1] <= v)
         b++;
       double lo = f->edges[b], hi = f->edges[b + 1];
-      g_autofree char *a = lsc_chart_format_ns (lo);
-      g_autofree char *z = lsc_chart_format_ns (hi);
+      g_autofree char *a = lsc_format_duration_ns (lo);
+      g_autofree char *z = lsc_format_duration_ns (hi);
       g_string_append_printf (s, "<b>%s – %s</b>", a, z);
       for (guint i = 0; i < G_N_ELEMENTS (legend_order); i++)
         {
@@ -586,7 +586,7 @@ lsc_distribution_chart_query_tooltip (GtkWidget *widget, int x, int y, gboolean 
     }
   else
     {
-      g_autofree char *a = lsc_chart_format_ns (v);
+      g_autofree char *a = lsc_format_duration_ns (v);
       g_string_append_printf (s, "<b>≤ %s</b>", a);
       for (guint i = 0; i < G_N_ELEMENTS (legend_order); i++)
         {
@@ -661,8 +661,8 @@ update_description (LscDistributionChart *self)
       guint p = legend_order[i];
       if (!path_has_data (self, p))
         continue;
-      g_autofree char *p50 = lsc_chart_format_ns (lsc_distribution_percentile (self->dists[p], 50));
-      g_autofree char *p99 = lsc_chart_format_ns (lsc_distribution_percentile (self->dists[p], 99));
+      g_autofree char *p50 = lsc_format_duration_ns (lsc_distribution_percentile (self->dists[p], 50));
+      g_autofree char *p99 = lsc_format_duration_ns (lsc_distribution_percentile (self->dists[p], 99));
       if (s->len)
         g_string_append (s, "; ");
       g_string_append_printf (s, _("%s: median %s, p99 %s"), lsc_chart_path_label (p), p50, p99);

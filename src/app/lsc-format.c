@@ -8,20 +8,49 @@
 
 #include "lsc-format.h"
 
+/* a >= 0, finite: rounded as lsc_format_duration_ns() shows it. */
+static double
+round_shown (double a)
+{
+  if (a < 999.5)
+    return round (a); /* whole nanoseconds */
+  if (a >= 999.5e9)
+    return round (a / 1e9) * 1e9; /* whole seconds */
+  /* Near a power of ten log10() may land in either decade: both round to the power. */
+  double quantum = pow (10.0, floor (log10 (a)) - 2);
+  return round (a / quantum) * quantum;
+}
+
+static const char *
+unit_of_rounded (double r, double *divisor)
+{
+  if (r >= 1e9)
+    return *divisor = 1e9, "s";
+  if (r >= 1e6)
+    return *divisor = 1e6, "ms";
+  if (r >= 1e3)
+    return *divisor = 1e3, "µs";
+  return *divisor = 1, "ns";
+}
+
+const char *
+lsc_format_duration_unit (double abs_ns, double *divisor)
+{
+  double a = fabs (abs_ns);
+  return unit_of_rounded (isfinite (a) ? round_shown (a) : 0, divisor);
+}
+
 char *
 lsc_format_duration_ns (double ns)
 {
-  double a = fabs (ns);
-
-  if (isnan (ns))
+  if (!isfinite (ns))
     return g_strdup ("—");
-  if (a < 1e3)
-    return g_strdup_printf ("%.0f ns", ns);
-  if (a < 1e6)
-    return g_strdup_printf (a < 1e4 ? "%.2f µs" : a < 1e5 ? "%.1f µs" : "%.0f µs", ns / 1e3);
-  if (a < 1e9)
-    return g_strdup_printf (a < 1e7 ? "%.2f ms" : a < 1e8 ? "%.1f ms" : "%.0f ms", ns / 1e6);
-  return g_strdup_printf ("%.2f s", ns / 1e9);
+
+  double r = round_shown (fabs (ns)), divisor;
+  const char *unit = unit_of_rounded (r, &divisor);
+  double v = r / divisor;
+  int decimals = divisor == 1 || v >= 100 ? 0 : v >= 10 ? 1 : 2;
+  return g_strdup_printf ("%s%.*f %s", ns < 0 && r > 0 ? "-" : "", decimals, v, unit);
 }
 
 char *

@@ -6,25 +6,22 @@
  * → STOPPING → READY, with FAILED when the engine gives up mid-session (Stop still finishes
  * the report).  A start that fails returns to READY with the reason in the banner, or in the
  * kernel dialog for the user's own kernel.
+ *
+ * The page composes its banner, the side panel (LscLivePanel: workload, report file, switches)
+ * and the run view (LscLiveRunView: buttons, cards, chart), and holds the session between them.
  */
 #include "config.h"
 
-#include <errno.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
 
-#include "lsc-application.h"
-#include "lsc-format.h"
 #include "lsc-kernel-log.h"
 #include "lsc-live-cards.h"
 #include "lsc-live-feed.h"
 #include "lsc-live-page.h"
 #include "lsc-live-session.h"
-#include "lsc-overhead-chart.h"
-#include "lsc-stat-card.h"
-#include "lsc-user-kernel.h"
 
 #define POLL_MS 50         /* points to the chart: 20 updates a second */
 #define SNAPSHOT_EVERY 2   /* polls per snapshot: cards 10 times a second */
@@ -33,7 +30,6 @@
 
 typedef enum { BANNER_NONE, BANNER_INFO, BANNER_WARNING, BANNER_ERROR } BannerKind;
 typedef enum { BANNER_ACTION_NONE, BANNER_ACTION_OPEN, BANNER_ACTION_RESTORE_GLOBAL } BannerAction;
-typedef enum { KERNEL_ADD = 0, KERNEL_EMPTY = 1, KERNEL_FILE = 2 } KernelKind;
 
 struct _LscLivePage
 {
@@ -46,45 +42,17 @@ struct _LscLivePage
   GtkLabel *banner_title;
   GtkLabel *banner_label;
   GtkButton *banner_button;
-  GtkWidget *workload_group;
-  GtkWidget *report_group;
-  AdwComboRow *kernel_row;
-  GtkWidget *arrays_row;
-  GtkSpinButton *arrays_spin;
-  AdwActionRow *file_row;
-  GtkSpinButton *size_spin;
-  GtkSwitch *max_rate_switch;
-  GtkWidget *rate_row;
-  GtkSpinButton *rate_spin;
-  GtkSpinButton *count_spin;
-  AdwActionRow *report_row;
-  GtkSwitch *debug_switch, *offset_switch, *skip_switch, *timing_switch, *hooks_switch, *callbacks_switch,
-      *activity_switch;
-  GtkWidget *callbacks_row, *activity_row;
-  AdwActionRow *global_row;
-  GtkSpinButton *global_spin;
-  AdwButtonContent *pause_content;
-  GtkSpinner *spinner;
-  GtkLabel *state_label;
-  GtkLabel *elapsed_label;
-  GtkLabel *device_label;
-  GtkGrid *cards_grid;
-  GtkStack *chart_stack;
-  AdwStatusPage *empty_page;
-  GtkWidget *sample_button;
-  LscOverheadChart *chart;
+  LscLivePanel *panel;
+  LscLiveRunView *run_view;
 
-  GtkSwitch *switches[LSC_LIVE_TOGGLE_COUNT];
-  LscStatCard *cards[LSC_LIVE_N_CARDS];
+  LscOverheadChart *chart; /* the run view's */
   LscLiveCardText card_texts[LSC_LIVE_N_CARDS];
 
-  GSettings *settings;
   GCancellable *cancellable;
   LscLivePageState state;
   char *device;
   char *unavailable;  /* why recording is impossible */
   char *start_error;  /* why the last start failed (not a kernel error) */
-  char *chosen_report; /* the next recording's file, chosen by the user or configured */
   char *cupti_library;
   LscFrameMonitor *monitor;
 
@@ -110,7 +78,6 @@ struct _LscLivePage
   gint64 compiled_global;
   guint64 errors_seen;
   gboolean guard_refusing;
-  gboolean syncing;
 
   BannerAction banner_action;
   char *banner_title_text;
@@ -128,7 +95,6 @@ static guint signals[N_SIGNALS];
 
 static void update_banner (LscLivePage *self);
 static void update_controls (LscLivePage *self);
-static void update_empty_page (LscLivePage *self);
 
 /* ---- state -------------------------------------------------------------------------------- */
 
@@ -175,35 +141,8 @@ set_state (LscLivePage *self, LscLivePageState state)
   self->state = state;
   update_controls (self);
   update_banner (self);
-  update_empty_page (self);
   if (changed)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
-}
-
-static const char *
-state_text (LscLivePage *self)
-{
-  switch (self->state)
-    {
-    case LSC_LIVE_PAGE_PROBING:
-      return C_("live state", "Looking for a GPU…");
-    case LSC_LIVE_PAGE_UNAVAILABLE:
-      return C_("live state", "Not available");
-    case LSC_LIVE_PAGE_READY:
-      return C_("live state", "Ready");
-    case LSC_LIVE_PAGE_STARTING:
-      return C_("live state", "Starting…");
-    case LSC_LIVE_PAGE_RECORDING:
-      return C_("live state", "Recording");
-    case LSC_LIVE_PAGE_PAUSED:
-      return C_("live state", "Paused");
-    case LSC_LIVE_PAGE_FAILED:
-      return C_("live state", "Stopped by an error");
-    case LSC_LIVE_PAGE_STOPPING:
-      return C_("live state", "Finishing the report…");
-    default:
-      return "";
-    }
 }
 
 static void
@@ -211,42 +150,18 @@ update_elapsed (LscLivePage *self)
 {
   if (!self->started_us)
     {
-      gtk_label_set_label (self->elapsed_label, "");
+      lsc_live_run_view_set_elapsed (self->run_view, -1);
       return;
     }
   gint64 now = self->paused_us ? self->paused_us : g_get_monotonic_time ();
-  gint64 s = (now - self->started_us - self->paused_total_us) / G_USEC_PER_SEC;
-  g_autofree char *text = g_strdup_printf ("%" G_GINT64_FORMAT ":%02d", s / 60, (int) (s % 60));
-  gtk_label_set_label (self->elapsed_label, text);
+  lsc_live_run_view_set_elapsed (self->run_view, (now - self->started_us - self->paused_total_us) / G_USEC_PER_SEC);
 }
 
-/* What the chart's place says before the first launch arrives. */
+/* The panel's row names the file being written while a session has one. */
 static void
-update_empty_page (LscLivePage *self)
+update_report_row (LscLivePage *self)
 {
-  g_autofree char *sample = self->state == LSC_LIVE_PAGE_UNAVAILABLE ? lsc_application_dup_sample_path () : NULL;
-  gtk_widget_set_visible (self->sample_button, sample != NULL);
-  /* no figures to come: the page is the reason and the way out */
-  gtk_widget_set_visible (GTK_WIDGET (self->cards_grid), self->state != LSC_LIVE_PAGE_UNAVAILABLE);
-  switch (self->state)
-    {
-    case LSC_LIVE_PAGE_UNAVAILABLE:
-      adw_status_page_set_title (self->empty_page, _("No GPU to Record On"));
-      adw_status_page_set_description (self->empty_page, _("Open a report recorded on a machine with an NVIDIA GPU."));
-      break;
-    case LSC_LIVE_PAGE_STARTING:
-    case LSC_LIVE_PAGE_RECORDING:
-    case LSC_LIVE_PAGE_PAUSED:
-      adw_status_page_set_title (self->empty_page, _("Waiting for the First Launch"));
-      adw_status_page_set_description (self->empty_page, _("The first launch compiles the kernel."));
-      break;
-    default:
-      adw_status_page_set_title (self->empty_page, _("Ready to Record"));
-      adw_status_page_set_description (
-          self->empty_page, _("Record launches the workload and writes every launch to the report as it runs. Flip the "
-                              "switches while it runs and watch the overhead move."));
-      break;
-    }
+  lsc_live_panel_set_recording (self->panel, lsc_live_page_is_busy (self) ? self->report_path : NULL);
 }
 
 static void
@@ -255,30 +170,10 @@ update_controls (LscLivePage *self)
   gboolean busy = lsc_live_page_is_busy (self);
   gboolean active = self->state == LSC_LIVE_PAGE_RECORDING || self->state == LSC_LIVE_PAGE_PAUSED;
 
-  gtk_widget_set_sensitive (self->workload_group, !busy && self->state != LSC_LIVE_PAGE_UNAVAILABLE);
-  gtk_widget_set_sensitive (self->report_group, !busy && self->state != LSC_LIVE_PAGE_UNAVAILABLE);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->global_row), active);
-
-  /* CUPTI's switches mean nothing without CUPTI: say so where the switch is */
-  gboolean cupti_known = self->cupti_status != NULL;
-  gboolean cupti_on = cupti_known && g_str_has_prefix (self->cupti_status, "callbacks");
-  gtk_widget_set_sensitive (self->callbacks_row, !cupti_known || cupti_on);
-  gtk_widget_set_sensitive (self->activity_row, !cupti_known || cupti_on);
-
-  gtk_label_set_label (self->state_label, state_text (self));
-  gtk_spinner_set_spinning (self->spinner, self->state == LSC_LIVE_PAGE_PROBING || self->state == LSC_LIVE_PAGE_STARTING
-                                               || self->state == LSC_LIVE_PAGE_STOPPING);
-  gtk_widget_set_visible (GTK_WIDGET (self->spinner), gtk_spinner_get_spinning (self->spinner));
-  if (self->state == LSC_LIVE_PAGE_RECORDING)
-    gtk_widget_add_css_class (GTK_WIDGET (self->state_label), "live-recording");
-  else
-    gtk_widget_remove_css_class (GTK_WIDGET (self->state_label), "live-recording");
-
-  gboolean paused = self->state == LSC_LIVE_PAGE_PAUSED;
-  adw_button_content_set_label (self->pause_content, paused ? _("_Resume") : _("_Pause"));
-  adw_button_content_set_icon_name (self->pause_content,
-                                    paused ? "media-playback-start-symbolic" : "media-playback-pause-symbolic");
-  gtk_label_set_label (self->device_label, self->device ? self->device : "");
+  lsc_live_panel_set_session (self->panel, !busy && self->state != LSC_LIVE_PAGE_UNAVAILABLE, active,
+                              self->cupti_status);
+  lsc_live_run_view_set_state (self->run_view, self->state);
+  lsc_live_run_view_set_device (self->run_view, self->device);
   update_elapsed (self);
 
   /* the window's live.* actions follow */
@@ -397,247 +292,13 @@ lsc_live_page_get_banner_text (LscLivePage *self)
   return self->banner_text ? self->banner_text : "";
 }
 
-/* ---- workload panel ----------------------------------------------------------------------- */
-
-static KernelKind
-kernel_kind (LscLivePage *self)
-{
-  guint selected = adw_combo_row_get_selected (self->kernel_row);
-  return selected <= KERNEL_FILE ? (KernelKind) selected : KERNEL_ADD;
-}
-
-/* The kernel file row: the file and what its header says, or what is wrong with it. */
-static void
-update_kernel_file_row (LscLivePage *self)
-{
-  KernelKind kind = kernel_kind (self);
-  gtk_widget_set_visible (self->arrays_row, kind == KERNEL_ADD);
-  gtk_widget_set_visible (GTK_WIDGET (self->file_row), kind == KERNEL_FILE);
-  gtk_widget_remove_css_class (GTK_WIDGET (self->file_row), "error");
-
-  g_autofree char *path = g_settings_get_string (self->settings, "live-kernel-file");
-  if (!*path)
-    {
-      adw_action_row_set_subtitle (self->file_row, _("A .cu file whose header names the entry and its signature"));
-      return;
-    }
-  g_autofree char *base = g_path_get_basename (path);
-  g_autofree char *contents = NULL;
-  g_autoptr (GError) error = NULL;
-  lsc_user_kernel_header header;
-  char err[1024] = "";
-  g_autofree char *subtitle = NULL;
-  if (!g_file_get_contents (path, &contents, NULL, &error))
-    subtitle = g_strdup (error->message);
-  else if (lsc_user_kernel_parse_header (base, contents, &header, err, sizeof err) != 0)
-    subtitle = g_strdup (err);
-  if (subtitle)
-    gtk_widget_add_css_class (GTK_WIDGET (self->file_row), "error");
-  else
-    subtitle = g_strdup_printf ("%s — %s(%s)", base, header.entry, header.signature);
-  adw_action_row_set_subtitle (self->file_row, subtitle);
-}
-
-static char *
-report_folder (LscLivePage *self)
-{
-  g_autofree char *folder = g_settings_get_string (self->settings, "live-report-folder");
-  if (*folder)
-    return g_steal_pointer (&folder);
-  return g_build_filename (g_get_user_data_dir (), "launchscope", NULL);
-}
-
-/* A path for people: the home folder as ~. */
-static char *
-display_path (const char *path)
-{
-  const char *home = g_get_home_dir ();
-  gsize n = home ? strlen (home) : 0;
-  if (n > 1 && g_str_has_prefix (path, home) && (path[n] == '/' || path[n] == '\0'))
-    {
-      g_autofree char *rest = g_filename_display_name (path + n);
-      return g_strconcat ("~", rest, NULL);
-    }
-  return g_filename_display_name (path);
-}
-
-static void
-update_report_row (LscLivePage *self)
-{
-  g_autofree char *text = NULL;
-  if (lsc_live_page_is_busy (self) && self->report_path)
-    text = display_path (self->report_path);
-  else if (self->chosen_report)
-    text = display_path (self->chosen_report);
-  else
-    {
-      g_autofree char *folder = report_folder (self);
-      g_autofree char *name = display_path (folder);
-      /* Translators: %s is a folder */
-      text = g_strdup_printf (_("A new file in %s for each recording"), name);
-    }
-  adw_action_row_set_subtitle (self->report_row, text);
-}
-
-/* A new report file name: live-YYYYMMDD-HHMMSS.lsdb in the report folder (made if needed). */
-static char *
-new_report_path (LscLivePage *self, GError **error)
-{
-  g_autofree char *folder = report_folder (self);
-  if (g_mkdir_with_parents (folder, 0700) != 0)
-    {
-      int saved = errno;
-      g_autofree char *name = g_filename_display_name (folder);
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), _("Cannot create the folder %s: %s"), name,
-                   g_strerror (saved));
-      return NULL;
-    }
-  g_autoptr (GDateTime) now = g_date_time_new_now_local ();
-  g_autofree char *stamp = g_date_time_format (now, "%Y%m%d-%H%M%S");
-  for (int i = 1; i < 1000; i++)
-    {
-      g_autofree char *base = i == 1 ? g_strdup_printf ("live-%s.lsdb", stamp) : g_strdup_printf ("live-%s-%d.lsdb", stamp, i);
-      char *path = g_build_filename (folder, base, NULL);
-      if (!g_file_test (path, G_FILE_TEST_EXISTS))
-        return path;
-      g_free (path);
-    }
-  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_EXISTS, _("Too many reports with the same name"));
-  return NULL;
-}
-
-static void
-kernel_chosen_cb (GtkNativeDialog *dialog, int response, gpointer data)
-{
-  LscLivePage *self = LSC_LIVE_PAGE (data);
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      g_autofree char *path = file ? g_file_get_path (file) : NULL;
-      if (path)
-        {
-          g_settings_set_string (self->settings, "live-kernel-file", path);
-          adw_combo_row_set_selected (self->kernel_row, KERNEL_FILE);
-          update_kernel_file_row (self);
-        }
-    }
-  gtk_native_dialog_destroy (dialog);
-  g_object_unref (dialog);
-  g_object_unref (self);
-}
-
-static void
-choose_kernel_cb (LscLivePage *self)
-{
-  GtkWindow *parent = GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self)));
-  GtkFileChooserNative *chooser = gtk_file_chooser_native_new (_("Choose Your Kernel"), parent,
-                                                               GTK_FILE_CHOOSER_ACTION_OPEN, _("_Choose"), _("_Cancel"));
-  GtkFileFilter *filter = gtk_file_filter_new ();
-  gtk_file_filter_set_name (filter, _("CUDA sources"));
-  gtk_file_filter_add_pattern (filter, "*.cu");
-  gtk_file_filter_add_pattern (filter, "*.cuh");
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
-  g_object_unref (filter);
-  g_autofree char *current = g_settings_get_string (self->settings, "live-kernel-file");
-  if (*current)
-    {
-      g_autoptr (GFile) file = g_file_new_for_path (current);
-      gtk_file_chooser_set_file (GTK_FILE_CHOOSER (chooser), file, NULL);
-    }
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
-  g_signal_connect (chooser, "response", G_CALLBACK (kernel_chosen_cb), g_object_ref (self));
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
-}
-
-static void
-report_chosen_cb (GtkNativeDialog *dialog, int response, gpointer data)
-{
-  LscLivePage *self = LSC_LIVE_PAGE (data);
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr (GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      g_autofree char *path = file ? g_file_get_path (file) : NULL;
-      if (path)
-        {
-          g_free (self->chosen_report);
-          self->chosen_report = g_steal_pointer (&path);
-          g_autofree char *folder = g_path_get_dirname (self->chosen_report);
-          g_settings_set_string (self->settings, "live-report-folder", folder);
-          update_report_row (self);
-        }
-    }
-  gtk_native_dialog_destroy (dialog);
-  g_object_unref (dialog);
-  g_object_unref (self);
-}
-
-static void
-choose_report_cb (LscLivePage *self)
-{
-  GtkWindow *parent = GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self)));
-  GtkFileChooserNative *chooser = gtk_file_chooser_native_new (_("Save the Live Recording As"), parent,
-                                                               GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), _("_Cancel"));
-  g_autoptr (GError) error = NULL;
-  g_autofree char *suggested = new_report_path (self, &error);
-  if (suggested)
-    {
-      g_autofree char *folder = g_path_get_dirname (suggested);
-      g_autofree char *base = g_path_get_basename (suggested);
-      g_autoptr (GFile) dir = g_file_new_for_path (folder);
-      gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (chooser), dir, NULL);
-      gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), base);
-    }
-  GtkFileFilter *filter = gtk_file_filter_new ();
-  gtk_file_filter_set_name (filter, _("Launchscope reports"));
-  gtk_file_filter_add_pattern (filter, "*.lsdb");
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
-  g_object_unref (filter);
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
-  g_signal_connect (chooser, "response", G_CALLBACK (report_chosen_cb), g_object_ref (self));
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
-}
+/* ---- the panel's workload ----------------------------------------------------------------- */
 
 void
 lsc_live_page_configure (LscLivePage *self, const LscLivePageConfig *config)
 {
   g_return_if_fail (LSC_IS_LIVE_PAGE (self));
-  g_return_if_fail (config != NULL);
-
-  /* shown in the panel, never saved */
-  g_settings_delay (self->settings);
-  if (config->kernel_path)
-    {
-      g_autoptr (GFile) file = g_file_new_for_commandline_arg (config->kernel_path);
-      g_autofree char *path = g_file_get_path (file);
-      g_settings_set_string (self->settings, "live-kernel-file", path ? path : config->kernel_path);
-      adw_combo_row_set_selected (self->kernel_row, KERNEL_FILE);
-    }
-  else if (config->workload && strcmp (config->workload, "empty") == 0)
-    adw_combo_row_set_selected (self->kernel_row, KERNEL_EMPTY);
-  else if (config->workload && g_str_has_prefix (config->workload, "add"))
-    {
-      adw_combo_row_set_selected (self->kernel_row, KERNEL_ADD);
-      gtk_spin_button_set_value (self->arrays_spin, g_ascii_strtod (config->workload + 3, NULL));
-    }
-  if (config->n > 0)
-    gtk_spin_button_set_value (self->size_spin, (double) config->n);
-  if (config->rate == 0)
-    gtk_switch_set_active (self->max_rate_switch, TRUE);
-  else if (config->rate > 0)
-    {
-      gtk_switch_set_active (self->max_rate_switch, FALSE);
-      gtk_spin_button_set_value (self->rate_spin, config->rate);
-    }
-  if (config->max_launches >= 0)
-    gtk_spin_button_set_value (self->count_spin, (double) config->max_launches);
-  if (config->report_path)
-    {
-      g_autoptr (GFile) file = g_file_new_for_commandline_arg (config->report_path);
-      g_free (self->chosen_report);
-      self->chosen_report = g_file_get_path (file);
-    }
-  update_kernel_file_row (self);
-  update_report_row (self);
+  lsc_live_panel_configure (self->panel, config);
 }
 
 /* ---- kernel errors ------------------------------------------------------------------------ */
@@ -736,7 +397,7 @@ drain_samples (LscLivePage *self)
         self->charted += s->column.count;
       }
   if (self->charted > 0)
-    gtk_stack_set_visible_child_name (self->chart_stack, "chart");
+    lsc_live_run_view_show_chart (self->run_view, TRUE);
 }
 
 /* Copies what the worker launched since the last poll into the chart. */
@@ -785,12 +446,7 @@ static void
 update_cards (LscLivePage *self)
 {
   lsc_live_cards_compute (&self->snapshot, self->card_texts);
-  for (guint i = 0; i < LSC_LIVE_N_CARDS; i++)
-    {
-      const LscLiveCardText *t = &self->card_texts[i];
-      lsc_stat_card_set (self->cards[i], t->title, t->value, t->detail);
-      lsc_stat_card_set_tone (self->cards[i], t->tone);
-    }
+  lsc_live_run_view_set_cards (self->run_view, self->card_texts);
 }
 
 static void stop_session (LscLivePage *self);
@@ -843,9 +499,10 @@ update_snapshot (LscLivePage *self)
       return;
     }
 
-  gboolean refusing = gtk_spin_button_get_value_as_int (self->global_spin) != self->compiled_global
-                      && s->errors > self->errors_seen && strstr (s->last_error, LIVE_GLOBAL) != NULL;
-  if (gtk_spin_button_get_value_as_int (self->global_spin) == self->compiled_global)
+  gint64 global = lsc_live_panel_get_global (self->panel);
+  gboolean refusing = global != self->compiled_global && s->errors > self->errors_seen
+                      && strstr (s->last_error, LIVE_GLOBAL) != NULL;
+  if (global == self->compiled_global)
     refusing = FALSE;
   else if (!refusing)
     refusing = self->guard_refusing; /* until the global is restored */
@@ -897,23 +554,6 @@ stop_polling (LscLivePage *self)
 
 /* ---- record, pause, stop ------------------------------------------------------------------ */
 
-static lsc_live_toggle
-toggle_of_switch (LscLivePage *self, GtkSwitch *sw)
-{
-  for (guint t = 0; t < LSC_LIVE_TOGGLE_COUNT; t++)
-    if (self->switches[t] == sw)
-      return (lsc_live_toggle) t;
-  return LSC_LIVE_TOGGLE_COUNT;
-}
-
-static void
-sync_switch (LscLivePage *self, lsc_live_toggle t, gboolean on)
-{
-  self->syncing = TRUE;
-  gtk_switch_set_active (self->switches[t], on);
-  self->syncing = FALSE;
-}
-
 static void
 start_done_cb (GObject *source, GAsyncResult *result, gpointer data)
 {
@@ -957,22 +597,16 @@ start_done_cb (GObject *source, GAsyncResult *result, gpointer data)
   gboolean cupti_on = g_str_has_prefix (self->cupti_status, "callbacks");
   for (guint t = 0; t < LSC_LIVE_TOGGLE_COUNT; t++)
     {
-      gboolean want = gtk_switch_get_active (self->switches[t]);
+      gboolean want = lsc_live_panel_get_toggle (self->panel, t);
       if ((t == LSC_LIVE_CALLBACKS || t == LSC_LIVE_ACTIVITY) && !cupti_on)
-        sync_switch (self, t, FALSE);
+        lsc_live_panel_sync_toggle (self->panel, t, FALSE);
       else if (want != self->snapshot.toggles[t])
         lsc_live_session_set_toggle (session, t, want);
     }
   int64_t global = 0;
   fl_global_get (LIVE_GLOBAL, &global);
   self->compiled_global = global;
-  self->syncing = TRUE;
-  gtk_spin_button_set_value (self->global_spin, (double) global);
-  self->syncing = FALSE;
-  g_autofree char *value = g_strdup_printf ("%" G_GINT64_FORMAT, self->compiled_global);
-  /* Translators: %s is a number */
-  g_autofree char *subtitle = g_strdup_printf (_("Compiled in as %s; another value makes the guard refuse launches"), value);
-  adw_action_row_set_subtitle (self->global_row, subtitle);
+  lsc_live_panel_show_compiled_global (self->panel, global);
 
   self->started_us = g_get_monotonic_time ();
   self->paused_us = self->paused_total_us = 0;
@@ -996,45 +630,42 @@ lsc_live_page_record (LscLivePage *self)
   self->guard_refusing = FALSE;
   self->errors_seen = 0;
 
-  KernelKind kind = kernel_kind (self);
-  g_autofree char *workload = kind == KERNEL_ADD ? g_strdup_printf ("add%d", gtk_spin_button_get_value_as_int (self->arrays_spin))
-                                                 : g_strdup ("empty");
-  if (kind == KERNEL_FILE)
-    {
-      self->kernel_path = g_settings_get_string (self->settings, "live-kernel-file");
-      if (!*self->kernel_path)
-        {
-          g_clear_pointer (&self->kernel_path, g_free);
-          self->start_error = g_strdup (_("Choose your kernel’s .cu file first"));
-          update_banner (self);
-          return;
-        }
-    }
-
   g_autoptr (GError) error = NULL;
+  LscLiveWorkload workload;
+  if (!lsc_live_panel_get_workload (self->panel, &workload, &error))
+    {
+      self->start_error = g_strdup (error->message);
+      update_banner (self);
+      return;
+    }
+  self->kernel_path = g_strdup (workload.kernel_path);
+
+  gboolean chosen = FALSE;
   g_clear_pointer (&self->report_path, g_free);
-  self->report_auto = self->chosen_report == NULL;
-  self->report_path = self->chosen_report ? g_strdup (self->chosen_report) : new_report_path (self, &error);
+  self->report_path = lsc_live_panel_dup_report_path (self->panel, &chosen, &error);
+  self->report_auto = !chosen;
   if (!self->report_path)
     {
       self->start_error = g_strdup (error->message);
       update_banner (self);
+      lsc_live_workload_clear (&workload);
       return;
     }
 
   lsc_live_options options = {
     .report_path = self->report_path,
     .overwrite = !self->report_auto,
-    .workload = workload,
+    .workload = workload.workload,
     .user_kernel_path = self->kernel_path,
-    .n = gtk_spin_button_get_value_as_int (self->size_spin),
-    .target_rate = gtk_switch_get_active (self->max_rate_switch) ? 0 : gtk_spin_button_get_value (self->rate_spin),
-    .max_launches = (long) gtk_spin_button_get_value (self->count_spin),
+    .n = workload.n,
+    .target_rate = workload.rate,
+    .max_launches = workload.max_launches,
     .device = 0,
     .cupti_library = self->cupti_library,
     .cupti_activity = TRUE, /* subscribed with activity, so its switch works both ways */
   };
   self->session = lsc_live_session_new (&options);
+  lsc_live_workload_clear (&workload);
 
   lsc_live_feed_free (self->feed);
   self->feed = lsc_live_feed_new ();
@@ -1045,7 +676,7 @@ lsc_live_page_record (LscLivePage *self)
   memset (&self->snapshot, 0, sizeof self->snapshot);
   lsc_overhead_chart_clear (self->chart);
   lsc_overhead_chart_set_raw_floor (self->chart, NAN);
-  gtk_stack_set_visible_child_name (self->chart_stack, "empty");
+  lsc_live_run_view_show_chart (self->run_view, FALSE);
   update_cards (self);
 
   set_state (self, LSC_LIVE_PAGE_STARTING);
@@ -1136,51 +767,42 @@ lsc_live_page_stop (LscLivePage *self)
 /* ---- switches ----------------------------------------------------------------------------- */
 
 static void
-switch_changed_cb (LscLivePage *self, GParamSpec *pspec, GtkSwitch *sw)
+toggle_changed_cb (LscLivePage *self, guint toggle, gboolean on)
 {
-  (void) pspec;
-  lsc_live_toggle t = toggle_of_switch (self, sw);
-  if (self->syncing || t == LSC_LIVE_TOGGLE_COUNT)
-    return;
   if (!self->session || !lsc_live_session_is_active (self->session))
     return; /* the starting state of the next recording */
-  gboolean on = gtk_switch_get_active (sw);
   /* the label the report's toggle event will carry (less its " at launch N") */
-  g_autofree char *label = g_strdup_printf ("%s %s", lsc_live_toggle_name (t), on ? "on" : "off");
+  g_autofree char *label = g_strdup_printf ("%s %s", lsc_live_toggle_name (toggle), on ? "on" : "off");
   add_marker (self, label);
-  lsc_live_session_set_toggle (self->session, t, on);
+  lsc_live_session_set_toggle (self->session, toggle, on);
 }
 
 void
 lsc_live_page_set_toggle (LscLivePage *self, lsc_live_toggle toggle, gboolean on)
 {
   g_return_if_fail (LSC_IS_LIVE_PAGE (self));
-  g_return_if_fail ((unsigned) toggle < LSC_LIVE_TOGGLE_COUNT);
-  gtk_switch_set_active (self->switches[toggle], on);
+  lsc_live_panel_set_toggle (self->panel, toggle, on);
 }
 
 gboolean
 lsc_live_page_get_toggle (LscLivePage *self, lsc_live_toggle toggle)
 {
   g_return_val_if_fail (LSC_IS_LIVE_PAGE (self), FALSE);
-  g_return_val_if_fail ((unsigned) toggle < LSC_LIVE_TOGGLE_COUNT, FALSE);
-  return gtk_switch_get_active (self->switches[toggle]);
+  return lsc_live_panel_get_toggle (self->panel, toggle);
 }
 
 gboolean
 lsc_live_page_get_toggle_sensitive (LscLivePage *self, lsc_live_toggle toggle)
 {
   g_return_val_if_fail (LSC_IS_LIVE_PAGE (self), FALSE);
-  g_return_val_if_fail ((unsigned) toggle < LSC_LIVE_TOGGLE_COUNT, FALSE);
-  return gtk_widget_is_sensitive (GTK_WIDGET (self->switches[toggle]));
+  return lsc_live_panel_get_toggle_sensitive (self->panel, toggle);
 }
 
 static void
-global_changed_cb (LscLivePage *self)
+global_changed_cb (LscLivePage *self, gint64 value)
 {
-  if (self->syncing || !self->session || !lsc_live_session_is_active (self->session))
+  if (!self->session || !lsc_live_session_is_active (self->session))
     return;
-  gint64 value = gtk_spin_button_get_value_as_int (self->global_spin);
   g_autofree char *label = g_strdup_printf ("global %s = %" G_GINT64_FORMAT, LIVE_GLOBAL, value);
   add_marker (self, label);
   lsc_live_session_set_global (self->session, value);
@@ -1195,7 +817,7 @@ void
 lsc_live_page_set_global (LscLivePage *self, gint64 value)
 {
   g_return_if_fail (LSC_IS_LIVE_PAGE (self));
-  gtk_spin_button_set_value (self->global_spin, (double) value);
+  lsc_live_panel_set_global (self->panel, value);
 }
 
 void
@@ -1312,25 +934,6 @@ probe_done_cb (GObject *source, GAsyncResult *result, gpointer data)
 
 /* ---- object ------------------------------------------------------------------------------- */
 
-static gboolean
-get_kernel_mapping (GValue *value, GVariant *variant, gpointer data)
-{
-  (void) data;
-  const char *s = g_variant_get_string (variant, NULL);
-  g_value_set_uint (value, strcmp (s, "empty") == 0 ? KERNEL_EMPTY : strcmp (s, "file") == 0 ? KERNEL_FILE : KERNEL_ADD);
-  return TRUE;
-}
-
-static GVariant *
-set_kernel_mapping (const GValue *value, const GVariantType *type, gpointer data)
-{
-  (void) type;
-  (void) data;
-  static const char *const names[] = { "add", "empty", "file" };
-  guint i = g_value_get_uint (value);
-  return g_variant_new_string (names[i < G_N_ELEMENTS (names) ? i : 0]);
-}
-
 static void
 lsc_live_page_root (GtkWidget *widget)
 {
@@ -1349,6 +952,7 @@ lsc_live_page_dispose (GObject *object)
     gtk_window_destroy (GTK_WINDOW (self->kernel_dialog));
   /* a recording still running finishes its report as the session goes */
   g_clear_object (&self->session);
+  self->chart = NULL; /* goes with the run view */
   gtk_widget_dispose_template (GTK_WIDGET (object), LSC_TYPE_LIVE_PAGE);
   for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (object)));)
     gtk_widget_unparent (child);
@@ -1361,14 +965,12 @@ lsc_live_page_finalize (GObject *object)
   LscLivePage *self = LSC_LIVE_PAGE (object);
 
   g_clear_object (&self->cancellable);
-  g_clear_object (&self->settings);
   lsc_live_feed_free (self->feed);
   lsc_live_cards_clear (self->card_texts);
   g_free (self->samples);
   g_free (self->device);
   g_free (self->unavailable);
   g_free (self->start_error);
-  g_free (self->chosen_report);
   g_free (self->cupti_library);
   g_free (self->report_path);
   g_free (self->kernel_path);
@@ -1414,8 +1016,8 @@ lsc_live_page_class_init (LscLivePageClass *klass)
   signals[FINISHED] = g_signal_new ("finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                     G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
 
-  g_type_ensure (LSC_TYPE_OVERHEAD_CHART);
-  g_type_ensure (LSC_TYPE_STAT_CARD);
+  g_type_ensure (LSC_TYPE_LIVE_PANEL);
+  g_type_ensure (LSC_TYPE_LIVE_RUN_VIEW);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_template_from_resource (widget_class, LSC_RESOURCE_PATH "/lsc-live-page.ui");
   gtk_widget_class_bind_template_child (widget_class, LscLivePage, banner_revealer);
@@ -1424,44 +1026,9 @@ lsc_live_page_class_init (LscLivePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LscLivePage, banner_title);
   gtk_widget_class_bind_template_child (widget_class, LscLivePage, banner_label);
   gtk_widget_class_bind_template_child (widget_class, LscLivePage, banner_button);
-  gtk_widget_class_bind_template_child (widget_class, LscLivePage, workload_group);
-  gtk_widget_class_bind_template_child (widget_class, LscLivePage, report_group);
-  gtk_widget_class_bind_template_child (widget_class, LscLivePage, kernel_row);
-  gtk_widget_class_bind_template_child (widget_class, LscLivePage, arrays_row);
-  gtk_widget_class_bind_template_child (widget_class, LscLivePage, arrays_spin);
-  gtk_widget_class_bind_template_child (widget_class, LscLivePage, file_row);
-  gtk_widget_class_bind_template_child (widget_class, LscLivePage, size_spin);
-  gtk_widget_class_bind_template_child (widget_class, LscLivePage, max_rate_switch);
-  gtk_widget_class_bind_template_child (widget_class, LscLivePage, rate_row);
-  gtk_widget_class_bind_template_child (widget_class, LscLivePage, rate_spin);
-  gtk_widget_class_bind_template_child (widget_class, LscLivePage, count_spin);
-  gtk_widget_class_bind_template_child (widget_class, LscLivePage, report_row);
-  gtk_widget_class_bind_template_child (widget_class, LscLivePage, debug_switch);
-  gtk_widget_class_bind_template_child (widget_class, LscLivePage, offset_switch);
-  gtk_widget_class_bind_template_child (widget_class, LscLivePage, skip_switch);
-  gtk_widget_class_bind_template_child (widget_class, LscLivePage, timing_switch);
-  gtk_widget_class_bind_template_child (widget_class, LscLivePage, hooks_switch);
-  gtk_widget_class_bind_template_child (widget_class, LscLivePage, callbacks_switch);
-  gtk_widget_class_bind_template_child (widget_class, LscLivePage, activity_switch);
-  gtk_widget_class_bind_template_child (widget_class, LscLivePage, callbacks_row);
-  gtk_widget_class_bind_template_child (widget_class, LscLivePage, activity_row);
-  gtk_widget_class_bind_template_child (widget_class, LscLivePage, global_row);
-  gtk_widget_class_bind_template_child (widget_class, LscLivePage, global_spin);
-  gtk_widget_class_bind_template_child (widget_class, LscLivePage, pause_content);
-  gtk_widget_class_bind_template_child (widget_class, LscLivePage, spinner);
-  gtk_widget_class_bind_template_child (widget_class, LscLivePage, state_label);
-  gtk_widget_class_bind_template_child (widget_class, LscLivePage, elapsed_label);
-  gtk_widget_class_bind_template_child (widget_class, LscLivePage, device_label);
-  gtk_widget_class_bind_template_child (widget_class, LscLivePage, cards_grid);
-  gtk_widget_class_bind_template_child (widget_class, LscLivePage, chart_stack);
-  gtk_widget_class_bind_template_child (widget_class, LscLivePage, empty_page);
-  gtk_widget_class_bind_template_child (widget_class, LscLivePage, sample_button);
-  gtk_widget_class_bind_template_child (widget_class, LscLivePage, chart);
+  gtk_widget_class_bind_template_child (widget_class, LscLivePage, panel);
+  gtk_widget_class_bind_template_child (widget_class, LscLivePage, run_view);
   gtk_widget_class_bind_template_callback (widget_class, banner_button_clicked_cb);
-  gtk_widget_class_bind_template_callback (widget_class, choose_kernel_cb);
-  gtk_widget_class_bind_template_callback (widget_class, choose_report_cb);
-  gtk_widget_class_bind_template_callback (widget_class, switch_changed_cb);
-  gtk_widget_class_bind_template_callback (widget_class, global_changed_cb);
 }
 
 static void
@@ -1474,39 +1041,10 @@ lsc_live_page_init (LscLivePage *self)
   self->feed = lsc_live_feed_new ();
   self->state = LSC_LIVE_PAGE_PROBING;
 
-  GtkSwitch *switches[LSC_LIVE_TOGGLE_COUNT] = {
-    [LSC_LIVE_DEBUG] = self->debug_switch,         [LSC_LIVE_OFFSET] = self->offset_switch,
-    [LSC_LIVE_SKIP] = self->skip_switch,           [LSC_LIVE_TIMING] = self->timing_switch,
-    [LSC_LIVE_HOOKS] = self->hooks_switch,         [LSC_LIVE_CALLBACKS] = self->callbacks_switch,
-    [LSC_LIVE_ACTIVITY] = self->activity_switch,
-  };
-  memcpy (self->switches, switches, sizeof switches);
-
-  for (guint i = 0; i < LSC_LIVE_N_CARDS; i++)
-    {
-      self->cards[i] = LSC_STAT_CARD (lsc_stat_card_new ());
-      lsc_stat_card_set_detail_lines (self->cards[i], 2); /* the chart keeps its room */
-      gtk_grid_attach (self->cards_grid, GTK_WIDGET (self->cards[i]), (int) (i % 4), (int) (i / 4), 1, 1);
-    }
+  self->chart = lsc_live_run_view_get_chart (self->run_view);
+  g_signal_connect_object (self->panel, "toggle-changed", G_CALLBACK (toggle_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->panel, "global-changed", G_CALLBACK (global_changed_cb), self, G_CONNECT_SWAPPED);
   update_cards (self);
-
-  self->settings = g_settings_new (LSC_APP_ID);
-  g_settings_bind_with_mapping (self->settings, "live-kernel", self->kernel_row, "selected", G_SETTINGS_BIND_DEFAULT,
-                                get_kernel_mapping, set_kernel_mapping, NULL, NULL);
-  g_settings_bind (self->settings, "live-add-arrays", self->arrays_spin, "value", G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (self->settings, "live-problem-size", self->size_spin, "value", G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (self->settings, "live-max-rate", self->max_rate_switch, "active", G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (self->settings, "live-target-rate", self->rate_spin, "value", G_SETTINGS_BIND_DEFAULT);
-  g_settings_bind (self->settings, "live-max-launches", self->count_spin, "value", G_SETTINGS_BIND_DEFAULT);
-  g_object_bind_property (self->max_rate_switch, "active", self->rate_row, "sensitive",
-                          G_BINDING_SYNC_CREATE | G_BINDING_INVERT_BOOLEAN);
-  g_signal_connect_object (self->kernel_row, "notify::selected", G_CALLBACK (update_kernel_file_row), self,
-                           G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->settings, "changed::live-report-folder", G_CALLBACK (update_report_row), self,
-                           G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->settings, "changed::live-kernel-file", G_CALLBACK (update_kernel_file_row), self,
-                           G_CONNECT_SWAPPED);
-  update_kernel_file_row (self);
   update_report_row (self);
   set_state (self, LSC_LIVE_PAGE_PROBING);
 

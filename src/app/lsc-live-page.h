@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later
  *
- * lsc-live-page.h — the live recording page: the workload panel, the report file, the live
- * switches, Record / Pause / Stop, and the cards and overhead chart fed from the running
- * session at 10–20 updates a second.
+ * lsc-live-page.h — the live recording page: a banner over the side panel (LscLivePanel: the
+ * workload, the report file, the live switches) and the run view (LscLiveRunView: Record /
+ * Pause / Stop, and the cards and overhead chart fed from the running session at 10–20 updates
+ * a second).  The page holds the session and tells both what it allows and shows.
  *
  * The engine runs on its own worker thread (LscLiveSession); this page polls it from the main
  * loop every 50 ms (points) and 100 ms (aggregates, cards), each poll one short lock.  When
@@ -18,7 +19,10 @@
 #include <adwaita.h>
 
 #include "lsc-frame-monitor.h"
+#include "lsc-live-panel.h"
+#include "lsc-live-run-view.h"
 #include "lsc-live-script.h"
+#include "lsc-live-state.h"
 #include "lsc-live.h"
 
 G_BEGIN_DECLS
@@ -26,27 +30,7 @@ G_BEGIN_DECLS
 #define LSC_TYPE_LIVE_PAGE (lsc_live_page_get_type ())
 G_DECLARE_FINAL_TYPE (LscLivePage, lsc_live_page, LSC, LIVE_PAGE, GtkWidget)
 
-typedef enum {
-  LSC_LIVE_PAGE_PROBING = 0, /* looking for the CUDA driver */
-  LSC_LIVE_PAGE_UNAVAILABLE, /* no driver or device: the banner says why */
-  LSC_LIVE_PAGE_READY,
-  LSC_LIVE_PAGE_STARTING,
-  LSC_LIVE_PAGE_RECORDING,
-  LSC_LIVE_PAGE_PAUSED,
-  LSC_LIVE_PAGE_FAILED,      /* the engine stopped on an error; Stop finishes the report */
-  LSC_LIVE_PAGE_STOPPING,
-} LscLivePageState;
-
-/* Overrides of the workload panel for one run (automation); NULL / negative fields keep the
- * panel's value.  Nothing of it is saved in the settings. */
-typedef struct {
-  const char *workload;    /* "add2" .. "add32", "empty" */
-  const char *kernel_path; /* a .cu file: "your own kernel" */
-  long n;                  /* elements; <= 0 keeps */
-  double rate;             /* launches per second, 0 as fast as possible; < 0 keeps */
-  long max_launches;       /* < 0 keeps */
-  const char *report_path; /* the report file (overwritten) */
-} LscLivePageConfig;
+/* LscLivePageState is in lsc-live-state.h; LscLivePageConfig in lsc-live-panel.h. */
 
 LscLivePageState lsc_live_page_get_state (LscLivePage *self);
 /* Whether a session is running, paused, failed or starting/stopping (the window stays on the

@@ -248,7 +248,7 @@ draw_chart (LscStageChart *self, GtkSnapshot *snapshot, int width, int height, F
           lsc_chart_fill_rect (snapshot, &c, x0, by, MAX (x1 - x0 - (x1 - x0 > 3 ? 1 : 0), 1), bar_h);
 
           /* "Bind 1.20 µs", or just "1.20 µs", or nothing, whichever fits. */
-          g_autofree char *value = lsc_chart_format_ns (v[s]);
+          g_autofree char *value = lsc_format_duration_ns (v[s]);
           g_autofree char *full = g_strdup_printf ("%s %s", stage_label (s), value);
           const char *choices[] = { full, value };
           GdkRGBA tc = text_on (&pal.stages[s]);
@@ -266,7 +266,7 @@ draw_chart (LscStageChart *self, GtkSnapshot *snapshot, int width, int height, F
           sx += w;
         }
 
-      g_autofree char *sum = lsc_chart_format_ns (total);
+      g_autofree char *sum = lsc_format_duration_ns (total);
       lsc_chart_draw_text (widget, snapshot, sum, LSC_CHART_TEXT_BODY, &pal.fg, round (sx) + 8, cy, 0, 0.5, NULL);
     }
 
@@ -327,8 +327,8 @@ lsc_stage_chart_query_tooltip (GtkWidget *widget, int x, int y, gboolean keyboar
 
   const LscStageSummary *row = &self->rows[i];
   double total = row_total (self, row), v = row_values (self, row)[s];
-  g_autofree char *median = lsc_chart_format_ns (row->median_ns[s]);
-  g_autofree char *mean = lsc_chart_format_ns (row->mean_ns[s]);
+  g_autofree char *median = lsc_format_duration_ns (row->median_ns[s]);
+  g_autofree char *mean = lsc_format_duration_ns (row->mean_ns[s]);
   g_autofree char *count = lsc_chart_format_count (row->n);
   g_autofree char *launches = g_strdup_printf (g_dngettext (NULL, "%s launch", "%s launches", row->n), count);
   g_autofree char *markup = g_markup_printf_escaped ("<b>%s</b>  %.0f %%\n%s %s\n%s %s\n%s · %s", stage_label (s),
@@ -413,7 +413,7 @@ update_description (LscStageChart *self)
   GString *s = g_string_new (NULL);
   for (guint i = 0; i < self->n_rows; i++)
     {
-      g_autofree char *total = lsc_chart_format_ns (row_total (self, &self->rows[i]));
+      g_autofree char *total = lsc_format_duration_ns (row_total (self, &self->rows[i]));
       if (s->len)
         g_string_append (s, "; ");
       g_string_append_printf (s, "%s: %s", row_label (&self->rows[i]), total);

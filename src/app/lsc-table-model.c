@@ -84,7 +84,7 @@ lsc_table_model_format_value (LscCellKind kind, gint64 value)
     case LSC_CELL_OFFSET:
       return lsc_format_offset_ns (value);
     case LSC_CELL_MS:
-      return g_strdup_printf ("%.1f ms", (double) value);
+      return lsc_format_duration_ns ((double) value * 1e6);
     case LSC_CELL_PATH:
       return g_strdup (path_label (value));
     case LSC_CELL_OUTCOME:
@@ -160,7 +160,7 @@ fill_cell (LscRow *row, guint i, LscCellKind kind, const lsc_value *v)
     }
   if (kind == LSC_CELL_MS)
     {
-      lsc_row_take_cell (row, i, g_strdup_printf ("%.1f ms", v->r), v->r);
+      lsc_row_take_cell (row, i, lsc_format_duration_ns (v->r * 1e6), v->r);
       return;
     }
   if (v->type == LSC_VALUE_REAL && kind == LSC_CELL_DURATION)

@@ -28,7 +28,7 @@ typedef enum {
   LSC_CELL_COUNT,    /* integer with thousands separators */
   LSC_CELL_DURATION, /* nanoseconds: "4.06 µs" */
   LSC_CELL_OFFSET,   /* nanoseconds since the session start: "1.234567 s" */
-  LSC_CELL_MS,       /* real milliseconds: "812.4 ms" */
+  LSC_CELL_MS,       /* real milliseconds, shown as a duration: "812 ms" */
   LSC_CELL_PATH,     /* launch path enum: "fast", "baseline", ... */
   LSC_CELL_OUTCOME,  /* outcome enum: "hit", "miss", ... */
   LSC_CELL_REASON,   /* fallback reason enum: "skip-switch", ... ("" for none) */

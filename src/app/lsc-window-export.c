@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later
  *
  * lsc-window-export.c — the window's exports (a copy of the report, CSV tables, the visible
- * chart as PNG) and its automation (--screenshot, --measure-first-paint).
+ * chart as PNG) and the PNG rendering the command line's screenshots use too.
  *
  * The report copy and the CSV export run in GTask threads on their own read-only connection,
  * so a 1,000,000-launch report exports without freezing the window; the PNG is rendered on
@@ -11,7 +11,6 @@
 
 #include <glib/gi18n.h>
 
-#include "lsc-application.h"
 #include "lsc-export.h"
 #include "lsc-window-private.h"
 
@@ -256,165 +255,4 @@ lsc_window_export_png (LscWindow *self)
   g_autofree char *suggested =
       g_strdup_printf ("%s-%s.png", stem, adw_view_stack_get_visible_child_name (self->view_stack));
   choose (self, _("Save the Chart as PNG"), GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), suggested, lsc_window_export_png_to);
-}
-
-/* ---- automation -------------------------------------------------------------------------- */
-
-static void
-quit_app (LscWindow *self)
-{
-  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
-  if (app)
-    g_application_quit (G_APPLICATION (app));
-}
-
-static gboolean
-screenshot_cb (gpointer data)
-{
-  LscWindow *self = LSC_WINDOW (data);
-  g_autoptr (GError) error = NULL;
-
-  gboolean charts_pending = self->document && !lsc_document_get_charts_ready (self->document)
-                            && !lsc_document_get_charts_error (self->document);
-  gint64 now = g_get_monotonic_time ();
-  if (charts_pending)
-    self->settled_at = 0;
-  else if (!self->settled_at)
-    self->settled_at = now; /* the charts just arrived: give them a few frames to lay out */
-  if (gtk_widget_get_width (GTK_WIDGET (self)) <= 0 || !self->mapped_at || charts_pending
-      || now - self->mapped_at < 800 * G_TIME_SPAN_MILLISECOND || now - self->settled_at < 300 * G_TIME_SPAN_MILLISECOND)
-    {
-      /* not mapped yet, the header's switcher may still be crossfading, or the charts are
-       * still being read: try again */
-      self->automation_source = g_timeout_add (100, screenshot_cb, self);
-      return G_SOURCE_REMOVE;
-    }
-  self->automation_source = 0;
-  self->automation_armed = FALSE;
-
-  if (!lsc_window_save_widget_png (GTK_WIDGET (self), self->screenshot_path, &error))
-    g_printerr ("launchscope: screenshot failed: %s\n", error->message);
-  else
-    g_print ("screenshot: %s (%dx%d, view %s, state %s)\n", self->screenshot_path,
-             gtk_widget_get_width (GTK_WIDGET (self)), gtk_widget_get_height (GTK_WIDGET (self)),
-             adw_view_stack_get_visible_child_name (self->view_stack),
-             lsc_window_get_state (self) == LSC_WINDOW_REPORT ? "report" : "empty");
-  if (self->error_dialog)
-    {
-      g_autofree char *stem = g_str_has_suffix (self->screenshot_path, ".png")
-                                  ? g_strndup (self->screenshot_path, strlen (self->screenshot_path) - 4)
-                                  : g_strdup (self->screenshot_path);
-      g_autofree char *dialog_path = g_strdup_printf ("%s-dialog.png", stem);
-      g_clear_error (&error);
-      g_print ("error dialog: %s: %s\n", adw_message_dialog_get_heading (self->error_dialog),
-               adw_message_dialog_get_body (self->error_dialog));
-      if (lsc_window_save_widget_png (GTK_WIDGET (self->error_dialog), dialog_path, &error))
-        g_print ("screenshot: %s (error dialog)\n", dialog_path);
-    }
-  quit_app (self);
-  return G_SOURCE_REMOVE;
-}
-
-static double
-ms_since_exec (void)
-{
-  gint64 exec = lsc_application_get_exec_time ();
-  return exec ? (double) (g_get_monotonic_time () - exec) / 1000.0 : -1.0;
-}
-
-static void
-measured_charts_cb (LscWindow *self)
-{
-  if (!self->document || !lsc_document_get_charts_ready (self->document))
-    {
-      if (self->document && lsc_document_get_charts_error (self->document))
-        {
-          g_printerr ("charts: %s\n", lsc_document_get_charts_error (self->document));
-          quit_app (self);
-        }
-      return;
-    }
-  g_signal_handlers_disconnect_by_func (self->document, measured_charts_cb, self);
-  double series_ms = 0;
-  lsc_document_get_load_times (self->document, NULL, NULL, &series_ms);
-  g_print ("charts-ready: %.0f ms since exec (chart pass %.0f ms)\n", ms_since_exec (), series_ms);
-  quit_app (self);
-}
-
-static void
-after_paint_cb (GdkFrameClock *clock, LscWindow *self)
-{
-  g_signal_handlers_disconnect_by_func (clock, after_paint_cb, self);
-  double since_exec = ms_since_exec ();
-  double open_ms = 0, summary_ms = 0;
-  lsc_document_get_load_times (self->document, &open_ms, &summary_ms, NULL);
-  const lsc_session_summary *s = lsc_document_get_session (self->document);
-  g_print ("first-paint: %.0f ms since exec, %.0f ms since main (launches %" G_GINT64_FORMAT
-           "; worker: open+check %.0f ms, summary %.0f ms)\n",
-           since_exec, (double) (g_get_monotonic_time () - lsc_application_get_main_time ()) / 1000.0,
-           s ? s->launches : 0, open_ms, summary_ms);
-  /* then wait for the charts and the launch list (loading phase 2) */
-  g_signal_connect_swapped (self->document, "notify::charts-ready", G_CALLBACK (measured_charts_cb), self);
-  measured_charts_cb (self);
-}
-
-static void
-arm_first_paint (LscWindow *self)
-{
-  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
-  if (!clock)
-    {
-      g_signal_connect_swapped (self, "realize", G_CALLBACK (arm_first_paint), self);
-      return;
-    }
-  g_signal_handlers_disconnect_by_func (self, arm_first_paint, self);
-  g_signal_connect (clock, "after-paint", G_CALLBACK (after_paint_cb), self);
-  gtk_widget_queue_draw (GTK_WIDGET (self));
-}
-
-void
-lsc_window_automation_state_changed (LscWindow *self)
-{
-  if (!self->automation_armed)
-    return;
-  if (self->automation_source)
-    g_source_remove (self->automation_source);
-  self->automation_source = 0;
-
-  LscWindowState state = lsc_window_get_state (self);
-  if (state == LSC_WINDOW_LOADING)
-    return;
-  if (self->measure_first_paint)
-    {
-      if (state == LSC_WINDOW_REPORT)
-        {
-          self->automation_armed = FALSE;
-          arm_first_paint (self);
-        }
-      else if (self->error_dialog)
-        {
-          g_printerr ("first-paint: no report shown\n");
-          self->automation_armed = FALSE;
-          quit_app (self);
-        }
-      return;
-    }
-  if (self->screenshot_path)
-    self->automation_source = g_timeout_add (MAX (self->screenshot_delay_ms, 50), screenshot_cb, self);
-}
-
-void
-lsc_window_automate (LscWindow *self, const char *screenshot_path, guint delay_ms, gboolean measure_first_paint)
-{
-  g_return_if_fail (LSC_IS_WINDOW (self));
-
-  g_free (self->screenshot_path);
-  self->screenshot_path = g_strdup (screenshot_path);
-  self->screenshot_delay_ms = delay_ms;
-  self->measure_first_paint = measure_first_paint;
-  self->automation_armed = screenshot_path != NULL || measure_first_paint;
-  /* A screenshot must not catch the page crossfade halfway.  (Turning animations off
-   * altogether makes libadwaita 1.2's view switcher title warn about its allocation.) */
-  gtk_stack_set_transition_type (self->main_stack, GTK_STACK_TRANSITION_TYPE_NONE);
-  lsc_window_automation_state_changed (self);
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later
  *
- * lsc-window-private.h — what lsc-window.c and lsc-window-export.c share.
+ * lsc-window-private.h — what lsc-window.c, lsc-window-live.c and lsc-window-export.c share.
  */
 #pragma once
 
@@ -17,13 +17,6 @@
 #include "lsc-window.h"
 
 G_BEGIN_DECLS
-
-typedef enum {
-  LSC_WINDOW_EMPTY,
-  LSC_WINDOW_LOADING,
-  LSC_WINDOW_REPORT,
-  LSC_WINDOW_LIVE, /* the live recording page */
-} LscWindowState;
 
 struct _LscWindow
 {
@@ -63,44 +56,13 @@ struct _LscWindow
   char *pending_view;
   AdwMessageDialog *error_dialog;
 
-  /* automation */
-  char *screenshot_path;
-  guint screenshot_delay_ms;
-  gboolean measure_first_paint;
-  gboolean automation_armed;
-  guint automation_source;
-  gint64 mapped_at;  /* monotonic µs when the window was first mapped */
-  gint64 settled_at; /* monotonic µs when the screenshot first found the charts ready */
-
   /* live recording */
   gboolean live_shown;   /* the live page is the visible one */
   char *test_label;      /* test-only builds: said in every title */
   gboolean close_after_live; /* closing waits for the report to be finished */
-
-  /* live automation (--live ...) */
-  gboolean live_auto;
-  GArray *live_script;   /* LscLiveStep */
-  guint live_next_step;
-  double live_duration_s; /* <= 0: until stopped */
-  char *live_shots_dir;
-  double live_shot_every_s;
-  double live_next_shot_s;
-  gboolean live_measure;
-  LscFrameMonitor *live_monitor;
-  gboolean live_started;   /* Record was pressed */
-  gboolean live_recorded;  /* it reached RECORDING */
-  gboolean live_stopping;  /* Stop was pressed by the automation */
-  gboolean live_failed;    /* the engine gave up: exit status 1 */
-  guint live_pending_shots; /* screenshots waiting for their frame */
-  gboolean live_quit_pending;
-  gint64 live_t0;
-  guint live_source;
-  guint live_report_source;
-  guint live_report_phase;
 };
 
 /* lsc-window.c */
-LscWindowState lsc_window_get_state (LscWindow *self);
 void lsc_window_update_actions (LscWindow *self);
 void lsc_window_show_error (LscWindow *self, const char *heading, const char *body);
 /* The chart widget of the visible view, or NULL when the view has none. */
@@ -108,12 +70,10 @@ GtkWidget *lsc_window_get_visible_chart (LscWindow *self);
 
 /* lsc-window.c: re-evaluates the title, the stack page and the actions */
 void lsc_window_show_state (LscWindow *self);
-void lsc_window_set_live_shown (LscWindow *self, gboolean shown);
 
 /* lsc-window-live.c */
 void lsc_window_live_class_init (GtkWidgetClass *widget_class);
 void lsc_window_live_update_actions (LscWindow *self);
-void lsc_window_live_dispose (LscWindow *self);
 /* A test-only build marks every title with label (e.g. "TEST DOUBLE, not a GPU"). */
 void lsc_window_set_test_label (LscWindow *self, const char *label);
 
@@ -127,9 +87,5 @@ void lsc_window_export_png (LscWindow *self);
 void lsc_window_export_report_to (LscWindow *self, GFile *file);
 void lsc_window_export_csv_to (LscWindow *self, GFile *folder);
 void lsc_window_export_png_to (LscWindow *self, GFile *file);
-/* Renders widget to a PNG at path; FALSE with error set when it has no size or saving fails. */
-gboolean lsc_window_save_widget_png (GtkWidget *widget, const char *path, GError **error);
-/* Called by lsc-window.c whenever the state changes (or an error dialog appears). */
-void lsc_window_automation_state_changed (LscWindow *self);
 
 G_END_DECLS

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later
  *
- * lsc-window.c — the main window (see the header); exports and automation are in
- * lsc-window-export.c.
+ * lsc-window.c — the main window (see the header); the live.* actions are in
+ * lsc-window-live.c, the exports in lsc-window-export.c.
  */
 #include "config.h"
 
@@ -14,9 +14,13 @@ G_DEFINE_FINAL_TYPE (LscWindow, lsc_window, ADW_TYPE_APPLICATION_WINDOW)
 enum { PROP_0, PROP_LIVE_SHOWN, N_PROPS };
 static GParamSpec *properties[N_PROPS];
 
+enum { STATE_CHANGED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
 LscWindowState
 lsc_window_get_state (LscWindow *self)
 {
+  g_return_val_if_fail (LSC_IS_WINDOW (self), LSC_WINDOW_EMPTY);
   if (self->live_shown)
     return LSC_WINDOW_LIVE;
   if (self->loading)
@@ -159,7 +163,7 @@ lsc_window_show_state (LscWindow *self)
   update_switcher_bar (self);
   update_title (self);
   lsc_window_update_actions (self);
-  lsc_window_automation_state_changed (self);
+  g_signal_emit (self, signals[STATE_CHANGED], 0);
 }
 
 /* ---- loading ---------------------------------------------------------------------------- */
@@ -218,7 +222,14 @@ lsc_window_show_error (LscWindow *self, const char *heading, const char *body)
   g_signal_connect_object (self->error_dialog, "response", G_CALLBACK (error_dialog_response_cb), self,
                            G_CONNECT_SWAPPED);
   gtk_window_present (GTK_WINDOW (self->error_dialog));
-  lsc_window_automation_state_changed (self);
+  g_signal_emit (self, signals[STATE_CHANGED], 0);
+}
+
+AdwMessageDialog *
+lsc_window_get_error_dialog (LscWindow *self)
+{
+  g_return_val_if_fail (LSC_IS_WINDOW (self), NULL);
+  return self->error_dialog;
 }
 
 static void
@@ -331,6 +342,28 @@ lsc_window_get_document (LscWindow *self)
 {
   g_return_val_if_fail (LSC_IS_WINDOW (self), NULL);
   return self->document;
+}
+
+const char *
+lsc_window_get_view (LscWindow *self)
+{
+  g_return_val_if_fail (LSC_IS_WINDOW (self), NULL);
+  return adw_view_stack_get_visible_child_name (self->view_stack);
+}
+
+LscLivePage *
+lsc_window_get_live_page (LscWindow *self)
+{
+  g_return_val_if_fail (LSC_IS_WINDOW (self), NULL);
+  return self->live_page;
+}
+
+void
+lsc_window_set_animated (LscWindow *self, gboolean animated)
+{
+  g_return_if_fail (LSC_IS_WINDOW (self));
+  gtk_stack_set_transition_type (self->main_stack,
+                                 animated ? GTK_STACK_TRANSITION_TYPE_CROSSFADE : GTK_STACK_TRANSITION_TYPE_NONE);
 }
 
 /* ---- opening files: dialog, recent list, drag and drop ---------------------------------- */
@@ -532,16 +565,6 @@ lsc_window_close_request (GtkWindow *window)
 }
 
 static void
-lsc_window_map (GtkWidget *widget)
-{
-  LscWindow *self = LSC_WINDOW (widget);
-
-  GTK_WIDGET_CLASS (lsc_window_parent_class)->map (widget);
-  if (!self->mapped_at)
-    self->mapped_at = g_get_monotonic_time ();
-}
-
-static void
 lsc_window_dispose (GObject *object)
 {
   LscWindow *self = LSC_WINDOW (object);
@@ -550,10 +573,6 @@ lsc_window_dispose (GObject *object)
     g_cancellable_cancel (self->load_cancellable);
   g_clear_object (&self->load_cancellable);
   g_clear_object (&self->loading);
-  if (self->automation_source)
-    g_source_remove (self->automation_source);
-  self->automation_source = 0;
-  lsc_window_live_dispose (self);
   if (self->document)
     {
       lsc_document_cancel (self->document);
@@ -572,7 +591,6 @@ lsc_window_finalize (GObject *object)
 
   g_clear_object (&self->settings);
   g_free (self->pending_view);
-  g_free (self->screenshot_path);
   g_free (self->test_label);
 
   G_OBJECT_CLASS (lsc_window_parent_class)->finalize (object);
@@ -581,6 +599,7 @@ lsc_window_finalize (GObject *object)
 void
 lsc_window_set_live_shown (LscWindow *self, gboolean shown)
 {
+  g_return_if_fail (LSC_IS_WINDOW (self));
   shown = !!shown;
   if (self->live_shown == shown)
     return;
@@ -636,8 +655,12 @@ lsc_window_class_init (LscWindowClass *klass)
   properties[PROP_LIVE_SHOWN] = g_param_spec_boolean ("live-shown", NULL, NULL, FALSE,
                                                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* The window re-evaluated what it shows (lsc_window_get_state()), or an error dialog
+   * appeared: for whoever drives it from outside (the command line's automation). */
+  signals[STATE_CHANGED] = g_signal_new ("state-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                                         NULL, G_TYPE_NONE, 0);
   window_class->close_request = lsc_window_close_request;
-  widget_class->map = lsc_window_map;
 
   g_type_ensure (LSC_TYPE_OVERVIEW_VIEW);
   g_type_ensure (LSC_TYPE_TIMELINE_VIEW);

@@ -9,6 +9,7 @@
 
 #include "lsc-application.h"
 #include "lsc-document.h"
+#include "lsc-live-page.h"
 
 G_BEGIN_DECLS
 
@@ -30,32 +31,33 @@ LscDocument *lsc_window_get_document (LscWindow *self);
 /* Makes the named view visible (now, or when a report is shown).  FALSE for an unknown name. */
 gboolean lsc_window_set_view (LscWindow *self, const char *name);
 
-/* Automation for tests and machines without a screenshot tool: once the report is shown (or
- * failed, or none was asked for) and delay_ms passed, saves the window as a PNG to
- * screenshot_path (and an open error dialog to <path without .png>-dialog.png), then quits.
- * With measure_first_paint, prints the time from process start to the first frame showing
- * the report and quits. */
-void lsc_window_automate (LscWindow *self, const char *screenshot_path, guint delay_ms, gboolean measure_first_paint);
+typedef enum {
+  LSC_WINDOW_EMPTY,
+  LSC_WINDOW_LOADING,
+  LSC_WINDOW_REPORT,
+  LSC_WINDOW_LIVE, /* the live recording page */
+} LscWindowState;
 
-/* --live and its options: what to record, the switch script, how long, and where the window
- * saves itself (DIR/live-02s.png, ..., DIR/live-report.png).  NULL / negative fields keep the
- * live page's settings. */
-typedef struct {
-  const char *workload;        /* "add2" .. "add32", "empty" */
-  const char *kernel_path;     /* your own kernel (.cu) */
-  long n;                      /* elements; <= 0 keeps */
-  double rate;                 /* launches per second, 0 as fast as possible, < 0 keeps */
-  const char *report_path;
-  const char *script;          /* lsc-live-script.h */
-  double duration_s;           /* then stop and open the report, save its screenshots, quit; <= 0: run until stopped */
-  const char *screenshots_dir; /* NULL: none */
-  double screenshot_every_s;   /* <= 0: 2 s */
-  gboolean measure_frames;     /* print the longest frame and main-loop stall while live */
-} LscLiveAutomation;
+/* What the window shows.  It emits "state-changed" whenever it re-evaluates this (a report
+ * loaded or failed, the live page shown or left) and when an error dialog appears. */
+LscWindowState lsc_window_get_state (LscWindow *self);
 
-/* Shows the live page and starts recording as soon as the driver is found.  Quits the
- * application when done (with a non-zero exit status when recording was impossible or failed).
- * FALSE with error set when the options are wrong (a bad script). */
-gboolean lsc_window_automate_live (LscWindow *self, const LscLiveAutomation *automation, GError **error);
+/* The name of the visible report view ("overview", "timeline", ...). */
+const char *lsc_window_get_view (LscWindow *self);
+
+/* The error dialog while one is open, or NULL. */
+AdwMessageDialog *lsc_window_get_error_dialog (LscWindow *self);
+
+/* The live recording page, and whether it is the one shown (it stays while it records). */
+LscLivePage *lsc_window_get_live_page (LscWindow *self);
+void lsc_window_set_live_shown (LscWindow *self, gboolean shown);
+
+/* Page changes crossfade unless animated is FALSE (screenshots must not catch one halfway).
+ * Turning animations off altogether would make libadwaita 1.2's view switcher title warn. */
+void lsc_window_set_animated (LscWindow *self, gboolean animated);
+
+/* Renders widget (the window, a dialog, a chart) to a PNG at path; FALSE with error set when
+ * it has no size or saving fails. */
+gboolean lsc_window_save_widget_png (GtkWidget *widget, const char *path, GError **error);
 
 G_END_DECLS

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * lsc-automation.h — the command line's automation of one window, for tests and machines
+ * where nobody clicks: --view, --screenshot, --measure-first-paint, and --live with its
+ * options (record, run the switch script, save screenshots, stop, show the report, quit).
+ *
+ * It drives the window only through the window's public methods and signals; the window does
+ * not know it exists.  One per window, owned by the window (lsc_automation_for_window()), and
+ * quiet once the window is destroyed.  Main thread only.
+ */
+#pragma once
+
+#include <glib-object.h>
+
+#include "lsc-window.h"
+
+G_BEGIN_DECLS
+
+#define LSC_TYPE_AUTOMATION (lsc_automation_get_type ())
+G_DECLARE_FINAL_TYPE (LscAutomation, lsc_automation, LSC, AUTOMATION, GObject)
+
+/* window's automation, made on the first call; owned by window. */
+LscAutomation *lsc_automation_for_window (LscWindow *window);
+
+/* --view, --screenshot, --measure-first-paint: shows the named view (now or once a report is
+ * shown; an unknown name is said on stderr).  With screenshot_path, once the report is shown
+ * (or failed, or none was asked for) and delay_ms passed, saves the window as a PNG (and an
+ * open error dialog to <path without .png>-dialog.png), then quits.  With
+ * measure_first_paint, prints the time from process start to the first frame showing the
+ * report and to the charts, then quits. */
+void lsc_automation_run_report (LscAutomation *self, const char *view, const char *screenshot_path, guint delay_ms,
+                                gboolean measure_first_paint);
+
+/* --live and its options: what to record, the switch script, how long, and where to save the
+ * window (DIR/live-02s.png, ..., DIR/live-report.png).  NULL / negative fields keep the live
+ * page's settings. */
+typedef struct {
+  const char *workload;        /* "add2" .. "add32", "empty" */
+  const char *kernel_path;     /* your own kernel (.cu) */
+  long n;                      /* elements; <= 0 keeps */
+  double rate;                 /* launches per second, 0 as fast as possible, < 0 keeps */
+  const char *report_path;
+  const char *script;          /* lsc-live-script.h */
+  double duration_s;           /* then stop and open the report, save its screenshots, quit; <= 0: run until stopped */
+  const char *screenshots_dir; /* NULL: none */
+  double screenshot_every_s;   /* <= 0: 2 s */
+  gboolean measure_frames;     /* print the longest frame and main-loop stall while live */
+} LscLiveAutomation;
+
+/* Shows the live page and starts recording as soon as the driver is found.  Quits the
+ * application when done (with a non-zero exit status when recording was impossible or failed).
+ * FALSE with error set when the options are wrong (a bad script, a folder that cannot be
+ * made). */
+gboolean lsc_automation_run_live (LscAutomation *self, const LscLiveAutomation *options, GError **error);
+
+G_END_DECLS

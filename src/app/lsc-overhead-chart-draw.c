@@ -1,0 +1,607 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * lsc-overhead-chart-draw.c — the overhead chart's drawing: per pixel column a min/max
+ * envelope and the mean line (points when sparse), the axes, the legend, the raw floor line,
+ * the toggle markers in their rows above the plot, and the hover overlay.  Called from
+ * snapshot; everything it reads is on the main thread.
+ */
+#include <glib/gi18n.h>
+#include <math.h>
+
+#include "lsc-overhead-chart-private.h"
+
+#define PAD 12.0
+#define MARKER_ROW_H 16.0
+#define MARKER_MAX_ROWS 3
+
+/* Paths in drawing order: the raw floor below, the fast path on top. */
+static const LscChartPath draw_order[] = {
+  LSC_CHART_PATH_RAW, LSC_CHART_PATH_GRAPH, LSC_CHART_PATH_DEFAULT, LSC_CHART_PATH_FAST,
+};
+
+/* --- Drawing ------------------------------------------------------------------------------ */
+
+/* Fills self->cols for the visible paths over [t0, t1); returns which paths have launches. */
+static guint
+compute_columns (LscOverheadChart *self, double t0, double t1, guint n_cols)
+{
+  guint present = 0;
+
+  if (n_cols > self->n_cols_alloc)
+    {
+      for (guint p = 0; p < LSC_CHART_N_PATHS; p++)
+        self->cols[p] = g_renew (LscColumn, self->cols[p], n_cols);
+      self->n_cols_alloc = n_cols;
+    }
+
+  if (self->ring != NULL)
+    {
+      LscColumn *cols[LSC_CHART_N_PATHS];
+      for (guint p = 0; p < LSC_CHART_N_PATHS; p++)
+        {
+          lsc_columns_clear (self->cols[p], n_cols);
+          cols[p] = self->cols[p];
+        }
+      lsc_ring_downsample (self->ring, t0, t1, cols, n_cols);
+      /* A path counts as present when it has launches anywhere in the ring, so its legend
+       * entry does not come and go while panning. */
+      for (gsize i = 0, n = lsc_ring_get_length (self->ring); i < n; i++)
+        {
+          guint8 p;
+          lsc_ring_get (self->ring, i, NULL, NULL, &p);
+          if (p < LSC_CHART_N_PATHS)
+            present |= 1u << p;
+          if (present == (1u << LSC_CHART_N_PATHS) - 1)
+            break;
+        }
+      return present;
+    }
+
+  for (guint p = 0; p < LSC_CHART_N_PATHS; p++)
+    {
+      const LscMinMaxIndex *idx = self->index ? lsc_series_index_get_path (self->index, p) : NULL;
+      if (idx == NULL)
+        {
+          lsc_columns_clear (self->cols[p], n_cols);
+          continue;
+        }
+      present |= 1u << p;
+      if (self->hidden[p])
+        lsc_columns_clear (self->cols[p], n_cols);
+      else
+        lsc_min_max_index_columns (idx, t0, t1, self->cols[p], n_cols);
+    }
+  return present;
+}
+
+static int
+compare_float (gconstpointer a, gconstpointer b)
+{
+  float x = *(const float *) a, y = *(const float *) b;
+  return (x > y) - (x < y);
+}
+
+/* The overhead axis.  Log: whole decades around the visible extremes.  Linear: from zero —
+ * to the largest visible value when launches are sparse, but for dense data to 1.6× the
+ * 99th percentile of the column means, so the levels being compared (fast against baseline
+ * against the raw floor) fill the plot instead of hugging its bottom under a 100 µs spike.
+ * Columns reaching above are clipped at the top edge and flagged there (and the log scale
+ * shows them whole).  Returns TRUE when clipped. */
+static gboolean
+compute_y_scale (LscOverheadChart *self, guint present, guint n_cols, LscAxisScale *y)
+{
+  guint32 vmin = G_MAXUINT32, vmax = 0;
+  float *means = g_new (float, (gsize) n_cols * LSC_CHART_N_PATHS + 1);
+  gsize n_means = 0;
+  guint64 visible = 0;
+  gboolean clipped = FALSE;
+
+  for (guint p = 0; p < LSC_CHART_N_PATHS; p++)
+    {
+      if (!(present & (1u << p)) || self->hidden[p])
+        continue;
+      for (guint c = 0; c < n_cols; c++)
+        if (self->cols[p][c].count > 0)
+          {
+            const LscColumn *col = &self->cols[p][c];
+            vmin = MIN (vmin, col->min);
+            vmax = MAX (vmax, col->max);
+            means[n_means++] = (float) (col->sum / col->count);
+            visible += col->count;
+          }
+    }
+  if (self->raw_floor_ns > 0)
+    {
+      vmin = MIN (vmin, (guint32) self->raw_floor_ns);
+      vmax = MAX (vmax, (guint32) ceil (self->raw_floor_ns));
+    }
+  if (vmax == 0)
+    vmin = 0, vmax = 1000;
+
+  y->log_scale = self->log_scale;
+  if (self->log_scale)
+    {
+      y->min = MAX (vmin, 1);
+      y->max = MAX (vmax, y->min * 1.01);
+      lsc_chart_log_range (&y->min, &y->max);
+    }
+  else
+    {
+      double top = vmax;
+      if (n_means >= 20 && visible > n_cols)
+        {
+          qsort (means, n_means, sizeof (float), compare_float);
+          double level = means[lsc_nearest_rank (n_means, 99) - 1] * 1.6;
+          level = MAX (level, self->raw_floor_ns * 1.2);
+          if (vmax > level * 1.25)
+            {
+              top = level;
+              clipped = TRUE;
+            }
+        }
+      y->min = 0;
+      y->max = top * 1.04; /* headroom so the top line does not ride the edge */
+      lsc_chart_nice_range (&y->min, &y->max, 6);
+    }
+  g_free (means);
+  return clipped;
+}
+
+double
+lsc_overhead_chart_y_of (const LscOverheadFrame *f, double value)
+{
+  double n = lsc_axis_scale_normalize (&f->y, value);
+  return f->plot.origin.y + f->plot.size.height * (1.0 - n);
+}
+
+double
+lsc_overhead_chart_x_of (const LscOverheadFrame *f, double t)
+{
+  return f->plot.origin.x + (t - f->t0) / (f->t1 - f->t0) * f->plot.size.width;
+}
+
+static void
+draw_axes (LscOverheadChart *self, GtkSnapshot *snapshot, const LscChartPalette *pal, const LscOverheadFrame *f)
+{
+  GtkWidget *widget = GTK_WIDGET (self);
+  const graphene_rect_t *r = &f->plot;
+  double left = r->origin.x, top = r->origin.y, w = r->size.width, h = r->size.height;
+
+  /* Overhead ticks: horizontal grid lines and labels in the left gutter. */
+  if (f->y.log_scale)
+    {
+      LscLogTick ticks[64];
+      guint n = lsc_chart_log_ticks (f->y.min, f->y.max, 8, ticks, G_N_ELEMENTS (ticks));
+      for (guint i = 0; i < n; i++)
+        {
+          double y = round (lsc_overhead_chart_y_of (f, ticks[i].value));
+          GdkRGBA c = pal->grid;
+          if (!ticks[i].major)
+            c.alpha *= 0.6f;
+          lsc_chart_fill_rect (snapshot, &c, left, y, w, 1);
+          if (ticks[i].major)
+            {
+              g_autofree char *label = lsc_chart_format_tick_ns (ticks[i].value);
+              lsc_chart_draw_text (widget, snapshot, label, LSC_CHART_TEXT_CAPTION, &pal->dim, left - 8, y + 0.5, 1,
+                                   0.5, NULL);
+            }
+        }
+    }
+  else
+    {
+      double ticks[32], step;
+      guint n = lsc_chart_linear_ticks (f->y.min, f->y.max, 6, ticks, G_N_ELEMENTS (ticks), &step);
+      for (guint i = 0; i < n; i++)
+        {
+          double y = round (lsc_overhead_chart_y_of (f, ticks[i]));
+          if (ticks[i] > f->y.min)
+            lsc_chart_fill_rect (snapshot, &pal->grid, left, y, w, 1);
+          g_autofree char *label = lsc_chart_format_axis_ns (ticks[i], f->y.max, step);
+          lsc_chart_draw_text (widget, snapshot, label, LSC_CHART_TEXT_CAPTION, &pal->dim, left - 8, y + 0.5, 1, 0.5,
+                               NULL);
+        }
+    }
+
+  /* Time ticks: vertical grid lines and labels under the plot. */
+  double ticks[32], step;
+  guint max_ticks = CLAMP ((guint) (w / 90), 2, 12);
+  guint n = lsc_chart_linear_ticks (f->t0, f->t1, max_ticks, ticks, G_N_ELEMENTS (ticks), &step);
+  double last_right = -G_MAXDOUBLE;
+  for (guint i = 0; i < n; i++)
+    {
+      double x = round (lsc_overhead_chart_x_of (f, ticks[i]));
+      if (x < left - 0.5 || x > left + w + 0.5)
+        continue;
+      lsc_chart_fill_rect (snapshot, &pal->grid, x, top, 1, h);
+      lsc_chart_fill_rect (snapshot, &pal->axis, x, top + h, 1, 4);
+      g_autofree char *label = lsc_chart_format_axis_ns (ticks[i], MAX (fabs (f->t0), fabs (f->t1)), step);
+      lsc_chart_draw_tick_label (widget, snapshot, label, &pal->dim, x + 0.5, top + h + 6, left + w + PAD - 2, &last_right);
+    }
+
+  /* The base line. */
+  lsc_chart_fill_rect (snapshot, &pal->axis, left, round (top + h), w, 1);
+}
+
+/* One path's columns: an envelope from min to max per column with the mean as the line when
+ * dense; a dot per column (and its min–max stick when it holds several) when sparse. */
+static void
+draw_path (LscOverheadChart *self, GtkSnapshot *snapshot, const LscChartPalette *pal, const LscOverheadFrame *f, guint p,
+           guint n_cols, gboolean clipped)
+{
+  const LscColumn *cols = self->cols[p];
+  const graphene_rect_t *r = &f->plot;
+  guint64 visible = 0;
+  guint nonempty = 0;
+
+  for (guint c = 0; c < n_cols; c++)
+    if (cols[c].count > 0)
+      {
+        visible += cols[c].count;
+        nonempty++;
+      }
+  if (visible == 0)
+    return;
+
+  GdkRGBA color = pal->paths[p];
+  GdkRGBA fill = color;
+  fill.alpha = pal->dark ? 0.30f : 0.22f;
+  double bottom = r->origin.y + r->size.height;
+  gboolean sparse = visible <= (guint64) n_cols / 4 || visible <= (guint64) nonempty * 1.2;
+
+  cairo_t *cr = gtk_snapshot_append_cairo (snapshot, r);
+  cairo_rectangle (cr, r->origin.x, r->origin.y, r->size.width, r->size.height);
+  cairo_clip (cr);
+
+  if (sparse)
+    {
+      /* Sticks where a column holds several launches, then the dots on top. */
+      gdk_cairo_set_source_rgba (cr, &fill);
+      for (guint c = 0; c < n_cols; c++)
+        if (cols[c].count > 1 && cols[c].max > cols[c].min)
+          {
+            double y0 = lsc_overhead_chart_y_of (f, cols[c].max), y1 = lsc_overhead_chart_y_of (f, cols[c].min);
+            cairo_rectangle (cr, r->origin.x + c, y0, 1, MAX (y1 - y0, 1));
+          }
+      cairo_fill (cr);
+      gdk_cairo_set_source_rgba (cr, &color);
+      double radius = visible < (guint64) n_cols / 12 ? 2.75 : 2.0;
+      for (guint c = 0; c < n_cols; c++)
+        if (cols[c].count > 0)
+          {
+            double y = lsc_overhead_chart_y_of (f, cols[c].sum / cols[c].count);
+            cairo_new_sub_path (cr);
+            cairo_arc (cr, r->origin.x + c + 0.5, y, radius, 0, 2 * G_PI);
+          }
+      cairo_fill (cr);
+    }
+  else
+    {
+      /* Whole-pixel columns: cairo fills pixel-aligned boxes without tessellating them, which
+       * matters where a live chart redraws 20 times a second on a CPU renderer. */
+      gdk_cairo_set_source_rgba (cr, &fill);
+      for (guint c = 0; c < n_cols; c++)
+        if (cols[c].count > 0)
+          {
+            double y0 = lsc_overhead_chart_y_of (f, cols[c].max), y1 = lsc_overhead_chart_y_of (f, cols[c].min);
+            y0 = floor (MAX (y0, r->origin.y - 1));
+            y1 = ceil (MIN (y1, bottom + 1));
+            cairo_rectangle (cr, floor (r->origin.x) + c, y0, 1, MAX (y1 - y0, 1));
+          }
+      cairo_fill (cr);
+
+      /* The mean line, broken where the data has a gap of a few columns (bevel joins: a
+       * round join per column is most of the stroking cost, and looks the same at 1.5 px). */
+      gdk_cairo_set_source_rgba (cr, &color);
+      cairo_set_line_width (cr, 1.5);
+      cairo_set_line_join (cr, CAIRO_LINE_JOIN_BEVEL);
+      guint gap = 0;
+      gboolean open = FALSE;
+      for (guint c = 0; c < n_cols; c++)
+        {
+          if (cols[c].count == 0)
+            {
+              if (++gap > 3)
+                open = FALSE;
+              continue;
+            }
+          double x = r->origin.x + c + 0.5, y = lsc_overhead_chart_y_of (f, cols[c].sum / cols[c].count);
+          if (open)
+            cairo_line_to (cr, x, y);
+          else
+            cairo_move_to (cr, x, y);
+          open = TRUE;
+          gap = 0;
+        }
+      cairo_stroke (cr);
+    }
+
+  /* Clipped spikes: a tick on the top edge in the path's colour. */
+  if (clipped)
+    {
+      gdk_cairo_set_source_rgba (cr, &color);
+      for (guint c = 0; c < n_cols; c++)
+        if (cols[c].count > 0 && cols[c].max > f->y.max)
+          cairo_rectangle (cr, r->origin.x + c - 0.5, r->origin.y, 2, 3);
+      cairo_fill (cr);
+    }
+  cairo_destroy (cr);
+}
+
+typedef struct {
+  double x;       /* the line */
+  double label_x; /* the label's left edge */
+  guint row;
+  gboolean labelled;
+  char *label;
+} MarkerPlace;
+
+/* Places marker labels in up to MARKER_MAX_ROWS rows, first fit, so close toggles stack
+ * instead of overprinting; a label goes right of its line, or left of it where it would run
+ * off the chart; one that fits nowhere is left off (its line still shows).  Markers are kept
+ * sorted by time.  Returns the rows used. */
+static guint
+place_markers (LscOverheadChart *self, const LscOverheadFrame *f, MarkerPlace *places, gsize *n_places)
+{
+  double row_end[MARKER_MAX_ROWS];
+  double right_limit = f->plot.origin.x + f->plot.size.width + PAD - 2;
+  guint rows = 0;
+  gsize n = 0;
+
+  for (guint i = 0; i < MARKER_MAX_ROWS; i++)
+    row_end[i] = -G_MAXDOUBLE;
+
+  for (gsize i = 0; i < self->n_markers; i++)
+    {
+      double t = (double) self->markers[i].t_ns;
+      if (t < f->t0 || t > f->t1)
+        continue;
+      MarkerPlace *m = &places[n++];
+      m->x = round (lsc_overhead_chart_x_of (f, t)) + 0.5;
+      m->labelled = FALSE;
+      m->label = g_strdup (self->markers[i].label ? self->markers[i].label : "");
+      if (*m->label == '\0')
+        continue;
+
+      double w;
+      PangoLayout *layout = lsc_chart_layout_new (GTK_WIDGET (self), m->label, LSC_CHART_TEXT_CAPTION);
+      lsc_chart_layout_get_size (layout, &w, NULL);
+      g_object_unref (layout);
+      m->label_x = m->x + 4;
+      if (m->label_x + w > right_limit)
+        m->label_x = m->x - 4 - w;
+
+      for (guint row = 0; row < MARKER_MAX_ROWS; row++)
+        if (m->label_x > row_end[row] + 6 && m->x > row_end[row])
+          {
+            m->row = row;
+            m->labelled = TRUE;
+            row_end[row] = MAX (m->label_x + w, m->x);
+            rows = MAX (rows, row + 1);
+            break;
+          }
+    }
+  *n_places = n;
+  return rows;
+}
+
+static void
+draw_chart (LscOverheadChart *self, GtkSnapshot *snapshot, int width, int height, LscOverheadFrame *out)
+{
+  GtkWidget *widget = GTK_WIDGET (self);
+  LscChartPalette pal;
+  LscOverheadFrame f = { 0 };
+
+  lsc_chart_palette_init (&pal, widget);
+  if (out)
+    out->valid = FALSE;
+
+  if (!lsc_overhead_chart_has_data (self))
+    {
+      if (self->ring != NULL)
+        lsc_chart_draw_empty (widget, snapshot, &pal, width, height, _("Waiting for launches…"),
+                              _("Launches appear here as they are recorded."));
+      else
+        lsc_chart_draw_empty (widget, snapshot, &pal, width, height, _("No launches to show"),
+                              _("This report has no launches with host timing."));
+      return;
+    }
+
+  if (!lsc_overhead_chart_current_view (self, &f.t0, &f.t1))
+    return;
+
+  /* Gutters: the widest overhead label on the left, time labels below. */
+  double label_w, label_h;
+  PangoLayout *probe = lsc_chart_layout_new (widget, "888.8 µs", LSC_CHART_TEXT_CAPTION);
+  lsc_chart_layout_get_size (probe, &label_w, &label_h);
+  g_object_unref (probe);
+
+  double left = PAD + label_w + 8, right = width - PAD;
+  double plot_w = floor (right - left);
+  if (plot_w < 16 || height < 80)
+    return;
+
+  guint n_cols = (guint) plot_w;
+  guint present = compute_columns (self, f.t0, f.t1, n_cols);
+  if (self->ring != NULL)
+    for (guint p = 0; p < LSC_CHART_N_PATHS; p++)
+      if (self->hidden[p])
+        lsc_columns_clear (self->cols[p], n_cols);
+
+  /* Legend: the paths there are, the raw floor, the markers. */
+  LscChartLegendItem items[LSC_CHART_N_PATHS + 2];
+  int item_paths[LSC_CHART_N_PATHS + 2];
+  guint n_items = 0;
+  static const LscChartPath legend_order[] = {
+    LSC_CHART_PATH_FAST, LSC_CHART_PATH_DEFAULT, LSC_CHART_PATH_RAW, LSC_CHART_PATH_GRAPH,
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (legend_order); i++)
+    {
+      guint p = legend_order[i];
+      if (!(present & (1u << p)))
+        continue;
+      item_paths[n_items] = p;
+      items[n_items++] = (LscChartLegendItem) { &pal.paths[p], lsc_chart_path_label (p), LSC_CHART_SWATCH_BOX,
+                                                self->hidden[p] };
+    }
+  if (self->raw_floor_ns > 0)
+    {
+      item_paths[n_items] = -1;
+      items[n_items++] = (LscChartLegendItem) { &pal.paths[LSC_CHART_PATH_RAW], _("Raw floor (p50)"),
+                                                LSC_CHART_SWATCH_DASHED, FALSE };
+    }
+  if (self->n_markers > 0)
+    {
+      item_paths[n_items] = -1;
+      items[n_items++] = (LscChartLegendItem) { &pal.marker, _("Toggle"), LSC_CHART_SWATCH_DASHED, FALSE };
+    }
+  double legend_h = lsc_chart_measure_legend (widget, items, n_items, width - 2 * PAD);
+
+  /* Plot rectangle: below the legend and the marker label band, above the time labels. */
+  f.plot = GRAPHENE_RECT_INIT (left, PAD + legend_h + 10, plot_w, 0);
+  MarkerPlace *places = g_new0 (MarkerPlace, MAX (self->n_markers, 1));
+  gsize n_places = 0;
+  guint marker_rows = place_markers (self, &f, places, &n_places);
+  double band = marker_rows * MARKER_ROW_H + (marker_rows ? 4 : 0);
+  f.plot.origin.y = round (f.plot.origin.y + band);
+  f.plot.size.height = floor (height - PAD - label_h - 8 - f.plot.origin.y);
+  if (f.plot.size.height < 24)
+    {
+      for (gsize i = 0; i < n_places; i++)
+        g_free (places[i].label);
+      g_free (places);
+      return;
+    }
+
+  gboolean clipped = compute_y_scale (self, present, n_cols, &f.y);
+
+  graphene_rect_t legend_rects[LSC_CHART_N_PATHS + 2];
+  lsc_chart_draw_legend (widget, snapshot, &pal, items, n_items, left, PAD, width - PAD - left, legend_rects);
+  draw_axes (self, snapshot, &pal, &f);
+
+  for (guint i = 0; i < G_N_ELEMENTS (draw_order); i++)
+    {
+      guint p = draw_order[i];
+      if ((present & (1u << p)) && !self->hidden[p])
+        draw_path (self, snapshot, &pal, &f, p, n_cols, clipped);
+    }
+
+  /* The raw floor: a dashed line across, labelled at its right end. */
+  if (self->raw_floor_ns > 0)
+    {
+      double y = round (lsc_overhead_chart_y_of (&f, self->raw_floor_ns)) + 0.5;
+      if (y >= f.plot.origin.y && y <= f.plot.origin.y + f.plot.size.height)
+        {
+          const GdkRGBA *c = &pal.paths[LSC_CHART_PATH_RAW];
+          lsc_chart_dashed_line (snapshot, c, f.plot.origin.x, y, f.plot.origin.x + f.plot.size.width, y, 1.5, 5);
+          g_autofree char *value = lsc_format_duration_ns (self->raw_floor_ns);
+          g_autofree char *text = g_strdup_printf (_("raw floor %s"), value);
+          graphene_rect_t ext;
+          /* Below the line: nothing runs faster than the floor, so that side is clear. */
+          double lx = f.plot.origin.x + f.plot.size.width - 4;
+          double ly = y + 3;
+          gboolean below = ly + label_h <= f.plot.origin.y + f.plot.size.height;
+          lsc_chart_draw_text (widget, NULL, text, LSC_CHART_TEXT_CAPTION, c, lx, below ? ly : y - 3, 1, below ? 0 : 1,
+                               &ext);
+          GdkRGBA halo = pal.background;
+          halo.alpha = 0.8f;
+          lsc_chart_fill_rect (snapshot, &halo, ext.origin.x - 3, ext.origin.y, ext.size.width + 6, ext.size.height);
+          lsc_chart_draw_text (widget, snapshot, text, LSC_CHART_TEXT_CAPTION, c, lx, below ? ly : y - 3, 1,
+                               below ? 0 : 1, NULL);
+        }
+    }
+
+  /* Toggle markers: dashed lines through the plot, labels in the band above it. */
+  double band_top = f.plot.origin.y - band;
+  for (gsize i = 0; i < n_places; i++)
+    {
+      MarkerPlace *m = &places[i];
+      double y_start = m->labelled ? band_top + m->row * MARKER_ROW_H + 2 : f.plot.origin.y;
+      lsc_chart_dashed_line (snapshot, &pal.marker, m->x, y_start, m->x, f.plot.origin.y + f.plot.size.height, 1, 3);
+      if (m->labelled)
+        lsc_chart_draw_text (widget, snapshot, m->label, LSC_CHART_TEXT_CAPTION, &pal.fg, m->label_x,
+                             band_top + m->row * MARKER_ROW_H, 0, 0, NULL);
+      g_free (m->label);
+    }
+  g_free (places);
+
+  if (clipped)
+    {
+      g_autofree char *top = lsc_chart_format_tick_ns (f.y.max);
+      g_autofree char *note = g_strdup_printf (_("Spikes above %s clipped; the log scale shows them"), top);
+      graphene_rect_t ext;
+      double nx = f.plot.origin.x + f.plot.size.width - 6, ny = f.plot.origin.y + 6;
+      lsc_chart_draw_text (widget, NULL, note, LSC_CHART_TEXT_CAPTION, NULL, nx, ny, 1, 0, &ext);
+      GdkRGBA halo = pal.background;
+      halo.alpha = 0.85f;
+      lsc_chart_fill_rect (snapshot, &halo, ext.origin.x - 4, ext.origin.y - 1, ext.size.width + 8, ext.size.height + 2);
+      lsc_chart_draw_text (widget, snapshot, note, LSC_CHART_TEXT_CAPTION, &pal.dim, nx, ny, 1, 0, NULL);
+    }
+
+  f.valid = TRUE;
+  f.n_legend = n_items;
+  memcpy (f.legend_rects, legend_rects, n_items * sizeof (graphene_rect_t));
+  memcpy (f.legend_paths, item_paths, n_items * sizeof (int));
+  if (out)
+    *out = f;
+}
+
+void
+lsc_overhead_chart_draw_png (GtkWidget *widget, GtkSnapshot *snapshot, int width, int height)
+{
+  draw_chart (LSC_OVERHEAD_CHART (widget), snapshot, width, height, NULL);
+}
+
+/* On screen the frame is kept for hit testing and overlays. */
+static void
+draw_on_screen (GtkWidget *widget, GtkSnapshot *snapshot, int width, int height)
+{
+  LscOverheadChart *self = LSC_OVERHEAD_CHART (widget);
+  draw_chart (self, snapshot, width, height, &self->frame);
+}
+
+void
+lsc_overhead_chart_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
+{
+  LscOverheadChart *self = LSC_OVERHEAD_CHART (widget);
+  if (!lsc_chart_cache_snapshot (&self->cache, widget, snapshot, draw_on_screen))
+    return;
+
+  /* Keyboard focus (the chart zooms and pans with + - 0 and the arrow keys): a ring around
+   * the plot, drawn only when focus came from the keyboard. */
+  if (gtk_widget_has_visible_focus (widget) && self->frame.valid)
+    {
+      LscChartPalette pal;
+      lsc_chart_palette_init (&pal, widget);
+      GskRoundedRect outline;
+      GdkRGBA ring = pal.paths[LSC_CHART_PATH_FAST];
+      ring.alpha = 0.5f;
+      graphene_rect_t r;
+      graphene_rect_inset_r (&self->frame.plot, -3, -3, &r);
+      gsk_rounded_rect_init_from_rect (&outline, &r, 4);
+      gtk_snapshot_append_border (snapshot, &outline, (float[4]) { 2, 2, 2, 2 },
+                                  (GdkRGBA[4]) { ring, ring, ring, ring });
+    }
+
+  /* The hover overlay: a guide line and a ringed dot on the launch under the pointer. */
+  if (self->hover.valid && self->frame.valid)
+    {
+      const LscOverheadFrame *f = &self->frame;
+      LscChartPalette pal;
+      lsc_chart_palette_init (&pal, widget);
+      double x = lsc_overhead_chart_x_of (f, self->hover.t), y = lsc_overhead_chart_y_of (f, self->hover.v);
+      y = CLAMP (y, f->plot.origin.y, f->plot.origin.y + f->plot.size.height);
+      GdkRGBA guide = pal.fg;
+      guide.alpha = 0.25f;
+      lsc_chart_fill_rect (snapshot, &guide, round (x), f->plot.origin.y, 1, f->plot.size.height);
+
+      cairo_t *cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (x - 8, y - 8, 16, 16));
+      gdk_cairo_set_source_rgba (cr, &pal.background);
+      cairo_arc (cr, x, y, 6, 0, 2 * G_PI);
+      cairo_fill (cr);
+      gdk_cairo_set_source_rgba (cr, &pal.paths[self->hover.path]);
+      cairo_arc (cr, x, y, 4, 0, 2 * G_PI);
+      cairo_fill (cr);
+      cairo_destroy (cr);
+    }
+}
+
