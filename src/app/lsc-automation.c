@@ -29,6 +29,7 @@ struct _LscAutomation
   gboolean armed;
   guint screenshot_source;
   gint64 settled_at; /* monotonic µs when the screenshot first found the charts ready */
+  guint draw_retries; /* screenshot attempts that found nothing drawn yet */
 
   /* the live run */
   gboolean live;
@@ -111,9 +112,16 @@ screenshot_cb (gpointer data)
       return G_SOURCE_REMOVE;
     }
   self->screenshot_source = 0;
-  self->armed = FALSE;
 
-  if (!lsc_window_save_widget_png (GTK_WIDGET (window), self->screenshot_path, &error))
+  gboolean saved = lsc_window_save_widget_png (GTK_WIDGET (window), self->screenshot_path, &error);
+  if (!saved && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK) && self->draw_retries++ < 50)
+    {
+      /* nothing drawn yet: a loaded machine can take seconds to draw the first frame */
+      self->screenshot_source = g_timeout_add (100, screenshot_cb, self);
+      return G_SOURCE_REMOVE;
+    }
+  self->armed = FALSE;
+  if (!saved)
     g_printerr ("launchscope: screenshot failed: %s\n", error->message);
   else
     g_print ("screenshot: %s (%dx%d, view %s, state %s)\n", self->screenshot_path,

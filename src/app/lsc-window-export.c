@@ -52,7 +52,10 @@ lsc_window_save_widget_png (GtkWidget *widget, const char *path, GError **error)
       gsk_render_node_unref (node);
     }
   g_object_unref (paintable);
-  if (!ok)
+  if (!node)
+    /* laid out but not drawn yet (a busy machine): the caller may try again after a frame */
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK, _("Nothing drawn yet"));
+  else if (!ok)
     {
       g_autofree char *name = g_filename_display_name (path);
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("Cannot write the image %s"), name);
