@@ -232,7 +232,12 @@ lsc__on_capture (CUpti_CallbackId cbid, const CUpti_CallbackData *cb)
         lsc__stream_is_capturing = drv->cuStreamIsCapturing;
       else
         {
-          void *sym = dlsym (RTLD_DEFAULT, "cuStreamIsCapturing");
+          /* The program's libcuda, already loaded (a framework may have opened it RTLD_LOCAL,
+           * out of RTLD_DEFAULT's reach); else whatever the process exports under the name. */
+          void *driver = dlopen ("libcuda.so.1", RTLD_LAZY | RTLD_NOLOAD);
+          void *sym = driver ? dlsym (driver, "cuStreamIsCapturing") : NULL;
+          if (!sym)
+            sym = dlsym (RTLD_DEFAULT, "cuStreamIsCapturing");
           memcpy (&lsc__stream_is_capturing, &sym, sizeof sym);
         }
     }
