@@ -29,6 +29,19 @@ if "captured" in e:
           f"{matching} recorded (a replay's kernels have no launch call of their own)")
     graphs = q("SELECT count(*) FROM launch WHERE path = 3")
     check("one graph row per replay", graphs == e["replays"], f"{graphs} graph rows, {e['replays']} replays")
+    captured = q("SELECT count(*) FROM launch l JOIN kernel k ON k.id = l.kernel_id WHERE k.name LIKE ? AND "
+                 "l.captured = 1", like)
+    check("launches made during capture marked captured", captured == e["captured"],
+          f"{captured} marked, {e['captured']} captured")
+for kind, key in ((2, "syncs_at_least"), (3, "copies_at_least")):
+    if key in e:
+        n = q("SELECT count(*) FROM api_call WHERE kind = ?", kind)
+        seen = [r[0] for r in db.execute("SELECT DISTINCT name FROM api_call WHERE kind = ? LIMIT 5", (kind,))]
+        check(f"calls of kind {kind} between launches", n >= e[key], f"{n} recorded, at least {e[key]} made; {seen}")
+check("every launch call's configuration read",
+      q("SELECT count(*) FROM launch WHERE path = 2 AND (grid_x IS NULL OR block_x IS NULL OR stream IS NULL)") == 0,
+      f"{q('SELECT count(DISTINCT stream) FROM launch WHERE path = 2')} streams, grids "
+      f"{[r[0] for r in db.execute('SELECT DISTINCT grid_x FROM launch WHERE path = 2 LIMIT 4')]}")
 check("every launch has API times and a correlation id",
       q("SELECT count(*) FROM launch WHERE api_ns IS NULL OR correlation_id IS NULL") == 0,
       f"{q('SELECT count(*) FROM launch')} launches")
