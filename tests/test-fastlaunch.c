@@ -2,7 +2,7 @@
  *
  * test-fastlaunch.c — unit suite for libfastlaunch: every guard of the fast launcher, the
  * default path, the on-disk cubin cache, the signature parser, the spec key and spec table,
- * all against the driver test double (testing/fl-test-driver.h), so no GPU is needed.
+ * all against the driver test double (tests/support/fl-test-driver.h), so no GPU is needed.
  *
  * The double runs the built-in add<N> kernel on the CPU exactly as its binary was specialized
  * (an FL_ALL_ALIGNED binary faults on an unaligned pointer, an n == 1 or n % 16 == 0 binary
