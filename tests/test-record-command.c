@@ -208,10 +208,13 @@ START_TEST (test_killed_process_keeps_what_it_flushed)
 END_TEST
 
 /* A capture window shared by the command's processes: launches outside it are not recorded. */
+/* The window is wall-clock time from the command's start, so its edges are seconds away from
+ * the launches on either side: a loaded machine (a sanitizer build, CI) starting the program
+ * slowly must not move a launch across one. */
 START_TEST (test_capture_window)
 {
   const char *r = in_dir ("delayed.lsdb");
-  int rc = RUN ("record", "-o", r, "--delay", "0.4", "--cupti-lib", cupti, "--", app, "40", "0", "pause", "1200", "60");
+  int rc = RUN ("record", "-o", r, "--delay", "1.5", "--cupti-lib", cupti, "--", app, "40", "0", "pause", "3500", "60");
   ck_assert_msg (rc == 0, "exit %d:\n%s", rc, out);
   ck_assert_int_eq (query (r, "SELECT count(*) FROM launch"), 60);
   ck_assert_int_eq (query (r, "SELECT count(*) FROM launch l JOIN kernel k ON k.id = l.kernel_id "
@@ -220,7 +223,7 @@ START_TEST (test_capture_window)
   ck_assert_int_eq (query (r, "SELECT count(*) FROM event WHERE text LIKE 'capture window opened%'"), 1);
 
   r = in_dir ("short.lsdb");
-  rc = RUN ("record", "-o", r, "--duration", "0.4", "--cupti-lib", cupti, "--", app, "40", "0", "pause", "1200", "60");
+  rc = RUN ("record", "-o", r, "--duration", "1.5", "--cupti-lib", cupti, "--", app, "40", "0", "pause", "3500", "60");
   ck_assert_msg (rc == 0, "exit %d:\n%s", rc, out);
   ck_assert_int_eq (query (r, "SELECT count(*) FROM launch"), 40);
   ck_assert_int_eq (query (r, "SELECT count(*) FROM event WHERE text LIKE 'capture window closed%'"), 1);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * lsc-report-private.h — what the reader (lsc-report*.c), the exporters and the checker share;
- * not installed.
+ * lsc-report-private.h — what the reader (lsc-report*.c), the exporters (lsc-export*.c) and the
+ * checker share; not installed.
  */
 #pragma once
 
