@@ -221,7 +221,7 @@ START_TEST (test_user_kernel)
   char err[1024] = "";
   lsc_live_options o = { .report_path = path, .overwrite = true, .user_kernel_path = cu,
                          .cupti_library = "/nonexistent/libcupti.so" };
-  ck_assert_int_eq (lsc_live_start (&o, &bad, err, sizeof err), -1);
+  ck_assert_int_eq (lsc_live_start (&o, &bad, err, sizeof err), LSC_LIVE_START_KERNEL);
   ck_assert_msg (strstr (err, "scale.cu:2") && strstr (err, "signatur"), "%s", err);
 
   /* A compile error: the session keeps running, the NVRTC log with the line is the last error. */

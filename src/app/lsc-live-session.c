@@ -86,22 +86,19 @@ start_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancell
   (void) cancellable;
   char err[2048] = "";
 
-  if (fl_driver_load () != FL_OK)
-    {
-      g_task_return_new_error (task, LSC_LIVE_SESSION_ERROR, LSC_LIVE_SESSION_ERROR_NO_DRIVER, "%s", fl_last_error ());
-      return;
-    }
   lsc_live *live = NULL;
-  if (lsc_live_start (&self->options, &live, err, sizeof err) != 0)
+  lsc_live_start_error failure = lsc_live_start (&self->options, &live, err, sizeof err);
+  if (failure != LSC_LIVE_START_OK)
     {
       LscLiveSessionError code = LSC_LIVE_SESSION_ERROR_FAILED;
-      g_autofree char *base = self->user_kernel_path ? g_path_get_basename (self->user_kernel_path) : NULL;
-      if (base && (strstr (err, base) || strstr (err, "signature")))
-        code = LSC_LIVE_SESSION_ERROR_KERNEL;
-      else if (strstr (err, self->report_path))
-        code = LSC_LIVE_SESSION_ERROR_REPORT;
-      else if (!fl_driver_ready () || strstr (err, "no CUDA device") || strstr (err, "cuDevice"))
-        code = LSC_LIVE_SESSION_ERROR_NO_DRIVER;
+      switch (failure)
+        {
+        case LSC_LIVE_START_NO_DRIVER: code = LSC_LIVE_SESSION_ERROR_NO_DRIVER; break;
+        case LSC_LIVE_START_KERNEL: code = LSC_LIVE_SESSION_ERROR_KERNEL; break;
+        case LSC_LIVE_START_REPORT: code = LSC_LIVE_SESSION_ERROR_REPORT; break;
+        case LSC_LIVE_START_OK:
+        case LSC_LIVE_START_FAILED: break;
+        }
       g_task_return_new_error (task, LSC_LIVE_SESSION_ERROR, code, "%s", err[0] ? err : "the live session did not start");
       return;
     }

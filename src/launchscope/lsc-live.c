@@ -257,31 +257,26 @@ lsc__elem_size (fl_type t)
     }
 }
 
-int
+lsc_live_start_error
 lsc_live_start (const lsc_live_options *o, lsc_live **out, char *err, size_t err_size)
 {
   *out = NULL;
   if (!o || !o->report_path)
     {
       snprintf (err, err_size, "live session: no report path");
-      return -1;
+      return LSC_LIVE_START_REPORT;
     }
-  if (fl_driver_load () != FL_OK)
+  if (fl_driver_load () != FL_OK || fl_use_device (o->device) != FL_OK)
     {
       snprintf (err, err_size, "%s", fl_last_error ());
-      return -1;
-    }
-  if (fl_use_device (o->device) != FL_OK)
-    {
-      snprintf (err, err_size, "%s", fl_last_error ());
-      return -1;
+      return LSC_LIVE_START_NO_DRIVER;
     }
   lsc_live *live = calloc (1, sizeof *live);
   if (!live || !(live->ring = calloc (LSC_LIVE_RING, sizeof *live->ring)))
     {
       free (live);
       snprintf (err, err_size, "live session: out of memory");
-      return -1;
+      return LSC_LIVE_START_FAILED;
     }
   live->opt = *o;
   live->report_path = strdup (o->report_path);
@@ -298,31 +293,43 @@ lsc_live_start (const lsc_live_options *o, lsc_live **out, char *err, size_t err
   if (fl_global_get (LSC__GLOBAL, &g) != FL_OK)
     fl_global_set (LSC__GLOBAL, 0);
   const char *globals[] = { LSC__GLOBAL };
-  int rc = 0;
   if (live->user_kernel_path)
-    rc = lsc_user_kernel_load (live->user_kernel_path, &live->kernel, err, err_size);
-  else if (strcmp (live->workload, "empty") == 0)
-    rc = fl_workload_empty_kernel (&live->kernel) == FL_OK ? 0 : -1;
+    {
+      if (lsc_user_kernel_load (live->user_kernel_path, &live->kernel, err, err_size) != 0)
+        {
+          lsc__live_free (live);
+          return LSC_LIVE_START_KERNEL;
+        }
+    }
   else
     {
-      char *end = NULL;
-      long np = strncmp (live->workload, "add", 3) == 0 ? strtol (live->workload + 3, &end, 10) : 0;
-      if (!end || *end || np < 2 || np > 32)
+      fl_status st;
+      if (strcmp (live->workload, "empty") == 0)
+        st = fl_workload_empty_kernel (&live->kernel);
+      else
         {
-          snprintf (err, err_size, "unknown workload '%s' (add2 .. add32, or empty)", live->workload);
-          lsc__live_free (live);
-          return -1;
+          char *end = NULL;
+          long np = strncmp (live->workload, "add", 3) == 0 ? strtol (live->workload + 3, &end, 10) : 0;
+          if (!end || *end || np < 2 || np > 32)
+            {
+              snprintf (err, err_size, "unknown workload '%s' (add2 .. add32, or empty)", live->workload);
+              lsc__live_free (live);
+              return LSC_LIVE_START_FAILED;
+            }
+          st = fl_workload_add_kernel_with_globals ((unsigned) np, globals, 1, &live->kernel);
         }
-      rc = fl_workload_add_kernel_with_globals ((unsigned) np, globals, 1, &live->kernel) == FL_OK ? 0 : -1;
+      if (st != FL_OK)
+        {
+          snprintf (err, err_size, "%s", fl_last_error ());
+          lsc__live_free (live);
+          return LSC_LIVE_START_FAILED;
+        }
     }
-  if (rc != 0 && !live->user_kernel_path)
-    snprintf (err, err_size, "%s", fl_last_error ());
-  if (rc != 0 || fl_bound_kernel_new (live->kernel, &(fl_config){ .num_warps = 4 }, &live->bound) != FL_OK)
+  if (fl_bound_kernel_new (live->kernel, &(fl_config){ .num_warps = 4 }, &live->bound) != FL_OK)
     {
-      if (rc == 0)
-        snprintf (err, err_size, "%s", fl_last_error ());
+      snprintf (err, err_size, "%s", fl_last_error ());
       lsc__live_free (live);
-      return -1;
+      return LSC_LIVE_START_FAILED;
     }
 
   /* Arguments: a buffer per pointer (4 spare elements for the offset toggle), n for every
@@ -343,7 +350,7 @@ lsc_live_start (const lsc_live_options *o, lsc_live **out, char *err, size_t err
             {
               snprintf (err, err_size, "allocating %zu bytes for argument %u: %s", bytes, i, fl_cuda_error_name (r));
               lsc__live_free (live);
-              return -1;
+              return LSC_LIVE_START_FAILED;
             }
           live->args[i] = FL_PTR (live->bufs[i]);
         }
@@ -371,7 +378,7 @@ lsc_live_start (const lsc_live_options *o, lsc_live **out, char *err, size_t err
   if (lsc_recorder_start (&ro, &live->rec, err, err_size) != 0)
     {
       lsc__live_free (live);
-      return -1;
+      return LSC_LIVE_START_REPORT;
     }
   lsc_recorder_add_kernel (live->rec, live->bound, "num_warps=4 (live)");
   lsc_recorder_stats rs;
@@ -392,11 +399,11 @@ lsc_live_start (const lsc_live_options *o, lsc_live **out, char *err, size_t err
       snprintf (err, err_size, "live session: cannot start the worker thread");
       lsc_recorder_stop (live->rec, NULL, NULL, 0);
       lsc__live_free (live);
-      return -1;
+      return LSC_LIVE_START_FAILED;
     }
   live->worker_started = true;
   *out = live;
-  return 0;
+  return LSC_LIVE_START_OK;
 }
 
 void
