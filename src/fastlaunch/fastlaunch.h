@@ -450,6 +450,9 @@ typedef struct {
 
 /* Installs (NULL removes) the event sink.  Not copied. */
 FL_API void fl_event_sink_set (const fl_event_sink *sink);
+/* The sink installed now (NULL if none): for an observer that passes every event on to it
+ * from a sink of its own. */
+FL_API const fl_event_sink *fl_event_sink_get (void);
 
 /* True while the calling thread is inside fl_launch_default(), or fl_launch() with a sink
  * installed or an info: for an observer that sees the driver calls from inside them, as a

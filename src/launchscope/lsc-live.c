@@ -4,8 +4,9 @@
  *
  * The worker owns the launches; the controller thread only flips atomics (toggles, pause,
  * stop) and takes one short lock to read the aggregates.  The worker publishes launches in
- * batches so the lock is taken once per batch, not per launch, and never inside the timed
- * region around fl_launch.
+ * batches so the lock is taken once per batch, not per launch, and never inside fl_launch.
+ * A launch's host time and start are the engine event's, the values the recorder stores: the
+ * session's sink passes every event on to the recorder's and keeps the worker's own.
  */
 #include <inttypes.h>
 #include <pthread.h>
@@ -59,6 +60,13 @@ struct lsc_live {
   fl_launch_hooks hooks;
   atomic_uint_fast64_t hook_calls;
 
+  /* The recorder's engine sink, which every event is passed on to, and ours around it: a
+   * launch's host time on the charts is the one the report stores for it. */
+  const fl_event_sink *recorder_sink;
+  fl_event_sink sink;
+  /* Worker thread only: the LAUNCH event of the launch in progress (start_ns 0: none came). */
+  uint64_t event_start_ns, event_host_ns;
+
   /* Under lock: the ring of recent launches and the counters. */
   pthread_mutex_t lock;
   lsc_live_point *ring;
@@ -76,6 +84,21 @@ lsc__hook_enter (const fl_launch_metadata *md, void *user_data)
 {
   (void) md;
   atomic_fetch_add_explicit (&((lsc_live *) user_data)->hook_calls, 1, memory_order_relaxed);
+}
+
+/* On the launching thread, inside fl_launch. */
+static void
+lsc__on_engine_event (const fl_event *ev, void *user_data)
+{
+  lsc_live *live = user_data;
+  if (live->recorder_sink && live->recorder_sink->emit)
+    live->recorder_sink->emit (ev, live->recorder_sink->user_data);
+  /* Only the worker launches the session's kernel: the fields are the worker's alone. */
+  if (ev->type == FL_EVENT_LAUNCH && ev->bound == live->bound)
+    {
+      live->event_start_ns = ev->start_ns;
+      live->event_host_ns = ev->host_ns;
+    }
 }
 
 static int
@@ -178,12 +201,14 @@ lsc__worker_main (void *data)
           args[a] = FL_PTR (live->bufs[a] + off);
 
       fl_launch_info info;
-      uint64_t t0 = fl_clock_ns ();
+      live->event_start_ns = 0;
       fl_status st = fl_launch (live->bound, live->grid, NULL, args, live->n_args, &info);
-      uint64_t t1 = fl_clock_ns ();
       lsc_live_point *p = &batch[nb++];
-      p->t_ns = t0 - live->start_ns;
-      p->host_ns = (uint32_t) (t1 - t0 > UINT32_MAX ? UINT32_MAX : t1 - t0);
+      /* Without an event (a launch refused before it was timed) there is no host time to show. */
+      const uint64_t started = live->event_start_ns ? live->event_start_ns : fl_clock_ns ();
+      const uint64_t host_ns = live->event_start_ns ? live->event_host_ns : 0;
+      p->t_ns = started > live->start_ns ? started - live->start_ns : 0;
+      p->host_ns = (uint32_t) (host_ns > UINT32_MAX ? UINT32_MAX : host_ns);
       p->path = (uint8_t) info.path;
       p->outcome = (uint8_t) info.outcome;
       p->reason = (uint8_t) info.reason;
@@ -392,11 +417,15 @@ lsc_live_start (const lsc_live_options *o, lsc_live **out, char *err, size_t err
   live->hooks = (fl_launch_hooks){ .enter = lsc__hook_enter, .user_data = live, .wants_metadata = true };
 
   live->observer_ns = lsc_recorder_measure_push_ns ();
+  live->recorder_sink = fl_event_sink_get ();
+  live->sink = (fl_event_sink){ .emit = lsc__on_engine_event, .user_data = live };
+  fl_event_sink_set (&live->sink);
   live->start_ns = fl_clock_ns ();
   atomic_store (&live->state, LSC_LIVE_RUNNING);
   if (pthread_create (&live->worker, NULL, lsc__worker_main, live) != 0)
     {
       snprintf (err, err_size, "live session: cannot start the worker thread");
+      fl_event_sink_set (live->recorder_sink);
       lsc_recorder_stop (live->rec, NULL, NULL, 0);
       lsc__live_free (live);
       return LSC_LIVE_START_FAILED;
@@ -552,6 +581,7 @@ lsc_live_stop (lsc_live *live, lsc_recorder_stats *stats, char *err, size_t err_
   if (live->worker_started)
     pthread_join (live->worker, NULL);
   fl_launch_hooks_set (NULL);
+  fl_event_sink_set (live->recorder_sink);
   int rc = lsc_recorder_stop (live->rec, stats, err, err_size);
   atomic_store (&live->state, LSC_LIVE_STOPPED);
   lsc__live_free (live);
