@@ -15,6 +15,7 @@
  */
 #include <check.h>
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -2867,6 +2868,75 @@ START_TEST (test_double_nvrtc_and_modules)
 }
 END_TEST
 
+/* ---- the GPU probe --------------------------------------------------------------------------------- */
+
+START_TEST (test_probe)
+{
+  fl_probe_result p;
+  ASSERT_OK (fl_probe (FL_PROBE_COMPILE, 0, &p));
+  ck_assert_str_eq (p.device_name, FL_TEST_DRIVER_DEVICE_NAME);
+  ck_assert_int_eq (p.device_count, 1);
+  ck_assert_int_eq (p.cc_major, 9);
+  ck_assert_int_eq (p.cc_minor, 0);
+  ck_assert_int_eq (p.driver_version, fl_driver_version ());
+  ck_assert_int_gt (p.nvrtc_major, 0);
+  ck_assert_str_eq (p.why, "");
+
+  /* A second device answers for itself; one past the last is named with the count. */
+  fl_test_driver_set_device_count (2);
+  fl_test_driver_set_compute_capability (1, 8, 6);
+  ASSERT_OK (fl_probe (FL_PROBE_DEVICE, 1, &p));
+  ck_assert_int_eq (p.cc_major, 8);
+  ck_assert_int_eq (p.device_count, 2);
+  ASSERT_STATUS (fl_probe (FL_PROBE_DEVICE, 2, &p), FL_ERR_INVALID_ARGUMENT);
+  ck_assert_msg (contains (p.why, "device 2 does not exist (2 devices present)"), "%s", p.why);
+  ck_assert_str_eq (p.why, fl_last_error ());
+
+  /* A driver without devices is no usable driver, and says why. */
+  fl_test_driver_fail_next ("cuDeviceGetCount", CUDA_ERROR_NO_DEVICE);
+  ASSERT_STATUS (fl_probe (FL_PROBE_DEVICE, 0, &p), FL_ERR_NO_DRIVER);
+  ck_assert_msg (contains (p.why, "reports no device") && contains (p.why, "CUDA_ERROR_NO_DEVICE"), "%s", p.why);
+
+  /* A device query failing names the call. */
+  fl_test_driver_fail_next ("cuDeviceGetName", CUDA_ERROR_UNKNOWN);
+  ASSERT_STATUS (fl_probe (FL_PROBE_DEVICE, 0, &p), FL_ERR_CUDA);
+  ck_assert_msg (contains (p.why, "cuDeviceGetName") && contains (p.why, "CUDA_ERROR_UNKNOWN"), "%s", p.why);
+
+  /* With a table installed, the library is there. */
+  ASSERT_OK (fl_probe (FL_PROBE_LIBRARY, 0, &p));
+}
+END_TEST
+
+/* No table installed and, on this machine, no libcuda.so.1: every depth says so.  Where a
+ * driver does load, the probe must then answer from it. */
+START_TEST (test_probe_without_driver)
+{
+  fl_driver table = *fl_driver_get ();
+  fl_test_driver_fail_next ("cuInit", CUDA_ERROR_NO_DEVICE);
+  ASSERT_STATUS (fl_driver_install (&table, NULL), FL_ERR_NO_DRIVER);
+  ck_assert (!fl_driver_ready ());
+  void *real = dlopen ("libcuda.so.1", RTLD_LAZY | RTLD_LOCAL);
+  fl_probe_result p;
+  fl_status lib = fl_probe (FL_PROBE_LIBRARY, 0, &p);
+  if (real)
+    {
+      dlclose (real);
+      ASSERT_OK (lib);
+      printf ("test_probe_without_driver: a CUDA driver is installed here; only its presence was checked\n");
+      return;
+    }
+  ASSERT_STATUS (lib, FL_ERR_NO_DRIVER);
+  ck_assert_msg (contains (p.why, "no CUDA driver found (") && contains (p.why, "libcuda.so.1"), "%s", p.why);
+  for (int depth = FL_PROBE_DEVICE; depth <= FL_PROBE_COMPILE; depth++)
+    {
+      ASSERT_STATUS (fl_probe ((fl_probe_depth) depth, 0, &p), FL_ERR_NO_DRIVER);
+      ck_assert_msg (contains (p.why, "no CUDA driver found (") && contains (p.why, "libcuda.so.1"), "%s", p.why);
+      ck_assert_str_eq (p.device_name, "");
+      ck_assert_int_eq (p.device_count, 0);
+    }
+}
+END_TEST
+
 /* ---- runner -------------------------------------------------------------------------------------- */
 
 static Suite *
@@ -2893,6 +2963,7 @@ fastlaunch_suite (void)
     { "cache", { test_disk_cache, test_disk_cache_corrupt, test_fault_module_load, NULL } },
     { "keys", { test_spec_key_describe, test_spec_table_model, test_event_clock_tracks_monotonic, NULL } },
     { "double", { test_double_negative_controls, test_double_nvrtc_and_modules, NULL } },
+    { "probe", { test_probe, test_probe_without_driver, NULL } },
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
     {

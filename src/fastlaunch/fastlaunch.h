@@ -83,6 +83,32 @@ FL_API void fl_nvrtc_version (int *major, int *minor);
 /* Makes device `ordinal`'s primary context current on the calling thread. */
 FL_API fl_status fl_use_device (int ordinal);
 
+/* How far fl_probe goes: each depth includes the ones before it. */
+typedef enum {
+  FL_PROBE_LIBRARY = 0, /* libcuda.so.1 can be loaded: one dlopen, nothing initialised (cheap) */
+  FL_PROBE_DEVICE,      /* the driver loads and initialises, and device `ordinal` exists */
+  FL_PROBE_COMPILE,     /* ... and NVRTC loads, so kernels can be compiled */
+} fl_probe_depth;
+
+typedef struct {
+  int device;                   /* the ordinal asked about */
+  int device_count;             /* devices the driver reports; 0 when unknown */
+  char device_name[256];        /* "" until known */
+  int cc_major, cc_minor, sm_count;
+  int driver_version;           /* as fl_driver_version(); 0 when unknown */
+  int nvrtc_major, nvrtc_minor; /* 0 when NVRTC is not loaded */
+  char why[512];                /* "" when usable; else why not, for the user */
+} fl_probe_result;
+
+/* Is there a usable CUDA driver and device here, which one, and if not, why.  The one place
+ * that answers it, for the CLI and the app alike.  Loads the driver (and at FL_PROBE_COMPILE
+ * NVRTC) unless a table is installed; fills out as far as it got, the device's facts included
+ * when only NVRTC is missing.  Returns FL_OK, FL_ERR_NO_DRIVER (no library, a stub, cuInit
+ * failed, no device), FL_ERR_NO_NVRTC, FL_ERR_INVALID_ARGUMENT (no device `ordinal`; out->why
+ * says how many there are) or FL_ERR_CUDA (a device query failed); out->why and fl_last_error()
+ * hold the same message. */
+FL_API fl_status fl_probe (fl_probe_depth depth, int ordinal, fl_probe_result *out);
+
 /* ---- knobs (process-wide, atomic) -------------------------------------------------------- */
 
 typedef enum {
