@@ -40,13 +40,7 @@ struct lsc_live {
   lsc_live_options opt;
   char *report_path, *user_kernel_path, *workload, *cupti_library;
   lsc_recorder *rec;
-  fl_kernel *kernel;
-  fl_bound_kernel *bound;
-  CUdeviceptr bufs[FL_MAX_ARGS];
-  size_t buf_bytes;
-  fl_arg args[FL_MAX_ARGS];
-  unsigned n_args;
-  fl_grid grid;
+  fl_workload w;
   uint64_t start_ns;
 
   pthread_t worker;
@@ -94,7 +88,7 @@ lsc__on_engine_event (const fl_event *ev, void *user_data)
   if (live->recorder_sink && live->recorder_sink->emit)
     live->recorder_sink->emit (ev, live->recorder_sink->user_data);
   /* Only the worker launches the session's kernel: the fields are the worker's alone. */
-  if (ev->type == FL_EVENT_LAUNCH && ev->bound == live->bound)
+  if (ev->type == FL_EVENT_LAUNCH && ev->bound == live->w.bound)
     {
       live->event_start_ns = ev->start_ns;
       live->event_host_ns = ev->host_ns;
@@ -112,7 +106,7 @@ lsc__cmp_u32 (const void *a, const void *b)
 static void
 lsc__measure_raw_floor (lsc_live *live)
 {
-  double p50 = lsc_raw_floor_measure (live->bound, live->grid, 128, live->args, live->n_args, 0, 1000);
+  double p50 = lsc_raw_floor_measure (live->w.bound, live->w.grid, 128, live->w.args, live->w.n_args, 0, 1000);
   if (p50 <= 0)
     return;
   pthread_mutex_lock (&live->lock);
@@ -158,8 +152,6 @@ lsc__worker_main (void *data)
   lsc_live_point batch[LSC__BATCH];
   unsigned nb = 0;
   fl_arg args[FL_MAX_ARGS];
-  memcpy (args, live->args, sizeof args);
-  const fl_signature *sig = fl_kernel_signature (live->kernel);
   const double interval_ns = live->opt.target_rate > 0 ? 1e9 / live->opt.target_rate : 0;
   uint64_t next_ns = fl_clock_ns ();
   bool floor_done = false;
@@ -196,13 +188,11 @@ lsc__worker_main (void *data)
             ;
         }
       const size_t off = atomic_load_explicit (&live->offset, memory_order_relaxed) ? 4 : 0;
-      for (unsigned a = 0; a < live->n_args; a++)
-        if (sig->types[a] <= FL_TYPE_PTR_LAST)
-          args[a] = FL_PTR (live->bufs[a] + off);
+      const unsigned n_args = fl_workload_args_at (&live->w, off, args);
 
       fl_launch_info info;
       live->event_start_ns = 0;
-      fl_status st = fl_launch (live->bound, live->grid, NULL, args, live->n_args, &info);
+      fl_status st = fl_launch (live->w.bound, live->w.grid, NULL, args, n_args, &info);
       lsc_live_point *p = &batch[nb++];
       /* Without an event (a launch refused before it was timed) there is no host time to show. */
       const uint64_t started = live->event_start_ns ? live->event_start_ns : fl_clock_ns ();
@@ -252,13 +242,7 @@ lsc__worker_main (void *data)
 static void
 lsc__live_free (lsc_live *live)
 {
-  if (live->bound)
-    fl_bound_kernel_free (live->bound);
-  fl_kernel_free (live->kernel);
-  const fl_driver *drv = fl_driver_get ();
-  for (unsigned i = 0; i < FL_MAX_ARGS; i++)
-    if (live->bufs[i] && drv)
-      drv->cuMemFree (live->bufs[i]);
+  fl_workload_free (&live->w);
   pthread_mutex_destroy (&live->lock);
   pthread_mutex_destroy (&live->pause_lock);
   pthread_cond_destroy (&live->pause_cond);
@@ -268,18 +252,6 @@ lsc__live_free (lsc_live *live)
   free (live->workload);
   free (live->cupti_library);
   free (live);
-}
-
-static size_t
-lsc__elem_size (fl_type t)
-{
-  switch (t)
-    {
-    case FL_TYPE_PTR_I8: case FL_TYPE_PTR_U8: return 1;
-    case FL_TYPE_PTR_I16: case FL_TYPE_PTR_U16: case FL_TYPE_PTR_FP16: case FL_TYPE_PTR_BF16: return 2;
-    case FL_TYPE_PTR_I64: case FL_TYPE_PTR_U64: case FL_TYPE_PTR_FP64: return 8;
-    default: return 4;
-    }
 }
 
 lsc_live_start_error
@@ -318,77 +290,38 @@ lsc_live_start (const lsc_live_options *o, lsc_live **out, char *err, size_t err
   if (fl_global_get (LSC__GLOBAL, &g) != FL_OK)
     fl_global_set (LSC__GLOBAL, 0);
   const char *globals[] = { LSC__GLOBAL };
+  /* 4 spare elements per buffer for the offset toggle */
+  fl_workload_options wo = { .globals = globals, .n_globals = 1, .n = live->opt.n, .spare = 4 };
+  fl_kernel *user_kernel = NULL;
   if (live->user_kernel_path)
     {
-      if (lsc_user_kernel_load (live->user_kernel_path, &live->kernel, err, err_size) != 0)
+      if (lsc_user_kernel_load (live->user_kernel_path, &user_kernel, err, err_size) != 0)
         {
           lsc__live_free (live);
           return LSC_LIVE_START_KERNEL;
         }
+      wo.kernel = user_kernel;
     }
-  else
+  else if (strcmp (live->workload, "empty") != 0)
     {
-      fl_status st;
-      if (strcmp (live->workload, "empty") == 0)
-        st = fl_workload_empty_kernel (&live->kernel);
-      else
+      char *end = NULL;
+      long np = strncmp (live->workload, "add", 3) == 0 ? strtol (live->workload + 3, &end, 10) : 0;
+      if (!end || *end || np < 2 || np > 32)
         {
-          char *end = NULL;
-          long np = strncmp (live->workload, "add", 3) == 0 ? strtol (live->workload + 3, &end, 10) : 0;
-          if (!end || *end || np < 2 || np > 32)
-            {
-              snprintf (err, err_size, "unknown workload '%s' (add2 .. add32, or empty)", live->workload);
-              lsc__live_free (live);
-              return LSC_LIVE_START_FAILED;
-            }
-          st = fl_workload_add_kernel_with_globals ((unsigned) np, globals, 1, &live->kernel);
-        }
-      if (st != FL_OK)
-        {
-          snprintf (err, err_size, "%s", fl_last_error ());
+          snprintf (err, err_size, "unknown workload '%s' (add2 .. add32, or empty)", live->workload);
           lsc__live_free (live);
           return LSC_LIVE_START_FAILED;
         }
+      wo.n_ptrs = (unsigned) np;
     }
-  if (fl_bound_kernel_new (live->kernel, &(fl_config){ .num_warps = 4 }, &live->bound) != FL_OK)
+  fl_status st = fl_workload_setup (&wo, &live->w);
+  fl_kernel_free (user_kernel); /* the bound kernel keeps its own reference */
+  if (st != FL_OK)
     {
       snprintf (err, err_size, "%s", fl_last_error ());
       lsc__live_free (live);
       return LSC_LIVE_START_FAILED;
     }
-
-  /* Arguments: a buffer per pointer (4 spare elements for the offset toggle), n for every
-   * integer, 1 for floats and constexprs. */
-  const fl_signature *sig = fl_kernel_signature (live->kernel);
-  const fl_driver *drv = fl_driver_get ();
-  live->n_args = sig->n_args;
-  for (unsigned i = 0; i < sig->n_args; i++)
-    {
-      fl_type t = sig->types[i];
-      if (t <= FL_TYPE_PTR_LAST)
-        {
-          size_t bytes = ((size_t) live->opt.n + 4) * lsc__elem_size (t);
-          CUresult r = drv->cuMemAlloc (&live->bufs[i], bytes);
-          if (r == CUDA_SUCCESS)
-            r = drv->cuMemsetD8 (live->bufs[i], 0, bytes);
-          if (r != CUDA_SUCCESS)
-            {
-              snprintf (err, err_size, "allocating %zu bytes for argument %u: %s", bytes, i, fl_cuda_error_name (r));
-              lsc__live_free (live);
-              return LSC_LIVE_START_FAILED;
-            }
-          live->args[i] = FL_PTR (live->bufs[i]);
-        }
-      else if (t == FL_TYPE_I1 || t == FL_TYPE_CONSTEXPR)
-        live->args[i] = FL_INT (1);
-      else if (t >= FL_TYPE_I8 && t <= FL_TYPE_U64)
-        live->args[i] = FL_INT (live->opt.n);
-      else if (t == FL_TYPE_FP64)
-        live->args[i] = FL_F64 (1.0);
-      else
-        live->args[i] = FL_F32 (1.0f);
-    }
-  live->grid = (fl_grid){ (unsigned) ((live->opt.n + 511) / 512), 1, 1 };
 
   char settings[1024];
   snprintf (settings, sizeof settings,
@@ -396,7 +329,7 @@ lsc_live_start (const lsc_live_options *o, lsc_live **out, char *err, size_t err
             (long) getpid (), live->user_kernel_path ? live->user_kernel_path : live->workload, live->opt.n,
             live->opt.target_rate, live->opt.device);
   lsc_recorder_options ro = { .path = live->report_path, .overwrite = o->overwrite,
-                              .workload = live->user_kernel_path ? fl_kernel_name (live->kernel) : live->workload,
+                              .workload = live->user_kernel_path ? fl_kernel_name (fl_bound_kernel_kernel (live->w.bound)) : live->workload,
                               .settings_json = settings,
                               .cupti = o->cupti_activity ? LSC_CUPTI_ACTIVITY : LSC_CUPTI_CALLBACKS,
                               .cupti_library = live->cupti_library };
@@ -405,7 +338,7 @@ lsc_live_start (const lsc_live_options *o, lsc_live **out, char *err, size_t err
       lsc__live_free (live);
       return LSC_LIVE_START_REPORT;
     }
-  lsc_recorder_add_kernel (live->rec, live->bound, "num_warps=4 (live)");
+  lsc_recorder_add_kernel (live->rec, live->w.bound, "num_warps=4 (live)");
   lsc_recorder_stats rs;
   lsc_recorder_get_stats (live->rec, &rs);
   bool cupti_on = strncmp (rs.cupti_status, "callbacks", 9) == 0;
