@@ -40,12 +40,8 @@
 
 typedef struct {
   unsigned n_ptrs;
-  fl_bound_kernel *bound;
-  fl_grid grid;
-  fl_arg args[MAX_PTRS + 1];
-  unsigned n_args;
+  fl_workload w;
   CUfunction function;
-  CUdeviceptr buf[MAX_PTRS];
   CUdeviceptr raw_ptrs[MAX_PTRS];
   int raw_n;
   void *params[MAX_PTRS + 1];
@@ -66,7 +62,7 @@ run_raw (cpu_case *c, unsigned n)
 {
   unsigned bad = 0;
   for (unsigned i = 0; i < n; i++)
-    bad |= drv->cuLaunchKernel (c->function, c->grid.x, 1, 1, 128, 1, 1, 0, NULL, c->params, NULL);
+    bad |= drv->cuLaunchKernel (c->function, c->w.grid.x, 1, 1, 128, 1, 1, 0, NULL, c->params, NULL);
   return bad;
 }
 
@@ -86,7 +82,7 @@ run_fast (cpu_case *c, unsigned n)
 {
   unsigned bad = 0;
   for (unsigned i = 0; i < n; i++)
-    bad |= fl_launch (c->bound, c->grid, NULL, c->args, c->n_args, NULL);
+    bad |= fl_launch (c->w.bound, c->w.grid, NULL, c->w.args, c->w.n_args, NULL);
   return bad;
 }
 
@@ -95,7 +91,7 @@ run_default (cpu_case *c, unsigned n)
 {
   unsigned bad = 0;
   for (unsigned i = 0; i < n; i++)
-    bad |= fl_launch_default (c->bound, c->grid, NULL, c->args, c->n_args, NULL);
+    bad |= fl_launch_default (c->w.bound, c->w.grid, NULL, c->w.args, c->w.n_args, NULL);
   return bad;
 }
 
@@ -104,36 +100,21 @@ case_setup (cpu_case *c, unsigned n_ptrs)
 {
   memset (c, 0, sizeof *c);
   c->n_ptrs = n_ptrs;
-  c->grid = (fl_grid){ 1, 1, 1 };
-  fl_kernel *k = NULL;
-  fl_status st = fl_workload_add_kernel (n_ptrs, &k);
+  fl_status st = fl_workload_setup (&(fl_workload_options){ .n_ptrs = n_ptrs, .n = N_ELEMS }, &c->w);
   if (st != FL_OK)
-    die ("fl_workload_add_kernel", st);
-  fl_config config = { .num_warps = 4 };
-  if ((st = fl_bound_kernel_new (k, &config, &c->bound)) != FL_OK)
-    die ("fl_bound_kernel_new", st);
-  fl_kernel_free (k);
-  float host[N_ELEMS];
+    die ("fl_workload_setup", st);
   for (unsigned b = 0; b < n_ptrs; b++)
     {
-      for (unsigned i = 0; i < N_ELEMS; i++)
-        host[i] = b == 0 ? 0.0f : (float) (i + b);
-      if (drv->cuMemAlloc (&c->buf[b], sizeof host) != CUDA_SUCCESS
-          || drv->cuMemcpyHtoD (c->buf[b], host, sizeof host) != CUDA_SUCCESS)
-        die ("cuMemAlloc on the test double", FL_ERR_CUDA);
-      c->args[b] = FL_PTR (c->buf[b]);
-      c->raw_ptrs[b] = c->buf[b];
+      c->raw_ptrs[b] = c->w.bufs[b];
       c->params[b] = &c->raw_ptrs[b];
     }
-  c->args[n_ptrs] = FL_INT (N_ELEMS);
-  c->n_args = n_ptrs + 1;
   c->raw_n = N_ELEMS;
   c->params[n_ptrs] = &c->raw_n;
 
   fl_launch_info info;
-  if ((st = fl_launch (c->bound, c->grid, NULL, c->args, c->n_args, &info)) != FL_OK)
+  if ((st = fl_workload_prime (&c->w, NULL, &info)) != FL_OK)
     die ("priming", st);
-  if ((st = fl_launch (c->bound, c->grid, NULL, c->args, c->n_args, &info)) != FL_OK)
+  if ((st = fl_launch (c->w.bound, c->w.grid, NULL, c->w.args, c->w.n_args, &info)) != FL_OK)
     die ("fast path", st);
   if (info.outcome != FL_OUTCOME_HIT)
     {
@@ -142,7 +123,7 @@ case_setup (cpu_case *c, unsigned n_ptrs)
       exit (1);
     }
   fl_spec_entry e[64];
-  unsigned n = fl_bound_kernel_spec_entries (c->bound, e, 64);
+  unsigned n = fl_bound_kernel_spec_entries (c->w.bound, e, 64);
   for (unsigned i = 0; i < n && i < 64; i++)
     if (e[i].key == info.spec_key)
       c->function = e[i].function;
@@ -157,13 +138,13 @@ static void
 case_check (cpu_case *c)
 {
   float out[N_ELEMS];
-  if (drv->cuMemcpyDtoH (out, c->buf[0], sizeof out) != CUDA_SUCCESS)
+  if (drv->cuMemcpyDtoH (out, c->w.bufs[0], sizeof out) != CUDA_SUCCESS)
     die ("cuMemcpyDtoH on the test double", FL_ERR_CUDA);
   for (unsigned i = 0; i < N_ELEMS; i++)
     {
       float want = 0;
       for (unsigned b = 1; b < c->n_ptrs; b++)
-        want += (float) (i + b);
+        want += fl_workload_input (b, i);
       if (out[i] != want)
         {
           fprintf (stderr, "bench-fastpath-cpu: add%u element %u is %g, want %g\n", c->n_ptrs, i, (double) out[i],
@@ -249,16 +230,14 @@ main (int argc, char **argv)
       region ("default", run_default, &c, iters, &ns[3]);
       case_check (&c);
       fl_stats stats;
-      fl_bound_kernel_stats (c.bound, &stats);
+      fl_bound_kernel_stats (c.w.bound, &stats);
       if (stats.fast_hits < iters)
         {
           fprintf (stderr, "bench-fastpath-cpu: add%u: only %" PRIu64 " fast hits\n", c.n_ptrs, stats.fast_hits);
           return 1;
         }
       printf ("# add%-3u %12.1f %12.1f %12.1f %12.1f\n", c.n_ptrs, ns[0], ns[1], ns[2], ns[3]);
-      for (unsigned b = 0; b < c.n_ptrs; b++)
-        drv->cuMemFree (c.buf[b]);
-      fl_bound_kernel_free (c.bound);
+      fl_workload_free (&c.w);
     }
   return 0;
 }

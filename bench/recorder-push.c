@@ -278,15 +278,11 @@ main (int argc, char **argv)
   setenv ("XDG_CACHE_HOME", dir, 1);
   fl_test_driver_install ();
   fl_use_device (0);
-  fl_kernel *k;
-  fl_bound_kernel *b;
-  if (fl_workload_add_kernel (3, &k) != FL_OK || fl_bound_kernel_new (k, NULL, &b) != FL_OK)
+  fl_workload w;
+  if (fl_workload_setup (&(fl_workload_options){ .n_ptrs = 3, .n = 64 }, &w) != FL_OK)
     return fprintf (stderr, "%s\n", fl_last_error ()), 1;
-  CUdeviceptr bufs[3];
-  const fl_driver *d = fl_driver_get ();
-  for (int i = 0; i < 3; i++)
-    d->cuMemAlloc (&bufs[i], 64 * sizeof (float));
-  fl_arg args[4] = { FL_PTR (bufs[0]), FL_PTR (bufs[1]), FL_PTR (bufs[2]), FL_INT (64) };
+  fl_bound_kernel *b = w.bound;
+  const fl_arg *args = w.args;
   launch_n (b, args, 10000); /* prime, compile, warm the caches */
 
   if (!count_iters)
@@ -313,8 +309,7 @@ main (int argc, char **argv)
   if (rc == 0)
     rc = session ("cupti", b, args, dir, fake, rounds, block, first_rounds, count_iters);
   fake_api_call = NULL;
-  fl_bound_kernel_free (b);
-  fl_kernel_free (k);
+  fl_workload_free (&w);
   char cmd[160];
   snprintf (cmd, sizeof cmd, "rm -rf '%s'", dir);
   return system (cmd) == 0 ? rc : 1;

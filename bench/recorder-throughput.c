@@ -29,8 +29,7 @@ now_ns (void)
 }
 
 typedef struct {
-  fl_bound_kernel *bound;
-  CUdeviceptr bufs[3];
+  const fl_workload *w;
   long launches;
 } producer;
 
@@ -39,9 +38,8 @@ produce (void *data)
 {
   producer *p = data;
   fl_use_device (0);
-  fl_arg args[4] = { FL_PTR (p->bufs[0]), FL_PTR (p->bufs[1]), FL_PTR (p->bufs[2]), FL_INT (64) };
   for (long i = 0; i < p->launches; i++)
-    if (fl_launch (p->bound, (fl_grid){ 1, 1, 1 }, NULL, args, 4, NULL) != FL_OK)
+    if (fl_launch (p->w->bound, p->w->grid, NULL, p->w->args, p->w->n_args, NULL) != FL_OK)
       return (void *) 1;
   return NULL;
 }
@@ -65,14 +63,11 @@ main (int argc, char **argv)
 
   fl_test_driver_install ();
   fl_use_device (0);
-  fl_kernel *k;
-  fl_bound_kernel *b;
-  if (fl_workload_add_kernel (3, &k) != FL_OK || fl_bound_kernel_new (k, NULL, &b) != FL_OK)
+  fl_workload w;
+  if (fl_workload_setup (&(fl_workload_options){ .n_ptrs = 3, .n = 64 }, &w) != FL_OK)
     return fprintf (stderr, "%s\n", fl_last_error ()), 1;
-  producer p = { .bound = b, .launches = launches / threads };
-  const fl_driver *d = fl_driver_get ();
-  for (int i = 0; i < 3; i++)
-    d->cuMemAlloc (&p.bufs[i], 64 * sizeof (float));
+  fl_bound_kernel *b = w.bound;
+  producer p = { .w = &w, .launches = launches / threads };
   produce (&p); /* prime and compile outside the measurement */
   p.launches = launches / threads;
 
@@ -123,8 +118,7 @@ main (int argc, char **argv)
   printf ("  rows dropped         %llu\n", (unsigned long long) s.rows_dropped);
   printf ("  rows lost            %llu\n", (unsigned long long) s.rows_lost);
   printf ("rows_per_s=%.0f\n", rows_per_s);
-  fl_bound_kernel_free (b);
-  fl_kernel_free (k);
+  fl_workload_free (&w);
   char cmd[160];
   snprintf (cmd, sizeof cmd, "rm -rf '%s'", dir);
   return system (cmd) == 0 && rc == 0 && s.rows_dropped == 0 ? 0 : 1;

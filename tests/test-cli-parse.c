@@ -162,7 +162,6 @@ START_TEST (test_record_args)
   ck_assert (!a.force);
   ck_assert_uint_eq (a.n_toggles, 0);
   ck_assert_uint_eq (a.n_workloads, 1);
-  ck_assert_uint_eq (a.max_ptrs, 8);
 
   ck_assert_int_eq (record_args (&a, "--output=x.lsdb", "-w", "add4,add16,empty", "-i", "77", "--n", "33", "-d", "2",
                                  "--ring", "64", "--raw-floor", "0", "--cupti", "off", "--cupti-lib", "/l.so", "-t",
@@ -178,7 +177,6 @@ START_TEST (test_record_args)
   ck_assert_str_eq (a.cupti_lib, "/l.so");
   ck_assert (a.force && a.quiet);
   ck_assert_uint_eq (a.n_workloads, 3);
-  ck_assert_uint_eq (a.max_ptrs, 16);
   ck_assert_uint_eq (a.n_toggles, 3); /* sorted by launch */
   ck_assert_int_eq (a.toggles[0].at, 3);
   ck_assert_int_eq (a.toggles[1].at, 3);

@@ -15,6 +15,7 @@
  */
 #include <check.h>
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -2867,6 +2868,188 @@ START_TEST (test_double_nvrtc_and_modules)
 }
 END_TEST
 
+/* ---- workload set-up ------------------------------------------------------------------------------ */
+
+START_TEST (test_workload_setup)
+{
+  fl_workload w;
+  ASSERT_OK (fl_workload_setup (&(fl_workload_options){ .n_ptrs = 4, .n = 1000, .spare = 4 }, &w));
+  ck_assert_str_eq (fl_kernel_name (fl_bound_kernel_kernel (w.bound)), "add4");
+  ck_assert_uint_eq (fl_bound_kernel_config (w.bound)->num_warps, 4);
+  ck_assert_uint_eq (w.n_args, 5);
+  ck_assert_uint_eq (w.grid.x, 2); /* ceil(1000 / 512) */
+  ck_assert_int_eq (w.args[4].kind, FL_ARG_INT);
+  ck_assert_int_eq (w.args[4].v.i, 1000);
+  ck_assert_uint_eq (fl_test_driver_live_allocations (), 4);
+  float host[1004];
+  for (unsigned i = 0; i < 4; i++)
+    {
+      ck_assert_int_eq (w.args[i].kind, FL_ARG_PTR);
+      ck_assert_uint_eq (w.args[i].v.ptr, w.bufs[i]);
+      ck_assert_uint_eq (w.buf_bytes[i], sizeof host);
+      ck_assert_int_eq (fl_driver_get ()->cuMemcpyDtoH (host, w.bufs[i], sizeof host), CUDA_SUCCESS);
+      for (size_t e = 0; e < 1004; e++)
+        ck_assert_msg (host[e] == (i == 0 ? 0.0f : fl_workload_input (i, e)), "argument %u element %zu is %g", i, e,
+                       (double) host[e]);
+    }
+  ck_assert_uint_eq (fl_test_driver_compiles (), 0); /* set-up compiles nothing */
+
+  /* Priming compiles the aligned spec and computes the sum; an offset copy of the arguments
+   * stays inside the spare elements. */
+  fl_launch_info info;
+  ASSERT_OK (fl_workload_prime (&w, NULL, &info));
+  ck_assert_int_eq (info.outcome, FL_OUTCOME_MISS);
+  ck_assert_int_eq (fl_driver_get ()->cuMemcpyDtoH (host, w.bufs[0], sizeof host), CUDA_SUCCESS);
+  for (size_t e = 0; e < 1000; e++)
+    ck_assert (host[e] == fl_workload_input (1, e) + fl_workload_input (2, e) + fl_workload_input (3, e));
+  fl_arg args[FL_MAX_ARGS];
+  ck_assert_uint_eq (fl_workload_args_at (&w, 16, args), 5);
+  ck_assert_uint_eq (args[2].v.ptr, w.bufs[2] + 16);
+  ck_assert_int_eq (args[4].v.i, 1000);
+  ASSERT_OK (fl_launch (w.bound, w.grid, NULL, args, 5, &info));
+  ck_assert_uint_eq (fl_test_driver_illegal_address_faults (), 0);
+  fl_workload_free (&w);
+  ck_assert_ptr_null (w.bound);
+  ck_assert_uint_eq (fl_test_driver_live_allocations (), 0);
+  fl_workload_free (&w); /* twice is harmless */
+
+  /* The empty kernel: no buffers, the count as its argument. */
+  ASSERT_OK (fl_workload_setup (&(fl_workload_options){ .n = 64 }, &w));
+  ck_assert_str_eq (fl_kernel_name (fl_bound_kernel_kernel (w.bound)), "empty");
+  ck_assert_uint_eq (w.n_args, 1);
+  ck_assert_int_eq (w.args[0].v.i, 64);
+  ck_assert_uint_eq (fl_test_driver_live_allocations (), 0);
+  ASSERT_OK (fl_workload_prime (&w, NULL, NULL));
+  fl_workload_free (&w);
+
+  /* A kernel of the caller's: buffers sized by element type, scalars by kind. */
+  fl_kernel_desc desc = { .source = "extern \"C\" __global__ void mixed() {}\n", .entry = "mixed",
+                          .signature = "*fp16, *fp64, i32, i1, fp32, fp64, constexpr" };
+  fl_kernel *k = NULL;
+  ASSERT_OK (fl_kernel_new (&desc, &k));
+  ASSERT_OK (fl_workload_setup (&(fl_workload_options){ .kernel = k, .n = 10, .spare = 2, .num_warps = 2 }, &w));
+  fl_kernel_free (k); /* the workload's bound kernel keeps it */
+  ck_assert_uint_eq (fl_bound_kernel_config (w.bound)->num_warps, 2);
+  ck_assert_uint_eq (w.buf_bytes[0], 12 * 2);
+  ck_assert_uint_eq (w.buf_bytes[1], 12 * 8);
+  ck_assert_uint_eq (w.bufs[2], 0);
+  ck_assert_int_eq (w.args[2].v.i, 10);
+  ck_assert_int_eq (w.args[3].v.i, 1);
+  ck_assert_int_eq (w.args[4].kind, FL_ARG_F32);
+  ck_assert_int_eq (w.args[5].kind, FL_ARG_F64);
+  ck_assert_int_eq (w.args[6].v.i, 1);
+  ck_assert_str_eq (fl_kernel_name (fl_bound_kernel_kernel (w.bound)), "mixed");
+  fl_workload_free (&w);
+}
+END_TEST
+
+START_TEST (test_workload_setup_failures)
+{
+  /* The third buffer's allocation fails: the message names the kernel, the argument, the size
+   * and the CUDA error, and what was allocated before is freed. */
+  fl_workload w;
+  fl_test_driver_fail_nth ("cuMemAlloc", 2, CUDA_ERROR_OUT_OF_MEMORY);
+  ASSERT_STATUS (fl_workload_setup (&(fl_workload_options){ .n_ptrs = 8, .n = 100 }, &w), FL_ERR_CUDA);
+  ck_assert_str_eq (fl_last_error (),
+                    "add8: allocating 400 bytes for argument 2: CUDA_ERROR_OUT_OF_MEMORY: out of memory");
+  ck_assert_ptr_null (w.bound);
+  ck_assert_uint_eq (fl_test_driver_live_allocations (), 0);
+  fl_workload_free (&w);
+
+  /* Filling an input fails. */
+  fl_test_driver_fail_next ("cuMemcpyHtoD", CUDA_ERROR_INVALID_VALUE);
+  ASSERT_STATUS (fl_workload_setup (&(fl_workload_options){ .n_ptrs = 2, .n = 100 }, &w), FL_ERR_CUDA);
+  ck_assert_msg (contains (fl_last_error (), "add2: filling argument 1's buffer (cuMemcpyHtoD): CUDA_ERROR_INVALID_VALUE"),
+                 "%s", fl_last_error ());
+  ck_assert_uint_eq (fl_test_driver_live_allocations (), 0);
+
+  /* A kernel the built-ins do not have, and a count that is no count. */
+  ASSERT_STATUS (fl_workload_setup (&(fl_workload_options){ .n_ptrs = 40, .n = 100 }, &w), FL_ERR_INVALID_ARGUMENT);
+  ck_assert_msg (contains (fl_last_error (), "add40: add<N>: N must be between 2 and 32 (got 40)"), "%s",
+                 fl_last_error ());
+  ASSERT_STATUS (fl_workload_setup (&(fl_workload_options){ .n_ptrs = 2, .n = 0 }, &w), FL_ERR_INVALID_ARGUMENT);
+  ck_assert_msg (contains (fl_last_error (), "element count must be positive"), "%s", fl_last_error ());
+
+  /* Priming names the kernel and the engine's reason. */
+  ASSERT_OK (fl_workload_setup (&(fl_workload_options){ .n_ptrs = 2, .n = 100 }, &w));
+  fl_test_driver_fail_next ("nvrtcCompileProgram", (CUresult) NVRTC_ERROR_OUT_OF_MEMORY);
+  fl_status st = fl_workload_prime (&w, NULL, NULL);
+  ck_assert_int_ne (st, FL_OK);
+  ck_assert_msg (contains (fl_last_error (), "priming add2: "), "%s", fl_last_error ());
+  fl_workload_free (&w);
+  ck_assert_uint_eq (fl_test_driver_live_allocations (), 0);
+}
+END_TEST
+
+/* ---- the GPU probe --------------------------------------------------------------------------------- */
+
+START_TEST (test_probe)
+{
+  fl_probe_result p;
+  ASSERT_OK (fl_probe (FL_PROBE_COMPILE, 0, &p));
+  ck_assert_str_eq (p.device_name, FL_TEST_DRIVER_DEVICE_NAME);
+  ck_assert_int_eq (p.device_count, 1);
+  ck_assert_int_eq (p.cc_major, 9);
+  ck_assert_int_eq (p.cc_minor, 0);
+  ck_assert_int_eq (p.driver_version, fl_driver_version ());
+  ck_assert_int_gt (p.nvrtc_major, 0);
+  ck_assert_str_eq (p.why, "");
+
+  /* A second device answers for itself; one past the last is named with the count. */
+  fl_test_driver_set_device_count (2);
+  fl_test_driver_set_compute_capability (1, 8, 6);
+  ASSERT_OK (fl_probe (FL_PROBE_DEVICE, 1, &p));
+  ck_assert_int_eq (p.cc_major, 8);
+  ck_assert_int_eq (p.device_count, 2);
+  ASSERT_STATUS (fl_probe (FL_PROBE_DEVICE, 2, &p), FL_ERR_INVALID_ARGUMENT);
+  ck_assert_msg (contains (p.why, "device 2 does not exist (2 devices present)"), "%s", p.why);
+  ck_assert_str_eq (p.why, fl_last_error ());
+
+  /* A driver without devices is no usable driver, and says why. */
+  fl_test_driver_fail_next ("cuDeviceGetCount", CUDA_ERROR_NO_DEVICE);
+  ASSERT_STATUS (fl_probe (FL_PROBE_DEVICE, 0, &p), FL_ERR_NO_DRIVER);
+  ck_assert_msg (contains (p.why, "reports no device") && contains (p.why, "CUDA_ERROR_NO_DEVICE"), "%s", p.why);
+
+  /* A device query failing names the call. */
+  fl_test_driver_fail_next ("cuDeviceGetName", CUDA_ERROR_UNKNOWN);
+  ASSERT_STATUS (fl_probe (FL_PROBE_DEVICE, 0, &p), FL_ERR_CUDA);
+  ck_assert_msg (contains (p.why, "cuDeviceGetName") && contains (p.why, "CUDA_ERROR_UNKNOWN"), "%s", p.why);
+
+  /* With a table installed, the library is there. */
+  ASSERT_OK (fl_probe (FL_PROBE_LIBRARY, 0, &p));
+}
+END_TEST
+
+/* No table installed and, on this machine, no libcuda.so.1: every depth says so.  Where a
+ * driver does load, the probe must then answer from it. */
+START_TEST (test_probe_without_driver)
+{
+  fl_driver table = *fl_driver_get ();
+  fl_test_driver_fail_next ("cuInit", CUDA_ERROR_NO_DEVICE);
+  ASSERT_STATUS (fl_driver_install (&table, NULL), FL_ERR_NO_DRIVER);
+  ck_assert (!fl_driver_ready ());
+  void *real = dlopen ("libcuda.so.1", RTLD_LAZY | RTLD_LOCAL);
+  fl_probe_result p;
+  fl_status lib = fl_probe (FL_PROBE_LIBRARY, 0, &p);
+  if (real)
+    {
+      dlclose (real);
+      ASSERT_OK (lib);
+      printf ("test_probe_without_driver: a CUDA driver is installed here; only its presence was checked\n");
+      return;
+    }
+  ASSERT_STATUS (lib, FL_ERR_NO_DRIVER);
+  ck_assert_msg (contains (p.why, "no CUDA driver found (") && contains (p.why, "libcuda.so.1"), "%s", p.why);
+  for (int depth = FL_PROBE_DEVICE; depth <= FL_PROBE_COMPILE; depth++)
+    {
+      ASSERT_STATUS (fl_probe ((fl_probe_depth) depth, 0, &p), FL_ERR_NO_DRIVER);
+      ck_assert_msg (contains (p.why, "no CUDA driver found (") && contains (p.why, "libcuda.so.1"), "%s", p.why);
+      ck_assert_str_eq (p.device_name, "");
+      ck_assert_int_eq (p.device_count, 0);
+    }
+}
+END_TEST
+
 /* ---- runner -------------------------------------------------------------------------------------- */
 
 static Suite *
@@ -2893,6 +3076,8 @@ fastlaunch_suite (void)
     { "cache", { test_disk_cache, test_disk_cache_corrupt, test_fault_module_load, NULL } },
     { "keys", { test_spec_key_describe, test_spec_table_model, test_event_clock_tracks_monotonic, NULL } },
     { "double", { test_double_negative_controls, test_double_nvrtc_and_modules, NULL } },
+    { "probe", { test_probe, test_probe_without_driver, NULL } },
+    { "workloads", { test_workload_setup, test_workload_setup_failures, NULL } },
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
     {

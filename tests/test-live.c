@@ -4,6 +4,7 @@
  * driver TEST DOUBLE.  Test-only: the double's launches are never presented as GPU data.
  */
 #include <check.h>
+#include <inttypes.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -177,6 +178,46 @@ START_TEST (test_max_launches_finishes)
 }
 END_TEST
 
+/* Each launch's host time on the charts is the engine event's, the one the report stores for
+ * it: a launch never shows two numbers. */
+START_TEST (test_points_carry_the_reported_host_time)
+{
+  enum { N = 300 };
+  lsc_live *live = start ((lsc_live_options){ .workload = "add4", .max_launches = N });
+  lsc_live_snapshot s;
+  WAIT_FOR (live, s, s.state == LSC_LIVE_FINISHED);
+  static lsc_live_point points[N];
+  /* after_seq UINT64_MAX: from the first launch, seq 0 */
+  ck_assert_uint_eq (lsc_live_copy_points (live, UINT64_MAX, points, N), N);
+  ck_assert_int_eq (lsc_live_stop (live, NULL, NULL, 0), 0);
+
+  sqlite3 *db = NULL;
+  ck_assert_int_eq (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+  sqlite3_stmt *st = NULL;
+  ck_assert_int_eq (sqlite3_prepare_v2 (db, "SELECT start_ns, host_ns FROM launch ORDER BY start_ns", -1, &st, NULL),
+                    SQLITE_OK);
+  size_t rows = 0;
+  int64_t first_start = 0;
+  while (sqlite3_step (st) == SQLITE_ROW)
+    {
+      int64_t start_ns = sqlite3_column_int64 (st, 0), host_ns = sqlite3_column_int64 (st, 1);
+      if (rows == 0)
+        first_start = start_ns;
+      ck_assert_uint_lt (rows, N);
+      const lsc_live_point *p = &points[rows];
+      ck_assert_msg ((int64_t) p->host_ns == host_ns, "launch %zu: the live view shows %u ns, the report %" PRId64,
+                     rows, p->host_ns, host_ns);
+      ck_assert_msg ((int64_t) (p->t_ns - points[0].t_ns) == start_ns - first_start,
+                     "launch %zu: started %" PRIu64 " ns after the first on the live view, %" PRId64 " in the report",
+                     rows, p->t_ns - points[0].t_ns, start_ns - first_start);
+      rows++;
+    }
+  sqlite3_finalize (st);
+  sqlite3_close (db);
+  ck_assert_uint_eq (rows, N);
+}
+END_TEST
+
 START_TEST (test_target_rate_limits)
 {
   lsc_live *live = start ((lsc_live_options){ .workload = "add2", .target_rate = 1000 });
@@ -222,7 +263,7 @@ START_TEST (test_user_kernel)
   char err[1024] = "";
   lsc_live_options o = { .report_path = path, .overwrite = true, .user_kernel_path = cu,
                          .cupti_library = "/nonexistent/libcupti.so" };
-  ck_assert_int_eq (lsc_live_start (&o, &bad, err, sizeof err), -1);
+  ck_assert_int_eq (lsc_live_start (&o, &bad, err, sizeof err), LSC_LIVE_START_KERNEL);
   ck_assert_msg (strstr (err, "scale.cu:2") && strstr (err, "signatur"), "%s", err);
 
   /* A compile error: the session keeps running, the NVRTC log with the line is the last error. */
@@ -245,6 +286,7 @@ main (void)
   tcase_set_timeout (tc, 60);
   tcase_add_test (tc, test_state_machine);
   tcase_add_test (tc, test_max_launches_finishes);
+  tcase_add_test (tc, test_points_carry_the_reported_host_time);
   tcase_add_test (tc, test_target_rate_limits);
   tcase_add_test (tc, test_user_kernel);
   suite_add_tcase (s, tc);

@@ -93,13 +93,13 @@ lsc_application_get_exec_time (void)
 gboolean
 lsc_application_has_cuda_driver (void)
 {
+  /* Only whether the library is there: called while the first window is built, where
+   * initialising the driver would hold up its first frame. */
   static int cached = -1;
   if (cached < 0)
     {
-      void *lib = dlopen ("libcuda.so.1", RTLD_LAZY | RTLD_LOCAL);
-      cached = lib != NULL;
-      if (lib)
-        dlclose (lib);
+      fl_probe_result probe;
+      cached = fl_probe (FL_PROBE_LIBRARY, 0, &probe) == FL_OK;
     }
   return cached;
 }
@@ -356,17 +356,22 @@ debug_info (void)
   lsc_report_sqlite_version (sqlite_version, sizeof sqlite_version);
   g_string_append_printf (s, "SQLite %s\n", sqlite_version);
 
-  fl_status st = lsc_application_has_cuda_driver () ? fl_driver_load () : FL_ERR_NO_DRIVER;
-  int driver = fl_driver_version ();
-  if (driver > 0)
-    g_string_append_printf (s, "CUDA driver API %d.%d\n", driver / 1000, (driver % 1000) / 10);
+  fl_probe_result probe;
+  fl_status st = fl_probe (FL_PROBE_COMPILE, 0, &probe);
+  if (probe.driver_version > 0)
+    g_string_append_printf (s, "CUDA driver API %d.%d\n", probe.driver_version / 1000,
+                            (probe.driver_version % 1000) / 10);
   else
     g_string_append_printf (s, "CUDA driver: not available (%s)\n",
-                            st == FL_OK ? "no version" : *fl_last_error () ? fl_last_error () : fl_status_str (st));
-  int nvrtc_major = 0, nvrtc_minor = 0;
-  fl_nvrtc_version (&nvrtc_major, &nvrtc_minor);
-  if (nvrtc_major > 0)
-    g_string_append_printf (s, "NVRTC %d.%d\n", nvrtc_major, nvrtc_minor);
+                            st == FL_OK ? "no version" : probe.why[0] ? probe.why : fl_status_str (st));
+  if (probe.device_name[0])
+    g_string_append_printf (s, "GPU: %s (sm_%d%d)\n", probe.device_name, probe.cc_major, probe.cc_minor);
+  else if (probe.driver_version > 0 && st != FL_OK)
+    g_string_append_printf (s, "GPU: not available (%s)\n", probe.why);
+  if (probe.nvrtc_major > 0)
+    g_string_append_printf (s, "NVRTC %d.%d\n", probe.nvrtc_major, probe.nvrtc_minor);
+  else if (st == FL_ERR_NO_NVRTC)
+    g_string_append_printf (s, "NVRTC: not available (%s)\n", probe.why);
   g_autofree char *cupti = cupti_version_text ();
   g_string_append_printf (s, "CUPTI: %s (built against API version %d)\n", cupti, CUPTI_API_VERSION);
   g_string_append_printf (s, "Renderer: %s\n", g_getenv ("GSK_RENDERER") ? g_getenv ("GSK_RENDERER") : "default");

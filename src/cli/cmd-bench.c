@@ -57,11 +57,7 @@ typedef struct {
   unsigned n_ptrs;
   const fl_driver *drv;
   CUstream stream;
-  fl_bound_kernel *bound;
-  fl_grid grid;
-  CUdeviceptr buf[32];
-  fl_arg args[33];
-  unsigned n_args;
+  fl_workload w;
   /* raw path */
   CUfunction function;
   CUdeviceptr raw_ptrs[32];
@@ -152,55 +148,30 @@ case_setup (bench_case *c, unsigned n_ptrs, const bench_options *o, CUstream str
   c->n_ptrs = n_ptrs;
   c->drv = fl_driver_get ();
   c->stream = stream;
-  long per_block = BLOCK_THREADS * 4; /* the aligned body loads float4 */
-  c->grid = (fl_grid){ (unsigned) ((o->n + per_block - 1) / per_block), 1, 1 };
-  fl_kernel *k = NULL;
-  fl_status st = fl_workload_add_kernel (n_ptrs, &k);
+  fl_status st = fl_workload_setup (&(fl_workload_options){ .n_ptrs = n_ptrs, .n = o->n,
+                                                            .num_warps = BLOCK_THREADS / 32 },
+                                    &c->w);
   if (st != FL_OK)
-    return lsc_cli_fl_error (CMD, "creating the add kernel", st);
-  fl_config config = { .num_warps = BLOCK_THREADS / 32 };
-  st = fl_bound_kernel_new (k, &config, &c->bound);
-  fl_kernel_free (k);
-  if (st != FL_OK)
-    return lsc_cli_fl_error (CMD, "binding the add kernel", st);
-
-  size_t bytes = (size_t) o->n * sizeof (float);
-  float *host = malloc (bytes);
-  if (!host)
-    return lsc_cli_fl_error (CMD, "allocating", FL_ERR_NO_MEMORY);
+    return lsc_cli_fl_error (CMD, "setting up the workload", st);
   for (unsigned b = 0; b < n_ptrs; b++)
     {
-      CUresult r = c->drv->cuMemAlloc (&c->buf[b], bytes);
-      for (long i = 0; i < o->n; i++)
-        host[i] = b == 0 ? 0.0f : (float) ((i * 3 + (long) b * 7) % 29);
-      if (r == CUDA_SUCCESS)
-        r = c->drv->cuMemcpyHtoD (c->buf[b], host, bytes);
-      if (r != CUDA_SUCCESS)
-        {
-          free (host);
-          return lsc_cli_cu_error (CMD, "allocating device buffers", r);
-        }
-      c->args[b] = FL_PTR (c->buf[b]);
-      c->raw_ptrs[b] = c->buf[b];
+      c->raw_ptrs[b] = c->w.bufs[b];
       c->raw_params[b] = &c->raw_ptrs[b];
     }
-  free (host);
-  c->args[n_ptrs] = FL_INT (o->n);
-  c->n_args = n_ptrs + 1;
   c->raw_count = (int) o->n;
   c->raw_params[n_ptrs] = &c->raw_count;
 
   /* Prime (compiles), then confirm the fast path hits and take its binary for the raw path. */
   fl_launch_info info;
-  if ((st = fl_launch (c->bound, c->grid, stream, c->args, c->n_args, &info)) != FL_OK)
+  if ((st = fl_workload_prime (&c->w, stream, &info)) != FL_OK)
     return lsc_cli_fl_error (CMD, "priming the fast path", st);
-  if ((st = fl_launch (c->bound, c->grid, stream, c->args, c->n_args, &info)) != FL_OK)
+  if ((st = fl_launch (c->w.bound, c->w.grid, stream, c->w.args, c->w.n_args, &info)) != FL_OK)
     return lsc_cli_fl_error (CMD, "launching on the fast path", st);
   if (info.outcome != FL_OUTCOME_HIT)
     snprintf (c->warning, sizeof c->warning, "the fast path did not hit (%s, %s): the 'fast' rows measure a fallback",
               fl_outcome_str (info.outcome), fl_fallback_str (info.reason));
   fl_spec_entry entries[64];
-  unsigned n = fl_bound_kernel_spec_entries (c->bound, entries, 64);
+  unsigned n = fl_bound_kernel_spec_entries (c->w.bound, entries, 64);
   for (unsigned i = 0; i < n && i < 64; i++)
     if (entries[i].key == info.spec_key)
       c->function = entries[i].function;
@@ -212,7 +183,7 @@ case_setup (bench_case *c, unsigned n_ptrs, const bench_options *o, CUstream str
                CMD, c->warning);
       return LSC_EXIT_RUNTIME;
     }
-  if ((st = fl_launch_default (c->bound, c->grid, stream, c->args, c->n_args, NULL)) != FL_OK)
+  if ((st = fl_launch_default (c->w.bound, c->w.grid, stream, c->w.args, c->w.n_args, NULL)) != FL_OK)
     return lsc_cli_fl_error (CMD, "launching on the default path", st);
 
   /* The graph: K launches recorded by the engine's capture API. */
@@ -220,7 +191,7 @@ case_setup (bench_case *c, unsigned n_ptrs, const bench_options *o, CUstream str
   if ((st = fl_capture_begin (stream)) != FL_OK)
     return lsc_cli_fl_error (CMD, "starting the graph capture", st);
   for (unsigned i = 0; i < c->graph_nodes && st == FL_OK; i++)
-    st = fl_launch (c->bound, c->grid, stream, c->args, c->n_args, NULL);
+    st = fl_launch (c->w.bound, c->w.grid, stream, c->w.args, c->w.n_args, NULL);
   fl_status end = fl_capture_end (stream, &c->graph);
   if (st != FL_OK)
     return lsc_cli_fl_error (CMD, "launching during capture", st);
@@ -259,9 +230,6 @@ case_free (bench_case *c)
 {
   fl_event_sink_set (NULL);
   fl_graph_free (c->graph);
-  for (unsigned b = 0; b < c->n_ptrs; b++)
-    if (c->buf[b])
-      c->drv->cuMemFree (c->buf[b]);
   for (int p = 0; p < P_COUNT; p++)
     {
       free (c->samples[p]);
@@ -270,7 +238,7 @@ case_free (bench_case *c)
   for (int s = 0; s < FL_STAGE_COUNT; s++)
     free (c->stage_samples[s]);
   free (c->stage_total);
-  fl_bound_kernel_free (c->bound);
+  fl_workload_free (&c->w);
 }
 
 /* ---- measurement ------------------------------------------------------------------------- */
@@ -282,7 +250,7 @@ run_block (bench_case *c, int p, unsigned count, uint64_t *dst, uint64_t *loop_n
 {
   const fl_driver *drv = c->drv;
   CUstream s = c->stream;
-  fl_grid g = c->grid;
+  fl_grid g = c->w.grid;
   unsigned bad = 0;
   uint64_t t_start = lsc_now_ns ();
   switch (p)
@@ -304,12 +272,12 @@ run_block (bench_case *c, int p, unsigned count, uint64_t *dst, uint64_t *loop_n
         for (unsigned i = 0; i < count; i++)
           {
             uint64_t t0 = lsc_now_ns ();
-            bad |= fl_launch_default (c->bound, g, s, c->args, c->n_args, NULL);
+            bad |= fl_launch_default (c->w.bound, g, s, c->w.args, c->w.n_args, NULL);
             dst[i] = lsc_now_ns () - t0;
           }
       else
         for (unsigned i = 0; i < count; i++)
-          bad |= fl_launch_default (c->bound, g, s, c->args, c->n_args, NULL);
+          bad |= fl_launch_default (c->w.bound, g, s, c->w.args, c->w.n_args, NULL);
       break;
     case P_FAST:
     case P_FAST_SINK:
@@ -319,14 +287,14 @@ run_block (bench_case *c, int p, unsigned count, uint64_t *dst, uint64_t *loop_n
         for (unsigned i = 0; i < count; i++)
           {
             uint64_t t0 = lsc_now_ns ();
-            bad |= fl_launch (c->bound, g, s, c->args, c->n_args, NULL);
+            bad |= fl_launch (c->w.bound, g, s, c->w.args, c->w.n_args, NULL);
             dst[i] = lsc_now_ns () - t0;
           }
       else
         {
           t_start = lsc_now_ns ();
           for (unsigned i = 0; i < count; i++)
-            bad |= fl_launch (c->bound, g, s, c->args, c->n_args, NULL);
+            bad |= fl_launch (c->w.bound, g, s, c->w.args, c->w.n_args, NULL);
         }
       if (p == P_FAST_SINK)
         {
@@ -471,7 +439,7 @@ case_measure (bench_case *c, const bench_options *o, const char *label)
         {
           fl_launch_info info;
           uint64_t t0 = lsc_now_ns ();
-          fl_status st = fl_launch_default (c->bound, c->grid, c->stream, c->args, c->n_args, &info);
+          fl_status st = fl_launch_default (c->w.bound, c->w.grid, c->stream, c->w.args, c->w.n_args, &info);
           uint64_t t1 = lsc_now_ns ();
           if (st != FL_OK)
             {
@@ -511,7 +479,7 @@ case_verify (bench_case *c, const bench_options *o)
   float *out = malloc (n * sizeof (float));
   if (!out)
     return lsc_cli_fl_error (CMD, "allocating", FL_ERR_NO_MEMORY);
-  CUresult r = c->drv->cuMemcpyDtoH (out, c->buf[0], n * sizeof (float));
+  CUresult r = c->drv->cuMemcpyDtoH (out, c->w.bufs[0], n * sizeof (float));
   if (r != CUDA_SUCCESS)
     {
       free (out);
@@ -521,7 +489,7 @@ case_verify (bench_case *c, const bench_options *o)
     {
       float want = 0;
       for (unsigned b = 1; b < c->n_ptrs; b++)
-        want += (float) ((i * 3 + b * 7) % 29);
+        want += fl_workload_input (b, i);
       if (out[i] != want)
         {
           fprintf (stderr, "%s %s: add%u computed %g at element %zu, the CPU says %g\n", LSC_CLI_NAME, CMD, c->n_ptrs,
@@ -561,7 +529,7 @@ print_table (const bench_case *cs, unsigned n_cases, const bench_options *o, con
   for (unsigned i = 0; i < n_cases; i++)
     {
       const bench_case *c = &cs[i];
-      printf ("\nadd%u: %u pointer arguments + n (%u kernel arguments)\n", c->n_ptrs, c->n_ptrs, c->n_args);
+      printf ("\nadd%u: %u pointer arguments + n (%u kernel arguments)\n", c->n_ptrs, c->n_ptrs, c->w.n_args);
       if (c->warning[0])
         printf ("  WARNING: %s\n", c->warning);
       printf ("  %-21s %10s %8s %8s %8s %9s\n", "path (ns per call)", "loop", "p50", "p90", "p99", "max");
@@ -627,7 +595,7 @@ print_json (const bench_case *cs, unsigned n_cases, const bench_options *o, cons
       const bench_case *c = &cs[i];
       const lsc_summary *t = c->timed;
       fprintf (out, "    {\n      \"kernel\": \"add%u\",\n      \"n_ptrs\": %u,\n      \"n_args\": %u,\n", c->n_ptrs,
-               c->n_ptrs, c->n_args);
+               c->n_ptrs, c->w.n_args);
       fprintf (out, "      \"warning\": ");
       lsc_json_write_string (out, c->warning);
       fprintf (out, ",\n      \"paths\": {\n");

@@ -38,29 +38,9 @@ print_help (void)
 
 typedef struct {
   const fl_driver *drv;
-  fl_bound_kernel *bound;
+  fl_workload w;
   int n;
-  size_t cap; /* elements per buffer: n + 4 for the offset phases */
-  CUdeviceptr buf[DEMO_PTRS];
-  float *host[DEMO_PTRS];
-  fl_grid grid;
 } demo;
-
-static fl_grid
-grid_for (int n)
-{
-  unsigned blocks = (unsigned) ((n + 128 * 4 - 1) / (128 * 4));
-  return (fl_grid){ blocks ? blocks : 1, 1, 1 };
-}
-
-static unsigned
-demo_args (const demo *d, size_t off, fl_arg *args)
-{
-  for (unsigned k = 0; k < DEMO_PTRS; k++)
-    args[k] = FL_PTR (d->buf[k] + off);
-  args[DEMO_PTRS] = FL_INT (d->n);
-  return DEMO_PTRS + 1;
-}
 
 /* Syncs, downloads the output and compares it with the CPU sum. */
 static bool
@@ -72,24 +52,33 @@ demo_verify (demo *d, size_t off, char *why, size_t why_size)
       snprintf (why, why_size, "cuCtxSynchronize: %s", fl_cuda_error_name (r));
       return false;
     }
-  if ((r = d->drv->cuMemcpyDtoH (d->host[0], d->buf[0], d->cap * sizeof (float))) != CUDA_SUCCESS)
+  float *out = malloc (d->w.buf_bytes[0]);
+  if (!out)
+    {
+      snprintf (why, why_size, "out of memory for the output's %zu bytes", d->w.buf_bytes[0]);
+      return false;
+    }
+  if ((r = d->drv->cuMemcpyDtoH (out, d->w.bufs[0], d->w.buf_bytes[0])) != CUDA_SUCCESS)
     {
       snprintf (why, why_size, "cuMemcpyDtoH: %s", fl_cuda_error_name (r));
+      free (out);
       return false;
     }
   size_t o = off / sizeof (float);
-  for (size_t i = o; i < o + (size_t) d->n; i++)
+  bool ok = true;
+  for (size_t i = o; i < o + (size_t) d->n && ok; i++)
     {
       float want = 0;
       for (unsigned k = 1; k < DEMO_PTRS; k++)
-        want += d->host[k][i];
-      if (d->host[0][i] != want)
+        want += fl_workload_input (k, i);
+      if (out[i] != want)
         {
-          snprintf (why, why_size, "element %zu is %g, CPU says %g", i - o, (double) d->host[0][i], (double) want);
-          return false;
+          snprintf (why, why_size, "element %zu is %g, CPU says %g", i - o, (double) out[i], (double) want);
+          ok = false;
         }
     }
-  return true;
+  free (out);
+  return ok;
 }
 
 static int
@@ -98,43 +87,15 @@ demo_setup (demo *d, int n)
   memset (d, 0, sizeof *d);
   d->drv = fl_driver_get ();
   d->n = n;
-  d->cap = (size_t) n + 4;
-  d->grid = grid_for (n);
-  fl_kernel *k = NULL;
-  fl_status st = fl_workload_add_kernel (DEMO_PTRS, &k);
-  if (st != FL_OK)
-    return lsc_cli_fl_error (CMD, "creating add8", st);
-  fl_config config = { .num_warps = 4 };
-  st = fl_bound_kernel_new (k, &config, &d->bound);
-  fl_kernel_free (k);
-  if (st != FL_OK)
-    return lsc_cli_fl_error (CMD, "binding add8", st);
-  for (unsigned b = 0; b < DEMO_PTRS; b++)
-    {
-      d->host[b] = malloc (d->cap * sizeof (float));
-      if (!d->host[b])
-        return lsc_cli_fl_error (CMD, "allocating host buffers", FL_ERR_NO_MEMORY);
-      for (size_t i = 0; i < d->cap; i++)
-        d->host[b][i] = b == 0 ? 0.0f : (float) ((i * 3 + b * 7) % 29);
-      CUresult r = d->drv->cuMemAlloc (&d->buf[b], d->cap * sizeof (float));
-      if (r == CUDA_SUCCESS)
-        r = d->drv->cuMemcpyHtoD (d->buf[b], d->host[b], d->cap * sizeof (float));
-      if (r != CUDA_SUCCESS)
-        return lsc_cli_cu_error (CMD, "allocating device buffers", r);
-    }
-  return LSC_EXIT_OK;
+  /* 4 spare elements for the phases with pointers offset by 4 bytes */
+  fl_status st = fl_workload_setup (&(fl_workload_options){ .n_ptrs = DEMO_PTRS, .n = n, .spare = 4 }, &d->w);
+  return st == FL_OK ? LSC_EXIT_OK : lsc_cli_fl_error (CMD, "setting up the workload", st);
 }
 
 static void
 demo_teardown (demo *d)
 {
-  for (unsigned b = 0; b < DEMO_PTRS; b++)
-    {
-      if (d->buf[b])
-        d->drv->cuMemFree (d->buf[b]);
-      free (d->host[b]);
-    }
-  fl_bound_kernel_free (d->bound);
+  fl_workload_free (&d->w);
 }
 
 typedef struct {
@@ -159,7 +120,7 @@ static int
 demo_timing (demo *d, uint64_t aligned_key)
 {
   fl_spec_entry entries[64];
-  unsigned n = fl_bound_kernel_spec_entries (d->bound, entries, 64);
+  unsigned n = fl_bound_kernel_spec_entries (d->w.bound, entries, 64);
   CUfunction fn = NULL;
   for (unsigned i = 0; i < n && i < 64; i++)
     if (entries[i].key == aligned_key)
@@ -169,14 +130,14 @@ demo_timing (demo *d, uint64_t aligned_key)
       fprintf (stderr, "%s %s: the aligned spec entry is missing from the table\n", LSC_CLI_NAME, CMD);
       return LSC_EXIT_RUNTIME;
     }
-  fl_arg args[DEMO_PTRS + 1];
-  unsigned n_args = demo_args (d, 0, args);
+  fl_arg args[FL_MAX_ARGS];
+  unsigned n_args = fl_workload_args_at (&d->w, 0, args);
   CUdeviceptr raw_ptrs[DEMO_PTRS];
   int raw_n = d->n;
   void *params[DEMO_PTRS + 1];
   for (unsigned k = 0; k < DEMO_PTRS; k++)
     {
-      raw_ptrs[k] = d->buf[k];
+      raw_ptrs[k] = d->w.bufs[k];
       params[k] = &raw_ptrs[k];
     }
   params[DEMO_PTRS] = &raw_n;
@@ -193,11 +154,11 @@ demo_timing (demo *d, uint64_t aligned_key)
           {
             uint64_t t0 = lsc_now_ns ();
             if (p == 0)
-              bad |= d->drv->cuLaunchKernel (fn, d->grid.x, 1, 1, 128, 1, 1, 0, NULL, params, NULL) != CUDA_SUCCESS;
+              bad |= d->drv->cuLaunchKernel (fn, d->w.grid.x, 1, 1, 128, 1, 1, 0, NULL, params, NULL) != CUDA_SUCCESS;
             else if (p == 1)
-              bad |= fl_launch (d->bound, d->grid, NULL, args, n_args, NULL) != FL_OK;
+              bad |= fl_launch (d->w.bound, d->w.grid, NULL, args, n_args, NULL) != FL_OK;
             else
-              bad |= fl_launch_default (d->bound, d->grid, NULL, args, n_args, NULL) != FL_OK;
+              bad |= fl_launch_default (d->w.bound, d->w.grid, NULL, args, n_args, NULL) != FL_OK;
             uint64_t t1 = lsc_now_ns ();
             if (round >= 0)
               samples[p][filled[p]++] = t1 - t0;
@@ -227,7 +188,7 @@ demo_timing (demo *d, uint64_t aligned_key)
 static int
 demo_run (demo *d)
 {
-  printf ("\nadd%d, N=%d, grid %u x 128 threads, default stream\n\n", DEMO_PTRS, d->n, d->grid.x);
+  printf ("\nadd%d, N=%d, grid %u x 128 threads, default stream\n\n", DEMO_PTRS, d->n, d->w.grid.x);
   printf ("  # %-30s %-8s %-9s %-14s %-14s %s\n", "phase", "path", "outcome", "reason", "compiled", "result");
   uint64_t aligned_key = 0;
   for (size_t i = 0; i < sizeof phases / sizeof phases[0]; i++)
@@ -235,16 +196,16 @@ demo_run (demo *d)
       const demo_phase *ph = &phases[i];
       fl_knob_set_debug (ph->debug);
       fl_knob_set_skip_fast (ph->skip);
-      CUresult r = d->drv->cuMemsetD8 (d->buf[0], 0, d->cap * sizeof (float));
+      CUresult r = d->drv->cuMemsetD8 (d->w.bufs[0], 0, d->w.buf_bytes[0]);
       if (r != CUDA_SUCCESS)
         return lsc_cli_cu_error (CMD, "cuMemsetD8", r);
-      fl_arg args[DEMO_PTRS + 1];
-      unsigned n_args = demo_args (d, ph->offset, args);
+      fl_arg args[FL_MAX_ARGS];
+      unsigned n_args = fl_workload_args_at (&d->w, ph->offset, args);
       fl_launch_info info;
       memset (&info, 0, sizeof info);
       uint64_t t0 = lsc_now_ns ();
-      fl_status st = ph->use_default ? fl_launch_default (d->bound, d->grid, NULL, args, n_args, &info)
-                                     : fl_launch (d->bound, d->grid, NULL, args, n_args, &info);
+      fl_status st = ph->use_default ? fl_launch_default (d->w.bound, d->w.grid, NULL, args, n_args, &info)
+                                     : fl_launch (d->w.bound, d->w.grid, NULL, args, n_args, &info);
       double ms = (double) (lsc_now_ns () - t0) / 1e6;
       fl_knob_set_debug (false);
       fl_knob_set_skip_fast (false);
@@ -271,18 +232,18 @@ demo_run (demo *d)
     }
 
   fl_spec_entry entries[64];
-  unsigned n = fl_bound_kernel_spec_entries (d->bound, entries, 64);
+  unsigned n = fl_bound_kernel_spec_entries (d->w.bound, entries, 64);
   printf ("\nSpec table of the fast launcher (%u entr%s)\n", n, n == 1 ? "y" : "ies");
   for (unsigned i = 0; i < n && i < 64; i++)
     {
       char desc[512];
-      fl_spec_key_describe (d->bound, entries[i].key, desc, sizeof desc);
+      fl_spec_key_describe (d->w.bound, entries[i].key, desc, sizeof desc);
       printf ("  key 0x%016" PRIx64 "  hits %-6" PRIu64 " compile %7.1f ms  %s\n", entries[i].key, entries[i].hits,
               entries[i].compile_ms, desc);
     }
 
   fl_stats s;
-  fl_bound_kernel_stats (d->bound, &s);
+  fl_bound_kernel_stats (d->w.bound, &s);
   printf ("\nCounters\n");
   printf ("  launches %" PRIu64 ", fast hits %" PRIu64 ", fast misses %" PRIu64 ", default pipeline runs %" PRIu64
           "\n",

@@ -63,9 +63,7 @@ print_help (void)
 
 typedef struct {
   const fl_driver *drv;
-  fl_bound_kernel *bound;
-  fl_arg args[N_PTRS + 1];
-  fl_grid grid;
+  fl_workload w;
   uint64_t *samples[N_MODES];
   size_t n_samples[N_MODES];
   double *block_p50[N_MODES]; /* per round: the paired estimate compares modes round by round */
@@ -79,7 +77,7 @@ block (run *r, int mode, long count)
   for (long i = 0; i < count; i++)
     {
       uint64_t t0 = lsc_now_ns ();
-      fl_status st = fl_launch (r->bound, r->grid, NULL, r->args, N_PTRS + 1, NULL);
+      fl_status st = fl_launch (r->w.bound, r->w.grid, NULL, r->w.args, r->w.n_args, NULL);
       uint64_t t1 = lsc_now_ns ();
       if (st != FL_OK)
         return lsc_cli_fl_error (CMD, "fl_launch", st);
@@ -152,27 +150,14 @@ lsc_cmd_overhead (int argc, char **argv)
   if (rc != LSC_EXIT_OK)
     return rc;
 
-  run r = { .drv = fl_driver_get (), .grid = { (unsigned) ((n + 511) / 512), 1, 1 } };
+  run r = { .drv = fl_driver_get () };
   size_t per_mode = (size_t) (rounds * block_size);
   for (int i = 0; i < N_MODES; i++)
     if (!(r.samples[i] = malloc (per_mode * sizeof (uint64_t))) || !(r.block_p50[i] = malloc ((size_t) rounds * sizeof (double))))
       return lsc_cli_usage_error (CMD, "out of memory for %zu samples", per_mode);
-  CUdeviceptr bufs[N_PTRS];
-  for (int k = 0; k < N_PTRS; k++)
-    {
-      CUresult cr = r.drv->cuMemAlloc (&bufs[k], (size_t) n * sizeof (float));
-      if (cr != CUDA_SUCCESS)
-        return lsc_cli_cu_error (CMD, "cuMemAlloc", cr);
-      r.drv->cuMemsetD8 (bufs[k], 0, (size_t) n * sizeof (float));
-      r.args[k] = FL_PTR (bufs[k]);
-    }
-  r.args[N_PTRS] = FL_INT (n);
-  fl_kernel *kernel;
-  fl_status st = fl_workload_add_kernel (N_PTRS, &kernel);
-  if (st == FL_OK)
-    st = fl_bound_kernel_new (kernel, NULL, &r.bound);
+  fl_status st = fl_workload_setup (&(fl_workload_options){ .n_ptrs = N_PTRS, .n = n }, &r.w);
   if (st != FL_OK)
-    return lsc_cli_fl_error (CMD, "creating add8", st);
+    rc = lsc_cli_fl_error (CMD, "setting up the workload", st);
 
   /* Warm up: prime, compile, settle the clocks. */
   for (int i = 0; i < 5 && rc == LSC_EXIT_OK; i++)
@@ -202,7 +187,7 @@ lsc_cmd_overhead (int argc, char **argv)
   char cupti_status[256] = "not started";
   if (rec)
     {
-      lsc_recorder_add_kernel (rec, r.bound, "num_warps=4");
+      lsc_recorder_add_kernel (rec, r.w.bound, "num_warps=4");
       lsc_recorder_get_stats (rec, &rs);
       snprintf (cupti_status, sizeof cupti_status, "%s", rs.cupti_status);
       if (!quiet)
@@ -318,10 +303,7 @@ lsc_cmd_overhead (int argc, char **argv)
                   returned ? "within that spread" : "beyond that spread (slower after; or drift, if repeat runs disagree)");
         }
     }
-  fl_bound_kernel_free (r.bound);
-  fl_kernel_free (kernel);
-  for (int k = 0; k < N_PTRS; k++)
-    r.drv->cuMemFree (bufs[k]);
+  fl_workload_free (&r.w);
   for (int i = 0; i < N_MODES; i++)
     {
       free (r.samples[i]);

@@ -5,7 +5,6 @@
  * liblaunchscope-inject.so), gathers the processes' reports into R.lsdb, prints what was
  * recorded, and exits with the command's exit status.
  */
-#include <dlfcn.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -93,12 +92,11 @@ lsc_cmd_record_command (const lsc_record_args *ra)
   if (res.processes == 0 && res.left_recording == 0)
     {
       /* The driver is what loads the injection library: without one nothing can be recorded. */
-      void *driver = dlopen ("libcuda.so.1", RTLD_LAZY | RTLD_LOCAL);
-      fprintf (stderr, "%s %s: no process of %s initialised CUDA, so nothing was recorded and %s was not written%s\n",
-               LSC_CLI_NAME, CMD, ra->command[0], ra->output,
-               driver ? "" : " (this machine has no CUDA driver, libcuda.so.1)");
-      if (driver)
-        dlclose (driver);
+      fl_probe_result probe;
+      bool usable = fl_probe (FL_PROBE_DEVICE, 0, &probe) == FL_OK;
+      fprintf (stderr, "%s %s: no process of %s initialised CUDA, so nothing was recorded and %s was not written%s%s%s\n",
+               LSC_CLI_NAME, CMD, ra->command[0], ra->output, usable ? "" : " (", usable ? "" : probe.why,
+               usable ? "" : ")");
     }
   else if (res.processes > 0)
     print_sessions (ra->output);

@@ -22,8 +22,7 @@
 typedef struct {
   char name[16];
   unsigned n_ptrs; /* 0: the empty kernel */
-  fl_kernel *kernel;
-  fl_bound_kernel *bound;
+  fl_workload w;
 } workload_run;
 
 static atomic_bool interrupted;
@@ -99,18 +98,12 @@ print_help (void)
  * times its settled cost (15.6 us against ~5 us on the H100).  With CUPTI on, these launches are
  * also in the report as path 'raw'. */
 static void
-measure_raw_floor (lsc_recorder *rec, const workload_run *w, const CUdeviceptr *bufs, long n, long count, bool quiet)
+measure_raw_floor (lsc_recorder *rec, workload_run *w, long count, bool quiet)
 {
-  fl_grid grid = { (unsigned) ((n + 511) / 512), 1, 1 };
-  fl_arg args[33];
-  unsigned na = 0;
-  for (unsigned k = 0; k < w->n_ptrs; k++)
-    args[na++] = FL_PTR (bufs[k]);
-  args[na++] = FL_INT (n);
-  if (fl_launch (w->bound, grid, NULL, args, na, NULL) != FL_OK) /* primes: the floor needs its binary */
+  if (fl_workload_prime (&w->w, NULL, NULL) != FL_OK) /* the floor needs its binary */
     return;
   const unsigned warmup = 500;
-  double p50 = lsc_raw_floor_measure (w->bound, grid, 128, args, na, warmup, (unsigned) count);
+  double p50 = lsc_raw_floor_measure (w->w.bound, w->w.grid, 128, w->w.args, w->w.n_args, warmup, (unsigned) count);
   if (p50 <= 0)
     return;
   lsc_recorder_set_raw_floor (rec, p50);
@@ -141,7 +134,7 @@ lsc_cmd_record (int argc, char **argv)
   const lsc_cupti_mode cupti = ra.cupti;
   const bool force = ra.force, quiet = ra.quiet;
   const lsc_toggle *toggles = ra.toggles;
-  const unsigned n_toggles = ra.n_toggles, n_wl = ra.n_workloads, max_ptrs = ra.max_ptrs;
+  const unsigned n_toggles = ra.n_toggles, n_wl = ra.n_workloads;
   workload_run wl[LSC_CLI_MAX_WORKLOADS];
   memset (wl, 0, sizeof wl);
   for (unsigned w = 0; w < n_wl; w++)
@@ -156,36 +149,16 @@ lsc_cmd_record (int argc, char **argv)
     return rc;
   const fl_driver *drv = fl_driver_get ();
 
-  /* Buffers: 4 spare floats so the offset toggle stays in bounds. */
-  size_t cap = (size_t) n + 4;
-  CUdeviceptr bufs[32] = { 0 };
-  float *host = malloc (cap * sizeof (float));
-  if (!host)
-    return lsc_cli_usage_error (CMD, "out of memory for %ld elements", n);
-  for (unsigned k = 0; k < max_ptrs; k++)
-    {
-      CUresult r = drv->cuMemAlloc (&bufs[k], cap * sizeof (float));
-      if (r != CUDA_SUCCESS)
-        {
-          free (host);
-          return lsc_cli_cu_error (CMD, "cuMemAlloc", r);
-        }
-      for (size_t j = 0; j < cap; j++)
-        host[j] = k == 0 ? 0.0f : (float) ((j * (k + 1)) % 97) * 0.5f;
-      drv->cuMemcpyHtoD (bufs[k], host, cap * sizeof (float));
-    }
-
+  /* 4 spare elements per buffer so the offset toggle stays in bounds */
   fl_status st = FL_OK;
   for (unsigned w = 0; w < n_wl && st == FL_OK; w++)
-    {
-      st = wl[w].n_ptrs ? fl_workload_add_kernel (wl[w].n_ptrs, &wl[w].kernel) : fl_workload_empty_kernel (&wl[w].kernel);
-      if (st == FL_OK)
-        st = fl_bound_kernel_new (wl[w].kernel, &(fl_config){ .num_warps = 4 }, &wl[w].bound);
-    }
+    st = fl_workload_setup (&(fl_workload_options){ .n_ptrs = wl[w].n_ptrs, .n = n, .spare = 4 }, &wl[w].w);
   if (st != FL_OK)
     {
-      free (host);
-      return lsc_cli_fl_error (CMD, "creating the workload kernels", st);
+      rc = lsc_cli_fl_error (CMD, "setting up the workloads", st);
+      for (unsigned w = 0; w < n_wl; w++)
+        fl_workload_free (&wl[w].w);
+      return rc;
     }
 
   char settings[2048];
@@ -208,11 +181,7 @@ lsc_cmd_record (int argc, char **argv)
     {
       fprintf (stderr, "%s %s: %s\n", LSC_CLI_NAME, CMD, err);
       for (unsigned w = 0; w < n_wl; w++)
-        {
-          fl_bound_kernel_free (wl[w].bound);
-          fl_kernel_free (wl[w].kernel);
-        }
-      free (host);
+        fl_workload_free (&wl[w].w);
       return LSC_EXIT_RUNTIME;
     }
   lsc_recorder_stats stats;
@@ -222,10 +191,10 @@ lsc_cmd_record (int argc, char **argv)
   char config[128];
   snprintf (config, sizeof config, "num_warps=4 block=128x1x1 n=%ld", n);
   for (unsigned w = 0; w < n_wl; w++)
-    lsc_recorder_add_kernel (rec, wl[w].bound, config);
+    lsc_recorder_add_kernel (rec, wl[w].w.bound, config);
 
   if (raw_floor > 0)
-    measure_raw_floor (rec, &wl[0], bufs, n, raw_floor, quiet);
+    measure_raw_floor (rec, &wl[0], raw_floor, quiet);
 
   struct sigaction sa = { .sa_handler = on_sigint };
   sigaction (SIGINT, &sa, NULL);
@@ -233,10 +202,9 @@ lsc_cmd_record (int argc, char **argv)
 
   bool offset = false, use_default = false;
   unsigned next_toggle = 0;
-  fl_grid grid = { (unsigned) ((n + 511) / 512), 1, 1 };
-  fl_arg args[33];
+  fl_arg args[FL_MAX_ARGS];
   long launched = 0, failures = 0;
-  unsigned last_add_ptrs = 0; /* what bufs[0] holds at the end */
+  const workload_run *last_add = NULL; /* the add<N> whose output is checked at the end */
   fl_status first_error = FL_OK;
   char first_error_text[1024] = "";
   long progress_step = iters / 20 ? iters / 20 : 1;
@@ -264,15 +232,12 @@ lsc_cmd_record (int argc, char **argv)
           lsc_recorder_note (rec, "toggle", text);
         }
       const workload_run *r = &wl[i % n_wl];
-      const unsigned n_ptrs = r->n_ptrs;
-      fl_bound_kernel *bound = r->bound;
-      if (n_ptrs)
-        last_add_ptrs = n_ptrs;
-      unsigned na = 0;
-      for (unsigned k = 0; k < n_ptrs; k++)
-        args[na++] = FL_PTR (bufs[k] + (offset ? 4 : 0));
-      args[na++] = FL_INT (n);
-      st = use_default ? fl_launch_default (bound, grid, NULL, args, na, NULL) : fl_launch (bound, grid, NULL, args, na, NULL);
+      fl_bound_kernel *bound = r->w.bound;
+      if (r->n_ptrs)
+        last_add = r;
+      unsigned na = fl_workload_args_at (&r->w, offset ? 4 : 0, args);
+      st = use_default ? fl_launch_default (bound, r->w.grid, NULL, args, na, NULL)
+                       : fl_launch (bound, r->w.grid, NULL, args, na, NULL);
       launched++;
       if (st != FL_OK)
         {
@@ -296,16 +261,16 @@ lsc_cmd_record (int argc, char **argv)
   /* Check the last configuration's result against the CPU, so a report never hides wrong
    * answers. */
   bool correct = true;
-  if (last_add_ptrs && sync == CUDA_SUCCESS && failures == 0)
+  if (last_add && sync == CUDA_SUCCESS && failures == 0)
     {
-      float *out = malloc (cap * sizeof (float));
-      if (out && drv->cuMemcpyDtoH (out, bufs[0], cap * sizeof (float)) == CUDA_SUCCESS)
+      float *out = malloc (last_add->w.buf_bytes[0]);
+      if (out && drv->cuMemcpyDtoH (out, last_add->w.bufs[0], last_add->w.buf_bytes[0]) == CUDA_SUCCESS)
         for (size_t j = 0; j < (size_t) n && correct; j++)
           {
             size_t jj = j + (offset ? 1 : 0);
             float want = 0.0f;
-            for (unsigned k = 1; k < last_add_ptrs; k++)
-              want += (float) ((jj * (k + 1)) % 97) * 0.5f;
+            for (unsigned k = 1; k < last_add->n_ptrs; k++)
+              want += fl_workload_input (k, jj);
             if (out[jj] != want)
               {
                 correct = false;
@@ -325,17 +290,13 @@ lsc_cmd_record (int argc, char **argv)
   for (unsigned w = 0; w < n_wl; w++)
     {
       fl_stats fs;
-      fl_bound_kernel_stats (wl[w].bound, &fs);
+      fl_bound_kernel_stats (wl[w].w.bound, &fs);
       printf ("  %-6s %" PRIu64 " fast hits, %" PRIu64 " misses, %" PRIu64 " default-path calls, %" PRIu64
               " compiles\n",
               wl[w].name, fs.fast_hits, fs.fast_misses, fs.default_calls, fs.compiles);
-      fl_bound_kernel_free (wl[w].bound);
-      fl_kernel_free (wl[w].kernel);
+      fl_workload_free (&wl[w].w);
     }
   printf ("CUPTI: %s\n", final.cupti_status);
-  for (unsigned k = 0; k < max_ptrs; k++)
-    drv->cuMemFree (bufs[k]);
-  free (host);
 
   if (stop_rc != 0)
     {

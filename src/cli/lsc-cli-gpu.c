@@ -83,51 +83,32 @@ lsc_cli_gpu_open (const char *cmd, int device, lsc_machine *m)
   m->device = device;
   lsc_machine_host_facts (m);
 
-  fl_status st = fl_driver_load ();
-  if (st == FL_ERR_NO_DRIVER)
+  fl_probe_result p;
+  fl_status st = fl_probe (FL_PROBE_COMPILE, device, &p);
+  if (st == FL_ERR_NO_DRIVER || st == FL_ERR_NO_NVRTC)
     {
-      fprintf (stderr, "%s %s: %s\n", LSC_CLI_NAME, cmd, fl_last_error ());
+      fprintf (stderr, "%s %s: %s\n", LSC_CLI_NAME, cmd, p.why);
       print_what_still_works ();
       return LSC_EXIT_NO_GPU;
     }
-  if (st == FL_ERR_NO_NVRTC)
+  if (st == FL_ERR_INVALID_ARGUMENT)
     {
-      fprintf (stderr, "%s %s: the CUDA driver loaded, but %s\n", LSC_CLI_NAME, cmd, fl_last_error ());
-      print_what_still_works ();
-      return LSC_EXIT_NO_GPU;
-    }
-  if (st != FL_OK)
-    return lsc_cli_fl_error (cmd, "loading the CUDA driver", st);
-
-  const fl_driver *drv = fl_driver_get ();
-  int count = 0;
-  CUresult r = drv->cuDeviceGetCount (&count);
-  if (r != CUDA_SUCCESS || count == 0)
-    {
-      fprintf (stderr, "%s %s: the CUDA driver loaded, but it reports no device (%s)\n", LSC_CLI_NAME, cmd,
-               r != CUDA_SUCCESS ? fl_cuda_error_name (r) : "0 devices");
-      print_what_still_works ();
-      return LSC_EXIT_NO_GPU;
-    }
-  if (device >= count)
-    {
-      fprintf (stderr, "%s %s: device %d does not exist (%d device%s present)\n", LSC_CLI_NAME, cmd, device, count,
-               count == 1 ? "" : "s");
+      fprintf (stderr, "%s %s: %s\n", LSC_CLI_NAME, cmd, p.why);
       return LSC_EXIT_USAGE;
     }
+  if (st != FL_OK)
+    return lsc_cli_fl_error (cmd, "reading the device's facts", st);
   st = fl_use_device (device);
   if (st != FL_OK)
     return lsc_cli_fl_error (cmd, "making the device's context current", st);
 
-  CUdevice dev;
-  if ((r = drv->cuDeviceGet (&dev, device)) != CUDA_SUCCESS)
-    return lsc_cli_cu_error (cmd, "cuDeviceGet", r);
-  drv->cuDeviceGetName (m->gpu_name, sizeof m->gpu_name, dev);
-  drv->cuDeviceGetAttribute (&m->cc_major, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, dev);
-  drv->cuDeviceGetAttribute (&m->cc_minor, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, dev);
-  drv->cuDeviceGetAttribute (&m->sm_count, CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, dev);
-  m->driver_version = fl_driver_version ();
-  fl_nvrtc_version (&m->nvrtc_major, &m->nvrtc_minor);
+  snprintf (m->gpu_name, sizeof m->gpu_name, "%s", p.device_name);
+  m->cc_major = p.cc_major;
+  m->cc_minor = p.cc_minor;
+  m->sm_count = p.sm_count;
+  m->driver_version = p.driver_version;
+  m->nvrtc_major = p.nvrtc_major;
+  m->nvrtc_minor = p.nvrtc_minor;
   return LSC_EXIT_OK;
 }
 

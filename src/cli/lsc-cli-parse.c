@@ -248,9 +248,6 @@ lsc_cli_parse_record_args (int argc, char **argv, lsc_record_args *args)
   if (n_wl < 0)
     return LSC_EXIT_USAGE;
   args->n_workloads = (unsigned) n_wl;
-  for (unsigned w = 0; w < args->n_workloads; w++)
-    if (args->workloads[w].n_ptrs > args->max_ptrs)
-      args->max_ptrs = args->workloads[w].n_ptrs;
   qsort (args->toggles, args->n_toggles, sizeof args->toggles[0], cmp_toggle);
   return LSC_EXIT_OK;
 }

@@ -66,7 +66,6 @@ typedef struct {
   unsigned n_toggles;
   lsc_workload_spec workloads[LSC_CLI_MAX_WORKLOADS];
   unsigned n_workloads;
-  unsigned max_ptrs;   /* the most pointer arguments of any workload */
   char **command;      /* after "--": a program to record instead of a workload (NULL-terminated) */
   bool redact;         /* --redact: keep no command lines in the report */
   double delay_s, duration_s; /* the command's capture window; 0: from its start, to its end */

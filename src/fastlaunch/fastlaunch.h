@@ -83,6 +83,32 @@ FL_API void fl_nvrtc_version (int *major, int *minor);
 /* Makes device `ordinal`'s primary context current on the calling thread. */
 FL_API fl_status fl_use_device (int ordinal);
 
+/* How far fl_probe goes: each depth includes the ones before it. */
+typedef enum {
+  FL_PROBE_LIBRARY = 0, /* libcuda.so.1 can be loaded: one dlopen, nothing initialised (cheap) */
+  FL_PROBE_DEVICE,      /* the driver loads and initialises, and device `ordinal` exists */
+  FL_PROBE_COMPILE,     /* ... and NVRTC loads, so kernels can be compiled */
+} fl_probe_depth;
+
+typedef struct {
+  int device;                   /* the ordinal asked about */
+  int device_count;             /* devices the driver reports; 0 when unknown */
+  char device_name[256];        /* "" until known */
+  int cc_major, cc_minor, sm_count;
+  int driver_version;           /* as fl_driver_version(); 0 when unknown */
+  int nvrtc_major, nvrtc_minor; /* 0 when NVRTC is not loaded */
+  char why[512];                /* "" when usable; else why not, for the user */
+} fl_probe_result;
+
+/* Is there a usable CUDA driver and device here, which one, and if not, why.  The one place
+ * that answers it, for the CLI and the app alike.  Loads the driver (and at FL_PROBE_COMPILE
+ * NVRTC) unless a table is installed; fills out as far as it got, the device's facts included
+ * when only NVRTC is missing.  Returns FL_OK, FL_ERR_NO_DRIVER (no library, a stub, cuInit
+ * failed, no device), FL_ERR_NO_NVRTC, FL_ERR_INVALID_ARGUMENT (no device `ordinal`; out->why
+ * says how many there are) or FL_ERR_CUDA (a device query failed); out->why and fl_last_error()
+ * hold the same message. */
+FL_API fl_status fl_probe (fl_probe_depth depth, int ordinal, fl_probe_result *out);
+
 /* ---- knobs (process-wide, atomic) -------------------------------------------------------- */
 
 typedef enum {
@@ -450,6 +476,9 @@ typedef struct {
 
 /* Installs (NULL removes) the event sink.  Not copied. */
 FL_API void fl_event_sink_set (const fl_event_sink *sink);
+/* The sink installed now (NULL if none): for an observer that passes every event on to it
+ * from a sink of its own. */
+FL_API const fl_event_sink *fl_event_sink_get (void);
 
 /* True while the calling thread is inside fl_launch_default(), or fl_launch() with a sink
  * installed or an info: for an observer that sees the driver calls from inside them, as a
@@ -500,6 +529,48 @@ FL_API fl_status fl_workload_add_kernel_with_globals (unsigned n_ptrs, const cha
                                                       fl_kernel **out);
 /* An empty kernel with signature "i32". */
 FL_API fl_status fl_workload_empty_kernel (fl_kernel **out);
+
+/* A workload ready to launch: a kernel bound to its config, a device buffer per pointer
+ * argument and the arguments built.  What the CLI's commands, the live session and the
+ * benchmarks launch. */
+typedef struct {
+  unsigned n_ptrs;              /* built-in kernel: 0 the empty kernel, 2 .. 32 add<N> */
+  const char *const *globals;   /* add<N>: compile-time globals it declares (see above) */
+  unsigned n_globals;
+  fl_kernel *kernel;            /* instead of a built-in: this one (the caller keeps its reference) */
+  long n;                       /* elements per buffer and the value of every integer argument; > 0 */
+  unsigned spare;               /* elements more per buffer, so pointers offset by up to that stay inside */
+  unsigned num_warps;           /* 0: 4, the 128 threads per block the grid below assumes */
+} fl_workload_options;
+
+typedef struct {
+  fl_bound_kernel *bound;       /* fl_bound_kernel_kernel() gives its kernel */
+  CUdeviceptr bufs[FL_MAX_ARGS]; /* per argument index: its buffer, 0 for scalars */
+  size_t buf_bytes[FL_MAX_ARGS];
+  fl_arg args[FL_MAX_ARGS];     /* pointer: its buffer; integer: n (i1 and constexpr: 1); float: 1.0 */
+  unsigned n_args;
+  long n;
+  fl_grid grid;                 /* ceil(n / 512) blocks, so 128 threads do 4 elements each */
+} fl_workload;
+
+/* Creates (or takes) the kernel, binds it, allocates and fills its buffers (fp32 pointer
+ * argument i > 0 holds fl_workload_input(i, e) at element e, every other buffer zeros) and
+ * builds the arguments.  Compiles and launches nothing.  Needs a driver and a current context.
+ * On failure *out is left empty (safe to free), nothing is leaked, and the status's message
+ * names the kernel and what failed: creating, binding, allocating which argument's buffer (and
+ * the CUDA error), filling it.  Not thread-safe for one out. */
+FL_API fl_status fl_workload_setup (const fl_workload_options *options, fl_workload *out);
+/* Frees buffers and bound kernel, and empties w.  NULL and an empty w are ignored. */
+FL_API void fl_workload_free (fl_workload *w);
+/* What fl_workload_setup wrote at element e of argument i's fp32 buffer (i > 0): small
+ * integers, so add<N> sums them exactly. */
+FL_API float fl_workload_input (unsigned arg, size_t element);
+/* Copies w's arguments into args (FL_MAX_ARGS), each pointer moved on by byte_offset (at most
+ * the spare elements' bytes); returns the count. */
+FL_API unsigned fl_workload_args_at (const fl_workload *w, size_t byte_offset, fl_arg *args);
+/* The first launch (on stream, aligned pointers), which primes the fast launcher and compiles
+ * the spec.  info may be NULL.  The message names the kernel. */
+FL_API fl_status fl_workload_prime (fl_workload *w, CUstream stream, fl_launch_info *info);
 
 #ifdef __cplusplus
 }

@@ -491,3 +491,69 @@ fl_use_device (int ordinal)
     return fl__fail_cuda (r, "cuCtxSetCurrent(device %d)", ordinal);
   return FL_OK;
 }
+
+/* Keeps the message in out->why as well as in fl_last_error(). */
+static fl_status
+fl__probe_fail (fl_probe_result *out, fl_status status)
+{
+  snprintf (out->why, sizeof out->why, "%s", fl_last_error ());
+  return status;
+}
+
+fl_status
+fl_probe (fl_probe_depth depth, int ordinal, fl_probe_result *out)
+{
+  if (!out)
+    return fl__fail (FL_ERR_INVALID_ARGUMENT, "fl_probe: out is NULL");
+  memset (out, 0, sizeof *out);
+  out->device = ordinal;
+  if (depth == FL_PROBE_LIBRARY)
+    {
+      if (fl_driver_ready ())
+        return FL_OK;
+      const char *const names[] = { "libcuda.so.1", NULL };
+      char why[512];
+      void *lib = fl__dlopen_first (names, why, sizeof why);
+      if (!lib)
+        return fl__probe_fail (out, fl__fail (FL_ERR_NO_DRIVER, "no CUDA driver found (%s)", why));
+      dlclose (lib);
+      return FL_OK;
+    }
+
+  fl_status st = fl_driver_load_without_nvrtc ();
+  if (st != FL_OK)
+    return fl__probe_fail (out, st);
+  out->driver_version = fl_driver_version ();
+  CUresult r = fl__drv.cuDeviceGetCount (&out->device_count);
+  if (r != CUDA_SUCCESS || out->device_count < 1)
+    {
+      char why[256] = "0 devices";
+      if (r != CUDA_SUCCESS)
+        fl__cuda_error_describe (r, why, sizeof why);
+      out->device_count = 0;
+      return fl__probe_fail (out, fl__fail (FL_ERR_NO_DRIVER, "the CUDA driver loaded, but it reports no device (%s)",
+                                            why));
+    }
+  if (ordinal < 0 || ordinal >= out->device_count)
+    return fl__probe_fail (out, fl__fail (FL_ERR_INVALID_ARGUMENT, "device %d does not exist (%d device%s present)",
+                                          ordinal, out->device_count, out->device_count == 1 ? "" : "s"));
+  CUdevice dev;
+  if ((r = fl__drv.cuDeviceGet (&dev, ordinal)) != CUDA_SUCCESS)
+    return fl__probe_fail (out, fl__fail_cuda (r, "cuDeviceGet(%d)", ordinal));
+  if ((r = fl__drv.cuDeviceGetName (out->device_name, sizeof out->device_name, dev)) != CUDA_SUCCESS)
+    return fl__probe_fail (out, fl__fail_cuda (r, "cuDeviceGetName(device %d)", ordinal));
+  fl__drv.cuDeviceGetAttribute (&out->cc_major, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, dev);
+  fl__drv.cuDeviceGetAttribute (&out->cc_minor, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, dev);
+  fl__drv.cuDeviceGetAttribute (&out->sm_count, CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, dev);
+  if (depth < FL_PROBE_COMPILE)
+    return FL_OK;
+  st = fl__nvrtc_load ();
+  if (st != FL_OK)
+    {
+      char why[400];
+      snprintf (why, sizeof why, "%s", fl_last_error ());
+      return fl__probe_fail (out, fl__fail (st, "the CUDA driver loaded, but %s", why));
+    }
+  fl_nvrtc_version (&out->nvrtc_major, &out->nvrtc_minor);
+  return FL_OK;
+}

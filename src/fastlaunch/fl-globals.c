@@ -73,6 +73,12 @@ fl_event_sink_set (const fl_event_sink *sink)
   fl__knob_set_bits (FL__KNOB_SINK, sink != NULL);
 }
 
+const fl_event_sink *
+fl_event_sink_get (void)
+{
+  return atomic_load_explicit (&fl__event_sink, memory_order_acquire);
+}
+
 /* ---- globals registry ---- */
 
 #define FL__MAX_GLOBALS 128

@@ -6,6 +6,9 @@
  * pointer is 16-byte aligned (FL_ALL_ALIGNED), no tail loop when the count is a multiple of 16
  * (FL_DIV16_ARG<n>), a folded count of 1 when it is one (FL_ONE_ARG<n>).  Reusing one spec's
  * binary for another is therefore a real fault or a wrong answer, which is why the key has them.
+ *
+ * fl_workload_setup turns a kernel into something launchable: bound, with its buffers and
+ * arguments, the one way every command, the live session and the benchmarks do it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -132,4 +135,163 @@ fl_workload_empty_kernel (fl_kernel **out)
     .signature = "i32",
   };
   return fl_kernel_new (&desc, out);
+}
+
+float
+fl_workload_input (unsigned arg, size_t element)
+{
+  return (float) ((element * 3 + (size_t) arg * 7) % 29);
+}
+
+static size_t
+fl__workload_elem_size (fl_type t)
+{
+  switch (t)
+    {
+    case FL_TYPE_PTR_I8: case FL_TYPE_PTR_U8: return 1;
+    case FL_TYPE_PTR_I16: case FL_TYPE_PTR_U16: case FL_TYPE_PTR_FP16: case FL_TYPE_PTR_BF16: return 2;
+    case FL_TYPE_PTR_I64: case FL_TYPE_PTR_U64: case FL_TYPE_PTR_FP64: return 8;
+    default: return 4;
+    }
+}
+
+/* Prefixes the failure's message with the workload's name, keeping its status. */
+static fl_status
+fl__workload_fail (fl_workload *w, const char *name, fl_status st)
+{
+  char why[1024];
+  snprintf (why, sizeof why, "%s", fl_last_error ());
+  fl_workload_free (w);
+  return fl__fail (st, "%s: %s", name, why);
+}
+
+fl_status
+fl_workload_setup (const fl_workload_options *o, fl_workload *out)
+{
+  if (!out)
+    return fl__fail (FL_ERR_INVALID_ARGUMENT, "fl_workload_setup: out is NULL");
+  memset (out, 0, sizeof *out);
+  if (!o || o->n <= 0)
+    return fl__fail (FL_ERR_INVALID_ARGUMENT, "fl_workload_setup: the element count must be positive (got %ld)",
+                     o ? o->n : 0);
+  fl_status st = fl__require_driver ();
+  if (st != FL_OK)
+    return st;
+
+  fl_kernel *kernel = o->kernel, *created = NULL;
+  char name[64];
+  if (kernel)
+    snprintf (name, sizeof name, "%s", fl_kernel_name (kernel));
+  else
+    {
+      if (o->n_ptrs)
+        snprintf (name, sizeof name, "add%u", o->n_ptrs);
+      else
+        snprintf (name, sizeof name, "empty");
+      st = o->n_ptrs ? fl_workload_add_kernel_with_globals (o->n_ptrs, o->globals, o->n_globals, &created)
+                     : fl_workload_empty_kernel (&created);
+      if (st != FL_OK)
+        return fl__workload_fail (out, name, st);
+      kernel = created;
+    }
+  fl_config config = { .num_warps = o->num_warps ? o->num_warps : 4 };
+  st = fl_bound_kernel_new (kernel, &config, &out->bound);
+  fl_kernel_free (created); /* the bound kernel holds its own reference */
+  if (st != FL_OK)
+    {
+      char why[1024];
+      snprintf (why, sizeof why, "%s", fl_last_error ());
+      fl__fail (st, "binding: %s", why);
+      return fl__workload_fail (out, name, st);
+    }
+
+  const fl_signature *sig = fl_kernel_signature (fl_bound_kernel_kernel (out->bound));
+  const size_t elements = (size_t) o->n + o->spare;
+  float *host = NULL;
+  out->n = o->n;
+  out->n_args = sig->n_args;
+  for (unsigned i = 0; i < sig->n_args; i++)
+    {
+      fl_type t = sig->types[i];
+      if (t > FL_TYPE_PTR_LAST)
+        {
+          if (t == FL_TYPE_I1 || t == FL_TYPE_CONSTEXPR)
+            out->args[i] = FL_INT (1);
+          else if (t >= FL_TYPE_I8 && t <= FL_TYPE_U64)
+            out->args[i] = FL_INT (o->n);
+          else if (t == FL_TYPE_FP64)
+            out->args[i] = FL_F64 (1.0);
+          else
+            out->args[i] = FL_F32 (1.0f);
+          continue;
+        }
+      const size_t bytes = elements * fl__workload_elem_size (t);
+      CUresult r = fl__drv.cuMemAlloc (&out->bufs[i], bytes);
+      if (r != CUDA_SUCCESS)
+        {
+          out->bufs[i] = 0;
+          free (host);
+          return fl__workload_fail (out, name,
+                                    fl__fail_cuda (r, "allocating %zu bytes for argument %u", bytes, i));
+        }
+      out->buf_bytes[i] = bytes;
+      out->args[i] = FL_PTR (out->bufs[i]);
+      const char *filling = "cuMemsetD8";
+      if (t == FL_TYPE_PTR_FP32 && i > 0)
+        {
+          if (!host && !(host = malloc (elements * sizeof (float))))
+            return fl__workload_fail (out, name,
+                                      fl__fail (FL_ERR_NO_MEMORY, "allocating %zu bytes of host memory to fill argument %u",
+                                                elements * sizeof (float), i));
+          for (size_t e = 0; e < elements; e++)
+            host[e] = fl_workload_input (i, e);
+          filling = "cuMemcpyHtoD";
+          r = fl__drv.cuMemcpyHtoD (out->bufs[i], host, bytes);
+        }
+      else
+        r = fl__drv.cuMemsetD8 (out->bufs[i], 0, bytes);
+      if (r != CUDA_SUCCESS)
+        {
+          free (host);
+          return fl__workload_fail (out, name, fl__fail_cuda (r, "filling argument %u's buffer (%s)", i, filling));
+        }
+    }
+  free (host);
+  out->grid = (fl_grid){ (unsigned) ((o->n + 511) / 512), 1, 1 };
+  return FL_OK;
+}
+
+void
+fl_workload_free (fl_workload *w)
+{
+  if (!w)
+    return;
+  for (unsigned i = 0; i < FL_MAX_ARGS; i++)
+    if (w->bufs[i] && fl_driver_ready ())
+      fl__drv.cuMemFree (w->bufs[i]);
+  fl_bound_kernel_free (w->bound);
+  memset (w, 0, sizeof *w);
+}
+
+unsigned
+fl_workload_args_at (const fl_workload *w, size_t byte_offset, fl_arg *args)
+{
+  for (unsigned i = 0; i < w->n_args; i++)
+    args[i] = w->bufs[i] ? FL_PTR (w->bufs[i] + byte_offset) : w->args[i];
+  return w->n_args;
+}
+
+fl_status
+fl_workload_prime (fl_workload *w, CUstream stream, fl_launch_info *info)
+{
+  if (!w || !w->bound)
+    return fl__fail (FL_ERR_INVALID_ARGUMENT, "fl_workload_prime: no workload");
+  fl_status st = fl_launch (w->bound, w->grid, stream, w->args, w->n_args, info);
+  if (st != FL_OK)
+    {
+      char why[1024];
+      snprintf (why, sizeof why, "%s", fl_last_error ());
+      return fl__fail (st, "priming %s: %s", fl_kernel_name (fl_bound_kernel_kernel (w->bound)), why);
+    }
+  return FL_OK;
 }

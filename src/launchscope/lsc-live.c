@@ -4,8 +4,9 @@
  *
  * The worker owns the launches; the controller thread only flips atomics (toggles, pause,
  * stop) and takes one short lock to read the aggregates.  The worker publishes launches in
- * batches so the lock is taken once per batch, not per launch, and never inside the timed
- * region around fl_launch.
+ * batches so the lock is taken once per batch, not per launch, and never inside fl_launch.
+ * A launch's host time and start are the engine event's, the values the recorder stores: the
+ * session's sink passes every event on to the recorder's and keeps the worker's own.
  */
 #include <inttypes.h>
 #include <pthread.h>
@@ -40,13 +41,7 @@ struct lsc_live {
   lsc_live_options opt;
   char *report_path, *user_kernel_path, *workload, *cupti_library;
   lsc_recorder *rec;
-  fl_kernel *kernel;
-  fl_bound_kernel *bound;
-  CUdeviceptr bufs[FL_MAX_ARGS];
-  size_t buf_bytes;
-  fl_arg args[FL_MAX_ARGS];
-  unsigned n_args;
-  fl_grid grid;
+  fl_workload w;
   uint64_t start_ns;
 
   pthread_t worker;
@@ -59,6 +54,13 @@ struct lsc_live {
 
   fl_launch_hooks hooks;
   atomic_uint_fast64_t hook_calls;
+
+  /* The recorder's engine sink, which every event is passed on to, and ours around it: a
+   * launch's host time on the charts is the one the report stores for it. */
+  const fl_event_sink *recorder_sink;
+  fl_event_sink sink;
+  /* Worker thread only: the LAUNCH event of the launch in progress (start_ns 0: none came). */
+  uint64_t event_start_ns, event_host_ns;
 
   /* Under lock: the ring of recent launches and the counters. */
   pthread_mutex_t lock;
@@ -79,6 +81,21 @@ lsc__hook_enter (const fl_launch_metadata *md, void *user_data)
   atomic_fetch_add_explicit (&((lsc_live *) user_data)->hook_calls, 1, memory_order_relaxed);
 }
 
+/* On the launching thread, inside fl_launch. */
+static void
+lsc__on_engine_event (const fl_event *ev, void *user_data)
+{
+  lsc_live *live = user_data;
+  if (live->recorder_sink && live->recorder_sink->emit)
+    live->recorder_sink->emit (ev, live->recorder_sink->user_data);
+  /* Only the worker launches the session's kernel: the fields are the worker's alone. */
+  if (ev->type == FL_EVENT_LAUNCH && ev->bound == live->w.bound)
+    {
+      live->event_start_ns = ev->start_ns;
+      live->event_host_ns = ev->host_ns;
+    }
+}
+
 static int
 lsc__cmp_u32 (const void *a, const void *b)
 {
@@ -90,7 +107,7 @@ lsc__cmp_u32 (const void *a, const void *b)
 static void
 lsc__measure_raw_floor (lsc_live *live)
 {
-  double p50 = lsc_raw_floor_measure (live->bound, live->grid, 128, live->args, live->n_args, 0, 1000);
+  double p50 = lsc_raw_floor_measure (live->w.bound, live->w.grid, 128, live->w.args, live->w.n_args, 0, 1000);
   if (p50 <= 0)
     return;
   pthread_mutex_lock (&live->lock);
@@ -136,8 +153,6 @@ lsc__worker_main (void *data)
   lsc_live_point batch[LSC__BATCH];
   unsigned nb = 0;
   fl_arg args[FL_MAX_ARGS];
-  memcpy (args, live->args, sizeof args);
-  const fl_signature *sig = fl_kernel_signature (live->kernel);
   const double interval_ns = live->opt.target_rate > 0 ? 1e9 / live->opt.target_rate : 0;
   uint64_t next_ns = fl_clock_ns ();
   bool floor_done = false;
@@ -174,17 +189,17 @@ lsc__worker_main (void *data)
             ;
         }
       const size_t off = atomic_load_explicit (&live->offset, memory_order_relaxed) ? 4 : 0;
-      for (unsigned a = 0; a < live->n_args; a++)
-        if (sig->types[a] <= FL_TYPE_PTR_LAST)
-          args[a] = FL_PTR (live->bufs[a] + off);
+      const unsigned n_args = fl_workload_args_at (&live->w, off, args);
 
       fl_launch_info info;
-      uint64_t t0 = fl_clock_ns ();
-      fl_status st = fl_launch (live->bound, live->grid, NULL, args, live->n_args, &info);
-      uint64_t t1 = fl_clock_ns ();
+      live->event_start_ns = 0;
+      fl_status st = fl_launch (live->w.bound, live->w.grid, NULL, args, n_args, &info);
       lsc_live_point *p = &batch[nb++];
-      p->t_ns = t0 - live->start_ns;
-      p->host_ns = (uint32_t) (t1 - t0 > UINT32_MAX ? UINT32_MAX : t1 - t0);
+      /* Without an event (a launch refused before it was timed) there is no host time to show. */
+      const uint64_t started = live->event_start_ns ? live->event_start_ns : fl_clock_ns ();
+      const uint64_t host_ns = live->event_start_ns ? live->event_host_ns : 0;
+      p->t_ns = started > live->start_ns ? started - live->start_ns : 0;
+      p->host_ns = (uint32_t) (host_ns > UINT32_MAX ? UINT32_MAX : host_ns);
       p->path = (uint8_t) info.path;
       p->outcome = (uint8_t) info.outcome;
       p->reason = (uint8_t) info.reason;
@@ -228,13 +243,7 @@ lsc__worker_main (void *data)
 static void
 lsc__live_free (lsc_live *live)
 {
-  if (live->bound)
-    fl_bound_kernel_free (live->bound);
-  fl_kernel_free (live->kernel);
-  const fl_driver *drv = fl_driver_get ();
-  for (unsigned i = 0; i < FL_MAX_ARGS; i++)
-    if (live->bufs[i] && drv)
-      drv->cuMemFree (live->bufs[i]);
+  fl_workload_free (&live->w);
   pthread_mutex_destroy (&live->lock);
   pthread_mutex_destroy (&live->pause_lock);
   pthread_cond_destroy (&live->pause_cond);
@@ -246,43 +255,26 @@ lsc__live_free (lsc_live *live)
   free (live);
 }
 
-static size_t
-lsc__elem_size (fl_type t)
-{
-  switch (t)
-    {
-    case FL_TYPE_PTR_I8: case FL_TYPE_PTR_U8: return 1;
-    case FL_TYPE_PTR_I16: case FL_TYPE_PTR_U16: case FL_TYPE_PTR_FP16: case FL_TYPE_PTR_BF16: return 2;
-    case FL_TYPE_PTR_I64: case FL_TYPE_PTR_U64: case FL_TYPE_PTR_FP64: return 8;
-    default: return 4;
-    }
-}
-
-int
+lsc_live_start_error
 lsc_live_start (const lsc_live_options *o, lsc_live **out, char *err, size_t err_size)
 {
   *out = NULL;
   if (!o || !o->report_path)
     {
       snprintf (err, err_size, "live session: no report path");
-      return -1;
+      return LSC_LIVE_START_REPORT;
     }
-  if (fl_driver_load () != FL_OK)
+  if (fl_driver_load () != FL_OK || fl_use_device (o->device) != FL_OK)
     {
       snprintf (err, err_size, "%s", fl_last_error ());
-      return -1;
-    }
-  if (fl_use_device (o->device) != FL_OK)
-    {
-      snprintf (err, err_size, "%s", fl_last_error ());
-      return -1;
+      return LSC_LIVE_START_NO_DRIVER;
     }
   lsc_live *live = calloc (1, sizeof *live);
   if (!live || !(live->ring = calloc (LSC_LIVE_RING, sizeof *live->ring)))
     {
       free (live);
       snprintf (err, err_size, "live session: out of memory");
-      return -1;
+      return LSC_LIVE_START_FAILED;
     }
   live->opt = *o;
   live->report_path = strdup (o->report_path);
@@ -299,12 +291,19 @@ lsc_live_start (const lsc_live_options *o, lsc_live **out, char *err, size_t err
   if (fl_global_get (LSC__GLOBAL, &g) != FL_OK)
     fl_global_set (LSC__GLOBAL, 0);
   const char *globals[] = { LSC__GLOBAL };
-  int rc = 0;
+  /* 4 spare elements per buffer for the offset toggle */
+  fl_workload_options wo = { .globals = globals, .n_globals = 1, .n = live->opt.n, .spare = 4 };
+  fl_kernel *user_kernel = NULL;
   if (live->user_kernel_path)
-    rc = lsc_user_kernel_load (live->user_kernel_path, &live->kernel, err, err_size);
-  else if (strcmp (live->workload, "empty") == 0)
-    rc = fl_workload_empty_kernel (&live->kernel) == FL_OK ? 0 : -1;
-  else
+    {
+      if (lsc_user_kernel_load (live->user_kernel_path, &user_kernel, err, err_size) != 0)
+        {
+          lsc__live_free (live);
+          return LSC_LIVE_START_KERNEL;
+        }
+      wo.kernel = user_kernel;
+    }
+  else if (strcmp (live->workload, "empty") != 0)
     {
       char *end = NULL;
       long np = strncmp (live->workload, "add", 3) == 0 ? strtol (live->workload + 3, &end, 10) : 0;
@@ -312,52 +311,18 @@ lsc_live_start (const lsc_live_options *o, lsc_live **out, char *err, size_t err
         {
           snprintf (err, err_size, "unknown workload '%s' (add2 .. add32, or empty)", live->workload);
           lsc__live_free (live);
-          return -1;
+          return LSC_LIVE_START_FAILED;
         }
-      rc = fl_workload_add_kernel_with_globals ((unsigned) np, globals, 1, &live->kernel) == FL_OK ? 0 : -1;
+      wo.n_ptrs = (unsigned) np;
     }
-  if (rc != 0 && !live->user_kernel_path)
-    snprintf (err, err_size, "%s", fl_last_error ());
-  if (rc != 0 || fl_bound_kernel_new (live->kernel, &(fl_config){ .num_warps = 4 }, &live->bound) != FL_OK)
+  fl_status st = fl_workload_setup (&wo, &live->w);
+  fl_kernel_free (user_kernel); /* the bound kernel keeps its own reference */
+  if (st != FL_OK)
     {
-      if (rc == 0)
-        snprintf (err, err_size, "%s", fl_last_error ());
+      snprintf (err, err_size, "%s", fl_last_error ());
       lsc__live_free (live);
-      return -1;
+      return LSC_LIVE_START_FAILED;
     }
-
-  /* Arguments: a buffer per pointer (4 spare elements for the offset toggle), n for every
-   * integer, 1 for floats and constexprs. */
-  const fl_signature *sig = fl_kernel_signature (live->kernel);
-  const fl_driver *drv = fl_driver_get ();
-  live->n_args = sig->n_args;
-  for (unsigned i = 0; i < sig->n_args; i++)
-    {
-      fl_type t = sig->types[i];
-      if (t <= FL_TYPE_PTR_LAST)
-        {
-          size_t bytes = ((size_t) live->opt.n + 4) * lsc__elem_size (t);
-          CUresult r = drv->cuMemAlloc (&live->bufs[i], bytes);
-          if (r == CUDA_SUCCESS)
-            r = drv->cuMemsetD8 (live->bufs[i], 0, bytes);
-          if (r != CUDA_SUCCESS)
-            {
-              snprintf (err, err_size, "allocating %zu bytes for argument %u: %s", bytes, i, fl_cuda_error_name (r));
-              lsc__live_free (live);
-              return -1;
-            }
-          live->args[i] = FL_PTR (live->bufs[i]);
-        }
-      else if (t == FL_TYPE_I1 || t == FL_TYPE_CONSTEXPR)
-        live->args[i] = FL_INT (1);
-      else if (t >= FL_TYPE_I8 && t <= FL_TYPE_U64)
-        live->args[i] = FL_INT (live->opt.n);
-      else if (t == FL_TYPE_FP64)
-        live->args[i] = FL_F64 (1.0);
-      else
-        live->args[i] = FL_F32 (1.0f);
-    }
-  live->grid = (fl_grid){ (unsigned) ((live->opt.n + 511) / 512), 1, 1 };
 
   char settings[1024];
   snprintf (settings, sizeof settings,
@@ -365,16 +330,16 @@ lsc_live_start (const lsc_live_options *o, lsc_live **out, char *err, size_t err
             (long) getpid (), live->user_kernel_path ? live->user_kernel_path : live->workload, live->opt.n,
             live->opt.target_rate, live->opt.device);
   lsc_recorder_options ro = { .path = live->report_path, .overwrite = o->overwrite,
-                              .workload = live->user_kernel_path ? fl_kernel_name (live->kernel) : live->workload,
+                              .workload = live->user_kernel_path ? fl_kernel_name (fl_bound_kernel_kernel (live->w.bound)) : live->workload,
                               .settings_json = settings,
                               .cupti = o->cupti_activity ? LSC_CUPTI_ACTIVITY : LSC_CUPTI_CALLBACKS,
                               .cupti_library = live->cupti_library };
   if (lsc_recorder_start (&ro, &live->rec, err, err_size) != 0)
     {
       lsc__live_free (live);
-      return -1;
+      return LSC_LIVE_START_REPORT;
     }
-  lsc_recorder_add_kernel (live->rec, live->bound, "num_warps=4 (live)");
+  lsc_recorder_add_kernel (live->rec, live->w.bound, "num_warps=4 (live)");
   lsc_recorder_stats rs;
   lsc_recorder_get_stats (live->rec, &rs);
   bool cupti_on = strncmp (rs.cupti_status, "callbacks", 9) == 0;
@@ -386,18 +351,22 @@ lsc_live_start (const lsc_live_options *o, lsc_live **out, char *err, size_t err
   live->hooks = (fl_launch_hooks){ .enter = lsc__hook_enter, .user_data = live, .wants_metadata = true };
 
   live->observer_ns = lsc_recorder_measure_push_ns ();
+  live->recorder_sink = fl_event_sink_get ();
+  live->sink = (fl_event_sink){ .emit = lsc__on_engine_event, .user_data = live };
+  fl_event_sink_set (&live->sink);
   live->start_ns = fl_clock_ns ();
   atomic_store (&live->state, LSC_LIVE_RUNNING);
   if (pthread_create (&live->worker, NULL, lsc__worker_main, live) != 0)
     {
       snprintf (err, err_size, "live session: cannot start the worker thread");
+      fl_event_sink_set (live->recorder_sink);
       lsc_recorder_stop (live->rec, NULL, NULL, 0);
       lsc__live_free (live);
-      return -1;
+      return LSC_LIVE_START_FAILED;
     }
   live->worker_started = true;
   *out = live;
-  return 0;
+  return LSC_LIVE_START_OK;
 }
 
 void
@@ -546,6 +515,7 @@ lsc_live_stop (lsc_live *live, lsc_recorder_stats *stats, char *err, size_t err_
   if (live->worker_started)
     pthread_join (live->worker, NULL);
   fl_launch_hooks_set (NULL);
+  fl_event_sink_set (live->recorder_sink);
   int rc = lsc_recorder_stop (live->rec, stats, err, err_size);
   atomic_store (&live->state, LSC_LIVE_STOPPED);
   lsc__live_free (live);

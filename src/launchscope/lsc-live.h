@@ -78,9 +78,18 @@ typedef struct {
 #define LSC_LIVE_WINDOW 4096
 #define LSC_LIVE_RING 65536
 
+/* What kept a live session from starting, for a caller that reacts to each differently. */
+typedef enum {
+  LSC_LIVE_START_OK = 0,
+  LSC_LIVE_START_NO_DRIVER, /* no usable CUDA driver, or the device cannot be used */
+  LSC_LIVE_START_KERNEL,    /* the user's kernel file: I/O, header, signature */
+  LSC_LIVE_START_REPORT,    /* the report cannot be created */
+  LSC_LIVE_START_FAILED,    /* anything else (memory, threads, the engine refusing the kernel) */
+} lsc_live_start_error;
+
 /* Loads the workload (compiling nothing yet), creates the report and starts the worker.
- * Returns 0, or -1 with err naming what failed (no driver, bad kernel file, report path). */
-int lsc_live_start (const lsc_live_options *options, lsc_live **out, char *err, size_t err_size);
+ * Returns LSC_LIVE_START_OK (0), or the kind of failure with err naming what failed. */
+lsc_live_start_error lsc_live_start (const lsc_live_options *options, lsc_live **out, char *err, size_t err_size);
 
 void lsc_live_pause (lsc_live *live, bool paused);
 

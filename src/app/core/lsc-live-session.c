@@ -86,22 +86,19 @@ start_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancell
   (void) cancellable;
   char err[2048] = "";
 
-  if (fl_driver_load () != FL_OK)
-    {
-      g_task_return_new_error (task, LSC_LIVE_SESSION_ERROR, LSC_LIVE_SESSION_ERROR_NO_DRIVER, "%s", fl_last_error ());
-      return;
-    }
   lsc_live *live = NULL;
-  if (lsc_live_start (&self->options, &live, err, sizeof err) != 0)
+  lsc_live_start_error failure = lsc_live_start (&self->options, &live, err, sizeof err);
+  if (failure != LSC_LIVE_START_OK)
     {
       LscLiveSessionError code = LSC_LIVE_SESSION_ERROR_FAILED;
-      g_autofree char *base = self->user_kernel_path ? g_path_get_basename (self->user_kernel_path) : NULL;
-      if (base && (strstr (err, base) || strstr (err, "signature")))
-        code = LSC_LIVE_SESSION_ERROR_KERNEL;
-      else if (strstr (err, self->report_path))
-        code = LSC_LIVE_SESSION_ERROR_REPORT;
-      else if (!fl_driver_ready () || strstr (err, "no CUDA device") || strstr (err, "cuDevice"))
-        code = LSC_LIVE_SESSION_ERROR_NO_DRIVER;
+      switch (failure)
+        {
+        case LSC_LIVE_START_NO_DRIVER: code = LSC_LIVE_SESSION_ERROR_NO_DRIVER; break;
+        case LSC_LIVE_START_KERNEL: code = LSC_LIVE_SESSION_ERROR_KERNEL; break;
+        case LSC_LIVE_START_REPORT: code = LSC_LIVE_SESSION_ERROR_REPORT; break;
+        case LSC_LIVE_START_OK:
+        case LSC_LIVE_START_FAILED: break;
+        }
       g_task_return_new_error (task, LSC_LIVE_SESSION_ERROR, code, "%s", err[0] ? err : "the live session did not start");
       return;
     }
@@ -290,29 +287,19 @@ probe_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancell
   (void) source;
   (void) data;
   (void) cancellable;
-  if (fl_driver_load () != FL_OK)
+  fl_probe_result probe;
+  if (fl_probe (FL_PROBE_COMPILE, 0, &probe) != FL_OK)
     {
-      g_task_return_new_error (task, LSC_LIVE_SESSION_ERROR, LSC_LIVE_SESSION_ERROR_NO_DRIVER, "%s", fl_last_error ());
+      g_task_return_new_error (task, LSC_LIVE_SESSION_ERROR, LSC_LIVE_SESSION_ERROR_NO_DRIVER, "%s", probe.why);
       return;
     }
-  const fl_driver *drv = fl_driver_get ();
-  int count = 0;
-  CUdevice dev;
-  char name[256] = "";
-  if (!drv || drv->cuDeviceGetCount (&count) != CUDA_SUCCESS || count < 1)
-    {
-      g_task_return_new_error (task, LSC_LIVE_SESSION_ERROR, LSC_LIVE_SESSION_ERROR_NO_DRIVER,
-                               "the CUDA driver loaded but found no CUDA device");
-      return;
-    }
-  if (drv->cuDeviceGet (&dev, 0) != CUDA_SUCCESS || drv->cuDeviceGetName (name, sizeof name, dev) != CUDA_SUCCESS)
-    snprintf (name, sizeof name, "CUDA device 0");
-  int version = fl_driver_version ();
-  if (version > 0)
-    g_task_return_pointer (task, g_strdup_printf ("%s · CUDA %d.%d", name, version / 1000, (version % 1000) / 10),
+  if (probe.driver_version > 0)
+    g_task_return_pointer (task,
+                           g_strdup_printf ("%s · CUDA %d.%d", probe.device_name, probe.driver_version / 1000,
+                                            (probe.driver_version % 1000) / 10),
                            g_free);
   else
-    g_task_return_pointer (task, g_strdup (name), g_free);
+    g_task_return_pointer (task, g_strdup (probe.device_name), g_free);
 }
 
 void
