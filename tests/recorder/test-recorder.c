@@ -510,7 +510,7 @@ START_TEST (test_stage_timing_recorded)
 }
 END_TEST
 
-/* ---- CUPTI's launch callback, through tests/fake-cupti.c (there is no CUPTI without a GPU) ---- */
+/* ---- CUPTI's launch callback, through tests/support/fake-cupti.c (there is no CUPTI without a GPU) ---- */
 
 static uint32_t (*fake_api_call) (uint32_t cbid, int result);
 static unsigned (*fake_finalized) (void);
