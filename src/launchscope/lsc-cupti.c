@@ -163,11 +163,11 @@ lsc__classify_cbids (void)
 }
 
 /* The launch's configuration from the call's own parameters. */
-static void
-lsc__read_launch_config (CUpti_CallbackId cbid, const void *params, lsc_cupti_api_record *rec)
+static bool
+lsc__read_launch_config (CUpti_CallbackId cbid, const void *params, lsc_cupti_launch_config *rec)
 {
   if (!params)
-    return;
+    return false;
   CUstream stream = NULL;
   switch (cbid)
     {
@@ -187,7 +187,7 @@ lsc__read_launch_config (CUpti_CallbackId cbid, const void *params, lsc_cupti_ap
       {
         const CUlaunchConfig *config = ((const cuLaunchKernelEx_params *) params)->config;
         if (!config)
-          return;
+          return false;
         rec->grid[0] = config->gridDimX, rec->grid[1] = config->gridDimY, rec->grid[2] = config->gridDimZ;
         rec->block[0] = config->blockDimX, rec->block[1] = config->blockDimY, rec->block[2] = config->blockDimZ;
         rec->shared_mem = config->sharedMemBytes;
@@ -199,7 +199,7 @@ lsc__read_launch_config (CUpti_CallbackId cbid, const void *params, lsc_cupti_ap
       stream = ((const cuGraphLaunch_params *) params)->hStream;
       break;
     default:
-      return;
+      return false;
     }
   rec->stream = (uint64_t) (uintptr_t) stream;
   if (__builtin_expect (atomic_load_explicit (&lsc__captures, memory_order_relaxed) > 0, 0) && lsc__stream_is_capturing)
@@ -208,6 +208,7 @@ lsc__read_launch_config (CUpti_CallbackId cbid, const void *params, lsc_cupti_ap
       rec->captured = lsc__stream_is_capturing (stream, &status) == CUDA_SUCCESS
                       && status == CU_STREAM_CAPTURE_STATUS_ACTIVE;
     }
+  return true;
 }
 
 /* A capture beginning or ending (at the call's exit, when it succeeded). */
@@ -265,17 +266,17 @@ lsc__on_callback (void *user_data, CUpti_CallbackDomain domain, CUpti_CallbackId
     }
   if (!atomic_load_explicit (&lsc__callback_work, memory_order_relaxed))
     return;
-  if (domain != CUPTI_CB_DOMAIN_DRIVER_API || cbid >= CUPTI_DRIVER_TRACE_CBID_SIZE)
+  if (domain != CUPTI_CB_DOMAIN_DRIVER_API)
     return;
-  unsigned kind = lsc__cbid_kind[cbid];
+  if (cb->callbackSite == CUPTI_API_ENTER)
+    {
+      lsc__api_enter_ns = lsc__now_ns (); /* a capture call's too: harmless, and one test fewer */
+      return;
+    }
+  unsigned kind = cbid < CUPTI_DRIVER_TRACE_CBID_SIZE ? lsc__cbid_kind[cbid] : 0;
   if (__builtin_expect (kind == 0, 0))
     {
       lsc__on_capture (cbid, cb);
-      return;
-    }
-  if (cb->callbackSite == CUPTI_API_ENTER)
-    {
-      lsc__api_enter_ns = lsc__now_ns ();
       return;
     }
   /* Inside the engine's launch, the engine's end stamp, a few ns from now, stands in for the
@@ -292,10 +293,17 @@ lsc__on_callback (void *user_data, CUpti_CallbackDomain domain, CUpti_CallbackId
     .symbol_name = cb->symbolName,
     .in_engine_launch = in_engine,
   };
-  if (kind - 1 <= LSC_CALL_GRAPH)
-    lsc__read_launch_config (cbid, cb->functionParams, &rec);
-  else
+  /* The engine's own launches need no configuration read: their record is claimed by the
+   * engine's event, which knows it. */
+  lsc_cupti_launch_config config;
+  if (kind - 1 > LSC_CALL_GRAPH)
     rec.symbol_name = NULL;
+  else if (!in_engine)
+    {
+      config = (lsc_cupti_launch_config){ .captured = false };
+      if (lsc__read_launch_config (cbid, cb->functionParams, &config))
+        rec.config = &config;
+    }
   if (lsc__sinks.api)
     lsc__sinks.api (&rec, lsc__sinks.user_data);
 }

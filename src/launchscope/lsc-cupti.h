@@ -33,6 +33,15 @@ typedef enum {
 /* "launch", "graph", "sync", "copy", "alloc"; "unknown" out of range. */
 const char *lsc_call_kind_name (int kind);
 
+/* A launch as its call configured it, and whether its stream was being captured into a graph
+ * (the kernel was recorded, not run). */
+typedef struct lsc_cupti_launch_config {
+  uint32_t grid[3], block[3];
+  uint32_t shared_mem; /* dynamic shared memory, bytes */
+  uint64_t stream;     /* the CUstream handle as an integer; 0 the legacy default stream */
+  bool captured;
+} lsc_cupti_launch_config;
+
 typedef struct {
   uint32_t correlation_id;
   uint32_t cbid;         /* CUPTI_DRIVER_TRACE_CBID_* */
@@ -44,12 +53,9 @@ typedef struct {
   /* Made inside fl_launch / fl_launch_default (fl_launch_in_progress): the engine's event for
    * that launch follows on this thread, and its end stands for the API exit. */
   bool in_engine_launch;
-  /* Launches: the configuration the call passed, and whether its stream was being captured
-   * into a graph (the kernel was recorded, not run).  Zero for other calls. */
-  uint32_t grid[3], block[3];
-  uint32_t shared_mem; /* dynamic shared memory, bytes */
-  uint64_t stream;     /* the CUstream handle as an integer; 0 the legacy default stream */
-  bool captured;
+  /* A launch of the program's own (not the engine's): the configuration the call passed, or
+   * NULL; valid during the call only. */
+  const struct lsc_cupti_launch_config *config;
 } lsc_cupti_api_record;
 
 typedef struct {

@@ -76,7 +76,8 @@ typedef struct {
 typedef struct {
   uint32_t grid[3], block[3];
   uint32_t shared_mem;
-  uint32_t captured;
+  uint16_t captured;
+  uint16_t seen; /* 0: the call's parameters were not readable: NULL columns */
   uint64_t stream;
 } lsc__launch_config;
 

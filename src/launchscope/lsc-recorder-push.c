@@ -353,12 +353,15 @@ lsc__on_cupti_api (const lsc_cupti_api_record *api, void *user_data)
         return;
       r.reason |= LSC__API_CONFIG;
       ring->slots[head & ring->mask].rec = r;
+      const lsc_cupti_launch_config *c = api->config;
       ring->slots[(head + 1) & ring->mask].config
-        = (lsc__launch_config){ .grid = { api->grid[0], api->grid[1], api->grid[2] },
-                                .block = { api->block[0], api->block[1], api->block[2] },
-                                .shared_mem = api->shared_mem,
-                                .captured = api->captured,
-                                .stream = api->stream };
+        = c ? (lsc__launch_config){ .grid = { c->grid[0], c->grid[1], c->grid[2] },
+                                    .block = { c->block[0], c->block[1], c->block[2] },
+                                    .shared_mem = c->shared_mem,
+                                    .captured = c->captured,
+                                    .stream = c->stream,
+                                    .seen = 1 }
+            : (lsc__launch_config){ .seen = 0 };
       lsc__publish (ring, head, 2);
       return;
     }

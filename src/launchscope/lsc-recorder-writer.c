@@ -556,7 +556,7 @@ lsc__process (lsc_recorder *rec, lsc__ring *ring, lsc__rec *r, const lsc__slot *
   switch (r->type)
     {
     case LSC__REC_API:
-      lsc__write_raw_launch (rec, ring, r, extra ? &extra->config : NULL);
+      lsc__write_raw_launch (rec, ring, r, extra && extra->config.seen ? &extra->config : NULL);
       break;
     case LSC__REC_CALL:
       lsc__write_call (rec, ring, r);
