@@ -53,6 +53,8 @@ print_sessions (const char *output)
       fprintf (stderr, ": %" PRId64 " launches of %" PRId64 " kernels", s->launches, s->kernels);
       if (api->count > 0)
         fprintf (stderr, ", launch call p50 %" PRId64 " ns, p99 %" PRId64 " ns", api->p50_ns, api->p99_ns);
+      if (s->launch_bound_reached)
+        fprintf (stderr, " (stopped at --max-launches: later launches not recorded)");
       fprintf (stderr, "  %.200s\n", s->workload ? s->workload : "");
     }
   if (!sum)
@@ -66,7 +68,8 @@ lsc_cmd_record_command (const lsc_record_args *ra)
 {
   lsc_command_options o = { .output = ra->output, .overwrite = ra->force, .cupti = ra->cupti,
                             .cupti_library = ra->cupti_lib, .redact = ra->redact, .delay_s = ra->delay_s,
-                            .duration_s = ra->duration_s, .argv = ra->command };
+                            .duration_s = ra->duration_s,
+                            .max_launches = (uint64_t) ra->max_launches, .argv = ra->command };
   lsc_command *command = NULL;
   char err[4600] = "";
   if (lsc_command_start (&o, &command, err, sizeof err) != 0)

@@ -39,7 +39,7 @@ print_help (void)
 {
   printf ("Usage: %s %s -o REPORT.lsdb [OPTIONS]\n"
           "       %s %s -o REPORT.lsdb [--cupti callbacks|activity] [--delay S] [--duration S]\n"
-          "           [--redact] [--force] -- COMMAND [ARGS...]\n"
+          "           [--max-launches N] [--redact] [--force] -- COMMAND [ARGS...]\n"
           "\n"
           "Run a workload through the fastlaunch engine and record every launch into a report:\n"
           "path (fast/default), outcome (hit/miss/fallback), fallback reason, host time, spec\n"
@@ -55,6 +55,9 @@ print_help (void)
           "  --delay S              record launches only from S seconds after the command starts\n"
           "  --duration S           ... and for S seconds (CUPTI's launch callbacks are off outside\n"
           "                         that window, in every process of the command)\n"
+          "  --max-launches N       keep each process's first N launches, then turn the callbacks\n"
+          "                         off: a bound on the report's size for long runs; the report\n"
+          "                         and record's summary say when it was reached\n"
           "\n"
           "Options:\n"
           "  -o, --output FILE      report to write (required; refuses to overwrite without --force)\n"

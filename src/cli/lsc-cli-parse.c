@@ -161,6 +161,7 @@ lsc_cli_parse_record_args (int argc, char **argv, lsc_record_args *args)
     { "quiet", no_argument, NULL, 'q' },          { "help", no_argument, NULL, 'h' },
     { "raw-floor", required_argument, NULL, 'F' }, { "redact", no_argument, NULL, 'r' },
     { "delay", required_argument, NULL, 'D' },    { "duration", required_argument, NULL, 'U' },
+    { "max-launches", required_argument, NULL, 'M' },
     { NULL, 0, NULL, 0 },
   };
   memset (args, 0, sizeof *args);
@@ -190,6 +191,10 @@ lsc_cli_parse_record_args (int argc, char **argv, lsc_record_args *args)
           return LSC_EXIT_USAGE;
         if (args->duration_s <= 0)
           return lsc_cli_usage_error (cmd, "--duration wants more than 0 seconds");
+        break;
+      case 'M':
+        if (!lsc_cli_parse_long (cmd, "--max-launches", optarg, 1, INT64_MAX / 2, &args->max_launches))
+          return LSC_EXIT_USAGE;
         break;
       case 'o': args->output = optarg; break;
       case 'w': args->workload = optarg; break;
@@ -239,10 +244,15 @@ lsc_cli_parse_record_args (int argc, char **argv, lsc_record_args *args)
                                 args->engine_option);
   if (args->command && args->cupti == LSC_CUPTI_OFF)
     return lsc_cli_usage_error (cmd, "--cupti off records nothing of a command: use callbacks or activity");
-  if (!args->command && (args->redact || args->delay_s > 0 || args->duration_s > 0))
-    return lsc_cli_usage_error (cmd, "%s is for a command to record (record -o R.lsdb %s ... -- COMMAND)",
-                                args->redact ? "--redact" : args->delay_s > 0 ? "--delay" : "--duration",
-                                args->redact ? "--redact" : args->delay_s > 0 ? "--delay" : "--duration");
+  if (!args->command && (args->redact || args->delay_s > 0 || args->duration_s > 0 || args->max_launches > 0))
+    {
+      const char *option = args->redact           ? "--redact"
+                           : args->delay_s > 0    ? "--delay"
+                           : args->duration_s > 0 ? "--duration"
+                                                  : "--max-launches";
+      return lsc_cli_usage_error (cmd, "%s is for a command to record (record -o R.lsdb %s ... -- COMMAND)", option,
+                                  option);
+    }
 
   int n_wl = lsc_cli_parse_workloads (cmd, args->workload, args->workloads);
   if (n_wl < 0)

@@ -69,6 +69,7 @@ typedef struct {
   char **command;      /* after "--": a program to record instead of a workload (NULL-terminated) */
   bool redact;         /* --redact: keep no command lines in the report */
   double delay_s, duration_s; /* the command's capture window; 0: from its start, to its end */
+  long max_launches;   /* --max-launches: each process's first this many (0: all) */
   const char *engine_option; /* the first workload-only option given, for refusing it with a command */
 } lsc_record_args;
 

@@ -28,6 +28,7 @@ typedef struct {
   bool redact;                /* keep no command lines in the report */
   double delay_s;             /* record launches only from this long after the start ... */
   double duration_s;          /* ... and for this long (0: to the end) */
+  uint64_t max_launches;      /* keep each process's first this many launches (0: all) */
   const char *inject_library; /* liblaunchscope-inject.so; NULL: lsc_inject_library_find */
   char *const *argv;          /* the command, argv[0] searched on PATH */
 } lsc_command_options;

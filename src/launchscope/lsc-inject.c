@@ -24,6 +24,9 @@
  *                        process of the command): launches before the start or after the stop
  *                        are not recorded; CUPTI's launch callbacks are off meanwhile, so they
  *                        cost the program next to nothing
+ *   LSC_INJECT_MAX_LAUNCHES
+ *                        keep the first this many launches of each process, then turn the
+ *                        callbacks off (lsc_recorder_options.max_launches)
  * Nothing here may disturb the program: every failure is one line on stderr, and the program
  * runs on unrecorded.
  */
@@ -106,8 +109,9 @@ lsc__window_main (void *data)
   return NULL;
 }
 
+/* An unsigned decimal environment variable; 0 when unset or not a number. */
 static uint64_t
-lsc__env_ns (const char *name)
+lsc__env_u64 (const char *name)
 {
   const char *v = getenv (name);
   char *end = NULL;
@@ -132,8 +136,8 @@ lsc__window_end (void)
 static void
 lsc__window_begin (lsc_recorder *rec)
 {
-  lsc__window.start_at = lsc__env_ns ("LSC_INJECT_START_AT");
-  lsc__window.stop_at = lsc__env_ns ("LSC_INJECT_STOP_AT");
+  lsc__window.start_at = lsc__env_u64 ("LSC_INJECT_START_AT");
+  lsc__window.stop_at = lsc__env_u64 ("LSC_INJECT_STOP_AT");
   uint64_t now = lsc__realtime_ns ();
   bool before = lsc__window.start_at > now, after = lsc__window.stop_at && lsc__window.stop_at <= now;
   if (before || after)
@@ -226,7 +230,8 @@ lsc__inject_command_line (void)
   return buf;
 }
 
-/* {"source":"injection","pid":..,"ppid":..,"command":..,"rank":..,"local_rank":..} */
+/* {"source":"injection","pid":..,"ppid":..,"command":..,"rank":..,"local_rank":..,
+ *  "max_launches":..} */
 static char *
 lsc__inject_settings (const char *command)
 {
@@ -250,6 +255,9 @@ lsc__inject_settings (const char *command)
       if (end && !*end && n >= 0)
         fprintf (out, ", \"%s\": %ld", ranks[i][1], n);
     }
+  uint64_t max_launches = lsc__env_u64 ("LSC_INJECT_MAX_LAUNCHES");
+  if (max_launches)
+    fprintf (out, ", \"max_launches\": %" PRIu64, max_launches);
   fputc ('}', out);
   fclose (out);
   return buf;
@@ -280,6 +288,7 @@ InitializeInjection (void)
     .cupti = mode && strcmp (mode, "activity") == 0 ? LSC_CUPTI_ACTIVITY : LSC_CUPTI_CALLBACKS,
     .cupti_library = cupti_library && *cupti_library ? cupti_library : "libcupti.so.13",
     .foreign_process = true,
+    .max_launches = lsc__env_u64 ("LSC_INJECT_MAX_LAUNCHES"),
   };
   lsc_recorder *rec = NULL;
   char err[1024] = "";

@@ -192,6 +192,9 @@ struct lsc_recorder {
   char cupti_status[256];
   char *cupti_library;
   bool foreign_process;
+  uint64_t max_launches;                /* 0: unbounded */
+  uint64_t launch_rows;                 /* writer-only: launch rows written */
+  atomic_uint_fast64_t launches_beyond; /* left out at the bound */
   double raw_floor_p50;
   bool have_raw_floor;
 

@@ -547,12 +547,39 @@ lsc__write_call (lsc_recorder *rec, const lsc__ring *ring, const lsc__rec *r)
     lsc__writer_fail (rec, "inserting a call row");
 }
 
+/* False for a launch past the max_launches bound, counted as left out.  Reaching the bound
+ * notes it once and turns the launch callbacks off: an hour of training must not fill a disk,
+ * and the rest of it should not pay for callbacks whose records are thrown away. */
+static bool
+lsc__launch_within_bound (lsc_recorder *rec, uint64_t t_ns)
+{
+  if (!rec->max_launches)
+    return true;
+  if (rec->launch_rows < rec->max_launches)
+    {
+      if (++rec->launch_rows == rec->max_launches)
+        {
+          char text[200];
+          snprintf (text, sizeof text,
+                    "launch bound reached: the first %" PRIu64 " launches recorded, later ones are not (max launches)",
+                    rec->max_launches);
+          lsc__write_event (rec, t_ns, "info", 0, text);
+          lsc_cupti_set_callbacks (false);
+        }
+      return true;
+    }
+  atomic_fetch_add_explicit (&rec->launches_beyond, 1, memory_order_relaxed);
+  return false;
+}
+
 /* extra: the record's second slot, when it has one (stage times, or a launch configuration). */
 static void
 lsc__process (lsc_recorder *rec, lsc__ring *ring, lsc__rec *r, const lsc__slot *extra)
 {
   lsc__kernel *k = NULL;
   const uint32_t *stages = extra && r->type == LSC__REC_LAUNCH ? extra->stage_ns : NULL;
+  if ((r->type == LSC__REC_API || r->type == LSC__REC_LAUNCH) && !lsc__launch_within_bound (rec, r->start_ns))
+    return;
   switch (r->type)
     {
     case LSC__REC_API:

@@ -207,6 +207,7 @@ lsc_recorder_start (const lsc_recorder_options *o, lsc_recorder **out, char *err
   static const char *const mode_names[] = { "off", "callbacks", "activity" };
   rec->cupti_library = o->cupti_library ? strdup (o->cupti_library) : NULL;
   rec->foreign_process = o->foreign_process;
+  rec->max_launches = o->max_launches;
   lsc__cupti_switch (rec, o->cupti);
 
   sqlite3_stmt *ins = NULL;
@@ -365,6 +366,7 @@ lsc_recorder_get_stats (lsc_recorder *rec, lsc_recorder_stats *out)
   out->rows_written = atomic_load (&rec->rows_written);
   out->rows_lost = atomic_load (&rec->rows_lost);
   out->batches = atomic_load (&rec->batches);
+  out->launches_beyond = atomic_load (&rec->launches_beyond);
   pthread_mutex_lock (&rec->lock);
   out->rows_dropped = atomic_load (&rec->dropped_no_ring);
   for (lsc__ring *r = rec->rings; r; r = r->next)

@@ -44,6 +44,10 @@ typedef struct {
    * engine's driver table (the program's driver is still initialising when the recording
    * starts), and the session's GPU and driver facts are read when it stops. */
   bool foreign_process;
+  /* 0: unbounded.  Else the report keeps the first this many launch rows (raw, graph and the
+   * engine's); at the bound it notes so, turns CUPTI's launch callbacks off so the program
+   * runs on at full speed, and counts what it left out (lsc_recorder_stats.launches_beyond). */
+  uint64_t max_launches;
 } lsc_recorder_options;
 
 typedef struct {
@@ -51,6 +55,7 @@ typedef struct {
   uint64_t rows_dropped;      /* ring full */
   uint64_t rows_lost;         /* accepted but never written (write error) */
   uint64_t batches;
+  uint64_t launches_beyond;   /* launch rows left out at the max_launches bound */
   char cupti_status[256];     /* "callbacks on", "held by Nsight Systems", "no driver", ... */
   char error[1024];           /* first write error, naming the file; "" if none */
 } lsc_recorder_stats;

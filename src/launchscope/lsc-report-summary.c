@@ -218,6 +218,7 @@ load_sessions (sqlite3 *db, lsc_report_summary *sum)
           s->has_pid = lsc__json_find_int (s->settings, "pid", &s->pid);
           s->has_rank = lsc__json_find_int (s->settings, "rank", &s->rank);
           s->has_local_rank = lsc__json_find_int (s->settings, "local_rank", &s->local_rank);
+          s->has_launch_bound = lsc__json_find_int (s->settings, "max_launches", &s->launch_bound);
         }
     }
   sqlite3_finalize (stmt);
@@ -694,7 +695,8 @@ lsc_report_summarize (lsc_report *report, lsc_error *error)
         }
     }
 
-  rc = sqlite3_prepare_v2 (db, "SELECT session_id, kind, count(*) FROM main.event GROUP BY session_id, kind", -1,
+  rc = sqlite3_prepare_v2 (db, "SELECT session_id, kind, count(*), total(kind = 'info' AND text LIKE "
+                           "'launch bound reached%') FROM main.event GROUP BY session_id, kind", -1,
                            &stmt, NULL);
   if (rc != SQLITE_OK)
     goto fail;
@@ -711,6 +713,7 @@ lsc_report_summarize (lsc_report *report, lsc_error *error)
       const unsigned char *kind = sqlite3_column_type (stmt, 1) == SQLITE_TEXT ? sqlite3_column_text (stmt, 1) : NULL;
       sess->events_by_kind[event_kind_index (kind)] += n;
       sess->events += n;
+      sess->launch_bound_reached = sess->launch_bound_reached || sqlite3_column_int64 (stmt, 3) > 0;
     }
   if (rc != SQLITE_DONE)
     goto fail;

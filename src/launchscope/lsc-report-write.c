@@ -302,6 +302,9 @@ lsc_report_summary_write_json (const lsc_report_summary *sum, FILE *out, const c
       json_opt_int_member (out, &f, "pid", s->has_pid, s->pid);
       json_opt_int_member (out, &f, "rank", s->has_rank, s->rank);
       json_opt_int_member (out, &f, "local_rank", s->has_local_rank, s->local_rank);
+      json_opt_int_member (out, &f, "launch_bound", s->has_launch_bound, s->launch_bound);
+      json_key (out, &f, "launch_bound_reached");
+      fputs (s->launch_bound_reached ? "true" : "false", out);
       json_str_member (out, &f, "settings", s->settings);
       json_int_member (out, &f, "launches", s->launches);
       json_int_member (out, &f, "kernels", s->kernels);
@@ -694,6 +697,14 @@ lsc_report_summary_write_text (const lsc_report_summary *sum, FILE *out, const c
             }
         fputs (first ? "\n" : ")\n", out);
       }
+      if (s->launch_bound_reached)
+        {
+          if (s->has_launch_bound)
+            fprintf (out, "  launch bound reached: the first %" PRId64 " launches were recorded, later ones were not\n",
+                     s->launch_bound);
+          else
+            fputs ("  launch bound reached: later launches were not recorded\n", out);
+        }
       {
         static const char *const names[LSC_CALL_KINDS][2] = { { "synchronisation", "synchronisations" },
                                                               { "copy", "copies" },

@@ -189,6 +189,9 @@ typedef struct {
   int64_t pid; /* "pid" from settings JSON when present */
   bool has_rank, has_local_rank; /* a recorded program's RANK and LOCAL_RANK, when it had them */
   int64_t rank, local_rank;
+  bool has_launch_bound;  /* recorded with a bound on its launches (record --max-launches) */
+  int64_t launch_bound;
+  bool launch_bound_reached; /* ... and it was reached: later launches are not in the report */
   int64_t launches, events, kernels;
   int64_t events_by_kind[LSC_EVENT_KIND_COUNT]; /* see lsc_event_kind_names */
   /* The program's synchronisation, copy and allocation calls (lsc_call_kind_names): how many,

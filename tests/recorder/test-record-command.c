@@ -175,6 +175,29 @@ START_TEST (test_calls_and_configuration)
 }
 END_TEST
 
+/* --max-launches keeps each process's first N launches and says so where the user looks. */
+START_TEST (test_max_launches)
+{
+  const char *r = in_dir ("bounded.lsdb");
+  int rc = RUN ("record", "-o", r, "--max-launches", "25", "--cupti-lib", cupti, "--", app, "100", "0", "child", "10");
+  ck_assert_msg (rc == 0, "exit %d:\n%s", rc, out);
+  ck_assert_msg (strstr (out, "(stopped at --max-launches: later launches not recorded)"), "%s", out);
+  /* the parent stops at 25; the child's 10 stay under the bound */
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM launch"), 35);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM event WHERE text LIKE 'launch bound reached: the first 25 %'"), 1);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM session WHERE json_extract(settings, '$.max_launches') = 25"), 2);
+  rc = RUN ("report", r);
+  ck_assert_msg (rc == 0 && strstr (out, "launch bound reached: the first 25 launches were recorded, later ones were not"),
+                 "exit %d:\n%s", rc, out);
+  rc = RUN ("report", "--json", r);
+  ck_assert_msg (rc == 0 && strstr (out, "\"launch_bound\":25,\"launch_bound_reached\":true"), "exit %d:\n%s", rc, out);
+  rc = RUN ("record", "-o", in_dir ("y.lsdb"), "--max-launches", "10");
+  ck_assert_msg (rc == 2 && strstr (out, "--max-launches is for a command"), "exit %d:\n%s", rc, out);
+  rc = RUN ("record", "-o", in_dir ("y.lsdb"), "--max-launches", "0", "--", app, "1", "0");
+  ck_assert_msg (rc == 2 && strstr (out, "--max-launches"), "exit %d:\n%s", rc, out);
+}
+END_TEST
+
 START_TEST (test_redact)
 {
   const char *r = in_dir ("quiet.lsdb");
@@ -298,6 +321,7 @@ main (int argc, char **argv)
   tcase_add_test (tc, test_two_processes);
   tcase_add_test (tc, test_graph_replays);
   tcase_add_test (tc, test_calls_and_configuration);
+  tcase_add_test (tc, test_max_launches);
   tcase_add_test (tc, test_redact);
   tcase_add_test (tc, test_no_cuda_writes_nothing);
   tcase_add_test (tc, test_killed_process_keeps_what_it_flushed);
