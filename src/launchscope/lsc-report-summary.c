@@ -369,6 +369,154 @@ event_kind_index (const unsigned char *kind)
   return LSC_EVENT_KIND_COUNT - 1;
 }
 
+/* ---- gaps between a thread's calls ----------------------------------------------------------
+ * Each launch's gap is its start less the end of the previous call on its thread: a launch, or
+ * (version 3) a synchronisation, copy or allocation.  Computed during the one pass over the
+ * launch table, in the order the rows were written, which the recorder keeps per thread (each
+ * thread's ring drains in order); sorting a million rows by thread and time in SQL took longer
+ * than the rest of the summary together.  The calls, fewer, are read sorted by thread and
+ * time, and each thread's launches walk its calls as they go. */
+
+typedef struct {
+  int64_t session_id, thread, start_ns, end_ns;
+} call_span;
+
+typedef struct {
+  int64_t session_id, thread;
+  bool used, has_end;
+  int64_t last_end;
+  size_t call_next, call_end; /* this thread's calls not yet passed, in gaps.calls */
+} thread_state;
+
+typedef struct {
+  thread_state *slots;
+  size_t cap, n;
+  call_span *calls;
+  size_t n_calls;
+} gap_tracker;
+
+static uint64_t
+thread_hash (int64_t session_id, int64_t thread)
+{
+  uint64_t h = (uint64_t) session_id * 0x9e3779b97f4a7c15ull ^ (uint64_t) thread * 0xc2b2ae3d27d4eb4full;
+  return h ^ (h >> 29);
+}
+
+/* The state of (session, thread), added the first time; NULL when out of memory. */
+static thread_state *
+thread_state_get (gap_tracker *g, int64_t session_id, int64_t thread)
+{
+  if ((g->n + 1) * 2 > g->cap)
+    {
+      size_t cap = g->cap ? g->cap * 2 : 64;
+      thread_state *slots = calloc (cap, sizeof *slots);
+      if (!slots)
+        return NULL;
+      for (size_t i = 0; i < g->cap; i++)
+        if (g->slots[i].used)
+          {
+            size_t j = thread_hash (g->slots[i].session_id, g->slots[i].thread) & (cap - 1);
+            while (slots[j].used)
+              j = (j + 1) & (cap - 1);
+            slots[j] = g->slots[i];
+          }
+      free (g->slots);
+      g->slots = slots;
+      g->cap = cap;
+    }
+  size_t j = thread_hash (session_id, thread) & (g->cap - 1);
+  while (g->slots[j].used && (g->slots[j].session_id != session_id || g->slots[j].thread != thread))
+    j = (j + 1) & (g->cap - 1);
+  if (!g->slots[j].used)
+    {
+      g->slots[j] = (thread_state){ .session_id = session_id, .thread = thread, .used = true };
+      g->n++;
+    }
+  return &g->slots[j];
+}
+
+/* Loads the calls between launches (none before version 3) and gives each thread its range. */
+static int
+gap_tracker_load_calls (sqlite3 *db, int64_t version, gap_tracker *g)
+{
+  if (!lsc__table_present (version, "api_call"))
+    return SQLITE_OK;
+  sqlite3_stmt *stmt = NULL;
+  int rc = sqlite3_prepare_v2 (db,
+                               "SELECT session_id, coalesce(thread, -9223372036854775808), start_ns, start_ns + api_ns "
+                               "FROM main.api_call WHERE typeof(session_id) = 'integer' AND typeof(start_ns) = "
+                               "'integer' AND typeof(api_ns) = 'integer' AND typeof(start_ns + api_ns) = 'integer' "
+                               "ORDER BY 1, 2, 3",
+                               -1, &stmt, NULL);
+  if (rc != SQLITE_OK)
+    return rc;
+  size_t cap = 0;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      if (g->n_calls == cap)
+        {
+          size_t more = cap ? cap * 2 : 256;
+          call_span *v = realloc (g->calls, more * sizeof *v);
+          if (!v)
+            {
+              rc = SQLITE_NOMEM;
+              break;
+            }
+          g->calls = v;
+          cap = more;
+        }
+      g->calls[g->n_calls++] = (call_span){ sqlite3_column_int64 (stmt, 0), sqlite3_column_int64 (stmt, 1),
+                                            sqlite3_column_int64 (stmt, 2), sqlite3_column_int64 (stmt, 3) };
+    }
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    return rc;
+  for (size_t i = 0; i < g->n_calls;)
+    {
+      size_t end = i;
+      while (end < g->n_calls && g->calls[end].session_id == g->calls[i].session_id
+             && g->calls[end].thread == g->calls[i].thread)
+        end++;
+      thread_state *t = thread_state_get (g, g->calls[i].session_id, g->calls[i].thread);
+      if (!t)
+        return SQLITE_NOMEM;
+      t->call_next = i;
+      t->call_end = end;
+      i = end;
+    }
+  return SQLITE_OK;
+}
+
+/* A successful launch on (session, thread) from start to end: its gap, false when it has none
+ * (the thread's first call, or a clock step backwards).  -1 when out of memory. */
+static int
+gap_tracker_launch (gap_tracker *g, int64_t session_id, int64_t thread, int64_t start, int64_t end, int64_t *gap)
+{
+  thread_state *t = thread_state_get (g, session_id, thread);
+  if (!t)
+    return -1;
+  /* as ORDER BY start, calls before launches at the same start: the previous call is the last
+   * of this thread's calls that started no later than this launch */
+  for (; t->call_next < t->call_end && g->calls[t->call_next].start_ns <= start; t->call_next++)
+    {
+      t->last_end = g->calls[t->call_next].end_ns;
+      t->has_end = true;
+    }
+  bool has = t->has_end && start >= t->last_end;
+  if (has)
+    *gap = start - t->last_end;
+  t->last_end = end;
+  t->has_end = true;
+  return has;
+}
+
+static void
+gap_tracker_clear (gap_tracker *g)
+{
+  free (g->slots);
+  free (g->calls);
+}
+
 /* Per stream, from kernel activity: consecutive kernels' idle gaps, and whether the launch
  * call of each came after its predecessor on the stream had ended. */
 static int
@@ -470,6 +618,8 @@ lsc_report_summarize (lsc_report *report, lsc_error *error)
   size_t n_slots = 0;
   i64_vec *path_values = NULL;
   i64_vec *kernel_values = NULL; /* each session's kernels in turn, from kernel_base[session] */
+  i64_vec *kernel_gaps = NULL;   /* the same kernels' gaps */
+  gap_tracker gaps = { 0 };
   size_t *kernel_base = NULL, n_kernel_values = 0;
   sqlite3_stmt *stmt = NULL;
   bool began = false;
@@ -505,15 +655,20 @@ lsc_report_summarize (lsc_report *report, lsc_error *error)
       n_kernel_values += sum->sessions[si].n_kernel_list;
     }
   kernel_values = calloc (n_kernel_values + 1, sizeof *kernel_values);
-  if (!path_values || !kernel_base || !kernel_values)
+  kernel_gaps = calloc (n_kernel_values + 1, sizeof *kernel_gaps);
+  if (!path_values || !kernel_base || !kernel_values || !kernel_gaps)
     {
       rc = SQLITE_NOMEM;
       goto fail;
     }
+  rc = gap_tracker_load_calls (db, sum->schema_version, &gaps);
+  if (rc != SQLITE_OK)
+    goto fail;
 
   rc = sqlite3_prepare_v2 (db,
-                           "SELECT session_id, path, spec_id, outcome, reason, status, host_ns, kernel_id FROM main.launch", -1,
-                           &stmt, NULL);
+                           "SELECT session_id, path, spec_id, outcome, reason, status, host_ns, kernel_id, "
+                           "coalesce(thread, -9223372036854775808), start_ns FROM main.launch",
+                           -1, &stmt, NULL);
   if (rc != SQLITE_OK)
     goto fail;
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
@@ -571,6 +726,19 @@ lsc_report_summarize (lsc_report *report, lsc_error *error)
           rc = SQLITE_NOMEM;
           goto fail;
         }
+      int64_t thread = sqlite3_column_int64 (stmt, 8), start_ns, gap;
+      if (!col_int (stmt, 9, &start_ns))
+        continue;
+      /* A hostile file's start + host_ns overflowing is no end time: the thread starts again. */
+      int64_t end_ns;
+      if (__builtin_add_overflow (start_ns, host_ns, &end_ns))
+        continue;
+      int has_gap = gap_tracker_launch (&gaps, session_id, thread, start_ns, end_ns, &gap);
+      if (has_gap < 0 || (has_gap && ks && !vec_push (&kernel_gaps[kernel_base[si] + (size_t) (ks - sess->kernel_list)], gap)))
+        {
+          rc = SQLITE_NOMEM;
+          goto fail;
+        }
     }
   if (rc != SQLITE_DONE)
     goto fail;
@@ -608,48 +776,9 @@ lsc_report_summarize (lsc_report *report, lsc_error *error)
         ks->p50_ns = nearest_rank (vec->v, vec->n, 50);
         ks->p90_ns = nearest_rank (vec->v, vec->n, 90);
         ks->p99_ns = nearest_rank (vec->v, vec->n, 99);
-        vec->n = 0; /* reused for the gaps below */
       }
 
-  /* Each launch's gap since the previous call on its thread returned: a launch, or from
-   * version 3 a synchronisation, copy or allocation.  A hostile file's sums overflow into REAL
-   * in SQL and are skipped, as are negative gaps (clock steps). */
-  bool have_calls = lsc__table_present (sum->schema_version, "api_call");
-  rc = sqlite3_prepare_v2 (db,
-                           have_calls
-                             ? "WITH t AS (SELECT session_id, thread, kernel_id, 1 AS launch, id, start_ns, "
-                               "start_ns + host_ns AS end_ns FROM main.launch WHERE status = 0 AND "
-                               "typeof(host_ns) = 'integer' AND typeof(start_ns) = 'integer' UNION ALL "
-                               "SELECT session_id, thread, NULL, 0, id, start_ns, start_ns + api_ns FROM main.api_call "
-                               "WHERE typeof(api_ns) = 'integer' AND typeof(start_ns) = 'integer') "
-                               "SELECT session_id, kernel_id, gap FROM (SELECT session_id, kernel_id, launch, start_ns - "
-                               "lag(end_ns) OVER (PARTITION BY session_id, thread ORDER BY start_ns, launch, id) AS gap "
-                               "FROM t) WHERE launch"
-                             : "SELECT session_id, kernel_id, start_ns - lag(start_ns + host_ns) OVER "
-                               "(PARTITION BY session_id, thread ORDER BY start_ns, id) FROM main.launch "
-                               "WHERE status = 0 AND typeof(host_ns) = 'integer' AND typeof(start_ns) = 'integer'",
-                           -1, &stmt, NULL);
-  if (rc != SQLITE_OK)
-    goto fail;
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      int64_t session_id, kernel_id, gap;
-      lsc_session_summary *sess = col_int (stmt, 0, &session_id) ? find_session (sum, session_id) : NULL;
-      lsc_kernel_summary *ks = sess && col_int (stmt, 1, &kernel_id) ? find_kernel (sess, kernel_id) : NULL;
-      if (!ks || !col_int (stmt, 2, &gap) || gap < 0)
-        continue;
-      size_t si = (size_t) (sess - sum->sessions);
-      if (!vec_push (&kernel_values[kernel_base[si] + (size_t) (ks - sess->kernel_list)], gap))
-        {
-          rc = SQLITE_NOMEM;
-          goto fail;
-        }
-    }
-  if (rc != SQLITE_DONE)
-    goto fail;
-  sqlite3_finalize (stmt);
-  stmt = NULL;
-  if (have_calls)
+  if (lsc__table_present (sum->schema_version, "api_call"))
     {
       rc = sqlite3_prepare_v2 (db,
                                "SELECT session_id, kind, count(*), total(CASE WHEN typeof(api_ns) = 'integer' AND "
@@ -675,7 +804,7 @@ lsc_report_summarize (lsc_report *report, lsc_error *error)
   for (size_t si = 0; si < sum->n_sessions; si++)
     for (size_t k = 0; k < sum->sessions[si].n_kernel_list; k++)
       {
-        i64_vec *vec = &kernel_values[kernel_base[si] + k];
+        i64_vec *vec = &kernel_gaps[kernel_base[si] + k];
         lsc_kernel_summary *ks = &sum->sessions[si].kernel_list[k];
         ks->gap_count = (int64_t) vec->n;
         if (!vec->n)
@@ -748,6 +877,10 @@ lsc_report_summarize (lsc_report *report, lsc_error *error)
   for (size_t i = 0; i < n_kernel_values; i++)
     free (kernel_values[i].v);
   free (kernel_values);
+  for (size_t i = 0; i < n_kernel_values; i++)
+    free (kernel_gaps[i].v);
+  free (kernel_gaps);
+  gap_tracker_clear (&gaps);
   free (kernel_base);
   return sum;
 
@@ -770,6 +903,10 @@ fail:
   for (size_t i = 0; kernel_values && i < n_kernel_values; i++)
     free (kernel_values[i].v);
   free (kernel_values);
+  for (size_t i = 0; kernel_gaps && i < n_kernel_values; i++)
+    free (kernel_gaps[i].v);
+  free (kernel_gaps);
+  gap_tracker_clear (&gaps);
   free (kernel_base);
   lsc_report_summary_free (sum);
   return NULL;
