@@ -1697,6 +1697,21 @@ START_TEST (test_version2_report)
 }
 END_TEST
 
+/* The summary as report prints it, then as --json: malloc'd. */
+static char *
+summary_text_and_json (const lsc_report_summary *sum)
+{
+  char *buf = NULL;
+  size_t len = 0;
+  lsc_error e;
+  FILE *f = open_memstream (&buf, &len);
+  ck_assert_ptr_nonnull (f);
+  ck_assert_int_eq (lsc_report_summary_write_text (sum, f, "memory", &e), 0);
+  ck_assert_int_eq (lsc_report_summary_write_json (sum, f, "memory", &e), 0);
+  fclose (f);
+  return buf;
+}
+
 /* The gap before a launch ends at the program's previous CUDA call, a synchronisation as much
  * as a launch, so waiting for the GPU is not counted as the framework's time. */
 START_TEST (test_gap_ends_at_calls)
@@ -1736,12 +1751,7 @@ START_TEST (test_gap_ends_at_calls)
   ck_assert_int_eq (s->calls_by_kind[1], 1);
   ck_assert_int_eq (s->call_ns_by_kind[1], 50);
   ck_assert_int_eq (s->calls_by_kind[2], 0);
-  char *buf = NULL;
-  size_t len = 0;
-  FILE *f = open_memstream (&buf, &len);
-  ck_assert_int_eq (lsc_report_summary_write_text (sum, f, "memory", &e), 0);
-  ck_assert_int_eq (lsc_report_summary_write_json (sum, f, "memory", &e), 0);
-  fclose (f);
+  char *buf = summary_text_and_json (sum);
   ck_assert_msg (strstr (buf, "between launches: 1 synchronisation (0.000 ms), 1 copy (0.000 ms)"), "%s", buf);
   ck_assert_msg (strstr (buf, "\"calls_between_launches\":{\"sync\":{\"calls\":1,\"total_ns\":400},\"copy\":"), "%s", buf);
   free (buf);
@@ -1782,12 +1792,7 @@ START_TEST (test_stream_idle)
   ck_assert_int_eq (b->stream_id, 9);
   ck_assert_int_eq (b->kernels, 1);
   ck_assert_int_eq (b->idle_count, 0);
-  char *buf = NULL;
-  size_t len = 0;
-  FILE *f = open_memstream (&buf, &len);
-  ck_assert_int_eq (lsc_report_summary_write_text (sum, f, "memory", &e), 0);
-  ck_assert_int_eq (lsc_report_summary_write_json (sum, f, "memory", &e), 0);
-  fclose (f);
+  char *buf = summary_text_and_json (sum);
   ck_assert_msg (strstr (buf, "         5          3          100         2000         1 ( 50%)      53%"), "%s", buf);
   ck_assert_msg (strstr (buf, "\"streams\":[{\"stream_id\":5,\"kernels\":3,\"idle_count\":2,\"idle_p50_ns\":100"), "%s", buf);
   free (buf);
