@@ -6,7 +6,9 @@
  * Histogram bars are shares of each path's launches (so a path with ten times the launches
  * does not dwarf the others); the CDF is evaluated once per pixel column.  On a linear axis
  * the range ends just above the largest p99.5 so the bulk stays readable, and what lies
- * beyond is counted in a note; the log axis shows everything.
+ * beyond is counted in a note; the log axis shows everything.  Drawing, hover and the
+ * axis/scale choice share one set of per-pixel-column caches, which is why they stay together
+ * here (about 870 lines) rather than split as the overhead chart is.
  */
 #include "lsc-distribution-chart.h"
 

@@ -9,6 +9,9 @@
  *
  * The page composes its banner, the side panel (LscLivePanel: workload, report file, switches)
  * and the run view (LscLiveRunView: buttons, cards, chart), and holds the session between them.
+ * It stays one file of about a thousand lines because the state machine is one: every
+ * transition touches the session, the banner and both halves, and split apart they would each
+ * need the whole state.
  */
 #include "config.h"
 
