@@ -69,7 +69,8 @@ lsc_cmd_record_command (const lsc_record_args *ra)
   lsc_command_options o = { .output = ra->output, .overwrite = ra->force, .cupti = ra->cupti,
                             .cupti_library = ra->cupti_lib, .redact = ra->redact, .delay_s = ra->delay_s,
                             .duration_s = ra->duration_s,
-                            .max_launches = (uint64_t) ra->max_launches, .argv = ra->command };
+                            .max_launches = (uint64_t) ra->max_launches, .params = ra->params,
+                            .argv = ra->command };
   lsc_command *command = NULL;
   char err[4600] = "";
   if (lsc_command_start (&o, &command, err, sizeof err) != 0)

@@ -70,6 +70,7 @@ typedef struct {
   bool redact;         /* --redact: keep no command lines in the report */
   double delay_s, duration_s; /* the command's capture window; 0: from its start, to its end */
   long max_launches;   /* --max-launches: each process's first this many (0: all) */
+  bool params;         /* --params: infer each launch's spec key from its parameter values */
   const char *engine_option; /* the first workload-only option given, for refusing it with a command */
 } lsc_record_args;
 

@@ -20,6 +20,7 @@
 #include "fastlaunch-driver.h"
 #include "fastlaunch.h"
 #include "lsc-cupti.h"
+#include "lsc-params.h"
 
 #define LSC_DLSYM(dst, lib, name)                                                                   \
   do                                                                                                \
@@ -162,6 +163,15 @@ lsc__classify_cbids (void)
     }
 }
 
+/* The function launched and, with --params, the spec key its parameter values give. */
+static void
+lsc__read_params (CUfunction f, void **kernel_params, lsc_cupti_launch_config *rec)
+{
+  rec->function = (uint64_t) (uintptr_t) f;
+  if (lsc__sinks.params)
+    rec->params = (uint8_t) (lsc_params_key (f, kernel_params, &rec->param_key) + 1);
+}
+
 /* The launch's configuration from the call's own parameters. */
 static bool
 lsc__read_launch_config (CUpti_CallbackId cbid, const void *params, lsc_cupti_launch_config *rec)
@@ -180,6 +190,7 @@ lsc__read_launch_config (CUpti_CallbackId cbid, const void *params, lsc_cupti_la
         rec->block[0] = p->blockDimX, rec->block[1] = p->blockDimY, rec->block[2] = p->blockDimZ;
         rec->shared_mem = p->sharedMemBytes;
         stream = p->hStream;
+        lsc__read_params (p->f, p->kernelParams, rec);
         break;
       }
     case CUPTI_DRIVER_TRACE_CBID_cuLaunchKernelEx:
@@ -192,6 +203,8 @@ lsc__read_launch_config (CUpti_CallbackId cbid, const void *params, lsc_cupti_la
         rec->block[0] = config->blockDimX, rec->block[1] = config->blockDimY, rec->block[2] = config->blockDimZ;
         rec->shared_mem = config->sharedMemBytes;
         stream = config->hStream;
+        const cuLaunchKernelEx_params *p = params;
+        lsc__read_params (p->f, p->kernelParams, rec);
         break;
       }
     case CUPTI_DRIVER_TRACE_CBID_cuGraphLaunch:

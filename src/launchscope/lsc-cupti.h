@@ -40,6 +40,11 @@ typedef struct lsc_cupti_launch_config {
   uint32_t shared_mem; /* dynamic shared memory, bytes */
   uint64_t stream;     /* the CUstream handle as an integer; 0 the legacy default stream */
   bool captured;
+  uint64_t function;   /* the CUfunction handle: one binary */
+  /* With lsc_cupti_sinks.params: the spec key the parameter values give (lsc-params.h), and
+   * lsc_params_result + 1 (0: not asked, as for a graph launch). */
+  uint64_t param_key;
+  uint8_t params;
 } lsc_cupti_launch_config;
 
 typedef struct {
@@ -76,6 +81,8 @@ typedef struct {
   /* Also enable the synchronisation, copy and allocation callbacks (kind SYNC, COPY, ALLOC
    * records to the api sink); off, only launches reach it. */
   bool calls;
+  /* Infer each launch's spec key from its parameter values (record --params). */
+  bool params;
 } lsc_cupti_sinks;
 
 typedef enum { LSC_CUPTI_OK = 0, LSC_CUPTI_UNAVAILABLE, LSC_CUPTI_HELD, LSC_CUPTI_FAILED } lsc_cupti_result;

@@ -27,6 +27,7 @@
  *   LSC_INJECT_MAX_LAUNCHES
  *                        keep the first this many launches of each process, then turn the
  *                        callbacks off (lsc_recorder_options.max_launches)
+ *   LSC_INJECT_PARAMS    1: infer each launch's spec key from its parameter values
  * Nothing here may disturb the program: every failure is one line on stderr, and the program
  * runs on unrecorded.
  */
@@ -231,7 +232,7 @@ lsc__inject_command_line (void)
 }
 
 /* {"source":"injection","pid":..,"ppid":..,"command":..,"rank":..,"local_rank":..,
- *  "max_launches":..} */
+ *  "max_launches":..,"params":..} */
 static char *
 lsc__inject_settings (const char *command)
 {
@@ -258,6 +259,8 @@ lsc__inject_settings (const char *command)
   uint64_t max_launches = lsc__env_u64 ("LSC_INJECT_MAX_LAUNCHES");
   if (max_launches)
     fprintf (out, ", \"max_launches\": %" PRIu64, max_launches);
+  if (lsc__env_u64 ("LSC_INJECT_PARAMS") == 1)
+    fputs (", \"params\": \"spec classes inferred from values, not types\"", out);
   fputc ('}', out);
   fclose (out);
   return buf;
@@ -289,6 +292,7 @@ InitializeInjection (void)
     .cupti_library = cupti_library && *cupti_library ? cupti_library : "libcupti.so.13",
     .foreign_process = true,
     .max_launches = lsc__env_u64 ("LSC_INJECT_MAX_LAUNCHES"),
+    .params = lsc__env_u64 ("LSC_INJECT_PARAMS") == 1,
   };
   lsc_recorder *rec = NULL;
   char err[1024] = "";

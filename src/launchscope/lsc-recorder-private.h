@@ -79,6 +79,9 @@ typedef struct {
   uint16_t captured;
   uint16_t seen; /* 0: the call's parameters were not readable: NULL columns */
   uint64_t stream;
+  uint64_t function;
+  uint64_t param_key;
+  uint8_t params; /* lsc_cupti_launch_config.params */
 } lsc__launch_config;
 
 typedef union {
@@ -193,6 +196,7 @@ struct lsc_recorder {
   char *cupti_library;
   bool foreign_process;
   uint64_t max_launches;                /* 0: unbounded */
+  bool params;                          /* record --params */
   uint64_t launch_rows;                 /* writer-only: launch rows written */
   atomic_uint_fast64_t launches_beyond; /* left out at the bound */
   double raw_floor_p50;

@@ -360,7 +360,10 @@ lsc__on_cupti_api (const lsc_cupti_api_record *api, void *user_data)
                                     .shared_mem = c->shared_mem,
                                     .captured = c->captured,
                                     .stream = c->stream,
-                                    .seen = 1 }
+                                    .seen = 1,
+                                    .function = c->function,
+                                    .param_key = c->param_key,
+                                    .params = c->params }
             : (lsc__launch_config){ .seen = 0 };
       lsc__publish (ring, head, 2);
       return;

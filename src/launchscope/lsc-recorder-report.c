@@ -92,8 +92,8 @@ lsc__writer_prepare (lsc_recorder *rec)
                        "INSERT INTO launch (session_id, kernel_id, spec_id, thread, path, outcome, reason, status, "
                        "start_ns, host_ns, resolve_ns, bind_ns, specialize_ns, key_ns, lookup_ns, globals_ns, metadata_ns, "
                        "launch_ns, correlation_id, api_start_ns, api_ns, stream, grid_x, grid_y, grid_z, block_x, "
-                       "block_y, block_z, shared_mem, captured) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
-                       "?,?,?,?,?,?)",
+                       "block_y, block_z, shared_mem, captured, function, param_key, params) VALUES (?,?,?,?,?,?,?,?,?,"
+                       "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                        &rec->ins_launch)
          && lsc__prepare (rec,
                           "INSERT INTO launch (session_id, kernel_id, spec_id, thread, path, outcome, reason, status, "

@@ -19,6 +19,7 @@
 
 #include "fastlaunch.h"
 #include "lsc-file.h"
+#include "lsc-params.h"
 #include "lsc-recorder-private.h"
 #include "lsc-schema.h"
 
@@ -253,12 +254,23 @@ lsc__write_launch (lsc_recorder *rec, const lsc__ring *ring, const lsc__rec *r, 
       for (int i = 0; i < 7; i++)
         sqlite3_bind_int64 (st, 23 + i, dims[i]);
       sqlite3_bind_int (st, 30, config->captured != 0);
+      sqlite3_bind_int64 (st, 31, (int64_t) config->function);
+      if (config->params == 1 + LSC_PARAMS_OK)
+        sqlite3_bind_int64 (st, 32, (int64_t) config->param_key);
+      else
+        sqlite3_bind_null (st, 32);
+      if (config->params)
+        sqlite3_bind_int (st, 33, config->params);
+      else
+        sqlite3_bind_null (st, 33);
     }
   else
     {
       for (int i = 22; i <= 29; i++)
         sqlite3_bind_null (st, i);
       sqlite3_bind_int (st, 30, 0);
+      for (int i = 31; i <= 33; i++)
+        sqlite3_bind_null (st, i);
     }
   if (sqlite3_step (st) != SQLITE_DONE)
     lsc__writer_fail (rec, "inserting a launch row");

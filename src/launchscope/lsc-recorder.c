@@ -50,7 +50,7 @@ lsc__cupti_switch (lsc_recorder *rec, lsc_cupti_mode mode)
   /* A recorded program's calls between launches explain its gaps; the engine's own sessions
    * have none worth their callbacks. */
   lsc_cupti_sinks sinks = { .api = lsc__on_cupti_api, .kernel = lsc__on_cupti_kernel, .user_data = rec,
-                            .calls = rec->foreign_process };
+                            .calls = rec->foreign_process, .params = rec->params };
   char status[256];
   bool ok = false;
   if (mode == LSC_CUPTI_OFF)
@@ -208,6 +208,7 @@ lsc_recorder_start (const lsc_recorder_options *o, lsc_recorder **out, char *err
   rec->cupti_library = o->cupti_library ? strdup (o->cupti_library) : NULL;
   rec->foreign_process = o->foreign_process;
   rec->max_launches = o->max_launches;
+  rec->params = o->params;
   lsc__cupti_switch (rec, o->cupti);
 
   sqlite3_stmt *ins = NULL;

@@ -48,6 +48,8 @@ typedef struct {
    * engine's); at the bound it notes so, turns CUPTI's launch callbacks off so the program
    * runs on at full speed, and counts what it left out (lsc_recorder_stats.launches_beyond). */
   uint64_t max_launches;
+  /* Infer each recorded launch's spec key from its parameter values (lsc-params.h). */
+  bool params;
 } lsc_recorder_options;
 
 typedef struct {

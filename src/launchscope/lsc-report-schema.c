@@ -35,6 +35,9 @@ static const struct {
   { "launch", "block_z", 3 },
   { "launch", "shared_mem", 3 },
   { "launch", "captured", 3 },
+  { "launch", "function", 4 },
+  { "launch", "param_key", 4 },
+  { "launch", "params", 4 },
 };
 
 /* Tables added after version 1: absent from older reports, read as empty there. */

@@ -52,6 +52,19 @@ nearest_rank (const int64_t *sorted, size_t n, unsigned pct)
   return n ? sorted[lsc_percentile_index (n, pct)] : 0;
 }
 
+/* How many distinct values vec holds (it is sorted in place). */
+static int64_t
+distinct (i64_vec *vec)
+{
+  if (!vec->n)
+    return 0;
+  qsort (vec->v, vec->n, sizeof *vec->v, cmp_i64);
+  int64_t n = 1;
+  for (size_t i = 1; i < vec->n; i++)
+    n += vec->v[i] != vec->v[i - 1];
+  return n;
+}
+
 static char *
 dup_text (sqlite3_stmt *stmt, int col)
 {
@@ -472,6 +485,7 @@ lsc_report_summarize (lsc_report *report, lsc_error *error)
   i64_vec *path_values = NULL;
   i64_vec *kernel_values = NULL; /* each session's kernels in turn, from kernel_base[session] */
   i64_vec *kernel_gaps = NULL;   /* the same kernels' gaps */
+  i64_vec *kernel_functions = NULL, *kernel_keys = NULL; /* ... and their functions and keys */
   gap_tracker gaps = { 0 };
   size_t *kernel_base = NULL, n_kernel_values = 0;
   sqlite3_stmt *stmt = NULL;
@@ -509,7 +523,9 @@ lsc_report_summarize (lsc_report *report, lsc_error *error)
     }
   kernel_values = calloc (n_kernel_values + 1, sizeof *kernel_values);
   kernel_gaps = calloc (n_kernel_values + 1, sizeof *kernel_gaps);
-  if (!path_values || !kernel_base || !kernel_values || !kernel_gaps)
+  kernel_functions = calloc (n_kernel_values + 1, sizeof *kernel_functions);
+  kernel_keys = calloc (n_kernel_values + 1, sizeof *kernel_keys);
+  if (!path_values || !kernel_base || !kernel_values || !kernel_gaps || !kernel_functions || !kernel_keys)
     {
       rc = SQLITE_NOMEM;
       goto fail;
@@ -518,10 +534,14 @@ lsc_report_summarize (lsc_report *report, lsc_error *error)
   if (rc != SQLITE_OK)
     goto fail;
 
-  rc = sqlite3_prepare_v2 (db,
-                           "SELECT session_id, path, spec_id, outcome, reason, status, host_ns, kernel_id, "
-                           "coalesce(thread, -9223372036854775808), start_ns FROM main.launch",
-                           -1, &stmt, NULL);
+  char launch_sql[512];
+  snprintf (launch_sql, sizeof launch_sql,
+            "SELECT session_id, path, spec_id, outcome, reason, status, host_ns, kernel_id, "
+            "coalesce(thread, -9223372036854775808), start_ns, %s, %s, %s FROM main.launch",
+            lsc__column_or_default (sum->schema_version, "launch", "function", "function", "NULL"),
+            lsc__column_or_default (sum->schema_version, "launch", "param_key", "param_key", "NULL"),
+            lsc__column_or_default (sum->schema_version, "launch", "params", "params", "NULL"));
+  rc = sqlite3_prepare_v2 (db, launch_sql, -1, &stmt, NULL);
   if (rc != SQLITE_OK)
     goto fail;
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
@@ -563,7 +583,22 @@ lsc_report_summarize (lsc_report *report, lsc_error *error)
       lsc_kernel_summary *ks = col_int (stmt, 7, &kernel_id) ? find_kernel (sess, kernel_id) : NULL;
       i64_vec *kv = ks ? &kernel_values[kernel_base[si] + (size_t) (ks - sess->kernel_list)] : NULL;
       if (ks)
-        ks->launches++;
+        {
+          ks->launches++;
+          int64_t function, param_key, params;
+          size_t ki = kernel_base[si] + (size_t) (ks - sess->kernel_list);
+          if ((col_int (stmt, 10, &function) && !vec_push (&kernel_functions[ki], function))
+              || (col_int (stmt, 11, &param_key) && !vec_push (&kernel_keys[ki], param_key)))
+            {
+              rc = SQLITE_NOMEM;
+              goto fail;
+            }
+          if (col_int (stmt, 12, &params))
+            {
+              ks->params_no_layout += params == 2;
+              ks->params_no_values += params == 3;
+            }
+        }
       if (status != 0)
         {
           ps->errors++;
@@ -666,6 +701,14 @@ lsc_report_summarize (lsc_report *report, lsc_error *error)
         ks->gap_p50_ns = nearest_rank (vec->v, vec->n, 50);
         ks->gap_p90_ns = nearest_rank (vec->v, vec->n, 90);
       }
+  for (size_t si = 0; si < sum->n_sessions; si++)
+    for (size_t k = 0; k < sum->sessions[si].n_kernel_list; k++)
+      {
+        lsc_kernel_summary *ks = &sum->sessions[si].kernel_list[k];
+        ks->functions = distinct (&kernel_functions[kernel_base[si] + k]);
+        ks->param_launches = (int64_t) kernel_keys[kernel_base[si] + k].n;
+        ks->param_specs = distinct (&kernel_keys[kernel_base[si] + k]);
+      }
   for (size_t i = 0; i < n_slots; i++)
     {
       lsc_spec_summary *sp = &slots[i].session->specs[slots[i].index];
@@ -733,6 +776,12 @@ lsc_report_summarize (lsc_report *report, lsc_error *error)
   for (size_t i = 0; i < n_kernel_values; i++)
     free (kernel_gaps[i].v);
   free (kernel_gaps);
+  for (size_t i = 0; kernel_functions && i < n_kernel_values; i++)
+    free (kernel_functions[i].v);
+  free (kernel_functions);
+  for (size_t i = 0; kernel_keys && i < n_kernel_values; i++)
+    free (kernel_keys[i].v);
+  free (kernel_keys);
   lsc__gap_tracker_clear (&gaps);
   free (kernel_base);
   return sum;
@@ -759,6 +808,12 @@ fail:
   for (size_t i = 0; kernel_gaps && i < n_kernel_values; i++)
     free (kernel_gaps[i].v);
   free (kernel_gaps);
+  for (size_t i = 0; kernel_functions && i < n_kernel_values; i++)
+    free (kernel_functions[i].v);
+  free (kernel_functions);
+  for (size_t i = 0; kernel_keys && i < n_kernel_values; i++)
+    free (kernel_keys[i].v);
+  free (kernel_keys);
   lsc__gap_tracker_clear (&gaps);
   free (kernel_base);
   lsc_report_summary_free (sum);

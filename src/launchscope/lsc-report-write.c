@@ -404,6 +404,13 @@ lsc_report_summary_write_json (const lsc_report_summary *sum, FILE *out, const c
           json_int_member (out, &g, "gap_count", ks->gap_count);
           json_opt_int_member (out, &g, "gap_p50_ns", ks->gap_count > 0, ks->gap_p50_ns);
           json_opt_int_member (out, &g, "gap_p90_ns", ks->gap_count > 0, ks->gap_p90_ns);
+          json_int_member (out, &g, "functions", ks->functions);
+          json_int_member (out, &g, "param_launches", ks->param_launches);
+          json_int_member (out, &g, "param_specs", ks->param_specs);
+          json_int_member (out, &g, "params_no_layout", ks->params_no_layout);
+          json_int_member (out, &g, "params_no_values", ks->params_no_values);
+          json_opt_real_member (out, &g, "simulated_hit_rate", ks->param_launches > 0,
+                                1.0 - (double) ks->param_specs / (double) ks->param_launches);
           putc ('}', out);
         }
       putc (']', out);
@@ -598,6 +605,42 @@ text_kernels (FILE *out, const lsc_session_summary *s)
   free (order);
 }
 
+/* With record --params: per kernel, the specs its launches' values give, the binaries that
+ * served them, and the hit rate a per-spec launch cache would get. */
+static void
+text_params (FILE *out, const lsc_session_summary *s)
+{
+  bool any = false;
+  for (size_t k = 0; k < s->n_kernel_list && !any; k++)
+    any = s->kernel_list[k].param_launches > 0 || s->kernel_list[k].params_no_layout > 0
+          || s->kernel_list[k].params_no_values > 0;
+  if (!any)
+    return;
+  fprintf (out, "\n  %10s %8s %8s %9s  %s\n", "launches", "specs", "binaries", "hit rate", "kernel (--params: classes "
+           "inferred from values, not types)");
+  for (size_t k = 0; k < s->n_kernel_list; k++)
+    {
+      const lsc_kernel_summary *ks = &s->kernel_list[k];
+      if (!ks->launches)
+        continue;
+      fprintf (out, "  %10" PRId64, ks->launches);
+      if (ks->param_launches > 0)
+        fprintf (out, " %8" PRId64 " %8" PRId64 " %8.1f%%", ks->param_specs, ks->functions,
+                 100.0 * (1.0 - (double) ks->param_specs / (double) ks->param_launches));
+      else
+        fprintf (out, " %8s %8" PRId64 " %9s", "-", ks->functions, "-");
+      fputs ("  ", out);
+      char *readable = lsc_kernel_name_demangle (ks->name);
+      text_cell (out, readable ? readable : ks->name ? ks->name : "(unnamed)", 0, true);
+      free (readable);
+      if (ks->params_no_layout > 0)
+        fprintf (out, "  (%" PRId64 " launches: the driver gives no parameter layout)", ks->params_no_layout);
+      if (ks->params_no_values > 0)
+        fprintf (out, "  (%" PRId64 " launches: parameters passed packed)", ks->params_no_values);
+      putc ('\n', out);
+    }
+}
+
 /* The GPU streams' idle time between kernels and how much of it waited for the host. */
 static void
 text_streams (FILE *out, const lsc_session_summary *s)
@@ -754,6 +797,7 @@ lsc_report_summary_write_text (const lsc_report_summary *sum, FILE *out, const c
           putc ('\n', out);
         }
       text_kernels (out, s);
+      text_params (out, s);
       text_streams (out, s);
       if (s->n_specs)
         {

@@ -124,6 +124,13 @@ typedef struct {
    * launches do.  Over successful launches with a host time that follow another call on their
    * thread. */
   int64_t gap_count, gap_p50_ns, gap_p90_ns;
+  /* A recorded program's kernel (schema version 4): the distinct CUfunctions (binaries) its
+   * launches named, and with record --params the spec keys inferred from parameter values:
+   * launches with a key, distinct keys, and launches without one because the driver gave no
+   * parameter layout or the launch passed its parameters packed.  A per-spec launch cache
+   * would miss once per distinct key: its hit rate is 1 - param_specs / param_launches. */
+  int64_t functions;
+  int64_t param_launches, param_specs, params_no_layout, params_no_values;
 } lsc_kernel_summary;
 
 /* Writes s as a JSON string: quoted, escaped, invalid UTF-8 replaced by U+FFFD.  NULL: null. */

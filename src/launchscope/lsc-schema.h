@@ -15,7 +15,9 @@
  * Versions: 1; 2 added spec.waits (and misses stopped counting the launches that raced on a
  * new spec and waited for its one compile: misses are the compiles needed); 3 added each
  * launch's configuration (stream, grid, block, shared memory, captured) and the api_call table
- * (the synchronisation, copy and allocation calls between a program's launches).  Every version
+ * (the synchronisation, copy and allocation calls between a program's launches); 4 added each
+ * launch's function (the CUfunction: one binary) and, with record --params, the spec key its
+ * parameter values give (param_key; params says why there is none).  Every version
  * is read: a column or table a report's version predates reads as its default or as empty
  * (lsc-report.c lists them).
  * Plan a change's columns so the next one adds rather than rewrites.
@@ -23,7 +25,7 @@
 #pragma once
 
 #define LSC_APPLICATION_ID 0x4c534442 /* "LSDB" */
-#define LSC_SCHEMA_VERSION 3
+#define LSC_SCHEMA_VERSION 4
 
 /* Enum values stored in the report; they equal the engine's fl_path/fl_outcome/fl_fallback. */
 #define LSC_SCHEMA_SQL                                                                                      \
@@ -77,6 +79,7 @@
   "  gpu_start_ns INTEGER, gpu_ns INTEGER  -- kernel execution, with activity tracing\n"                    \
   "  , stream INTEGER, grid_x INTEGER, grid_y INTEGER, grid_z INTEGER, block_x INTEGER\n"                  \
   "  , block_y INTEGER, block_z INTEGER, shared_mem INTEGER, captured INTEGER NOT NULL DEFAULT 0\n"        \
+  "  , function INTEGER, param_key INTEGER, params INTEGER\n"                                             \
   ");\n"                                                                                                    \
   "CREATE TABLE api_call (          -- since version 3\n"                                                  \
   "  id INTEGER PRIMARY KEY, session_id INTEGER NOT NULL, thread INTEGER,\n"                              \

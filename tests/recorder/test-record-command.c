@@ -198,6 +198,44 @@ START_TEST (test_max_launches)
 }
 END_TEST
 
+/* --params: each launch's spec key from its values; per kernel, specs, binaries and the hit
+ * rate a per-spec cache would get, and the kernels whose layout the driver does not give. */
+START_TEST (test_params)
+{
+  const char *r = in_dir ("params.lsdb");
+  int rc = RUN ("record", "-o", r, "--params", "--cupti-lib", cupti, "--", app, "3", "0", "params");
+  ck_assert_msg (rc == 0, "exit %d:\n%s", rc, out);
+  ck_assert_int_eq (query (r, "SELECT count(DISTINCT param_key) FROM launch l JOIN kernel k ON k.id = l.kernel_id "
+                              "WHERE k.name = 'kernel_p' AND params = 1 AND function = 241"),
+                    3);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM launch l JOIN kernel k ON k.id = l.kernel_id WHERE k.name = "
+                              "'kernel_q' AND params = 2 AND param_key IS NULL AND function = 242"),
+                    2);
+  /* the plain launches before passed no parameters at all */
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM launch WHERE params IS NULL AND function IS NULL"), 3);
+  rc = RUN ("report", r);
+  ck_assert_msg (rc == 0, "exit %d:\n%s", rc, out);
+  ck_assert_msg (strstr (out, "         5        3        1     40.0%  kernel_p"), "%s", out);
+  ck_assert_msg (strstr (out, "kernel_q  (2 launches: the driver gives no parameter layout)"), "%s", out);
+  rc = RUN ("report", "--json", r);
+  ck_assert_msg (rc == 0 && strstr (out, "\"functions\":1,\"param_launches\":5,\"param_specs\":3,\"params_no_layout\":0,"
+                                         "\"params_no_values\":0,\"simulated_hit_rate\":0.4"),
+                 "%s", out);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM session WHERE json_extract(settings, '$.params') LIKE "
+                              "'%inferred from values%'"),
+                    1);
+
+  /* without --params no key is inferred, and the report has no such table */
+  r = in_dir ("noparams.lsdb");
+  rc = RUN ("record", "-o", r, "--cupti-lib", cupti, "--", app, "3", "0", "params");
+  ck_assert_msg (rc == 0, "exit %d:\n%s", rc, out);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM launch WHERE params IS NOT NULL OR param_key IS NOT NULL"), 0);
+  ck_assert_int_eq (query (r, "SELECT count(DISTINCT function) FROM launch WHERE function IS NOT NULL"), 2);
+  rc = RUN ("report", r);
+  ck_assert_msg (rc == 0 && !strstr (out, "inferred from values"), "%s", out);
+}
+END_TEST
+
 START_TEST (test_redact)
 {
   const char *r = in_dir ("quiet.lsdb");
@@ -322,6 +360,7 @@ main (int argc, char **argv)
   tcase_add_test (tc, test_graph_replays);
   tcase_add_test (tc, test_calls_and_configuration);
   tcase_add_test (tc, test_max_launches);
+  tcase_add_test (tc, test_params);
   tcase_add_test (tc, test_redact);
   tcase_add_test (tc, test_no_cuda_writes_nothing);
   tcase_add_test (tc, test_killed_process_keeps_what_it_flushed);

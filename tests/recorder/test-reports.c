@@ -952,7 +952,7 @@ START_TEST (test_hostile_schema)
       "start_ns INTEGER NOT NULL, host_ns INTEGER GENERATED ALWAYS AS (start_ns % 7) VIRTUAL,",
       "column launch.host_ns is a generated or hidden column" },
     { "CREATE TABLE gpu_activity (", "CREATE TABLE gpu_activity_renamed (", "table gpu_activity is missing" },
-    { "captured INTEGER NOT NULL DEFAULT 0\n);", "captured INTEGER NOT NULL DEFAULT 0\n) WITHOUT ROWID;",
+    { "params INTEGER\n);", "params INTEGER\n) WITHOUT ROWID;",
       "table launch is declared WITHOUT ROWID, and Launchscope reads rows by rowid" },
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
@@ -1568,13 +1568,14 @@ edit_schema (char *schema, const char *from, const char *to)
   return s;
 }
 
-/* A version-2 report's schema (before the launch configuration and api_call), built from
- * today's. */
+/* A version-2 report's schema (before the launch configuration, api_call and the launch's
+ * function and parameter key), built from today's. */
 static char *
 schema_version2 (void)
 {
   char *s = schema_with ("  , stream INTEGER, grid_x INTEGER, grid_y INTEGER, grid_z INTEGER, block_x INTEGER\n"
-                         "  , block_y INTEGER, block_z INTEGER, shared_mem INTEGER, captured INTEGER NOT NULL DEFAULT 0\n",
+                         "  , block_y INTEGER, block_z INTEGER, shared_mem INTEGER, captured INTEGER NOT NULL DEFAULT 0\n"
+                         "  , function INTEGER, param_key INTEGER, params INTEGER\n",
                          "");
   char *table = strstr (s, "CREATE TABLE api_call (");
   ck_assert_ptr_nonnull (table);

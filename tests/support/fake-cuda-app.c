@@ -5,7 +5,7 @@
  * its InitializeInjection), then makes "launches" through the fake libcupti the injection
  * library loaded (LSC_CUPTI_LIBRARY), as the driver's cuLaunchKernel would through CUPTI.
  *
- *   fake-cuda-app LAUNCHES EXIT [child N | kill | forkkill | pause MS M | graph N | calls]
+ *   fake-cuda-app LAUNCHES EXIT [child N | kill | forkkill | pause MS M | graph N | calls | params]
  *
  * LAUNCHES 0: a program that never initialises CUDA.  Every third launch is of kernel_b, the
  * others of kernel_a.  "child N" runs a second process of this program (exec'd, so it
@@ -14,7 +14,10 @@
  * initialising CUDA); "pause MS M" waits MS milliseconds after the launches and makes
  * M more; "graph N" replays a CUDA graph N times after the launches; "calls" then synchronises,
  * copies and allocates once each and launches once configured (grid 4x2x1, block 128, 512
- * bytes of shared memory) on stream 0x77 while capturing that stream into a graph.
+ * bytes of shared memory) on stream 0x77 while capturing that stream into a graph; "params"
+ * then launches kernel_p (function 0xF1, parameters of 8, 8 and 4 bytes) five times with
+ * values of three spec classes, and kernel_q (0xF2, whose layout the driver does not give)
+ * twice.
  */
 #include <cupti.h>
 #include <dlfcn.h>
@@ -37,6 +40,55 @@ cuStreamIsCapturing (CUstream stream, CUstreamCaptureStatus *status)
   *status = capturing_stream && stream == capturing_stream ? CU_STREAM_CAPTURE_STATUS_ACTIVE
                                                            : CU_STREAM_CAPTURE_STATUS_NONE;
   return CUDA_SUCCESS;
+}
+
+/* The test double of cuFuncGetParamInfo: 0xF1 takes (8, 8, 4) bytes; nothing else is known. */
+__attribute__ ((visibility ("default"))) CUresult
+cuFuncGetParamInfo (CUfunction f, size_t index, size_t *offset, size_t *size)
+{
+  static const size_t sizes[] = { 8, 8, 4 };
+  if ((uintptr_t) f != 0xF1 || index >= 3)
+    return CUDA_ERROR_INVALID_VALUE;
+  *offset = index * 8;
+  *size = sizes[index];
+  return CUDA_SUCCESS;
+}
+
+static void
+make_param_launches (void *fake, void (*name) (const char *))
+{
+  uint32_t (*call) (uint32_t, int, const void *)
+    = (uint32_t (*) (uint32_t, int, const void *)) dlsym (fake, "fake_cupti_api_call_params");
+  static const struct {
+    uint64_t a, b;
+    int32_t n;
+  } values[] = {
+    { 0x1000, 0x2000, 1024 }, { 0x3000, 0x4000, 2048 }, /* aligned, aligned, multiple of 16 */
+    { 0x1004, 0x2000, 1024 },                           /* first pointer unaligned */
+    { 0x1000, 0x2000, 7 },                              /* n other */
+    { 0x5000, 0x6000, 32 },                             /* the first class again */
+  };
+  name ("kernel_p");
+  for (size_t i = 0; i < sizeof values / sizeof values[0]; i++)
+    {
+      uint64_t a = values[i].a, b = values[i].b;
+      int32_t n = values[i].n;
+      void *args[] = { &a, &b, &n };
+      cuLaunchKernel_params launch = { .f = (CUfunction) (uintptr_t) 0xF1, .gridDimX = 1, .gridDimY = 1,
+                                       .gridDimZ = 1, .blockDimX = 32, .blockDimY = 1, .blockDimZ = 1,
+                                       .kernelParams = args };
+      call (CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel, 0, &launch);
+    }
+  name ("kernel_q");
+  for (int i = 0; i < 2; i++)
+    {
+      int32_t n = 5;
+      void *args[] = { &n };
+      cuLaunchKernel_params launch = { .f = (CUfunction) (uintptr_t) 0xF2, .gridDimX = 1, .gridDimY = 1,
+                                       .gridDimZ = 1, .blockDimX = 32, .blockDimY = 1, .blockDimZ = 1,
+                                       .kernelParams = args };
+      call (CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel, 0, &launch);
+    }
 }
 
 static void
@@ -102,6 +154,8 @@ main (int argc, char **argv)
         }
       if (argc > 3 && strcmp (argv[3], "calls") == 0)
         make_calls (fake);
+      if (argc > 3 && strcmp (argv[3], "params") == 0)
+        make_param_launches (fake, name);
       if (argc > 5 && strcmp (argv[3], "pause") == 0)
         {
           long ms = atol (argv[4]);
