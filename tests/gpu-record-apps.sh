@@ -37,6 +37,15 @@ if $py -c "import triton" 2>/dev/null; then
 else
   echo "SKIP triton: not installed"
 fi
+# --params: Triton's kernels give their parameter layout, so their launches get spec keys.
+if $py -c "import triton" 2>/dev/null; then
+  "$cli" record -o "$out/params.lsdb" --force --params -- $py "$apps/triton_loop.py" 2000 >"$out/params.out" 2>&1
+  "$cli" report "$out/params.lsdb" >"$out/params.report" 2>&1
+  keyed=$($py -c "import sqlite3,sys; d=sqlite3.connect(sys.argv[1]); print(d.execute('SELECT count(*) FROM launch WHERE params = 1').fetchone()[0], d.execute('SELECT group_concat(DISTINCT params) FROM launch').fetchone()[0])" "$out/params.lsdb")
+  echo "params: launches with a key, kinds of answer: $keyed"
+  case $keyed in 0\ *|"") fail "params: no Triton launch got a spec key ($keyed)" ;; esac
+  grep -A6 'inferred from values' "$out/params.report"
+fi
 record graph 0 "$apps/torch_graph.py"
 record two_procs 0 "$apps/torch_two_procs.py"
 record profiler 0 "$apps/torch_profiler.py"
