@@ -9,6 +9,7 @@
  * start/stop, which callers serialise.
  */
 #include <dlfcn.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +52,9 @@ static lsc__cupti_api lsc__cupti;
 static CUpti_SubscriberHandle lsc__subscriber;
 static lsc_cupti_sinks lsc__sinks;
 static atomic_bool lsc__running;
+/* Serialises what turns callbacks on and off (a capture window's timer, the recorder's writer at
+ * a launch bound) with start and stop, which replace the subscription under them. */
+static pthread_mutex_t lsc__control = PTHREAD_MUTEX_INITIALIZER;
 static atomic_bool lsc__callback_work = true;
 static bool lsc__activity;
 static int64_t lsc__clock_offset; /* CLOCK_MONOTONIC - CUPTI timestamp */
@@ -445,8 +449,8 @@ lsc__enable_calls (uint32_t on, bool calls)
   return r;
 }
 
-lsc_cupti_result
-lsc_cupti_start (const char *library, bool activity, const lsc_cupti_sinks *sinks, char *status, size_t status_size)
+static lsc_cupti_result
+lsc__start (const char *library, bool activity, const lsc_cupti_sinks *sinks, char *status, size_t status_size)
 {
   if (atomic_load (&lsc__running))
     {
@@ -548,9 +552,10 @@ lsc_cupti_start (const char *library, bool activity, const lsc_cupti_sinks *sink
 void
 lsc_cupti_set_callbacks (bool on)
 {
-  if (!atomic_load (&lsc__running))
-    return;
-  lsc__enable_calls (on, lsc__sinks.calls);
+  pthread_mutex_lock (&lsc__control);
+  if (atomic_load (&lsc__running))
+    lsc__enable_calls (on, lsc__sinks.calls);
+  pthread_mutex_unlock (&lsc__control);
 }
 
 void
@@ -562,12 +567,15 @@ lsc_cupti_set_callback_work (bool on)
 void
 lsc_cupti_set_activity (bool on)
 {
-  if (!atomic_load (&lsc__running) || !lsc__activity)
-    return;
-  if (on)
-    lsc__cupti.activity_enable (CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL);
-  else
-    lsc__cupti.activity_disable (CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL);
+  pthread_mutex_lock (&lsc__control);
+  if (atomic_load (&lsc__running) && lsc__activity)
+    {
+      if (on)
+        lsc__cupti.activity_enable (CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL);
+      else
+        lsc__cupti.activity_disable (CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL);
+    }
+  pthread_mutex_unlock (&lsc__control);
 }
 
 /* Unsubscribing is not enough: the driver keeps routing every launch through CUPTI while it
@@ -585,7 +593,7 @@ lsc__detach (void)
                                      CUPTI_DRIVER_TRACE_CBID_cuCtxGetCurrent)
            != CUPTI_SUCCESS)
     return false;
-  lsc_cupti_set_callbacks (false);
+  lsc__enable_calls (0, lsc__sinks.calls); /* under lsc__control already */
   atomic_store (&lsc__detach_pending, true);
   CUcontext ctx;
   drv->cuCtxGetCurrent (&ctx);
@@ -594,8 +602,8 @@ lsc__detach (void)
   return !atomic_exchange (&lsc__detach_pending, false);
 }
 
-bool
-lsc_cupti_stop (void)
+static bool
+lsc__stop (void)
 {
   if (!atomic_load (&lsc__running))
     return false;
@@ -611,5 +619,23 @@ lsc_cupti_stop (void)
     lsc__cupti.unsubscribe (lsc__subscriber);
   lsc__subscriber = NULL;
   atomic_store (&lsc__running, false);
+  return detached;
+}
+
+lsc_cupti_result
+lsc_cupti_start (const char *library, bool activity, const lsc_cupti_sinks *sinks, char *status, size_t status_size)
+{
+  pthread_mutex_lock (&lsc__control);
+  lsc_cupti_result r = lsc__start (library, activity, sinks, status, status_size);
+  pthread_mutex_unlock (&lsc__control);
+  return r;
+}
+
+bool
+lsc_cupti_stop (void)
+{
+  pthread_mutex_lock (&lsc__control);
+  bool detached = lsc__stop ();
+  pthread_mutex_unlock (&lsc__control);
   return detached;
 }
