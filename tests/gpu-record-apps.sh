@@ -17,10 +17,10 @@ fi
 fails=0
 fail () { echo "FAIL $*"; fails=$((fails + 1)); }
 
-record () { # name want-status program args...
+record () { # name want-status program args...  (RECORD_ARGS: more options for record)
   name=$1 want=$2
   shift 2
-  "$cli" record -o "$out/$name.lsdb" --force -- $py "$@" >"$out/$name.out" 2>"$out/$name.err"
+  "$cli" record -o "$out/$name.lsdb" --force ${RECORD_ARGS:-} -- $py "$@" >"$out/$name.out" 2>"$out/$name.err"
   rc=$?
   cat "$out/$name.err"
   [ "$rc" = "$want" ] || fail "$name: record exited $rc, the program's status is $want"
@@ -46,6 +46,7 @@ if $py -c "import triton" 2>/dev/null; then
   case $keyed in 0\ *|"") fail "params: no Triton launch got a spec key ($keyed)" ;; esac
   grep -A6 'inferred from values' "$out/params.report"
 fi
+RECORD_ARGS="--capture-range cudaProfilerApi" record range 0 "$apps/torch_range.py"
 record graph 0 "$apps/torch_graph.py"
 record two_procs 0 "$apps/torch_two_procs.py"
 record profiler 0 "$apps/torch_profiler.py"

@@ -162,6 +162,7 @@ lsc_cli_parse_record_args (int argc, char **argv, lsc_record_args *args)
     { "raw-floor", required_argument, NULL, 'F' }, { "redact", no_argument, NULL, 'r' },
     { "delay", required_argument, NULL, 'D' },    { "duration", required_argument, NULL, 'U' },
     { "max-launches", required_argument, NULL, 'M' }, { "params", no_argument, NULL, 'P' },
+    { "capture-range", required_argument, NULL, 'G' },
     { NULL, 0, NULL, 0 },
   };
   memset (args, 0, sizeof *args);
@@ -193,6 +194,13 @@ lsc_cli_parse_record_args (int argc, char **argv, lsc_record_args *args)
           return lsc_cli_usage_error (cmd, "--duration wants more than 0 seconds");
         break;
       case 'P': args->params = true; break;
+      case 'G':
+        if (strcmp (optarg, "cudaProfilerApi") != 0)
+          return lsc_cli_usage_error (cmd, "--capture-range wants cudaProfilerApi (the program's cudaProfilerStart "
+                                           "and cudaProfilerStop), got '%s'",
+                                      optarg);
+        args->profiler_range = true;
+        break;
       case 'M':
         if (!lsc_cli_parse_long (cmd, "--max-launches", optarg, 1, INT64_MAX / 2, &args->max_launches))
           return LSC_EXIT_USAGE;
@@ -246,13 +254,15 @@ lsc_cli_parse_record_args (int argc, char **argv, lsc_record_args *args)
   if (args->command && args->cupti == LSC_CUPTI_OFF)
     return lsc_cli_usage_error (cmd, "--cupti off records nothing of a command: use callbacks or activity");
   if (!args->command
-      && (args->redact || args->delay_s > 0 || args->duration_s > 0 || args->max_launches > 0 || args->params))
+      && (args->redact || args->delay_s > 0 || args->duration_s > 0 || args->max_launches > 0 || args->params
+          || args->profiler_range))
     {
       const char *option = args->redact             ? "--redact"
                            : args->delay_s > 0      ? "--delay"
                            : args->duration_s > 0   ? "--duration"
                            : args->max_launches > 0 ? "--max-launches"
-                                                    : "--params";
+                           : args->params           ? "--params"
+                                                    : "--capture-range";
       return lsc_cli_usage_error (cmd, "%s is for a command to record (record -o R.lsdb %s ... -- COMMAND)", option,
                                   option);
     }

@@ -71,6 +71,7 @@ typedef struct {
   double delay_s, duration_s; /* the command's capture window; 0: from its start, to its end */
   long max_launches;   /* --max-launches: each process's first this many (0: all) */
   bool params;         /* --params: infer each launch's spec key from its parameter values */
+  bool profiler_range; /* --capture-range cudaProfilerApi */
   const char *engine_option; /* the first workload-only option given, for refusing it with a command */
 } lsc_record_args;
 

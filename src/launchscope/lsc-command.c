@@ -89,7 +89,7 @@ lsc__command_env (const lsc_command_options *o, const char *inject, const char *
   size_t n = 0;
   while (environ[n])
     n++;
-  char **env = calloc (n + 13, sizeof *env);
+  char **env = calloc (n + 14, sizeof *env);
   if (!env)
     return NULL;
   size_t k = 0;
@@ -106,6 +106,8 @@ lsc__command_env (const lsc_command_options *o, const char *inject, const char *
     env[k++] = strdup ("LSC_INJECT_REDACT=1");
   if (o->params)
     env[k++] = strdup ("LSC_INJECT_PARAMS=1");
+  if (o->profiler_range)
+    env[k++] = strdup ("LSC_INJECT_PROFILER_RANGE=1");
   if (o->max_launches)
     {
       snprintf (buf, sizeof buf, "LSC_INJECT_MAX_LAUNCHES=%" PRIu64, o->max_launches);

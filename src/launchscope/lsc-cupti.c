@@ -56,6 +56,7 @@ static atomic_bool lsc__running;
  * a launch bound) with start and stop, which replace the subscription under them. */
 static pthread_mutex_t lsc__control = PTHREAD_MUTEX_INITIALIZER;
 static atomic_bool lsc__callback_work = true;
+static atomic_bool lsc__gate_open = true;
 static bool lsc__activity;
 static int64_t lsc__clock_offset; /* CLOCK_MONOTONIC - CUPTI timestamp */
 
@@ -228,12 +229,27 @@ lsc__read_launch_config (CUpti_CallbackId cbid, const void *params, lsc_cupti_la
   return true;
 }
 
-/* A capture beginning or ending (at the call's exit, when it succeeded). */
+void
+lsc_cupti_set_gate (bool open)
+{
+  atomic_store (&lsc__gate_open, open);
+}
+
+/* A capture beginning or ending, or the program's capture range (at the call's exit, when it
+ * succeeded). */
 static void
 lsc__on_capture (CUpti_CallbackId cbid, const CUpti_CallbackData *cb)
 {
   if (cb->callbackSite != CUPTI_API_EXIT || (cb->functionReturnValue && *(const int *) cb->functionReturnValue != 0))
     return;
+  if (cbid == CUPTI_DRIVER_TRACE_CBID_cuProfilerStart || cbid == CUPTI_DRIVER_TRACE_CBID_cuProfilerStop)
+    {
+      bool open = cbid == CUPTI_DRIVER_TRACE_CBID_cuProfilerStart;
+      atomic_store (&lsc__gate_open, open);
+      if (lsc__sinks.range)
+        lsc__sinks.range (open, lsc__sinks.user_data);
+      return;
+    }
   bool end = cbid == CUPTI_DRIVER_TRACE_CBID_cuStreamEndCapture || cbid == CUPTI_DRIVER_TRACE_CBID_cuStreamEndCapture_ptsz;
   if (end)
     {
@@ -296,6 +312,8 @@ lsc__on_callback (void *user_data, CUpti_CallbackDomain domain, CUpti_CallbackId
       lsc__on_capture (cbid, cb);
       return;
     }
+  if (__builtin_expect (!atomic_load_explicit (&lsc__gate_open, memory_order_relaxed), 0))
+    return;
   /* Inside the engine's launch, the engine's end stamp, a few ns from now, stands in for the
    * exit time: one clock read fewer per launch. */
   bool in_engine = fl_launch_in_progress ();
@@ -446,6 +464,10 @@ lsc__enable_calls (uint32_t on, bool calls)
     }
   for (size_t i = 0; i < sizeof lsc__capture_cbids / sizeof lsc__capture_cbids[0] && r == CUPTI_SUCCESS; i++)
     r = lsc__cupti.enable_callback (on, lsc__subscriber, CUPTI_CB_DOMAIN_DRIVER_API, lsc__capture_cbids[i]);
+  if (lsc__sinks.range && r == CUPTI_SUCCESS)
+    r = lsc__cupti.enable_callback (on, lsc__subscriber, CUPTI_CB_DOMAIN_DRIVER_API, CUPTI_DRIVER_TRACE_CBID_cuProfilerStart);
+  if (lsc__sinks.range && r == CUPTI_SUCCESS)
+    r = lsc__cupti.enable_callback (on, lsc__subscriber, CUPTI_CB_DOMAIN_DRIVER_API, CUPTI_DRIVER_TRACE_CBID_cuProfilerStop);
   return r;
 }
 
@@ -544,6 +566,7 @@ lsc__start (const char *library, bool activity, const lsc_cupti_sinks *sinks, ch
       lsc__activity = true;
     }
   atomic_store (&lsc__callback_work, true);
+  atomic_store (&lsc__gate_open, true);
   atomic_store (&lsc__running, true);
   snprintf (status, status_size, "%s", activity ? "callbacks and kernel activity on" : "callbacks on");
   return LSC_CUPTI_OK;

@@ -83,6 +83,10 @@ typedef struct {
   bool calls;
   /* Infer each launch's spec key from its parameter values (record --params). */
   bool params;
+  /* Called on the program's thread when it calls cudaProfilerStart (open) or cudaProfilerStop
+   * (cuProfilerStart/Stop underneath), for a capture range the program sets itself; NULL
+   * leaves those calls alone. */
+  void (*range) (bool open, void *user_data);
 } lsc_cupti_sinks;
 
 typedef enum { LSC_CUPTI_OK = 0, LSC_CUPTI_UNAVAILABLE, LSC_CUPTI_HELD, LSC_CUPTI_FAILED } lsc_cupti_result;
@@ -105,6 +109,10 @@ void lsc_cupti_set_activity (bool on);
  * API records): the callbacks stay enabled, so what remains is CUPTI's own dispatch cost.  For
  * launchscope-cli overhead; lsc_cupti_start turns the work back on. */
 void lsc_cupti_set_callback_work (bool on);
+
+/* Closed, the callbacks record nothing (they still run, costing CUPTI's dispatch): outside a
+ * capture range.  Open at start. */
+void lsc_cupti_set_gate (bool open);
 
 /* Flushes activity buffers (delivering the remaining kernel records) and detaches CUPTI from
  * the process (cuptiFinalize), so launches stop paying for an attached tool; where that cannot

@@ -28,6 +28,8 @@
  *                        keep the first this many launches of each process, then turn the
  *                        callbacks off (lsc_recorder_options.max_launches)
  *   LSC_INJECT_PARAMS    1: infer each launch's spec key from its parameter values
+ *   LSC_INJECT_PROFILER_RANGE
+ *                        1: record only between the program's cudaProfilerStart and Stop
  * Nothing here may disturb the program: every failure is one line on stderr, and the program
  * runs on unrecorded.
  */
@@ -293,6 +295,7 @@ InitializeInjection (void)
     .foreign_process = true,
     .max_launches = lsc__env_u64 ("LSC_INJECT_MAX_LAUNCHES"),
     .params = lsc__env_u64 ("LSC_INJECT_PARAMS") == 1,
+    .profiler_range = lsc__env_u64 ("LSC_INJECT_PROFILER_RANGE") == 1,
   };
   lsc_recorder *rec = NULL;
   char err[1024] = "";

@@ -197,6 +197,7 @@ struct lsc_recorder {
   bool foreign_process;
   uint64_t max_launches;                /* 0: unbounded */
   bool params;                          /* record --params */
+  bool profiler_range;                  /* record --capture-range cudaProfilerApi */
   uint64_t launch_rows;                 /* writer-only: launch rows written */
   atomic_uint_fast64_t launches_beyond; /* left out at the bound */
   double raw_floor_p50;

@@ -43,6 +43,15 @@ lsc__set_err (char *err, size_t size, const char *fmt, ...)
   va_end (ap);
 }
 
+/* The program's cudaProfilerStart / cudaProfilerStop, on its thread. */
+static void
+lsc__on_range (bool open, void *user_data)
+{
+  lsc_recorder_note (user_data, "info",
+                     open ? "capture range opened (cudaProfilerStart): launches recorded from here"
+                          : "capture range closed (cudaProfilerStop): launches after this are not recorded");
+}
+
 /* Starts CUPTI in mode (CUPTI must be stopped); true when it runs as asked. */
 static bool
 lsc__cupti_switch (lsc_recorder *rec, lsc_cupti_mode mode)
@@ -50,7 +59,8 @@ lsc__cupti_switch (lsc_recorder *rec, lsc_cupti_mode mode)
   /* A recorded program's calls between launches explain its gaps; the engine's own sessions
    * have none worth their callbacks. */
   lsc_cupti_sinks sinks = { .api = lsc__on_cupti_api, .kernel = lsc__on_cupti_kernel, .user_data = rec,
-                            .calls = rec->foreign_process, .params = rec->params };
+                            .calls = rec->foreign_process, .params = rec->params,
+                            .range = rec->profiler_range ? lsc__on_range : NULL };
   char status[256];
   bool ok = false;
   if (mode == LSC_CUPTI_OFF)
@@ -209,7 +219,10 @@ lsc_recorder_start (const lsc_recorder_options *o, lsc_recorder **out, char *err
   rec->foreign_process = o->foreign_process;
   rec->max_launches = o->max_launches;
   rec->params = o->params;
-  lsc__cupti_switch (rec, o->cupti);
+  rec->profiler_range = o->profiler_range;
+  /* A capture range recorded from the program's cudaProfilerStart: closed until then. */
+  if (lsc__cupti_switch (rec, o->cupti) && o->profiler_range)
+    lsc_cupti_set_gate (false);
 
   sqlite3_stmt *ins = NULL;
   int rc;
@@ -262,6 +275,8 @@ lsc_recorder_start (const lsc_recorder_options *o, lsc_recorder **out, char *err
   rec->sink.emit = lsc__on_engine_event;
   rec->sink.user_data = rec;
   fl_event_sink_set (&rec->sink);
+  if (o->profiler_range)
+    lsc_recorder_note (rec, "info", "waiting for the program's cudaProfilerStart: nothing recorded until then");
   *out = rec;
   return 0;
 

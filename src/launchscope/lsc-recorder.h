@@ -50,6 +50,9 @@ typedef struct {
   uint64_t max_launches;
   /* Infer each recorded launch's spec key from its parameter values (lsc-params.h). */
   bool params;
+  /* Record only between the program's cudaProfilerStart and cudaProfilerStop (as nsys
+   * --capture-range=cudaProfilerApi), each noted as an event. */
+  bool profiler_range;
 } lsc_recorder_options;
 
 typedef struct {

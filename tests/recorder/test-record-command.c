@@ -236,6 +236,31 @@ START_TEST (test_params)
 }
 END_TEST
 
+/* --capture-range cudaProfilerApi: only the launches between the program's own start and stop. */
+START_TEST (test_profiler_range)
+{
+  const char *r = in_dir ("range.lsdb");
+  int rc = RUN ("record", "-o", r, "--capture-range", "cudaProfilerApi", "--cupti-lib", cupti, "--", app, "7", "0",
+                "range");
+  ck_assert_msg (rc == 0, "exit %d:\n%s", rc, out);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM launch"), 5);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM launch l JOIN kernel k ON k.id = l.kernel_id WHERE k.name = "
+                              "'kernel_in'"),
+                    5);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM event WHERE text LIKE 'waiting for the program''s cudaProfilerStart%' "
+                              "OR text LIKE 'capture range opened (cudaProfilerStart)%' OR text LIKE "
+                              "'capture range closed (cudaProfilerStop)%'"),
+                    3);
+  /* without it, everything */
+  r = in_dir ("norange.lsdb");
+  rc = RUN ("record", "-o", r, "--cupti-lib", cupti, "--", app, "7", "0", "range");
+  ck_assert_msg (rc == 0, "exit %d:\n%s", rc, out);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM launch"), 16);
+  rc = RUN ("record", "-o", in_dir ("z.lsdb"), "--capture-range", "nvtx", "--", app, "1", "0");
+  ck_assert_msg (rc == 2 && strstr (out, "--capture-range wants cudaProfilerApi"), "exit %d:\n%s", rc, out);
+}
+END_TEST
+
 START_TEST (test_redact)
 {
   const char *r = in_dir ("quiet.lsdb");
@@ -361,6 +386,7 @@ main (int argc, char **argv)
   tcase_add_test (tc, test_calls_and_configuration);
   tcase_add_test (tc, test_max_launches);
   tcase_add_test (tc, test_params);
+  tcase_add_test (tc, test_profiler_range);
   tcase_add_test (tc, test_redact);
   tcase_add_test (tc, test_no_cuda_writes_nothing);
   tcase_add_test (tc, test_killed_process_keeps_what_it_flushed);

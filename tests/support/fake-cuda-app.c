@@ -5,7 +5,7 @@
  * its InitializeInjection), then makes "launches" through the fake libcupti the injection
  * library loaded (LSC_CUPTI_LIBRARY), as the driver's cuLaunchKernel would through CUPTI.
  *
- *   fake-cuda-app LAUNCHES EXIT [child N | kill | forkkill | pause MS M | graph N | calls | params]
+ *   fake-cuda-app LAUNCHES EXIT [child N | kill | forkkill | pause MS M | graph N | calls | params | range]
  *
  * LAUNCHES 0: a program that never initialises CUDA.  Every third launch is of kernel_b, the
  * others of kernel_a.  "child N" runs a second process of this program (exec'd, so it
@@ -17,7 +17,8 @@
  * bytes of shared memory) on stream 0x77 while capturing that stream into a graph; "params"
  * then launches kernel_p (function 0xF1, parameters of 8, 8 and 4 bytes) five times with
  * values of three spec classes, and kernel_q (0xF2, whose layout the driver does not give)
- * twice.
+ * twice; "range" then calls cudaProfilerStart, launches kernel_in 5 times, calls
+ * cudaProfilerStop and launches kernel_after 4 times.
  */
 #include <cupti.h>
 #include <dlfcn.h>
@@ -156,6 +157,17 @@ main (int argc, char **argv)
         make_calls (fake);
       if (argc > 3 && strcmp (argv[3], "params") == 0)
         make_param_launches (fake, name);
+      if (argc > 3 && strcmp (argv[3], "range") == 0)
+        {
+          call (CUPTI_DRIVER_TRACE_CBID_cuProfilerStart, 0);
+          name ("kernel_in");
+          for (int i = 0; i < 5; i++)
+            call (CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel, 0);
+          call (CUPTI_DRIVER_TRACE_CBID_cuProfilerStop, 0);
+          name ("kernel_after");
+          for (int i = 0; i < 4; i++)
+            call (CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel, 0);
+        }
       if (argc > 5 && strcmp (argv[3], "pause") == 0)
         {
           long ms = atol (argv[4]);
