@@ -128,6 +128,8 @@ new_live_window (void)
   LscWindow *window = g_object_new (LSC_TYPE_WINDOW, NULL);
   lsc_window_set_test_label (window, TEST_LABEL);
   lsc_live_page_set_cupti_library (window->live_page, NO_CUPTI);
+  /* no crossfade from the empty page: screenshots show the live page alone */
+  lsc_window_set_animated (window, FALSE);
   gtk_window_present (GTK_WINDOW (window));
   lsc_window_set_live_shown (window, TRUE);
   ck_assert_int_eq (lsc_window_get_state (window), LSC_WINDOW_LIVE);
