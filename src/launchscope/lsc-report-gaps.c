@@ -114,9 +114,8 @@ lsc__gap_tracker_launch (gap_tracker *g, int64_t session_id, int64_t thread, int
       t->last_end = g->calls[t->call_next].end_ns;
       t->has_end = true;
     }
-  bool has = t->has_end && start >= t->last_end;
-  if (has)
-    *gap = start - t->last_end;
+  /* a hostile file's times can be any int64: a difference that overflows is no gap */
+  bool has = t->has_end && start >= t->last_end && !__builtin_sub_overflow (start, t->last_end, gap);
   t->last_end = end;
   t->has_end = true;
   return has;
