@@ -383,6 +383,9 @@ event_kind_index (const unsigned char *kind)
   return LSC_EVENT_KIND_COUNT - 1;
 }
 
+/* Longest idle time between two kernels that were both queued on a stream. */
+#define LSC__QUEUED_GAP_NS 2000
+
 /* Per stream, from kernel activity: consecutive kernels' idle gaps, and whether the launch
  * call of each came after its predecessor on the stream had ended. */
 static int
@@ -455,7 +458,12 @@ load_streams (sqlite3 *db, lsc_report_summary *sum)
               rc = SQLITE_NOMEM;
               break;
             }
-          if (col_int (stmt, 4, &api_start) && api_start > prev_end)
+          /* The GPU waited for the host when the launch call came after the previous kernel had
+           * ended, or when the kernel started later than a queued one would: kernels already
+           * queued on a stream follow each other within about a microsecond, and a launch
+           * reaches the GPU microseconds after its call, so an eager loop whose calls begin
+           * before each kernel ends still leaves the GPU idle between them. */
+          if ((col_int (stmt, 4, &api_start) && api_start > prev_end) || gap > LSC__QUEUED_GAP_NS)
             st->waited_for_host++;
         }
       st->kernels++;

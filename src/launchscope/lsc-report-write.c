@@ -665,9 +665,9 @@ text_streams (FILE *out, const lsc_session_summary *s)
       else
         fprintf (out, " %8s\n", "-");
     }
-  fputs ("  (waited for host: kernels whose launch call began after the previous kernel on the stream had\n"
-         "   ended, so the GPU sat idle for the host: many means launch-bound; busy: kernel time over the\n"
-         "   stream's span)\n",
+  fputs ("  (waited for host: kernels the GPU sat idle for, their launch call beginning after the\n"
+         "   previous kernel on the stream ended or the kernel starting over 2 us after it, later than\n"
+         "   a queued one would: many means launch-bound; busy: kernel time over the stream's span)\n",
          out);
 }
 

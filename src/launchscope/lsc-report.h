@@ -142,8 +142,9 @@ char *lsc_kernel_name_demangle (const char *name);
 
 /* One GPU stream's kernels, from kernel activity (--cupti activity): how long the stream sat
  * idle between kernels, and how often it idled because the host had not launched the next one
- * yet (the launch call began after the previous kernel on the stream had ended): a
- * launch-bound stream waits for the host between most of its kernels. */
+ * yet (the launch call began after the previous kernel on the stream had ended, or the kernel
+ * started more than 2 µs after it, later than a queued kernel would): a launch-bound stream
+ * waits for the host between most of its kernels. */
 typedef struct {
   int64_t session_id, stream_id;
   int64_t kernels;

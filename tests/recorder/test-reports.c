@@ -1771,16 +1771,18 @@ START_TEST (test_stream_idle)
   ck_assert_int_eq (sqlite3_open (path, &db), SQLITE_OK);
   exec_sql (db, "INSERT INTO launch (session_id, thread, path, outcome, start_ns, host_ns, correlation_id, "
                 "api_start_ns, api_ns) VALUES (1, 1, 2, 3, 500, 50, 101, 500, 50), (1, 1, 2, 3, 1500, 50, 102, 1500, 50),"
-                "(1, 1, 2, 3, 4000, 50, 103, 4000, 50), (1, 1, 2, 3, 4100, 50, 104, 4100, 50);"
+                "(1, 1, 2, 3, 4000, 50, 103, 4000, 50), (1, 1, 2, 3, 4100, 50, 104, 4100, 50),"
+                "(1, 1, 2, 3, 6500, 50, 105, 6500, 50), (1, 1, 2, 3, 6600, 50, 106, 6600, 50);"
                 "INSERT INTO gpu_activity (correlation_id, session_id, start_ns, end_ns, stream_id) VALUES "
-                "(101, 1, 1000, 2000, 5), (102, 1, 2100, 3000, 5), (103, 1, 5000, 5500, 5), (104, 1, 6000, 6100, 9)");
+                "(101, 1, 1000, 2000, 5), (102, 1, 2100, 3000, 5), (103, 1, 5000, 5500, 5), (104, 1, 6000, 6100, 9),"
+                "(105, 1, 7000, 7100, 11), (106, 1, 10000, 10100, 11)");
   sqlite3_close (db);
   lsc_report *r = open_ok (path);
   lsc_error e;
   lsc_report_summary *sum = lsc_report_summarize (r, &e);
   ck_assert_msg (sum != NULL, "%s", e.message);
   const lsc_session_summary *s = &sum->sessions[0];
-  ck_assert_uint_eq (s->n_streams, 2);
+  ck_assert_uint_eq (s->n_streams, 3);
   const lsc_stream_summary *a = &s->streams[0], *b = &s->streams[1];
   ck_assert_int_eq (a->stream_id, 5);
   ck_assert_int_eq (a->kernels, 3);
@@ -1793,6 +1795,9 @@ START_TEST (test_stream_idle)
   ck_assert_int_eq (b->stream_id, 9);
   ck_assert_int_eq (b->kernels, 1);
   ck_assert_int_eq (b->idle_count, 0);
+  /* launched before its predecessor ended, yet started 2.9 us after it: not queued in time */
+  ck_assert_int_eq (s->streams[2].stream_id, 11);
+  ck_assert_int_eq (s->streams[2].waited_for_host, 1);
   char *buf = summary_text_and_json (sum);
   ck_assert_msg (strstr (buf, "         5          3          100         2000         1 ( 50%)      53%"), "%s", buf);
   ck_assert_msg (strstr (buf, "\"streams\":[{\"stream_id\":5,\"kernels\":3,\"idle_count\":2,\"idle_p50_ns\":100"), "%s", buf);
