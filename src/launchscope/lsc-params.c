@@ -23,6 +23,7 @@
 
 #define LSC__PARAMS_MAX 64     /* parameters of a layout; a kernel with more keys its first 64 */
 #define LSC__LAYOUT_SLOTS 4096 /* distinct functions; beyond it a launch has no key */
+#define LSC__LAYOUT_PROBES 64  /* a function not found within this many slots is not kept */
 
 typedef struct {
   uintptr_t function;
@@ -59,7 +60,7 @@ static const lsc__layout *
 lsc__layout_of (uintptr_t function)
 {
   size_t slot = lsc__slot_of (function);
-  for (size_t probe = 0; probe < LSC__LAYOUT_SLOTS; probe++)
+  for (size_t probe = 0; probe < LSC__LAYOUT_PROBES; probe++)
     {
       lsc__layout *l = atomic_load_explicit (&lsc__layouts[(slot + probe) & (LSC__LAYOUT_SLOTS - 1)],
                                              memory_order_acquire);
@@ -67,6 +68,8 @@ lsc__layout_of (uintptr_t function)
         break;
       if (l->function == function)
         return l;
+      if (probe == LSC__LAYOUT_PROBES - 1)
+        return NULL; /* a crowded table: no key rather than a long search on every launch */
     }
   pthread_once (&lsc__param_info_once, lsc__resolve_param_info);
   lsc__layout *fresh = calloc (1, sizeof *fresh);
@@ -84,7 +87,7 @@ lsc__layout_of (uintptr_t function)
     }
   pthread_mutex_lock (&lsc__layouts_lock);
   const lsc__layout *found = NULL;
-  for (size_t probe = 0; probe < LSC__LAYOUT_SLOTS && !found; probe++)
+  for (size_t probe = 0; probe < LSC__LAYOUT_PROBES && !found; probe++)
     {
       _Atomic (lsc__layout *) *cell = &lsc__layouts[(slot + probe) & (LSC__LAYOUT_SLOTS - 1)];
       lsc__layout *l = atomic_load_explicit (cell, memory_order_relaxed);
@@ -106,7 +109,9 @@ lsc_params_result
 lsc_params_key (CUfunction function, void *const *params, uint64_t *key)
 {
   const lsc__layout *l = lsc__layout_of ((uintptr_t) function);
-  if (!l || !l->known)
+  if (!l)
+    return LSC_PARAMS_NOT_KEPT;
+  if (!l->known)
     return LSC_PARAMS_NO_LAYOUT;
   if (!params)
     return LSC_PARAMS_NO_VALUES; /* passed through "extra", a packed buffer */

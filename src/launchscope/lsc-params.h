@@ -13,6 +13,7 @@ typedef enum {
   LSC_PARAMS_OK,
   LSC_PARAMS_NO_LAYOUT, /* the driver gives no parameter layout for the function */
   LSC_PARAMS_NO_VALUES, /* the launch passed its parameters packed ("extra") */
+  LSC_PARAMS_NOT_KEPT,  /* more distinct functions than the layout table keeps */
 } lsc_params_result;
 
 /* Sets *key for a launch of function with kernelParams params.  Thread-safe; the first launch

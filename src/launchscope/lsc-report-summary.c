@@ -605,6 +605,7 @@ lsc_report_summarize (lsc_report *report, lsc_error *error)
             {
               ks->params_no_layout += params == 2;
               ks->params_no_values += params == 3;
+              ks->params_not_kept += params == 4;
             }
         }
       if (status != 0)

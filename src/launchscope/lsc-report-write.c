@@ -409,6 +409,7 @@ lsc_report_summary_write_json (const lsc_report_summary *sum, FILE *out, const c
           json_int_member (out, &g, "param_specs", ks->param_specs);
           json_int_member (out, &g, "params_no_layout", ks->params_no_layout);
           json_int_member (out, &g, "params_no_values", ks->params_no_values);
+          json_int_member (out, &g, "params_not_kept", ks->params_not_kept);
           json_opt_real_member (out, &g, "simulated_hit_rate", ks->param_launches > 0,
                                 1.0 - (double) ks->param_specs / (double) ks->param_launches);
           putc ('}', out);
@@ -613,7 +614,7 @@ text_params (FILE *out, const lsc_session_summary *s)
   bool any = false;
   for (size_t k = 0; k < s->n_kernel_list && !any; k++)
     any = s->kernel_list[k].param_launches > 0 || s->kernel_list[k].params_no_layout > 0
-          || s->kernel_list[k].params_no_values > 0;
+          || s->kernel_list[k].params_no_values > 0 || s->kernel_list[k].params_not_kept > 0;
   if (!any)
     return;
   fprintf (out, "\n  %10s %8s %8s %9s  %s\n", "launches", "specs", "binaries", "hit rate", "kernel (--params: classes "
@@ -637,6 +638,9 @@ text_params (FILE *out, const lsc_session_summary *s)
         fprintf (out, "  (%" PRId64 " launches: the driver gives no parameter layout)", ks->params_no_layout);
       if (ks->params_no_values > 0)
         fprintf (out, "  (%" PRId64 " launches: parameters passed packed)", ks->params_no_values);
+      if (ks->params_not_kept > 0)
+        fprintf (out, "  (%" PRId64 " launches: more functions than the recorder keeps layouts for)",
+                 ks->params_not_kept);
       putc ('\n', out);
     }
 }

@@ -131,6 +131,7 @@ typedef struct {
    * would miss once per distinct key: its hit rate is 1 - param_specs / param_launches. */
   int64_t functions;
   int64_t param_launches, param_specs, params_no_layout, params_no_values;
+  int64_t params_not_kept; /* launches of functions beyond what the recorder's layout table keeps */
 } lsc_kernel_summary;
 
 /* Writes s as a JSON string: quoted, escaped, invalid UTF-8 replaced by U+FFFD.  NULL: null. */

@@ -219,7 +219,7 @@ START_TEST (test_params)
   ck_assert_msg (strstr (out, "kernel_q  (2 launches: the driver gives no parameter layout)"), "%s", out);
   rc = RUN ("report", "--json", r);
   ck_assert_msg (rc == 0 && strstr (out, "\"functions\":1,\"param_launches\":5,\"param_specs\":3,\"params_no_layout\":0,"
-                                         "\"params_no_values\":0,\"simulated_hit_rate\":0.4"),
+                                         "\"params_no_values\":0,\"params_not_kept\":0,\"simulated_hit_rate\":0.4"),
                  "%s", out);
   ck_assert_int_eq (query (r, "SELECT count(*) FROM session WHERE json_extract(settings, '$.params') LIKE "
                               "'%inferred from values%'"),

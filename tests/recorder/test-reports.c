@@ -1807,6 +1807,46 @@ START_TEST (test_stream_idle)
 }
 END_TEST
 
+/* A launch's params answer reaches report per kernel, each kind named. */
+START_TEST (test_params_answers)
+{
+  const char *path = tmp_path ("answers.lsdb");
+  free (build_report (path, (build_opts){ .launches_per_session = 0, .stopped = true }, NULL).rows);
+  sqlite3 *db;
+  ck_assert_int_eq (sqlite3_open (path, &db), SQLITE_OK);
+  char sql[1024];
+  int64_t k = kernel_id (1, 1);
+  snprintf (sql, sizeof sql,
+            "INSERT INTO launch (session_id, kernel_id, thread, path, outcome, start_ns, host_ns, function, param_key, "
+            "params) VALUES (1, %" PRId64 ", 7, 2, 3, 100, 10, 11, 5, 1), (1, %" PRId64 ", 7, 2, 3, 200, 10, 12, 5, 1),"
+            "(1, %" PRId64 ", 7, 2, 3, 300, 10, 12, NULL, 3), (1, %" PRId64 ", 7, 2, 3, 400, 10, 13, NULL, 4)",
+            k, k, k, k);
+  exec_sql (db, sql);
+  sqlite3_close (db);
+  lsc_report *r = open_ok (path);
+  lsc_error e;
+  lsc_report_summary *sum = lsc_report_summarize (r, &e);
+  ck_assert_msg (sum != NULL, "%s", e.message);
+  const lsc_kernel_summary *ks = NULL;
+  for (size_t i = 0; i < sum->sessions[0].n_kernel_list; i++)
+    if (sum->sessions[0].kernel_list[i].id == k)
+      ks = &sum->sessions[0].kernel_list[i];
+  ck_assert_ptr_nonnull (ks);
+  ck_assert_int_eq (ks->functions, 3);
+  ck_assert_int_eq (ks->param_launches, 2);
+  ck_assert_int_eq (ks->param_specs, 1);
+  ck_assert_int_eq (ks->params_no_values, 1);
+  ck_assert_int_eq (ks->params_not_kept, 1);
+  char *buf = summary_text_and_json (sum);
+  ck_assert_msg (strstr (buf, "(1 launches: parameters passed packed)  (1 launches: more functions than the recorder "
+                              "keeps layouts for)"),
+                 "%s", buf);
+  free (buf);
+  lsc_report_summary_free (sum);
+  lsc_report_free (r);
+}
+END_TEST
+
 /* check reads a miss launch row as a miss or a wait. */
 START_TEST (test_check_counts_waits)
 {
@@ -2503,6 +2543,7 @@ reports_suite (void)
   tcase_add_test (tc, test_version2_report);
   tcase_add_test (tc, test_gap_ends_at_calls);
   tcase_add_test (tc, test_stream_idle);
+  tcase_add_test (tc, test_params_answers);
   tcase_add_test (tc, test_check_counts_waits);
   tcase_add_test (tc, test_export_sqlite_copy);
   tcase_add_test (tc, test_export_json);
