@@ -8,6 +8,7 @@
  */
 #include <inttypes.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -139,21 +140,35 @@ lsc_report_summary_free (lsc_report_summary *summary)
   free (summary);
 }
 
-static lsc_session_summary *
-find_session (lsc_report_summary *sum, int64_t id)
+/* The element of base (n sorted by an int64_t id as their first member, size bytes each) whose
+ * id is id, or NULL. */
+static void *
+find_by_id (void *base, size_t n, size_t size, int64_t id)
 {
-  size_t lo = 0, hi = sum->n_sessions;
+  size_t lo = 0, hi = n;
   while (lo < hi)
     {
       size_t mid = lo + (hi - lo) / 2;
-      if (sum->sessions[mid].id < id)
+      char *element = (char *) base + mid * size;
+      int64_t mid_id;
+      memcpy (&mid_id, element, sizeof mid_id);
+      if (mid_id < id)
         lo = mid + 1;
-      else if (sum->sessions[mid].id > id)
+      else if (mid_id > id)
         hi = mid;
       else
-        return &sum->sessions[mid];
+        return element;
     }
   return NULL;
+}
+
+_Static_assert (offsetof (lsc_session_summary, id) == 0, "find_by_id reads the id first");
+_Static_assert (offsetof (lsc_kernel_summary, id) == 0, "find_by_id reads the id first");
+
+static lsc_session_summary *
+find_session (lsc_report_summary *sum, int64_t id)
+{
+  return find_by_id (sum->sessions, sum->n_sessions, sizeof *sum->sessions, id);
 }
 
 /* Where a spec id lives: its session and index there, and its host_ns values. */
@@ -164,21 +179,12 @@ typedef struct {
   i64_vec values;
 } spec_slot;
 
+_Static_assert (offsetof (spec_slot, id) == 0, "find_by_id reads the id first");
+
 static spec_slot *
 find_spec (spec_slot *slots, size_t n, int64_t id)
 {
-  size_t lo = 0, hi = n;
-  while (lo < hi)
-    {
-      size_t mid = lo + (hi - lo) / 2;
-      if (slots[mid].id < id)
-        lo = mid + 1;
-      else if (slots[mid].id > id)
-        hi = mid;
-      else
-        return &slots[mid];
-    }
-  return NULL;
+  return find_by_id (slots, n, sizeof *slots, id);
 }
 
 static int
@@ -284,18 +290,7 @@ load_kernel_names (sqlite3 *db, lsc_report_summary *sum)
 static lsc_kernel_summary *
 find_kernel (const lsc_session_summary *sess, int64_t id)
 {
-  size_t lo = 0, hi = sess->n_kernel_list;
-  while (lo < hi)
-    {
-      size_t mid = lo + (hi - lo) / 2;
-      if (sess->kernel_list[mid].id < id)
-        lo = mid + 1;
-      else if (sess->kernel_list[mid].id > id)
-        hi = mid;
-      else
-        return &sess->kernel_list[mid];
-    }
-  return NULL;
+  return find_by_id (sess->kernel_list, sess->n_kernel_list, sizeof *sess->kernel_list, id);
 }
 
 static const char *
