@@ -656,18 +656,32 @@ lsc_report_summarize (lsc_report *report, lsc_error *error)
           total += (long double) vec->v[i];
         ps->mean_ns = (double) (total / (long double) vec->n);
       }
+  /* Per kernel: its host-time percentiles, its gaps', and its binaries and inferred specs. */
   for (size_t si = 0; si < sum->n_sessions; si++)
     for (size_t k = 0; k < sum->sessions[si].n_kernel_list; k++)
       {
-        i64_vec *vec = &kernel_values[kernel_base[si] + k];
+        size_t ki = kernel_base[si] + k;
         lsc_kernel_summary *ks = &sum->sessions[si].kernel_list[k];
+        i64_vec *vec = &kernel_values[ki];
         ks->count = (int64_t) vec->n;
-        if (!vec->n)
-          continue;
-        qsort (vec->v, vec->n, sizeof *vec->v, cmp_i64);
-        ks->p50_ns = nearest_rank (vec->v, vec->n, 50);
-        ks->p90_ns = nearest_rank (vec->v, vec->n, 90);
-        ks->p99_ns = nearest_rank (vec->v, vec->n, 99);
+        if (vec->n)
+          {
+            qsort (vec->v, vec->n, sizeof *vec->v, cmp_i64);
+            ks->p50_ns = nearest_rank (vec->v, vec->n, 50);
+            ks->p90_ns = nearest_rank (vec->v, vec->n, 90);
+            ks->p99_ns = nearest_rank (vec->v, vec->n, 99);
+          }
+        vec = &kernel_gaps[ki];
+        ks->gap_count = (int64_t) vec->n;
+        if (vec->n)
+          {
+            qsort (vec->v, vec->n, sizeof *vec->v, cmp_i64);
+            ks->gap_p50_ns = nearest_rank (vec->v, vec->n, 50);
+            ks->gap_p90_ns = nearest_rank (vec->v, vec->n, 90);
+          }
+        ks->functions = distinct (&kernel_functions[ki]);
+        ks->param_launches = (int64_t) kernel_keys[ki].n;
+        ks->param_specs = distinct (&kernel_keys[ki]);
       }
 
   if (lsc__table_present (sum->schema_version, "api_call"))
@@ -693,26 +707,6 @@ lsc_report_summarize (lsc_report *report, lsc_error *error)
       sqlite3_finalize (stmt);
       stmt = NULL;
     }
-  for (size_t si = 0; si < sum->n_sessions; si++)
-    for (size_t k = 0; k < sum->sessions[si].n_kernel_list; k++)
-      {
-        i64_vec *vec = &kernel_gaps[kernel_base[si] + k];
-        lsc_kernel_summary *ks = &sum->sessions[si].kernel_list[k];
-        ks->gap_count = (int64_t) vec->n;
-        if (!vec->n)
-          continue;
-        qsort (vec->v, vec->n, sizeof *vec->v, cmp_i64);
-        ks->gap_p50_ns = nearest_rank (vec->v, vec->n, 50);
-        ks->gap_p90_ns = nearest_rank (vec->v, vec->n, 90);
-      }
-  for (size_t si = 0; si < sum->n_sessions; si++)
-    for (size_t k = 0; k < sum->sessions[si].n_kernel_list; k++)
-      {
-        lsc_kernel_summary *ks = &sum->sessions[si].kernel_list[k];
-        ks->functions = distinct (&kernel_functions[kernel_base[si] + k]);
-        ks->param_launches = (int64_t) kernel_keys[kernel_base[si] + k].n;
-        ks->param_specs = distinct (&kernel_keys[kernel_base[si] + k]);
-      }
   for (size_t i = 0; i < n_slots; i++)
     {
       lsc_spec_summary *sp = &slots[i].session->specs[slots[i].index];
