@@ -1713,14 +1713,38 @@ summary_text_and_json (const lsc_report_summary *sum)
   return buf;
 }
 
+/* A one-session report with no launches, then sql run on it, opened and summarized. */
+static lsc_report_summary *
+summarize_with (const char *name, const char *sql, lsc_report **report)
+{
+  const char *path = tmp_path (name);
+  free (build_report (path, (build_opts){ .launches_per_session = 0, .stopped = true }, NULL).rows);
+  sqlite3 *db;
+  ck_assert_int_eq (sqlite3_open (path, &db), SQLITE_OK);
+  exec_sql (db, sql);
+  sqlite3_close (db);
+  *report = open_ok (path);
+  lsc_error e;
+  lsc_report_summary *sum = lsc_report_summarize (*report, &e);
+  ck_assert_msg (sum != NULL, "%s", e.message);
+  return sum;
+}
+
+/* The first session's kernel with this id (asserted present). */
+static const lsc_kernel_summary *
+kernel_summary (const lsc_report_summary *sum, int64_t id)
+{
+  for (size_t i = 0; i < sum->sessions[0].n_kernel_list; i++)
+    if (sum->sessions[0].kernel_list[i].id == id)
+      return &sum->sessions[0].kernel_list[i];
+  ck_abort_msg ("no kernel %" PRId64 " in the summary", id);
+  return NULL;
+}
+
 /* The gap before a launch ends at the program's previous CUDA call, a synchronisation as much
  * as a launch, so waiting for the GPU is not counted as the framework's time. */
 START_TEST (test_gap_ends_at_calls)
 {
-  const char *path = tmp_path ("calls.lsdb");
-  free (build_report (path, (build_opts){ .launches_per_session = 0, .stopped = true }, NULL).rows);
-  sqlite3 *db;
-  ck_assert_int_eq (sqlite3_open (path, &db), SQLITE_OK);
   char sql[1024];
   int64_t t0 = SESSION_START (1), k = kernel_id (1, 0);
   snprintf (sql, sizeof sql,
@@ -1730,19 +1754,10 @@ START_TEST (test_gap_ends_at_calls)
             "INSERT INTO api_call (session_id, thread, kind, name, start_ns, api_ns) VALUES "
             "(1, 7, 2, 'cuStreamSynchronize', %" PRId64 ", 400), (1, 8, 3, 'cuMemcpyAsync', %" PRId64 ", 50)",
             k, t0 + 1000, k, t0 + 2000, k, t0 + 2500, t0 + 1500, t0 + 1600);
-  exec_sql (db, sql);
-  sqlite3_close (db);
-
-  lsc_report *r = open_ok (path);
-  lsc_error e;
-  lsc_report_summary *sum = lsc_report_summarize (r, &e);
-  ck_assert_msg (sum != NULL, "%s", e.message);
+  lsc_report *r;
+  lsc_report_summary *sum = summarize_with ("calls.lsdb", sql, &r);
   const lsc_session_summary *s = &sum->sessions[0];
-  const lsc_kernel_summary *ks = NULL;
-  for (size_t i = 0; i < s->n_kernel_list; i++)
-    if (s->kernel_list[i].id == k)
-      ks = &s->kernel_list[i];
-  ck_assert_ptr_nonnull (ks);
+  const lsc_kernel_summary *ks = kernel_summary (sum, k);
   /* 2000 - (1500 + 400) and 2500 - (2000 + 100); the copy was on another thread */
   ck_assert_int_eq (ks->gap_count, 2);
   ck_assert_int_eq (ks->gap_p50_ns, 100);
@@ -1765,22 +1780,14 @@ END_TEST
  * after the stream had gone idle. */
 START_TEST (test_stream_idle)
 {
-  const char *path = tmp_path ("streams.lsdb");
-  free (build_report (path, (build_opts){ .launches_per_session = 0, .stopped = true }, NULL).rows);
-  sqlite3 *db;
-  ck_assert_int_eq (sqlite3_open (path, &db), SQLITE_OK);
-  exec_sql (db, "INSERT INTO launch (session_id, thread, path, outcome, start_ns, host_ns, correlation_id, "
+  lsc_report *r;
+  lsc_report_summary *sum = summarize_with ("streams.lsdb", "INSERT INTO launch (session_id, thread, path, outcome, start_ns, host_ns, correlation_id, "
                 "api_start_ns, api_ns) VALUES (1, 1, 2, 3, 500, 50, 101, 500, 50), (1, 1, 2, 3, 1500, 50, 102, 1500, 50),"
                 "(1, 1, 2, 3, 4000, 50, 103, 4000, 50), (1, 1, 2, 3, 4100, 50, 104, 4100, 50),"
                 "(1, 1, 2, 3, 6500, 50, 105, 6500, 50), (1, 1, 2, 3, 6600, 50, 106, 6600, 50);"
                 "INSERT INTO gpu_activity (correlation_id, session_id, start_ns, end_ns, stream_id) VALUES "
                 "(101, 1, 1000, 2000, 5), (102, 1, 2100, 3000, 5), (103, 1, 5000, 5500, 5), (104, 1, 6000, 6100, 9),"
-                "(105, 1, 7000, 7100, 11), (106, 1, 10000, 10100, 11)");
-  sqlite3_close (db);
-  lsc_report *r = open_ok (path);
-  lsc_error e;
-  lsc_report_summary *sum = lsc_report_summarize (r, &e);
-  ck_assert_msg (sum != NULL, "%s", e.message);
+                "(105, 1, 7000, 7100, 11), (106, 1, 10000, 10100, 11)", &r);
   const lsc_session_summary *s = &sum->sessions[0];
   ck_assert_uint_eq (s->n_streams, 3);
   const lsc_stream_summary *a = &s->streams[0], *b = &s->streams[1];
@@ -1810,10 +1817,6 @@ END_TEST
 /* A launch's params answer reaches report per kernel, each kind named. */
 START_TEST (test_params_answers)
 {
-  const char *path = tmp_path ("answers.lsdb");
-  free (build_report (path, (build_opts){ .launches_per_session = 0, .stopped = true }, NULL).rows);
-  sqlite3 *db;
-  ck_assert_int_eq (sqlite3_open (path, &db), SQLITE_OK);
   char sql[1024];
   int64_t k = kernel_id (1, 1);
   snprintf (sql, sizeof sql,
@@ -1821,17 +1824,9 @@ START_TEST (test_params_answers)
             "params) VALUES (1, %" PRId64 ", 7, 2, 3, 100, 10, 11, 5, 1), (1, %" PRId64 ", 7, 2, 3, 200, 10, 12, 5, 1),"
             "(1, %" PRId64 ", 7, 2, 3, 300, 10, 12, NULL, 3), (1, %" PRId64 ", 7, 2, 3, 400, 10, 13, NULL, 4)",
             k, k, k, k);
-  exec_sql (db, sql);
-  sqlite3_close (db);
-  lsc_report *r = open_ok (path);
-  lsc_error e;
-  lsc_report_summary *sum = lsc_report_summarize (r, &e);
-  ck_assert_msg (sum != NULL, "%s", e.message);
-  const lsc_kernel_summary *ks = NULL;
-  for (size_t i = 0; i < sum->sessions[0].n_kernel_list; i++)
-    if (sum->sessions[0].kernel_list[i].id == k)
-      ks = &sum->sessions[0].kernel_list[i];
-  ck_assert_ptr_nonnull (ks);
+  lsc_report *r;
+  lsc_report_summary *sum = summarize_with ("answers.lsdb", sql, &r);
+  const lsc_kernel_summary *ks = kernel_summary (sum, k);
   ck_assert_int_eq (ks->functions, 3);
   ck_assert_int_eq (ks->param_launches, 2);
   ck_assert_int_eq (ks->param_specs, 1);
