@@ -13,7 +13,8 @@
 #include "lsc-report-private.h"
 
 /* The tables CSV exports, in order; their columns come from the reference schema. */
-static const char *const export_tables[] = { "session", "kernel", "spec", "launch", "event", "gpu_activity", "api_call" };
+static const char *const export_tables[] = { "session", "kernel", "spec", "launch", "event", "gpu_activity", "api_call",
+                                              "nvtx_range", "calibration" };
 
 /* "SELECT "a", "b" FROM main."t"" with t's columns as the reference schema declares them. */
 static char *

@@ -46,6 +46,8 @@ static const struct {
   int64_t since;
 } added_tables[] = {
   { "api_call", 3 },
+  { "nvtx_range", 5 },
+  { "calibration", 5 },
 };
 
 bool

@@ -17,7 +17,10 @@
  * launch's configuration (stream, grid, block, shared memory, captured) and the api_call table
  * (the synchronisation, copy and allocation calls between a program's launches); 4 added each
  * launch's function (the CUfunction: one binary) and, with record --params, the spec key its
- * parameter values give (param_key; params says why there is none).  Every version
+ * parameter values give (param_key; params says why there is none); 5 added the nvtx_range table
+ * (the ranges a recorded program pushes), the calibration table (costs measured on the recording
+ * host that savings estimates use) and api_call kind 5 (runtime calls, with record --api
+ * runtime).  Every version
  * is read: a column or table a report's version predates reads as its default or as empty
  * (lsc-report.c lists them).
  * Plan a change's columns so the next one adds rather than rewrites.
@@ -25,7 +28,7 @@
 #pragma once
 
 #define LSC_APPLICATION_ID 0x4c534442 /* "LSDB" */
-#define LSC_SCHEMA_VERSION 4
+#define LSC_SCHEMA_VERSION 5
 
 /* Enum values stored in the report; they equal the engine's fl_path/fl_outcome/fl_fallback. */
 #define LSC_SCHEMA_SQL                                                                                      \
@@ -83,10 +86,23 @@
   ");\n"                                                                                                    \
   "CREATE TABLE api_call (          -- since version 3\n"                                                  \
   "  id INTEGER PRIMARY KEY, session_id INTEGER NOT NULL, thread INTEGER,\n"                              \
-  "  kind INTEGER NOT NULL,         -- 2 sync, 3 copy, 4 alloc\n"                                          \
-  "  name TEXT,                     -- the driver function: cuStreamSynchronize, cuMemcpyAsync, ...\n"     \
+  "  kind INTEGER NOT NULL,         -- 2 sync, 3 copy, 4 alloc, 5 runtime (since version 5)\n"            \
+  "  name TEXT,                     -- the function: cuStreamSynchronize, cudaLaunchKernel, ...\n"         \
   "  correlation_id INTEGER, start_ns INTEGER NOT NULL, api_ns INTEGER,\n"                                \
   "  status INTEGER NOT NULL DEFAULT 0 -- its CUresult\n"                                                 \
+  ");\n"                                                                                                    \
+  "CREATE TABLE nvtx_range (        -- since version 5\n"                                                 \
+  "  id INTEGER PRIMARY KEY, session_id INTEGER NOT NULL, thread INTEGER,\n"                               \
+  "  domain TEXT,                   -- NULL: NVTX's default domain\n"                                       \
+  "  name TEXT,\n"                                                                                          \
+  "  depth INTEGER,                 -- 0 outermost push on its thread; NULL a start/end range\n"           \
+  "  start_ns INTEGER NOT NULL, end_ns INTEGER -- NULL: still open when recording stopped\n"               \
+  ");\n"                                                                                                    \
+  "CREATE TABLE calibration (       -- since version 5\n"                                                  \
+  "  id INTEGER PRIMARY KEY, session_id INTEGER NOT NULL,\n"                                               \
+  "  name TEXT NOT NULL,            -- fast | raw | graph_node: a launch's host cost on this path\n"        \
+  "  p50_ns REAL, low_ns REAL, high_ns REAL, -- median and its 95% interval\n"                             \
+  "  samples INTEGER\n"                                                                                     \
   ");\n"                                                                                                    \
   "CREATE TABLE event (\n"                                                                                  \
   "  id INTEGER PRIMARY KEY, session_id INTEGER NOT NULL, t_ns INTEGER NOT NULL,\n"                         \
