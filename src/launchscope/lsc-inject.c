@@ -30,6 +30,8 @@
  *   LSC_INJECT_PARAMS    1: infer each launch's spec key from its parameter values
  *   LSC_INJECT_PROFILER_RANGE
  *                        1: record only between the program's cudaProfilerStart and Stop
+ * A benchmark run under record can switch recording off and on in blocks of its own launches
+ * (launchscope_inject_set_recording), to measure what recording costs them inside one process.
  * Nothing here may disturb the program: every failure is one line on stderr, and the program
  * runs on unrecorded.
  */
@@ -51,10 +53,26 @@
 
 LSC_INJECT_API int InitializeInjection (void);
 
+/* For a benchmark measuring what recording costs its own launches, paired within one process:
+ * the program dlopens the path CUDA_INJECTION64_PATH names (which gives it the copy the driver
+ * loaded) and calls this between blocks of launches.
+ *   0  the launch callbacks disabled (and kernel activity off): what remains is the cost of
+ *      CUPTI being subscribed at all, which blocks cannot remove
+ *   1  the callbacks enabled but returning at once: CUPTI's own dispatch
+ *   2  recording as started
+ *   3  CUPTI detached from the process for good, as at exit: what lingers after a recording
+ * Launches made in states 0, 1 and 3 are not recorded; the report says the program switched.
+ * 0 on success; -1 when nothing is being recorded, after 3, or for another state. */
+LSC_INJECT_API int launchscope_inject_set_recording (int state);
+
 /* The process-wide recording: one per process, started once by the driver. */
 static atomic_flag lsc__inject_started = ATOMIC_FLAG_INIT;
 static _Atomic (lsc_recorder *) lsc__inject_recorder;
 static _Atomic pid_t lsc__inject_pid;
+/* launchscope_inject_set_recording's: whether the report has said so, and whether CUPTI left. */
+static struct {
+  atomic_bool noted, detached;
+} lsc__switch;
 
 /* The capture window's timer: a thread that turns the launch callbacks on at the start and off
  * at the stop, woken early when the process exits. */
@@ -266,6 +284,27 @@ lsc__inject_settings (const char *command)
   fputc ('}', out);
   fclose (out);
   return buf;
+}
+
+int
+launchscope_inject_set_recording (int state)
+{
+  lsc_recorder *rec = atomic_load (&lsc__inject_recorder);
+  if (!rec || state < 0 || state > 3 || atomic_load (&lsc__switch.detached) || atomic_load (&lsc__inject_pid) != getpid ())
+    return -1;
+  if (!atomic_exchange (&lsc__switch.noted, true))
+    lsc_recorder_note (rec, "info", "the program switched recording off and on "
+                                    "(launchscope_inject_set_recording): launches made while off are not here");
+  if (state == 3)
+    {
+      atomic_store (&lsc__switch.detached, true);
+      lsc_cupti_stop ();
+      return 0;
+    }
+  lsc_cupti_set_callback_work (state == 2);
+  lsc_cupti_set_activity (state == 2);
+  lsc_cupti_set_callbacks (state != 0);
+  return 0;
 }
 
 static void

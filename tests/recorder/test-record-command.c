@@ -261,6 +261,19 @@ START_TEST (test_profiler_range)
 }
 END_TEST
 
+START_TEST (test_switched_recording)
+{
+  const char *r = in_dir ("switch.lsdb");
+  int rc = RUN ("record", "-o", r, "--cupti-lib", cupti, "--", app, "4", "0", "switch");
+  ck_assert_msg (rc == 0, "exit %d:\n%s", rc, out);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM launch"), 6);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM launch l JOIN kernel k ON k.id = l.kernel_id WHERE k.name = "
+                              "'kernel_on'"),
+                    2);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM event WHERE text LIKE 'the program switched recording off%'"), 1);
+}
+END_TEST
+
 START_TEST (test_redact)
 {
   const char *r = in_dir ("quiet.lsdb");
@@ -387,6 +400,7 @@ main (int argc, char **argv)
   tcase_add_test (tc, test_max_launches);
   tcase_add_test (tc, test_params);
   tcase_add_test (tc, test_profiler_range);
+  tcase_add_test (tc, test_switched_recording);
   tcase_add_test (tc, test_redact);
   tcase_add_test (tc, test_no_cuda_writes_nothing);
   tcase_add_test (tc, test_killed_process_keeps_what_it_flushed);

@@ -18,7 +18,10 @@
  * then launches kernel_p (function 0xF1, parameters of 8, 8 and 4 bytes) five times with
  * values of three spec classes, and kernel_q (0xF2, whose layout the driver does not give)
  * twice; "range" then calls cudaProfilerStart, launches kernel_in 5 times, calls
- * cudaProfilerStop and launches kernel_after 4 times.
+ * cudaProfilerStop and launches kernel_after 4 times; "switch" then launches kernel_off 3
+ * times with recording switched off (launchscope_inject_set_recording 0), kernel_dispatch 3
+ * times in state 1, kernel_on 2 times in state 2 and kernel_gone 2 times after state 3, and
+ * exits 99 if a switch answered other than documented.
  */
 #include <cupti.h>
 #include <dlfcn.h>
@@ -167,6 +170,27 @@ main (int argc, char **argv)
           name ("kernel_after");
           for (int i = 0; i < 4; i++)
             call (CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel, 0);
+        }
+      if (argc > 3 && strcmp (argv[3], "switch") == 0)
+        {
+          int (*set) (int) = (int (*) (int)) dlsym (lib, "launchscope_inject_set_recording");
+          static const struct {
+            int state;
+            const char *kernel;
+            int launches;
+          } blocks[] = { { 0, "kernel_off", 3 }, { 1, "kernel_dispatch", 3 }, { 2, "kernel_on", 2 }, { 3, "kernel_gone", 2 } };
+          if (!set || set (4) != -1 || set (-1) != -1)
+            return 99;
+          for (size_t b = 0; b < sizeof blocks / sizeof blocks[0]; b++)
+            {
+              if (set (blocks[b].state) != 0)
+                return 99;
+              name (blocks[b].kernel);
+              for (int i = 0; i < blocks[b].launches; i++)
+                call (CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel, 0);
+            }
+          if (set (2) != -1)
+            return 99;
         }
       if (argc > 5 && strcmp (argv[3], "pause") == 0)
         {
