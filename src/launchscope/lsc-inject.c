@@ -45,6 +45,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fastlaunch.h"
 #include "lsc-cupti.h"
 #include "lsc-recorder.h"
 #include "lsc-report-private.h"
@@ -298,7 +299,10 @@ launchscope_inject_set_recording (int state)
   if (state == 3)
     {
       atomic_store (&lsc__switch.detached, true);
-      lsc_cupti_stop ();
+      /* Detaching makes a driver call of its own, through the engine's driver table. */
+      bool driver = fl_driver_load_without_nvrtc () == FL_OK;
+      if (!lsc_cupti_stop () || !driver)
+        lsc__inject_say ("%s", "CUPTI did not detach: it was unsubscribed instead");
       return 0;
     }
   lsc_cupti_set_callback_work (state == 2);
