@@ -59,7 +59,7 @@ typedef struct {
   const char *output;  /* points into argv */
   const char *workload;
   const char *cupti_lib;
-  long iters, n, device, ring, raw_floor;
+  long iters, n, device, ring, floor_every;
   lsc_cupti_mode cupti;
   bool force, quiet;
   lsc_toggle toggles[LSC_CLI_MAX_TOGGLES]; /* sorted by launch index */

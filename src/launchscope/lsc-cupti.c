@@ -58,6 +58,9 @@ static pthread_mutex_t lsc__control = PTHREAD_MUTEX_INITIALIZER;
 static atomic_bool lsc__callback_work = true;
 static atomic_bool lsc__gate_open = true;
 static bool lsc__activity;
+/* Under lsc__control: what lsc_cupti_set_callbacks and _set_activity last asked for, and
+ * whether lsc_cupti_pause holds both off meanwhile. */
+static bool lsc__calls_wanted, lsc__kernels_wanted, lsc__paused;
 static int64_t lsc__clock_offset; /* CLOCK_MONOTONIC - CUPTI timestamp */
 
 static _Thread_local uint64_t lsc__api_enter_ns;
@@ -567,6 +570,9 @@ lsc__start (const char *library, bool activity, const lsc_cupti_sinks *sinks, ch
     }
   atomic_store (&lsc__callback_work, true);
   atomic_store (&lsc__gate_open, true);
+  lsc__calls_wanted = true;
+  lsc__kernels_wanted = activity;
+  lsc__paused = false;
   atomic_store (&lsc__running, true);
   snprintf (status, status_size, "%s", activity ? "callbacks and kernel activity on" : "callbacks on");
   return LSC_CUPTI_OK;
@@ -576,8 +582,29 @@ void
 lsc_cupti_set_callbacks (bool on)
 {
   pthread_mutex_lock (&lsc__control);
-  if (atomic_load (&lsc__running))
+  lsc__calls_wanted = on;
+  if (atomic_load (&lsc__running) && !lsc__paused)
     lsc__enable_calls (on, lsc__sinks.calls);
+  pthread_mutex_unlock (&lsc__control);
+}
+
+void
+lsc_cupti_pause (bool paused)
+{
+  pthread_mutex_lock (&lsc__control);
+  if (atomic_load (&lsc__running) && paused != lsc__paused)
+    {
+      lsc__paused = paused;
+      if (lsc__calls_wanted)
+        lsc__enable_calls (!paused, lsc__sinks.calls);
+      if (lsc__activity && lsc__kernels_wanted)
+        {
+          if (paused)
+            lsc__cupti.activity_disable (CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL);
+          else
+            lsc__cupti.activity_enable (CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL);
+        }
+    }
   pthread_mutex_unlock (&lsc__control);
 }
 
@@ -591,7 +618,8 @@ void
 lsc_cupti_set_activity (bool on)
 {
   pthread_mutex_lock (&lsc__control);
-  if (atomic_load (&lsc__running) && lsc__activity)
+  lsc__kernels_wanted = on;
+  if (atomic_load (&lsc__running) && lsc__activity && !lsc__paused)
     {
       if (on)
         lsc__cupti.activity_enable (CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL);

@@ -105,6 +105,10 @@ lsc_cupti_result lsc_cupti_start (const char *library, bool activity, const lsc_
  * costs inside one process; no effect when not running. */
 void lsc_cupti_set_callbacks (bool on);
 void lsc_cupti_set_activity (bool on);
+/* Paused, neither the launch callbacks nor kernel activity run, whatever was asked of them;
+ * resumed, both are back as last asked (a change asked for meanwhile takes effect then).  For
+ * timing launches with nothing recorded inside a recording (lsc-floor.h). */
+void lsc_cupti_pause (bool paused);
 /* With off, our launch callback returns as its first step, doing nothing (no clock reads, no
  * API records): the callbacks stay enabled, so what remains is CUPTI's own dispatch cost.  For
  * launchscope-cli overhead; lsc_cupti_start turns the work back on. */

@@ -30,6 +30,8 @@ enum {
   LSC__REC_GPU,
   LSC__REC_SYMBOL, /* a kernel name in the slots after it; API records refer to it by tag */
   LSC__REC_CALL,   /* a synchronisation, copy or allocation call (path: its lsc_call_kind) */
+  LSC__REC_FLOOR,  /* a floor block: outcome its kind, aux its round, status its launches,
+                      host_ns its median, key and u.launch.bound its spec */
 };
 
 /* LAUNCH flags, in aux. */
@@ -213,7 +215,8 @@ struct lsc_recorder {
     char name[];
   } **named;
   unsigned named_cap, named_count;
-  sqlite3_stmt *ins_launch, *ins_launch_lean, *ins_event, *ins_spec, *ins_gpu, *upd_spec, *ins_named_kernel, *ins_call;
+  sqlite3_stmt *ins_launch, *ins_launch_lean, *ins_event, *ins_spec, *ins_gpu, *upd_spec, *ins_named_kernel, *ins_call,
+    *ins_floor;
   /* Lean launch rows wait here and go in LSC__MANY at a time: one statement step per row is
    * most of what a row costs the writer.  Flushed before any other launch row (ids keep the
    * arrival order) and before every commit. */

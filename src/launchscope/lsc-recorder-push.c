@@ -410,6 +410,23 @@ lsc_recorder_note (lsc_recorder *rec, const char *kind, const char *text)
     free (both);
 }
 
+void
+lsc_recorder_floor_block (lsc_recorder *rec, const lsc_floor_block *block)
+{
+  if (!rec || !block)
+    return;
+  lsc__rec r = { .type = LSC__REC_FLOOR,
+                 .path = (uint8_t) block->path,
+                 .outcome = (uint8_t) block->kind,
+                 .status = (int32_t) block->launches,
+                 .aux = block->round,
+                 .start_ns = block->start_ns,
+                 .host_ns = block->p50_ns,
+                 .key = block->spec_key,
+                 .u.launch.bound = block->bound };
+  lsc__push (rec, &r);
+}
+
 int
 lsc_recorder_attach_thread (lsc_recorder *rec)
 {

@@ -437,6 +437,34 @@ lsc__write_call (lsc_recorder *rec, const lsc__ring *ring, const lsc__rec *r)
     lsc__writer_fail (rec, "inserting a call row");
 }
 
+static void
+lsc__write_floor_block (lsc_recorder *rec, const lsc__rec *r)
+{
+  lsc__kernel *k = NULL;
+  const void *bound = r->u.launch.bound;
+  int64_t kid = lsc__kernel_id (rec, bound, &k);
+  lsc__spec *s = kid ? lsc__spec_get (rec, kid, bound, r->key, r->start_ns) : NULL;
+  sqlite3_stmt *st = rec->ins_floor;
+  sqlite3_reset (st);
+  sqlite3_bind_int64 (st, 1, rec->session_id);
+  sqlite3_bind_int64 (st, 2, r->aux);
+  sqlite3_bind_int (st, 3, r->outcome);
+  sqlite3_bind_int (st, 4, r->path);
+  if (kid)
+    sqlite3_bind_int64 (st, 5, kid);
+  else
+    sqlite3_bind_null (st, 5);
+  if (s)
+    sqlite3_bind_int64 (st, 6, s->id);
+  else
+    sqlite3_bind_null (st, 6);
+  sqlite3_bind_int64 (st, 7, (int64_t) r->start_ns);
+  sqlite3_bind_int64 (st, 8, r->status);
+  sqlite3_bind_int64 (st, 9, (int64_t) r->host_ns);
+  if (sqlite3_step (st) != SQLITE_DONE)
+    lsc__writer_fail (rec, "inserting a floor block row");
+}
+
 /* False for a launch past the max_launches bound, counted as left out.  Reaching the bound
  * notes it once and turns the launch callbacks off: an hour of training must not fill a disk,
  * and the rest of it should not pay for callbacks whose records are thrown away. */
@@ -477,6 +505,9 @@ lsc__process (lsc_recorder *rec, lsc__ring *ring, lsc__rec *r, const lsc__slot *
       break;
     case LSC__REC_CALL:
       lsc__write_call (rec, ring, r);
+      break;
+    case LSC__REC_FLOOR:
+      lsc__write_floor_block (rec, r);
       break;
     case LSC__REC_LAUNCH:
       {

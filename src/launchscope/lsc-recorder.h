@@ -87,6 +87,21 @@ void lsc_recorder_note (lsc_recorder *rec, const char *kind, const char *text);
 /* Stores the bare cuLaunchKernel p50 measured by the caller in the session row. */
 void lsc_recorder_set_raw_floor (lsc_recorder *rec, double p50_ns);
 
+/* One block of the in-session floor (lsc-floor.h): its median launch, timed around the call. */
+typedef struct {
+  uint32_t round;
+  int kind; /* lsc_floor_kind */
+  fl_path path;
+  const fl_bound_kernel *bound; /* registered with lsc_recorder_add_kernel */
+  uint64_t spec_key;
+  uint64_t start_ns;
+  uint32_t launches;
+  uint64_t p50_ns;
+} lsc_floor_block;
+
+/* Records a floor_block row; from the launching thread (it goes through its ring). */
+void lsc_recorder_floor_block (lsc_recorder *rec, const lsc_floor_block *block);
+
 /* Detaches (false) or re-attaches (true) the engine event sink without stopping: launches in
  * between are not recorded.  For measuring the recorder's own cost. */
 void lsc_recorder_set_engine_events (lsc_recorder *rec, bool on);

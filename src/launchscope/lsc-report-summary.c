@@ -171,6 +171,70 @@ find_session (lsc_report_summary *sum, int64_t id)
   return find_by_id (sum->sessions, sum->n_sessions, sizeof *sum->sessions, id);
 }
 
+/* The in-session floor of every session, from its floor_block rows (lsc-floor.h): a round's
+ * blocks are compared with each other, so rows are taken a round at a time. */
+static int
+read_floor_blocks (sqlite3 *db, lsc_report_summary *sum)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc = sqlite3_prepare_v2 (db,
+                               "SELECT session_id, round, kind, path, p50_ns FROM main.floor_block WHERE "
+                               "typeof(session_id) = 'integer' AND typeof(round) = 'integer' AND typeof(p50_ns) "
+                               "= 'integer' ORDER BY session_id, round",
+                               -1, &stmt, NULL);
+  if (rc != SQLITE_OK)
+    return rc;
+  lsc_floor_round *rounds = NULL;
+  size_t n = 0, cap = 0;
+  int64_t session_id = 0, round = 0;
+  for (bool more = true; more;)
+    {
+      rc = sqlite3_step (stmt);
+      more = rc == SQLITE_ROW;
+      int64_t sid = 0, r = 0, kind = -1, path = -1;
+      if (more && (!col_int (stmt, 0, &sid) || !col_int (stmt, 1, &r)))
+        continue;
+      if (!more || sid != session_id)
+        {
+          lsc_session_summary *sess = n ? find_session (sum, session_id) : NULL;
+          if (sess && lsc_floor_figures_compute (rounds, n, &sess->floor) != 0)
+            {
+              rc = SQLITE_NOMEM;
+              break;
+            }
+          n = 0;
+          session_id = sid;
+        }
+      if (!more)
+        break;
+      if (n == 0 || r != round)
+        {
+          if (n == cap)
+            {
+              size_t grown = cap ? cap * 2 : 64;
+              lsc_floor_round *bigger = realloc (rounds, grown * sizeof *rounds);
+              if (!bigger)
+                {
+                  rc = SQLITE_NOMEM;
+                  break;
+                }
+              rounds = bigger;
+              cap = grown;
+            }
+          rounds[n++] = (lsc_floor_round){ .path = FL_PATH_FAST, .p50_ns = { NAN, NAN, NAN } };
+          round = r;
+        }
+      col_int (stmt, 2, &kind);
+      if (col_int (stmt, 3, &path) && (path == FL_PATH_FAST || path == FL_PATH_DEFAULT))
+        rounds[n - 1].path = (fl_path) path;
+      if (kind >= 0 && kind < LSC_FLOOR_KINDS)
+        rounds[n - 1].p50_ns[kind] = (double) sqlite3_column_int64 (stmt, 4);
+    }
+  free (rounds);
+  sqlite3_finalize (stmt);
+  return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 /* Where a spec id lives: its session and index there, and its host_ns values. */
 typedef struct {
   int64_t id;
@@ -707,6 +771,10 @@ lsc_report_summarize (lsc_report *report, lsc_error *error)
       sqlite3_finalize (stmt);
       stmt = NULL;
     }
+  for (size_t i = 0; i < sum->n_sessions; i++)
+    sum->sessions[i].floor.floor_p50_ns = NAN;
+  if (lsc__table_present (sum->schema_version, "floor_block") && (rc = read_floor_blocks (db, sum)) != SQLITE_OK)
+    goto fail;
   for (size_t i = 0; i < n_slots; i++)
     {
       lsc_spec_summary *sp = &slots[i].session->specs[slots[i].index];

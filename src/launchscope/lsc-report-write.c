@@ -251,6 +251,39 @@ json_opt_real_member (FILE *out, bool *first, const char *key, bool has, double 
 }
 
 static void
+json_estimate (FILE *out, bool *first, const char *key, const lsc_paired_estimate *e)
+{
+  json_key (out, first, key);
+  if (e->rounds == 0)
+    {
+      fputs ("null", out);
+      return;
+    }
+  fprintf (out, "{\"rounds\": %zu, \"median_ns\": %.15g, \"low_ns\": %.15g, \"high_ns\": %.15g, \"within_noise\": %s}",
+           e->rounds, e->median_ns, e->low_ns, e->high_ns, lsc_paired_estimate_within_noise (e) ? "true" : "false");
+}
+
+/* "floor": null, or the in-session floor's figures. */
+static void
+json_floor (FILE *out, bool *first, const lsc_floor_figures *floor)
+{
+  json_key (out, first, "floor");
+  if (floor->rounds == 0)
+    {
+      fputs ("null", out);
+      return;
+    }
+  bool f = true;
+  fputc ('{', out);
+  json_int_member (out, &f, "rounds", (int64_t) floor->rounds);
+  json_opt_real_member (out, &f, "bare_p50_ns", isfinite (floor->floor_p50_ns), floor->floor_p50_ns);
+  json_estimate (out, &f, "fast_above_ns", &floor->above_floor[FL_PATH_FAST]);
+  json_estimate (out, &f, "baseline_above_ns", &floor->above_floor[FL_PATH_DEFAULT]);
+  json_estimate (out, &f, "observer_cost_ns", &floor->observer);
+  fputc ('}', out);
+}
+
+static void
 json_reasons (FILE *out, const int64_t *by_reason)
 {
   bool first = true;
@@ -297,8 +330,9 @@ lsc_report_summary_write_json (const lsc_report_summary *sum, FILE *out, const c
       json_str_member (out, &f, "cupti_mode", s->cupti_mode);
       json_str_member (out, &f, "cupti_status", s->cupti_status);
       json_int_member (out, &f, "dropped_rows", s->dropped_rows);
-      json_opt_real_member (out, &f, "observer_overhead_ns", s->has_observer_overhead, s->observer_overhead_ns);
+      json_opt_real_member (out, &f, "push_ns", s->has_observer_overhead, s->observer_overhead_ns);
       json_opt_real_member (out, &f, "raw_floor_p50_ns", s->has_raw_floor, s->raw_floor_p50_ns);
+      json_floor (out, &f, &s->floor);
       json_opt_int_member (out, &f, "pid", s->has_pid, s->pid);
       json_opt_int_member (out, &f, "rank", s->has_rank, s->rank);
       json_opt_int_member (out, &f, "local_rank", s->has_local_rank, s->local_rank);
@@ -728,10 +762,15 @@ lsc_report_summary_write_text (const lsc_report_summary *sum, FILE *out, const c
       fprintf (out, "  dropped rows %" PRId64 "%s", s->dropped_rows,
                s->dropped_rows ? " (the per-thread rings overflowed: these launches are missing below)" : "");
       if (s->has_observer_overhead)
-        fprintf (out, ", observer overhead %.1f ns/launch", s->observer_overhead_ns);
-      if (s->has_raw_floor)
-        fprintf (out, ", raw cuLaunchKernel p50 %.0f ns", s->raw_floor_p50_ns);
-      fprintf (out, "\n  %" PRId64 " launches, %" PRId64 " kernel%s, %zu spec%s, %" PRId64 " event%s", s->launches,
+        fprintf (out, ", recorder push %.1f ns/launch", s->observer_overhead_ns);
+      fputc ('\n', out);
+      if (s->floor.rounds > 0 || s->paths[FL_PATH_FAST].launches > 0 || s->paths[FL_PATH_DEFAULT].launches > 0)
+        lsc_floor_figures_print (out, "  ", &s->floor);
+      else
+        fputs ("  observer cost: not measured for a recorded program (the recorder's push is its own work, not what "
+               "recording costs a launch)\n",
+               out);
+      fprintf (out, "  %" PRId64 " launches, %" PRId64 " kernel%s, %zu spec%s, %" PRId64 " event%s", s->launches,
                s->kernels, s->kernels == 1 ? "" : "s", s->n_specs, s->n_specs == 1 ? "" : "s", s->events,
                s->events == 1 ? "" : "s");
       {

@@ -20,6 +20,8 @@
 #include <signal.h>
 #include <stdio.h>
 
+#include "lsc-floor.h"
+
 typedef enum {
   LSC_ERROR_NONE = 0,
   LSC_ERROR_USAGE,      /* bad argument from the caller */
@@ -191,7 +193,8 @@ typedef struct {
   int64_t stop_ns;
   int64_t dropped_rows;
   bool has_observer_overhead;
-  double observer_overhead_ns;
+  double observer_overhead_ns; /* the recorder's push time per launch, timed apart (push_ns) */
+  lsc_floor_figures floor;     /* the in-session floor and observer cost; rounds 0: not measured */
   bool has_raw_floor;
   double raw_floor_p50_ns;
   bool has_pid;

@@ -26,7 +26,7 @@
 #include "fastlaunch-driver.h"
 #include "fl-test-driver.h"
 #include "lsc-cupti.h"
-#include "lsc-raw-floor.h"
+#include "lsc-floor.h"
 #include "lsc-recorder.h"
 #include "lsc-report.h"
 #include "lsc-schema.h"
@@ -129,41 +129,131 @@ start (lsc_recorder_options o)
   return rec;
 }
 
-/* The floor is timed on bare cuLaunchKernel calls of the bound kernel's own binary, with the
- * arguments packed as the fast path would pass them, and only after the untimed ones. */
-START_TEST (test_raw_floor)
+static fl_status
+probe_launch (lsc_floor_probe *probe, bool offset)
 {
   fl_arg args[N_PTRS + 1];
   for (int i = 0; i < N_PTRS; i++)
-    args[i] = FL_PTR (fx.bufs[i]);
+    args[i] = FL_PTR (fx.bufs[i] + (offset ? 4 : 0));
   args[N_PTRS] = FL_INT (N_ELEMS);
-  const fl_grid grid = { 2, 1, 1 };
-  uint64_t before = fl_test_driver_launch_count ();
-  ck_assert_msg (lsc_raw_floor_measure (fx.bound, grid, 128, args, N_PTRS + 1, 10, 40) == 0,
-                 "no compiled binary yet: no floor");
-  ck_assert_uint_eq (fl_test_driver_launch_count (), before);
+  return lsc_floor_probe_launch (probe, fx.bound, (fl_grid){ 2, 1, 1 }, NULL, args, N_PTRS + 1, false, NULL);
+}
 
-  ck_assert_int_eq (launch_once (fx.bound, false), FL_OK);
+/* The 95% interval of a median from the sign test: the ranks every statistics table gives
+ * (n = 10: 2nd to 9th; 25: 8th to 18th; 100: 40th to 61st), the whole range below 6. */
+START_TEST (test_paired_estimate)
+{
+  static const struct {
+    size_t n, lo, hi; /* 1-based ranks */
+  } table[] = { { 10, 2, 9 }, { 25, 8, 18 }, { 100, 40, 61 }, { 5, 1, 5 } };
+  for (size_t t = 0; t < sizeof table / sizeof table[0]; t++)
+    {
+      size_t n = table[t].n;
+      double a[100], b[100], scratch[100];
+      /* differences a - b = 10 * rank, shuffled by a stride coprime with n */
+      for (size_t i = 0; i < n; i++)
+        {
+          size_t rank = (i * 7) % n + 1;
+          b[i] = 1000.0 + (double) i;
+          a[i] = b[i] + 10.0 * (double) rank - 5.0 * (double) (n + 1);
+        }
+      lsc_paired_estimate e;
+      lsc_paired_estimate_compute (a, b, n, scratch, &e);
+      ck_assert_uint_eq (e.rounds, n);
+      ck_assert_double_eq_tol (e.median_ns, 0, 1e-9); /* ranks centred on zero */
+      ck_assert_double_eq_tol (e.low_ns, 10.0 * (double) table[t].lo - 5.0 * (double) (n + 1), 1e-9);
+      ck_assert_double_eq_tol (e.high_ns, 10.0 * (double) table[t].hi - 5.0 * (double) (n + 1), 1e-9);
+      ck_assert (lsc_paired_estimate_within_noise (&e));
+    }
+  /* pairs with a missing side are left out; a clear shift is not noise */
+  double a[8] = { 110, 120, NAN, 130, 115, 125, 118, 122 }, b[8] = { 100, 100, 100, 100, 100, 100, 100, NAN };
+  double scratch[8];
+  lsc_paired_estimate e;
+  lsc_paired_estimate_compute (a, b, 8, scratch, &e);
+  ck_assert_uint_eq (e.rounds, 6);
+  ck_assert_double_eq_tol (e.median_ns, 19, 1e-9);
+  ck_assert (!lsc_paired_estimate_within_noise (&e) && e.low_ns == 10 && e.high_ns == 30);
+}
+END_TEST
+
+/* A round every `every` launches: the launches before it timed as recorded, then 32 bare
+ * cuLaunchKernel calls of the spec's own binary and 32 engine launches with nothing recorded,
+ * neither counted nor left as rows; the report's figures are the probe's. */
+START_TEST (test_floor_probe)
+{
+  lsc_recorder *rec = start ((lsc_recorder_options){ .workload = "add3" });
+  lsc_floor_probe *probe = lsc_floor_probe_new (rec, 128);
+  ck_assert_ptr_nonnull (probe);
+  uint64_t before = fl_test_driver_launch_count ();
+  for (int i = 0; i < 3 * 128; i++)
+    ck_assert_int_eq (probe_launch (probe, false), FL_OK);
+  ck_assert_uint_eq (fl_test_driver_launch_count () - before, 3 * 128 + 3 * 2 * LSC_FLOOR_BLOCK);
   fl_spec_entry e;
   ck_assert_uint_eq (fl_bound_kernel_spec_entries (fx.bound, &e, 1), 1);
-  before = fl_test_driver_launch_count ();
-  double p50 = lsc_raw_floor_measure (fx.bound, grid, 128, args, N_PTRS + 1, 10, 40);
-  ck_assert_msg (p50 > 0, "floor %.1f ns", p50);
-  ck_assert_uint_eq (fl_test_driver_launch_count () - before, 50);
   fl_test_launch last;
   ck_assert (fl_test_driver_last_launch (&last));
   ck_assert_ptr_eq (last.function, e.function);
   ck_assert_uint_eq (last.grid[0], 2);
-  ck_assert_uint_eq (last.block[0], 128);
   ck_assert_uint_eq (last.n_params, N_PTRS + 1);
   for (int i = 0; i < N_PTRS; i++)
     ck_assert_uint_eq (last.params[i], fx.bufs[i]);
   ck_assert_uint_eq ((uint32_t) last.params[N_PTRS], N_ELEMS);
 
-  /* A failing call leaves no floor rather than one of the calls before it. */
-  fl_test_driver_fail_nth ("cuLaunchKernel", 20, CUDA_ERROR_LAUNCH_FAILED);
-  ck_assert_msg (lsc_raw_floor_measure (fx.bound, grid, 128, args, N_PTRS + 1, 10, 40) == 0,
-                 "a failed launch: no floor");
+  lsc_floor_figures live;
+  lsc_floor_probe_figures (probe, &live);
+  ck_assert_uint_eq (live.rounds, 3);
+  ck_assert (isfinite (live.floor_p50_ns) && live.floor_p50_ns > 0);
+  ck_assert_uint_eq (live.above_floor[FL_PATH_FAST].rounds, 3);
+  ck_assert_uint_eq (live.above_floor[FL_PATH_DEFAULT].rounds, 0);
+  ck_assert_uint_eq (live.observer.rounds, 3);
+  lsc_floor_probe_free (probe);
+  char err[512] = "";
+  ck_assert_msg (lsc_recorder_stop (rec, NULL, err, sizeof err) == 0, "%s", err);
+
+  ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM launch"), 3 * 128);
+  ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM floor_block"), 9);
+  ck_assert_int_eq (query_int (fx.path, "SELECT count(DISTINCT round) FROM floor_block"), 3);
+  ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM floor_block WHERE launches = 32 AND p50_ns > 0 AND "
+                                        "path = 0 AND kernel_id IS NOT NULL AND spec_id IS NOT NULL"),
+                    9);
+  ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM floor_block GROUP BY kind HAVING count(*) = 3"), 3);
+
+  lsc_error error;
+  lsc_report *report = lsc_report_open (fx.path, LSC_REPORT_OPEN_DEFAULT, &error);
+  ck_assert_msg (report != NULL, "%s", error.message);
+  lsc_report_summary *sum = lsc_report_summarize (report, &error);
+  ck_assert_msg (sum != NULL, "%s", error.message);
+  const lsc_floor_figures *stored = &sum->sessions[0].floor;
+  ck_assert_uint_eq (stored->rounds, 3);
+  /* the stored medians are rounded to whole ns */
+  ck_assert_double_eq_tol (stored->floor_p50_ns, live.floor_p50_ns, 0.51);
+  ck_assert_double_eq_tol (stored->above_floor[FL_PATH_FAST].median_ns, live.above_floor[FL_PATH_FAST].median_ns, 1.01);
+  ck_assert_double_eq_tol (stored->observer.median_ns, live.observer.median_ns, 1.01);
+  lsc_report_summary_free (sum);
+  lsc_report_free (report);
+}
+END_TEST
+
+/* A round repeats one spec: with four specs taking turns, none has half a block of launches
+ * before the round is due, so none runs and nothing extra is launched. */
+START_TEST (test_floor_probe_needs_one_spec)
+{
+  lsc_recorder *rec = start ((lsc_recorder_options){ .workload = "add3" });
+  lsc_floor_probe *probe = lsc_floor_probe_new (rec, 64);
+  uint64_t before = fl_test_driver_launch_count ();
+  for (int i = 0; i < 64; i++)
+    {
+      fl_knob_set_debug (i % 4 >= 2);
+      ck_assert_int_eq (probe_launch (probe, i % 2 == 1), FL_OK);
+    }
+  fl_knob_set_debug (false);
+  lsc_floor_figures f;
+  lsc_floor_probe_figures (probe, &f);
+  ck_assert_uint_eq (f.rounds, 0);
+  ck_assert_uint_eq (fl_test_driver_launch_count () - before, 64);
+  lsc_floor_probe_free (probe);
+  ck_assert_int_eq (lsc_recorder_stop (rec, NULL, NULL, 0), 0);
+  ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM floor_block"), 0);
 }
 END_TEST
 
@@ -943,7 +1033,9 @@ recorder_suite (void)
   tcase_set_timeout (tc, 60);
   tcase_add_test (tc, test_round_trip);
   tcase_add_test (tc, test_waits_in_spec_row);
-  tcase_add_test (tc, test_raw_floor);
+  tcase_add_test (tc, test_paired_estimate);
+  tcase_add_test (tc, test_floor_probe);
+  tcase_add_test (tc, test_floor_probe_needs_one_spec);
   tcase_add_test (tc, test_percentile_view);
   tcase_add_test (tc, test_ring_overflow_accounting);
   tcase_add_test (tc, test_many_threads_exact);
