@@ -215,7 +215,10 @@ lsc__write_launch (lsc_recorder *rec, const lsc__ring *ring, const lsc__rec *r, 
   bool api = r->aux & LSC__LAUNCH_API;
   const int64_t v[LSC__LEAN_COLS] = { rec->session_id, kernel_id, spec_id, ring->tid, r->path, r->outcome,
                                       r->reason, r->status, (int64_t) r->start_ns, (int64_t) r->host_ns };
-  const unsigned nulls = (kernel_id ? 0 : 1u << 1) | (spec_id ? 0 : 1u << 2) | (r->host_ns ? 0 : 1u << 9);
+  /* A raw or graph row's host time is its API time, which is a measurement even at 0 ns (two
+   * clock reads within one tick): NULL only where the exit was never read, as api_ns. */
+  bool timed = r->host_ns || (api && r->path >= FL_PATH_RAW && !(r->aux & LSC__LAUNCH_API_NO_END));
+  const unsigned nulls = (kernel_id ? 0 : 1u << 1) | (spec_id ? 0 : 1u << 2) | (timed ? 0 : 1u << 9);
   /* Most rows have neither stage times nor a CUPTI record: they wait for a many-row INSERT. */
   if (!stages && !api)
     {
