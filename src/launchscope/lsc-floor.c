@@ -18,14 +18,10 @@
 struct lsc_floor_probe {
   lsc_recorder *rec;
   uint64_t every, since; /* launches between rounds; since the last one */
-  /* The recorded block: the launches before a round, of one bound kernel, spec and path. */
+  /* The launch a round repeats: the session's last, as it was made. */
   const fl_bound_kernel *bound;
   uint64_t key;
   fl_path path;
-  uint64_t first_ns;
-  unsigned n;
-  uint64_t ns[LSC_FLOOR_BLOCK];
-  /* The launch to repeat in the round: the last one of the recorded block, as it was made. */
   fl_grid grid;
   CUstream stream;
   bool use_default;
@@ -225,9 +221,9 @@ lsc__bare_block (lsc_floor_probe *p, uint64_t *start_ns)
   return lsc__block_median (ns, LSC_FLOOR_BLOCK);
 }
 
-/* The unrecorded block: the session's own launch with no event sink installed. */
+/* The session's own launch, 32 times, with whatever sink and CUPTI state the caller set. */
 static double
-lsc__unrecorded_block (lsc_floor_probe *p, uint64_t *start_ns)
+lsc__engine_block (lsc_floor_probe *p, uint64_t *start_ns)
 {
   uint64_t ns[LSC_FLOOR_BLOCK];
   *start_ns = fl_clock_ns ();
@@ -260,22 +256,29 @@ lsc__store_block (lsc_floor_probe *p, lsc_floor_kind kind, uint64_t start_ns, do
                                                          .p50_ns = (uint64_t) llround (p50) });
 }
 
+/* The three blocks back to back, each in the conditions it stands for, in an order that turns
+ * with the round so that none always comes first or follows the same one. */
 static void
 lsc__round (lsc_floor_probe *p)
 {
+  static const lsc_floor_kind orders[3][LSC_FLOOR_KINDS] = {
+    { LSC_FLOOR_RECORDED, LSC_FLOOR_UNRECORDED, LSC_FLOOR_BARE },
+    { LSC_FLOOR_UNRECORDED, LSC_FLOOR_BARE, LSC_FLOOR_RECORDED },
+    { LSC_FLOOR_BARE, LSC_FLOOR_RECORDED, LSC_FLOOR_UNRECORDED },
+  };
   lsc_floor_round r = { .path = p->path };
-  uint64_t start[LSC_FLOOR_KINDS] = { [LSC_FLOOR_RECORDED] = p->first_ns };
-  r.p50_ns[LSC_FLOOR_RECORDED] = lsc__block_median (p->ns, p->n);
-
+  uint64_t start[LSC_FLOOR_KINDS] = { 0 };
   const fl_event_sink *sink = fl_event_sink_get ();
-  fl_event_sink_set (NULL);
-  lsc_cupti_pause (true);
-  /* Alternate which goes first, so neither always follows the switch. */
-  for (int i = 0; i < 2; i++)
-    if ((i == 0) == (p->round % 2 == 0))
-      r.p50_ns[LSC_FLOOR_BARE] = lsc__bare_block (p, &start[LSC_FLOOR_BARE]);
-    else
-      r.p50_ns[LSC_FLOOR_UNRECORDED] = lsc__unrecorded_block (p, &start[LSC_FLOOR_UNRECORDED]);
+  for (int i = 0; i < LSC_FLOOR_KINDS; i++)
+    {
+      lsc_floor_kind kind = orders[p->round % 3][i];
+      bool recorded = kind == LSC_FLOOR_RECORDED;
+      /* Recorded: the recorder's push and CUPTI's callbacks as the session has them, the rows
+       * left unwritten; else neither. */
+      fl_event_sink_set (recorded ? lsc_recorder_probe_sink (p->rec) : NULL);
+      lsc_cupti_pause (!recorded);
+      r.p50_ns[kind] = kind == LSC_FLOOR_BARE ? lsc__bare_block (p, &start[kind]) : lsc__engine_block (p, &start[kind]);
+    }
   lsc_cupti_pause (false);
   fl_event_sink_set (sink);
 
@@ -291,46 +294,29 @@ fl_status
 lsc_floor_probe_launch (lsc_floor_probe *probe, fl_bound_kernel *bound, fl_grid grid, CUstream stream,
                         const fl_arg *args, unsigned n_args, bool use_default, fl_launch_info *info)
 {
-  if (!probe || probe->since + LSC_FLOOR_BLOCK < probe->every)
-    {
-      if (probe)
-        probe->since++;
-      return use_default ? fl_launch_default (bound, grid, stream, args, n_args, info)
-                         : fl_launch (bound, grid, stream, args, n_args, info);
-    }
-  /* In the recorded block: time the launch, and keep it if it matches the block's first. */
+  if (!probe || ++probe->since < probe->every)
+    return use_default ? fl_launch_default (bound, grid, stream, args, n_args, info)
+                       : fl_launch (bound, grid, stream, args, n_args, info);
   fl_launch_info own;
   fl_launch_info *li = info ? info : &own;
-  uint64_t t0 = fl_clock_ns ();
   fl_status st = use_default ? fl_launch_default (bound, grid, stream, args, n_args, li)
                              : fl_launch (bound, grid, stream, args, n_args, li);
-  uint64_t t1 = fl_clock_ns ();
-  /* A hit, or a baseline launch that compiled nothing: a launch in its settled state. */
+  /* A hit, or a baseline launch that compiled nothing: a launch in its settled state, the one
+   * the round repeats.  Otherwise the round waits for the next such launch. */
   bool steady = st == FL_OK && n_args <= FL_MAX_ARGS && !li->compiled
                 && ((li->path == FL_PATH_FAST && li->outcome == FL_OUTCOME_HIT) || li->path == FL_PATH_DEFAULT);
-  if (steady && probe->n == 0)
+  if (steady)
     {
       probe->bound = bound;
       probe->key = li->spec_key;
       probe->path = li->path;
-      probe->first_ns = t0;
-    }
-  if (steady && probe->bound == bound && probe->key == li->spec_key && probe->path == li->path)
-    {
-      probe->ns[probe->n++] = t1 - t0;
       probe->grid = grid;
       probe->stream = stream;
       probe->use_default = use_default;
       probe->n_args = n_args;
       memcpy (probe->args, args, n_args * sizeof *args);
-    }
-  if (++probe->since >= probe->every)
-    {
-      /* Half a block of matching launches at least, or the round waits for the next one. */
-      if (probe->n >= LSC_FLOOR_BLOCK / 2)
-        lsc__round (probe);
+      lsc__round (probe);
       probe->since = 0;
-      probe->n = 0;
     }
   return st;
 }

@@ -5,17 +5,17 @@
  * under the session's own conditions.
  *
  * A session's launches go through lsc_floor_probe_launch.  Every `every` launches (default
- * 1,280) the probe runs a round of three blocks of LSC_FLOOR_BLOCK launches of the spec the
- * session was launching: the last LSC_FLOOR_BLOCK launches before the round, timed as they
- * were made and recorded ("recorded"); the same launch with nothing recorded, neither the
- * engine's events nor CUPTI's callbacks or activity ("unrecorded"); and a bare cuLaunchKernel
- * of that spec's binary with the same arguments, grid, block and stream, also unrecorded
- * ("bare").  The bare and unrecorded blocks are extra launches (2 x 32 per 1,280: 5% more) that
- * count toward nothing else and leave no launch row.  Every launch of a block is timed around
- * the call on the engine's event clock, the clock launch.host_ns is read on; a block keeps its
- * median.  Each round's three medians are stored (floor_block rows), and the estimates are
- * paired over rounds, as `bench` and `overhead` compute theirs: the median over rounds of the
- * round's difference, with a distribution-free 95% interval.
+ * 1,280) the probe runs a round of three blocks of LSC_FLOOR_BLOCK launches, back to back, of
+ * the spec the session was launching, repeating its last launch: recorded (the recorder's push
+ * and CUPTI's callbacks as the session has them, the rows left unwritten); unrecorded (no
+ * engine events, CUPTI's callbacks and activity paused); and a bare cuLaunchKernel of that
+ * spec's binary with the same arguments, grid, block and stream, also unrecorded.  The order
+ * turns with the round.  The 96 extra launches per round (7.5%) count toward nothing else and
+ * leave no launch row.  Every launch of a block is timed around the call on the engine's event
+ * clock, the clock launch.host_ns is read on; a block keeps its median.  Each round's three
+ * medians are stored (floor_block rows), and the estimates are paired over rounds, as `bench`
+ * and `overhead` compute theirs: the median over rounds of the round's difference, with a
+ * distribution-free 95% interval.
  *
  * What the blocks cannot remove: being subscribed to CUPTI at all, and having registered for
  * activity; the observer cost excludes both.

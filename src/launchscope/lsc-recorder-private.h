@@ -40,6 +40,7 @@ enum {
   LSC__LAUNCH_STAGES = 1u << 1, /* the next slot of the same ring holds its stage times */
   LSC__LAUNCH_API_NO_END = 1u << 2, /* a raw row whose API exit time was never read (api_ns NULL) */
   LSC__LAUNCH_WAITED = 1u << 3, /* a miss that raced on its new spec (fl_event.waited) */
+  LSC__LAUNCH_PROBE = 1u << 4,  /* a floor block's recorded launch: paid for, never written */
 };
 
 /* API flags, in reason: made inside an engine launch, whose end stands for the exit time; the
@@ -227,6 +228,7 @@ struct lsc_recorder {
   bool in_txn;
   unsigned txn_rows;
   fl_event_sink sink;
+  fl_event_sink probe_sink; /* lsc_recorder_probe_sink */
 };
 
 /* Every timestamp that is joined with engine events comes from the engine's event clock. */
@@ -247,6 +249,7 @@ lsc__symbol_slots (uint64_t len)
 lsc__ring *lsc__ring_create_for_thread (lsc_recorder *rec);
 void lsc__ring_free (lsc__ring *ring);
 void lsc__on_engine_event (const fl_event *ev, void *user_data);
+void lsc__on_probe_event (const fl_event *ev, void *user_data);
 void lsc__on_cupti_api (const lsc_cupti_api_record *api, void *user_data);
 void lsc__on_cupti_kernel (const lsc_cupti_kernel_record *k, void *user_data);
 

@@ -145,11 +145,10 @@ lsc__push_parked (lsc_recorder *rec, lsc__ring *ring)
   lsc__push (rec, &ring->parked);
 }
 
-static void
-lsc__push_launch (lsc_recorder *rec, const fl_event *ev)
+static inline void
+lsc__push_launch (lsc_recorder *rec, const fl_event *ev, uint32_t flags)
 {
   lsc__ring *ring = lsc__ring_for_thread (rec);
-  uint32_t flags = 0;
   const lsc__rec *api = NULL;
   if (__builtin_expect (ring && atomic_load_explicit (&ring->has_parked, memory_order_relaxed), 0))
     {
@@ -243,9 +242,24 @@ void
 lsc__on_engine_event (const fl_event *ev, void *user_data)
 {
   if (__builtin_expect (ev->type == FL_EVENT_LAUNCH, 1))
-    lsc__push_launch (user_data, ev);
+    lsc__push_launch (user_data, ev, 0);
   else
     lsc__push_rare_event (user_data, ev);
+}
+
+void
+lsc__on_probe_event (const fl_event *ev, void *user_data)
+{
+  if (ev->type == FL_EVENT_LAUNCH)
+    lsc__push_launch (user_data, ev, LSC__LAUNCH_PROBE);
+  else
+    lsc__push_rare_event (user_data, ev);
+}
+
+const fl_event_sink *
+lsc_recorder_probe_sink (lsc_recorder *rec)
+{
+  return rec ? &rec->probe_sink : NULL;
 }
 
 /* A name not in the thread's table: copied there and into the ring.  Once per kernel and thread

@@ -499,6 +499,8 @@ lsc__process (lsc_recorder *rec, lsc__ring *ring, lsc__rec *r, const lsc__slot *
 {
   lsc__kernel *k = NULL;
   const uint32_t *stages = extra && r->type == LSC__REC_LAUNCH ? extra->stage_ns : NULL;
+  if (r->type == LSC__REC_LAUNCH && (r->aux & LSC__LAUNCH_PROBE))
+    return;
   if ((r->type == LSC__REC_API || r->type == LSC__REC_LAUNCH) && !lsc__launch_within_bound (rec, r->start_ns))
     return;
   switch (r->type)

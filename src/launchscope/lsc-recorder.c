@@ -274,6 +274,7 @@ lsc_recorder_start (const lsc_recorder_options *o, lsc_recorder **out, char *err
   atomic_store (&lsc__active, rec);
   rec->sink.emit = lsc__on_engine_event;
   rec->sink.user_data = rec;
+  rec->probe_sink = (fl_event_sink){ .emit = lsc__on_probe_event, .user_data = rec };
   fl_event_sink_set (&rec->sink);
   if (o->profiler_range)
     lsc_recorder_note (rec, "info", "waiting for the program's cudaProfilerStart: nothing recorded until then");

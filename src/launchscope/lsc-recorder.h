@@ -99,6 +99,11 @@ typedef struct {
   uint64_t p50_ns;
 } lsc_floor_block;
 
+/* An engine event sink that costs a launch what recording costs it (the same record pushed,
+ * the CUPTI record it carries claimed) but leaves no launch row: for timing recorded launches
+ * that are not the session's own (lsc-floor.h). */
+const fl_event_sink *lsc_recorder_probe_sink (lsc_recorder *rec);
+
 /* Records a floor_block row; from the launching thread (it goes through its ring). */
 void lsc_recorder_floor_block (lsc_recorder *rec, const lsc_floor_block *block);
 

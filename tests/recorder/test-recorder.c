@@ -176,9 +176,9 @@ START_TEST (test_paired_estimate)
 }
 END_TEST
 
-/* A round every `every` launches: the launches before it timed as recorded, then 32 bare
- * cuLaunchKernel calls of the spec's own binary and 32 engine launches with nothing recorded,
- * neither counted nor left as rows; the report's figures are the probe's. */
+/* A round every `every` launches: 32 recorded launches, 32 engine launches with nothing
+ * recorded and 32 bare cuLaunchKernel calls of the spec's own binary, none counted or left as a
+ * row; the report's figures are the probe's. */
 START_TEST (test_floor_probe)
 {
   lsc_recorder *rec = start ((lsc_recorder_options){ .workload = "add3" });
@@ -187,7 +187,7 @@ START_TEST (test_floor_probe)
   uint64_t before = fl_test_driver_launch_count ();
   for (int i = 0; i < 3 * 128; i++)
     ck_assert_int_eq (probe_launch (probe, false), FL_OK);
-  ck_assert_uint_eq (fl_test_driver_launch_count () - before, 3 * 128 + 3 * 2 * LSC_FLOOR_BLOCK);
+  ck_assert_uint_eq (fl_test_driver_launch_count () - before, 3 * 128 + 3 * 3 * LSC_FLOOR_BLOCK);
   fl_spec_entry e;
   ck_assert_uint_eq (fl_bound_kernel_spec_entries (fx.bound, &e, 1), 1);
   fl_test_launch last;
@@ -234,26 +234,34 @@ START_TEST (test_floor_probe)
 }
 END_TEST
 
-/* A round repeats one spec: with four specs taking turns, none has half a block of launches
- * before the round is due, so none runs and nothing extra is launched. */
-START_TEST (test_floor_probe_needs_one_spec)
+/* A round repeats a settled launch: when the launch it is due after compiled a new spec, it
+ * waits for the next one, and repeats that one's spec, arguments and all. */
+START_TEST (test_floor_probe_waits_for_a_settled_launch)
 {
   lsc_recorder *rec = start ((lsc_recorder_options){ .workload = "add3" });
   lsc_floor_probe *probe = lsc_floor_probe_new (rec, 64);
   uint64_t before = fl_test_driver_launch_count ();
   for (int i = 0; i < 64; i++)
-    {
-      fl_knob_set_debug (i % 4 >= 2);
-      ck_assert_int_eq (probe_launch (probe, i % 2 == 1), FL_OK);
-    }
-  fl_knob_set_debug (false);
+    ck_assert_int_eq (probe_launch (probe, i == 63), FL_OK); /* the 64th: the unaligned spec, compiled */
   lsc_floor_figures f;
   lsc_floor_probe_figures (probe, &f);
   ck_assert_uint_eq (f.rounds, 0);
   ck_assert_uint_eq (fl_test_driver_launch_count () - before, 64);
+  ck_assert_int_eq (probe_launch (probe, true), FL_OK); /* a hit: the round runs after it */
+  lsc_floor_probe_figures (probe, &f);
+  ck_assert_uint_eq (f.rounds, 1);
+  ck_assert_uint_eq (fl_test_driver_launch_count () - before, 65 + 3 * LSC_FLOOR_BLOCK);
+  fl_test_launch last; /* round 0 ends with its bare block */
+  ck_assert (fl_test_driver_last_launch (&last));
+  for (int i = 0; i < N_PTRS; i++)
+    ck_assert_uint_eq (last.params[i], fx.bufs[i] + 4);
   lsc_floor_probe_free (probe);
   ck_assert_int_eq (lsc_recorder_stop (rec, NULL, NULL, 0), 0);
-  ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM floor_block"), 0);
+  ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM launch"), 65);
+  ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM floor_block"), 3);
+  ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM floor_block b JOIN spec s ON s.id = b.spec_id WHERE "
+                                        "s.ptr_alignment LIKE '%U%'"),
+                    3);
 }
 END_TEST
 
@@ -1035,7 +1043,7 @@ recorder_suite (void)
   tcase_add_test (tc, test_waits_in_spec_row);
   tcase_add_test (tc, test_paired_estimate);
   tcase_add_test (tc, test_floor_probe);
-  tcase_add_test (tc, test_floor_probe_needs_one_spec);
+  tcase_add_test (tc, test_floor_probe_waits_for_a_settled_launch);
   tcase_add_test (tc, test_percentile_view);
   tcase_add_test (tc, test_ring_overflow_accounting);
   tcase_add_test (tc, test_many_threads_exact);
