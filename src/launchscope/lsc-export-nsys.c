@@ -61,7 +61,8 @@ static const char nsys_schema_sql[] =
   " launchNs INTEGER, apiStart INTEGER, apiNs INTEGER, gpuStart INTEGER, gpuNs INTEGER);\n"
   "CREATE TABLE FL_RAW_FLOOR (sessionId INTEGER PRIMARY KEY, rawFloorP50Ns REAL, rawLaunches INTEGER,"
   " rawP50Ns INTEGER, rawP90Ns INTEGER, rawP99Ns INTEGER, fastP50Ns INTEGER, defaultP50Ns INTEGER,"
-  " observerOverheadNs REAL);\n";
+  " pushNs REAL, floorRounds INTEGER, fastAboveFloorNs REAL, fastAboveFloorLowNs REAL,"
+  " fastAboveFloorHighNs REAL, observerCostNs REAL, observerCostLowNs REAL, observerCostHighNs REAL);\n";
 
 /* Interns strings for StringIds; distinct kernel names are few, so a small open-addressing
  * table suffices and the 1M-row passes stay in C. */
@@ -525,6 +526,15 @@ nsys_raw_floor_row (nsys_export *x, sqlite3_stmt *src, size_t row, sqlite3_stmt 
     sqlite3_bind_int64 (st, 8, dflt->p50_ns);
   if (s->has_observer_overhead)
     sqlite3_bind_double (st, 9, s->observer_overhead_ns);
+  sqlite3_bind_int64 (st, 10, (int64_t) s->floor.rounds);
+  const lsc_paired_estimate *e[2] = { &s->floor.above_floor[FL_PATH_FAST], &s->floor.observer };
+  for (int i = 0; i < 2; i++)
+    if (e[i]->rounds)
+      {
+        sqlite3_bind_double (st, 11 + 3 * i, e[i]->median_ns);
+        sqlite3_bind_double (st, 12 + 3 * i, e[i]->low_ns);
+        sqlite3_bind_double (st, 13 + 3 * i, e[i]->high_ns);
+      }
   return NSYS_INSERT;
 }
 
@@ -586,7 +596,7 @@ static const nsys_table nsys_tables[] = {
     .map = nsys_kernel_row },
   { .name = "FL_RAW_FLOOR",
     .n_rows = nsys_summaries,
-    .insert_sql = { "INSERT INTO FL_RAW_FLOOR VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)" },
+    .insert_sql = { "INSERT INTO FL_RAW_FLOOR VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)" },
     .map = nsys_raw_floor_row },
 };
 

@@ -26,6 +26,7 @@
 #include "fastlaunch-driver.h"
 #include "fl-test-driver.h"
 #include "lsc-cupti.h"
+#include "lsc-export.h"
 #include "lsc-floor.h"
 #include "lsc-recorder.h"
 #include "lsc-report.h"
@@ -229,6 +230,17 @@ START_TEST (test_floor_probe)
   ck_assert_double_eq_tol (stored->floor_p50_ns, live.floor_p50_ns, 0.51);
   ck_assert_double_eq_tol (stored->above_floor[FL_PATH_FAST].median_ns, live.above_floor[FL_PATH_FAST].median_ns, 1.01);
   ck_assert_double_eq_tol (stored->observer.median_ns, live.observer.median_ns, 1.01);
+  /* the nsys export carries the same figures */
+  char nsys[sizeof fx.path + 16];
+  snprintf (nsys, sizeof nsys, "%s.nsys", fx.path);
+  ck_assert_msg (lsc_export_nsys_sqlite (report, nsys, true, &error) == 0, "%s", error.message);
+  char sql[300];
+  snprintf (sql, sizeof sql,
+            "SELECT count(*) FROM FL_RAW_FLOOR WHERE floorRounds = 3 AND observerCostNs = %.15g AND "
+            "fastAboveFloorLowNs = %.15g AND pushNs > 0",
+            stored->observer.median_ns, stored->above_floor[FL_PATH_FAST].low_ns);
+  ck_assert_int_eq (query_int (nsys, sql), 1);
+  unlink (nsys);
   lsc_report_summary_free (sum);
   lsc_report_free (report);
 }
