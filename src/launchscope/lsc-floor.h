@@ -31,7 +31,7 @@
 #include "lsc-recorder.h"
 
 #define LSC_FLOOR_BLOCK 32
-#define LSC_FLOOR_EVERY 1280
+#define LSC_FLOOR_EVERY 2560
 
 typedef enum { LSC_FLOOR_BARE = 0, LSC_FLOOR_UNRECORDED = 1, LSC_FLOOR_RECORDED = 2, LSC_FLOOR_KINDS } lsc_floor_kind;
 
