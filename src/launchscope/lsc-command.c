@@ -379,6 +379,8 @@ lsc__gather_one (sqlite3 *db, const char *part, char *err, size_t err_size)
     rc = lsc__copy_table (db, "nvtx_range", activity_cols, (int64_t[]){ so }, false, "", err, err_size);
   if (rc == 0)
     rc = lsc__copy_table (db, "calibration", activity_cols, (int64_t[]){ so }, false, "", err, err_size);
+  if (rc == 0)
+    rc = lsc__copy_table (db, "module_function", activity_cols, (int64_t[]){ so }, false, "", err, err_size);
   /* Correlation ids are per process: where two processes' kernel records share one, the later
    * one stays in its own launch rows (gpu_start_ns, gpu_ns), which the recorder filled in. */
   if (rc == 0)

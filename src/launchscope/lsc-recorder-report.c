@@ -118,7 +118,9 @@ lsc__writer_prepare (lsc_recorder *rec)
          && lsc__prepare (rec,
                           "INSERT INTO api_call (session_id, thread, kind, name, correlation_id, start_ns, api_ns, status) "
                           "VALUES (?,?,?,?,?,?,?,?)",
-                          &rec->ins_call);
+                          &rec->ins_call)
+         && lsc__prepare (rec, "INSERT INTO module_function (session_id, function, name) VALUES (?,?,?)",
+                          &rec->ins_function);
 }
 
 void
@@ -126,7 +128,7 @@ lsc__free_writer_state (lsc_recorder *rec)
 {
   sqlite3_stmt *statements[] = { rec->ins_launch, rec->ins_launch_lean, rec->ins_launch_many, rec->ins_event,
                                  rec->ins_spec,   rec->ins_gpu,         rec->upd_spec,        rec->ins_named_kernel,
-                                 rec->ins_call };
+                                 rec->ins_call,   rec->ins_function };
   for (size_t i = 0; i < sizeof statements / sizeof statements[0]; i++)
     sqlite3_finalize (statements[i]);
   for (unsigned i = 0; i < rec->named_cap; i++)

@@ -366,6 +366,30 @@ START_TEST (test_refusals)
 }
 END_TEST
 
+/* Functions a JIT got from cuModuleGetFunction are kept, and only those: a failed call and the
+ * runtime's kernels are not. */
+START_TEST (test_jit_functions)
+{
+  const char *r = in_dir ("jit.lsdb");
+  int rc = RUN ("record", "-o", r, "--cupti-lib", cupti, "--", app, "3", "0", "jit");
+  ck_assert_msg (rc == 0, "exit %d:\n%s", rc, out);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM module_function"), 1);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM module_function WHERE function = 161 AND name = 'triton_add' "
+                              "AND session_id = (SELECT id FROM session)"),
+                    1);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM launch l JOIN module_function m ON m.function = l.function AND "
+                              "m.session_id = l.session_id"),
+                    4);
+
+  /* Known from start to stop: functions got before the capture window opens still count. */
+  r = in_dir ("late.lsdb");
+  rc = RUN ("record", "-o", r, "--delay", "60", "--cupti-lib", cupti, "--", app, "3", "0", "jit");
+  ck_assert_msg (rc == 0, "exit %d:\n%s", rc, out);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM launch"), 0);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM module_function WHERE function = 161"), 1);
+}
+END_TEST
+
 int
 main (int argc, char **argv)
 {
@@ -393,6 +417,7 @@ main (int argc, char **argv)
   tcase_add_test (tc, test_capture_window);
   tcase_add_test (tc, test_forked_child_outlives_killed_parent);
   tcase_add_test (tc, test_refusals);
+  tcase_add_test (tc, test_jit_functions);
   suite_add_tcase (s, tc);
   SRunner *sr = srunner_create (s);
   srunner_run_all (sr, CK_NORMAL);

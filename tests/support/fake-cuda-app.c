@@ -5,7 +5,7 @@
  * its InitializeInjection), then makes "launches" through the fake libcupti the injection
  * library loaded (LSC_CUPTI_LIBRARY), as the driver's cuLaunchKernel would through CUPTI.
  *
- *   fake-cuda-app LAUNCHES EXIT [child N | kill | forkkill | pause MS M | graph N | calls | params | range]
+ *   fake-cuda-app LAUNCHES EXIT [child N | kill | forkkill | pause MS M | graph N | calls | params | range | jit]
  *
  * LAUNCHES 0: a program that never initialises CUDA.  Every third launch is of kernel_b, the
  * others of kernel_a.  "child N" runs a second process of this program (exec'd, so it
@@ -18,7 +18,9 @@
  * then launches kernel_p (function 0xF1, parameters of 8, 8 and 4 bytes) five times with
  * values of three spec classes, and kernel_q (0xF2, whose layout the driver does not give)
  * twice; "range" then calls cudaProfilerStart, launches kernel_in 5 times, calls
- * cudaProfilerStop and launches kernel_after 4 times.
+ * cudaProfilerStop and launches kernel_after 4 times; "jit" then gets function 0xA1 named
+ * triton_add from cuModuleGetFunction as a JIT does (and asks for not_there, which fails),
+ * launches it 4 times, and launches eager_op (0xB2, a function the runtime got otherwise) twice.
  */
 #include <cupti.h>
 #include <dlfcn.h>
@@ -93,6 +95,35 @@ make_param_launches (void *fake, void (*name) (const char *))
 }
 
 static void
+make_jit_launches (void *fake, void (*name) (const char *))
+{
+  uint32_t (*call) (uint32_t, int, const void *)
+    = (uint32_t (*) (uint32_t, int, const void *)) dlsym (fake, "fake_cupti_api_call_params");
+  /* The driver has written the function by the exit of the call. */
+  CUfunction jit = (CUfunction) (uintptr_t) 0xA1, missing = (CUfunction) (uintptr_t) 0xA2;
+  CUmodule module = (CUmodule) (uintptr_t) 0x10;
+  cuModuleGetFunction_params got = { .hfunc = &jit, .hmod = module, .name = "triton_add" };
+  call (CUPTI_DRIVER_TRACE_CBID_cuModuleGetFunction, 0, &got);
+  cuModuleGetFunction_params failed = { .hfunc = &missing, .hmod = module, .name = "not_there" };
+  call (CUPTI_DRIVER_TRACE_CBID_cuModuleGetFunction, 500 /* CUDA_ERROR_NOT_FOUND */, &failed);
+  static const struct {
+    const char *name;
+    uintptr_t function;
+    int launches;
+  } kernels[] = { { "triton_add", 0xA1, 4 }, { "eager_op", 0xB2, 2 } };
+  for (size_t k = 0; k < sizeof kernels / sizeof kernels[0]; k++)
+    {
+      name (kernels[k].name);
+      for (int i = 0; i < kernels[k].launches; i++)
+        {
+          cuLaunchKernel_params launch = { .f = (CUfunction) kernels[k].function, .gridDimX = 1, .gridDimY = 1,
+                                           .gridDimZ = 1, .blockDimX = 32, .blockDimY = 1, .blockDimZ = 1 };
+          call (CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel, 0, &launch);
+        }
+    }
+}
+
+static void
 make_calls (void *fake)
 {
   uint32_t (*call) (uint32_t, int, const void *)
@@ -157,6 +188,8 @@ main (int argc, char **argv)
         make_calls (fake);
       if (argc > 3 && strcmp (argv[3], "params") == 0)
         make_param_launches (fake, name);
+      if (argc > 3 && strcmp (argv[3], "jit") == 0)
+        make_jit_launches (fake, name);
       if (argc > 3 && strcmp (argv[3], "range") == 0)
         {
           call (CUPTI_DRIVER_TRACE_CBID_cuProfilerStart, 0);
