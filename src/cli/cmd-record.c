@@ -39,8 +39,8 @@ print_help (void)
 {
   printf ("Usage: %s %s -o REPORT.lsdb [OPTIONS]\n"
           "       %s %s -o REPORT.lsdb [--cupti callbacks|activity] [--delay S] [--duration S]\n"
-          "           [--max-launches N] [--params] [--capture-range cudaProfilerApi] [--redact]\n"
-          "           [--force] -- COMMAND [ARGS...]\n"
+          "           [--max-launches N] [--params] [--capture-range cudaProfilerApi] [--calibrate]\n"
+          "           [--redact] [--force] -- COMMAND [ARGS...]\n"
           "\n"
           "Run a workload through the fastlaunch engine and record every launch into a report:\n"
           "path (fast/default), outcome (hit/miss/fallback), fallback reason, host time, spec\n"
@@ -66,6 +66,11 @@ print_help (void)
           "  --capture-range cudaProfilerApi\n"
           "                         record only between the program's own cudaProfilerStart and\n"
           "                         cudaProfilerStop calls (torch.cuda.profiler.start/stop)\n"
+          "  --calibrate            first measure, on this GPU (about a second), what a launch costs\n"
+          "                         the host on the engine's fast path, as a bare cuLaunchKernel and\n"
+          "                         as a CUDA graph node: report then estimates what a per-spec fast\n"
+          "                         launcher and CUDA graphs would save the program.  Without a\n"
+          "                         usable GPU it fails (status 3) before the command starts\n"
           "\n"
           "Options:\n"
           "  -o, --output FILE      report to write (required; refuses to overwrite without --force)\n"
@@ -100,7 +105,7 @@ print_help (void)
           "Exit status: 0 ok, 1 runtime error (launch, compile or write failed; what was recorded\n"
           "before it is kept), 2 usage error, 3 no CUDA driver or GPU.  With a command: the\n"
           "command's exit status (128 + N when a signal N ended it), or 1 when it could not be\n"
-          "started or its report not written.\n",
+          "started or its report not written, 3 when --calibrate found no usable GPU.\n",
           LSC_CLI_NAME, CMD, LSC_CLI_NAME, CMD, LSC_CLI_NAME, CMD, LSC_CLI_NAME, CMD);
 }
 

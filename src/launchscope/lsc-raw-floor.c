@@ -17,31 +17,39 @@ lsc__cmp_u64 (const void *a, const void *b)
   return (x > y) - (x < y);
 }
 
-double
-lsc_raw_floor_measure (const fl_bound_kernel *bound, fl_grid grid, unsigned block_x, const fl_arg *args,
-                       unsigned n_args, unsigned warmup, unsigned count)
+bool
+lsc_raw_launch_prepare (const fl_bound_kernel *bound, const fl_arg *args, unsigned n_args, lsc_raw_launch *out)
 {
   fl_spec_entry e;
-  const fl_driver *drv = fl_driver_get ();
-  if (!drv || count == 0 || n_args > FL_MAX_ARGS || fl_bound_kernel_spec_entries (bound, &e, 1) < 1)
-    return 0;
+  if (n_args > FL_MAX_ARGS || fl_bound_kernel_spec_entries (bound, &e, 1) < 1)
+    return false;
+  out->function = e.function;
   /* Constexpr arguments are compiled into the binary, not passed. */
   const fl_signature *sig = fl_kernel_signature (fl_bound_kernel_kernel (bound));
-  uint64_t slots[FL_MAX_ARGS];
-  void *params[FL_MAX_ARGS];
   unsigned np = 0;
   for (unsigned i = 0; i < n_args; i++)
     {
       if (sig->types[i] == FL_TYPE_CONSTEXPR)
         continue;
-      slots[np] = 0;
+      out->slots[np] = 0;
       if (args[i].kind == FL_ARG_F32)
-        memcpy (&slots[np], &args[i].v.f32, sizeof args[i].v.f32);
+        memcpy (&out->slots[np], &args[i].v.f32, sizeof args[i].v.f32);
       else
-        memcpy (&slots[np], &args[i].v, sizeof slots[np]);
-      params[np] = &slots[np];
+        memcpy (&out->slots[np], &args[i].v, sizeof out->slots[np]);
+      out->params[np] = &out->slots[np];
       np++;
     }
+  return true;
+}
+
+double
+lsc_raw_floor_measure (const fl_bound_kernel *bound, fl_grid grid, unsigned block_x, const fl_arg *args,
+                       unsigned n_args, unsigned warmup, unsigned count)
+{
+  const fl_driver *drv = fl_driver_get ();
+  lsc_raw_launch raw;
+  if (!drv || count == 0 || !lsc_raw_launch_prepare (bound, args, n_args, &raw))
+    return 0;
   uint64_t *ns = malloc ((size_t) count * sizeof *ns);
   if (!ns)
     return 0;
@@ -49,7 +57,7 @@ lsc_raw_floor_measure (const fl_bound_kernel *bound, fl_grid grid, unsigned bloc
   for (unsigned i = 0; i < warmup + count; i++)
     {
       uint64_t t0 = fl_clock_ns ();
-      CUresult r = drv->cuLaunchKernel (e.function, grid.x, grid.y, grid.z, block_x, 1, 1, 0, NULL, params, NULL);
+      CUresult r = drv->cuLaunchKernel (raw.function, grid.x, grid.y, grid.z, block_x, 1, 1, 0, NULL, raw.params, NULL);
       uint64_t t1 = fl_clock_ns ();
       if (r != CUDA_SUCCESS)
         {

@@ -4,7 +4,23 @@
  */
 #pragma once
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #include "fastlaunch.h"
+
+/* A bare cuLaunchKernel of a bound kernel's first compiled binary: its function, and the
+ * arguments packed as the driver takes them (params point into slots, so use the struct where
+ * it was prepared, never a copy). */
+typedef struct {
+  CUfunction function;
+  uint64_t slots[FL_MAX_ARGS];
+  void *params[FL_MAX_ARGS];
+} lsc_raw_launch;
+
+/* Prepares out for `args` (constexpr arguments left out, as they are compiled in).  false when
+ * the kernel has no compiled binary yet or there are more than FL_MAX_ARGS arguments. */
+bool lsc_raw_launch_prepare (const fl_bound_kernel *bound, const fl_arg *args, unsigned n_args, lsc_raw_launch *out);
 
 /* p50 of `count` bare cuLaunchKernel calls of the bound kernel's first compiled binary with
  * `args` packed once, after `warmup` untimed ones, read on the engine's event clock, the clock

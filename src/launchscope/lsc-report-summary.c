@@ -18,6 +18,7 @@
 #include "lsc-schema.h"
 
 const char *const lsc_call_kind_names[LSC_CALL_KINDS] = { "sync", "copy", "alloc" };
+const char *const lsc_calibration_names[LSC_CALIBRATION_COUNT] = { "fast", "raw", "graph_node" };
 
 typedef struct {
   int64_t *v;
@@ -300,6 +301,40 @@ find_kernel_name (const lsc_session_summary *sess, int64_t id)
   return k ? k->name : NULL;
 }
 
+/* record --calibrate's rows (schema version 5). */
+static int
+load_calibration (sqlite3 *db, lsc_report_summary *sum)
+{
+  if (!lsc__table_present (sum->schema_version, "calibration"))
+    return SQLITE_OK;
+  sqlite3_stmt *stmt = NULL;
+  int rc = sqlite3_prepare_v2 (db, "SELECT session_id, name, p50_ns, low_ns, high_ns, samples FROM main.calibration "
+                               "ORDER BY id", -1, &stmt, NULL);
+  while (rc == SQLITE_OK && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      int64_t session_id;
+      lsc_session_summary *sess = col_int (stmt, 0, &session_id) ? find_session (sum, session_id) : NULL;
+      const unsigned char *name = sqlite3_column_text (stmt, 1);
+      lsc_calibration c = { 0 };
+      rc = SQLITE_OK;
+      if (!sess || !name || !col_real (stmt, 2, &c.p50_ns))
+        continue;
+      for (size_t i = 0; i < LSC_CALIBRATION_COUNT; i++)
+        if (strcmp ((const char *) name, lsc_calibration_names[i]) == 0)
+          {
+            if (!col_real (stmt, 3, &c.low_ns))
+              c.low_ns = c.p50_ns;
+            if (!col_real (stmt, 4, &c.high_ns))
+              c.high_ns = c.p50_ns;
+            col_int (stmt, 5, &c.samples);
+            sess->calibration[i] = c;
+            sess->has_calibration[i] = true;
+          }
+    }
+  sqlite3_finalize (stmt);
+  return rc == SQLITE_DONE || rc == SQLITE_OK ? SQLITE_OK : rc;
+}
+
 static int
 load_specs (sqlite3 *db, lsc_report_summary *sum, spec_slot **slots_out, size_t *n_slots_out)
 {
@@ -514,6 +549,8 @@ lsc_report_summarize (lsc_report *report, lsc_error *error)
     rc = load_kernel_names (db, sum);
   if (rc == SQLITE_OK)
     rc = load_specs (db, sum, &slots, &n_slots);
+  if (rc == SQLITE_OK)
+    rc = load_calibration (db, sum);
   if (rc != SQLITE_OK)
     goto fail;
 

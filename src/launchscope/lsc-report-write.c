@@ -352,6 +352,25 @@ lsc_report_summary_write_json (const lsc_report_summary *sum, FILE *out, const c
             }
         putc ('}', out);
       }
+      json_key (out, &f, "calibration");
+      {
+        bool g = true;
+        putc ('{', out);
+        for (size_t k = 0; k < LSC_CALIBRATION_COUNT; k++)
+          if (s->has_calibration[k])
+            {
+              const lsc_calibration *c = &s->calibration[k];
+              json_key (out, &g, lsc_calibration_names[k]);
+              bool h = true;
+              putc ('{', out);
+              json_opt_real_member (out, &h, "p50_ns", true, c->p50_ns);
+              json_opt_real_member (out, &h, "low_ns", true, c->low_ns);
+              json_opt_real_member (out, &h, "high_ns", true, c->high_ns);
+              json_int_member (out, &h, "samples", c->samples);
+              putc ('}', out);
+            }
+        putc ('}', out);
+      }
       json_key (out, &f, "fallback_reasons");
       json_reasons (out, s->fallbacks_by_reason);
       json_key (out, &f, "paths");

@@ -172,6 +172,23 @@ typedef struct {
   int64_t count, p50_ns;          /* status-0 rows with host_ns, and their nearest-rank p50 */
 } lsc_spec_summary;
 
+/* A launch's host cost on one path, measured on the recording host before the program ran
+ * (record --calibrate; the calibration table): the median of the samples, the order statistics
+ * around it that hold the true median with at least 95% confidence, and how many samples. */
+typedef enum {
+  LSC_CALIBRATION_FAST,       /* the engine's fast path, a spec-cache hit */
+  LSC_CALIBRATION_RAW,        /* a bare cuLaunchKernel of the same binary */
+  LSC_CALIBRATION_GRAPH_NODE, /* a graph replay's host time over its kernel nodes */
+  LSC_CALIBRATION_COUNT
+} lsc_calibration_path;
+
+extern const char *const lsc_calibration_names[LSC_CALIBRATION_COUNT]; /* "fast", "raw", "graph_node" */
+
+typedef struct {
+  double p50_ns, low_ns, high_ns;
+  int64_t samples;
+} lsc_calibration;
+
 /* The calls between launches a recorded program's report holds (api_call.kind 2, 3, 4). */
 #define LSC_CALL_KINDS 3
 extern const char *const lsc_call_kind_names[LSC_CALL_KINDS]; /* "sync", "copy", "alloc" */
@@ -214,6 +231,10 @@ typedef struct {
   lsc_kernel_summary *kernel_list; /* ordered by kernel id */
   size_t n_streams;
   lsc_stream_summary *streams; /* ordered by stream id; none without kernel activity */
+  /* record --calibrate: the recording host's launch costs, indexed by lsc_calibration_path
+   * (the last row of a name, where a file has several). */
+  bool has_calibration[LSC_CALIBRATION_COUNT];
+  lsc_calibration calibration[LSC_CALIBRATION_COUNT];
 } lsc_session_summary;
 
 typedef struct {
