@@ -132,6 +132,17 @@ typedef struct {
   int64_t functions;
   int64_t param_launches, param_specs, params_no_layout, params_no_values;
   int64_t params_not_kept; /* launches of functions beyond what the recorder's layout table keeps */
+  /* Launches of functions the program got from cuModuleGetFunction, from modules it loaded
+   * itself (schema version 5): a JIT's launcher (Triton, Inductor, Helion) launched them.  0 for
+   * the runtime's own kernels (eager framework ops), which it obtains otherwise. */
+  int64_t jit_launches;
+  /* The savings estimate (lsc__savings_estimate; README "Savings estimate"), ns, where the
+   * session is a recorded program with calibration and the kernel has a gap p50: per launch and
+   * over its launches (the fast launcher's over jit_launches only, and only when there are any;
+   * graphs' over all its launches). */
+  bool has_fast_launcher_saving, has_graph_saving;
+  double fast_launcher_saving_ns, fast_launcher_saving_total_ns;
+  double graph_saving_ns, graph_saving_total_ns;
 } lsc_kernel_summary;
 
 /* Writes s as a JSON string: quoted, escaped, invalid UTF-8 replaced by U+FFFD.  NULL: null. */
@@ -231,10 +242,18 @@ typedef struct {
   lsc_kernel_summary *kernel_list; /* ordered by kernel id */
   size_t n_streams;
   lsc_stream_summary *streams; /* ordered by stream id; none without kernel activity */
+  /* A program recorded by record -- COMMAND (settings "source": "injection"), not the engine's
+   * own workload: the savings estimate is about such sessions. */
+  bool recorded_program;
   /* record --calibrate: the recording host's launch costs, indexed by lsc_calibration_path
    * (the last row of a name, where a file has several). */
   bool has_calibration[LSC_CALIBRATION_COUNT];
   lsc_calibration calibration[LSC_CALIBRATION_COUNT];
+  /* A recorded program with all three calibration rows: the estimate's totals over its
+   * kernels, and the launches they cover.  False: no estimate (the calibration is missing). */
+  bool has_savings;
+  double fast_launcher_saving_total_ns, graph_saving_total_ns;
+  int64_t fast_launcher_launches, graph_launches;
 } lsc_session_summary;
 
 typedef struct {

@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "lsc-calibrate.h"
 #include "lsc-command.h"
 #include "lsc-report.h"
 #include "lsc-report-private.h"
@@ -367,8 +368,30 @@ START_TEST (test_refusals)
 }
 END_TEST
 
+/* The line of report's savings estimate that ends with kernel, in a buffer of its own ("" when
+ * there is none). */
+static const char *
+savings_line (const char *kernel)
+{
+  static char line[1024];
+  line[0] = '\0';
+  const char *section = strstr (out, "savings estimate (");
+  for (const char *p = section ? section : ""; *p;)
+    {
+      size_t len = strcspn (p, "\n");
+      size_t klen = strlen (kernel);
+      if (len >= klen + 2 && memcmp (p + len - klen - 2, "  ", 2) == 0 && memcmp (p + len - klen, kernel, klen) == 0)
+        {
+          snprintf (line, sizeof line, "%.*s", (int) len, p);
+          break;
+        }
+      p += len + (p[len] == '\n');
+    }
+  return line;
+}
+
 /* Functions a JIT got from cuModuleGetFunction are kept, and only those: a failed call and the
- * runtime's kernels are not. */
+ * runtime's kernels are not, and report tells JIT launches from eager ones. */
 START_TEST (test_jit_functions)
 {
   const char *r = in_dir ("jit.lsdb");
@@ -381,6 +404,22 @@ START_TEST (test_jit_functions)
   ck_assert_int_eq (query (r, "SELECT count(*) FROM launch l JOIN module_function m ON m.function = l.function AND "
                               "m.session_id = l.session_id"),
                     4);
+  /* What record --calibrate stores, so report gives the estimate. */
+  const lsc_calibration rows[LSC_CALIBRATION_COUNT] = {
+    [LSC_CALIBRATION_FAST] = { 1500, 1450, 1550, 4000 },
+    [LSC_CALIBRATION_RAW] = { 1200, 1180, 1220, 4000 },
+    [LSC_CALIBRATION_GRAPH_NODE] = { 250, 240, 260, 200 },
+  };
+  char err[512];
+  ck_assert_msg (lsc_calibration_store (r, rows, err, sizeof err) == 0, "%s", err);
+  rc = RUN ("report", r);
+  ck_assert_msg (rc == 0, "exit %d:\n%s", rc, out);
+  ck_assert_msg (strstr (savings_line ("eager_op"), "n/a (not a JIT launcher)"), "%s", out);
+  ck_assert_msg (!strstr (savings_line ("triton_add"), "n/a") && strstr (savings_line ("triton_add"), " ns "), "%s",
+                 out);
+  ck_assert_msg (strstr (out, "over 4 JIT launches"), "%s", out);
+  rc = RUN ("report", "--json", r);
+  ck_assert_msg (rc == 0 && strstr (out, "\"name\":\"triton_add\"") && strstr (out, "\"jit_launches\":4,"), "%s", out);
 
   /* Known from start to stop: functions got before the capture window opens still count. */
   r = in_dir ("late.lsdb");
