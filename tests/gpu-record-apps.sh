@@ -1,7 +1,7 @@
 #!/bin/sh
 # usage: [PAIRS=N] gpu-record-apps.sh CLI OUTDIR
 # Records real programs with launchscope-cli record -- COMMAND on a GPU machine (PyTorch eager,
-# a Triton kernel, a CUDA graph, two torch.multiprocessing workers) and checks each report
+# a Triton kernel (with --calibrate), a CUDA graph, two torch.multiprocessing workers) and checks each report
 # against the program's own counts (tests/apps/check_report.py), the exit status passed through,
 # and that report and check read it.  Then times the eager and Triton loops unrecorded and
 # recorded, alternating processes.  Exits 77 without a driver or without torch.
@@ -31,9 +31,39 @@ record () { # name want-status program args...  (RECORD_ARGS: more options for r
   "$cli" report "$out/$name.lsdb" >"$out/$name.report" 2>&1 || fail "$name: report failed"
 }
 
+# --calibrate: the host's launch costs in every session, and report's savings estimate.  The
+# Triton kernel's function comes from a module Triton loaded (cuModuleGetFunction): a JIT launch,
+# every one of them; torch's own kernels (torch.zeros, the copy back) are the runtime's: none is.
+check_calibrate () {
+  res=$($py -c "
+import sqlite3, sys
+d = sqlite3.connect(sys.argv[1]); q = lambda s: d.execute(s).fetchone()[0]
+jit = 'EXISTS (SELECT 1 FROM module_function m WHERE m.session_id = l.session_id AND m.function = l.function)'
+named = 'FROM launch l JOIN kernel k ON k.id = l.kernel_id WHERE k.name '
+print(q('SELECT count(*) FROM calibration WHERE p50_ns > 0 AND low_ns <= p50_ns AND p50_ns <= high_ns'),
+      q('SELECT count(*) FROM session'), q('SELECT count(*) ' + named + \"LIKE 'add_one_kernel%' AND \" + jit),
+      q('SELECT count(*) ' + named + \"NOT LIKE 'add_one_kernel%' AND \" + jit),
+      q('SELECT count(*) ' + named + \"NOT LIKE 'add_one_kernel%'\"))" "$out/triton.lsdb")
+  echo "calibrate: calibration rows, sessions, JIT launches of the Triton kernel, of torch's kernels, torch's launches: $res"
+  set -- $res
+  [ "${1:-0}" = $((3 * ${2:-0})) ] && [ "${2:-0}" -ge 1 ] || fail "calibrate: ${1:-no} calibration rows for ${2:-no} sessions"
+  [ "${3:-0}" = 2001 ] || fail "calibrate: ${3:-none} of the Triton kernel's 2001 launches marked JIT"
+  [ "${4:-1}" = 0 ] && [ "${5:-0}" -ge 1 ] || fail "calibrate: ${4:-?} of torch's ${5:-?} launches marked JIT"
+  grep -q 'calibrated (p50' "$out/triton.err" || fail "calibrate: record printed no calibration"
+  sed -n '/savings estimate (/,/^  total:/p' "$out/triton.report" >"$out/triton.savings"
+  cat "$out/triton.savings"
+  grep ' add_one_kernel$' "$out/triton.savings" | grep -q ' ns .* ns ' \
+    || fail "calibrate: no fast-launcher and graph estimate for the Triton kernel"
+  grep -v add_one_kernel "$out/triton.savings" | grep -q 'n/a (not a JIT launcher)' \
+    || fail "calibrate: torch's kernels are not marked n/a (not a JIT launcher)"
+  grep -q '^  total: a per-spec fast launcher would save [0-9.]* ms over 2001 JIT launches' "$out/triton.savings" \
+    || fail "calibrate: no total over the 2001 JIT launches"
+}
+
 record eager 3 "$apps/torch_eager.py" 2000
 if $py -c "import triton" 2>/dev/null; then
-  record triton 0 "$apps/triton_loop.py" 2000
+  RECORD_ARGS="--calibrate" record triton 0 "$apps/triton_loop.py" 2000
+  check_calibrate
 else
   echo "SKIP triton: not installed"
 fi

@@ -40,8 +40,8 @@ print_help (void)
 {
   printf ("Usage: %s %s -o REPORT.lsdb [OPTIONS]\n"
           "       %s %s -o REPORT.lsdb [--cupti callbacks|activity] [--delay S] [--duration S]\n"
-          "           [--max-launches N] [--params] [--capture-range cudaProfilerApi] [--redact]\n"
-          "           [--force] -- COMMAND [ARGS...]\n"
+          "           [--max-launches N] [--params] [--capture-range cudaProfilerApi] [--calibrate]\n"
+          "           [--redact] [--force] -- COMMAND [ARGS...]\n"
           "\n"
           "Run a workload through the fastlaunch engine and record every launch into a report:\n"
           "path (fast/default), outcome (hit/miss/fallback), fallback reason, host time, spec\n"
@@ -67,6 +67,11 @@ print_help (void)
           "  --capture-range cudaProfilerApi\n"
           "                         record only between the program's own cudaProfilerStart and\n"
           "                         cudaProfilerStop calls (torch.cuda.profiler.start/stop)\n"
+          "  --calibrate            first measure, on this GPU (about a second), what a launch costs\n"
+          "                         the host on the engine's fast path, as a bare cuLaunchKernel and\n"
+          "                         as a CUDA graph node: report then estimates what a per-spec fast\n"
+          "                         launcher and CUDA graphs would save the program.  Without a\n"
+          "                         usable GPU it fails (status 3) before the command starts\n"
           "\n"
           "Options:\n"
           "  -o, --output FILE      report to write (required; refuses to overwrite without --force)\n"
@@ -86,9 +91,9 @@ print_help (void)
           "      --ring N           ring records per thread (default 65536)\n"
           "      --floor-every N    every N launches, time 32 of the last launch recorded, 32 with\n"
           "                         nothing recorded and 32 bare cuLaunchKernel calls of its binary,\n"
-          "                         for the in-session floor and observer cost (7.5%% more launches\n"
-          "                         at the default 1280; they count toward no --iters or --toggle\n"
-          "                         and leave no launch row; 0 turns them off)\n"
+          "                         each after 32 untimed, for the in-session floor and observer\n"
+          "                         cost (7.5%% more launches at the default 2560; they count toward\n"
+          "                         no --iters or --toggle and leave no launch row; 0: none)\n"
           "  -d, --device N         CUDA device ordinal (default 0)\n"
           "  -f, --force            overwrite an existing report (a regular file, and not one\n"
           "                         that another recorder is writing: that is always refused)\n"
@@ -103,7 +108,7 @@ print_help (void)
           "Exit status: 0 ok, 1 runtime error (launch, compile or write failed; what was recorded\n"
           "before it is kept), 2 usage error, 3 no CUDA driver or GPU.  With a command: the\n"
           "command's exit status (128 + N when a signal N ended it), or 1 when it could not be\n"
-          "started or its report not written.\n",
+          "started or its report not written, 3 when --calibrate found no usable GPU.\n",
           LSC_CLI_NAME, CMD, LSC_CLI_NAME, CMD, LSC_CLI_NAME, CMD, LSC_CLI_NAME, CMD);
 }
 

@@ -17,6 +17,7 @@
 #include <sys/types.h>
 
 #include "lsc-recorder.h"
+#include "lsc-report.h"
 
 typedef struct lsc_command lsc_command;
 
@@ -32,6 +33,9 @@ typedef struct {
   bool params;                /* infer each launch's spec key from its parameter values */
   bool profiler_range;        /* record between the program's cudaProfilerStart and Stop */
   const char *inject_library; /* liblaunchscope-inject.so; NULL: lsc_inject_library_find */
+  /* LSC_CALIBRATION_COUNT rows (record --calibrate, measured before the command started),
+   * stored as calibration rows of every session of the output; NULL: none. */
+  const lsc_calibration *calibration;
   char *const *argv;          /* the command, argv[0] searched on PATH */
 } lsc_command_options;
 

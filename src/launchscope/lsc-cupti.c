@@ -281,6 +281,17 @@ lsc__on_capture (CUpti_CallbackId cbid, const CUpti_CallbackData *cb)
   atomic_fetch_add (&lsc__captures, 1);
 }
 
+/* A function the program got from a module of its own, at the exit of a successful call. */
+static void
+lsc__on_module_function (const CUpti_CallbackData *cb)
+{
+  const cuModuleGetFunction_params *p = cb->functionParams;
+  if (cb->callbackSite != CUPTI_API_EXIT || (cb->functionReturnValue && *(const int *) cb->functionReturnValue != 0)
+      || !p || !p->hfunc || !lsc__sinks.function)
+    return;
+  lsc__sinks.function ((uint64_t) (uintptr_t) *p->hfunc, p->name, lsc__sinks.user_data);
+}
+
 bool
 lsc_cupti_running (void)
 {
@@ -312,7 +323,10 @@ lsc__on_callback (void *user_data, CUpti_CallbackDomain domain, CUpti_CallbackId
   unsigned kind = cbid < CUPTI_DRIVER_TRACE_CBID_SIZE ? lsc__cbid_kind[cbid] : 0;
   if (__builtin_expect (kind == 0, 0))
     {
-      lsc__on_capture (cbid, cb);
+      if (cbid == CUPTI_DRIVER_TRACE_CBID_cuModuleGetFunction)
+        lsc__on_module_function (cb);
+      else
+        lsc__on_capture (cbid, cb);
       return;
     }
   if (__builtin_expect (!atomic_load_explicit (&lsc__gate_open, memory_order_relaxed), 0))
@@ -550,6 +564,9 @@ lsc__start (const char *library, bool activity, const lsc_cupti_sinks *sinks, ch
                 lsc__result_string (r));
       return LSC_CUPTI_FAILED;
     }
+  /* Without it reports only lack the JIT kernels' mark: not worth failing the recording for. */
+  if (lsc__sinks.function)
+    lsc__cupti.enable_callback (1, lsc__subscriber, CUPTI_CB_DOMAIN_DRIVER_API, CUPTI_DRIVER_TRACE_CBID_cuModuleGetFunction);
   lsc__activity = false;
   if (activity)
     {

@@ -87,6 +87,12 @@ typedef struct {
    * (cuProfilerStart/Stop underneath), for a capture range the program sets itself; NULL
    * leaves those calls alone. */
   void (*range) (bool open, void *user_data);
+  /* Called on the program's thread when cuModuleGetFunction hands it a function from a module it
+   * loaded itself (a JIT's kernel: Triton, Inductor, Helion; the runtime gets its own kernels
+   * otherwise), with the name asked for (valid during the call only); NULL leaves those calls
+   * alone.  Seen from start to stop, whatever the capture window, so a kernel loaded before the
+   * window is known inside it. */
+  void (*function) (uint64_t function, const char *name, void *user_data);
 } lsc_cupti_sinks;
 
 typedef enum { LSC_CUPTI_OK = 0, LSC_CUPTI_UNAVAILABLE, LSC_CUPTI_HELD, LSC_CUPTI_FAILED } lsc_cupti_result;

@@ -28,7 +28,7 @@ struct lsc_floor_probe {
   unsigned n_args;
   fl_arg args[FL_MAX_ARGS];
   uint32_t round;
-  fl_spec_entry entries[LSC__SPEC_ENTRIES];
+  lsc_raw_launch raw;
   pthread_mutex_t lock; /* the rounds, read by lsc_floor_probe_figures from another thread */
   lsc_floor_round rounds[LSC__ROUNDS_KEPT];
   size_t n_rounds;
@@ -175,44 +175,52 @@ lsc__block_median (uint64_t *ns, unsigned n)
   return n % 2 ? (double) ns[n / 2] : ((double) ns[n / 2 - 1] + (double) ns[n / 2]) / 2;
 }
 
-/* The bare block: cuLaunchKernel of the spec's binary, the arguments packed as the engine packs
- * them (constexpr ones are compiled in, not passed).  NAN when the spec has no binary in the
+bool
+lsc_raw_launch_prepare (const fl_bound_kernel *bound, const fl_arg *args, unsigned n_args, bool any_spec,
+                        uint64_t key, lsc_raw_launch *out)
+{
+  fl_spec_entry entries[LSC__SPEC_ENTRIES];
+  unsigned n = fl_bound_kernel_spec_entries (bound, entries, LSC__SPEC_ENTRIES);
+  out->function = NULL;
+  for (unsigned i = 0; i < n && i < LSC__SPEC_ENTRIES && !out->function; i++)
+    if (any_spec || entries[i].key == key)
+      out->function = entries[i].function;
+  if (!out->function || n_args > FL_MAX_ARGS)
+    return false;
+  const fl_signature *sig = fl_kernel_signature (fl_bound_kernel_kernel (bound));
+  unsigned np = 0;
+  for (unsigned i = 0; i < n_args; i++)
+    {
+      if (sig->types[i] == FL_TYPE_CONSTEXPR)
+        continue;
+      out->slots[np] = 0;
+      if (args[i].kind == FL_ARG_F32)
+        memcpy (&out->slots[np], &args[i].v.f32, sizeof args[i].v.f32);
+      else
+        memcpy (&out->slots[np], &args[i].v, sizeof out->slots[np]);
+      out->params[np] = &out->slots[np];
+      np++;
+    }
+  return true;
+}
+
+/* The bare block: cuLaunchKernel of the spec's binary.  NAN when the spec has no binary in the
  * fast table (a session on the baseline from its start) or a call fails. */
 static double
 lsc__bare_block (lsc_floor_probe *p, uint64_t *start_ns)
 {
   const fl_driver *drv = fl_driver_get ();
-  unsigned n = fl_bound_kernel_spec_entries (p->bound, p->entries, LSC__SPEC_ENTRIES);
-  CUfunction function = NULL;
-  for (unsigned i = 0; i < n && i < LSC__SPEC_ENTRIES; i++)
-    if (p->entries[i].key == p->key)
-      function = p->entries[i].function;
-  if (!drv || !function)
+  if (!drv || !lsc_raw_launch_prepare (p->bound, p->args, p->n_args, false, p->key, &p->raw))
     return NAN;
-  const fl_signature *sig = fl_kernel_signature (fl_bound_kernel_kernel (p->bound));
   const fl_config *config = fl_bound_kernel_config (p->bound);
-  uint64_t slots[FL_MAX_ARGS];
-  void *params[FL_MAX_ARGS];
-  unsigned np = 0;
-  for (unsigned i = 0; i < p->n_args; i++)
-    {
-      if (sig->types[i] == FL_TYPE_CONSTEXPR)
-        continue;
-      slots[np] = 0;
-      if (p->args[i].kind == FL_ARG_F32)
-        memcpy (&slots[np], &p->args[i].v.f32, sizeof p->args[i].v.f32);
-      else
-        memcpy (&slots[np], &p->args[i].v, sizeof slots[np]);
-      params[np] = &slots[np];
-      np++;
-    }
   uint64_t ns[LSC_FLOOR_BLOCK];
   *start_ns = fl_clock_ns ();
   for (unsigned i = 0; i < LSC_FLOOR_BLOCK; i++)
     {
       uint64_t t0 = fl_clock_ns ();
-      CUresult r = drv->cuLaunchKernel (function, p->grid.x, p->grid.y, p->grid.z, config->block_x, config->block_y,
-                                        config->block_z, config->shared_mem_bytes, p->stream, params, NULL);
+      CUresult r = drv->cuLaunchKernel (p->raw.function, p->grid.x, p->grid.y, p->grid.z, config->block_x,
+                                        config->block_y, config->block_z, config->shared_mem_bytes, p->stream,
+                                        p->raw.params, NULL);
       uint64_t t1 = fl_clock_ns ();
       if (r != CUDA_SUCCESS)
         return NAN;

@@ -5,12 +5,14 @@
  * under the session's own conditions.
  *
  * A session's launches go through lsc_floor_probe_launch.  Every `every` launches (default
- * 1,280) the probe runs a round of three blocks of LSC_FLOOR_BLOCK launches, back to back, of
+ * 2,560) the probe runs a round of three blocks of LSC_FLOOR_BLOCK launches, back to back, of
  * the spec the session was launching, repeating its last launch: recorded (the recorder's push
  * and CUPTI's callbacks as the session has them, the rows left unwritten); unrecorded (no
  * engine events, CUPTI's callbacks and activity paused); and a bare cuLaunchKernel of that
  * spec's binary with the same arguments, grid, block and stream, also unrecorded.  The order
- * turns with the round.  The 96 extra launches per round (7.5%) count toward nothing else and
+ * turns with the round.  Each block is timed after LSC_FLOOR_BLOCK untimed launches in its
+ * own conditions (the first launches after CUPTI's callbacks are switched pay for the switch).
+ * The 192 extra launches per round (7.5%) count toward nothing else and
  * leave no launch row.  Every launch of a block is timed around the call on the engine's event
  * clock, the clock launch.host_ns is read on; a block keeps its median.  Each round's three
  * medians are stored (floor_block rows), and the estimates are paired over rounds, as `bench`
@@ -73,6 +75,21 @@ int lsc_floor_figures_compute (const lsc_floor_round *rounds, size_t n, lsc_floo
 /* The figures as `record` and `report` print them: the floor, each distance with its interval,
  * "within noise" where the interval holds zero, never a bare negative distance. */
 void lsc_floor_figures_print (FILE *out, const char *indent, const lsc_floor_figures *figures);
+
+/* A bare cuLaunchKernel of a bound kernel's binary: its function, and the arguments packed as
+ * the driver takes them (params point into slots, so use the struct where it was prepared,
+ * never a copy). */
+typedef struct {
+  CUfunction function;
+  uint64_t slots[FL_MAX_ARGS];
+  void *params[FL_MAX_ARGS];
+} lsc_raw_launch;
+
+/* Prepares out for `args` (constexpr arguments left out, as they are compiled in) and the
+ * binary of the spec `key`, or with any_spec of the first spec compiled.  false when there is
+ * no such binary yet or there are more than FL_MAX_ARGS arguments. */
+bool lsc_raw_launch_prepare (const fl_bound_kernel *bound, const fl_arg *args, unsigned n_args, bool any_spec,
+                             uint64_t key, lsc_raw_launch *out);
 
 typedef struct lsc_floor_probe lsc_floor_probe;
 

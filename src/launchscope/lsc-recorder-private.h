@@ -32,6 +32,7 @@ enum {
   LSC__REC_CALL,   /* a synchronisation, copy or allocation call (path: its lsc_call_kind) */
   LSC__REC_FLOOR,  /* a floor block: outcome its kind, aux its round, status its launches,
                       host_ns its median, key and u.launch.bound its spec */
+  LSC__REC_FUNCTION, /* a function from cuModuleGetFunction (key), its name in u.event.text */
 };
 
 /* LAUNCH flags, in aux. */
@@ -217,7 +218,7 @@ struct lsc_recorder {
   } **named;
   unsigned named_cap, named_count;
   sqlite3_stmt *ins_launch, *ins_launch_lean, *ins_event, *ins_spec, *ins_gpu, *upd_spec, *ins_named_kernel, *ins_call,
-    *ins_floor;
+    *ins_floor, *ins_function;
   /* Lean launch rows wait here and go in LSC__MANY at a time: one statement step per row is
    * most of what a row costs the writer.  Flushed before any other launch row (ids keep the
    * arrival order) and before every commit. */
@@ -252,6 +253,7 @@ void lsc__on_engine_event (const fl_event *ev, void *user_data);
 void lsc__on_probe_event (const fl_event *ev, void *user_data);
 void lsc__on_cupti_api (const lsc_cupti_api_record *api, void *user_data);
 void lsc__on_cupti_kernel (const lsc_cupti_kernel_record *k, void *user_data);
+void lsc__on_cupti_function (uint64_t function, const char *name, void *user_data);
 
 /* lsc-recorder-writer.c: the report file and the writer thread. */
 int lsc__report_create (lsc_recorder *rec, const lsc_recorder_options *o, char *err, size_t err_size);

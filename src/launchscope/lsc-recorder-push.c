@@ -404,6 +404,16 @@ lsc__on_cupti_kernel (const lsc_cupti_kernel_record *k, void *user_data)
     free (r.u.gpu.text);
 }
 
+/* Once per function a program loads, on its thread: off the launch path, so the name is copied. */
+void
+lsc__on_cupti_function (uint64_t function, const char *name, void *user_data)
+{
+  lsc__rec r = { .type = LSC__REC_FUNCTION, .start_ns = lsc__now_ns (), .key = function,
+                 .u.event.text = name ? strdup (name) : NULL };
+  if (!lsc__push (user_data, &r))
+    free (r.u.event.text);
+}
+
 void
 lsc_recorder_note (lsc_recorder *rec, const char *kind, const char *text)
 {

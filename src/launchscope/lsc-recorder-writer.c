@@ -396,6 +396,7 @@ lsc__rec_text (lsc__rec *r)
     case LSC__REC_COMPILE:
     case LSC__REC_ERROR:
     case LSC__REC_NOTE:
+    case LSC__REC_FUNCTION:
       return &r->u.event.text;
     case LSC__REC_GPU:
       return &r->u.gpu.text;
@@ -514,6 +515,17 @@ lsc__process (lsc_recorder *rec, lsc__ring *ring, lsc__rec *r, const lsc__slot *
     case LSC__REC_FLOOR:
       lsc__write_floor_block (rec, r);
       break;
+    case LSC__REC_FUNCTION:
+      {
+        sqlite3_stmt *st = rec->ins_function;
+        sqlite3_reset (st);
+        sqlite3_bind_int64 (st, 1, rec->session_id);
+        sqlite3_bind_int64 (st, 2, (int64_t) r->key);
+        sqlite3_bind_text (st, 3, r->u.event.text, -1, SQLITE_TRANSIENT);
+        if (sqlite3_step (st) != SQLITE_DONE)
+          lsc__writer_fail (rec, "inserting a module_function row");
+        break;
+      }
     case LSC__REC_LAUNCH:
       {
         const void *bound = r->u.launch.bound;

@@ -60,7 +60,8 @@ lsc__cupti_switch (lsc_recorder *rec, lsc_cupti_mode mode)
    * have none worth their callbacks. */
   lsc_cupti_sinks sinks = { .api = lsc__on_cupti_api, .kernel = lsc__on_cupti_kernel, .user_data = rec,
                             .calls = rec->foreign_process, .params = rec->params,
-                            .range = rec->profiler_range ? lsc__on_range : NULL };
+                            .range = rec->profiler_range ? lsc__on_range : NULL,
+                            .function = rec->foreign_process ? lsc__on_cupti_function : NULL };
   char status[256];
   bool ok = false;
   if (mode == LSC_CUPTI_OFF)

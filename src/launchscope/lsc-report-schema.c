@@ -49,6 +49,7 @@ static const struct {
   { "nvtx_range", 5 },
   { "calibration", 5 },
   { "floor_block", 5 },
+  { "module_function", 5 },
 };
 
 bool

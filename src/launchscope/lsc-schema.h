@@ -20,7 +20,8 @@
  * parameter values give (param_key; params says why there is none); 5 added the nvtx_range table
  * (the ranges a recorded program pushes), the calibration table (costs measured on the recording
  * host that savings estimates use), the floor_block table (the in-session floor and observer
- * cost, lsc-floor.h) and api_call kind 5 (runtime calls, with record --api
+ * cost, lsc-floor.h), the module_function table (the functions a program got from modules it
+ * loaded itself: a JIT's kernels) and api_call kind 5 (runtime calls, with record --api
  * runtime).  Every version
  * is read: a column or table a report's version predates reads as its default or as empty
  * (lsc-report.c lists them).
@@ -113,6 +114,11 @@
   "  kernel_id INTEGER, spec_id INTEGER,\n"                                                                \
   "  start_ns INTEGER NOT NULL, launches INTEGER NOT NULL,\n"                                              \
   "  p50_ns INTEGER                 -- the block's median launch, timed around the call\n"                 \
+  ");\n"                                                                                                   \
+  "CREATE TABLE module_function (   -- since version 5\n"                                                  \
+  "  id INTEGER PRIMARY KEY, session_id INTEGER NOT NULL,\n"                                               \
+  "  function INTEGER NOT NULL,     -- a CUfunction the program got from cuModuleGetFunction\n"            \
+  "  name TEXT                      -- the name it asked for\n"                                             \
   ");\n"                                                                                                    \
   "CREATE TABLE event (\n"                                                                                  \
   "  id INTEGER PRIMARY KEY, session_id INTEGER NOT NULL, t_ns INTEGER NOT NULL,\n"                         \

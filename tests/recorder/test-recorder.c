@@ -25,9 +25,12 @@
 
 #include "fastlaunch-driver.h"
 #include "fl-test-driver.h"
+#include "lsc-calibrate.h"
+#include "lsc-command.h"
 #include "lsc-cupti.h"
 #include "lsc-export.h"
 #include "lsc-floor.h"
+#include "lsc-percentile.h"
 #include "lsc-recorder.h"
 #include "lsc-report.h"
 #include "lsc-schema.h"
@@ -188,7 +191,7 @@ START_TEST (test_floor_probe)
   uint64_t before = fl_test_driver_launch_count ();
   for (int i = 0; i < 3 * 128; i++)
     ck_assert_int_eq (probe_launch (probe, false), FL_OK);
-  ck_assert_uint_eq (fl_test_driver_launch_count () - before, 3 * 128 + 3 * 3 * LSC_FLOOR_BLOCK);
+  ck_assert_uint_eq (fl_test_driver_launch_count () - before, 3 * 128 + 3 * 6 * LSC_FLOOR_BLOCK);
   fl_spec_entry e;
   ck_assert_uint_eq (fl_bound_kernel_spec_entries (fx.bound, &e, 1), 1);
   fl_test_launch last;
@@ -262,7 +265,7 @@ START_TEST (test_floor_probe_waits_for_a_settled_launch)
   ck_assert_int_eq (probe_launch (probe, true), FL_OK); /* a hit: the round runs after it */
   lsc_floor_probe_figures (probe, &f);
   ck_assert_uint_eq (f.rounds, 1);
-  ck_assert_uint_eq (fl_test_driver_launch_count () - before, 65 + 3 * LSC_FLOOR_BLOCK);
+  ck_assert_uint_eq (fl_test_driver_launch_count () - before, 65 + 6 * LSC_FLOOR_BLOCK);
   fl_test_launch last; /* round 0 ends with its bare block */
   ck_assert (fl_test_driver_last_launch (&last));
   for (int i = 0; i < N_PTRS; i++)
@@ -274,6 +277,153 @@ START_TEST (test_floor_probe_waits_for_a_settled_launch)
   ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM floor_block b JOIN spec s ON s.id = b.spec_id WHERE "
                                         "s.ptr_alignment LIKE '%U%'"),
                     3);
+}
+END_TEST
+
+/* The reference for the median's interval, in integers: the largest j with P(B <= j - 1) <= 1/40
+ * for B ~ Binomial(n, 1/2), that is 40 * (C(n, 0) + ... + C(n, j - 1)) <= 2^n; 0 when none.
+ * Exact for n <= 56 (the sums stay below 2^62). */
+static size_t
+ref_low_rank (size_t n)
+{
+  uint64_t c = 1, sum = 0;
+  size_t j = 0;
+  for (size_t i = 0; 2 * i < n; i++)
+    {
+      sum += c;
+      if (sum * 40 > (UINT64_C (1) << n))
+        break;
+      j = i + 1;
+      c = c * (n - i) / (i + 1);
+    }
+  return j;
+}
+
+/* The median and its 95% interval are the order statistics the binomial reference names. */
+START_TEST (test_calibration_statistics)
+{
+  size_t low, high;
+  for (size_t n = 0; n <= 56; n++)
+    {
+      size_t j = ref_low_rank (n);
+      lsc_median_interval_ranks (n, &low, &high);
+      ck_assert_msg (low == (j ? j : n ? 1 : 0) && high == (j ? n + 1 - j : n), "n %zu: ranks %zu, %zu; reference %zu",
+                     n, low, high, j);
+    }
+  /* The published table's values, and the range where no pair reaches 95%. */
+  lsc_median_interval_ranks (20, &low, &high);
+  ck_assert (low == 6 && high == 15);
+  lsc_median_interval_ranks (10, &low, &high);
+  ck_assert (low == 2 && high == 9);
+  lsc_median_interval_ranks (5, &low, &high);
+  ck_assert (low == 1 && high == 5);
+  /* Large n: the normal approximation n/2 - 0.98 sqrt(n), within a rank. */
+  lsc_median_interval_ranks (4000, &low, &high);
+  ck_assert_msg (low >= 1937 && low <= 1939 && high == 4001 - low, "4000 samples: ranks %zu, %zu", low, high);
+
+  /* Known samples, shuffled: k-th smallest is 1000 + 10 (k - 1). */
+  enum { N = 51 };
+  uint64_t samples[N];
+  for (size_t i = 0; i < N; i++)
+    samples[(i * 13) % N] = 1000 + 10 * i; /* 13 and 51 share no factor: a permutation */
+  lsc_calibration c;
+  lsc_calibration_from_samples (samples, N, 4, &c);
+  size_t j = ref_low_rank (N), median_rank = (N + 1) / 2;
+  ck_assert_int_eq (c.samples, N);
+  ck_assert (c.p50_ns == (1000.0 + 10.0 * (double) (median_rank - 1)) / 4);
+  ck_assert (c.low_ns == (1000.0 + 10.0 * (double) (j - 1)) / 4);
+  ck_assert (c.high_ns == (1000.0 + 10.0 * (double) (N - j)) / 4);
+  ck_assert (c.low_ns < c.p50_ns && c.p50_ns < c.high_ns);
+  lsc_calibration_from_samples (samples, 0, 1, &c);
+  ck_assert (c.samples == 0 && c.p50_ns == 0);
+}
+END_TEST
+
+/* The three paths measured on the driver test double: each launch made as it should be, the
+ * samples counted, nothing left behind; a failed launch and a fast path that does not hit fail
+ * it with a message. */
+START_TEST (test_calibrate_measure)
+{
+  const lsc_calibrate_options o = { .warmup = 40, .launches = 200, .block = 50, .graph_nodes = 10 };
+  lsc_calibration cal[LSC_CALIBRATION_COUNT];
+  char err[1024] = "";
+  uint64_t before = fl_test_driver_launch_count ();
+  size_t graphs = fl_test_driver_live_graphs ();
+  ck_assert_msg (lsc_calibrate_measure (&o, cal, err, sizeof err) == 0, "%s", err);
+  /* priming 1 and capture 10, then per path 1 warm-up and 4 timed blocks: 50 fast and 50 raw
+   * launches each, 5 replays of 10 nodes */
+  ck_assert_uint_eq (fl_test_driver_launch_count () - before, 1 + 10 + 5 * (50 + 50 + 5 * 10));
+  ck_assert_int_eq (cal[LSC_CALIBRATION_FAST].samples, 200);
+  ck_assert_int_eq (cal[LSC_CALIBRATION_RAW].samples, 200);
+  ck_assert_int_eq (cal[LSC_CALIBRATION_GRAPH_NODE].samples, 20);
+  for (int p = 0; p < LSC_CALIBRATION_COUNT; p++)
+    ck_assert_msg (cal[p].p50_ns > 0 && cal[p].low_ns <= cal[p].p50_ns && cal[p].p50_ns <= cal[p].high_ns,
+                   "%s: %.1f [%.1f, %.1f]", lsc_calibration_names[p], cal[p].p50_ns, cal[p].low_ns, cal[p].high_ns);
+  ck_assert_ptr_null (fl_event_sink_get ());
+  ck_assert_uint_eq (fl_test_driver_live_graphs (), graphs);
+
+  fl_test_driver_fail_nth ("cuLaunchKernel", 300, CUDA_ERROR_LAUNCH_FAILED);
+  ck_assert_int_eq (lsc_calibrate_measure (&o, cal, err, sizeof err), -1);
+  ck_assert_msg (strstr (err, "calibration: ") && strstr (err, "CUDA_ERROR_LAUNCH_FAILED"), "%s", err);
+  ck_assert_uint_eq (fl_test_driver_live_graphs (), graphs);
+
+  fl_knob_set_skip_fast (true);
+  ck_assert_int_eq (lsc_calibrate_measure (&o, cal, err, sizeof err), -1);
+  fl_knob_set_skip_fast (false);
+  ck_assert_msg (strstr (err, "the fast path hit on 0 of 250 launches"), "%s", err);
+}
+END_TEST
+
+/* Stored calibration rows belong to every session of a gathered report and read back. */
+START_TEST (test_calibration_store)
+{
+  char parts[2][320], dest[320];
+  for (int i = 0; i < 2; i++)
+    {
+      snprintf (parts[i], sizeof parts[i], "%s/part%d.lsdb", fx.dir, i);
+      lsc_recorder *rec = NULL;
+      char err[512] = "";
+      ck_assert_msg (lsc_recorder_start (&(lsc_recorder_options){ .path = parts[i], .workload = "part" }, &rec, err,
+                                         sizeof err)
+                       == 0,
+                     "%s", err);
+      ck_assert_int_eq (lsc_recorder_stop (rec, NULL, err, sizeof err), 0);
+    }
+  snprintf (dest, sizeof dest, "%s/gathered.lsdb", fx.dir);
+  char err[1024] = "";
+  ck_assert_msg (lsc_reports_gather (dest, (const char *const[]){ parts[0], parts[1] }, 2, err, sizeof err) == 0, "%s",
+                 err);
+  const lsc_calibration rows[LSC_CALIBRATION_COUNT] = {
+    [LSC_CALIBRATION_FAST] = { 1510.5, 1500, 1520, 4000 },
+    [LSC_CALIBRATION_RAW] = { 1300, 1290, 1310, 4000 },
+    [LSC_CALIBRATION_GRAPH_NODE] = { 210.25, 200, 220, 200 },
+  };
+  ck_assert_msg (lsc_calibration_store (dest, rows, err, sizeof err) == 0, "%s", err);
+  ck_assert_int_eq (query_int (dest, "SELECT count(*) FROM calibration"), 6);
+  ck_assert_int_eq (query_int (dest, "SELECT count(DISTINCT session_id) FROM calibration WHERE session_id IN "
+                                     "(SELECT id FROM session)"),
+                    2);
+  lsc_error e;
+  lsc_report *r = lsc_report_open (dest, LSC_REPORT_OPEN_DEFAULT, &e);
+  ck_assert_msg (r != NULL, "%s", e.message);
+  lsc_report_summary *sum = lsc_report_summarize (r, &e);
+  ck_assert_msg (sum != NULL, "%s", e.message);
+  ck_assert_uint_eq (sum->n_sessions, 2);
+  for (size_t s = 0; s < 2; s++)
+    for (int p = 0; p < LSC_CALIBRATION_COUNT; p++)
+      {
+        const lsc_calibration *c = &sum->sessions[s].calibration[p];
+        ck_assert (sum->sessions[s].has_calibration[p]);
+        ck_assert (c->p50_ns == rows[p].p50_ns && c->low_ns == rows[p].low_ns && c->high_ns == rows[p].high_ns
+                   && c->samples == rows[p].samples);
+      }
+  lsc_report_summary_free (sum);
+  lsc_report_free (r);
+
+  char missing[340];
+  snprintf (missing, sizeof missing, "%s/missing.lsdb", fx.dir);
+  ck_assert_int_eq (lsc_calibration_store (missing, rows, err, sizeof err), -1);
+  ck_assert_msg (strstr (err, missing), "%s", err);
 }
 END_TEST
 
@@ -1056,6 +1206,9 @@ recorder_suite (void)
   tcase_add_test (tc, test_paired_estimate);
   tcase_add_test (tc, test_floor_probe);
   tcase_add_test (tc, test_floor_probe_waits_for_a_settled_launch);
+  tcase_add_test (tc, test_calibration_statistics);
+  tcase_add_test (tc, test_calibrate_measure);
+  tcase_add_test (tc, test_calibration_store);
   tcase_add_test (tc, test_percentile_view);
   tcase_add_test (tc, test_ring_overflow_accounting);
   tcase_add_test (tc, test_many_threads_exact);

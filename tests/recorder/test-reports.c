@@ -1842,6 +1842,127 @@ START_TEST (test_params_answers)
 }
 END_TEST
 
+/* A recorded program's launches: kernel 10 a JIT's (its function 161 came from cuModuleGetFunction),
+ * kernel 11 the runtime's; then calibration, as calibration_sql gives it. */
+static void
+savings_report_sql (char *sql, size_t size, const char *calibration_sql)
+{
+  int64_t t0 = SESSION_START (1), jit = kernel_id (1, 0), eager = kernel_id (1, 1);
+  /* JIT on thread 7: host 100 each, gaps 900 and 900.  Eager on thread 8: host 200 each, gaps 300
+   * and 500 (p50 300). */
+  snprintf (sql, size,
+            "UPDATE session SET settings = '{\"source\": \"injection\", \"pid\": 5}';"
+            "INSERT INTO launch (session_id, kernel_id, thread, path, outcome, start_ns, host_ns, function) VALUES "
+            "(1, %" PRId64 ", 7, 2, 3, %" PRId64 ", 100, 161), (1, %" PRId64 ", 7, 2, 3, %" PRId64 ", 100, 161),"
+            "(1, %" PRId64 ", 7, 2, 3, %" PRId64 ", 100, 161),"
+            "(1, %" PRId64 ", 8, 2, 3, %" PRId64 ", 200, 178), (1, %" PRId64 ", 8, 2, 3, %" PRId64 ", 200, 178),"
+            "(1, %" PRId64 ", 8, 2, 3, %" PRId64 ", 200, 178);"
+            "INSERT INTO module_function (session_id, function, name) VALUES (1, 161, 'add8'), (1, 999, 'unused');"
+            "%s",
+            jit, t0 + 1000, jit, t0 + 2000, jit, t0 + 3000, eager, t0 + 1000, eager, t0 + 1500, eager, t0 + 2200,
+            calibration_sql);
+}
+
+/* The savings estimate against the model worked by hand: per launch, the fast launcher saves the
+ * gap p50 less fast - raw (JIT kernels only), graphs the gap p50 plus the launch call p50 less a
+ * graph node, each at least 0, times the launches. */
+START_TEST (test_savings_estimate)
+{
+  char sql[2048];
+  savings_report_sql (sql, sizeof sql,
+                      "INSERT INTO calibration (session_id, name, p50_ns, low_ns, high_ns, samples) VALUES "
+                      "(1, 'fast', 1500, 1450, 1550, 4000), (1, 'raw', 1200, 1180, 1220, 4000),"
+                      "(1, 'graph_node', 250, 240, 260, 200)");
+  lsc_report *r;
+  lsc_report_summary *sum = summarize_with ("savings.lsdb", sql, &r);
+  const lsc_session_summary *s = &sum->sessions[0];
+  ck_assert (s->recorded_program && s->has_savings);
+  ck_assert (s->has_calibration[LSC_CALIBRATION_FAST] && s->calibration[LSC_CALIBRATION_FAST].low_ns == 1450);
+  ck_assert_int_eq (s->calibration[LSC_CALIBRATION_GRAPH_NODE].samples, 200);
+  const lsc_kernel_summary *jit = kernel_summary (sum, kernel_id (1, 0)), *eager = kernel_summary (sum, kernel_id (1, 1));
+  ck_assert_int_eq (jit->jit_launches, 3);
+  ck_assert_int_eq (eager->jit_launches, 0);
+  ck_assert_int_eq (jit->gap_p50_ns, 900);
+  ck_assert_int_eq (eager->gap_p50_ns, 300);
+  ck_assert (jit->has_fast_launcher_saving && !eager->has_fast_launcher_saving);
+  ck_assert (jit->fast_launcher_saving_ns == 900 - (1500 - 1200));
+  ck_assert (jit->fast_launcher_saving_total_ns == 600 * 3);
+  ck_assert (jit->has_graph_saving && jit->graph_saving_ns == 900 + 100 - 250 && jit->graph_saving_total_ns == 750 * 3);
+  ck_assert (eager->has_graph_saving && eager->graph_saving_ns == 300 + 200 - 250 && eager->graph_saving_total_ns == 750);
+  ck_assert (s->fast_launcher_saving_total_ns == 1800 && s->fast_launcher_launches == 3);
+  ck_assert (s->graph_saving_total_ns == 2250 + 750 && s->graph_launches == 6);
+  char *buf = summary_text_and_json (sum);
+  ck_assert_msg (strstr (buf, "           3          600 ns        0.002          750 ns        0.002  add8\n"), "%s", buf);
+  ck_assert_msg (strstr (buf, "n/a (not a JIT launcher)          250 ns        0.001  tricky"), "%s", buf);
+  ck_assert_msg (strstr (buf, "total: a per-spec fast launcher would save 0.002 ms over 3 JIT launches, CUDA graphs "
+                              "0.003 ms over 6 launches"),
+                 "%s", buf);
+  ck_assert_msg (strstr (buf, "\"jit_launches\":3,\"fast_launcher_saving_ns\":600,\"fast_launcher_saving_total_ns\":1800,"
+                              "\"graph_saving_ns\":750,\"graph_saving_total_ns\":2250}"),
+                 "%s", buf);
+  ck_assert_msg (strstr (buf, "\"jit_launches\":0,\"fast_launcher_saving_ns\":null,\"fast_launcher_saving_total_ns\":"
+                              "null,\"graph_saving_ns\":250,\"graph_saving_total_ns\":750}"),
+                 "%s", buf);
+  ck_assert_msg (strstr (buf, "\"savings_estimate\":{\"fast_launcher_total_ns\":1800,\"fast_launcher_launches\":3,"
+                              "\"graph_total_ns\":3000,\"graph_launches\":6}"),
+                 "%s", buf);
+  ck_assert_msg (strstr (buf, "\"calibration\":{\"fast\":{\"p50_ns\":1500,\"low_ns\":1450,\"high_ns\":1550,"
+                              "\"samples\":4000},\"raw\":"),
+                 "%s", buf);
+  free (buf);
+  lsc_report_summary_free (sum);
+  lsc_report_free (r);
+
+  /* Costs above what there is to save: floored at 0, never negative. */
+  savings_report_sql (sql, sizeof sql,
+                      "INSERT INTO calibration (session_id, name, p50_ns, low_ns, high_ns, samples) VALUES "
+                      "(1, 'fast', 5000, 4900, 5100, 4000), (1, 'raw', 1200, 1180, 1220, 4000),"
+                      "(1, 'graph_node', 2000, 1900, 2100, 200)");
+  sum = summarize_with ("floored.lsdb", sql, &r);
+  jit = kernel_summary (sum, kernel_id (1, 0));
+  eager = kernel_summary (sum, kernel_id (1, 1));
+  ck_assert (jit->has_fast_launcher_saving && jit->fast_launcher_saving_ns == 0 && jit->fast_launcher_saving_total_ns == 0);
+  ck_assert (jit->graph_saving_ns == 0 && eager->graph_saving_ns == 0 && sum->sessions[0].graph_saving_total_ns == 0);
+  lsc_report_summary_free (sum);
+  lsc_report_free (r);
+}
+END_TEST
+
+/* Without calibration rows the estimate says what is missing and how to get it, and gives no
+ * numbers; a session of the engine's own workload has no estimate at all. */
+START_TEST (test_savings_without_calibration)
+{
+  char sql[2048];
+  savings_report_sql (sql, sizeof sql,
+                      "INSERT INTO calibration (session_id, name, p50_ns, low_ns, high_ns, samples) VALUES "
+                      "(1, 'fast', 1500, 1450, 1550, 4000), (1, 'raw', 1200, 1180, 1220, 4000)");
+  lsc_report *r;
+  lsc_report_summary *sum = summarize_with ("uncalibrated.lsdb", sql, &r);
+  const lsc_session_summary *s = &sum->sessions[0];
+  ck_assert (s->recorded_program && !s->has_savings && !s->has_calibration[LSC_CALIBRATION_GRAPH_NODE]);
+  const lsc_kernel_summary *jit = kernel_summary (sum, kernel_id (1, 0));
+  ck_assert_int_eq (jit->jit_launches, 3);
+  ck_assert (!jit->has_fast_launcher_saving && !jit->has_graph_saving);
+  char *buf = summary_text_and_json (sum);
+  ck_assert_msg (strstr (buf, "savings estimate: this report has no calibration") && strstr (buf, "--calibrate")
+                   && !strstr (buf, "total: a per-spec") && !strstr (buf, "n/a (not a JIT"),
+                 "%s", buf);
+  ck_assert_msg (strstr (buf, "\"savings_estimate\":null") && strstr (buf, "\"fast_launcher_saving_ns\":null"), "%s", buf);
+  free (buf);
+  lsc_report_summary_free (sum);
+  lsc_report_free (r);
+
+  savings_report_sql (sql, sizeof sql, "UPDATE session SET settings = '{\"pid\": 5, \"workload\": \"add8\"}'");
+  sum = summarize_with ("engine.lsdb", sql, &r);
+  ck_assert (!sum->sessions[0].recorded_program && !sum->sessions[0].has_savings);
+  buf = summary_text_and_json (sum);
+  ck_assert_msg (!strstr (buf, "savings estimate"), "%s", buf);
+  free (buf);
+  lsc_report_summary_free (sum);
+  lsc_report_free (r);
+}
+END_TEST
+
 /* check reads a miss launch row as a miss or a wait. */
 START_TEST (test_check_counts_waits)
 {
@@ -2539,6 +2660,8 @@ reports_suite (void)
   tcase_add_test (tc, test_gap_ends_at_calls);
   tcase_add_test (tc, test_stream_idle);
   tcase_add_test (tc, test_params_answers);
+  tcase_add_test (tc, test_savings_estimate);
+  tcase_add_test (tc, test_savings_without_calibration);
   tcase_add_test (tc, test_check_counts_waits);
   tcase_add_test (tc, test_export_sqlite_copy);
   tcase_add_test (tc, test_export_json);

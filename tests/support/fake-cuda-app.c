@@ -5,7 +5,7 @@
  * its InitializeInjection), then makes "launches" through the fake libcupti the injection
  * library loaded (LSC_CUPTI_LIBRARY), as the driver's cuLaunchKernel would through CUPTI.
  *
- *   fake-cuda-app LAUNCHES EXIT [child N | kill | forkkill | pause MS M | graph N | calls | params | range]
+ *   fake-cuda-app LAUNCHES EXIT [child N | kill | forkkill | pause MS M | graph N | calls | params | range | jit]
  *
  * LAUNCHES 0: a program that never initialises CUDA.  Every third launch is of kernel_b, the
  * others of kernel_a.  "child N" runs a second process of this program (exec'd, so it
@@ -21,7 +21,9 @@
  * cudaProfilerStop and launches kernel_after 4 times; "switch" then launches kernel_off 3
  * times with recording switched off (launchscope_inject_set_recording 0), kernel_dispatch 3
  * times in state 1, kernel_on 2 times in state 2 and kernel_gone 2 times after state 3, and
- * exits 99 if a switch answered other than documented.
+ * exits 99 if a switch answered other than documented; "jit" then gets function 0xA1 named
+ * triton_add from cuModuleGetFunction as a JIT does (and asks for not_there, which fails),
+ * launches it 4 times, and launches eager_op (0xB2, a function the runtime got otherwise) twice.
  */
 #include <cupti.h>
 #include <dlfcn.h>
@@ -96,6 +98,35 @@ make_param_launches (void *fake, void (*name) (const char *))
 }
 
 static void
+make_jit_launches (void *fake, void (*name) (const char *))
+{
+  uint32_t (*call) (uint32_t, int, const void *)
+    = (uint32_t (*) (uint32_t, int, const void *)) dlsym (fake, "fake_cupti_api_call_params");
+  /* The driver has written the function by the exit of the call. */
+  CUfunction jit = (CUfunction) (uintptr_t) 0xA1, missing = (CUfunction) (uintptr_t) 0xA2;
+  CUmodule module = (CUmodule) (uintptr_t) 0x10;
+  cuModuleGetFunction_params got = { .hfunc = &jit, .hmod = module, .name = "triton_add" };
+  call (CUPTI_DRIVER_TRACE_CBID_cuModuleGetFunction, 0, &got);
+  cuModuleGetFunction_params failed = { .hfunc = &missing, .hmod = module, .name = "not_there" };
+  call (CUPTI_DRIVER_TRACE_CBID_cuModuleGetFunction, 500 /* CUDA_ERROR_NOT_FOUND */, &failed);
+  static const struct {
+    const char *name;
+    uintptr_t function;
+    int launches;
+  } kernels[] = { { "triton_add", 0xA1, 4 }, { "eager_op", 0xB2, 2 } };
+  for (size_t k = 0; k < sizeof kernels / sizeof kernels[0]; k++)
+    {
+      name (kernels[k].name);
+      for (int i = 0; i < kernels[k].launches; i++)
+        {
+          cuLaunchKernel_params launch = { .f = (CUfunction) kernels[k].function, .gridDimX = 1, .gridDimY = 1,
+                                           .gridDimZ = 1, .blockDimX = 32, .blockDimY = 1, .blockDimZ = 1 };
+          call (CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel, 0, &launch);
+        }
+    }
+}
+
+static void
 make_calls (void *fake)
 {
   uint32_t (*call) (uint32_t, int, const void *)
@@ -160,6 +191,8 @@ main (int argc, char **argv)
         make_calls (fake);
       if (argc > 3 && strcmp (argv[3], "params") == 0)
         make_param_launches (fake, name);
+      if (argc > 3 && strcmp (argv[3], "jit") == 0)
+        make_jit_launches (fake, name);
       if (argc > 3 && strcmp (argv[3], "range") == 0)
         {
           call (CUPTI_DRIVER_TRACE_CBID_cuProfilerStart, 0);

@@ -55,6 +55,7 @@ cuptiGetCallbackName (CUpti_CallbackDomain domain, uint32_t cbid, const char **n
     { CUPTI_DRIVER_TRACE_CBID_cuStreamBeginCapture_v2, "cuStreamBeginCapture_v2" },
     { CUPTI_DRIVER_TRACE_CBID_cuStreamEndCapture, "cuStreamEndCapture" },
     { CUPTI_DRIVER_TRACE_CBID_cuCtxGetCurrent, "cuCtxGetCurrent" },
+    { CUPTI_DRIVER_TRACE_CBID_cuModuleGetFunction, "cuModuleGetFunction" },
   };
   if (domain != CUPTI_CB_DOMAIN_DRIVER_API || !name)
     return CUPTI_ERROR_INVALID_PARAMETER;
