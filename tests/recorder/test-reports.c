@@ -1776,6 +1776,41 @@ START_TEST (test_gap_ends_at_calls)
 }
 END_TEST
 
+/* A runtime call (kind 5) encloses the driver call it makes: the gap before a launch still ends
+ * at the previous launch or driver call, and runtime calls are not calls between launches. */
+START_TEST (test_gap_ignores_runtime_calls)
+{
+  char sql[1536];
+  int64_t t0 = SESSION_START (1), k = kernel_id (1, 0);
+  snprintf (sql, sizeof sql,
+            "INSERT INTO launch (session_id, kernel_id, thread, path, outcome, start_ns, host_ns) VALUES "
+            "(1, %" PRId64 ", 7, 2, 3, %" PRId64 ", 100), (1, %" PRId64 ", 7, 2, 3, %" PRId64 ", 100),"
+            "(1, %" PRId64 ", 7, 2, 3, %" PRId64 ", 100);"
+            "INSERT INTO api_call (session_id, thread, kind, name, start_ns, api_ns) VALUES "
+            "(1, 7, 5, 'cudaLaunchKernel', %" PRId64 ", 120), (1, 7, 5, 'cudaLaunchKernel', %" PRId64 ", 120),"
+            "(1, 7, 5, 'cudaStreamSynchronize', %" PRId64 ", 310), (1, 7, 2, 'cuStreamSynchronize', %" PRId64 ", 300),"
+            "(1, 7, 5, 'cudaLaunchKernel', %" PRId64 ", 120)",
+            k, t0 + 1000, k, t0 + 2000, k, t0 + 3000, t0 + 990, t0 + 1990, t0 + 2495, t0 + 2500, t0 + 2990);
+  lsc_report *r;
+  lsc_report_summary *sum = summarize_with ("runtime-calls.lsdb", sql, &r);
+  const lsc_session_summary *s = &sum->sessions[0];
+  const lsc_kernel_summary *ks = kernel_summary (sum, k);
+  /* 2000 - (1000 + 100) and 3000 - (2500 + 300) */
+  ck_assert_int_eq (ks->gap_count, 2);
+  ck_assert_int_eq (ks->gap_p50_ns, 200);
+  ck_assert_int_eq (ks->gap_p90_ns, 900);
+  ck_assert_int_eq (s->calls_by_kind[0], 1);
+  ck_assert_int_eq (s->call_ns_by_kind[0], 300);
+  ck_assert_int_eq (s->calls_by_kind[1], 0);
+  ck_assert_int_eq (s->calls_by_kind[2], 0);
+  char *buf = summary_text_and_json (sum);
+  ck_assert_msg (strstr (buf, "between launches: 1 synchronisation (0.000 ms)\n"), "%s", buf);
+  free (buf);
+  lsc_report_summary_free (sum);
+  lsc_report_free (r);
+}
+END_TEST
+
 /* Per stream from kernel activity: idle gaps between kernels, and the kernels whose launch came
  * after the stream had gone idle. */
 START_TEST (test_stream_idle)
@@ -2537,6 +2572,7 @@ reports_suite (void)
   tcase_add_test (tc, test_version1_report);
   tcase_add_test (tc, test_version2_report);
   tcase_add_test (tc, test_gap_ends_at_calls);
+  tcase_add_test (tc, test_gap_ignores_runtime_calls);
   tcase_add_test (tc, test_stream_idle);
   tcase_add_test (tc, test_params_answers);
   tcase_add_test (tc, test_check_counts_waits);
