@@ -31,6 +31,7 @@ typedef struct {
   uint64_t max_launches;      /* keep each process's first this many launches (0: all) */
   bool params;                /* infer each launch's spec key from its parameter values */
   bool profiler_range;        /* record between the program's cudaProfilerStart and Stop */
+  bool runtime_api;           /* record the program's CUDA runtime calls too (--api runtime) */
   const char *inject_library; /* liblaunchscope-inject.so; NULL: lsc_inject_library_find */
   char *const *argv;          /* the command, argv[0] searched on PATH */
 } lsc_command_options;
