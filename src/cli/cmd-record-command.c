@@ -192,7 +192,7 @@ lsc_cmd_record_command (const lsc_record_args *ra)
                             .cupti_library = ra->cupti_lib, .redact = ra->redact, .delay_s = ra->delay_s,
                             .duration_s = ra->duration_s,
                             .max_launches = (uint64_t) ra->max_launches, .params = ra->params,
-                            .profiler_range = ra->profiler_range,
+                            .profiler_range = ra->profiler_range, .runtime_api = ra->runtime_api,
                             .calibration = ra->calibrate ? calibration : NULL,
                             .argv = ra->command };
   lsc_command *command = NULL;

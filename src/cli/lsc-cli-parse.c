@@ -164,6 +164,7 @@ lsc_cli_parse_record_args (int argc, char **argv, lsc_record_args *args)
     { "delay", required_argument, NULL, 'D' },    { "duration", required_argument, NULL, 'U' },
     { "max-launches", required_argument, NULL, 'M' }, { "params", no_argument, NULL, 'P' },
     { "capture-range", required_argument, NULL, 'G' }, { "calibrate", no_argument, NULL, 'K' },
+    { "api", required_argument, NULL, 'A' },
     { NULL, 0, NULL, 0 },
   };
   memset (args, 0, sizeof *args);
@@ -202,6 +203,13 @@ lsc_cli_parse_record_args (int argc, char **argv, lsc_record_args *args)
                                            "and cudaProfilerStop), got '%s'",
                                       optarg);
         args->profiler_range = true;
+        break;
+      case 'A':
+        if (strcmp (optarg, "driver") != 0 && strcmp (optarg, "runtime") != 0)
+          return lsc_cli_usage_error (cmd, "--api wants driver (launches and the calls between them) or runtime "
+                                           "(the CUDA runtime calls too), got '%s'",
+                                      optarg);
+        args->runtime_api = strcmp (optarg, "runtime") == 0;
         break;
       case 'M':
         if (!lsc_cli_parse_long (cmd, "--max-launches", optarg, 1, INT64_MAX / 2, &args->max_launches))
@@ -257,7 +265,7 @@ lsc_cli_parse_record_args (int argc, char **argv, lsc_record_args *args)
     return lsc_cli_usage_error (cmd, "--cupti off records nothing of a command: use callbacks or activity");
   if (!args->command
       && (args->redact || args->delay_s > 0 || args->duration_s > 0 || args->max_launches > 0 || args->params
-          || args->profiler_range || args->calibrate))
+          || args->profiler_range || args->calibrate || args->runtime_api))
     {
       const char *option = args->redact             ? "--redact"
                            : args->delay_s > 0      ? "--delay"
@@ -265,6 +273,7 @@ lsc_cli_parse_record_args (int argc, char **argv, lsc_record_args *args)
                            : args->max_launches > 0 ? "--max-launches"
                            : args->params           ? "--params"
                            : args->calibrate        ? "--calibrate"
+                           : args->runtime_api      ? "--api"
                                                     : "--capture-range";
       return lsc_cli_usage_error (cmd, "%s is for a command to record (record -o R.lsdb %s ... -- COMMAND)", option,
                                   option);

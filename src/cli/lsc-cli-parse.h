@@ -73,6 +73,7 @@ typedef struct {
   bool params;         /* --params: infer each launch's spec key from its parameter values */
   bool profiler_range; /* --capture-range cudaProfilerApi */
   bool calibrate;      /* --calibrate: measure this host's launch costs before the command starts */
+  bool runtime_api;    /* --api runtime: the CUDA runtime calls too */
   const char *engine_option; /* the first workload-only option given, for refusing it with a command */
 } lsc_record_args;
 

@@ -111,6 +111,8 @@ lsc__command_env (const lsc_command_options *o, const char *inject, const char *
     env[k++] = strdup ("LSC_INJECT_PARAMS=1");
   if (o->profiler_range)
     env[k++] = strdup ("LSC_INJECT_PROFILER_RANGE=1");
+  if (o->runtime_api)
+    env[k++] = strdup ("LSC_INJECT_API=runtime");
   if (o->max_launches)
     {
       snprintf (buf, sizeof buf, "LSC_INJECT_MAX_LAUNCHES=%" PRIu64, o->max_launches);

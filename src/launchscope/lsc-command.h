@@ -32,6 +32,7 @@ typedef struct {
   uint64_t max_launches;      /* keep each process's first this many launches (0: all) */
   bool params;                /* infer each launch's spec key from its parameter values */
   bool profiler_range;        /* record between the program's cudaProfilerStart and Stop */
+  bool runtime_api;           /* record the program's CUDA runtime calls too (--api runtime) */
   const char *inject_library; /* liblaunchscope-inject.so; NULL: lsc_inject_library_find */
   /* LSC_CALIBRATION_COUNT rows (record --calibrate, measured before the command started),
    * stored as calibration rows of every session of the output; NULL: none. */

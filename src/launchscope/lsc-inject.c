@@ -30,6 +30,8 @@
  *   LSC_INJECT_PARAMS    1: infer each launch's spec key from its parameter values
  *   LSC_INJECT_PROFILER_RANGE
  *                        1: record only between the program's cudaProfilerStart and Stop
+ *   LSC_INJECT_API       runtime: record the CUDA runtime calls too (api_call kind 5); driver,
+ *                        the default, only the driver's
  * A benchmark run under record can switch recording off and on in blocks of its own launches
  * (launchscope_inject_set_recording), to measure what recording costs them inside one process.
  * Nothing here may disturb the program: every failure is one line on stderr, and the program
@@ -252,8 +254,15 @@ lsc__inject_command_line (void)
   return buf;
 }
 
+static bool
+lsc__inject_runtime_api (void)
+{
+  const char *api = getenv ("LSC_INJECT_API");
+  return api && strcmp (api, "runtime") == 0;
+}
+
 /* {"source":"injection","pid":..,"ppid":..,"command":..,"rank":..,"local_rank":..,
- *  "max_launches":..,"params":..} */
+ *  "max_launches":..,"params":..,"api":..} */
 static char *
 lsc__inject_settings (const char *command)
 {
@@ -282,6 +291,7 @@ lsc__inject_settings (const char *command)
     fprintf (out, ", \"max_launches\": %" PRIu64, max_launches);
   if (lsc__env_u64 ("LSC_INJECT_PARAMS") == 1)
     fputs (", \"params\": \"spec classes inferred from values, not types\"", out);
+  fprintf (out, ", \"api\": \"%s\"", lsc__inject_runtime_api () ? "runtime" : "driver");
   fputc ('}', out);
   fclose (out);
   return buf;
@@ -339,6 +349,7 @@ InitializeInjection (void)
     .max_launches = lsc__env_u64 ("LSC_INJECT_MAX_LAUNCHES"),
     .params = lsc__env_u64 ("LSC_INJECT_PARAMS") == 1,
     .profiler_range = lsc__env_u64 ("LSC_INJECT_PROFILER_RANGE") == 1,
+    .runtime_api = lsc__inject_runtime_api (),
   };
   lsc_recorder *rec = NULL;
   char err[1024] = "";

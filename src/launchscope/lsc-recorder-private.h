@@ -29,7 +29,7 @@ enum {
   LSC__REC_API,
   LSC__REC_GPU,
   LSC__REC_SYMBOL, /* a kernel name in the slots after it; API records refer to it by tag */
-  LSC__REC_CALL,   /* a synchronisation, copy or allocation call (path: its lsc_call_kind) */
+  LSC__REC_CALL,   /* a synchronisation, copy, allocation or runtime call (path: its lsc_call_kind) */
   LSC__REC_FLOOR,  /* a floor block: outcome its kind, aux its round, status its launches,
                       host_ns its median, key and u.launch.bound its spec */
   LSC__REC_FUNCTION, /* a function from cuModuleGetFunction (key), its name in u.event.text */
@@ -202,6 +202,7 @@ struct lsc_recorder {
   uint64_t max_launches;                /* 0: unbounded */
   bool params;                          /* record --params */
   bool profiler_range;                  /* record --capture-range cudaProfilerApi */
+  bool runtime_api;                     /* record --api runtime */
   uint64_t launch_rows;                 /* writer-only: launch rows written */
   atomic_uint_fast64_t launches_beyond; /* left out at the bound */
   double raw_floor_p50;

@@ -416,7 +416,7 @@ lsc__rec_slots (const lsc__rec *r)
   return r->type == LSC__REC_API && (r->reason & LSC__API_CONFIG) ? 2 : 1;
 }
 
-/* A synchronisation, copy or allocation call's row. */
+/* A synchronisation, copy, allocation or runtime call's row. */
 static void
 lsc__write_call (lsc_recorder *rec, const lsc__ring *ring, const lsc__rec *r)
 {
@@ -425,9 +425,11 @@ lsc__write_call (lsc_recorder *rec, const lsc__ring *ring, const lsc__rec *r)
   sqlite3_bind_int64 (st, 1, rec->session_id);
   sqlite3_bind_int64 (st, 2, ring->tid);
   sqlite3_bind_int (st, 3, r->path);
-  const char *name = lsc_cupti_call_name (r->aux);
+  int name_len = -1;
+  const char *name
+    = r->path == LSC_CALL_RUNTIME ? lsc_cupti_runtime_call_name (r->aux, &name_len) : lsc_cupti_call_name (r->aux);
   if (name)
-    sqlite3_bind_text (st, 4, name, -1, SQLITE_STATIC);
+    sqlite3_bind_text (st, 4, name, name_len, SQLITE_STATIC);
   else
     sqlite3_bind_null (st, 4);
   sqlite3_bind_int64 (st, 5, r->correlation_id);

@@ -59,7 +59,7 @@ lsc__cupti_switch (lsc_recorder *rec, lsc_cupti_mode mode)
   /* A recorded program's calls between launches explain its gaps; the engine's own sessions
    * have none worth their callbacks. */
   lsc_cupti_sinks sinks = { .api = lsc__on_cupti_api, .kernel = lsc__on_cupti_kernel, .user_data = rec,
-                            .calls = rec->foreign_process, .params = rec->params,
+                            .calls = rec->foreign_process, .params = rec->params, .runtime = rec->runtime_api,
                             .range = rec->profiler_range ? lsc__on_range : NULL,
                             .function = rec->foreign_process ? lsc__on_cupti_function : NULL };
   char status[256];
@@ -221,6 +221,7 @@ lsc_recorder_start (const lsc_recorder_options *o, lsc_recorder **out, char *err
   rec->max_launches = o->max_launches;
   rec->params = o->params;
   rec->profiler_range = o->profiler_range;
+  rec->runtime_api = o->runtime_api;
   /* A capture range recorded from the program's cudaProfilerStart: closed until then. */
   if (lsc__cupti_switch (rec, o->cupti) && o->profiler_range)
     lsc_cupti_set_gate (false);

@@ -53,6 +53,9 @@ typedef struct {
   /* Record only between the program's cudaProfilerStart and cudaProfilerStop (as nsys
    * --capture-range=cudaProfilerApi), each noted as an event. */
   bool profiler_range;
+  /* Also record the program's CUDA runtime calls (record --api runtime): the launch calls and
+   * those around its synchronisation, copy and allocation calls, as api_call rows of kind 5. */
+  bool runtime_api;
 } lsc_recorder_options;
 
 typedef struct {

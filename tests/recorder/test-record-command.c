@@ -177,6 +177,58 @@ START_TEST (test_calls_and_configuration)
 }
 END_TEST
 
+/* --api runtime: one kind-5 row per runtime call of interest, named without CUPTI's version
+ * suffix, its interval enclosing its driver call's; each launch still one row, its driver
+ * call's.  Without the option no runtime callback is even enabled. */
+START_TEST (test_runtime_api)
+{
+  const char *r = in_dir ("runtime.lsdb");
+  int rc = RUN ("record", "-o", r, "--cupti-lib", cupti, "--api", "runtime", "--", app, "3", "0", "runtime");
+  ck_assert_msg (rc == 0, "exit %d:\n%s", rc, out);
+  /* cudaLaunchKernel, _ptsz, ExC, Cooperative, __cudaLaunchKernel, cudaGraphLaunch, the
+   * synchronisation, the copy and the allocation: not cudaLaunchHostFunc nor cudaGetDevice */
+  ck_assert_msg (strstr (out, "fake-cuda-app: 9 runtime callbacks enabled"), "%s", out);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM launch WHERE path = 2"), 3 + 5);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM launch WHERE path = 3"), 1);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM launch l JOIN kernel k ON k.id = l.kernel_id "
+                              "WHERE k.name = 'kernel_rt'"),
+                    5);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM api_call WHERE kind = 5"), 9);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM api_call WHERE kind = 5 AND name = 'cudaLaunchKernel'"), 4);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM api_call WHERE kind = 5 AND name IN ('cudaLaunchKernelExC', "
+                              "'cudaGraphLaunch', 'cudaStreamSynchronize', 'cudaMemcpyAsync')"),
+                    4);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM api_call WHERE kind = 5 AND name = 'cudaMalloc' AND status = 2"), 1);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM api_call WHERE kind IN (2, 3, 4)"), 3);
+  /* Each runtime launch encloses one launch row of its thread, under another correlation id. */
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM api_call a WHERE a.kind = 5 AND a.name LIKE 'cuda%Launch%' AND "
+                              "(SELECT count(*) FROM launch l WHERE l.thread = a.thread AND l.api_start_ns >= "
+                              "a.start_ns AND l.api_start_ns + l.api_ns <= a.start_ns + a.api_ns AND "
+                              "l.correlation_id <> a.correlation_id) = 1"),
+                    6);
+  /* ... and each runtime synchronisation, copy and allocation its driver call. */
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM api_call a JOIN api_call d ON d.thread = a.thread AND "
+                              "d.kind IN (2, 3, 4) AND d.start_ns >= a.start_ns AND d.start_ns + d.api_ns <= "
+                              "a.start_ns + a.api_ns AND d.correlation_id <> a.correlation_id WHERE a.kind = 5"),
+                    3);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM session WHERE json_extract(settings, '$.api') = 'runtime'"), 1);
+  rc = RUN ("report", r);
+  ck_assert_msg (rc == 0, "exit %d:\n%s", rc, out);
+  ck_assert_msg (strstr (out, "between launches: 1 synchronisation (") && strstr (out, ", 1 copy (")
+                   && strstr (out, ", 1 allocation (") && !strstr (out, "synchronisations"),
+                 "%s", out);
+
+  r = in_dir ("driver.lsdb");
+  rc = RUN ("record", "-o", r, "--cupti-lib", cupti, "--", app, "3", "0", "runtime");
+  ck_assert_msg (rc == 0, "exit %d:\n%s", rc, out);
+  ck_assert_msg (strstr (out, "fake-cuda-app: 0 runtime callbacks enabled"), "%s", out);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM launch WHERE path = 2"), 3 + 5);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM launch WHERE path = 3"), 1);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM api_call WHERE kind = 5"), 0);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM session WHERE json_extract(settings, '$.api') = 'driver'"), 1);
+}
+END_TEST
+
 /* --max-launches keeps each process's first N launches and says so where the user looks. */
 START_TEST (test_max_launches)
 {
@@ -362,6 +414,10 @@ START_TEST (test_refusals)
   ck_assert_msg (rc == 2 && strstr (out, "--iters"), "exit %d:\n%s", rc, out);
   rc = RUN ("record", "-o", in_dir ("x.lsdb"), "--cupti", "off", "--", app, "5", "0");
   ck_assert_msg (rc == 2 && strstr (out, "--cupti off"), "exit %d:\n%s", rc, out);
+  rc = RUN ("record", "-o", in_dir ("x.lsdb"), "--api", "both", "--", app, "5", "0");
+  ck_assert_msg (rc == 2 && strstr (out, "--api wants driver") && strstr (out, "'both'"), "exit %d:\n%s", rc, out);
+  rc = RUN ("record", "-o", in_dir ("x.lsdb"), "--api", "runtime");
+  ck_assert_msg (rc == 2 && strstr (out, "--api is for a command to record"), "exit %d:\n%s", rc, out);
   rc = RUN ("record", "-o", in_dir ("x.lsdb"), "--", "/nonexistent/program");
   ck_assert_msg (rc == 1 && strstr (out, "/nonexistent/program"), "exit %d:\n%s", rc, out);
 
@@ -513,6 +569,7 @@ main (int argc, char **argv)
   tcase_add_test (tc, test_two_processes);
   tcase_add_test (tc, test_graph_replays);
   tcase_add_test (tc, test_calls_and_configuration);
+  tcase_add_test (tc, test_runtime_api);
   tcase_add_test (tc, test_max_launches);
   tcase_add_test (tc, test_params);
   tcase_add_test (tc, test_profiler_range);

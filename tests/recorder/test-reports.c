@@ -1776,6 +1776,41 @@ START_TEST (test_gap_ends_at_calls)
 }
 END_TEST
 
+/* A runtime call (kind 5) encloses the driver call it makes: the gap before a launch still ends
+ * at the previous launch or driver call, and runtime calls are not calls between launches. */
+START_TEST (test_gap_ignores_runtime_calls)
+{
+  char sql[1536];
+  int64_t t0 = SESSION_START (1), k = kernel_id (1, 0);
+  snprintf (sql, sizeof sql,
+            "INSERT INTO launch (session_id, kernel_id, thread, path, outcome, start_ns, host_ns) VALUES "
+            "(1, %" PRId64 ", 7, 2, 3, %" PRId64 ", 100), (1, %" PRId64 ", 7, 2, 3, %" PRId64 ", 100),"
+            "(1, %" PRId64 ", 7, 2, 3, %" PRId64 ", 100);"
+            "INSERT INTO api_call (session_id, thread, kind, name, start_ns, api_ns) VALUES "
+            "(1, 7, 5, 'cudaLaunchKernel', %" PRId64 ", 120), (1, 7, 5, 'cudaLaunchKernel', %" PRId64 ", 120),"
+            "(1, 7, 5, 'cudaStreamSynchronize', %" PRId64 ", 310), (1, 7, 2, 'cuStreamSynchronize', %" PRId64 ", 300),"
+            "(1, 7, 5, 'cudaLaunchKernel', %" PRId64 ", 120)",
+            k, t0 + 1000, k, t0 + 2000, k, t0 + 3000, t0 + 990, t0 + 1990, t0 + 2495, t0 + 2500, t0 + 2990);
+  lsc_report *r;
+  lsc_report_summary *sum = summarize_with ("runtime-calls.lsdb", sql, &r);
+  const lsc_session_summary *s = &sum->sessions[0];
+  const lsc_kernel_summary *ks = kernel_summary (sum, k);
+  /* 2000 - (1000 + 100) and 3000 - (2500 + 300) */
+  ck_assert_int_eq (ks->gap_count, 2);
+  ck_assert_int_eq (ks->gap_p50_ns, 200);
+  ck_assert_int_eq (ks->gap_p90_ns, 900);
+  ck_assert_int_eq (s->calls_by_kind[0], 1);
+  ck_assert_int_eq (s->call_ns_by_kind[0], 300);
+  ck_assert_int_eq (s->calls_by_kind[1], 0);
+  ck_assert_int_eq (s->calls_by_kind[2], 0);
+  char *buf = summary_text_and_json (sum);
+  ck_assert_msg (strstr (buf, "between launches: 1 synchronisation (0.000 ms)\n"), "%s", buf);
+  free (buf);
+  lsc_report_summary_free (sum);
+  lsc_report_free (r);
+}
+END_TEST
+
 /* Per stream from kernel activity: idle gaps between kernels, and the kernels whose launch came
  * after the stream had gone idle. */
 START_TEST (test_stream_idle)
@@ -2274,6 +2309,63 @@ START_TEST (test_export_trace_json)
 }
 END_TEST
 
+/* The report's calls become CUDA API rows of the nsys export beside each launch's own driver row:
+ * runtime calls (kind 5) of class CUDA runtime, the driver's calls of class CUDA driver, each
+ * once, named in StringIds, a runtime launch enclosing its driver launch. */
+START_TEST (test_export_nsys_calls)
+{
+  const char *path = tmp_path ("nsys-calls.lsdb");
+  free (build_report (path, (build_opts){ .launches_per_session = 0, .stopped = true }, NULL).rows);
+  int64_t t0 = SESSION_START (1);
+  char sql[1536];
+  snprintf (sql, sizeof sql,
+            "INSERT INTO launch (session_id, thread, path, outcome, correlation_id, start_ns, host_ns, api_start_ns, "
+            "api_ns) VALUES (1, 1005, 2, 3, 12, %" PRId64 ", 50, %" PRId64 ", 50);"
+            "INSERT INTO api_call (session_id, thread, kind, name, correlation_id, start_ns, api_ns, status) VALUES "
+            "(1, 1005, 5, 'cudaLaunchKernel', 11, %" PRId64 ", 80, 0),"
+            "(1, 1005, 5, 'cudaStreamSynchronize', 13, %" PRId64 ", 320, 0),"
+            "(1, 1005, 2, 'cuStreamSynchronize', 14, %" PRId64 ", 300, 0),"
+            "(1, 1005, 5, 'cudaMalloc', 15, %" PRId64 ", 60, 2), (1, 1005, 4, 'cuMemAlloc_v2', 16, %" PRId64 ", 40, 2)",
+            t0 + 1010, t0 + 1010, t0 + 1000, t0 + 2000, t0 + 2010, t0 + 3000, t0 + 3010);
+  sqlite3 *db;
+  ck_assert_int_eq (sqlite3_open (path, &db), SQLITE_OK);
+  exec_sql (db, sql);
+  sqlite3_close (db);
+  lsc_report *r = open_ok (path);
+  lsc_error e;
+  const char *out = tmp_path ("nsys-calls.sqlite");
+  ck_assert_msg (lsc_export_nsys_sqlite (r, out, false, &e) == 0, "%s", e.message);
+  lsc_report_free (r);
+
+  ck_assert_int_eq (sqlite3_open_v2 (out, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+  ck_assert_int_eq (query_int (db, "SELECT count(*) FROM CUPTI_ACTIVITY_KIND_RUNTIME"), 6);
+  ck_assert_int_eq (query_int (db, "SELECT count(DISTINCT correlationId) FROM CUPTI_ACTIVITY_KIND_RUNTIME"), 6);
+  char *names = query_text (db, "SELECT group_concat(c.name || ':' || s.value || ':' || r.returnValue, ',') FROM "
+                                "(SELECT * FROM CUPTI_ACTIVITY_KIND_RUNTIME ORDER BY start, eventClass) r "
+                                "JOIN ENUM_NSYS_EVENT_CLASS c ON c.id = r.eventClass JOIN StringIds s ON s.id = r.nameId");
+  ck_assert_str_eq (names, "TRACE_PROCESS_EVENT_CUDA_RUNTIME:cudaLaunchKernel:0,"
+                           "TRACE_PROCESS_EVENT_CUDA_DRIVER:cuLaunchKernel:0,"
+                           "TRACE_PROCESS_EVENT_CUDA_RUNTIME:cudaStreamSynchronize:0,"
+                           "TRACE_PROCESS_EVENT_CUDA_DRIVER:cuStreamSynchronize:0,"
+                           "TRACE_PROCESS_EVENT_CUDA_RUNTIME:cudaMalloc:2,TRACE_PROCESS_EVENT_CUDA_DRIVER:cuMemAlloc_v2:2");
+  free (names);
+  ck_assert_int_eq (query_int (db, "SELECT count(*) FROM CUPTI_ACTIVITY_KIND_RUNTIME r JOIN StringIds s ON "
+                                   "s.id = r.nameId WHERE s.value = 'cudaLaunchKernel' AND r.start = 1000 AND "
+                                   "r.end = 1080 AND r.correlationId = 11 AND r.eventClass = 0 AND r.globalTid = "
+                                   "(4242 << 24 | 1005) AND r.callchainId IS NULL"),
+                    1);
+  /* Each runtime call encloses the driver call it made, on its thread. */
+  ck_assert_int_eq (query_int (db, "SELECT count(*) FROM CUPTI_ACTIVITY_KIND_RUNTIME rt JOIN CUPTI_ACTIVITY_KIND_RUNTIME d "
+                                   "ON d.globalTid = rt.globalTid AND d.eventClass = 1 AND d.start >= rt.start AND "
+                                   "d.end <= rt.end WHERE rt.eventClass = 0"),
+                    3);
+  ck_assert_int_eq (query_int (db, "SELECT count(*) FROM StringIds WHERE value LIKE 'cu%' GROUP BY value "
+                                   "ORDER BY count(*) DESC LIMIT 1"),
+                    1);
+  sqlite3_close (db);
+}
+END_TEST
+
 START_TEST (test_export_nsys_sqlite)
 {
   const char *path = tmp_path ("nsys.lsdb");
@@ -2658,6 +2750,7 @@ reports_suite (void)
   tcase_add_test (tc, test_version1_report);
   tcase_add_test (tc, test_version2_report);
   tcase_add_test (tc, test_gap_ends_at_calls);
+  tcase_add_test (tc, test_gap_ignores_runtime_calls);
   tcase_add_test (tc, test_stream_idle);
   tcase_add_test (tc, test_params_answers);
   tcase_add_test (tc, test_savings_estimate);
@@ -2667,6 +2760,7 @@ reports_suite (void)
   tcase_add_test (tc, test_export_json);
   tcase_add_test (tc, test_export_trace_json);
   tcase_add_test (tc, test_export_nsys_sqlite);
+  tcase_add_test (tc, test_export_nsys_calls);
   tcase_add_test (tc, test_export_bounded_names);
   tcase_add_test (tc, test_export_disk_full);
   tcase_add_test (tc, test_recorder_round_trip);

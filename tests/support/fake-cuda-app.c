@@ -5,7 +5,8 @@
  * its InitializeInjection), then makes "launches" through the fake libcupti the injection
  * library loaded (LSC_CUPTI_LIBRARY), as the driver's cuLaunchKernel would through CUPTI.
  *
- *   fake-cuda-app LAUNCHES EXIT [child N | kill | forkkill | pause MS M | graph N | calls | params | range | jit]
+ *   fake-cuda-app LAUNCHES EXIT [child N | kill | forkkill | pause MS M | graph N | calls | params | range |
+ *                                jit | runtime | switch]
  *
  * LAUNCHES 0: a program that never initialises CUDA.  Every third launch is of kernel_b, the
  * others of kernel_a.  "child N" runs a second process of this program (exec'd, so it
@@ -23,7 +24,10 @@
  * times in state 1, kernel_on 2 times in state 2 and kernel_gone 2 times after state 3, and
  * exits 99 if a switch answered other than documented; "jit" then gets function 0xA1 named
  * triton_add from cuModuleGetFunction as a JIT does (and asks for not_there, which fails),
- * launches it 4 times, and launches eager_op (0xB2, a function the runtime got otherwise) twice.
+ * launches it 4 times, and launches eager_op (0xB2, a function the runtime got otherwise)
+ * twice; "runtime" then makes runtime calls, each around its driver call: cudaLaunchKernel of kernel_rt 4 times, cudaLaunchKernelExC,
+ * cudaGraphLaunch, cudaStreamSynchronize, cudaMemcpyAsync and a failing cudaMalloc (status 2),
+ * then cudaLaunchHostFunc and cudaGetDevice, and prints how many runtime callbacks are enabled.
  */
 #include <cupti.h>
 #include <dlfcn.h>
@@ -146,6 +150,27 @@ make_calls (void *fake)
   call (CUPTI_DRIVER_TRACE_CBID_cuStreamEndCapture, 0, &end);
 }
 
+static void
+make_runtime_calls (void *fake, void (*name) (const char *))
+{
+  uint32_t (*call) (uint32_t, uint32_t, int, const void *)
+    = (uint32_t (*) (uint32_t, uint32_t, int, const void *)) dlsym (fake, "fake_cupti_runtime_call");
+  unsigned (*enabled) (void) = (unsigned (*) (void)) dlsym (fake, "fake_cupti_runtime_enabled");
+  name ("kernel_rt");
+  for (int i = 0; i < 4; i++)
+    call (CUPTI_RUNTIME_TRACE_CBID_cudaLaunchKernel_v7000, CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel, 0, NULL);
+  call (CUPTI_RUNTIME_TRACE_CBID_cudaLaunchKernelExC_v11060, CUPTI_DRIVER_TRACE_CBID_cuLaunchKernelEx, 0, NULL);
+  name (NULL);
+  call (CUPTI_RUNTIME_TRACE_CBID_cudaGraphLaunch_v10000, CUPTI_DRIVER_TRACE_CBID_cuGraphLaunch, 0, NULL);
+  call (CUPTI_RUNTIME_TRACE_CBID_cudaStreamSynchronize_v3020, CUPTI_DRIVER_TRACE_CBID_cuStreamSynchronize, 0, NULL);
+  call (CUPTI_RUNTIME_TRACE_CBID_cudaMemcpyAsync_v3020, CUPTI_DRIVER_TRACE_CBID_cuMemcpyHtoDAsync_v2, 0, NULL);
+  call (CUPTI_RUNTIME_TRACE_CBID_cudaMalloc_v3020, CUPTI_DRIVER_TRACE_CBID_cuMemAlloc_v2, 2, NULL);
+  call (CUPTI_RUNTIME_TRACE_CBID_cudaLaunchHostFunc_v10000, 0, 0, NULL);
+  call (CUPTI_RUNTIME_TRACE_CBID_cudaGetDevice_v3020, 0, 0, NULL);
+  printf ("fake-cuda-app: %u runtime callbacks enabled\n", enabled ());
+  fflush (stdout);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -193,6 +218,8 @@ main (int argc, char **argv)
         make_param_launches (fake, name);
       if (argc > 3 && strcmp (argv[3], "jit") == 0)
         make_jit_launches (fake, name);
+      if (argc > 3 && strcmp (argv[3], "runtime") == 0)
+        make_runtime_calls (fake, name);
       if (argc > 3 && strcmp (argv[3], "range") == 0)
         {
           call (CUPTI_DRIVER_TRACE_CBID_cuProfilerStart, 0);
