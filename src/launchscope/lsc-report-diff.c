@@ -1032,9 +1032,10 @@ lsc_report_diff_compute (lsc_report *a, lsc_report *b, const lsc_diff_options *o
         goto fail;
       }
   sides[0].want_processes = sides[1].want_processes = sides[0].n_compared > 1 || sides[1].n_compared > 1;
-  /* The two passes in parallel: each reads its own report handle. */
+  /* The two passes in parallel when each reads its own report handle (one handle is used
+   * from one thread at a time). */
   pthread_t thread;
-  bool threaded = pthread_create (&thread, NULL, side_scan, &sides[1]) == 0;
+  bool threaded = a != b && pthread_create (&thread, NULL, side_scan, &sides[1]) == 0;
   side_scan (&sides[0]);
   if (threaded)
     pthread_join (thread, NULL);

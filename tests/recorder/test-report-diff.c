@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@
 #include "lsc-percentile.h"
 #include "lsc-report-diff.h"
 #include "lsc-report.h"
+#include "lsc-report-rows.h"
 #include "lsc-schema.h"
 #include "lsc-test-files.h"
 
@@ -363,6 +365,20 @@ END_TEST
 
 /* ---- rows and verdicts ---------------------------------------------------------------------------- */
 
+typedef struct {
+  pthread_t first;
+  int calls, other;
+} reading_threads;
+
+static int
+note_thread (void *data)
+{
+  reading_threads *t = data;
+  t->calls++;
+  t->other += !pthread_equal (pthread_self (), t->first);
+  return 0;
+}
+
 START_TEST (test_identical_reports)
 {
   const char *a = tmp_path ("a.lsdb"), *b = tmp_path ("b.lsdb"), *c = tmp_path ("c.lsdb");
@@ -403,6 +419,24 @@ START_TEST (test_identical_reports)
           lsc_report_diff_free (d);
         }
     }
+  /* One handle on both sides (the app comparing a report with itself): it is read from one
+   * thread, which the reader's cancel callback, called as SQLite works, sees. */
+  lsc_error e;
+  lsc_report *r = lsc_report_open (a, 0, &e);
+  reading_threads threads = { .first = pthread_self () };
+  lsc_report_set_cancel (r, note_thread, &threads);
+  lsc_report_diff *d = lsc_report_diff_compute (r, r, NULL, &e);
+  ck_assert_int_gt (threads.calls, 0);
+  ck_assert_int_eq (threads.other, 0);
+  ck_assert_msg (d != NULL, "%s", e.message);
+  ck_assert_uint_eq (d->n_rows, 16);
+  for (size_t i = 0; i < d->n_rows; i++)
+    {
+      ck_assert_int_eq (d->rows[i].verdict, LSC_DIFF_SAME);
+      ck_assert_double_eq (d->rows[i].diff_ns, 0);
+    }
+  lsc_report_diff_free (d);
+  lsc_report_free (r);
 }
 END_TEST
 
