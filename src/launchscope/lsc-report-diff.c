@@ -808,20 +808,6 @@ match_processes (builder *bd, const side *sa, const side *sb, const size_t *pair
     }
 }
 
-static uint64_t
-row_seed (const lsc_diff_row *r)
-{
-  uint64_t h = UINT64_C (0xcbf29ce484222325);
-  const char *parts[3] = { kind_names[r->kind], r->kernel ? r->kernel : "", r->name };
-  for (int p = 0; p < 3; p++)
-    {
-      for (const unsigned char *c = (const unsigned char *) parts[p]; *c; c++)
-        h = (h ^ *c) * UINT64_C (0x100000001b3);
-      h = (h ^ 0xff) * UINT64_C (0x100000001b3);
-    }
-  return h;
-}
-
 /* ---- facts ---------------------------------------------------------------------------------------- */
 
 /* Settings without what differs between any two runs: the process ids and the command line
@@ -1100,7 +1086,7 @@ lsc_report_diff_compute (lsc_report *a, lsc_report *b, const lsc_diff_options *o
           continue;
         }
       lsc_diff_estimate est;
-      if (lsc_diff_bootstrap (x->values.v, x->values.n, y->values.v, y->values.n, o->metric, row_seed (row),
+      if (lsc_diff_bootstrap (x->values.v, x->values.n, y->values.v, y->values.n, o->metric, LSC_DIFF_SEED,
                               LSC_DIFF_REPLICATES, NULL, &est)
           != 0)
         goto oom;

@@ -20,7 +20,8 @@
  *  - the interval is the point difference +- z * (standard deviation of the replicates'
  *    differences), z for a two-sided level of 1 - 0.05 / m with m the rows that can reach a
  *    verdict (Bonferroni): the chance of any false alarm over all rows stays below 5 %;
- *  - deterministic: each row's PRNG (splitmix64) is seeded from its kind and name.
+ *  - deterministic: every row's generator (splitmix64) starts from LSC_DIFF_SEED, so the same
+ *    files give the same output, and rows holding the same launches the same interval.
  *
  * Plain C11, no GLib: the CLI and the app's Compare view both use it.
  */
@@ -40,6 +41,7 @@
 #define LSC_DIFF_DEFAULT_NOISE_NS 20.0
 #define LSC_DIFF_DEFAULT_NOISE_PCT 2.0
 #define LSC_DIFF_ALPHA 0.05
+#define LSC_DIFF_SEED UINT64_C (0x4c534442)
 
 typedef enum {
   LSC_DIFF_METRIC_P50,

@@ -584,6 +584,11 @@ START_TEST (test_processes_matched)
   /* Raw launches of a program recorded by injection: the launch call's api_ns (host - 100). */
   const lsc_diff_row *raw = find_row (d, LSC_DIFF_ROW_PATH, "raw");
   ck_assert_int_eq (raw->count_a, 6000);
+  /* Every raw launch is of kernel copy4: the two rows hold the same launches, and one interval. */
+  const lsc_diff_row *copy4 = find_row (d, LSC_DIFF_ROW_KERNEL, "copy4");
+  ck_assert_double_eq (raw->ci_low_ns, copy4->ci_low_ns);
+  ck_assert_double_eq (raw->ci_high_ns, copy4->ci_high_ns);
+  ck_assert_int_eq (raw->verdict, copy4->verdict);
   lsc_report_diff_free (d);
 
   /* One session of each: no process rows, and only those launches. */
