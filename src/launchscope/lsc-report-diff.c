@@ -392,7 +392,7 @@ typedef struct {
   lsc_report_summary *sum;
   bool has_only;
   int64_t only_session;
-  /* sessions compared, by id (sum->sessions is ordered by id): index into groups[PROCESS] */
+  /* the sessions compared, ordered by id as sum->sessions is; processes[i] is compared[i]'s */
   size_t n_compared;
   const lsc_session_summary **compared;
   bool *injected; /* per compared session: recorded by injection (its raw rows use api_ns) */
@@ -465,8 +465,7 @@ cmp_group_name (const void *x, const void *y)
   return c ? c : strcmp_null (a->name, b->name);
 }
 
-/* Names groups (kernels or specs) by name and collapses equal names into one group each:
- * kernels of several sessions that share a name are one row. */
+/* A kernel or spec by id, with the name its row goes by. */
 typedef struct {
   int64_t id;
   const char *name, *kernel;
@@ -481,6 +480,8 @@ cmp_named_id (const void *x, const void *y)
   return c ? c : (a->id > b->id) - (a->id < b->id);
 }
 
+/* One group per distinct name (kernels of several sessions that share a name are one row),
+ * and a map from each id to its group. */
 static bool
 build_groups (named_id *ids, size_t n, group **groups_out, size_t *n_groups, id_group **map_out, size_t *n_map)
 {
@@ -647,7 +648,7 @@ scan_launch (const lsc_launch_row *row, void *data)
   if (row->status != 0)
     return true;
   size_t pi = row->has_path && row->path >= 0 && row->path < LSC_PATH_COUNT ? (size_t) row->path : LSC_PATH_COUNT;
-  bool api = pi == 2 && s->injected[si] && row->has_api;
+  bool api = pi == 2 /* raw */ && s->injected[si] && row->has_api;
   if (!api && !row->has_host)
     return true;
   int64_t value = api ? row->api_ns : row->host_ns;
@@ -737,12 +738,10 @@ add_row (builder *bd, lsc_diff_row_kind kind, const char *name, const char *kern
   r->verdict = !nb ? LSC_DIFF_ONLY_A : !na ? LSC_DIFF_ONLY_B : LSC_DIFF_SAME;
 }
 
-/* Rows for groups matched by name: both lists sorted by (kernel, name). */
+/* Rows for groups matched by name, merging the two lists build_groups sorted by (kernel, name). */
 static void
-match_named (builder *bd, lsc_diff_row_kind kind, group *ga, size_t na, group *gb, size_t nb)
+match_named (builder *bd, lsc_diff_row_kind kind, const group *ga, size_t na, const group *gb, size_t nb)
 {
-  qsort (ga, na, sizeof *ga, cmp_group_name);
-  qsort (gb, nb, sizeof *gb, cmp_group_name);
   size_t i = 0, j = 0;
   while (i < na || j < nb)
     {
