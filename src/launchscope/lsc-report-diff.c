@@ -1134,9 +1134,9 @@ lsc_report_diff_slower_than (const lsc_report_diff *diff, double pct)
 /* ---- writers --------------------------------------------------------------------------------------- */
 
 /* Text from a report in a terminal: control characters become '?', and a cell is cut (with a
- * mark) at width characters; width 0: no limit, no padding. */
+ * mark) at width characters (0: no limit); pad fills it to width with spaces. */
 static void
-text_put (FILE *out, const char *s, int width)
+text_put_cut (FILE *out, const char *s, int width, bool pad)
 {
   const unsigned char *p = (const unsigned char *) (s ? s : "-");
   size_t len = strlen ((const char *) p), i = 0;
@@ -1157,8 +1157,14 @@ text_put (FILE *out, const char *s, int width)
       i += l ? l : 1;
       cols++;
     }
-  for (; cols < width; cols++)
+  for (; pad && cols < width; cols++)
     putc (' ', out);
+}
+
+static void
+text_put (FILE *out, const char *s, int width)
+{
+  text_put_cut (out, s, width, true);
 }
 
 static const char *
@@ -1232,20 +1238,11 @@ lsc_report_diff_write_text (const lsc_report_diff *d, FILE *out, const char *out
           if (!header)
             {
               static const char *const titles[] = { "Paths", "Kernels", "Specs", "Baseline stages", "Processes" };
-              fprintf (out, "\n%s\n  %-36s %9s %10s %9s %10s %10s %8s %23s  %s\n", titles[kind], "name", "A n", "A",
-                       "B n", "B", "B-A ns", "B-A %", "interval ns", "verdict");
+              fprintf (out, "\n%s\n  %9s %10s %9s %10s %10s %8s %23s  %-21s  %s\n", titles[kind], "A n", "A", "B n",
+                       "B", "B-A ns", "B-A %", "interval ns", "verdict", kind == LSC_DIFF_ROW_SPEC ? "kernel: spec" : "name");
               header = true;
             }
-          fputs ("  ", out);
-          if (r->kind == LSC_DIFF_ROW_SPEC)
-            {
-              char name[512];
-              snprintf (name, sizeof name, "%s: %s", r->kernel ? r->kernel : "-", r->name);
-              text_put (out, name, 36);
-            }
-          else
-            text_put (out, text_row_name (r), 36);
-          fprintf (out, " %9" PRId64, r->count_a);
+          fprintf (out, "  %9" PRId64, r->count_a);
           text_value (out, r->count_a, r->value_a);
           fprintf (out, " %9" PRId64, r->count_b);
           text_value (out, r->count_b, r->value_b);
@@ -1257,7 +1254,15 @@ lsc_report_diff_write_text (const lsc_report_diff *d, FILE *out, const char *out
             }
           else
             fprintf (out, " %10s %8s %23s", "-", "-", "-");
-          fprintf (out, "  %s\n", r->verdict == LSC_DIFF_SAME ? "no significant change" : lsc_diff_verdict_name (r->verdict));
+          fprintf (out, "  %-21s  ", r->verdict == LSC_DIFF_SAME ? "no significant change" : lsc_diff_verdict_name (r->verdict));
+          /* The name last, where a long one (a spec's description, a command line) has room. */
+          if (r->kind == LSC_DIFF_ROW_SPEC)
+            {
+              text_put_cut (out, r->kernel, 80, false);
+              fputs (": ", out);
+            }
+          text_put_cut (out, text_row_name (r), 200, false);
+          putc ('\n', out);
         }
     }
   if (d->n_rows == 0)

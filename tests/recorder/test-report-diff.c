@@ -668,8 +668,8 @@ START_TEST (test_writers)
   ck_assert_ptr_nonnull (strstr (csv, "spec,arg0=aligned,add8,"));
 
   char *text = write_to_string (d, lsc_report_diff_write_text);
-  ck_assert_ptr_nonnull (strstr (text, "  baseline "));
-  ck_assert_ptr_nonnull (strstr (text, "faster\n"));
+  ck_assert_ptr_nonnull (strstr (text, "  faster                 baseline\n"));
+  ck_assert_ptr_nonnull (strstr (text, "  no significant change  fast\n"));
   ck_assert_ptr_nonnull (strstr (text, "Session facts that differ:\n  gpu"));
   ck_assert_ptr_nonnull (strstr (text, "comparison doubtful: the GPU differs between A and B\n"));
   ck_assert_ptr_nonnull (strstr (text, "add8: arg0=aligned"));
