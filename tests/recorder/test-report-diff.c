@@ -683,6 +683,72 @@ START_TEST (test_writers)
 }
 END_TEST
 
+/* Strings closed and brackets balanced outside them. */
+static void
+assert_json_balanced (const char *text)
+{
+  int depth = 0;
+  bool in_string = false, escaped = false;
+  for (const char *p = text; *p; p++)
+    {
+      if (in_string)
+        {
+          ck_assert_int_ge ((unsigned char) *p, 0x20);
+          if (escaped)
+            escaped = false;
+          else if (*p == '\\')
+            escaped = true;
+          else if (*p == '"')
+            in_string = false;
+        }
+      else if (*p == '"')
+        in_string = true;
+      else if (*p == '{' || *p == '[')
+        depth++;
+      else if (*p == '}' || *p == ']')
+        ck_assert_int_ge (--depth, 0);
+    }
+  ck_assert (!in_string);
+  ck_assert_int_eq (depth, 0);
+}
+
+START_TEST (test_extreme_values)
+{
+  /* What a hostile file may hold: INT64_MIN and INT64_MAX, 0 and -1 as host, API and stage
+   * times, compared with an ordinary report both ways in every metric (the sanitizer builds
+   * catch overflow here). */
+  const char *a = tmp_path ("a.lsdb"), *x = tmp_path ("extreme.lsdb");
+  report_opts o = plain_opts (15);
+  build (a, &o);
+  o.sessions[0].command = "./app";
+  build (x, &o);
+  sqlite3 *db;
+  ck_assert_int_eq (sqlite3_open (x, &db), SQLITE_OK);
+  exec_sql (db, "UPDATE launch SET host_ns = CASE id % 5 WHEN 0 THEN 9223372036854775807 WHEN 1 THEN "
+                "-9223372036854775808 WHEN 2 THEN -1 WHEN 3 THEN 0 ELSE host_ns END, api_ns = CASE id % 3 WHEN 0 "
+                "THEN -9223372036854775808 WHEN 1 THEN 9223372036854775807 ELSE api_ns END, bind_ns = CASE WHEN "
+                "bind_ns IS NOT NULL AND id % 2 THEN 9223372036854775807 ELSE bind_ns END");
+  sqlite3_close (db);
+  for (int m = 0; m <= LSC_DIFF_METRIC_MEAN; m++)
+    for (int way = 0; way < 2; way++)
+      {
+        lsc_diff_options opt;
+        lsc_diff_options_init (&opt);
+        opt.metric = (lsc_diff_metric) m;
+        lsc_report_diff *d = diff_files (way ? x : a, way ? a : x, &opt);
+        ck_assert_uint_eq (d->n_rows, 16);
+        char *json = write_to_string (d, lsc_report_diff_write_json);
+        assert_json_balanced (json);
+        ck_assert_ptr_null (strstr (json, "nan"));
+        ck_assert_ptr_null (strstr (json, "inf"));
+        free (json);
+        free (write_to_string (d, lsc_report_diff_write_text));
+        free (write_to_string (d, lsc_report_diff_write_csv));
+        lsc_report_diff_free (d);
+      }
+}
+END_TEST
+
 /* ---- the command ------------------------------------------------------------------------------------- */
 
 /* Runs launchscope-cli with args, standard output into out_file (NULL: discarded) and standard
@@ -829,30 +895,7 @@ START_TEST (test_cli_deterministic_and_json)
   const char *json = tmp_path ("diff.json");
   ck_assert_int_eq (RUN (json, err, "diff", "--json", a, b), 0);
   char *text = slurp (json);
-  /* Strings closed and brackets balanced outside them. */
-  int depth = 0;
-  bool in_string = false, escaped = false;
-  for (const char *p = text; *p; p++)
-    {
-      if (in_string)
-        {
-          ck_assert_int_ge ((unsigned char) *p, 0x20);
-          if (escaped)
-            escaped = false;
-          else if (*p == '\\')
-            escaped = true;
-          else if (*p == '"')
-            in_string = false;
-        }
-      else if (*p == '"')
-        in_string = true;
-      else if (*p == '{' || *p == '[')
-        depth++;
-      else if (*p == '}' || *p == ']')
-        ck_assert_int_ge (--depth, 0);
-    }
-  ck_assert (!in_string);
-  ck_assert_int_eq (depth, 0);
+  assert_json_balanced (text);
   static const char *const keys[] = { "\"a\": {\"file\": ", "\"b\": {\"file\": ", "\"warnings\": [", "\"thresholds\": {",
                                       "\"rows\": [", "\"kind\": \"path\"", "\"diff_ns\": ", "\"diff_pct\": ",
                                       "\"ci_low_ns\": ", "\"ci_high_ns\": ", "\"verdict\": \"slower\"",
@@ -890,6 +933,7 @@ main (int argc, char **argv)
   tcase_add_test (tc, test_processes_matched);
   tcase_add_test (tc, test_raw_uses_api_time);
   tcase_add_test (tc, test_writers);
+  tcase_add_test (tc, test_extreme_values);
   tcase_add_test (tc, test_cli_fail_if_slower);
   tcase_add_test (tc, test_cli_refuses_bad_reports);
   tcase_add_test (tc, test_cli_deterministic_and_json);
