@@ -363,6 +363,51 @@ START_TEST (test_bootstrap_reference)
 }
 END_TEST
 
+START_TEST (test_blocks_see_correlation)
+{
+  /* Launches in stretches of 400 at one of two levels 200 ns apart (another process busy, then
+   * not): consecutive launches are correlated.  The same values shuffled are independent.  The
+   * blocks keep the stretches together, so the interval reflects how many slow stretches a run
+   * happens to hold; shuffled, it shrinks to the spread of independent launches. */
+  size_t n = 6400;
+  int64_t *a = malloc (n * sizeof *a), *b = malloc (n * sizeof *b);
+  int64_t *sa = malloc (n * sizeof *sa), *sb = malloc (n * sizeof *sb);
+  rng = 99;
+  int64_t level_a = 0, level_b = 0;
+  for (size_t i = 0; i < n; i++)
+    {
+      if (i % 400 == 0)
+        {
+          level_a = rnd () % 2 ? 200 : 0;
+          level_b = rnd () % 2 ? 200 : 0;
+        }
+      sa[i] = a[i] = 2000 + level_a + (int64_t) (rnd () % 300);
+      sb[i] = b[i] = 2000 + level_b + (int64_t) (rnd () % 300);
+    }
+  for (size_t i = n - 1; i > 0; i--)
+    {
+      size_t j = rnd () % (i + 1), k = rnd () % (i + 1);
+      int64_t t = sa[i];
+      sa[i] = sa[j], sa[j] = t;
+      t = sb[i];
+      sb[i] = sb[k], sb[k] = t;
+    }
+  for (int m = 0; m <= LSC_DIFF_METRIC_MEAN; m += 3) /* p50 and mean */
+    {
+      lsc_diff_estimate blocked, shuffled;
+      ck_assert_int_eq (lsc_diff_bootstrap (a, n, b, n, (lsc_diff_metric) m, 5, 1000, NULL, &blocked), 0);
+      ck_assert_int_eq (lsc_diff_bootstrap (sa, n, sb, n, (lsc_diff_metric) m, 5, 1000, NULL, &shuffled), 0);
+      ck_assert_double_eq (blocked.diff_ns, shuffled.diff_ns); /* the same values */
+      ck_assert_msg (blocked.sd_ns > 3 * shuffled.sd_ns, "metric %d: sd %.2f in blocks, %.2f shuffled", m,
+                     blocked.sd_ns, shuffled.sd_ns);
+    }
+  free (a);
+  free (b);
+  free (sa);
+  free (sb);
+}
+END_TEST
+
 /* ---- rows and verdicts ---------------------------------------------------------------------------- */
 
 typedef struct {
@@ -926,6 +971,7 @@ main (int argc, char **argv)
   tcase_add_checked_fixture (tc, setup, teardown);
   tcase_set_timeout (tc, 120);
   tcase_add_test (tc, test_bootstrap_reference);
+  tcase_add_test (tc, test_blocks_see_correlation);
   tcase_add_test (tc, test_identical_reports);
   tcase_add_test (tc, test_one_path_slower);
   tcase_add_test (tc, test_only_in_one);
