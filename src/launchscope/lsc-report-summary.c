@@ -609,6 +609,47 @@ load_streams (sqlite3 *db, lsc_report_summary *sum)
 }
 
 lsc_report_summary *
+lsc_report_summarize_sessions (lsc_report *report, lsc_error *error)
+{
+  lsc_error_clear (error);
+  if (!report)
+    {
+      lsc__error_set (error, LSC_ERROR_USAGE, "no report");
+      return NULL;
+    }
+  sqlite3 *db = report->db;
+  lsc_report_summary *sum = calloc (1, sizeof *sum);
+  spec_slot *slots = NULL;
+  size_t n_slots = 0;
+  int rc = SQLITE_NOMEM;
+  bool began = sqlite3_get_autocommit (db) != 0;
+  if (sum && (sum->path = strdup (report->path)))
+    {
+      sum->schema_version = report->schema_version;
+      rc = began ? sqlite3_exec (db, "BEGIN", NULL, NULL, NULL) : SQLITE_OK;
+      began = began && rc == SQLITE_OK;
+      if (rc == SQLITE_OK)
+        rc = load_sessions (db, sum);
+      if (rc == SQLITE_OK)
+        rc = load_kernel_names (db, sum);
+      if (rc == SQLITE_OK)
+        rc = load_specs (db, sum, &slots, &n_slots);
+      if (began)
+        sqlite3_exec (db, "COMMIT", NULL, NULL, NULL);
+    }
+  free (slots); /* no launch values were collected in them */
+  if (rc == SQLITE_OK)
+    return sum;
+  if (rc == SQLITE_NOMEM || !sum || !sum->path)
+    lsc__error_set (error, LSC_ERROR_NOMEM, "cannot read report %s: out of memory", report->path);
+  else
+    lsc__error_set (error, lsc__error_code_from_sqlite (sqlite3_extended_errcode (db)), "cannot read report %s: %s",
+                    report->path, sqlite3_errmsg (db));
+  lsc_report_summary_free (sum);
+  return NULL;
+}
+
+lsc_report_summary *
 lsc_report_summarize (lsc_report *report, lsc_error *error)
 {
   lsc_error_clear (error);

@@ -274,6 +274,10 @@ typedef struct {
  * the call.  Returns NULL with error set on failure. */
 lsc_report_summary *lsc_report_summarize (lsc_report *report, lsc_error *error);
 
+/* The sessions, kernel names and specs only, without the pass over launch: every launch count
+ * and percentile is 0.  For readers that take the launches from lsc_report_scan_launches. */
+lsc_report_summary *lsc_report_summarize_sessions (lsc_report *report, lsc_error *error);
+
 /* NULL is ignored. */
 void lsc_report_summary_free (lsc_report_summary *summary);
 
