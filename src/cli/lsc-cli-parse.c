@@ -163,6 +163,7 @@ lsc_cli_parse_record_args (int argc, char **argv, lsc_record_args *args)
     { "delay", required_argument, NULL, 'D' },    { "duration", required_argument, NULL, 'U' },
     { "max-launches", required_argument, NULL, 'M' }, { "params", no_argument, NULL, 'P' },
     { "capture-range", required_argument, NULL, 'G' },
+    { "no-nvtx", no_argument, NULL, 'X' },
     { NULL, 0, NULL, 0 },
   };
   memset (args, 0, sizeof *args);
@@ -194,6 +195,7 @@ lsc_cli_parse_record_args (int argc, char **argv, lsc_record_args *args)
           return lsc_cli_usage_error (cmd, "--duration wants more than 0 seconds");
         break;
       case 'P': args->params = true; break;
+      case 'X': args->no_nvtx = true; break;
       case 'G':
         if (strcmp (optarg, "cudaProfilerApi") != 0)
           return lsc_cli_usage_error (cmd, "--capture-range wants cudaProfilerApi (the program's cudaProfilerStart "
@@ -255,13 +257,14 @@ lsc_cli_parse_record_args (int argc, char **argv, lsc_record_args *args)
     return lsc_cli_usage_error (cmd, "--cupti off records nothing of a command: use callbacks or activity");
   if (!args->command
       && (args->redact || args->delay_s > 0 || args->duration_s > 0 || args->max_launches > 0 || args->params
-          || args->profiler_range))
+          || args->profiler_range || args->no_nvtx))
     {
       const char *option = args->redact             ? "--redact"
                            : args->delay_s > 0      ? "--delay"
                            : args->duration_s > 0   ? "--duration"
                            : args->max_launches > 0 ? "--max-launches"
                            : args->params           ? "--params"
+                           : args->no_nvtx          ? "--no-nvtx"
                                                     : "--capture-range";
       return lsc_cli_usage_error (cmd, "%s is for a command to record (record -o R.lsdb %s ... -- COMMAND)", option,
                                   option);

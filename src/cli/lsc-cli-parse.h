@@ -72,6 +72,7 @@ typedef struct {
   long max_launches;   /* --max-launches: each process's first this many (0: all) */
   bool params;         /* --params: infer each launch's spec key from its parameter values */
   bool profiler_range; /* --capture-range cudaProfilerApi */
+  bool no_nvtx;        /* --no-nvtx */
   const char *engine_option; /* the first workload-only option given, for refusing it with a command */
 } lsc_record_args;
 

@@ -30,6 +30,10 @@
  *   LSC_INJECT_PARAMS    1: infer each launch's spec key from its parameter values
  *   LSC_INJECT_PROFILER_RANGE
  *                        1: record only between the program's cudaProfilerStart and Stop
+ *
+ * NVTX loads the same library when NVTX_INJECTION64_PATH names it (record sets it too) and calls
+ * its InitializeInjectionNvtx2: the program's NVTX ranges are then recorded as well (lsc-nvtx.c),
+ * from the start of the recording to its stop.
  * Nothing here may disturb the program: every failure is one line on stderr, and the program
  * runs on unrecorded.
  */
@@ -44,12 +48,14 @@
 #include <unistd.h>
 
 #include "lsc-cupti.h"
+#include "lsc-nvtx.h"
 #include "lsc-recorder.h"
 #include "lsc-report-private.h"
 
 #define LSC_INJECT_API __attribute__ ((visibility ("default")))
 
 LSC_INJECT_API int InitializeInjection (void);
+LSC_INJECT_API int InitializeInjectionNvtx2 (const void *(*get_export_table) (uint32_t id));
 
 /* The process-wide recording: one per process, started once by the driver. */
 static atomic_flag lsc__inject_started = ATOMIC_FLAG_INIT;
@@ -176,6 +182,7 @@ lsc__inject_stop (void)
   lsc_recorder *rec = atomic_exchange (&lsc__inject_recorder, NULL);
   if (!rec)
     return;
+  lsc_nvtx_attach (NULL);
   char err[1024] = "";
   if (lsc_recorder_stop (rec, NULL, err, sizeof err) != 0)
     lsc__inject_say ("recording failed: %s", err);
@@ -271,6 +278,7 @@ lsc__inject_settings (const char *command)
 static void
 lsc__inject_forked_child (void)
 {
+  lsc_nvtx_forget_inherited ();
   lsc_recorder_forget_inherited (atomic_load (&lsc__inject_recorder));
 }
 
@@ -306,6 +314,7 @@ InitializeInjection (void)
   else
     {
       atomic_store (&lsc__inject_recorder, rec);
+      lsc_nvtx_attach (rec);
       lsc_recorder_stats stats;
       lsc_recorder_get_stats (rec, &stats);
       if (strncmp (stats.cupti_status, "callbacks", 9) != 0)
@@ -320,4 +329,10 @@ InitializeInjection (void)
   free (command);
   free (settings);
   return 1;
+}
+
+int
+InitializeInjectionNvtx2 (const void *(*get_export_table) (uint32_t id))
+{
+  return lsc_nvtx_initialize (get_export_table);
 }

@@ -118,7 +118,12 @@ lsc__writer_prepare (lsc_recorder *rec)
          && lsc__prepare (rec,
                           "INSERT INTO api_call (session_id, thread, kind, name, correlation_id, start_ns, api_ns, status) "
                           "VALUES (?,?,?,?,?,?,?,?)",
-                          &rec->ins_call);
+                          &rec->ins_call)
+         && lsc__prepare (rec,
+                          "INSERT INTO nvtx_range (session_id, thread, domain, name, depth, start_ns, end_ns) "
+                          "VALUES (?,?,?,?,?,?,?)",
+                          &rec->ins_range)
+         && lsc__prepare (rec, "UPDATE nvtx_range SET end_ns = ? WHERE id = ?", &rec->end_range);
 }
 
 void
@@ -126,7 +131,7 @@ lsc__free_writer_state (lsc_recorder *rec)
 {
   sqlite3_stmt *statements[] = { rec->ins_launch, rec->ins_launch_lean, rec->ins_launch_many, rec->ins_event,
                                  rec->ins_spec,   rec->ins_gpu,         rec->upd_spec,        rec->ins_named_kernel,
-                                 rec->ins_call };
+                                 rec->ins_call,   rec->ins_range,       rec->end_range };
   for (size_t i = 0; i < sizeof statements / sizeof statements[0]; i++)
     sqlite3_finalize (statements[i]);
   for (unsigned i = 0; i < rec->named_cap; i++)
@@ -134,4 +139,5 @@ lsc__free_writer_state (lsc_recorder *rec)
   free (rec->named);
   rec->named = NULL;
   rec->named_cap = rec->named_count = 0;
+  lsc__free_open_ranges (rec);
 }

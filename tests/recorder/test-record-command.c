@@ -4,7 +4,7 @@
  * (fake-cuda-app, which loads liblaunchscope-inject.so as the driver would and launches
  * through the fake libcupti): every launch of every process recorded, one session per process,
  * the command's exit status passed through, nothing written when no process used CUDA, a
- * process killed mid-run keeps what it flushed, and the refusals.
+ * process killed mid-run keeps what it flushed, the program's NVTX ranges, and the refusals.
  *
  *   test-record-command CLI FAKE-CUDA-APP FAKE-CUPTI
  */
@@ -261,6 +261,83 @@ START_TEST (test_profiler_range)
 }
 END_TEST
 
+/* The program's NVTX ranges (fake-cuda-app nvtx: make_nvtx_ranges). */
+START_TEST (test_nvtx_ranges)
+{
+  const char *r = in_dir ("nvtx.lsdb");
+  int rc = RUN ("record", "-o", r, "--cupti-lib", cupti, "--", app, "5", "0", "nvtx");
+  ck_assert_msg (rc == 0, "exit %d:\n%s", rc, out);
+  ck_assert_msg (!strstr (out, "NVTX_INJECTION64_PATH"), "%s", out);
+  /* pushed before the recording started: popped while recording, but not recorded */
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM nvtx_range WHERE name = 'before'"), 0);
+  /* nesting: the outer ranges at depth 0, inner ones at 1, each inside its parent */
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM nvtx_range WHERE name = 'outer' AND domain IS NULL AND depth = 0 "
+                              "AND end_ns > start_ns"),
+                    2);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM nvtx_range i JOIN nvtx_range o ON o.name = 'outer' AND o.start_ns "
+                              "< i.start_ns AND i.end_ns < o.end_ns WHERE i.depth = 1 AND i.name IN ('inner', "
+                              "'wide \xc3\xa9\xe4\xb8\xad')"),
+                    2);
+  /* a domain's registered string, and a wide message through the domain's start/end */
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM nvtx_range WHERE domain = 'mydomain' AND name = 'registered' AND "
+                              "depth = 0 AND end_ns IS NOT NULL"),
+                    1);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM nvtx_range WHERE domain = 'mydomain' AND name = 'dstart' AND "
+                              "depth IS NULL AND end_ns IS NOT NULL"),
+                    1);
+  /* popping the domain's range left the default domain's open: it ends after it */
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM nvtx_range o JOIN nvtx_range d ON d.name = 'registered' WHERE "
+                              "o.name = 'outer' AND o.start_ns > d.start_ns AND o.end_ns > d.end_ns"),
+                    1);
+  /* start/end ranges, one ended on another thread; that thread's pop closed nothing */
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM nvtx_range WHERE name IN ('startend', 'crossed') AND depth IS NULL "
+                              "AND end_ns > start_ns"),
+                    2);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM nvtx_range o JOIN nvtx_range c ON c.name = 'crossed' WHERE "
+                              "o.name = 'owned' AND o.depth = 0 AND o.end_ns > c.end_ns"),
+                    1);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM nvtx_range WHERE name IS NULL AND depth = 0 AND end_ns IS NOT NULL"),
+                    2);
+  /* 70 nested pushes: the first 64 recorded, every one closed by the pops */
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM nvtx_range WHERE name = 'deep' AND end_ns IS NOT NULL"), 64);
+  ck_assert_int_eq (query (r, "SELECT max(depth) FROM nvtx_range WHERE name = 'deep'"), 63);
+  /* open when the program exited */
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM nvtx_range WHERE end_ns IS NULL AND ((name = 'open at exit' AND "
+                              "depth = 0) OR (name = 'never ended' AND depth IS NULL))"),
+                    2);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM nvtx_range"), 77);
+  ck_assert_int_eq (query (r, "SELECT count(DISTINCT thread) FROM nvtx_range"), 1);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM nvtx_range r JOIN session s ON s.id = r.session_id WHERE "
+                              "r.start_ns < s.start_ns OR r.end_ns > s.stop_ns"),
+                    0);
+}
+END_TEST
+
+/* NVTX_INJECTION64_PATH set by another tool is left alone (so no ranges), with a note; --no-nvtx
+ * records none either, and says nothing. */
+START_TEST (test_nvtx_other_tool)
+{
+  const char *r = in_dir ("held.lsdb");
+  setenv ("NVTX_INJECTION64_PATH", "/opt/other-tool/libnvtx-tool.so", 1);
+  int rc = RUN ("record", "-o", r, "--cupti-lib", cupti, "--", app, "5", "0", "nvtx");
+  unsetenv ("NVTX_INJECTION64_PATH");
+  ck_assert_msg (rc == 0, "exit %d:\n%s", rc, out);
+  ck_assert_msg (strstr (out, "record: NVTX_INJECTION64_PATH is already set (to /opt/other-tool/libnvtx-tool.so) by "
+                              "another tool: left as it is, so no NVTX ranges are recorded\n"),
+                 "%s", out);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM nvtx_range"), 0);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM launch"), 5 + 21); /* the plain ones, and those around the ranges */
+
+  r = in_dir ("off.lsdb");
+  rc = RUN ("record", "-o", r, "--no-nvtx", "--cupti-lib", cupti, "--", app, "5", "0", "nvtx");
+  ck_assert_msg (rc == 0 && !strstr (out, "NVTX_INJECTION64_PATH"), "exit %d:\n%s", rc, out);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM nvtx_range"), 0);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM launch"), 5 + 21);
+  rc = RUN ("record", "-o", in_dir ("x.lsdb"), "--no-nvtx");
+  ck_assert_msg (rc == 2 && strstr (out, "--no-nvtx is for a command"), "exit %d:\n%s", rc, out);
+}
+END_TEST
+
 START_TEST (test_redact)
 {
   const char *r = in_dir ("quiet.lsdb");
@@ -387,6 +464,8 @@ main (int argc, char **argv)
   tcase_add_test (tc, test_max_launches);
   tcase_add_test (tc, test_params);
   tcase_add_test (tc, test_profiler_range);
+  tcase_add_test (tc, test_nvtx_ranges);
+  tcase_add_test (tc, test_nvtx_other_tool);
   tcase_add_test (tc, test_redact);
   tcase_add_test (tc, test_no_cuda_writes_nothing);
   tcase_add_test (tc, test_killed_process_keeps_what_it_flushed);
