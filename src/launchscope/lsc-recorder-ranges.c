@@ -101,11 +101,22 @@ lsc__open_add (lsc_recorder *rec, struct lsc__open_range entry)
   return true;
 }
 
+/* Past the max_launches bound no new range is written: a program that annotates every operator
+ * (PyTorch's emit_nvtx) would otherwise go on growing the report the bound keeps small.  The
+ * ranges already written still get their ends. */
+static bool
+lsc__past_launch_bound (const lsc_recorder *rec)
+{
+  return rec->max_launches && rec->launch_rows >= rec->max_launches;
+}
+
 /* A RANGE record at tail, its name in the slots after it. */
 void
 lsc__write_range (lsc_recorder *rec, const lsc__ring *ring, uint64_t tail)
 {
   const lsc__rec *r = &ring->slots[tail & ring->mask].rec;
+  if (lsc__past_launch_bound (rec))
+    return;
   char name[LSC__RANGE_NAME_MAX + 1];
   size_t len = r->host_ns <= LSC__RANGE_NAME_MAX ? (size_t) r->host_ns : LSC__RANGE_NAME_MAX;
   for (size_t at = 0; at < len; at += sizeof (lsc__slot))
@@ -163,7 +174,7 @@ lsc__write_range_end (lsc_recorder *rec, const lsc__ring *ring, const lsc__rec *
   struct lsc__open_range *e = lsc__open_find (rec, key);
   if (!e)
     {
-      if (r->path == LSC__RANGE_START)
+      if (r->path == LSC__RANGE_START && !lsc__past_launch_bound (rec))
         lsc__open_add (rec, (struct lsc__open_range){ .key = key, .end_ns = r->start_ns });
       return;
     }

@@ -409,6 +409,20 @@ START_TEST (test_nvtx_ranges)
 }
 END_TEST
 
+/* Past --max-launches no new range is written; those already open still end. */
+START_TEST (test_nvtx_launch_bound)
+{
+  const char *r = in_dir ("nvtx-bounded.lsdb");
+  /* The 10th launch is the second inside "inner", nested in "outer". */
+  int rc = RUN ("record", "-o", r, "--max-launches", "10", "--cupti-lib", cupti, "--", app, "5", "0", "nvtx");
+  ck_assert_msg (rc == 0, "exit %d:\n%s", rc, out);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM launch"), 10);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM nvtx_range"), 2);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM nvtx_range WHERE name IN ('outer', 'inner') AND end_ns > start_ns"),
+                    2);
+}
+END_TEST
+
 /* NVTX_INJECTION64_PATH set by another tool is left alone (so no ranges), with a note; --no-nvtx
  * records none either, and says nothing. */
 START_TEST (test_nvtx_other_tool)
@@ -563,6 +577,7 @@ main (int argc, char **argv)
   tcase_add_test (tc, test_params);
   tcase_add_test (tc, test_profiler_range);
   tcase_add_test (tc, test_nvtx_ranges);
+  tcase_add_test (tc, test_nvtx_launch_bound);
   tcase_add_test (tc, test_nvtx_other_tool);
   tcase_add_test (tc, test_redact);
   tcase_add_test (tc, test_no_cuda_writes_nothing);
