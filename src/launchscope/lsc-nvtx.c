@@ -60,9 +60,11 @@ static struct {
 } lsc__nvtx;
 
 /* Start/end range ids: LSC__RANGE_ID is set in every id handed out, LSC__RANGE_UNRECORDED in
- * those whose start was not recorded (so their end is not either). */
-#define LSC__RANGE_ID (1ull << 63)
-#define LSC__RANGE_UNRECORDED (1ull << 62)
+ * those whose start was not recorded (so their end is not either).  Below bit 63, so a binding
+ * that keeps ids as signed integers sees them positive; above any thread id << 32, so the
+ * writer's keys of push/pop ranges never equal one. */
+#define LSC__RANGE_ID (1ull << 62)
+#define LSC__RANGE_UNRECORDED (1ull << 61)
 
 typedef struct {
   uint32_t top, beyond; /* entries in open[]; pushes past it, not recorded */
