@@ -84,6 +84,9 @@ static _Thread_local lsc__nvtx_stack lsc__nvtx_thread;
 static inline lsc_recorder *
 lsc__nvtx_enter (void)
 {
+  /* Nothing recording (before CUDA starts, after the stop): no write to the shared count. */
+  if (!atomic_load_explicit (&lsc__nvtx.rec, memory_order_relaxed))
+    return NULL;
   atomic_fetch_add (&lsc__nvtx.in_flight, 1);
   lsc_recorder *rec = atomic_load (&lsc__nvtx.rec);
   if (!rec)
@@ -231,7 +234,6 @@ lsc__nvtx_keep (const char *text, size_t len)
 static int
 lsc__nvtx_push (nvtxDomainHandle_t domain, const lsc__nvtx_name *name, bool named)
 {
-  uint64_t now = lsc__now_ns ();
   lsc__nvtx_stack *t = &lsc__nvtx_thread;
   int32_t depth = 0;
   for (uint32_t i = 0; i < t->top; i++)
@@ -243,7 +245,7 @@ lsc__nvtx_push (nvtxDomainHandle_t domain, const lsc__nvtx_name *name, bool name
   if (rec)
     {
       seq = ++t->seq ? t->seq : ++t->seq;
-      lsc__range_open o = { .kind = LSC__RANGE_PUSH, .depth = depth, .key = seq, .start_ns = now,
+      lsc__range_open o = { .kind = LSC__RANGE_PUSH, .depth = depth, .key = seq, .start_ns = lsc__now_ns (),
                             .domain = lsc__domain_name (domain), .name = named ? name->text : NULL,
                             .name_len = named ? name->len : 0 };
       lsc__push_range (rec, &o);
@@ -259,7 +261,6 @@ lsc__nvtx_push (nvtxDomainHandle_t domain, const lsc__nvtx_name *name, bool name
 static int
 lsc__nvtx_pop (nvtxDomainHandle_t domain)
 {
-  uint64_t now = lsc__now_ns ();
   lsc__nvtx_stack *t = &lsc__nvtx_thread;
   if (t->beyond)
     return LSC__NVTX_STACK + (int) --t->beyond;
@@ -276,7 +277,7 @@ lsc__nvtx_pop (nvtxDomainHandle_t domain)
   lsc_recorder *rec = seq ? lsc__nvtx_enter () : NULL;
   if (rec)
     {
-      lsc__push_range_end (rec, LSC__RANGE_PUSH, seq, now);
+      lsc__push_range_end (rec, LSC__RANGE_PUSH, seq, lsc__now_ns ());
       lsc__nvtx_leave ();
     }
   return depth;
@@ -285,12 +286,11 @@ lsc__nvtx_pop (nvtxDomainHandle_t domain)
 static nvtxRangeId_t
 lsc__nvtx_start (nvtxDomainHandle_t domain, const lsc__nvtx_name *name, bool named)
 {
-  uint64_t now = lsc__now_ns ();
   uint64_t id = LSC__RANGE_ID | (atomic_fetch_add_explicit (&lsc__nvtx.next_range_id, 1, memory_order_relaxed) + 1);
   lsc_recorder *rec = lsc__nvtx_enter ();
   if (!rec)
     return id | LSC__RANGE_UNRECORDED;
-  lsc__range_open o = { .kind = LSC__RANGE_START, .depth = -1, .key = id, .start_ns = now,
+  lsc__range_open o = { .kind = LSC__RANGE_START, .depth = -1, .key = id, .start_ns = lsc__now_ns (),
                         .domain = lsc__domain_name (domain), .name = named ? name->text : NULL,
                         .name_len = named ? name->len : 0 };
   lsc__push_range (rec, &o);
@@ -301,13 +301,12 @@ lsc__nvtx_start (nvtxDomainHandle_t domain, const lsc__nvtx_name *name, bool nam
 static void
 lsc__nvtx_end (nvtxRangeId_t id)
 {
-  uint64_t now = lsc__now_ns ();
   if ((id & (LSC__RANGE_ID | LSC__RANGE_UNRECORDED)) != LSC__RANGE_ID)
     return;
   lsc_recorder *rec = lsc__nvtx_enter ();
   if (rec)
     {
-      lsc__push_range_end (rec, LSC__RANGE_START, id, now);
+      lsc__push_range_end (rec, LSC__RANGE_START, id, lsc__now_ns ());
       lsc__nvtx_leave ();
     }
 }
