@@ -5,7 +5,8 @@
  *
  * The callbacks run on the program's threads, as often as the program annotates (PyTorch's
  * emit_nvtx pushes a range per operator): like a launch's, they take no lock, allocate nothing
- * and make no syscall.  An opening copies the range's name into the thread's ring with its
+ * and make no syscall, past a thread's first recorded range, which sets up its ring as its first
+ * launch would.  An opening copies the range's name into the thread's ring with its
  * time; a closing pushes one slot.  Each thread keeps its own stack of the push/pop ranges it
  * has open (domain, sequence number, depth): a pop closes the innermost open range of its
  * domain, so a pop without a push, or one on another thread than its push, closes nothing and
@@ -13,7 +14,7 @@
  * are counted, not recorded, and the pops that follow close them first, so the ranges under
  * them still close correctly.  Domains and registered strings are the few allocations (made
  * when the program creates them): kept to the end of the process, as the program may use their
- * handles, and open ranges refer to their names, until then.
+ * handles until then and open ranges refer to their names.
  *
  * NVTX's callbacks take no user data: the recorder, a count of the calls in progress and the
  * range id counter are this file's, one per process like the recording itself.
