@@ -423,6 +423,22 @@ START_TEST (test_nvtx_launch_bound)
 }
 END_TEST
 
+/* A thread pushing and popping ranges while the process exits: the recording stops under it
+ * (its calls in progress finished first, later ones recording nothing), and the program exits
+ * as it would unrecorded. */
+START_TEST (test_nvtx_busy_at_exit)
+{
+  const char *r = in_dir ("nvtx-busy.lsdb");
+  int rc = RUN ("record", "-o", r, "--cupti-lib", cupti, "--", app, "5", "0", "nvtx-busy");
+  ck_assert_msg (rc == 0, "exit %d:\n%s", rc, out);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM session WHERE stop_ns IS NOT NULL"), 1);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM launch"), 8);
+  ck_assert_int_eq (query (r, "SELECT count(*) > 0 FROM nvtx_range WHERE name = 'busy' AND depth = 0"), 1);
+  ck_assert_int_eq (query (r, "SELECT count(DISTINCT thread) FROM nvtx_range"), 1);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM nvtx_range WHERE thread = (SELECT thread FROM launch LIMIT 1)"), 0);
+}
+END_TEST
+
 /* NVTX_INJECTION64_PATH set by another tool is left alone (so no ranges), with a note; --no-nvtx
  * records none either, and says nothing. */
 START_TEST (test_nvtx_other_tool)
@@ -578,6 +594,7 @@ main (int argc, char **argv)
   tcase_add_test (tc, test_profiler_range);
   tcase_add_test (tc, test_nvtx_ranges);
   tcase_add_test (tc, test_nvtx_launch_bound);
+  tcase_add_test (tc, test_nvtx_busy_at_exit);
   tcase_add_test (tc, test_nvtx_other_tool);
   tcase_add_test (tc, test_redact);
   tcase_add_test (tc, test_no_cuda_writes_nothing);

@@ -20,13 +20,15 @@
  * twice; "range" then calls cudaProfilerStart, launches kernel_in 5 times, calls
  * cudaProfilerStop and launches kernel_after 4 times; "nvtx" pushes a range before CUDA starts
  * (so before anything records) and makes the NVTX ranges of make_nvtx_ranges with launches
- * inside them (through the real NVTX header, which loads NVTX_INJECTION64_PATH).
+ * inside them (through the real NVTX header, which loads NVTX_INJECTION64_PATH); "nvtx-busy"
+ * starts a thread that pushes and pops NVTX ranges without end, and exits while it does.
  */
 #include <cupti.h>
 #include <dlfcn.h>
 #include <nvtx3/nvToolsExt.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,6 +118,20 @@ nvtx_other_thread (void *data)
   if (nvtxRangePop () >= 0)
     exit (103);
   nvtxRangeEnd (*crossed);
+  return NULL;
+}
+
+/* Pushes and pops until the process exits, through the recording's stop and after it. */
+static void *
+nvtx_busy_thread (void *data)
+{
+  atomic_int *started = data;
+  for (;;)
+    {
+      nvtxRangePushA ("busy");
+      atomic_store (started, 1);
+      nvtxRangePop ();
+    }
   return NULL;
 }
 
@@ -256,6 +272,16 @@ main (int argc, char **argv)
         }
       if (nvtx)
         make_nvtx_ranges (call, name);
+      if (argc > 3 && strcmp (argv[3], "nvtx-busy") == 0)
+        {
+          static atomic_int started;
+          pthread_t busy;
+          if (pthread_create (&busy, NULL, nvtx_busy_thread, &started) != 0)
+            return 104;
+          while (!atomic_load (&started))
+            ;
+          launch_n (call, name, 3, "k_busy");
+        }
       if (argc > 3 && strcmp (argv[3], "calls") == 0)
         make_calls (fake);
       if (argc > 3 && strcmp (argv[3], "params") == 0)
