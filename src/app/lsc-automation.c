@@ -377,9 +377,13 @@ print_progress (LscAutomation *self, double t)
   lsc_live_snapshot s;
   lsc_live_page_get_snapshot (live_page (self), &s);
   g_print ("live: %5.1f s: %" G_GUINT64_FORMAT " launches (%.0f/s), fast p50 %.0f ns, baseline p50 %.0f ns, "
-           "raw floor %.0f ns, errors %" G_GUINT64_FORMAT ", dropped %" G_GUINT64_FORMAT ", markers %zu\n",
-           t, s.launches, s.launches_per_s, s.p50_ns[0], s.p50_ns[1], s.raw_floor_p50_ns, s.errors,
-           s.recorder.rows_dropped, lsc_live_page_get_n_markers (live_page (self)));
+           "floor %.0f ns, fast above it %+.0f [%+.0f, %+.0f] ns, observer %+.0f [%+.0f, %+.0f] ns over %zu rounds, "
+           "errors %" G_GUINT64_FORMAT ", dropped %" G_GUINT64_FORMAT ", markers %zu\n",
+           t, s.launches, s.launches_per_s, s.p50_ns[0], s.p50_ns[1], s.floor.floor_p50_ns,
+           s.floor.above_floor[FL_PATH_FAST].median_ns, s.floor.above_floor[FL_PATH_FAST].low_ns,
+           s.floor.above_floor[FL_PATH_FAST].high_ns, s.floor.observer.median_ns, s.floor.observer.low_ns,
+           s.floor.observer.high_ns, s.floor.rounds, s.errors, s.recorder.rows_dropped,
+           lsc_live_page_get_n_markers (live_page (self)));
 }
 
 /* After the recording: the report's overview, then its timeline with the markers, then quit. */

@@ -3,14 +3,19 @@
  * cmd-record-command.c — `launchscope-cli record -o R.lsdb -- COMMAND [ARGS...]`: records every
  * kernel launch of an unmodified program (each process that initialises CUDA, through
  * liblaunchscope-inject.so), gathers the processes' reports into R.lsdb, prints what was
- * recorded, and exits with the command's exit status.
+ * recorded, and exits with the command's exit status.  With --calibrate, this host's launch costs
+ * are measured first and stored in every session, for report's savings estimate.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "lsc-cli-parse.h"
+#include "lsc-calibrate.h"
 #include "lsc-cli.h"
 #include "lsc-command.h"
 #include "lsc-report.h"
@@ -63,14 +68,133 @@ print_sessions (const char *output)
   lsc_report_free (r);
 }
 
+/* What the calibrating child hands back through its pipe. */
+typedef struct {
+  int status; /* LSC_EXIT_* */
+  char message[1024];
+  lsc_calibration rows[LSC_CALIBRATION_COUNT];
+} calibration_result;
+
+static void
+calibrate_here (calibration_result *res)
+{
+  fl_probe_result probe;
+  fl_status st = fl_probe (FL_PROBE_COMPILE, 0, &probe);
+  if (st != FL_OK)
+    {
+      res->status = st == FL_ERR_NO_DRIVER || st == FL_ERR_NO_NVRTC ? LSC_EXIT_NO_GPU : LSC_EXIT_RUNTIME;
+      snprintf (res->message, sizeof res->message, "%s", probe.why);
+      return;
+    }
+  if ((st = fl_use_device (0)) != FL_OK)
+    {
+      res->status = LSC_EXIT_RUNTIME;
+      snprintf (res->message, sizeof res->message, "making device 0's context current: %s: %s", fl_status_str (st),
+                fl_last_error ());
+      return;
+    }
+  res->status = lsc_calibrate_measure (NULL, res->rows, res->message, sizeof res->message) == 0 ? LSC_EXIT_OK
+                                                                                                : LSC_EXIT_RUNTIME;
+}
+
+/* Measures in a child process, so that this one never holds a CUDA context while the command
+ * runs: a context's GPU memory would be taken from the program for the whole run, and on a GPU
+ * in exclusive-process mode the program could not create its own. */
+static int
+calibrate (const lsc_record_args *ra, lsc_calibration rows[LSC_CALIBRATION_COUNT])
+{
+  fprintf (stderr, "%s %s: calibrating: what a launch costs the host on the fast path, as a bare cuLaunchKernel and "
+           "as a graph node, on GPU 0 (about a second)\n", LSC_CLI_NAME, CMD);
+  fflush (stderr);
+  fflush (stdout);
+  calibration_result res = { .status = LSC_EXIT_RUNTIME };
+  int fds[2] = { -1, -1 };
+  pid_t pid = pipe (fds) == 0 ? fork () : -1;
+  if (pid == 0)
+    {
+      close (fds[0]);
+      calibrate_here (&res);
+      const char *p = (const char *) &res;
+      for (size_t done = 0, n = sizeof res; done < n;)
+        {
+          ssize_t w = write (fds[1], p + done, n - done);
+          if (w < 0 && errno == EINTR)
+            continue;
+          if (w <= 0)
+            _exit (1);
+          done += (size_t) w;
+        }
+      _exit (0);
+    }
+  size_t got = 0;
+  if (pid > 0)
+    {
+      close (fds[1]);
+      char *p = (char *) &res;
+      while (got < sizeof res)
+        {
+          ssize_t r = read (fds[0], p + got, sizeof res - got);
+          if (r < 0 && errno == EINTR)
+            continue;
+          if (r <= 0)
+            break;
+          got += (size_t) r;
+        }
+      close (fds[0]);
+      int wstatus = 0;
+      while (waitpid (pid, &wstatus, 0) < 0 && errno == EINTR)
+        ;
+      if (got != sizeof res)
+        snprintf (res.message, sizeof res.message, "the calibrating process ended without a result (%s %d)",
+                  WIFSIGNALED (wstatus) ? "signal" : "exit status",
+                  WIFSIGNALED (wstatus) ? WTERMSIG (wstatus) : WEXITSTATUS (wstatus));
+    }
+  else
+    {
+      snprintf (res.message, sizeof res.message, "cannot start the calibrating process: %s", strerror (errno));
+      if (fds[0] >= 0)
+        {
+          close (fds[0]);
+          close (fds[1]);
+        }
+    }
+  if (got != sizeof res || res.status != LSC_EXIT_OK)
+    {
+      fprintf (stderr,
+               "%s %s: --calibrate measures launch costs on the GPU before the command starts, and cannot here: %s; "
+               "%s was not started (leave out --calibrate to record without the calibration)\n",
+               LSC_CLI_NAME, CMD, res.message, ra->command[0]);
+      return got == sizeof res ? res.status : LSC_EXIT_RUNTIME;
+    }
+  const lsc_calibration *c = res.rows;
+  fprintf (stderr,
+           "%s %s: calibrated (p50 and 95%% interval, ns per launch): fast path %.0f [%.0f, %.0f], raw cuLaunchKernel "
+           "%.0f [%.0f, %.0f], graph node %.0f [%.0f, %.0f]\n",
+           LSC_CLI_NAME, CMD, c[LSC_CALIBRATION_FAST].p50_ns, c[LSC_CALIBRATION_FAST].low_ns,
+           c[LSC_CALIBRATION_FAST].high_ns, c[LSC_CALIBRATION_RAW].p50_ns, c[LSC_CALIBRATION_RAW].low_ns,
+           c[LSC_CALIBRATION_RAW].high_ns, c[LSC_CALIBRATION_GRAPH_NODE].p50_ns, c[LSC_CALIBRATION_GRAPH_NODE].low_ns,
+           c[LSC_CALIBRATION_GRAPH_NODE].high_ns);
+  memcpy (rows, res.rows, sizeof res.rows);
+  return LSC_EXIT_OK;
+}
+
 int
 lsc_cmd_record_command (const lsc_record_args *ra)
 {
+  lsc_calibration calibration[LSC_CALIBRATION_COUNT];
+  if (ra->calibrate)
+    {
+      int rc = calibrate (ra, calibration);
+      if (rc != LSC_EXIT_OK)
+        return rc;
+    }
   lsc_command_options o = { .output = ra->output, .overwrite = ra->force, .cupti = ra->cupti,
                             .cupti_library = ra->cupti_lib, .redact = ra->redact, .delay_s = ra->delay_s,
                             .duration_s = ra->duration_s,
                             .max_launches = (uint64_t) ra->max_launches, .params = ra->params,
-                            .profiler_range = ra->profiler_range, .no_nvtx = ra->no_nvtx,
+                            .profiler_range = ra->profiler_range, .runtime_api = ra->runtime_api,
+                            .calibration = ra->calibrate ? calibration : NULL,
+                            .no_nvtx = ra->no_nvtx,
                             .argv = ra->command };
   lsc_command *command = NULL;
   char err[4600] = "";

@@ -6,6 +6,7 @@
  * recorded (SIGINT stops cleanly; SIGKILL loses at most the last batch).
  */
 #include <inttypes.h>
+#include <math.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -14,7 +15,7 @@
 
 #include "lsc-cli-parse.h"
 #include "lsc-cli.h"
-#include "lsc-raw-floor.h"
+#include "lsc-floor.h"
 #include "lsc-recorder.h"
 
 #define CMD "record"
@@ -39,8 +40,8 @@ print_help (void)
 {
   printf ("Usage: %s %s -o REPORT.lsdb [OPTIONS]\n"
           "       %s %s -o REPORT.lsdb [--cupti callbacks|activity] [--delay S] [--duration S]\n"
-          "           [--max-launches N] [--params] [--capture-range cudaProfilerApi] [--no-nvtx]\n"
-          "           [--redact] [--force] -- COMMAND [ARGS...]\n"
+          "           [--max-launches N] [--params] [--capture-range cudaProfilerApi] [--calibrate]\n"
+          "           [--api driver|runtime] [--no-nvtx] [--redact] [--force] -- COMMAND [ARGS...]\n"
           "\n"
           "Run a workload through the fastlaunch engine and record every launch into a report:\n"
           "path (fast/default), outcome (hit/miss/fallback), fallback reason, host time, spec\n"
@@ -66,6 +67,15 @@ print_help (void)
           "  --capture-range cudaProfilerApi\n"
           "                         record only between the program's own cudaProfilerStart and\n"
           "                         cudaProfilerStop calls (torch.cuda.profiler.start/stop)\n"
+          "  --calibrate            first measure, on this GPU (about a second), what a launch costs\n"
+          "                         the host on the engine's fast path, as a bare cuLaunchKernel and\n"
+          "                         as a CUDA graph node: report then estimates what a per-spec fast\n"
+          "                         launcher and CUDA graphs would save the program.  Without a\n"
+          "                         usable GPU it fails (status 3) before the command starts\n"
+          "  --api driver|runtime   driver (default): launches and the driver's synchronisation,\n"
+          "                         copy and allocation calls; runtime: also each CUDA runtime\n"
+          "                         call around them (cudaLaunchKernel, cudaMemcpyAsync, ...), as\n"
+          "                         api_call rows of kind 5; launches are still counted once\n"
           "  --no-nvtx              record no NVTX ranges (by default the program's NVTX push/pop\n"
           "                         and start/end ranges are recorded through NVTX_INJECTION64_PATH,\n"
           "                         unless another tool has set it)\n"
@@ -86,9 +96,11 @@ print_help (void)
           "      --cupti MODE       off, callbacks (default) or activity (adds kernel GPU times)\n"
           "      --cupti-lib PATH   libcupti to load instead of searching\n"
           "      --ring N           ring records per thread (default 65536)\n"
-          "      --raw-floor N      first time N bare cuLaunchKernel calls of the first workload's\n"
-          "                         binary (after 500 untimed ones), for the raw floor the app\n"
-          "                         compares against (default 2000; 0 skips)\n"
+          "      --floor-every N    every N launches, time 32 of the last launch recorded, 32 with\n"
+          "                         nothing recorded and 32 bare cuLaunchKernel calls of its binary,\n"
+          "                         each after 32 untimed, for the in-session floor and observer\n"
+          "                         cost (7.5%% more launches at the default 2560; they count toward\n"
+          "                         no --iters or --toggle and leave no launch row; 0: none)\n"
           "  -d, --device N         CUDA device ordinal (default 0)\n"
           "  -f, --force            overwrite an existing report (a regular file, and not one\n"
           "                         that another recorder is writing: that is always refused)\n"
@@ -103,30 +115,8 @@ print_help (void)
           "Exit status: 0 ok, 1 runtime error (launch, compile or write failed; what was recorded\n"
           "before it is kept), 2 usage error, 3 no CUDA driver or GPU.  With a command: the\n"
           "command's exit status (128 + N when a signal N ended it), or 1 when it could not be\n"
-          "started or its report not written.\n",
+          "started or its report not written, 3 when --calibrate found no usable GPU.\n",
           LSC_CLI_NAME, CMD, LSC_CLI_NAME, CMD, LSC_CLI_NAME, CMD, LSC_CLI_NAME, CMD);
-}
-
-/* The floor the app compares the fast path with: bare cuLaunchKernel of the first workload's
- * own binary.  Untimed launches first: right after the first compile a launch reads several
- * times its settled cost (15.6 us against ~5 us on the H100).  With CUPTI on, these launches are
- * also in the report as path 'raw'. */
-static void
-measure_raw_floor (lsc_recorder *rec, workload_run *w, long count, bool quiet)
-{
-  if (fl_workload_prime (&w->w, NULL, NULL) != FL_OK) /* the floor needs its binary */
-    return;
-  const unsigned warmup = 500;
-  double p50 = lsc_raw_floor_measure (w->w.bound, w->w.grid, 128, w->w.args, w->w.n_args, warmup, (unsigned) count);
-  if (p50 <= 0)
-    return;
-  lsc_recorder_set_raw_floor (rec, p50);
-  char text[160];
-  snprintf (text, sizeof text, "raw cuLaunchKernel floor of %s: p50 %.0f ns over %ld calls (after %u untimed)", w->name,
-            p50, count, warmup);
-  lsc_recorder_note (rec, "info", text);
-  if (!quiet)
-    fprintf (stderr, "%s\n", text);
 }
 
 int
@@ -144,7 +134,7 @@ lsc_cmd_record (int argc, char **argv)
   if (ra.command)
     return lsc_cmd_record_command (&ra);
   const char *output = ra.output, *workload = ra.workload, *cupti_lib = ra.cupti_lib;
-  const long iters = ra.iters, n = ra.n, device = ra.device, ring = ra.ring, raw_floor = ra.raw_floor;
+  const long iters = ra.iters, n = ra.n, device = ra.device, ring = ra.ring, floor_every = ra.floor_every;
   const lsc_cupti_mode cupti = ra.cupti;
   const bool force = ra.force, quiet = ra.quiet;
   const lsc_toggle *toggles = ra.toggles;
@@ -207,8 +197,9 @@ lsc_cmd_record (int argc, char **argv)
   for (unsigned w = 0; w < n_wl; w++)
     lsc_recorder_add_kernel (rec, wl[w].w.bound, config);
 
-  if (raw_floor > 0)
-    measure_raw_floor (rec, &wl[0], raw_floor, quiet);
+  lsc_floor_probe *probe = NULL;
+  if (floor_every > 0 && !(probe = lsc_floor_probe_new (rec, (uint64_t) floor_every)))
+    fprintf (stderr, "%s %s: out of memory for the in-session floor: recording without it\n", LSC_CLI_NAME, CMD);
 
   struct sigaction sa = { .sa_handler = on_sigint };
   sigaction (SIGINT, &sa, NULL);
@@ -250,8 +241,7 @@ lsc_cmd_record (int argc, char **argv)
       if (r->n_ptrs)
         last_add = r;
       unsigned na = fl_workload_args_at (&r->w, offset ? 4 : 0, args);
-      st = use_default ? fl_launch_default (bound, r->w.grid, NULL, args, na, NULL)
-                       : fl_launch (bound, r->w.grid, NULL, args, na, NULL);
+      st = lsc_floor_probe_launch (probe, bound, r->w.grid, NULL, args, na, use_default, NULL);
       launched++;
       if (st != FL_OK)
         {
@@ -297,6 +287,11 @@ lsc_cmd_record (int argc, char **argv)
       free (out);
     }
 
+  lsc_floor_figures floor;
+  lsc_floor_probe_figures (probe, &floor);
+  lsc_floor_probe_free (probe);
+  if (floor.rounds > 0 && isfinite (floor.floor_p50_ns))
+    lsc_recorder_set_raw_floor (rec, floor.floor_p50_ns);
   lsc_recorder_stats final;
   int stop_rc = lsc_recorder_stop (rec, &final, err, sizeof err);
   printf ("%s: %ld launches, %" PRIu64 " rows written, %" PRIu64 " dropped, %" PRIu64 " lost\n", output, launched,
@@ -311,6 +306,7 @@ lsc_cmd_record (int argc, char **argv)
       fl_workload_free (&wl[w].w);
     }
   printf ("CUPTI: %s\n", final.cupti_status);
+  lsc_floor_figures_print (stdout, "", &floor);
 
   if (stop_rc != 0)
     {

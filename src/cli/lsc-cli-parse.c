@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "lsc-cli-parse.h"
+#include "lsc-floor.h"
 
 int
 lsc_cli_usage_error (const char *cmd, const char *fmt, ...)
@@ -159,10 +160,11 @@ lsc_cli_parse_record_args (int argc, char **argv, lsc_record_args *args)
     { "cupti-lib", required_argument, NULL, 'L' }, { "ring", required_argument, NULL, 'R' },
     { "device", required_argument, NULL, 'd' },   { "force", no_argument, NULL, 'f' },
     { "quiet", no_argument, NULL, 'q' },          { "help", no_argument, NULL, 'h' },
-    { "raw-floor", required_argument, NULL, 'F' }, { "redact", no_argument, NULL, 'r' },
+    { "floor-every", required_argument, NULL, 'F' }, { "redact", no_argument, NULL, 'r' },
     { "delay", required_argument, NULL, 'D' },    { "duration", required_argument, NULL, 'U' },
     { "max-launches", required_argument, NULL, 'M' }, { "params", no_argument, NULL, 'P' },
-    { "capture-range", required_argument, NULL, 'G' },
+    { "capture-range", required_argument, NULL, 'G' }, { "calibrate", no_argument, NULL, 'K' },
+    { "api", required_argument, NULL, 'A' },
     { "no-nvtx", no_argument, NULL, 'X' },
     { NULL, 0, NULL, 0 },
   };
@@ -171,7 +173,7 @@ lsc_cli_parse_record_args (int argc, char **argv, lsc_record_args *args)
   args->iters = 20000;
   args->n = 4096;
   args->ring = 65536;
-  args->raw_floor = 2000;
+  args->floor_every = LSC_FLOOR_EVERY;
   args->cupti = LSC_CUPTI_CALLBACKS;
   args->quiet = !isatty (STDERR_FILENO);
   opterr = 0;
@@ -180,7 +182,7 @@ lsc_cli_parse_record_args (int argc, char **argv, lsc_record_args *args)
     {
       static const char *const engine_options[][2] = { { "w", "--workload" }, { "i", "--iters" }, { "n", "--n" },
                                                        { "t", "--toggle" },   { "d", "--device" }, { "R", "--ring" },
-                                                       { "F", "--raw-floor" } };
+                                                       { "F", "--floor-every" } };
       for (size_t k = 0; k < sizeof engine_options / sizeof engine_options[0] && !args->engine_option; k++)
         if (c == engine_options[k][0][0])
           args->engine_option = engine_options[k][1];
@@ -195,6 +197,7 @@ lsc_cli_parse_record_args (int argc, char **argv, lsc_record_args *args)
           return lsc_cli_usage_error (cmd, "--duration wants more than 0 seconds");
         break;
       case 'P': args->params = true; break;
+      case 'K': args->calibrate = true; break;
       case 'X': args->no_nvtx = true; break;
       case 'G':
         if (strcmp (optarg, "cudaProfilerApi") != 0)
@@ -202,6 +205,13 @@ lsc_cli_parse_record_args (int argc, char **argv, lsc_record_args *args)
                                            "and cudaProfilerStop), got '%s'",
                                       optarg);
         args->profiler_range = true;
+        break;
+      case 'A':
+        if (strcmp (optarg, "driver") != 0 && strcmp (optarg, "runtime") != 0)
+          return lsc_cli_usage_error (cmd, "--api wants driver (launches and the calls between them) or runtime "
+                                           "(the CUDA runtime calls too), got '%s'",
+                                      optarg);
+        args->runtime_api = strcmp (optarg, "runtime") == 0;
         break;
       case 'M':
         if (!lsc_cli_parse_long (cmd, "--max-launches", optarg, 1, INT64_MAX / 2, &args->max_launches))
@@ -214,7 +224,7 @@ lsc_cli_parse_record_args (int argc, char **argv, lsc_record_args *args)
       case 'd': if (!lsc_cli_parse_long (cmd, "--device", optarg, 0, 1024, &args->device)) return LSC_EXIT_USAGE; break;
       case 'R': if (!lsc_cli_parse_long (cmd, "--ring", optarg, 64, 1L << 24, &args->ring)) return LSC_EXIT_USAGE; break;
       case 'L': args->cupti_lib = optarg; break;
-      case 'F': if (!lsc_cli_parse_long (cmd, "--raw-floor", optarg, 0, 10000000L, &args->raw_floor)) return LSC_EXIT_USAGE; break;
+      case 'F': if (!lsc_cli_parse_long (cmd, "--floor-every", optarg, 0, 1000000000L, &args->floor_every)) return LSC_EXIT_USAGE; break;
       case 'f': args->force = true; break;
       case 'q': args->quiet = true; break;
       case 't':
@@ -257,13 +267,15 @@ lsc_cli_parse_record_args (int argc, char **argv, lsc_record_args *args)
     return lsc_cli_usage_error (cmd, "--cupti off records nothing of a command: use callbacks or activity");
   if (!args->command
       && (args->redact || args->delay_s > 0 || args->duration_s > 0 || args->max_launches > 0 || args->params
-          || args->profiler_range || args->no_nvtx))
+          || args->profiler_range || args->calibrate || args->runtime_api || args->no_nvtx))
     {
       const char *option = args->redact             ? "--redact"
                            : args->delay_s > 0      ? "--delay"
                            : args->duration_s > 0   ? "--duration"
                            : args->max_launches > 0 ? "--max-launches"
                            : args->params           ? "--params"
+                           : args->calibrate        ? "--calibrate"
+                           : args->runtime_api      ? "--api"
                            : args->no_nvtx          ? "--no-nvtx"
                                                     : "--capture-range";
       return lsc_cli_usage_error (cmd, "%s is for a command to record (record -o R.lsdb %s ... -- COMMAND)", option,

@@ -59,7 +59,7 @@ typedef struct {
   const char *output;  /* points into argv */
   const char *workload;
   const char *cupti_lib;
-  long iters, n, device, ring, raw_floor;
+  long iters, n, device, ring, floor_every;
   lsc_cupti_mode cupti;
   bool force, quiet;
   lsc_toggle toggles[LSC_CLI_MAX_TOGGLES]; /* sorted by launch index */
@@ -72,6 +72,8 @@ typedef struct {
   long max_launches;   /* --max-launches: each process's first this many (0: all) */
   bool params;         /* --params: infer each launch's spec key from its parameter values */
   bool profiler_range; /* --capture-range cudaProfilerApi */
+  bool calibrate;      /* --calibrate: measure this host's launch costs before the command starts */
+  bool runtime_api;    /* --api runtime: the CUDA runtime calls too */
   bool no_nvtx;        /* --no-nvtx */
   const char *engine_option; /* the first workload-only option given, for refusing it with a command */
 } lsc_record_args;

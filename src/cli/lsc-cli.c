@@ -19,6 +19,8 @@ static const lsc_cli_command commands[] = {
   { "report", "summarize a report: per path and per spec counts, p50/p90/p99, hits, misses, fallbacks", lsc_cmd_report },
   { "export", "export a report as CSV, an SQLite copy, JSON, an Nsight Systems SQLite file or a trace", lsc_cmd_export },
   { "check", "check a report's integrity, schema and rows; list every problem", lsc_cmd_check },
+  { "diff", "compare two reports: per path, kernel, spec, stage and process, B - A with an interval and a verdict",
+    lsc_cmd_diff },
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
@@ -61,7 +63,8 @@ print_usage (FILE *out)
            "  0  success\n"
            "  1  runtime error (a launch, compile or result check failed)\n"
            "  2  usage error\n"
-           "  3  no GPU: the CUDA driver (libcuda.so.1), NVRTC or a device is missing\n",
+           "  3  no GPU: the CUDA driver (libcuda.so.1), NVRTC or a device is missing\n"
+           "  4  diff --fail-if-slower: B is significantly slower than A\n",
            LSC_CLI_NAME);
 }
 

@@ -28,6 +28,7 @@ enum {
   LSC_EXIT_RUNTIME = 1, /* a launch, compile or check failed */
   LSC_EXIT_USAGE = 2,   /* bad command line */
   LSC_EXIT_NO_GPU = 3,  /* no CUDA driver, no NVRTC or no device */
+  LSC_EXIT_SLOWER = 4,  /* diff --fail-if-slower: B is significantly slower */
 };
 
 /* One subcommand.  run() gets argv with argv[0] = the command name and must handle --help. */
@@ -44,6 +45,7 @@ int lsc_cmd_overhead (int argc, char **argv);
 int lsc_cmd_report (int argc, char **argv);
 int lsc_cmd_export (int argc, char **argv);
 int lsc_cmd_check (int argc, char **argv);
+int lsc_cmd_diff (int argc, char **argv);
 
 /* ---- option parsing (lsc-cli-parse.c; record's own parsers are in lsc-cli-parse.h) ---- */
 

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lsc-calibrate.h"
 #include "lsc-command.h"
 #include "lsc-file.h"
 #include "lsc-report.h"
@@ -30,6 +31,8 @@ struct lsc_command {
   pid_t pid;
   bool waited;
   int status;
+  bool calibrated;
+  lsc_calibration calibration[LSC_CALIBRATION_COUNT];
 };
 
 /* ---- finding the injection library --------------------------------------------------------- */
@@ -126,6 +129,8 @@ lsc__command_env (const lsc_command_options *o, const char *inject, const char *
     env[k++] = strdup ("LSC_INJECT_PARAMS=1");
   if (o->profiler_range)
     env[k++] = strdup ("LSC_INJECT_PROFILER_RANGE=1");
+  if (o->runtime_api)
+    env[k++] = strdup ("LSC_INJECT_API=runtime");
   if (o->max_launches)
     {
       snprintf (buf, sizeof buf, "LSC_INJECT_MAX_LAUNCHES=%" PRIu64, o->max_launches);
@@ -205,6 +210,8 @@ lsc_command_start (const lsc_command_options *o, lsc_command **out, char *err, s
       return -1;
     }
   c->pid = -1;
+  if ((c->calibrated = o->calibration != NULL))
+    memcpy (c->calibration, o->calibration, sizeof c->calibration);
   if (!(c->lock = lsc__file_lock_acquire (o->output, err, err_size)))
     goto fail;
   char kind[64];
@@ -397,6 +404,10 @@ lsc__gather_one (sqlite3 *db, const char *part, char *err, size_t err_size)
     rc = lsc__copy_table (db, "nvtx_range", activity_cols, (int64_t[]){ so }, false, "", err, err_size);
   if (rc == 0)
     rc = lsc__copy_table (db, "calibration", activity_cols, (int64_t[]){ so }, false, "", err, err_size);
+  if (rc == 0)
+    rc = lsc__copy_table (db, "floor_block", launch_cols, (int64_t[]){ so, ko, po }, false, "", err, err_size);
+  if (rc == 0)
+    rc = lsc__copy_table (db, "module_function", activity_cols, (int64_t[]){ so }, false, "", err, err_size);
   /* Correlation ids are per process: where two processes' kernel records share one, the later
    * one stays in its own launch rows (gpu_start_ns, gpu_ns), which the recorder filled in. */
   if (rc == 0)
@@ -511,6 +522,11 @@ lsc_command_finish (lsc_command *c, lsc_command_result *res, char *err, size_t e
       char gathering[4300];
       snprintf (gathering, sizeof gathering, "%s/gathered.lsdb-tmp", c->parts_dir);
       rc = lsc_reports_gather (gathering, (const char *const *) parts, n, err, err_size);
+      if (rc == 0 && c->calibrated && lsc_calibration_store (gathering, c->calibration, err, err_size) != 0)
+        {
+          unlink (gathering);
+          rc = -1;
+        }
       if (rc == 0 && rename (gathering, c->output) != 0)
         {
           snprintf (err, err_size, "cannot write %s: %s", c->output, strerror (errno));

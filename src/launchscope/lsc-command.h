@@ -17,6 +17,7 @@
 #include <sys/types.h>
 
 #include "lsc-recorder.h"
+#include "lsc-report.h"
 
 typedef struct lsc_command lsc_command;
 
@@ -31,8 +32,12 @@ typedef struct {
   uint64_t max_launches;      /* keep each process's first this many launches (0: all) */
   bool params;                /* infer each launch's spec key from its parameter values */
   bool profiler_range;        /* record between the program's cudaProfilerStart and Stop */
+  bool runtime_api;           /* record the program's CUDA runtime calls too (--api runtime) */
   bool no_nvtx;               /* record no NVTX ranges (NVTX_INJECTION64_PATH left unset) */
   const char *inject_library; /* liblaunchscope-inject.so; NULL: lsc_inject_library_find */
+  /* LSC_CALIBRATION_COUNT rows (record --calibrate, measured before the command started),
+   * stored as calibration rows of every session of the output; NULL: none. */
+  const lsc_calibration *calibration;
   char *const *argv;          /* the command, argv[0] searched on PATH */
 } lsc_command_options;
 

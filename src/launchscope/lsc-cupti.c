@@ -58,6 +58,9 @@ static pthread_mutex_t lsc__control = PTHREAD_MUTEX_INITIALIZER;
 static atomic_bool lsc__callback_work = true;
 static atomic_bool lsc__gate_open = true;
 static bool lsc__activity;
+/* Under lsc__control: what lsc_cupti_set_callbacks and _set_activity last asked for, and
+ * whether lsc_cupti_pause holds both off meanwhile. */
+static bool lsc__calls_wanted, lsc__kernels_wanted, lsc__paused;
 static int64_t lsc__clock_offset; /* CLOCK_MONOTONIC - CUPTI timestamp */
 
 static _Thread_local uint64_t lsc__api_enter_ns;
@@ -69,6 +72,15 @@ static atomic_bool lsc__detach_pending;
  * by lsc_cupti_start from CUPTI's own names before any callback is enabled. */
 static uint8_t lsc__cbid_kind[CUPTI_DRIVER_TRACE_CBID_SIZE];
 static const char *lsc__cbid_name[CUPTI_DRIVER_TRACE_CBID_SIZE];
+/* The same for the runtime cbids, with lsc_cupti_sinks.runtime: the kind of the driver call
+ * each one makes (so that the launch ones are enabled with the launches), and its name's
+ * length without CUPTI's version suffix. */
+typedef struct {
+  const char *name;
+  uint8_t name_len;
+  uint8_t kind;
+} lsc__runtime_call;
+static lsc__runtime_call lsc__runtime_cbid[CUPTI_RUNTIME_TRACE_CBID_SIZE];
 /* Stream captures in progress anywhere in the process: while there are none (nearly always),
  * a launch needs no cuStreamIsCapturing to know it runs. */
 static atomic_int lsc__captures;
@@ -101,7 +113,7 @@ lsc__now_ns (void)
 const char *
 lsc_call_kind_name (int kind)
 {
-  static const char *const names[LSC_CALL_KIND_COUNT] = { "launch", "graph", "sync", "copy", "alloc" };
+  static const char *const names[LSC_CALL_KIND_COUNT] = { "launch", "graph", "sync", "copy", "alloc", "runtime" };
   return kind >= 0 && kind < LSC_CALL_KIND_COUNT ? names[kind] : "unknown";
 }
 
@@ -111,20 +123,63 @@ lsc_cupti_call_name (uint32_t cbid)
   return cbid < CUPTI_DRIVER_TRACE_CBID_SIZE ? lsc__cbid_name[cbid] : NULL;
 }
 
+const char *
+lsc_cupti_runtime_call_name (uint32_t cbid, int *len)
+{
+  if (cbid >= CUPTI_RUNTIME_TRACE_CBID_SIZE || !lsc__runtime_cbid[cbid].kind)
+    return NULL;
+  *len = lsc__runtime_cbid[cbid].name_len;
+  return lsc__runtime_cbid[cbid].name;
+}
+
 static bool
 lsc__has_prefix (const char *s, const char *prefix)
 {
   return strncmp (s, prefix, strlen (prefix)) == 0;
 }
 
+typedef struct {
+  const char *prefix;
+  lsc_call_kind kind;
+} lsc__name_rule;
+
+static int
+lsc__kind_by_rules (const lsc__name_rule *rules, size_t n, const char *name)
+{
+  for (size_t i = 0; i < n; i++)
+    if (lsc__has_prefix (name, rules[i].prefix))
+      return (int) rules[i].kind;
+  return -1;
+}
+
+/* The kind of a runtime function by its name: the kind of the driver call it makes; -1 for
+ * calls not recorded.  Every launch call is one, cooperative ones too. */
+static int
+lsc__kind_of_runtime_name (const char *name)
+{
+  static const lsc__name_rule rules[] = {
+    { "cudaLaunchKernel", LSC_CALL_LAUNCH }, /* cudaLaunchKernel, _ptsz, ExC, ExC_ptsz */
+    { "__cudaLaunchKernel", LSC_CALL_LAUNCH }, /* what CUDA 13's <<<>>> calls */
+    { "cudaLaunchCooperativeKernel", LSC_CALL_LAUNCH },
+    { "cudaGraphLaunch", LSC_CALL_GRAPH },
+    { "cudaDeviceSynchronize", LSC_CALL_SYNC },
+    { "cudaThreadSynchronize", LSC_CALL_SYNC },
+    { "cudaStreamSynchronize", LSC_CALL_SYNC },
+    { "cudaEventSynchronize", LSC_CALL_SYNC },
+    { "cudaMemcpy", LSC_CALL_COPY },
+    { "cudaMemset", LSC_CALL_COPY },
+    { "cudaMalloc", LSC_CALL_ALLOC }, /* also cudaMallocHost, Managed, Pitch, Async, Array */
+    { "cudaFree", LSC_CALL_ALLOC },
+    { "cudaHostAlloc", LSC_CALL_ALLOC },
+  };
+  return lsc__kind_by_rules (rules, sizeof rules / sizeof rules[0], name);
+}
+
 /* The kind of a driver function by its name; -1 for calls not recorded. */
 static int
 lsc__kind_of_name (const char *name)
 {
-  static const struct {
-    const char *prefix;
-    lsc_call_kind kind;
-  } rules[] = {
+  static const lsc__name_rule rules[] = {
     { "cuLaunchKernel", LSC_CALL_LAUNCH }, /* cuLaunchKernel, _ptsz, Ex, Ex_ptsz */
     { "cuGraphLaunch", LSC_CALL_GRAPH },
     { "cuCtxSynchronize", LSC_CALL_SYNC },
@@ -136,10 +191,43 @@ lsc__kind_of_name (const char *name)
     { "cuMemFree", LSC_CALL_ALLOC },
     { "cuMemHostAlloc", LSC_CALL_ALLOC },
   };
-  for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++)
-    if (lsc__has_prefix (name, rules[i].prefix))
-      return (int) rules[i].kind;
-  return -1;
+  return lsc__kind_by_rules (rules, sizeof rules / sizeof rules[0], name);
+}
+
+/* CUPTI names runtime callbacks with the version that added them (cudaLaunchKernel_v7000):
+ * the length of the name without that suffix. */
+static size_t
+lsc__runtime_name_len (const char *name)
+{
+  size_t len = strlen (name), digits = 0;
+  while (digits < len && name[len - 1 - digits] >= '0' && name[len - 1 - digits] <= '9')
+    digits++;
+  if (digits && len > digits + 2 && name[len - digits - 1] == 'v' && name[len - digits - 2] == '_')
+    return len - digits - 2;
+  return len;
+}
+
+/* Fills the runtime cbid table from CUPTI's names, when runtime calls are asked for; false
+ * when none is known (a CUPTI that names no callbacks). */
+static bool
+lsc__classify_runtime_cbids (bool runtime)
+{
+  bool any = false;
+  memset (lsc__runtime_cbid, 0, sizeof lsc__runtime_cbid);
+  for (uint32_t cbid = 1; runtime && lsc__cupti.get_callback_name && cbid < CUPTI_RUNTIME_TRACE_CBID_SIZE; cbid++)
+    {
+      const char *name = NULL;
+      if (lsc__cupti.get_callback_name (CUPTI_CB_DOMAIN_RUNTIME_API, cbid, &name) != CUPTI_SUCCESS || !name)
+        continue;
+      int kind = lsc__kind_of_runtime_name (name);
+      size_t len = lsc__runtime_name_len (name);
+      if (kind >= 0)
+        lsc__runtime_cbid[cbid] = (lsc__runtime_call){ .name = name,
+                                                       .name_len = (uint8_t) (len < 255 ? len : 255),
+                                                       .kind = (uint8_t) (kind + 1) };
+      any |= kind >= 0;
+    }
+  return any;
 }
 
 /* Fills the cbid tables: every launch cbid we enable, plus, where CUPTI names its callbacks,
@@ -278,10 +366,49 @@ lsc__on_capture (CUpti_CallbackId cbid, const CUpti_CallbackData *cb)
   atomic_fetch_add (&lsc__captures, 1);
 }
 
+/* A function the program got from a module of its own, at the exit of a successful call. */
+static void
+lsc__on_module_function (const CUpti_CallbackData *cb)
+{
+  const cuModuleGetFunction_params *p = cb->functionParams;
+  if (cb->callbackSite != CUPTI_API_EXIT || (cb->functionReturnValue && *(const int *) cb->functionReturnValue != 0)
+      || !p || !p->hfunc || !lsc__sinks.function)
+    return;
+  lsc__sinks.function ((uint64_t) (uintptr_t) *p->hfunc, p->name, lsc__sinks.user_data);
+}
+
 bool
 lsc_cupti_running (void)
 {
   return atomic_load (&lsc__running);
+}
+
+/* A runtime call around a driver call: its own record at its exit.  The enter time travels
+ * in the call's correlationData (CUPTI's slot shared by one call's enter and exit), so the
+ * driver callbacks nested in it, and runtime calls nested in those, leave it alone. */
+static void
+lsc__on_runtime (CUpti_CallbackId cbid, const CUpti_CallbackData *cb)
+{
+  uint64_t *enter_ns = cb->correlationData;
+  if (__builtin_expect (!enter_ns, 0))
+    return;
+  if (cb->callbackSite == CUPTI_API_ENTER)
+    {
+      *enter_ns = lsc__now_ns ();
+      return;
+    }
+  if (__builtin_expect (!atomic_load_explicit (&lsc__gate_open, memory_order_relaxed), 0) || !lsc__sinks.api)
+    return;
+  uint64_t now = lsc__now_ns ();
+  lsc_cupti_api_record rec = {
+    .correlation_id = cb->correlationId,
+    .cbid = cbid,
+    .kind = LSC_CALL_RUNTIME,
+    .api_start_ns = *enter_ns,
+    .api_ns = *enter_ns ? now - *enter_ns : 0,
+    .return_value = cb->functionReturnValue ? *(const int *) cb->functionReturnValue : 0,
+  };
+  lsc__sinks.api (&rec, lsc__sinks.user_data);
 }
 
 static void CUPTIAPI
@@ -299,8 +426,12 @@ lsc__on_callback (void *user_data, CUpti_CallbackDomain domain, CUpti_CallbackId
     }
   if (!atomic_load_explicit (&lsc__callback_work, memory_order_relaxed))
     return;
-  if (domain != CUPTI_CB_DOMAIN_DRIVER_API)
-    return;
+  if (__builtin_expect (domain != CUPTI_CB_DOMAIN_DRIVER_API, 0))
+    {
+      if (domain == CUPTI_CB_DOMAIN_RUNTIME_API)
+        lsc__on_runtime (cbid, cb);
+      return;
+    }
   if (cb->callbackSite == CUPTI_API_ENTER)
     {
       lsc__api_enter_ns = lsc__now_ns (); /* a capture call's too: harmless, and one test fewer */
@@ -309,7 +440,10 @@ lsc__on_callback (void *user_data, CUpti_CallbackDomain domain, CUpti_CallbackId
   unsigned kind = cbid < CUPTI_DRIVER_TRACE_CBID_SIZE ? lsc__cbid_kind[cbid] : 0;
   if (__builtin_expect (kind == 0, 0))
     {
-      lsc__on_capture (cbid, cb);
+      if (cbid == CUPTI_DRIVER_TRACE_CBID_cuModuleGetFunction)
+        lsc__on_module_function (cb);
+      else
+        lsc__on_capture (cbid, cb);
       return;
     }
   if (__builtin_expect (!atomic_load_explicit (&lsc__gate_open, memory_order_relaxed), 0))
@@ -451,7 +585,8 @@ lsc__open_library (const char *explicit_path, char *why, size_t why_size)
 }
 
 /* Turns on (or off) the launch callbacks, the capture ones that mark captured launches, and
- * with calls the synchronisation, copy and allocation ones.  Stops at the first failure. */
+ * with calls the synchronisation, copy and allocation ones; with runtime, the same runtime
+ * callbacks too.  Stops at the first failure. */
 static CUptiResult
 lsc__enable_calls (uint32_t on, bool calls)
 {
@@ -461,6 +596,12 @@ lsc__enable_calls (uint32_t on, bool calls)
       unsigned kind = lsc__cbid_kind[cbid];
       if (kind && (kind - 1 <= LSC_CALL_GRAPH || calls))
         r = lsc__cupti.enable_callback (on, lsc__subscriber, CUPTI_CB_DOMAIN_DRIVER_API, cbid);
+    }
+  for (uint32_t cbid = 1; lsc__sinks.runtime && cbid < CUPTI_RUNTIME_TRACE_CBID_SIZE && r == CUPTI_SUCCESS; cbid++)
+    {
+      unsigned kind = lsc__runtime_cbid[cbid].kind;
+      if (kind && (kind - 1 <= LSC_CALL_GRAPH || calls))
+        r = lsc__cupti.enable_callback (on, lsc__subscriber, CUPTI_CB_DOMAIN_RUNTIME_API, cbid);
     }
   for (size_t i = 0; i < sizeof lsc__capture_cbids / sizeof lsc__capture_cbids[0] && r == CUPTI_SUCCESS; i++)
     r = lsc__cupti.enable_callback (on, lsc__subscriber, CUPTI_CB_DOMAIN_DRIVER_API, lsc__capture_cbids[i]);
@@ -538,6 +679,7 @@ lsc__start (const char *library, bool activity, const lsc_cupti_sinks *sinks, ch
       return r == CUPTI_ERROR_NOT_INITIALIZED ? LSC_CUPTI_UNAVAILABLE : LSC_CUPTI_FAILED;
     }
   lsc__classify_cbids ();
+  bool runtime_known = lsc__classify_runtime_cbids (lsc__sinks.runtime);
   atomic_store (&lsc__captures, 0);
   r = lsc__enable_calls (1, lsc__sinks.calls);
   if (r != CUPTI_SUCCESS)
@@ -547,6 +689,9 @@ lsc__start (const char *library, bool activity, const lsc_cupti_sinks *sinks, ch
                 lsc__result_string (r));
       return LSC_CUPTI_FAILED;
     }
+  /* Without it reports only lack the JIT kernels' mark: not worth failing the recording for. */
+  if (lsc__sinks.function)
+    lsc__cupti.enable_callback (1, lsc__subscriber, CUPTI_CB_DOMAIN_DRIVER_API, CUPTI_DRIVER_TRACE_CBID_cuModuleGetFunction);
   lsc__activity = false;
   if (activity)
     {
@@ -567,8 +712,13 @@ lsc__start (const char *library, bool activity, const lsc_cupti_sinks *sinks, ch
     }
   atomic_store (&lsc__callback_work, true);
   atomic_store (&lsc__gate_open, true);
+  lsc__calls_wanted = true;
+  lsc__kernels_wanted = activity;
+  lsc__paused = false;
   atomic_store (&lsc__running, true);
-  snprintf (status, status_size, "%s", activity ? "callbacks and kernel activity on" : "callbacks on");
+  snprintf (status, status_size, "%s%s", activity ? "callbacks and kernel activity on" : "callbacks on",
+            lsc__sinks.runtime && !runtime_known ? "; no runtime calls (this libcupti names no runtime callbacks)"
+                                                 : "");
   return LSC_CUPTI_OK;
 }
 
@@ -576,8 +726,29 @@ void
 lsc_cupti_set_callbacks (bool on)
 {
   pthread_mutex_lock (&lsc__control);
-  if (atomic_load (&lsc__running))
+  lsc__calls_wanted = on;
+  if (atomic_load (&lsc__running) && !lsc__paused)
     lsc__enable_calls (on, lsc__sinks.calls);
+  pthread_mutex_unlock (&lsc__control);
+}
+
+void
+lsc_cupti_pause (bool paused)
+{
+  pthread_mutex_lock (&lsc__control);
+  if (atomic_load (&lsc__running) && paused != lsc__paused)
+    {
+      lsc__paused = paused;
+      if (lsc__calls_wanted)
+        lsc__enable_calls (!paused, lsc__sinks.calls);
+      if (lsc__activity && lsc__kernels_wanted)
+        {
+          if (paused)
+            lsc__cupti.activity_disable (CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL);
+          else
+            lsc__cupti.activity_enable (CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL);
+        }
+    }
   pthread_mutex_unlock (&lsc__control);
 }
 
@@ -591,7 +762,8 @@ void
 lsc_cupti_set_activity (bool on)
 {
   pthread_mutex_lock (&lsc__control);
-  if (atomic_load (&lsc__running) && lsc__activity)
+  lsc__kernels_wanted = on;
+  if (atomic_load (&lsc__running) && lsc__activity && !lsc__paused)
     {
       if (on)
         lsc__cupti.activity_enable (CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL);

@@ -27,10 +27,13 @@ typedef enum {
   LSC_CALL_SYNC,  /* cuCtxSynchronize, cuStreamSynchronize, cuEventSynchronize */
   LSC_CALL_COPY,  /* cuMemcpy*, cuMemset* */
   LSC_CALL_ALLOC, /* cuMemAlloc*, cuMemFree*, cuMemHostAlloc */
+  /* A runtime call enclosing one of the driver calls above (lsc_cupti_sinks.runtime): it
+   * explains no gap of its own, its driver call does. */
+  LSC_CALL_RUNTIME,
   LSC_CALL_KIND_COUNT
 } lsc_call_kind;
 
-/* "launch", "graph", "sync", "copy", "alloc"; "unknown" out of range. */
+/* "launch", "graph", "sync", "copy", "alloc", "runtime"; "unknown" out of range. */
 const char *lsc_call_kind_name (int kind);
 
 /* A launch as its call configured it, and whether its stream was being captured into a graph
@@ -49,11 +52,11 @@ typedef struct lsc_cupti_launch_config {
 
 typedef struct {
   uint32_t correlation_id;
-  uint32_t cbid;         /* CUPTI_DRIVER_TRACE_CBID_* */
+  uint32_t cbid;         /* CUPTI_DRIVER_TRACE_CBID_*; CUPTI_RUNTIME_TRACE_CBID_* for LSC_CALL_RUNTIME */
   lsc_call_kind kind;
   uint64_t api_start_ns; /* CLOCK_MONOTONIC */
   uint64_t api_ns;       /* 0 when in_engine_launch: the exit time is not read */
-  int32_t return_value;  /* CUresult */
+  int32_t return_value;  /* CUresult; cudaError_t for LSC_CALL_RUNTIME */
   const char *symbol_name; /* the kernel launched (CUPTI's symbolName): valid during the call only */
   /* Made inside fl_launch / fl_launch_default (fl_launch_in_progress): the engine's event for
    * that launch follows on this thread, and its end stands for the API exit. */
@@ -83,10 +86,20 @@ typedef struct {
   bool calls;
   /* Infer each launch's spec key from its parameter values (record --params). */
   bool params;
+  /* Also enable the runtime callbacks of the launch calls (cudaLaunchKernel and the like) and,
+   * with calls, of the synchronisation, copy and allocation ones: LSC_CALL_RUNTIME records,
+   * one per call at its exit.  A launch stays one record, its driver call's. */
+  bool runtime;
   /* Called on the program's thread when it calls cudaProfilerStart (open) or cudaProfilerStop
    * (cuProfilerStart/Stop underneath), for a capture range the program sets itself; NULL
    * leaves those calls alone. */
   void (*range) (bool open, void *user_data);
+  /* Called on the program's thread when cuModuleGetFunction hands it a function from a module it
+   * loaded itself (a JIT's kernel: Triton, Inductor, Helion; the runtime gets its own kernels
+   * otherwise), with the name asked for (valid during the call only); NULL leaves those calls
+   * alone.  Seen from start to stop, whatever the capture window, so a kernel loaded before the
+   * window is known inside it. */
+  void (*function) (uint64_t function, const char *name, void *user_data);
 } lsc_cupti_sinks;
 
 typedef enum { LSC_CUPTI_OK = 0, LSC_CUPTI_UNAVAILABLE, LSC_CUPTI_HELD, LSC_CUPTI_FAILED } lsc_cupti_result;
@@ -94,6 +107,9 @@ typedef enum { LSC_CUPTI_OK = 0, LSC_CUPTI_UNAVAILABLE, LSC_CUPTI_HELD, LSC_CUPT
 /* The driver function a cbid names ("cuMemcpyHtoDAsync_v2"), or NULL when unknown or CUPTI
  * is not loaded. */
 const char *lsc_cupti_call_name (uint32_t cbid);
+/* The runtime function a runtime cbid names, without CUPTI's version suffix ("cudaLaunchKernel"
+ * for cudaLaunchKernel_v7000): its first *len bytes; NULL when unknown or not classified. */
+const char *lsc_cupti_runtime_call_name (uint32_t cbid, int *len);
 
 /* Loads libcupti (explicit path wins; else $CUDA_HOME/lib64, /usr/local/cuda/lib64, then the
  * loader path), subscribes and enables the launch callbacks, and activity tracing when asked.
@@ -105,6 +121,10 @@ lsc_cupti_result lsc_cupti_start (const char *library, bool activity, const lsc_
  * costs inside one process; no effect when not running. */
 void lsc_cupti_set_callbacks (bool on);
 void lsc_cupti_set_activity (bool on);
+/* Paused, neither the launch callbacks nor kernel activity run, whatever was asked of them;
+ * resumed, both are back as last asked (a change asked for meanwhile takes effect then).  For
+ * timing launches with nothing recorded inside a recording (lsc-floor.h). */
+void lsc_cupti_pause (bool paused);
 /* With off, our launch callback returns as its first step, doing nothing (no clock reads, no
  * API records): the callbacks stay enabled, so what remains is CUPTI's own dispatch cost.  For
  * launchscope-cli overhead; lsc_cupti_start turns the work back on. */

@@ -14,7 +14,7 @@
 
 /* The tables CSV exports, in order; their columns come from the reference schema. */
 static const char *const export_tables[] = { "session", "kernel", "spec", "launch", "event", "gpu_activity", "api_call",
-                                              "nvtx_range", "calibration" };
+                                              "nvtx_range", "calibration", "floor_block", "module_function" };
 
 /* "SELECT "a", "b" FROM main."t"" with t's columns as the reference schema declares them. */
 static char *

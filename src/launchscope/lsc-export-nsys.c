@@ -61,7 +61,8 @@ static const char nsys_schema_sql[] =
   " launchNs INTEGER, apiStart INTEGER, apiNs INTEGER, gpuStart INTEGER, gpuNs INTEGER);\n"
   "CREATE TABLE FL_RAW_FLOOR (sessionId INTEGER PRIMARY KEY, rawFloorP50Ns REAL, rawLaunches INTEGER,"
   " rawP50Ns INTEGER, rawP90Ns INTEGER, rawP99Ns INTEGER, fastP50Ns INTEGER, defaultP50Ns INTEGER,"
-  " observerOverheadNs REAL);\n";
+  " pushNs REAL, floorRounds INTEGER, fastAboveFloorNs REAL, fastAboveFloorLowNs REAL,"
+  " fastAboveFloorHighNs REAL, observerCostNs REAL, observerCostLowNs REAL, observerCostHighNs REAL);\n";
 
 /* Interns strings for StringIds; distinct kernel names are few, so a small open-addressing
  * table suffices and the 1M-row passes stay in C. */
@@ -466,6 +467,37 @@ nsys_launch_row (nsys_export *x, sqlite3_stmt *src, size_t row, sqlite3_stmt *co
   return NSYS_INSERT;
 }
 
+/* A call between launches (driver) or around one (runtime, kind 5), as nsys exports CUDA API
+ * calls: its eventClass says which API.  A launch's own driver call is the launch pass's row. */
+static int
+nsys_call_row (nsys_export *x, sqlite3_stmt *src, size_t row, sqlite3_stmt *const ins[2])
+{
+  (void) row;
+  enum { NSYS_CUDA_RUNTIME = 0, NSYS_CUDA_DRIVER = 1 }; /* ENUM_NSYS_EVENT_CLASS */
+  int64_t sid, tid = 0, kind = 0, start, api_ns = 0, status = 0;
+  const lsc__sess_info *s = lsc__col_int (src, 0, &sid) ? lsc__find_sess (&x->sessions, sid) : NULL;
+  if (!s || !lsc__col_int (src, 5, &start))
+    return NSYS_SKIP;
+  lsc__col_int (src, 1, &tid);
+  lsc__col_int (src, 2, &kind);
+  lsc__col_int (src, 6, &api_ns);
+  lsc__col_int (src, 7, &status);
+  const char *name = lsc__col_text (src, 3);
+  int64_t name_id = lsc__string_id (&x->strings, name ? name : "(unknown call)");
+  if (name_id < 0)
+    return name_id == -1 ? SQLITE_NOMEM : sqlite3_errcode (x->out);
+  int64_t rel = lsc__sub_sat (start, s->start_ns);
+  sqlite3_stmt *st = ins[0];
+  sqlite3_bind_int64 (st, 1, rel);
+  sqlite3_bind_int64 (st, 2, lsc__add_sat (rel, api_ns > 0 ? api_ns : 0));
+  sqlite3_bind_int64 (st, 3, kind == 5 /* runtime */ ? NSYS_CUDA_RUNTIME : NSYS_CUDA_DRIVER);
+  sqlite3_bind_int64 (st, 4, (int64_t) (((uint64_t) s->pid << 24) | ((uint64_t) tid & 0xffffff)));
+  bind_opt_int (st, 5, src, 4);
+  sqlite3_bind_int64 (st, 6, name_id);
+  sqlite3_bind_int64 (st, 7, status);
+  return NSYS_INSERT;
+}
+
 static int
 nsys_kernel_row (nsys_export *x, sqlite3_stmt *src, size_t row, sqlite3_stmt *const ins[2])
 {
@@ -525,6 +557,15 @@ nsys_raw_floor_row (nsys_export *x, sqlite3_stmt *src, size_t row, sqlite3_stmt 
     sqlite3_bind_int64 (st, 8, dflt->p50_ns);
   if (s->has_observer_overhead)
     sqlite3_bind_double (st, 9, s->observer_overhead_ns);
+  sqlite3_bind_int64 (st, 10, (int64_t) s->floor.rounds);
+  const lsc_paired_estimate *e[2] = { &s->floor.above_floor[FL_PATH_FAST], &s->floor.observer };
+  for (int i = 0; i < 2; i++)
+    if (e[i]->rounds)
+      {
+        sqlite3_bind_double (st, 11 + 3 * i, e[i]->median_ns);
+        sqlite3_bind_double (st, 12 + 3 * i, e[i]->low_ns);
+        sqlite3_bind_double (st, 13 + 3 * i, e[i]->high_ns);
+      }
   return NSYS_INSERT;
 }
 
@@ -575,6 +616,12 @@ static const nsys_table nsys_tables[] = {
                     "INSERT INTO FL_LAUNCH VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,"
                     "?17,?18,?19,?20,?21,?22,?23,?24,?25,?26)" },
     .map = nsys_launch_row },
+  { .name = "CUPTI_ACTIVITY_KIND_RUNTIME",
+    .stage = "api_call",
+    .source_sql = "SELECT session_id, thread, kind, name, correlation_id, start_ns, api_ns, status "
+                  "FROM main.api_call ORDER BY id",
+    .insert_sql = { "INSERT INTO CUPTI_ACTIVITY_KIND_RUNTIME VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL)" },
+    .map = nsys_call_row },
   { .name = "CUPTI_ACTIVITY_KIND_KERNEL",
     .stage = "gpu_activity",
     .source_sql = "SELECT g.session_id, g.start_ns, g.end_ns, g.device_id, g.context_id, g.stream_id, "
@@ -586,7 +633,7 @@ static const nsys_table nsys_tables[] = {
     .map = nsys_kernel_row },
   { .name = "FL_RAW_FLOOR",
     .n_rows = nsys_summaries,
-    .insert_sql = { "INSERT INTO FL_RAW_FLOOR VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)" },
+    .insert_sql = { "INSERT INTO FL_RAW_FLOOR VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)" },
     .map = nsys_raw_floor_row },
 };
 
@@ -595,6 +642,8 @@ static const nsys_table nsys_tables[] = {
 static bool
 nsys_copy (nsys_export *x, const nsys_table *t, int *rc)
 {
+  if (t->stage && !lsc__table_present (x->report->schema_version, t->stage))
+    return true; /* a table the report's version predates: no rows */
   if (t->stage)
     {
       char sql[1024];

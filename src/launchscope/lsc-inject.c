@@ -30,6 +30,10 @@
  *   LSC_INJECT_PARAMS    1: infer each launch's spec key from its parameter values
  *   LSC_INJECT_PROFILER_RANGE
  *                        1: record only between the program's cudaProfilerStart and Stop
+ *   LSC_INJECT_API       runtime: record the CUDA runtime calls too (api_call kind 5); driver,
+ *                        the default, only the driver's
+ * A benchmark run under record can switch recording off and on in blocks of its own launches
+ * (launchscope_inject_set_recording), to measure what recording costs them inside one process.
  *
  * NVTX loads the same library when NVTX_INJECTION64_PATH names it (record sets it too) and calls
  * its InitializeInjectionNvtx2: the program's NVTX ranges are then recorded as well (lsc-nvtx.c),
@@ -47,6 +51,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fastlaunch.h"
 #include "lsc-cupti.h"
 #include "lsc-nvtx.h"
 #include "lsc-recorder.h"
@@ -57,10 +62,26 @@
 LSC_INJECT_API int InitializeInjection (void);
 LSC_INJECT_API int InitializeInjectionNvtx2 (const void *(*get_export_table) (uint32_t id));
 
+/* For a benchmark measuring what recording costs its own launches, paired within one process:
+ * the program dlopens the path CUDA_INJECTION64_PATH names (which gives it the copy the driver
+ * loaded) and calls this between blocks of launches.
+ *   0  the launch callbacks disabled (and kernel activity off): what remains is the cost of
+ *      CUPTI being subscribed at all, which blocks cannot remove
+ *   1  the callbacks enabled but returning at once: CUPTI's own dispatch
+ *   2  recording as started
+ *   3  CUPTI detached from the process for good, as at exit: what lingers after a recording
+ * Launches made in states 0, 1 and 3 are not recorded; the report says the program switched.
+ * 0 on success; -1 when nothing is being recorded, after 3, or for another state. */
+LSC_INJECT_API int launchscope_inject_set_recording (int state);
+
 /* The process-wide recording: one per process, started once by the driver. */
 static atomic_flag lsc__inject_started = ATOMIC_FLAG_INIT;
 static _Atomic (lsc_recorder *) lsc__inject_recorder;
 static _Atomic pid_t lsc__inject_pid;
+/* launchscope_inject_set_recording's: whether the report has said so, and whether CUPTI left. */
+static struct {
+  atomic_bool noted, detached;
+} lsc__switch;
 
 /* The capture window's timer: a thread that turns the launch callbacks on at the start and off
  * at the stop, woken early when the process exits. */
@@ -240,8 +261,15 @@ lsc__inject_command_line (void)
   return buf;
 }
 
+static bool
+lsc__inject_runtime_api (void)
+{
+  const char *api = getenv ("LSC_INJECT_API");
+  return api && strcmp (api, "runtime") == 0;
+}
+
 /* {"source":"injection","pid":..,"ppid":..,"command":..,"rank":..,"local_rank":..,
- *  "max_launches":..,"params":..} */
+ *  "max_launches":..,"params":..,"api":..} */
 static char *
 lsc__inject_settings (const char *command)
 {
@@ -270,9 +298,34 @@ lsc__inject_settings (const char *command)
     fprintf (out, ", \"max_launches\": %" PRIu64, max_launches);
   if (lsc__env_u64 ("LSC_INJECT_PARAMS") == 1)
     fputs (", \"params\": \"spec classes inferred from values, not types\"", out);
+  fprintf (out, ", \"api\": \"%s\"", lsc__inject_runtime_api () ? "runtime" : "driver");
   fputc ('}', out);
   fclose (out);
   return buf;
+}
+
+int
+launchscope_inject_set_recording (int state)
+{
+  lsc_recorder *rec = atomic_load (&lsc__inject_recorder);
+  if (!rec || state < 0 || state > 3 || atomic_load (&lsc__switch.detached) || atomic_load (&lsc__inject_pid) != getpid ())
+    return -1;
+  if (!atomic_exchange (&lsc__switch.noted, true))
+    lsc_recorder_note (rec, "info", "the program switched recording off and on "
+                                    "(launchscope_inject_set_recording): launches made while off are not here");
+  if (state == 3)
+    {
+      atomic_store (&lsc__switch.detached, true);
+      /* Detaching makes a driver call of its own, through the engine's driver table. */
+      bool driver = fl_driver_load_without_nvrtc () == FL_OK;
+      if (!lsc_cupti_stop () || !driver)
+        lsc__inject_say ("%s", "CUPTI did not detach: it was unsubscribed instead");
+      return 0;
+    }
+  lsc_cupti_set_callback_work (state == 2);
+  lsc_cupti_set_activity (state == 2);
+  lsc_cupti_set_callbacks (state != 0);
+  return 0;
 }
 
 static void
@@ -304,6 +357,7 @@ InitializeInjection (void)
     .max_launches = lsc__env_u64 ("LSC_INJECT_MAX_LAUNCHES"),
     .params = lsc__env_u64 ("LSC_INJECT_PARAMS") == 1,
     .profiler_range = lsc__env_u64 ("LSC_INJECT_PROFILER_RANGE") == 1,
+    .runtime_api = lsc__inject_runtime_api (),
   };
   lsc_recorder *rec = NULL;
   char err[1024] = "";

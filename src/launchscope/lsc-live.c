@@ -9,6 +9,7 @@
  * session's sink passes every event on to the recorder's and keeps the worker's own.
  */
 #include <inttypes.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -21,7 +22,7 @@
 #include "lsc-cupti.h"
 #include "lsc-live.h"
 #include "lsc-percentile.h"
-#include "lsc-raw-floor.h"
+#include "lsc-floor.h"
 #include "lsc-user-kernel.h"
 
 #define LSC__BATCH 256
@@ -67,8 +68,8 @@ struct lsc_live {
   lsc_live_point *ring;
   uint64_t ring_next; /* seq of the next point; ring index = seq % LSC_LIVE_RING */
   uint64_t launches, errors, by_path[4], by_outcome[4], fallbacks[FL_FALLBACK_COUNT];
-  double raw_floor_p50;
-  double observer_ns;
+  double push_ns;
+  lsc_floor_probe *probe; /* launches through it on the worker; its figures from any thread */
   char last_error[1024];
   uint64_t rate_t_ns, rate_launches; /* the previous snapshot, for launches per second */
   double rate;
@@ -101,19 +102,6 @@ lsc__cmp_u32 (const void *a, const void *b)
 {
   uint32_t x = *(const uint32_t *) a, y = *(const uint32_t *) b;
   return (x > y) - (x < y);
-}
-
-/* For the raw floor line on the charts. */
-static void
-lsc__measure_raw_floor (lsc_live *live)
-{
-  double p50 = lsc_raw_floor_measure (live->w.bound, live->w.grid, 128, live->w.args, live->w.n_args, 0, 1000);
-  if (p50 <= 0)
-    return;
-  pthread_mutex_lock (&live->lock);
-  live->raw_floor_p50 = p50;
-  pthread_mutex_unlock (&live->lock);
-  lsc_recorder_set_raw_floor (live->rec, p50);
 }
 
 static void
@@ -155,7 +143,6 @@ lsc__worker_main (void *data)
   fl_arg args[FL_MAX_ARGS];
   const double interval_ns = live->opt.target_rate > 0 ? 1e9 / live->opt.target_rate : 0;
   uint64_t next_ns = fl_clock_ns ();
-  bool floor_done = false;
   char error[1024];
 
   for (uint64_t i = 0; !atomic_load (&live->stop); i++)
@@ -193,7 +180,7 @@ lsc__worker_main (void *data)
 
       fl_launch_info info;
       live->event_start_ns = 0;
-      fl_status st = fl_launch (live->w.bound, live->w.grid, NULL, args, n_args, &info);
+      fl_status st = lsc_floor_probe_launch (live->probe, live->w.bound, live->w.grid, NULL, args, n_args, false, &info);
       lsc_live_point *p = &batch[nb++];
       /* Without an event (a launch refused before it was timed) there is no host time to show. */
       const uint64_t started = live->event_start_ns ? live->event_start_ns : fl_clock_ns ();
@@ -219,16 +206,6 @@ lsc__worker_main (void *data)
           nanosleep (&(struct timespec){ 0, 10000000 }, NULL);
           continue;
         }
-      /* The floor is measured once the launch queue and clocks have settled, not right after
-       * the first compile (then it read 15.6 us instead of ~5 us on the H100). */
-      if (!floor_done && i >= 2000)
-        {
-          lsc__publish (live, batch, nb, NULL);
-          nb = 0;
-          lsc__measure_raw_floor (live);
-          floor_done = true;
-          next_ns = fl_clock_ns ();
-        }
       if (nb == LSC__BATCH || (interval_ns > 0 && interval_ns * nb > 5e6))
         {
           lsc__publish (live, batch, nb, NULL);
@@ -244,6 +221,7 @@ static void
 lsc__live_free (lsc_live *live)
 {
   fl_workload_free (&live->w);
+  lsc_floor_probe_free (live->probe);
   pthread_mutex_destroy (&live->lock);
   pthread_mutex_destroy (&live->pause_lock);
   pthread_cond_destroy (&live->pause_cond);
@@ -350,7 +328,8 @@ lsc_live_start (const lsc_live_options *o, lsc_live **out, char *err, size_t err
   atomic_store (&live->toggles[LSC_LIVE_TIMING], fl_knob_get_stage_timing ());
   live->hooks = (fl_launch_hooks){ .enter = lsc__hook_enter, .user_data = live, .wants_metadata = true };
 
-  live->observer_ns = lsc_recorder_measure_push_ns ();
+  live->push_ns = lsc_recorder_measure_push_ns ();
+  live->probe = lsc_floor_probe_new (live->rec, 0); /* NULL (no memory): no floor, launches go on */
   live->recorder_sink = fl_event_sink_get ();
   live->sink = (fl_event_sink){ .emit = lsc__on_engine_event, .user_data = live };
   fl_event_sink_set (&live->sink);
@@ -435,7 +414,6 @@ lsc_live_get_snapshot (lsc_live *live, lsc_live_snapshot *s)
   memcpy (s->by_path, live->by_path, sizeof s->by_path);
   memcpy (s->by_outcome, live->by_outcome, sizeof s->by_outcome);
   memcpy (s->fallbacks, live->fallbacks, sizeof s->fallbacks);
-  s->raw_floor_p50_ns = live->raw_floor_p50;
   snprintf (s->last_error, sizeof s->last_error, "%s", live->last_error);
   uint64_t n = live->ring_next < LSC_LIVE_RING ? live->ring_next : LSC_LIVE_RING;
   if (n)
@@ -481,7 +459,8 @@ lsc_live_get_snapshot (lsc_live *live, lsc_live_snapshot *s)
   for (unsigned t = 0; t < LSC_LIVE_TOGGLE_COUNT; t++)
     s->toggles[t] = atomic_load (&live->toggles[t]);
   lsc_recorder_get_stats (live->rec, &s->recorder);
-  s->observer_ns = live->observer_ns;
+  s->push_ns = live->push_ns;
+  lsc_floor_probe_figures (live->probe, &s->floor);
 }
 
 size_t
@@ -516,6 +495,10 @@ lsc_live_stop (lsc_live *live, lsc_recorder_stats *stats, char *err, size_t err_
     pthread_join (live->worker, NULL);
   fl_launch_hooks_set (NULL);
   fl_event_sink_set (live->recorder_sink);
+  lsc_floor_figures floor;
+  lsc_floor_probe_figures (live->probe, &floor);
+  if (floor.rounds > 0 && isfinite (floor.floor_p50_ns))
+    lsc_recorder_set_raw_floor (live->rec, floor.floor_p50_ns);
   int rc = lsc_recorder_stop (live->rec, stats, err, err_size);
   atomic_store (&live->state, LSC_LIVE_STOPPED);
   lsc__live_free (live);

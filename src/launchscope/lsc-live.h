@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lsc-floor.h"
 #include "lsc-recorder.h"
 
 typedef struct lsc_live lsc_live;
@@ -67,8 +68,9 @@ typedef struct {
   uint64_t fallbacks[FL_FALLBACK_COUNT];
   double p50_ns[2], p90_ns[2], p99_ns[2]; /* fast, default: over the last LSC_LIVE_WINDOW launches */
   double launches_per_s;                  /* over the last second */
-  double raw_floor_p50_ns;                /* measured at start; 0 if not */
-  double observer_ns;                     /* the recorder's own cost per launch */
+  lsc_floor_figures floor;                /* the in-session floor and observer cost so far */
+  double push_ns;                         /* the recorder's own push per launch, timed apart:
+                                             part of the observer cost, not all of it */
   lsc_live_state state;
   bool toggles[LSC_LIVE_TOGGLE_COUNT];
   char last_error[1024];                  /* the engine's message, "" if none */

@@ -29,7 +29,10 @@ enum {
   LSC__REC_API,
   LSC__REC_GPU,
   LSC__REC_SYMBOL, /* a kernel name in the slots after it; API records refer to it by tag */
-  LSC__REC_CALL,   /* a synchronisation, copy or allocation call (path: its lsc_call_kind) */
+  LSC__REC_CALL,   /* a synchronisation, copy, allocation or runtime call (path: its lsc_call_kind) */
+  LSC__REC_FLOOR,  /* a floor block: outcome its kind, aux its round, status its launches,
+                      host_ns its median, key and u.launch.bound its spec */
+  LSC__REC_FUNCTION, /* a function from cuModuleGetFunction (key), its name in u.event.text */
   LSC__REC_RANGE,  /* an NVTX range opened (lsc__push_range); its name in the slots after it */
   LSC__REC_RANGE_END, /* an NVTX range closed (lsc__push_range_end) */
 };
@@ -46,6 +49,7 @@ enum {
   LSC__LAUNCH_STAGES = 1u << 1, /* the next slot of the same ring holds its stage times */
   LSC__LAUNCH_API_NO_END = 1u << 2, /* a raw row whose API exit time was never read (api_ns NULL) */
   LSC__LAUNCH_WAITED = 1u << 3, /* a miss that raced on its new spec (fl_event.waited) */
+  LSC__LAUNCH_PROBE = 1u << 4,  /* a floor block's recorded launch: paid for, never written */
 };
 
 /* API flags, in reason: made inside an engine launch, whose end stands for the exit time; the
@@ -209,6 +213,7 @@ struct lsc_recorder {
   uint64_t max_launches;                /* 0: unbounded */
   bool params;                          /* record --params */
   bool profiler_range;                  /* record --capture-range cudaProfilerApi */
+  bool runtime_api;                     /* record --api runtime */
   uint64_t launch_rows;                 /* writer-only: launch rows written */
   atomic_uint_fast64_t launches_beyond; /* left out at the bound */
   double raw_floor_p50;
@@ -224,7 +229,8 @@ struct lsc_recorder {
     char name[];
   } **named;
   unsigned named_cap, named_count;
-  sqlite3_stmt *ins_launch, *ins_launch_lean, *ins_event, *ins_spec, *ins_gpu, *upd_spec, *ins_named_kernel, *ins_call;
+  sqlite3_stmt *ins_launch, *ins_launch_lean, *ins_event, *ins_spec, *ins_gpu, *upd_spec, *ins_named_kernel, *ins_call,
+    *ins_floor, *ins_function;
   /* NVTX ranges still open: their row, written when the range opened, gets its end when the
    * closing record comes (open addressing on the key).  A start/end range may be closed on
    * another thread, whose ring can be drained first: its end then waits here for the row. */
@@ -245,6 +251,7 @@ struct lsc_recorder {
   bool in_txn;
   unsigned txn_rows;
   fl_event_sink sink;
+  fl_event_sink probe_sink; /* lsc_recorder_probe_sink */
 };
 
 /* Every timestamp that is joined with engine events comes from the engine's event clock. */
@@ -265,8 +272,10 @@ lsc__symbol_slots (uint64_t len)
 lsc__ring *lsc__ring_create_for_thread (lsc_recorder *rec);
 void lsc__ring_free (lsc__ring *ring);
 void lsc__on_engine_event (const fl_event *ev, void *user_data);
+void lsc__on_probe_event (const fl_event *ev, void *user_data);
 void lsc__on_cupti_api (const lsc_cupti_api_record *api, void *user_data);
 void lsc__on_cupti_kernel (const lsc_cupti_kernel_record *k, void *user_data);
+void lsc__on_cupti_function (uint64_t function, const char *name, void *user_data);
 
 /* An NVTX range, as the injection's NVTX callbacks pass it on (lsc-nvtx.c). */
 #define LSC__RANGE_NAME_MAX 255 /* bytes of a name kept; longer ones are cut */

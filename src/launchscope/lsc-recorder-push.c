@@ -146,11 +146,10 @@ lsc__push_parked (lsc_recorder *rec, lsc__ring *ring)
   lsc__push (rec, &ring->parked);
 }
 
-static void
-lsc__push_launch (lsc_recorder *rec, const fl_event *ev)
+static inline void
+lsc__push_launch (lsc_recorder *rec, const fl_event *ev, uint32_t flags)
 {
   lsc__ring *ring = lsc__ring_for_thread (rec);
-  uint32_t flags = 0;
   const lsc__rec *api = NULL;
   if (__builtin_expect (ring && atomic_load_explicit (&ring->has_parked, memory_order_relaxed), 0))
     {
@@ -244,9 +243,24 @@ void
 lsc__on_engine_event (const fl_event *ev, void *user_data)
 {
   if (__builtin_expect (ev->type == FL_EVENT_LAUNCH, 1))
-    lsc__push_launch (user_data, ev);
+    lsc__push_launch (user_data, ev, 0);
   else
     lsc__push_rare_event (user_data, ev);
+}
+
+void
+lsc__on_probe_event (const fl_event *ev, void *user_data)
+{
+  if (ev->type == FL_EVENT_LAUNCH)
+    lsc__push_launch (user_data, ev, LSC__LAUNCH_PROBE);
+  else
+    lsc__push_rare_event (user_data, ev);
+}
+
+const fl_event_sink *
+lsc_recorder_probe_sink (lsc_recorder *rec)
+{
+  return rec ? &rec->probe_sink : NULL;
 }
 
 /* A name not in the thread's table: copied there and into the ring.  Once per kernel and thread
@@ -422,6 +436,16 @@ lsc__push_range_end (lsc_recorder *rec, unsigned kind, uint64_t key, uint64_t en
   lsc__push (rec, &r);
 }
 
+/* Once per function a program loads, on its thread: off the launch path, so the name is copied. */
+void
+lsc__on_cupti_function (uint64_t function, const char *name, void *user_data)
+{
+  lsc__rec r = { .type = LSC__REC_FUNCTION, .start_ns = lsc__now_ns (), .key = function,
+                 .u.event.text = name ? strdup (name) : NULL };
+  if (!lsc__push (user_data, &r))
+    free (r.u.event.text);
+}
+
 void
 lsc_recorder_note (lsc_recorder *rec, const char *kind, const char *text)
 {
@@ -440,6 +464,23 @@ lsc_recorder_note (lsc_recorder *rec, const char *kind, const char *text)
   lsc__rec r = { .type = LSC__REC_NOTE, .start_ns = lsc__now_ns (), .u.event.text = both };
   if (!lsc__push (rec, &r))
     free (both);
+}
+
+void
+lsc_recorder_floor_block (lsc_recorder *rec, const lsc_floor_block *block)
+{
+  if (!rec || !block)
+    return;
+  lsc__rec r = { .type = LSC__REC_FLOOR,
+                 .path = (uint8_t) block->path,
+                 .outcome = (uint8_t) block->kind,
+                 .status = (int32_t) block->launches,
+                 .aux = block->round,
+                 .start_ns = block->start_ns,
+                 .host_ns = block->p50_ns,
+                 .key = block->spec_key,
+                 .u.launch.bound = block->bound };
+  lsc__push (rec, &r);
 }
 
 int

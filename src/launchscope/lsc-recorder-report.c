@@ -120,6 +120,12 @@ lsc__writer_prepare (lsc_recorder *rec)
                           "VALUES (?,?,?,?,?,?,?,?)",
                           &rec->ins_call)
          && lsc__prepare (rec,
+                          "INSERT INTO floor_block (session_id, round, kind, path, kernel_id, spec_id, start_ns, "
+                          "launches, p50_ns) VALUES (?,?,?,?,?,?,?,?,?)",
+                          &rec->ins_floor)
+         && lsc__prepare (rec, "INSERT INTO module_function (session_id, function, name) VALUES (?,?,?)",
+                          &rec->ins_function)
+         && lsc__prepare (rec,
                           "INSERT INTO nvtx_range (session_id, thread, domain, name, depth, start_ns, end_ns) "
                           "VALUES (?,?,?,?,?,?,?)",
                           &rec->ins_range)
@@ -131,7 +137,8 @@ lsc__free_writer_state (lsc_recorder *rec)
 {
   sqlite3_stmt *statements[] = { rec->ins_launch, rec->ins_launch_lean, rec->ins_launch_many, rec->ins_event,
                                  rec->ins_spec,   rec->ins_gpu,         rec->upd_spec,        rec->ins_named_kernel,
-                                 rec->ins_call,   rec->ins_range,       rec->end_range };
+                                 rec->ins_call,   rec->ins_floor,       rec->ins_function, rec->ins_range,
+                                 rec->end_range };
   for (size_t i = 0; i < sizeof statements / sizeof statements[0]; i++)
     sqlite3_finalize (statements[i]);
   for (unsigned i = 0; i < rec->named_cap; i++)

@@ -215,7 +215,10 @@ lsc__write_launch (lsc_recorder *rec, const lsc__ring *ring, const lsc__rec *r, 
   bool api = r->aux & LSC__LAUNCH_API;
   const int64_t v[LSC__LEAN_COLS] = { rec->session_id, kernel_id, spec_id, ring->tid, r->path, r->outcome,
                                       r->reason, r->status, (int64_t) r->start_ns, (int64_t) r->host_ns };
-  const unsigned nulls = (kernel_id ? 0 : 1u << 1) | (spec_id ? 0 : 1u << 2) | (r->host_ns ? 0 : 1u << 9);
+  /* A raw or graph row's host time is its API time, which is a measurement even at 0 ns (two
+   * clock reads within one tick): NULL only where the exit was never read, as api_ns. */
+  bool timed = r->host_ns || (api && r->path >= FL_PATH_RAW && !(r->aux & LSC__LAUNCH_API_NO_END));
+  const unsigned nulls = (kernel_id ? 0 : 1u << 1) | (spec_id ? 0 : 1u << 2) | (timed ? 0 : 1u << 9);
   /* Most rows have neither stage times nor a CUPTI record: they wait for a many-row INSERT. */
   if (!stages && !api)
     {
@@ -393,6 +396,7 @@ lsc__rec_text (lsc__rec *r)
     case LSC__REC_COMPILE:
     case LSC__REC_ERROR:
     case LSC__REC_NOTE:
+    case LSC__REC_FUNCTION:
       return &r->u.event.text;
     case LSC__REC_GPU:
       return &r->u.gpu.text;
@@ -412,7 +416,7 @@ lsc__rec_slots (const lsc__rec *r)
   return r->type == LSC__REC_API && (r->reason & LSC__API_CONFIG) ? 2 : 1;
 }
 
-/* A synchronisation, copy or allocation call's row. */
+/* A synchronisation, copy, allocation or runtime call's row. */
 static void
 lsc__write_call (lsc_recorder *rec, const lsc__ring *ring, const lsc__rec *r)
 {
@@ -421,9 +425,11 @@ lsc__write_call (lsc_recorder *rec, const lsc__ring *ring, const lsc__rec *r)
   sqlite3_bind_int64 (st, 1, rec->session_id);
   sqlite3_bind_int64 (st, 2, ring->tid);
   sqlite3_bind_int (st, 3, r->path);
-  const char *name = lsc_cupti_call_name (r->aux);
+  int name_len = -1;
+  const char *name
+    = r->path == LSC_CALL_RUNTIME ? lsc_cupti_runtime_call_name (r->aux, &name_len) : lsc_cupti_call_name (r->aux);
   if (name)
-    sqlite3_bind_text (st, 4, name, -1, SQLITE_STATIC);
+    sqlite3_bind_text (st, 4, name, name_len, SQLITE_STATIC);
   else
     sqlite3_bind_null (st, 4);
   sqlite3_bind_int64 (st, 5, r->correlation_id);
@@ -435,6 +441,34 @@ lsc__write_call (lsc_recorder *rec, const lsc__ring *ring, const lsc__rec *r)
   sqlite3_bind_int (st, 8, r->status);
   if (sqlite3_step (st) != SQLITE_DONE)
     lsc__writer_fail (rec, "inserting a call row");
+}
+
+static void
+lsc__write_floor_block (lsc_recorder *rec, const lsc__rec *r)
+{
+  lsc__kernel *k = NULL;
+  const void *bound = r->u.launch.bound;
+  int64_t kid = lsc__kernel_id (rec, bound, &k);
+  lsc__spec *s = kid ? lsc__spec_get (rec, kid, bound, r->key, r->start_ns) : NULL;
+  sqlite3_stmt *st = rec->ins_floor;
+  sqlite3_reset (st);
+  sqlite3_bind_int64 (st, 1, rec->session_id);
+  sqlite3_bind_int64 (st, 2, r->aux);
+  sqlite3_bind_int (st, 3, r->outcome);
+  sqlite3_bind_int (st, 4, r->path);
+  if (kid)
+    sqlite3_bind_int64 (st, 5, kid);
+  else
+    sqlite3_bind_null (st, 5);
+  if (s)
+    sqlite3_bind_int64 (st, 6, s->id);
+  else
+    sqlite3_bind_null (st, 6);
+  sqlite3_bind_int64 (st, 7, (int64_t) r->start_ns);
+  sqlite3_bind_int64 (st, 8, r->status);
+  sqlite3_bind_int64 (st, 9, (int64_t) r->host_ns);
+  if (sqlite3_step (st) != SQLITE_DONE)
+    lsc__writer_fail (rec, "inserting a floor block row");
 }
 
 /* False for a launch past the max_launches bound, counted as left out.  Reaching the bound
@@ -468,6 +502,8 @@ lsc__process (lsc_recorder *rec, lsc__ring *ring, lsc__rec *r, const lsc__slot *
 {
   lsc__kernel *k = NULL;
   const uint32_t *stages = extra && r->type == LSC__REC_LAUNCH ? extra->stage_ns : NULL;
+  if (r->type == LSC__REC_LAUNCH && (r->aux & LSC__LAUNCH_PROBE))
+    return;
   if ((r->type == LSC__REC_API || r->type == LSC__REC_LAUNCH) && !lsc__launch_within_bound (rec, r->start_ns))
     return;
   switch (r->type)
@@ -478,6 +514,20 @@ lsc__process (lsc_recorder *rec, lsc__ring *ring, lsc__rec *r, const lsc__slot *
     case LSC__REC_CALL:
       lsc__write_call (rec, ring, r);
       break;
+    case LSC__REC_FLOOR:
+      lsc__write_floor_block (rec, r);
+      break;
+    case LSC__REC_FUNCTION:
+      {
+        sqlite3_stmt *st = rec->ins_function;
+        sqlite3_reset (st);
+        sqlite3_bind_int64 (st, 1, rec->session_id);
+        sqlite3_bind_int64 (st, 2, (int64_t) r->key);
+        sqlite3_bind_text (st, 3, r->u.event.text, -1, SQLITE_TRANSIENT);
+        if (sqlite3_step (st) != SQLITE_DONE)
+          lsc__writer_fail (rec, "inserting a module_function row");
+        break;
+      }
     case LSC__REC_RANGE_END:
       lsc__write_range_end (rec, ring, r);
       break;

@@ -59,8 +59,9 @@ lsc__cupti_switch (lsc_recorder *rec, lsc_cupti_mode mode)
   /* A recorded program's calls between launches explain its gaps; the engine's own sessions
    * have none worth their callbacks. */
   lsc_cupti_sinks sinks = { .api = lsc__on_cupti_api, .kernel = lsc__on_cupti_kernel, .user_data = rec,
-                            .calls = rec->foreign_process, .params = rec->params,
-                            .range = rec->profiler_range ? lsc__on_range : NULL };
+                            .calls = rec->foreign_process, .params = rec->params, .runtime = rec->runtime_api,
+                            .range = rec->profiler_range ? lsc__on_range : NULL,
+                            .function = rec->foreign_process ? lsc__on_cupti_function : NULL };
   char status[256];
   bool ok = false;
   if (mode == LSC_CUPTI_OFF)
@@ -220,6 +221,7 @@ lsc_recorder_start (const lsc_recorder_options *o, lsc_recorder **out, char *err
   rec->max_launches = o->max_launches;
   rec->params = o->params;
   rec->profiler_range = o->profiler_range;
+  rec->runtime_api = o->runtime_api;
   /* A capture range recorded from the program's cudaProfilerStart: closed until then. */
   if (lsc__cupti_switch (rec, o->cupti) && o->profiler_range)
     lsc_cupti_set_gate (false);
@@ -274,6 +276,7 @@ lsc_recorder_start (const lsc_recorder_options *o, lsc_recorder **out, char *err
   atomic_store (&lsc__active, rec);
   rec->sink.emit = lsc__on_engine_event;
   rec->sink.user_data = rec;
+  rec->probe_sink = (fl_event_sink){ .emit = lsc__on_probe_event, .user_data = rec };
   fl_event_sink_set (&rec->sink);
   if (o->profiler_range)
     lsc_recorder_note (rec, "info", "waiting for the program's cudaProfilerStart: nothing recorded until then");

@@ -53,6 +53,9 @@ typedef struct {
   /* Record only between the program's cudaProfilerStart and cudaProfilerStop (as nsys
    * --capture-range=cudaProfilerApi), each noted as an event. */
   bool profiler_range;
+  /* Also record the program's CUDA runtime calls (record --api runtime): the launch calls and
+   * those around its synchronisation, copy and allocation calls, as api_call rows of kind 5. */
+  bool runtime_api;
 } lsc_recorder_options;
 
 typedef struct {
@@ -86,6 +89,26 @@ void lsc_recorder_note (lsc_recorder *rec, const char *kind, const char *text);
 
 /* Stores the bare cuLaunchKernel p50 measured by the caller in the session row. */
 void lsc_recorder_set_raw_floor (lsc_recorder *rec, double p50_ns);
+
+/* One block of the in-session floor (lsc-floor.h): its median launch, timed around the call. */
+typedef struct {
+  uint32_t round;
+  int kind; /* lsc_floor_kind */
+  fl_path path;
+  const fl_bound_kernel *bound; /* registered with lsc_recorder_add_kernel */
+  uint64_t spec_key;
+  uint64_t start_ns;
+  uint32_t launches;
+  uint64_t p50_ns;
+} lsc_floor_block;
+
+/* An engine event sink that costs a launch what recording costs it (the same record pushed,
+ * the CUPTI record it carries claimed) but leaves no launch row: for timing recorded launches
+ * that are not the session's own (lsc-floor.h). */
+const fl_event_sink *lsc_recorder_probe_sink (lsc_recorder *rec);
+
+/* Records a floor_block row; from the launching thread (it goes through its ring). */
+void lsc_recorder_floor_block (lsc_recorder *rec, const lsc_floor_block *block);
 
 /* Detaches (false) or re-attaches (true) the engine event sink without stopping: launches in
  * between are not recorded.  For measuring the recorder's own cost. */

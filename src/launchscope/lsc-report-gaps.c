@@ -47,18 +47,21 @@ thread_state_get (gap_tracker *g, int64_t session_id, int64_t thread)
   return &g->slots[j];
 }
 
-/* Loads the calls between launches (none before version 3) and gives each thread its range. */
+/* Loads the calls between launches (none before version 3) and gives each thread its range.
+ * Only the driver's synchronisation, copy and allocation calls: a runtime call (kind 5)
+ * encloses a driver call, a launch's too, and would end the gap after the launch it made. */
 int
 lsc__gap_tracker_load_calls (sqlite3 *db, int64_t version, gap_tracker *g)
 {
   if (!lsc__table_present (version, "api_call"))
     return SQLITE_OK;
+  _Static_assert (LSC_CALL_KINDS == 3, "the calls between launches are kinds 2 to 4");
   sqlite3_stmt *stmt = NULL;
   int rc = sqlite3_prepare_v2 (db,
                                "SELECT session_id, coalesce(thread, -9223372036854775808), start_ns, start_ns + api_ns "
-                               "FROM main.api_call WHERE typeof(session_id) = 'integer' AND typeof(start_ns) = "
-                               "'integer' AND typeof(api_ns) = 'integer' AND typeof(start_ns + api_ns) = 'integer' "
-                               "ORDER BY 1, 2, 3",
+                               "FROM main.api_call WHERE kind BETWEEN 2 AND 4 AND typeof(session_id) = 'integer' AND "
+                               "typeof(start_ns) = 'integer' AND typeof(api_ns) = 'integer' AND "
+                               "typeof(start_ns + api_ns) = 'integer' ORDER BY 1, 2, 3",
                                -1, &stmt, NULL);
   if (rc != SQLITE_OK)
     return rc;

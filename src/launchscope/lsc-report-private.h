@@ -94,6 +94,10 @@ bool lsc__table_present (int64_t version, const char *table);
 const char *lsc__column_or_default (int64_t version, const char *table, const char *column, const char *present,
                                     const char *absent);
 
+/* Fills the session's savings estimate and its kernels' (lsc-report-savings.c) from their gaps,
+ * launch-call p50s and jit_launches and the session's calibration. */
+void lsc__savings_estimate (lsc_session_summary *session);
+
 /* JSON string writer: quotes, escapes control characters, replaces invalid UTF-8 with
  * U+FFFD so a hostile file cannot make the output unparsable.  len < 0: NUL-terminated. */
 void lsc__json_string (FILE *out, const char *s, int len);

@@ -145,7 +145,11 @@ typedef struct {
   bool has_spec;
   int64_t spec_id;
   bool has_stages; /* every stage time present */
-  int64_t stage_ns[LSC_STAGE_COUNT];
+  int64_t stage_ns[LSC_STAGE_COUNT]; /* read only up to the first missing one: use with has_stages */
+  bool has_kernel;
+  int64_t kernel_id;
+  bool has_api; /* the launch call as CUPTI timed it */
+  int64_t api_ns;
 } lsc_launch_row;
 
 /* Calls func for every launch in id order, within one read transaction; func returns false to

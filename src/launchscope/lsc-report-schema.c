@@ -48,6 +48,8 @@ static const struct {
   { "api_call", 3 },
   { "nvtx_range", 5 },
   { "calibration", 5 },
+  { "floor_block", 5 },
+  { "module_function", 5 },
 };
 
 bool

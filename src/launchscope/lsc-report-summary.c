@@ -18,6 +18,7 @@
 #include "lsc-schema.h"
 
 const char *const lsc_call_kind_names[LSC_CALL_KINDS] = { "sync", "copy", "alloc" };
+const char *const lsc_calibration_names[LSC_CALIBRATION_COUNT] = { "fast", "raw", "graph_node" };
 
 typedef struct {
   int64_t *v;
@@ -174,6 +175,70 @@ find_session (lsc_report_summary *sum, int64_t id)
   return find_by_id (sum->sessions, sum->n_sessions, sizeof *sum->sessions, id);
 }
 
+/* The in-session floor of every session, from its floor_block rows (lsc-floor.h): a round's
+ * blocks are compared with each other, so rows are taken a round at a time. */
+static int
+read_floor_blocks (sqlite3 *db, lsc_report_summary *sum)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc = sqlite3_prepare_v2 (db,
+                               "SELECT session_id, round, kind, path, p50_ns FROM main.floor_block WHERE "
+                               "typeof(session_id) = 'integer' AND typeof(round) = 'integer' AND typeof(p50_ns) "
+                               "= 'integer' ORDER BY session_id, round",
+                               -1, &stmt, NULL);
+  if (rc != SQLITE_OK)
+    return rc;
+  lsc_floor_round *rounds = NULL;
+  size_t n = 0, cap = 0;
+  int64_t session_id = 0, round = 0;
+  for (bool more = true; more;)
+    {
+      rc = sqlite3_step (stmt);
+      more = rc == SQLITE_ROW;
+      int64_t sid = 0, r = 0, kind = -1, path = -1;
+      if (more && (!col_int (stmt, 0, &sid) || !col_int (stmt, 1, &r)))
+        continue;
+      if (!more || sid != session_id)
+        {
+          lsc_session_summary *sess = n ? find_session (sum, session_id) : NULL;
+          if (sess && lsc_floor_figures_compute (rounds, n, &sess->floor) != 0)
+            {
+              rc = SQLITE_NOMEM;
+              break;
+            }
+          n = 0;
+          session_id = sid;
+        }
+      if (!more)
+        break;
+      if (n == 0 || r != round)
+        {
+          if (n == cap)
+            {
+              size_t grown = cap ? cap * 2 : 64;
+              lsc_floor_round *bigger = realloc (rounds, grown * sizeof *rounds);
+              if (!bigger)
+                {
+                  rc = SQLITE_NOMEM;
+                  break;
+                }
+              rounds = bigger;
+              cap = grown;
+            }
+          rounds[n++] = (lsc_floor_round){ .path = FL_PATH_FAST, .p50_ns = { NAN, NAN, NAN } };
+          round = r;
+        }
+      col_int (stmt, 2, &kind);
+      if (col_int (stmt, 3, &path) && (path == FL_PATH_FAST || path == FL_PATH_DEFAULT))
+        rounds[n - 1].path = (fl_path) path;
+      if (kind >= 0 && kind < LSC_FLOOR_KINDS)
+        rounds[n - 1].p50_ns[kind] = (double) sqlite3_column_int64 (stmt, 4);
+    }
+  free (rounds);
+  sqlite3_finalize (stmt);
+  return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 /* Where a spec id lives: its session and index there, and its host_ns values. */
 typedef struct {
   int64_t id;
@@ -242,6 +307,7 @@ load_sessions (sqlite3 *db, lsc_report_summary *sum)
           s->has_rank = lsc__json_find_int (s->settings, "rank", &s->rank);
           s->has_local_rank = lsc__json_find_int (s->settings, "local_rank", &s->local_rank);
           s->has_launch_bound = lsc__json_find_int (s->settings, "max_launches", &s->launch_bound);
+          s->recorded_program = strstr (s->settings, "\"source\": \"injection\"") != NULL;
         }
     }
   sqlite3_finalize (stmt);
@@ -301,6 +367,76 @@ find_kernel_name (const lsc_session_summary *sess, int64_t id)
 {
   const lsc_kernel_summary *k = find_kernel (sess, id);
   return k ? k->name : NULL;
+}
+
+/* record --calibrate's rows (schema version 5). */
+static int
+load_calibration (sqlite3 *db, lsc_report_summary *sum)
+{
+  if (!lsc__table_present (sum->schema_version, "calibration"))
+    return SQLITE_OK;
+  sqlite3_stmt *stmt = NULL;
+  int rc = sqlite3_prepare_v2 (db, "SELECT session_id, name, p50_ns, low_ns, high_ns, samples FROM main.calibration "
+                               "ORDER BY id", -1, &stmt, NULL);
+  while (rc == SQLITE_OK && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      int64_t session_id;
+      lsc_session_summary *sess = col_int (stmt, 0, &session_id) ? find_session (sum, session_id) : NULL;
+      const unsigned char *name = sqlite3_column_text (stmt, 1);
+      lsc_calibration c = { 0 };
+      rc = SQLITE_OK;
+      if (!sess || !name || !col_real (stmt, 2, &c.p50_ns))
+        continue;
+      for (size_t i = 0; i < LSC_CALIBRATION_COUNT; i++)
+        if (strcmp ((const char *) name, lsc_calibration_names[i]) == 0)
+          {
+            if (!col_real (stmt, 3, &c.low_ns))
+              c.low_ns = c.p50_ns;
+            if (!col_real (stmt, 4, &c.high_ns))
+              c.high_ns = c.p50_ns;
+            col_int (stmt, 5, &c.samples);
+            sess->calibration[i] = c;
+            sess->has_calibration[i] = true;
+          }
+    }
+  sqlite3_finalize (stmt);
+  return rc == SQLITE_DONE || rc == SQLITE_OK ? SQLITE_OK : rc;
+}
+
+/* Each session's functions from cuModuleGetFunction (schema version 5), sorted, into per_session. */
+static int
+load_module_functions (sqlite3 *db, lsc_report_summary *sum, i64_vec *per_session)
+{
+  if (!lsc__table_present (sum->schema_version, "module_function"))
+    return SQLITE_OK;
+  sqlite3_stmt *stmt = NULL;
+  int rc = sqlite3_prepare_v2 (db, "SELECT session_id, function FROM main.module_function WHERE typeof(function) = "
+                               "'integer' ORDER BY session_id, function", -1, &stmt, NULL);
+  while (rc == SQLITE_OK && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      int64_t session_id;
+      lsc_session_summary *sess = col_int (stmt, 0, &session_id) ? find_session (sum, session_id) : NULL;
+      rc = SQLITE_OK;
+      if (sess && !vec_push (&per_session[sess - sum->sessions], sqlite3_column_int64 (stmt, 1)))
+        rc = SQLITE_NOMEM;
+    }
+  sqlite3_finalize (stmt);
+  return rc == SQLITE_DONE || rc == SQLITE_OK ? SQLITE_OK : rc;
+}
+
+/* How many of the sorted values are in the sorted set. */
+static int64_t
+count_in (const i64_vec *values, const i64_vec *set)
+{
+  int64_t n = 0;
+  size_t j = 0;
+  for (size_t i = 0; i < values->n; i++)
+    {
+      while (j < set->n && set->v[j] < values->v[i])
+        j++;
+      n += j < set->n && set->v[j] == values->v[i];
+    }
+  return n;
 }
 
 static int
@@ -476,6 +612,47 @@ load_streams (sqlite3 *db, lsc_report_summary *sum)
 }
 
 lsc_report_summary *
+lsc_report_summarize_sessions (lsc_report *report, lsc_error *error)
+{
+  lsc_error_clear (error);
+  if (!report)
+    {
+      lsc__error_set (error, LSC_ERROR_USAGE, "no report");
+      return NULL;
+    }
+  sqlite3 *db = report->db;
+  lsc_report_summary *sum = calloc (1, sizeof *sum);
+  spec_slot *slots = NULL;
+  size_t n_slots = 0;
+  int rc = SQLITE_NOMEM;
+  bool began = sqlite3_get_autocommit (db) != 0;
+  if (sum && (sum->path = strdup (report->path)))
+    {
+      sum->schema_version = report->schema_version;
+      rc = began ? sqlite3_exec (db, "BEGIN", NULL, NULL, NULL) : SQLITE_OK;
+      began = began && rc == SQLITE_OK;
+      if (rc == SQLITE_OK)
+        rc = load_sessions (db, sum);
+      if (rc == SQLITE_OK)
+        rc = load_kernel_names (db, sum);
+      if (rc == SQLITE_OK)
+        rc = load_specs (db, sum, &slots, &n_slots);
+      if (began)
+        sqlite3_exec (db, "COMMIT", NULL, NULL, NULL);
+    }
+  free (slots); /* no launch values were collected in them */
+  if (rc == SQLITE_OK)
+    return sum;
+  if (rc == SQLITE_NOMEM || !sum || !sum->path)
+    lsc__error_set (error, LSC_ERROR_NOMEM, "cannot read report %s: out of memory", report->path);
+  else
+    lsc__error_set (error, lsc__error_code_from_sqlite (sqlite3_extended_errcode (db)), "cannot read report %s: %s",
+                    report->path, sqlite3_errmsg (db));
+  lsc_report_summary_free (sum);
+  return NULL;
+}
+
+lsc_report_summary *
 lsc_report_summarize (lsc_report *report, lsc_error *error)
 {
   lsc_error_clear (error);
@@ -493,6 +670,7 @@ lsc_report_summarize (lsc_report *report, lsc_error *error)
   i64_vec *kernel_gaps = NULL;   /* the same kernels' gaps */
   i64_vec *kernel_functions = NULL, *kernel_keys = NULL; /* ... and their functions and keys */
   gap_tracker gaps = { 0 };
+  i64_vec *module_functions = NULL; /* per session */
   size_t *kernel_base = NULL, n_kernel_values = 0;
   sqlite3_stmt *stmt = NULL;
   bool began = false;
@@ -517,6 +695,12 @@ lsc_report_summarize (lsc_report *report, lsc_error *error)
     rc = load_kernel_names (db, sum);
   if (rc == SQLITE_OK)
     rc = load_specs (db, sum, &slots, &n_slots);
+  if (rc == SQLITE_OK)
+    rc = load_calibration (db, sum);
+  if (rc == SQLITE_OK)
+    rc = (module_functions = calloc (sum->n_sessions + 1, sizeof *module_functions)) ? SQLITE_OK : SQLITE_NOMEM;
+  if (rc == SQLITE_OK)
+    rc = load_module_functions (db, sum, module_functions);
   if (rc != SQLITE_OK)
     goto fail;
 
@@ -683,9 +867,12 @@ lsc_report_summarize (lsc_report *report, lsc_error *error)
             ks->gap_p90_ns = nearest_rank (vec->v, vec->n, 90);
           }
         ks->functions = distinct (&kernel_functions[ki]);
+        ks->jit_launches = count_in (&kernel_functions[ki], &module_functions[si]);
         ks->param_launches = (int64_t) kernel_keys[ki].n;
         ks->param_specs = distinct (&kernel_keys[ki]);
       }
+  for (size_t si = 0; si < sum->n_sessions; si++)
+    lsc__savings_estimate (&sum->sessions[si]);
 
   if (lsc__table_present (sum->schema_version, "api_call"))
     {
@@ -710,6 +897,10 @@ lsc_report_summarize (lsc_report *report, lsc_error *error)
       sqlite3_finalize (stmt);
       stmt = NULL;
     }
+  for (size_t i = 0; i < sum->n_sessions; i++)
+    sum->sessions[i].floor.floor_p50_ns = NAN;
+  if (lsc__table_present (sum->schema_version, "floor_block") && (rc = read_floor_blocks (db, sum)) != SQLITE_OK)
+    goto fail;
   for (size_t i = 0; i < n_slots; i++)
     {
       lsc_spec_summary *sp = &slots[i].session->specs[slots[i].index];
@@ -787,6 +978,9 @@ lsc_report_summarize (lsc_report *report, lsc_error *error)
   free (kernel_keys);
   lsc__gap_tracker_clear (&gaps);
   free (kernel_base);
+  for (size_t i = 0; module_functions && i < sum->n_sessions; i++)
+    free (module_functions[i].v);
+  free (module_functions);
   return sum;
 
 fail:
@@ -819,6 +1013,9 @@ fail:
   free (kernel_keys);
   lsc__gap_tracker_clear (&gaps);
   free (kernel_base);
+  for (size_t i = 0; module_functions && i < sum->n_sessions; i++)
+    free (module_functions[i].v);
+  free (module_functions);
   lsc_report_summary_free (sum);
   return NULL;
 }

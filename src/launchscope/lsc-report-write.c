@@ -251,6 +251,39 @@ json_opt_real_member (FILE *out, bool *first, const char *key, bool has, double 
 }
 
 static void
+json_estimate (FILE *out, bool *first, const char *key, const lsc_paired_estimate *e)
+{
+  json_key (out, first, key);
+  if (e->rounds == 0)
+    {
+      fputs ("null", out);
+      return;
+    }
+  fprintf (out, "{\"rounds\": %zu, \"median_ns\": %.15g, \"low_ns\": %.15g, \"high_ns\": %.15g, \"within_noise\": %s}",
+           e->rounds, e->median_ns, e->low_ns, e->high_ns, lsc_paired_estimate_within_noise (e) ? "true" : "false");
+}
+
+/* "floor": null, or the in-session floor's figures. */
+static void
+json_floor (FILE *out, bool *first, const lsc_floor_figures *floor)
+{
+  json_key (out, first, "floor");
+  if (floor->rounds == 0)
+    {
+      fputs ("null", out);
+      return;
+    }
+  bool f = true;
+  fputc ('{', out);
+  json_int_member (out, &f, "rounds", (int64_t) floor->rounds);
+  json_opt_real_member (out, &f, "bare_p50_ns", isfinite (floor->floor_p50_ns), floor->floor_p50_ns);
+  json_estimate (out, &f, "fast_above_ns", &floor->above_floor[FL_PATH_FAST]);
+  json_estimate (out, &f, "baseline_above_ns", &floor->above_floor[FL_PATH_DEFAULT]);
+  json_estimate (out, &f, "observer_cost_ns", &floor->observer);
+  fputc ('}', out);
+}
+
+static void
 json_reasons (FILE *out, const int64_t *by_reason)
 {
   bool first = true;
@@ -297,8 +330,9 @@ lsc_report_summary_write_json (const lsc_report_summary *sum, FILE *out, const c
       json_str_member (out, &f, "cupti_mode", s->cupti_mode);
       json_str_member (out, &f, "cupti_status", s->cupti_status);
       json_int_member (out, &f, "dropped_rows", s->dropped_rows);
-      json_opt_real_member (out, &f, "observer_overhead_ns", s->has_observer_overhead, s->observer_overhead_ns);
+      json_opt_real_member (out, &f, "push_ns", s->has_observer_overhead, s->observer_overhead_ns);
       json_opt_real_member (out, &f, "raw_floor_p50_ns", s->has_raw_floor, s->raw_floor_p50_ns);
+      json_floor (out, &f, &s->floor);
       json_opt_int_member (out, &f, "pid", s->has_pid, s->pid);
       json_opt_int_member (out, &f, "rank", s->has_rank, s->rank);
       json_opt_int_member (out, &f, "local_rank", s->has_local_rank, s->local_rank);
@@ -352,6 +386,40 @@ lsc_report_summary_write_json (const lsc_report_summary *sum, FILE *out, const c
             }
         putc ('}', out);
       }
+      json_key (out, &f, "recorded_program");
+      fputs (s->recorded_program ? "true" : "false", out);
+      json_key (out, &f, "calibration");
+      {
+        bool g = true;
+        putc ('{', out);
+        for (size_t k = 0; k < LSC_CALIBRATION_COUNT; k++)
+          if (s->has_calibration[k])
+            {
+              const lsc_calibration *c = &s->calibration[k];
+              json_key (out, &g, lsc_calibration_names[k]);
+              bool h = true;
+              putc ('{', out);
+              json_opt_real_member (out, &h, "p50_ns", true, c->p50_ns);
+              json_opt_real_member (out, &h, "low_ns", true, c->low_ns);
+              json_opt_real_member (out, &h, "high_ns", true, c->high_ns);
+              json_int_member (out, &h, "samples", c->samples);
+              putc ('}', out);
+            }
+        putc ('}', out);
+      }
+      json_key (out, &f, "savings_estimate");
+      if (s->has_savings)
+        {
+          bool g = true;
+          putc ('{', out);
+          json_opt_real_member (out, &g, "fast_launcher_total_ns", true, s->fast_launcher_saving_total_ns);
+          json_int_member (out, &g, "fast_launcher_launches", s->fast_launcher_launches);
+          json_opt_real_member (out, &g, "graph_total_ns", true, s->graph_saving_total_ns);
+          json_int_member (out, &g, "graph_launches", s->graph_launches);
+          putc ('}', out);
+        }
+      else
+        fputs ("null", out);
       json_key (out, &f, "fallback_reasons");
       json_reasons (out, s->fallbacks_by_reason);
       json_key (out, &f, "paths");
@@ -412,6 +480,13 @@ lsc_report_summary_write_json (const lsc_report_summary *sum, FILE *out, const c
           json_int_member (out, &g, "params_not_kept", ks->params_not_kept);
           json_opt_real_member (out, &g, "simulated_hit_rate", ks->param_launches > 0,
                                 1.0 - (double) ks->param_specs / (double) ks->param_launches);
+          json_int_member (out, &g, "jit_launches", ks->jit_launches);
+          json_opt_real_member (out, &g, "fast_launcher_saving_ns", ks->has_fast_launcher_saving,
+                                ks->fast_launcher_saving_ns);
+          json_opt_real_member (out, &g, "fast_launcher_saving_total_ns", ks->has_fast_launcher_saving,
+                                ks->fast_launcher_saving_total_ns);
+          json_opt_real_member (out, &g, "graph_saving_ns", ks->has_graph_saving, ks->graph_saving_ns);
+          json_opt_real_member (out, &g, "graph_saving_total_ns", ks->has_graph_saving, ks->graph_saving_total_ns);
           putc ('}', out);
         }
       putc (']', out);
@@ -663,6 +738,65 @@ text_params (FILE *out, const lsc_session_summary *s)
     }
 }
 
+/* A recorded program's savings estimate per kernel (most launched first, as text_kernels) and in
+ * total; without calibration, how to get it. */
+static void
+text_savings (FILE *out, const lsc_session_summary *s)
+{
+  if (!s->recorded_program || s->launches == 0)
+    return;
+  if (!s->has_savings)
+    {
+      fputs ("\n  savings estimate: this report has no calibration of the recording host's launch costs; record\n"
+             "  with --calibrate (launchscope-cli record --calibrate -o R.lsdb -- COMMAND) for the estimate\n",
+             out);
+      return;
+    }
+  const lsc_kernel_summary **order = malloc ((s->n_kernel_list + 1) * sizeof *order);
+  size_t n = 0;
+  for (size_t k = 0; order && k < s->n_kernel_list; k++)
+    if (s->kernel_list[k].launches > 0)
+      order[n++] = &s->kernel_list[k];
+  if (n > 1)
+    qsort (order, n, sizeof *order, cmp_kernel_launches);
+  const lsc_calibration *c = s->calibration;
+  fprintf (out, "\n  savings estimate (an estimate, not a measurement; calibration on the recording host: fast path "
+           "%.0f ns, raw cuLaunchKernel %.0f ns, graph node %.0f ns per launch)\n",
+           c[LSC_CALIBRATION_FAST].p50_ns, c[LSC_CALIBRATION_RAW].p50_ns, c[LSC_CALIBRATION_GRAPH_NODE].p50_ns);
+  fprintf (out, "  %10s %15s %12s %15s %12s  %s\n", "launches", "fast launcher", "total ms", "CUDA graphs", "total ms",
+           "kernel");
+  for (size_t i = 0; i < n && i < LSC__TEXT_KERNELS; i++)
+    {
+      const lsc_kernel_summary *ks = order[i];
+      fprintf (out, "  %10" PRId64, ks->launches);
+      if (ks->has_fast_launcher_saving)
+        fprintf (out, " %12.0f ns %12.3f", ks->fast_launcher_saving_ns, ks->fast_launcher_saving_total_ns / 1e6);
+      else
+        fprintf (out, " %28s", ks->jit_launches > 0 ? "- (no gap)" : "n/a (not a JIT launcher)");
+      if (ks->has_graph_saving)
+        fprintf (out, " %12.0f ns %12.3f", ks->graph_saving_ns, ks->graph_saving_total_ns / 1e6);
+      else
+        fprintf (out, " %28s", "- (no gap)");
+      fputs ("  ", out);
+      char *readable = lsc_kernel_name_demangle (ks->name);
+      text_cell (out, readable ? readable : ks->name ? ks->name : "(unnamed)", 0, true);
+      free (readable);
+      putc ('\n', out);
+    }
+  if (n > LSC__TEXT_KERNELS)
+    fprintf (out, "  ... and %zu more kernels (report --json lists them all)\n", n - LSC__TEXT_KERNELS);
+  free (order);
+  fprintf (out, "  total: a per-spec fast launcher would save %.3f ms over %" PRId64 " JIT launches, CUDA graphs "
+           "%.3f ms over %" PRId64 " launches\n",
+           s->fast_launcher_saving_total_ns / 1e6, s->fast_launcher_launches, s->graph_saving_total_ns / 1e6,
+           s->graph_launches);
+  fputs ("  (per launch, a fast launcher in place of a JIT's launcher saves the gap p50 less its own cost above\n"
+         "   a bare launch, fast - raw; graphs save the gap p50 and the launch call p50 less a graph node; only\n"
+         "   kernels of modules the program loaded itself, as Triton, Inductor and Helion do, have a JIT launcher\n"
+         "   to replace: the runtime's own kernels, eager framework ops, get the graph estimate only)\n",
+         out);
+}
+
 /* The GPU streams' idle time between kernels and how much of it waited for the host. */
 static void
 text_streams (FILE *out, const lsc_session_summary *s)
@@ -774,10 +908,15 @@ lsc_report_summary_write_text (const lsc_report_summary *sum, FILE *out, const c
       fprintf (out, "  dropped rows %" PRId64 "%s", s->dropped_rows,
                s->dropped_rows ? " (the per-thread rings overflowed: these launches are missing below)" : "");
       if (s->has_observer_overhead)
-        fprintf (out, ", observer overhead %.1f ns/launch", s->observer_overhead_ns);
-      if (s->has_raw_floor)
-        fprintf (out, ", raw cuLaunchKernel p50 %.0f ns", s->raw_floor_p50_ns);
-      fprintf (out, "\n  %" PRId64 " launches, %" PRId64 " kernel%s, %zu spec%s, %" PRId64 " event%s", s->launches,
+        fprintf (out, ", recorder push %.1f ns/launch", s->observer_overhead_ns);
+      fputc ('\n', out);
+      if (s->floor.rounds > 0 || s->paths[FL_PATH_FAST].launches > 0 || s->paths[FL_PATH_DEFAULT].launches > 0)
+        lsc_floor_figures_print (out, "  ", &s->floor);
+      else
+        fputs ("  observer cost: not measured for a recorded program (the recorder's push is its own work, not what "
+               "recording costs a launch)\n",
+               out);
+      fprintf (out, "  %" PRId64 " launches, %" PRId64 " kernel%s, %zu spec%s, %" PRId64 " event%s", s->launches,
                s->kernels, s->kernels == 1 ? "" : "s", s->n_specs, s->n_specs == 1 ? "" : "s", s->events,
                s->events == 1 ? "" : "s");
       {
@@ -847,6 +986,7 @@ lsc_report_summary_write_text (const lsc_report_summary *sum, FILE *out, const c
           putc ('\n', out);
         }
       text_kernels (out, s);
+      text_savings (out, s);
       text_params (out, s);
       text_streams (out, s);
       if (s->n_specs)

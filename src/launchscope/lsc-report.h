@@ -20,6 +20,8 @@
 #include <signal.h>
 #include <stdio.h>
 
+#include "lsc-floor.h"
+
 typedef enum {
   LSC_ERROR_NONE = 0,
   LSC_ERROR_USAGE,      /* bad argument from the caller */
@@ -132,6 +134,17 @@ typedef struct {
   int64_t functions;
   int64_t param_launches, param_specs, params_no_layout, params_no_values;
   int64_t params_not_kept; /* launches of functions beyond what the recorder's layout table keeps */
+  /* Launches of functions the program got from cuModuleGetFunction, from modules it loaded
+   * itself (schema version 5): a JIT's launcher (Triton, Inductor, Helion) launched them.  0 for
+   * the runtime's own kernels (eager framework ops), which it obtains otherwise. */
+  int64_t jit_launches;
+  /* The savings estimate (lsc__savings_estimate; README "Savings estimate"), ns, where the
+   * session is a recorded program with calibration and the kernel has a gap p50: per launch and
+   * over its launches (the fast launcher's over jit_launches only, and only when there are any;
+   * graphs' over all its launches). */
+  bool has_fast_launcher_saving, has_graph_saving;
+  double fast_launcher_saving_ns, fast_launcher_saving_total_ns;
+  double graph_saving_ns, graph_saving_total_ns;
 } lsc_kernel_summary;
 
 /* Writes s as a JSON string: quoted, escaped, invalid UTF-8 replaced by U+FFFD.  NULL: null. */
@@ -172,6 +185,23 @@ typedef struct {
   int64_t count, p50_ns;          /* status-0 rows with host_ns, and their nearest-rank p50 */
 } lsc_spec_summary;
 
+/* A launch's host cost on one path, measured on the recording host before the program ran
+ * (record --calibrate; the calibration table): the median of the samples, the order statistics
+ * around it that hold the true median with at least 95% confidence, and how many samples. */
+typedef enum {
+  LSC_CALIBRATION_FAST,       /* the engine's fast path, a spec-cache hit */
+  LSC_CALIBRATION_RAW,        /* a bare cuLaunchKernel of the same binary */
+  LSC_CALIBRATION_GRAPH_NODE, /* a graph replay's host time over its kernel nodes */
+  LSC_CALIBRATION_COUNT
+} lsc_calibration_path;
+
+extern const char *const lsc_calibration_names[LSC_CALIBRATION_COUNT]; /* "fast", "raw", "graph_node" */
+
+typedef struct {
+  double p50_ns, low_ns, high_ns;
+  int64_t samples;
+} lsc_calibration;
+
 /* The calls between launches a recorded program's report holds (api_call.kind 2, 3, 4). */
 #define LSC_CALL_KINDS 3
 extern const char *const lsc_call_kind_names[LSC_CALL_KINDS]; /* "sync", "copy", "alloc" */
@@ -191,7 +221,8 @@ typedef struct {
   int64_t stop_ns;
   int64_t dropped_rows;
   bool has_observer_overhead;
-  double observer_overhead_ns;
+  double observer_overhead_ns; /* the recorder's push time per launch, timed apart (push_ns) */
+  lsc_floor_figures floor;     /* the in-session floor and observer cost; rounds 0: not measured */
   bool has_raw_floor;
   double raw_floor_p50_ns;
   bool has_pid;
@@ -214,6 +245,18 @@ typedef struct {
   lsc_kernel_summary *kernel_list; /* ordered by kernel id */
   size_t n_streams;
   lsc_stream_summary *streams; /* ordered by stream id; none without kernel activity */
+  /* A program recorded by record -- COMMAND (settings "source": "injection"), not the engine's
+   * own workload: the savings estimate is about such sessions. */
+  bool recorded_program;
+  /* record --calibrate: the recording host's launch costs, indexed by lsc_calibration_path
+   * (the last row of a name, where a file has several). */
+  bool has_calibration[LSC_CALIBRATION_COUNT];
+  lsc_calibration calibration[LSC_CALIBRATION_COUNT];
+  /* A recorded program with all three calibration rows: the estimate's totals over its
+   * kernels, and the launches they cover.  False: no estimate (the calibration is missing). */
+  bool has_savings;
+  double fast_launcher_saving_total_ns, graph_saving_total_ns;
+  int64_t fast_launcher_launches, graph_launches;
 } lsc_session_summary;
 
 /* The NVTX ranges a recorded program made (schema version 5), per name, over all its sessions.
@@ -245,6 +288,10 @@ typedef struct {
 /* Computes the summary with one pass over launch.  Memory: 16 bytes per launch row during
  * the call.  Returns NULL with error set on failure. */
 lsc_report_summary *lsc_report_summarize (lsc_report *report, lsc_error *error);
+
+/* The sessions, kernel names and specs only, without the pass over launch: every launch count
+ * and percentile is 0.  For readers that take the launches from lsc_report_scan_launches. */
+lsc_report_summary *lsc_report_summarize_sessions (lsc_report *report, lsc_error *error);
 
 /* NULL is ignored. */
 void lsc_report_summary_free (lsc_report_summary *summary);

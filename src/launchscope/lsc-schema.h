@@ -19,7 +19,9 @@
  * launch's function (the CUfunction: one binary) and, with record --params, the spec key its
  * parameter values give (param_key; params says why there is none); 5 added the nvtx_range table
  * (the ranges a recorded program pushes), the calibration table (costs measured on the recording
- * host that savings estimates use) and api_call kind 5 (runtime calls, with record --api
+ * host that savings estimates use), the floor_block table (the in-session floor and observer
+ * cost, lsc-floor.h), the module_function table (the functions a program got from modules it
+ * loaded itself: a JIT's kernels) and api_call kind 5 (runtime calls, with record --api
  * runtime).  Every version
  * is read: a column or table a report's version predates reads as its default or as empty
  * (lsc-report.c lists them).
@@ -103,6 +105,20 @@
   "  name TEXT NOT NULL,            -- fast | raw | graph_node: a launch's host cost on this path\n"        \
   "  p50_ns REAL, low_ns REAL, high_ns REAL, -- median and its 95% interval\n"                             \
   "  samples INTEGER\n"                                                                                     \
+  ");\n"                                                                                                    \
+  "CREATE TABLE floor_block (       -- since version 5\n"                                                  \
+  "  id INTEGER PRIMARY KEY, session_id INTEGER NOT NULL,\n"                                               \
+  "  round INTEGER NOT NULL,        -- a round's blocks are compared with each other\n"                    \
+  "  kind INTEGER NOT NULL,         -- 0 bare cuLaunchKernel, 1 the engine unrecorded, 2 recorded\n"       \
+  "  path INTEGER,                  -- the engine's path in the round\n"                                   \
+  "  kernel_id INTEGER, spec_id INTEGER,\n"                                                                \
+  "  start_ns INTEGER NOT NULL, launches INTEGER NOT NULL,\n"                                              \
+  "  p50_ns INTEGER                 -- the block's median launch, timed around the call\n"                 \
+  ");\n"                                                                                                   \
+  "CREATE TABLE module_function (   -- since version 5\n"                                                  \
+  "  id INTEGER PRIMARY KEY, session_id INTEGER NOT NULL,\n"                                               \
+  "  function INTEGER NOT NULL,     -- a CUfunction the program got from cuModuleGetFunction\n"            \
+  "  name TEXT                      -- the name it asked for\n"                                             \
   ");\n"                                                                                                    \
   "CREATE TABLE event (\n"                                                                                  \
   "  id INTEGER PRIMARY KEY, session_id INTEGER NOT NULL, t_ns INTEGER NOT NULL,\n"                         \

@@ -229,7 +229,10 @@ START_TEST (test_cards)
   s.launches_per_s = 45678.4;
   s.p50_ns[0] = 1520, s.p90_ns[0] = 1700, s.p99_ns[0] = 2500;
   s.p50_ns[1] = 6100, s.p90_ns[1] = 6900, s.p99_ns[1] = 9000;
-  s.raw_floor_p50_ns = 1400;
+  s.floor = (lsc_floor_figures){ .rounds = 12,
+                                 .floor_p50_ns = 1400,
+                                 .above_floor = { [FL_PATH_FAST] = { 12, 120, 90, 150 } },
+                                 .observer = { 12, 8, -3, 20 } };
   s.fallbacks[FL_FALLBACK_SKIP_SWITCH] = 5000;
   s.fallbacks[FL_FALLBACK_GLOBALS_CHANGED] = 3;
   s.fallbacks[FL_FALLBACK_ARGUMENTS] = 40;
@@ -237,7 +240,7 @@ START_TEST (test_cards)
   snprintf (s.last_error, sizeof s.last_error, "kernel 'add4': global LSC_LIVE_GLOBAL changed from 0 to 7\nmore");
   s.recorder.rows_written = 123000;
   s.recorder.rows_dropped = 5;
-  s.observer_ns = 35.2;
+  s.push_ns = 35.2;
   lsc_live_cards_compute (&s, cards);
   ck_assert_str_eq (cards[LSC_LIVE_CARD_RATE].value, "45678");
   ck_assert_str_eq (cards[LSC_LIVE_CARD_RATE].detail, "123456 launches so far");
@@ -251,7 +254,22 @@ START_TEST (test_cards)
   ck_assert_str_eq (cards[LSC_LIVE_CARD_ERRORS].tone, "error");
   ck_assert_str_eq (cards[LSC_LIVE_CARD_DROPPED].value, "5");
   ck_assert_str_eq (cards[LSC_LIVE_CARD_DROPPED].tone, "warning");
-  ck_assert_str_eq (cards[LSC_LIVE_CARD_OBSERVER].value, "35 ns");
+  ck_assert_str_eq (cards[LSC_LIVE_CARD_FLOOR].detail, "Fast path above a bare cuLaunchKernel (p50 1.40 µs) of the "
+                                                       "same binary, timed in this session · 95%: +90 ns to +150 ns · "
+                                                       "12 rounds");
+  /* an interval holding zero is noise, not a distance */
+  ck_assert_str_eq (cards[LSC_LIVE_CARD_OBSERVER].value, "Within noise");
+  ck_assert_ptr_nonnull (strstr (cards[LSC_LIVE_CARD_OBSERVER].detail, "push 35 ns"));
+  s.floor.above_floor[FL_PATH_FAST] = (lsc_paired_estimate){ 12, -185, -240, -20 };
+  lsc_live_cards_compute (&s, cards);
+  ck_assert_str_eq (cards[LSC_LIVE_CARD_FLOOR].value, "−185 ns");
+  s.floor.above_floor[FL_PATH_FAST] = (lsc_paired_estimate){ 12, -185, -240, 20 };
+  lsc_live_cards_compute (&s, cards);
+  ck_assert_str_eq (cards[LSC_LIVE_CARD_FLOOR].value, "Within noise");
+  s.floor = (lsc_floor_figures){ 0 };
+  lsc_live_cards_compute (&s, cards);
+  ck_assert_ptr_null (cards[LSC_LIVE_CARD_OBSERVER].value);
+  ck_assert_str_eq (cards[LSC_LIVE_CARD_OBSERVER].detail, "Not measured in this session (the recorder's push alone: 35 ns)");
   lsc_live_cards_clear (cards);
   ck_assert_ptr_null (cards[0].title);
 

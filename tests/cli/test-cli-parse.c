@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "lsc-cli-parse.h"
+#include "lsc-floor.h"
 
 /* stderr of the last call, captured. */
 static char captured[4096];
@@ -157,14 +158,14 @@ START_TEST (test_record_args)
   ck_assert_int_eq (a.n, 4096);
   ck_assert_int_eq (a.device, 0);
   ck_assert_int_eq (a.ring, 65536);
-  ck_assert_int_eq (a.raw_floor, 2000);
+  ck_assert_int_eq (a.floor_every, LSC_FLOOR_EVERY);
   ck_assert_int_eq (a.cupti, LSC_CUPTI_CALLBACKS);
   ck_assert (!a.force);
   ck_assert_uint_eq (a.n_toggles, 0);
   ck_assert_uint_eq (a.n_workloads, 1);
 
   ck_assert_int_eq (record_args (&a, "--output=x.lsdb", "-w", "add4,add16,empty", "-i", "77", "--n", "33", "-d", "2",
-                                 "--ring", "64", "--raw-floor", "0", "--cupti", "off", "--cupti-lib", "/l.so", "-t",
+                                 "--ring", "64", "--floor-every", "0", "--cupti", "off", "--cupti-lib", "/l.so", "-t",
                                  "skip@9", "--toggle", "debug@3", "--toggle=offset@3", "-f", "-q", NULL),
                     LSC_EXIT_OK);
   ck_assert_str_eq (a.output, "x.lsdb");
@@ -172,7 +173,7 @@ START_TEST (test_record_args)
   ck_assert_int_eq (a.n, 33);
   ck_assert_int_eq (a.device, 2);
   ck_assert_int_eq (a.ring, 64);
-  ck_assert_int_eq (a.raw_floor, 0);
+  ck_assert_int_eq (a.floor_every, 0);
   ck_assert_int_eq (a.cupti, LSC_CUPTI_OFF);
   ck_assert_str_eq (a.cupti_lib, "/l.so");
   ck_assert (a.force && a.quiet);
@@ -210,7 +211,7 @@ START_TEST (test_record_args)
   ck_assert_int_eq (record_args (&a, "-o", "r", "--ring", "63", NULL), LSC_EXIT_USAGE);
   ck_assert_int_eq (record_args (&a, "-o", "r", "-n", "268435457", NULL), LSC_EXIT_USAGE);
   ck_assert_int_eq (record_args (&a, "-o", "r", "-d", "1025", NULL), LSC_EXIT_USAGE);
-  ck_assert_int_eq (record_args (&a, "-o", "r", "--raw-floor", "10000001", NULL), LSC_EXIT_USAGE);
+  ck_assert_int_eq (record_args (&a, "-o", "r", "--floor-every", "1000000001", NULL), LSC_EXIT_USAGE);
   ck_assert_int_eq (record_args (&a, "-o", "r", "--cupti", "sometimes", NULL), LSC_EXIT_USAGE);
   ASSERT_SAID ("--cupti wants off, callbacks or activity, got 'sometimes'");
   ck_assert_int_eq (record_args (&a, "-o", "r", "-w", "add99", NULL), LSC_EXIT_USAGE);

@@ -81,6 +81,18 @@ main (int argc, char **argv)
   EXPECT (2, "from 1 to", "bench", "--iters=abc");
   EXPECT (2, "from 2 to 32", "bench", "--args", "1,8");
   EXPECT (2, "unexpected argument 'extra'", "demo", "extra");
+  EXPECT (0, "Usage: launchscope-cli diff", "diff", "--help");
+  EXPECT (0, "4  diff --fail-if-slower", "--help");
+  EXPECT (2, "diff: no reports given: compare two (A.lsdb B.lsdb)", "diff");
+  EXPECT (2, "diff: one report given: compare two (A.lsdb B.lsdb)", "diff", "a.lsdb");
+  EXPECT (2, "diff: two reports at a time (got a third, 'c.lsdb')", "diff", "a.lsdb", "b.lsdb", "c.lsdb");
+  EXPECT (2, "diff: --metric wants p50, p90, p99 or mean, got 'p42'", "diff", "--metric", "p42", "a.lsdb", "b.lsdb");
+  EXPECT (2, "diff: --fail-if-slower wants a number from 0 to 1000000000 (e.g. 2.5), got '-5'", "diff",
+          "--fail-if-slower=-5", "a.lsdb", "b.lsdb");
+  EXPECT (2, "diff: --noise-ns wants a number", "diff", "--noise-ns", "lots", "a.lsdb", "b.lsdb");
+  EXPECT (2, "diff: --session-a wants an integer from 0 to", "diff", "--session-a", "x", "a.lsdb", "b.lsdb");
+  EXPECT (2, "diff: --json and --csv exclude each other", "diff", "--json", "--csv", "a.lsdb", "b.lsdb");
+  EXPECT (2, "option '--metric' needs a value", "diff", "a.lsdb", "b.lsdb", "--metric");
 
   /* demo: 0 with a GPU, or 3 saying that no driver (or device) was found and what still works. */
   static char out[65536];

@@ -5,7 +5,7 @@
  * Input: the bytes of a file.  It is written to a private directory (no -wal, -shm or -journal
  * left from the previous input) and then opened with lsc_report_open() (quick_check included),
  * summarized, written as JSON and text, exported (JSON summary, trace, Nsight Systems SQLite,
- * CSV) into the same directory, and checked
+ * CSV) into the same directory, compared with itself (diff), and checked
  * with lsc_report_check(), the code behind `launchscope-cli check`.  Seeds: valid reports and
  * hostile SQLite files (tests/fuzz/make-corpus.py).  Checks: each call succeeds or fails with an
  * error code and a message naming the file; a report that opens summarizes or says why not;
@@ -22,6 +22,7 @@
 #include <sqlite3.h>
 
 #include "lsc-export.h"
+#include "lsc-report-diff.h"
 #include "lsc-report.h"
 
 #define FUZZ_NAME "fuzz-report"
@@ -130,6 +131,22 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         CHECK (e.code != LSC_ERROR_NONE, "lsc_export_nsys_sqlite failed without an error code");
       if (lsc_export_csv (r, csv, true, &e) != 0)
         CHECK (e.code != LSC_ERROR_NONE, "lsc_export_csv failed without an error code");
+      /* Compared with itself through a second handle, as `diff` compares two files. */
+      lsc_report *r2 = lsc_report_open (path, LSC_REPORT_OPEN_NO_QUICK_CHECK, &e);
+      if (r2)
+        {
+          lsc_report_diff *d = lsc_report_diff_compute (r, r2, NULL, &e);
+          if (!d)
+            check_error (&e, "lsc_report_diff_compute");
+          else
+            {
+              lsc_report_diff_write_text (d, devnull, "/dev/null", &e);
+              lsc_report_diff_write_json (d, devnull, "/dev/null", &e);
+              lsc_report_diff_write_csv (d, devnull, "/dev/null", &e);
+              lsc_report_diff_free (d);
+            }
+          lsc_report_free (r2);
+        }
       lsc_report_free (r);
     }
 

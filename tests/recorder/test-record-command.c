@@ -21,6 +21,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "lsc-calibrate.h"
+#include "lsc-command.h"
 #include "lsc-percentile.h"
 #include "lsc-report.h"
 #include "lsc-report-private.h"
@@ -174,6 +176,58 @@ START_TEST (test_calls_and_configuration)
   ck_assert_msg (strstr (out, "between launches: 1 synchronisation (") && strstr (out, ", 1 copy (")
                    && strstr (out, ", 1 allocation ("),
                  "%s", out);
+}
+END_TEST
+
+/* --api runtime: one kind-5 row per runtime call of interest, named without CUPTI's version
+ * suffix, its interval enclosing its driver call's; each launch still one row, its driver
+ * call's.  Without the option no runtime callback is even enabled. */
+START_TEST (test_runtime_api)
+{
+  const char *r = in_dir ("runtime.lsdb");
+  int rc = RUN ("record", "-o", r, "--cupti-lib", cupti, "--api", "runtime", "--", app, "3", "0", "runtime");
+  ck_assert_msg (rc == 0, "exit %d:\n%s", rc, out);
+  /* cudaLaunchKernel, _ptsz, ExC, Cooperative, __cudaLaunchKernel, cudaGraphLaunch, the
+   * synchronisation, the copy and the allocation: not cudaLaunchHostFunc nor cudaGetDevice */
+  ck_assert_msg (strstr (out, "fake-cuda-app: 9 runtime callbacks enabled"), "%s", out);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM launch WHERE path = 2"), 3 + 5);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM launch WHERE path = 3"), 1);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM launch l JOIN kernel k ON k.id = l.kernel_id "
+                              "WHERE k.name = 'kernel_rt'"),
+                    5);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM api_call WHERE kind = 5"), 9);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM api_call WHERE kind = 5 AND name = 'cudaLaunchKernel'"), 4);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM api_call WHERE kind = 5 AND name IN ('cudaLaunchKernelExC', "
+                              "'cudaGraphLaunch', 'cudaStreamSynchronize', 'cudaMemcpyAsync')"),
+                    4);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM api_call WHERE kind = 5 AND name = 'cudaMalloc' AND status = 2"), 1);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM api_call WHERE kind IN (2, 3, 4)"), 3);
+  /* Each runtime launch encloses one launch row of its thread, under another correlation id. */
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM api_call a WHERE a.kind = 5 AND a.name LIKE 'cuda%Launch%' AND "
+                              "(SELECT count(*) FROM launch l WHERE l.thread = a.thread AND l.api_start_ns >= "
+                              "a.start_ns AND l.api_start_ns + l.api_ns <= a.start_ns + a.api_ns AND "
+                              "l.correlation_id <> a.correlation_id) = 1"),
+                    6);
+  /* ... and each runtime synchronisation, copy and allocation its driver call. */
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM api_call a JOIN api_call d ON d.thread = a.thread AND "
+                              "d.kind IN (2, 3, 4) AND d.start_ns >= a.start_ns AND d.start_ns + d.api_ns <= "
+                              "a.start_ns + a.api_ns AND d.correlation_id <> a.correlation_id WHERE a.kind = 5"),
+                    3);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM session WHERE json_extract(settings, '$.api') = 'runtime'"), 1);
+  rc = RUN ("report", r);
+  ck_assert_msg (rc == 0, "exit %d:\n%s", rc, out);
+  ck_assert_msg (strstr (out, "between launches: 1 synchronisation (") && strstr (out, ", 1 copy (")
+                   && strstr (out, ", 1 allocation (") && !strstr (out, "synchronisations"),
+                 "%s", out);
+
+  r = in_dir ("driver.lsdb");
+  rc = RUN ("record", "-o", r, "--cupti-lib", cupti, "--", app, "3", "0", "runtime");
+  ck_assert_msg (rc == 0, "exit %d:\n%s", rc, out);
+  ck_assert_msg (strstr (out, "fake-cuda-app: 0 runtime callbacks enabled"), "%s", out);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM launch WHERE path = 2"), 3 + 5);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM launch WHERE path = 3"), 1);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM api_call WHERE kind = 5"), 0);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM session WHERE json_extract(settings, '$.api') = 'driver'"), 1);
 }
 END_TEST
 
@@ -466,6 +520,19 @@ START_TEST (test_nvtx_other_tool)
 }
 END_TEST
 
+START_TEST (test_switched_recording)
+{
+  const char *r = in_dir ("switch.lsdb");
+  int rc = RUN ("record", "-o", r, "--cupti-lib", cupti, "--", app, "4", "0", "switch");
+  ck_assert_msg (rc == 0, "exit %d:\n%s", rc, out);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM launch"), 6);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM launch l JOIN kernel k ON k.id = l.kernel_id WHERE k.name = "
+                              "'kernel_on'"),
+                    2);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM event WHERE text LIKE 'the program switched recording off%'"), 1);
+}
+END_TEST
+
 START_TEST (test_redact)
 {
   const char *r = in_dir ("quiet.lsdb");
@@ -552,6 +619,10 @@ START_TEST (test_refusals)
   ck_assert_msg (rc == 2 && strstr (out, "--iters"), "exit %d:\n%s", rc, out);
   rc = RUN ("record", "-o", in_dir ("x.lsdb"), "--cupti", "off", "--", app, "5", "0");
   ck_assert_msg (rc == 2 && strstr (out, "--cupti off"), "exit %d:\n%s", rc, out);
+  rc = RUN ("record", "-o", in_dir ("x.lsdb"), "--api", "both", "--", app, "5", "0");
+  ck_assert_msg (rc == 2 && strstr (out, "--api wants driver") && strstr (out, "'both'"), "exit %d:\n%s", rc, out);
+  rc = RUN ("record", "-o", in_dir ("x.lsdb"), "--api", "runtime");
+  ck_assert_msg (rc == 2 && strstr (out, "--api is for a command to record"), "exit %d:\n%s", rc, out);
   rc = RUN ("record", "-o", in_dir ("x.lsdb"), "--", "/nonexistent/program");
   ck_assert_msg (rc == 1 && strstr (out, "/nonexistent/program"), "exit %d:\n%s", rc, out);
 
@@ -568,6 +639,120 @@ START_TEST (test_refusals)
   unsetenv ("CUDA_INJECTION64_PATH");
   ck_assert_msg (rc == 1 && strstr (out, "/opt/other-tool/libinject.so"), "exit %d:\n%s", rc, out);
   only_the_report_left ("exists.lsdb");
+}
+END_TEST
+
+/* The line of report's savings estimate that ends with kernel, in a buffer of its own ("" when
+ * there is none). */
+static const char *
+savings_line (const char *kernel)
+{
+  static char line[1024];
+  line[0] = '\0';
+  const char *section = strstr (out, "savings estimate (");
+  for (const char *p = section ? section : ""; *p;)
+    {
+      size_t len = strcspn (p, "\n");
+      size_t klen = strlen (kernel);
+      if (len >= klen + 2 && memcmp (p + len - klen - 2, "  ", 2) == 0 && memcmp (p + len - klen, kernel, klen) == 0)
+        {
+          snprintf (line, sizeof line, "%.*s", (int) len, p);
+          break;
+        }
+      p += len + (p[len] == '\n');
+    }
+  return line;
+}
+
+/* Functions a JIT got from cuModuleGetFunction are kept, and only those: a failed call and the
+ * runtime's kernels are not, and report tells JIT launches from eager ones. */
+START_TEST (test_jit_functions)
+{
+  const char *r = in_dir ("jit.lsdb");
+  int rc = RUN ("record", "-o", r, "--cupti-lib", cupti, "--", app, "3", "0", "jit");
+  ck_assert_msg (rc == 0, "exit %d:\n%s", rc, out);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM module_function"), 1);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM module_function WHERE function = 161 AND name = 'triton_add' "
+                              "AND session_id = (SELECT id FROM session)"),
+                    1);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM launch l JOIN module_function m ON m.function = l.function AND "
+                              "m.session_id = l.session_id"),
+                    4);
+  /* What record --calibrate stores, so report gives the estimate. */
+  const lsc_calibration rows[LSC_CALIBRATION_COUNT] = {
+    [LSC_CALIBRATION_FAST] = { 1500, 1450, 1550, 4000 },
+    [LSC_CALIBRATION_RAW] = { 1200, 1180, 1220, 4000 },
+    [LSC_CALIBRATION_GRAPH_NODE] = { 250, 240, 260, 200 },
+  };
+  char err[512];
+  ck_assert_msg (lsc_calibration_store (r, rows, err, sizeof err) == 0, "%s", err);
+  rc = RUN ("report", r);
+  ck_assert_msg (rc == 0, "exit %d:\n%s", rc, out);
+  ck_assert_msg (strstr (savings_line ("eager_op"), "n/a (not a JIT launcher)"), "%s", out);
+  ck_assert_msg (!strstr (savings_line ("triton_add"), "n/a") && strstr (savings_line ("triton_add"), " ns "), "%s",
+                 out);
+  ck_assert_msg (strstr (out, "over 4 JIT launches"), "%s", out);
+  rc = RUN ("report", "--json", r);
+  ck_assert_msg (rc == 0 && strstr (out, "\"name\":\"triton_add\"") && strstr (out, "\"jit_launches\":4,"), "%s", out);
+
+  /* Known from start to stop: functions got before the capture window opens still count. */
+  r = in_dir ("late.lsdb");
+  rc = RUN ("record", "-o", r, "--delay", "60", "--cupti-lib", cupti, "--", app, "3", "0", "jit");
+  ck_assert_msg (rc == 0, "exit %d:\n%s", rc, out);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM launch"), 0);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM module_function WHERE function = 161"), 1);
+}
+END_TEST
+
+/* Without a driver, --calibrate stops before the command starts and says what is missing. */
+START_TEST (test_calibrate_without_driver)
+{
+  const char *r = in_dir ("cal.lsdb");
+  int rc = RUN ("record", "-o", r, "--calibrate", "--cupti-lib", cupti, "--", app, "5", "0");
+  ck_assert_msg (rc == 3, "exit %d:\n%s", rc, out);
+  ck_assert_msg (strstr (out, "record: calibrating:") && strstr (out, "--calibrate") && strstr (out, "libcuda.so.1")
+                   && strstr (out, "was not started"),
+                 "%s", out);
+  only_the_report_left (NULL);
+  rc = RUN ("record", "-o", r, "--calibrate");
+  ck_assert_msg (rc == 2 && strstr (out, "--calibrate is for a command to record"), "exit %d:\n%s", rc, out);
+}
+END_TEST
+
+/* The calibration given to a command is stored in every session of its report. */
+START_TEST (test_calibration_in_every_session)
+{
+  char inject[600];
+  snprintf (inject, sizeof inject, "%s", cli);
+  char *slash = strrchr (inject, '/');
+  ck_assert_ptr_nonnull (slash);
+  snprintf (slash, sizeof inject - (size_t) (slash - inject), "/../launchscope/liblaunchscope-inject.so");
+  const lsc_calibration rows[LSC_CALIBRATION_COUNT] = {
+    [LSC_CALIBRATION_FAST] = { 1500.5, 1450, 1550, 4000 },
+    [LSC_CALIBRATION_RAW] = { 1200, 1180, 1220, 4001 },
+    [LSC_CALIBRATION_GRAPH_NODE] = { 250.25, 240, 260, 200 },
+  };
+  char *argv[] = { (char *) app, "20", "0", "child", "10", NULL };
+  const char *r = in_dir ("every.lsdb");
+  lsc_command_options o = { .output = r, .cupti = LSC_CUPTI_CALLBACKS, .cupti_library = cupti,
+                            .inject_library = inject, .calibration = rows, .argv = argv };
+  lsc_command *c = NULL;
+  char err[4600];
+  ck_assert_msg (lsc_command_start (&o, &c, err, sizeof err) == 0, "%s", err);
+  ck_assert_int_eq (lsc_command_wait (c), 0);
+  lsc_command_result res;
+  ck_assert_msg (lsc_command_finish (c, &res, err, sizeof err) == 0, "%s", err);
+  ck_assert_uint_eq (res.processes, 2);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM calibration"), 6);
+  ck_assert_int_eq (query (r, "SELECT count(DISTINCT session_id) FROM calibration c JOIN session s ON s.id = "
+                              "c.session_id"),
+                    2);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM calibration WHERE (name = 'fast' AND p50_ns = 1500.5 AND low_ns = "
+                              "1450 AND high_ns = 1550 AND samples = 4000) OR (name = 'raw' AND p50_ns = 1200 AND "
+                              "samples = 4001) OR (name = 'graph_node' AND p50_ns = 250.25 AND low_ns = 240 AND "
+                              "high_ns = 260 AND samples = 200)"),
+                    6);
+  only_the_report_left ("every.lsdb");
 }
 END_TEST
 
@@ -589,6 +774,7 @@ main (int argc, char **argv)
   tcase_add_test (tc, test_two_processes);
   tcase_add_test (tc, test_graph_replays);
   tcase_add_test (tc, test_calls_and_configuration);
+  tcase_add_test (tc, test_runtime_api);
   tcase_add_test (tc, test_max_launches);
   tcase_add_test (tc, test_params);
   tcase_add_test (tc, test_profiler_range);
@@ -596,12 +782,16 @@ main (int argc, char **argv)
   tcase_add_test (tc, test_nvtx_launch_bound);
   tcase_add_test (tc, test_nvtx_busy_at_exit);
   tcase_add_test (tc, test_nvtx_other_tool);
+  tcase_add_test (tc, test_switched_recording);
   tcase_add_test (tc, test_redact);
   tcase_add_test (tc, test_no_cuda_writes_nothing);
   tcase_add_test (tc, test_killed_process_keeps_what_it_flushed);
   tcase_add_test (tc, test_capture_window);
   tcase_add_test (tc, test_forked_child_outlives_killed_parent);
   tcase_add_test (tc, test_refusals);
+  tcase_add_test (tc, test_jit_functions);
+  tcase_add_test (tc, test_calibrate_without_driver);
+  tcase_add_test (tc, test_calibration_in_every_session);
   suite_add_tcase (s, tc);
   SRunner *sr = srunner_create (s);
   srunner_run_all (sr, CK_NORMAL);

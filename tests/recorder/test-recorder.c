@@ -25,8 +25,12 @@
 
 #include "fastlaunch-driver.h"
 #include "fl-test-driver.h"
+#include "lsc-calibrate.h"
+#include "lsc-command.h"
 #include "lsc-cupti.h"
-#include "lsc-raw-floor.h"
+#include "lsc-export.h"
+#include "lsc-floor.h"
+#include "lsc-percentile.h"
 #include "lsc-recorder.h"
 #include "lsc-report.h"
 #include "lsc-schema.h"
@@ -129,41 +133,297 @@ start (lsc_recorder_options o)
   return rec;
 }
 
-/* The floor is timed on bare cuLaunchKernel calls of the bound kernel's own binary, with the
- * arguments packed as the fast path would pass them, and only after the untimed ones. */
-START_TEST (test_raw_floor)
+static fl_status
+probe_launch (lsc_floor_probe *probe, bool offset)
 {
   fl_arg args[N_PTRS + 1];
   for (int i = 0; i < N_PTRS; i++)
-    args[i] = FL_PTR (fx.bufs[i]);
+    args[i] = FL_PTR (fx.bufs[i] + (offset ? 4 : 0));
   args[N_PTRS] = FL_INT (N_ELEMS);
-  const fl_grid grid = { 2, 1, 1 };
-  uint64_t before = fl_test_driver_launch_count ();
-  ck_assert_msg (lsc_raw_floor_measure (fx.bound, grid, 128, args, N_PTRS + 1, 10, 40) == 0,
-                 "no compiled binary yet: no floor");
-  ck_assert_uint_eq (fl_test_driver_launch_count (), before);
+  return lsc_floor_probe_launch (probe, fx.bound, (fl_grid){ 2, 1, 1 }, NULL, args, N_PTRS + 1, false, NULL);
+}
 
-  ck_assert_int_eq (launch_once (fx.bound, false), FL_OK);
+/* The 95% interval of a median from the sign test: the ranks every statistics table gives
+ * (n = 10: 2nd to 9th; 25: 8th to 18th; 100: 40th to 61st), the whole range below 6. */
+START_TEST (test_paired_estimate)
+{
+  static const struct {
+    size_t n, lo, hi; /* 1-based ranks */
+  } table[] = { { 10, 2, 9 }, { 25, 8, 18 }, { 100, 40, 61 }, { 5, 1, 5 } };
+  for (size_t t = 0; t < sizeof table / sizeof table[0]; t++)
+    {
+      size_t n = table[t].n;
+      double a[100], b[100], scratch[100];
+      /* differences a - b = 10 * rank, shuffled by a stride coprime with n */
+      for (size_t i = 0; i < n; i++)
+        {
+          size_t rank = (i * 7) % n + 1;
+          b[i] = 1000.0 + (double) i;
+          a[i] = b[i] + 10.0 * (double) rank - 5.0 * (double) (n + 1);
+        }
+      lsc_paired_estimate e;
+      lsc_paired_estimate_compute (a, b, n, scratch, &e);
+      ck_assert_uint_eq (e.rounds, n);
+      ck_assert_double_eq_tol (e.median_ns, 0, 1e-9); /* ranks centred on zero */
+      ck_assert_double_eq_tol (e.low_ns, 10.0 * (double) table[t].lo - 5.0 * (double) (n + 1), 1e-9);
+      ck_assert_double_eq_tol (e.high_ns, 10.0 * (double) table[t].hi - 5.0 * (double) (n + 1), 1e-9);
+      ck_assert (lsc_paired_estimate_within_noise (&e));
+    }
+  /* pairs with a missing side are left out; a clear shift is not noise */
+  double a[8] = { 110, 120, NAN, 130, 115, 125, 118, 122 }, b[8] = { 100, 100, 100, 100, 100, 100, 100, NAN };
+  double scratch[8];
+  lsc_paired_estimate e;
+  lsc_paired_estimate_compute (a, b, 8, scratch, &e);
+  ck_assert_uint_eq (e.rounds, 6);
+  ck_assert_double_eq_tol (e.median_ns, 19, 1e-9);
+  ck_assert (!lsc_paired_estimate_within_noise (&e) && e.low_ns == 10 && e.high_ns == 30);
+}
+END_TEST
+
+/* A round every `every` launches: 32 recorded launches, 32 engine launches with nothing
+ * recorded and 32 bare cuLaunchKernel calls of the spec's own binary, none counted or left as a
+ * row; the report's figures are the probe's. */
+START_TEST (test_floor_probe)
+{
+  lsc_recorder *rec = start ((lsc_recorder_options){ .workload = "add3" });
+  lsc_floor_probe *probe = lsc_floor_probe_new (rec, 128);
+  ck_assert_ptr_nonnull (probe);
+  uint64_t before = fl_test_driver_launch_count ();
+  for (int i = 0; i < 3 * 128; i++)
+    ck_assert_int_eq (probe_launch (probe, false), FL_OK);
+  ck_assert_uint_eq (fl_test_driver_launch_count () - before, 3 * 128 + 3 * 6 * LSC_FLOOR_BLOCK);
   fl_spec_entry e;
   ck_assert_uint_eq (fl_bound_kernel_spec_entries (fx.bound, &e, 1), 1);
-  before = fl_test_driver_launch_count ();
-  double p50 = lsc_raw_floor_measure (fx.bound, grid, 128, args, N_PTRS + 1, 10, 40);
-  ck_assert_msg (p50 > 0, "floor %.1f ns", p50);
-  ck_assert_uint_eq (fl_test_driver_launch_count () - before, 50);
   fl_test_launch last;
   ck_assert (fl_test_driver_last_launch (&last));
   ck_assert_ptr_eq (last.function, e.function);
   ck_assert_uint_eq (last.grid[0], 2);
-  ck_assert_uint_eq (last.block[0], 128);
   ck_assert_uint_eq (last.n_params, N_PTRS + 1);
   for (int i = 0; i < N_PTRS; i++)
     ck_assert_uint_eq (last.params[i], fx.bufs[i]);
   ck_assert_uint_eq ((uint32_t) last.params[N_PTRS], N_ELEMS);
 
-  /* A failing call leaves no floor rather than one of the calls before it. */
-  fl_test_driver_fail_nth ("cuLaunchKernel", 20, CUDA_ERROR_LAUNCH_FAILED);
-  ck_assert_msg (lsc_raw_floor_measure (fx.bound, grid, 128, args, N_PTRS + 1, 10, 40) == 0,
-                 "a failed launch: no floor");
+  lsc_floor_figures live;
+  lsc_floor_probe_figures (probe, &live);
+  ck_assert_uint_eq (live.rounds, 3);
+  ck_assert (isfinite (live.floor_p50_ns) && live.floor_p50_ns > 0);
+  ck_assert_uint_eq (live.above_floor[FL_PATH_FAST].rounds, 3);
+  ck_assert_uint_eq (live.above_floor[FL_PATH_DEFAULT].rounds, 0);
+  ck_assert_uint_eq (live.observer.rounds, 3);
+  lsc_floor_probe_free (probe);
+  char err[512] = "";
+  ck_assert_msg (lsc_recorder_stop (rec, NULL, err, sizeof err) == 0, "%s", err);
+
+  ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM launch"), 3 * 128);
+  ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM floor_block"), 9);
+  ck_assert_int_eq (query_int (fx.path, "SELECT count(DISTINCT round) FROM floor_block"), 3);
+  ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM floor_block WHERE launches = 32 AND p50_ns > 0 AND "
+                                        "path = 0 AND kernel_id IS NOT NULL AND spec_id IS NOT NULL"),
+                    9);
+  ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM floor_block GROUP BY kind HAVING count(*) = 3"), 3);
+
+  lsc_error error;
+  lsc_report *report = lsc_report_open (fx.path, LSC_REPORT_OPEN_DEFAULT, &error);
+  ck_assert_msg (report != NULL, "%s", error.message);
+  lsc_report_summary *sum = lsc_report_summarize (report, &error);
+  ck_assert_msg (sum != NULL, "%s", error.message);
+  const lsc_floor_figures *stored = &sum->sessions[0].floor;
+  ck_assert_uint_eq (stored->rounds, 3);
+  /* the stored medians are rounded to whole ns */
+  ck_assert_double_eq_tol (stored->floor_p50_ns, live.floor_p50_ns, 0.51);
+  ck_assert_double_eq_tol (stored->above_floor[FL_PATH_FAST].median_ns, live.above_floor[FL_PATH_FAST].median_ns, 1.01);
+  ck_assert_double_eq_tol (stored->observer.median_ns, live.observer.median_ns, 1.01);
+  /* the nsys export carries the same figures */
+  char nsys[sizeof fx.path + 16];
+  snprintf (nsys, sizeof nsys, "%s.nsys", fx.path);
+  ck_assert_msg (lsc_export_nsys_sqlite (report, nsys, true, &error) == 0, "%s", error.message);
+  char sql[300];
+  snprintf (sql, sizeof sql,
+            "SELECT count(*) FROM FL_RAW_FLOOR WHERE floorRounds = 3 AND observerCostNs = %.15g AND "
+            "fastAboveFloorLowNs = %.15g AND pushNs > 0",
+            stored->observer.median_ns, stored->above_floor[FL_PATH_FAST].low_ns);
+  ck_assert_int_eq (query_int (nsys, sql), 1);
+  unlink (nsys);
+  lsc_report_summary_free (sum);
+  lsc_report_free (report);
+}
+END_TEST
+
+/* A round repeats a settled launch: when the launch it is due after compiled a new spec, it
+ * waits for the next one, and repeats that one's spec, arguments and all. */
+START_TEST (test_floor_probe_waits_for_a_settled_launch)
+{
+  lsc_recorder *rec = start ((lsc_recorder_options){ .workload = "add3" });
+  lsc_floor_probe *probe = lsc_floor_probe_new (rec, 64);
+  uint64_t before = fl_test_driver_launch_count ();
+  for (int i = 0; i < 64; i++)
+    ck_assert_int_eq (probe_launch (probe, i == 63), FL_OK); /* the 64th: the unaligned spec, compiled */
+  lsc_floor_figures f;
+  lsc_floor_probe_figures (probe, &f);
+  ck_assert_uint_eq (f.rounds, 0);
+  ck_assert_uint_eq (fl_test_driver_launch_count () - before, 64);
+  ck_assert_int_eq (probe_launch (probe, true), FL_OK); /* a hit: the round runs after it */
+  lsc_floor_probe_figures (probe, &f);
+  ck_assert_uint_eq (f.rounds, 1);
+  ck_assert_uint_eq (fl_test_driver_launch_count () - before, 65 + 6 * LSC_FLOOR_BLOCK);
+  fl_test_launch last; /* round 0 ends with its bare block */
+  ck_assert (fl_test_driver_last_launch (&last));
+  for (int i = 0; i < N_PTRS; i++)
+    ck_assert_uint_eq (last.params[i], fx.bufs[i] + 4);
+  lsc_floor_probe_free (probe);
+  ck_assert_int_eq (lsc_recorder_stop (rec, NULL, NULL, 0), 0);
+  ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM launch"), 65);
+  ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM floor_block"), 3);
+  ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM floor_block b JOIN spec s ON s.id = b.spec_id WHERE "
+                                        "s.ptr_alignment LIKE '%U%'"),
+                    3);
+}
+END_TEST
+
+/* The reference for the median's interval, in integers: the largest j with P(B <= j - 1) <= 1/40
+ * for B ~ Binomial(n, 1/2), that is 40 * (C(n, 0) + ... + C(n, j - 1)) <= 2^n; 0 when none.
+ * Exact for n <= 56 (the sums stay below 2^62). */
+static size_t
+ref_low_rank (size_t n)
+{
+  uint64_t c = 1, sum = 0;
+  size_t j = 0;
+  for (size_t i = 0; 2 * i < n; i++)
+    {
+      sum += c;
+      if (sum * 40 > (UINT64_C (1) << n))
+        break;
+      j = i + 1;
+      c = c * (n - i) / (i + 1);
+    }
+  return j;
+}
+
+/* The median and its 95% interval are the order statistics the binomial reference names. */
+START_TEST (test_calibration_statistics)
+{
+  size_t low, high;
+  for (size_t n = 0; n <= 56; n++)
+    {
+      size_t j = ref_low_rank (n);
+      lsc_median_interval_ranks (n, &low, &high);
+      ck_assert_msg (low == (j ? j : n ? 1 : 0) && high == (j ? n + 1 - j : n), "n %zu: ranks %zu, %zu; reference %zu",
+                     n, low, high, j);
+    }
+  /* The published table's values, and the range where no pair reaches 95%. */
+  lsc_median_interval_ranks (20, &low, &high);
+  ck_assert (low == 6 && high == 15);
+  lsc_median_interval_ranks (10, &low, &high);
+  ck_assert (low == 2 && high == 9);
+  lsc_median_interval_ranks (5, &low, &high);
+  ck_assert (low == 1 && high == 5);
+  /* Large n: the normal approximation n/2 - 0.98 sqrt(n), within a rank. */
+  lsc_median_interval_ranks (4000, &low, &high);
+  ck_assert_msg (low >= 1937 && low <= 1939 && high == 4001 - low, "4000 samples: ranks %zu, %zu", low, high);
+
+  /* Known samples, shuffled: k-th smallest is 1000 + 10 (k - 1). */
+  enum { N = 51 };
+  uint64_t samples[N];
+  for (size_t i = 0; i < N; i++)
+    samples[(i * 13) % N] = 1000 + 10 * i; /* 13 and 51 share no factor: a permutation */
+  lsc_calibration c;
+  lsc_calibration_from_samples (samples, N, 4, &c);
+  size_t j = ref_low_rank (N), median_rank = (N + 1) / 2;
+  ck_assert_int_eq (c.samples, N);
+  ck_assert (c.p50_ns == (1000.0 + 10.0 * (double) (median_rank - 1)) / 4);
+  ck_assert (c.low_ns == (1000.0 + 10.0 * (double) (j - 1)) / 4);
+  ck_assert (c.high_ns == (1000.0 + 10.0 * (double) (N - j)) / 4);
+  ck_assert (c.low_ns < c.p50_ns && c.p50_ns < c.high_ns);
+  lsc_calibration_from_samples (samples, 0, 1, &c);
+  ck_assert (c.samples == 0 && c.p50_ns == 0);
+}
+END_TEST
+
+/* The three paths measured on the driver test double: each launch made as it should be, the
+ * samples counted, nothing left behind; a failed launch and a fast path that does not hit fail
+ * it with a message. */
+START_TEST (test_calibrate_measure)
+{
+  const lsc_calibrate_options o = { .warmup = 40, .launches = 200, .block = 50, .graph_nodes = 10 };
+  lsc_calibration cal[LSC_CALIBRATION_COUNT];
+  char err[1024] = "";
+  uint64_t before = fl_test_driver_launch_count ();
+  size_t graphs = fl_test_driver_live_graphs ();
+  ck_assert_msg (lsc_calibrate_measure (&o, cal, err, sizeof err) == 0, "%s", err);
+  /* priming 1 and capture 10, then per path 1 warm-up and 4 timed blocks: 50 fast and 50 raw
+   * launches each, 5 replays of 10 nodes */
+  ck_assert_uint_eq (fl_test_driver_launch_count () - before, 1 + 10 + 5 * (50 + 50 + 5 * 10));
+  ck_assert_int_eq (cal[LSC_CALIBRATION_FAST].samples, 200);
+  ck_assert_int_eq (cal[LSC_CALIBRATION_RAW].samples, 200);
+  ck_assert_int_eq (cal[LSC_CALIBRATION_GRAPH_NODE].samples, 20);
+  for (int p = 0; p < LSC_CALIBRATION_COUNT; p++)
+    ck_assert_msg (cal[p].p50_ns > 0 && cal[p].low_ns <= cal[p].p50_ns && cal[p].p50_ns <= cal[p].high_ns,
+                   "%s: %.1f [%.1f, %.1f]", lsc_calibration_names[p], cal[p].p50_ns, cal[p].low_ns, cal[p].high_ns);
+  ck_assert_ptr_null (fl_event_sink_get ());
+  ck_assert_uint_eq (fl_test_driver_live_graphs (), graphs);
+
+  fl_test_driver_fail_nth ("cuLaunchKernel", 300, CUDA_ERROR_LAUNCH_FAILED);
+  ck_assert_int_eq (lsc_calibrate_measure (&o, cal, err, sizeof err), -1);
+  ck_assert_msg (strstr (err, "calibration: ") && strstr (err, "CUDA_ERROR_LAUNCH_FAILED"), "%s", err);
+  ck_assert_uint_eq (fl_test_driver_live_graphs (), graphs);
+
+  fl_knob_set_skip_fast (true);
+  ck_assert_int_eq (lsc_calibrate_measure (&o, cal, err, sizeof err), -1);
+  fl_knob_set_skip_fast (false);
+  ck_assert_msg (strstr (err, "the fast path hit on 0 of 250 launches"), "%s", err);
+}
+END_TEST
+
+/* Stored calibration rows belong to every session of a gathered report and read back. */
+START_TEST (test_calibration_store)
+{
+  char parts[2][320], dest[320];
+  for (int i = 0; i < 2; i++)
+    {
+      snprintf (parts[i], sizeof parts[i], "%s/part%d.lsdb", fx.dir, i);
+      lsc_recorder *rec = NULL;
+      char err[512] = "";
+      ck_assert_msg (lsc_recorder_start (&(lsc_recorder_options){ .path = parts[i], .workload = "part" }, &rec, err,
+                                         sizeof err)
+                       == 0,
+                     "%s", err);
+      ck_assert_int_eq (lsc_recorder_stop (rec, NULL, err, sizeof err), 0);
+    }
+  snprintf (dest, sizeof dest, "%s/gathered.lsdb", fx.dir);
+  char err[1024] = "";
+  ck_assert_msg (lsc_reports_gather (dest, (const char *const[]){ parts[0], parts[1] }, 2, err, sizeof err) == 0, "%s",
+                 err);
+  const lsc_calibration rows[LSC_CALIBRATION_COUNT] = {
+    [LSC_CALIBRATION_FAST] = { 1510.5, 1500, 1520, 4000 },
+    [LSC_CALIBRATION_RAW] = { 1300, 1290, 1310, 4000 },
+    [LSC_CALIBRATION_GRAPH_NODE] = { 210.25, 200, 220, 200 },
+  };
+  ck_assert_msg (lsc_calibration_store (dest, rows, err, sizeof err) == 0, "%s", err);
+  ck_assert_int_eq (query_int (dest, "SELECT count(*) FROM calibration"), 6);
+  ck_assert_int_eq (query_int (dest, "SELECT count(DISTINCT session_id) FROM calibration WHERE session_id IN "
+                                     "(SELECT id FROM session)"),
+                    2);
+  lsc_error e;
+  lsc_report *r = lsc_report_open (dest, LSC_REPORT_OPEN_DEFAULT, &e);
+  ck_assert_msg (r != NULL, "%s", e.message);
+  lsc_report_summary *sum = lsc_report_summarize (r, &e);
+  ck_assert_msg (sum != NULL, "%s", e.message);
+  ck_assert_uint_eq (sum->n_sessions, 2);
+  for (size_t s = 0; s < 2; s++)
+    for (int p = 0; p < LSC_CALIBRATION_COUNT; p++)
+      {
+        const lsc_calibration *c = &sum->sessions[s].calibration[p];
+        ck_assert (sum->sessions[s].has_calibration[p]);
+        ck_assert (c->p50_ns == rows[p].p50_ns && c->low_ns == rows[p].low_ns && c->high_ns == rows[p].high_ns
+                   && c->samples == rows[p].samples);
+      }
+  lsc_report_summary_free (sum);
+  lsc_report_free (r);
+
+  char missing[340];
+  snprintf (missing, sizeof missing, "%s/missing.lsdb", fx.dir);
+  ck_assert_int_eq (lsc_calibration_store (missing, rows, err, sizeof err), -1);
+  ck_assert_msg (strstr (err, missing), "%s", err);
 }
 END_TEST
 
@@ -943,7 +1203,12 @@ recorder_suite (void)
   tcase_set_timeout (tc, 60);
   tcase_add_test (tc, test_round_trip);
   tcase_add_test (tc, test_waits_in_spec_row);
-  tcase_add_test (tc, test_raw_floor);
+  tcase_add_test (tc, test_paired_estimate);
+  tcase_add_test (tc, test_floor_probe);
+  tcase_add_test (tc, test_floor_probe_waits_for_a_settled_launch);
+  tcase_add_test (tc, test_calibration_statistics);
+  tcase_add_test (tc, test_calibrate_measure);
+  tcase_add_test (tc, test_calibration_store);
   tcase_add_test (tc, test_percentile_view);
   tcase_add_test (tc, test_ring_overflow_accounting);
   tcase_add_test (tc, test_many_threads_exact);

@@ -1779,6 +1779,41 @@ START_TEST (test_gap_ends_at_calls)
 }
 END_TEST
 
+/* A runtime call (kind 5) encloses the driver call it makes: the gap before a launch still ends
+ * at the previous launch or driver call, and runtime calls are not calls between launches. */
+START_TEST (test_gap_ignores_runtime_calls)
+{
+  char sql[1536];
+  int64_t t0 = SESSION_START (1), k = kernel_id (1, 0);
+  snprintf (sql, sizeof sql,
+            "INSERT INTO launch (session_id, kernel_id, thread, path, outcome, start_ns, host_ns) VALUES "
+            "(1, %" PRId64 ", 7, 2, 3, %" PRId64 ", 100), (1, %" PRId64 ", 7, 2, 3, %" PRId64 ", 100),"
+            "(1, %" PRId64 ", 7, 2, 3, %" PRId64 ", 100);"
+            "INSERT INTO api_call (session_id, thread, kind, name, start_ns, api_ns) VALUES "
+            "(1, 7, 5, 'cudaLaunchKernel', %" PRId64 ", 120), (1, 7, 5, 'cudaLaunchKernel', %" PRId64 ", 120),"
+            "(1, 7, 5, 'cudaStreamSynchronize', %" PRId64 ", 310), (1, 7, 2, 'cuStreamSynchronize', %" PRId64 ", 300),"
+            "(1, 7, 5, 'cudaLaunchKernel', %" PRId64 ", 120)",
+            k, t0 + 1000, k, t0 + 2000, k, t0 + 3000, t0 + 990, t0 + 1990, t0 + 2495, t0 + 2500, t0 + 2990);
+  lsc_report *r;
+  lsc_report_summary *sum = summarize_with ("runtime-calls.lsdb", sql, &r);
+  const lsc_session_summary *s = &sum->sessions[0];
+  const lsc_kernel_summary *ks = kernel_summary (sum, k);
+  /* 2000 - (1000 + 100) and 3000 - (2500 + 300) */
+  ck_assert_int_eq (ks->gap_count, 2);
+  ck_assert_int_eq (ks->gap_p50_ns, 200);
+  ck_assert_int_eq (ks->gap_p90_ns, 900);
+  ck_assert_int_eq (s->calls_by_kind[0], 1);
+  ck_assert_int_eq (s->call_ns_by_kind[0], 300);
+  ck_assert_int_eq (s->calls_by_kind[1], 0);
+  ck_assert_int_eq (s->calls_by_kind[2], 0);
+  char *buf = summary_text_and_json (sum);
+  ck_assert_msg (strstr (buf, "between launches: 1 synchronisation (0.000 ms)\n"), "%s", buf);
+  free (buf);
+  lsc_report_summary_free (sum);
+  lsc_report_free (r);
+}
+END_TEST
+
 /* Per stream from kernel activity: idle gaps between kernels, and the kernels whose launch came
  * after the stream had gone idle. */
 START_TEST (test_stream_idle)
@@ -1839,6 +1874,127 @@ START_TEST (test_params_answers)
   ck_assert_msg (strstr (buf, "(1 launches: parameters passed packed)  (1 launches: more functions than the recorder "
                               "keeps layouts for)"),
                  "%s", buf);
+  free (buf);
+  lsc_report_summary_free (sum);
+  lsc_report_free (r);
+}
+END_TEST
+
+/* A recorded program's launches: kernel 10 a JIT's (its function 161 came from cuModuleGetFunction),
+ * kernel 11 the runtime's; then calibration, as calibration_sql gives it. */
+static void
+savings_report_sql (char *sql, size_t size, const char *calibration_sql)
+{
+  int64_t t0 = SESSION_START (1), jit = kernel_id (1, 0), eager = kernel_id (1, 1);
+  /* JIT on thread 7: host 100 each, gaps 900 and 900.  Eager on thread 8: host 200 each, gaps 300
+   * and 500 (p50 300). */
+  snprintf (sql, size,
+            "UPDATE session SET settings = '{\"source\": \"injection\", \"pid\": 5}';"
+            "INSERT INTO launch (session_id, kernel_id, thread, path, outcome, start_ns, host_ns, function) VALUES "
+            "(1, %" PRId64 ", 7, 2, 3, %" PRId64 ", 100, 161), (1, %" PRId64 ", 7, 2, 3, %" PRId64 ", 100, 161),"
+            "(1, %" PRId64 ", 7, 2, 3, %" PRId64 ", 100, 161),"
+            "(1, %" PRId64 ", 8, 2, 3, %" PRId64 ", 200, 178), (1, %" PRId64 ", 8, 2, 3, %" PRId64 ", 200, 178),"
+            "(1, %" PRId64 ", 8, 2, 3, %" PRId64 ", 200, 178);"
+            "INSERT INTO module_function (session_id, function, name) VALUES (1, 161, 'add8'), (1, 999, 'unused');"
+            "%s",
+            jit, t0 + 1000, jit, t0 + 2000, jit, t0 + 3000, eager, t0 + 1000, eager, t0 + 1500, eager, t0 + 2200,
+            calibration_sql);
+}
+
+/* The savings estimate against the model worked by hand: per launch, the fast launcher saves the
+ * gap p50 less fast - raw (JIT kernels only), graphs the gap p50 plus the launch call p50 less a
+ * graph node, each at least 0, times the launches. */
+START_TEST (test_savings_estimate)
+{
+  char sql[2048];
+  savings_report_sql (sql, sizeof sql,
+                      "INSERT INTO calibration (session_id, name, p50_ns, low_ns, high_ns, samples) VALUES "
+                      "(1, 'fast', 1500, 1450, 1550, 4000), (1, 'raw', 1200, 1180, 1220, 4000),"
+                      "(1, 'graph_node', 250, 240, 260, 200)");
+  lsc_report *r;
+  lsc_report_summary *sum = summarize_with ("savings.lsdb", sql, &r);
+  const lsc_session_summary *s = &sum->sessions[0];
+  ck_assert (s->recorded_program && s->has_savings);
+  ck_assert (s->has_calibration[LSC_CALIBRATION_FAST] && s->calibration[LSC_CALIBRATION_FAST].low_ns == 1450);
+  ck_assert_int_eq (s->calibration[LSC_CALIBRATION_GRAPH_NODE].samples, 200);
+  const lsc_kernel_summary *jit = kernel_summary (sum, kernel_id (1, 0)), *eager = kernel_summary (sum, kernel_id (1, 1));
+  ck_assert_int_eq (jit->jit_launches, 3);
+  ck_assert_int_eq (eager->jit_launches, 0);
+  ck_assert_int_eq (jit->gap_p50_ns, 900);
+  ck_assert_int_eq (eager->gap_p50_ns, 300);
+  ck_assert (jit->has_fast_launcher_saving && !eager->has_fast_launcher_saving);
+  ck_assert (jit->fast_launcher_saving_ns == 900 - (1500 - 1200));
+  ck_assert (jit->fast_launcher_saving_total_ns == 600 * 3);
+  ck_assert (jit->has_graph_saving && jit->graph_saving_ns == 900 + 100 - 250 && jit->graph_saving_total_ns == 750 * 3);
+  ck_assert (eager->has_graph_saving && eager->graph_saving_ns == 300 + 200 - 250 && eager->graph_saving_total_ns == 750);
+  ck_assert (s->fast_launcher_saving_total_ns == 1800 && s->fast_launcher_launches == 3);
+  ck_assert (s->graph_saving_total_ns == 2250 + 750 && s->graph_launches == 6);
+  char *buf = summary_text_and_json (sum);
+  ck_assert_msg (strstr (buf, "           3          600 ns        0.002          750 ns        0.002  add8\n"), "%s", buf);
+  ck_assert_msg (strstr (buf, "n/a (not a JIT launcher)          250 ns        0.001  tricky"), "%s", buf);
+  ck_assert_msg (strstr (buf, "total: a per-spec fast launcher would save 0.002 ms over 3 JIT launches, CUDA graphs "
+                              "0.003 ms over 6 launches"),
+                 "%s", buf);
+  ck_assert_msg (strstr (buf, "\"jit_launches\":3,\"fast_launcher_saving_ns\":600,\"fast_launcher_saving_total_ns\":1800,"
+                              "\"graph_saving_ns\":750,\"graph_saving_total_ns\":2250}"),
+                 "%s", buf);
+  ck_assert_msg (strstr (buf, "\"jit_launches\":0,\"fast_launcher_saving_ns\":null,\"fast_launcher_saving_total_ns\":"
+                              "null,\"graph_saving_ns\":250,\"graph_saving_total_ns\":750}"),
+                 "%s", buf);
+  ck_assert_msg (strstr (buf, "\"savings_estimate\":{\"fast_launcher_total_ns\":1800,\"fast_launcher_launches\":3,"
+                              "\"graph_total_ns\":3000,\"graph_launches\":6}"),
+                 "%s", buf);
+  ck_assert_msg (strstr (buf, "\"calibration\":{\"fast\":{\"p50_ns\":1500,\"low_ns\":1450,\"high_ns\":1550,"
+                              "\"samples\":4000},\"raw\":"),
+                 "%s", buf);
+  free (buf);
+  lsc_report_summary_free (sum);
+  lsc_report_free (r);
+
+  /* Costs above what there is to save: floored at 0, never negative. */
+  savings_report_sql (sql, sizeof sql,
+                      "INSERT INTO calibration (session_id, name, p50_ns, low_ns, high_ns, samples) VALUES "
+                      "(1, 'fast', 5000, 4900, 5100, 4000), (1, 'raw', 1200, 1180, 1220, 4000),"
+                      "(1, 'graph_node', 2000, 1900, 2100, 200)");
+  sum = summarize_with ("floored.lsdb", sql, &r);
+  jit = kernel_summary (sum, kernel_id (1, 0));
+  eager = kernel_summary (sum, kernel_id (1, 1));
+  ck_assert (jit->has_fast_launcher_saving && jit->fast_launcher_saving_ns == 0 && jit->fast_launcher_saving_total_ns == 0);
+  ck_assert (jit->graph_saving_ns == 0 && eager->graph_saving_ns == 0 && sum->sessions[0].graph_saving_total_ns == 0);
+  lsc_report_summary_free (sum);
+  lsc_report_free (r);
+}
+END_TEST
+
+/* Without calibration rows the estimate says what is missing and how to get it, and gives no
+ * numbers; a session of the engine's own workload has no estimate at all. */
+START_TEST (test_savings_without_calibration)
+{
+  char sql[2048];
+  savings_report_sql (sql, sizeof sql,
+                      "INSERT INTO calibration (session_id, name, p50_ns, low_ns, high_ns, samples) VALUES "
+                      "(1, 'fast', 1500, 1450, 1550, 4000), (1, 'raw', 1200, 1180, 1220, 4000)");
+  lsc_report *r;
+  lsc_report_summary *sum = summarize_with ("uncalibrated.lsdb", sql, &r);
+  const lsc_session_summary *s = &sum->sessions[0];
+  ck_assert (s->recorded_program && !s->has_savings && !s->has_calibration[LSC_CALIBRATION_GRAPH_NODE]);
+  const lsc_kernel_summary *jit = kernel_summary (sum, kernel_id (1, 0));
+  ck_assert_int_eq (jit->jit_launches, 3);
+  ck_assert (!jit->has_fast_launcher_saving && !jit->has_graph_saving);
+  char *buf = summary_text_and_json (sum);
+  ck_assert_msg (strstr (buf, "savings estimate: this report has no calibration") && strstr (buf, "--calibrate")
+                   && !strstr (buf, "total: a per-spec") && !strstr (buf, "n/a (not a JIT"),
+                 "%s", buf);
+  ck_assert_msg (strstr (buf, "\"savings_estimate\":null") && strstr (buf, "\"fast_launcher_saving_ns\":null"), "%s", buf);
+  free (buf);
+  lsc_report_summary_free (sum);
+  lsc_report_free (r);
+
+  savings_report_sql (sql, sizeof sql, "UPDATE session SET settings = '{\"pid\": 5, \"workload\": \"add8\"}'");
+  sum = summarize_with ("engine.lsdb", sql, &r);
+  ck_assert (!sum->sessions[0].recorded_program && !sum->sessions[0].has_savings);
+  buf = summary_text_and_json (sum);
+  ck_assert_msg (!strstr (buf, "savings estimate"), "%s", buf);
   free (buf);
   lsc_report_summary_free (sum);
   lsc_report_free (r);
@@ -2153,6 +2309,63 @@ START_TEST (test_export_trace_json)
     }
   lsc_report_free (r);
   free (m.rows);
+}
+END_TEST
+
+/* The report's calls become CUDA API rows of the nsys export beside each launch's own driver row:
+ * runtime calls (kind 5) of class CUDA runtime, the driver's calls of class CUDA driver, each
+ * once, named in StringIds, a runtime launch enclosing its driver launch. */
+START_TEST (test_export_nsys_calls)
+{
+  const char *path = tmp_path ("nsys-calls.lsdb");
+  free (build_report (path, (build_opts){ .launches_per_session = 0, .stopped = true }, NULL).rows);
+  int64_t t0 = SESSION_START (1);
+  char sql[1536];
+  snprintf (sql, sizeof sql,
+            "INSERT INTO launch (session_id, thread, path, outcome, correlation_id, start_ns, host_ns, api_start_ns, "
+            "api_ns) VALUES (1, 1005, 2, 3, 12, %" PRId64 ", 50, %" PRId64 ", 50);"
+            "INSERT INTO api_call (session_id, thread, kind, name, correlation_id, start_ns, api_ns, status) VALUES "
+            "(1, 1005, 5, 'cudaLaunchKernel', 11, %" PRId64 ", 80, 0),"
+            "(1, 1005, 5, 'cudaStreamSynchronize', 13, %" PRId64 ", 320, 0),"
+            "(1, 1005, 2, 'cuStreamSynchronize', 14, %" PRId64 ", 300, 0),"
+            "(1, 1005, 5, 'cudaMalloc', 15, %" PRId64 ", 60, 2), (1, 1005, 4, 'cuMemAlloc_v2', 16, %" PRId64 ", 40, 2)",
+            t0 + 1010, t0 + 1010, t0 + 1000, t0 + 2000, t0 + 2010, t0 + 3000, t0 + 3010);
+  sqlite3 *db;
+  ck_assert_int_eq (sqlite3_open (path, &db), SQLITE_OK);
+  exec_sql (db, sql);
+  sqlite3_close (db);
+  lsc_report *r = open_ok (path);
+  lsc_error e;
+  const char *out = tmp_path ("nsys-calls.sqlite");
+  ck_assert_msg (lsc_export_nsys_sqlite (r, out, false, &e) == 0, "%s", e.message);
+  lsc_report_free (r);
+
+  ck_assert_int_eq (sqlite3_open_v2 (out, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+  ck_assert_int_eq (query_int (db, "SELECT count(*) FROM CUPTI_ACTIVITY_KIND_RUNTIME"), 6);
+  ck_assert_int_eq (query_int (db, "SELECT count(DISTINCT correlationId) FROM CUPTI_ACTIVITY_KIND_RUNTIME"), 6);
+  char *names = query_text (db, "SELECT group_concat(c.name || ':' || s.value || ':' || r.returnValue, ',') FROM "
+                                "(SELECT * FROM CUPTI_ACTIVITY_KIND_RUNTIME ORDER BY start, eventClass) r "
+                                "JOIN ENUM_NSYS_EVENT_CLASS c ON c.id = r.eventClass JOIN StringIds s ON s.id = r.nameId");
+  ck_assert_str_eq (names, "TRACE_PROCESS_EVENT_CUDA_RUNTIME:cudaLaunchKernel:0,"
+                           "TRACE_PROCESS_EVENT_CUDA_DRIVER:cuLaunchKernel:0,"
+                           "TRACE_PROCESS_EVENT_CUDA_RUNTIME:cudaStreamSynchronize:0,"
+                           "TRACE_PROCESS_EVENT_CUDA_DRIVER:cuStreamSynchronize:0,"
+                           "TRACE_PROCESS_EVENT_CUDA_RUNTIME:cudaMalloc:2,TRACE_PROCESS_EVENT_CUDA_DRIVER:cuMemAlloc_v2:2");
+  free (names);
+  ck_assert_int_eq (query_int (db, "SELECT count(*) FROM CUPTI_ACTIVITY_KIND_RUNTIME r JOIN StringIds s ON "
+                                   "s.id = r.nameId WHERE s.value = 'cudaLaunchKernel' AND r.start = 1000 AND "
+                                   "r.end = 1080 AND r.correlationId = 11 AND r.eventClass = 0 AND r.globalTid = "
+                                   "(4242 << 24 | 1005) AND r.callchainId IS NULL"),
+                    1);
+  /* Each runtime call encloses the driver call it made, on its thread. */
+  ck_assert_int_eq (query_int (db, "SELECT count(*) FROM CUPTI_ACTIVITY_KIND_RUNTIME rt JOIN CUPTI_ACTIVITY_KIND_RUNTIME d "
+                                   "ON d.globalTid = rt.globalTid AND d.eventClass = 1 AND d.start >= rt.start AND "
+                                   "d.end <= rt.end WHERE rt.eventClass = 0"),
+                    3);
+  ck_assert_int_eq (query_int (db, "SELECT count(*) FROM StringIds WHERE value LIKE 'cu%' GROUP BY value "
+                                   "ORDER BY count(*) DESC LIMIT 1"),
+                    1);
+  sqlite3_close (db);
 }
 END_TEST
 
@@ -2540,13 +2753,17 @@ reports_suite (void)
   tcase_add_test (tc, test_version1_report);
   tcase_add_test (tc, test_version2_report);
   tcase_add_test (tc, test_gap_ends_at_calls);
+  tcase_add_test (tc, test_gap_ignores_runtime_calls);
   tcase_add_test (tc, test_stream_idle);
   tcase_add_test (tc, test_params_answers);
+  tcase_add_test (tc, test_savings_estimate);
+  tcase_add_test (tc, test_savings_without_calibration);
   tcase_add_test (tc, test_check_counts_waits);
   tcase_add_test (tc, test_export_sqlite_copy);
   tcase_add_test (tc, test_export_json);
   tcase_add_test (tc, test_export_trace_json);
   tcase_add_test (tc, test_export_nsys_sqlite);
+  tcase_add_test (tc, test_export_nsys_calls);
   tcase_add_test (tc, test_export_bounded_names);
   tcase_add_test (tc, test_export_disk_full);
   tcase_add_test (tc, test_recorder_round_trip);

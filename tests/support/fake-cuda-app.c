@@ -5,7 +5,8 @@
  * its InitializeInjection), then makes "launches" through the fake libcupti the injection
  * library loaded (LSC_CUPTI_LIBRARY), as the driver's cuLaunchKernel would through CUPTI.
  *
- *   fake-cuda-app LAUNCHES EXIT [child N | kill | forkkill | pause MS M | graph N | calls | params | range]
+ *   fake-cuda-app LAUNCHES EXIT [child N | kill | forkkill | pause MS M | graph N | calls | params | range |
+ *                                jit | runtime | switch]
  *
  * LAUNCHES 0: a program that never initialises CUDA.  Every third launch is of kernel_b, the
  * others of kernel_a.  "child N" runs a second process of this program (exec'd, so it
@@ -18,10 +19,19 @@
  * then launches kernel_p (function 0xF1, parameters of 8, 8 and 4 bytes) five times with
  * values of three spec classes, and kernel_q (0xF2, whose layout the driver does not give)
  * twice; "range" then calls cudaProfilerStart, launches kernel_in 5 times, calls
- * cudaProfilerStop and launches kernel_after 4 times; "nvtx" pushes a range before CUDA starts
- * (so before anything records) and makes the NVTX ranges of make_nvtx_ranges with launches
- * inside them (through the real NVTX header, which loads NVTX_INJECTION64_PATH); "nvtx-busy"
- * starts a thread that pushes and pops NVTX ranges without end, and exits while it does.
+ * cudaProfilerStop and launches kernel_after 4 times; "switch" then launches kernel_off 3
+ * times with recording switched off (launchscope_inject_set_recording 0), kernel_dispatch 3
+ * times in state 1, kernel_on 2 times in state 2 and kernel_gone 2 times after state 3, and
+ * exits 99 if a switch answered other than documented; "jit" then gets function 0xA1 named
+ * triton_add from cuModuleGetFunction as a JIT does (and asks for not_there, which fails),
+ * launches it 4 times, and launches eager_op (0xB2, a function the runtime got otherwise)
+ * twice; "runtime" then makes runtime calls, each around its driver call: cudaLaunchKernel of kernel_rt 4 times, cudaLaunchKernelExC,
+ * cudaGraphLaunch, cudaStreamSynchronize, cudaMemcpyAsync and a failing cudaMalloc (status 2),
+ * then cudaLaunchHostFunc and cudaGetDevice, and prints how many runtime callbacks are enabled;
+ * "nvtx" pushes a range before CUDA starts (so before anything records) and makes the NVTX
+ * ranges of make_nvtx_ranges with launches inside them (through the real NVTX header, which
+ * loads NVTX_INJECTION64_PATH); "nvtx-busy" starts a thread that pushes and pops NVTX ranges
+ * without end, and exits while it does.
  */
 #include <cupti.h>
 #include <dlfcn.h>
@@ -207,6 +217,35 @@ make_nvtx_ranges (api_call_fn call, symbol_fn name)
 }
 
 static void
+make_jit_launches (void *fake, void (*name) (const char *))
+{
+  uint32_t (*call) (uint32_t, int, const void *)
+    = (uint32_t (*) (uint32_t, int, const void *)) dlsym (fake, "fake_cupti_api_call_params");
+  /* The driver has written the function by the exit of the call. */
+  CUfunction jit = (CUfunction) (uintptr_t) 0xA1, missing = (CUfunction) (uintptr_t) 0xA2;
+  CUmodule module = (CUmodule) (uintptr_t) 0x10;
+  cuModuleGetFunction_params got = { .hfunc = &jit, .hmod = module, .name = "triton_add" };
+  call (CUPTI_DRIVER_TRACE_CBID_cuModuleGetFunction, 0, &got);
+  cuModuleGetFunction_params failed = { .hfunc = &missing, .hmod = module, .name = "not_there" };
+  call (CUPTI_DRIVER_TRACE_CBID_cuModuleGetFunction, 500 /* CUDA_ERROR_NOT_FOUND */, &failed);
+  static const struct {
+    const char *name;
+    uintptr_t function;
+    int launches;
+  } kernels[] = { { "triton_add", 0xA1, 4 }, { "eager_op", 0xB2, 2 } };
+  for (size_t k = 0; k < sizeof kernels / sizeof kernels[0]; k++)
+    {
+      name (kernels[k].name);
+      for (int i = 0; i < kernels[k].launches; i++)
+        {
+          cuLaunchKernel_params launch = { .f = (CUfunction) kernels[k].function, .gridDimX = 1, .gridDimY = 1,
+                                           .gridDimZ = 1, .blockDimX = 32, .blockDimY = 1, .blockDimZ = 1 };
+          call (CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel, 0, &launch);
+        }
+    }
+}
+
+static void
 make_calls (void *fake)
 {
   uint32_t (*call) (uint32_t, int, const void *)
@@ -224,6 +263,27 @@ make_calls (void *fake)
   capturing_stream = NULL;
   cuStreamEndCapture_params end = { stream, NULL };
   call (CUPTI_DRIVER_TRACE_CBID_cuStreamEndCapture, 0, &end);
+}
+
+static void
+make_runtime_calls (void *fake, void (*name) (const char *))
+{
+  uint32_t (*call) (uint32_t, uint32_t, int, const void *)
+    = (uint32_t (*) (uint32_t, uint32_t, int, const void *)) dlsym (fake, "fake_cupti_runtime_call");
+  unsigned (*enabled) (void) = (unsigned (*) (void)) dlsym (fake, "fake_cupti_runtime_enabled");
+  name ("kernel_rt");
+  for (int i = 0; i < 4; i++)
+    call (CUPTI_RUNTIME_TRACE_CBID_cudaLaunchKernel_v7000, CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel, 0, NULL);
+  call (CUPTI_RUNTIME_TRACE_CBID_cudaLaunchKernelExC_v11060, CUPTI_DRIVER_TRACE_CBID_cuLaunchKernelEx, 0, NULL);
+  name (NULL);
+  call (CUPTI_RUNTIME_TRACE_CBID_cudaGraphLaunch_v10000, CUPTI_DRIVER_TRACE_CBID_cuGraphLaunch, 0, NULL);
+  call (CUPTI_RUNTIME_TRACE_CBID_cudaStreamSynchronize_v3020, CUPTI_DRIVER_TRACE_CBID_cuStreamSynchronize, 0, NULL);
+  call (CUPTI_RUNTIME_TRACE_CBID_cudaMemcpyAsync_v3020, CUPTI_DRIVER_TRACE_CBID_cuMemcpyHtoDAsync_v2, 0, NULL);
+  call (CUPTI_RUNTIME_TRACE_CBID_cudaMalloc_v3020, CUPTI_DRIVER_TRACE_CBID_cuMemAlloc_v2, 2, NULL);
+  call (CUPTI_RUNTIME_TRACE_CBID_cudaLaunchHostFunc_v10000, 0, 0, NULL);
+  call (CUPTI_RUNTIME_TRACE_CBID_cudaGetDevice_v3020, 0, 0, NULL);
+  printf ("fake-cuda-app: %u runtime callbacks enabled\n", enabled ());
+  fflush (stdout);
 }
 
 int
@@ -286,6 +346,10 @@ main (int argc, char **argv)
         make_calls (fake);
       if (argc > 3 && strcmp (argv[3], "params") == 0)
         make_param_launches (fake, name);
+      if (argc > 3 && strcmp (argv[3], "jit") == 0)
+        make_jit_launches (fake, name);
+      if (argc > 3 && strcmp (argv[3], "runtime") == 0)
+        make_runtime_calls (fake, name);
       if (argc > 3 && strcmp (argv[3], "range") == 0)
         {
           call (CUPTI_DRIVER_TRACE_CBID_cuProfilerStart, 0);
@@ -296,6 +360,27 @@ main (int argc, char **argv)
           name ("kernel_after");
           for (int i = 0; i < 4; i++)
             call (CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel, 0);
+        }
+      if (argc > 3 && strcmp (argv[3], "switch") == 0)
+        {
+          int (*set) (int) = (int (*) (int)) dlsym (lib, "launchscope_inject_set_recording");
+          static const struct {
+            int state;
+            const char *kernel;
+            int launches;
+          } blocks[] = { { 0, "kernel_off", 3 }, { 1, "kernel_dispatch", 3 }, { 2, "kernel_on", 2 }, { 3, "kernel_gone", 2 } };
+          if (!set || set (4) != -1 || set (-1) != -1)
+            return 99;
+          for (size_t b = 0; b < sizeof blocks / sizeof blocks[0]; b++)
+            {
+              if (set (blocks[b].state) != 0)
+                return 99;
+              name (blocks[b].kernel);
+              for (int i = 0; i < blocks[b].launches; i++)
+                call (CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel, 0);
+            }
+          if (set (2) != -1)
+            return 99;
         }
       if (argc > 5 && strcmp (argv[3], "pause") == 0)
         {

@@ -7,8 +7,9 @@
  * it is test data, never a measurement, and it says so in the session row (host, GPU, CPU,
  * settings) and in an info event.  It is never installed.
  *
- * usage: make-synthetic-report [--extremes] OUTPUT [LAUNCHES]
- *        (default 20000 launches; OUTPUT is replaced)
+ * usage: make-synthetic-report [--extremes] [--seed=N] OUTPUT [LAUNCHES]
+ *        (default 20000 launches; OUTPUT is replaced; --seed=N: other made-up noise, the same
+ *        shape, as a second run of the same workload would give)
  *
  * --extremes then overwrites the numbers with the worst a hostile file can hold: INT64_MIN and
  * INT64_MAX in every integer column (session times, durations, counters, ids, status, stage
@@ -127,12 +128,17 @@ static const int64_t spec_keys[N_SPECS] = { 0x17, 0x10017, 0x10 };
 int
 main (int argc, char **argv)
 {
-  bool extremes = argc > 1 && strcmp (argv[1], "--extremes") == 0;
-  if (extremes)
-    argc--, argv++;
+  bool extremes = false;
+  for (; argc > 1 && strncmp (argv[1], "--", 2) == 0; argc--, argv++)
+    if (strcmp (argv[1], "--extremes") == 0)
+      extremes = true;
+    else if (strncmp (argv[1], "--seed=", 7) == 0)
+      rng_state ^= strtoull (argv[1] + 7, NULL, 10) * 0x2545f4914f6cdd1dull; /* another run's noise */
+    else
+      break;
   if (argc < 2 || argc > 3)
     {
-      fprintf (stderr, "usage: %s [--extremes] OUTPUT [LAUNCHES]\n", argv[0]);
+      fprintf (stderr, "usage: %s [--extremes] [--seed=N] OUTPUT [LAUNCHES]\n", argv[0]);
       return 2;
     }
   const char *out = argv[1];

@@ -8,6 +8,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "lsc-floor-text.h"
 #include "lsc-format.h"
 #include "lsc-live-cards.h"
 #include "lsc-report.h"
@@ -65,23 +66,11 @@ lsc_live_cards_compute (const lsc_live_snapshot *s, LscLiveCardText cards[LSC_LI
   path_card (&cards[LSC_LIVE_CARD_FAST], _("Fast path p50"), s, 0);
   path_card (&cards[LSC_LIVE_CARD_BASELINE], _("Baseline p50"), s, 1);
 
-  if (s->raw_floor_p50_ns > 0 && s->p50_ns[0] > 0)
-    {
-      double above = s->p50_ns[0] - s->raw_floor_p50_ns;
-      g_autofree char *d = lsc_format_duration_ns (fabs (above));
-      g_autofree char *f = lsc_format_duration_ns (s->raw_floor_p50_ns);
-      set (&cards[LSC_LIVE_CARD_FLOOR], _("Above the raw floor"), g_strdup_printf ("%s%s", above >= 0 ? "+" : "−", d),
-           g_strdup_printf (_("Raw cuLaunchKernel p50: %s"), f), NULL);
-    }
-  else if (s->raw_floor_p50_ns > 0)
-    {
-      g_autofree char *f = lsc_format_duration_ns (s->raw_floor_p50_ns);
-      set (&cards[LSC_LIVE_CARD_FLOOR], _("Above the raw floor"), NULL,
-           g_strdup_printf (_("Raw cuLaunchKernel p50 %s; no fast launches yet"), f), NULL);
-    }
-  else
-    set (&cards[LSC_LIVE_CARD_FLOOR], _("Above the raw floor"), NULL,
-         g_strdup (_("Measured after the first compile")), NULL);
+  {
+    char *value, *detail;
+    lsc_floor_card_texts (&s->floor, &value, &detail);
+    set (&cards[LSC_LIVE_CARD_FLOOR], _("Above the floor"), value, detail, NULL);
+  }
 
   {
     guint64 total = 0;
@@ -127,11 +116,11 @@ lsc_live_cards_compute (const lsc_live_snapshot *s, LscLiveCardText cards[LSC_LI
          lost > 0 || s->recorder.error[0] ? "warning" : NULL);
   }
 
-  if (s->observer_ns > 0)
-    set (&cards[LSC_LIVE_CARD_OBSERVER], _("Observer cost"), lsc_format_duration_ns (s->observer_ns),
-         g_strdup (_("The recorder's own cost per launch")), NULL);
-  else
-    set (&cards[LSC_LIVE_CARD_OBSERVER], _("Observer cost"), NULL, g_strdup (_("Not measured")), NULL);
+  {
+    char *value, *detail;
+    lsc_observer_card_texts (&s->floor, s->push_ns, &value, &detail);
+    set (&cards[LSC_LIVE_CARD_OBSERVER], _("Observer cost"), value, detail, NULL);
+  }
 }
 
 void

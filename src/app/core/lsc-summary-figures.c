@@ -41,20 +41,11 @@ lsc_overview_figures_compute (const lsc_session_summary *s, LscOverviewFigures *
   out->has_duration = lsc_session_duration_ns (s, &out->duration_ns) && s->stop_ns > s->start_ns;
 
   const lsc_path_summary *fast = &s->paths[LSC_CHART_PATH_FAST], *base = &s->paths[LSC_CHART_PATH_DEFAULT];
-  const lsc_path_summary *raw = &s->paths[LSC_CHART_PATH_RAW];
   if (fast->count > 0 && base->count > 0 && fast->p50_ns > 0)
     {
       out->has_speedup = TRUE;
       out->speedup = (double) base->p50_ns / (double) fast->p50_ns;
       out->saved_ns = lsc__sub_sat (base->p50_ns, fast->p50_ns);
-    }
-
-  double floor_ns = s->has_raw_floor ? s->raw_floor_p50_ns : raw->count > 0 ? (double) raw->p50_ns : NAN;
-  if (isfinite (floor_ns) && floor_ns > 0 && fast->count > 0)
-    {
-      out->has_raw_floor = TRUE;
-      out->raw_floor_ns = floor_ns;
-      out->above_raw_floor_ns = (double) fast->p50_ns - floor_ns;
     }
 
   for (int r = 0; r <= LSC_REASON_COUNT; r++)

@@ -27,9 +27,6 @@ typedef struct {
   gboolean has_speedup;       /* launches on the fast and the baseline path, fast p50 > 0 */
   double speedup;             /* baseline p50 / fast p50 */
   gint64 saved_ns;            /* baseline p50 - fast p50, saturated */
-  gboolean has_raw_floor;     /* a finite, positive floor and fast launches */
-  double raw_floor_ns;        /* the session's measured floor, else the raw path's p50 */
-  double above_raw_floor_ns;  /* fast p50 - raw_floor_ns */
   gint64 fallbacks;           /* saturating sum over the reasons */
   int top_reason;             /* reason with the most fallbacks, -1 when none */
   LscSpecTotals specs;        /* of this session */

@@ -484,7 +484,7 @@ update_snapshot (LscLivePage *self)
   update_rate (self);
   const lsc_live_snapshot *s = &self->snapshot;
   update_cards (self);
-  lsc_overhead_chart_set_raw_floor (self->chart, s->raw_floor_p50_ns > 0 ? s->raw_floor_p50_ns : NAN);
+  lsc_overhead_chart_set_raw_floor (self->chart, s->floor.floor_p50_ns);
 
   if (!self->cupti_status || strcmp (self->cupti_status, s->recorder.cupti_status) != 0)
     {

@@ -8,6 +8,7 @@
 #include <math.h>
 
 #include "lsc-chart-draw.h"
+#include "lsc-floor-text.h"
 #include "lsc-format.h"
 #include "lsc-overview-view.h"
 #include "lsc-stat-card.h"
@@ -181,18 +182,11 @@ lsc_overview_view_set_document (LscOverviewView *self, LscDocument *document)
   else
     lsc_stat_card_set (self->speedup_card, _("Speed-up"), NULL, _("Needs launches on both the fast and the baseline path"));
 
-  if (fig.has_raw_floor)
-    {
-      double above = fig.above_raw_floor_ns;
-      g_autofree char *d = lsc_format_duration_ns (fabs (above));
-      g_autofree char *value = g_strdup_printf ("%s%s", above >= 0 ? "+" : "−", d);
-      g_autofree char *f = lsc_format_duration_ns (fig.raw_floor_ns);
-      g_autofree char *detail = g_strdup_printf (_("Fast p50 above the bare cuLaunchKernel p50 (%s)"), f);
-      lsc_stat_card_set (self->floor_card, _("Above the raw floor"), value, detail);
-    }
-  else
-    lsc_stat_card_set (self->floor_card, _("Above the raw floor"), NULL,
-                       _("No bare cuLaunchKernel floor was measured in this session"));
+  {
+    g_autofree char *value = NULL, *detail = NULL;
+    lsc_floor_card_texts (&s->floor, &value, &detail);
+    lsc_stat_card_set (self->floor_card, _("Above the floor"), value, detail);
+  }
 
   {
     g_autofree char *n = lsc_format_count (s->launches);
@@ -237,13 +231,11 @@ lsc_overview_view_set_document (LscOverviewView *self, LscDocument *document)
     lsc_stat_card_set_tone (self->dropped_card, s->dropped_rows > 0 ? "warning" : NULL);
   }
 
-  if (s->has_observer_overhead)
-    {
-      g_autofree char *v = lsc_format_duration_ns (s->observer_overhead_ns);
-      lsc_stat_card_set (self->observer_card, _("Observer overhead"), v, _("Cost per launch of recording itself"));
-    }
-  else
-    lsc_stat_card_set (self->observer_card, _("Observer overhead"), NULL, _("Not measured in this session"));
+  {
+    g_autofree char *value = NULL, *detail = NULL;
+    lsc_observer_card_texts (&s->floor, s->has_observer_overhead ? s->observer_overhead_ns : 0, &value, &detail);
+    lsc_stat_card_set (self->observer_card, _("Observer cost"), value, detail);
+  }
 
   fill_grid (self, s);
 

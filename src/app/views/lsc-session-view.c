@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
+#include "lsc-floor-text.h"
 #include "lsc-format.h"
 #include "lsc-session-view.h"
 #include "lsc-summary-figures.h"
@@ -153,10 +154,17 @@ fill_session (LscSessionView *self, const lsc_session_summary *s, size_t index, 
   AdwPreferencesGroup *tracing = new_group (self, _("Tracing"), NULL);
   add_row (tracing, _("CUPTI mode"), s->cupti_mode);
   add_row (tracing, _("CUPTI status"), s->cupti_status);
-  add_row_take (tracing, _("Observer overhead"),
+  {
+    g_autofree char *value = NULL, *detail = NULL;
+    lsc_observer_card_texts (&s->floor, s->has_observer_overhead ? s->observer_overhead_ns : 0, &value, &detail);
+    add_row_take (tracing, _("Observer cost"), g_strdup_printf ("%s — %s", value ? value : _("Not measured"), detail));
+    g_clear_pointer (&value, g_free);
+    g_clear_pointer (&detail, g_free);
+    lsc_floor_card_texts (&s->floor, &value, &detail);
+    add_row_take (tracing, _("Above the floor"), g_strdup_printf ("%s — %s", value ? value : _("Not measured"), detail));
+  }
+  add_row_take (tracing, _("Recorder push"),
                 s->has_observer_overhead ? lsc_format_duration_ns (s->observer_overhead_ns) : NULL);
-  add_row_take (tracing, _("Raw cuLaunchKernel p50"),
-                s->has_raw_floor ? lsc_format_duration_ns (s->raw_floor_p50_ns) : NULL);
 
   AdwPreferencesGroup *settings = new_group (self, _("Settings"), _("As the recorder stored them"));
   add_row_take (settings, _("Settings"), settings_text (s->settings));

@@ -1,0 +1,384 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * lsc-floor.c — the in-session floor and observer cost (lsc-floor.h says what they are).
+ */
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fastlaunch-driver.h"
+#include "lsc-cupti.h"
+#include "lsc-floor.h"
+
+#define LSC__SPEC_ENTRIES 256
+#define LSC__ROUNDS_KEPT 4096 /* the figures use the latest this many rounds */
+
+struct lsc_floor_probe {
+  lsc_recorder *rec;
+  uint64_t every, since; /* launches between rounds; since the last one */
+  /* The launch a round repeats: the session's last, as it was made. */
+  const fl_bound_kernel *bound;
+  uint64_t key;
+  fl_path path;
+  fl_grid grid;
+  CUstream stream;
+  bool use_default;
+  unsigned n_args;
+  fl_arg args[FL_MAX_ARGS];
+  uint32_t round;
+  lsc_raw_launch raw;
+  pthread_mutex_t lock; /* the rounds, read by lsc_floor_probe_figures from another thread */
+  lsc_floor_round rounds[LSC__ROUNDS_KEPT];
+  size_t n_rounds;
+};
+
+static int
+lsc__cmp_double (const void *a, const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+  return (x > y) - (x < y);
+}
+
+static int
+lsc__cmp_u64 (const void *a, const void *b)
+{
+  uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
+  return (x > y) - (x < y);
+}
+
+static double
+lsc__median_of_sorted (const double *v, size_t n)
+{
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* The sign test's interval for a median: the largest 1-based rank j with P(B <= j - 1) <= 2.5%
+ * for B ~ Binomial(m, 1/2), so that x_(j) .. x_(m - j + 1) holds the median with at least 95%;
+ * 0 when even the whole range holds it with less (m < 6). */
+static size_t
+lsc__median_interval_rank (size_t m)
+{
+  double cdf = 0, log_half_m = (double) m * log (0.5);
+  size_t j = 0;
+  for (size_t i = 0; i <= m / 2; i++)
+    {
+      cdf += exp (lgamma ((double) m + 1) - lgamma ((double) i + 1) - lgamma ((double) (m - i) + 1) + log_half_m);
+      if (cdf > 0.025)
+        break;
+      j = i + 1;
+    }
+  return j;
+}
+
+void
+lsc_paired_estimate_compute (const double *a, const double *b, size_t n, double *scratch, lsc_paired_estimate *out)
+{
+  size_t m = 0;
+  for (size_t i = 0; i < n; i++)
+    if (isfinite (a[i]) && isfinite (b[i]))
+      scratch[m++] = a[i] - b[i];
+  *out = (lsc_paired_estimate){ .rounds = m };
+  if (m == 0)
+    return;
+  qsort (scratch, m, sizeof *scratch, lsc__cmp_double);
+  out->median_ns = lsc__median_of_sorted (scratch, m);
+  size_t j = lsc__median_interval_rank (m);
+  out->low_ns = scratch[j ? j - 1 : 0];
+  out->high_ns = scratch[j ? m - j : m - 1];
+}
+
+bool
+lsc_paired_estimate_within_noise (const lsc_paired_estimate *e)
+{
+  return e->rounds > 0 && e->low_ns <= 0 && e->high_ns >= 0;
+}
+
+int
+lsc_floor_figures_compute (const lsc_floor_round *rounds, size_t n, lsc_floor_figures *out)
+{
+  memset (out, 0, sizeof *out);
+  out->floor_p50_ns = NAN;
+  if (n == 0)
+    return 0;
+  double *a = malloc (n * sizeof *a), *b = malloc (n * sizeof *b), *scratch = malloc (n * sizeof *scratch);
+  if (!a || !b || !scratch)
+    {
+      free (a);
+      free (b);
+      free (scratch);
+      return -1;
+    }
+  out->rounds = n;
+  size_t bare = 0;
+  for (size_t i = 0; i < n; i++)
+    if (isfinite (rounds[i].p50_ns[LSC_FLOOR_BARE]))
+      scratch[bare++] = rounds[i].p50_ns[LSC_FLOOR_BARE];
+  if (bare)
+    {
+      qsort (scratch, bare, sizeof *scratch, lsc__cmp_double);
+      out->floor_p50_ns = lsc__median_of_sorted (scratch, bare);
+    }
+  for (int path = FL_PATH_FAST; path <= FL_PATH_DEFAULT; path++)
+    {
+      size_t m = 0;
+      for (size_t i = 0; i < n; i++)
+        if ((int) rounds[i].path == path)
+          {
+            a[m] = rounds[i].p50_ns[LSC_FLOOR_UNRECORDED];
+            b[m++] = rounds[i].p50_ns[LSC_FLOOR_BARE];
+          }
+      lsc_paired_estimate_compute (a, b, m, scratch, &out->above_floor[path]);
+    }
+  for (size_t i = 0; i < n; i++)
+    {
+      a[i] = rounds[i].p50_ns[LSC_FLOOR_RECORDED];
+      b[i] = rounds[i].p50_ns[LSC_FLOOR_UNRECORDED];
+    }
+  lsc_paired_estimate_compute (a, b, n, scratch, &out->observer);
+  free (a);
+  free (b);
+  free (scratch);
+  return 0;
+}
+
+lsc_floor_probe *
+lsc_floor_probe_new (lsc_recorder *rec, uint64_t every)
+{
+  lsc_floor_probe *p = calloc (1, sizeof *p);
+  if (!p)
+    return NULL;
+  p->rec = rec;
+  p->every = every ? every : LSC_FLOOR_EVERY;
+  if (p->every < 2 * LSC_FLOOR_BLOCK)
+    p->every = 2 * LSC_FLOOR_BLOCK;
+  pthread_mutex_init (&p->lock, NULL);
+  return p;
+}
+
+void
+lsc_floor_probe_free (lsc_floor_probe *probe)
+{
+  if (!probe)
+    return;
+  pthread_mutex_destroy (&probe->lock);
+  free (probe);
+}
+
+static double
+lsc__block_median (uint64_t *ns, unsigned n)
+{
+  if (n == 0)
+    return NAN;
+  qsort (ns, n, sizeof *ns, lsc__cmp_u64);
+  return n % 2 ? (double) ns[n / 2] : ((double) ns[n / 2 - 1] + (double) ns[n / 2]) / 2;
+}
+
+bool
+lsc_raw_launch_prepare (const fl_bound_kernel *bound, const fl_arg *args, unsigned n_args, bool any_spec,
+                        uint64_t key, lsc_raw_launch *out)
+{
+  fl_spec_entry entries[LSC__SPEC_ENTRIES];
+  unsigned n = fl_bound_kernel_spec_entries (bound, entries, LSC__SPEC_ENTRIES);
+  out->function = NULL;
+  for (unsigned i = 0; i < n && i < LSC__SPEC_ENTRIES && !out->function; i++)
+    if (any_spec || entries[i].key == key)
+      out->function = entries[i].function;
+  if (!out->function || n_args > FL_MAX_ARGS)
+    return false;
+  const fl_signature *sig = fl_kernel_signature (fl_bound_kernel_kernel (bound));
+  unsigned np = 0;
+  for (unsigned i = 0; i < n_args; i++)
+    {
+      if (sig->types[i] == FL_TYPE_CONSTEXPR)
+        continue;
+      out->slots[np] = 0;
+      if (args[i].kind == FL_ARG_F32)
+        memcpy (&out->slots[np], &args[i].v.f32, sizeof args[i].v.f32);
+      else
+        memcpy (&out->slots[np], &args[i].v, sizeof out->slots[np]);
+      out->params[np] = &out->slots[np];
+      np++;
+    }
+  return true;
+}
+
+/* The bare block: cuLaunchKernel of the spec's binary.  NAN when the spec has no binary in the
+ * fast table (a session on the baseline from its start) or a call fails. */
+static double
+lsc__bare_block (lsc_floor_probe *p, uint64_t *start_ns)
+{
+  const fl_driver *drv = fl_driver_get ();
+  if (!drv || !lsc_raw_launch_prepare (p->bound, p->args, p->n_args, false, p->key, &p->raw))
+    return NAN;
+  const fl_config *config = fl_bound_kernel_config (p->bound);
+  uint64_t ns[LSC_FLOOR_BLOCK];
+  *start_ns = fl_clock_ns ();
+  for (unsigned i = 0; i < LSC_FLOOR_BLOCK; i++)
+    {
+      uint64_t t0 = fl_clock_ns ();
+      CUresult r = drv->cuLaunchKernel (p->raw.function, p->grid.x, p->grid.y, p->grid.z, config->block_x,
+                                        config->block_y, config->block_z, config->shared_mem_bytes, p->stream,
+                                        p->raw.params, NULL);
+      uint64_t t1 = fl_clock_ns ();
+      if (r != CUDA_SUCCESS)
+        return NAN;
+      ns[i] = t1 - t0;
+    }
+  return lsc__block_median (ns, LSC_FLOOR_BLOCK);
+}
+
+/* The session's own launch, 32 times, with whatever sink and CUPTI state the caller set. */
+static double
+lsc__engine_block (lsc_floor_probe *p, uint64_t *start_ns)
+{
+  uint64_t ns[LSC_FLOOR_BLOCK];
+  *start_ns = fl_clock_ns ();
+  for (unsigned i = 0; i < LSC_FLOOR_BLOCK; i++)
+    {
+      fl_bound_kernel *bound = (fl_bound_kernel *) p->bound;
+      uint64_t t0 = fl_clock_ns ();
+      fl_status st = p->use_default ? fl_launch_default (bound, p->grid, p->stream, p->args, p->n_args, NULL)
+                                    : fl_launch (bound, p->grid, p->stream, p->args, p->n_args, NULL);
+      uint64_t t1 = fl_clock_ns ();
+      if (st != FL_OK)
+        return NAN;
+      ns[i] = t1 - t0;
+    }
+  return lsc__block_median (ns, LSC_FLOOR_BLOCK);
+}
+
+static void
+lsc__store_block (lsc_floor_probe *p, lsc_floor_kind kind, uint64_t start_ns, double p50)
+{
+  if (!isfinite (p50))
+    return;
+  lsc_recorder_floor_block (p->rec, &(lsc_floor_block){ .round = p->round,
+                                                         .kind = kind,
+                                                         .path = p->path,
+                                                         .bound = p->bound,
+                                                         .spec_key = p->key,
+                                                         .start_ns = start_ns,
+                                                         .launches = LSC_FLOOR_BLOCK,
+                                                         .p50_ns = (uint64_t) llround (p50) });
+}
+
+/* The three blocks back to back, each in the conditions it stands for, in an order that turns
+ * with the round so that none always comes first or follows the same one. */
+static void
+lsc__round (lsc_floor_probe *p)
+{
+  static const lsc_floor_kind orders[3][LSC_FLOOR_KINDS] = {
+    { LSC_FLOOR_RECORDED, LSC_FLOOR_UNRECORDED, LSC_FLOOR_BARE },
+    { LSC_FLOOR_UNRECORDED, LSC_FLOOR_BARE, LSC_FLOOR_RECORDED },
+    { LSC_FLOOR_BARE, LSC_FLOOR_RECORDED, LSC_FLOOR_UNRECORDED },
+  };
+  lsc_floor_round r = { .path = p->path };
+  uint64_t start[LSC_FLOOR_KINDS] = { 0 };
+  const fl_event_sink *sink = fl_event_sink_get ();
+  for (int i = 0; i < LSC_FLOOR_KINDS; i++)
+    {
+      lsc_floor_kind kind = orders[p->round % 3][i];
+      bool recorded = kind == LSC_FLOOR_RECORDED;
+      /* Recorded: the recorder's push and CUPTI's callbacks as the session has them, the rows
+       * left unwritten; else neither. */
+      fl_event_sink_set (recorded ? lsc_recorder_probe_sink (p->rec) : NULL);
+      lsc_cupti_pause (!recorded);
+      /* The first launches after a switch of CUPTI's callbacks pay for it: a block is timed
+       * after a block's worth of launches in its own conditions. */
+      for (int timed = 0; timed < 2; timed++)
+        r.p50_ns[kind] = kind == LSC_FLOOR_BARE ? lsc__bare_block (p, &start[kind]) : lsc__engine_block (p, &start[kind]);
+    }
+  lsc_cupti_pause (false);
+  fl_event_sink_set (sink);
+
+  for (int k = 0; k < LSC_FLOOR_KINDS; k++)
+    lsc__store_block (p, (lsc_floor_kind) k, start[k], r.p50_ns[k]);
+  pthread_mutex_lock (&p->lock);
+  p->rounds[p->n_rounds++ % LSC__ROUNDS_KEPT] = r;
+  pthread_mutex_unlock (&p->lock);
+  p->round++;
+}
+
+fl_status
+lsc_floor_probe_launch (lsc_floor_probe *probe, fl_bound_kernel *bound, fl_grid grid, CUstream stream,
+                        const fl_arg *args, unsigned n_args, bool use_default, fl_launch_info *info)
+{
+  if (!probe || ++probe->since < probe->every)
+    return use_default ? fl_launch_default (bound, grid, stream, args, n_args, info)
+                       : fl_launch (bound, grid, stream, args, n_args, info);
+  fl_launch_info own;
+  fl_launch_info *li = info ? info : &own;
+  fl_status st = use_default ? fl_launch_default (bound, grid, stream, args, n_args, li)
+                             : fl_launch (bound, grid, stream, args, n_args, li);
+  /* A hit, or a baseline launch that compiled nothing: a launch in its settled state, the one
+   * the round repeats.  Otherwise the round waits for the next such launch. */
+  bool steady = st == FL_OK && n_args <= FL_MAX_ARGS && !li->compiled
+                && ((li->path == FL_PATH_FAST && li->outcome == FL_OUTCOME_HIT) || li->path == FL_PATH_DEFAULT);
+  if (steady)
+    {
+      probe->bound = bound;
+      probe->key = li->spec_key;
+      probe->path = li->path;
+      probe->grid = grid;
+      probe->stream = stream;
+      probe->use_default = use_default;
+      probe->n_args = n_args;
+      memcpy (probe->args, args, n_args * sizeof *args);
+      lsc__round (probe);
+      probe->since = 0;
+    }
+  return st;
+}
+
+void
+lsc_floor_probe_figures (lsc_floor_probe *probe, lsc_floor_figures *out)
+{
+  memset (out, 0, sizeof *out);
+  out->floor_p50_ns = NAN;
+  if (!probe)
+    return;
+  pthread_mutex_lock (&probe->lock);
+  size_t n = probe->n_rounds < LSC__ROUNDS_KEPT ? probe->n_rounds : LSC__ROUNDS_KEPT;
+  lsc_floor_round *copy = n ? malloc (n * sizeof *copy) : NULL;
+  if (copy)
+    memcpy (copy, probe->rounds, n * sizeof *copy);
+  pthread_mutex_unlock (&probe->lock);
+  if (copy)
+    lsc_floor_figures_compute (copy, n, out);
+  free (copy);
+}
+
+static void
+lsc__print_estimate (FILE *out, const char *indent, const char *what, const lsc_paired_estimate *e,
+                     const char *unit_note)
+{
+  if (e->rounds == 0)
+    return;
+  fprintf (out, "%s  %s: ", indent, what);
+  if (lsc_paired_estimate_within_noise (e))
+    fputs ("within noise (", out);
+  fprintf (out, "%+.0f ns%s95%% interval %+.0f .. %+.0f ns over %zu rounds)%s\n", e->median_ns,
+           lsc_paired_estimate_within_noise (e) ? ", " : " (", e->low_ns, e->high_ns, e->rounds, unit_note);
+}
+
+void
+lsc_floor_figures_print (FILE *out, const char *indent, const lsc_floor_figures *f)
+{
+  if (f->rounds == 0)
+    {
+      fprintf (out, "%sin-session floor and observer cost: not measured (no round of floor blocks ran)\n", indent);
+      return;
+    }
+  if (isfinite (f->floor_p50_ns))
+    fprintf (out, "%sin-session floor: bare cuLaunchKernel p50 %.0f ns, %zu rounds of %d-launch blocks\n", indent,
+             f->floor_p50_ns, f->rounds, LSC_FLOOR_BLOCK);
+  else
+    fprintf (out, "%sin-session floor: no bare block ran (the spec had no binary of its own), %zu rounds\n", indent,
+             f->rounds);
+  lsc__print_estimate (out, indent, "fast path above the floor", &f->above_floor[FL_PATH_FAST], "");
+  lsc__print_estimate (out, indent, "baseline above the floor", &f->above_floor[FL_PATH_DEFAULT], "");
+  lsc__print_estimate (out, indent, "observer cost per launch", &f->observer,
+                       "; excludes being subscribed to CUPTI at all");
+}

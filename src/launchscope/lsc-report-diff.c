@@ -1,0 +1,1431 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * lsc-report-diff.c — comparing two reports (lsc-report-diff.h): rows matched by name, a
+ * block bootstrap per row, verdicts with a noise floor, and the writers.
+ *
+ * Each report is read in one pass over its launches (lsc_report_scan_launches), the two in
+ * parallel, plus its sessions, kernels and specs (lsc_report_summarize_sessions); no SQL here.
+ * A row's bootstrap costs O(blocks x log bins) per replicate, never O(launches): a replicate's
+ * quantile is found by binary search over per-block cumulative histograms, stored bin-major so
+ * that one probe reads the blocks' counts for one bin from consecutive memory.
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lsc-percentile.h"
+#include "lsc-report-diff.h"
+#include "lsc-report-private.h"
+#include "lsc-report-rows.h"
+
+/* ---- names ----------------------------------------------------------------------------------- */
+
+static const char *const metric_names[] = { "p50", "p90", "p99", "mean" };
+static const double metric_pct[] = { 50, 90, 99, 0 };
+static const char *const kind_names[LSC_DIFF_ROW_KINDS] = { "path", "kernel", "spec", "stage", "process" };
+static const char *const verdict_names[] = { "same", "faster", "slower", "only in A", "only in B" };
+
+const char *
+lsc_diff_metric_name (lsc_diff_metric metric)
+{
+  return (unsigned) metric < 4 ? metric_names[metric] : NULL;
+}
+
+bool
+lsc_diff_metric_parse (const char *name, lsc_diff_metric *out)
+{
+  for (unsigned i = 0; name && i < 4; i++)
+    if (strcmp (name, metric_names[i]) == 0)
+      {
+        *out = (lsc_diff_metric) i;
+        return true;
+      }
+  return false;
+}
+
+const char *
+lsc_diff_row_kind_name (lsc_diff_row_kind kind)
+{
+  return (unsigned) kind < LSC_DIFF_ROW_KINDS ? kind_names[kind] : NULL;
+}
+
+const char *
+lsc_diff_verdict_name (lsc_diff_verdict verdict)
+{
+  return (unsigned) verdict <= LSC_DIFF_ONLY_B ? verdict_names[verdict] : NULL;
+}
+
+void
+lsc_diff_options_init (lsc_diff_options *options)
+{
+  *options = (lsc_diff_options){ .metric = LSC_DIFF_METRIC_P50,
+                                 .noise_ns = LSC_DIFF_DEFAULT_NOISE_NS,
+                                 .noise_pct = LSC_DIFF_DEFAULT_NOISE_PCT };
+}
+
+/* ---- the bootstrap ------------------------------------------------------------------------------ */
+
+static uint64_t
+splitmix64 (uint64_t *state)
+{
+  uint64_t z = (*state += UINT64_C (0x9e3779b97f4a7c15));
+  z = (z ^ (z >> 30)) * UINT64_C (0xbf58476d1ce4e5b9);
+  z = (z ^ (z >> 27)) * UINT64_C (0x94d049bb133111eb);
+  return z ^ (z >> 31);
+}
+
+static unsigned
+draw_block (uint64_t *state, unsigned k)
+{
+  return (unsigned) (((splitmix64 (state) >> 32) * k) >> 32);
+}
+
+/* 1 ns bins below 8192 ns, then 4096 per doubling (12 significant bits, 0.025 %): launch
+ * overheads of a few µs are exact, and a 10 ms outlier costs no more bins than a 10 µs one. */
+#define SUB_BITS 12
+static uint32_t
+bin_of (int64_t v)
+{
+  if (v < (INT64_C (1) << SUB_BITS))
+    return v <= 0 ? 0 : (uint32_t) v;
+  unsigned e = 63u - (unsigned) __builtin_clzll ((unsigned long long) v);
+  return (uint32_t) ((e - SUB_BITS) << SUB_BITS) + (uint32_t) ((uint64_t) v >> (e - SUB_BITS));
+}
+
+/* One side of a row: k blocks of consecutive values; cum[c * k + b] counts block b's values in
+ * compact bins 0..c. */
+typedef struct {
+  const int64_t *v;
+  size_t n;
+  unsigned k;
+  uint32_t *len;
+  uint32_t *cum;
+  double *sum;
+} side_blocks;
+
+static size_t
+block_start (size_t n, unsigned k, unsigned b)
+{
+  return (size_t) ((uint64_t) n * b / k);
+}
+
+/* A row's bins: the occupied ones of both sides, numbered 0..K-1, each with its smallest value. */
+typedef struct {
+  uint32_t lo;
+  uint32_t *compact; /* bin - lo -> compact index + 1, 0 for an empty bin */
+  size_t K;
+  int64_t *rep;
+} row_bins;
+
+static void
+row_bins_clear (row_bins *rb)
+{
+  free (rb->compact);
+  free (rb->rep);
+}
+
+static int
+row_bins_build (row_bins *rb, const int64_t *a, size_t na, const int64_t *b, size_t nb)
+{
+  memset (rb, 0, sizeof *rb);
+  uint32_t lo = UINT32_MAX, hi = 0;
+  for (size_t i = 0; i < na + nb; i++)
+    {
+      uint32_t x = bin_of (i < na ? a[i] : b[i - na]);
+      lo = x < lo ? x : lo;
+      hi = x > hi ? x : hi;
+    }
+  rb->lo = lo;
+  size_t range = (size_t) (hi - lo) + 1;
+  if (!(rb->compact = calloc (range, sizeof *rb->compact)))
+    return -1;
+  for (size_t i = 0; i < na + nb; i++)
+    rb->compact[bin_of (i < na ? a[i] : b[i - na]) - lo] = 1;
+  size_t K = 0;
+  for (size_t x = 0; x < range; x++)
+    if (rb->compact[x])
+      rb->compact[x] = (uint32_t) ++K;
+  rb->K = K;
+  if (!(rb->rep = malloc (K * sizeof *rb->rep)))
+    return -1;
+  for (size_t c = 0; c < K; c++)
+    rb->rep[c] = INT64_MAX;
+  for (size_t i = 0; i < na + nb; i++)
+    {
+      int64_t v = i < na ? a[i] : b[i - na];
+      size_t c = rb->compact[bin_of (v) - lo] - 1;
+      if (v < rb->rep[c])
+        rb->rep[c] = v;
+    }
+  return 0;
+}
+
+static size_t
+compact_of (const row_bins *rb, int64_t v)
+{
+  return rb->compact[bin_of (v) - rb->lo] - 1;
+}
+
+static void
+side_clear (side_blocks *s)
+{
+  free (s->len);
+  free (s->cum);
+  free (s->sum);
+}
+
+static int
+side_build (side_blocks *s, const int64_t *v, size_t n, const row_bins *rb, bool histogram)
+{
+  memset (s, 0, sizeof *s);
+  s->v = v;
+  s->n = n;
+  s->k = n < LSC_DIFF_BLOCKS ? (unsigned) n : LSC_DIFF_BLOCKS;
+  unsigned k = s->k;
+  s->len = calloc (k, sizeof *s->len);
+  s->sum = calloc (k, sizeof *s->sum);
+  if (!s->len || !s->sum)
+    return -1;
+  if (histogram && !(s->cum = calloc (rb->K * k, sizeof *s->cum)))
+    return -1;
+  for (unsigned b = 0; b < k; b++)
+    {
+      size_t from = block_start (n, k, b), to = block_start (n, k, b + 1);
+      s->len[b] = (uint32_t) (to - from);
+      double total = 0;
+      for (size_t i = from; i < to; i++)
+        {
+          total += (double) v[i];
+          if (histogram)
+            s->cum[compact_of (rb, v[i]) * k + b]++;
+        }
+      s->sum[b] = total;
+    }
+  if (histogram)
+    for (size_t c = 1; c < rb->K; c++)
+      for (unsigned b = 0; b < k; b++)
+        s->cum[c * k + b] += s->cum[(c - 1) * k + b];
+  return 0;
+}
+
+/* The metric of a replicate whose block b was drawn w[b] times. */
+static double
+side_replicate (const side_blocks *s, const row_bins *rb, const uint32_t *w, lsc_diff_metric metric)
+{
+  uint64_t total = 0;
+  double sum = 0;
+  for (unsigned b = 0; b < s->k; b++)
+    {
+      total += (uint64_t) w[b] * s->len[b];
+      sum += w[b] * s->sum[b];
+    }
+  if (metric == LSC_DIFF_METRIC_MEAN)
+    return sum / (double) total;
+  uint64_t rank = (uint64_t) lsc_percentile_index ((size_t) total, metric_pct[metric]) + 1;
+  size_t lo = 0, hi = rb->K - 1;
+  while (lo < hi)
+    {
+      size_t mid = lo + (hi - lo) / 2;
+      const uint32_t *row = s->cum + mid * s->k;
+      uint64_t below = 0;
+      for (unsigned b = 0; b < s->k; b++)
+        below += (uint64_t) w[b] * row[b];
+      if (below >= rank)
+        hi = mid;
+      else
+        lo = mid + 1;
+    }
+  return (double) rb->rep[lo];
+}
+
+static int
+cmp_i64 (const void *x, const void *y)
+{
+  int64_t a = *(const int64_t *) x, b = *(const int64_t *) y;
+  return (a > b) - (a < b);
+}
+
+/* The metric over all of a side's values, exactly: the quantile's bin from the histograms, then
+ * the value of that rank among the values in the bin. */
+static int
+side_exact (const side_blocks *s, const row_bins *rb, lsc_diff_metric metric, double *out)
+{
+  if (metric == LSC_DIFF_METRIC_MEAN)
+    {
+      long double total = 0;
+      for (size_t i = 0; i < s->n; i++)
+        total += (long double) s->v[i];
+      *out = (double) (total / (long double) s->n);
+      return 0;
+    }
+  uint64_t rank = (uint64_t) lsc_percentile_index (s->n, metric_pct[metric]) + 1;
+  size_t c = 0;
+  uint64_t below = 0; /* values in bins before c */
+  for (;; c++)
+    {
+      uint64_t upto = 0;
+      for (unsigned b = 0; b < s->k; b++)
+        upto += s->cum[c * s->k + b];
+      if (upto >= rank)
+        break;
+      below = upto;
+    }
+  size_t m = 0;
+  for (size_t i = 0; i < s->n; i++)
+    m += compact_of (rb, s->v[i]) == c;
+  int64_t *in_bin = malloc (m * sizeof *in_bin);
+  if (!in_bin)
+    return -1;
+  m = 0;
+  for (size_t i = 0; i < s->n; i++)
+    if (compact_of (rb, s->v[i]) == c)
+      in_bin[m++] = s->v[i];
+  qsort (in_bin, m, sizeof *in_bin, cmp_i64);
+  *out = (double) in_bin[rank - below - 1];
+  free (in_bin);
+  return 0;
+}
+
+int
+lsc_diff_bootstrap (const int64_t *a, size_t na, const int64_t *b, size_t nb, lsc_diff_metric metric, uint64_t seed,
+                    unsigned replicates, double *replicate_diffs, lsc_diff_estimate *out)
+{
+  memset (out, 0, sizeof *out);
+  if (!na || !nb)
+    return -1;
+  bool histogram = metric != LSC_DIFF_METRIC_MEAN;
+  row_bins rb = { 0 };
+  side_blocks sa = { 0 }, sb = { 0 };
+  uint32_t *w = calloc (2 * LSC_DIFF_BLOCKS, sizeof *w);
+  int rc = -1;
+  if (!w || (histogram && row_bins_build (&rb, a, na, b, nb) != 0) || side_build (&sa, a, na, &rb, histogram) != 0
+      || side_build (&sb, b, nb, &rb, histogram) != 0)
+    goto out;
+  if (side_exact (&sa, &rb, metric, &out->value_a) != 0 || side_exact (&sb, &rb, metric, &out->value_b) != 0)
+    goto out;
+  out->diff_ns = out->value_b - out->value_a;
+  out->blocks_a = sa.k;
+  out->blocks_b = sb.k;
+  uint32_t *wa = w, *wb = w + LSC_DIFF_BLOCKS;
+  uint64_t state = seed;
+  double mean = 0, m2 = 0; /* Welford */
+  for (unsigned r = 0; r < replicates; r++)
+    {
+      memset (w, 0, 2 * LSC_DIFF_BLOCKS * sizeof *w);
+      for (unsigned j = 0; j < sa.k; j++)
+        wa[draw_block (&state, sa.k)]++;
+      for (unsigned j = 0; j < sb.k; j++)
+        wb[draw_block (&state, sb.k)]++;
+      double d = side_replicate (&sb, &rb, wb, metric) - side_replicate (&sa, &rb, wa, metric);
+      if (replicate_diffs)
+        replicate_diffs[r] = d;
+      double delta = d - mean;
+      mean += delta / (r + 1);
+      m2 += delta * (d - mean);
+    }
+  out->sd_ns = replicates > 1 ? sqrt (m2 / (replicates - 1)) : 0;
+  rc = 0;
+out:
+  free (w);
+  row_bins_clear (&rb);
+  side_clear (&sa);
+  side_clear (&sb);
+  return rc;
+}
+
+/* z with P(|Z| > z) = p for a standard normal Z. */
+static double
+z_two_sided (double p)
+{
+  double lo = 0, hi = 40;
+  for (int i = 0; i < 200; i++)
+    {
+      double mid = (lo + hi) / 2;
+      if (erfc (mid / 1.4142135623730951) > p)
+        lo = mid;
+      else
+        hi = mid;
+    }
+  return (lo + hi) / 2;
+}
+
+/* ---- one report's launches, grouped ------------------------------------------------------------ */
+
+typedef struct {
+  int64_t *v;
+  size_t n, cap;
+} i64_vec;
+
+static bool
+vec_push (i64_vec *vec, int64_t x)
+{
+  if (vec->n == vec->cap)
+    {
+      size_t cap = vec->cap ? vec->cap * 2 : 64;
+      int64_t *v = realloc (vec->v, cap * sizeof *v);
+      if (!v)
+        return false;
+      vec->v = v;
+      vec->cap = cap;
+    }
+  vec->v[vec->n++] = x;
+  return true;
+}
+
+/* A named group of launches: a kernel, a spec or a process. */
+typedef struct {
+  const char *name, *kernel; /* borrowed from the side's summary or labels */
+  int64_t session_id;
+  i64_vec values;
+} group;
+
+/* An id (kernel or spec, unique in a report) and its group. */
+typedef struct {
+  int64_t id;
+  size_t group;
+} id_group;
+
+typedef struct {
+  lsc_report *report;
+  lsc_report_summary *sum;
+  bool has_only;
+  int64_t only_session;
+  /* the sessions compared, ordered by id as sum->sessions is; processes[i] is compared[i]'s */
+  size_t n_compared;
+  const lsc_session_summary **compared;
+  bool *injected; /* per compared session: recorded by injection (its raw rows use api_ns) */
+  char **labels;  /* per compared session: its process row's name */
+  group paths[LSC_PATH_COUNT + 1];
+  group stages[LSC_STAGE_COUNT];
+  group *kernels, *specs, *processes;
+  size_t n_kernels, n_specs;
+  id_group *kernel_ids, *spec_ids;
+  size_t n_kernel_ids, n_spec_ids;
+  bool want_processes; /* process rows are made: either side compares several sessions */
+  int64_t launches;
+  bool oom;
+  lsc_error error;
+} side;
+
+static void
+group_free_values (group *g, size_t n)
+{
+  for (size_t i = 0; g && i < n; i++)
+    free (g[i].values.v);
+}
+
+static void
+side_free (side *s)
+{
+  group_free_values (s->paths, LSC_PATH_COUNT + 1);
+  group_free_values (s->stages, LSC_STAGE_COUNT);
+  group_free_values (s->kernels, s->n_kernels);
+  group_free_values (s->specs, s->n_specs);
+  group_free_values (s->processes, s->n_compared);
+  free (s->kernels);
+  free (s->specs);
+  free (s->processes);
+  free (s->kernel_ids);
+  free (s->spec_ids);
+  for (size_t i = 0; s->labels && i < s->n_compared; i++)
+    free (s->labels[i]);
+  free (s->labels);
+  free (s->injected);
+  free (s->compared);
+  lsc_report_summary_free (s->sum);
+}
+
+static int
+cmp_id_group (const void *x, const void *y)
+{
+  const id_group *a = x, *b = y;
+  return (a->id > b->id) - (a->id < b->id);
+}
+
+static const id_group *
+find_id (const id_group *v, size_t n, int64_t id)
+{
+  id_group key = { .id = id };
+  return bsearch (&key, v, n, sizeof *v, cmp_id_group);
+}
+
+static int
+strcmp_null (const char *a, const char *b)
+{
+  return a && b ? strcmp (a, b) : (a != NULL) - (b != NULL);
+}
+
+static int
+cmp_group_name (const void *x, const void *y)
+{
+  const group *a = x, *b = y;
+  int c = strcmp_null (a->kernel, b->kernel);
+  return c ? c : strcmp_null (a->name, b->name);
+}
+
+/* A kernel or spec by id, with the name its row goes by. */
+typedef struct {
+  int64_t id;
+  const char *name, *kernel;
+} named_id;
+
+static int
+cmp_named_id (const void *x, const void *y)
+{
+  const named_id *a = x, *b = y;
+  int c = strcmp_null (a->kernel, b->kernel);
+  c = c ? c : strcmp_null (a->name, b->name);
+  return c ? c : (a->id > b->id) - (a->id < b->id);
+}
+
+/* One group per distinct name (kernels of several sessions that share a name are one row),
+ * and a map from each id to its group. */
+static bool
+build_groups (named_id *ids, size_t n, group **groups_out, size_t *n_groups, id_group **map_out, size_t *n_map)
+{
+  qsort (ids, n, sizeof *ids, cmp_named_id);
+  group *groups = calloc (n + 1, sizeof *groups);
+  id_group *map = calloc (n + 1, sizeof *map);
+  if (!groups || !map)
+    {
+      free (groups);
+      free (map);
+      return false;
+    }
+  size_t g = 0;
+  for (size_t i = 0; i < n; i++)
+    {
+      if (i == 0 || strcmp_null (ids[i].kernel, ids[i - 1].kernel) || strcmp_null (ids[i].name, ids[i - 1].name))
+        groups[g++] = (group){ .name = ids[i].name, .kernel = ids[i].kernel };
+      map[i] = (id_group){ .id = ids[i].id, .group = g - 1 };
+    }
+  qsort (map, n, sizeof *map, cmp_id_group);
+  *groups_out = groups;
+  *n_groups = g;
+  *map_out = map;
+  *n_map = n;
+  return true;
+}
+
+/* "source": "injection" in a session's settings: a program recorded by injection. */
+static bool
+settings_injected (const char *settings)
+{
+  for (const char *p = settings; p && (p = strstr (p, "\"source\"")); p++)
+    {
+      const char *q = p + 8;
+      q += strspn (q, " \t\r\n");
+      if (*q++ != ':')
+        continue;
+      q += strspn (q, " \t\r\n");
+      if (strncmp (q, "\"injection\"", 11) == 0)
+        return true;
+    }
+  return false;
+}
+
+static bool
+command_known (const char *workload)
+{
+  return workload && *workload && strcmp (workload, "(command line not kept)") != 0;
+}
+
+static char *
+process_label (const lsc_session_summary *s)
+{
+  char buf[160];
+  if (s->has_rank)
+    snprintf (buf, sizeof buf, "rank %" PRId64, s->rank);
+  else if (command_known (s->workload))
+    {
+      size_t n = lsc__utf8_cut (s->workload, strlen (s->workload), 100);
+      return strndup (s->workload, n);
+    }
+  else
+    snprintf (buf, sizeof buf, "session %" PRId64, s->id);
+  return strdup (buf);
+}
+
+/* Loads a side's sessions, kernels and specs, and chooses its sessions. */
+static int
+side_prepare (side *s, const char *which)
+{
+  lsc_error *error = &s->error;
+  if (!(s->sum = lsc_report_summarize_sessions (s->report, error)))
+    return -1;
+  const lsc_report_summary *sum = s->sum;
+  s->compared = calloc (sum->n_sessions + 1, sizeof *s->compared);
+  if (!s->compared)
+    goto oom;
+  for (size_t i = 0; i < sum->n_sessions; i++)
+    if (!s->has_only || sum->sessions[i].id == s->only_session)
+      s->compared[s->n_compared++] = &sum->sessions[i];
+  if (s->has_only && s->n_compared == 0)
+    {
+      char ids[200] = "";
+      for (size_t i = 0; i < sum->n_sessions && strlen (ids) < sizeof ids - 24; i++)
+        snprintf (ids + strlen (ids), sizeof ids - strlen (ids), "%s%" PRId64, i ? ", " : "", sum->sessions[i].id);
+      lsc__error_set (error, LSC_ERROR_USAGE, "report %s has no session %" PRId64 " (--session-%s): its sessions are %s",
+                      sum->path, s->only_session, which, sum->n_sessions ? ids : "none");
+      return -1;
+    }
+  s->injected = calloc (s->n_compared + 1, sizeof *s->injected);
+  s->labels = calloc (s->n_compared + 1, sizeof *s->labels);
+  s->processes = calloc (s->n_compared + 1, sizeof *s->processes);
+  if (!s->injected || !s->labels || !s->processes)
+    goto oom;
+  for (size_t i = 0; i < s->n_compared; i++)
+    {
+      s->injected[i] = settings_injected (s->compared[i]->settings);
+      if (!(s->labels[i] = process_label (s->compared[i])))
+        goto oom;
+      s->processes[i] = (group){ .name = s->labels[i], .session_id = s->compared[i]->id };
+    }
+
+  size_t n_k = 0, n_s = 0;
+  for (size_t i = 0; i < s->n_compared; i++)
+    {
+      n_k += s->compared[i]->n_kernel_list;
+      n_s += s->compared[i]->n_specs;
+    }
+  named_id *ks = calloc (n_k + 1, sizeof *ks), *ss = calloc (n_s + 1, sizeof *ss);
+  if (!ks || !ss)
+    {
+      free (ks);
+      free (ss);
+      goto oom;
+    }
+  n_k = n_s = 0;
+  for (size_t i = 0; i < s->n_compared; i++)
+    {
+      const lsc_session_summary *sess = s->compared[i];
+      for (size_t k = 0; k < sess->n_kernel_list; k++)
+        ks[n_k++] = (named_id){ .id = sess->kernel_list[k].id,
+                                .name = sess->kernel_list[k].name ? sess->kernel_list[k].name : "(unnamed kernel)" };
+      for (size_t k = 0; k < sess->n_specs; k++)
+        ss[n_s++] = (named_id){ .id = sess->specs[k].id,
+                                .name = sess->specs[k].description ? sess->specs[k].description : "(no description)",
+                                .kernel = sess->specs[k].kernel_name ? sess->specs[k].kernel_name : "(unnamed kernel)" };
+    }
+  bool ok = build_groups (ks, n_k, &s->kernels, &s->n_kernels, &s->kernel_ids, &s->n_kernel_ids)
+            && build_groups (ss, n_s, &s->specs, &s->n_specs, &s->spec_ids, &s->n_spec_ids);
+  free (ks);
+  free (ss);
+  if (!ok)
+    goto oom;
+  for (size_t p = 0; p <= LSC_PATH_COUNT; p++)
+    s->paths[p].name = p < LSC_PATH_COUNT ? lsc_path_name ((int64_t) p) : "unknown";
+  for (size_t k = 0; k < LSC_STAGE_COUNT; k++)
+    s->stages[k].name = lsc_stage_names[k];
+  return 0;
+oom:
+  lsc__error_set (error, LSC_ERROR_NOMEM, "cannot compare report %s: out of memory", sum->path);
+  return -1;
+}
+
+static int
+cmp_session_ptr_id (const void *key, const void *elem)
+{
+  int64_t id = *(const int64_t *) key;
+  int64_t other = (*(const lsc_session_summary *const *) elem)->id;
+  return (id > other) - (id < other);
+}
+
+static bool
+scan_launch (const lsc_launch_row *row, void *data)
+{
+  side *s = data;
+  if (!row->has_session)
+    return true;
+  const lsc_session_summary *const *found
+    = bsearch (&row->session_id, s->compared, s->n_compared, sizeof *s->compared, cmp_session_ptr_id);
+  if (!found)
+    return true;
+  size_t si = (size_t) (found - s->compared);
+  s->launches++;
+  if (row->status != 0)
+    return true;
+  size_t pi = row->has_path && row->path >= 0 && row->path < LSC_PATH_COUNT ? (size_t) row->path : LSC_PATH_COUNT;
+  bool api = pi == 2 /* raw */ && s->injected[si] && row->has_api;
+  if (!api && !row->has_host)
+    return true;
+  int64_t value = api ? row->api_ns : row->host_ns;
+  bool ok = vec_push (&s->paths[pi].values, value) && (!s->want_processes || vec_push (&s->processes[si].values, value));
+  const id_group *k = row->has_kernel ? find_id (s->kernel_ids, s->n_kernel_ids, row->kernel_id) : NULL;
+  if (k)
+    ok = ok && vec_push (&s->kernels[k->group].values, value);
+  const id_group *sp = row->has_spec ? find_id (s->spec_ids, s->n_spec_ids, row->spec_id) : NULL;
+  if (sp)
+    ok = ok && vec_push (&s->specs[sp->group].values, value);
+  if (row->has_stages)
+    for (size_t i = 0; i < LSC_STAGE_COUNT; i++)
+      ok = ok && vec_push (&s->stages[i].values, row->stage_ns[i]);
+  if (!ok)
+    {
+      s->oom = true;
+      return false;
+    }
+  return true;
+}
+
+static void *
+side_scan (void *data)
+{
+  side *s = data;
+  if (lsc_report_scan_launches (s->report, scan_launch, s, &s->error) != 0)
+    return s;
+  if (s->oom)
+    lsc__error_set (&s->error, LSC_ERROR_NOMEM, "cannot compare report %s: out of memory", s->sum->path);
+  return s;
+}
+
+/* ---- matching and rows -------------------------------------------------------------------------- */
+
+/* A row's groups of values, kept beside the rows while the statistics run. */
+typedef struct {
+  const group *a, *b;
+} row_groups;
+
+typedef struct {
+  lsc_report_diff *diff;
+  row_groups *groups;
+  size_t cap;
+  bool oom;
+} builder;
+
+static void
+add_row (builder *bd, lsc_diff_row_kind kind, const char *name, const char *kernel, const group *ga, const group *gb)
+{
+  lsc_report_diff *d = bd->diff;
+  size_t na = ga ? ga->values.n : 0, nb = gb ? gb->values.n : 0;
+  if ((!na && !nb) || bd->oom)
+    return;
+  if (d->n_rows == bd->cap)
+    {
+      size_t cap = bd->cap ? bd->cap * 2 : 16;
+      lsc_diff_row *rows = realloc (d->rows, cap * sizeof *rows);
+      if (rows)
+        d->rows = rows;
+      row_groups *groups = rows ? realloc (bd->groups, cap * sizeof *groups) : NULL;
+      if (!groups)
+        {
+          bd->oom = true;
+          return;
+        }
+      bd->groups = groups;
+      bd->cap = cap;
+    }
+  lsc_diff_row *r = &d->rows[d->n_rows];
+  memset (r, 0, sizeof *r);
+  r->kind = kind;
+  r->name = strdup (name);
+  r->kernel = kernel ? strdup (kernel) : NULL;
+  if (!r->name || (kernel && !r->kernel))
+    {
+      free (r->name);
+      free (r->kernel);
+      bd->oom = true;
+      return;
+    }
+  bd->groups[d->n_rows] = (row_groups){ na ? ga : NULL, nb ? gb : NULL };
+  d->n_rows++;
+  r->count_a = (int64_t) na;
+  r->count_b = (int64_t) nb;
+  r->session_a = ga ? ga->session_id : 0;
+  r->session_b = gb ? gb->session_id : 0;
+  r->verdict = !nb ? LSC_DIFF_ONLY_A : !na ? LSC_DIFF_ONLY_B : LSC_DIFF_SAME;
+}
+
+/* Rows for groups matched by name, merging the two lists build_groups sorted by (kernel, name). */
+static void
+match_named (builder *bd, lsc_diff_row_kind kind, const group *ga, size_t na, const group *gb, size_t nb)
+{
+  size_t i = 0, j = 0;
+  while (i < na || j < nb)
+    {
+      int c = i == na ? 1 : j == nb ? -1 : cmp_group_name (&ga[i], &gb[j]);
+      const group *a = c <= 0 ? &ga[i++] : NULL, *b = c >= 0 ? &gb[j++] : NULL;
+      const group *g = a ? a : b;
+      add_row (bd, kind, g->name, kind == LSC_DIFF_ROW_SPEC ? g->kernel : NULL, a, b);
+    }
+}
+
+/* Pairs A's compared sessions with B's: by RANK, then by command line, then in order.
+ * pair[i] is A's session i's partner in B, or nb; NULL when out of memory. */
+static size_t *
+pair_sessions (const side *sa, const side *sb)
+{
+  size_t na = sa->n_compared, nb = sb->n_compared;
+  size_t *pair = malloc ((na + 1) * sizeof *pair);
+  bool *taken = calloc (nb + 1, sizeof *taken);
+  if (!pair || !taken)
+    {
+      free (pair);
+      free (taken);
+      return NULL;
+    }
+  for (size_t i = 0; i < na; i++)
+    pair[i] = nb;
+  for (int pass = 0; pass < 3; pass++)
+    for (size_t i = 0; i < na; i++)
+      {
+        const lsc_session_summary *x = sa->compared[i];
+        for (size_t j = 0; pair[i] == nb && j < nb; j++)
+          {
+            const lsc_session_summary *y = sb->compared[j];
+            bool match = pass == 0   ? x->has_rank && y->has_rank && x->rank == y->rank
+                         : pass == 1 ? command_known (x->workload) && command_known (y->workload)
+                                         && strcmp (x->workload, y->workload) == 0
+                                     : true;
+            if (!taken[j] && match)
+              {
+                pair[i] = j;
+                taken[j] = true;
+              }
+          }
+      }
+  free (taken);
+  return pair;
+}
+
+static void
+match_processes (builder *bd, const side *sa, const side *sb, const size_t *pair)
+{
+  size_t na = sa->n_compared, nb = sb->n_compared;
+  for (size_t i = 0; i < na; i++)
+    add_row (bd, LSC_DIFF_ROW_PROCESS, sa->labels[i], NULL, &sa->processes[i],
+             pair[i] < nb ? &sb->processes[pair[i]] : NULL);
+  for (size_t j = 0; j < nb; j++)
+    {
+      bool taken = false;
+      for (size_t i = 0; i < na; i++)
+        taken = taken || pair[i] == j;
+      if (!taken)
+        add_row (bd, LSC_DIFF_ROW_PROCESS, sb->labels[j], NULL, NULL, &sb->processes[j]);
+    }
+}
+
+/* ---- facts ---------------------------------------------------------------------------------------- */
+
+/* Settings without what differs between any two runs: the process ids and the command line
+ * (compared as the workload). */
+static char *
+settings_normalized (const char *json)
+{
+  if (!json)
+    return NULL;
+  static const char *const volatile_keys[] = { "\"pid\"", "\"ppid\"", "\"command\"" };
+  size_t n = strlen (json);
+  char *out = malloc (n + 1), *o = out;
+  if (!out)
+    return NULL;
+  int depth = 0;
+  const char *p = json;
+  while (*p)
+    {
+      if (*p == '"')
+        {
+          const char *end = p + 1;
+          while (*end && *end != '"')
+            end += end[0] == '\\' && end[1] ? 2 : 1;
+          if (*end)
+            end++;
+          bool skip = false;
+          for (size_t k = 0; depth == 1 && k < sizeof volatile_keys / sizeof *volatile_keys; k++)
+            if ((size_t) (end - p) == strlen (volatile_keys[k]) && strncmp (p, volatile_keys[k], (size_t) (end - p)) == 0)
+              skip = true;
+          const char *after = end + strspn (end, " \t\r\n");
+          if (skip && *after == ':')
+            {
+              /* the member's value: a string or a scalar, then its comma */
+              const char *v = after + 1;
+              v += strspn (v, " \t\r\n");
+              if (*v == '"')
+                {
+                  v++;
+                  while (*v && *v != '"')
+                    v += v[0] == '\\' && v[1] ? 2 : 1;
+                  if (*v)
+                    v++;
+                }
+              else
+                v += strcspn (v, ",}");
+              v += strspn (v, " \t\r\n");
+              if (*v == ',')
+                v++;
+              p = v + strspn (v, " \t\r\n");
+              if (*p == '}')
+                {
+                  /* the last member went: so does the comma before it */
+                  while (o > out && (o[-1] == ' ' || o[-1] == ','))
+                    o--;
+                }
+              continue;
+            }
+          memcpy (o, p, (size_t) (end - p));
+          o += end - p;
+          p = end;
+          continue;
+        }
+      depth += (*p == '{' || *p == '[') - (*p == '}' || *p == ']');
+      *o++ = *p++;
+    }
+  *o = '\0';
+  return out;
+}
+
+static char *
+fact_text (const lsc_session_summary *s, int which)
+{
+  char buf[64];
+  switch (which)
+    {
+    case 0: return s->gpu ? strdup (s->gpu) : NULL;
+    case 1:
+      if (!s->has_driver_version)
+        return NULL;
+      snprintf (buf, sizeof buf, "%" PRId64, s->driver_version);
+      return strdup (buf);
+    case 2: return s->toolkit ? strdup (s->toolkit) : NULL;
+    case 3: return s->cpu ? strdup (s->cpu) : NULL;
+    case 4: return s->host ? strdup (s->host) : NULL;
+    case 5: return settings_normalized (s->settings);
+    case 6: return s->cupti_mode ? strdup (s->cupti_mode) : NULL;
+    case 7:
+      if (!s->has_raw_floor)
+        return NULL;
+      snprintf (buf, sizeof buf, "%.1f", s->raw_floor_p50_ns);
+      return strdup (buf);
+    case 8:
+      if (!s->has_observer_overhead)
+        return NULL;
+      snprintf (buf, sizeof buf, "%.1f", s->observer_overhead_ns);
+      return strdup (buf);
+    default: return s->workload ? strdup (s->workload) : NULL;
+    }
+}
+
+#define N_FACTS 10
+static const char *const fact_names[N_FACTS] = { "gpu",      "driver_version",  "toolkit",          "cpu",
+                                                 "host",     "settings",        "cupti_mode",       "raw_floor_p50_ns",
+                                                 "observer_overhead_ns", "workload" };
+/* The facts whose difference makes the comparison doubtful, and how the warning names them. */
+static const char *const doubtful[N_FACTS] = { [0] = "the GPU", [1] = "the driver", [6] = "the CUPTI mode",
+                                               [9] = "the workload" };
+
+static bool
+compare_facts (lsc_report_diff *d, const lsc_session_summary *a, const lsc_session_summary *b)
+{
+  d->facts = calloc (N_FACTS, sizeof *d->facts);
+  d->warnings = calloc (N_FACTS, sizeof *d->warnings);
+  if (!d->facts || !d->warnings)
+    return false;
+  if (!a || !b)
+    return true;
+  for (int f = 0; f < N_FACTS; f++)
+    {
+      lsc_diff_fact *fact = &d->facts[d->n_facts++];
+      *fact = (lsc_diff_fact){ .name = fact_names[f], .a = fact_text (a, f), .b = fact_text (b, f) };
+      fact->differs = strcmp_null (fact->a, fact->b) != 0;
+      if (fact->differs && doubtful[f])
+        {
+          char line[128];
+          snprintf (line, sizeof line, "comparison doubtful: %s differs between A and B", doubtful[f]);
+          if (!(d->warnings[d->n_warnings] = strdup (line)))
+            return false;
+          d->n_warnings++;
+        }
+    }
+  return true;
+}
+
+/* ---- the comparison -------------------------------------------------------------------------------- */
+
+void
+lsc_report_diff_free (lsc_report_diff *diff)
+{
+  if (!diff)
+    return;
+  for (size_t i = 0; i < diff->n_rows; i++)
+    {
+      free (diff->rows[i].name);
+      free (diff->rows[i].kernel);
+    }
+  free (diff->rows);
+  for (size_t i = 0; i < diff->n_facts; i++)
+    {
+      free (diff->facts[i].a);
+      free (diff->facts[i].b);
+    }
+  free (diff->facts);
+  for (size_t i = 0; i < diff->n_warnings; i++)
+    free (diff->warnings[i]);
+  free (diff->warnings);
+  lsc_diff_side *sides[2] = { &diff->a, &diff->b };
+  for (int i = 0; i < 2; i++)
+    {
+      free (sides[i]->path);
+      free (sides[i]->gpu);
+      free (sides[i]->host);
+      free (sides[i]->workload);
+    }
+  free (diff);
+}
+
+static bool
+fill_side (lsc_diff_side *out, const side *s, const lsc_session_summary *first)
+{
+  out->path = strdup (s->sum->path);
+  out->n_sessions = (int64_t) s->n_compared;
+  out->session_id = first ? first->id : 0;
+  out->launches = s->launches;
+  if (first)
+    {
+      out->gpu = first->gpu ? strdup (first->gpu) : NULL;
+      out->host = first->host ? strdup (first->host) : NULL;
+      out->workload = first->workload ? strdup (first->workload) : NULL;
+      if ((first->gpu && !out->gpu) || (first->host && !out->host) || (first->workload && !out->workload))
+        return false;
+    }
+  return out->path != NULL;
+}
+
+lsc_report_diff *
+lsc_report_diff_compute (lsc_report *a, lsc_report *b, const lsc_diff_options *options, lsc_error *error)
+{
+  lsc_error_clear (error);
+  lsc_diff_options defaults;
+  lsc_diff_options_init (&defaults);
+  const lsc_diff_options *o = options ? options : &defaults;
+  if (!a || !b || (unsigned) o->metric > LSC_DIFF_METRIC_MEAN || !(o->noise_ns >= 0) || !(o->noise_pct >= 0))
+    {
+      lsc__error_set (error, LSC_ERROR_USAGE, "cannot compare: no report or a bad option");
+      return NULL;
+    }
+  side sides[2] = { { .report = a, .has_only = o->has_session_a, .only_session = o->session_a },
+                    { .report = b, .has_only = o->has_session_b, .only_session = o->session_b } };
+  lsc_report_diff *d = NULL;
+  builder bd = { 0 };
+  size_t *pair = NULL;
+  int failed = -1;
+  for (int i = 0; i < 2; i++)
+    if (side_prepare (&sides[i], i ? "b" : "a") != 0)
+      {
+        failed = i;
+        goto fail;
+      }
+  sides[0].want_processes = sides[1].want_processes = sides[0].n_compared > 1 || sides[1].n_compared > 1;
+  /* The two passes in parallel when each reads its own report handle (one handle is used
+   * from one thread at a time). */
+  pthread_t thread;
+  bool threaded = a != b && pthread_create (&thread, NULL, side_scan, &sides[1]) == 0;
+  side_scan (&sides[0]);
+  if (threaded)
+    pthread_join (thread, NULL);
+  else
+    side_scan (&sides[1]);
+  for (int i = 0; i < 2; i++)
+    if (sides[i].error.code != LSC_ERROR_NONE)
+      {
+        failed = i;
+        goto fail;
+      }
+
+  if (!(d = calloc (1, sizeof *d)))
+    goto oom;
+  bd.diff = d;
+  d->metric = o->metric;
+  d->noise_ns = o->noise_ns;
+  d->noise_pct = o->noise_pct;
+  d->replicates = LSC_DIFF_REPLICATES;
+  d->blocks = LSC_DIFF_BLOCKS;
+  side *sa = &sides[0], *sb = &sides[1];
+  if (!(pair = pair_sessions (sa, sb)))
+    goto oom;
+  /* The facts of A's first session and of its partner in B (B's first when it has none). */
+  const lsc_session_summary *fa = sa->n_compared ? sa->compared[0] : NULL;
+  const lsc_session_summary *fb = sa->n_compared && pair[0] < sb->n_compared ? sb->compared[pair[0]]
+                                  : sb->n_compared                           ? sb->compared[0]
+                                                                             : NULL;
+  if (!fill_side (&d->a, sa, fa) || !fill_side (&d->b, sb, fb) || !compare_facts (d, fa, fb))
+    goto oom;
+
+  for (size_t p = 0; p <= LSC_PATH_COUNT; p++)
+    add_row (&bd, LSC_DIFF_ROW_PATH, sa->paths[p].name, NULL, &sa->paths[p], &sb->paths[p]);
+  match_named (&bd, LSC_DIFF_ROW_KERNEL, sa->kernels, sa->n_kernels, sb->kernels, sb->n_kernels);
+  match_named (&bd, LSC_DIFF_ROW_SPEC, sa->specs, sa->n_specs, sb->specs, sb->n_specs);
+  for (size_t k = 0; k < LSC_STAGE_COUNT; k++)
+    add_row (&bd, LSC_DIFF_ROW_STAGE, sa->stages[k].name, NULL, &sa->stages[k], &sb->stages[k]);
+  if (sa->want_processes)
+    match_processes (&bd, sa, sb, pair);
+  if (bd.oom)
+    goto oom;
+
+  for (size_t r = 0; r < d->n_rows; r++)
+    if (d->rows[r].count_a >= LSC_DIFF_MIN_LAUNCHES && d->rows[r].count_b >= LSC_DIFF_MIN_LAUNCHES)
+      d->tested++;
+  double alpha = LSC_DIFF_ALPHA / (double) (d->tested ? d->tested : 1);
+  d->level = 1 - alpha;
+  double z = z_two_sided (alpha);
+  for (size_t r = 0; r < d->n_rows; r++)
+    {
+      lsc_diff_row *row = &d->rows[r];
+      const group *x = bd.groups[r].a, *y = bd.groups[r].b;
+      bool ha = x != NULL, hb = y != NULL;
+      if (!ha || !hb)
+        {
+          /* One side only: its metric, for the table. */
+          const group *g = ha ? x : y;
+          lsc_diff_estimate est;
+          if (lsc_diff_bootstrap (g->values.v, g->values.n, g->values.v, g->values.n, o->metric, 0, 0, NULL, &est) != 0)
+            goto oom;
+          *(ha ? &row->value_a : &row->value_b) = est.value_a;
+          continue;
+        }
+      lsc_diff_estimate est;
+      if (lsc_diff_bootstrap (x->values.v, x->values.n, y->values.v, y->values.n, o->metric, LSC_DIFF_SEED,
+                              LSC_DIFF_REPLICATES, NULL, &est)
+          != 0)
+        goto oom;
+      row->value_a = est.value_a;
+      row->value_b = est.value_b;
+      row->diff_ns = est.diff_ns;
+      row->diff_pct = est.value_a != 0 ? 100.0 * est.diff_ns / est.value_a : 0;
+      row->ci_low_ns = est.diff_ns - z * est.sd_ns;
+      row->ci_high_ns = est.diff_ns + z * est.sd_ns;
+      bool enough = row->count_a >= LSC_DIFF_MIN_LAUNCHES && row->count_b >= LSC_DIFF_MIN_LAUNCHES;
+      bool excludes_zero = row->ci_low_ns > 0 || row->ci_high_ns < 0;
+      bool above_floor = fabs (row->diff_ns) > o->noise_ns && fabs (row->diff_pct) > o->noise_pct;
+      if (enough && excludes_zero && above_floor)
+        row->verdict = row->diff_ns > 0 ? LSC_DIFF_SLOWER : LSC_DIFF_FASTER;
+    }
+  free (bd.groups);
+  free (pair);
+  side_free (&sides[0]);
+  side_free (&sides[1]);
+  return d;
+
+oom:
+  lsc__error_set (error, LSC_ERROR_NOMEM, "cannot compare reports %s and %s: out of memory", lsc_report_path (a),
+                  lsc_report_path (b));
+  failed = -1;
+fail:
+  if (failed >= 0 && error)
+    *error = sides[failed].error;
+  free (bd.groups);
+  free (pair);
+  lsc_report_diff_free (d);
+  side_free (&sides[0]);
+  side_free (&sides[1]);
+  return NULL;
+}
+
+bool
+lsc_report_diff_slower_than (const lsc_report_diff *diff, double pct)
+{
+  for (size_t i = 0; diff && i < diff->n_rows; i++)
+    if (diff->rows[i].verdict == LSC_DIFF_SLOWER && diff->rows[i].diff_pct > pct)
+      return true;
+  return false;
+}
+
+/* ---- writers --------------------------------------------------------------------------------------- */
+
+/* Text from a report in a terminal: control characters become '?', and a cell is cut (with a
+ * mark) at width characters (0: no limit); pad fills it to width with spaces. */
+static void
+text_put_cut (FILE *out, const char *s, int width, bool pad)
+{
+  const unsigned char *p = (const unsigned char *) (s ? s : "-");
+  size_t len = strlen ((const char *) p), i = 0;
+  int cols = 0;
+  while (i < len)
+    {
+      size_t l = p[i] < 0x20 || p[i] == 0x7f ? 0 : lsc__utf8_sequence (p + i, len - i);
+      if (width > 0 && cols == width - 1 && i + (l ? l : 1) < len)
+        {
+          fputs (LSC__CUT_MARK, out);
+          cols++;
+          break;
+        }
+      if (l)
+        fwrite (p + i, 1, l, out);
+      else
+        putc ('?', out);
+      i += l ? l : 1;
+      cols++;
+    }
+  for (; pad && cols < width; cols++)
+    putc (' ', out);
+}
+
+static void
+text_put (FILE *out, const char *s, int width)
+{
+  text_put_cut (out, s, width, true);
+}
+
+static const char *
+text_row_name (const lsc_diff_row *r)
+{
+  /* The text tables call the engine's default path the baseline, as `report` does. */
+  return r->kind == LSC_DIFF_ROW_PATH && strcmp (r->name, "default") == 0 ? "baseline" : r->name;
+}
+
+static void
+text_value (FILE *out, int64_t count, double v)
+{
+  if (count)
+    fprintf (out, " %10.1f", v);
+  else
+    fprintf (out, " %10s", "-");
+}
+
+int
+lsc_report_diff_write_text (const lsc_report_diff *d, FILE *out, const char *out_name, lsc_error *error)
+{
+  const lsc_diff_side *sides[2] = { &d->a, &d->b };
+  for (int i = 0; i < 2; i++)
+    {
+      fputs (i ? "B: " : "A: ", out);
+      text_put (out, sides[i]->path, 0);
+      if (sides[i]->n_sessions == 1)
+        fprintf (out, " (session %" PRId64 ", %" PRId64 " launches", sides[i]->session_id, sides[i]->launches);
+      else
+        fprintf (out, " (%" PRId64 " sessions, %" PRId64 " launches", sides[i]->n_sessions, sides[i]->launches);
+      fputs (", workload ", out);
+      text_put (out, sides[i]->workload, 0);
+      fputs (")\n", out);
+    }
+  fprintf (out,
+           "Metric: %s of host ns per launch (status 0); B - A with a %.2f%% interval (block bootstrap: %u blocks, "
+           "%u replicates; Bonferroni over %zu rows).\nSignificant: the interval excludes 0, |B - A| > %g ns and "
+           "> %g%%, at least %d launches on each side.\n",
+           lsc_diff_metric_name (d->metric), 100 * d->level, d->blocks, d->replicates, d->tested, d->noise_ns,
+           d->noise_pct, LSC_DIFF_MIN_LAUNCHES);
+  bool any = false;
+  for (size_t i = 0; i < d->n_facts; i++)
+    if (d->facts[i].differs)
+      {
+        if (!any)
+          fputs ("\nSession facts that differ:\n", out);
+        any = true;
+        fputs ("  ", out);
+        text_put (out, d->facts[i].name, 21);
+        fputs (" A: ", out);
+        text_put (out, d->facts[i].a, 0);
+        fputs ("\n  ", out);
+        text_put (out, "", 21);
+        fputs (" B: ", out);
+        text_put (out, d->facts[i].b, 0);
+        putc ('\n', out);
+      }
+  if (d->n_warnings)
+    putc ('\n', out);
+  for (size_t i = 0; i < d->n_warnings; i++)
+    fprintf (out, "%s\n", d->warnings[i]);
+
+  for (int kind = 0; kind < LSC_DIFF_ROW_KINDS; kind++)
+    {
+      bool header = false;
+      for (size_t i = 0; i < d->n_rows; i++)
+        {
+          const lsc_diff_row *r = &d->rows[i];
+          if ((int) r->kind != kind)
+            continue;
+          if (!header)
+            {
+              static const char *const titles[] = { "Paths", "Kernels", "Specs", "Baseline stages", "Processes" };
+              fprintf (out, "\n%s\n  %9s %10s %9s %10s %10s %8s %23s  %-21s  %s\n", titles[kind], "A n", "A", "B n",
+                       "B", "B-A ns", "B-A %", "interval ns", "verdict", kind == LSC_DIFF_ROW_SPEC ? "kernel: spec" : "name");
+              header = true;
+            }
+          fprintf (out, "  %9" PRId64, r->count_a);
+          text_value (out, r->count_a, r->value_a);
+          fprintf (out, " %9" PRId64, r->count_b);
+          text_value (out, r->count_b, r->value_b);
+          if (r->count_a && r->count_b)
+            {
+              char ci[64];
+              snprintf (ci, sizeof ci, "[%.1f, %.1f]", r->ci_low_ns, r->ci_high_ns);
+              fprintf (out, " %10.1f %+7.2f%% %23s", r->diff_ns, r->diff_pct, ci);
+            }
+          else
+            fprintf (out, " %10s %8s %23s", "-", "-", "-");
+          fprintf (out, "  %-21s  ", r->verdict == LSC_DIFF_SAME ? "no significant change" : lsc_diff_verdict_name (r->verdict));
+          /* The name last, where a long one (a spec's description, a command line) has room. */
+          if (r->kind == LSC_DIFF_ROW_SPEC)
+            {
+              text_put_cut (out, r->kernel, 80, false);
+              fputs (": ", out);
+            }
+          text_put_cut (out, text_row_name (r), 200, false);
+          putc ('\n', out);
+        }
+    }
+  if (d->n_rows == 0)
+    fputs ("\nNo launches with a host time in either report.\n", out);
+  return lsc__finish_stream (out, out_name, error);
+}
+
+/* A JSON number, or null for what JSON cannot hold (a hostile file's infinities). */
+static void
+json_number (FILE *out, double v)
+{
+  if (isfinite (v))
+    fprintf (out, "%.10g", v);
+  else
+    fputs ("null", out);
+}
+
+static void
+json_side (FILE *out, const lsc_report_diff *d, const lsc_diff_side *s, bool is_a)
+{
+  fputs ("{\"file\": ", out);
+  lsc_json_write_string (out, s->path);
+  fprintf (out, ", \"sessions\": %" PRId64 ", \"session_id\": %" PRId64 ", \"launches\": %" PRId64, s->n_sessions,
+           s->session_id, s->launches);
+  fputs (", \"facts\": {", out);
+  for (size_t i = 0; i < d->n_facts; i++)
+    {
+      fprintf (out, "%s\"%s\": ", i ? ", " : "", d->facts[i].name);
+      lsc_json_write_string (out, is_a ? d->facts[i].a : d->facts[i].b);
+    }
+  fputs ("}}", out);
+}
+
+static void
+json_row_side (FILE *out, int64_t session, int64_t count, double value)
+{
+  fprintf (out, "{\"count\": %" PRId64 ", \"value_ns\": ", count);
+  if (count)
+    json_number (out, value);
+  else
+    fputs ("null", out);
+  if (session)
+    fprintf (out, ", \"session_id\": %" PRId64, session);
+  putc ('}', out);
+}
+
+int
+lsc_report_diff_write_json (const lsc_report_diff *d, FILE *out, const char *out_name, lsc_error *error)
+{
+  fputs ("{\n  \"a\": ", out);
+  json_side (out, d, &d->a, true);
+  fputs (",\n  \"b\": ", out);
+  json_side (out, d, &d->b, false);
+  fputs (",\n  \"differing_facts\": [", out);
+  bool first = true;
+  for (size_t i = 0; i < d->n_facts; i++)
+    if (d->facts[i].differs)
+      {
+        fprintf (out, "%s\"%s\"", first ? "" : ", ", d->facts[i].name);
+        first = false;
+      }
+  fputs ("],\n  \"warnings\": [", out);
+  for (size_t i = 0; i < d->n_warnings; i++)
+    {
+      fputs (i ? ", " : "", out);
+      lsc_json_write_string (out, d->warnings[i]);
+    }
+  fprintf (out, "],\n  \"metric\": \"%s\",\n  \"thresholds\": {\"noise_ns\": ", lsc_diff_metric_name (d->metric));
+  json_number (out, d->noise_ns);
+  fputs (", \"noise_pct\": ", out);
+  json_number (out, d->noise_pct);
+  fputs (", \"level\": ", out);
+  json_number (out, d->level);
+  fprintf (out, ", \"tested_rows\": %zu, \"min_launches\": %d, \"blocks\": %u, \"replicates\": %u},\n  \"rows\": [",
+           d->tested, LSC_DIFF_MIN_LAUNCHES, d->blocks, d->replicates);
+  for (size_t i = 0; i < d->n_rows; i++)
+    {
+      const lsc_diff_row *r = &d->rows[i];
+      bool both = r->count_a && r->count_b;
+      fprintf (out, "%s\n    {\"kind\": \"%s\", \"name\": ", i ? "," : "", lsc_diff_row_kind_name (r->kind));
+      lsc_json_write_string (out, r->name);
+      fputs (", \"kernel\": ", out);
+      lsc_json_write_string (out, r->kernel);
+      fputs (", \"a\": ", out);
+      json_row_side (out, r->session_a, r->count_a, r->value_a);
+      fputs (", \"b\": ", out);
+      json_row_side (out, r->session_b, r->count_b, r->value_b);
+      const double v[4] = { r->diff_ns, r->diff_pct, r->ci_low_ns, r->ci_high_ns };
+      static const char *const keys[4] = { "diff_ns", "diff_pct", "ci_low_ns", "ci_high_ns" };
+      for (int k = 0; k < 4; k++)
+        {
+          fprintf (out, ", \"%s\": ", keys[k]);
+          if (both)
+            json_number (out, v[k]);
+          else
+            fputs ("null", out);
+        }
+      fprintf (out, ", \"verdict\": \"%s\"}", lsc_diff_verdict_name (r->verdict));
+    }
+  fputs (d->n_rows ? "\n  ]\n}\n" : "]\n}\n", out);
+  return lsc__finish_stream (out, out_name, error);
+}
+
+/* An RFC 4180 field: quoted when it holds a comma, quote or line break; invalid UTF-8 was
+ * replaced when the report was read. */
+static void
+csv_field (FILE *out, const char *s)
+{
+  if (!s)
+    return;
+  if (!strpbrk (s, ",\"\r\n"))
+    {
+      fputs (s, out);
+      return;
+    }
+  putc ('"', out);
+  for (; *s; s++)
+    {
+      if (*s == '"')
+        putc ('"', out);
+      putc (*s, out);
+    }
+  putc ('"', out);
+}
+
+static void
+csv_number (FILE *out, bool has, double v)
+{
+  if (has && isfinite (v))
+    fprintf (out, ",%.10g", v);
+  else
+    putc (',', out);
+}
+
+int
+lsc_report_diff_write_csv (const lsc_report_diff *d, FILE *out, const char *out_name, lsc_error *error)
+{
+  fputs ("kind,name,kernel,session_a,session_b,count_a,value_a_ns,count_b,value_b_ns,diff_ns,diff_pct,ci_low_ns,"
+         "ci_high_ns,verdict\r\n",
+         out);
+  for (size_t i = 0; i < d->n_rows; i++)
+    {
+      const lsc_diff_row *r = &d->rows[i];
+      bool both = r->count_a && r->count_b;
+      fprintf (out, "%s,", lsc_diff_row_kind_name (r->kind));
+      csv_field (out, r->name);
+      putc (',', out);
+      csv_field (out, r->kernel);
+      putc (',', out);
+      if (r->session_a)
+        fprintf (out, "%" PRId64, r->session_a);
+      putc (',', out);
+      if (r->session_b)
+        fprintf (out, "%" PRId64, r->session_b);
+      fprintf (out, ",%" PRId64, r->count_a);
+      csv_number (out, r->count_a, r->value_a);
+      fprintf (out, ",%" PRId64, r->count_b);
+      csv_number (out, r->count_b, r->value_b);
+      csv_number (out, both, r->diff_ns);
+      csv_number (out, both, r->diff_pct);
+      csv_number (out, both, r->ci_low_ns);
+      csv_number (out, both, r->ci_high_ns);
+      fprintf (out, ",%s\r\n", lsc_diff_verdict_name (r->verdict));
+    }
+  return lsc__finish_stream (out, out_name, error);
+}
