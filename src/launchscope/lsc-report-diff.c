@@ -899,6 +899,16 @@ fact_text (const lsc_session_summary *s, int which)
       snprintf (buf, sizeof buf, "%.1f", s->raw_floor_p50_ns);
       return strdup (buf);
     case 8:
+    case 9:
+      {
+        /* The in-session estimates, as report prints them: median [95% interval]. */
+        const lsc_paired_estimate *e = which == 8 ? &s->floor.observer : &s->floor.above_floor[FL_PATH_FAST];
+        if (e->rounds == 0)
+          return NULL;
+        snprintf (buf, sizeof buf, "%+.0f [%+.0f, %+.0f]", e->median_ns, e->low_ns, e->high_ns);
+        return strdup (buf);
+      }
+    case 10:
       if (!s->has_observer_overhead)
         return NULL;
       snprintf (buf, sizeof buf, "%.1f", s->observer_overhead_ns);
@@ -907,13 +917,14 @@ fact_text (const lsc_session_summary *s, int which)
     }
 }
 
-#define N_FACTS 10
-static const char *const fact_names[N_FACTS] = { "gpu",      "driver_version",  "toolkit",          "cpu",
-                                                 "host",     "settings",        "cupti_mode",       "raw_floor_p50_ns",
-                                                 "observer_overhead_ns", "workload" };
+#define N_FACTS 12
+static const char *const fact_names[N_FACTS] = {
+  "gpu",      "driver_version", "toolkit",    "cpu",          "host",
+  "settings", "cupti_mode",     "floor_p50_ns", "observer_cost_ns", "fast_above_floor_ns", "push_ns", "workload"
+};
 /* The facts whose difference makes the comparison doubtful, and how the warning names them. */
 static const char *const doubtful[N_FACTS] = { [0] = "the GPU", [1] = "the driver", [6] = "the CUPTI mode",
-                                               [9] = "the workload" };
+                                               [11] = "the workload" };
 
 static bool
 compare_facts (lsc_report_diff *d, const lsc_session_summary *a, const lsc_session_summary *b)

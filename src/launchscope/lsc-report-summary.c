@@ -239,6 +239,14 @@ read_floor_blocks (sqlite3 *db, lsc_report_summary *sum)
   return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
+static int
+load_floor (sqlite3 *db, lsc_report_summary *sum)
+{
+  for (size_t i = 0; i < sum->n_sessions; i++)
+    sum->sessions[i].floor.floor_p50_ns = NAN;
+  return lsc__table_present (sum->schema_version, "floor_block") ? read_floor_blocks (db, sum) : SQLITE_OK;
+}
+
 /* Where a spec id lives: its session and index there, and its host_ns values. */
 typedef struct {
   int64_t id;
@@ -637,6 +645,8 @@ lsc_report_summarize_sessions (lsc_report *report, lsc_error *error)
         rc = load_kernel_names (db, sum);
       if (rc == SQLITE_OK)
         rc = load_specs (db, sum, &slots, &n_slots);
+      if (rc == SQLITE_OK)
+        rc = load_floor (db, sum);
       if (began)
         sqlite3_exec (db, "COMMIT", NULL, NULL, NULL);
     }
@@ -897,9 +907,7 @@ lsc_report_summarize (lsc_report *report, lsc_error *error)
       sqlite3_finalize (stmt);
       stmt = NULL;
     }
-  for (size_t i = 0; i < sum->n_sessions; i++)
-    sum->sessions[i].floor.floor_p50_ns = NAN;
-  if (lsc__table_present (sum->schema_version, "floor_block") && (rc = read_floor_blocks (db, sum)) != SQLITE_OK)
+  if ((rc = load_floor (db, sum)) != SQLITE_OK)
     goto fail;
   for (size_t i = 0; i < n_slots; i++)
     {
