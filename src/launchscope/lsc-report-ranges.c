@@ -266,7 +266,7 @@ lsc__summarize_ranges (sqlite3 *db, lsc_report_summary *sum)
             {
               end = sqlite3_column_int64 (ranges, 3);
               if (end >= rstart)
-                r->total_ns = lsc__add_sat (r->total_ns, end - rstart);
+                r->total_ns = lsc__add_sat (r->total_ns, lsc__sub_sat (end, rstart));
             }
           else
             r->open++;
