@@ -2,9 +2,9 @@
 # usage: [PAIRS=N] gpu-record-apps.sh CLI OUTDIR
 # Records real programs with launchscope-cli record -- COMMAND on a GPU machine (PyTorch eager,
 # also with --api runtime, a Triton kernel (with --calibrate), a CUDA graph, two
-# torch.multiprocessing workers) and checks each report against the program's own counts
-# (tests/apps/check_report.py), the exit status passed through, and that report and check read
-# it.  Then times the eager and Triton loops unrecorded and recorded, alternating processes.
+# torch.multiprocessing workers, NVTX ranges) and checks each report against the program's own
+# counts (tests/apps/check_report.py), the exit status passed through, and that report and check
+# read it.  Then times the eager and Triton loops unrecorded and recorded, alternating processes.
 # Exits 77 without a driver or without torch.
 set -u
 cli=$1 out=$2
@@ -27,7 +27,8 @@ record () { # name want-status program args...  (RECORD_ARGS: more options for r
   [ "$rc" = "$want" ] || fail "$name: record exited $rc, the program's status is $want"
   expect=$(grep '^{' "$out/$name.out" | tail -1)
   [ -n "$expect" ] || { fail "$name: the program printed no counts"; return; }
-  $py "$apps/check_report.py" "$out/$name.lsdb" "$expect" || fails=$((fails + 1))
+  "$cli" report --json "$out/$name.lsdb" >"$out/$name.json" 2>"$out/$name.json.err" || fail "$name: report --json failed"
+  $py "$apps/check_report.py" "$out/$name.lsdb" "$expect" "$out/$name.json" || fails=$((fails + 1))
   "$cli" check "$out/$name.lsdb" >"$out/$name.check" 2>&1 || fail "$name: check: $(cat "$out/$name.check")"
   "$cli" report "$out/$name.lsdb" >"$out/$name.report" 2>&1 || fail "$name: report failed"
 }
@@ -116,6 +117,9 @@ RECORD_ARGS="--capture-range cudaProfilerApi" record range 0 "$apps/torch_range.
 record graph 0 "$apps/torch_graph.py"
 record two_procs 0 "$apps/torch_two_procs.py"
 record profiler 0 "$apps/torch_profiler.py"
+# NVTX ranges: the launches inside each named range, as report groups them.
+record nvtx 0 "$apps/torch_nvtx.py"
+grep -A6 '^NVTX ranges' "$out/nvtx.report"
 
 pairs=${PAIRS:-3}
 [ "$pairs" -gt 0 ] && echo "== host time per launch, the program's own clock (ns), alternating processes =="

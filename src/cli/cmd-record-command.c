@@ -194,6 +194,7 @@ lsc_cmd_record_command (const lsc_record_args *ra)
                             .max_launches = (uint64_t) ra->max_launches, .params = ra->params,
                             .profiler_range = ra->profiler_range, .runtime_api = ra->runtime_api,
                             .calibration = ra->calibrate ? calibration : NULL,
+                            .no_nvtx = ra->no_nvtx,
                             .argv = ra->command };
   lsc_command *command = NULL;
   char err[4600] = "";
@@ -202,6 +203,11 @@ lsc_cmd_record_command (const lsc_record_args *ra)
       fprintf (stderr, "%s %s: %s\n", LSC_CLI_NAME, CMD, err);
       return LSC_EXIT_RUNTIME;
     }
+  const char *nvtx_held = lsc_command_nvtx_held ();
+  if (nvtx_held && !ra->no_nvtx)
+    fprintf (stderr, "%s %s: NVTX_INJECTION64_PATH is already set (to %s) by another tool: left as it is, so no NVTX "
+                     "ranges are recorded\n",
+             LSC_CLI_NAME, CMD, nvtx_held);
   command_pid = lsc_command_pid (command);
   struct sigaction sa = { .sa_sigaction = forward_signal, .sa_flags = SA_SIGINFO | SA_RESTART };
   static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };

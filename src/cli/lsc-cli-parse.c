@@ -165,6 +165,7 @@ lsc_cli_parse_record_args (int argc, char **argv, lsc_record_args *args)
     { "max-launches", required_argument, NULL, 'M' }, { "params", no_argument, NULL, 'P' },
     { "capture-range", required_argument, NULL, 'G' }, { "calibrate", no_argument, NULL, 'K' },
     { "api", required_argument, NULL, 'A' },
+    { "no-nvtx", no_argument, NULL, 'X' },
     { NULL, 0, NULL, 0 },
   };
   memset (args, 0, sizeof *args);
@@ -197,6 +198,7 @@ lsc_cli_parse_record_args (int argc, char **argv, lsc_record_args *args)
         break;
       case 'P': args->params = true; break;
       case 'K': args->calibrate = true; break;
+      case 'X': args->no_nvtx = true; break;
       case 'G':
         if (strcmp (optarg, "cudaProfilerApi") != 0)
           return lsc_cli_usage_error (cmd, "--capture-range wants cudaProfilerApi (the program's cudaProfilerStart "
@@ -265,7 +267,7 @@ lsc_cli_parse_record_args (int argc, char **argv, lsc_record_args *args)
     return lsc_cli_usage_error (cmd, "--cupti off records nothing of a command: use callbacks or activity");
   if (!args->command
       && (args->redact || args->delay_s > 0 || args->duration_s > 0 || args->max_launches > 0 || args->params
-          || args->profiler_range || args->calibrate || args->runtime_api))
+          || args->profiler_range || args->calibrate || args->runtime_api || args->no_nvtx))
     {
       const char *option = args->redact             ? "--redact"
                            : args->delay_s > 0      ? "--delay"
@@ -274,6 +276,7 @@ lsc_cli_parse_record_args (int argc, char **argv, lsc_record_args *args)
                            : args->params           ? "--params"
                            : args->calibrate        ? "--calibrate"
                            : args->runtime_api      ? "--api"
+                           : args->no_nvtx          ? "--no-nvtx"
                                                     : "--capture-range";
       return lsc_cli_usage_error (cmd, "%s is for a command to record (record -o R.lsdb %s ... -- COMMAND)", option,
                                   option);

@@ -74,6 +74,7 @@ typedef struct {
   bool profiler_range; /* --capture-range cudaProfilerApi */
   bool calibrate;      /* --calibrate: measure this host's launch costs before the command starts */
   bool runtime_api;    /* --api runtime: the CUDA runtime calls too */
+  bool no_nvtx;        /* --no-nvtx */
   const char *engine_option; /* the first workload-only option given, for refusing it with a command */
 } lsc_record_args;
 

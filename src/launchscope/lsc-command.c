@@ -85,7 +85,18 @@ lsc__command_free (lsc_command *c)
   free (c);
 }
 
-/* The program's environment plus ours; any LSC_INJECT_ setting of an outer run is replaced. */
+const char *
+lsc_command_nvtx_held (void)
+{
+  const char *v = getenv ("NVTX_INJECTION64_PATH");
+  if (!v || !*v)
+    return NULL;
+  const char *base = strrchr (v, '/');
+  return strcmp (base ? base + 1 : v, "liblaunchscope-inject.so") == 0 ? NULL : v;
+}
+
+/* The program's environment plus ours; any LSC_INJECT_ setting of an outer run is replaced, and
+ * so is an NVTX_INJECTION64_PATH naming our library (another tool's is kept). */
 static char **
 lsc__command_env (const lsc_command_options *o, const char *inject, const char *parts_dir)
 {
@@ -97,9 +108,16 @@ lsc__command_env (const lsc_command_options *o, const char *inject, const char *
     return NULL;
   size_t k = 0;
   for (size_t i = 0; i < n; i++)
-    if (strncmp (environ[i], "LSC_INJECT_", 11) != 0 && strncmp (environ[i], "LSC_CUPTI_LIBRARY=", 18) != 0)
+    if (strncmp (environ[i], "LSC_INJECT_", 11) != 0 && strncmp (environ[i], "LSC_CUPTI_LIBRARY=", 18) != 0
+        && strncmp (environ[i], "NVTX_INJECTION64_PATH=", 22) != 0)
       env[k++] = environ[i];
   char buf[4400];
+  const char *nvtx_held = lsc_command_nvtx_held ();
+  if (nvtx_held || !o->no_nvtx)
+    {
+      snprintf (buf, sizeof buf, "NVTX_INJECTION64_PATH=%s", nvtx_held ? nvtx_held : inject);
+      env[k++] = strdup (buf);
+    }
   snprintf (buf, sizeof buf, "CUDA_INJECTION64_PATH=%s", inject);
   env[k++] = strdup (buf);
   snprintf (buf, sizeof buf, "LSC_INJECT_REPORT=%s/%%p.lsdb", parts_dir);
@@ -148,7 +166,7 @@ lsc__command_env_free (char **env)
     return;
   for (size_t i = 0; env[i]; i++)
     if (strncmp (env[i], "CUDA_INJECTION64_PATH=", 22) == 0 || strncmp (env[i], "LSC_INJECT_", 11) == 0
-        || strncmp (env[i], "LSC_CUPTI_LIBRARY=", 18) == 0)
+        || strncmp (env[i], "LSC_CUPTI_LIBRARY=", 18) == 0 || strncmp (env[i], "NVTX_INJECTION64_PATH=", 22) == 0)
       free (env[i]);
   free (env);
 }

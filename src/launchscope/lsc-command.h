@@ -2,9 +2,9 @@
  *
  * lsc-command.h — recording an unmodified program: launchscope-cli record -- COMMAND.
  *
- * The command runs with CUDA_INJECTION64_PATH naming liblaunchscope-inject.so, so every
- * process of it that initialises CUDA records its own report (one writer per file) into a
- * parts folder beside the output.  When the command has ended, the parts are gathered into the
+ * The command runs with CUDA_INJECTION64_PATH (and NVTX_INJECTION64_PATH, for its NVTX ranges)
+ * naming liblaunchscope-inject.so, so every process of it that initialises CUDA records its own
+ * report (one writer per file) into a parts folder beside the output.  When the command has ended, the parts are gathered into the
  * output, one session per process, and the folder is removed.  The output is locked for the
  * whole run, so nothing else records into it meanwhile; until the gathering succeeds the parts
  * are kept, so a failure loses nothing.
@@ -33,6 +33,7 @@ typedef struct {
   bool params;                /* infer each launch's spec key from its parameter values */
   bool profiler_range;        /* record between the program's cudaProfilerStart and Stop */
   bool runtime_api;           /* record the program's CUDA runtime calls too (--api runtime) */
+  bool no_nvtx;               /* record no NVTX ranges (NVTX_INJECTION64_PATH left unset) */
   const char *inject_library; /* liblaunchscope-inject.so; NULL: lsc_inject_library_find */
   /* LSC_CALIBRATION_COUNT rows (record --calibrate, measured before the command started),
    * stored as calibration rows of every session of the output; NULL: none. */
@@ -50,6 +51,11 @@ typedef struct {
  * build tree's src/launchscope, and the install folder.  Returns false with the places looked
  * in written to path. */
 bool lsc_inject_library_find (char *path, size_t size);
+
+/* The value of NVTX_INJECTION64_PATH when another tool set it: the command then runs with it as it
+ * is, and no NVTX ranges are recorded.  NULL when unset or naming liblaunchscope-inject.so (then
+ * the command's NVTX loads liblaunchscope-inject.so, unless no_nvtx). */
+const char *lsc_command_nvtx_held (void);
 
 /* Locks and checks the output, makes the parts folder, and starts the command.  Refuses (-1,
  * err naming the cause) when CUDA_INJECTION64_PATH is already set by another tool, the output

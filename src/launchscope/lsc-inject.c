@@ -34,6 +34,10 @@
  *                        the default, only the driver's
  * A benchmark run under record can switch recording off and on in blocks of its own launches
  * (launchscope_inject_set_recording), to measure what recording costs them inside one process.
+ *
+ * NVTX loads the same library when NVTX_INJECTION64_PATH names it (record sets it too) and calls
+ * its InitializeInjectionNvtx2: the program's NVTX ranges are then recorded as well (lsc-nvtx.c),
+ * from the start of the recording to its stop.
  * Nothing here may disturb the program: every failure is one line on stderr, and the program
  * runs on unrecorded.
  */
@@ -49,12 +53,14 @@
 
 #include "fastlaunch.h"
 #include "lsc-cupti.h"
+#include "lsc-nvtx.h"
 #include "lsc-recorder.h"
 #include "lsc-report-private.h"
 
 #define LSC_INJECT_API __attribute__ ((visibility ("default")))
 
 LSC_INJECT_API int InitializeInjection (void);
+LSC_INJECT_API int InitializeInjectionNvtx2 (const void *(*get_export_table) (uint32_t id));
 
 /* For a benchmark measuring what recording costs its own launches, paired within one process:
  * the program dlopens the path CUDA_INJECTION64_PATH names (which gives it the copy the driver
@@ -197,6 +203,7 @@ lsc__inject_stop (void)
   lsc_recorder *rec = atomic_exchange (&lsc__inject_recorder, NULL);
   if (!rec)
     return;
+  lsc_nvtx_attach (NULL);
   char err[1024] = "";
   if (lsc_recorder_stop (rec, NULL, err, sizeof err) != 0)
     lsc__inject_say ("recording failed: %s", err);
@@ -324,6 +331,7 @@ launchscope_inject_set_recording (int state)
 static void
 lsc__inject_forked_child (void)
 {
+  lsc_nvtx_forget_inherited ();
   lsc_recorder_forget_inherited (atomic_load (&lsc__inject_recorder));
 }
 
@@ -360,6 +368,7 @@ InitializeInjection (void)
   else
     {
       atomic_store (&lsc__inject_recorder, rec);
+      lsc_nvtx_attach (rec);
       lsc_recorder_stats stats;
       lsc_recorder_get_stats (rec, &stats);
       if (strncmp (stats.cupti_status, "callbacks", 9) != 0)
@@ -374,4 +383,10 @@ InitializeInjection (void)
   free (command);
   free (settings);
   return 1;
+}
+
+int
+InitializeInjectionNvtx2 (const void *(*get_export_table) (uint32_t id))
+{
+  return lsc_nvtx_initialize (get_export_table);
 }

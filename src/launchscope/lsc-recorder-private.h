@@ -33,6 +33,14 @@ enum {
   LSC__REC_FLOOR,  /* a floor block: outcome its kind, aux its round, status its launches,
                       host_ns its median, key and u.launch.bound its spec */
   LSC__REC_FUNCTION, /* a function from cuModuleGetFunction (key), its name in u.event.text */
+  LSC__REC_RANGE,  /* an NVTX range opened (lsc__push_range); its name in the slots after it */
+  LSC__REC_RANGE_END, /* an NVTX range closed (lsc__push_range_end) */
+};
+
+/* How an NVTX range nests, in RANGE and RANGE_END records (path). */
+enum {
+  LSC__RANGE_PUSH = 0, /* push/pop: closed on its own thread; key: its sequence number there */
+  LSC__RANGE_START,    /* start/end: closed on any thread; key: unique in the process */
 };
 
 /* LAUNCH flags, in aux. */
@@ -68,6 +76,9 @@ typedef struct {
       char *text; /* malloc'd by the producer (off the hot path), freed by the writer */
       double compile_ms;
     } event; /* COMPILE, ERROR, NOTE */
+    struct {
+      const char *domain; /* NULL: NVTX's default domain; the caller keeps it to the stop */
+    } range;                /* RANGE */
     struct {
       char *text; /* kernel name, as event.text */
       uint16_t grid[3], block[3];
@@ -220,6 +231,16 @@ struct lsc_recorder {
   unsigned named_cap, named_count;
   sqlite3_stmt *ins_launch, *ins_launch_lean, *ins_event, *ins_spec, *ins_gpu, *upd_spec, *ins_named_kernel, *ins_call,
     *ins_floor, *ins_function;
+  /* NVTX ranges still open: their row, written when the range opened, gets its end when the
+   * closing record comes (open addressing on the key).  A start/end range may be closed on
+   * another thread, whose ring can be drained first: its end then waits here for the row. */
+  struct lsc__open_range {
+    uint64_t key; /* 0: empty */
+    int64_t row;  /* 0: the end came first */
+    uint64_t end_ns;
+  } *open_ranges;
+  unsigned open_cap, open_count;
+  sqlite3_stmt *ins_range, *end_range;
   /* Lean launch rows wait here and go in LSC__MANY at a time: one statement step per row is
    * most of what a row costs the writer.  Flushed before any other launch row (ids keep the
    * arrival order) and before every commit. */
@@ -256,6 +277,22 @@ void lsc__on_cupti_api (const lsc_cupti_api_record *api, void *user_data);
 void lsc__on_cupti_kernel (const lsc_cupti_kernel_record *k, void *user_data);
 void lsc__on_cupti_function (uint64_t function, const char *name, void *user_data);
 
+/* An NVTX range, as the injection's NVTX callbacks pass it on (lsc-nvtx.c). */
+#define LSC__RANGE_NAME_MAX 255 /* bytes of a name kept; longer ones are cut */
+typedef struct {
+  uint8_t kind;       /* LSC__RANGE_PUSH or LSC__RANGE_START */
+  int32_t depth;      /* push: its nesting level on its thread and domain; start: -1 */
+  uint64_t key;       /* as the record's (LSC__RANGE_*); never 0 */
+  uint64_t start_ns;
+  const char *domain; /* NULL: the default domain; must stay valid until the recorder stops */
+  const char *name;   /* NULL: the range had no message */
+  size_t name_len;    /* at most LSC__RANGE_NAME_MAX */
+} lsc__range_open;
+
+/* On the calling thread, lock-free and without allocation like a launch's push. */
+void lsc__push_range (lsc_recorder *rec, const lsc__range_open *range);
+void lsc__push_range_end (lsc_recorder *rec, unsigned kind, uint64_t key, uint64_t end_ns);
+
 /* lsc-recorder-writer.c: the report file and the writer thread. */
 int lsc__report_create (lsc_recorder *rec, const lsc_recorder_options *o, char *err, size_t err_size);
 bool lsc__prepare (lsc_recorder *rec, const char *sql, sqlite3_stmt **out);
@@ -265,6 +302,11 @@ void lsc__writer_fail (lsc_recorder *rec, const char *what);
 bool lsc__exec (lsc_recorder *rec, const char *sql);
 bool lsc__file_still_ours (lsc_recorder *rec);
 void lsc__free_writer_state (lsc_recorder *rec);
+
+/* lsc-recorder-ranges.c: the writer's nvtx_range rows. */
+void lsc__write_range (lsc_recorder *rec, const lsc__ring *ring, uint64_t tail);
+void lsc__write_range_end (lsc_recorder *rec, const lsc__ring *ring, const lsc__rec *r);
+void lsc__free_open_ranges (lsc_recorder *rec);
 
 /* lsc-recorder.c */
 void lsc__set_err (char *err, size_t size, const char *fmt, ...);

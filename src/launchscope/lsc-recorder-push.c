@@ -93,8 +93,9 @@ lsc__room (lsc__ring *ring, uint64_t head, unsigned n)
   return true;
 }
 
-/* The slot index for n records (n <= 2) in the calling thread's ring, or false when there is no
- * ring or no room: then they count as one dropped record (n = 2 is one launch). */
+/* The slot index for n slots in the calling thread's ring, or false when there is no ring or no
+ * room: then they count as one dropped record (n slots are one record: a launch and its stage
+ * times, a range and its name). */
 static inline bool
 lsc__reserve (lsc_recorder *rec, lsc__ring *ring, unsigned n, uint64_t *head_out)
 {
@@ -402,6 +403,37 @@ lsc__on_cupti_kernel (const lsc_cupti_kernel_record *k, void *user_data)
   r.u.gpu.text = k->name ? strdup (k->name) : NULL; /* CUPTI's thread, not a launching thread */
   if (!lsc__push (user_data, &r))
     free (r.u.gpu.text);
+}
+
+/* The range's name travels in the slots after its record (as a SYMBOL's does): copied once, at
+ * its opening, since the program's string may be gone by its close. */
+void
+lsc__push_range (lsc_recorder *rec, const lsc__range_open *range)
+{
+  lsc__ring *ring = lsc__ring_for_thread (rec);
+  size_t len = range->name ? range->name_len : 0;
+  unsigned n = lsc__symbol_slots (len);
+  uint64_t head;
+  if (!lsc__reserve (rec, ring, n, &head))
+    return;
+  ring->slots[head & ring->mask].rec
+    = (lsc__rec){ .type = LSC__REC_RANGE, .path = range->kind, .reason = range->name != NULL,
+                  .status = range->depth, .key = range->key, .start_ns = range->start_ns, .host_ns = len,
+                  .u.range.domain = range->domain };
+  for (unsigned i = 1; i < n; i++)
+    {
+      size_t at = (size_t) (i - 1) * sizeof (lsc__slot);
+      memcpy (ring->slots[(head + i) & ring->mask].bytes, range->name + at,
+              len - at < sizeof (lsc__slot) ? len - at : sizeof (lsc__slot));
+    }
+  lsc__publish (ring, head, n);
+}
+
+void
+lsc__push_range_end (lsc_recorder *rec, unsigned kind, uint64_t key, uint64_t end_ns)
+{
+  lsc__rec r = { .type = LSC__REC_RANGE_END, .path = (uint8_t) kind, .key = key, .start_ns = end_ns };
+  lsc__push (rec, &r);
 }
 
 /* Once per function a program loads, on its thread: off the launch path, so the name is copied. */

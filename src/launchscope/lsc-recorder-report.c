@@ -124,7 +124,12 @@ lsc__writer_prepare (lsc_recorder *rec)
                           "launches, p50_ns) VALUES (?,?,?,?,?,?,?,?,?)",
                           &rec->ins_floor)
          && lsc__prepare (rec, "INSERT INTO module_function (session_id, function, name) VALUES (?,?,?)",
-                          &rec->ins_function);
+                          &rec->ins_function)
+         && lsc__prepare (rec,
+                          "INSERT INTO nvtx_range (session_id, thread, domain, name, depth, start_ns, end_ns) "
+                          "VALUES (?,?,?,?,?,?,?)",
+                          &rec->ins_range)
+         && lsc__prepare (rec, "UPDATE nvtx_range SET end_ns = ? WHERE id = ?", &rec->end_range);
 }
 
 void
@@ -132,7 +137,8 @@ lsc__free_writer_state (lsc_recorder *rec)
 {
   sqlite3_stmt *statements[] = { rec->ins_launch, rec->ins_launch_lean, rec->ins_launch_many, rec->ins_event,
                                  rec->ins_spec,   rec->ins_gpu,         rec->upd_spec,        rec->ins_named_kernel,
-                                 rec->ins_call,   rec->ins_floor,       rec->ins_function };
+                                 rec->ins_call,   rec->ins_floor,       rec->ins_function, rec->ins_range,
+                                 rec->end_range };
   for (size_t i = 0; i < sizeof statements / sizeof statements[0]; i++)
     sqlite3_finalize (statements[i]);
   for (unsigned i = 0; i < rec->named_cap; i++)
@@ -140,4 +146,5 @@ lsc__free_writer_state (lsc_recorder *rec)
   free (rec->named);
   rec->named = NULL;
   rec->named_cap = rec->named_count = 0;
+  lsc__free_open_ranges (rec);
 }

@@ -409,7 +409,7 @@ lsc__rec_text (lsc__rec *r)
 static unsigned
 lsc__rec_slots (const lsc__rec *r)
 {
-  if (r->type == LSC__REC_SYMBOL)
+  if (r->type == LSC__REC_SYMBOL || r->type == LSC__REC_RANGE)
     return lsc__symbol_slots (r->host_ns);
   if (r->type == LSC__REC_LAUNCH && (r->aux & LSC__LAUNCH_STAGES))
     return 2;
@@ -528,6 +528,9 @@ lsc__process (lsc_recorder *rec, lsc__ring *ring, lsc__rec *r, const lsc__slot *
           lsc__writer_fail (rec, "inserting a module_function row");
         break;
       }
+    case LSC__REC_RANGE_END:
+      lsc__write_range_end (rec, ring, r);
+      break;
     case LSC__REC_LAUNCH:
       {
         const void *bound = r->u.launch.bound;
@@ -706,7 +709,10 @@ lsc__drain (lsc_recorder *rec)
                 lsc__take_symbol (rec, ring, tail);
               else
                 {
-                  lsc__process (rec, ring, r, n == 2 ? &ring->slots[(tail + 1) & ring->mask] : NULL);
+                  if (r->type == LSC__REC_RANGE)
+                    lsc__write_range (rec, ring, tail);
+                  else
+                    lsc__process (rec, ring, r, n == 2 ? &ring->slots[(tail + 1) & ring->mask] : NULL);
                   if (++rec->txn_rows >= rec->batch_rows)
                     lsc__commit (rec);
                 }

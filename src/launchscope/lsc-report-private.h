@@ -79,6 +79,10 @@ char *lsc__utf8_valid_dup (const char *s, size_t n);
  * UTF-8 sequence: n itself when n <= max. */
 size_t lsc__utf8_cut (const char *s, size_t n, size_t max);
 
+/* lsc-report-ranges.c: the summary's NVTX ranges (sum->ranges), from sessions already loaded. */
+int lsc__summarize_ranges (sqlite3 *db, lsc_report_summary *sum);
+void lsc__range_summary_clear (lsc_range_summary *range);
+
 /* PRAGMA user_version of db's main database (0 when unreadable). */
 int64_t lsc__schema_version (sqlite3 *db);
 

@@ -136,6 +136,9 @@ lsc_report_summary_free (lsc_report_summary *summary)
   for (size_t i = 0; i < summary->n_sessions; i++)
     session_clear (&summary->sessions[i]);
   free (summary->sessions);
+  for (size_t i = 0; i < summary->n_ranges; i++)
+    lsc__range_summary_clear (&summary->ranges[i]);
+  free (summary->ranges);
   free (summary->path);
   free (summary->being_recorded_by);
   free (summary);
@@ -956,6 +959,8 @@ lsc_report_summarize (lsc_report *report, lsc_error *error)
   sqlite3_finalize (stmt);
   stmt = NULL;
   rc = load_streams (db, sum);
+  if (rc == SQLITE_OK)
+    rc = lsc__summarize_ranges (db, sum);
   if (rc != SQLITE_OK)
     goto fail;
   if (began)

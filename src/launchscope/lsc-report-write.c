@@ -522,6 +522,24 @@ lsc_report_summary_write_json (const lsc_report_summary *sum, FILE *out, const c
         }
       fputs ("]}", out);
     }
+  putc (']', out);
+  json_key (out, &first, "nvtx_ranges");
+  putc ('[', out);
+  for (size_t i = 0; i < sum->n_ranges; i++)
+    {
+      const lsc_range_summary *r = &sum->ranges[i];
+      bool g = true;
+      fputs (i ? ",{" : "{", out);
+      json_str_member (out, &g, "domain", r->domain);
+      json_str_member (out, &g, "name", r->name);
+      json_int_member (out, &g, "ranges", r->ranges);
+      json_int_member (out, &g, "open", r->open);
+      json_int_member (out, &g, "total_ns", r->total_ns);
+      json_int_member (out, &g, "launches", r->launches);
+      json_int_member (out, &g, "count", r->count);
+      json_opt_int_member (out, &g, "launch_p50_ns", r->count > 0, r->p50_ns);
+      putc ('}', out);
+    }
   fputs ("]}\n", out);
   return lsc__finish_stream (out, out_name, error);
 }
@@ -809,6 +827,34 @@ text_streams (FILE *out, const lsc_session_summary *s)
          out);
 }
 
+/* The program's NVTX ranges by name, with the launches made inside them. */
+static void
+text_ranges (FILE *out, const lsc_report_summary *sum)
+{
+  if (!sum->n_ranges)
+    return;
+  fprintf (out, "\nNVTX ranges\n  %8s %6s %12s %10s %14s  %s\n", "ranges", "open", "total ms", "launches",
+           "launch p50 ns", "name");
+  for (size_t i = 0; i < sum->n_ranges; i++)
+    {
+      const lsc_range_summary *r = &sum->ranges[i];
+      fprintf (out, "  %8" PRId64 " %6" PRId64 " %12.3f %10" PRId64, r->ranges, r->open, (double) r->total_ns / 1e6,
+               r->launches);
+      text_ns (out, r->count > 0, r->p50_ns, 14);
+      fputs ("  ", out);
+      if (r->domain)
+        {
+          text_cell (out, r->domain, 0, true);
+          fputs ("::", out);
+        }
+      text_cell (out, r->name ? r->name : "(no message)", 0, true);
+      putc ('\n', out);
+    }
+  fputs ("  (a launch counts in the innermost range open on its thread when its call began; total: the\n"
+         "   time in the ranges that ended, nested ones counted in their own and in their parents')\n",
+         out);
+}
+
 int
 lsc_report_summary_write_text (const lsc_report_summary *sum, FILE *out, const char *out_name, lsc_error *error)
 {
@@ -970,6 +1016,7 @@ lsc_report_summary_write_text (const lsc_report_summary *sum, FILE *out, const c
             }
         }
     }
+  text_ranges (out, sum);
   if (sum->orphan_launches || sum->orphan_events)
     fprintf (out, "\n%" PRId64 " launch rows and %" PRId64 " event rows name no session (run `check`)\n",
              sum->orphan_launches, sum->orphan_events);

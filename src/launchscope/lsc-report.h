@@ -259,6 +259,19 @@ typedef struct {
   int64_t fast_launcher_launches, graph_launches;
 } lsc_session_summary;
 
+/* The NVTX ranges a recorded program made (schema version 5), per name, over all its sessions.
+ * A launch is counted in the innermost range open on its thread when its call began. */
+typedef struct {
+  char *domain;     /* NULL: NVTX's default domain */
+  char *name;       /* NULL: ranges without a message */
+  int64_t ranges;   /* ranges of this name */
+  int64_t open;     /* of them, still open when the recording stopped (no end) */
+  int64_t total_ns; /* the time in the others, summed */
+  int64_t launches; /* launches inside them */
+  int64_t count, p50_ns; /* those with status 0 and a launch-call time (api_ns, else host_ns),
+                            and the nearest-rank p50 of that time (0 when count is 0) */
+} lsc_range_summary;
+
 typedef struct {
   char *path;
   int64_t schema_version;
@@ -267,6 +280,8 @@ typedef struct {
   int64_t orphan_launches;       /* launch rows whose session is missing (see `check`) */
   int64_t orphan_events;
   char *being_recorded_by;       /* the recorder holding the report's lock, or NULL */
+  size_t n_ranges;
+  lsc_range_summary *ranges;     /* most time first; none before schema version 5 */
 } lsc_report_summary;
 
 

@@ -1,8 +1,11 @@
 # Checks a report recorded from one of the programs here against the program's own counts
-# (its last stdout line, JSON).  Prints one line per check; exits 1 if any failed.
+# (its last stdout line, JSON), and against what report --json made of it (SUMMARY, a file).
+# Prints one line per check; exits 1 if any failed.
+# usage: check_report.py REPORT EXPECT-JSON [SUMMARY]
 import json, sqlite3, sys
 
 report, expect_line = sys.argv[1], sys.argv[2]
+summary = json.load(open(sys.argv[3])) if len(sys.argv) > 3 else None
 e = json.loads(expect_line)
 db = sqlite3.connect(f"file:{report}?mode=ro", uri=True)
 q = lambda sql, *a: db.execute(sql, a).fetchone()[0]
@@ -38,6 +41,16 @@ for kind, key in ((2, "syncs_at_least"), (3, "copies_at_least")):
         n = q("SELECT count(*) FROM api_call WHERE kind = ?", kind)
         seen = [r[0] for r in db.execute("SELECT DISTINCT name FROM api_call WHERE kind = ? LIMIT 5", (kind,))]
         check(f"calls of kind {kind} between launches", n >= e[key], f"{n} recorded, at least {e[key]} made; {seen}")
+if "range_launches" in e:
+    # Each range once, at its nesting depth (NULL for a start/end range), and ended.
+    for name, depth in e["range_depths"].items():
+        rows = db.execute("SELECT depth, end_ns IS NOT NULL FROM nvtx_range WHERE domain IS NULL AND name = ?",
+                          (name,)).fetchall()
+        check(f"NVTX range {name!r} recorded", rows == [(depth, 1)], f"rows (depth, ended): {rows}")
+    groups = {(g["domain"], g["name"]): g for g in (summary or {}).get("nvtx_ranges", [])}
+    for name, made in e["range_launches"].items():
+        got = groups.get((None, name), {}).get("launches")
+        check(f"launches inside NVTX range {name!r} (report --json)", got == made, f"{got} counted, {made} made")
 check("every launch call's configuration read",
       q("SELECT count(*) FROM launch WHERE path = 2 AND (grid_x IS NULL OR block_x IS NULL OR stream IS NULL)") == 0,
       f"{q('SELECT count(DISTINCT stream) FROM launch WHERE path = 2')} streams, grids "

@@ -135,6 +135,20 @@ def report_seeds():
     seeds["older-user-version.lsdb"] = report_bytes(lambda db: db.execute("PRAGMA user_version=0"))
     seeds["foreign-application-id.lsdb"] = report_bytes(lambda db: db.execute("PRAGMA application_id=1"))
 
+    # Version 5's NVTX ranges on the launches' thread: nested, overlapping, still open, ending
+    # before they start, in a domain, unnamed, named in bytes that are not UTF-8, on another
+    # thread and on one that is not an integer.
+    def nvtx_ranges(db):
+        db.execute("PRAGMA user_version=5")
+        for row in [(77, None, "step", 0, 1000, 6000), (77, None, "inner", 1, 1500, 2500),
+                    (77, "dom", "overlap", None, 2000, 4000), (77, None, "open", 0, 4500, None),
+                    (77, None, None, 0, 3000, 2000), (77, None, b"\xff\xfe bytes", 0, 1100, 1300),
+                    (78, None, "elsewhere", 0, 1000, 9000), ("x", None, "typed", 0, 1000, 2000),
+                    (77, None, "step", 0, -9223372036854775808, 9223372036854775807)]:
+            db.execute("INSERT INTO nvtx_range (session_id, thread, domain, name, depth, start_ns, end_ns)"
+                       " VALUES (1, ?, ?, ?, ?, ?, ?)", row)
+    seeds["nvtx-ranges.lsdb"] = report_bytes(nvtx_ranges)
+
     def foreign(db):
         db.executescript("DROP VIEW path_percentiles; DROP VIEW fallback_reasons; DROP VIEW launch_named;"
                          " DROP TABLE launch; DROP TABLE event; DROP TABLE gpu_activity; DROP TABLE spec;"

@@ -4,7 +4,8 @@
  * (fake-cuda-app, which loads liblaunchscope-inject.so as the driver would and launches
  * through the fake libcupti): every launch of every process recorded, one session per process,
  * the command's exit status passed through, nothing written when no process used CUDA, a
- * process killed mid-run keeps what it flushed, and the refusals.
+ * process killed mid-run keeps what it flushed, the program's NVTX ranges and the report's
+ * launches per range, and the refusals.
  *
  *   test-record-command CLI FAKE-CUDA-APP FAKE-CUPTI
  */
@@ -22,6 +23,7 @@
 
 #include "lsc-calibrate.h"
 #include "lsc-command.h"
+#include "lsc-percentile.h"
 #include "lsc-report.h"
 #include "lsc-report-private.h"
 #include "lsc-test-files.h"
@@ -315,6 +317,209 @@ START_TEST (test_profiler_range)
 }
 END_TEST
 
+/* The launches per range name the report gives, computed here another way: for each launch, the
+ * range of its thread that contains its call's start and began last (a query per launch), and
+ * the nearest-rank p50 of those launches' call times.  Each name's JSON object must be there as
+ * computed. */
+static void
+check_range_groups (const char *path, const char *json, int expected_groups)
+{
+  lsc_error e;
+  lsc_report *r = lsc_report_open (path, LSC_REPORT_OPEN_DEFAULT, &e);
+  ck_assert_msg (r != NULL, "%s", e.message);
+  sqlite3 *db = lsc_report_db (r);
+  sqlite3_stmt *groups = NULL, *inside = NULL;
+  ck_assert_int_eq (sqlite3_prepare_v2 (db,
+                                        "SELECT domain, name, count(*), total(end_ns IS NULL), "
+                                        "total(end_ns - start_ns) FROM nvtx_range GROUP BY domain, name",
+                                        -1, &groups, NULL),
+                    SQLITE_OK);
+  ck_assert_int_eq (sqlite3_prepare_v2 (db,
+                                        "SELECT l.api_ns, l.status FROM launch l JOIN nvtx_range r ON r.id = "
+                                        "(SELECT id FROM nvtx_range x WHERE x.session_id = l.session_id AND x.thread = "
+                                        "l.thread AND x.start_ns <= coalesce(l.api_start_ns, l.start_ns) AND (x.end_ns "
+                                        "IS NULL OR x.end_ns > coalesce(l.api_start_ns, l.start_ns)) ORDER BY "
+                                        "x.start_ns DESC, x.id DESC LIMIT 1) WHERE r.domain IS ?1 AND r.name IS ?2 "
+                                        "ORDER BY l.api_ns",
+                                        -1, &inside, NULL),
+                    SQLITE_OK);
+  int n_groups = 0;
+  while (sqlite3_step (groups) == SQLITE_ROW)
+    {
+      n_groups++;
+      const char *domain = (const char *) sqlite3_column_text (groups, 0);
+      const char *name = (const char *) sqlite3_column_text (groups, 1);
+      sqlite3_reset (inside);
+      sqlite3_bind_value (inside, 1, sqlite3_column_value (groups, 0));
+      sqlite3_bind_value (inside, 2, sqlite3_column_value (groups, 1));
+      int64_t values[256], launches = 0;
+      size_t n = 0;
+      while (sqlite3_step (inside) == SQLITE_ROW)
+        {
+          launches++;
+          if (sqlite3_column_int64 (inside, 1) == 0 && n < 256)
+            values[n++] = sqlite3_column_int64 (inside, 0);
+        }
+      char *expected = NULL;
+      size_t size = 0;
+      FILE *f = open_memstream (&expected, &size);
+      fputs ("{\"domain\":", f);
+      lsc_json_write_string (f, domain);
+      fputs (",\"name\":", f);
+      lsc_json_write_string (f, name);
+      fprintf (f, ",\"ranges\":%lld,\"open\":%lld,\"total_ns\":%lld,\"launches\":%lld,\"count\":%zu,\"launch_p50_ns\":",
+               (long long) sqlite3_column_int64 (groups, 2), (long long) sqlite3_column_double (groups, 3),
+               (long long) sqlite3_column_double (groups, 4), (long long) launches, n);
+      if (n)
+        fprintf (f, "%lld}", (long long) values[lsc_percentile_index (n, 50)]);
+      else
+        fputs ("null}", f);
+      fclose (f);
+      ck_assert_msg (strstr (json, expected), "expected %s in\n%.1500s", expected,
+                     strstr (json, "nvtx_ranges"));
+      free (expected);
+    }
+  ck_assert_int_eq (n_groups, expected_groups);
+  sqlite3_finalize (groups);
+  sqlite3_finalize (inside);
+  lsc_report_free (r);
+}
+
+/* The program's NVTX ranges (fake-cuda-app nvtx: make_nvtx_ranges), and the report's launches
+ * per range name. */
+START_TEST (test_nvtx_ranges)
+{
+  const char *r = in_dir ("nvtx.lsdb");
+  int rc = RUN ("record", "-o", r, "--cupti-lib", cupti, "--", app, "5", "0", "nvtx");
+  ck_assert_msg (rc == 0, "exit %d:\n%s", rc, out);
+  ck_assert_msg (!strstr (out, "NVTX_INJECTION64_PATH"), "%s", out);
+  /* pushed before the recording started: popped while recording, but not recorded */
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM nvtx_range WHERE name = 'before'"), 0);
+  /* nesting: the outer ranges at depth 0, inner ones at 1, each inside its parent */
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM nvtx_range WHERE name = 'outer' AND domain IS NULL AND depth = 0 "
+                              "AND end_ns > start_ns"),
+                    2);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM nvtx_range i JOIN nvtx_range o ON o.name = 'outer' AND o.start_ns "
+                              "< i.start_ns AND i.end_ns < o.end_ns WHERE i.depth = 1 AND i.name IN ('inner', "
+                              "'wide \xc3\xa9\xe4\xb8\xad')"),
+                    2);
+  /* a domain's registered string, and a wide message through the domain's start/end */
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM nvtx_range WHERE domain = 'mydomain' AND name = 'registered' AND "
+                              "depth = 0 AND end_ns IS NOT NULL"),
+                    1);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM nvtx_range WHERE domain = 'mydomain' AND name = 'dstart' AND "
+                              "depth IS NULL AND end_ns IS NOT NULL"),
+                    1);
+  /* popping the domain's range left the default domain's open: it ends after it */
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM nvtx_range o JOIN nvtx_range d ON d.name = 'registered' WHERE "
+                              "o.name = 'outer' AND o.start_ns > d.start_ns AND o.end_ns > d.end_ns"),
+                    1);
+  /* start/end ranges, one ended on another thread; that thread's pop closed nothing */
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM nvtx_range WHERE name IN ('startend', 'crossed') AND depth IS NULL "
+                              "AND end_ns > start_ns"),
+                    2);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM nvtx_range o JOIN nvtx_range c ON c.name = 'crossed' WHERE "
+                              "o.name = 'owned' AND o.depth = 0 AND o.end_ns > c.end_ns"),
+                    1);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM nvtx_range WHERE name IS NULL AND depth = 0 AND end_ns IS NOT NULL"),
+                    2);
+  /* 70 nested pushes: the first 64 recorded, every one closed by the pops */
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM nvtx_range WHERE name = 'deep' AND end_ns IS NOT NULL"), 64);
+  ck_assert_int_eq (query (r, "SELECT max(depth) FROM nvtx_range WHERE name = 'deep'"), 63);
+  /* open when the program exited */
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM nvtx_range WHERE end_ns IS NULL AND ((name = 'open at exit' AND "
+                              "depth = 0) OR (name = 'never ended' AND depth IS NULL))"),
+                    2);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM nvtx_range"), 77);
+  ck_assert_int_eq (query (r, "SELECT count(DISTINCT thread) FROM nvtx_range"), 1);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM nvtx_range r JOIN session s ON s.id = r.session_id WHERE "
+                              "r.start_ns < s.start_ns OR r.end_ns > s.stop_ns"),
+                    0);
+
+  rc = RUN ("report", "--json", r);
+  ck_assert_msg (rc == 0, "exit %d:\n%s", rc, out);
+  char *json = strdup (out);
+  /* the launches make_nvtx_ranges made in each */
+  static const char *const made[]
+    = { "\"name\":\"outer\",\"ranges\":2,\"open\":0,", "\"launches\":7,",
+        "\"domain\":\"mydomain\",\"name\":\"registered\",\"ranges\":1,", "\"launches\":2,",
+        "\"name\":\"startend\",\"ranges\":1,", "\"launches\":4,",
+        "\"name\":\"open at exit\",\"ranges\":1,\"open\":1,\"total_ns\":0,", "\"launches\":2,",
+        "\"name\":\"deep\",\"ranges\":64,\"open\":0,", "\"launches\":0," };
+  for (size_t i = 0; i < sizeof made / sizeof made[0]; i += 2)
+    {
+      const char *at = strstr (json, made[i]);
+      const char *end = at ? strchr (at, '}') : NULL;
+      const char *launches = at ? strstr (at, made[i + 1]) : NULL;
+      ck_assert_msg (launches && launches < end, "%s ... %s in\n%.1500s", made[i], made[i + 1],
+                     strstr (json, "nvtx_ranges"));
+    }
+  check_range_groups (r, json, 12);
+  free (json);
+  rc = RUN ("report", r);
+  ck_assert_msg (rc == 0 && strstr (out, "\nNVTX ranges\n") && strstr (out, "  mydomain::registered\n")
+                   && strstr (out, "  (no message)\n"),
+                 "exit %d:\n%s", rc, out);
+}
+END_TEST
+
+/* Past --max-launches no new range is written; those already open still end. */
+START_TEST (test_nvtx_launch_bound)
+{
+  const char *r = in_dir ("nvtx-bounded.lsdb");
+  /* The 10th launch is the second inside "inner", nested in "outer". */
+  int rc = RUN ("record", "-o", r, "--max-launches", "10", "--cupti-lib", cupti, "--", app, "5", "0", "nvtx");
+  ck_assert_msg (rc == 0, "exit %d:\n%s", rc, out);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM launch"), 10);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM nvtx_range"), 2);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM nvtx_range WHERE name IN ('outer', 'inner') AND end_ns > start_ns"),
+                    2);
+}
+END_TEST
+
+/* A thread pushing and popping ranges while the process exits: the recording stops under it
+ * (its calls in progress finished first, later ones recording nothing), and the program exits
+ * as it would unrecorded. */
+START_TEST (test_nvtx_busy_at_exit)
+{
+  const char *r = in_dir ("nvtx-busy.lsdb");
+  int rc = RUN ("record", "-o", r, "--cupti-lib", cupti, "--", app, "5", "0", "nvtx-busy");
+  ck_assert_msg (rc == 0, "exit %d:\n%s", rc, out);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM session WHERE stop_ns IS NOT NULL"), 1);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM launch"), 8);
+  ck_assert_int_eq (query (r, "SELECT count(*) > 0 FROM nvtx_range WHERE name = 'busy' AND depth = 0"), 1);
+  ck_assert_int_eq (query (r, "SELECT count(DISTINCT thread) FROM nvtx_range"), 1);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM nvtx_range WHERE thread = (SELECT thread FROM launch LIMIT 1)"), 0);
+}
+END_TEST
+
+/* NVTX_INJECTION64_PATH set by another tool is left alone (so no ranges), with a note; --no-nvtx
+ * records none either, and says nothing. */
+START_TEST (test_nvtx_other_tool)
+{
+  const char *r = in_dir ("held.lsdb");
+  setenv ("NVTX_INJECTION64_PATH", "/opt/other-tool/libnvtx-tool.so", 1);
+  int rc = RUN ("record", "-o", r, "--cupti-lib", cupti, "--", app, "5", "0", "nvtx");
+  unsetenv ("NVTX_INJECTION64_PATH");
+  ck_assert_msg (rc == 0, "exit %d:\n%s", rc, out);
+  ck_assert_msg (strstr (out, "record: NVTX_INJECTION64_PATH is already set (to /opt/other-tool/libnvtx-tool.so) by "
+                              "another tool: left as it is, so no NVTX ranges are recorded\n"),
+                 "%s", out);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM nvtx_range"), 0);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM launch"), 5 + 21); /* the plain ones, and those around the ranges */
+
+  r = in_dir ("off.lsdb");
+  rc = RUN ("record", "-o", r, "--no-nvtx", "--cupti-lib", cupti, "--", app, "5", "0", "nvtx");
+  ck_assert_msg (rc == 0 && !strstr (out, "NVTX_INJECTION64_PATH"), "exit %d:\n%s", rc, out);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM nvtx_range"), 0);
+  ck_assert_int_eq (query (r, "SELECT count(*) FROM launch"), 5 + 21);
+  rc = RUN ("report", r);
+  ck_assert_msg (rc == 0 && !strstr (out, "NVTX ranges"), "exit %d:\n%s", rc, out);
+  rc = RUN ("record", "-o", in_dir ("x.lsdb"), "--no-nvtx");
+  ck_assert_msg (rc == 2 && strstr (out, "--no-nvtx is for a command"), "exit %d:\n%s", rc, out);
+}
+END_TEST
+
 START_TEST (test_switched_recording)
 {
   const char *r = in_dir ("switch.lsdb");
@@ -573,6 +778,10 @@ main (int argc, char **argv)
   tcase_add_test (tc, test_max_launches);
   tcase_add_test (tc, test_params);
   tcase_add_test (tc, test_profiler_range);
+  tcase_add_test (tc, test_nvtx_ranges);
+  tcase_add_test (tc, test_nvtx_launch_bound);
+  tcase_add_test (tc, test_nvtx_busy_at_exit);
+  tcase_add_test (tc, test_nvtx_other_tool);
   tcase_add_test (tc, test_switched_recording);
   tcase_add_test (tc, test_redact);
   tcase_add_test (tc, test_no_cuda_writes_nothing);

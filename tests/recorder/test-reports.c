@@ -832,11 +832,14 @@ START_TEST (test_summary_output)
   ck_assert_int_eq (sqlite3_open (empty, &db), SQLITE_OK);
   exec_sql (db, LSC_SCHEMA_SQL);
   exec_sql (db, "PRAGMA application_id=1280525378; PRAGMA user_version=1;");
+  /* A version-1 report has no NVTX ranges, whatever a table of that name holds. */
+  exec_sql (db, "INSERT INTO nvtx_range (session_id, thread, name, start_ns) VALUES (1, 1, 'later', 5);");
   sqlite3_close (db);
   r = open_ok (empty);
   sum = lsc_report_summarize (r, &e);
   ck_assert_ptr_nonnull (sum);
   ck_assert_uint_eq (sum->n_sessions, 0);
+  ck_assert_uint_eq (sum->n_ranges, 0);
   f = open_memstream (&buf, &len);
   ck_assert_int_eq (lsc_report_summary_write_text (sum, f, "memory", &e), 0);
   ck_assert_int_eq (lsc_report_summary_write_json (sum, f, "memory", &e), 0);
@@ -1740,6 +1743,63 @@ kernel_summary (const lsc_report_summary *sum, int64_t id)
   ck_abort_msg ("no kernel %" PRId64 " in the summary", id);
   return NULL;
 }
+
+/* The first range summary named name (asserted present). */
+static const lsc_range_summary *
+range_summary (const lsc_report_summary *sum, const char *name)
+{
+  for (size_t i = 0; i < sum->n_ranges; i++)
+    if (sum->ranges[i].name && strcmp (sum->ranges[i].name, name) == 0)
+      return &sum->ranges[i];
+  ck_abort_msg ("no range %s in the summary", name);
+  return NULL;
+}
+
+/* Launches per NVTX range name: each in the innermost range open on its thread when its call
+ * began (a start/end range started later counts as inner, open ones run to the end), none on a
+ * thread without ranges; times summed without overflowing. */
+START_TEST (test_nvtx_range_summary)
+{
+  char sql[2048];
+  int64_t t0 = SESSION_START (1), k = kernel_id (1, 0);
+  snprintf (sql, sizeof sql,
+            "INSERT INTO launch (session_id, kernel_id, thread, path, outcome, start_ns, host_ns, api_start_ns, "
+            "api_ns) VALUES (1, %" PRId64 ", 7, 2, 3, %" PRId64 ", 50, %" PRId64 ", 50),"
+            "(1, %" PRId64 ", 7, 2, 3, %" PRId64 ", 70, %" PRId64 ", 70),"
+            "(1, %" PRId64 ", 7, 2, 3, %" PRId64 ", 90, %" PRId64 ", 90),"
+            "(1, %" PRId64 ", 7, 2, 3, %" PRId64 ", 30, %" PRId64 ", 30),"
+            "(1, %" PRId64 ", 8, 2, 3, %" PRId64 ", 10, %" PRId64 ", 10);"
+            "INSERT INTO nvtx_range (session_id, thread, domain, name, depth, start_ns, end_ns) VALUES "
+            "(1, 7, NULL, 'outer', 0, %" PRId64 ", %" PRId64 "), (1, 7, NULL, 'inner', 1, %" PRId64 ", %" PRId64 "),"
+            "(1, 7, 'd', 'span', NULL, %" PRId64 ", NULL),"
+            "(1, 9, NULL, 'huge', 0, -9223372036854775808, 9223372036854775807)",
+            k, t0 + 100, t0 + 100, k, t0 + 250, t0 + 250, k, t0 + 450, t0 + 450, k, t0 + 700, t0 + 700, k, t0 + 300,
+            t0 + 300, t0, t0 + 1000, t0 + 200, t0 + 300, t0 + 400);
+  lsc_report *r;
+  lsc_report_summary *sum = summarize_with ("nvtx.lsdb", sql, &r);
+  ck_assert_uint_eq (sum->n_ranges, 4);
+  /* most time first */
+  ck_assert_str_eq (sum->ranges[0].name, "huge");
+  ck_assert_int_eq (sum->ranges[0].total_ns, INT64_MAX);
+  ck_assert_int_eq (sum->ranges[0].launches, 0);
+  const lsc_range_summary *outer = range_summary (sum, "outer"), *inner = range_summary (sum, "inner"),
+                          *span = range_summary (sum, "span");
+  ck_assert_ptr_eq (outer, &sum->ranges[1]);
+  ck_assert (outer->ranges == 1 && outer->open == 0 && outer->total_ns == 1000 && outer->launches == 1);
+  ck_assert (outer->count == 1 && outer->p50_ns == 50 && !outer->domain);
+  ck_assert (inner->ranges == 1 && inner->total_ns == 100 && inner->launches == 1 && inner->p50_ns == 70);
+  ck_assert_str_eq (span->domain, "d");
+  ck_assert (span->ranges == 1 && span->open == 1 && span->total_ns == 0 && span->launches == 2);
+  ck_assert (span->count == 2 && span->p50_ns == 30);
+  char *out = summary_text_and_json (sum);
+  ck_assert_ptr_nonnull (strstr (out, "  d::span\n"));
+  ck_assert_ptr_nonnull (strstr (out, "{\"domain\":\"d\",\"name\":\"span\",\"ranges\":1,\"open\":1,\"total_ns\":0,"
+                                      "\"launches\":2,\"count\":2,\"launch_p50_ns\":30}"));
+  free (out);
+  lsc_report_summary_free (sum);
+  lsc_report_free (r);
+}
+END_TEST
 
 /* The gap before a launch ends at the program's previous CUDA call, a synchronisation as much
  * as a launch, so waiting for the GPU is not counted as the framework's time. */
@@ -2750,6 +2810,7 @@ reports_suite (void)
   tcase_add_test (tc, test_version1_report);
   tcase_add_test (tc, test_version2_report);
   tcase_add_test (tc, test_gap_ends_at_calls);
+  tcase_add_test (tc, test_nvtx_range_summary);
   tcase_add_test (tc, test_gap_ignores_runtime_calls);
   tcase_add_test (tc, test_stream_idle);
   tcase_add_test (tc, test_params_answers);

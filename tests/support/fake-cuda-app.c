@@ -27,11 +27,19 @@
  * launches it 4 times, and launches eager_op (0xB2, a function the runtime got otherwise)
  * twice; "runtime" then makes runtime calls, each around its driver call: cudaLaunchKernel of kernel_rt 4 times, cudaLaunchKernelExC,
  * cudaGraphLaunch, cudaStreamSynchronize, cudaMemcpyAsync and a failing cudaMalloc (status 2),
- * then cudaLaunchHostFunc and cudaGetDevice, and prints how many runtime callbacks are enabled.
+ * then cudaLaunchHostFunc and cudaGetDevice, and prints how many runtime callbacks are enabled;
+ * "nvtx" pushes a range before CUDA starts (so before anything records) and makes the NVTX
+ * ranges of make_nvtx_ranges with launches inside them (through the real NVTX header, which
+ * loads NVTX_INJECTION64_PATH); "nvtx-busy" starts a thread that pushes and pops NVTX ranges
+ * without end, and exits while it does.
  */
 #include <cupti.h>
 #include <dlfcn.h>
+#include <nvtx3/nvToolsExt.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,6 +107,113 @@ make_param_launches (void *fake, void (*name) (const char *))
                                        .kernelParams = args };
       call (CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel, 0, &launch);
     }
+}
+
+typedef uint32_t (*api_call_fn) (uint32_t, int);
+typedef void (*symbol_fn) (const char *);
+
+static void
+launch_n (api_call_fn call, symbol_fn name, int n, const char *kernel)
+{
+  name (kernel);
+  for (int i = 0; i < n; i++)
+    call (CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel, 0);
+}
+
+/* Another thread: a pop of a range it did not push, and the end of one main started. */
+static void *
+nvtx_other_thread (void *data)
+{
+  nvtxRangeId_t *crossed = data;
+  if (nvtxRangePop () >= 0)
+    exit (103);
+  nvtxRangeEnd (*crossed);
+  return NULL;
+}
+
+/* Pushes and pops until the process exits, through the recording's stop and after it. */
+static void *
+nvtx_busy_thread (void *data)
+{
+  atomic_int *started = data;
+  for (;;)
+    {
+      nvtxRangePushA ("busy");
+      atomic_store (started, 1);
+      nvtxRangePop ();
+    }
+  return NULL;
+}
+
+/* The ranges test-record-command expects, the launches inside each in its comments: outer 7
+ * (two ranges), inner 2, "wide é中" 1, mydomain::registered 2, mydomain::dstart 1, startend 4,
+ * owned 1, crossed 0 (ended on another thread), two without a message 0, deep 0 (64 of the 70
+ * nested pushes recorded), "open at exit" 2 and "never ended" 0, both without an end. */
+static void
+make_nvtx_ranges (api_call_fn call, symbol_fn name)
+{
+  /* Where NVTX loaded no tool (record --no-nvtx) its calls return nothing to check. */
+  bool tracked = nvtxRangePop () == 0; /* "before" */
+  if (tracked && nvtxRangePop () != -1) /* one too many */
+    exit (102);
+  nvtxRangePushA ("outer");
+  launch_n (call, name, 3, "k_outer");
+  nvtxRangePushA ("inner");
+  launch_n (call, name, 2, "k_inner");
+  nvtxRangePop ();
+  nvtxRangePushW (L"wide \u00e9\u4e2d");
+  launch_n (call, name, 1, "k_wide");
+  nvtxRangePop ();
+  launch_n (call, name, 1, "k_outer");
+  nvtxRangePop ();
+
+  /* A domain's stack is its own: popping it leaves the default domain's range open. */
+  nvtxDomainHandle_t domain = nvtxDomainCreateA ("mydomain");
+  nvtxEventAttributes_t a = { .version = NVTX_VERSION, .size = NVTX_EVENT_ATTRIB_STRUCT_SIZE,
+                              .messageType = NVTX_MESSAGE_TYPE_REGISTERED,
+                              .message.registered = nvtxDomainRegisterStringA (domain, "registered") };
+  nvtxDomainRangePushEx (domain, &a);
+  launch_n (call, name, 2, "k_registered");
+  nvtxRangePushA ("outer");
+  launch_n (call, name, 2, "k_outer");
+  nvtxDomainRangePop (domain);
+  launch_n (call, name, 1, "k_outer");
+  nvtxRangePop ();
+  a.messageType = NVTX_MESSAGE_TYPE_UNICODE;
+  a.message.unicode = L"dstart";
+  nvtxRangeId_t id = nvtxDomainRangeStartEx (domain, &a);
+  launch_n (call, name, 1, "k_dstart");
+  nvtxDomainRangeEnd (domain, id);
+  nvtxDomainDestroy (domain);
+
+  id = nvtxRangeStartA ("startend");
+  launch_n (call, name, 4, "k_startend");
+  nvtxRangeEnd (id);
+
+  nvtxRangeId_t crossed = nvtxRangeStartA ("crossed");
+  nvtxRangePushA ("owned");
+  launch_n (call, name, 1, "k_owned");
+  pthread_t thread;
+  if (pthread_create (&thread, NULL, nvtx_other_thread, &crossed) != 0 || pthread_join (thread, NULL) != 0)
+    exit (104);
+  nvtxRangePop ();
+
+  nvtxRangePushEx (NULL);
+  nvtxRangePop ();
+  nvtxRangePushA (NULL);
+  nvtxRangePop ();
+
+  for (int i = 0; i < 70; i++)
+    if (nvtxRangePushA ("deep") != i && tracked)
+      exit (105);
+  for (int i = 69; i >= 0; i--)
+    if (nvtxRangePop () != i && tracked)
+      exit (106);
+  launch_n (call, name, 1, "k_free");
+
+  nvtxRangePushA ("open at exit");
+  launch_n (call, name, 2, "k_open");
+  nvtxRangeStartA ("never ended");
 }
 
 static void
@@ -182,6 +297,9 @@ main (int argc, char **argv)
   long launches = atol (argv[1]);
   int status = atoi (argv[2]);
   const char *inject = getenv ("CUDA_INJECTION64_PATH");
+  bool nvtx = argc > 3 && strcmp (argv[3], "nvtx") == 0;
+  if (nvtx)
+    nvtxRangePushA ("before");
   if (launches > 0 && inject)
     {
       void *lib = dlopen (inject, RTLD_NOW | RTLD_LOCAL);
@@ -211,6 +329,18 @@ main (int argc, char **argv)
           name (NULL); /* CUPTI names no kernel for a graph launch */
           for (long i = atol (argv[4]); i > 0; i--)
             call (CUPTI_DRIVER_TRACE_CBID_cuGraphLaunch, 0);
+        }
+      if (nvtx)
+        make_nvtx_ranges (call, name);
+      if (argc > 3 && strcmp (argv[3], "nvtx-busy") == 0)
+        {
+          static atomic_int started;
+          pthread_t busy;
+          if (pthread_create (&busy, NULL, nvtx_busy_thread, &started) != 0)
+            return 104;
+          while (!atomic_load (&started))
+            ;
+          launch_n (call, name, 3, "k_busy");
         }
       if (argc > 3 && strcmp (argv[3], "calls") == 0)
         make_calls (fake);
