@@ -56,6 +56,9 @@ enum {
  * next slot of the same ring holds the launch's configuration (lsc__launch_config). */
 enum { LSC__API_IN_ENGINE = 1u << 0, LSC__API_CONFIG = 1u << 1 };
 
+/* CALL flags, in reason: made inside an engine launch, so its exit time was not read. */
+enum { LSC__CALL_NO_END = 1u << 0 };
+
 /* One ring slot: one cache line, so a launch costs the launching thread one line written.
  * Stage times (the baseline with stage timing on, rare) take a second slot. */
 typedef struct {

@@ -345,7 +345,7 @@ lsc__on_cupti_api (const lsc_cupti_api_record *api, void *user_data)
       /* A call between launches: a row of its own, named by its cbid. */
       lsc__rec call = { .type = LSC__REC_CALL, .path = (uint8_t) api->kind, .status = api->return_value,
                         .correlation_id = api->correlation_id, .aux = api->cbid, .start_ns = api->api_start_ns,
-                        .host_ns = api->api_ns };
+                        .host_ns = api->api_ns, .reason = api->in_engine_launch ? LSC__CALL_NO_END : 0 };
       lsc__push (rec, &call);
       return;
     }

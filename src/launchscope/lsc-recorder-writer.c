@@ -434,10 +434,12 @@ lsc__write_call (lsc_recorder *rec, const lsc__ring *ring, const lsc__rec *r)
     sqlite3_bind_null (st, 4);
   sqlite3_bind_int64 (st, 5, r->correlation_id);
   sqlite3_bind_int64 (st, 6, (int64_t) r->start_ns);
-  if (r->host_ns)
-    sqlite3_bind_int64 (st, 7, (int64_t) r->host_ns);
-  else
+  /* 0 ns is a measurement (two clock reads within one tick); NULL only where the exit was not
+   * read, inside an engine launch. */
+  if (r->reason & LSC__CALL_NO_END)
     sqlite3_bind_null (st, 7);
+  else
+    sqlite3_bind_int64 (st, 7, (int64_t) r->host_ns);
   sqlite3_bind_int (st, 8, r->status);
   if (sqlite3_step (st) != SQLITE_DONE)
     lsc__writer_fail (rec, "inserting a call row");
