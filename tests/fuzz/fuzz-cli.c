@@ -79,8 +79,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     {
       CHECK (a.output != NULL, "no output");
       CHECK (a.iters >= 1 && a.iters <= 1000000000L && a.n >= 1 && a.n <= (1L << 28) && a.device >= 0
-               && a.device <= 1024 && a.ring >= 64 && a.ring <= (1L << 24) && a.raw_floor >= 0
-               && a.raw_floor <= 10000000L,
+               && a.device <= 1024 && a.ring >= 64 && a.ring <= (1L << 24) && a.floor_every >= 0
+               && a.floor_every <= 1000000000L,
              "an option out of range");
       CHECK (a.cupti == LSC_CUPTI_OFF || a.cupti == LSC_CUPTI_CALLBACKS || a.cupti == LSC_CUPTI_ACTIVITY, "cupti %d",
              (int) a.cupti);
