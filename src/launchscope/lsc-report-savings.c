@@ -12,6 +12,11 @@
  */
 #include "lsc-report-private.h"
 
+/* A median gap longer than this is the program's own work before the launch (imports,
+ * compiles, loading data: a kernel launched once, after start-up, on H100 had 10 ms), not the
+ * dispatch a fast launcher or a graph would remove: no estimate. */
+#define LSC__SAVINGS_MAX_GAP_NS 1000000
+
 static double
 at_least_zero (double x)
 {
@@ -32,8 +37,9 @@ lsc__savings_estimate (lsc_session_summary *s)
   for (size_t k = 0; k < s->n_kernel_list; k++)
     {
       lsc_kernel_summary *ks = &s->kernel_list[k];
-      ks->has_fast_launcher_saving = s->has_savings && ks->gap_count > 0 && ks->jit_launches > 0;
-      ks->has_graph_saving = s->has_savings && ks->gap_count > 0 && ks->count > 0;
+      bool dispatch_gap = ks->gap_count > 0 && ks->gap_p50_ns <= LSC__SAVINGS_MAX_GAP_NS;
+      ks->has_fast_launcher_saving = s->has_savings && dispatch_gap && ks->jit_launches > 0;
+      ks->has_graph_saving = s->has_savings && dispatch_gap && ks->count > 0;
       ks->fast_launcher_saving_ns = ks->fast_launcher_saving_total_ns = 0;
       ks->graph_saving_ns = ks->graph_saving_total_ns = 0;
       if (ks->has_fast_launcher_saving)

@@ -772,11 +772,11 @@ text_savings (FILE *out, const lsc_session_summary *s)
       if (ks->has_fast_launcher_saving)
         fprintf (out, " %12.0f ns %12.3f", ks->fast_launcher_saving_ns, ks->fast_launcher_saving_total_ns / 1e6);
       else
-        fprintf (out, " %28s", ks->jit_launches > 0 ? "- (no gap)" : "n/a (not a JIT launcher)");
+        fprintf (out, " %28s", ks->jit_launches == 0 ? "n/a (not a JIT launcher)" : ks->gap_count ? "- (gap > 1 ms)" : "- (no gap)");
       if (ks->has_graph_saving)
         fprintf (out, " %12.0f ns %12.3f", ks->graph_saving_ns, ks->graph_saving_total_ns / 1e6);
       else
-        fprintf (out, " %28s", "- (no gap)");
+        fprintf (out, " %28s", ks->gap_count ? "- (gap > 1 ms)" : "- (no gap)");
       fputs ("  ", out);
       char *readable = lsc_kernel_name_demangle (ks->name);
       text_cell (out, readable ? readable : ks->name ? ks->name : "(unnamed)", 0, true);

@@ -2025,6 +2025,31 @@ END_TEST
 
 /* Without calibration rows the estimate says what is missing and how to get it, and gives no
  * numbers; a session of the engine's own workload has no estimate at all. */
+/* A median gap beyond 1 ms is the program's own work, not dispatch: that kernel gets no
+ * estimate, and the totals leave it out. */
+START_TEST (test_savings_skip_program_work)
+{
+  char sql[2048];
+  savings_report_sql (sql, sizeof sql,
+                      "INSERT INTO calibration (session_id, name, p50_ns, low_ns, high_ns, samples) VALUES "
+                      "(1, 'fast', 1500, 1450, 1550, 4000), (1, 'raw', 1200, 1180, 1220, 4000),"
+                      "(1, 'graph_node', 250, 240, 260, 200);"
+                      "UPDATE launch SET start_ns = start_ns + 5000000 * (id - 3) WHERE thread = 8");
+  lsc_report *r;
+  lsc_report_summary *sum = summarize_with ("savings-work.lsdb", sql, &r);
+  const lsc_session_summary *s = &sum->sessions[0];
+  const lsc_kernel_summary *jit = kernel_summary (sum, kernel_id (1, 0)), *eager = kernel_summary (sum, kernel_id (1, 1));
+  ck_assert_int_gt (eager->gap_p50_ns, 1000000);
+  ck_assert (!eager->has_graph_saving && jit->has_graph_saving);
+  ck_assert (s->graph_saving_total_ns == 2250 && s->graph_launches == 3);
+  char *buf = summary_text_and_json (sum);
+  ck_assert_msg (strstr (buf, "- (gap > 1 ms)"), "%s", buf);
+  free (buf);
+  lsc_report_summary_free (sum);
+  lsc_report_free (r);
+}
+END_TEST
+
 START_TEST (test_savings_without_calibration)
 {
   char sql[2048];
@@ -2815,6 +2840,7 @@ reports_suite (void)
   tcase_add_test (tc, test_stream_idle);
   tcase_add_test (tc, test_params_answers);
   tcase_add_test (tc, test_savings_estimate);
+  tcase_add_test (tc, test_savings_skip_program_work);
   tcase_add_test (tc, test_savings_without_calibration);
   tcase_add_test (tc, test_check_counts_waits);
   tcase_add_test (tc, test_export_sqlite_copy);
