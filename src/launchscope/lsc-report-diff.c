@@ -353,26 +353,6 @@ z_two_sided (double p)
 
 /* ---- one report's launches, grouped ------------------------------------------------------------ */
 
-typedef struct {
-  int64_t *v;
-  size_t n, cap;
-} i64_vec;
-
-static bool
-vec_push (i64_vec *vec, int64_t x)
-{
-  if (vec->n == vec->cap)
-    {
-      size_t cap = vec->cap ? vec->cap * 2 : 64;
-      int64_t *v = realloc (vec->v, cap * sizeof *v);
-      if (!v)
-        return false;
-      vec->v = v;
-      vec->cap = cap;
-    }
-  vec->v[vec->n++] = x;
-  return true;
-}
 
 /* A named group of launches: a kernel, a spec or a process. */
 typedef struct {

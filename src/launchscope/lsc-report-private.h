@@ -8,7 +8,9 @@
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "lsc-report.h"
 #include "lsc-saturate.h"
@@ -111,3 +113,26 @@ int lsc__finish_stream (FILE *out, const char *out_name, lsc_error *error);
 /* Reads a top-level-looking integer member "key": N from a JSON text (the session settings);
  * enough for recorder-written settings, tolerant of anything else (returns false). */
 bool lsc__json_find_int (const char *json, const char *key, int64_t *out);
+
+/* A growable array of int64 values, for the reader's passes over launches. */
+typedef struct {
+  int64_t *v;
+  size_t n, cap;
+} i64_vec;
+
+/* Appends x; false when memory runs out (the vector is left as it was). */
+static inline bool
+vec_push (i64_vec *vec, int64_t x)
+{
+  if (vec->n == vec->cap)
+    {
+      size_t cap = vec->cap ? vec->cap * 2 : 64;
+      int64_t *v = realloc (vec->v, cap * sizeof *v);
+      if (!v)
+        return false;
+      vec->v = v;
+      vec->cap = cap;
+    }
+  vec->v[vec->n++] = x;
+  return true;
+}

@@ -20,26 +20,6 @@
 const char *const lsc_call_kind_names[LSC_CALL_KINDS] = { "sync", "copy", "alloc" };
 const char *const lsc_calibration_names[LSC_CALIBRATION_COUNT] = { "fast", "raw", "graph_node" };
 
-typedef struct {
-  int64_t *v;
-  size_t n, cap;
-} i64_vec;
-
-static bool
-vec_push (i64_vec *vec, int64_t x)
-{
-  if (vec->n == vec->cap)
-    {
-      size_t cap = vec->cap ? vec->cap * 2 : 64;
-      int64_t *v = realloc (vec->v, cap * sizeof *v);
-      if (!v)
-        return false;
-      vec->v = v;
-      vec->cap = cap;
-    }
-  vec->v[vec->n++] = x;
-  return true;
-}
 
 static int
 cmp_i64 (const void *a, const void *b)
