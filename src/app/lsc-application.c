@@ -277,7 +277,10 @@ lsc_application_open (GApplication *app, GFile **files, int n_files, const char 
       /* report A is the window's report; the Compare view shows it against B */
       LscWindow *window = active_or_new_window (self);
       lsc_window_open (window, files[0]);
-      lsc_window_compare (window, files[0], files[1]);
+      if (self->measure_first_paint)
+        lsc_automation_measure_compare (lsc_automation_for_window (window), files[0], files[1]);
+      else
+        lsc_window_compare (window, files[0], files[1]);
       gtk_window_present (GTK_WINDOW (window));
       return;
     }

@@ -33,6 +33,7 @@ struct _LscAutomation
   gboolean charts_measured;  /* --measure-first-paint printed charts-ready */
   gboolean compare_armed;    /* ... and waits for the first frame of the finished comparison */
   gboolean compare_measured; /* ... and printed compare-ready */
+  GFile *compare_a, *compare_b; /* ... to compare once the charts are ready */
 
   /* the live run */
   gboolean live;
@@ -172,6 +173,13 @@ measured_charts_cb (LscAutomation *self)
   lsc_document_get_load_times (document, NULL, NULL, &series_ms);
   g_print ("charts-ready: %.0f ms since exec (chart pass %.0f ms)\n", ms_since_exec (), series_ms);
   self->charts_measured = TRUE;
+  if (self->compare_a)
+    {
+      g_autoptr (GFile) a = g_steal_pointer (&self->compare_a);
+      g_autoptr (GFile) b = g_steal_pointer (&self->compare_b);
+      lsc_window_compare (self->window, a, b);
+      return;
+    }
   if (!lsc_window_get_comparison (self->window) || self->compare_measured)
     quit_app (self);
 }
@@ -197,6 +205,14 @@ compare_painted_cb (GdkFrameClock *clock, LscAutomation *self)
   self->compare_measured = TRUE;
   if (self->charts_measured)
     quit_app (self);
+}
+
+void
+lsc_automation_measure_compare (LscAutomation *self, GFile *a, GFile *b)
+{
+  g_return_if_fail (LSC_IS_AUTOMATION (self));
+  g_set_object (&self->compare_a, a);
+  g_set_object (&self->compare_b, b);
 }
 
 static void
@@ -724,6 +740,8 @@ static void
 lsc_automation_finalize (GObject *object)
 {
   LscAutomation *self = LSC_AUTOMATION (object);
+  g_clear_object (&self->compare_a);
+  g_clear_object (&self->compare_b);
 
   stop (self);
   g_clear_pointer (&self->monitor, lsc_frame_monitor_free);

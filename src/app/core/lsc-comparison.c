@@ -10,6 +10,7 @@
 
 #include "lsc-comparison.h"
 #include "lsc-document.h"
+#include "lsc-report-rows.h"
 
 struct _LscComparison
 {
@@ -21,7 +22,13 @@ struct _LscComparison
   LscDistribution *dists[2][LSC_CHART_N_PATHS];
   double open_ms, compare_ms;
   gint64 opened_at;
+  /* progress, written by the worker threads, read by the main thread: launches read per side
+   * (published every PROGRESS_STEP values) and the launch rows of both reports */
+  gint read[2];
+  gint total;
 };
+
+#define PROGRESS_STEP 65536
 
 G_DEFINE_FINAL_TYPE (LscComparison, lsc_comparison, G_TYPE_OBJECT)
 
@@ -42,6 +49,8 @@ open_job_run (gpointer data)
 }
 
 typedef struct {
+  LscComparison *self; /* alive while the task runs: the task holds it */
+  gsize read[2];
   char *paths[2];
   lsc_report_diff *diff;
   /* per side and path: the values the path rows compare (the diff's threads fill one side each) */
@@ -72,6 +81,8 @@ static void
 collect_value (int side, int path, int64_t value_ns, void *data)
 {
   RunData *r = data;
+  if (++r->read[side] % PROGRESS_STEP == 0)
+    g_atomic_int_set (&r->self->read[side], (gint) MIN (r->read[side], (gsize) G_MAXINT));
   if (path < 0 || path >= LSC_CHART_N_PATHS)
     return; /* a path the charts do not know */
   guint32 v = (guint32) CLAMP (value_ns, 0, (gint64) G_MAXUINT32);
@@ -115,6 +126,10 @@ run_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *canc
       return;
     }
 
+  gint64 rows = 0;
+  for (int s = 0; s < 2; s++)
+    rows += MAX (lsc_report_count_rows (jobs[s].report, LSC_TABLE_LAUNCH, NULL), 0);
+  g_atomic_int_set (&r->self->total, (gint) MIN (rows, (gint64) G_MAXINT));
   for (int s = 0; s < 2; s++)
     {
       for (int p = 0; p < LSC_CHART_N_PATHS; p++)
@@ -179,6 +194,7 @@ lsc_comparison_run_async (LscComparison *self, GCancellable *cancellable, GAsync
   GTask *task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, lsc_comparison_run_async);
   RunData *r = g_new0 (RunData, 1);
+  r->self = self;
   for (int s = 0; s < 2; s++)
     r->paths[s] = g_file_get_path (self->files[s]);
   for (int s = 0; s < 2; s++)
@@ -215,6 +231,17 @@ lsc_comparison_run_finish (LscComparison *self, GAsyncResult *result, GError **e
   self->opened_at = r->opened_at;
   self->ready = TRUE;
   return TRUE;
+}
+
+double
+lsc_comparison_get_fraction (LscComparison *self)
+{
+  g_return_val_if_fail (LSC_IS_COMPARISON (self), 0.0);
+  if (self->ready)
+    return 1.0;
+  double total = g_atomic_int_get (&self->total);
+  double read = (double) g_atomic_int_get (&self->read[0]) + (double) g_atomic_int_get (&self->read[1]);
+  return total > 0 ? CLAMP (read / total, 0.0, 1.0) : 0.0;
 }
 
 gboolean

@@ -43,6 +43,11 @@ void lsc_comparison_run_async (LscComparison *self, GCancellable *cancellable, G
                                gpointer user_data);
 gboolean lsc_comparison_run_finish (LscComparison *self, GAsyncResult *result, GError **error);
 
+/* How far the run has read the launches, 0..1 (0 while the reports are being opened; in steps
+ * of 65,536 launches): for a progress bar polled a few times a second, which costs far less
+ * than a spinner's redraw every frame on a software renderer. */
+double lsc_comparison_get_fraction (LscComparison *self);
+
 /* run_finish succeeded. */
 gboolean lsc_comparison_is_ready (LscComparison *self);
 
