@@ -158,12 +158,14 @@ fill_deltas (LscCompareView *self, const lsc_report_diff *d)
       const char *verdict = verdict_label (r->verdict, &style);
       gboolean both = r->count_a > 0 && r->count_b > 0;
       cell (grid, 0, row, kind_label (r->kind), 0, "dim-label");
-      g_autofree char *name = r->kernel ? g_strdup_printf ("%s · %s", r->kernel, r->name) : g_strdup (r->name);
+      /* a spec's kernel is in its tooltip: the cell keeps the description, which tells specs apart */
+      const char *name = r->name;
+      g_autofree char *full = r->kernel ? g_strdup_printf ("%s · %s", r->kernel, r->name) : g_strdup (r->name);
       GtkWidget *name_label = cell (grid, 1, row, name, 0, NULL);
       gtk_label_set_ellipsize (GTK_LABEL (name_label), PANGO_ELLIPSIZE_MIDDLE);
       gtk_label_set_width_chars (GTK_LABEL (name_label), MIN ((int) g_utf8_strlen (name, -1), 14));
       gtk_label_set_max_width_chars (GTK_LABEL (name_label), 22);
-      gtk_widget_set_tooltip_text (name_label, name);
+      gtk_widget_set_tooltip_text (name_label, full);
       side_cell (grid, 2, row, r->count_a, r->value_a);
       side_cell (grid, 3, row, r->count_b, r->value_b);
       g_autofree char *dn = both ? signed_duration (r->diff_ns) : g_strdup ("—");
