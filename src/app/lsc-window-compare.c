@@ -18,7 +18,8 @@ compare_done_cb (GObject *source, GAsyncResult *result, gpointer data)
   g_autoptr (GError) error = NULL;
 
   gboolean ok = lsc_comparison_run_finish (comparison, result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
+  /* the window's template children are gone once it was disposed */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || !self->compare_view
       || lsc_compare_view_get_comparison (self->compare_view) != comparison)
     return; /* superseded, or the window is going */
   g_clear_object (&self->compare_cancellable);
@@ -58,7 +59,7 @@ gboolean
 lsc_window_is_comparing (LscWindow *self)
 {
   g_return_val_if_fail (LSC_IS_WINDOW (self), FALSE);
-  LscComparison *comparison = lsc_compare_view_get_comparison (self->compare_view);
+  LscComparison *comparison = self->compare_view ? lsc_compare_view_get_comparison (self->compare_view) : NULL;
   return comparison && !lsc_comparison_is_ready (comparison);
 }
 
@@ -66,7 +67,7 @@ LscComparison *
 lsc_window_get_comparison (LscWindow *self)
 {
   g_return_val_if_fail (LSC_IS_WINDOW (self), NULL);
-  return lsc_compare_view_get_comparison (self->compare_view);
+  return self->compare_view ? lsc_compare_view_get_comparison (self->compare_view) : NULL;
 }
 
 static void

@@ -126,12 +126,6 @@ START_TEST (test_distributions_match_the_diff)
     }
   ck_assert_uint_ge (paths_seen, 2);
 
-  /* taken once, then gone */
-  LscDistribution *taken = lsc_comparison_take_distribution (c, LSC_COMPARISON_SIDE_B, LSC_CHART_PATH_FAST);
-  ck_assert_ptr_nonnull (taken);
-  ck_assert_ptr_null (lsc_comparison_get_distribution (c, LSC_COMPARISON_SIDE_B, LSC_CHART_PATH_FAST));
-  lsc_distribution_free (taken);
-
   double open_ms = -1, compare_ms = -1;
   gint64 opened_at = 0;
   lsc_comparison_get_times (c, &open_ms, &compare_ms, &opened_at);

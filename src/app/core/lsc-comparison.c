@@ -266,14 +266,6 @@ lsc_comparison_get_distribution (LscComparison *self, LscComparisonSide side, Ls
   return self->dists[side == LSC_COMPARISON_SIDE_B][path];
 }
 
-LscDistribution *
-lsc_comparison_take_distribution (LscComparison *self, LscComparisonSide side, LscChartPath path)
-{
-  g_return_val_if_fail (LSC_IS_COMPARISON (self), NULL);
-  g_return_val_if_fail ((guint) path < LSC_CHART_N_PATHS, NULL);
-  return g_steal_pointer (&self->dists[side == LSC_COMPARISON_SIDE_B][path]);
-}
-
 void
 lsc_comparison_get_times (LscComparison *self, double *open_ms, double *compare_ms, gint64 *opened_at)
 {

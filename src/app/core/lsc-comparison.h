@@ -55,8 +55,6 @@ const lsc_report_diff *lsc_comparison_get_diff (LscComparison *self);
 /* NULL when that side has no launches on the path. */
 const LscDistribution *lsc_comparison_get_distribution (LscComparison *self, LscComparisonSide side,
                                                         LscChartPath path);
-/* The same handed over (transfer full: a chart takes it); NULL afterwards. */
-LscDistribution *lsc_comparison_take_distribution (LscComparison *self, LscComparisonSide side, LscChartPath path);
 
 /* Milliseconds the worker spent opening both reports, and comparing them (the diff and the
  * distributions); the monotonic time (µs) at which both were open. */
