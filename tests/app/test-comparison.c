@@ -7,7 +7,8 @@
  * with the library's writers, names the file at fault, and stops when cancelled.
  *
  * argv[1] is a synthetic report (report A), argv[2] the same shape with other noise and its
- * fast-path hits 15 % slower (report B), argv[3] a report with extreme values.
+ * fast-path hits 15 % slower (report B), argv[3] a report with extreme values, argv[4] the
+ * fuzzers' hostile report seeds (tests/fuzz/corpus/fuzz-report).
  */
 #include <check.h>
 #include <glib/gstdio.h>
@@ -17,7 +18,7 @@
 #include "lsc-comparison.h"
 #include "lsc-document.h"
 
-static const char *a_path, *b_path, *extreme_path;
+static const char *a_path, *b_path, *extreme_path, *hostile_dir;
 static char tmp_dir[256];
 
 static void
@@ -216,17 +217,43 @@ START_TEST (test_extreme_values)
 }
 END_TEST
 
+/* Every hostile seed as report B (and as A): compared, or refused with an error naming it. */
+START_TEST (test_hostile_reports)
+{
+  g_autoptr (GDir) dir = g_dir_open (hostile_dir, 0, NULL);
+  ck_assert_ptr_nonnull (dir);
+  const char *name;
+  guint seen = 0;
+  while ((name = g_dir_read_name (dir)))
+    {
+      g_autofree char *path = g_build_filename (hostile_dir, name, NULL);
+      for (int side = 0; side < 2; side++)
+        {
+          g_autoptr (GError) error = NULL;
+          g_autoptr (LscComparison) c = side ? compare (a_path, path, FALSE, &error) : compare (path, a_path, FALSE, &error);
+          if (c)
+            ck_assert_ptr_nonnull (lsc_comparison_get_diff (c));
+          else
+            ck_assert_msg (strstr (error->message, name) != NULL, "%s: %s", name, error->message);
+        }
+      seen++;
+    }
+  ck_assert_uint_gt (seen, 0);
+}
+END_TEST
+
 int
 main (int argc, char **argv)
 {
-  if (argc < 4)
+  if (argc < 5)
     {
-      fprintf (stderr, "usage: %s REPORT-A REPORT-B EXTREME-REPORT\n", argv[0]);
+      fprintf (stderr, "usage: %s REPORT-A REPORT-B EXTREME-REPORT HOSTILE-REPORT-DIR\n", argv[0]);
       return 2;
     }
   a_path = argv[1];
   b_path = argv[2];
   extreme_path = argv[3];
+  hostile_dir = argv[4];
 
   Suite *suite = suite_create ("comparison");
   TCase *tc = tcase_create ("comparison");
@@ -237,6 +264,7 @@ main (int argc, char **argv)
   tcase_add_test (tc, test_errors_name_the_file);
   tcase_add_test (tc, test_cancelled);
   tcase_add_test (tc, test_extreme_values);
+  tcase_add_test (tc, test_hostile_reports);
   suite_add_tcase (suite, tc);
   SRunner *runner = srunner_create (suite);
   srunner_run_all (runner, CK_ENV);
