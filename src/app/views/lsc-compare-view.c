@@ -14,6 +14,7 @@
 #include "lsc-chart-draw.h"
 #include "lsc-distribution-chart.h"
 #include "lsc-format.h"
+#include "lsc-interval-bar.h"
 
 #define SLOT_A LSC_CHART_PATH_FAST
 #define SLOT_B LSC_CHART_PATH_DEFAULT
@@ -147,8 +148,18 @@ fill_deltas (LscCompareView *self, const lsc_report_diff *d)
   header (grid, 4, _("Δ"), 1);
   header (grid, 5, _("Δ %"), 1);
   g_autofree char *level = g_strdup_printf (_("Interval (%.4g %%)"), 100.0 * d->level);
-  header (grid, 6, d->tested > 0 ? level : _("Interval"), 0.5f);
-  header (grid, 7, _("Verdict"), 0);
+  GtkWidget *interval_header = cell (grid, 6, 0, d->tested > 0 ? level : _("Interval"), 0.5f, "header");
+  g_object_ref (interval_header);
+  gtk_grid_remove (grid, interval_header);
+  gtk_grid_attach (grid, interval_header, 6, 0, 2, 1); /* over the bar and the text */
+  g_object_unref (interval_header);
+  header (grid, 8, _("Verdict"), 0);
+
+  /* one scale for every bar: the widest interval's end from zero */
+  double scale = 0;
+  for (size_t i = 0; i < d->n_rows; i++)
+    if (d->rows[i].count_a > 0 && d->rows[i].count_b > 0)
+      scale = MAX (scale, MAX (fabs (d->rows[i].ci_low_ns), fabs (d->rows[i].ci_high_ns)));
 
   for (size_t i = 0; i < d->n_rows; i++)
     {
@@ -175,8 +186,15 @@ fill_deltas (LscCompareView *self, const lsc_report_diff *d)
       g_autofree char *lo = signed_duration (r->ci_low_ns);
       g_autofree char *hi = signed_duration (r->ci_high_ns);
       g_autofree char *ci = both && r->ci_low_ns != r->ci_high_ns ? g_strdup_printf ("%s … %s", lo, hi) : g_strdup ("—");
-      cell (grid, 6, row, ci, 0.5f, r->ci_low_ns <= 0 && r->ci_high_ns >= 0 ? "dim-label" : NULL);
-      GtkWidget *verdict_label_widget = cell (grid, 7, row, verdict, 0, style);
+      if (both && isfinite (r->ci_low_ns) && isfinite (r->ci_high_ns))
+        {
+          GtkWidget *bar = lsc_interval_bar_new (r->ci_low_ns, r->diff_ns, r->ci_high_ns, scale);
+          gtk_widget_add_css_class (bar, style);
+          gtk_widget_set_tooltip_text (bar, ci);
+          gtk_grid_attach (grid, bar, 6, row, 1, 1);
+        }
+      cell (grid, 7, row, ci, 0.5f, r->ci_low_ns <= 0 && r->ci_high_ns >= 0 ? "dim-label" : NULL);
+      GtkWidget *verdict_label_widget = cell (grid, 8, row, verdict, 0, style);
       if (r->verdict == LSC_DIFF_SAME)
         gtk_widget_set_tooltip_text (verdict_label_widget,
                                      _("No significant change: the interval holds zero, or the difference is within "
@@ -204,8 +222,8 @@ fill_facts (LscCompareView *self, const lsc_report_diff *d)
       GtkWidget *b = cell (grid, 2, row, f->b ? f->b : "—", 0, style);
       gtk_label_set_ellipsize (GTK_LABEL (a), PANGO_ELLIPSIZE_END);
       gtk_label_set_ellipsize (GTK_LABEL (b), PANGO_ELLIPSIZE_END);
-      gtk_label_set_max_width_chars (GTK_LABEL (a), 24);
-      gtk_label_set_max_width_chars (GTK_LABEL (b), 24);
+      gtk_label_set_max_width_chars (GTK_LABEL (a), 16);
+      gtk_label_set_max_width_chars (GTK_LABEL (b), 16);
       gtk_widget_set_tooltip_text (a, f->a);
       gtk_widget_set_tooltip_text (b, f->b);
     }
