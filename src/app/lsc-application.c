@@ -31,6 +31,7 @@ struct _LscApplication
   int screenshot_delay_ms;
   char *view;
   gboolean measure_first_paint;
+  gboolean compare; /* --compare: the two files given are report A and report B */
 
   /* --live and its options */
   gboolean live;
@@ -206,6 +207,12 @@ static void
 lsc_application_activate (GApplication *app)
 {
   LscApplication *self = LSC_APPLICATION (app);
+  if (self->compare)
+    {
+      g_printerr ("launchscope: --compare needs two reports: launchscope --compare A.lsdb B.lsdb\n");
+      lsc_application_set_exit_status (self, 2);
+      return;
+    }
   if (self->measure_first_paint)
     {
       g_printerr ("launchscope: --measure-first-paint needs a report to open\n");
@@ -258,6 +265,25 @@ lsc_application_open (GApplication *app, GFile **files, int n_files, const char 
   LscApplication *self = LSC_APPLICATION (app);
   (void) hint;
 
+  if (self->compare)
+    {
+      if (n_files != 2)
+        {
+          g_printerr ("launchscope: --compare needs two reports, got %d: launchscope --compare A.lsdb B.lsdb\n",
+                      n_files);
+          lsc_application_set_exit_status (self, 2);
+          return;
+        }
+      /* report A is the window's report; the Compare view shows it against B */
+      LscWindow *window = active_or_new_window (self);
+      lsc_window_open (window, files[0]);
+      if (self->measure_first_paint)
+        lsc_automation_measure_compare (lsc_automation_for_window (window), files[0], files[1]);
+      else
+        lsc_window_compare (window, files[0], files[1]);
+      gtk_window_present (GTK_WINDOW (window));
+      return;
+    }
   for (int i = 0; i < n_files; i++)
     {
       /* The first report goes to the active window; every further one gets its own. */
@@ -443,6 +469,8 @@ lsc_application_startup (GApplication *app)
     { "win.view::events", { "<Alt>6", NULL } },
     { "win.view::launches", { "<Alt>7", NULL } },
     { "win.view::session", { "<Alt>8", NULL } },
+    { "win.view::compare", { "<Alt>9", NULL } },
+    { "win.compare", { "<Control>d", NULL } },
     { "win.find", { "<Control>f", NULL } },
     { "win.show-live", { "<Control>l", NULL } },
     { "live.record", { "<Control>r", NULL } },
@@ -485,6 +513,7 @@ lsc_application_handle_local_options (GApplication *app, GVariantDict *options)
     self->screenshot_delay_ms = 500;
   g_variant_dict_lookup (options, "view", "s", &self->view);
   self->measure_first_paint = g_variant_dict_contains (options, "measure-first-paint");
+  self->compare = g_variant_dict_contains (options, "compare");
 
   /* --live-*: any of them means --live */
   self->live = g_variant_dict_contains (options, "live");
@@ -519,7 +548,8 @@ lsc_application_handle_local_options (GApplication *app, GVariantDict *options)
 
   /* A run that reports back (screenshot, measurement) must be its own instance: forwarded to
    * a running one it would exit 0 having done nothing. */
-  if (self->screenshot_path || self->measure_first_paint || self->live || g_getenv ("LSC_NON_UNIQUE"))
+  if (self->screenshot_path || self->measure_first_paint || self->live || self->compare
+      || g_getenv ("LSC_NON_UNIQUE"))
     g_application_set_flags (app, g_application_get_flags (app) | G_APPLICATION_NON_UNIQUE);
   return -1;
 }
@@ -567,6 +597,8 @@ static const GOptionEntry option_entries[] = {
     N_("MS") },
   { "measure-first-paint", 0, 0, G_OPTION_ARG_NONE, NULL,
     N_("Print the time from start to the first frame showing the report, then quit"), NULL },
+  { "compare", 0, 0, G_OPTION_ARG_NONE, NULL,
+    N_("Compare the two reports given (A B): did launches get faster from A to B?"), NULL },
   { "live", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Open the live page and start recording at once"), NULL },
   { "live-workload", 0, 0, G_OPTION_ARG_STRING, NULL, N_("Record this built-in workload: add2 … add32, or empty"),
     N_("NAME") },

@@ -30,6 +30,10 @@ struct _LscAutomation
   guint screenshot_source;
   gint64 settled_at; /* monotonic µs when the screenshot first found the charts ready */
   guint draw_retries; /* screenshot attempts that found nothing drawn yet */
+  gboolean charts_measured;  /* --measure-first-paint printed charts-ready */
+  gboolean compare_armed;    /* ... and waits for the first frame of the finished comparison */
+  gboolean compare_measured; /* ... and printed compare-ready */
+  GFile *compare_a, *compare_b; /* ... to compare once the charts are ready */
 
   /* the live run */
   gboolean live;
@@ -96,8 +100,9 @@ screenshot_cb (gpointer data)
   LscDocument *document = lsc_window_get_document (window);
   g_autoptr (GError) error = NULL;
 
-  gboolean charts_pending = document && !lsc_document_get_charts_ready (document)
-                            && !lsc_document_get_charts_error (document);
+  gboolean charts_pending = (document && !lsc_document_get_charts_ready (document)
+                             && !lsc_document_get_charts_error (document))
+                            || lsc_window_is_comparing (window);
   gint64 now = g_get_monotonic_time ();
   if (charts_pending)
     self->settled_at = 0;
@@ -167,7 +172,69 @@ measured_charts_cb (LscAutomation *self)
   double series_ms = 0;
   lsc_document_get_load_times (document, NULL, NULL, &series_ms);
   g_print ("charts-ready: %.0f ms since exec (chart pass %.0f ms)\n", ms_since_exec (), series_ms);
-  quit_app (self);
+  self->charts_measured = TRUE;
+  if (self->compare_a)
+    {
+      g_autoptr (GFile) a = g_steal_pointer (&self->compare_a);
+      g_autoptr (GFile) b = g_steal_pointer (&self->compare_b);
+      lsc_window_compare (self->window, a, b);
+      return;
+    }
+  if (!lsc_window_get_comparison (self->window) || self->compare_measured)
+    quit_app (self);
+}
+
+/* --compare with --measure-first-paint: the first frame drawn after the comparison finished,
+ * timed from the moment both reports were open (their opening and integrity check is the
+ * reader's cost, measured by bench/app-first-paint). */
+static void
+compare_painted_cb (GdkFrameClock *clock, LscAutomation *self)
+{
+  g_signal_handlers_disconnect_by_func (clock, compare_painted_cb, self);
+  LscComparison *comparison = self->window ? lsc_window_get_comparison (self->window) : NULL;
+  if (!comparison)
+    return;
+  double open_ms = 0, compare_ms = 0;
+  gint64 opened_at = 0;
+  lsc_comparison_get_times (comparison, &open_ms, &compare_ms, &opened_at);
+  const lsc_report_diff *d = lsc_comparison_get_diff (comparison);
+  g_print ("compare-ready: %.0f ms after both reports opened, view %s (launches %" G_GINT64_FORMAT " + %" G_GINT64_FORMAT
+           "; worker: open+check of both %.0f ms, comparison %.0f ms)\n",
+           (double) (g_get_monotonic_time () - opened_at) / 1000.0, lsc_window_get_view (self->window), d->a.launches,
+           d->b.launches, open_ms, compare_ms);
+  self->compare_measured = TRUE;
+  if (self->charts_measured)
+    quit_app (self);
+}
+
+void
+lsc_automation_measure_compare (LscAutomation *self, GFile *a, GFile *b)
+{
+  g_return_if_fail (LSC_IS_AUTOMATION (self));
+  g_set_object (&self->compare_a, a);
+  g_set_object (&self->compare_b, b);
+}
+
+static void
+follow_comparison (LscAutomation *self)
+{
+  LscComparison *comparison = lsc_window_get_comparison (self->window);
+  if (!comparison && self->charts_measured && !self->compare_measured)
+    {
+      g_printerr ("compare-ready: no comparison shown\n");
+      self->compare_measured = TRUE;
+      quit_app (self);
+      return;
+    }
+  if (self->compare_armed || !comparison || !lsc_comparison_is_ready (comparison)
+      || lsc_window_get_state (self->window) != LSC_WINDOW_REPORT)
+    return;
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self->window));
+  if (!clock)
+    return;
+  self->compare_armed = TRUE;
+  g_signal_connect_object (clock, "after-paint", G_CALLBACK (compare_painted_cb), self, 0);
+  gtk_widget_queue_draw (GTK_WIDGET (self->window));
 }
 
 static void
@@ -207,6 +274,8 @@ arm_first_paint (LscAutomation *self)
 static void
 window_state_changed_cb (LscAutomation *self)
 {
+  if (self->measure_first_paint)
+    follow_comparison (self);
   if (!self->armed)
     return;
   g_clear_handle_id (&self->screenshot_source, g_source_remove);
@@ -671,6 +740,8 @@ static void
 lsc_automation_finalize (GObject *object)
 {
   LscAutomation *self = LSC_AUTOMATION (object);
+  g_clear_object (&self->compare_a);
+  g_clear_object (&self->compare_b);
 
   stop (self);
   g_clear_pointer (&self->monitor, lsc_frame_monitor_free);

@@ -31,6 +31,11 @@ LscAutomation *lsc_automation_for_window (LscWindow *window);
 void lsc_automation_run_report (LscAutomation *self, const char *view, const char *screenshot_path, guint delay_ms,
                                 gboolean measure_first_paint);
 
+/* --measure-first-paint --compare A B: compares a with b once report a (being opened in the
+ * window) has its charts, as Compare With… on a loaded report does, then prints the time from
+ * both reports being open to the first frame of the finished comparison, and quits. */
+void lsc_automation_measure_compare (LscAutomation *self, GFile *a, GFile *b);
+
 /* --live and its options: what to record, the switch script, how long, and where to save the
  * window (DIR/live-02s.png, ..., DIR/live-report.png).  NULL / negative fields keep the live
  * page's settings. */

@@ -4,6 +4,7 @@
  */
 #pragma once
 
+#include "lsc-compare-view.h"
 #include "lsc-distribution-view.h"
 #include "lsc-events-view.h"
 #include "lsc-frame-monitor.h"
@@ -45,6 +46,7 @@ struct _LscWindow
   LscEventsView *events_view;
   LscLaunchesView *launches_view;
   LscSessionView *session_view;
+  LscCompareView *compare_view;
   LscLivePage *live_page;
   GtkWidget *live_button;
   GtkWidget *live_empty_button;
@@ -60,6 +62,8 @@ struct _LscWindow
   gboolean live_shown;   /* the live page is the visible one */
   char *test_label;      /* test-only builds: said in every title */
   gboolean close_after_live; /* closing waits for the report to be finished */
+
+  GCancellable *compare_cancellable; /* the comparison being run */
 };
 
 /* lsc-window.c */
@@ -76,6 +80,12 @@ void lsc_window_live_class_init (GtkWidgetClass *widget_class);
 void lsc_window_live_update_actions (LscWindow *self);
 /* A test-only build marks every title with label (e.g. "TEST DOUBLE, not a GPU"). */
 void lsc_window_set_test_label (LscWindow *self, const char *label);
+
+/* lsc-window-compare.c */
+void lsc_window_compare_class_init (GtkWidgetClass *widget_class);
+void lsc_window_compare_update_actions (LscWindow *self);
+/* Stops the comparison being run, if any (closing the window). */
+void lsc_window_compare_cancel (LscWindow *self);
 
 /* lsc-window-export.c */
 void lsc_window_export_report (LscWindow *self);

@@ -40,6 +40,9 @@ lsc_window_get_visible_chart (LscWindow *self)
     return lsc_distribution_view_get_chart (self->distribution_view);
   if (child == GTK_WIDGET (self->stages_view))
     return lsc_stages_view_get_chart (self->stages_view);
+  if (child == GTK_WIDGET (self->compare_view) && lsc_window_get_comparison (self)
+      && !lsc_window_is_comparing (self))
+    return lsc_compare_view_get_chart (self->compare_view);
   return NULL;
 }
 
@@ -57,6 +60,7 @@ lsc_window_update_actions (LscWindow *self)
   gtk_widget_action_set_enabled (widget, "win.view", state == LSC_WINDOW_REPORT);
   gtk_widget_set_sensitive (GTK_WIDGET (self->export_button), shown && state != LSC_WINDOW_LIVE);
   lsc_window_live_update_actions (self);
+  lsc_window_compare_update_actions (self);
 }
 
 /* ---- views ------------------------------------------------------------------------------ */
@@ -94,7 +98,8 @@ static void
 visible_view_changed_cb (LscWindow *self)
 {
   const char *name = adw_view_stack_get_visible_child_name (self->view_stack);
-  if (name && lsc_window_get_state (self) == LSC_WINDOW_REPORT)
+  /* the Compare view shows another report too: the next report opened starts elsewhere */
+  if (name && lsc_window_get_state (self) == LSC_WINDOW_REPORT && g_strcmp0 (name, "compare") != 0)
     g_settings_set_string (self->settings, "last-view", name);
   lsc_window_update_actions (self);
 }
@@ -569,6 +574,7 @@ lsc_window_dispose (GObject *object)
 {
   LscWindow *self = LSC_WINDOW (object);
 
+  lsc_window_compare_cancel (self);
   if (self->load_cancellable)
     g_cancellable_cancel (self->load_cancellable);
   g_clear_object (&self->load_cancellable);
@@ -712,6 +718,7 @@ lsc_window_class_init (LscWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.find", NULL, find_action);
   gtk_widget_class_install_property_action (widget_class, "win.show-live", "live-shown");
   lsc_window_live_class_init (widget_class);
+  lsc_window_compare_class_init (widget_class);
 }
 
 static void

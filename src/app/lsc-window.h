@@ -8,6 +8,7 @@
 #include <adwaita.h>
 
 #include "lsc-application.h"
+#include "lsc-comparison.h"
 #include "lsc-document.h"
 #include "lsc-live-page.h"
 
@@ -21,6 +22,13 @@ LscWindow *lsc_window_new (LscApplication *application);
 /* Loads file off the main loop; the current report stays until the new one is ready (or
  * failed, which shows an error dialog naming the file). */
 void lsc_window_open (LscWindow *self, GFile *file);
+
+/* Compares report a with report b off the main loop and shows the Compare view (a spinner
+ * until it is ready; an error dialog naming the file when either cannot be read). */
+void lsc_window_compare (LscWindow *self, GFile *a, GFile *b);
+/* The comparison shown or being run, or NULL; whether it is being run. */
+LscComparison *lsc_window_get_comparison (LscWindow *self);
+gboolean lsc_window_is_comparing (LscWindow *self);
 
 /* Closes the report (or cancels the load); the window shows "Open a Report". */
 void lsc_window_close_report (LscWindow *self);

@@ -385,6 +385,9 @@ typedef struct {
   size_t n_kernel_ids, n_spec_ids;
   bool want_processes; /* process rows are made: either side compares several sessions */
   int64_t launches;
+  int index; /* 0 for A, 1 for B: what on_value is told */
+  void (*on_value) (int side, int path, int64_t value_ns, void *data);
+  void *on_value_data;
   bool oom;
   lsc_error error;
 } side;
@@ -632,6 +635,8 @@ scan_launch (const lsc_launch_row *row, void *data)
   if (!api && !row->has_host)
     return true;
   int64_t value = api ? row->api_ns : row->host_ns;
+  if (s->on_value)
+    s->on_value (s->index, (int) pi, value, s->on_value_data);
   bool ok = vec_push (&s->paths[pi].values, value) && (!s->want_processes || vec_push (&s->processes[si].values, value));
   const id_group *k = row->has_kernel ? find_id (s->kernel_ids, s->n_kernel_ids, row->kernel_id) : NULL;
   if (k)
@@ -995,8 +1000,10 @@ lsc_report_diff_compute (lsc_report *a, lsc_report *b, const lsc_diff_options *o
       lsc__error_set (error, LSC_ERROR_USAGE, "cannot compare: no report or a bad option");
       return NULL;
     }
-  side sides[2] = { { .report = a, .has_only = o->has_session_a, .only_session = o->session_a },
-                    { .report = b, .has_only = o->has_session_b, .only_session = o->session_b } };
+  side sides[2] = { { .report = a, .has_only = o->has_session_a, .only_session = o->session_a, .index = 0,
+                      .on_value = o->on_value, .on_value_data = o->on_value_data },
+                    { .report = b, .has_only = o->has_session_b, .only_session = o->session_b, .index = 1,
+                      .on_value = o->on_value, .on_value_data = o->on_value_data } };
   lsc_report_diff *d = NULL;
   builder bd = { 0 };
   size_t *pair = NULL;

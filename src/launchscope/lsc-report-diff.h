@@ -130,9 +130,15 @@ typedef struct {
   double noise_ns, noise_pct; /* both must be exceeded for a verdict */
   bool has_session_a, has_session_b; /* compare only this session of A (of B); else all */
   int64_t session_a, session_b;
+  /* Sees every value the path rows compare (side 0 is A, 1 is B; path is an lsc path value, or
+   * LSC_PATH_COUNT for a launch without a known path), so a caller that also wants the values
+   * (the app's overlaid distributions) gets them from the same pass over the launches.  Called
+   * from the thread reading that side: A's and B's calls may run concurrently.  NULL: none. */
+  void (*on_value) (int side, int path, int64_t value_ns, void *data);
+  void *on_value_data;
 } lsc_diff_options;
 
-/* p50, LSC_DIFF_DEFAULT_NOISE_NS, LSC_DIFF_DEFAULT_NOISE_PCT, every session. */
+/* p50, LSC_DIFF_DEFAULT_NOISE_NS, LSC_DIFF_DEFAULT_NOISE_PCT, every session, no on_value. */
 void lsc_diff_options_init (lsc_diff_options *options);
 
 /* Compares report a with report b (each read in one pass over its launches).  Returns NULL with

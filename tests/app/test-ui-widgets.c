@@ -424,6 +424,75 @@ START_TEST (test_window_open_and_export)
 }
 END_TEST
 
+/* Compare With… on a shown report, against the extreme-values report (every value a hostile
+ * file can hold, on side B): the Compare view shows it, its chart exports, the comparison
+ * exports as CSV, and a file that is not a report as B gets the error dialog. */
+START_TEST (test_window_compare)
+{
+  g_autofree char *dir = g_dir_make_tmp ("lsc-ui-compare-XXXXXX", NULL);
+  ck_assert_ptr_nonnull (dir);
+  LscWindow *window = g_object_new (LSC_TYPE_WINDOW, NULL);
+  gtk_window_present (GTK_WINDOW (window));
+  g_autoptr (GFile) a = g_file_new_for_path (report_path);
+  g_autoptr (GFile) b = g_file_new_for_path (extreme_report_path);
+  lsc_window_open (window, a);
+  lsc_window_compare (window, a, b);
+  ck_assert (lsc_window_is_comparing (window));
+  for (int i = 0; i < 2000 && (lsc_window_is_comparing (window) || lsc_window_get_state (window) != LSC_WINDOW_REPORT);
+       i++)
+    {
+      iterate ();
+      g_usleep (5000);
+    }
+  ck_assert_ptr_null (lsc_window_get_error_dialog (window));
+  ck_assert_int_eq (lsc_window_get_state (window), LSC_WINDOW_REPORT);
+  ck_assert_str_eq (lsc_window_get_view (window), "compare");
+  LscComparison *comparison = lsc_window_get_comparison (window);
+  ck_assert (comparison && lsc_comparison_is_ready (comparison));
+  ck_assert_ptr_nonnull (lsc_comparison_get_diff (comparison));
+  for (int i = 0; i < 20; i++)
+    {
+      iterate ();
+      g_usleep (10000);
+    }
+
+  ck_assert_ptr_nonnull (lsc_window_get_visible_chart (window));
+  g_autofree char *png = g_build_filename (dir, "compare.png", NULL);
+  g_autoptr (GFile) png_file = g_file_new_for_path (png);
+  lsc_window_export_png_to (window, png_file);
+  ck_assert (g_file_test (png, G_FILE_TEST_EXISTS));
+
+  g_autofree char *csv = g_build_filename (dir, "compare.csv", NULL);
+  g_autoptr (GFile) csv_file = g_file_new_for_path (csv);
+  g_autoptr (GError) error = NULL;
+  ck_assert (lsc_compare_view_export_to (window->compare_view, LSC_COMPARISON_FORMAT_CSV, csv_file, &error));
+  g_autofree char *text = NULL;
+  ck_assert (g_file_get_contents (csv, &text, NULL, NULL));
+  ck_assert (g_str_has_prefix (text, "kind,name,kernel,"));
+
+  /* not a report as B: the error dialog names it, report A stays */
+  g_autofree char *garbage = g_build_filename (dir, "not-a-report.lsdb", NULL);
+  ck_assert (g_file_set_contents (garbage, "not a report\n", -1, NULL));
+  g_autoptr (GFile) garbage_file = g_file_new_for_path (garbage);
+  lsc_window_compare (window, a, garbage_file);
+  for (int i = 0; i < 2000 && lsc_window_is_comparing (window); i++)
+    {
+      iterate ();
+      g_usleep (5000);
+    }
+  AdwMessageDialog *dialog = lsc_window_get_error_dialog (window);
+  ck_assert_ptr_nonnull (dialog);
+  ck_assert_ptr_nonnull (strstr (adw_message_dialog_get_body (dialog), "not-a-report.lsdb"));
+  ck_assert_ptr_null (lsc_window_get_comparison (window));
+  ck_assert_int_eq (lsc_window_get_state (window), LSC_WINDOW_REPORT);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  iterate ();
+  g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", dir);
+  ck_assert_int_eq (system (cmd), 0);
+}
+END_TEST
+
 int
 main (int argc, char **argv)
 {
@@ -451,6 +520,7 @@ main (int argc, char **argv)
   tcase_add_test (tc, test_views_take_a_report);
   tcase_add_test (tc, test_views_take_hostile_reports);
   tcase_add_test (tc, test_window_open_and_export);
+  tcase_add_test (tc, test_window_compare);
   suite_add_tcase (suite, tc);
 
   SRunner *runner = srunner_create (suite);

@@ -533,6 +533,57 @@ START_TEST (test_one_path_slower)
 }
 END_TEST
 
+/* on_value sees each compared value once, on its side and path: its count and mean per path are
+ * the path rows'. */
+typedef struct {
+  int64_t count[2][LSC_PATH_COUNT + 1];
+  double sum[2][LSC_PATH_COUNT + 1];
+} value_tally;
+
+static void
+tally_value (int side, int path, int64_t value_ns, void *data)
+{
+  value_tally *t = data;
+  ck_assert (side == 0 || side == 1);
+  ck_assert (path >= 0 && path <= LSC_PATH_COUNT);
+  t->count[side][path]++;
+  t->sum[side][path] += (double) value_ns;
+}
+
+START_TEST (test_on_value_sees_the_path_values)
+{
+  const char *a = tmp_path ("a.lsdb"), *b = tmp_path ("b.lsdb");
+  report_opts o = plain_opts (5);
+  build (a, &o);
+  o.seed = 6;
+  o.sessions[0].scale[0] = 1.3;
+  build (b, &o);
+  value_tally tally = { 0 };
+  lsc_diff_options opt;
+  lsc_diff_options_init (&opt);
+  opt.metric = LSC_DIFF_METRIC_MEAN;
+  opt.on_value = tally_value;
+  opt.on_value_data = &tally;
+  lsc_report_diff *d = diff_files (a, b, &opt);
+  static const char *const names[] = { "fast", "default", "raw", "graph" };
+  int64_t seen = 0;
+  for (int p = 0; p < LSC_PATH_COUNT; p++)
+    {
+      const lsc_diff_row *r = find_row (d, LSC_DIFF_ROW_PATH, names[p]);
+      int64_t count_a = r ? r->count_a : 0, count_b = r ? r->count_b : 0;
+      ck_assert_int_eq (tally.count[0][p], count_a);
+      ck_assert_int_eq (tally.count[1][p], count_b);
+      if (count_a > 0)
+        ck_assert_double_eq_tol (tally.sum[0][p] / (double) count_a, r->value_a, 1e-6 * r->value_a + 1e-9);
+      if (count_b > 0)
+        ck_assert_double_eq_tol (tally.sum[1][p] / (double) count_b, r->value_b, 1e-6 * r->value_b + 1e-9);
+      seen += count_a + count_b;
+    }
+  ck_assert_int_gt (seen, 0);
+  lsc_report_diff_free (d);
+}
+END_TEST
+
 START_TEST (test_only_in_one)
 {
   const char *a = tmp_path ("a.lsdb"), *b = tmp_path ("b.lsdb");
@@ -974,6 +1025,7 @@ main (int argc, char **argv)
   tcase_add_test (tc, test_blocks_see_correlation);
   tcase_add_test (tc, test_identical_reports);
   tcase_add_test (tc, test_one_path_slower);
+  tcase_add_test (tc, test_on_value_sees_the_path_values);
   tcase_add_test (tc, test_only_in_one);
   tcase_add_test (tc, test_facts_and_warnings);
   tcase_add_test (tc, test_processes_matched);

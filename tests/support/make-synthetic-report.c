@@ -7,9 +7,10 @@
  * it is test data, never a measurement, and it says so in the session row (host, GPU, CPU,
  * settings) and in an info event.  It is never installed.
  *
- * usage: make-synthetic-report [--extremes] [--seed=N] OUTPUT [LAUNCHES]
+ * usage: make-synthetic-report [--extremes] [--seed=N] [--fast-slower=PCT] OUTPUT [LAUNCHES]
  *        (default 20000 launches; OUTPUT is replaced; --seed=N: other made-up noise, the same
- *        shape, as a second run of the same workload would give)
+ *        shape, as a second run of the same workload would give; --fast-slower=PCT: fast-path
+ *        hits PCT per cent slower, as after a change that slowed them, for comparisons)
  *
  * --extremes then overwrites the numbers with the worst a hostile file can hold: INT64_MIN and
  * INT64_MAX in every integer column (session times, durations, counters, ids, status, stage
@@ -129,16 +130,19 @@ int
 main (int argc, char **argv)
 {
   bool extremes = false;
+  double fast_scale = 1.0;
   for (; argc > 1 && strncmp (argv[1], "--", 2) == 0; argc--, argv++)
     if (strcmp (argv[1], "--extremes") == 0)
       extremes = true;
+    else if (strncmp (argv[1], "--fast-slower=", 14) == 0)
+      fast_scale = 1.0 + strtod (argv[1] + 14, NULL) / 100.0;
     else if (strncmp (argv[1], "--seed=", 7) == 0)
       rng_state ^= strtoull (argv[1] + 7, NULL, 10) * 0x2545f4914f6cdd1dull; /* another run's noise */
     else
       break;
   if (argc < 2 || argc > 3)
     {
-      fprintf (stderr, "usage: %s [--extremes] [--seed=N] OUTPUT [LAUNCHES]\n", argv[0]);
+      fprintf (stderr, "usage: %s [--extremes] [--seed=N] [--fast-slower=PCT] OUTPUT [LAUNCHES]\n", argv[0]);
       return 2;
     }
   const char *out = argv[1];
@@ -311,7 +315,7 @@ main (int argc, char **argv)
       else
         {
           outcome = 0;
-          host_ns = latency (sp->debug ? 4350.0 : 4020.0, 0.05);
+          host_ns = latency ((sp->debug ? 4350.0 : 4020.0) * fast_scale, 0.05);
           sp->hits++;
         }
       if (reason != last_reason)

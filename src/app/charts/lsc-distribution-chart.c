@@ -44,6 +44,7 @@ struct _LscDistributionChart {
   GtkWidget parent_instance;
 
   LscDistribution *dists[LSC_CHART_N_PATHS];
+  char *labels[LSC_CHART_N_PATHS]; /* NULL: the path's name */
   double raw_floor_ns;
   LscDistributionMode mode;
   gboolean log_x;
@@ -66,6 +67,12 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
+
+static const char *
+series_label (LscDistributionChart *self, guint p)
+{
+  return self->labels[p] ? self->labels[p] : lsc_chart_path_label (p);
+}
 
 static gboolean
 path_has_data (LscDistributionChart *self, guint p)
@@ -422,7 +429,7 @@ draw_chart (LscDistributionChart *self, GtkSnapshot *snapshot, int width, int he
       g_autofree char *p99 = lsc_format_duration_ns (lsc_distribution_percentile (d, 99));
       g_autofree char *count = lsc_chart_format_count (lsc_distribution_get_n (d));
       /* Translators: a legend entry: path name, launch count, then three percentiles. */
-      texts[n_items] = g_strdup_printf (_("%s (%s)  p50 %s · p90 %s · p99 %s"), lsc_chart_path_label (p), count, p50,
+      texts[n_items] = g_strdup_printf (_("%s (%s)  p50 %s · p90 %s · p99 %s"), series_label (self, p), count, p50,
                                         p90, p99);
       items[n_items] = (LscChartLegendItem) { &pal.paths[p], texts[n_items], LSC_CHART_SWATCH_BOX, FALSE };
       n_items++;
@@ -582,7 +589,7 @@ lsc_distribution_chart_query_tooltip (GtkWidget *widget, int x, int y, gboolean 
             count -= lsc_distribution_count_at_most (self->dists[p], hi) -
                      lsc_distribution_count_at_most (self->dists[p], nextafter (hi, 0));
           g_autofree char *n = lsc_chart_format_count (count);
-          g_string_append_printf (s, "\n%s: %.1f %% (%s)", lsc_chart_path_label (p),
+          g_string_append_printf (s, "\n%s: %.1f %% (%s)", series_label (self, p),
                                   100.0 * count / lsc_distribution_get_n (self->dists[p]), n);
         }
     }
@@ -594,7 +601,7 @@ lsc_distribution_chart_query_tooltip (GtkWidget *widget, int x, int y, gboolean 
         {
           guint p = legend_order[i];
           if (path_has_data (self, p))
-            g_string_append_printf (s, "\n%s: %.1f %%", lsc_chart_path_label (p),
+            g_string_append_printf (s, "\n%s: %.1f %%", series_label (self, p),
                                     100.0 * lsc_distribution_cdf (self->dists[p], v));
         }
     }
@@ -667,7 +674,7 @@ update_description (LscDistributionChart *self)
       g_autofree char *p99 = lsc_format_duration_ns (lsc_distribution_percentile (self->dists[p], 99));
       if (s->len)
         g_string_append (s, "; ");
-      g_string_append_printf (s, _("%s: median %s, p99 %s"), lsc_chart_path_label (p), p50, p99);
+      g_string_append_printf (s, _("%s: median %s, p99 %s"), series_label (self, p), p50, p99);
     }
   lsc_chart_set_description (GTK_WIDGET (self), s, _("No launches"));
 }
@@ -680,6 +687,18 @@ lsc_distribution_chart_set_distribution (LscDistributionChart *self, LscChartPat
 
   g_clear_pointer (&self->dists[path], lsc_distribution_free);
   self->dists[path] = dist;
+  update_description (self);
+  invalidate (self);
+}
+
+void
+lsc_distribution_chart_set_label (LscDistributionChart *self, LscChartPath path, const char *label)
+{
+  g_return_if_fail (LSC_IS_DISTRIBUTION_CHART (self));
+  g_return_if_fail ((guint) path < LSC_CHART_N_PATHS);
+
+  g_free (self->labels[path]);
+  self->labels[path] = g_strdup (label);
   update_description (self);
   invalidate (self);
 }
@@ -785,7 +804,10 @@ lsc_distribution_chart_finalize (GObject *object)
 {
   LscDistributionChart *self = LSC_DISTRIBUTION_CHART (object);
   for (guint p = 0; p < LSC_CHART_N_PATHS; p++)
-    lsc_distribution_free (self->dists[p]);
+    {
+      lsc_distribution_free (self->dists[p]);
+      g_free (self->labels[p]);
+    }
   g_free (self->frame.edges);
   G_OBJECT_CLASS (lsc_distribution_chart_parent_class)->finalize (object);
 }

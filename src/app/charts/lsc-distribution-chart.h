@@ -35,6 +35,9 @@ void lsc_distribution_chart_set_distribution (LscDistributionChart *self, LscCha
  * the values are copied and sorted on the calling thread; NULL clears). */
 void lsc_distribution_chart_set_series (LscDistributionChart *self, const LscSeries *series);
 void lsc_distribution_chart_clear (LscDistributionChart *self);
+/* Names the distribution in path's slot in the legend, tooltip and description instead of
+ * the path (a comparison puts report A and report B in two slots); NULL restores the name. */
+void lsc_distribution_chart_set_label (LscDistributionChart *self, LscChartPath path, const char *label);
 
 /* The session's raw cuLaunchKernel p50 as a marker; NAN or <= 0 hides it. */
 void lsc_distribution_chart_set_raw_floor (LscDistributionChart *self, double p50_ns);
