@@ -529,6 +529,43 @@ START_TEST (test_format_duration_boundaries)
 }
 END_TEST
 
+START_TEST (test_spec_description)
+{
+  /* two keys that differ only in their debug field both show it once the runs are merged */
+  const char *on = "arg0=aligned arg1=aligned arg2=aligned arg3=aligned arg4=aligned arg5=aligned arg6=aligned "
+                   "arg7=aligned arg8=div16 debug=on instr=none hook=off";
+  g_autofree char *compact = lsc_format_spec_description (on);
+  ck_assert_str_eq (compact, "arg0–7=aligned arg8=div16 debug=on instr=none hook=off");
+  g_autofree char *broken = lsc_format_spec_description ("arg0=A arg2=A arg3=A arg4=U argx=1 arg5=U");
+  ck_assert_str_eq (broken, "arg0=A arg2–3=A arg4=U argx=1 arg5=U");
+  g_autofree char *plain = lsc_format_spec_description ("arg0=div16 debug=off");
+  ck_assert_str_eq (plain, "arg0=div16 debug=off");
+  g_autofree char *none = lsc_format_spec_description (NULL);
+  ck_assert_str_eq (none, "");
+  g_autofree char *huge = lsc_format_spec_description ("arg99999999999999999999=A arg1=A");
+  ck_assert_str_eq (huge, "arg99999999999999999999=A arg1=A");
+}
+END_TEST
+
+START_TEST (test_spec_compile_text)
+{
+  char *why;
+  g_autofree char *compiled = lsc_spec_compile_text (72.3, 2999, 1, &why);
+  ck_assert_str_eq (compiled, "72.3 ms");
+  ck_assert_ptr_null (why);
+  /* the engine records no compile time for a cubin it loaded from its disk cache */
+  g_autofree char *cached = lsc_spec_compile_text (NAN, 3000, 1, &why);
+  ck_assert_str_eq (cached, "disk cache");
+  ck_assert_ptr_nonnull (why);
+  g_free (why);
+  g_autofree char *zero = lsc_spec_compile_text (0, 5, 0, NULL);
+  ck_assert_str_eq (zero, "disk cache");
+  g_autofree char *unused = lsc_spec_compile_text (NAN, 0, 0, &why);
+  ck_assert_str_eq (unused, "");
+  ck_assert_ptr_null (why);
+}
+END_TEST
+
 START_TEST (test_format)
 {
   struct {
@@ -793,6 +830,8 @@ main (int argc, char **argv)
   tcase_add_test (tc, test_launches_kernel_demangled);
   tcase_add_test (tc, test_specs_model);
   tcase_add_test (tc, test_format);
+  tcase_add_test (tc, test_spec_description);
+  tcase_add_test (tc, test_spec_compile_text);
   tcase_add_test (tc, test_format_duration_boundaries);
   tcase_add_test (tc, test_extreme_values);
   tcase_add_test (tc, test_hostile_corpus);

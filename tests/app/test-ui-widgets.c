@@ -123,6 +123,55 @@ draw (GtkWidget *widget)
   g_object_unref (paintable);
 }
 
+/* The first descendant of widget of type, depth first, or NULL. */
+static GtkWidget *
+find_descendant (GtkWidget *widget, GType type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_descendant (child, type);
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
+/* Appends the text of every inscription and label under widget to texts, one a line. */
+static void
+collect_texts (GtkWidget *widget, GString *texts)
+{
+  const char *text = GTK_IS_INSCRIPTION (widget) ? gtk_inscription_get_text (GTK_INSCRIPTION (widget))
+                     : GTK_IS_LABEL (widget)     ? gtk_label_get_label (GTK_LABEL (widget))
+                                                 : NULL;
+  if (text && *text)
+    g_string_append_printf (texts, "%s\n", text);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    collect_texts (child, texts);
+}
+
+/* Every column header of view's table is wide enough for its title and a sort arrow. */
+static void
+assert_headers_fit (GtkWidget *view)
+{
+  GtkColumnView *table = GTK_COLUMN_VIEW (find_descendant (view, GTK_TYPE_COLUMN_VIEW));
+  ck_assert_ptr_nonnull (table);
+  GListModel *columns = gtk_column_view_get_columns (table);
+  for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
+    {
+      g_autoptr (GtkColumnViewColumn) column = g_list_model_get_item (columns, i);
+      const char *title = gtk_column_view_column_get_title (column);
+      PangoLayout *layout = gtk_widget_create_pango_layout (GTK_WIDGET (table), title);
+      int width;
+      pango_layout_get_pixel_size (layout, &width, NULL);
+      g_object_unref (layout);
+      /* 12 px of header padding and a 16 px sort arrow */
+      ck_assert_msg (gtk_column_view_column_get_fixed_width (column) >= width + 12 + 16,
+                     "the header \"%s\" is clipped", title);
+    }
+}
+
 static void
 count_toggle_cb (LscLivePanel *panel, guint toggle, gboolean on, guint *count)
 {
@@ -242,6 +291,16 @@ START_TEST (test_views_take_a_report)
   iterate ();
   ck_assert_ptr_nonnull (lsc_timeline_view_get_chart (LSC_TIMELINE_VIEW (views[1])));
   ck_assert_ptr_nonnull (lsc_stages_view_get_chart (LSC_STAGES_VIEW (views[3]))); /* the report has stage times */
+
+  /* the spec list: each spec's launches and median next to the engine's counters */
+  assert_headers_fit (views[4]);
+  assert_headers_fit (views[5]);
+  assert_headers_fit (views[6]);
+  g_autoptr (GString) spec_texts = g_string_new (NULL);
+  collect_texts (views[4], spec_texts);
+  ck_assert_msg (strstr (spec_texts->str, "\nLaunches\n") && strstr (spec_texts->str, "\np50\n"), "%s",
+                 spec_texts->str);
+  ck_assert_msg (strstr (spec_texts->str, "arg0–2=aligned arg3=div16 debug=on"), "%s", spec_texts->str);
 
   /* the launch list stayed lazy: a screenful of rows, not 20,000 */
   guint fetched = lsc_table_model_get_n_fetched (lsc_document_get_launches (doc));

@@ -5,6 +5,8 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "lsc-format.h"
 
@@ -77,4 +79,45 @@ char *
 lsc_format_size (guint64 bytes)
 {
   return g_format_size (bytes);
+}
+
+/* "argN=value": N in *index, the value's start in *value; FALSE for any other word. */
+static gboolean
+parse_arg_word (const char *word, long *index, const char **value)
+{
+  if (strncmp (word, "arg", 3) != 0 || !g_ascii_isdigit (word[3]))
+    return FALSE;
+  char *end;
+  *index = strtol (word + 3, &end, 10);
+  if (*end != '=' || *index < 0 || *index >= G_MAXINT)
+    return FALSE;
+  *value = end + 1;
+  return TRUE;
+}
+
+char *
+lsc_format_spec_description (const char *description)
+{
+  if (!description)
+    return g_strdup ("");
+  g_auto (GStrv) words = g_strsplit (description, " ", -1);
+  GString *out = g_string_new (NULL);
+  for (guint i = 0; words[i];)
+    {
+      long first, index;
+      const char *value, *next_value;
+      guint run = i + 1;
+      if (parse_arg_word (words[i], &first, &value))
+        while (words[run] && parse_arg_word (words[run], &index, &next_value) && index == first + (long) (run - i)
+               && strcmp (next_value, value) == 0)
+          run++;
+      if (out->len)
+        g_string_append_c (out, ' ');
+      if (run - i >= 2)
+        g_string_append_printf (out, "arg%ld–%ld=%s", first, first + (long) (run - i - 1), value);
+      else
+        g_string_append (out, words[i]);
+      i = run;
+    }
+  return g_string_free (out, FALSE);
 }

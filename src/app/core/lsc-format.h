@@ -36,6 +36,12 @@ char *lsc_format_offset_ns (gint64 ns);
 /* A ratio as "2.31×". */
 char *lsc_format_ratio (double ratio);
 
+/* A spec's decoded key with each run of consecutive arguments of one class written once:
+ * "arg0=aligned arg1=aligned arg2=div16 debug=on" -> "arg0–1=aligned arg2=div16 debug=on".
+ * Lossless, and short enough that two keys differing only in a late field both show it.
+ * NULL gives "". */
+char *lsc_format_spec_description (const char *description);
+
 /* Bytes -> "105.9 MB". */
 char *lsc_format_size (guint64 bytes);
 

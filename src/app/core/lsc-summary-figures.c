@@ -2,11 +2,15 @@
  *
  * lsc-summary-figures.c — figures derived from a report summary (see the header).
  */
+#include "config.h"
+
 #include "lsc-summary-figures.h"
 
+#include <glib/gi18n.h>
 #include <math.h>
 
 #include "lsc-chart-data.h"
+#include "lsc-format.h"
 
 /* The reader's saturating int64 arithmetic, so the app and the CLI print the same numbers
  * for the same hostile file. */
@@ -31,6 +35,23 @@ lsc_spec_totals_add_session (LscSpecTotals *totals, const lsc_session_summary *s
       if (spec->has_compile_ms && isfinite (spec->compile_ms))
         totals->compile_ms += spec->compile_ms;
     }
+}
+
+char *
+lsc_spec_compile_text (double compile_ms, double hits, double misses, char **why)
+{
+  if (why)
+    *why = NULL;
+  if (isfinite (compile_ms) && compile_ms > 0)
+    return lsc_format_duration_ns (compile_ms * 1e6);
+  if ((isfinite (hits) && hits > 0) || (isfinite (misses) && misses > 0))
+    {
+      if (why)
+        *why = g_strdup (_("Loaded from the on-disk cache: the engine compiled nothing for this spec while "
+                           "recording, so it has no compile time."));
+      return g_strdup (C_("spec compile time", "disk cache"));
+    }
+  return g_strdup ("");
 }
 
 void
