@@ -148,6 +148,26 @@ START_TEST (test_downsample_paths_and_bounds)
 }
 END_TEST
 
+/* An event's moment on the timeline: centred, unless that would leave the data. */
+START_TEST (test_window_around)
+{
+  double t0, t1;
+  lsc_chart_window_around (500, 0, 1000, 0.1, &t0, &t1);
+  ck_assert_double_eq (t0, 450);
+  ck_assert_double_eq (t1, 550);
+  lsc_chart_window_around (10, 0, 1000, 0.1, &t0, &t1);
+  ck_assert_double_eq (t0, 0);
+  ck_assert_double_eq (t1, 100);
+  lsc_chart_window_around (1000, 0, 1000, 0.1, &t0, &t1);
+  ck_assert_double_eq (t0, 900);
+  ck_assert_double_eq (t1, 1000);
+  lsc_chart_window_around (5000, 0, 1000, 0.1, &t0, &t1); /* outside the data: its end */
+  ck_assert_double_eq (t0, 900);
+  lsc_chart_window_around (7, 7, 7, 0.1, &t0, &t1);
+  ck_assert (t0 < 7 && t1 > 7);
+}
+END_TEST
+
 /* The index's arbitrary range queries against a linear scan, on many random ranges and sizes
  * (including sizes not a multiple of the fan-out, and duplicate times). */
 START_TEST (test_index_matches_reference)
@@ -764,6 +784,7 @@ chart_data_suite (void)
   tcase_set_timeout (tc, 30);
   tcase_add_test (tc, test_downsample_spike_survives);
   tcase_add_test (tc, test_downsample_paths_and_bounds);
+  tcase_add_test (tc, test_window_around);
   tcase_add_test (tc, test_index_matches_reference);
   tcase_add_test (tc, test_series_index);
   tcase_add_test (tc, test_ring);

@@ -24,6 +24,7 @@
 #include "lsc-overhead-chart.h"
 #include "lsc-overview-view.h"
 #include "lsc-resources.h"
+#include "lsc-row.h"
 #include "lsc-session-view.h"
 #include "lsc-specs-view.h"
 #include "lsc-stages-view.h"
@@ -449,6 +450,24 @@ START_TEST (test_window_open_and_export)
   g_autoptr (GdkTexture) texture = gdk_texture_new_from_filename (png, NULL);
   ck_assert_ptr_nonnull (texture);
   ck_assert_int_gt (gdk_texture_get_width (texture), 300);
+
+  /* an activated event takes the timeline to its time */
+  ck_assert (lsc_window_set_view (window, "events"));
+  iterate ();
+  GtkColumnView *events = GTK_COLUMN_VIEW (find_descendant (GTK_WIDGET (window->events_view), GTK_TYPE_COLUMN_VIEW));
+  GListModel *event_rows = G_LIST_MODEL (gtk_column_view_get_model (events));
+  guint n_events = g_list_model_get_n_items (event_rows);
+  ck_assert_uint_gt (n_events, 0);
+  g_autoptr (LscRow) event = g_list_model_get_item (event_rows, n_events / 2);
+  double event_t = lsc_row_get_number (event, LSC_EVENT_COL_TIME);
+  g_signal_emit_by_name (events, "activate", n_events / 2);
+  iterate ();
+  ck_assert_str_eq (lsc_window_get_view (window), "timeline");
+  LscOverheadChart *timeline = LSC_OVERHEAD_CHART (lsc_window_get_visible_chart (window));
+  double t0, t1;
+  ck_assert (lsc_overhead_chart_get_zoomed (timeline));
+  ck_assert (lsc_overhead_chart_get_visible_range (timeline, &t0, &t1));
+  ck_assert_msg (t0 <= event_t && event_t <= t1, "event at %g outside [%g, %g]", event_t, t0, t1);
 
   /* a copy of the report, which opens as a report */
   g_autofree char *copy = g_build_filename (dir, "copy.lsdb", NULL);
