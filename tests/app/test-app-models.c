@@ -480,6 +480,27 @@ START_TEST (test_launches_kernel_demangled)
 }
 END_TEST
 
+/* A raw launch recorded before raw launches had kernel rows names its kernel by what CUPTI's
+ * activity record called it. */
+START_TEST (test_raw_launch_named_by_cupti)
+{
+  g_autofree char *copy = g_build_filename (tmp_dir, "raw-unnamed.lsdb", NULL);
+  g_autoptr (GFile) src = g_file_new_for_path (report_path);
+  g_autoptr (GFile) dst = g_file_new_for_path (copy);
+  ck_assert (g_file_copy (src, dst, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, NULL));
+  exec_sql (copy, "UPDATE launch SET kernel_id = NULL, path = 2, correlation_id = 900001 WHERE rowid = 1;"
+                  "UPDATE launch SET kernel_id = NULL, path = 2, correlation_id = NULL WHERE rowid = 2;"
+                  "INSERT INTO gpu_activity (correlation_id, session_id, start_ns, end_ns, name) "
+                  "SELECT 900001, session_id, start_ns, start_ns + 1000, 'add_kernel' FROM launch WHERE rowid = 1;");
+  g_autoptr (LscDocument) doc = load_ok (copy);
+  GListModel *launches = G_LIST_MODEL (lsc_document_get_launches (doc));
+  g_autoptr (LscRow) named = g_list_model_get_item (launches, 0);
+  ck_assert_str_eq (lsc_row_get_text (named, LSC_LAUNCH_COL_KERNEL), "add_kernel");
+  g_autoptr (LscRow) unnamed = g_list_model_get_item (launches, 1);
+  ck_assert_str_eq (lsc_row_get_text (unnamed, LSC_LAUNCH_COL_KERNEL), "");
+}
+END_TEST
+
 START_TEST (test_specs_model)
 {
   g_autoptr (LscDocument) doc = load_ok (report_path);
@@ -828,6 +849,7 @@ main (int argc, char **argv)
   tcase_add_test (tc, test_model_reload_async);
   tcase_add_test (tc, test_model_hostile_values);
   tcase_add_test (tc, test_launches_kernel_demangled);
+  tcase_add_test (tc, test_raw_launch_named_by_cupti);
   tcase_add_test (tc, test_specs_model);
   tcase_add_test (tc, test_format);
   tcase_add_test (tc, test_spec_description);

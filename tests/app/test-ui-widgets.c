@@ -323,6 +323,74 @@ START_TEST (test_views_take_a_report)
 }
 END_TEST
 
+/* Iterates until model has n items (the launch list reloads on a worker thread). */
+static gboolean
+wait_for_n_items (GListModel *model, guint n)
+{
+  for (int i = 0; i < 300 && g_list_model_get_n_items (model) != n; i++)
+    {
+      iterate ();
+      g_usleep (10000);
+    }
+  return g_list_model_get_n_items (model) == n;
+}
+
+/* The launch list filters by kernel (a searchable drop-down of the report's kernels) and by
+ * the launching thread's ID. */
+START_TEST (test_launches_filters)
+{
+  g_autoptr (LscDocument) doc = load_report ();
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *view = g_object_new (LSC_TYPE_LAUNCHES_VIEW, NULL);
+  gtk_window_set_child (GTK_WINDOW (window), view);
+  gtk_window_present (GTK_WINDOW (window));
+  lsc_launches_view_set_document (LSC_LAUNCHES_VIEW (view), doc);
+  iterate ();
+
+  GListModel *launches = G_LIST_MODEL (lsc_document_get_launches (doc));
+  guint total = g_list_model_get_n_items (launches);
+  ck_assert_uint_gt (total, 0);
+  g_autoptr (LscRow) first = g_list_model_get_item (launches, 0);
+  g_autofree char *thread = g_strdup (lsc_row_get_text (first, LSC_LAUNCH_COL_THREAD));
+  g_autofree char *kernel = g_strdup (lsc_row_get_text (first, LSC_LAUNCH_COL_KERNEL));
+
+  /* the toolbar's search entry (the kernel drop-down's popover has one too) and drop-down with
+   * search: the kernels */
+  GtkEditable *thread_entry = NULL;
+  GtkDropDown *kernels = NULL;
+  for (GtkWidget *w = gtk_widget_get_first_child (gtk_widget_get_first_child (gtk_widget_get_first_child (view)));
+       w; w = gtk_widget_get_next_sibling (w))
+    if (GTK_IS_SEARCH_ENTRY (w))
+      thread_entry = GTK_EDITABLE (w);
+    else if (GTK_IS_DROP_DOWN (w) && gtk_drop_down_get_enable_search (GTK_DROP_DOWN (w)))
+      kernels = GTK_DROP_DOWN (w);
+  ck_assert_ptr_nonnull (thread_entry);
+  ck_assert_ptr_nonnull (kernels);
+  gtk_editable_set_text (thread_entry, "999999999");
+  ck_assert (wait_for_n_items (launches, 0));
+  gtk_editable_set_text (thread_entry, "not a thread");
+  for (int i = 0; i < 30; i++)
+    iterate (), g_usleep (10000);
+  ck_assert (gtk_widget_has_css_class (GTK_WIDGET (thread_entry), "error"));
+  gtk_editable_set_text (thread_entry, thread);
+  ck_assert (wait_for_n_items (launches, total)); /* the synthetic report has one thread */
+  ck_assert (!gtk_widget_has_css_class (GTK_WIDGET (thread_entry), "error"));
+  gtk_editable_set_text (thread_entry, "");
+
+  /* the report's kernels after "All kernels" */
+  GListModel *names = gtk_drop_down_get_model (kernels);
+  ck_assert_uint_eq (g_list_model_get_n_items (names), 2);
+  ck_assert_str_eq (gtk_string_list_get_string (GTK_STRING_LIST (names), 1), kernel);
+  gtk_drop_down_set_selected (kernels, 1);
+  ck_assert (wait_for_n_items (launches, total));
+  gtk_editable_set_text (thread_entry, "999999999");
+  ck_assert (wait_for_n_items (launches, 0));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  iterate ();
+}
+END_TEST
+
 /* Every view takes, lays out and draws each report whose values are hostile, and lets go. */
 static void
 show_in_every_view (LscDocument *doc)
@@ -527,6 +595,7 @@ main (int argc, char **argv)
   tcase_add_test (tc, test_live_panel_signals);
   tcase_add_test (tc, test_help_overlay_parses);
   tcase_add_test (tc, test_views_take_a_report);
+  tcase_add_test (tc, test_launches_filters);
   tcase_add_test (tc, test_views_take_hostile_reports);
   tcase_add_test (tc, test_window_open_and_export);
   suite_add_tcase (suite, tc);

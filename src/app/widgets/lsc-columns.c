@@ -187,7 +187,7 @@ append_column (GtkColumnView *view, const char *title, ColumnInfo *info, int min
   PangoLayout *layout = gtk_widget_create_pango_layout (GTK_WIDGET (view), title);
   pango_layout_get_pixel_size (layout, &title_width, NULL);
   g_object_unref (layout);
-  int width = MAX (min_chars > 0 ? min_chars * 9 + 16 : 0, title_width + 16 + 24);
+  int width = MAX (min_chars > 0 ? min_chars * 9 + 16 : 0, title_width + 12 + 16);
   gtk_column_view_column_set_fixed_width (column, width);
   gtk_column_view_append_column (view, column);
   g_object_unref (column);
