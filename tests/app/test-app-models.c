@@ -22,6 +22,7 @@
 #include "lsc-document.h"
 #include "lsc-format.h"
 #include "lsc-row.h"
+#include "lsc-session-text.h"
 #include "lsc-summary-figures.h"
 #include "lsc-table-model.h"
 
@@ -587,6 +588,56 @@ START_TEST (test_spec_compile_text)
 }
 END_TEST
 
+START_TEST (test_settings_parse)
+{
+  g_auto (GStrv) keys = NULL, values = NULL;
+  ck_assert (lsc_settings_parse ("{\"pid\": 437, \"workload\": \"add8,add2\", \"toggles\": [\"timing@0\", "
+                                 "\"default@1000\"], \"cupti\": {\"mode\": \"activity\", \"ok\": true}, "
+                                 "\"note\": \"a \\\"quoted\\\" \\u00e9\", \"none\": null}",
+                                 &keys, &values));
+  ck_assert_uint_eq (g_strv_length (keys), 6);
+  ck_assert_str_eq (keys[0], "pid");
+  ck_assert_str_eq (values[0], "437");
+  ck_assert_str_eq (values[1], "add8,add2");
+  ck_assert_str_eq (keys[2], "toggles");
+  ck_assert_str_eq (values[2], "timing@0, default@1000");
+  ck_assert_str_eq (values[3], "mode: activity, ok: true");
+  ck_assert_str_eq (values[4], "a \"quoted\" é");
+  ck_assert_str_eq (values[5], "null");
+
+  g_auto (GStrv) k2 = NULL, v2 = NULL;
+  ck_assert (lsc_settings_parse (" { } ", &k2, &v2));
+  ck_assert_ptr_null (k2[0]);
+
+  /* what is not one object is refused, so the view shows the stored text instead */
+  const char *bad[] = { NULL, "", "[1, 2]", "{\"a\": 1", "{\"a\" 1}", "{\"a\": 1} trailing", "{\"a\": \"\\u12\"}",
+                        "{\"a\": [[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]}", "{a: 1}", "{\"a\": }" };
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      char **k, **v;
+      ck_assert_msg (!lsc_settings_parse (bad[i], &k, &v), "accepted %s", bad[i]);
+      ck_assert_ptr_null (k);
+      ck_assert_ptr_null (v);
+    }
+}
+END_TEST
+
+START_TEST (test_wall_time)
+{
+  g_autoptr (GTimeZone) plus2 = g_time_zone_new_identifier ("+02:00");
+  ck_assert_ptr_nonnull (plus2);
+  g_autofree char *utc = NULL;
+  g_autofree char *local = lsc_format_wall_time ("2026-11-25T13:12:51Z", plus2, &utc);
+  ck_assert_ptr_nonnull (local);
+  ck_assert_msg (g_str_has_prefix (local, "2026-11-25 15:12:51"), "%s", local);
+  ck_assert_str_eq (utc, "2026-11-25 13:12:51 UTC");
+  g_autofree char *bad_utc = NULL;
+  ck_assert_ptr_null (lsc_format_wall_time ("yesterday", plus2, &bad_utc));
+  ck_assert_ptr_null (bad_utc);
+  ck_assert_ptr_null (lsc_format_wall_time (NULL, plus2, NULL));
+}
+END_TEST
+
 START_TEST (test_format)
 {
   struct {
@@ -854,6 +905,8 @@ main (int argc, char **argv)
   tcase_add_test (tc, test_format);
   tcase_add_test (tc, test_spec_description);
   tcase_add_test (tc, test_spec_compile_text);
+  tcase_add_test (tc, test_settings_parse);
+  tcase_add_test (tc, test_wall_time);
   tcase_add_test (tc, test_format_duration_boundaries);
   tcase_add_test (tc, test_extreme_values);
   tcase_add_test (tc, test_hostile_corpus);

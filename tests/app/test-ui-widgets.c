@@ -303,6 +303,12 @@ START_TEST (test_views_take_a_report)
                  spec_texts->str);
   ck_assert_msg (strstr (spec_texts->str, "arg0–2=aligned arg3=div16 debug=on"), "%s", spec_texts->str);
 
+  /* the session's settings as one row per key, not the stored JSON */
+  g_autoptr (GString) session_texts = g_string_new (NULL);
+  collect_texts (views[7], session_texts);
+  ck_assert_msg (strstr (session_texts->str, "\ntoggles\ndefault@3000, timing@3000,"), "%s", session_texts->str);
+  ck_assert_msg (!strstr (session_texts->str, "{"), "%s", session_texts->str);
+
   /* the launch list stayed lazy: a screenful of rows, not 20,000 */
   guint fetched = lsc_table_model_get_n_fetched (lsc_document_get_launches (doc));
   ck_assert_uint_lt (fetched, 500);
