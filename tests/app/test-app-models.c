@@ -638,6 +638,56 @@ START_TEST (test_wall_time)
 }
 END_TEST
 
+/* Counts are grouped by threes even where the locale groups nothing (the C locale here). */
+START_TEST (test_format_count_groups)
+{
+  g_autofree char *big = lsc_format_count (1234567);
+  ck_assert_str_eq (big, "1\u202f234\u202f567");
+  g_autofree char *small = lsc_format_count (999);
+  ck_assert_str_eq (small, "999");
+  g_autofree char *thousand = lsc_format_count (-1000);
+  ck_assert_str_eq (thousand, "-1\u202f000");
+  g_autofree char *min = lsc_format_count (G_MININT64);
+  ck_assert_str_eq (min, "-9\u202f223\u202f372\u202f036\u202f854\u202f775\u202f808");
+}
+END_TEST
+
+/* The Fallbacks card says "All" only when one reason holds every fallback, and a mean above
+ * the p99 gets a note naming the compiles that raised it. */
+START_TEST (test_overview_notes)
+{
+  lsc_session_summary s = { 0 };
+  s.fallbacks_by_reason[3] = 2000;
+  LscOverviewFigures fig;
+  lsc_overview_figures_compute (&s, &fig);
+  g_autofree char *all = lsc_fallbacks_detail (&s, &fig);
+  ck_assert_str_eq (all, "All skip-switch (2\u202f000)");
+  s.fallbacks_by_reason[4] = 10;
+  lsc_overview_figures_compute (&s, &fig);
+  g_autofree char *mostly = lsc_fallbacks_detail (&s, &fig);
+  ck_assert_str_eq (mostly, "Mostly skip-switch (2\u202f000)");
+  lsc_session_summary none = { 0 };
+  lsc_overview_figures_compute (&none, &fig);
+  g_autofree char *no_fallbacks = lsc_fallbacks_detail (&none, &fig);
+  ck_assert_str_eq (no_fallbacks, "Every fast-path call stayed on the fast path");
+
+  lsc_path_summary fast = { .count = 17001, .p50_ns = 5890, .p99_ns = 13745, .max_ns = 133074215, .mean_ns = 49800 };
+  fast.outcomes[LSC_OUTCOME_MISS] = 11;
+  g_autofree char *compiles = lsc_mean_note (&fast, "Fast path");
+  ck_assert_ptr_nonnull (compiles);
+  ck_assert_msg (strstr (compiles, "49.8 µs") && strstr (compiles, "11 launches compiled") && strstr (compiles, "133 ms"),
+                 "%s", compiles);
+  fast.outcomes[LSC_OUTCOME_MISS] = 0;
+  g_autofree char *slow = lsc_mean_note (&fast, "Raw driver");
+  ck_assert_ptr_nonnull (slow);
+  ck_assert_ptr_null (strstr (slow, "compiled"));
+  lsc_path_summary steady = { .count = 3000, .p50_ns = 6224, .p99_ns = 11907, .max_ns = 32476, .mean_ns = 6510 };
+  ck_assert_ptr_null (lsc_mean_note (&steady, "Baseline"));
+  lsc_path_summary untimed = { .count = 0, .mean_ns = 1e9 };
+  ck_assert_ptr_null (lsc_mean_note (&untimed, "Baseline"));
+}
+END_TEST
+
 START_TEST (test_format)
 {
   struct {
@@ -906,6 +956,8 @@ main (int argc, char **argv)
   tcase_add_test (tc, test_spec_description);
   tcase_add_test (tc, test_spec_compile_text);
   tcase_add_test (tc, test_settings_parse);
+  tcase_add_test (tc, test_format_count_groups);
+  tcase_add_test (tc, test_overview_notes);
   tcase_add_test (tc, test_wall_time);
   tcase_add_test (tc, test_format_duration_boundaries);
   tcase_add_test (tc, test_extreme_values);

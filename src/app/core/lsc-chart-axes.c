@@ -6,7 +6,6 @@
  */
 #include "lsc-chart-data.h"
 
-#include <langinfo.h>
 #include <math.h>
 #include <string.h>
 
@@ -212,26 +211,6 @@ lsc_chart_format_tick_ns (double ns)
     end--;
   memmove (end, space, strlen (space) + 1);
   return text;
-}
-
-char *
-lsc_chart_format_count (guint64 n)
-{
-  const char *sep = nl_langinfo (THOUSEP);
-  if (sep == NULL || *sep == '\0')
-    sep = ",";
-
-  char digits[32];
-  g_snprintf (digits, sizeof digits, "%" G_GUINT64_FORMAT, n);
-  gsize len = strlen (digits);
-  GString *out = g_string_sized_new (len + len / 3 * strlen (sep));
-  for (gsize i = 0; i < len; i++)
-    {
-      if (i > 0 && (len - i) % 3 == 0)
-        g_string_append (out, sep);
-      g_string_append_c (out, digits[i]);
-    }
-  return g_string_free (out, FALSE);
 }
 
 char *

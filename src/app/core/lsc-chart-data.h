@@ -287,8 +287,6 @@ char *lsc_chart_format_axis_ns (double ns, double max_abs, double step);
 /* A log-axis tick label: lsc_format_duration_ns() with trailing zeros dropped ("1 µs",
  * "20 µs", "2.5 ms"). */
 char *lsc_chart_format_tick_ns (double ns);
-/* "1,000,000"-style grouping with the locale's separator where there is one. */
-char *lsc_chart_format_count (guint64 n);
 
 /* The label of a toggle event's marker: its text without a trailing " at launch N"
  * ("debug on at launch 5000" gives "debug on").  NULL gives "". */

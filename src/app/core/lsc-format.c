@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <locale.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,7 +59,23 @@ lsc_format_duration_ns (double ns)
 char *
 lsc_format_count (gint64 count)
 {
-  return g_strdup_printf ("%'" G_GINT64_FORMAT, count);
+  const struct lconv *conv = localeconv ();
+  if (conv->thousands_sep && *conv->thousands_sep && conv->grouping && *conv->grouping > 0)
+    return g_strdup_printf ("%'" G_GINT64_FORMAT, count);
+  /* The C and C.UTF-8 locales group nothing: 1234567 would read as an id.  Group by threes
+   * with a narrow no-break space, which no locale reads as a decimal mark. */
+  char digits[24];
+  g_snprintf (digits, sizeof digits, "%" G_GINT64_FORMAT, count);
+  const char *d = digits + (digits[0] == '-');
+  size_t len = strlen (d);
+  GString *out = g_string_new (digits[0] == '-' ? "-" : "");
+  for (size_t i = 0; i < len; i++)
+    {
+      if (i > 0 && (len - i) % 3 == 0)
+        g_string_append (out, "\u202f");
+      g_string_append_c (out, d[i]);
+    }
+  return g_string_free (out, FALSE);
 }
 
 char *

@@ -27,7 +27,8 @@ char *lsc_format_duration_ns (double ns);
  * decimals. */
 const char *lsc_format_duration_unit (double abs_ns, double *divisor);
 
-/* 1234567 -> "1,234,567" (the locale's grouping; plain digits in the C locale). */
+/* 1234567 -> "1,234,567" (the locale's grouping; in a locale without one, as the C locale,
+ * "1 234 567" with narrow no-break spaces). */
 char *lsc_format_count (gint64 count);
 
 /* Nanoseconds since the session start as seconds: 1234567890 -> "1.234568 s". */
