@@ -677,6 +677,11 @@ START_TEST (test_labels)
   ck_assert_str_eq (m3, "skip on at launch x");
   g_autofree char *m4 = lsc_chart_marker_label (NULL);
   ck_assert_str_eq (m4, "");
+  /* one name for the path: the "default" toggle marks the baseline */
+  g_autofree char *m5 = lsc_chart_marker_label ("default on at launch 1000");
+  ck_assert_str_eq (m5, "baseline on");
+  g_autofree char *m6 = lsc_chart_marker_label ("defaults kept");
+  ck_assert_str_eq (m6, "defaults kept");
 }
 END_TEST
 

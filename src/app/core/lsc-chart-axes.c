@@ -219,6 +219,7 @@ lsc_chart_marker_label (const char *event_text)
   if (event_text == NULL)
     return g_strdup ("");
 
+  char *label = NULL;
   const char *at = g_strrstr (event_text, " at launch ");
   if (at != NULL)
     {
@@ -227,7 +228,16 @@ lsc_chart_marker_label (const char *event_text)
       for (; *p != '\0'; p++)
         digits = digits && g_ascii_isdigit (*p);
       if (digits)
-        return g_strstrip (g_strndup (event_text, at - event_text));
+        label = g_strstrip (g_strndup (event_text, at - event_text));
     }
-  return g_strstrip (g_strdup (event_text));
+  if (!label)
+    label = g_strstrip (g_strdup (event_text));
+  /* the recorder's toggle is named "default"; the app calls that path the baseline */
+  if (g_str_has_prefix (label, "default "))
+    {
+      char *renamed = g_strconcat ("baseline", label + strlen ("default"), NULL);
+      g_free (label);
+      label = renamed;
+    }
+  return label;
 }

@@ -289,7 +289,8 @@ char *lsc_chart_format_axis_ns (double ns, double max_abs, double step);
 char *lsc_chart_format_tick_ns (double ns);
 
 /* The label of a toggle event's marker: its text without a trailing " at launch N"
- * ("debug on at launch 5000" gives "debug on").  NULL gives "". */
+ * ("debug on at launch 5000" gives "debug on"), the "default" toggle called "baseline" as the
+ * app names that path.  NULL gives "". */
 char *lsc_chart_marker_label (const char *event_text);
 
 G_END_DECLS
