@@ -13,9 +13,11 @@
  */
 #include <adwaita.h>
 #include <check.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "lsc-columns.h"
 #include "lsc-distribution-chart.h"
 #include "lsc-distribution-view.h"
 #include "lsc-events-view.h"
@@ -150,6 +152,16 @@ collect_texts (GtkWidget *widget, GString *texts)
     g_string_append_printf (texts, "%s\n", text);
   for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
     collect_texts (child, texts);
+}
+
+/* Every inscription under widget, depth first. */
+static void
+collect_inscriptions (GtkWidget *widget, GPtrArray *cells)
+{
+  if (GTK_IS_INSCRIPTION (widget))
+    g_ptr_array_add (cells, widget);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    collect_inscriptions (child, cells);
 }
 
 /* Every column header of view's table is wide enough for its title and a sort arrow. */
@@ -397,6 +409,53 @@ START_TEST (test_launches_filters)
 }
 END_TEST
 
+/* A table cell too narrow for its text shows the text in full as its tooltip; one that fits
+ * shows none. */
+START_TEST (test_cut_cells_have_tooltips)
+{
+  const char *long_text = "arg0–15=aligned arg16=div16 debug=on instr=none hook=off";
+  GListStore *rows = g_list_store_new (LSC_TYPE_ROW);
+  const char *texts[] = { long_text, "add8" };
+  for (guint i = 0; i < G_N_ELEMENTS (texts); i++)
+    {
+      g_autoptr (LscRow) row = lsc_row_new (i + 1, 1);
+      lsc_row_take_cell (row, 0, g_strdup (texts[i]), NAN);
+      g_list_store_append (rows, row);
+    }
+  GtkColumnView *table = GTK_COLUMN_VIEW (gtk_column_view_new (GTK_SELECTION_MODEL (gtk_no_selection_new (G_LIST_MODEL (rows)))));
+  lsc_columns_append (table, "Key", 0, LSC_COLUMN_TEXT, 8);
+  GtkWidget *window = gtk_window_new ();
+  gtk_window_set_default_size (GTK_WINDOW (window), 200, 200);
+  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (table));
+  gtk_window_present (GTK_WINDOW (window));
+  for (int i = 0; i < 20; i++)
+    iterate (), g_usleep (10000);
+
+  guint seen = 0;
+  GPtrArray *cells = g_ptr_array_new ();
+  collect_inscriptions (GTK_WIDGET (table), cells);
+  for (guint i = 0; i < cells->len; i++)
+    {
+      GtkWidget *cell = g_ptr_array_index (cells, i);
+      const char *text = gtk_inscription_get_text (GTK_INSCRIPTION (cell));
+      if (g_strcmp0 (text, long_text) == 0)
+        {
+          ck_assert_str_eq (lsc_columns_cell_tooltip (cell), long_text);
+          seen |= 1;
+        }
+      else if (g_strcmp0 (text, "add8") == 0)
+        {
+          ck_assert_ptr_null (lsc_columns_cell_tooltip (cell));
+          seen |= 2;
+        }
+    }
+  ck_assert_uint_eq (seen, 3);
+  g_ptr_array_unref (cells);
+  gtk_window_destroy (GTK_WINDOW (window));
+  iterate ();
+}
+END_TEST
+
 /* Every view takes, lays out and draws each report whose values are hostile, and lets go. */
 static void
 show_in_every_view (LscDocument *doc)
@@ -602,6 +661,7 @@ main (int argc, char **argv)
   tcase_add_test (tc, test_help_overlay_parses);
   tcase_add_test (tc, test_views_take_a_report);
   tcase_add_test (tc, test_launches_filters);
+  tcase_add_test (tc, test_cut_cells_have_tooltips);
   tcase_add_test (tc, test_views_take_hostile_reports);
   tcase_add_test (tc, test_window_open_and_export);
   suite_add_tcase (suite, tc);

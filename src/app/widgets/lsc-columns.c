@@ -16,8 +16,9 @@ typedef struct {
   gpointer func_data;
 } ColumnInfo;
 
-/* The tooltip a computed cell asked for, kept on its inscription. */
+/* The tooltip a computed cell asked for, and its column, kept on its inscription. */
 #define CELL_TOOLTIP_KEY "lsc-cell-tooltip"
+#define COLUMN_INFO_KEY "lsc-column-info"
 
 /* Whether text needs more room than the inscription has: wider than its width, or, wrapped,
  * more lines than it shows. */
@@ -45,24 +46,32 @@ text_is_cut (GtkInscription *label, const char *text)
   return cut;
 }
 
+const char *
+lsc_columns_cell_tooltip (GtkWidget *cell)
+{
+  g_return_val_if_fail (GTK_IS_INSCRIPTION (cell), NULL);
+  GtkInscription *label = GTK_INSCRIPTION (cell);
+  const ColumnInfo *info = g_object_get_data (G_OBJECT (label), COLUMN_INFO_KEY);
+  const char *own = g_object_get_data (G_OBJECT (label), CELL_TOOLTIP_KEY);
+  const char *text = gtk_inscription_get_text (label);
+  if (own)
+    return own;
+  if (!info || !text || !*text || (!(info->flags & LSC_COLUMN_TOOLTIP) && !text_is_cut (label, text)))
+    return NULL;
+  return text;
+}
+
 static gboolean
-query_tooltip_cb (GtkWidget *widget, int x, int y, gboolean keyboard, GtkTooltip *tooltip, ColumnInfo *info)
+query_tooltip_cb (GtkWidget *widget, int x, int y, gboolean keyboard, GtkTooltip *tooltip, gpointer data)
 {
   (void) x;
   (void) y;
   (void) keyboard;
-  GtkInscription *label = GTK_INSCRIPTION (widget);
-  const char *own = g_object_get_data (G_OBJECT (label), CELL_TOOLTIP_KEY);
-  const char *text = gtk_inscription_get_text (label);
-  if (own)
-    {
-      gtk_tooltip_set_text (tooltip, own);
-      return TRUE;
-    }
-  if (!text || !*text || (!(info->flags & LSC_COLUMN_TOOLTIP) && !text_is_cut (label, text)))
-    return FALSE;
-  gtk_tooltip_set_text (tooltip, text);
-  return TRUE;
+  (void) data;
+  const char *text = lsc_columns_cell_tooltip (widget);
+  if (text)
+    gtk_tooltip_set_text (tooltip, text);
+  return text != NULL;
 }
 
 static void
@@ -84,7 +93,8 @@ setup_cb (GtkSignalListItemFactory *factory, GtkListItem *item, ColumnInfo *info
       gtk_inscription_set_wrap_mode (GTK_INSCRIPTION (label), PANGO_WRAP_WORD_CHAR);
     }
   gtk_widget_set_has_tooltip (label, TRUE);
-  g_signal_connect (label, "query-tooltip", G_CALLBACK (query_tooltip_cb), info);
+  g_object_set_data (G_OBJECT (label), COLUMN_INFO_KEY, info);
+  g_signal_connect (label, "query-tooltip", G_CALLBACK (query_tooltip_cb), NULL);
   gtk_list_item_set_child (item, label);
 }
 
@@ -174,7 +184,7 @@ append_column (GtkColumnView *view, const char *title, ColumnInfo *info, int min
   g_signal_connect (factory, "setup", G_CALLBACK (setup_cb), info);
   g_signal_connect (factory, "bind", G_CALLBACK (bind_cb), info);
   g_signal_connect (factory, "unbind", G_CALLBACK (unbind_cb), info);
-  g_object_set_data_full (G_OBJECT (factory), "lsc-column-info", info, g_free);
+  g_object_set_data_full (G_OBJECT (factory), COLUMN_INFO_KEY, info, g_free);
 
   GtkColumnViewColumn *column = gtk_column_view_column_new (title, factory);
   GtkSorter *sorter = GTK_SORTER (gtk_custom_sorter_new (compare_rows, info, NULL));

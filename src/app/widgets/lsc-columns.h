@@ -37,6 +37,10 @@ GtkColumnViewColumn *lsc_columns_append (GtkColumnView *view, const char *title,
 GtkColumnViewColumn *lsc_columns_append_computed (GtkColumnView *view, const char *title, LscColumnTextFunc func,
                                                   gpointer data, LscColumnFlags flags, int min_chars);
 
+/* The tooltip cell (a cell widget of these columns) shows: a computed cell's own, else its
+ * full text where it does not fit (or the column asks for it always), else NULL. */
+const char *lsc_columns_cell_tooltip (GtkWidget *cell);
+
 /* Which column the view's sorter sorts by first, and in which direction; FALSE when the user
  * has not picked one.  (GTK 4.8 has no gtk_column_view_sorter_get_primary_sort_column.) */
 gboolean lsc_columns_get_sort (GtkColumnView *view, guint *cell, gboolean *descending);
