@@ -611,7 +611,8 @@ START_TEST (test_settings_parse)
 
   /* what is not one object is refused, so the view shows the stored text instead */
   const char *bad[] = { NULL, "", "[1, 2]", "{\"a\": 1", "{\"a\" 1}", "{\"a\": 1} trailing", "{\"a\": \"\\u12\"}",
-                        "{\"a\": [[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]}", "{a: 1}", "{\"a\": }" };
+                        "{\"a\": [[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]}", "{a: 1}", "{\"a\": }",
+                        "{\"a\"", "{\"a\": [1", "{\"a\": {\"b\"", "{\"a\": \"x\\", "{\"a\": 1,", "{\"a\": [1," };
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
       char **k, **v;

@@ -23,6 +23,16 @@ skip_space (Cursor *c)
     c->p++;
 }
 
+/* Consumes ch if it is next; never steps past the terminating NUL. */
+static gboolean
+expect (Cursor *c, char ch)
+{
+  if (*c->p != ch)
+    return FALSE;
+  c->p++;
+  return TRUE;
+}
+
 static gboolean parse_value (Cursor *c, GString *out, int depth);
 
 /* A string at c->p (after its opening quote is checked), unescaped into out. */
@@ -92,7 +102,7 @@ parse_list (Cursor *c, GString *out, int depth, char close, gboolean members)
           if (!parse_string (c, out))
             return FALSE;
           skip_space (c);
-          if (*c->p++ != ':')
+          if (!expect (c, ':'))
             return FALSE;
           g_string_append (out, ": ");
         }
@@ -104,7 +114,7 @@ parse_list (Cursor *c, GString *out, int depth, char close, gboolean members)
           c->p++;
           return TRUE;
         }
-      if (*c->p++ != ',')
+      if (!expect (c, ','))
         return FALSE;
     }
 }
@@ -157,7 +167,7 @@ lsc_settings_parse (const char *json, char ***keys, char ***values)
         skip_space (&c);
         ok = parse_string (&c, key);
         skip_space (&c);
-        ok = ok && *c.p++ == ':' && parse_value (&c, value, 1);
+        ok = ok && expect (&c, ':') && parse_value (&c, value, 1);
         g_ptr_array_add (k, g_string_free (key, FALSE));
         g_ptr_array_add (v, g_string_free (value, FALSE));
         if (!ok)
@@ -168,14 +178,16 @@ lsc_settings_parse (const char *json, char ***keys, char ***values)
             c.p++;
             break;
           }
-        if (*c.p++ != ',')
+        if (!expect (&c, ','))
           {
             ok = FALSE;
             break;
           }
       }
+  if (!ok)
+    return FALSE;
   skip_space (&c);
-  if (!ok || *c.p)
+  if (*c.p)
     return FALSE;
   g_ptr_array_add (k, NULL);
   g_ptr_array_add (v, NULL);
