@@ -469,7 +469,8 @@ view_action (GtkWidget *widget, const char *action_name, GVariant *param)
   lsc_window_set_view (LSC_WINDOW (widget), g_variant_get_string (param, NULL));
 }
 
-/* A row of a list (an event) asks to be seen on the timeline: its time since the session start. */
+/* A row of a list (an event, a launch) asks to be seen on the timeline: its time since the
+ * session start. */
 static void
 show_time_action (GtkWidget *widget, const char *action_name, GVariant *param)
 {

@@ -602,6 +602,22 @@ START_TEST (test_window_open_and_export)
   ck_assert (lsc_overhead_chart_get_visible_range (timeline, &t0, &t1));
   ck_assert_msg (t0 <= event_t && event_t <= t1, "event at %g outside [%g, %g]", event_t, t0, t1);
 
+  /* and so does an activated launch */
+  ck_assert (lsc_window_set_view (window, "launches"));
+  iterate ();
+  GtkColumnView *launch_table
+    = GTK_COLUMN_VIEW (find_descendant (GTK_WIDGET (window->launches_view), GTK_TYPE_COLUMN_VIEW));
+  GListModel *launch_rows = G_LIST_MODEL (gtk_column_view_get_model (launch_table));
+  guint n_launches = g_list_model_get_n_items (launch_rows);
+  ck_assert_uint_gt (n_launches, 0);
+  g_autoptr (LscRow) launch = g_list_model_get_item (launch_rows, n_launches - 1);
+  double launch_t = lsc_row_get_number (launch, LSC_LAUNCH_COL_TIME);
+  g_signal_emit_by_name (launch_table, "activate", n_launches - 1);
+  iterate ();
+  ck_assert_str_eq (lsc_window_get_view (window), "timeline");
+  ck_assert (lsc_overhead_chart_get_visible_range (timeline, &t0, &t1));
+  ck_assert_msg (t0 <= launch_t && launch_t <= t1, "launch at %g outside [%g, %g]", launch_t, t0, t1);
+
   /* a copy of the report, which opens as a report */
   g_autofree char *copy = g_build_filename (dir, "copy.lsdb", NULL);
   g_autoptr (GFile) copy_file = g_file_new_for_path (copy);

@@ -7,11 +7,13 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <math.h>
 #include <stdlib.h>
 
 #include "lsc-columns.h"
 #include "lsc-format.h"
 #include "lsc-launches-view.h"
+#include "lsc-row.h"
 
 struct _LscLaunchesView
 {
@@ -120,6 +122,17 @@ query_changed_cb (LscLaunchesView *self)
   self->cancellable = g_cancellable_new ();
   set_busy (self, TRUE);
   lsc_table_model_reload_async (self->launches, &filter, column, descending, self->cancellable, reload_done_cb, self);
+}
+
+/* An activated launch (double-click, Enter) is shown on the timeline, at its time. */
+static void
+activate_cb (LscLaunchesView *self, guint position, GtkColumnView *view)
+{
+  GListModel *rows = G_LIST_MODEL (gtk_column_view_get_model (view));
+  g_autoptr (LscRow) row = rows ? g_list_model_get_item (rows, position) : NULL;
+  double t_ns = row ? lsc_row_get_number (row, LSC_LAUNCH_COL_TIME) : NAN;
+  if (isfinite (t_ns))
+    gtk_widget_activate_action (GTK_WIDGET (self), "win.show-time", "x", (gint64) t_ns);
 }
 
 /* The launch list's rowids arrive with the chart data (loading phase 2). */
@@ -251,6 +264,7 @@ lsc_launches_view_class_init (LscLaunchesViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LscLaunchesView, count_label);
   gtk_widget_class_bind_template_child (widget_class, LscLaunchesView, column_view);
   gtk_widget_class_bind_template_callback (widget_class, query_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, activate_cb);
 }
 
 static void
