@@ -474,6 +474,19 @@ view_action (GtkWidget *widget, const char *action_name, GVariant *param)
   lsc_window_set_view (LSC_WINDOW (widget), g_variant_get_string (param, NULL));
 }
 
+/* A row of a list (an event, a launch) asks to be seen on the timeline: its time since the
+ * session start. */
+static void
+show_time_action (GtkWidget *widget, const char *action_name, GVariant *param)
+{
+  LscWindow *self = LSC_WINDOW (widget);
+  (void) action_name;
+  if (lsc_window_get_state (self) != LSC_WINDOW_REPORT)
+    return;
+  lsc_window_set_view (self, "timeline");
+  lsc_timeline_view_show_time (self->timeline_view, g_variant_get_int64 (param));
+}
+
 static void
 find_action (GtkWidget *widget, const char *action_name, GVariant *param)
 {
@@ -716,6 +729,7 @@ lsc_window_class_init (LscWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.export-png", NULL, export_png_action);
   gtk_widget_class_install_action (widget_class, "win.view", "s", view_action);
   gtk_widget_class_install_action (widget_class, "win.find", NULL, find_action);
+  gtk_widget_class_install_action (widget_class, "win.show-time", "x", show_time_action);
   gtk_widget_class_install_property_action (widget_class, "win.show-live", "live-shown");
   lsc_window_live_class_init (widget_class);
   lsc_window_compare_class_init (widget_class);

@@ -31,7 +31,7 @@
 
 enum { P_RAW, P_DEFAULT, P_FAST, P_FAST_SINK, P_GRAPH, P_COUNT };
 static const char *const path_names[P_COUNT] = { "raw", "default", "fast", "fast+sink", "graph" };
-static const char *const path_labels[P_COUNT] = { "raw cuLaunchKernel", "default path", "fast path",
+static const char *const path_labels[P_COUNT] = { "raw cuLaunchKernel", "baseline path", "fast path",
                                                   "fast + event sink", "graph replay/kernel" };
 
 typedef struct {
@@ -98,10 +98,10 @@ print_help (void)
           "\n"
           "Measure the host cost of one kernel launch for add<N> kernels (fp32, out = sum of\n"
           "N-1 inputs) on five paths in one process, interleaved in blocks so drift hits all\n"
-          "paths alike: raw cuLaunchKernel (the floor), the default path, the fast path, the\n"
+          "paths alike: raw cuLaunchKernel (the floor), the baseline path, the fast path, the\n"
           "fast path with an event sink, and CUDA graph replay (amortized per kernel).  For each\n"
           "path: ns per call from back-to-back loops and p50/p90/p99/max of individually timed\n"
-          "calls; then the ratios and the default path's per-stage breakdown.\n"
+          "calls; then the ratios and the baseline path's per-stage breakdown.\n"
           "\n"
           "Options:\n"
           "  -a, --args LIST        pointer-argument counts to run (default 2,8,16; 2..32 each)\n"
@@ -537,19 +537,19 @@ print_table (const bench_case *cs, unsigned n_cases, const bench_options *o, con
         printf ("  %-21s %10.1f %8.0f %8.0f %8.0f %9.0f\n", path_labels[p], c->loop_ns_per_call[p], c->timed[p].p50,
                 c->timed[p].p90, c->timed[p].p99, c->timed[p].max);
       const lsc_summary *t = c->timed;
-      printf ("  fast/raw p50 %.3f   default/fast p50 %.2f   fast-raw p50 %+.0f ns   fast+sink-raw p50 %+.0f ns\n",
+      printf ("  fast/raw p50 %.3f   baseline/fast p50 %.2f   fast-raw p50 %+.0f ns   fast+sink-raw p50 %+.0f ns\n",
               t[P_RAW].p50 > 0 ? t[P_FAST].p50 / t[P_RAW].p50 : 0, t[P_FAST].p50 > 0 ? t[P_DEFAULT].p50 / t[P_FAST].p50 : 0,
               t[P_FAST].p50 - t[P_RAW].p50, t[P_FAST_SINK].p50 - t[P_RAW].p50);
       printf ("  paired (median over %zu rounds of the per-round p50 difference to raw):\n"
-              "          fast %+.0f ns   fast+sink %+.0f ns   default %+.0f ns\n",
+              "          fast %+.0f ns   fast+sink %+.0f ns   baseline %+.0f ns\n",
               c->n_blocks, c->paired_fast, c->paired_sink,
               c->paired_default);
-      printf ("  loop:   fast/raw %.3f   default/fast %.2f   fast-raw %+.1f ns\n",
+      printf ("  loop:   fast/raw %.3f   baseline/fast %.2f   fast-raw %+.1f ns\n",
               c->loop_ns_per_call[P_RAW] > 0 ? c->loop_ns_per_call[P_FAST] / c->loop_ns_per_call[P_RAW] : 0,
               c->loop_ns_per_call[P_FAST] > 0 ? c->loop_ns_per_call[P_DEFAULT] / c->loop_ns_per_call[P_FAST] : 0,
               c->loop_ns_per_call[P_FAST] - c->loop_ns_per_call[P_RAW]);
       printf ("  graph: %.0f ns per kernel including GPU completion of one replay\n", c->graph_sync_ns_per_kernel);
-      printf ("  default path per stage (separate run with stage timing on; p50 / mean ns):\n   ");
+      printf ("  baseline path per stage (separate run with stage timing on; p50 / mean ns):\n   ");
       for (int s = 0; s < FL_STAGE_COUNT; s++)
         printf (" %s %.0f/%.0f%s", fl_stage_str ((fl_stage) s), c->stage[s].p50, c->stage[s].mean,
                 s == 3 ? "\n   " : "");

@@ -21,11 +21,11 @@ print_help (void)
 {
   printf ("Usage: %s %s [OPTIONS]\n"
           "\n"
-          "Launch add%d (out = in1 + ... + in%d) through the default and fast launchers on the GPU:\n"
+          "Launch add%d (out = in1 + ... + in%d) through the baseline and fast launchers on the GPU:\n"
           "aligned pointers, pointers offset by 4 bytes, the debug knob, the skip switch and the\n"
           "baseline path, printing the path, outcome and fallback reason of every call, checking\n"
           "every result against the CPU, then the decoded spec table, the counters and a short\n"
-          "timing comparison (raw cuLaunchKernel, fast path, default path).\n"
+          "timing comparison (raw cuLaunchKernel, fast path, baseline path).\n"
           "\n"
           "Options:\n"
           "  -n, --n N          elements per buffer (default 4096)\n"
@@ -173,13 +173,13 @@ demo_timing (demo *d, uint64_t aligned_key)
   lsc_summary s[3];
   for (int p = 0; p < 3; p++)
     lsc_summarize (samples[p], filled[p], 1, &s[p]);
-  static const char *const names[3] = { "raw cuLaunchKernel", "fast path", "default path" };
+  static const char *const names[3] = { "raw cuLaunchKernel", "fast path", "baseline path" };
   printf ("\nTiming (%d individually timed calls per path, interleaved blocks of %d; ns per call)\n",
           DEMO_TIMING_CALLS, DEMO_TIMING_BLOCK);
   printf ("  %-20s %8s %8s %8s\n", "path", "p50", "p90", "mean");
   for (int p = 0; p < 3; p++)
     printf ("  %-20s %8.0f %8.0f %8.0f\n", names[p], s[p].p50, s[p].p90, s[p].mean);
-  printf ("  fast - raw (p50): %+.0f ns; default / fast (p50): %.2fx\n", s[1].p50 - s[0].p50,
+  printf ("  fast - raw (p50): %+.0f ns; baseline / fast (p50): %.2fx\n", s[1].p50 - s[0].p50,
           s[1].p50 > 0 ? s[2].p50 / s[1].p50 : 0.0);
   printf ("  (a short demo run; use '%s bench' for the full measurement)\n", LSC_CLI_NAME);
   return LSC_EXIT_OK;
@@ -245,7 +245,7 @@ demo_run (demo *d)
   fl_stats s;
   fl_bound_kernel_stats (d->w.bound, &s);
   printf ("\nCounters\n");
-  printf ("  launches %" PRIu64 ", fast hits %" PRIu64 ", fast misses %" PRIu64 ", default pipeline runs %" PRIu64
+  printf ("  launches %" PRIu64 ", fast hits %" PRIu64 ", fast misses %" PRIu64 ", baseline pipeline runs %" PRIu64
           "\n",
           s.launches, s.fast_hits, s.fast_misses, s.default_calls);
   printf ("  NVRTC compiles %" PRIu64 ", on-disk cache loads %" PRIu64 ", metadata builds %" PRIu64

@@ -21,6 +21,11 @@ typedef struct {
 
 #define SESSION_START "(SELECT s.start_ns FROM main.session s WHERE s.id = session_id)"
 #define KERNEL_NAME "(SELECT k.name FROM main.kernel k WHERE k.id = kernel_id)"
+/* A raw launch of a report older than CUPTI-named kernels has no kernel row: the name CUPTI's
+ * activity record gave its kernel, found by correlation id (every version has both). */
+#define LAUNCH_KERNEL_NAME                                                                           \
+  "coalesce(" KERNEL_NAME ", (SELECT g.name FROM main.gpu_activity g WHERE g.correlation_id = "  \
+  "launch.correlation_id AND g.session_id = launch.session_id))"
 #define SPEC_SESSION_START                                                                   \
   "(SELECT s.start_ns FROM main.kernel k JOIN main.session s ON s.id = k.session_id WHERE " \
   "k.id = kernel_id)"
@@ -28,7 +33,7 @@ typedef struct {
 static const column_def launch_columns[LSC_LAUNCH_N_COLS] = {
   [LSC_LAUNCH_COL_ID] = { "id", "rowid", NULL },
   [LSC_LAUNCH_COL_TIME] = { "time", "start_ns - " SESSION_START, "start_ns" },
-  [LSC_LAUNCH_COL_KERNEL] = { "kernel", KERNEL_NAME, "kernel_id" },
+  [LSC_LAUNCH_COL_KERNEL] = { "kernel", LAUNCH_KERNEL_NAME, "kernel_id" },
   [LSC_LAUNCH_COL_PATH] = { "path", "path", NULL },
   [LSC_LAUNCH_COL_OUTCOME] = { "outcome", "outcome", NULL },
   [LSC_LAUNCH_COL_REASON] = { "reason", "reason", NULL },

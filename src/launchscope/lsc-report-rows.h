@@ -24,7 +24,7 @@ typedef enum {
 typedef enum {
   LSC_LAUNCH_COL_ID,
   LSC_LAUNCH_COL_TIME,    /* start_ns since its session's start */
-  LSC_LAUNCH_COL_KERNEL,  /* the kernel's name */
+  LSC_LAUNCH_COL_KERNEL,  /* the kernel's name; for a raw launch without a kernel row, CUPTI's */
   LSC_LAUNCH_COL_PATH,
   LSC_LAUNCH_COL_OUTCOME,
   LSC_LAUNCH_COL_REASON,

@@ -960,7 +960,8 @@ lsc_report_summary_write_text (const lsc_report_summary *sum, FILE *out, const c
           const lsc_path_summary *ps = &s->paths[p];
           if (!ps->launches)
             continue;
-          fprintf (out, "  %-8s %10" PRId64 " %8" PRId64, lsc_path_name ((int64_t) p),
+          /* people read "baseline"; the stored name "default" stays in the JSON and exports */
+          fprintf (out, "  %-8s %10" PRId64 " %8" PRId64, p == FL_PATH_DEFAULT ? "baseline" : lsc_path_name ((int64_t) p),
                    ps->launches, ps->errors);
           text_ns (out, ps->count > 0, ps->p50_ns, 10);
           text_ns (out, ps->count > 0, ps->p90_ns, 10);

@@ -22,6 +22,7 @@
 #include "lsc-document.h"
 #include "lsc-format.h"
 #include "lsc-row.h"
+#include "lsc-session-text.h"
 #include "lsc-summary-figures.h"
 #include "lsc-table-model.h"
 
@@ -480,6 +481,27 @@ START_TEST (test_launches_kernel_demangled)
 }
 END_TEST
 
+/* A raw launch recorded before raw launches had kernel rows names its kernel by what CUPTI's
+ * activity record called it. */
+START_TEST (test_raw_launch_named_by_cupti)
+{
+  g_autofree char *copy = g_build_filename (tmp_dir, "raw-unnamed.lsdb", NULL);
+  g_autoptr (GFile) src = g_file_new_for_path (report_path);
+  g_autoptr (GFile) dst = g_file_new_for_path (copy);
+  ck_assert (g_file_copy (src, dst, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, NULL));
+  exec_sql (copy, "UPDATE launch SET kernel_id = NULL, path = 2, correlation_id = 900001 WHERE rowid = 1;"
+                  "UPDATE launch SET kernel_id = NULL, path = 2, correlation_id = NULL WHERE rowid = 2;"
+                  "INSERT INTO gpu_activity (correlation_id, session_id, start_ns, end_ns, name) "
+                  "SELECT 900001, session_id, start_ns, start_ns + 1000, 'add_kernel' FROM launch WHERE rowid = 1;");
+  g_autoptr (LscDocument) doc = load_ok (copy);
+  GListModel *launches = G_LIST_MODEL (lsc_document_get_launches (doc));
+  g_autoptr (LscRow) named = g_list_model_get_item (launches, 0);
+  ck_assert_str_eq (lsc_row_get_text (named, LSC_LAUNCH_COL_KERNEL), "add_kernel");
+  g_autoptr (LscRow) unnamed = g_list_model_get_item (launches, 1);
+  ck_assert_str_eq (lsc_row_get_text (unnamed, LSC_LAUNCH_COL_KERNEL), "");
+}
+END_TEST
+
 START_TEST (test_specs_model)
 {
   g_autoptr (LscDocument) doc = load_ok (report_path);
@@ -526,6 +548,144 @@ START_TEST (test_format_duration_boundaries)
   ck_assert (divisor == 1e3);
   ck_assert_str_eq (lsc_format_duration_unit (-999999, &divisor), "ms");
   ck_assert (divisor == 1e6);
+}
+END_TEST
+
+START_TEST (test_spec_description)
+{
+  /* two keys that differ only in their debug field both show it once the runs are merged */
+  const char *on = "arg0=aligned arg1=aligned arg2=aligned arg3=aligned arg4=aligned arg5=aligned arg6=aligned "
+                   "arg7=aligned arg8=div16 debug=on instr=none hook=off";
+  g_autofree char *compact = lsc_format_spec_description (on);
+  ck_assert_str_eq (compact, "arg0–7=aligned arg8=div16 debug=on instr=none hook=off");
+  g_autofree char *broken = lsc_format_spec_description ("arg0=A arg2=A arg3=A arg4=U argx=1 arg5=U");
+  ck_assert_str_eq (broken, "arg0=A arg2–3=A arg4=U argx=1 arg5=U");
+  g_autofree char *plain = lsc_format_spec_description ("arg0=div16 debug=off");
+  ck_assert_str_eq (plain, "arg0=div16 debug=off");
+  g_autofree char *none = lsc_format_spec_description (NULL);
+  ck_assert_str_eq (none, "");
+  g_autofree char *huge = lsc_format_spec_description ("arg99999999999999999999=A arg1=A");
+  ck_assert_str_eq (huge, "arg99999999999999999999=A arg1=A");
+}
+END_TEST
+
+START_TEST (test_spec_compile_text)
+{
+  char *why;
+  g_autofree char *compiled = lsc_spec_compile_text (72.3, 2999, 1, &why);
+  ck_assert_str_eq (compiled, "72.3 ms");
+  ck_assert_ptr_null (why);
+  /* the engine records no compile time for a cubin it loaded from its disk cache */
+  g_autofree char *cached = lsc_spec_compile_text (NAN, 3000, 1, &why);
+  ck_assert_str_eq (cached, "disk cache");
+  ck_assert_ptr_nonnull (why);
+  g_free (why);
+  g_autofree char *zero = lsc_spec_compile_text (0, 5, 0, NULL);
+  ck_assert_str_eq (zero, "disk cache");
+  g_autofree char *unused = lsc_spec_compile_text (NAN, 0, 0, &why);
+  ck_assert_str_eq (unused, "");
+  ck_assert_ptr_null (why);
+}
+END_TEST
+
+START_TEST (test_settings_parse)
+{
+  g_auto (GStrv) keys = NULL, values = NULL;
+  ck_assert (lsc_settings_parse ("{\"pid\": 437, \"workload\": \"add8,add2\", \"toggles\": [\"timing@0\", "
+                                 "\"default@1000\"], \"cupti\": {\"mode\": \"activity\", \"ok\": true}, "
+                                 "\"note\": \"a \\\"quoted\\\" \\u00e9\", \"none\": null}",
+                                 &keys, &values));
+  ck_assert_uint_eq (g_strv_length (keys), 6);
+  ck_assert_str_eq (keys[0], "pid");
+  ck_assert_str_eq (values[0], "437");
+  ck_assert_str_eq (values[1], "add8,add2");
+  ck_assert_str_eq (keys[2], "toggles");
+  ck_assert_str_eq (values[2], "timing@0, default@1000");
+  ck_assert_str_eq (values[3], "mode: activity, ok: true");
+  ck_assert_str_eq (values[4], "a \"quoted\" é");
+  ck_assert_str_eq (values[5], "null");
+
+  g_auto (GStrv) k2 = NULL, v2 = NULL;
+  ck_assert (lsc_settings_parse (" { } ", &k2, &v2));
+  ck_assert_ptr_null (k2[0]);
+
+  /* what is not one object is refused, so the view shows the stored text instead */
+  const char *bad[] = { NULL, "", "[1, 2]", "{\"a\": 1", "{\"a\" 1}", "{\"a\": 1} trailing", "{\"a\": \"\\u12\"}",
+                        "{\"a\": [[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]}", "{a: 1}", "{\"a\": }",
+                        "{\"a\"", "{\"a\": [1", "{\"a\": {\"b\"", "{\"a\": \"x\\", "{\"a\": 1,", "{\"a\": [1," };
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      char **k, **v;
+      ck_assert_msg (!lsc_settings_parse (bad[i], &k, &v), "accepted %s", bad[i]);
+      ck_assert_ptr_null (k);
+      ck_assert_ptr_null (v);
+    }
+}
+END_TEST
+
+START_TEST (test_wall_time)
+{
+  g_autoptr (GTimeZone) plus2 = g_time_zone_new_identifier ("+02:00");
+  ck_assert_ptr_nonnull (plus2);
+  g_autofree char *utc = NULL;
+  g_autofree char *local = lsc_format_wall_time ("2026-11-25T13:12:51Z", plus2, &utc);
+  ck_assert_ptr_nonnull (local);
+  ck_assert_msg (g_str_has_prefix (local, "2026-11-25 15:12:51"), "%s", local);
+  ck_assert_str_eq (utc, "2026-11-25 13:12:51 UTC");
+  g_autofree char *bad_utc = NULL;
+  ck_assert_ptr_null (lsc_format_wall_time ("yesterday", plus2, &bad_utc));
+  ck_assert_ptr_null (bad_utc);
+  ck_assert_ptr_null (lsc_format_wall_time (NULL, plus2, NULL));
+}
+END_TEST
+
+/* Counts are grouped by threes even where the locale groups nothing (the C locale here). */
+START_TEST (test_format_count_groups)
+{
+  g_autofree char *big = lsc_format_count (1234567);
+  ck_assert_str_eq (big, "1\u202f234\u202f567");
+  g_autofree char *small = lsc_format_count (999);
+  ck_assert_str_eq (small, "999");
+  g_autofree char *thousand = lsc_format_count (-1000);
+  ck_assert_str_eq (thousand, "-1\u202f000");
+  g_autofree char *min = lsc_format_count (G_MININT64);
+  ck_assert_str_eq (min, "-9\u202f223\u202f372\u202f036\u202f854\u202f775\u202f808");
+}
+END_TEST
+
+/* The Fallbacks card says "All" only when one reason holds every fallback, and a mean above
+ * the p99 gets a note naming the compiles that raised it. */
+START_TEST (test_overview_notes)
+{
+  lsc_session_summary s = { 0 };
+  s.fallbacks_by_reason[3] = 2000;
+  LscOverviewFigures fig;
+  lsc_overview_figures_compute (&s, &fig);
+  g_autofree char *all = lsc_fallbacks_detail (&s, &fig);
+  ck_assert_str_eq (all, "All skip-switch (2\u202f000)");
+  s.fallbacks_by_reason[4] = 10;
+  lsc_overview_figures_compute (&s, &fig);
+  g_autofree char *mostly = lsc_fallbacks_detail (&s, &fig);
+  ck_assert_str_eq (mostly, "Mostly skip-switch (2\u202f000)");
+  lsc_session_summary none = { 0 };
+  lsc_overview_figures_compute (&none, &fig);
+  g_autofree char *no_fallbacks = lsc_fallbacks_detail (&none, &fig);
+  ck_assert_str_eq (no_fallbacks, "Every fast-path call stayed on the fast path");
+
+  lsc_path_summary fast = { .count = 17001, .p50_ns = 5890, .p99_ns = 13745, .max_ns = 133074215, .mean_ns = 49800 };
+  fast.outcomes[LSC_OUTCOME_MISS] = 11;
+  g_autofree char *compiles = lsc_mean_note (&fast, "Fast path");
+  ck_assert_ptr_nonnull (compiles);
+  ck_assert_msg (strstr (compiles, "49.8 µs") && strstr (compiles, "11 launches compiled") && strstr (compiles, "133 ms"),
+                 "%s", compiles);
+  fast.outcomes[LSC_OUTCOME_MISS] = 0;
+  g_autofree char *slow = lsc_mean_note (&fast, "Raw driver");
+  ck_assert_ptr_nonnull (slow);
+  ck_assert_ptr_null (strstr (slow, "compiled"));
+  lsc_path_summary steady = { .count = 3000, .p50_ns = 6224, .p99_ns = 11907, .max_ns = 32476, .mean_ns = 6510 };
+  ck_assert_ptr_null (lsc_mean_note (&steady, "Baseline"));
+  lsc_path_summary untimed = { .count = 0, .mean_ns = 1e9 };
+  ck_assert_ptr_null (lsc_mean_note (&untimed, "Baseline"));
 }
 END_TEST
 
@@ -791,8 +951,15 @@ main (int argc, char **argv)
   tcase_add_test (tc, test_model_reload_async);
   tcase_add_test (tc, test_model_hostile_values);
   tcase_add_test (tc, test_launches_kernel_demangled);
+  tcase_add_test (tc, test_raw_launch_named_by_cupti);
   tcase_add_test (tc, test_specs_model);
   tcase_add_test (tc, test_format);
+  tcase_add_test (tc, test_spec_description);
+  tcase_add_test (tc, test_spec_compile_text);
+  tcase_add_test (tc, test_settings_parse);
+  tcase_add_test (tc, test_format_count_groups);
+  tcase_add_test (tc, test_overview_notes);
+  tcase_add_test (tc, test_wall_time);
   tcase_add_test (tc, test_format_duration_boundaries);
   tcase_add_test (tc, test_extreme_values);
   tcase_add_test (tc, test_hostile_corpus);

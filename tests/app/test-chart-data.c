@@ -148,6 +148,26 @@ START_TEST (test_downsample_paths_and_bounds)
 }
 END_TEST
 
+/* An event's moment on the timeline: centred, unless that would leave the data. */
+START_TEST (test_window_around)
+{
+  double t0, t1;
+  lsc_chart_window_around (500, 0, 1000, 0.1, &t0, &t1);
+  ck_assert_double_eq (t0, 450);
+  ck_assert_double_eq (t1, 550);
+  lsc_chart_window_around (10, 0, 1000, 0.1, &t0, &t1);
+  ck_assert_double_eq (t0, 0);
+  ck_assert_double_eq (t1, 100);
+  lsc_chart_window_around (1000, 0, 1000, 0.1, &t0, &t1);
+  ck_assert_double_eq (t0, 900);
+  ck_assert_double_eq (t1, 1000);
+  lsc_chart_window_around (5000, 0, 1000, 0.1, &t0, &t1); /* outside the data: its end */
+  ck_assert_double_eq (t0, 900);
+  lsc_chart_window_around (7, 7, 7, 0.1, &t0, &t1);
+  ck_assert (t0 < 7 && t1 > 7);
+}
+END_TEST
+
 /* The index's arbitrary range queries against a linear scan, on many random ranges and sizes
  * (including sizes not a multiple of the fan-out, and duplicate times). */
 START_TEST (test_index_matches_reference)
@@ -645,10 +665,9 @@ START_TEST (test_labels)
   ck_assert_str_eq (t3, "100 ns");
   g_autofree char *t4 = lsc_chart_format_tick_ns (20000);
   ck_assert_str_eq (t4, "20 µs");
-  g_autofree char *j = lsc_chart_format_count (1000000);
-  ck_assert_str_eq (j, "1,000,000");
-  g_autofree char *k = lsc_chart_format_count (999);
-  ck_assert_str_eq (k, "999");
+  /* the charts count as the cards do */
+  g_autofree char *j = lsc_format_count (1000000);
+  ck_assert_str_eq (j, "1\u202f000\u202f000");
 
   g_autofree char *m1 = lsc_chart_marker_label ("debug on at launch 5000");
   ck_assert_str_eq (m1, "debug on");
@@ -658,6 +677,11 @@ START_TEST (test_labels)
   ck_assert_str_eq (m3, "skip on at launch x");
   g_autofree char *m4 = lsc_chart_marker_label (NULL);
   ck_assert_str_eq (m4, "");
+  /* one name for the path: the "default" toggle marks the baseline */
+  g_autofree char *m5 = lsc_chart_marker_label ("default on at launch 1000");
+  ck_assert_str_eq (m5, "baseline on");
+  g_autofree char *m6 = lsc_chart_marker_label ("defaults kept");
+  ck_assert_str_eq (m6, "defaults kept");
 }
 END_TEST
 
@@ -764,6 +788,7 @@ chart_data_suite (void)
   tcase_set_timeout (tc, 30);
   tcase_add_test (tc, test_downsample_spike_survives);
   tcase_add_test (tc, test_downsample_paths_and_bounds);
+  tcase_add_test (tc, test_window_around);
   tcase_add_test (tc, test_index_matches_reference);
   tcase_add_test (tc, test_series_index);
   tcase_add_test (tc, test_ring);

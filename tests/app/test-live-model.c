@@ -242,14 +242,14 @@ START_TEST (test_cards)
   s.recorder.rows_dropped = 5;
   s.push_ns = 35.2;
   lsc_live_cards_compute (&s, cards);
-  ck_assert_str_eq (cards[LSC_LIVE_CARD_RATE].value, "45678");
-  ck_assert_str_eq (cards[LSC_LIVE_CARD_RATE].detail, "123456 launches so far");
+  ck_assert_str_eq (cards[LSC_LIVE_CARD_RATE].value, "45\u202f678");
+  ck_assert_str_eq (cards[LSC_LIVE_CARD_RATE].detail, "123\u202f456 launches so far");
   ck_assert_str_eq (cards[LSC_LIVE_CARD_FAST].value, "1.52 µs");
   ck_assert_str_eq (cards[LSC_LIVE_CARD_FAST].detail, "p90 1.70 µs · p99 2.50 µs");
   ck_assert_str_eq (cards[LSC_LIVE_CARD_BASELINE].value, "6.10 µs");
   ck_assert_str_eq (cards[LSC_LIVE_CARD_FLOOR].value, "+120 ns");
-  ck_assert_str_eq (cards[LSC_LIVE_CARD_FALLBACKS].value, "5043");
-  ck_assert_str_eq (cards[LSC_LIVE_CARD_FALLBACKS].detail, "skip-switch 5000 · arguments 40");
+  ck_assert_str_eq (cards[LSC_LIVE_CARD_FALLBACKS].value, "5\u202f043");
+  ck_assert_str_eq (cards[LSC_LIVE_CARD_FALLBACKS].detail, "skip-switch 5\u202f000 · arguments 40");
   ck_assert_str_eq (cards[LSC_LIVE_CARD_ERRORS].detail, "kernel 'add4': global LSC_LIVE_GLOBAL changed from 0 to 7");
   ck_assert_str_eq (cards[LSC_LIVE_CARD_ERRORS].tone, "error");
   ck_assert_str_eq (cards[LSC_LIVE_CARD_DROPPED].value, "5");

@@ -13,9 +13,11 @@
  */
 #include <adwaita.h>
 #include <check.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "lsc-columns.h"
 #include "lsc-distribution-chart.h"
 #include "lsc-distribution-view.h"
 #include "lsc-events-view.h"
@@ -24,6 +26,7 @@
 #include "lsc-overhead-chart.h"
 #include "lsc-overview-view.h"
 #include "lsc-resources.h"
+#include "lsc-row.h"
 #include "lsc-session-view.h"
 #include "lsc-specs-view.h"
 #include "lsc-stages-view.h"
@@ -121,6 +124,65 @@ draw (GtkWidget *widget)
   if (node)
     gsk_render_node_unref (node);
   g_object_unref (paintable);
+}
+
+/* The first descendant of widget of type, depth first, or NULL. */
+static GtkWidget *
+find_descendant (GtkWidget *widget, GType type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_descendant (child, type);
+      if (found)
+        return found;
+    }
+  return NULL;
+}
+
+/* Appends the text of every inscription and label under widget to texts, one a line. */
+static void
+collect_texts (GtkWidget *widget, GString *texts)
+{
+  const char *text = GTK_IS_INSCRIPTION (widget) ? gtk_inscription_get_text (GTK_INSCRIPTION (widget))
+                     : GTK_IS_LABEL (widget)     ? gtk_label_get_label (GTK_LABEL (widget))
+                                                 : NULL;
+  if (text && *text)
+    g_string_append_printf (texts, "%s\n", text);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    collect_texts (child, texts);
+}
+
+/* Every inscription under widget, depth first. */
+static void
+collect_inscriptions (GtkWidget *widget, GPtrArray *cells)
+{
+  if (GTK_IS_INSCRIPTION (widget))
+    g_ptr_array_add (cells, widget);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    collect_inscriptions (child, cells);
+}
+
+/* Every column header of view's table is wide enough for its title and a sort arrow. */
+static void
+assert_headers_fit (GtkWidget *view)
+{
+  GtkColumnView *table = GTK_COLUMN_VIEW (find_descendant (view, GTK_TYPE_COLUMN_VIEW));
+  ck_assert_ptr_nonnull (table);
+  GListModel *columns = gtk_column_view_get_columns (table);
+  for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
+    {
+      g_autoptr (GtkColumnViewColumn) column = g_list_model_get_item (columns, i);
+      const char *title = gtk_column_view_column_get_title (column);
+      PangoLayout *layout = gtk_widget_create_pango_layout (GTK_WIDGET (table), title);
+      int width;
+      pango_layout_get_pixel_size (layout, &width, NULL);
+      g_object_unref (layout);
+      /* 12 px of header padding and a 16 px sort arrow */
+      ck_assert_msg (gtk_column_view_column_get_fixed_width (column) >= width + 12 + 16,
+                     "the header \"%s\" is clipped", title);
+    }
 }
 
 static void
@@ -243,6 +305,22 @@ START_TEST (test_views_take_a_report)
   ck_assert_ptr_nonnull (lsc_timeline_view_get_chart (LSC_TIMELINE_VIEW (views[1])));
   ck_assert_ptr_nonnull (lsc_stages_view_get_chart (LSC_STAGES_VIEW (views[3]))); /* the report has stage times */
 
+  /* the spec list: each spec's launches and median next to the engine's counters */
+  assert_headers_fit (views[4]);
+  assert_headers_fit (views[5]);
+  assert_headers_fit (views[6]);
+  g_autoptr (GString) spec_texts = g_string_new (NULL);
+  collect_texts (views[4], spec_texts);
+  ck_assert_msg (strstr (spec_texts->str, "\nLaunches\n") && strstr (spec_texts->str, "\np50\n"), "%s",
+                 spec_texts->str);
+  ck_assert_msg (strstr (spec_texts->str, "arg0–2=aligned arg3=div16 debug=on"), "%s", spec_texts->str);
+
+  /* the session's settings as one row per key, not the stored JSON */
+  g_autoptr (GString) session_texts = g_string_new (NULL);
+  collect_texts (views[7], session_texts);
+  ck_assert_msg (strstr (session_texts->str, "\ntoggles\ndefault@3000, timing@3000,"), "%s", session_texts->str);
+  ck_assert_msg (!strstr (session_texts->str, "{"), "%s", session_texts->str);
+
   /* the launch list stayed lazy: a screenful of rows, not 20,000 */
   guint fetched = lsc_table_model_get_n_fetched (lsc_document_get_launches (doc));
   ck_assert_uint_lt (fetched, 500);
@@ -258,6 +336,121 @@ START_TEST (test_views_take_a_report)
   lsc_session_view_set_document (LSC_SESSION_VIEW (views[7]), NULL);
   ck_assert_ptr_null (lsc_stages_view_get_chart (LSC_STAGES_VIEW (views[3])));
   iterate ();
+  gtk_window_destroy (GTK_WINDOW (window));
+  iterate ();
+}
+END_TEST
+
+/* Iterates until model has n items (the launch list reloads on a worker thread). */
+static gboolean
+wait_for_n_items (GListModel *model, guint n)
+{
+  for (int i = 0; i < 300 && g_list_model_get_n_items (model) != n; i++)
+    {
+      iterate ();
+      g_usleep (10000);
+    }
+  return g_list_model_get_n_items (model) == n;
+}
+
+/* The launch list filters by kernel (a searchable drop-down of the report's kernels) and by
+ * the launching thread's ID. */
+START_TEST (test_launches_filters)
+{
+  g_autoptr (LscDocument) doc = load_report ();
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *view = g_object_new (LSC_TYPE_LAUNCHES_VIEW, NULL);
+  gtk_window_set_child (GTK_WINDOW (window), view);
+  gtk_window_present (GTK_WINDOW (window));
+  lsc_launches_view_set_document (LSC_LAUNCHES_VIEW (view), doc);
+  iterate ();
+
+  GListModel *launches = G_LIST_MODEL (lsc_document_get_launches (doc));
+  guint total = g_list_model_get_n_items (launches);
+  ck_assert_uint_gt (total, 0);
+  g_autoptr (LscRow) first = g_list_model_get_item (launches, 0);
+  g_autofree char *thread = g_strdup (lsc_row_get_text (first, LSC_LAUNCH_COL_THREAD));
+  g_autofree char *kernel = g_strdup (lsc_row_get_text (first, LSC_LAUNCH_COL_KERNEL));
+
+  /* the toolbar's search entry (the kernel drop-down's popover has one too) and drop-down with
+   * search: the kernels */
+  GtkEditable *thread_entry = NULL;
+  GtkDropDown *kernels = NULL;
+  for (GtkWidget *w = gtk_widget_get_first_child (gtk_widget_get_first_child (gtk_widget_get_first_child (view)));
+       w; w = gtk_widget_get_next_sibling (w))
+    if (GTK_IS_SEARCH_ENTRY (w))
+      thread_entry = GTK_EDITABLE (w);
+    else if (GTK_IS_DROP_DOWN (w) && gtk_drop_down_get_enable_search (GTK_DROP_DOWN (w)))
+      kernels = GTK_DROP_DOWN (w);
+  ck_assert_ptr_nonnull (thread_entry);
+  ck_assert_ptr_nonnull (kernels);
+  gtk_editable_set_text (thread_entry, "999999999");
+  ck_assert (wait_for_n_items (launches, 0));
+  gtk_editable_set_text (thread_entry, "not a thread");
+  for (int i = 0; i < 30; i++)
+    iterate (), g_usleep (10000);
+  ck_assert (gtk_widget_has_css_class (GTK_WIDGET (thread_entry), "error"));
+  gtk_editable_set_text (thread_entry, thread);
+  ck_assert (wait_for_n_items (launches, total)); /* the synthetic report has one thread */
+  ck_assert (!gtk_widget_has_css_class (GTK_WIDGET (thread_entry), "error"));
+  gtk_editable_set_text (thread_entry, "");
+
+  /* the report's kernels after "All kernels" */
+  GListModel *names = gtk_drop_down_get_model (kernels);
+  ck_assert_uint_eq (g_list_model_get_n_items (names), 2);
+  ck_assert_str_eq (gtk_string_list_get_string (GTK_STRING_LIST (names), 1), kernel);
+  gtk_drop_down_set_selected (kernels, 1);
+  ck_assert (wait_for_n_items (launches, total));
+  gtk_editable_set_text (thread_entry, "999999999");
+  ck_assert (wait_for_n_items (launches, 0));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  iterate ();
+}
+END_TEST
+
+/* A table cell too narrow for its text shows the text in full as its tooltip; one that fits
+ * shows none. */
+START_TEST (test_cut_cells_have_tooltips)
+{
+  const char *long_text = "arg0–15=aligned arg16=div16 debug=on instr=none hook=off";
+  GListStore *rows = g_list_store_new (LSC_TYPE_ROW);
+  const char *texts[] = { long_text, "add8" };
+  for (guint i = 0; i < G_N_ELEMENTS (texts); i++)
+    {
+      g_autoptr (LscRow) row = lsc_row_new (i + 1, 1);
+      lsc_row_take_cell (row, 0, g_strdup (texts[i]), NAN);
+      g_list_store_append (rows, row);
+    }
+  GtkColumnView *table = GTK_COLUMN_VIEW (gtk_column_view_new (GTK_SELECTION_MODEL (gtk_no_selection_new (G_LIST_MODEL (rows)))));
+  lsc_columns_append (table, "Key", 0, LSC_COLUMN_TEXT, 8);
+  GtkWidget *window = gtk_window_new ();
+  gtk_window_set_default_size (GTK_WINDOW (window), 200, 200);
+  gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (table));
+  gtk_window_present (GTK_WINDOW (window));
+  for (int i = 0; i < 20; i++)
+    iterate (), g_usleep (10000);
+
+  guint seen = 0;
+  GPtrArray *cells = g_ptr_array_new ();
+  collect_inscriptions (GTK_WIDGET (table), cells);
+  for (guint i = 0; i < cells->len; i++)
+    {
+      GtkWidget *cell = g_ptr_array_index (cells, i);
+      const char *text = gtk_inscription_get_text (GTK_INSCRIPTION (cell));
+      if (g_strcmp0 (text, long_text) == 0)
+        {
+          ck_assert_str_eq (lsc_columns_cell_tooltip (cell), long_text);
+          seen |= 1;
+        }
+      else if (g_strcmp0 (text, "add8") == 0)
+        {
+          ck_assert_ptr_null (lsc_columns_cell_tooltip (cell));
+          seen |= 2;
+        }
+    }
+  ck_assert_uint_eq (seen, 3);
+  g_ptr_array_unref (cells);
   gtk_window_destroy (GTK_WINDOW (window));
   iterate ();
 }
@@ -391,6 +584,40 @@ START_TEST (test_window_open_and_export)
   ck_assert_ptr_nonnull (texture);
   ck_assert_int_gt (gdk_texture_get_width (texture), 300);
 
+  /* an activated event takes the timeline to its time */
+  ck_assert (lsc_window_set_view (window, "events"));
+  iterate ();
+  GtkColumnView *events = GTK_COLUMN_VIEW (find_descendant (GTK_WIDGET (window->events_view), GTK_TYPE_COLUMN_VIEW));
+  GListModel *event_rows = G_LIST_MODEL (gtk_column_view_get_model (events));
+  guint n_events = g_list_model_get_n_items (event_rows);
+  ck_assert_uint_gt (n_events, 0);
+  g_autoptr (LscRow) event = g_list_model_get_item (event_rows, n_events / 2);
+  double event_t = lsc_row_get_number (event, LSC_EVENT_COL_TIME);
+  g_signal_emit_by_name (events, "activate", n_events / 2);
+  iterate ();
+  ck_assert_str_eq (lsc_window_get_view (window), "timeline");
+  LscOverheadChart *timeline = LSC_OVERHEAD_CHART (lsc_window_get_visible_chart (window));
+  double t0, t1;
+  ck_assert (lsc_overhead_chart_get_zoomed (timeline));
+  ck_assert (lsc_overhead_chart_get_visible_range (timeline, &t0, &t1));
+  ck_assert_msg (t0 <= event_t && event_t <= t1, "event at %g outside [%g, %g]", event_t, t0, t1);
+
+  /* and so does an activated launch */
+  ck_assert (lsc_window_set_view (window, "launches"));
+  iterate ();
+  GtkColumnView *launch_table
+    = GTK_COLUMN_VIEW (find_descendant (GTK_WIDGET (window->launches_view), GTK_TYPE_COLUMN_VIEW));
+  GListModel *launch_rows = G_LIST_MODEL (gtk_column_view_get_model (launch_table));
+  guint n_launches = g_list_model_get_n_items (launch_rows);
+  ck_assert_uint_gt (n_launches, 0);
+  g_autoptr (LscRow) launch = g_list_model_get_item (launch_rows, n_launches - 1);
+  double launch_t = lsc_row_get_number (launch, LSC_LAUNCH_COL_TIME);
+  g_signal_emit_by_name (launch_table, "activate", n_launches - 1);
+  iterate ();
+  ck_assert_str_eq (lsc_window_get_view (window), "timeline");
+  ck_assert (lsc_overhead_chart_get_visible_range (timeline, &t0, &t1));
+  ck_assert_msg (t0 <= launch_t && launch_t <= t1, "launch at %g outside [%g, %g]", launch_t, t0, t1);
+
   /* a copy of the report, which opens as a report */
   g_autofree char *copy = g_build_filename (dir, "copy.lsdb", NULL);
   g_autoptr (GFile) copy_file = g_file_new_for_path (copy);
@@ -518,6 +745,8 @@ main (int argc, char **argv)
   tcase_add_test (tc, test_live_panel_signals);
   tcase_add_test (tc, test_help_overlay_parses);
   tcase_add_test (tc, test_views_take_a_report);
+  tcase_add_test (tc, test_launches_filters);
+  tcase_add_test (tc, test_cut_cells_have_tooltips);
   tcase_add_test (tc, test_views_take_hostile_reports);
   tcase_add_test (tc, test_window_open_and_export);
   tcase_add_test (tc, test_window_compare);

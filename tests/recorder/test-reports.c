@@ -1801,6 +1801,28 @@ START_TEST (test_nvtx_range_summary)
 }
 END_TEST
 
+/* The text names the default path "baseline", as the app and `diff` do; the JSON keeps the
+ * stored name, which scripts and SQL use. */
+START_TEST (test_text_names_baseline)
+{
+  char sql[512];
+  int64_t t0 = SESSION_START (1), k = kernel_id (1, 0);
+  snprintf (sql, sizeof sql,
+            "INSERT INTO launch (session_id, kernel_id, thread, path, outcome, start_ns, host_ns) VALUES "
+            "(1, %" PRId64 ", 7, 1, 3, %" PRId64 ", 100), (1, %" PRId64 ", 7, 0, 0, %" PRId64 ", 50)",
+            k, t0 + 1000, k, t0 + 2000);
+  lsc_report *r;
+  lsc_report_summary *sum = summarize_with ("baseline-text.lsdb", sql, &r);
+  char *out = summary_text_and_json (sum);
+  ck_assert_msg (strstr (out, "\n  baseline          1 "), "%s", out);
+  ck_assert_msg (!strstr (out, "\n  default "), "%s", out);
+  ck_assert_msg (strstr (out, "\"default\""), "%s", out);
+  free (out);
+  lsc_report_summary_free (sum);
+  lsc_report_free (r);
+}
+END_TEST
+
 /* The gap before a launch ends at the program's previous CUDA call, a synchronisation as much
  * as a launch, so waiting for the GPU is not counted as the framework's time. */
 START_TEST (test_gap_ends_at_calls)
@@ -2836,6 +2858,7 @@ reports_suite (void)
   tcase_add_test (tc, test_version2_report);
   tcase_add_test (tc, test_gap_ends_at_calls);
   tcase_add_test (tc, test_nvtx_range_summary);
+  tcase_add_test (tc, test_text_names_baseline);
   tcase_add_test (tc, test_gap_ignores_runtime_calls);
   tcase_add_test (tc, test_stream_idle);
   tcase_add_test (tc, test_params_answers);

@@ -16,6 +16,7 @@
 #include <math.h>
 
 #include "lsc-chart-draw.h"
+#include "lsc-format.h"
 
 #define PAD 12.0
 #define MAX_BINS 160
@@ -427,7 +428,7 @@ draw_chart (LscDistributionChart *self, GtkSnapshot *snapshot, int width, int he
       g_autofree char *p50 = lsc_format_duration_ns (lsc_distribution_percentile (d, 50));
       g_autofree char *p90 = lsc_format_duration_ns (lsc_distribution_percentile (d, 90));
       g_autofree char *p99 = lsc_format_duration_ns (lsc_distribution_percentile (d, 99));
-      g_autofree char *count = lsc_chart_format_count (lsc_distribution_get_n (d));
+      g_autofree char *count = lsc_format_count ((gint64) lsc_distribution_get_n (d));
       /* Translators: a legend entry: path name, launch count, then three percentiles. */
       texts[n_items] = g_strdup_printf (_("%s (%s)  p50 %s · p90 %s · p99 %s"), series_label (self, p), count, p50,
                                         p90, p99);
@@ -499,7 +500,7 @@ draw_chart (LscDistributionChart *self, GtkSnapshot *snapshot, int width, int he
 
       if (beyond > 0)
         {
-          g_autofree char *count = lsc_chart_format_count (beyond);
+          g_autofree char *count = lsc_format_count ((gint64) beyond);
           g_autofree char *limit = lsc_format_duration_ns (f.x.max);
           g_autofree char *note = g_strdup_printf (g_dngettext (NULL, "%s launch above %s not shown",
                                                                 "%s launches above %s not shown", beyond),
@@ -588,7 +589,7 @@ lsc_distribution_chart_query_tooltip (GtkWidget *widget, int x, int y, gboolean 
           if (b + 1 < f->n_bins) /* inner bins are half-open */
             count -= lsc_distribution_count_at_most (self->dists[p], hi) -
                      lsc_distribution_count_at_most (self->dists[p], nextafter (hi, 0));
-          g_autofree char *n = lsc_chart_format_count (count);
+          g_autofree char *n = lsc_format_count ((gint64) count);
           g_string_append_printf (s, "\n%s: %.1f %% (%s)", series_label (self, p),
                                   100.0 * count / lsc_distribution_get_n (self->dists[p]), n);
         }

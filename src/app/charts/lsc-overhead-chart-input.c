@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 #include <math.h>
 
+#include "lsc-format.h"
 #include "lsc-overhead-chart-private.h"
 
 #define HOVER_RADIUS 16.0      /* px: how near the pointer a launch must be for the tooltip */
@@ -31,7 +32,7 @@ outcome_label (guint outcome)
     case 2:
       return _("fallback");
     case 3:
-      return _("default");
+      return C_("launch outcome", "baseline");
     default:
       return _("unknown");
     }
@@ -137,7 +138,7 @@ hover_markup (LscOverheadChart *self)
       if (h->index < lsc_ring_get_length (self->ring))
         weight = lsc_ring_get_count (self->ring, h->index);
     }
-  g_autofree char *num = lsc_chart_format_count (number);
+  g_autofree char *num = lsc_format_count ((gint64) number);
 
   g_string_append_printf (s, "<b>%s</b>", value);
   g_string_append_printf (s, "\n%s", lsc_chart_path_label (h->path));
@@ -157,7 +158,7 @@ hover_markup (LscOverheadChart *self)
   if (weight > 1)
     {
       /* an aggregate of live launches: its value is their maximum */
-      g_autofree char *n = lsc_chart_format_count (weight);
+      g_autofree char *n = lsc_format_count ((gint64) weight);
       g_string_append_printf (s, "\n");
       g_string_append_printf (s, _("Slowest of %s launches"), n);
     }

@@ -19,6 +19,8 @@
 #include <glib/gi18n.h>
 #include <math.h>
 
+#include "lsc-format.h"
+
 #define MIN_SPAN_NS 1000.0 /* zooming stops at 1 µs across */
 
 G_DEFINE_FINAL_TYPE (LscOverheadChart, lsc_overhead_chart, GTK_TYPE_WIDGET)
@@ -197,7 +199,7 @@ update_description (LscOverheadChart *self)
     n = lsc_ring_get_length (self->ring);
   else if (self->index != NULL)
     n = lsc_series_index_get_series (self->index)->n;
-  g_autofree char *count = lsc_chart_format_count (n);
+  g_autofree char *count = lsc_format_count ((gint64) n);
   text = g_strdup_printf (_("%s launches; scroll to zoom, drag to pan, double-click to show all"), count);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, text, -1);
 }

@@ -13,6 +13,7 @@
 #include <math.h>
 
 #include "lsc-chart-draw.h"
+#include "lsc-format.h"
 
 #define PAD 12.0
 #define MAX_ROWS 64
@@ -127,7 +128,7 @@ draw_chart (LscStageChart *self, GtkSnapshot *snapshot, int width, int height, F
     {
       lsc_chart_draw_empty (widget, snapshot, &pal, width, height,
                             _("No launches on the baseline path with stage timing"),
-                            _("Stage times are recorded for launches that take the default path."));
+                            _("Stage times are recorded for launches that take the baseline path."));
       return;
     }
 
@@ -147,7 +148,7 @@ draw_chart (LscStageChart *self, GtkSnapshot *snapshot, int width, int height, F
       lsc_chart_layout_get_size (l, &w, &name_h);
       label_w = MAX (label_w, w);
       g_object_unref (l);
-      g_autofree char *count = lsc_chart_format_count (self->rows[i].n);
+      g_autofree char *count = lsc_format_count ((gint64) self->rows[i].n);
       g_autofree char *text = g_strdup_printf (g_dngettext (NULL, "%s launch", "%s launches", self->rows[i].n), count);
       l = lsc_chart_layout_new (widget, text, LSC_CHART_TEXT_CAPTION);
       lsc_chart_layout_get_size (l, &w, &h);
@@ -227,7 +228,7 @@ draw_chart (LscStageChart *self, GtkSnapshot *snapshot, int width, int height, F
       double nh = name_h + count_h;
       lsc_chart_append_layout (snapshot, name, PAD, cy - nh / 2, &pal.fg);
       g_object_unref (name);
-      g_autofree char *count = lsc_chart_format_count (row->n);
+      g_autofree char *count = lsc_format_count ((gint64) row->n);
       g_autofree char *text = g_strdup_printf (g_dngettext (NULL, "%s launch", "%s launches", row->n), count);
       lsc_chart_draw_text (widget, snapshot, text, LSC_CHART_TEXT_CAPTION, &pal.dim, PAD + label_w, cy - nh / 2 + name_h,
                            1, 0, NULL);
@@ -329,7 +330,7 @@ lsc_stage_chart_query_tooltip (GtkWidget *widget, int x, int y, gboolean keyboar
   double total = row_total (self, row), v = row_values (self, row)[s];
   g_autofree char *median = lsc_format_duration_ns (row->median_ns[s]);
   g_autofree char *mean = lsc_format_duration_ns (row->mean_ns[s]);
-  g_autofree char *count = lsc_chart_format_count (row->n);
+  g_autofree char *count = lsc_format_count ((gint64) row->n);
   g_autofree char *launches = g_strdup_printf (g_dngettext (NULL, "%s launch", "%s launches", row->n), count);
   g_autofree char *markup = g_markup_printf_escaped ("<b>%s</b>  %.0f %%\n%s %s\n%s %s\n%s · %s", stage_label (s),
                                                      total > 0 ? 100.0 * v / total : 0.0, _("Median"), median,

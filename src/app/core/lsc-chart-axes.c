@@ -6,7 +6,6 @@
  */
 #include "lsc-chart-data.h"
 
-#include <langinfo.h>
 #include <math.h>
 #include <string.h>
 
@@ -215,31 +214,12 @@ lsc_chart_format_tick_ns (double ns)
 }
 
 char *
-lsc_chart_format_count (guint64 n)
-{
-  const char *sep = nl_langinfo (THOUSEP);
-  if (sep == NULL || *sep == '\0')
-    sep = ",";
-
-  char digits[32];
-  g_snprintf (digits, sizeof digits, "%" G_GUINT64_FORMAT, n);
-  gsize len = strlen (digits);
-  GString *out = g_string_sized_new (len + len / 3 * strlen (sep));
-  for (gsize i = 0; i < len; i++)
-    {
-      if (i > 0 && (len - i) % 3 == 0)
-        g_string_append (out, sep);
-      g_string_append_c (out, digits[i]);
-    }
-  return g_string_free (out, FALSE);
-}
-
-char *
 lsc_chart_marker_label (const char *event_text)
 {
   if (event_text == NULL)
     return g_strdup ("");
 
+  char *label = NULL;
   const char *at = g_strrstr (event_text, " at launch ");
   if (at != NULL)
     {
@@ -248,7 +228,16 @@ lsc_chart_marker_label (const char *event_text)
       for (; *p != '\0'; p++)
         digits = digits && g_ascii_isdigit (*p);
       if (digits)
-        return g_strstrip (g_strndup (event_text, at - event_text));
+        label = g_strstrip (g_strndup (event_text, at - event_text));
     }
-  return g_strstrip (g_strdup (event_text));
+  if (!label)
+    label = g_strstrip (g_strdup (event_text));
+  /* the recorder's toggle is named "default"; the app calls that path the baseline */
+  if (g_str_has_prefix (label, "default "))
+    {
+      char *renamed = g_strconcat ("baseline", label + strlen ("default"), NULL);
+      g_free (label);
+      label = renamed;
+    }
+  return label;
 }

@@ -138,6 +138,25 @@ column_of (double t, double t0, double t1, guint n_cols)
   return clamp_column ((t - t0) * n_cols / (t1 - t0), n_cols);
 }
 
+void
+lsc_chart_window_around (double t, double full_t0, double full_t1, double fraction, double *t0, double *t1)
+{
+  double width = (full_t1 - full_t0) * fraction;
+  if (!(width > 0))
+    {
+      *t0 = t - 500;
+      *t1 = t + 500;
+      return;
+    }
+  double a = t - width / 2;
+  if (a + width > full_t1)
+    a = full_t1 - width;
+  if (a < full_t0)
+    a = full_t0;
+  *t0 = a;
+  *t1 = a + width;
+}
+
 gint64
 lsc_chart_column_for_time (double t, double t0, double t1, guint n_cols)
 {

@@ -90,6 +90,11 @@ void lsc_column_add (LscColumn *col, guint32 value);
 /* Merges b into a. */
 void lsc_column_merge (LscColumn *a, const LscColumn *b);
 
+/* The window of width fraction × (full_t1 - full_t0) centred on t, moved to lie inside
+ * [full_t0, full_t1] where t is near an end: where the timeline goes to show one moment.
+ * A window of no width (full_t1 <= full_t0) gives 1 µs around t. */
+void lsc_chart_window_around (double t, double full_t0, double full_t1, double fraction, double *t0, double *t1);
+
 /* Column of time t for n_cols columns spanning [t0, t1), or -1 outside. */
 gint64 lsc_chart_column_for_time (double t, double t0, double t1, guint n_cols);
 
@@ -282,11 +287,10 @@ char *lsc_chart_format_axis_ns (double ns, double max_abs, double step);
 /* A log-axis tick label: lsc_format_duration_ns() with trailing zeros dropped ("1 µs",
  * "20 µs", "2.5 ms"). */
 char *lsc_chart_format_tick_ns (double ns);
-/* "1,000,000"-style grouping with the locale's separator where there is one. */
-char *lsc_chart_format_count (guint64 n);
 
 /* The label of a toggle event's marker: its text without a trailing " at launch N"
- * ("debug on at launch 5000" gives "debug on").  NULL gives "". */
+ * ("debug on at launch 5000" gives "debug on"), the "default" toggle called "baseline" as the
+ * app names that path.  NULL gives "". */
 char *lsc_chart_marker_label (const char *event_text);
 
 G_END_DECLS

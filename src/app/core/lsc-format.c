@@ -4,7 +4,10 @@
  */
 #include "config.h"
 
+#include <locale.h>
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "lsc-format.h"
 
@@ -56,7 +59,23 @@ lsc_format_duration_ns (double ns)
 char *
 lsc_format_count (gint64 count)
 {
-  return g_strdup_printf ("%'" G_GINT64_FORMAT, count);
+  const struct lconv *conv = localeconv ();
+  if (conv->thousands_sep && *conv->thousands_sep && conv->grouping && *conv->grouping > 0)
+    return g_strdup_printf ("%'" G_GINT64_FORMAT, count);
+  /* The C and C.UTF-8 locales group nothing: 1234567 would read as an id.  Group by threes
+   * with a narrow no-break space, which no locale reads as a decimal mark. */
+  char digits[24];
+  g_snprintf (digits, sizeof digits, "%" G_GINT64_FORMAT, count);
+  const char *d = digits + (digits[0] == '-');
+  size_t len = strlen (d);
+  GString *out = g_string_new (digits[0] == '-' ? "-" : "");
+  for (size_t i = 0; i < len; i++)
+    {
+      if (i > 0 && (len - i) % 3 == 0)
+        g_string_append (out, "\u202f");
+      g_string_append_c (out, d[i]);
+    }
+  return g_string_free (out, FALSE);
 }
 
 char *
@@ -77,4 +96,45 @@ char *
 lsc_format_size (guint64 bytes)
 {
   return g_format_size (bytes);
+}
+
+/* "argN=value": N in *index, the value's start in *value; FALSE for any other word. */
+static gboolean
+parse_arg_word (const char *word, long *index, const char **value)
+{
+  if (strncmp (word, "arg", 3) != 0 || !g_ascii_isdigit (word[3]))
+    return FALSE;
+  char *end;
+  *index = strtol (word + 3, &end, 10);
+  if (*end != '=' || *index < 0 || *index >= G_MAXINT)
+    return FALSE;
+  *value = end + 1;
+  return TRUE;
+}
+
+char *
+lsc_format_spec_description (const char *description)
+{
+  if (!description)
+    return g_strdup ("");
+  g_auto (GStrv) words = g_strsplit (description, " ", -1);
+  GString *out = g_string_new (NULL);
+  for (guint i = 0; words[i];)
+    {
+      long first, index;
+      const char *value, *next_value;
+      guint run = i + 1;
+      if (parse_arg_word (words[i], &first, &value))
+        while (words[run] && parse_arg_word (words[run], &index, &next_value) && index == first + (long) (run - i)
+               && strcmp (next_value, value) == 0)
+          run++;
+      if (out->len)
+        g_string_append_c (out, ' ');
+      if (run - i >= 2)
+        g_string_append_printf (out, "arg%ld–%ld=%s", first, first + (long) (run - i - 1), value);
+      else
+        g_string_append (out, words[i]);
+      i = run;
+    }
+  return g_string_free (out, FALSE);
 }

@@ -27,7 +27,8 @@ char *lsc_format_duration_ns (double ns);
  * decimals. */
 const char *lsc_format_duration_unit (double abs_ns, double *divisor);
 
-/* 1234567 -> "1,234,567" (the locale's grouping; plain digits in the C locale). */
+/* 1234567 -> "1,234,567" (the locale's grouping; in a locale without one, as the C locale,
+ * "1 234 567" with narrow no-break spaces). */
 char *lsc_format_count (gint64 count);
 
 /* Nanoseconds since the session start as seconds: 1234567890 -> "1.234568 s". */
@@ -35,6 +36,12 @@ char *lsc_format_offset_ns (gint64 ns);
 
 /* A ratio as "2.31×". */
 char *lsc_format_ratio (double ratio);
+
+/* A spec's decoded key with each run of consecutive arguments of one class written once:
+ * "arg0=aligned arg1=aligned arg2=div16 debug=on" -> "arg0–1=aligned arg2=div16 debug=on".
+ * Lossless, and short enough that two keys differing only in a late field both show it.
+ * NULL gives "". */
+char *lsc_format_spec_description (const char *description);
 
 /* Bytes -> "105.9 MB". */
 char *lsc_format_size (guint64 bytes);

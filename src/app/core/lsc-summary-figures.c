@@ -2,11 +2,15 @@
  *
  * lsc-summary-figures.c — figures derived from a report summary (see the header).
  */
+#include "config.h"
+
 #include "lsc-summary-figures.h"
 
+#include <glib/gi18n.h>
 #include <math.h>
 
 #include "lsc-chart-data.h"
+#include "lsc-format.h"
 
 /* The reader's saturating int64 arithmetic, so the app and the CLI print the same numbers
  * for the same hostile file. */
@@ -31,6 +35,57 @@ lsc_spec_totals_add_session (LscSpecTotals *totals, const lsc_session_summary *s
       if (spec->has_compile_ms && isfinite (spec->compile_ms))
         totals->compile_ms += spec->compile_ms;
     }
+}
+
+char *
+lsc_fallbacks_detail (const lsc_session_summary *s, const LscOverviewFigures *fig)
+{
+  if (fig->top_reason < 0)
+    return g_strdup (_("Every fast-path call stayed on the fast path"));
+  gint64 top = s->fallbacks_by_reason[fig->top_reason];
+  g_autofree char *c = lsc_format_count (top);
+  if (top == fig->fallbacks)
+    /* Translators: %s is a fallback reason's identifier, then a count */
+    return g_strdup_printf (_("All %s (%s)"), lsc_reason_name (fig->top_reason), c);
+  return g_strdup_printf (_("Mostly %s (%s)"), lsc_reason_name (fig->top_reason), c);
+}
+
+char *
+lsc_mean_note (const lsc_path_summary *ps, const char *path_label)
+{
+  if (ps->count <= 0 || !isfinite (ps->mean_ns) || !(ps->mean_ns > (double) ps->p99_ns))
+    return NULL;
+  g_autofree char *mean = lsc_format_duration_ns (ps->mean_ns);
+  g_autofree char *max = lsc_format_duration_ns ((double) ps->max_ns);
+  gint64 misses = ps->outcomes[LSC_OUTCOME_MISS];
+  if (misses > 0)
+    {
+      g_autofree char *n = lsc_format_count (misses);
+      /* Translators: path, its mean, the launches that compiled, the slowest launch's time */
+      return g_strdup_printf (_("%s: the mean, %s, is above the p99 because %s launches compiled a spec (the "
+                                "slowest took %s); the p50 is the typical launch."),
+                              path_label, mean, n, max);
+    }
+  return g_strdup_printf (_("%s: the mean, %s, is above the p99 because a few launches were far slower (the "
+                            "slowest took %s); the p50 is the typical launch."),
+                          path_label, mean, max);
+}
+
+char *
+lsc_spec_compile_text (double compile_ms, double hits, double misses, char **why)
+{
+  if (why)
+    *why = NULL;
+  if (isfinite (compile_ms) && compile_ms > 0)
+    return lsc_format_duration_ns (compile_ms * 1e6);
+  if ((isfinite (hits) && hits > 0) || (isfinite (misses) && misses > 0))
+    {
+      if (why)
+        *why = g_strdup (_("Loaded from the on-disk cache: the engine compiled nothing for this spec while "
+                           "recording, so it has no compile time."));
+      return g_strdup (C_("spec compile time", "disk cache"));
+    }
+  return g_strdup ("");
 }
 
 void

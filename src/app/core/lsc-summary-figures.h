@@ -39,6 +39,21 @@ gboolean lsc_session_duration_ns (const lsc_session_summary *session, gint64 *du
 /* Adds session's kernels and spec counters to totals (zero it first). */
 void lsc_spec_totals_add_session (LscSpecTotals *totals, const lsc_session_summary *session);
 
+/* A spec's Compile cell: its compile time, or, for a spec that was used (hits or misses) but
+ * holds no positive compile time, "disk cache": the engine loads a cubin from its on-disk
+ * cache without compiling and records no time for it.  "" for a spec never used.  compile_ms
+ * is NAN when the file holds none.  *why (may be NULL) gets a sentence for a tooltip, or NULL. */
+char *lsc_spec_compile_text (double compile_ms, double hits, double misses, char **why);
+
+/* The Fallbacks card's detail: "All skip-switch (2,000)" when one reason holds every
+ * fallback, "Mostly skip-switch (1,500)" when it holds the most, or the no-fallback sentence. */
+char *lsc_fallbacks_detail (const lsc_session_summary *session, const LscOverviewFigures *figures);
+
+/* Why a path's mean sits above its p99, for a note beside it: a few launches far slower than
+ * the rest, on the fast path the ones that compiled a spec (misses).  NULL when the mean is not
+ * above the p99 (or the path has no timed launches).  path_label names the path. */
+char *lsc_mean_note (const lsc_path_summary *path, const char *path_label);
+
 void lsc_overview_figures_compute (const lsc_session_summary *session, LscOverviewFigures *out);
 
 G_END_DECLS

@@ -147,7 +147,14 @@ fill_cell (LscRow *row, guint i, LscCellKind kind, const lsc_value *v)
           return;
         }
     }
-  if (kind == LSC_CELL_TEXT || kind == LSC_CELL_KERNEL || v->type == LSC_VALUE_TEXT)
+  if (kind == LSC_CELL_SPEC_DESCRIPTION && v->type == LSC_VALUE_TEXT)
+    {
+      g_autofree char *text = clean_text (v->text, (gssize) v->len);
+      lsc_row_take_cell (row, i, lsc_format_spec_description (text), NAN);
+      return;
+    }
+  if (kind == LSC_CELL_TEXT || kind == LSC_CELL_KERNEL || kind == LSC_CELL_SPEC_DESCRIPTION
+      || v->type == LSC_VALUE_TEXT)
     {
       /* a text column, or a value of the wrong type in a numeric one: show it as it is */
       if (v->type == LSC_VALUE_TEXT)

@@ -24,6 +24,7 @@ G_BEGIN_DECLS
 typedef enum {
   LSC_CELL_TEXT,
   LSC_CELL_KERNEL,   /* a kernel's name, demangled when it is a mangled C++ name */
+  LSC_CELL_SPEC_DESCRIPTION, /* a decoded spec key, argument runs merged (lsc_format_spec_description) */
   LSC_CELL_INT,      /* plain integer: ids, thread ids */
   LSC_CELL_COUNT,    /* integer with thousands separators */
   LSC_CELL_DURATION, /* nanoseconds: "4.06 µs" */

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <math.h>
 
 #include "lsc-columns.h"
 #include "lsc-events-view.h"
@@ -69,9 +70,20 @@ update_count (LscEventsView *self)
   guint total = g_list_model_get_n_items (G_LIST_MODEL (self->events));
   g_autofree char *s = lsc_format_count (shown);
   g_autofree char *t = lsc_format_count (total);
-  g_autofree char *text = g_strdup_printf (_("%s of %s events"), s, t);
+  g_autofree char *text = g_strdup_printf (_("%s of %s events · double-click one to see it on the timeline"), s, t);
   gtk_label_set_label (self->count_label, text);
   gtk_stack_set_visible_child_name (self->stack, shown > 0 ? "table" : "empty");
+}
+
+/* An activated event (double-click, Enter) is shown on the timeline, at its time. */
+static void
+activate_cb (LscEventsView *self, guint position, GtkColumnView *view)
+{
+  GListModel *rows = G_LIST_MODEL (gtk_column_view_get_model (view));
+  g_autoptr (LscRow) row = rows ? g_list_model_get_item (rows, position) : NULL;
+  double t_ns = row ? lsc_row_get_number (row, LSC_EVENT_COL_TIME) : NAN;
+  if (isfinite (t_ns))
+    gtk_widget_activate_action (GTK_WIDGET (self), "win.show-time", "x", (gint64) t_ns);
 }
 
 static void
@@ -153,6 +165,7 @@ lsc_events_view_class_init (LscEventsViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LscEventsView, stack);
   gtk_widget_class_bind_template_child (widget_class, LscEventsView, column_view);
   gtk_widget_class_bind_template_callback (widget_class, filter_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, activate_cb);
 }
 
 static void

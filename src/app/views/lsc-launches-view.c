@@ -7,10 +7,13 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <math.h>
+#include <stdlib.h>
 
 #include "lsc-columns.h"
 #include "lsc-format.h"
 #include "lsc-launches-view.h"
+#include "lsc-row.h"
 
 struct _LscLaunchesView
 {
@@ -18,6 +21,9 @@ struct _LscLaunchesView
 
   GtkDropDown *path_dropdown;
   GtkDropDown *outcome_dropdown;
+  GtkDropDown *kernel_dropdown;
+  GtkStringList *kernel_names;
+  GtkSearchEntry *thread_entry;
   GtkSpinner *spinner;
   GtkLabel *count_label;
   GtkColumnView *column_view;
@@ -26,6 +32,7 @@ struct _LscLaunchesView
   LscDocument *document;
   GCancellable *cancellable;
   guint total;
+  GArray *kernel_ids; /* gint64 per kernel_dropdown entry after "All kernels" */
 };
 
 G_DEFINE_FINAL_TYPE (LscLaunchesView, lsc_launches_view, GTK_TYPE_WIDGET)
@@ -91,6 +98,19 @@ query_changed_cb (LscLaunchesView *self)
     filter.path = p - 1;
   if (o >= 1 && o <= LSC_OUTCOME_COUNT)
     filter.outcome = o - 1;
+  guint k = gtk_drop_down_get_selected (self->kernel_dropdown);
+  if (k >= 1 && k <= self->kernel_ids->len)
+    filter.kernel_id = g_array_index (self->kernel_ids, gint64, k - 1);
+  const char *thread = gtk_editable_get_text (GTK_EDITABLE (self->thread_entry));
+  gint64 thread_id;
+  if (*thread && !g_ascii_string_to_signed (thread, 10, LSC_ROW_ANY + 1, G_MAXINT64, &thread_id, NULL))
+    {
+      gtk_widget_add_css_class (GTK_WIDGET (self->thread_entry), "error");
+      return; /* the list keeps its rows until the thread ID reads as a number */
+    }
+  gtk_widget_remove_css_class (GTK_WIDGET (self->thread_entry), "error");
+  if (*thread)
+    filter.thread = thread_id;
 
   guint cell = 0;
   gboolean descending = FALSE;
@@ -104,6 +124,17 @@ query_changed_cb (LscLaunchesView *self)
   lsc_table_model_reload_async (self->launches, &filter, column, descending, self->cancellable, reload_done_cb, self);
 }
 
+/* An activated launch (double-click, Enter) is shown on the timeline, at its time. */
+static void
+activate_cb (LscLaunchesView *self, guint position, GtkColumnView *view)
+{
+  GListModel *rows = G_LIST_MODEL (gtk_column_view_get_model (view));
+  g_autoptr (LscRow) row = rows ? g_list_model_get_item (rows, position) : NULL;
+  double t_ns = row ? lsc_row_get_number (row, LSC_LAUNCH_COL_TIME) : NAN;
+  if (isfinite (t_ns))
+    gtk_widget_activate_action (GTK_WIDGET (self), "win.show-time", "x", (gint64) t_ns);
+}
+
 /* The launch list's rowids arrive with the chart data (loading phase 2). */
 static void
 charts_ready_cb (LscLaunchesView *self)
@@ -113,7 +144,38 @@ charts_ready_cb (LscLaunchesView *self)
   set_busy (self, !ready && !lsc_document_get_charts_error (self->document));
   gtk_widget_set_sensitive (GTK_WIDGET (self->path_dropdown), ready);
   gtk_widget_set_sensitive (GTK_WIDGET (self->outcome_dropdown), ready);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->kernel_dropdown), ready);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->thread_entry), ready);
   update_count (self);
+}
+
+/* "All kernels", then every kernel of every session, as the launch list names them. */
+static void
+fill_kernels (LscLaunchesView *self, LscDocument *document)
+{
+  g_array_set_size (self->kernel_ids, 0);
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (names, g_strdup (_("All kernels")));
+  const lsc_report_summary *summary = document ? lsc_document_get_summary (document) : NULL;
+  for (size_t i = 0; summary && i < summary->n_sessions; i++)
+    {
+      const lsc_session_summary *session = &summary->sessions[i];
+      for (size_t j = 0; j < session->n_kernel_list; j++)
+        {
+          const lsc_kernel_summary *kernel = &session->kernel_list[j];
+          const char *name = kernel->name ? kernel->name : "?";
+          char *readable = lsc_kernel_name_demangle (name);
+          g_ptr_array_add (names, summary->n_sessions > 1
+                                    ? g_strdup_printf (_("%s (session %" G_GINT64_FORMAT ")"),
+                                                       readable ? readable : name, session->id)
+                                    : g_strdup (readable ? readable : name));
+          free (readable);
+          g_array_append_val (self->kernel_ids, kernel->id);
+        }
+    }
+  g_ptr_array_add (names, NULL);
+  guint old = g_list_model_get_n_items (G_LIST_MODEL (self->kernel_names));
+  gtk_string_list_splice (self->kernel_names, 0, old, (const char *const *) names->pdata);
 }
 
 void
@@ -138,12 +200,18 @@ lsc_launches_view_set_document (LscLaunchesView *self, LscDocument *document)
       gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (selection));
       g_object_unref (selection);
       /* a new report starts unfiltered, in recording order */
-      g_signal_handlers_block_by_func (self->path_dropdown, query_changed_cb, self);
-      g_signal_handlers_block_by_func (self->outcome_dropdown, query_changed_cb, self);
+      GObject *filters[] = { G_OBJECT (self->path_dropdown), G_OBJECT (self->outcome_dropdown),
+                             G_OBJECT (self->kernel_dropdown), G_OBJECT (self->thread_entry) };
+      for (guint i = 0; i < G_N_ELEMENTS (filters); i++)
+        g_signal_handlers_block_by_func (filters[i], query_changed_cb, self);
       gtk_drop_down_set_selected (self->path_dropdown, 0);
       gtk_drop_down_set_selected (self->outcome_dropdown, 0);
-      g_signal_handlers_unblock_by_func (self->path_dropdown, query_changed_cb, self);
-      g_signal_handlers_unblock_by_func (self->outcome_dropdown, query_changed_cb, self);
+      fill_kernels (self, document);
+      gtk_drop_down_set_selected (self->kernel_dropdown, 0);
+      gtk_editable_set_text (GTK_EDITABLE (self->thread_entry), "");
+      gtk_widget_remove_css_class (GTK_WIDGET (self->thread_entry), "error");
+      for (guint i = 0; i < G_N_ELEMENTS (filters); i++)
+        g_signal_handlers_unblock_by_func (filters[i], query_changed_cb, self);
       GtkSorter *sorter = gtk_column_view_get_sorter (self->column_view);
       g_signal_handlers_block_by_func (sorter, query_changed_cb, self);
       gtk_column_view_sort_by_column (self->column_view, NULL, GTK_SORT_ASCENDING);
@@ -172,6 +240,7 @@ lsc_launches_view_dispose (GObject *object)
   if (self->document)
     g_signal_handlers_disconnect_by_func (self->document, charts_ready_cb, self);
   g_clear_object (&self->document);
+  g_clear_pointer (&self->kernel_ids, g_array_unref);
   gtk_widget_dispose_template (GTK_WIDGET (object), LSC_TYPE_LAUNCHES_VIEW);
   for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (object)));)
     gtk_widget_unparent (child);
@@ -188,30 +257,36 @@ lsc_launches_view_class_init (LscLaunchesViewClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, LSC_RESOURCE_PATH "/lsc-launches-view.ui");
   gtk_widget_class_bind_template_child (widget_class, LscLaunchesView, path_dropdown);
   gtk_widget_class_bind_template_child (widget_class, LscLaunchesView, outcome_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, LscLaunchesView, kernel_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, LscLaunchesView, kernel_names);
+  gtk_widget_class_bind_template_child (widget_class, LscLaunchesView, thread_entry);
   gtk_widget_class_bind_template_child (widget_class, LscLaunchesView, spinner);
   gtk_widget_class_bind_template_child (widget_class, LscLaunchesView, count_label);
   gtk_widget_class_bind_template_child (widget_class, LscLaunchesView, column_view);
   gtk_widget_class_bind_template_callback (widget_class, query_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, activate_cb);
 }
 
 static void
 lsc_launches_view_init (LscLaunchesView *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->kernel_ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  fill_kernels (self, NULL);
 
   GtkColumnView *v = self->column_view;
-  lsc_columns_append (v, C_("column", "ID"), LSC_LAUNCH_COL_ID, LSC_COLUMN_NUMERIC, 8);
-  lsc_columns_append (v, C_("column", "Time"), LSC_LAUNCH_COL_TIME, LSC_COLUMN_NUMERIC, 11);
-  lsc_columns_append (v, C_("column", "Kernel"), LSC_LAUNCH_COL_KERNEL, LSC_COLUMN_TEXT, 8);
-  lsc_columns_append (v, C_("column", "Path"), LSC_LAUNCH_COL_PATH, LSC_COLUMN_TEXT, 8);
-  lsc_columns_append (v, C_("column", "Outcome"), LSC_LAUNCH_COL_OUTCOME, LSC_COLUMN_TEXT, 8);
-  lsc_columns_append (v, C_("column", "Fallback reason"), LSC_LAUNCH_COL_REASON, LSC_COLUMN_TEXT, 13);
-  lsc_columns_append (v, C_("column", "Host time"), LSC_LAUNCH_COL_HOST_NS, LSC_COLUMN_NUMERIC, 9);
-  lsc_columns_append (v, C_("column", "Driver API"), LSC_LAUNCH_COL_API_NS, LSC_COLUMN_NUMERIC, 9);
-  lsc_columns_append (v, C_("column", "GPU time"), LSC_LAUNCH_COL_GPU_NS, LSC_COLUMN_NUMERIC, 9);
-  lsc_columns_append (v, C_("column", "Spec"), LSC_LAUNCH_COL_SPEC, LSC_COLUMN_NUMERIC, 5);
+  lsc_columns_append (v, C_("column", "ID"), LSC_LAUNCH_COL_ID, LSC_COLUMN_NUMERIC, 7);
+  lsc_columns_append (v, C_("column", "Time"), LSC_LAUNCH_COL_TIME, LSC_COLUMN_NUMERIC, 10);
+  lsc_columns_append (v, C_("column", "Kernel"), LSC_LAUNCH_COL_KERNEL, LSC_COLUMN_EXPAND, 8);
+  lsc_columns_append (v, C_("column", "Path"), LSC_LAUNCH_COL_PATH, LSC_COLUMN_TEXT, 6);
+  lsc_columns_append (v, C_("column", "Outcome"), LSC_LAUNCH_COL_OUTCOME, LSC_COLUMN_TEXT, 7);
+  lsc_columns_append (v, C_("column", "Fallback reason"), LSC_LAUNCH_COL_REASON, LSC_COLUMN_TEXT, 11);
+  lsc_columns_append (v, C_("column", "Host time"), LSC_LAUNCH_COL_HOST_NS, LSC_COLUMN_NUMERIC, 8);
+  lsc_columns_append (v, C_("column", "Driver API"), LSC_LAUNCH_COL_API_NS, LSC_COLUMN_NUMERIC, 8);
+  lsc_columns_append (v, C_("column", "GPU time"), LSC_LAUNCH_COL_GPU_NS, LSC_COLUMN_NUMERIC, 8);
+  lsc_columns_append (v, C_("column", "Spec"), LSC_LAUNCH_COL_SPEC, LSC_COLUMN_NUMERIC, 4);
   lsc_columns_append (v, C_("column", "Status"), LSC_LAUNCH_COL_STATUS, LSC_COLUMN_TEXT, 0);
-  lsc_columns_append (v, C_("column", "Thread"), LSC_LAUNCH_COL_THREAD, LSC_COLUMN_NUMERIC, 8);
+  lsc_columns_append (v, C_("column", "Thread"), LSC_LAUNCH_COL_THREAD, LSC_COLUMN_NUMERIC, 7);
 
   g_signal_connect_swapped (gtk_column_view_get_sorter (v), "changed", G_CALLBACK (query_changed_cb), self);
 }

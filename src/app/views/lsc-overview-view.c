@@ -11,6 +11,7 @@
 #include "lsc-floor-text.h"
 #include "lsc-format.h"
 #include "lsc-overview-view.h"
+#include "lsc-session-text.h"
 #include "lsc-stat-card.h"
 #include "lsc-summary-figures.h"
 
@@ -71,8 +72,9 @@ clear_grid (LscOverviewView *self)
     gtk_grid_remove (self->path_grid, child);
 }
 
+/* Fills the per-path table; appends to notes why a starred mean is high. */
 static void
-fill_grid (LscOverviewView *self, const lsc_session_summary *session)
+fill_grid (LscOverviewView *self, const lsc_session_summary *session, GString *notes)
 {
   const char *headers[] = {
     C_("column", "Path"),   C_("column", "Launches"), C_("column", "Errors"), C_("column", "Hits"),
@@ -103,11 +105,23 @@ fill_grid (LscOverviewView *self, const lsc_session_summary *session)
       texts[9] = timed ? lsc_format_duration_ns ((double) ps->min_ns) : g_strdup ("—");
       texts[10] = timed ? lsc_format_duration_ns ((double) ps->max_ns) : g_strdup ("—");
       texts[11] = timed ? lsc_format_duration_ns (ps->mean_ns) : g_strdup ("—");
+      g_autofree char *mean_note = lsc_mean_note (ps, lsc_chart_path_label (p));
+      if (mean_note)
+        {
+          char *marked = g_strconcat (texts[11], " *", NULL);
+          g_free (texts[11]);
+          texts[11] = marked;
+        }
       for (guint c = 0; c < G_N_ELEMENTS (texts); c++)
         {
-          gtk_grid_attach (self->path_grid, cell (texts[c], FALSE, c == 0 ? 0.0f : 1.0f), (int) c, row, 1, 1);
+          GtkWidget *label = cell (texts[c], FALSE, c == 0 ? 0.0f : 1.0f);
+          if (c == 11 && mean_note)
+            gtk_widget_set_tooltip_text (label, mean_note);
+          gtk_grid_attach (self->path_grid, label, (int) c, row, 1, 1);
           g_free (texts[c]);
         }
+      if (mean_note)
+        g_string_append_printf (notes, "%s* %s", notes->len ? "\n" : "", mean_note);
       row++;
     }
   if (row == 1)
@@ -151,7 +165,11 @@ lsc_overview_view_set_document (LscOverviewView *self, LscDocument *document)
   gtk_label_set_label (self->title_label, s->workload && *s->workload ? s->workload : _("Unnamed workload"));
   GString *sub = g_string_new (s->gpu && *s->gpu ? s->gpu : _("Unknown GPU"));
   if (s->start_wall)
-    g_string_append_printf (sub, " · %s", s->start_wall);
+    {
+      g_autoptr (GTimeZone) local = g_time_zone_new_local ();
+      g_autofree char *started = lsc_format_wall_time (s->start_wall, local, NULL);
+      g_string_append_printf (sub, " · %s", started ? started : s->start_wall);
+    }
   LscOverviewFigures fig;
   lsc_overview_figures_compute (s, &fig);
   if (fig.has_duration)
@@ -203,14 +221,7 @@ lsc_overview_view_set_document (LscOverviewView *self, LscDocument *document)
 
   {
     g_autofree char *n = lsc_format_count (fig.fallbacks);
-    g_autofree char *detail = NULL;
-    if (fig.top_reason >= 0)
-      {
-        g_autofree char *c = lsc_format_count (s->fallbacks_by_reason[fig.top_reason]);
-        detail = g_strdup_printf (_("Mostly %s (%s)"), lsc_reason_name (fig.top_reason), c);
-      }
-    else
-      detail = g_strdup (_("Every fast-path call stayed on the fast path"));
+    g_autofree char *detail = lsc_fallbacks_detail (s, &fig);
     lsc_stat_card_set (self->fallbacks_card, _("Fallbacks"), n, detail);
   }
 
@@ -237,15 +248,19 @@ lsc_overview_view_set_document (LscOverviewView *self, LscDocument *document)
     lsc_stat_card_set (self->observer_card, _("Observer cost"), value, detail);
   }
 
-  fill_grid (self, s);
-
   GString *note = g_string_new (NULL);
+  fill_grid (self, s, note);
   if (summary->n_sessions > 1)
-    g_string_append_printf (note,
-                            g_dngettext (GETTEXT_PACKAGE, "This report holds %zu session; the overview and the charts show the first.",
-                                         "This report holds %zu sessions; the overview and the charts show the first.",
-                                         summary->n_sessions),
-                            summary->n_sessions);
+    {
+      if (note->len)
+        g_string_append_c (note, '\n');
+      g_string_append_printf (note,
+                              g_dngettext (GETTEXT_PACKAGE,
+                                           "This report holds %zu session; the overview and the charts show the first.",
+                                           "This report holds %zu sessions; the overview and the charts show the first.",
+                                           summary->n_sessions),
+                              summary->n_sessions);
+    }
   if (s->paths[LSC_PATH_COUNT].launches > 0)
     g_string_append_printf (note, "%s%s", note->len ? " " : "",
                             _("Some launches name a path this version does not know; they are counted as “Unknown path”."));

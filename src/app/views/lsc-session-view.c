@@ -10,6 +10,7 @@
 
 #include "lsc-floor-text.h"
 #include "lsc-format.h"
+#include "lsc-session-text.h"
 #include "lsc-session-view.h"
 #include "lsc-summary-figures.h"
 
@@ -28,10 +29,11 @@ G_DEFINE_FINAL_TYPE (LscSessionView, lsc_session_view, GTK_TYPE_WIDGET)
 #define MAX_VALUE_CHARS 2000
 
 /* A row with the value as a selectable suffix; NULL or "" shows "—". */
-static void
+static AdwActionRow *
 add_row (AdwPreferencesGroup *group, const char *title, const char *value)
 {
   GtkWidget *row = adw_action_row_new ();
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE); /* settings keys are the file's */
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
   g_autofree char *cut = NULL;
   if (value && g_utf8_strlen (value, -1) > MAX_VALUE_CHARS)
@@ -50,6 +52,7 @@ add_row (AdwPreferencesGroup *group, const char *title, const char *value)
   gtk_widget_add_css_class (label, "dim-label");
   adw_action_row_add_suffix (ADW_ACTION_ROW (row), label);
   adw_preferences_group_add (group, row);
+  return ADW_ACTION_ROW (row);
 }
 
 static void
@@ -71,42 +74,6 @@ new_group (LscSessionView *self, const char *title, const char *description)
   return group;
 }
 
-/* The settings JSON, one "key: value" per line, for reading rather than parsing. */
-static char *
-settings_text (const char *json)
-{
-  if (!json || !*json)
-    return NULL;
-  GString *out = g_string_new (NULL);
-  int depth = 0;
-  gboolean in_string = FALSE;
-  for (const char *p = json; *p; p++)
-    {
-      char c = *p;
-      if (in_string)
-        {
-          if (c == '\\' && p[1])
-            g_string_append_c (out, *++p);
-          else if (c == '"')
-            in_string = FALSE;
-          else
-            g_string_append_c (out, c);
-          continue;
-        }
-      switch (c)
-        {
-        case '"': in_string = TRUE; break;
-        case '{': if (depth++ > 0) g_string_append_c (out, '{'); break;
-        case '}': if (--depth > 0) g_string_append_c (out, '}'); break;
-        case ',': g_string_append (out, depth == 1 ? "\n" : ", "); break;
-        case ':': g_string_append (out, ": "); break;
-        case ' ': case '\n': case '\t': case '\r': break;
-        default: g_string_append_c (out, c);
-        }
-    }
-  return g_string_free (out, FALSE);
-}
-
 static void
 fill_session (LscSessionView *self, const lsc_session_summary *s, size_t index, size_t n_sessions,
               const char *being_recorded_by)
@@ -117,7 +84,15 @@ fill_session (LscSessionView *self, const lsc_session_summary *s, size_t index, 
   AdwPreferencesGroup *rec = new_group (self, title, NULL);
   (void) index;
   add_row (rec, _("Workload"), s->workload);
-  add_row (rec, _("Started"), s->start_wall);
+  {
+    /* stored in UTC; people read their own clock */
+    g_autoptr (GTimeZone) local = g_time_zone_new_local ();
+    g_autofree char *utc = NULL;
+    g_autofree char *started = lsc_format_wall_time (s->start_wall, local, &utc);
+    AdwActionRow *row = add_row (rec, _("Started"), started ? started : s->start_wall);
+    if (utc && g_strcmp0 (utc, started) != 0)
+      adw_action_row_set_subtitle (row, utc);
+  }
   gint64 duration_ns;
   if (lsc_session_duration_ns (s, &duration_ns))
     add_row_take (rec, _("Duration"), lsc_format_duration_ns ((double) duration_ns));
@@ -167,7 +142,16 @@ fill_session (LscSessionView *self, const lsc_session_summary *s, size_t index, 
                 s->has_observer_overhead ? lsc_format_duration_ns (s->observer_overhead_ns) : NULL);
 
   AdwPreferencesGroup *settings = new_group (self, _("Settings"), _("As the recorder stored them"));
-  add_row_take (settings, _("Settings"), settings_text (s->settings));
+  g_auto (GStrv) keys = NULL, values = NULL;
+  if (lsc_settings_parse (s->settings, &keys, &values))
+    {
+      for (guint i = 0; keys[i]; i++)
+        add_row (settings, keys[i], values[i]);
+      if (!keys[0])
+        add_row (settings, _("Settings"), NULL);
+    }
+  else
+    add_row (settings, _("Settings"), s->settings); /* not an object: shown as stored */
 }
 
 void

@@ -22,7 +22,12 @@ struct _LscTimelineView
 
   GSettings *settings;
   LscDocument *document;
+  gboolean has_pending_time; /* shown once the chart data is ready */
+  gint64 pending_time;
 };
+
+/* How much of the session the chart shows around a moment asked for. */
+#define SHOW_TIME_FRACTION 0.05
 
 G_DEFINE_FINAL_TYPE (LscTimelineView, lsc_timeline_view, GTK_TYPE_WIDGET)
 
@@ -56,6 +61,23 @@ charts_ready_cb (LscTimelineView *self)
   lsc_overhead_chart_set_raw_floor (self->chart, s && s->has_raw_floor ? s->raw_floor_p50_ns : NAN);
   update_markers (self);
   lsc_view_show_page (self->stack, self->loading_spinner, "chart");
+  if (self->has_pending_time)
+    lsc_timeline_view_show_time (self, self->pending_time);
+}
+
+void
+lsc_timeline_view_show_time (LscTimelineView *self, gint64 t_ns)
+{
+  g_return_if_fail (LSC_IS_TIMELINE_VIEW (self));
+
+  lsc_overhead_chart_reset_zoom (self->chart);
+  double full_t0, full_t1, t0, t1;
+  self->has_pending_time = !lsc_overhead_chart_get_visible_range (self->chart, &full_t0, &full_t1);
+  self->pending_time = t_ns;
+  if (self->has_pending_time)
+    return;
+  lsc_chart_window_around ((double) t_ns, full_t0, full_t1, SHOW_TIME_FRACTION, &t0, &t1);
+  lsc_overhead_chart_set_visible_range (self->chart, t0, t1);
 }
 
 void
@@ -63,6 +85,7 @@ lsc_timeline_view_set_document (LscTimelineView *self, LscDocument *document)
 {
   g_return_if_fail (LSC_IS_TIMELINE_VIEW (self));
 
+  self->has_pending_time = FALSE;
   lsc_view_follow_document (self, &self->document, document, G_CALLBACK (charts_ready_cb));
   lsc_overhead_chart_clear (self->chart);
   lsc_overhead_chart_set_raw_floor (self->chart, NAN);

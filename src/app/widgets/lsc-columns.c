@@ -12,7 +12,67 @@
 typedef struct {
   guint cell;
   LscColumnFlags flags;
+  LscColumnTextFunc func; /* NULL: show cell */
+  gpointer func_data;
 } ColumnInfo;
+
+/* The tooltip a computed cell asked for, and its column, kept on its inscription. */
+#define CELL_TOOLTIP_KEY "lsc-cell-tooltip"
+#define COLUMN_INFO_KEY "lsc-column-info"
+
+/* Whether text needs more room than the inscription has: wider than its width, or, wrapped,
+ * more lines than it shows. */
+static gboolean
+text_is_cut (GtkInscription *label, const char *text)
+{
+  int width = gtk_widget_get_width (GTK_WIDGET (label));
+  if (width <= 0)
+    return FALSE;
+  PangoLayout *layout = gtk_widget_create_pango_layout (GTK_WIDGET (label), text);
+  gboolean cut;
+  if (gtk_inscription_get_nat_lines (label) > 1)
+    {
+      pango_layout_set_width (layout, width * PANGO_SCALE);
+      pango_layout_set_wrap (layout, PANGO_WRAP_WORD_CHAR);
+      cut = pango_layout_get_line_count (layout) > (int) gtk_inscription_get_nat_lines (label);
+    }
+  else
+    {
+      int text_width;
+      pango_layout_get_pixel_size (layout, &text_width, NULL);
+      cut = text_width > width;
+    }
+  g_object_unref (layout);
+  return cut;
+}
+
+const char *
+lsc_columns_cell_tooltip (GtkWidget *cell)
+{
+  g_return_val_if_fail (GTK_IS_INSCRIPTION (cell), NULL);
+  GtkInscription *label = GTK_INSCRIPTION (cell);
+  const ColumnInfo *info = g_object_get_data (G_OBJECT (label), COLUMN_INFO_KEY);
+  const char *own = g_object_get_data (G_OBJECT (label), CELL_TOOLTIP_KEY);
+  const char *text = gtk_inscription_get_text (label);
+  if (own)
+    return own;
+  if (!info || !text || !*text || (!(info->flags & LSC_COLUMN_TOOLTIP) && !text_is_cut (label, text)))
+    return NULL;
+  return text;
+}
+
+static gboolean
+query_tooltip_cb (GtkWidget *widget, int x, int y, gboolean keyboard, GtkTooltip *tooltip, gpointer data)
+{
+  (void) x;
+  (void) y;
+  (void) keyboard;
+  (void) data;
+  const char *text = lsc_columns_cell_tooltip (widget);
+  if (text)
+    gtk_tooltip_set_text (tooltip, text);
+  return text != NULL;
+}
 
 static void
 setup_cb (GtkSignalListItemFactory *factory, GtkListItem *item, ColumnInfo *info)
@@ -25,6 +85,16 @@ setup_cb (GtkSignalListItemFactory *factory, GtkListItem *item, ColumnInfo *info
       gtk_inscription_set_xalign (GTK_INSCRIPTION (label), 1.0f);
       gtk_widget_add_css_class (label, "numeric");
     }
+  if (info->flags & LSC_COLUMN_WRAP)
+    {
+      /* list rows take their cells' minimum height: ask for both lines there */
+      gtk_inscription_set_min_lines (GTK_INSCRIPTION (label), 2);
+      gtk_inscription_set_nat_lines (GTK_INSCRIPTION (label), 2);
+      gtk_inscription_set_wrap_mode (GTK_INSCRIPTION (label), PANGO_WRAP_WORD_CHAR);
+    }
+  gtk_widget_set_has_tooltip (label, TRUE);
+  g_object_set_data (G_OBJECT (label), COLUMN_INFO_KEY, info);
+  g_signal_connect (label, "query-tooltip", G_CALLBACK (query_tooltip_cb), NULL);
   gtk_list_item_set_child (item, label);
 }
 
@@ -34,10 +104,16 @@ bind_cb (GtkSignalListItemFactory *factory, GtkListItem *item, ColumnInfo *info)
   (void) factory;
   LscRow *row = gtk_list_item_get_item (item);
   GtkWidget *label = gtk_list_item_get_child (item);
-  const char *text = LSC_IS_ROW (row) ? lsc_row_get_text (row, info->cell) : "";
-  gtk_inscription_set_text (GTK_INSCRIPTION (label), text);
-  if (info->flags & LSC_COLUMN_TOOLTIP)
-    gtk_widget_set_tooltip_text (label, *text ? text : NULL);
+  if (info->func && LSC_IS_ROW (row))
+    {
+      double number;
+      char *tooltip = NULL;
+      g_autofree char *text = info->func (row, &number, &tooltip, info->func_data);
+      gtk_inscription_set_text (GTK_INSCRIPTION (label), text);
+      g_object_set_data_full (G_OBJECT (label), CELL_TOOLTIP_KEY, tooltip, g_free);
+      return;
+    }
+  gtk_inscription_set_text (GTK_INSCRIPTION (label), LSC_IS_ROW (row) ? lsc_row_get_text (row, info->cell) : "");
 }
 
 static void
@@ -47,6 +123,26 @@ unbind_cb (GtkSignalListItemFactory *factory, GtkListItem *item, ColumnInfo *inf
   (void) info;
   GtkWidget *label = gtk_list_item_get_child (item);
   gtk_inscription_set_text (GTK_INSCRIPTION (label), NULL);
+  g_object_set_data (G_OBJECT (label), CELL_TOOLTIP_KEY, NULL);
+}
+
+static double
+row_number (LscRow *row, const ColumnInfo *info)
+{
+  if (!info->func)
+    return lsc_row_get_number (row, info->cell);
+  double number = NAN;
+  g_free (info->func (row, &number, NULL, info->func_data));
+  return number;
+}
+
+static char *
+row_text (LscRow *row, const ColumnInfo *info)
+{
+  if (!info->func)
+    return g_strdup (lsc_row_get_text (row, info->cell));
+  double number;
+  return info->func (row, &number, NULL, info->func_data);
 }
 
 /* A pair of rows the probe in lsc_columns_get_sort() compares; a column sorter that sees them
@@ -68,14 +164,44 @@ compare_rows (gconstpointer a, gconstpointer b, gpointer data)
   LscRow *ra = LSC_ROW ((gpointer) a), *rb = LSC_ROW ((gpointer) b);
   if (info->flags & LSC_COLUMN_NUMERIC)
     {
-      double x = lsc_row_get_number (ra, info->cell), y = lsc_row_get_number (rb, info->cell);
+      double x = row_number (ra, info), y = row_number (rb, info);
       /* empty cells after every number */
       if (isnan (x) || isnan (y))
         return isnan (x) == isnan (y) ? GTK_ORDERING_EQUAL : isnan (x) ? GTK_ORDERING_LARGER : GTK_ORDERING_SMALLER;
       return x < y ? GTK_ORDERING_SMALLER : x > y ? GTK_ORDERING_LARGER : GTK_ORDERING_EQUAL;
     }
-  int c = g_utf8_collate (lsc_row_get_text (ra, info->cell), lsc_row_get_text (rb, info->cell));
+  g_autofree char *ta = row_text (ra, info), *tb = row_text (rb, info);
+  int c = g_utf8_collate (ta, tb);
   return c < 0 ? GTK_ORDERING_SMALLER : c > 0 ? GTK_ORDERING_LARGER : GTK_ORDERING_EQUAL;
+}
+
+static GtkColumnViewColumn *
+append_column (GtkColumnView *view, const char *title, ColumnInfo *info, int min_chars)
+{
+  LscColumnFlags flags = info->flags;
+
+  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_cb), info);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_cb), info);
+  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_cb), info);
+  g_object_set_data_full (G_OBJECT (factory), COLUMN_INFO_KEY, info, g_free);
+
+  GtkColumnViewColumn *column = gtk_column_view_column_new (title, factory);
+  GtkSorter *sorter = GTK_SORTER (gtk_custom_sorter_new (compare_rows, info, NULL));
+  gtk_column_view_column_set_sorter (column, sorter);
+  g_object_unref (sorter);
+  gtk_column_view_column_set_resizable (column, TRUE);
+  gtk_column_view_column_set_expand (column, (flags & LSC_COLUMN_EXPAND) != 0);
+  /* the header shows the title and, once sorted, an arrow: never clip it */
+  int title_width;
+  PangoLayout *layout = gtk_widget_create_pango_layout (GTK_WIDGET (view), title);
+  pango_layout_get_pixel_size (layout, &title_width, NULL);
+  g_object_unref (layout);
+  int width = MAX (min_chars > 0 ? min_chars * 9 + 16 : 0, title_width + 12 + 16);
+  gtk_column_view_column_set_fixed_width (column, width);
+  gtk_column_view_append_column (view, column);
+  g_object_unref (column);
+  return column;
 }
 
 GtkColumnViewColumn *
@@ -84,24 +210,19 @@ lsc_columns_append (GtkColumnView *view, const char *title, guint cell, LscColum
   ColumnInfo *info = g_new0 (ColumnInfo, 1);
   info->cell = cell;
   info->flags = flags;
+  return append_column (view, title, info, min_chars);
+}
 
-  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
-  g_signal_connect (factory, "setup", G_CALLBACK (setup_cb), info);
-  g_signal_connect (factory, "bind", G_CALLBACK (bind_cb), info);
-  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_cb), info);
-  g_object_set_data_full (G_OBJECT (factory), "lsc-column-info", info, g_free);
-
-  GtkColumnViewColumn *column = gtk_column_view_column_new (title, factory);
-  GtkSorter *sorter = GTK_SORTER (gtk_custom_sorter_new (compare_rows, info, NULL));
-  gtk_column_view_column_set_sorter (column, sorter);
-  g_object_unref (sorter);
-  gtk_column_view_column_set_resizable (column, TRUE);
-  gtk_column_view_column_set_expand (column, (flags & LSC_COLUMN_EXPAND) != 0);
-  if (min_chars > 0)
-    gtk_column_view_column_set_fixed_width (column, min_chars * 9 + 16);
-  gtk_column_view_append_column (view, column);
-  g_object_unref (column);
-  return column;
+GtkColumnViewColumn *
+lsc_columns_append_computed (GtkColumnView *view, const char *title, LscColumnTextFunc func, gpointer data,
+                             LscColumnFlags flags, int min_chars)
+{
+  ColumnInfo *info = g_new0 (ColumnInfo, 1);
+  info->cell = G_MAXUINT;
+  info->flags = flags;
+  info->func = func;
+  info->func_data = data;
+  return append_column (view, title, info, min_chars);
 }
 
 gboolean

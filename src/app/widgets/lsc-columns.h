@@ -9,19 +9,37 @@
 
 #include <gtk/gtk.h>
 
+#include "lsc-row.h"
+
 G_BEGIN_DECLS
 
 typedef enum {
   LSC_COLUMN_TEXT = 0,
   LSC_COLUMN_NUMERIC = 1 << 0, /* right-aligned, sorted by number */
   LSC_COLUMN_EXPAND = 1 << 1,  /* takes the spare width */
-  LSC_COLUMN_TOOLTIP = 1 << 2, /* the full text as tooltip (long, ellipsized cells) */
+  LSC_COLUMN_TOOLTIP = 1 << 2, /* the full text as tooltip even when it fits */
+  LSC_COLUMN_WRAP = 1 << 3,    /* up to two lines, wrapped at spaces */
 } LscColumnFlags;
 
-/* Appends a column showing cell `cell` of each LscRow; min_chars sizes it.  Returns the
- * column (owned by the view). */
+/* A column computed from a row instead of read from one of its cells: returns the text to show
+ * (transfer full), the number to sort by in *number (NAN: none, sorted last) and, when tooltip
+ * is not NULL, a tooltip (transfer full) or NULL. */
+typedef char *(*LscColumnTextFunc) (LscRow *row, double *number, char **tooltip, gpointer data);
+
+/* Appends a column showing cell `cell` of each LscRow; min_chars sizes it, widened so the
+ * title and its sort arrow fit.  A cell whose text does not fit shows the full text as its
+ * tooltip.  Returns the column (owned by the view). */
 GtkColumnViewColumn *lsc_columns_append (GtkColumnView *view, const char *title, guint cell, LscColumnFlags flags,
                                          int min_chars);
+
+/* The same for a computed column: func(row, ..., data) gives each cell; data must outlive the
+ * view's columns. */
+GtkColumnViewColumn *lsc_columns_append_computed (GtkColumnView *view, const char *title, LscColumnTextFunc func,
+                                                  gpointer data, LscColumnFlags flags, int min_chars);
+
+/* The tooltip cell (a cell widget of these columns) shows: a computed cell's own, else its
+ * full text where it does not fit (or the column asks for it always), else NULL. */
+const char *lsc_columns_cell_tooltip (GtkWidget *cell);
 
 /* Which column the view's sorter sorts by first, and in which direction; FALSE when the user
  * has not picked one.  (GTK 4.8 has no gtk_column_view_sorter_get_primary_sort_column.) */
