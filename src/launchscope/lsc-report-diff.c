@@ -1165,10 +1165,9 @@ text_put (FILE *out, const char *s, int width)
   text_put_cut (out, s, width, true);
 }
 
-static const char *
-text_row_name (const lsc_diff_row *r)
+const char *
+lsc_diff_row_display_name (const lsc_diff_row *r)
 {
-  /* The text tables call the engine's default path the baseline, as `report` does. */
   return r->kind == LSC_DIFF_ROW_PATH && strcmp (r->name, "default") == 0 ? "baseline" : r->name;
 }
 
@@ -1259,7 +1258,7 @@ lsc_report_diff_write_text (const lsc_report_diff *d, FILE *out, const char *out
               text_put_cut (out, r->kernel, 80, false);
               fputs (": ", out);
             }
-          text_put_cut (out, text_row_name (r), 200, false);
+          text_put_cut (out, lsc_diff_row_display_name (r), 200, false);
           putc ('\n', out);
         }
     }

@@ -150,6 +150,10 @@ lsc_report_diff *lsc_report_diff_compute (lsc_report *a, lsc_report *b, const ls
 /* NULL is ignored. */
 void lsc_report_diff_free (lsc_report_diff *diff);
 
+/* The row's name as people read it: the engine's default path is "baseline", as in `report`
+ * and the app; r->name keeps the stored name, which the JSON and CSV use. */
+const char *lsc_diff_row_display_name (const lsc_diff_row *r);
+
 /* True when a row is significantly slower by more than pct per cent. */
 bool lsc_report_diff_slower_than (const lsc_report_diff *diff, double pct);
 

@@ -762,6 +762,11 @@ START_TEST (test_writers)
   ck_assert_ptr_nonnull (strstr (csv, "path,default,,,,1500,"));
   ck_assert_ptr_nonnull (strstr (csv, ",faster\r\n"));
   ck_assert_ptr_nonnull (strstr (csv, "spec,arg0=aligned,add8,"));
+  /* people read "baseline"; the files keep the stored "default" */
+  for (size_t i = 0; i < d->n_rows; i++)
+    if (d->rows[i].kind == LSC_DIFF_ROW_PATH)
+      ck_assert_str_eq (lsc_diff_row_display_name (&d->rows[i]),
+                        strcmp (d->rows[i].name, "default") == 0 ? "baseline" : d->rows[i].name);
 
   char *text = write_to_string (d, lsc_report_diff_write_text);
   ck_assert_ptr_nonnull (strstr (text, "  faster                 baseline\n"));

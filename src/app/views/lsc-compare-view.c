@@ -170,7 +170,7 @@ fill_deltas (LscCompareView *self, const lsc_report_diff *d)
       gboolean both = r->count_a > 0 && r->count_b > 0;
       cell (grid, 0, row, kind_label (r->kind), 0, "dim-label");
       /* a spec's kernel is in its tooltip: the cell keeps the description, which tells specs apart */
-      const char *name = r->name;
+      const char *name = lsc_diff_row_display_name (r);
       g_autofree char *full = r->kernel ? g_strdup_printf ("%s · %s", r->kernel, r->name) : g_strdup (r->name);
       GtkWidget *name_label = cell (grid, 1, row, name, 0, NULL);
       gtk_label_set_ellipsize (GTK_LABEL (name_label), PANGO_ELLIPSIZE_MIDDLE);
