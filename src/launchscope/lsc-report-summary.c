@@ -599,6 +599,21 @@ load_streams (sqlite3 *db, lsc_report_summary *sum)
   return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
+/* What both summaries read before any pass over launches: sessions, kernel names, specs and
+ * the in-session floor. */
+static int
+load_session_facts (sqlite3 *db, lsc_report_summary *sum, spec_slot **slots, size_t *n_slots)
+{
+  int rc = load_sessions (db, sum);
+  if (rc == SQLITE_OK)
+    rc = load_kernel_names (db, sum);
+  if (rc == SQLITE_OK)
+    rc = load_specs (db, sum, slots, n_slots);
+  if (rc == SQLITE_OK)
+    rc = load_floor (db, sum);
+  return rc;
+}
+
 lsc_report_summary *
 lsc_report_summarize_sessions (lsc_report *report, lsc_error *error)
 {
@@ -620,13 +635,7 @@ lsc_report_summarize_sessions (lsc_report *report, lsc_error *error)
       rc = began ? sqlite3_exec (db, "BEGIN", NULL, NULL, NULL) : SQLITE_OK;
       began = began && rc == SQLITE_OK;
       if (rc == SQLITE_OK)
-        rc = load_sessions (db, sum);
-      if (rc == SQLITE_OK)
-        rc = load_kernel_names (db, sum);
-      if (rc == SQLITE_OK)
-        rc = load_specs (db, sum, &slots, &n_slots);
-      if (rc == SQLITE_OK)
-        rc = load_floor (db, sum);
+        rc = load_session_facts (db, sum, &slots, &n_slots);
       if (began)
         sqlite3_exec (db, "COMMIT", NULL, NULL, NULL);
     }
@@ -680,11 +689,7 @@ lsc_report_summarize (lsc_report *report, lsc_error *error)
       began = false;
       goto fail;
     }
-  rc = load_sessions (db, sum);
-  if (rc == SQLITE_OK)
-    rc = load_kernel_names (db, sum);
-  if (rc == SQLITE_OK)
-    rc = load_specs (db, sum, &slots, &n_slots);
+  rc = load_session_facts (db, sum, &slots, &n_slots);
   if (rc == SQLITE_OK)
     rc = load_calibration (db, sum);
   if (rc == SQLITE_OK)
@@ -887,8 +892,6 @@ lsc_report_summarize (lsc_report *report, lsc_error *error)
       sqlite3_finalize (stmt);
       stmt = NULL;
     }
-  if ((rc = load_floor (db, sum)) != SQLITE_OK)
-    goto fail;
   for (size_t i = 0; i < n_slots; i++)
     {
       lsc_spec_summary *sp = &slots[i].session->specs[slots[i].index];
