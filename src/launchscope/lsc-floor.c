@@ -102,49 +102,70 @@ lsc_raw_launch_prepare (const fl_bound_kernel *bound, const fl_arg *args, unsign
   return true;
 }
 
-/* The bare block: cuLaunchKernel of the spec's binary.  NAN when the spec has no binary in the
- * fast table (a session on the baseline from its start) or a call fails. */
-static double
-lsc__bare_block (lsc_floor_probe *p, uint64_t *start_ns)
+/* One launch of the session's own kind, with whatever sink and CUPTI state the caller set, timed
+ * around the call; 0 when it fails. */
+static uint64_t
+lsc__engine_launch (lsc_floor_probe *p)
 {
-  const fl_driver *drv = fl_driver_get ();
-  if (!drv || !lsc_raw_launch_prepare (p->bound, p->args, p->n_args, false, p->key, &p->raw))
-    return NAN;
-  const fl_config *config = fl_bound_kernel_config (p->bound);
-  uint64_t ns[LSC_FLOOR_BLOCK];
-  *start_ns = fl_clock_ns ();
-  for (unsigned i = 0; i < LSC_FLOOR_BLOCK; i++)
-    {
-      uint64_t t0 = fl_clock_ns ();
-      CUresult r = drv->cuLaunchKernel (p->raw.function, p->grid.x, p->grid.y, p->grid.z, config->block_x,
-                                        config->block_y, config->block_z, config->shared_mem_bytes, p->stream,
-                                        p->raw.params, NULL);
-      uint64_t t1 = fl_clock_ns ();
-      if (r != CUDA_SUCCESS)
-        return NAN;
-      ns[i] = t1 - t0;
-    }
-  return lsc__block_median (ns, LSC_FLOOR_BLOCK);
+  fl_bound_kernel *bound = (fl_bound_kernel *) p->bound;
+  uint64_t t0 = fl_clock_ns ();
+  fl_status st = p->use_default ? fl_launch_default (bound, p->grid, p->stream, p->args, p->n_args, NULL)
+                                : fl_launch (bound, p->grid, p->stream, p->args, p->n_args, NULL);
+  uint64_t t1 = fl_clock_ns ();
+  return st == FL_OK ? t1 - t0 : 0;
 }
 
-/* The session's own launch, 32 times, with whatever sink and CUPTI state the caller set. */
+/* One bare cuLaunchKernel of the binary p->raw was prepared for, timed; 0 when it fails. */
+static uint64_t
+lsc__bare_launch (lsc_floor_probe *p, const fl_driver *drv)
+{
+  const fl_config *config = fl_bound_kernel_config (p->bound);
+  uint64_t t0 = fl_clock_ns ();
+  CUresult r = drv->cuLaunchKernel (p->raw.function, p->grid.x, p->grid.y, p->grid.z, config->block_x, config->block_y,
+                       config->block_z, config->shared_mem_bytes, p->stream, p->raw.params, NULL);
+  uint64_t t1 = fl_clock_ns ();
+  return r == CUDA_SUCCESS ? t1 - t0 : 0;
+}
+
+/* The session's own launch, LSC_FLOOR_BLOCK times. */
 static double
 lsc__engine_block (lsc_floor_probe *p, uint64_t *start_ns)
 {
   uint64_t ns[LSC_FLOOR_BLOCK];
   *start_ns = fl_clock_ns ();
   for (unsigned i = 0; i < LSC_FLOOR_BLOCK; i++)
-    {
-      fl_bound_kernel *bound = (fl_bound_kernel *) p->bound;
-      uint64_t t0 = fl_clock_ns ();
-      fl_status st = p->use_default ? fl_launch_default (bound, p->grid, p->stream, p->args, p->n_args, NULL)
-                                    : fl_launch (bound, p->grid, p->stream, p->args, p->n_args, NULL);
-      uint64_t t1 = fl_clock_ns ();
-      if (st != FL_OK)
-        return NAN;
-      ns[i] = t1 - t0;
-    }
+    if (!(ns[i] = lsc__engine_launch (p)))
+      return NAN;
   return lsc__block_median (ns, LSC_FLOOR_BLOCK);
+}
+
+/* The session's own launch and a bare cuLaunchKernel of the spec's binary, LSC_FLOOR_BLOCK of
+ * each, alternating launch by launch (which goes first turns too): both see the same moment of
+ * the machine, whose speed on a shared host drifts within milliseconds.  The bare median is NAN
+ * when the spec has no binary in the fast table (a session on the baseline from its start) or a
+ * call fails. */
+static void
+lsc__paired_block (lsc_floor_probe *p, uint64_t *start_ns, double *engine_p50, double *bare_p50)
+{
+  const fl_driver *drv = fl_driver_get ();
+  bool bare = drv && lsc_raw_launch_prepare (p->bound, p->args, p->n_args, false, p->key, &p->raw);
+  uint64_t engine_ns[LSC_FLOOR_BLOCK], bare_ns[LSC_FLOOR_BLOCK];
+  *start_ns = fl_clock_ns ();
+  *engine_p50 = *bare_p50 = NAN;
+  for (unsigned i = 0; i < LSC_FLOOR_BLOCK; i++)
+    for (unsigned k = 0; k < 2; k++)
+      {
+        if ((k + i) % 2 == 0)
+          {
+            if (!(engine_ns[i] = lsc__engine_launch (p)))
+              return;
+          }
+        else if (bare && !(bare_ns[i] = lsc__bare_launch (p, drv)))
+          bare = false;
+      }
+  *engine_p50 = lsc__block_median (engine_ns, LSC_FLOOR_BLOCK);
+  if (bare)
+    *bare_p50 = lsc__block_median (bare_ns, LSC_FLOOR_BLOCK);
 }
 
 static void
@@ -162,23 +183,17 @@ lsc__store_block (lsc_floor_probe *p, lsc_floor_kind kind, uint64_t start_ns, do
                                                          .p50_ns = (uint64_t) llround (p50) });
 }
 
-/* The three blocks back to back, each in the conditions it stands for, in an order that turns
- * with the round so that none always comes first or follows the same one. */
+/* The recorded block and the unrecorded pair, back to back, in an order that turns with the
+ * round so that neither always comes first. */
 static void
 lsc__round (lsc_floor_probe *p)
 {
-  static const lsc_floor_kind orders[3][LSC_FLOOR_KINDS] = {
-    { LSC_FLOOR_RECORDED, LSC_FLOOR_UNRECORDED, LSC_FLOOR_BARE },
-    { LSC_FLOOR_UNRECORDED, LSC_FLOOR_BARE, LSC_FLOOR_RECORDED },
-    { LSC_FLOOR_BARE, LSC_FLOOR_RECORDED, LSC_FLOOR_UNRECORDED },
-  };
   lsc_floor_round r = { .path = p->path };
   uint64_t start[LSC_FLOOR_KINDS] = { 0 };
   const fl_event_sink *sink = fl_event_sink_get ();
-  for (int i = 0; i < LSC_FLOOR_KINDS; i++)
+  for (int i = 0; i < 2; i++)
     {
-      lsc_floor_kind kind = orders[p->round % 3][i];
-      bool recorded = kind == LSC_FLOOR_RECORDED;
+      bool recorded = (i + p->round) % 2 == 0;
       /* Recorded: the recorder's push and CUPTI's callbacks as the session has them, the rows
        * left unwritten; else neither. */
       fl_event_sink_set (recorded ? lsc_recorder_probe_sink (p->rec) : NULL);
@@ -186,7 +201,14 @@ lsc__round (lsc_floor_probe *p)
       /* The first launches after a switch of CUPTI's callbacks pay for it: a block is timed
        * after a block's worth of launches in its own conditions. */
       for (int timed = 0; timed < 2; timed++)
-        r.p50_ns[kind] = kind == LSC_FLOOR_BARE ? lsc__bare_block (p, &start[kind]) : lsc__engine_block (p, &start[kind]);
+        if (recorded)
+          r.p50_ns[LSC_FLOOR_RECORDED] = lsc__engine_block (p, &start[LSC_FLOOR_RECORDED]);
+        else
+          {
+            lsc__paired_block (p, &start[LSC_FLOOR_UNRECORDED], &r.p50_ns[LSC_FLOOR_UNRECORDED],
+                               &r.p50_ns[LSC_FLOOR_BARE]);
+            start[LSC_FLOOR_BARE] = start[LSC_FLOOR_UNRECORDED];
+          }
     }
   lsc_cupti_pause (false);
   fl_event_sink_set (sink);

@@ -5,13 +5,15 @@
  * under the session's own conditions.
  *
  * A session's launches go through lsc_floor_probe_launch.  Every `every` launches (default
- * 2,560) the probe runs a round of three blocks of LSC_FLOOR_BLOCK launches, back to back, of
- * the spec the session was launching, repeating its last launch: recorded (the recorder's push
- * and CUPTI's callbacks as the session has them, the rows left unwritten); unrecorded (no
- * engine events, CUPTI's callbacks and activity paused); and a bare cuLaunchKernel of that
- * spec's binary with the same arguments, grid, block and stream, also unrecorded.  The order
- * turns with the round.  Each block is timed after LSC_FLOOR_BLOCK untimed launches in its
- * own conditions (the first launches after CUPTI's callbacks are switched pay for the switch).
+ * 2,560) the probe runs a round of LSC_FLOOR_BLOCK launches of each of three kinds, of the spec
+ * the session was launching, repeating its last launch: recorded (the recorder's push and
+ * CUPTI's callbacks as the session has them, the rows left unwritten), in a block of its own;
+ * then unrecorded (no engine events, CUPTI's callbacks and activity paused) alternating launch
+ * by launch with a bare cuLaunchKernel of that spec's binary with the same arguments, grid,
+ * block and stream, so that the distance to the floor is taken at one moment of a machine
+ * whose speed drifts.  Which comes first turns with the round.  Each is timed after as many
+ * untimed launches in its own conditions (the first launches after CUPTI's callbacks are
+ * switched pay for the switch).
  * The 192 extra launches per round (7.5%) count toward nothing else and
  * leave no launch row.  Every launch of a block is timed around the call on the engine's event
  * clock, the clock launch.host_ns is read on; a block keeps its median.  Each round's three

@@ -221,6 +221,10 @@ START_TEST (test_floor_probe)
                                         "path = 0 AND kernel_id IS NOT NULL AND spec_id IS NOT NULL"),
                     9);
   ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM floor_block GROUP BY kind HAVING count(*) = 3"), 3);
+  /* The bare launches alternate with the unrecorded ones in one block, timed from one start. */
+  ck_assert_int_eq (query_int (fx.path, "SELECT count(*) FROM floor_block a JOIN floor_block b ON a.round = b.round "
+                                        "AND a.kind = 0 AND b.kind = 1 AND a.start_ns = b.start_ns"),
+                    3);
 
   lsc_error error;
   lsc_report *report = lsc_report_open (fx.path, LSC_REPORT_OPEN_DEFAULT, &error);
