@@ -15,6 +15,7 @@
 
 #include "lsc-cli-parse.h"
 #include "lsc-cli.h"
+#include "lsc-command.h"
 #include "lsc-floor.h"
 #include "lsc-recorder.h"
 
@@ -96,14 +97,18 @@ print_help (void)
           "      --cupti MODE       off, callbacks (default) or activity (adds kernel GPU times)\n"
           "      --cupti-lib PATH   libcupti to load instead of searching\n"
           "      --ring N           ring records per thread (default 65536)\n"
-          "      --floor-every N    every N launches, time 32 of the last launch recorded, 32 with\n"
-          "                         nothing recorded and 32 bare cuLaunchKernel calls of its binary,\n"
-          "                         each after 32 untimed, for the in-session floor and observer\n"
-          "                         cost (7.5%% more launches at the default 2560; they count toward\n"
-          "                         no --iters or --toggle and leave no launch row; 0: none)\n"
+          "      --floor-every N    every N launches, time 32 of the last launch recorded, then 32\n"
+          "                         with nothing recorded alternating with 32 bare cuLaunchKernel\n"
+          "                         calls of its binary, each after 32 untimed, for the in-session\n"
+          "                         floor and observer cost (7.5%% more launches at the default\n"
+          "                         2560; they count toward no --iters or --toggle and leave no\n"
+          "                         launch row; 0: none)\n"
           "  -d, --device N         CUDA device ordinal (default 0)\n"
           "  -f, --force            overwrite an existing report (a regular file, and not one\n"
           "                         that another recorder is writing: that is always refused)\n"
+          "      --append           add this run as a new session to an existing report (or\n"
+          "                         create it): diff then compares the sessions as repeats,\n"
+          "                         with intervals that cover the scatter between runs\n"
           "  -q, --quiet            no progress on stderr\n"
           "  -h, --help             show this help and exit\n"
           "\n"
@@ -177,7 +182,17 @@ lsc_cmd_record (int argc, char **argv)
   if (used > 0 && (size_t) used < sizeof settings)
     snprintf (settings + used, sizeof settings - (size_t) used, "]}");
 
-  lsc_recorder_options opts = { .path = output, .overwrite = force, .workload = workload, .settings_json = settings,
+  /* --append records beside the report and adds the session to it at the end, so the report
+   * is never half written and a failed run leaves it as it was. */
+  char part[4096];
+  const char *report_path = output;
+  if (ra.append && access (output, F_OK) == 0)
+    {
+      if ((size_t) snprintf (part, sizeof part, "%s.part-%ld.lsdb", output, (long) getpid ()) >= sizeof part)
+        return lsc_cli_usage_error (CMD, "the report's path is too long: %s", output);
+      report_path = part;
+    }
+  lsc_recorder_options opts = { .path = report_path, .overwrite = force, .workload = workload, .settings_json = settings,
                                 .cupti = cupti, .cupti_library = cupti_lib, .ring_records = (unsigned) ring };
   lsc_recorder *rec = NULL;
   char err[1024];
@@ -312,6 +327,15 @@ lsc_cmd_record (int argc, char **argv)
     {
       fprintf (stderr, "%s %s: %s\n", LSC_CLI_NAME, CMD, err);
       return LSC_EXIT_RUNTIME;
+    }
+  if (report_path != output)
+    {
+      if (lsc_report_append (output, report_path, err, sizeof err) != 0)
+        {
+          fprintf (stderr, "%s %s: %s; this session is kept in %s\n", LSC_CLI_NAME, CMD, err, report_path);
+          return LSC_EXIT_RUNTIME;
+        }
+      printf ("appended as a new session to %s\n", output);
     }
   if (failures)
     {

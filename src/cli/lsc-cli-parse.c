@@ -166,6 +166,7 @@ lsc_cli_parse_record_args (int argc, char **argv, lsc_record_args *args)
     { "capture-range", required_argument, NULL, 'G' }, { "calibrate", no_argument, NULL, 'K' },
     { "api", required_argument, NULL, 'A' },
     { "no-nvtx", no_argument, NULL, 'X' },
+    { "append", no_argument, NULL, 'Y' },
     { NULL, 0, NULL, 0 },
   };
   memset (args, 0, sizeof *args);
@@ -226,6 +227,7 @@ lsc_cli_parse_record_args (int argc, char **argv, lsc_record_args *args)
       case 'L': args->cupti_lib = optarg; break;
       case 'F': if (!lsc_cli_parse_long (cmd, "--floor-every", optarg, 0, 1000000000L, &args->floor_every)) return LSC_EXIT_USAGE; break;
       case 'f': args->force = true; break;
+      case 'Y': args->append = true; break;
       case 'q': args->quiet = true; break;
       case 't':
         if (args->n_toggles == LSC_CLI_MAX_TOGGLES)
@@ -263,6 +265,11 @@ lsc_cli_parse_record_args (int argc, char **argv, lsc_record_args *args)
   if (args->command && args->engine_option)
     return lsc_cli_usage_error (cmd, "%s sets up a built-in workload: it does not go with a command to record",
                                 args->engine_option);
+  if (args->append && args->command)
+    return lsc_cli_usage_error (cmd, "--append adds a built-in workload's session to a report: a command's "
+                                     "processes are recorded into a report of their own");
+  if (args->append && args->force)
+    return lsc_cli_usage_error (cmd, "--append adds a session to the report and --force replaces it: give one");
   if (args->command && args->cupti == LSC_CUPTI_OFF)
     return lsc_cli_usage_error (cmd, "--cupti off records nothing of a command: use callbacks or activity");
   if (!args->command

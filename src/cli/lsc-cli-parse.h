@@ -62,6 +62,7 @@ typedef struct {
   long iters, n, device, ring, floor_every;
   lsc_cupti_mode cupti;
   bool force, quiet;
+  bool append;         /* --append: add the session to the report when it exists */
   lsc_toggle toggles[LSC_CLI_MAX_TOGGLES]; /* sorted by launch index */
   unsigned n_toggles;
   lsc_workload_spec workloads[LSC_CLI_MAX_WORKLOADS];

@@ -464,6 +464,28 @@ lsc_reports_gather (const char *dest, const char *const *parts, size_t n_parts, 
   return rc;
 }
 
+int
+lsc_report_append (const char *report, const char *part, char *err, size_t err_size)
+{
+  char joined[4096];
+  if ((size_t) snprintf (joined, sizeof joined, "%s.appending-%ld", report, (long) getpid ()) >= sizeof joined)
+    {
+      snprintf (err, err_size, "cannot append to %s: the path is too long", report);
+      return -1;
+    }
+  const char *parts[2] = { report, part };
+  if (lsc_reports_gather (joined, parts, 2, err, err_size) != 0)
+    return -1;
+  if (rename (joined, report) != 0)
+    {
+      snprintf (err, err_size, "cannot replace %s with %s: %s", report, joined, strerror (errno));
+      unlink (joined);
+      return -1;
+    }
+  unlink (part);
+  return 0;
+}
+
 static int
 lsc__cmp_str (const void *a, const void *b)
 {

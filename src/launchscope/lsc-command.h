@@ -80,3 +80,8 @@ int lsc_command_finish (lsc_command *command, lsc_command_result *result, char *
  * specs, launches, events and kernel activity, with their ids renumbered.  Every part is
  * verified as a report first.  Returns 0, or -1 with err set and dest removed. */
 int lsc_reports_gather (const char *dest, const char *const *parts, size_t n_parts, char *err, size_t err_size);
+
+/* Adds the sessions of report part to report (both verified first), replacing report only once
+ * the whole of both is written beside it, then removes part.  Returns 0, or -1 with err set and
+ * both files as they were. */
+int lsc_report_append (const char *report, const char *part, char *err, size_t err_size);

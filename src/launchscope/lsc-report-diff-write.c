@@ -77,12 +77,23 @@ lsc_report_diff_write_text (const lsc_report_diff *d, FILE *out, const char *out
       text_put (out, sides[i]->workload, 0);
       fputs (")\n", out);
     }
-  fprintf (out,
-           "Metric: %s of host ns per launch (status 0); B - A with a %.2f%% interval (block bootstrap: %u blocks, "
-           "%u replicates; Bonferroni over %zu rows).\nSignificant: the interval excludes 0, |B - A| > %g ns and "
-           "> %g%%, at least %d launches on each side.\n",
-           lsc_diff_metric_name (d->metric), 100 * d->level, d->blocks, d->replicates, d->tested, d->noise_ns,
-           d->noise_pct, LSC_DIFF_MIN_LAUNCHES);
+  size_t over_sessions = 0;
+  for (size_t i = 0; i < d->n_rows; i++)
+    over_sessions += d->rows[i].sessions_a > 0;
+  if (over_sessions)
+    fprintf (out,
+             "Metric: %s of host ns per launch (status 0), the mean of each session's; B - A with a %.2f%% "
+             "interval (Welch's, over sessions, in %zu of %zu rows; the rest block bootstrap: %u blocks, %u "
+             "replicates; Bonferroni over %zu rows).\n",
+             lsc_diff_metric_name (d->metric), 100 * d->level, over_sessions, d->n_rows, d->blocks, d->replicates,
+             d->tested);
+  else
+    fprintf (out,
+             "Metric: %s of host ns per launch (status 0); B - A with a %.2f%% interval (block bootstrap: %u "
+             "blocks, %u replicates; Bonferroni over %zu rows).\n",
+             lsc_diff_metric_name (d->metric), 100 * d->level, d->blocks, d->replicates, d->tested);
+  fprintf (out, "Significant: the interval excludes 0, |B - A| > %g ns and > %g%%, at least %d launches on each side.\n",
+           d->noise_ns, d->noise_pct, LSC_DIFF_MIN_LAUNCHES);
   bool any = false;
   for (size_t i = 0; i < d->n_facts; i++)
     if (d->facts[i].differs)
@@ -214,8 +225,10 @@ lsc_report_diff_write_json (const lsc_report_diff *d, FILE *out, const char *out
   json_number (out, d->noise_pct);
   fputs (", \"level\": ", out);
   json_number (out, d->level);
-  fprintf (out, ", \"tested_rows\": %zu, \"min_launches\": %d, \"blocks\": %u, \"replicates\": %u},\n  \"rows\": [",
-           d->tested, LSC_DIFF_MIN_LAUNCHES, d->blocks, d->replicates);
+  fprintf (out,
+           ", \"tested_rows\": %zu, \"min_launches\": %d, \"min_sessions\": %d, \"blocks\": %u, \"replicates\": "
+           "%u},\n  \"rows\": [",
+           d->tested, LSC_DIFF_MIN_LAUNCHES, LSC_DIFF_MIN_SESSIONS, d->blocks, d->replicates);
   for (size_t i = 0; i < d->n_rows; i++)
     {
       const lsc_diff_row *r = &d->rows[i];
@@ -238,6 +251,10 @@ lsc_report_diff_write_json (const lsc_report_diff *d, FILE *out, const char *out
           else
             fputs ("null", out);
         }
+      if (r->sessions_a)
+        fprintf (out, ", \"interval_sessions\": [%ld, %ld]", r->sessions_a, r->sessions_b);
+      else
+        fputs (", \"interval_sessions\": null", out);
       fprintf (out, ", \"verdict\": \"%s\"}", lsc_diff_verdict_name (r->verdict));
     }
   fputs (d->n_rows ? "\n  ]\n}\n" : "]\n}\n", out);
@@ -279,7 +296,7 @@ int
 lsc_report_diff_write_csv (const lsc_report_diff *d, FILE *out, const char *out_name, lsc_error *error)
 {
   fputs ("kind,name,kernel,session_a,session_b,count_a,value_a_ns,count_b,value_b_ns,diff_ns,diff_pct,ci_low_ns,"
-         "ci_high_ns,verdict\r\n",
+         "ci_high_ns,verdict,interval_sessions_a,interval_sessions_b\r\n",
          out);
   for (size_t i = 0; i < d->n_rows; i++)
     {
@@ -303,7 +320,12 @@ lsc_report_diff_write_csv (const lsc_report_diff *d, FILE *out, const char *out_
       csv_number (out, both, r->diff_pct);
       csv_number (out, both, r->ci_low_ns);
       csv_number (out, both, r->ci_high_ns);
-      fprintf (out, ",%s\r\n", lsc_diff_verdict_name (r->verdict));
+      fprintf (out, ",%s,", lsc_diff_verdict_name (r->verdict));
+      if (r->sessions_a)
+        fprintf (out, "%ld,%ld", r->sessions_a, r->sessions_b);
+      else
+        putc (',', out);
+      fputs ("\r\n", out);
     }
   return lsc__finish_stream (out, out_name, error);
 }

@@ -82,6 +82,13 @@ draw_block (uint64_t *state, unsigned k)
   return (unsigned) (((splitmix64 (state) >> 32) * k) >> 32);
 }
 
+static int
+cmp_i64 (const void *x, const void *y)
+{
+  int64_t a = *(const int64_t *) x, b = *(const int64_t *) y;
+  return (a > b) - (a < b);
+}
+
 /* 1 ns bins below 8192 ns, then 4096 per doubling (12 significant bits, 0.025 %): launch
  * overheads of a few µs are exact, and a 10 ms outlier costs no more bins than a 10 µs one. */
 #define SUB_BITS 12
@@ -240,12 +247,6 @@ side_replicate (const side_blocks *s, const row_bins *rb, const uint32_t *w, lsc
   return (double) rb->rep[lo];
 }
 
-static int
-cmp_i64 (const void *x, const void *y)
-{
-  int64_t a = *(const int64_t *) x, b = *(const int64_t *) y;
-  return (a > b) - (a < b);
-}
 
 /* The metric over all of a side's values, exactly: the quantile's bin from the histograms, then
  * the value of that rank among the values in the bin. */
@@ -351,15 +352,188 @@ z_two_sided (double p)
   return (lo + hi) / 2;
 }
 
+/* ---- sessions as the unit ------------------------------------------------------------------------ */
+
+/* ln Γ(x) for x > 0 (Lanczos, g = 7, 9 terms: 15 digits); lgamma itself writes signgam, which
+ * two comparisons running at once would race on. */
+static double
+log_gamma (double x)
+{
+  static const double c[9] = { 0.99999999999980993,  676.5203681218851,     -1259.1392167224028,
+                               771.32342877765313,   -176.61502916214059,   12.507343278686905,
+                               -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7 };
+  if (x < 0.5)
+    return log (M_PI / sin (M_PI * x)) - log_gamma (1 - x);
+  x -= 1;
+  double sum = c[0], t = x + 7.5;
+  for (int i = 1; i < 9; i++)
+    sum += c[i] / (x + i);
+  return 0.5 * log (2 * M_PI) + (x + 0.5) * log (t) - t + log (sum);
+}
+
+/* The continued fraction of the incomplete beta function (modified Lentz). */
+static double
+beta_fraction (double a, double b, double x)
+{
+  const double tiny = 1e-300;
+  double c = 1, d = 1 - (a + b) * x / (a + 1);
+  d = 1 / (fabs (d) < tiny ? tiny : d);
+  double h = d;
+  for (int m = 1; m <= 500; m++)
+    {
+      for (int odd = 0; odd < 2; odd++)
+        {
+          double num = odd ? -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1))
+                           : m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m));
+          d = 1 + num * d;
+          d = 1 / (fabs (d) < tiny ? tiny : d);
+          c = 1 + num / c;
+          c = fabs (c) < tiny ? tiny : c;
+          h *= d * c;
+          if (odd && fabs (d * c - 1) < 1e-15)
+            return h;
+        }
+    }
+  return h;
+}
+
+/* The regularised incomplete beta function I_x(a, b). */
+static double
+incomplete_beta (double x, double a, double b)
+{
+  if (x <= 0)
+    return 0;
+  if (x >= 1)
+    return 1;
+  double front = exp (log_gamma (a + b) - log_gamma (a) - log_gamma (b) + a * log (x) + b * log1p (-x));
+  return x < (a + 1) / (a + b + 2) ? front * beta_fraction (a, b, x) / a
+                                   : 1 - front * beta_fraction (b, a, 1 - x) / b;
+}
+
+double
+lsc_diff_student_t (double alpha, double df)
+{
+  /* P(|T| > t) = I_{df / (df + t²)}(df / 2, 1 / 2), falling in t: bisect on log t. */
+  double lo = -20, hi = 20;
+  for (int i = 0; i < 200; i++)
+    {
+      double mid = (lo + hi) / 2, t = exp (mid);
+      if (incomplete_beta (df / (df + t * t), df / 2, 0.5) > alpha)
+        lo = mid;
+      else
+        hi = mid;
+    }
+  return exp ((lo + hi) / 2);
+}
+
+/* The metric of one session's values (n >= 1; sorts them). */
+static double
+metric_of (int64_t *v, size_t n, lsc_diff_metric metric)
+{
+  if (metric == LSC_DIFF_METRIC_MEAN)
+    {
+      long double total = 0;
+      for (size_t i = 0; i < n; i++)
+        total += (long double) v[i];
+      return (double) (total / (long double) n);
+    }
+  qsort (v, n, sizeof *v, cmp_i64);
+  return (double) v[lsc_percentile_index (n, metric_pct[metric])];
+}
+
 /* ---- one report's launches, grouped ------------------------------------------------------------ */
 
+
+/* values[start ..] up to the next run's start came from the compared session `session`. */
+typedef struct {
+  size_t session, start;
+} session_run;
 
 /* A named group of launches: a kernel, a spec or a process. */
 typedef struct {
   const char *name, *kernel; /* borrowed from the side's summary or labels */
   int64_t session_id;
   i64_vec values;
+  session_run *runs; /* values in scan order come in runs of one session each */
+  size_t n_runs, cap_runs;
 } group;
+
+static bool
+group_push (group *g, int64_t value, size_t session)
+{
+  if (g->n_runs == 0 || g->runs[g->n_runs - 1].session != session)
+    {
+      if (g->n_runs == g->cap_runs)
+        {
+          size_t cap = g->cap_runs ? g->cap_runs * 2 : 4;
+          session_run *runs = realloc (g->runs, cap * sizeof *runs);
+          if (!runs)
+            return false;
+          g->runs = runs;
+          g->cap_runs = cap;
+        }
+      g->runs[g->n_runs++] = (session_run){ .session = session, .start = g->values.n };
+    }
+  return vec_push (&g->values, value);
+}
+
+/* The metric of each of a group's n_sessions sessions that holds LSC_DIFF_MIN_LAUNCHES values
+ * or more, into out; returns how many, or -1 when out of memory. */
+static long
+session_metrics (const group *g, size_t n_sessions, lsc_diff_metric metric, double *out)
+{
+  int64_t *v = malloc ((g->values.n + 1) * sizeof *v);
+  if (!v)
+    return -1;
+  long m = 0;
+  for (size_t si = 0; si < n_sessions; si++)
+    {
+      size_t n = 0;
+      for (size_t r = 0; r < g->n_runs; r++)
+        if (g->runs[r].session == si)
+          {
+            size_t end = r + 1 < g->n_runs ? g->runs[r + 1].start : g->values.n;
+            memcpy (v + n, g->values.v + g->runs[r].start, (end - g->runs[r].start) * sizeof *v);
+            n += end - g->runs[r].start;
+          }
+      if (n >= LSC_DIFF_MIN_LAUNCHES)
+        out[m++] = metric_of (v, n, metric);
+    }
+  free (v);
+  return m;
+}
+
+static void
+mean_and_variance (const double *x, long n, double *mean, double *variance)
+{
+  double sum = 0, squares = 0;
+  for (long i = 0; i < n; i++)
+    sum += x[i];
+  *mean = sum / (double) n;
+  for (long i = 0; i < n; i++)
+    squares += (x[i] - *mean) * (x[i] - *mean);
+  *variance = n > 1 ? squares / (double) (n - 1) : 0;
+}
+
+/* Welch's interval for mean(b) - mean(a) at two-sided level 1 - alpha. */
+static void
+welch_interval (const double *a, long na, const double *b, long nb, double alpha, lsc_diff_row *row)
+{
+  double ma, va, mb, vb;
+  mean_and_variance (a, na, &ma, &va);
+  mean_and_variance (b, nb, &mb, &vb);
+  double sa = va / (double) na, sb = vb / (double) nb, se2 = sa + sb;
+  double parts = sa * sa / (double) (na - 1) + sb * sb / (double) (nb - 1);
+  double df = parts > 0 ? se2 * se2 / parts : (double) (na + nb - 2);
+  double half = se2 > 0 ? lsc_diff_student_t (alpha, df) * sqrt (se2) : 0;
+  row->value_a = ma;
+  row->value_b = mb;
+  row->diff_ns = mb - ma;
+  row->ci_low_ns = row->diff_ns - half;
+  row->ci_high_ns = row->diff_ns + half;
+  row->sessions_a = na;
+  row->sessions_b = nb;
+}
 
 /* An id (kernel or spec, unique in a report) and its group. */
 typedef struct {
@@ -396,7 +570,10 @@ static void
 group_free_values (group *g, size_t n)
 {
   for (size_t i = 0; g && i < n; i++)
-    free (g[i].values.v);
+    {
+      free (g[i].values.v);
+      free (g[i].runs);
+    }
 }
 
 static void
@@ -608,6 +785,15 @@ oom:
   return -1;
 }
 
+static bool
+several_processes (const side *s)
+{
+  size_t injected = 0;
+  for (size_t i = 0; i < s->n_compared; i++)
+    injected += s->injected[i];
+  return injected > 1;
+}
+
 static int
 cmp_session_ptr_id (const void *key, const void *elem)
 {
@@ -637,16 +823,17 @@ scan_launch (const lsc_launch_row *row, void *data)
   int64_t value = api ? row->api_ns : row->host_ns;
   if (s->on_value)
     s->on_value (s->index, (int) pi, value, s->on_value_data);
-  bool ok = vec_push (&s->paths[pi].values, value) && (!s->want_processes || vec_push (&s->processes[si].values, value));
+  bool ok = group_push (&s->paths[pi], value, si)
+            && (!s->want_processes || group_push (&s->processes[si], value, si));
   const id_group *k = row->has_kernel ? find_id (s->kernel_ids, s->n_kernel_ids, row->kernel_id) : NULL;
   if (k)
-    ok = ok && vec_push (&s->kernels[k->group].values, value);
+    ok = ok && group_push (&s->kernels[k->group], value, si);
   const id_group *sp = row->has_spec ? find_id (s->spec_ids, s->n_spec_ids, row->spec_id) : NULL;
   if (sp)
-    ok = ok && vec_push (&s->specs[sp->group].values, value);
+    ok = ok && group_push (&s->specs[sp->group], value, si);
   if (row->has_stages)
     for (size_t i = 0; i < LSC_STAGE_COUNT; i++)
-      ok = ok && vec_push (&s->stages[i].values, row->stage_ns[i]);
+      ok = ok && group_push (&s->stages[i], row->stage_ns[i], si);
   if (!ok)
     {
       s->oom = true;
@@ -915,7 +1102,7 @@ static bool
 compare_facts (lsc_report_diff *d, const lsc_session_summary *a, const lsc_session_summary *b)
 {
   d->facts = calloc (N_FACTS, sizeof *d->facts);
-  d->warnings = calloc (N_FACTS, sizeof *d->warnings);
+  d->warnings = calloc (N_FACTS + 2, sizeof *d->warnings);
   if (!d->facts || !d->warnings)
     return false;
   if (!a || !b)
@@ -935,6 +1122,78 @@ compare_facts (lsc_report_diff *d, const lsc_session_summary *a, const lsc_sessi
         }
     }
   return true;
+}
+
+static bool
+add_warning (lsc_report_diff *d, const char *line)
+{
+  if (!(d->warnings[d->n_warnings] = strdup (line)))
+    return false;
+  d->n_warnings++;
+  return true;
+}
+
+/* Intervals over blocks of one recording's launches cannot see how far separate recordings
+ * scatter, which on a shared machine is often more than the change looked for. */
+static bool
+warn_scatter (lsc_report_diff *d, const side *sa, const side *sb, bool blocks_only)
+{
+  if (!blocks_only)
+    return true;
+  char line[512];
+  snprintf (line, sizeof line,
+            "comparison doubtful: A holds %zu session%s and B %zu: the intervals cover the scatter within a "
+            "recording, not between recordings, which on a shared machine can be larger than the "
+            "difference; record %d sessions or more of each (record --append) for intervals that cover it",
+            sa->n_compared, sa->n_compared == 1 ? "" : "s", sb->n_compared, LSC_DIFF_MIN_SESSIONS);
+  return add_warning (d, line);
+}
+
+/* The median of a session's bare floor blocks and its distribution-free 95% interval: 0, 1 when
+ * the session has none, -1 when out of memory. */
+static int
+floor_estimate (const lsc_session_summary *s, lsc_paired_estimate *out)
+{
+  size_t n = 0;
+  double *bare = malloc ((s->n_floor_rounds + 1) * 3 * sizeof *bare), *zero = bare + s->n_floor_rounds + 1;
+  if (!bare)
+    return -1;
+  for (size_t i = 0; i < s->n_floor_rounds; i++)
+    if (isfinite (s->floor_rounds[i].p50_ns[LSC_FLOOR_BARE]))
+      {
+        zero[n] = 0;
+        bare[n++] = s->floor_rounds[i].p50_ns[LSC_FLOOR_BARE];
+      }
+  if (n)
+    lsc_paired_estimate_compute (bare, zero, n, zero + s->n_floor_rounds + 1, out);
+  free (bare);
+  return n ? 0 : 1;
+}
+
+/* The bare cuLaunchKernel of each side's first session, timed inside it: when it moved, the
+ * machine (or the driver) ran at another speed, and every row moves with it. */
+static bool
+warn_floor (lsc_report_diff *d, const lsc_diff_options *o, const lsc_session_summary *a,
+            const lsc_session_summary *b)
+{
+  lsc_paired_estimate fa, fb;
+  if (!a || !b)
+    return true;
+  int ra = floor_estimate (a, &fa), rb = floor_estimate (b, &fb);
+  if (ra < 0 || rb < 0)
+    return false;
+  if (ra > 0 || rb > 0)
+    return true;
+  double change = fb.median_ns - fa.median_ns, pct = 100.0 * change / fa.median_ns;
+  bool apart = fb.low_ns > fa.high_ns || fb.high_ns < fa.low_ns;
+  if (!apart || fabs (change) <= o->noise_ns || fabs (pct) <= o->noise_pct)
+    return true;
+  char line[512];
+  snprintf (line, sizeof line,
+            "comparison doubtful: the in-session floor (a bare cuLaunchKernel) moved from %.0f ns in A to %.0f ns "
+            "in B (%+.1f %%): the machine or the driver ran at another speed, and every row moves with it",
+            fa.median_ns, fb.median_ns, pct);
+  return add_warning (d, line);
 }
 
 /* ---- the comparison -------------------------------------------------------------------------------- */
@@ -1007,6 +1266,7 @@ lsc_report_diff_compute (lsc_report *a, lsc_report *b, const lsc_diff_options *o
   lsc_report_diff *d = NULL;
   builder bd = { 0 };
   size_t *pair = NULL;
+  double *per_session = NULL;
   int failed = -1;
   for (int i = 0; i < 2; i++)
     if (side_prepare (&sides[i], i ? "b" : "a") != 0)
@@ -1014,7 +1274,9 @@ lsc_report_diff_compute (lsc_report *a, lsc_report *b, const lsc_diff_options *o
         failed = i;
         goto fail;
       }
-  sides[0].want_processes = sides[1].want_processes = sides[0].n_compared > 1 || sides[1].n_compared > 1;
+  /* Processes of a recorded program are rows of their own; the sessions of an engine report
+   * are repeats of one recording, whose scatter the intervals take in instead. */
+  sides[0].want_processes = sides[1].want_processes = several_processes (&sides[0]) || several_processes (&sides[1]);
   /* The two passes in parallel when each reads its own report handle (one handle is used
    * from one thread at a time). */
   pthread_t thread;
@@ -1067,6 +1329,9 @@ lsc_report_diff_compute (lsc_report *a, lsc_report *b, const lsc_diff_options *o
   double alpha = LSC_DIFF_ALPHA / (double) (d->tested ? d->tested : 1);
   d->level = 1 - alpha;
   double z = z_two_sided (alpha);
+  bool blocks_only = false; /* a tested row's interval did not cover the scatter between sessions */
+  if (!(per_session = malloc ((sa->n_compared + sb->n_compared + 1) * sizeof *per_session)))
+    goto oom;
   for (size_t r = 0; r < d->n_rows; r++)
     {
       lsc_diff_row *row = &d->rows[r];
@@ -1082,23 +1347,37 @@ lsc_report_diff_compute (lsc_report *a, lsc_report *b, const lsc_diff_options *o
           *(ha ? &row->value_a : &row->value_b) = est.value_a;
           continue;
         }
-      lsc_diff_estimate est;
-      if (lsc_diff_bootstrap (x->values.v, x->values.n, y->values.v, y->values.n, o->metric, LSC_DIFF_SEED,
-                              LSC_DIFF_REPLICATES, NULL, &est)
-          != 0)
+      long ka = session_metrics (x, sa->n_compared, o->metric, per_session),
+           kb = session_metrics (y, sb->n_compared, o->metric, per_session + sa->n_compared);
+      if (ka < 0 || kb < 0)
         goto oom;
-      row->value_a = est.value_a;
-      row->value_b = est.value_b;
-      row->diff_ns = est.diff_ns;
-      row->diff_pct = est.value_a != 0 ? 100.0 * est.diff_ns / est.value_a : 0;
-      row->ci_low_ns = est.diff_ns - z * est.sd_ns;
-      row->ci_high_ns = est.diff_ns + z * est.sd_ns;
+      if (ka >= LSC_DIFF_MIN_SESSIONS && kb >= LSC_DIFF_MIN_SESSIONS)
+        welch_interval (per_session, ka, per_session + sa->n_compared, kb, alpha, row);
+      else
+        {
+          lsc_diff_estimate est;
+          if (lsc_diff_bootstrap (x->values.v, x->values.n, y->values.v, y->values.n, o->metric, LSC_DIFF_SEED,
+                                  LSC_DIFF_REPLICATES, NULL, &est)
+              != 0)
+            goto oom;
+          row->value_a = est.value_a;
+          row->value_b = est.value_b;
+          row->diff_ns = est.diff_ns;
+          row->ci_low_ns = est.diff_ns - z * est.sd_ns;
+          row->ci_high_ns = est.diff_ns + z * est.sd_ns;
+          /* A process row is one session on each side by nature. */
+          blocks_only = blocks_only || row->kind != LSC_DIFF_ROW_PROCESS;
+        }
+      row->diff_pct = row->value_a != 0 ? 100.0 * row->diff_ns / row->value_a : 0;
       bool enough = row->count_a >= LSC_DIFF_MIN_LAUNCHES && row->count_b >= LSC_DIFF_MIN_LAUNCHES;
       bool excludes_zero = row->ci_low_ns > 0 || row->ci_high_ns < 0;
       bool above_floor = fabs (row->diff_ns) > o->noise_ns && fabs (row->diff_pct) > o->noise_pct;
       if (enough && excludes_zero && above_floor)
         row->verdict = row->diff_ns > 0 ? LSC_DIFF_SLOWER : LSC_DIFF_FASTER;
     }
+  if (!warn_scatter (d, sa, sb, blocks_only) || !warn_floor (d, o, fa, fb))
+    goto oom;
+  free (per_session);
   free (bd.groups);
   free (pair);
   side_free (&sides[0]);
@@ -1112,6 +1391,7 @@ oom:
 fail:
   if (failed >= 0 && error)
     *error = sides[failed].error;
+  free (per_session);
   free (bd.groups);
   free (pair);
   lsc_report_diff_free (d);

@@ -20,6 +20,12 @@
  *  - the interval is the point difference +- z * (standard deviation of the replicates'
  *    differences), z for a two-sided level of 1 - 0.05 / m with m the rows that can reach a
  *    verdict (Bonferroni): the chance of any false alarm over all rows stays below 5 %;
+ *  - separate recordings on one machine scatter more than blocks of one recording show (the
+ *    driver's own cost moves by tens of per cent between processes on a shared host), so when
+ *    both sides hold LSC_DIFF_MIN_SESSIONS sessions or more of a row, its unit is the session
+ *    instead: the row's values are the means of its sessions' metrics and the interval Welch's,
+ *    at the same level; otherwise the comparison warns that its intervals cannot see that
+ *    scatter, and when each side's in-session floor (lsc-floor.h) moved, by how much;
  *  - deterministic: every row's generator (splitmix64) starts from LSC_DIFF_SEED, so the same
  *    files give the same output, and rows holding the same launches the same interval.
  *
@@ -38,6 +44,9 @@
 #define LSC_DIFF_REPLICATES 1000
 /* Rows with fewer launches on either side never get a verdict other than "same". */
 #define LSC_DIFF_MIN_LAUNCHES 20
+/* Rows with this many sessions (of LSC_DIFF_MIN_LAUNCHES launches or more) on both sides get an
+ * interval over sessions. */
+#define LSC_DIFF_MIN_SESSIONS 3
 #define LSC_DIFF_DEFAULT_NOISE_NS 20.0
 #define LSC_DIFF_DEFAULT_NOISE_PCT 2.0
 #define LSC_DIFF_ALPHA 0.05
@@ -88,6 +97,7 @@ typedef struct {
   double value_a, value_b;      /* the metric, ns (0 without launches) */
   double diff_ns, diff_pct;     /* value_b - value_a, and that relative to value_a (0 if it is 0) */
   double ci_low_ns, ci_high_ns; /* the interval for diff_ns; equal to diff_ns when not computed */
+  long sessions_a, sessions_b;  /* the sessions the interval is over; 0: over blocks of launches */
   lsc_diff_verdict verdict;
 } lsc_diff_row;
 
@@ -183,3 +193,6 @@ typedef struct {
  * of memory. */
 int lsc_diff_bootstrap (const int64_t *a, size_t na, const int64_t *b, size_t nb, lsc_diff_metric metric, uint64_t seed,
                         unsigned replicates, double *replicate_diffs, lsc_diff_estimate *out);
+
+/* t with P(|T| > t) = alpha for Student's T with df degrees of freedom (df > 0, 0 < alpha < 1). */
+double lsc_diff_student_t (double alpha, double df);

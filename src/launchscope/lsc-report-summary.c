@@ -106,6 +106,7 @@ session_clear (lsc_session_summary *s)
     free (s->kernel_list[i].name);
   free (s->kernel_list);
   free (s->streams);
+  free (s->floor_rounds);
 }
 
 void
@@ -181,10 +182,16 @@ read_floor_blocks (sqlite3 *db, lsc_report_summary *sum)
       if (!more || sid != session_id)
         {
           lsc_session_summary *sess = n ? find_session (sum, session_id) : NULL;
-          if (sess && lsc_floor_figures_compute (rounds, n, &sess->floor) != 0)
+          if (sess && (lsc_floor_figures_compute (rounds, n, &sess->floor) != 0
+                       || !(sess->floor_rounds = malloc (n * sizeof *rounds))))
             {
               rc = SQLITE_NOMEM;
               break;
+            }
+          if (sess)
+            {
+              memcpy (sess->floor_rounds, rounds, n * sizeof *rounds);
+              sess->n_floor_rounds = n;
             }
           n = 0;
           session_id = sid;

@@ -223,6 +223,8 @@ typedef struct {
   bool has_observer_overhead;
   double observer_overhead_ns; /* the recorder's push time per launch, timed apart (push_ns) */
   lsc_floor_figures floor;     /* the in-session floor and observer cost; rounds 0: not measured */
+  lsc_floor_round *floor_rounds; /* what they were computed from, in round order */
+  size_t n_floor_rounds;
   bool has_raw_floor;
   double raw_floor_p50_ns;
   bool has_pid;

@@ -217,6 +217,12 @@ START_TEST (test_record_args)
   ck_assert_int_eq (record_args (&a, "-o", "r", "-w", "add99", NULL), LSC_EXIT_USAGE);
   ASSERT_SAID ("unknown workload 'add99'");
   ck_assert_int_eq (record_args (&a, "-o", "r", "-t", "nope@1", NULL), LSC_EXIT_USAGE);
+  ck_assert_int_eq (record_args (&a, "-o", "r", "--append", NULL), LSC_EXIT_OK);
+  ck_assert (a.append);
+  ck_assert_int_eq (record_args (&a, "-o", "r", "--append", "--force", NULL), LSC_EXIT_USAGE);
+  ASSERT_SAID ("--append adds a session to the report and --force replaces it");
+  ck_assert_int_eq (record_args (&a, "-o", "r", "--append", "--", "prog", NULL), LSC_EXIT_USAGE);
+  ASSERT_SAID ("--append adds a built-in workload's session");
 
   /* 64 toggles fit; the 65th is refused. */
   char *argv[200] = { (char *) "record", (char *) "-o", (char *) "r" };

@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "lsc-command.h"
 #include "lsc-percentile.h"
 #include "lsc-report-diff.h"
 #include "lsc-report.h"
@@ -73,12 +74,13 @@ typedef struct {
   int launches[N_PATHS];   /* per path */
   double scale[N_PATHS];   /* host time factor per path; 0: 1 */
   bool extra_kernel;       /* a raw kernel "only_here" */
+  double floor_ns;         /* > 0: 20 rounds of in-session floor blocks, bare p50 near it */
 } session_opts;
 
 typedef struct {
   unsigned seed;
   int n_sessions;
-  session_opts sessions[4];
+  session_opts sessions[6];
 } report_opts;
 
 static uint64_t rng;
@@ -151,6 +153,15 @@ build (const char *path, const report_opts *o)
                 "'arg0=unaligned');",
                 s * 10 + 1, s, s * 10 + 2, s, s * 10 + 3, s, s * 10 + 1, s * 10 + 1, s * 10 + 2, s * 10 + 1);
       exec_sql (db, sql);
+      for (int r = 0; so->floor_ns > 0 && r < 20; r++)
+        {
+          snprintf (sql, sizeof sql,
+                    "INSERT INTO floor_block (session_id, round, kind, path, start_ns, launches, p50_ns) VALUES "
+                    "(%d, %d, 0, 0, %d, 32, %.0f), (%d, %d, 1, 0, %d, 32, %.0f), (%d, %d, 2, 0, %d, 32, %.0f)",
+                    s, r, r * 1000, so->floor_ns + rnd () % 50, s, r, r * 1000 + 1, so->floor_ns + 100 + rnd () % 50,
+                    s, r, r * 1000 + 2, so->floor_ns + 300 + rnd () % 50);
+          exec_sql (db, sql);
+        }
       int64_t t = 1000;
       for (int p = 0; p < N_PATHS; p++)
         for (int i = 0; i < so->launches[p]; i++)
@@ -458,7 +469,9 @@ START_TEST (test_identical_reports)
                   ck_assert_double_eq (r->ci_low_ns, -r->ci_high_ns);
                 }
             }
-          ck_assert_uint_eq (d->n_warnings, 0);
+          /* One session each: the intervals cannot see the scatter between recordings. */
+          ck_assert_uint_eq (d->n_warnings, 1);
+          ck_assert_msg (strstr (d->warnings[0], "A holds 1 session and B 1"), "%s", d->warnings[0]);
           for (size_t i = 0; i < d->n_facts; i++)
             ck_assert_msg (!d->facts[i].differs, "%s differs", d->facts[i].name);
           lsc_report_diff_free (d);
@@ -632,9 +645,10 @@ START_TEST (test_facts_and_warnings)
           }
       }
   ck_assert_int_eq (differing, 2);
-  ck_assert_uint_eq (d->n_warnings, 2);
+  ck_assert_uint_eq (d->n_warnings, 3);
   ck_assert_str_eq (d->warnings[0], "comparison doubtful: the GPU differs between A and B");
   ck_assert_str_eq (d->warnings[1], "comparison doubtful: the CUPTI mode differs between A and B");
+  ck_assert_msg (strstr (d->warnings[2], "record 3 sessions or more"), "%s", d->warnings[2]);
   lsc_report_diff_free (d);
 }
 END_TEST
@@ -743,6 +757,186 @@ write_to_string (const lsc_report_diff *d, int (*writer) (const lsc_report_diff 
   return buf;
 }
 
+START_TEST (test_student_t)
+{
+  /* Two-sided quantiles from the tables. */
+  static const struct {
+    double alpha, df, t;
+  } table[] = { { 0.05, 1, 12.7062 }, { 0.05, 4, 2.7764 }, { 0.01, 10, 3.1693 }, { 0.05, 30, 2.0423 },
+                { 0.001, 5, 6.8688 }, { 0.2, 2, 1.8856 },  { 0.05, 1e6, 1.9600 } };
+  for (size_t i = 0; i < sizeof table / sizeof *table; i++)
+    ck_assert_msg (fabs (lsc_diff_student_t (table[i].alpha, table[i].df) - table[i].t) < 5e-4, "t(%g, %g) = %.5f, want %.4f",
+                   table[i].alpha, table[i].df, lsc_diff_student_t (table[i].alpha, table[i].df), table[i].t);
+}
+END_TEST
+
+/* Each session's nearest-rank p50 of a path's host times, read straight from the file. */
+static int
+session_p50s (const char *path, int p, double *out)
+{
+  sqlite3 *db = NULL;
+  ck_assert_int_eq (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+  int n = 0;
+  for (int s = 1; s <= 6; s++)
+    {
+      char sql[256];
+      snprintf (sql, sizeof sql, "SELECT host_ns FROM launch WHERE session_id = %d AND path = %d ORDER BY host_ns", s, p);
+      sqlite3_stmt *st = NULL;
+      ck_assert_int_eq (sqlite3_prepare_v2 (db, sql, -1, &st, NULL), SQLITE_OK);
+      int64_t v[4000];
+      size_t k = 0;
+      while (sqlite3_step (st) == SQLITE_ROW && k < 4000)
+        v[k++] = sqlite3_column_int64 (st, 0);
+      sqlite3_finalize (st);
+      if (k)
+        out[n++] = (double) v[lsc_percentile_index (k, 50)];
+    }
+  sqlite3_close (db);
+  return n;
+}
+
+static report_opts
+repeated_opts (unsigned seed, const double *scatter, int n, double fast_scale)
+{
+  report_opts o = { .seed = seed, .n_sessions = n };
+  for (int i = 0; i < n; i++)
+    {
+      o.sessions[i] = (session_opts){ .pid = 100 + i, .launches = { 600, 300, 200, 0 } };
+      for (int p = 0; p < 3; p++)
+        o.sessions[i].scale[p] = scatter[i] * (p == 0 ? fast_scale : 1);
+    }
+  return o;
+}
+
+START_TEST (test_sessions_as_unit)
+{
+  /* Repeats of one recording whose sessions ran at different speeds, as on a shared machine. */
+  static const double scatter_a[5] = { 1.00, 1.08, 0.95, 1.12, 0.97 }, scatter_b[5] = { 1.10, 0.93, 1.05, 0.99, 1.06 };
+  const char *a = tmp_path ("a.lsdb"), *b = tmp_path ("b.lsdb");
+  report_opts oa = repeated_opts (31, scatter_a, 5, 1), ob = repeated_opts (32, scatter_b, 5, 1);
+  build (a, &oa);
+  build (b, &ob);
+  lsc_report_diff *d = diff_files (a, b, NULL);
+  const lsc_diff_row *fast = find_row (d, LSC_DIFF_ROW_PATH, "fast");
+  ck_assert_int_eq (fast->sessions_a, 5);
+  ck_assert_int_eq (fast->sessions_b, 5);
+  /* Welch's interval over the sessions' p50s, computed here from the files. */
+  double xa[6], xb[6];
+  ck_assert_int_eq (session_p50s (a, 0, xa), 5);
+  ck_assert_int_eq (session_p50s (b, 0, xb), 5);
+  double ma = 0, mb = 0, va = 0, vb = 0;
+  for (int i = 0; i < 5; i++)
+    ma += xa[i] / 5, mb += xb[i] / 5;
+  for (int i = 0; i < 5; i++)
+    va += (xa[i] - ma) * (xa[i] - ma) / 4, vb += (xb[i] - mb) * (xb[i] - mb) / 4;
+  double se2 = va / 5 + vb / 5, df = se2 * se2 / ((va / 5) * (va / 5) / 4 + (vb / 5) * (vb / 5) / 4);
+  double half = lsc_diff_student_t (1 - d->level, df) * sqrt (se2);
+  ck_assert_double_eq_tol (fast->value_a, ma, 1e-9);
+  ck_assert_double_eq_tol (fast->value_b, mb, 1e-9);
+  ck_assert_double_eq_tol (fast->ci_low_ns, mb - ma - half, 1e-6);
+  ck_assert_double_eq_tol (fast->ci_high_ns, mb - ma + half, 1e-6);
+  /* The scatter between sessions is no change, on any row, and no process rows for repeats. */
+  for (size_t i = 0; i < d->n_rows; i++)
+    {
+      ck_assert_msg (d->rows[i].verdict == LSC_DIFF_SAME, "%s %s: %s", lsc_diff_row_kind_name (d->rows[i].kind),
+                     d->rows[i].name, lsc_diff_verdict_name (d->rows[i].verdict));
+      ck_assert_int_ne (d->rows[i].kind, LSC_DIFF_ROW_PROCESS);
+    }
+  ck_assert_uint_eq (d->n_warnings, 0);
+  lsc_report_diff_free (d);
+  /* The same sessions as one recording each: blocks of launches see no scatter and call it. */
+  report_opts one_a = repeated_opts (31, scatter_a + 3, 1, 1), one_b = repeated_opts (32, scatter_b + 1, 1, 1);
+  build (a, &one_a);
+  build (b, &one_b);
+  d = diff_files (a, b, NULL);
+  ck_assert_int_eq (find_row (d, LSC_DIFF_ROW_PATH, "fast")->verdict, LSC_DIFF_FASTER);
+  ck_assert_int_eq (find_row (d, LSC_DIFF_ROW_PATH, "fast")->sessions_a, 0);
+  lsc_report_diff_free (d);
+  /* A real change beyond the scatter, on one path only. */
+  ob = repeated_opts (32, scatter_b, 5, 1.4);
+  build (a, &oa);
+  build (b, &ob);
+  d = diff_files (a, b, NULL);
+  ck_assert_int_eq (find_row (d, LSC_DIFF_ROW_PATH, "fast")->verdict, LSC_DIFF_SLOWER);
+  ck_assert_int_eq (find_row (d, LSC_DIFF_ROW_PATH, "default")->verdict, LSC_DIFF_SAME);
+  ck_assert_int_eq (find_row (d, LSC_DIFF_ROW_PATH, "raw")->verdict, LSC_DIFF_SAME);
+  lsc_report_diff_free (d);
+}
+END_TEST
+
+START_TEST (test_floor_moved_warning)
+{
+  const char *a = tmp_path ("a.lsdb"), *b = tmp_path ("b.lsdb");
+  report_opts o = plain_opts (3);
+  o.sessions[0].floor_ns = 2500;
+  build (a, &o);
+  o.seed = 4;
+  build (b, &o);
+  lsc_report_diff *d = diff_files (a, b, NULL);
+  for (size_t i = 0; i < d->n_warnings; i++)
+    ck_assert_msg (!strstr (d->warnings[i], "floor"), "%s", d->warnings[i]);
+  lsc_report_diff_free (d);
+  o.sessions[0].floor_ns = 3400;
+  build (b, &o);
+  d = diff_files (a, b, NULL);
+  bool warned = false;
+  for (size_t i = 0; i < d->n_warnings; i++)
+    warned = warned || strstr (d->warnings[i], "the in-session floor (a bare cuLaunchKernel) moved from");
+  ck_assert_msg (warned, "no warning about the floor among %zu", d->n_warnings);
+  lsc_report_diff_free (d);
+}
+END_TEST
+
+static char *
+file_bytes (const char *path, size_t *n)
+{
+  FILE *f = fopen (path, "rb");
+  ck_assert_ptr_nonnull (f);
+  fseek (f, 0, SEEK_END);
+  *n = (size_t) ftell (f);
+  rewind (f);
+  char *buf = malloc (*n + 1);
+  ck_assert_uint_eq (fread (buf, 1, *n, f), *n);
+  fclose (f);
+  return buf;
+}
+
+START_TEST (test_append_sessions)
+{
+  const char *a = tmp_path ("a.lsdb"), *b = tmp_path ("b.lsdb"), *junk = tmp_path ("junk.lsdb");
+  report_opts o = plain_opts (5);
+  build (a, &o);
+  o.seed = 6;
+  build (b, &o);
+  char err[1024] = "";
+  /* Not a report: refused, and both files left as they were. */
+  FILE *f = fopen (junk, "w");
+  fputs ("not a report", f);
+  fclose (f);
+  size_t n_before, n_after;
+  char *before = file_bytes (a, &n_before);
+  ck_assert_int_ne (lsc_report_append (a, junk, err, sizeof err), 0);
+  ck_assert_msg (strstr (err, junk), "%s", err);
+  char *after = file_bytes (a, &n_after);
+  ck_assert_uint_eq (n_before, n_after);
+  ck_assert_int_eq (memcmp (before, after, n_before), 0);
+  free (before);
+  free (after);
+  ck_assert_int_eq (access (junk, F_OK), 0);
+  ck_assert_int_eq (lsc_report_append (a, b, err, sizeof err), 0);
+  ck_assert_int_ne (access (b, F_OK), 0);
+  lsc_error e;
+  lsc_report *r = lsc_report_open (a, 0, &e);
+  ck_assert_msg (r != NULL, "%s", e.message);
+  lsc_report_summary *sum = lsc_report_summarize (r, &e);
+  ck_assert_ptr_nonnull (sum);
+  ck_assert_uint_eq (sum->n_sessions, 2);
+  ck_assert_int_eq (sum->sessions[0].launches + sum->sessions[1].launches, 2 * (3000 + 1500 + 800 + 400));
+  lsc_report_summary_free (sum);
+  lsc_report_free (r);
+}
+END_TEST
+
 START_TEST (test_writers)
 {
   const char *a = tmp_path ("a.lsdb"), *b = tmp_path ("b.lsdb");
@@ -754,13 +948,16 @@ START_TEST (test_writers)
   lsc_report_diff *d = diff_files (a, b, NULL);
   char *csv = write_to_string (d, lsc_report_diff_write_csv);
   ck_assert_msg (strncmp (csv, "kind,name,kernel,session_a,session_b,count_a,value_a_ns,count_b,value_b_ns,diff_ns,"
-                               "diff_pct,ci_low_ns,ci_high_ns,verdict\r\n", 121) == 0, "%s", csv);
+                               "diff_pct,ci_low_ns,ci_high_ns,verdict,interval_sessions_a,interval_sessions_b\r\n",
+                          161)
+                   == 0,
+                 "%s", csv);
   int lines = 0;
   for (const char *p = csv; (p = strstr (p, "\r\n")); p += 2)
     lines++;
   ck_assert_int_eq (lines, 1 + (int) d->n_rows);
   ck_assert_ptr_nonnull (strstr (csv, "path,default,,,,1500,"));
-  ck_assert_ptr_nonnull (strstr (csv, ",faster\r\n"));
+  ck_assert_ptr_nonnull (strstr (csv, ",faster,,\r\n"));
   ck_assert_ptr_nonnull (strstr (csv, "spec,arg0=aligned,add8,"));
   /* people read "baseline"; the files keep the stored "default" */
   for (size_t i = 0; i < d->n_rows; i++)
@@ -1011,7 +1208,7 @@ START_TEST (test_cli_deterministic_and_json)
       snprintf (cmd, sizeof cmd,
                 "jq -e '(.rows | length) == 16 and (.rows[] | select(.kind == \"path\" and .name == \"raw\") | "
                 ".verdict == \"slower\" and .ci_low_ns > 0 and .a.count == 800) and .thresholds.tested_rows == 16 "
-                "and (.warnings | length) == 1 and .a.facts.gpu == \"NVIDIA H100 80GB HBM3\"' '%s' >/dev/null",
+                "and (.warnings | length) == 2 and .a.facts.gpu == \"NVIDIA H100 80GB HBM3\"' '%s' >/dev/null",
                 json);
       ck_assert_msg (system (cmd) == 0, "jq check failed on %s", json);
     }
@@ -1036,6 +1233,10 @@ main (int argc, char **argv)
   tcase_add_test (tc, test_processes_matched);
   tcase_add_test (tc, test_raw_uses_api_time);
   tcase_add_test (tc, test_writers);
+  tcase_add_test (tc, test_student_t);
+  tcase_add_test (tc, test_sessions_as_unit);
+  tcase_add_test (tc, test_floor_moved_warning);
+  tcase_add_test (tc, test_append_sessions);
   tcase_add_test (tc, test_extreme_values);
   tcase_add_test (tc, test_cli_fail_if_slower);
   tcase_add_test (tc, test_cli_refuses_bad_reports);
