@@ -86,7 +86,8 @@ void lsc_row_filter_init (lsc_row_filter *filter);
  * session_id and kernel_id are used, its other fields ignored): every session and kernel is
  * listed, and the launch counts, percentiles and figures are those of the matching launches
  * alone (each launch's gap is still measured from its thread's previous call, whatever kernel
- * that launched).  For views of one kernel or one process of a report. */
+ * that launched); with a kernel, the sessions' specs are that kernel's only.  Streams, events
+ * and NVTX ranges are the whole report's.  For views of one kernel or one process. */
 lsc_report_summary *lsc_report_summarize_filtered (lsc_report *report, const lsc_row_filter *filter, lsc_error *error);
 
 /* Makes long reads of report stop soon after cancelled(data) returns non-zero, failing with

@@ -713,6 +713,23 @@ kernel_percentiles (lsc_kernel_summary *ks, const i64_vec *per_path)
   return true;
 }
 
+/* Only the specs of kernel_id stay in the summary (after the pass, which indexes them). */
+static void
+keep_kernel_specs (lsc_report_summary *sum, int64_t kernel_id)
+{
+  for (size_t si = 0; si < sum->n_sessions; si++)
+    {
+      lsc_session_summary *sess = &sum->sessions[si];
+      size_t kept = 0;
+      for (size_t i = 0; i < sess->n_specs; i++)
+        if (sess->specs[i].kernel_id == kernel_id)
+          sess->specs[kept++] = sess->specs[i];
+        else
+          spec_clear (&sess->specs[i]);
+      sess->n_specs = kept;
+    }
+}
+
 static bool
 launch_matches (const lsc_row_filter *filter, int64_t session_id, bool has_kernel, int64_t kernel_id)
 {
@@ -972,6 +989,8 @@ lsc_report_summarize_filtered (lsc_report *report, const lsc_row_filter *filter,
       }
   for (size_t si = 0; si < sum->n_sessions; si++)
     lsc__savings_estimate (&sum->sessions[si]);
+  if (filter && filter->kernel_id != LSC_ROW_ANY)
+    keep_kernel_specs (sum, filter->kernel_id);
 
   if (lsc__table_present (sum->schema_version, "api_call"))
     {

@@ -2165,6 +2165,9 @@ START_TEST (test_kernel_figures)
       ck_assert_int_eq (one->sessions[1].paths[p].p99_ns, ks->paths[p].p99_ns);
     }
   ck_assert_int_eq (one->sessions[0].launches, 0);
+  ck_assert_uint_eq (one->sessions[1].n_specs, SPECS_PER_KERNEL);
+  for (size_t i = 0; i < one->sessions[1].n_specs; i++)
+    ck_assert_int_eq (one->sessions[1].specs[i].kernel_id, kernel_id (2, 1));
   ck_assert_int_eq (kernel_in (one, 2, kernel_id (2, 0))->launches, 0);
   ck_assert_int_eq (kernel_in (one, 1, kernel_id (1, 1))->launches, 0);
   lsc_report_summary_free (one);
