@@ -589,7 +589,7 @@ static const GOptionEntry option_entries[] = {
   { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Print the version and exit"), NULL },
   { "print-tagline", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Print the tagline in the current language and exit"), NULL },
   { "view", 0, 0, G_OPTION_ARG_STRING, NULL,
-    N_("Show this view of the report: overview, timeline, distribution, stages, specs, events, launches or session"),
+    N_("Show this view of the report: overview, timeline, distribution, stages, specs, events, launches, kernels or session"),
     N_("NAME") },
   { "screenshot", 0, 0, G_OPTION_ARG_FILENAME, NULL,
     N_("Save a PNG of the main window once the report is shown, then quit"), N_("FILE") },

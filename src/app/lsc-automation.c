@@ -92,32 +92,6 @@ quit_with (LscAutomation *self, int status)
 
 /* ---- the report run ----------------------------------------------------------------------- */
 
-/* The error dialog beside the window's shot, as STEM-dialog.png; it may be mapped a frame or
- * more after the window on a loaded machine. */
-static gboolean
-dialog_screenshot_cb (gpointer data)
-{
-  LscAutomation *self = LSC_AUTOMATION (data);
-  AdwMessageDialog *dialog = lsc_window_get_error_dialog (self->window);
-  g_autoptr (GError) error = NULL;
-  g_autofree char *stem = g_str_has_suffix (self->screenshot_path, ".png")
-                              ? g_strndup (self->screenshot_path, strlen (self->screenshot_path) - 4)
-                              : g_strdup (self->screenshot_path);
-  g_autofree char *dialog_path = g_strdup_printf ("%s-dialog.png", stem);
-  self->screenshot_source = 0;
-  if (dialog && lsc_window_save_widget_png (GTK_WIDGET (dialog), dialog_path, &error))
-    g_print ("screenshot: %s (error dialog)\n", dialog_path);
-  else if (dialog && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK) && self->draw_retries++ < 50)
-    {
-      self->screenshot_source = g_timeout_add (100, dialog_screenshot_cb, self);
-      return G_SOURCE_REMOVE;
-    }
-  else
-    g_printerr ("launchscope: screenshot of the error dialog failed: %s\n", error ? error->message : "it was closed");
-  quit_app (self);
-  return G_SOURCE_REMOVE;
-}
-
 static gboolean
 screenshot_cb (gpointer data)
 {
@@ -144,6 +118,24 @@ screenshot_cb (gpointer data)
     }
   self->screenshot_source = 0;
 
+  /* an error dialog first: it appears on its own, and can still be unmapped or undrawn when the
+   * window is drawn */
+  AdwMessageDialog *dialog = lsc_window_get_error_dialog (window);
+  g_autofree char *stem = g_str_has_suffix (self->screenshot_path, ".png")
+                              ? g_strndup (self->screenshot_path, strlen (self->screenshot_path) - 4)
+                              : g_strdup (self->screenshot_path);
+  g_autofree char *dialog_path = g_strdup_printf ("%s-dialog.png", stem);
+  gboolean dialog_saved = dialog && lsc_window_save_widget_png (GTK_WIDGET (dialog), dialog_path, &error);
+  if (dialog && !dialog_saved
+      && (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)
+          || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED))
+      && self->draw_retries++ < 50)
+    {
+      self->screenshot_source = g_timeout_add (100, screenshot_cb, self);
+      return G_SOURCE_REMOVE;
+    }
+  g_autoptr (GError) dialog_error = g_steal_pointer (&error);
+
   gboolean saved = lsc_window_save_widget_png (GTK_WIDGET (window), self->screenshot_path, &error);
   if (!saved && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK) && self->draw_retries++ < 50)
     {
@@ -158,12 +150,14 @@ screenshot_cb (gpointer data)
     g_print ("screenshot: %s (%dx%d, view %s, state %s)\n", self->screenshot_path,
              gtk_widget_get_width (GTK_WIDGET (window)), gtk_widget_get_height (GTK_WIDGET (window)),
              lsc_window_get_view (window), lsc_window_get_state (window) == LSC_WINDOW_REPORT ? "report" : "empty");
-  AdwMessageDialog *dialog = lsc_window_get_error_dialog (window);
   if (dialog)
     {
       g_print ("error dialog: %s: %s\n", adw_message_dialog_get_heading (dialog), adw_message_dialog_get_body (dialog));
-      self->draw_retries = 0;
-      return dialog_screenshot_cb (self);
+      if (dialog_saved)
+        g_print ("screenshot: %s (error dialog)\n", dialog_path);
+      else
+        g_printerr ("launchscope: screenshot of the error dialog failed: %s\n",
+                    dialog_error ? dialog_error->message : dialog_path);
     }
   quit_app (self);
   return G_SOURCE_REMOVE;

@@ -7,7 +7,9 @@
 #include "lsc-compare-view.h"
 #include "lsc-distribution-view.h"
 #include "lsc-events-view.h"
+#include "lsc-filter-bar.h"
 #include "lsc-frame-monitor.h"
+#include "lsc-kernels-view.h"
 #include "lsc-launches-view.h"
 #include "lsc-live-page.h"
 #include "lsc-overview-view.h"
@@ -37,6 +39,7 @@ struct _LscWindow
   GtkProgressBar *progress_bar;
   GtkLabel *progress_label;
   AdwViewStack *view_stack;
+  LscFilterBar *filter_bar;
   GMenu *recent_section;
   LscOverviewView *overview_view;
   LscTimelineView *timeline_view;
@@ -45,6 +48,7 @@ struct _LscWindow
   LscSpecsView *specs_view;
   LscEventsView *events_view;
   LscLaunchesView *launches_view;
+  LscKernelsView *kernels_view;
   LscSessionView *session_view;
   LscCompareView *compare_view;
   LscLivePage *live_page;

@@ -46,10 +46,22 @@ lsc_window_get_visible_chart (LscWindow *self)
   return NULL;
 }
 
+/* The filter is shown with a report's views of launches: the session's facts and the
+ * comparison are not about one kernel's launches. */
+static void
+update_filter_bar (LscWindow *self)
+{
+  const char *name = adw_view_stack_get_visible_child_name (self->view_stack);
+  gtk_widget_set_visible (GTK_WIDGET (self->filter_bar), lsc_window_get_state (self) == LSC_WINDOW_REPORT
+                                                           && g_strcmp0 (name, "session") != 0
+                                                           && g_strcmp0 (name, "compare") != 0);
+}
+
 void
 lsc_window_update_actions (LscWindow *self)
 {
   LscWindowState state = lsc_window_get_state (self);
+  update_filter_bar (self);
   gboolean shown = self->document != NULL && state != LSC_WINDOW_LIVE;
   GtkWidget *widget = GTK_WIDGET (self);
 
@@ -75,7 +87,9 @@ set_views_document (LscWindow *self, LscDocument *document)
   lsc_specs_view_set_document (self->specs_view, document);
   lsc_events_view_set_document (self->events_view, document);
   lsc_launches_view_set_document (self->launches_view, document);
+  lsc_kernels_view_set_document (self->kernels_view, document);
   lsc_session_view_set_document (self->session_view, document);
+  lsc_filter_bar_set_document (self->filter_bar, document);
 }
 
 gboolean
@@ -487,6 +501,17 @@ show_time_action (GtkWidget *widget, const char *action_name, GVariant *param)
   lsc_timeline_view_show_time (self->timeline_view, g_variant_get_int64 (param));
 }
 
+/* A kernel chosen (the Kernels view's rows): every view shows its launches; LSC_ROW_ANY shows
+ * every kernel's again. */
+static void
+filter_kernel_action (GtkWidget *widget, const char *action_name, GVariant *param)
+{
+  LscWindow *self = LSC_WINDOW (widget);
+  (void) action_name;
+  if (lsc_window_get_state (self) == LSC_WINDOW_REPORT)
+    lsc_filter_bar_set_kernel (self->filter_bar, g_variant_get_int64 (param));
+}
+
 static void
 find_action (GtkWidget *widget, const char *action_name, GVariant *param)
 {
@@ -688,6 +713,8 @@ lsc_window_class_init (LscWindowClass *klass)
   g_type_ensure (LSC_TYPE_SPECS_VIEW);
   g_type_ensure (LSC_TYPE_EVENTS_VIEW);
   g_type_ensure (LSC_TYPE_LAUNCHES_VIEW);
+  g_type_ensure (LSC_TYPE_KERNELS_VIEW);
+  g_type_ensure (LSC_TYPE_FILTER_BAR);
   g_type_ensure (LSC_TYPE_SESSION_VIEW);
   g_type_ensure (LSC_TYPE_LIVE_PAGE);
 
@@ -705,6 +732,8 @@ lsc_window_class_init (LscWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LscWindow, progress_bar);
   gtk_widget_class_bind_template_child (widget_class, LscWindow, progress_label);
   gtk_widget_class_bind_template_child (widget_class, LscWindow, view_stack);
+  gtk_widget_class_bind_template_child (widget_class, LscWindow, filter_bar);
+  gtk_widget_class_bind_template_child (widget_class, LscWindow, kernels_view);
   gtk_widget_class_bind_template_child (widget_class, LscWindow, recent_section);
   gtk_widget_class_bind_template_child (widget_class, LscWindow, overview_view);
   gtk_widget_class_bind_template_child (widget_class, LscWindow, timeline_view);
@@ -730,6 +759,7 @@ lsc_window_class_init (LscWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.view", "s", view_action);
   gtk_widget_class_install_action (widget_class, "win.find", NULL, find_action);
   gtk_widget_class_install_action (widget_class, "win.show-time", "x", show_time_action);
+  gtk_widget_class_install_action (widget_class, "win.filter-kernel", "x", filter_kernel_action);
   gtk_widget_class_install_property_action (widget_class, "win.show-live", "live-shown");
   lsc_window_live_class_init (widget_class);
   lsc_window_compare_class_init (widget_class);

@@ -82,6 +82,14 @@ typedef struct {
 /* Every field LSC_ROW_ANY. */
 void lsc_row_filter_init (lsc_row_filter *filter);
 
+/* lsc_report_summarize (lsc-report.h) over the launches filter passes (NULL: all; its
+ * session_id and kernel_id are used, its other fields ignored): every session and kernel is
+ * listed, and the launch counts, percentiles and figures are those of the matching launches
+ * alone (each launch's gap is still measured from its thread's previous call, whatever kernel
+ * that launched); with a kernel, the sessions' specs are that kernel's only.  Streams, events
+ * and NVTX ranges are the whole report's.  For views of one kernel or one process. */
+lsc_report_summary *lsc_report_summarize_filtered (lsc_report *report, const lsc_row_filter *filter, lsc_error *error);
+
 /* Makes long reads of report stop soon after cancelled(data) returns non-zero, failing with
  * LSC_ERROR_INTERRUPTED; for a GCancellable or a deadline.  NULL removes it.  Independent of
  * lsc_report_set_interrupt: either stops a read. */

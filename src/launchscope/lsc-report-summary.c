@@ -15,6 +15,7 @@
 #include "lsc-percentile.h"
 #include "lsc-report-gaps.h"
 #include "lsc-report-private.h"
+#include "lsc-report-rows.h"
 #include "lsc-schema.h"
 
 const char *const lsc_call_kind_names[LSC_CALL_KINDS] = { "sync", "copy", "alloc" };
@@ -491,6 +492,13 @@ load_specs (sqlite3 *db, lsc_report_summary *sum, spec_slot **slots_out, size_t 
       col_int (stmt, 11, &sp->misses);
       col_int (stmt, 13, &sp->waits);
       sp->kernel_name = find_kernel_name (sess, sp->kernel_id);
+      lsc_kernel_summary *ks = find_kernel (sess, sp->kernel_id);
+      if (ks)
+        {
+          ks->specs++;
+          if (sp->has_compile_ms)
+            ks->compile_ms += sp->compile_ms;
+        }
       slots[n_slots] = (spec_slot) { .id = id, .session = sess, .index = sess->n_specs };
       n_slots++;
       sess->n_specs++;
@@ -524,7 +532,7 @@ load_streams (sqlite3 *db, lsc_report_summary *sum)
   int rc = sqlite3_prepare_v2 (db,
                                /* a join, not a subquery per row: SQLite indexes it itself where a
                                 * crashed recording left no index on correlation_id */
-                               "SELECT g.session_id, g.stream_id, g.start_ns, g.end_ns, l.api_start_ns "
+                               "SELECT g.session_id, g.stream_id, g.start_ns, g.end_ns, l.api_start_ns, l.kernel_id "
                                "FROM main.gpu_activity g LEFT JOIN main.launch l ON l.correlation_id = "
                                "g.correlation_id AND l.session_id = g.session_id WHERE typeof(g.start_ns) = "
                                "'integer' AND typeof(g.end_ns) = 'integer' AND typeof(g.stream_id) = 'integer' "
@@ -592,8 +600,15 @@ load_streams (sqlite3 *db, lsc_report_summary *sum)
            * queued on a stream follow each other within about a microsecond, and a launch
            * reaches the GPU microseconds after its call, so an eager loop whose calls begin
            * before each kernel ends still leaves the GPU idle between them. */
-          if ((col_int (stmt, 4, &api_start) && api_start > prev_end) || gap > LSC__QUEUED_GAP_NS)
-            st->waited_for_host++;
+          bool waited = (col_int (stmt, 4, &api_start) && api_start > prev_end) || gap > LSC__QUEUED_GAP_NS;
+          st->waited_for_host += waited;
+          int64_t kernel_id;
+          lsc_kernel_summary *ks = col_int (stmt, 5, &kernel_id) ? find_kernel (sess, kernel_id) : NULL;
+          if (ks)
+            {
+              ks->gpu_followers++;
+              ks->waited_for_host += waited;
+            }
         }
       st->kernels++;
       if (end > start)
@@ -658,8 +673,88 @@ lsc_report_summarize_sessions (lsc_report *report, lsc_error *error)
   return NULL;
 }
 
+/* A path's figures from its sorted host times. */
+static void
+path_summary_finish (lsc_path_summary *ps, i64_vec *vec)
+{
+  ps->count = (int64_t) vec->n;
+  if (!vec->n)
+    return;
+  qsort (vec->v, vec->n, sizeof *vec->v, cmp_i64);
+  ps->p50_ns = nearest_rank (vec->v, vec->n, 50);
+  ps->p90_ns = nearest_rank (vec->v, vec->n, 90);
+  ps->p99_ns = nearest_rank (vec->v, vec->n, 99);
+  ps->min_ns = vec->v[0];
+  ps->max_ns = vec->v[vec->n - 1];
+  long double total = 0;
+  for (size_t i = 0; i < vec->n; i++)
+    total += (long double) vec->v[i];
+  ps->mean_ns = (double) (total / (long double) vec->n);
+}
+
+/* A kernel's host-time percentiles over all its paths' values (each sorted already). */
+static bool
+kernel_percentiles (lsc_kernel_summary *ks, const i64_vec *per_path)
+{
+  size_t n = 0;
+  for (size_t pi = 0; pi <= LSC_PATH_COUNT; pi++)
+    n += per_path[pi].n;
+  ks->count = (int64_t) n;
+  if (!n)
+    return true;
+  int64_t *all = malloc (n * sizeof *all);
+  if (!all)
+    return false;
+  size_t at = 0;
+  for (size_t pi = 0; pi <= LSC_PATH_COUNT; pi++)
+    {
+      if (per_path[pi].n)
+        memcpy (all + at, per_path[pi].v, per_path[pi].n * sizeof *all);
+      at += per_path[pi].n;
+    }
+  qsort (all, n, sizeof *all, cmp_i64);
+  ks->p50_ns = nearest_rank (all, n, 50);
+  ks->p90_ns = nearest_rank (all, n, 90);
+  ks->p99_ns = nearest_rank (all, n, 99);
+  free (all);
+  return true;
+}
+
+/* Only the specs of kernel_id stay in the summary (after the pass, which indexes them). */
+static void
+keep_kernel_specs (lsc_report_summary *sum, int64_t kernel_id)
+{
+  for (size_t si = 0; si < sum->n_sessions; si++)
+    {
+      lsc_session_summary *sess = &sum->sessions[si];
+      size_t kept = 0;
+      for (size_t i = 0; i < sess->n_specs; i++)
+        if (sess->specs[i].kernel_id == kernel_id)
+          sess->specs[kept++] = sess->specs[i];
+        else
+          spec_clear (&sess->specs[i]);
+      sess->n_specs = kept;
+    }
+}
+
+static bool
+launch_matches (const lsc_row_filter *filter, int64_t session_id, bool has_kernel, int64_t kernel_id)
+{
+  if (!filter)
+    return true;
+  if (filter->session_id != LSC_ROW_ANY && filter->session_id != session_id)
+    return false;
+  return filter->kernel_id == LSC_ROW_ANY || (has_kernel && filter->kernel_id == kernel_id);
+}
+
 lsc_report_summary *
 lsc_report_summarize (lsc_report *report, lsc_error *error)
+{
+  return lsc_report_summarize_filtered (report, NULL, error);
+}
+
+lsc_report_summary *
+lsc_report_summarize_filtered (lsc_report *report, const lsc_row_filter *filter, lsc_error *error)
 {
   lsc_error_clear (error);
   if (!report)
@@ -672,7 +767,8 @@ lsc_report_summarize (lsc_report *report, lsc_error *error)
   spec_slot *slots = NULL;
   size_t n_slots = 0;
   i64_vec *path_values = NULL;
-  i64_vec *kernel_values = NULL; /* each session's kernels in turn, from kernel_base[session] */
+  i64_vec *kernel_values = NULL; /* each session's kernels in turn, from kernel_base[session], per path */
+  i64_vec *kernel_gpu = NULL;    /* the same kernels' GPU times */
   i64_vec *kernel_gaps = NULL;   /* the same kernels' gaps */
   i64_vec *kernel_functions = NULL, *kernel_keys = NULL; /* ... and their functions and keys */
   gap_tracker gaps = { 0 };
@@ -713,11 +809,12 @@ lsc_report_summarize (lsc_report *report, lsc_error *error)
       kernel_base[si] = n_kernel_values;
       n_kernel_values += sum->sessions[si].n_kernel_list;
     }
-  kernel_values = calloc (n_kernel_values + 1, sizeof *kernel_values);
+  kernel_values = calloc ((n_kernel_values + 1) * (LSC_PATH_COUNT + 1), sizeof *kernel_values);
+  kernel_gpu = calloc (n_kernel_values + 1, sizeof *kernel_gpu);
   kernel_gaps = calloc (n_kernel_values + 1, sizeof *kernel_gaps);
   kernel_functions = calloc (n_kernel_values + 1, sizeof *kernel_functions);
   kernel_keys = calloc (n_kernel_values + 1, sizeof *kernel_keys);
-  if (!path_values || !kernel_base || !kernel_values || !kernel_gaps || !kernel_functions || !kernel_keys)
+  if (!path_values || !kernel_base || !kernel_values || !kernel_gpu || !kernel_gaps || !kernel_functions || !kernel_keys)
     {
       rc = SQLITE_NOMEM;
       goto fail;
@@ -729,7 +826,7 @@ lsc_report_summarize (lsc_report *report, lsc_error *error)
   char launch_sql[512];
   snprintf (launch_sql, sizeof launch_sql,
             "SELECT session_id, path, spec_id, outcome, reason, status, host_ns, kernel_id, "
-            "coalesce(thread, -9223372036854775808), start_ns, %s, %s, %s FROM main.launch",
+            "coalesce(thread, -9223372036854775808), start_ns, %s, %s, %s, gpu_ns FROM main.launch",
             lsc__column_or_default (sum->schema_version, "launch", "function", "function", "NULL"),
             lsc__column_or_default (sum->schema_version, "launch", "param_key", "param_key", "NULL"),
             lsc__column_or_default (sum->schema_version, "launch", "params", "params", "NULL"));
@@ -749,6 +846,21 @@ lsc_report_summarize (lsc_report *report, lsc_error *error)
       col_int (stmt, 3, &outcome);
       col_int (stmt, 4, &reason);
       col_int (stmt, 5, &status);
+      int64_t kernel_id = 0;
+      bool has_kernel = col_int (stmt, 7, &kernel_id);
+      if (!launch_matches (filter, session_id, has_kernel, kernel_id))
+        {
+          /* not counted, but it still ends its thread's gap before the next launch */
+          int64_t host, start, end, gap;
+          if (status == 0 && col_int (stmt, 6, &host) && col_int (stmt, 9, &start)
+              && !__builtin_add_overflow (start, host, &end)
+              && lsc__gap_tracker_launch (&gaps, session_id, sqlite3_column_int64 (stmt, 8), start, end, &gap) < 0)
+            {
+              rc = SQLITE_NOMEM;
+              goto fail;
+            }
+          continue;
+        }
       size_t pi = path >= 0 && path < LSC_PATH_COUNT ? (size_t) path : LSC_PATH_COUNT;
       size_t oi = outcome >= 0 && outcome < LSC_OUTCOME_COUNT ? (size_t) outcome : LSC_OUTCOME_COUNT;
       size_t ri = reason >= 0 && reason < LSC_REASON_COUNT ? (size_t) reason : LSC_REASON_COUNT;
@@ -771,12 +883,17 @@ lsc_report_summarize (lsc_report *report, lsc_error *error)
           sp->launch_fallbacks += oi == LSC_OUTCOME_FALLBACK;
         }
       size_t si = (size_t) (sess - sum->sessions);
-      int64_t kernel_id;
-      lsc_kernel_summary *ks = col_int (stmt, 7, &kernel_id) ? find_kernel (sess, kernel_id) : NULL;
-      i64_vec *kv = ks ? &kernel_values[kernel_base[si] + (size_t) (ks - sess->kernel_list)] : NULL;
+      lsc_kernel_summary *ks = has_kernel ? find_kernel (sess, kernel_id) : NULL;
+      size_t kernel_index = ks ? kernel_base[si] + (size_t) (ks - sess->kernel_list) : 0;
+      i64_vec *kv = ks ? &kernel_values[kernel_index * (LSC_PATH_COUNT + 1) + pi] : NULL;
+      lsc_path_summary *kps = ks ? &ks->paths[pi] : NULL;
       if (ks)
         {
           ks->launches++;
+          kps->launches++;
+          kps->outcomes[oi]++;
+          if (oi == LSC_OUTCOME_FALLBACK)
+            kps->fallbacks_by_reason[ri]++;
           int64_t function, param_key, params;
           size_t ki = kernel_base[si] + (size_t) (ks - sess->kernel_list);
           if ((col_int (stmt, 10, &function) && !vec_push (&kernel_functions[ki], function))
@@ -796,8 +913,17 @@ lsc_report_summarize (lsc_report *report, lsc_error *error)
         {
           ps->errors++;
           if (ks)
-            ks->errors++;
+            {
+              ks->errors++;
+              kps->errors++;
+            }
           continue;
+        }
+      int64_t gpu_ns;
+      if (ks && col_int (stmt, 13, &gpu_ns) && gpu_ns >= 0 && !vec_push (&kernel_gpu[kernel_index], gpu_ns))
+        {
+          rc = SQLITE_NOMEM;
+          goto fail;
         }
       if (!col_int (stmt, 6, &host_ns))
         continue;
@@ -815,7 +941,7 @@ lsc_report_summarize (lsc_report *report, lsc_error *error)
       if (__builtin_add_overflow (start_ns, host_ns, &end_ns))
         continue;
       int has_gap = lsc__gap_tracker_launch (&gaps, session_id, thread, start_ns, end_ns, &gap);
-      if (has_gap < 0 || (has_gap && ks && !vec_push (&kernel_gaps[kernel_base[si] + (size_t) (ks - sess->kernel_list)], gap)))
+      if (has_gap < 0 || (has_gap && ks && !vec_push (&kernel_gaps[kernel_index], gap)))
         {
           rc = SQLITE_NOMEM;
           goto fail;
@@ -830,20 +956,7 @@ lsc_report_summarize (lsc_report *report, lsc_error *error)
     for (size_t pi = 0; pi <= LSC_PATH_COUNT; pi++)
       {
         i64_vec *vec = &path_values[si * (LSC_PATH_COUNT + 1) + pi];
-        lsc_path_summary *ps = &sum->sessions[si].paths[pi];
-        ps->count = (int64_t) vec->n;
-        if (!vec->n)
-          continue;
-        qsort (vec->v, vec->n, sizeof *vec->v, cmp_i64);
-        ps->p50_ns = nearest_rank (vec->v, vec->n, 50);
-        ps->p90_ns = nearest_rank (vec->v, vec->n, 90);
-        ps->p99_ns = nearest_rank (vec->v, vec->n, 99);
-        ps->min_ns = vec->v[0];
-        ps->max_ns = vec->v[vec->n - 1];
-        long double total = 0;
-        for (size_t i = 0; i < vec->n; i++)
-          total += (long double) vec->v[i];
-        ps->mean_ns = (double) (total / (long double) vec->n);
+        path_summary_finish (&sum->sessions[si].paths[pi], vec);
       }
   /* Per kernel: its host-time percentiles, its gaps', and its binaries and inferred specs. */
   for (size_t si = 0; si < sum->n_sessions; si++)
@@ -851,14 +964,22 @@ lsc_report_summarize (lsc_report *report, lsc_error *error)
       {
         size_t ki = kernel_base[si] + k;
         lsc_kernel_summary *ks = &sum->sessions[si].kernel_list[k];
-        i64_vec *vec = &kernel_values[ki];
-        ks->count = (int64_t) vec->n;
+        i64_vec *per_path = &kernel_values[ki * (LSC_PATH_COUNT + 1)];
+        for (size_t pi = 0; pi <= LSC_PATH_COUNT; pi++)
+          path_summary_finish (&ks->paths[pi], &per_path[pi]);
+        if (!kernel_percentiles (ks, per_path))
+          {
+            rc = SQLITE_NOMEM;
+            goto fail;
+          }
+        i64_vec *vec = &kernel_gpu[ki];
+        ks->gpu_count = (int64_t) vec->n;
         if (vec->n)
           {
             qsort (vec->v, vec->n, sizeof *vec->v, cmp_i64);
-            ks->p50_ns = nearest_rank (vec->v, vec->n, 50);
-            ks->p90_ns = nearest_rank (vec->v, vec->n, 90);
-            ks->p99_ns = nearest_rank (vec->v, vec->n, 99);
+            ks->gpu_p50_ns = nearest_rank (vec->v, vec->n, 50);
+            for (size_t i = 0; i < vec->n; i++)
+              ks->gpu_total_ns = lsc__add_sat (ks->gpu_total_ns, vec->v[i]);
           }
         vec = &kernel_gaps[ki];
         ks->gap_count = (int64_t) vec->n;
@@ -875,6 +996,8 @@ lsc_report_summarize (lsc_report *report, lsc_error *error)
       }
   for (size_t si = 0; si < sum->n_sessions; si++)
     lsc__savings_estimate (&sum->sessions[si]);
+  if (filter && filter->kernel_id != LSC_ROW_ANY)
+    keep_kernel_specs (sum, filter->kernel_id);
 
   if (lsc__table_present (sum->schema_version, "api_call"))
     {
@@ -962,9 +1085,12 @@ lsc_report_summarize (lsc_report *report, lsc_error *error)
   for (size_t i = 0; i < sum->n_sessions * (LSC_PATH_COUNT + 1); i++)
     free (path_values[i].v);
   free (path_values);
-  for (size_t i = 0; i < n_kernel_values; i++)
+  for (size_t i = 0; i < n_kernel_values * (LSC_PATH_COUNT + 1); i++)
     free (kernel_values[i].v);
   free (kernel_values);
+  for (size_t i = 0; i < n_kernel_values; i++)
+    free (kernel_gpu[i].v);
+  free (kernel_gpu);
   for (size_t i = 0; i < n_kernel_values; i++)
     free (kernel_gaps[i].v);
   free (kernel_gaps);
@@ -997,9 +1123,12 @@ fail:
     for (size_t i = 0; i < sum->n_sessions * (LSC_PATH_COUNT + 1); i++)
       free (path_values[i].v);
   free (path_values);
-  for (size_t i = 0; kernel_values && i < n_kernel_values; i++)
+  for (size_t i = 0; kernel_values && i < n_kernel_values * (LSC_PATH_COUNT + 1); i++)
     free (kernel_values[i].v);
   free (kernel_values);
+  for (size_t i = 0; kernel_gpu && i < n_kernel_values; i++)
+    free (kernel_gpu[i].v);
+  free (kernel_gpu);
   for (size_t i = 0; kernel_gaps && i < n_kernel_values; i++)
     free (kernel_gaps[i].v);
   free (kernel_gaps);

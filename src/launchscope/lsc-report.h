@@ -145,6 +145,19 @@ typedef struct {
   bool has_fast_launcher_saving, has_graph_saving;
   double fast_launcher_saving_ns, fast_launcher_saving_total_ns;
   double graph_saving_ns, graph_saving_total_ns;
+  /* The kernel's launches per path (last: unknown path values), as the session's paths. */
+  lsc_path_summary paths[LSC_PATH_COUNT + 1];
+  /* Its specs in the spec table and their compile time summed (specs with one recorded). */
+  int64_t specs;
+  double compile_ms;
+  /* Kernel execution (launch.gpu_ns, with activity tracing): launches with a GPU time, its
+   * nearest-rank p50 and its sum. */
+  int64_t gpu_count, gpu_p50_ns, gpu_total_ns;
+  /* From kernel activity: this kernel's executions that followed another kernel on their
+   * stream, and of those the ones the GPU waited for the host to launch (as
+   * lsc_stream_summary.waited_for_host counts them): the kernel's launch-bound share is
+   * waited_for_host / gpu_followers. */
+  int64_t gpu_followers, waited_for_host;
 } lsc_kernel_summary;
 
 /* Writes s as a JSON string: quoted, escaped, invalid UTF-8 replaced by U+FFFD.  NULL: null. */

@@ -710,6 +710,15 @@ START_TEST (test_format)
   ck_assert_str_eq (inf_text, "—");
   g_autofree char *ratio = lsc_format_ratio (1.8);
   ck_assert_str_eq (ratio, "1.80×");
+  /* a share: one decimal, never "100.0 %" short of all of it */
+  g_autofree char *share = lsc_format_percent (0.875);
+  ck_assert_str_eq (share, "87.5 %");
+  g_autofree char *almost = lsc_format_percent (0.99996);
+  ck_assert_str_eq (almost, "99.9 %");
+  g_autofree char *all = lsc_format_percent (1.0);
+  ck_assert_str_eq (all, "100.0 %");
+  g_autofree char *no_share = lsc_format_percent (NAN);
+  ck_assert_str_eq (no_share, "—");
   g_autofree char *offset = lsc_format_offset_ns (1234567890);
   ck_assert_str_eq (offset, "1.234568 s");
   g_autofree char *hex = lsc_table_model_format_value (LSC_CELL_HEX, -1);

@@ -8,7 +8,8 @@
  *
  * argv[1] is a synthetic report (make-synthetic-report), argv[2] one with --extremes and
  * argv[3] the fuzzers' hostile report seeds: every view takes and draws each one that opens
- * (under the sanitizer build, build-aux/test-variants asan-app, without a sanitizer report).
+ * (under the sanitizer build, build-aux/test-variants asan-app, without a sanitizer report);
+ * argv[4] a report of several kernels (the sample report) for the kernel filter.
  * Needs GSETTINGS_SCHEMA_DIR.
  */
 #include <adwaita.h>
@@ -21,6 +22,10 @@
 #include "lsc-distribution-chart.h"
 #include "lsc-distribution-view.h"
 #include "lsc-events-view.h"
+#include "lsc-filter-bar.h"
+#include "lsc-format.h"
+#include "lsc-kernel-table.h"
+#include "lsc-kernels-view.h"
 #include "lsc-launches-view.h"
 #include "lsc-live-page.h"
 #include "lsc-overhead-chart.h"
@@ -37,7 +42,7 @@
 
 #include <glib/gstdio.h>
 
-static const char *report_path, *extreme_report_path, *hostile_dir;
+static const char *report_path, *extreme_report_path, *hostile_dir, *multi_kernel_report_path;
 
 static void
 setup (void)
@@ -240,6 +245,7 @@ START_TEST (test_templates_build)
     LSC_TYPE_STAT_CARD,     LSC_TYPE_OVERVIEW_VIEW, LSC_TYPE_TIMELINE_VIEW, LSC_TYPE_DISTRIBUTION_VIEW,
     LSC_TYPE_STAGES_VIEW,   LSC_TYPE_SPECS_VIEW,    LSC_TYPE_EVENTS_VIEW,   LSC_TYPE_LAUNCHES_VIEW,
     LSC_TYPE_SESSION_VIEW,  LSC_TYPE_LIVE_PAGE,     LSC_TYPE_LIVE_PANEL,    LSC_TYPE_LIVE_RUN_VIEW,
+    LSC_TYPE_KERNELS_VIEW,  LSC_TYPE_FILTER_BAR,
   };
   for (guint i = 0; i < G_N_ELEMENTS (types); i++)
     {
@@ -251,6 +257,7 @@ START_TEST (test_templates_build)
   GtkWidget *window = g_object_new (LSC_TYPE_WINDOW, NULL);
   ck_assert_ptr_null (lsc_window_get_document (LSC_WINDOW (window)));
   ck_assert (lsc_window_set_view (LSC_WINDOW (window), "specs"));
+  ck_assert (lsc_window_set_view (LSC_WINDOW (window), "kernels"));
   ck_assert (!lsc_window_set_view (LSC_WINDOW (window), "no-such-view"));
   gtk_window_destroy (GTK_WINDOW (window));
 }
@@ -285,6 +292,7 @@ START_TEST (test_views_take_a_report)
     g_object_new (LSC_TYPE_DISTRIBUTION_VIEW, NULL), g_object_new (LSC_TYPE_STAGES_VIEW, NULL),
     g_object_new (LSC_TYPE_SPECS_VIEW, NULL), g_object_new (LSC_TYPE_EVENTS_VIEW, NULL),
     g_object_new (LSC_TYPE_LAUNCHES_VIEW, NULL), g_object_new (LSC_TYPE_SESSION_VIEW, NULL),
+    g_object_new (LSC_TYPE_KERNELS_VIEW, NULL),
   };
   for (guint i = 0; i < G_N_ELEMENTS (views); i++)
     {
@@ -301,6 +309,7 @@ START_TEST (test_views_take_a_report)
   lsc_events_view_set_document (LSC_EVENTS_VIEW (views[5]), doc);
   lsc_launches_view_set_document (LSC_LAUNCHES_VIEW (views[6]), doc);
   lsc_session_view_set_document (LSC_SESSION_VIEW (views[7]), doc);
+  lsc_kernels_view_set_document (LSC_KERNELS_VIEW (views[8]), doc);
   iterate ();
   ck_assert_ptr_nonnull (lsc_timeline_view_get_chart (LSC_TIMELINE_VIEW (views[1])));
   ck_assert_ptr_nonnull (lsc_stages_view_get_chart (LSC_STAGES_VIEW (views[3]))); /* the report has stage times */
@@ -309,6 +318,7 @@ START_TEST (test_views_take_a_report)
   assert_headers_fit (views[4]);
   assert_headers_fit (views[5]);
   assert_headers_fit (views[6]);
+  assert_headers_fit (views[8]);
   g_autoptr (GString) spec_texts = g_string_new (NULL);
   collect_texts (views[4], spec_texts);
   ck_assert_msg (strstr (spec_texts->str, "\nLaunches\n") && strstr (spec_texts->str, "\np50\n"), "%s",
@@ -334,6 +344,7 @@ START_TEST (test_views_take_a_report)
   lsc_events_view_set_document (LSC_EVENTS_VIEW (views[5]), NULL);
   lsc_launches_view_set_document (LSC_LAUNCHES_VIEW (views[6]), NULL);
   lsc_session_view_set_document (LSC_SESSION_VIEW (views[7]), NULL);
+  lsc_kernels_view_set_document (LSC_KERNELS_VIEW (views[8]), NULL);
   ck_assert_ptr_null (lsc_stages_view_get_chart (LSC_STAGES_VIEW (views[3])));
   iterate ();
   gtk_window_destroy (GTK_WINDOW (window));
@@ -353,8 +364,8 @@ wait_for_n_items (GListModel *model, guint n)
   return g_list_model_get_n_items (model) == n;
 }
 
-/* The launch list filters by kernel (a searchable drop-down of the report's kernels) and by
- * the launching thread's ID. */
+/* The launch list filters by the launching thread's ID, and by the kernel of the document's
+ * filter (the window's filter bar). */
 START_TEST (test_launches_filters)
 {
   g_autoptr (LscDocument) doc = load_report ();
@@ -370,20 +381,14 @@ START_TEST (test_launches_filters)
   ck_assert_uint_gt (total, 0);
   g_autoptr (LscRow) first = g_list_model_get_item (launches, 0);
   g_autofree char *thread = g_strdup (lsc_row_get_text (first, LSC_LAUNCH_COL_THREAD));
-  g_autofree char *kernel = g_strdup (lsc_row_get_text (first, LSC_LAUNCH_COL_KERNEL));
 
-  /* the toolbar's search entry (the kernel drop-down's popover has one too) and drop-down with
-   * search: the kernels */
+  /* the toolbar's search entry (each drop-down's popover has one too) */
   GtkEditable *thread_entry = NULL;
-  GtkDropDown *kernels = NULL;
   for (GtkWidget *w = gtk_widget_get_first_child (gtk_widget_get_first_child (gtk_widget_get_first_child (view)));
        w; w = gtk_widget_get_next_sibling (w))
     if (GTK_IS_SEARCH_ENTRY (w))
       thread_entry = GTK_EDITABLE (w);
-    else if (GTK_IS_DROP_DOWN (w) && gtk_drop_down_get_enable_search (GTK_DROP_DOWN (w)))
-      kernels = GTK_DROP_DOWN (w);
   ck_assert_ptr_nonnull (thread_entry);
-  ck_assert_ptr_nonnull (kernels);
   gtk_editable_set_text (thread_entry, "999999999");
   ck_assert (wait_for_n_items (launches, 0));
   gtk_editable_set_text (thread_entry, "not a thread");
@@ -395,14 +400,15 @@ START_TEST (test_launches_filters)
   ck_assert (!gtk_widget_has_css_class (GTK_WIDGET (thread_entry), "error"));
   gtk_editable_set_text (thread_entry, "");
 
-  /* the report's kernels after "All kernels" */
-  GListModel *names = gtk_drop_down_get_model (kernels);
-  ck_assert_uint_eq (g_list_model_get_n_items (names), 2);
-  ck_assert_str_eq (gtk_string_list_get_string (GTK_STRING_LIST (names), 1), kernel);
-  gtk_drop_down_set_selected (kernels, 1);
-  ck_assert (wait_for_n_items (launches, total));
-  gtk_editable_set_text (thread_entry, "999999999");
+  /* the report's one kernel: every launch; a kernel it does not hold: none */
+  const lsc_session_summary *session = lsc_document_get_session (doc);
+  ck_assert_uint_eq (session->n_kernel_list, 1);
+  lsc_document_set_filter (doc, LSC_ROW_ANY, session->kernel_list[0].id);
+  ck_assert (wait_for_n_items (launches, (guint) session->kernel_list[0].launches));
+  lsc_document_set_filter (doc, LSC_ROW_ANY, 999999);
   ck_assert (wait_for_n_items (launches, 0));
+  lsc_document_set_filter (doc, LSC_ROW_ANY, LSC_ROW_ANY);
+  ck_assert (wait_for_n_items (launches, total));
 
   gtk_window_destroy (GTK_WINDOW (window));
   iterate ();
@@ -468,6 +474,7 @@ show_in_every_view (LscDocument *doc)
     g_object_new (LSC_TYPE_DISTRIBUTION_VIEW, NULL), g_object_new (LSC_TYPE_STAGES_VIEW, NULL),
     g_object_new (LSC_TYPE_SPECS_VIEW, NULL), g_object_new (LSC_TYPE_EVENTS_VIEW, NULL),
     g_object_new (LSC_TYPE_LAUNCHES_VIEW, NULL), g_object_new (LSC_TYPE_SESSION_VIEW, NULL),
+    g_object_new (LSC_TYPE_KERNELS_VIEW, NULL),
   };
   for (guint i = 0; i < G_N_ELEMENTS (views); i++)
     {
@@ -483,6 +490,7 @@ show_in_every_view (LscDocument *doc)
   lsc_events_view_set_document (LSC_EVENTS_VIEW (views[5]), doc);
   lsc_launches_view_set_document (LSC_LAUNCHES_VIEW (views[6]), doc);
   lsc_session_view_set_document (LSC_SESSION_VIEW (views[7]), doc);
+  lsc_kernels_view_set_document (LSC_KERNELS_VIEW (views[8]), doc);
   for (int i = 0; i < 20 && gtk_widget_get_width (views[1]) == 0; i++)
     {
       iterate ();
@@ -651,6 +659,106 @@ START_TEST (test_window_open_and_export)
 }
 END_TEST
 
+/* Every stat card's value under widget, one a line. */
+static void
+collect_card_values (GtkWidget *widget, GString *values)
+{
+  if (LSC_IS_STAT_CARD (widget) && lsc_stat_card_get_value (LSC_STAT_CARD (widget)))
+    g_string_append_printf (values, "%s\n", lsc_stat_card_get_value (LSC_STAT_CARD (widget)));
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child; child = gtk_widget_get_next_sibling (child))
+    collect_card_values (child, values);
+}
+
+static gboolean
+filtered_ready (LscDocument *doc)
+{
+  return lsc_document_get_charts_ready (doc) && lsc_document_get_filtered_session (doc) != NULL;
+}
+
+/* The Kernels view of a window shows a row per kernel with the reader's figures; choosing a row
+ * filters the window to that kernel: the overview's cards become the kernel's (its launches and
+ * fast-path p50 as the row shows them), the launch list holds its launches; choosing none shows
+ * every launch again.  multi_kernel_report_path holds several kernels (the sample report). */
+START_TEST (test_window_kernels_filter)
+{
+  LscWindow *window = g_object_new (LSC_TYPE_WINDOW, NULL);
+  gtk_window_present (GTK_WINDOW (window));
+  ck_assert (lsc_window_set_view (window, "kernels"));
+  g_autoptr (GFile) file = g_file_new_for_path (multi_kernel_report_path);
+  lsc_window_open (window, file);
+  for (int i = 0; i < 2000 && !(lsc_window_get_document (window)
+                                && lsc_document_get_charts_ready (lsc_window_get_document (window)));
+       i++)
+    {
+      iterate ();
+      g_usleep (5000);
+    }
+  LscDocument *doc = lsc_window_get_document (window);
+  ck_assert (doc && lsc_document_get_charts_ready (doc));
+  ck_assert_str_eq (lsc_window_get_view (window), "kernels");
+
+  /* a row: the second most launched kernel, its figures the reader's */
+  GtkColumnView *table = GTK_COLUMN_VIEW (find_descendant (GTK_WIDGET (window->kernels_view), GTK_TYPE_COLUMN_VIEW));
+  GtkSingleSelection *rows = GTK_SINGLE_SELECTION (gtk_column_view_get_model (table));
+  ck_assert_uint_ge (g_list_model_get_n_items (G_LIST_MODEL (rows)), 2);
+  g_autoptr (LscRow) row = g_list_model_get_item (G_LIST_MODEL (rows), 1);
+  const lsc_session_summary *session = lsc_document_get_session (doc);
+  const lsc_kernel_summary *kernel = NULL;
+  for (size_t k = 0; k < session->n_kernel_list; k++)
+    if (session->kernel_list[k].id == lsc_row_get_rowid (row))
+      kernel = &session->kernel_list[k];
+  ck_assert_ptr_nonnull (kernel);
+  ck_assert_str_eq (lsc_row_get_text (row, LSC_KERNEL_COL_NAME), kernel->name);
+  g_autofree char *launches_text = lsc_format_count (kernel->launches);
+  g_autofree char *fast_p50_text = lsc_format_duration_ns ((double) kernel->paths[0].p50_ns);
+  ck_assert_str_eq (lsc_row_get_text (row, LSC_KERNEL_COL_LAUNCHES), launches_text);
+  ck_assert_str_eq (lsc_row_get_text (row, LSC_KERNEL_COL_FAST_P50), fast_p50_text);
+  ck_assert_int_lt (kernel->launches, session->launches);
+
+  g_autoptr (GString) before = g_string_new (NULL);
+  collect_card_values (GTK_WIDGET (window->overview_view), before);
+  g_autofree char *all_text = lsc_format_count (session->launches);
+  ck_assert_msg (strstr (before->str, all_text), "%s", before->str);
+
+  /* chosen: the other views show its launches only */
+  gtk_single_selection_set_selected (rows, 1);
+  for (int i = 0; i < 2000 && !filtered_ready (doc); i++)
+    {
+      iterate ();
+      g_usleep (5000);
+    }
+  ck_assert (filtered_ready (doc));
+  lsc_row_filter filter;
+  lsc_document_get_filter (doc, &filter);
+  ck_assert_int_eq (filter.kernel_id, kernel->id);
+  ck_assert (lsc_window_set_view (window, "overview"));
+  iterate ();
+  g_autoptr (GString) after = g_string_new (NULL);
+  collect_card_values (GTK_WIDGET (window->overview_view), after);
+  ck_assert_msg (strstr (after->str, launches_text) && strstr (after->str, fast_p50_text), "%s", after->str);
+  ck_assert_msg (!strstr (after->str, all_text), "%s", after->str);
+  GListModel *launch_list = G_LIST_MODEL (lsc_document_get_launches (doc));
+  ck_assert (wait_for_n_items (launch_list, (guint) kernel->launches));
+
+  /* none chosen: every launch again, and the Kernels view's row let go */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.filter-kernel", "x", LSC_ROW_ANY);
+  for (int i = 0; i < 2000 && !(lsc_document_get_charts_ready (doc) && !lsc_document_is_filtered (doc)); i++)
+    {
+      iterate ();
+      g_usleep (5000);
+    }
+  ck_assert (!lsc_document_is_filtered (doc) && lsc_document_get_charts_ready (doc));
+  ck_assert_uint_eq (gtk_single_selection_get_selected (rows), GTK_INVALID_LIST_POSITION);
+  g_autoptr (GString) again = g_string_new (NULL);
+  collect_card_values (GTK_WIDGET (window->overview_view), again);
+  ck_assert_str_eq (again->str, before->str);
+  ck_assert (wait_for_n_items (launch_list, (guint) lsc_document_get_n_launches (doc)));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  iterate ();
+}
+END_TEST
+
 /* Compare With… on a shown report, against the extreme-values report (every value a hostile
  * file can hold, on side B): the Compare view shows it, its chart exports, the comparison
  * exports as CSV, and a file that is not a report as B gets the error dialog. */
@@ -723,14 +831,15 @@ END_TEST
 int
 main (int argc, char **argv)
 {
-  if (argc < 4)
+  if (argc < 5)
     {
-      fprintf (stderr, "usage: %s SYNTHETIC-REPORT EXTREME-REPORT HOSTILE-REPORT-DIR\n", argv[0]);
+      fprintf (stderr, "usage: %s SYNTHETIC-REPORT EXTREME-REPORT HOSTILE-REPORT-DIR MULTI-KERNEL-REPORT\n", argv[0]);
       return 2;
     }
   report_path = argv[1];
   extreme_report_path = argv[2];
   hostile_dir = argv[3];
+  multi_kernel_report_path = argv[4];
   if (!g_getenv ("DISPLAY") && !g_getenv ("WAYLAND_DISPLAY"))
     {
       fprintf (stderr, "no display: skipping\n");
@@ -750,6 +859,7 @@ main (int argc, char **argv)
   tcase_add_test (tc, test_views_take_hostile_reports);
   tcase_add_test (tc, test_window_open_and_export);
   tcase_add_test (tc, test_window_compare);
+  tcase_add_test (tc, test_window_kernels_filter);
   suite_add_tcase (suite, tc);
 
   SRunner *runner = srunner_create (suite);

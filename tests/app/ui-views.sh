@@ -8,7 +8,7 @@ set -eu
 app=$1 report=$2 out=$3
 here=$(dirname "$0")
 mkdir -p "$out"
-for view in overview timeline distribution stages specs events launches session; do
+for view in overview timeline distribution stages specs events launches kernels session; do
   png="$out/$view.png"
   rm -f "$png"
   if ! log=$("$app" --view="$view" --screenshot="$png" --screenshot-delay=300 "$report" 2>&1); then

@@ -2045,6 +2045,192 @@ START_TEST (test_savings_estimate)
 }
 END_TEST
 
+/* ---- per-kernel figures --------------------------------------------------------------------- */
+
+/* The kernel's summary in session s of sum (any session), or a failed check. */
+static const lsc_kernel_summary *
+kernel_in (const lsc_report_summary *sum, int s, int64_t id)
+{
+  const lsc_session_summary *ss = &sum->sessions[s - 1];
+  for (size_t i = 0; i < ss->n_kernel_list; i++)
+    if (ss->kernel_list[i].id == id)
+      return &ss->kernel_list[i];
+  ck_abort_msg ("kernel %" PRId64 " missing from session %d", id, s);
+  return NULL;
+}
+
+/* One kernel's figures against the model: per path its launches, errors, outcomes and nearest-
+ * rank host times, its specs and their compile time (build_report: 10.25 + 11.25 + 12.25 ms), its
+ * GPU times (every successful timed launch has gpu_ns 1500), and from kernel activity (every third
+ * launch, on stream 7 or 13) the executions that followed another on their stream and of those the
+ * ones the GPU waited for the host to launch. */
+static void
+check_kernel_against_model (const lsc_kernel_summary *ks, const model *m, int s, int k)
+{
+  int64_t *v = malloc ((m->n + 1) * sizeof *v);
+  int64_t all_launches = 0, gpu = 0, followers = 0, waited = 0;
+  for (int p = 0; p < LSC_PATH_COUNT; p++)
+    {
+      size_t n = 0;
+      int64_t launches = 0, errors = 0, outcomes[4] = { 0 };
+      for (size_t i = 0; i < m->n; i++)
+        {
+          const row *r = &m->rows[i];
+          if (r->session != s || r->kernel != kernel_id (s, k) || r->path != p)
+            continue;
+          launches++;
+          outcomes[r->outcome]++;
+          if (r->status != 0)
+            errors++;
+          else if (r->host_ns >= 0)
+            v[n++] = r->host_ns;
+        }
+      const lsc_path_summary *ps = &ks->paths[p];
+      ck_assert_int_eq (ps->launches, launches);
+      ck_assert_int_eq (ps->errors, errors);
+      ck_assert_int_eq (ps->count, (int64_t) n);
+      for (int o = 0; o < 4; o++)
+        ck_assert_int_eq (ps->outcomes[o], outcomes[o]);
+      qsort (v, n, sizeof *v, cmp_i64);
+      ck_assert_int_eq (ps->p50_ns, n ? ref_rank (v, n, 50) : 0);
+      ck_assert_int_eq (ps->p90_ns, n ? ref_rank (v, n, 90) : 0);
+      ck_assert_int_eq (ps->p99_ns, n ? ref_rank (v, n, 99) : 0);
+      all_launches += launches;
+      gpu += (int64_t) n;
+    }
+  ck_assert_int_eq (ks->paths[LSC_PATH_COUNT].launches, 0);
+  ck_assert_int_eq (ks->launches, all_launches);
+  ck_assert_int_eq (ks->specs, SPECS_PER_KERNEL);
+  ck_assert (fabs (ks->compile_ms - (10.25 + 11.25 + 12.25)) < 1e-9);
+  ck_assert_int_eq (ks->gpu_count, gpu);
+  ck_assert_int_eq (ks->gpu_p50_ns, gpu ? 1500 : 0);
+  ck_assert_int_eq (ks->gpu_total_ns, 1500 * gpu);
+  /* kernel activity: row i of the session ran on stream 7 (i odd) or 13 from t + 5000 to t +
+   * 6500, its launch call starting at t + 100 */
+  for (int stream = 0; stream < 2; stream++)
+    {
+      int64_t prev_end = 0;
+      bool first = true;
+      size_t i_session = 0;
+      for (size_t i = 0; i < m->n; i++)
+        {
+          const row *r = &m->rows[i];
+          if (r->session != s)
+            continue;
+          size_t idx = i_session++;
+          if (idx % 3 != 0 || (int) (idx % 2) != stream)
+            continue;
+          int64_t start = r->start_ns + 5000, end = r->start_ns + 6500;
+          if (!first && r->kernel == kernel_id (s, k))
+            {
+              followers++;
+              waited += r->start_ns + 100 > prev_end || start - prev_end > 2000;
+            }
+          first = false;
+          prev_end = end;
+        }
+    }
+  ck_assert_int_eq (ks->gpu_followers, followers);
+  ck_assert_int_eq (ks->waited_for_host, waited);
+  free (v);
+}
+
+START_TEST (test_kernel_figures)
+{
+  const char *path = tmp_path ("kernels.lsdb");
+  model m = build_report (path, (build_opts){ .n_sessions = 2, .launches_per_session = 3000, .seed = 7, .stopped = true },
+                          NULL);
+  lsc_report *r = open_ok (path);
+  lsc_error e;
+  lsc_report_summary *sum = lsc_report_summarize (r, &e);
+  ck_assert_msg (sum != NULL, "%s", e.message);
+  for (int s = 1; s <= 2; s++)
+    for (int k = 0; k < KERNELS_PER_SESSION; k++)
+      check_kernel_against_model (kernel_in (sum, s, kernel_id (s, k)), &m, s, k);
+
+  /* Filtered to one kernel: its session's paths are the kernel's, every other kernel and the
+   * other session have no launches, and the kernel's own figures are unchanged. */
+  lsc_row_filter filter;
+  lsc_row_filter_init (&filter);
+  filter.kernel_id = kernel_id (2, 1);
+  lsc_report_summary *one = lsc_report_summarize_filtered (r, &filter, &e);
+  ck_assert_msg (one != NULL, "%s", e.message);
+  const lsc_kernel_summary *ks = kernel_in (sum, 2, kernel_id (2, 1));
+  check_kernel_against_model (kernel_in (one, 2, kernel_id (2, 1)), &m, 2, 1);
+  ck_assert_int_eq (one->sessions[1].launches, ks->launches);
+  for (int p = 0; p <= LSC_PATH_COUNT; p++)
+    {
+      ck_assert_int_eq (one->sessions[1].paths[p].launches, ks->paths[p].launches);
+      ck_assert_int_eq (one->sessions[1].paths[p].p50_ns, ks->paths[p].p50_ns);
+      ck_assert_int_eq (one->sessions[1].paths[p].p99_ns, ks->paths[p].p99_ns);
+    }
+  ck_assert_int_eq (one->sessions[0].launches, 0);
+  ck_assert_uint_eq (one->sessions[1].n_specs, SPECS_PER_KERNEL);
+  for (size_t i = 0; i < one->sessions[1].n_specs; i++)
+    ck_assert_int_eq (one->sessions[1].specs[i].kernel_id, kernel_id (2, 1));
+  ck_assert_int_eq (kernel_in (one, 2, kernel_id (2, 0))->launches, 0);
+  ck_assert_int_eq (kernel_in (one, 1, kernel_id (1, 1))->launches, 0);
+  lsc_report_summary_free (one);
+
+  /* Filtered to one session (a process): the other session has no launches. */
+  lsc_row_filter_init (&filter);
+  filter.session_id = 1;
+  one = lsc_report_summarize_filtered (r, &filter, &e);
+  ck_assert_msg (one != NULL, "%s", e.message);
+  ck_assert_int_eq (one->sessions[0].launches, sum->sessions[0].launches);
+  ck_assert_int_eq (one->sessions[0].paths[0].p90_ns, sum->sessions[0].paths[0].p90_ns);
+  ck_assert_int_eq (one->sessions[1].launches, 0);
+  check_kernel_against_model (kernel_in (one, 1, kernel_id (1, 0)), &m, 1, 0);
+  lsc_report_summary_free (one);
+  lsc_report_summary_free (sum);
+  lsc_report_free (r);
+  free (m.rows);
+}
+END_TEST
+
+/* A recorded program's kernels (savings_report_sql) filtered to one: its framework time, launch
+ * call percentiles and savings are what the whole report gives it; the session's totals are its
+ * own; the other kernel has none. */
+START_TEST (test_kernel_figures_recorded_program)
+{
+  char sql[2048];
+  savings_report_sql (sql, sizeof sql,
+                      "INSERT INTO calibration (session_id, name, p50_ns, low_ns, high_ns, samples) VALUES "
+                      "(1, 'fast', 1500, 1450, 1550, 4000), (1, 'raw', 1200, 1180, 1220, 4000),"
+                      "(1, 'graph_node', 250, 240, 260, 200);"
+                      /* the eager kernel's launches interleave with the JIT's on thread 7 too */
+                      "UPDATE launch SET thread = 7 WHERE kernel_id = 11 AND start_ns = (SELECT max(start_ns) FROM "
+                      "launch WHERE kernel_id = 11)");
+  lsc_report *r;
+  lsc_report_summary *sum = summarize_with ("program-kernels.lsdb", sql, &r);
+  const lsc_kernel_summary *jit = kernel_summary (sum, kernel_id (1, 0));
+  ck_assert_int_eq (jit->paths[2].launches, 3);
+  ck_assert_int_eq (jit->paths[2].p50_ns, 100);
+  ck_assert_int_eq (kernel_summary (sum, kernel_id (1, 1))->paths[2].p50_ns, 200);
+  ck_assert_int_eq (jit->specs, SPECS_PER_KERNEL);
+
+  lsc_row_filter filter;
+  lsc_row_filter_init (&filter);
+  filter.kernel_id = kernel_id (1, 0);
+  lsc_error e;
+  lsc_report_summary *one = lsc_report_summarize_filtered (r, &filter, &e);
+  ck_assert_msg (one != NULL, "%s", e.message);
+  const lsc_kernel_summary *only = kernel_summary (one, kernel_id (1, 0));
+  ck_assert_int_eq (only->launches, jit->launches);
+  ck_assert_int_eq (only->gap_count, jit->gap_count);
+  ck_assert_int_eq (only->gap_p50_ns, jit->gap_p50_ns);
+  ck_assert (only->has_fast_launcher_saving && only->fast_launcher_saving_ns == jit->fast_launcher_saving_ns);
+  ck_assert (only->graph_saving_total_ns == jit->graph_saving_total_ns);
+  ck_assert_int_eq (kernel_summary (one, kernel_id (1, 1))->launches, 0);
+  ck_assert_int_eq (one->sessions[0].launches, 3);
+  ck_assert (one->sessions[0].graph_saving_total_ns == jit->graph_saving_total_ns);
+  ck_assert_int_eq (one->sessions[0].graph_launches, 3);
+  lsc_report_summary_free (one);
+  lsc_report_summary_free (sum);
+  lsc_report_free (r);
+}
+END_TEST
+
 /* Without calibration rows the estimate says what is missing and how to get it, and gives no
  * numbers; a session of the engine's own workload has no estimate at all. */
 /* A median gap beyond 1 ms is the program's own work, not dispatch: that kernel gets no
@@ -2837,6 +3023,8 @@ reports_suite (void)
   tcase_add_checked_fixture (tc, setup, teardown);
   tcase_set_timeout (tc, 120);
   tcase_add_test (tc, test_summary_percentiles);
+  tcase_add_test (tc, test_kernel_figures);
+  tcase_add_test (tc, test_kernel_figures_recorded_program);
   tcase_add_test (tc, test_percentile_index);
   tcase_add_test (tc, test_rows_filter_sort);
   tcase_add_test (tc, test_rows_fetch_and_scan);

@@ -42,6 +42,13 @@ struct _LscDocument
   GCancellable *charts_cancellable;
   gboolean charts_ready;
   char *charts_error;
+  gboolean launch_ids_set; /* the launch list got its rows (the first chart pass) */
+  gint64 n_launches;
+
+  /* what the summaries and charts are about; filtered_summary is phase 2's for it */
+  lsc_row_filter filter;
+  lsc_report_summary *filtered_summary;
+  GCancellable *lists_cancellable;
 };
 
 G_DEFINE_FINAL_TYPE (LscDocument, lsc_document, G_TYPE_OBJECT)
@@ -59,6 +66,9 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
+
+enum { FILTER_CHANGED, N_SIGNALS };
+static guint signals[N_SIGNALS];
 
 /* ---- how the lists show each table's columns ------------------------------------------- */
 
@@ -230,8 +240,23 @@ typedef struct {
   LscStageSummary *stages;
   GArray *markers;
   GArray *launch_ids;
+  lsc_report_summary *filtered_summary;
   double ms;
 } ChartResult;
+
+/* What a chart pass is asked for (the task data). */
+typedef struct {
+  char *path;
+  lsc_row_filter filter;
+  gboolean collect_ids; /* the launch list's rows, needed once */
+} ChartRequest;
+
+static void
+chart_request_free (ChartRequest *request)
+{
+  g_free (request->path);
+  g_free (request);
+}
 
 static void
 marker_clear (gpointer data)
@@ -259,12 +284,14 @@ chart_result_free (ChartResult *r)
   stage_summary_free (r->stages);
   g_clear_pointer (&r->markers, g_array_unref);
   g_clear_pointer (&r->launch_ids, g_array_unref);
+  lsc_report_summary_free (r->filtered_summary);
   g_free (r);
 }
 
 /* What one pass over the launches builds. */
 typedef struct {
   gboolean have_session;
+  gint64 kernel_id; /* LSC_ROW_ANY: every kernel */
   gint64 session_id, session_start;
   LscSeries *series;
   gsize cap;
@@ -276,9 +303,12 @@ static bool
 chart_scan_launch (const lsc_launch_row *row, void *data)
 {
   ChartScan *s = data;
-  g_array_append_val (s->launch_ids, row->id);
+  if (s->launch_ids)
+    g_array_append_val (s->launch_ids, row->id);
 
   if (!s->have_session || !row->has_session || row->session_id != s->session_id)
+    return TRUE;
+  if (s->kernel_id != LSC_ROW_ANY && (!row->has_kernel || row->kernel_id != s->kernel_id))
     return TRUE;
   if (!row->has_host || row->status != 0 || !row->has_path)
     return TRUE; /* no host time, or a failed launch: not overhead */
@@ -336,12 +366,12 @@ marker_scan_event (const lsc_event_row *row, void *data)
 static void
 chart_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
 {
-  const char *path = task_data;
+  const ChartRequest *request = task_data;
   gint64 t0 = g_get_monotonic_time ();
   lsc_error err;
   (void) source;
 
-  lsc_report *report = lsc_report_open (path, LSC_REPORT_OPEN_NO_QUICK_CHECK, &err);
+  lsc_report *report = lsc_report_open (request->path, LSC_REPORT_OPEN_NO_QUICK_CHECK, &err);
   if (!report)
     {
       g_task_return_new_error (task, LSC_DOCUMENT_ERROR, err.code, "%s", err.message);
@@ -349,17 +379,34 @@ chart_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *ca
     }
   watch_cancellable (report, cancellable);
 
-  ChartScan scan = { FALSE, 0, 0, NULL, 0, NULL, NULL };
+  ChartScan scan = { FALSE, request->filter.kernel_id, 0, 0, NULL, 0, NULL, NULL };
   gint64 total = lsc_report_count_rows (report, LSC_TABLE_LAUNCH, NULL);
   scan.have_session = lsc_report_first_session (report, &scan.session_id, &scan.session_start, NULL);
+  /* the summary of the filtered launches, for the overview (the unfiltered one is phase 1's) */
+  lsc_report_summary *filtered_summary = NULL;
+  char *error = NULL;
+  if (request->filter.session_id != LSC_ROW_ANY || request->filter.kernel_id != LSC_ROW_ANY)
+    {
+      filtered_summary = lsc_report_summarize_filtered (report, &request->filter, &err);
+      if (!filtered_summary)
+        error = g_strdup (err.message);
+      /* a process chosen: its session is the one charted */
+      for (size_t i = 0; filtered_summary && i < filtered_summary->n_sessions; i++)
+        if (filtered_summary->sessions[i].id == request->filter.session_id)
+          {
+            scan.have_session = TRUE;
+            scan.session_id = filtered_summary->sessions[i].id;
+            scan.session_start = filtered_summary->sessions[i].start_ns;
+          }
+    }
   /* Capacity from the count; a file that lies about it only costs a regrow. */
   scan.cap = (gsize) CLAMP (total, 16, G_MAXUINT32);
   scan.series = lsc_series_new (scan.cap, TRUE);
   scan.series->n = 0;
-  scan.launch_ids = g_array_sized_new (FALSE, FALSE, sizeof (gint64), (guint) MIN (scan.cap, (gsize) G_MAXUINT32));
+  if (request->collect_ids)
+    scan.launch_ids = g_array_sized_new (FALSE, FALSE, sizeof (gint64), (guint) MIN (scan.cap, (gsize) G_MAXUINT32));
   scan.stage_rows = g_array_new (FALSE, FALSE, sizeof (guint32) * LSC_STAGE_COUNT);
-  char *error = NULL;
-  if (lsc_report_scan_launches (report, chart_scan_launch, &scan, &err) < 0)
+  if (!error && lsc_report_scan_launches (report, chart_scan_launch, &scan, &err) < 0)
     error = g_strdup (err.message);
   LscSeries *series = scan.series;
   GArray *launch_ids = scan.launch_ids, *stage_rows = scan.stage_rows;
@@ -380,7 +427,9 @@ chart_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *ca
         g_task_return_new_error (task, LSC_DOCUMENT_ERROR, LSC_ERROR_SQLITE, "%s", error);
       g_free (error);
       lsc_series_free (series);
-      g_array_unref (launch_ids);
+      lsc_report_summary_free (filtered_summary);
+      if (launch_ids)
+        g_array_unref (launch_ids);
       g_array_unref (stage_rows);
       g_array_unref (markers);
       return;
@@ -404,6 +453,7 @@ chart_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *ca
   r->series_index = lsc_series_index_new (series);
   r->markers = markers;
   r->launch_ids = launch_ids;
+  r->filtered_summary = filtered_summary;
   r->ms = (double) (g_get_monotonic_time () - t0) / 1000.0;
   g_task_return_pointer (task, r, (GDestroyNotify) chart_result_free);
 }
@@ -430,12 +480,118 @@ charts_done_cb (GObject *source, GAsyncResult *result, gpointer data)
     self->distributions[p] = g_steal_pointer (&r->distributions[p]);
   self->stages = g_steal_pointer (&r->stages);
   self->markers = g_steal_pointer (&r->markers);
-  self->series_ms = r->ms;
-  if (self->launches)
-    lsc_table_model_set_rowids (self->launches, g_steal_pointer (&r->launch_ids));
+  if (!self->launch_ids_set)
+    self->series_ms = r->ms;
+  lsc_report_summary_free (self->filtered_summary);
+  self->filtered_summary = g_steal_pointer (&r->filtered_summary);
+  if (self->launches && r->launch_ids)
+    {
+      self->n_launches = r->launch_ids->len;
+      lsc_table_model_set_rowids (self->launches, g_steal_pointer (&r->launch_ids));
+      self->launch_ids_set = TRUE;
+    }
   chart_result_free (r);
   self->charts_ready = TRUE;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CHARTS_READY]);
+}
+
+/* Starts phase 2 for the current filter, dropping chart data of an earlier one. */
+static void
+start_charts (LscDocument *self)
+{
+  if (self->charts_cancellable)
+    g_cancellable_cancel (self->charts_cancellable);
+  g_clear_object (&self->charts_cancellable);
+  g_clear_pointer (&self->series_index, lsc_series_index_free);
+  for (guint p = 0; p < LSC_CHART_N_PATHS; p++)
+    g_clear_pointer (&self->distributions[p], lsc_distribution_free);
+  g_clear_pointer (&self->stages, stage_summary_free);
+  g_clear_pointer (&self->markers, g_array_unref);
+  g_clear_pointer (&self->filtered_summary, lsc_report_summary_free);
+  g_clear_pointer (&self->charts_error, g_free);
+  gboolean was_ready = self->charts_ready;
+  self->charts_ready = FALSE;
+
+  self->charts_cancellable = g_cancellable_new ();
+  ChartRequest *request = g_new0 (ChartRequest, 1);
+  request->path = g_strdup (self->path);
+  request->filter = self->filter;
+  request->collect_ids = !self->launch_ids_set;
+  GTask *task = g_task_new (self, self->charts_cancellable, charts_done_cb, NULL);
+  g_task_set_source_tag (task, start_charts);
+  g_task_set_task_data (task, request, (GDestroyNotify) chart_request_free);
+  g_task_run_in_thread (task, chart_thread);
+  g_object_unref (task);
+  if (was_ready)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CHARTS_READY]);
+}
+
+static void
+list_reloaded_cb (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  (void) data;
+  if (!lsc_table_model_reload_finish (LSC_TABLE_MODEL (source), result, &error)
+      && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_warning ("%s", error->message);
+}
+
+void
+lsc_document_set_filter (LscDocument *self, gint64 session_id, gint64 kernel_id)
+{
+  g_return_if_fail (LSC_IS_DOCUMENT (self));
+  g_return_if_fail (self->loaded);
+  if (self->filter.session_id == session_id && self->filter.kernel_id == kernel_id)
+    return;
+  self->filter.session_id = session_id;
+  self->filter.kernel_id = kernel_id;
+
+  /* the spec and event lists are short: they follow here, the launch list in its view */
+  if (self->lists_cancellable)
+    g_cancellable_cancel (self->lists_cancellable);
+  g_clear_object (&self->lists_cancellable);
+  self->lists_cancellable = g_cancellable_new ();
+  lsc_table_model_reload_async (self->specs, &self->filter, -1, FALSE, self->lists_cancellable, list_reloaded_cb, NULL);
+  lsc_table_model_reload_async (self->events, &self->filter, -1, FALSE, self->lists_cancellable, list_reloaded_cb, NULL);
+
+  start_charts (self);
+  g_signal_emit (self, signals[FILTER_CHANGED], 0);
+}
+
+void
+lsc_document_get_filter (LscDocument *self, lsc_row_filter *filter)
+{
+  g_return_if_fail (LSC_IS_DOCUMENT (self));
+  *filter = self->filter;
+}
+
+gboolean
+lsc_document_is_filtered (LscDocument *self)
+{
+  g_return_val_if_fail (LSC_IS_DOCUMENT (self), FALSE);
+  return self->filter.session_id != LSC_ROW_ANY || self->filter.kernel_id != LSC_ROW_ANY;
+}
+
+const lsc_session_summary *
+lsc_document_get_filtered_session (LscDocument *self)
+{
+  g_return_val_if_fail (LSC_IS_DOCUMENT (self), NULL);
+  if (!lsc_document_is_filtered (self))
+    return lsc_document_get_session (self);
+  const lsc_report_summary *sum = self->filtered_summary;
+  if (!sum || sum->n_sessions == 0)
+    return NULL;
+  for (size_t i = 0; i < sum->n_sessions; i++)
+    if (sum->sessions[i].id == self->filter.session_id)
+      return &sum->sessions[i];
+  return &sum->sessions[0];
+}
+
+gint64
+lsc_document_get_n_launches (LscDocument *self)
+{
+  g_return_val_if_fail (LSC_IS_DOCUMENT (self), 0);
+  return self->n_launches;
 }
 
 void
@@ -491,12 +647,7 @@ lsc_document_load_finish (LscDocument *self, GAsyncResult *result, GError **erro
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADED]);
 
   /* phase 2: the charts and the launch list, while the overview is on screen */
-  self->charts_cancellable = g_cancellable_new ();
-  GTask *task = g_task_new (self, self->charts_cancellable, charts_done_cb, NULL);
-  g_task_set_source_tag (task, lsc_document_load_finish);
-  g_task_set_task_data (task, g_strdup (self->path), g_free);
-  g_task_run_in_thread (task, chart_thread);
-  g_object_unref (task);
+  start_charts (self);
   return TRUE;
 }
 
@@ -506,6 +657,8 @@ lsc_document_cancel (LscDocument *self)
   g_return_if_fail (LSC_IS_DOCUMENT (self));
   if (self->charts_cancellable)
     g_cancellable_cancel (self->charts_cancellable);
+  if (self->lists_cancellable)
+    g_cancellable_cancel (self->lists_cancellable);
 }
 
 gboolean
@@ -552,6 +705,8 @@ lsc_document_finalize (GObject *object)
   stage_summary_free (self->stages);
   g_clear_pointer (&self->markers, g_array_unref);
   g_clear_object (&self->charts_cancellable);
+  g_clear_object (&self->lists_cancellable);
+  lsc_report_summary_free (self->filtered_summary);
   g_free (self->charts_error);
   lsc_report_summary_free (self->summary);
   lsc_report_free (self->report);
@@ -628,12 +783,17 @@ lsc_document_class_init (LscDocumentClass *klass)
   properties[PROP_CHARTS_READY] = g_param_spec_boolean ("charts-ready", NULL, NULL, FALSE,
                                                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* lsc_document_set_filter changed what the summaries and lists are about. */
+  signals[FILTER_CHANGED] = g_signal_new ("filter-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                                          NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
 lsc_document_init (LscDocument *self)
 {
   g_mutex_init (&self->progress_mutex);
+  lsc_row_filter_init (&self->filter);
 }
 
 LscDocument *

@@ -21,6 +21,7 @@
 
 #include "lsc-chart-data.h"
 #include "lsc-report.h"
+#include "lsc-report-rows.h"
 #include "lsc-table-model.h"
 
 G_BEGIN_DECLS
@@ -84,6 +85,22 @@ const LscDistribution *lsc_document_get_distribution (LscDocument *self, LscChar
 /* The baseline stage summary over all kernels; NULL when no launch has stage times. */
 const LscStageSummary *lsc_document_get_stages (LscDocument *self);
 const LscMarker *lsc_document_get_markers (LscDocument *self, guint *n_markers);
+
+/* The filter: which launches the summaries, charts and lists are about, the launches of one
+ * process (session_id) and of one kernel (kernel_id), LSC_ROW_ANY for all.  A different one
+ * starts phase 2 again for it (charts-ready goes FALSE, then TRUE with the chart getters' data
+ * and lsc_document_get_filtered_session filtered), reloads the spec and event lists on a
+ * worker thread, and emits filter-changed (the launch list's view reloads it with its own
+ * filters).  The charted session is the chosen process, else the first.  After load_finish. */
+void lsc_document_set_filter (LscDocument *self, gint64 session_id, gint64 kernel_id);
+/* Fills filter's session_id and kernel_id; the rest LSC_ROW_ANY. */
+void lsc_document_get_filter (LscDocument *self, lsc_row_filter *filter);
+gboolean lsc_document_is_filtered (LscDocument *self);
+/* The charted session's summary over the filtered launches: the phase-1 summary's without a
+ * filter; with one, NULL until charts-ready. */
+const lsc_session_summary *lsc_document_get_filtered_session (LscDocument *self);
+/* Launch rows in the report (0 until the first charts-ready). */
+gint64 lsc_document_get_n_launches (LscDocument *self);
 
 LscTableModel *lsc_document_get_launches (LscDocument *self);
 LscTableModel *lsc_document_get_specs (LscDocument *self);

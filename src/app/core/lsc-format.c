@@ -93,6 +93,16 @@ lsc_format_ratio (double ratio)
 }
 
 char *
+lsc_format_percent (double fraction)
+{
+  if (!isfinite (fraction))
+    return g_strdup ("—");
+  /* a share that rounds to 100 % but is not all of it reads 99.9 %, never 100 % */
+  double pct = fraction * 100.0;
+  return g_strdup_printf ("%.1f %%", fraction < 1.0 && pct > 99.9 ? 99.9 : pct);
+}
+
+char *
 lsc_format_size (guint64 bytes)
 {
   return g_format_size (bytes);

@@ -34,6 +34,9 @@ char *lsc_format_count (gint64 count);
 /* Nanoseconds since the session start as seconds: 1234567890 -> "1.234568 s". */
 char *lsc_format_offset_ns (gint64 ns);
 
+/* A share 0..1 as a percentage with one decimal, "87.5 %" (a share short of 1 never reads as
+ * "100.0 %"); NaN and infinities give "—". */
+char *lsc_format_percent (double fraction);
 /* A ratio as "2.31×". */
 char *lsc_format_ratio (double ratio);
 

@@ -42,6 +42,8 @@ charts_ready_cb (LscDistributionView *self)
 {
   if (!lsc_view_charts_ready (self->document, self->stack, self->loading_spinner))
     return;
+  /* a filter's pass may leave a path without launches: none of the earlier data stays */
+  lsc_distribution_chart_clear (self->chart);
   gsize total = 0;
   for (guint p = 0; p < LSC_CHART_N_PATHS; p++)
     {
@@ -55,7 +57,9 @@ charts_ready_cb (LscDistributionView *self)
   const lsc_session_summary *s = lsc_document_get_session (self->document);
   lsc_distribution_chart_set_raw_floor (self->chart, s && s->has_raw_floor ? s->raw_floor_p50_ns : NAN);
   g_autofree char *n = lsc_format_count ((gint64) total);
-  g_autofree char *text = g_strdup_printf (_("%s successful launches with a host time, first session"), n);
+  g_autofree char *text = lsc_document_is_filtered (self->document)
+                             ? g_strdup_printf (_("%s successful launches with a host time, of the chosen kernel or process"), n)
+                             : g_strdup_printf (_("%s successful launches with a host time, first session"), n);
   gtk_label_set_label (self->summary_label, text);
   lsc_view_show_page (self->stack, self->loading_spinner, "chart");
 }

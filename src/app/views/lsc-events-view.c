@@ -111,6 +111,8 @@ lsc_events_view_set_document (LscEventsView *self, LscDocument *document)
       self->events = g_object_ref (lsc_document_get_events (document));
       self->filtered = gtk_filter_list_model_new (G_LIST_MODEL (g_object_ref (self->events)),
                                                   GTK_FILTER (g_object_ref (self->filter)));
+      /* the document's filter reloads the events */
+      g_signal_connect_object (self->filtered, "items-changed", G_CALLBACK (update_count), self, G_CONNECT_SWAPPED);
       GtkSortListModel *sorted = gtk_sort_list_model_new (G_LIST_MODEL (g_object_ref (self->filtered)),
                                                           g_object_ref (gtk_column_view_get_sorter (self->column_view)));
       GtkNoSelection *selection = gtk_no_selection_new (G_LIST_MODEL (sorted));

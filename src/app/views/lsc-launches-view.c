@@ -2,7 +2,9 @@
  *
  * lsc-launches-view.c — the launch list over LscTableModel.  No GtkSortListModel or
  * GtkFilterListModel here: both would build every row object; the model re-queries its rowid
- * order in SQL instead (lsc_table_model_reload_async) and swaps it in.
+ * order in SQL instead (lsc_table_model_reload_async) and swaps it in.  The process and kernel
+ * come from the document's filter (the window's filter bar), path, outcome and thread from the
+ * view's own toolbar.
  */
 #include "config.h"
 
@@ -21,8 +23,6 @@ struct _LscLaunchesView
 
   GtkDropDown *path_dropdown;
   GtkDropDown *outcome_dropdown;
-  GtkDropDown *kernel_dropdown;
-  GtkStringList *kernel_names;
   GtkSearchEntry *thread_entry;
   GtkSpinner *spinner;
   GtkLabel *count_label;
@@ -32,7 +32,7 @@ struct _LscLaunchesView
   LscDocument *document;
   GCancellable *cancellable;
   guint total;
-  GArray *kernel_ids; /* gint64 per kernel_dropdown entry after "All kernels" */
+  gboolean have_rows; /* the document's launch list got its rows */
 };
 
 G_DEFINE_FINAL_TYPE (LscLaunchesView, lsc_launches_view, GTK_TYPE_WIDGET)
@@ -47,7 +47,7 @@ update_count (LscLaunchesView *self)
       gtk_label_set_label (self->count_label, "");
       return;
     }
-  if (!lsc_document_get_charts_ready (self->document))
+  if (lsc_document_get_n_launches (self->document) == 0 && !lsc_document_get_charts_ready (self->document))
     {
       gtk_label_set_label (self->count_label, lsc_document_get_charts_error (self->document)
                                                   ? lsc_document_get_charts_error (self->document)
@@ -55,6 +55,8 @@ update_count (LscLaunchesView *self)
       return;
     }
   guint shown = g_list_model_get_n_items (G_LIST_MODEL (self->launches));
+  if (self->cancellable)
+    return; /* a reload is under way: its rows come with the count */
   g_autofree char *s = lsc_format_count (shown);
   g_autofree char *t = lsc_format_count (self->total);
   g_autofree char *text = shown == self->total ? g_strdup_printf (_("%s launches"), t)
@@ -78,6 +80,7 @@ reload_done_cb (GObject *source, GAsyncResult *result, gpointer data)
   if (!ok && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return; /* superseded: the view may be gone, or a newer query owns the spinner */
   LscLaunchesView *self = LSC_LAUNCHES_VIEW (data);
+  g_clear_object (&self->cancellable);
   set_busy (self, FALSE);
   if (!ok)
     g_warning ("%s", error->message);
@@ -87,20 +90,17 @@ reload_done_cb (GObject *source, GAsyncResult *result, gpointer data)
 static void
 query_changed_cb (LscLaunchesView *self)
 {
-  if (!self->launches || !lsc_document_get_charts_ready (self->document))
+  if (!self->launches || lsc_document_get_n_launches (self->document) == 0)
     return;
   /* the drop-downs list "All" and then the stored values in order */
   guint p = gtk_drop_down_get_selected (self->path_dropdown);
   guint o = gtk_drop_down_get_selected (self->outcome_dropdown);
   lsc_row_filter filter;
-  lsc_row_filter_init (&filter);
+  lsc_document_get_filter (self->document, &filter);
   if (p >= 1 && p <= LSC_PATH_COUNT)
     filter.path = p - 1;
   if (o >= 1 && o <= LSC_OUTCOME_COUNT)
     filter.outcome = o - 1;
-  guint k = gtk_drop_down_get_selected (self->kernel_dropdown);
-  if (k >= 1 && k <= self->kernel_ids->len)
-    filter.kernel_id = g_array_index (self->kernel_ids, gint64, k - 1);
   const char *thread = gtk_editable_get_text (GTK_EDITABLE (self->thread_entry));
   gint64 thread_id;
   if (*thread && !g_ascii_string_to_signed (thread, 10, LSC_ROW_ANY + 1, G_MAXINT64, &thread_id, NULL))
@@ -139,43 +139,21 @@ activate_cb (LscLaunchesView *self, guint position, GtkColumnView *view)
 static void
 charts_ready_cb (LscLaunchesView *self)
 {
-  gboolean ready = lsc_document_get_charts_ready (self->document);
-  self->total = ready ? g_list_model_get_n_items (G_LIST_MODEL (self->launches)) : 0;
-  set_busy (self, !ready && !lsc_document_get_charts_error (self->document));
+  /* the rows arrive with the first chart pass; a filter's pass brings none */
+  gboolean ready = lsc_document_get_n_launches (self->document) > 0 || lsc_document_get_charts_ready (self->document);
+  self->total = (guint) CLAMP (lsc_document_get_n_launches (self->document), 0, G_MAXUINT);
+  set_busy (self, (!ready && !lsc_document_get_charts_error (self->document)) || self->cancellable);
   gtk_widget_set_sensitive (GTK_WIDGET (self->path_dropdown), ready);
   gtk_widget_set_sensitive (GTK_WIDGET (self->outcome_dropdown), ready);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->kernel_dropdown), ready);
   gtk_widget_set_sensitive (GTK_WIDGET (self->thread_entry), ready);
   update_count (self);
-}
-
-/* "All kernels", then every kernel of every session, as the launch list names them. */
-static void
-fill_kernels (LscLaunchesView *self, LscDocument *document)
-{
-  g_array_set_size (self->kernel_ids, 0);
-  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-  g_ptr_array_add (names, g_strdup (_("All kernels")));
-  const lsc_report_summary *summary = document ? lsc_document_get_summary (document) : NULL;
-  for (size_t i = 0; summary && i < summary->n_sessions; i++)
+  /* a filter chosen while the rows were being read applies now */
+  if (!self->have_rows && lsc_document_get_n_launches (self->document) > 0)
     {
-      const lsc_session_summary *session = &summary->sessions[i];
-      for (size_t j = 0; j < session->n_kernel_list; j++)
-        {
-          const lsc_kernel_summary *kernel = &session->kernel_list[j];
-          const char *name = kernel->name ? kernel->name : "?";
-          char *readable = lsc_kernel_name_demangle (name);
-          g_ptr_array_add (names, summary->n_sessions > 1
-                                    ? g_strdup_printf (_("%s (session %" G_GINT64_FORMAT ")"),
-                                                       readable ? readable : name, session->id)
-                                    : g_strdup (readable ? readable : name));
-          free (readable);
-          g_array_append_val (self->kernel_ids, kernel->id);
-        }
+      self->have_rows = TRUE;
+      if (lsc_document_is_filtered (self->document))
+        query_changed_cb (self);
     }
-  g_ptr_array_add (names, NULL);
-  guint old = g_list_model_get_n_items (G_LIST_MODEL (self->kernel_names));
-  gtk_string_list_splice (self->kernel_names, 0, old, (const char *const *) names->pdata);
 }
 
 void
@@ -184,7 +162,10 @@ lsc_launches_view_set_document (LscLaunchesView *self, LscDocument *document)
   g_return_if_fail (LSC_IS_LAUNCHES_VIEW (self));
 
   if (self->document)
-    g_signal_handlers_disconnect_by_func (self->document, charts_ready_cb, self);
+    {
+      g_signal_handlers_disconnect_by_func (self->document, charts_ready_cb, self);
+      g_signal_handlers_disconnect_by_func (self->document, query_changed_cb, self);
+    }
   g_set_object (&self->document, document);
 
   if (self->cancellable)
@@ -193,6 +174,7 @@ lsc_launches_view_set_document (LscLaunchesView *self, LscDocument *document)
   set_busy (self, FALSE);
   gtk_column_view_set_model (self->column_view, NULL);
   g_clear_object (&self->launches);
+  self->have_rows = FALSE;
   if (document)
     {
       self->launches = g_object_ref (lsc_document_get_launches (document));
@@ -201,13 +183,11 @@ lsc_launches_view_set_document (LscLaunchesView *self, LscDocument *document)
       g_object_unref (selection);
       /* a new report starts unfiltered, in recording order */
       GObject *filters[] = { G_OBJECT (self->path_dropdown), G_OBJECT (self->outcome_dropdown),
-                             G_OBJECT (self->kernel_dropdown), G_OBJECT (self->thread_entry) };
+                             G_OBJECT (self->thread_entry) };
       for (guint i = 0; i < G_N_ELEMENTS (filters); i++)
         g_signal_handlers_block_by_func (filters[i], query_changed_cb, self);
       gtk_drop_down_set_selected (self->path_dropdown, 0);
       gtk_drop_down_set_selected (self->outcome_dropdown, 0);
-      fill_kernels (self, document);
-      gtk_drop_down_set_selected (self->kernel_dropdown, 0);
       gtk_editable_set_text (GTK_EDITABLE (self->thread_entry), "");
       gtk_widget_remove_css_class (GTK_WIDGET (self->thread_entry), "error");
       for (guint i = 0; i < G_N_ELEMENTS (filters); i++)
@@ -217,6 +197,7 @@ lsc_launches_view_set_document (LscLaunchesView *self, LscDocument *document)
       gtk_column_view_sort_by_column (self->column_view, NULL, GTK_SORT_ASCENDING);
       g_signal_handlers_unblock_by_func (sorter, query_changed_cb, self);
       g_signal_connect_swapped (document, "notify::charts-ready", G_CALLBACK (charts_ready_cb), self);
+      g_signal_connect_swapped (document, "filter-changed", G_CALLBACK (query_changed_cb), self);
       charts_ready_cb (self);
     }
   else
@@ -238,9 +219,11 @@ lsc_launches_view_dispose (GObject *object)
     }
   g_clear_object (&self->launches);
   if (self->document)
-    g_signal_handlers_disconnect_by_func (self->document, charts_ready_cb, self);
+    {
+      g_signal_handlers_disconnect_by_func (self->document, charts_ready_cb, self);
+      g_signal_handlers_disconnect_by_func (self->document, query_changed_cb, self);
+    }
   g_clear_object (&self->document);
-  g_clear_pointer (&self->kernel_ids, g_array_unref);
   gtk_widget_dispose_template (GTK_WIDGET (object), LSC_TYPE_LAUNCHES_VIEW);
   for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (object)));)
     gtk_widget_unparent (child);
@@ -257,8 +240,6 @@ lsc_launches_view_class_init (LscLaunchesViewClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, LSC_RESOURCE_PATH "/lsc-launches-view.ui");
   gtk_widget_class_bind_template_child (widget_class, LscLaunchesView, path_dropdown);
   gtk_widget_class_bind_template_child (widget_class, LscLaunchesView, outcome_dropdown);
-  gtk_widget_class_bind_template_child (widget_class, LscLaunchesView, kernel_dropdown);
-  gtk_widget_class_bind_template_child (widget_class, LscLaunchesView, kernel_names);
   gtk_widget_class_bind_template_child (widget_class, LscLaunchesView, thread_entry);
   gtk_widget_class_bind_template_child (widget_class, LscLaunchesView, spinner);
   gtk_widget_class_bind_template_child (widget_class, LscLaunchesView, count_label);
@@ -271,8 +252,6 @@ static void
 lsc_launches_view_init (LscLaunchesView *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
-  self->kernel_ids = g_array_new (FALSE, FALSE, sizeof (gint64));
-  fill_kernels (self, NULL);
 
   GtkColumnView *v = self->column_view;
   lsc_columns_append (v, C_("column", "ID"), LSC_LAUNCH_COL_ID, LSC_COLUMN_NUMERIC, 7);

@@ -6,10 +6,12 @@
 
 #include <glib/gi18n.h>
 #include <math.h>
+#include <stdlib.h>
 
 #include "lsc-chart-draw.h"
 #include "lsc-floor-text.h"
 #include "lsc-format.h"
+#include "lsc-kernel-table.h"
 #include "lsc-overview-view.h"
 #include "lsc-session-text.h"
 #include "lsc-stat-card.h"
@@ -32,6 +34,8 @@ struct _LscOverviewView
   LscStatCard *specs_card;
   LscStatCard *dropped_card;
   LscStatCard *observer_card;
+
+  LscDocument *document;
 };
 
 G_DEFINE_FINAL_TYPE (LscOverviewView, lsc_overview_view, GTK_TYPE_WIDGET)
@@ -145,25 +149,61 @@ clear (LscOverviewView *self)
   gtk_widget_set_visible (GTK_WIDGET (self->note_label), FALSE);
 }
 
-void
-lsc_overview_view_set_document (LscOverviewView *self, LscDocument *document)
+/* What the filter chose, for the heading: "kernel add8", "process 1234", or NULL. */
+static char *
+filter_text (LscDocument *document, const lsc_session_summary *s)
 {
-  g_return_if_fail (LSC_IS_OVERVIEW_VIEW (self));
+  lsc_row_filter filter;
+  lsc_document_get_filter (document, &filter);
+  GString *text = g_string_new (NULL);
+  if (filter.session_id != LSC_ROW_ANY)
+    {
+      g_autofree char *process = lsc_kernel_table_session_name (s);
+      g_string_append (text, process);
+    }
+  for (size_t k = 0; filter.kernel_id != LSC_ROW_ANY && k < s->n_kernel_list; k++)
+    if (s->kernel_list[k].id == filter.kernel_id)
+      {
+        const char *name = s->kernel_list[k].name ? s->kernel_list[k].name : "?";
+        char *readable = lsc_kernel_name_demangle (name);
+        g_string_append_printf (text, "%s%s", text->len ? " · " : "", readable ? readable : name);
+        free (readable);
+      }
+  if (text->len == 0 && filter.kernel_id != LSC_ROW_ANY)
+    g_string_append (text, _("a kernel of another session"));
+  return g_string_free (text, text->len == 0);
+}
 
+static void
+show (LscOverviewView *self)
+{
   clear (self);
+  LscDocument *document = self->document;
   if (!document)
     return;
   const lsc_report_summary *summary = lsc_document_get_summary (document);
-  const lsc_session_summary *s = lsc_document_get_session (document);
-  if (!s)
+  if (!lsc_document_get_session (document))
     {
       gtk_label_set_label (self->title_label, _("This report holds no recording session"));
       return;
     }
+  const lsc_session_summary *s = lsc_document_get_filtered_session (document);
+  if (!s)
+    {
+      /* the filter's summary is being computed off the main loop */
+      gtk_label_set_label (self->title_label, lsc_document_get_charts_error (document)
+                                                ? lsc_document_get_charts_error (document)
+                                                : _("Summarizing the chosen launches…"));
+      return;
+    }
 
-  /* heading: what was recorded, where, when */
+  /* heading: what was recorded, where, when, and what of it is shown */
   gtk_label_set_label (self->title_label, s->workload && *s->workload ? s->workload : _("Unnamed workload"));
-  GString *sub = g_string_new (s->gpu && *s->gpu ? s->gpu : _("Unknown GPU"));
+  GString *sub = g_string_new (NULL);
+  g_autofree char *chosen = filter_text (document, s);
+  if (chosen)
+    g_string_append_printf (sub, _("Only %s"), chosen);
+  g_string_append_printf (sub, "%s%s", sub->len ? " · " : "", s->gpu && *s->gpu ? s->gpu : _("Unknown GPU"));
   if (s->start_wall)
     {
       g_autoptr (GTimeZone) local = g_time_zone_new_local ();
@@ -269,9 +309,27 @@ lsc_overview_view_set_document (LscOverviewView *self, LscDocument *document)
   g_string_free (note, TRUE);
 }
 
+void
+lsc_overview_view_set_document (LscOverviewView *self, LscDocument *document)
+{
+  g_return_if_fail (LSC_IS_OVERVIEW_VIEW (self));
+
+  if (self->document)
+    g_signal_handlers_disconnect_by_func (self->document, show, self);
+  g_set_object (&self->document, document);
+  /* a filter's summary arrives with its chart pass */
+  if (document)
+    g_signal_connect_swapped (document, "notify::charts-ready", G_CALLBACK (show), self);
+  show (self);
+}
+
 static void
 lsc_overview_view_dispose (GObject *object)
 {
+  LscOverviewView *self = LSC_OVERVIEW_VIEW (object);
+  if (self->document)
+    g_signal_handlers_disconnect_by_func (self->document, show, self);
+  g_clear_object (&self->document);
   gtk_widget_dispose_template (GTK_WIDGET (object), LSC_TYPE_OVERVIEW_VIEW);
   for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (object)));)
     gtk_widget_unparent (child);
