@@ -184,10 +184,31 @@ lsc_application_get_settings (LscApplication *self)
 
 /* ---- windows ------------------------------------------------------------------------------ */
 
+/* An unknown --view is a usage error, named with the views there are (the window's own list,
+ * so a new view needs no second list here). */
+static gboolean
+view_option_is_known (LscApplication *self, LscWindow *window)
+{
+  g_auto (GStrv) names = lsc_window_dup_view_names (window);
+  if (!self->view || g_strv_contains ((const char *const *) names, self->view))
+    return TRUE;
+  g_autofree char *list = g_strjoinv (", ", names);
+  g_printerr (_("launchscope: --view: there is no view “%s”; the views are: %s\n"), self->view, list);
+  return FALSE;
+}
+
+/* NULL after a usage error: the application then ends with status 2. */
 static LscWindow *
 new_window (LscApplication *self)
 {
   LscWindow *window = lsc_window_new (self);
+  if (!view_option_is_known (self, window))
+    {
+      lsc_application_set_exit_status (self, 2);
+      gtk_window_destroy (GTK_WINDOW (window));
+      g_application_quit (G_APPLICATION (self));
+      return NULL;
+    }
   if (self->view || self->screenshot_path || self->measure_first_paint)
     lsc_automation_run_report (lsc_automation_for_window (window), self->view, self->screenshot_path,
                                (guint) MAX (self->screenshot_delay_ms, 0), self->measure_first_paint);
@@ -219,6 +240,8 @@ lsc_application_activate (GApplication *app)
       return;
     }
   LscWindow *window = active_or_new_window (self);
+  if (!window)
+    return;
   gtk_window_present (GTK_WINDOW (window));
   if (self->live)
     {
@@ -276,6 +299,8 @@ lsc_application_open (GApplication *app, GFile **files, int n_files, const char 
         }
       /* report A is the window's report; the Compare view shows it against B */
       LscWindow *window = active_or_new_window (self);
+      if (!window)
+        return;
       lsc_window_open (window, files[0]);
       if (self->measure_first_paint)
         lsc_automation_measure_compare (lsc_automation_for_window (window), files[0], files[1]);
@@ -288,6 +313,8 @@ lsc_application_open (GApplication *app, GFile **files, int n_files, const char 
     {
       /* The first report goes to the active window; every further one gets its own. */
       LscWindow *window = i == 0 ? active_or_new_window (self) : new_window (self);
+      if (!window)
+        return;
       lsc_window_open (window, files[i]);
       gtk_window_present (GTK_WINDOW (window));
     }
@@ -318,6 +345,8 @@ open_recent_action (GSimpleAction *action, GVariant *param, gpointer data)
   (void) action;
   g_autoptr (GFile) file = g_file_new_for_path (g_variant_get_string (param, NULL));
   LscWindow *window = active_or_new_window (self);
+  if (!window)
+    return;
   lsc_window_open (window, file);
   gtk_window_present (GTK_WINDOW (window));
 }
@@ -342,6 +371,8 @@ open_sample_action (GSimpleAction *action, GVariant *param, gpointer data)
     return;
   g_autoptr (GFile) file = g_file_new_for_path (path);
   LscWindow *window = active_or_new_window (self);
+  if (!window)
+    return;
   lsc_window_open (window, file);
   gtk_window_present (GTK_WINDOW (window));
 }

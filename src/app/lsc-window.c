@@ -94,6 +94,21 @@ lsc_window_set_view (LscWindow *self, const char *name)
   return TRUE;
 }
 
+char **
+lsc_window_dup_view_names (LscWindow *self)
+{
+  g_return_val_if_fail (LSC_IS_WINDOW (self), NULL);
+  g_autoptr (GStrvBuilder) names = g_strv_builder_new ();
+  g_autoptr (GtkSelectionModel) pages = adw_view_stack_get_pages (self->view_stack);
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (pages)); i++)
+    {
+      g_autoptr (AdwViewStackPage) page = g_list_model_get_item (G_LIST_MODEL (pages), i);
+      if (adw_view_stack_page_get_name (page))
+        g_strv_builder_add (names, adw_view_stack_page_get_name (page));
+    }
+  return g_strv_builder_end (names);
+}
+
 static void
 visible_view_changed_cb (LscWindow *self)
 {
