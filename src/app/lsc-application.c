@@ -469,6 +469,21 @@ static const GActionEntry app_actions[] = {
   { "open-sample", open_sample_action, NULL, NULL, NULL, { 0 } },
 };
 
+/* ---- style ------------------------------------------------------------------------------- */
+
+static void
+apply_style (LscApplication *self)
+{
+  g_autofree char *style = g_settings_get_string (self->settings, "style");
+  AdwColorScheme scheme = g_str_equal (style, "light")  ? ADW_COLOR_SCHEME_FORCE_LIGHT
+                          : g_str_equal (style, "dark") ? ADW_COLOR_SCHEME_FORCE_DARK
+                                                        : ADW_COLOR_SCHEME_DEFAULT;
+  /* setting even the same scheme restyles every window, which can drop a frame being drawn */
+  AdwStyleManager *manager = adw_style_manager_get_default ();
+  if (adw_style_manager_get_color_scheme (manager) != scheme)
+    adw_style_manager_set_color_scheme (manager, scheme);
+}
+
 /* ---- GApplication ------------------------------------------------------------------------- */
 
 static void
@@ -479,6 +494,10 @@ lsc_application_startup (GApplication *app)
   G_APPLICATION_CLASS (lsc_application_parent_class)->startup (app);
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions, G_N_ELEMENTS (app_actions), self);
+  g_autoptr (GAction) style = g_settings_create_action (self->settings, "style");
+  g_action_map_add_action (G_ACTION_MAP (self), style);
+  g_signal_connect_object (self->settings, "changed::style", G_CALLBACK (apply_style), self, G_CONNECT_SWAPPED);
+  apply_style (self);
   g_autofree char *sample = lsc_application_dup_sample_path ();
   g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self), "open-sample")),
                                sample != NULL);

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lsc-application.h"
 #include "lsc-columns.h"
 #include "lsc-distribution-chart.h"
 #include "lsc-distribution-view.h"
@@ -720,6 +721,36 @@ START_TEST (test_window_compare)
 }
 END_TEST
 
+/* The primary menu's Style (app.style) is the GSettings key "style" and sets libadwaita's
+ * colour scheme at once, from either side. */
+START_TEST (test_style_setting)
+{
+  LscApplication *app = lsc_application_new ();
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_HANDLES_OPEN | G_APPLICATION_NON_UNIQUE);
+  g_autoptr (GError) error = NULL;
+  ck_assert_msg (g_application_register (G_APPLICATION (app), NULL, &error), "%s", error ? error->message : "");
+  AdwStyleManager *style = adw_style_manager_get_default ();
+  GSettings *settings = lsc_application_get_settings (app);
+  ck_assert_int_eq (adw_style_manager_get_color_scheme (style), ADW_COLOR_SCHEME_DEFAULT);
+
+  g_action_group_activate_action (G_ACTION_GROUP (app), "style", g_variant_new_string ("dark"));
+  g_autofree char *stored = g_settings_get_string (settings, "style");
+  ck_assert_str_eq (stored, "dark");
+  ck_assert_int_eq (adw_style_manager_get_color_scheme (style), ADW_COLOR_SCHEME_FORCE_DARK);
+  ck_assert (adw_style_manager_get_dark (style));
+
+  g_settings_set_string (settings, "style", "light");
+  ck_assert_int_eq (adw_style_manager_get_color_scheme (style), ADW_COLOR_SCHEME_FORCE_LIGHT);
+  ck_assert (!adw_style_manager_get_dark (style));
+  g_autoptr (GVariant) state = g_action_group_get_action_state (G_ACTION_GROUP (app), "style");
+  ck_assert_str_eq (g_variant_get_string (state, NULL), "light");
+
+  g_settings_set_string (settings, "style", "system");
+  ck_assert_int_eq (adw_style_manager_get_color_scheme (style), ADW_COLOR_SCHEME_DEFAULT);
+  g_object_unref (app);
+}
+END_TEST
+
 int
 main (int argc, char **argv)
 {
@@ -750,6 +781,7 @@ main (int argc, char **argv)
   tcase_add_test (tc, test_views_take_hostile_reports);
   tcase_add_test (tc, test_window_open_and_export);
   tcase_add_test (tc, test_window_compare);
+  tcase_add_test (tc, test_style_setting);
   suite_add_tcase (suite, tc);
 
   SRunner *runner = srunner_create (suite);
