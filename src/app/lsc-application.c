@@ -105,14 +105,25 @@ lsc_application_has_cuda_driver (void)
   return cached;
 }
 
+/* Whether this process's executable lies in the build tree it was built in. */
+static gboolean
+running_from_build_tree (void)
+{
+  g_autofree char *exe = g_file_read_link ("/proc/self/exe", NULL);
+  char *root = realpath (LSC_BUILD_ROOT, NULL);
+  gboolean inside = exe && root && g_str_has_prefix (exe, root) && exe[strlen (root)] == '/';
+  free (root);
+  return inside;
+}
+
 char *
 lsc_application_dup_sample_path (void)
 {
   const char *env = g_getenv ("LSC_SAMPLE_REPORT");
-  char *path = g_strdup (env && *env ? env : LSC_PKGDATADIR "/sample.lsdb");
-  if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
-    g_clear_pointer (&path, g_free);
-  return path;
+  const char *path = env && *env                  ? env
+                     : running_from_build_tree () ? LSC_SOURCE_SAMPLE_REPORT
+                                                  : LSC_PKGDATADIR "/sample.lsdb";
+  return g_file_test (path, G_FILE_TEST_IS_REGULAR) ? g_strdup (path) : NULL;
 }
 
 /* ---- recent reports ----------------------------------------------------------------------- */

@@ -11,6 +11,8 @@
  * (under the sanitizer build, build-aux/test-variants asan-app, without a sanitizer report).
  * Needs GSETTINGS_SCHEMA_DIR.
  */
+#include "config.h"
+
 #include <adwaita.h>
 #include <check.h>
 #include <math.h>
@@ -721,6 +723,49 @@ START_TEST (test_window_compare)
 }
 END_TEST
 
+/* Started plainly from the build tree (no $LSC_SAMPLE_REPORT, as build-aux/run sets), the start
+ * page still offers the bundled sample report, and its recent reports open with a click. */
+START_TEST (test_start_page_sample_and_recent)
+{
+  g_unsetenv ("LSC_SAMPLE_REPORT");
+  g_autofree char *sample = lsc_application_dup_sample_path ();
+  gboolean have_sample = g_file_test (LSC_SOURCE_SAMPLE_REPORT, G_FILE_TEST_IS_REGULAR);
+  if (have_sample)
+    ck_assert_str_eq (sample, LSC_SOURCE_SAMPLE_REPORT);
+  else
+    ck_assert_ptr_null (sample);
+
+  g_autoptr (GSettings) settings = g_settings_new (LSC_APP_ID);
+  g_autofree char *report = g_canonicalize_filename (report_path, NULL);
+  const char *recent[] = { report, "/nonexistent/older.lsdb", NULL };
+  g_settings_set_strv (settings, "recent-reports", recent);
+  LscWindow *window = g_object_new (LSC_TYPE_WINDOW, NULL);
+  gtk_window_present (GTK_WINDOW (window));
+  iterate ();
+  ck_assert_int_eq (lsc_window_get_state (window), LSC_WINDOW_EMPTY);
+  ck_assert_int_eq (gtk_widget_get_visible (window->sample_button), have_sample);
+  ck_assert (gtk_widget_get_visible (GTK_WIDGET (window->recent_list)));
+  GtkListBoxRow *first = gtk_list_box_get_row_at_index (window->recent_list, 0);
+  ck_assert_ptr_nonnull (first);
+  ck_assert_ptr_nonnull (gtk_list_box_get_row_at_index (window->recent_list, 1));
+  ck_assert_ptr_null (gtk_list_box_get_row_at_index (window->recent_list, 2));
+  g_autofree char *base = g_path_get_basename (report_path);
+  ck_assert_str_eq (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (first)), base);
+
+  g_signal_emit_by_name (first, "activate");
+  ck_assert_int_ne (lsc_window_get_state (window), LSC_WINDOW_EMPTY);
+  for (int i = 0; i < 2000 && lsc_window_get_state (window) == LSC_WINDOW_LOADING; i++)
+    {
+      iterate ();
+      g_usleep (5000);
+    }
+  ck_assert_int_eq (lsc_window_get_state (window), LSC_WINDOW_REPORT);
+  ck_assert_str_eq (lsc_document_get_path (lsc_window_get_document (window)), report);
+  gtk_window_destroy (GTK_WINDOW (window));
+  iterate ();
+}
+END_TEST
+
 /* The primary menu's Style (app.style) is the GSettings key "style" and sets libadwaita's
  * colour scheme at once, from either side. */
 START_TEST (test_style_setting)
@@ -782,6 +827,7 @@ main (int argc, char **argv)
   tcase_add_test (tc, test_window_open_and_export);
   tcase_add_test (tc, test_window_compare);
   tcase_add_test (tc, test_style_setting);
+  tcase_add_test (tc, test_start_page_sample_and_recent);
   suite_add_tcase (suite, tc);
 
   SRunner *runner = srunner_create (suite);
