@@ -56,6 +56,8 @@ lsc_window_update_actions (LscWindow *self)
   gtk_widget_action_set_enabled (widget, "win.export", shown);
   gtk_widget_action_set_enabled (widget, "win.export-report", shown);
   gtk_widget_action_set_enabled (widget, "win.export-csv", shown);
+  gtk_widget_action_set_enabled (widget, "win.export-nsys", shown);
+  gtk_widget_action_set_enabled (widget, "win.export-trace", shown);
   gtk_widget_action_set_enabled (widget, "win.export-png", lsc_window_get_visible_chart (self) != NULL);
   gtk_widget_action_set_enabled (widget, "win.view", state == LSC_WINDOW_REPORT);
   gtk_widget_set_sensitive (GTK_WIDGET (self->export_button), shown && state != LSC_WINDOW_LIVE);
@@ -475,6 +477,22 @@ export_csv_action (GtkWidget *widget, const char *action_name, GVariant *param)
 }
 
 static void
+export_nsys_action (GtkWidget *widget, const char *action_name, GVariant *param)
+{
+  (void) action_name;
+  (void) param;
+  lsc_window_export_nsys (LSC_WINDOW (widget));
+}
+
+static void
+export_trace_action (GtkWidget *widget, const char *action_name, GVariant *param)
+{
+  (void) action_name;
+  (void) param;
+  lsc_window_export_trace (LSC_WINDOW (widget));
+}
+
+static void
 export_png_action (GtkWidget *widget, const char *action_name, GVariant *param)
 {
   (void) action_name;
@@ -741,6 +759,8 @@ lsc_window_class_init (LscWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.export", NULL, export_action);
   gtk_widget_class_install_action (widget_class, "win.export-report", NULL, export_report_action);
   gtk_widget_class_install_action (widget_class, "win.export-csv", NULL, export_csv_action);
+  gtk_widget_class_install_action (widget_class, "win.export-nsys", NULL, export_nsys_action);
+  gtk_widget_class_install_action (widget_class, "win.export-trace", NULL, export_trace_action);
   gtk_widget_class_install_action (widget_class, "win.export-png", NULL, export_png_action);
   gtk_widget_class_install_action (widget_class, "win.view", "s", view_action);
   gtk_widget_class_install_action (widget_class, "win.find", NULL, find_action);

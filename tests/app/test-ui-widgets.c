@@ -654,6 +654,62 @@ START_TEST (test_window_open_and_export)
 }
 END_TEST
 
+/* Export's Perfetto trace and Nsight Systems SQLite file are written off the main loop, and a
+ * destination that cannot be written gets the error dialog naming it. */
+START_TEST (test_window_export_trace_and_nsys)
+{
+  g_autofree char *dir = g_dir_make_tmp ("lsc-ui-export-XXXXXX", NULL);
+  ck_assert_ptr_nonnull (dir);
+  LscWindow *window = g_object_new (LSC_TYPE_WINDOW, NULL);
+  gtk_window_present (GTK_WINDOW (window));
+  g_autoptr (GFile) file = g_file_new_for_path (report_path);
+  lsc_window_open (window, file);
+  for (int i = 0; i < 2000 && lsc_window_get_state (window) != LSC_WINDOW_REPORT; i++)
+    {
+      iterate ();
+      g_usleep (5000);
+    }
+  ck_assert_int_eq (lsc_window_get_state (window), LSC_WINDOW_REPORT);
+
+  g_autofree char *trace = g_build_filename (dir, "trace.json", NULL);
+  g_autoptr (GFile) trace_file = g_file_new_for_path (trace);
+  lsc_window_export_trace_to (window, trace_file);
+  ck_assert (wait_for_file (trace));
+  g_autofree char *text = NULL;
+  ck_assert (g_file_get_contents (trace, &text, NULL, NULL));
+  ck_assert_ptr_nonnull (strstr (text, "\"traceEvents\""));
+
+  g_autofree char *nsys = g_build_filename (dir, "report-nsys.sqlite", NULL);
+  g_autoptr (GFile) nsys_file = g_file_new_for_path (nsys);
+  lsc_window_export_nsys_to (window, nsys_file);
+  ck_assert (wait_for_file (nsys));
+  g_autofree char *db = NULL;
+  gsize db_len = 0;
+  ck_assert (g_file_get_contents (nsys, &db, &db_len, NULL));
+  ck_assert (db_len > 16 && memcmp (db, "SQLite format 3", 16) == 0);
+  ck_assert_ptr_null (lsc_window_get_error_dialog (window));
+
+  /* a folder that does not exist: the dialog names the file */
+  g_autofree char *bad = g_build_filename (dir, "no-such-folder", "trace.json", NULL);
+  g_autoptr (GFile) bad_file = g_file_new_for_path (bad);
+  lsc_window_export_trace_to (window, bad_file);
+  for (int i = 0; i < 2000 && !lsc_window_get_error_dialog (window); i++)
+    {
+      iterate ();
+      g_usleep (5000);
+    }
+  AdwMessageDialog *dialog = lsc_window_get_error_dialog (window);
+  ck_assert_ptr_nonnull (dialog);
+  ck_assert_ptr_nonnull (strstr (adw_message_dialog_get_body (dialog), bad));
+  ck_assert (!g_file_test (bad, G_FILE_TEST_EXISTS));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  iterate ();
+  g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", dir);
+  ck_assert_int_eq (system (cmd), 0);
+}
+END_TEST
+
 /* Compare With… on a shown report, against the extreme-values report (every value a hostile
  * file can hold, on side B): the Compare view shows it, its chart exports, the comparison
  * exports as CSV, and a file that is not a report as B gets the error dialog. */
@@ -826,6 +882,7 @@ main (int argc, char **argv)
   tcase_add_test (tc, test_views_take_hostile_reports);
   tcase_add_test (tc, test_window_open_and_export);
   tcase_add_test (tc, test_window_compare);
+  tcase_add_test (tc, test_window_export_trace_and_nsys);
   tcase_add_test (tc, test_style_setting);
   tcase_add_test (tc, test_start_page_sample_and_recent);
   suite_add_tcase (suite, tc);
