@@ -654,6 +654,207 @@ START_TEST (test_window_open_and_export)
 }
 END_TEST
 
+/* The text on widget's clipboard, set by this process. */
+static char *
+clipboard_text (GtkWidget *widget)
+{
+  GdkContentProvider *content = gdk_clipboard_get_content (gtk_widget_get_clipboard (widget));
+  ck_assert_ptr_nonnull (content);
+  GValue value = G_VALUE_INIT;
+  g_value_init (&value, G_TYPE_STRING);
+  ck_assert (gdk_content_provider_get_value (content, &value, NULL));
+  char *text = g_value_dup_string (&value);
+  g_value_unset (&value);
+  return text;
+}
+
+/* Plays a right click at (x, y) of widget, as its copy menu's gesture sees one. */
+static void
+right_click (GtkWidget *widget, double x, double y)
+{
+  g_autoptr (GListModel) controllers = gtk_widget_observe_controllers (widget);
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr (GObject) controller = g_list_model_get_item (controllers, i);
+      if (GTK_IS_GESTURE_CLICK (controller)
+          && gtk_gesture_single_get_button (GTK_GESTURE_SINGLE (controller)) == GDK_BUTTON_SECONDARY)
+        {
+          g_signal_emit_by_name (controller, "pressed", 1, x, y);
+          return;
+        }
+    }
+  ck_abort_msg ("%s has no right-click menu", G_OBJECT_TYPE_NAME (widget));
+}
+
+/* Whether Ctrl+C on widget runs action. */
+static gboolean
+has_copy_shortcut (GtkWidget *widget, const char *action)
+{
+  g_autoptr (GListModel) controllers = gtk_widget_observe_controllers (widget);
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr (GObject) controller = g_list_model_get_item (controllers, i);
+      if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
+        continue;
+      for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (controller)); j++)
+        {
+          g_autoptr (GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), j);
+          g_autofree char *trigger = gtk_shortcut_trigger_to_string (gtk_shortcut_get_trigger (shortcut));
+          GtkShortcutAction *named = gtk_shortcut_get_action (shortcut);
+          if (g_str_equal (trigger, "<Control>c") && GTK_IS_NAMED_ACTION (named)
+              && g_str_equal (gtk_named_action_get_action_name (GTK_NAMED_ACTION (named)), action))
+            return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+static int
+count_char (const char *text, char c)
+{
+  int n = 0;
+  for (; *text; text++)
+    n += *text == c;
+  return n;
+}
+
+/* Where child's middle lies in ancestor's coordinates. */
+static graphene_point_t
+middle_in (GtkWidget *child, GtkWidget *ancestor)
+{
+  graphene_point_t in = GRAPHENE_POINT_INIT (gtk_widget_get_width (child) / 2.0f, gtk_widget_get_height (child) / 2.0f);
+  graphene_point_t out;
+  ck_assert (gtk_widget_compute_point (child, ancestor, &in, &out));
+  return out;
+}
+
+/* A cell, a row, several rows of the tables, the Overview's table and a card, copied as
+ * tab-separated text with a header for rows, by the context menu or by Ctrl+C. */
+START_TEST (test_copy_cells_rows_and_cards)
+{
+  LscWindow *window = g_object_new (LSC_TYPE_WINDOW, NULL);
+  gtk_window_present (GTK_WINDOW (window));
+  g_autoptr (GFile) file = g_file_new_for_path (report_path);
+  lsc_window_open (window, file);
+  for (int i = 0; i < 2000 && !(lsc_window_get_document (window)
+                                && lsc_document_get_charts_ready (lsc_window_get_document (window)));
+       i++)
+    {
+      iterate ();
+      g_usleep (5000);
+    }
+  ck_assert_int_eq (lsc_window_get_state (window), LSC_WINDOW_REPORT);
+
+  /* Specs, Events, Launches: Ctrl+C and the menu's rows copy the selected rows */
+  GtkWidget *views[] = { GTK_WIDGET (window->specs_view), GTK_WIDGET (window->events_view),
+                         GTK_WIDGET (window->launches_view) };
+  const char *names[] = { "specs", "events", "launches" };
+  for (guint v = 0; v < G_N_ELEMENTS (views); v++)
+    {
+      ck_assert (lsc_window_set_view (window, names[v]));
+      for (int i = 0; i < 20; i++)
+        {
+          iterate ();
+          g_usleep (5000);
+        }
+      GtkWidget *table = find_descendant (views[v], GTK_TYPE_COLUMN_VIEW);
+      ck_assert (has_copy_shortcut (table, "copy.rows"));
+      GtkSelectionModel *model = gtk_column_view_get_model (GTK_COLUMN_VIEW (table));
+      ck_assert_uint_ge (g_list_model_get_n_items (G_LIST_MODEL (model)), 2);
+      gtk_selection_model_select_range (model, 0, 2, TRUE);
+      ck_assert (gtk_widget_activate_action (table, "copy.rows", NULL));
+      g_autofree char *rows = clipboard_text (table);
+      ck_assert_int_eq (count_char (rows, '\n'), 3);
+      g_auto (GStrv) lines = g_strsplit (rows, "\n", -1);
+      int header_tabs = count_char (lines[0], '\t');
+      ck_assert_int_ge (header_tabs, 3);
+      ck_assert_int_eq (count_char (lines[1], '\t'), header_tabs);
+      ck_assert_int_eq (count_char (lines[2], '\t'), header_tabs);
+      GtkColumnViewColumn *first = g_list_model_get_item (gtk_column_view_get_columns (GTK_COLUMN_VIEW (table)), 0);
+      ck_assert (g_str_has_prefix (lines[0], gtk_column_view_column_get_title (first)));
+      g_object_unref (first);
+
+      /* a right click on a cell of another row: that row alone is selected, its cell copied */
+      GtkWidget *cell = find_descendant (table, GTK_TYPE_INSCRIPTION);
+      ck_assert_ptr_nonnull (cell);
+      GtkWidget *row_widget = gtk_widget_get_parent (gtk_widget_get_parent (cell));
+      GtkWidget *next_row = gtk_widget_get_next_sibling (row_widget);
+      if (next_row && gtk_widget_get_next_sibling (next_row))
+        next_row = gtk_widget_get_next_sibling (next_row); /* the third row */
+      GtkWidget *other = next_row ? find_descendant (next_row, GTK_TYPE_INSCRIPTION) : cell;
+      /* a copy: the cell may be bound to another row once the selection changes */
+      g_autofree char *other_text = g_strdup (gtk_inscription_get_text (GTK_INSCRIPTION (other)));
+      ck_assert_ptr_nonnull (other_text);
+      graphene_point_t at = middle_in (other, table);
+      right_click (table, at.x, at.y);
+      iterate ();
+      ck_assert (gtk_widget_activate_action (table, "copy.value", NULL));
+      g_autofree char *value = clipboard_text (table);
+      ck_assert_str_eq (value, other_text);
+      g_autoptr (GtkBitset) selected = gtk_selection_model_get_selection (model);
+      ck_assert_uint_eq (gtk_bitset_get_size (selected), 1);
+      ck_assert (gtk_widget_activate_action (table, "copy.rows", NULL));
+      g_autofree char *one_row = clipboard_text (table);
+      ck_assert_int_eq (count_char (one_row, '\n'), 2);
+      ck_assert_ptr_nonnull (strstr (one_row, other_text));
+    }
+
+  /* the Overview's table: a value, its row with the header, the whole table */
+  ck_assert (lsc_window_set_view (window, "overview"));
+  for (int i = 0; i < 20; i++)
+    {
+      iterate ();
+      g_usleep (5000);
+    }
+  GtkWidget *grid = find_descendant (GTK_WIDGET (window->overview_view), GTK_TYPE_GRID);
+  ck_assert_ptr_nonnull (grid);
+  ck_assert (has_copy_shortcut (grid, "copy.table"));
+  GtkWidget *fast_name = gtk_grid_get_child_at (GTK_GRID (grid), 0, 1);
+  GtkWidget *fast_launches = gtk_grid_get_child_at (GTK_GRID (grid), 1, 1);
+  ck_assert (GTK_IS_LABEL (fast_launches));
+  graphene_point_t at = middle_in (fast_launches, grid);
+  right_click (grid, at.x, at.y);
+  iterate ();
+  ck_assert (gtk_widget_activate_action (grid, "copy.value", NULL));
+  g_autofree char *value = clipboard_text (grid);
+  ck_assert_str_eq (value, gtk_label_get_text (GTK_LABEL (fast_launches)));
+  ck_assert (gtk_widget_activate_action (grid, "copy.row", NULL));
+  g_autofree char *row = clipboard_text (grid);
+  g_autofree char *row_start = g_strdup_printf ("\n%s\t%s\t", gtk_label_get_text (GTK_LABEL (fast_name)), value);
+  ck_assert_msg (strstr (row, row_start) != NULL, "row copied as %s", row);
+  ck_assert_int_eq (count_char (row, '\n'), 2);
+  ck_assert_msg (g_str_has_prefix (row, "Path\tLaunches\t"), "row copied as %s", row);
+  ck_assert (gtk_widget_activate_action (grid, "copy.table", NULL));
+  g_autofree char *table_text = clipboard_text (grid);
+  ck_assert_int_ge (count_char (table_text, '\n'), 3);
+
+  /* a card: its value, and title, value and detail */
+  LscStatCard *card = LSC_STAT_CARD (find_descendant (GTK_WIDGET (window->overview_view), LSC_TYPE_STAT_CARD));
+  ck_assert (has_copy_shortcut (GTK_WIDGET (card), "copy.card"));
+  right_click (GTK_WIDGET (card), 10, 10);
+  iterate ();
+  ck_assert (gtk_widget_activate_action (GTK_WIDGET (card), "copy.value", NULL));
+  g_autofree char *card_value = clipboard_text (GTK_WIDGET (card));
+  ck_assert_str_eq (card_value, lsc_stat_card_get_value (card));
+  ck_assert (gtk_widget_activate_action (GTK_WIDGET (card), "copy.card", NULL));
+  g_autofree char *card_text = clipboard_text (GTK_WIDGET (card));
+  g_autofree char *expected = g_strdup_printf ("\t%s\t", lsc_stat_card_get_value (card));
+  ck_assert_msg (strstr (card_text, expected) != NULL, "card copied as %s", card_text);
+
+  /* the Stages view: the stage times */
+  ck_assert (lsc_window_set_view (window, "stages"));
+  iterate ();
+  ck_assert (has_copy_shortcut (GTK_WIDGET (window->stages_view), "copy.stages"));
+  ck_assert (gtk_widget_activate_action (GTK_WIDGET (window->stages_view), "copy.stages", NULL));
+  g_autofree char *stages = clipboard_text (GTK_WIDGET (window->stages_view));
+  ck_assert (g_str_has_prefix (stages, "Kernel\tLaunches\tStage\tMedian\tMean\n"));
+  ck_assert_int_ge (count_char (stages, '\n'), 9);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  iterate ();
+}
+END_TEST
+
 /* Export's Perfetto trace and Nsight Systems SQLite file are written off the main loop, and a
  * destination that cannot be written gets the error dialog naming it. */
 START_TEST (test_window_export_trace_and_nsys)
@@ -883,6 +1084,7 @@ main (int argc, char **argv)
   tcase_add_test (tc, test_window_open_and_export);
   tcase_add_test (tc, test_window_compare);
   tcase_add_test (tc, test_window_export_trace_and_nsys);
+  tcase_add_test (tc, test_copy_cells_rows_and_cards);
   tcase_add_test (tc, test_style_setting);
   tcase_add_test (tc, test_start_page_sample_and_recent);
   suite_add_tcase (suite, tc);
