@@ -30,6 +30,7 @@ struct _LscApplication
   char *screenshot_path;
   int screenshot_delay_ms;
   char *view;
+  int window_width, window_height; /* --window-size; 0: the remembered size */
   gboolean measure_first_paint;
   gboolean compare; /* --compare: the two files given are report A and report B */
 
@@ -213,6 +214,8 @@ static LscWindow *
 new_window (LscApplication *self)
 {
   LscWindow *window = lsc_window_new (self);
+  if (self->window_width > 0)
+    gtk_window_set_default_size (GTK_WINDOW (window), self->window_width, self->window_height);
   if (!view_option_is_known (self, window))
     {
       lsc_application_set_exit_status (self, 2);
@@ -573,6 +576,22 @@ lsc_application_handle_local_options (GApplication *app, GVariantDict *options)
   if (!g_variant_dict_lookup (options, "screenshot-delay", "i", &self->screenshot_delay_ms))
     self->screenshot_delay_ms = 500;
   g_variant_dict_lookup (options, "view", "s", &self->view);
+  g_autofree char *window_size = NULL;
+  if (g_variant_dict_lookup (options, "window-size", "s", &window_size))
+    {
+      char *end = NULL;
+      long width = strtol (window_size, &end, 10), height = 0;
+      if (end && *end == 'x')
+        height = strtol (end + 1, &end, 10);
+      if (!end || *end || width < 360 || height < 294 || width > 16384 || height > 16384)
+        {
+          g_printerr (_("launchscope: --window-size: “%s” is not WIDTHxHEIGHT in pixels, at least 360x294\n"),
+                      window_size);
+          return 2;
+        }
+      self->window_width = (int) width;
+      self->window_height = (int) height;
+    }
   self->measure_first_paint = g_variant_dict_contains (options, "measure-first-paint");
   self->compare = g_variant_dict_contains (options, "compare");
 
@@ -652,6 +671,8 @@ static const GOptionEntry option_entries[] = {
   { "view", 0, 0, G_OPTION_ARG_STRING, NULL,
     N_("Show this view of the report: overview, timeline, distribution, stages, specs, events, launches or session"),
     N_("NAME") },
+  { "window-size", 0, 0, G_OPTION_ARG_STRING, NULL, N_("Open the window this size, e.g. 800x600"),
+    N_("WIDTHxHEIGHT") },
   { "screenshot", 0, 0, G_OPTION_ARG_FILENAME, NULL,
     N_("Save a PNG of the main window once the report is shown, then quit"), N_("FILE") },
   { "screenshot-delay", 0, 0, G_OPTION_ARG_INT, NULL, N_("Wait this long before the screenshot (default 500)"),
