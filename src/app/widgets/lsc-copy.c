@@ -8,7 +8,8 @@
 
 typedef struct {
   GtkWidget *widget;
-  GtkWidget *popover;
+  const char *menu_id;
+  GtkWidget *popover; /* built on the first right click: windows hold dozens of these */
   LscCopyPrepareFunc prepare;
   gpointer data;
 } CopyMenu;
@@ -19,9 +20,9 @@ static void
 copy_menu_free (CopyMenu *menu)
 {
   g_signal_handlers_disconnect_by_data (menu->widget, menu);
-  if (gtk_widget_get_parent (menu->popover))
+  if (menu->popover && gtk_widget_get_parent (menu->popover))
     gtk_widget_unparent (menu->popover);
-  g_object_unref (menu->popover);
+  g_clear_object (&menu->popover);
   g_free (menu);
 }
 
@@ -30,6 +31,17 @@ open_menu (CopyMenu *menu, double x, double y)
 {
   if (menu->prepare && !menu->prepare (menu->widget, x, y, menu->data))
     return;
+  if (!menu->popover)
+    {
+      g_autoptr (GtkBuilder) builder = gtk_builder_new_from_resource (LSC_RESOURCE_PATH "/lsc-copy-menus.ui");
+      GMenuModel *model = G_MENU_MODEL (gtk_builder_get_object (builder, menu->menu_id));
+      g_return_if_fail (model != NULL);
+      menu->popover = gtk_popover_menu_new_from_model (model);
+      gtk_popover_set_has_arrow (GTK_POPOVER (menu->popover), FALSE);
+      gtk_widget_set_halign (menu->popover, GTK_ALIGN_START);
+      gtk_widget_set_parent (menu->popover, menu->widget);
+      g_object_ref (menu->popover);
+    }
   gtk_popover_set_pointing_to (GTK_POPOVER (menu->popover), &(GdkRectangle) { (int) x, (int) y, 1, 1 });
   gtk_popover_popup (GTK_POPOVER (menu->popover));
 }
@@ -53,19 +65,13 @@ void
 lsc_copy_attach_menu (GtkWidget *widget, const char *menu_id, LscCopyPrepareFunc prepare, gpointer data)
 {
   g_return_if_fail (GTK_IS_WIDGET (widget));
-  g_autoptr (GtkBuilder) builder = gtk_builder_new_from_resource (LSC_RESOURCE_PATH "/lsc-copy-menus.ui");
-  GMenuModel *model = G_MENU_MODEL (gtk_builder_get_object (builder, menu_id));
-  g_return_if_fail (model != NULL);
+  g_return_if_fail (menu_id != NULL);
 
   CopyMenu *menu = g_new0 (CopyMenu, 1);
   menu->widget = widget;
+  menu->menu_id = menu_id;
   menu->prepare = prepare;
   menu->data = data;
-  menu->popover = gtk_popover_menu_new_from_model (model);
-  gtk_popover_set_has_arrow (GTK_POPOVER (menu->popover), FALSE);
-  gtk_widget_set_halign (menu->popover, GTK_ALIGN_START);
-  gtk_widget_set_parent (menu->popover, widget);
-  g_object_ref (menu->popover);
   g_signal_connect_swapped (widget, "destroy", G_CALLBACK (copy_menu_free), menu);
 
   GtkGesture *click = gtk_gesture_click_new ();

@@ -17,7 +17,8 @@ typedef gboolean (*LscCopyPrepareFunc) (GtkWidget *widget, double x, double y, g
 
 /* Opens the menu menu_id of lsc-copy-menus.ui (its items name actions widget has, e.g.
  * "copy.value") on a right click or long press on widget, after prepare (may be NULL) agreed.
- * Runs in the capture phase, so it replaces the menus of selectable labels inside widget. */
+ * Runs in the capture phase, so it replaces the menus of selectable labels inside widget.
+ * menu_id must be static: the menu is built on the first right click. */
 void lsc_copy_attach_menu (GtkWidget *widget, const char *menu_id, LscCopyPrepareFunc prepare, gpointer data);
 
 /* Adds the actions "copy.NAME" of entries to widget, data their user data. */
