@@ -669,7 +669,7 @@ static const GOptionEntry option_entries[] = {
   { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Print the version and exit"), NULL },
   { "print-tagline", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Print the tagline in the current language and exit"), NULL },
   { "view", 0, 0, G_OPTION_ARG_STRING, NULL,
-    N_("Show this view of the report: overview, timeline, distribution, stages, specs, events, launches or session"),
+    N_("Show this view of the report: overview, timeline, launches, …; an unknown name lists them all"),
     N_("NAME") },
   { "window-size", 0, 0, G_OPTION_ARG_STRING, NULL, N_("Open the window this size, e.g. 800x600"),
     N_("WIDTHxHEIGHT") },
