@@ -30,6 +30,7 @@ struct _LscApplication
   char *screenshot_path;
   int screenshot_delay_ms;
   char *view;
+  int window_width, window_height; /* --window-size; 0: the remembered size */
   gboolean measure_first_paint;
   gboolean compare; /* --compare: the two files given are report A and report B */
 
@@ -105,14 +106,25 @@ lsc_application_has_cuda_driver (void)
   return cached;
 }
 
+/* Whether this process's executable lies in the build tree it was built in. */
+static gboolean
+running_from_build_tree (void)
+{
+  g_autofree char *exe = g_file_read_link ("/proc/self/exe", NULL);
+  char *root = realpath (LSC_BUILD_ROOT, NULL);
+  gboolean inside = exe && root && g_str_has_prefix (exe, root) && exe[strlen (root)] == '/';
+  free (root);
+  return inside;
+}
+
 char *
 lsc_application_dup_sample_path (void)
 {
   const char *env = g_getenv ("LSC_SAMPLE_REPORT");
-  char *path = g_strdup (env && *env ? env : LSC_PKGDATADIR "/sample.lsdb");
-  if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
-    g_clear_pointer (&path, g_free);
-  return path;
+  const char *path = env && *env                  ? env
+                     : running_from_build_tree () ? LSC_SOURCE_SAMPLE_REPORT
+                                                  : LSC_PKGDATADIR "/sample.lsdb";
+  return g_file_test (path, G_FILE_TEST_IS_REGULAR) ? g_strdup (path) : NULL;
 }
 
 /* ---- recent reports ----------------------------------------------------------------------- */
@@ -184,10 +196,33 @@ lsc_application_get_settings (LscApplication *self)
 
 /* ---- windows ------------------------------------------------------------------------------ */
 
+/* An unknown --view is a usage error, named with the views there are (the window's own list,
+ * so a new view needs no second list here). */
+static gboolean
+view_option_is_known (LscApplication *self, LscWindow *window)
+{
+  g_auto (GStrv) names = lsc_window_dup_view_names (window);
+  if (!self->view || g_strv_contains ((const char *const *) names, self->view))
+    return TRUE;
+  g_autofree char *list = g_strjoinv (", ", names);
+  g_printerr (_("launchscope: --view: there is no view “%s”; the views are: %s\n"), self->view, list);
+  return FALSE;
+}
+
+/* NULL after a usage error: the application then ends with status 2. */
 static LscWindow *
 new_window (LscApplication *self)
 {
   LscWindow *window = lsc_window_new (self);
+  if (self->window_width > 0)
+    gtk_window_set_default_size (GTK_WINDOW (window), self->window_width, self->window_height);
+  if (!view_option_is_known (self, window))
+    {
+      lsc_application_set_exit_status (self, 2);
+      gtk_window_destroy (GTK_WINDOW (window));
+      g_application_quit (G_APPLICATION (self));
+      return NULL;
+    }
   if (self->view || self->screenshot_path || self->measure_first_paint)
     lsc_automation_run_report (lsc_automation_for_window (window), self->view, self->screenshot_path,
                                (guint) MAX (self->screenshot_delay_ms, 0), self->measure_first_paint);
@@ -219,6 +254,8 @@ lsc_application_activate (GApplication *app)
       return;
     }
   LscWindow *window = active_or_new_window (self);
+  if (!window)
+    return;
   gtk_window_present (GTK_WINDOW (window));
   if (self->live)
     {
@@ -276,6 +313,8 @@ lsc_application_open (GApplication *app, GFile **files, int n_files, const char 
         }
       /* report A is the window's report; the Compare view shows it against B */
       LscWindow *window = active_or_new_window (self);
+      if (!window)
+        return;
       lsc_window_open (window, files[0]);
       if (self->measure_first_paint)
         lsc_automation_measure_compare (lsc_automation_for_window (window), files[0], files[1]);
@@ -288,6 +327,8 @@ lsc_application_open (GApplication *app, GFile **files, int n_files, const char 
     {
       /* The first report goes to the active window; every further one gets its own. */
       LscWindow *window = i == 0 ? active_or_new_window (self) : new_window (self);
+      if (!window)
+        return;
       lsc_window_open (window, files[i]);
       gtk_window_present (GTK_WINDOW (window));
     }
@@ -318,6 +359,8 @@ open_recent_action (GSimpleAction *action, GVariant *param, gpointer data)
   (void) action;
   g_autoptr (GFile) file = g_file_new_for_path (g_variant_get_string (param, NULL));
   LscWindow *window = active_or_new_window (self);
+  if (!window)
+    return;
   lsc_window_open (window, file);
   gtk_window_present (GTK_WINDOW (window));
 }
@@ -342,6 +385,8 @@ open_sample_action (GSimpleAction *action, GVariant *param, gpointer data)
     return;
   g_autoptr (GFile) file = g_file_new_for_path (path);
   LscWindow *window = active_or_new_window (self);
+  if (!window)
+    return;
   lsc_window_open (window, file);
   gtk_window_present (GTK_WINDOW (window));
 }
@@ -438,6 +483,21 @@ static const GActionEntry app_actions[] = {
   { "open-sample", open_sample_action, NULL, NULL, NULL, { 0 } },
 };
 
+/* ---- style ------------------------------------------------------------------------------- */
+
+static void
+apply_style (LscApplication *self)
+{
+  g_autofree char *style = g_settings_get_string (self->settings, "style");
+  AdwColorScheme scheme = g_str_equal (style, "light")  ? ADW_COLOR_SCHEME_FORCE_LIGHT
+                          : g_str_equal (style, "dark") ? ADW_COLOR_SCHEME_FORCE_DARK
+                                                        : ADW_COLOR_SCHEME_DEFAULT;
+  /* setting even the same scheme restyles every window, which can drop a frame being drawn */
+  AdwStyleManager *manager = adw_style_manager_get_default ();
+  if (adw_style_manager_get_color_scheme (manager) != scheme)
+    adw_style_manager_set_color_scheme (manager, scheme);
+}
+
 /* ---- GApplication ------------------------------------------------------------------------- */
 
 static void
@@ -448,6 +508,10 @@ lsc_application_startup (GApplication *app)
   G_APPLICATION_CLASS (lsc_application_parent_class)->startup (app);
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions, G_N_ELEMENTS (app_actions), self);
+  g_autoptr (GAction) style = g_settings_create_action (self->settings, "style");
+  g_action_map_add_action (G_ACTION_MAP (self), style);
+  g_signal_connect_object (self->settings, "changed::style", G_CALLBACK (apply_style), self, G_CONNECT_SWAPPED);
+  apply_style (self);
   g_autofree char *sample = lsc_application_dup_sample_path ();
   g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (self), "open-sample")),
                                sample != NULL);
@@ -512,6 +576,22 @@ lsc_application_handle_local_options (GApplication *app, GVariantDict *options)
   if (!g_variant_dict_lookup (options, "screenshot-delay", "i", &self->screenshot_delay_ms))
     self->screenshot_delay_ms = 500;
   g_variant_dict_lookup (options, "view", "s", &self->view);
+  g_autofree char *window_size = NULL;
+  if (g_variant_dict_lookup (options, "window-size", "s", &window_size))
+    {
+      char *end = NULL;
+      long width = strtol (window_size, &end, 10), height = 0;
+      if (end && *end == 'x')
+        height = strtol (end + 1, &end, 10);
+      if (!end || *end || width < 360 || height < 294 || width > 16384 || height > 16384)
+        {
+          g_printerr (_("launchscope: --window-size: “%s” is not WIDTHxHEIGHT in pixels, at least 360x294\n"),
+                      window_size);
+          return 2;
+        }
+      self->window_width = (int) width;
+      self->window_height = (int) height;
+    }
   self->measure_first_paint = g_variant_dict_contains (options, "measure-first-paint");
   self->compare = g_variant_dict_contains (options, "compare");
 
@@ -589,8 +669,10 @@ static const GOptionEntry option_entries[] = {
   { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Print the version and exit"), NULL },
   { "print-tagline", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Print the tagline in the current language and exit"), NULL },
   { "view", 0, 0, G_OPTION_ARG_STRING, NULL,
-    N_("Show this view of the report: overview, timeline, distribution, stages, specs, events, launches, kernels or session"),
+    N_("Show this view of the report: overview, timeline, launches, …; an unknown name lists them all"),
     N_("NAME") },
+  { "window-size", 0, 0, G_OPTION_ARG_STRING, NULL, N_("Open the window this size, e.g. 800x600"),
+    N_("WIDTHxHEIGHT") },
   { "screenshot", 0, 0, G_OPTION_ARG_FILENAME, NULL,
     N_("Save a PNG of the main window once the report is shown, then quit"), N_("FILE") },
   { "screenshot-delay", 0, 0, G_OPTION_ARG_INT, NULL, N_("Wait this long before the screenshot (default 500)"),

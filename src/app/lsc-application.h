@@ -32,8 +32,9 @@ void lsc_application_remove_recent (LscApplication *self, const char *path);
 /* The "Open Recent" section of the primary menu (app.open-recent items). */
 GMenu *lsc_application_get_recent_menu (LscApplication *self);
 
-/* The sample report's path if the file exists ($LSC_SAMPLE_REPORT, else the installed one),
- * or NULL. */
+/* The sample report's path if the file exists, or NULL: $LSC_SAMPLE_REPORT, else the source
+ * tree's data/sample.lsdb when the executable runs from the build tree, else the installed one
+ * in pkgdatadir. */
 char *lsc_application_dup_sample_path (void);
 
 /* The process's exit status when the automation failed (0 otherwise); main() returns it. */

@@ -30,6 +30,7 @@ struct _LscAutomation
   guint screenshot_source;
   gint64 settled_at; /* monotonic µs when the screenshot first found the charts ready */
   guint draw_retries; /* screenshot attempts that found nothing drawn yet */
+  gboolean window_saved; /* ... and the window's is saved: the error dialog's may follow */
   gboolean charts_measured;  /* --measure-first-paint printed charts-ready */
   gboolean compare_armed;    /* ... and waits for the first frame of the finished comparison */
   gboolean compare_measured; /* ... and printed compare-ready */
@@ -118,47 +119,52 @@ screenshot_cb (gpointer data)
     }
   self->screenshot_source = 0;
 
-  /* an error dialog first: it appears on its own, and can still be unmapped or undrawn when the
-   * window is drawn */
+  if (!self->window_saved)
+    {
+      gboolean saved = lsc_window_save_widget_png (GTK_WIDGET (window), self->screenshot_path, &error);
+      if (!saved && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK) && self->draw_retries++ < 50)
+        {
+          /* nothing drawn yet: a loaded machine can take seconds to draw the first frame */
+          self->screenshot_source = g_timeout_add (100, screenshot_cb, self);
+          return G_SOURCE_REMOVE;
+        }
+      self->window_saved = TRUE;
+      if (!saved)
+        g_printerr ("launchscope: screenshot failed: %s\n", error->message);
+      else
+        g_print ("screenshot: %s (%dx%d, view %s, state %s)\n", self->screenshot_path,
+                 gtk_widget_get_width (GTK_WIDGET (window)), gtk_widget_get_height (GTK_WIDGET (window)),
+                 lsc_window_get_view (window),
+                 lsc_window_get_state (window) == LSC_WINDOW_REPORT ? "report" : "empty");
+      AdwMessageDialog *dialog = lsc_window_get_error_dialog (window);
+      if (dialog)
+        g_print ("error dialog: %s: %s\n", adw_message_dialog_get_heading (dialog),
+                 adw_message_dialog_get_body (dialog));
+      self->draw_retries = 0;
+    }
   AdwMessageDialog *dialog = lsc_window_get_error_dialog (window);
-  g_autofree char *stem = g_str_has_suffix (self->screenshot_path, ".png")
-                              ? g_strndup (self->screenshot_path, strlen (self->screenshot_path) - 4)
-                              : g_strdup (self->screenshot_path);
-  g_autofree char *dialog_path = g_strdup_printf ("%s-dialog.png", stem);
-  gboolean dialog_saved = dialog && lsc_window_save_widget_png (GTK_WIDGET (dialog), dialog_path, &error);
-  if (dialog && !dialog_saved
-      && (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)
-          || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED))
-      && self->draw_retries++ < 50)
-    {
-      self->screenshot_source = g_timeout_add (100, screenshot_cb, self);
-      return G_SOURCE_REMOVE;
-    }
-  g_autoptr (GError) dialog_error = g_steal_pointer (&error);
-
-  gboolean saved = lsc_window_save_widget_png (GTK_WIDGET (window), self->screenshot_path, &error);
-  if (!saved && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK) && self->draw_retries++ < 50)
-    {
-      /* nothing drawn yet: a loaded machine can take seconds to draw the first frame */
-      self->screenshot_source = g_timeout_add (100, screenshot_cb, self);
-      return G_SOURCE_REMOVE;
-    }
-  self->armed = FALSE;
-  if (!saved)
-    g_printerr ("launchscope: screenshot failed: %s\n", error->message);
-  else
-    g_print ("screenshot: %s (%dx%d, view %s, state %s)\n", self->screenshot_path,
-             gtk_widget_get_width (GTK_WIDGET (window)), gtk_widget_get_height (GTK_WIDGET (window)),
-             lsc_window_get_view (window), lsc_window_get_state (window) == LSC_WINDOW_REPORT ? "report" : "empty");
   if (dialog)
     {
-      g_print ("error dialog: %s: %s\n", adw_message_dialog_get_heading (dialog), adw_message_dialog_get_body (dialog));
-      if (dialog_saved)
+      g_autofree char *stem = g_str_has_suffix (self->screenshot_path, ".png")
+                                  ? g_strndup (self->screenshot_path, strlen (self->screenshot_path) - 4)
+                                  : g_strdup (self->screenshot_path);
+      g_autofree char *dialog_path = g_strdup_printf ("%s-dialog.png", stem);
+      g_clear_error (&error);
+      if (lsc_window_save_widget_png (GTK_WIDGET (dialog), dialog_path, &error))
         g_print ("screenshot: %s (error dialog)\n", dialog_path);
+      else if ((g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)
+                || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED))
+               && self->draw_retries++ < 50)
+        {
+          /* the dialog is not mapped or drawn yet: on a loaded machine (or under a sanitizer)
+           * that can take longer than the screenshot delay */
+          self->screenshot_source = g_timeout_add (100, screenshot_cb, self);
+          return G_SOURCE_REMOVE;
+        }
       else
-        g_printerr ("launchscope: screenshot of the error dialog failed: %s\n",
-                    dialog_error ? dialog_error->message : dialog_path);
+        g_printerr ("launchscope: screenshot of the error dialog failed: %s\n", error->message);
     }
+  self->armed = FALSE;
   quit_app (self);
   return G_SOURCE_REMOVE;
 }

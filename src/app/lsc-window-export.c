@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later
  *
- * lsc-window-export.c — the window's exports (a copy of the report, CSV tables, the visible
- * chart as PNG) and the PNG rendering the command line's screenshots use too.
+ * lsc-window-export.c — the window's exports (a copy of the report, CSV tables, an Nsight
+ * Systems SQLite file, a Perfetto trace, the visible chart as PNG) and the PNG rendering the
+ * command line's screenshots use too.
  *
- * The report copy and the CSV export run in GTask threads on their own read-only connection,
+ * The file exports run in GTask threads on their own read-only connection,
  * so a 1,000,000-launch report exports without freezing the window; the PNG is rendered on
  * the main thread from the widget's own snapshot.
  */
@@ -113,14 +114,28 @@ toast (LscWindow *self, const char *text)
   adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (text));
 }
 
-/* ---- report copy and CSV (worker threads) ------------------------------------------------ */
+/* ---- report copy, CSV, Nsight SQLite, Perfetto trace (worker threads) -------------------- */
 
-typedef enum { EXPORT_SQLITE, EXPORT_CSV } ExportKind;
+typedef enum { EXPORT_SQLITE, EXPORT_CSV, EXPORT_NSYS, EXPORT_TRACE } ExportKind;
+
+/* What the window says while an export runs, when it is done (%s: the file's name) and when it
+ * failed (the error dialog's heading; the library's message names the file). */
+static const struct {
+  const char *running, *done, *failed;
+} export_texts[] = {
+  [EXPORT_SQLITE] = { N_("Copying the report…"), N_("Report copied to %s"), N_("Cannot Copy the Report") },
+  [EXPORT_CSV] = { N_("Exporting the tables…"), N_("Tables exported to %s"), N_("Cannot Export the Tables") },
+  [EXPORT_NSYS] = { N_("Exporting for Nsight Systems…"), N_("Nsight Systems SQLite file saved as %s"),
+                    N_("Cannot Export for Nsight Systems") },
+  [EXPORT_TRACE] = { N_("Exporting the Perfetto trace…"), N_("Perfetto trace saved as %s"),
+                     N_("Cannot Export the Perfetto Trace") },
+};
 
 typedef struct {
   ExportKind kind;
   char *report_path;
   char *dest;
+  AdwToast *progress; /* shown until the export ends */
 } ExportJob;
 
 static void
@@ -128,6 +143,7 @@ export_job_free (ExportJob *job)
 {
   g_free (job->report_path);
   g_free (job->dest);
+  g_clear_object (&job->progress);
   g_free (job);
 }
 
@@ -141,9 +157,23 @@ export_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancel
 
   lsc_report *report = lsc_report_open (job->report_path, LSC_REPORT_OPEN_NO_QUICK_CHECK, &err);
   int rc = -1;
+  /* a file chosen in the save dialog was confirmed there, so it is replaced */
   if (report)
-    rc = job->kind == EXPORT_SQLITE ? lsc_export_sqlite (report, job->dest, TRUE, &err)
-                                    : lsc_export_csv (report, job->dest, FALSE, &err);
+    switch (job->kind)
+      {
+      case EXPORT_SQLITE:
+        rc = lsc_export_sqlite (report, job->dest, TRUE, &err);
+        break;
+      case EXPORT_CSV:
+        rc = lsc_export_csv (report, job->dest, FALSE, &err);
+        break;
+      case EXPORT_NSYS:
+        rc = lsc_export_nsys_sqlite (report, job->dest, TRUE, &err);
+        break;
+      case EXPORT_TRACE:
+        rc = lsc_export_trace_json (report, job->dest, TRUE, &err);
+        break;
+      }
   lsc_report_free (report);
   if (rc == 0)
     g_task_return_boolean (task, TRUE);
@@ -159,16 +189,15 @@ export_done_cb (GObject *source, GAsyncResult *result, gpointer data)
   g_autoptr (GError) error = NULL;
   (void) data;
 
+  adw_toast_dismiss (job->progress);
   g_autofree char *name = g_filename_display_basename (job->dest);
   if (g_task_propagate_boolean (G_TASK (result), &error))
     {
-      g_autofree char *text = job->kind == EXPORT_SQLITE ? g_strdup_printf (_("Report copied to %s"), name)
-                                                         : g_strdup_printf (_("Tables exported to %s"), name);
+      g_autofree char *text = g_strdup_printf (_(export_texts[job->kind].done), name);
       toast (self, text);
     }
   else
-    lsc_window_show_error (self, job->kind == EXPORT_SQLITE ? _("Cannot Copy the Report") : _("Cannot Export the Tables"),
-                           error->message);
+    lsc_window_show_error (self, _(export_texts[job->kind].failed), error->message);
 }
 
 static void
@@ -178,25 +207,49 @@ start_export (LscWindow *self, ExportKind kind, const char *dest)
   job->kind = kind;
   job->report_path = g_strdup (lsc_document_get_path (self->document));
   job->dest = g_strdup (dest);
+  job->progress = adw_toast_new (_(export_texts[kind].running));
+  adw_toast_set_timeout (job->progress, 0);
+  g_object_ref (job->progress);
+  adw_toast_overlay_add_toast (self->toast_overlay, job->progress);
   GTask *task = g_task_new (self, NULL, export_done_cb, NULL);
   g_task_set_task_data (task, job, (GDestroyNotify) export_job_free);
   g_task_run_in_thread (task, export_thread);
   g_object_unref (task);
-  toast (self, kind == EXPORT_SQLITE ? _("Copying the report…") : _("Exporting the tables…"));
+}
+
+/* A file export must not replace the report it reads. */
+static gboolean
+export_file_to (LscWindow *self, ExportKind kind, GFile *file)
+{
+  g_autofree char *path = g_file_get_path (file);
+  if (!self->document || !path)
+    return FALSE;
+  if (g_strcmp0 (path, lsc_document_get_path (self->document)) == 0)
+    {
+      lsc_window_show_error (self, _(export_texts[kind].failed),
+                             _("Choose another file: the export cannot replace the report itself."));
+      return FALSE;
+    }
+  start_export (self, kind, path);
+  return TRUE;
 }
 
 void
 lsc_window_export_report_to (LscWindow *self, GFile *file)
 {
-  g_autofree char *path = g_file_get_path (file);
-  if (!self->document || !path)
-    return;
-  if (g_strcmp0 (path, lsc_document_get_path (self->document)) == 0)
-    {
-      lsc_window_show_error (self, _("Cannot Copy the Report"), _("Choose another file: the copy cannot replace the report itself."));
-      return;
-    }
-  start_export (self, EXPORT_SQLITE, path);
+  export_file_to (self, EXPORT_SQLITE, file);
+}
+
+void
+lsc_window_export_nsys_to (LscWindow *self, GFile *file)
+{
+  export_file_to (self, EXPORT_NSYS, file);
+}
+
+void
+lsc_window_export_trace_to (LscWindow *self, GFile *file)
+{
+  export_file_to (self, EXPORT_TRACE, file);
 }
 
 void
@@ -220,6 +273,28 @@ lsc_window_export_report (LscWindow *self)
   g_autofree char *stem = report_stem (self);
   g_autofree char *suggested = g_strdup_printf ("%s-copy.lsdb", stem);
   choose (self, _("Save a Copy of the Report"), GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), suggested, lsc_window_export_report_to);
+}
+
+void
+lsc_window_export_nsys (LscWindow *self)
+{
+  if (!self->document)
+    return;
+  g_autofree char *stem = report_stem (self);
+  g_autofree char *suggested = g_strdup_printf ("%s-nsys.sqlite", stem);
+  choose (self, _("Export for Nsight Systems (SQLite)"), GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), suggested,
+          lsc_window_export_nsys_to);
+}
+
+void
+lsc_window_export_trace (LscWindow *self)
+{
+  if (!self->document)
+    return;
+  g_autofree char *stem = report_stem (self);
+  g_autofree char *suggested = g_strdup_printf ("%s-trace.json", stem);
+  choose (self, _("Export a Perfetto Trace (JSON)"), GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), suggested,
+          lsc_window_export_trace_to);
 }
 
 void

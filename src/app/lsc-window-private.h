@@ -94,12 +94,16 @@ void lsc_window_compare_cancel (LscWindow *self);
 /* lsc-window-export.c */
 void lsc_window_export_report (LscWindow *self);
 void lsc_window_export_csv (LscWindow *self);
+void lsc_window_export_nsys (LscWindow *self);
+void lsc_window_export_trace (LscWindow *self);
 void lsc_window_export_png (LscWindow *self);
-/* The same without the file chooser (the chooser's answer; tests): the copy and the CSV run in a
+/* The same without the file chooser (the chooser's answer; tests): the file exports run in a
  * worker thread and end with a toast or an error dialog; the CSV goes into a new folder
  * <report>-csv inside folder. */
 void lsc_window_export_report_to (LscWindow *self, GFile *file);
 void lsc_window_export_csv_to (LscWindow *self, GFile *folder);
+void lsc_window_export_nsys_to (LscWindow *self, GFile *file);
+void lsc_window_export_trace_to (LscWindow *self, GFile *file);
 void lsc_window_export_png_to (LscWindow *self, GFile *file);
 
 G_END_DECLS

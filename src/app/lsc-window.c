@@ -68,6 +68,8 @@ lsc_window_update_actions (LscWindow *self)
   gtk_widget_action_set_enabled (widget, "win.export", shown);
   gtk_widget_action_set_enabled (widget, "win.export-report", shown);
   gtk_widget_action_set_enabled (widget, "win.export-csv", shown);
+  gtk_widget_action_set_enabled (widget, "win.export-nsys", shown);
+  gtk_widget_action_set_enabled (widget, "win.export-trace", shown);
   gtk_widget_action_set_enabled (widget, "win.export-png", lsc_window_get_visible_chart (self) != NULL);
   gtk_widget_action_set_enabled (widget, "win.view", state == LSC_WINDOW_REPORT);
   gtk_widget_set_sensitive (GTK_WIDGET (self->export_button), shown && state != LSC_WINDOW_LIVE);
@@ -106,6 +108,21 @@ lsc_window_set_view (LscWindow *self, const char *name)
       self->pending_view = g_strdup (name);
     }
   return TRUE;
+}
+
+char **
+lsc_window_dup_view_names (LscWindow *self)
+{
+  g_return_val_if_fail (LSC_IS_WINDOW (self), NULL);
+  g_autoptr (GStrvBuilder) names = g_strv_builder_new ();
+  g_autoptr (GtkSelectionModel) pages = adw_view_stack_get_pages (self->view_stack);
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (pages)); i++)
+    {
+      g_autoptr (AdwViewStackPage) page = g_list_model_get_item (G_LIST_MODEL (pages), i);
+      if (adw_view_stack_page_get_name (page))
+        g_strv_builder_add (names, adw_view_stack_page_get_name (page));
+    }
+  return g_strv_builder_end (names);
 }
 
 static void
@@ -474,6 +491,22 @@ export_csv_action (GtkWidget *widget, const char *action_name, GVariant *param)
 }
 
 static void
+export_nsys_action (GtkWidget *widget, const char *action_name, GVariant *param)
+{
+  (void) action_name;
+  (void) param;
+  lsc_window_export_nsys (LSC_WINDOW (widget));
+}
+
+static void
+export_trace_action (GtkWidget *widget, const char *action_name, GVariant *param)
+{
+  (void) action_name;
+  (void) param;
+  lsc_window_export_trace (LSC_WINDOW (widget));
+}
+
+static void
 export_png_action (GtkWidget *widget, const char *action_name, GVariant *param)
 {
   (void) action_name;
@@ -755,6 +788,8 @@ lsc_window_class_init (LscWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.export", NULL, export_action);
   gtk_widget_class_install_action (widget_class, "win.export-report", NULL, export_report_action);
   gtk_widget_class_install_action (widget_class, "win.export-csv", NULL, export_csv_action);
+  gtk_widget_class_install_action (widget_class, "win.export-nsys", NULL, export_nsys_action);
+  gtk_widget_class_install_action (widget_class, "win.export-trace", NULL, export_trace_action);
   gtk_widget_class_install_action (widget_class, "win.export-png", NULL, export_png_action);
   gtk_widget_class_install_action (widget_class, "win.view", "s", view_action);
   gtk_widget_class_install_action (widget_class, "win.find", NULL, find_action);

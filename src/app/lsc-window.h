@@ -39,6 +39,9 @@ LscDocument *lsc_window_get_document (LscWindow *self);
 /* Makes the named view visible (now, or when a report is shown).  FALSE for an unknown name. */
 gboolean lsc_window_set_view (LscWindow *self, const char *name);
 
+/* The names lsc_window_set_view() takes, in the switcher's order (free with g_strfreev). */
+char **lsc_window_dup_view_names (LscWindow *self);
+
 typedef enum {
   LSC_WINDOW_EMPTY,
   LSC_WINDOW_LOADING,

@@ -12,12 +12,15 @@
  * argv[4] a report of several kernels (the sample report) for the kernel filter.
  * Needs GSETTINGS_SCHEMA_DIR.
  */
+#include "config.h"
+
 #include <adwaita.h>
 #include <check.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "lsc-application.h"
 #include "lsc-columns.h"
 #include "lsc-distribution-chart.h"
 #include "lsc-distribution-view.h"
@@ -759,6 +762,263 @@ START_TEST (test_window_kernels_filter)
 }
 END_TEST
 
+/* The text on widget's clipboard, set by this process. */
+static char *
+clipboard_text (GtkWidget *widget)
+{
+  GdkContentProvider *content = gdk_clipboard_get_content (gtk_widget_get_clipboard (widget));
+  ck_assert_ptr_nonnull (content);
+  GValue value = G_VALUE_INIT;
+  g_value_init (&value, G_TYPE_STRING);
+  ck_assert (gdk_content_provider_get_value (content, &value, NULL));
+  char *text = g_value_dup_string (&value);
+  g_value_unset (&value);
+  return text;
+}
+
+/* Plays a right click at (x, y) of widget, as its copy menu's gesture sees one. */
+static void
+right_click (GtkWidget *widget, double x, double y)
+{
+  g_autoptr (GListModel) controllers = gtk_widget_observe_controllers (widget);
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr (GObject) controller = g_list_model_get_item (controllers, i);
+      if (GTK_IS_GESTURE_CLICK (controller)
+          && gtk_gesture_single_get_button (GTK_GESTURE_SINGLE (controller)) == GDK_BUTTON_SECONDARY)
+        {
+          g_signal_emit_by_name (controller, "pressed", 1, x, y);
+          return;
+        }
+    }
+  ck_abort_msg ("%s has no right-click menu", G_OBJECT_TYPE_NAME (widget));
+}
+
+/* Whether Ctrl+C on widget runs action. */
+static gboolean
+has_copy_shortcut (GtkWidget *widget, const char *action)
+{
+  g_autoptr (GListModel) controllers = gtk_widget_observe_controllers (widget);
+  for (guint i = 0; i < g_list_model_get_n_items (controllers); i++)
+    {
+      g_autoptr (GObject) controller = g_list_model_get_item (controllers, i);
+      if (!GTK_IS_SHORTCUT_CONTROLLER (controller))
+        continue;
+      for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (controller)); j++)
+        {
+          g_autoptr (GtkShortcut) shortcut = g_list_model_get_item (G_LIST_MODEL (controller), j);
+          g_autofree char *trigger = gtk_shortcut_trigger_to_string (gtk_shortcut_get_trigger (shortcut));
+          GtkShortcutAction *named = gtk_shortcut_get_action (shortcut);
+          if (g_str_equal (trigger, "<Control>c") && GTK_IS_NAMED_ACTION (named)
+              && g_str_equal (gtk_named_action_get_action_name (GTK_NAMED_ACTION (named)), action))
+            return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+static int
+count_char (const char *text, char c)
+{
+  int n = 0;
+  for (; *text; text++)
+    n += *text == c;
+  return n;
+}
+
+/* Where child's middle lies in ancestor's coordinates. */
+static graphene_point_t
+middle_in (GtkWidget *child, GtkWidget *ancestor)
+{
+  graphene_point_t in = GRAPHENE_POINT_INIT (gtk_widget_get_width (child) / 2.0f, gtk_widget_get_height (child) / 2.0f);
+  graphene_point_t out;
+  ck_assert (gtk_widget_compute_point (child, ancestor, &in, &out));
+  return out;
+}
+
+/* A cell, a row, several rows of the tables, the Overview's table and a card, copied as
+ * tab-separated text with a header for rows, by the context menu or by Ctrl+C. */
+START_TEST (test_copy_cells_rows_and_cards)
+{
+  LscWindow *window = g_object_new (LSC_TYPE_WINDOW, NULL);
+  gtk_window_present (GTK_WINDOW (window));
+  g_autoptr (GFile) file = g_file_new_for_path (report_path);
+  lsc_window_open (window, file);
+  for (int i = 0; i < 2000 && !(lsc_window_get_document (window)
+                                && lsc_document_get_charts_ready (lsc_window_get_document (window)));
+       i++)
+    {
+      iterate ();
+      g_usleep (5000);
+    }
+  ck_assert_int_eq (lsc_window_get_state (window), LSC_WINDOW_REPORT);
+
+  /* Specs, Events, Launches: Ctrl+C and the menu's rows copy the selected rows */
+  GtkWidget *views[] = { GTK_WIDGET (window->specs_view), GTK_WIDGET (window->events_view),
+                         GTK_WIDGET (window->launches_view) };
+  const char *names[] = { "specs", "events", "launches" };
+  for (guint v = 0; v < G_N_ELEMENTS (views); v++)
+    {
+      ck_assert (lsc_window_set_view (window, names[v]));
+      for (int i = 0; i < 20; i++)
+        {
+          iterate ();
+          g_usleep (5000);
+        }
+      GtkWidget *table = find_descendant (views[v], GTK_TYPE_COLUMN_VIEW);
+      ck_assert (has_copy_shortcut (table, "copy.rows"));
+      GtkSelectionModel *model = gtk_column_view_get_model (GTK_COLUMN_VIEW (table));
+      ck_assert_uint_ge (g_list_model_get_n_items (G_LIST_MODEL (model)), 2);
+      gtk_selection_model_select_range (model, 0, 2, TRUE);
+      ck_assert (gtk_widget_activate_action (table, "copy.rows", NULL));
+      g_autofree char *rows = clipboard_text (table);
+      ck_assert_int_eq (count_char (rows, '\n'), 3);
+      g_auto (GStrv) lines = g_strsplit (rows, "\n", -1);
+      int header_tabs = count_char (lines[0], '\t');
+      ck_assert_int_ge (header_tabs, 3);
+      ck_assert_int_eq (count_char (lines[1], '\t'), header_tabs);
+      ck_assert_int_eq (count_char (lines[2], '\t'), header_tabs);
+      GtkColumnViewColumn *first = g_list_model_get_item (gtk_column_view_get_columns (GTK_COLUMN_VIEW (table)), 0);
+      ck_assert (g_str_has_prefix (lines[0], gtk_column_view_column_get_title (first)));
+      g_object_unref (first);
+
+      /* a right click on a cell of another row: that row alone is selected, its cell copied */
+      GtkWidget *cell = find_descendant (table, GTK_TYPE_INSCRIPTION);
+      ck_assert_ptr_nonnull (cell);
+      GtkWidget *row_widget = gtk_widget_get_parent (gtk_widget_get_parent (cell));
+      GtkWidget *next_row = gtk_widget_get_next_sibling (row_widget);
+      if (next_row && gtk_widget_get_next_sibling (next_row))
+        next_row = gtk_widget_get_next_sibling (next_row); /* the third row */
+      GtkWidget *other = next_row ? find_descendant (next_row, GTK_TYPE_INSCRIPTION) : cell;
+      /* a copy: the cell may be bound to another row once the selection changes */
+      g_autofree char *other_text = g_strdup (gtk_inscription_get_text (GTK_INSCRIPTION (other)));
+      ck_assert_ptr_nonnull (other_text);
+      graphene_point_t at = middle_in (other, table);
+      right_click (table, at.x, at.y);
+      iterate ();
+      ck_assert (gtk_widget_activate_action (table, "copy.value", NULL));
+      g_autofree char *value = clipboard_text (table);
+      ck_assert_str_eq (value, other_text);
+      g_autoptr (GtkBitset) selected = gtk_selection_model_get_selection (model);
+      ck_assert_uint_eq (gtk_bitset_get_size (selected), 1);
+      ck_assert (gtk_widget_activate_action (table, "copy.rows", NULL));
+      g_autofree char *one_row = clipboard_text (table);
+      ck_assert_int_eq (count_char (one_row, '\n'), 2);
+      ck_assert_ptr_nonnull (strstr (one_row, other_text));
+    }
+
+  /* the Overview's table: a value, its row with the header, the whole table */
+  ck_assert (lsc_window_set_view (window, "overview"));
+  for (int i = 0; i < 20; i++)
+    {
+      iterate ();
+      g_usleep (5000);
+    }
+  GtkWidget *grid = find_descendant (GTK_WIDGET (window->overview_view), GTK_TYPE_GRID);
+  ck_assert_ptr_nonnull (grid);
+  ck_assert (has_copy_shortcut (grid, "copy.table"));
+  GtkWidget *fast_name = gtk_grid_get_child_at (GTK_GRID (grid), 0, 1);
+  GtkWidget *fast_launches = gtk_grid_get_child_at (GTK_GRID (grid), 1, 1);
+  ck_assert (GTK_IS_LABEL (fast_launches));
+  graphene_point_t at = middle_in (fast_launches, grid);
+  right_click (grid, at.x, at.y);
+  iterate ();
+  ck_assert (gtk_widget_activate_action (grid, "copy.value", NULL));
+  g_autofree char *value = clipboard_text (grid);
+  ck_assert_str_eq (value, gtk_label_get_text (GTK_LABEL (fast_launches)));
+  ck_assert (gtk_widget_activate_action (grid, "copy.row", NULL));
+  g_autofree char *row = clipboard_text (grid);
+  g_autofree char *row_start = g_strdup_printf ("\n%s\t%s\t", gtk_label_get_text (GTK_LABEL (fast_name)), value);
+  ck_assert_msg (strstr (row, row_start) != NULL, "row copied as %s", row);
+  ck_assert_int_eq (count_char (row, '\n'), 2);
+  ck_assert_msg (g_str_has_prefix (row, "Path\tLaunches\t"), "row copied as %s", row);
+  ck_assert (gtk_widget_activate_action (grid, "copy.table", NULL));
+  g_autofree char *table_text = clipboard_text (grid);
+  ck_assert_int_ge (count_char (table_text, '\n'), 3);
+
+  /* a card: its value, and title, value and detail */
+  LscStatCard *card = LSC_STAT_CARD (find_descendant (GTK_WIDGET (window->overview_view), LSC_TYPE_STAT_CARD));
+  ck_assert (has_copy_shortcut (GTK_WIDGET (card), "copy.card"));
+  right_click (GTK_WIDGET (card), 10, 10);
+  iterate ();
+  ck_assert (gtk_widget_activate_action (GTK_WIDGET (card), "copy.value", NULL));
+  g_autofree char *card_value = clipboard_text (GTK_WIDGET (card));
+  ck_assert_str_eq (card_value, lsc_stat_card_get_value (card));
+  ck_assert (gtk_widget_activate_action (GTK_WIDGET (card), "copy.card", NULL));
+  g_autofree char *card_text = clipboard_text (GTK_WIDGET (card));
+  g_autofree char *expected = g_strdup_printf ("\t%s\t", lsc_stat_card_get_value (card));
+  ck_assert_msg (strstr (card_text, expected) != NULL, "card copied as %s", card_text);
+
+  /* the Stages view: the stage times */
+  ck_assert (lsc_window_set_view (window, "stages"));
+  iterate ();
+  ck_assert (has_copy_shortcut (GTK_WIDGET (window->stages_view), "copy.stages"));
+  ck_assert (gtk_widget_activate_action (GTK_WIDGET (window->stages_view), "copy.stages", NULL));
+  g_autofree char *stages = clipboard_text (GTK_WIDGET (window->stages_view));
+  ck_assert (g_str_has_prefix (stages, "Kernel\tLaunches\tStage\tMedian\tMean\n"));
+  ck_assert_int_ge (count_char (stages, '\n'), 9);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  iterate ();
+}
+END_TEST
+
+/* Export's Perfetto trace and Nsight Systems SQLite file are written off the main loop, and a
+ * destination that cannot be written gets the error dialog naming it. */
+START_TEST (test_window_export_trace_and_nsys)
+{
+  g_autofree char *dir = g_dir_make_tmp ("lsc-ui-export-XXXXXX", NULL);
+  ck_assert_ptr_nonnull (dir);
+  LscWindow *window = g_object_new (LSC_TYPE_WINDOW, NULL);
+  gtk_window_present (GTK_WINDOW (window));
+  g_autoptr (GFile) file = g_file_new_for_path (report_path);
+  lsc_window_open (window, file);
+  for (int i = 0; i < 2000 && lsc_window_get_state (window) != LSC_WINDOW_REPORT; i++)
+    {
+      iterate ();
+      g_usleep (5000);
+    }
+  ck_assert_int_eq (lsc_window_get_state (window), LSC_WINDOW_REPORT);
+
+  g_autofree char *trace = g_build_filename (dir, "trace.json", NULL);
+  g_autoptr (GFile) trace_file = g_file_new_for_path (trace);
+  lsc_window_export_trace_to (window, trace_file);
+  ck_assert (wait_for_file (trace));
+  g_autofree char *text = NULL;
+  ck_assert (g_file_get_contents (trace, &text, NULL, NULL));
+  ck_assert_ptr_nonnull (strstr (text, "\"traceEvents\""));
+
+  g_autofree char *nsys = g_build_filename (dir, "report-nsys.sqlite", NULL);
+  g_autoptr (GFile) nsys_file = g_file_new_for_path (nsys);
+  lsc_window_export_nsys_to (window, nsys_file);
+  ck_assert (wait_for_file (nsys));
+  g_autofree char *db = NULL;
+  gsize db_len = 0;
+  ck_assert (g_file_get_contents (nsys, &db, &db_len, NULL));
+  ck_assert (db_len > 16 && memcmp (db, "SQLite format 3", 16) == 0);
+  ck_assert_ptr_null (lsc_window_get_error_dialog (window));
+
+  /* a folder that does not exist: the dialog names the file */
+  g_autofree char *bad = g_build_filename (dir, "no-such-folder", "trace.json", NULL);
+  g_autoptr (GFile) bad_file = g_file_new_for_path (bad);
+  lsc_window_export_trace_to (window, bad_file);
+  for (int i = 0; i < 2000 && !lsc_window_get_error_dialog (window); i++)
+    {
+      iterate ();
+      g_usleep (5000);
+    }
+  AdwMessageDialog *dialog = lsc_window_get_error_dialog (window);
+  ck_assert_ptr_nonnull (dialog);
+  ck_assert_ptr_nonnull (strstr (adw_message_dialog_get_body (dialog), bad));
+  ck_assert (!g_file_test (bad, G_FILE_TEST_EXISTS));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  iterate ();
+  g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", dir);
+  ck_assert_int_eq (system (cmd), 0);
+}
+END_TEST
+
 /* Compare With… on a shown report, against the extreme-values report (every value a hostile
  * file can hold, on side B): the Compare view shows it, its chart exports, the comparison
  * exports as CSV, and a file that is not a report as B gets the error dialog. */
@@ -828,6 +1088,79 @@ START_TEST (test_window_compare)
 }
 END_TEST
 
+/* Started plainly from the build tree (no $LSC_SAMPLE_REPORT, as build-aux/run sets), the start
+ * page still offers the bundled sample report, and its recent reports open with a click. */
+START_TEST (test_start_page_sample_and_recent)
+{
+  g_unsetenv ("LSC_SAMPLE_REPORT");
+  g_autofree char *sample = lsc_application_dup_sample_path ();
+  gboolean have_sample = g_file_test (LSC_SOURCE_SAMPLE_REPORT, G_FILE_TEST_IS_REGULAR);
+  if (have_sample)
+    ck_assert_str_eq (sample, LSC_SOURCE_SAMPLE_REPORT);
+  else
+    ck_assert_ptr_null (sample);
+
+  g_autoptr (GSettings) settings = g_settings_new (LSC_APP_ID);
+  g_autofree char *report = g_canonicalize_filename (report_path, NULL);
+  const char *recent[] = { report, "/nonexistent/older.lsdb", NULL };
+  g_settings_set_strv (settings, "recent-reports", recent);
+  LscWindow *window = g_object_new (LSC_TYPE_WINDOW, NULL);
+  gtk_window_present (GTK_WINDOW (window));
+  iterate ();
+  ck_assert_int_eq (lsc_window_get_state (window), LSC_WINDOW_EMPTY);
+  ck_assert_int_eq (gtk_widget_get_visible (window->sample_button), have_sample);
+  ck_assert (gtk_widget_get_visible (GTK_WIDGET (window->recent_list)));
+  GtkListBoxRow *first = gtk_list_box_get_row_at_index (window->recent_list, 0);
+  ck_assert_ptr_nonnull (first);
+  ck_assert_ptr_nonnull (gtk_list_box_get_row_at_index (window->recent_list, 1));
+  ck_assert_ptr_null (gtk_list_box_get_row_at_index (window->recent_list, 2));
+  g_autofree char *base = g_path_get_basename (report_path);
+  ck_assert_str_eq (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (first)), base);
+
+  g_signal_emit_by_name (first, "activate");
+  ck_assert_int_ne (lsc_window_get_state (window), LSC_WINDOW_EMPTY);
+  for (int i = 0; i < 2000 && lsc_window_get_state (window) == LSC_WINDOW_LOADING; i++)
+    {
+      iterate ();
+      g_usleep (5000);
+    }
+  ck_assert_int_eq (lsc_window_get_state (window), LSC_WINDOW_REPORT);
+  ck_assert_str_eq (lsc_document_get_path (lsc_window_get_document (window)), report);
+  gtk_window_destroy (GTK_WINDOW (window));
+  iterate ();
+}
+END_TEST
+
+/* The primary menu's Style (app.style) is the GSettings key "style" and sets libadwaita's
+ * colour scheme at once, from either side. */
+START_TEST (test_style_setting)
+{
+  LscApplication *app = lsc_application_new ();
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_HANDLES_OPEN | G_APPLICATION_NON_UNIQUE);
+  g_autoptr (GError) error = NULL;
+  ck_assert_msg (g_application_register (G_APPLICATION (app), NULL, &error), "%s", error ? error->message : "");
+  AdwStyleManager *style = adw_style_manager_get_default ();
+  GSettings *settings = lsc_application_get_settings (app);
+  ck_assert_int_eq (adw_style_manager_get_color_scheme (style), ADW_COLOR_SCHEME_DEFAULT);
+
+  g_action_group_activate_action (G_ACTION_GROUP (app), "style", g_variant_new_string ("dark"));
+  g_autofree char *stored = g_settings_get_string (settings, "style");
+  ck_assert_str_eq (stored, "dark");
+  ck_assert_int_eq (adw_style_manager_get_color_scheme (style), ADW_COLOR_SCHEME_FORCE_DARK);
+  ck_assert (adw_style_manager_get_dark (style));
+
+  g_settings_set_string (settings, "style", "light");
+  ck_assert_int_eq (adw_style_manager_get_color_scheme (style), ADW_COLOR_SCHEME_FORCE_LIGHT);
+  ck_assert (!adw_style_manager_get_dark (style));
+  g_autoptr (GVariant) state = g_action_group_get_action_state (G_ACTION_GROUP (app), "style");
+  ck_assert_str_eq (g_variant_get_string (state, NULL), "light");
+
+  g_settings_set_string (settings, "style", "system");
+  ck_assert_int_eq (adw_style_manager_get_color_scheme (style), ADW_COLOR_SCHEME_DEFAULT);
+  g_object_unref (app);
+}
+END_TEST
+
 int
 main (int argc, char **argv)
 {
@@ -860,6 +1193,10 @@ main (int argc, char **argv)
   tcase_add_test (tc, test_window_open_and_export);
   tcase_add_test (tc, test_window_compare);
   tcase_add_test (tc, test_window_kernels_filter);
+  tcase_add_test (tc, test_window_export_trace_and_nsys);
+  tcase_add_test (tc, test_copy_cells_rows_and_cards);
+  tcase_add_test (tc, test_style_setting);
+  tcase_add_test (tc, test_start_page_sample_and_recent);
   suite_add_tcase (suite, tc);
 
   SRunner *runner = srunner_create (suite);

@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 #include <math.h>
 
+#include "lsc-copy.h"
 #include "lsc-chart-draw.h"
 #include "lsc-format.h"
 
@@ -103,6 +104,32 @@ static const char *
 row_label (const LscStageSummary *row)
 {
   return row->label != NULL ? row->label : _("All kernels");
+}
+
+char *
+lsc_stage_chart_dup_text (LscStageChart *self)
+{
+  g_return_val_if_fail (LSC_IS_STAGE_CHART (self), NULL);
+  GString *text = g_string_new (NULL);
+  g_string_append_printf (text, "%s\t%s\t%s\t%s\t%s\n", C_("column", "Kernel"), C_("column", "Launches"),
+                          C_("column", "Stage"), C_("column", "Median"), C_("column", "Mean"));
+  for (guint i = 0; i < self->n_rows; i++)
+    {
+      const LscStageSummary *row = &self->rows[i];
+      g_autofree char *n = lsc_format_count ((gint64) row->n);
+      for (guint st = 0; st < LSC_STAGE_COUNT; st++)
+        {
+          g_autofree char *median = lsc_format_duration_ns (row->median_ns[st]);
+          g_autofree char *mean = lsc_format_duration_ns (row->mean_ns[st]);
+          lsc_copy_append_field (text, row_label (row), TRUE);
+          lsc_copy_append_field (text, n, FALSE);
+          lsc_copy_append_field (text, stage_label (st), FALSE);
+          lsc_copy_append_field (text, median, FALSE);
+          lsc_copy_append_field (text, mean, FALSE);
+          g_string_append_c (text, '\n');
+        }
+    }
+  return g_string_free (text, FALSE);
 }
 
 /* Dark text on light segments, white on dark ones. */

@@ -34,6 +34,10 @@ GtkWidget *lsc_stage_chart_new (void);
 void lsc_stage_chart_set_rows (LscStageChart *self, const LscStageSummary *rows, guint n_rows);
 void lsc_stage_chart_clear (LscStageChart *self);
 
+/* The bars as a table for the clipboard: a header line, then per bar and stage its kernel,
+ * launches, stage, median and mean, separated by tabs. */
+char *lsc_stage_chart_dup_text (LscStageChart *self);
+
 void lsc_stage_chart_set_statistic (LscStageChart *self, LscStageStatistic statistic);
 LscStageStatistic lsc_stage_chart_get_statistic (LscStageChart *self);
 

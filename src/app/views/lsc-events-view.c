@@ -115,7 +115,7 @@ lsc_events_view_set_document (LscEventsView *self, LscDocument *document)
       g_signal_connect_object (self->filtered, "items-changed", G_CALLBACK (update_count), self, G_CONNECT_SWAPPED);
       GtkSortListModel *sorted = gtk_sort_list_model_new (G_LIST_MODEL (g_object_ref (self->filtered)),
                                                           g_object_ref (gtk_column_view_get_sorter (self->column_view)));
-      GtkNoSelection *selection = gtk_no_selection_new (G_LIST_MODEL (sorted));
+      GtkMultiSelection *selection = gtk_multi_selection_new (G_LIST_MODEL (sorted));
       gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (selection));
       g_object_unref (selection);
     }
@@ -177,6 +177,7 @@ lsc_events_view_init (LscEventsView *self)
   self->filter = gtk_custom_filter_new (filter_func, self, NULL);
 
   GtkColumnView *v = self->column_view;
+  lsc_columns_enable_copy (v);
   lsc_columns_append (v, C_("column", "Time"), LSC_EVENT_COL_TIME, LSC_COLUMN_NUMERIC, 11);
   lsc_columns_append (v, C_("column", "Kind"), LSC_EVENT_COL_KIND, LSC_COLUMN_TEXT, 8);
   lsc_columns_append (v, C_("column", "Kernel"), LSC_EVENT_COL_KERNEL, LSC_COLUMN_TEXT, 8);

@@ -178,7 +178,7 @@ lsc_launches_view_set_document (LscLaunchesView *self, LscDocument *document)
   if (document)
     {
       self->launches = g_object_ref (lsc_document_get_launches (document));
-      GtkNoSelection *selection = gtk_no_selection_new (G_LIST_MODEL (g_object_ref (self->launches)));
+      GtkMultiSelection *selection = gtk_multi_selection_new (G_LIST_MODEL (g_object_ref (self->launches)));
       gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (selection));
       g_object_unref (selection);
       /* a new report starts unfiltered, in recording order */
@@ -254,6 +254,7 @@ lsc_launches_view_init (LscLaunchesView *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   GtkColumnView *v = self->column_view;
+  lsc_columns_enable_copy (v);
   lsc_columns_append (v, C_("column", "ID"), LSC_LAUNCH_COL_ID, LSC_COLUMN_NUMERIC, 7);
   lsc_columns_append (v, C_("column", "Time"), LSC_LAUNCH_COL_TIME, LSC_COLUMN_NUMERIC, 10);
   lsc_columns_append (v, C_("column", "Kernel"), LSC_LAUNCH_COL_KERNEL, LSC_COLUMN_EXPAND, 8);

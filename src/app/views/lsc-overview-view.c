@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "lsc-chart-draw.h"
+#include "lsc-copy.h"
 #include "lsc-floor-text.h"
 #include "lsc-format.h"
 #include "lsc-kernel-table.h"
@@ -36,6 +37,9 @@ struct _LscOverviewView
   LscStatCard *observer_card;
 
   LscDocument *document;
+  /* the cell under the table's last right click */
+  char *copy_value;
+  int copy_row;
 };
 
 G_DEFINE_FINAL_TYPE (LscOverviewView, lsc_overview_view, GTK_TYPE_WIDGET)
@@ -71,9 +75,108 @@ cell (const char *text, gboolean header, float xalign)
 static void
 clear_grid (LscOverviewView *self)
 {
-  GtkWidget *child;
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->path_grid))))
-    gtk_grid_remove (self->path_grid, child);
+  /* the cells only: the copy menu's popover stays */
+  GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->path_grid));
+  while (child)
+    {
+      GtkWidget *next = gtk_widget_get_next_sibling (child);
+      if (GTK_IS_LABEL (child))
+        gtk_grid_remove (self->path_grid, child);
+      child = next;
+    }
+}
+
+/* The cell starting at column, row of the per-path table, or NULL.  (gtk_grid_get_child_at()
+ * can answer the copy menu's popover, which the grid holds at 0, 0 too.) */
+static GtkLabel *
+cell_at (LscOverviewView *self, int column, int row)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->path_grid)); child;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      int c, r;
+      if (!GTK_IS_LABEL (child))
+        continue;
+      gtk_grid_query_child (self->path_grid, child, &c, &r, NULL, NULL);
+      if (c == column && r == row)
+        return GTK_LABEL (child);
+    }
+  return NULL;
+}
+
+/* Row row of the per-path table (0: the header), its cells separated by tabs. */
+static void
+append_grid_row (LscOverviewView *self, GString *text, int row)
+{
+  int c = 0;
+  for (GtkLabel *label; (label = cell_at (self, c, row)); )
+    {
+      int width = 1;
+      gtk_grid_query_child (self->path_grid, GTK_WIDGET (label), NULL, NULL, &width, NULL);
+      lsc_copy_append_field (text, gtk_label_get_text (label), c == 0);
+      c += MAX (width, 1);
+    }
+  g_string_append_c (text, '\n');
+}
+
+char *
+lsc_overview_view_dup_table_text (LscOverviewView *self, int row)
+{
+  g_return_val_if_fail (LSC_IS_OVERVIEW_VIEW (self), NULL);
+  GString *text = g_string_new (NULL);
+  append_grid_row (self, text, 0);
+  if (row > 0)
+    append_grid_row (self, text, row);
+  else
+    for (int r = 1; cell_at (self, 0, r); r++)
+      append_grid_row (self, text, r);
+  return g_string_free (text, FALSE);
+}
+
+static gboolean
+prepare_copy (GtkWidget *widget, double x, double y, gpointer data)
+{
+  LscOverviewView *self = data;
+  GtkWidget *picked = gtk_widget_pick (widget, x, y, GTK_PICK_DEFAULT);
+  while (picked && picked != widget && gtk_widget_get_parent (picked) != widget)
+    picked = gtk_widget_get_parent (picked);
+  g_clear_pointer (&self->copy_value, g_free);
+  self->copy_row = -1;
+  if (GTK_IS_LABEL (picked))
+    {
+      self->copy_value = g_strdup (gtk_label_get_text (GTK_LABEL (picked)));
+      gtk_grid_query_child (self->path_grid, picked, NULL, &self->copy_row, NULL, NULL);
+    }
+  return TRUE;
+}
+
+static void
+copy_value_cb (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  LscOverviewView *self = data;
+  (void) action;
+  (void) param;
+  if (self->copy_value)
+    lsc_copy_text (GTK_WIDGET (self), self->copy_value);
+}
+
+static void
+copy_row_cb (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  LscOverviewView *self = data;
+  (void) action;
+  (void) param;
+  g_autofree char *text = lsc_overview_view_dup_table_text (self, MAX (self->copy_row, 0));
+  lsc_copy_text (GTK_WIDGET (self), text);
+}
+
+static void
+copy_table_cb (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  (void) action;
+  (void) param;
+  g_autofree char *text = lsc_overview_view_dup_table_text (data, 0);
+  lsc_copy_text (GTK_WIDGET (data), text);
 }
 
 /* Fills the per-path table; appends to notes why a starred mean is high. */
@@ -330,6 +433,7 @@ lsc_overview_view_dispose (GObject *object)
   if (self->document)
     g_signal_handlers_disconnect_by_func (self->document, show, self);
   g_clear_object (&self->document);
+  g_clear_pointer (&LSC_OVERVIEW_VIEW (object)->copy_value, g_free);
   gtk_widget_dispose_template (GTK_WIDGET (object), LSC_TYPE_OVERVIEW_VIEW);
   for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (object)));)
     gtk_widget_unparent (child);
@@ -364,5 +468,13 @@ static void
 lsc_overview_view_init (LscOverviewView *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  static const GActionEntry entries[] = {
+    { "value", copy_value_cb, NULL, NULL, NULL, { 0 } },
+    { "row", copy_row_cb, NULL, NULL, NULL, { 0 } },
+    { "table", copy_table_cb, NULL, NULL, NULL, { 0 } },
+  };
+  lsc_copy_add_actions (GTK_WIDGET (self->path_grid), entries, G_N_ELEMENTS (entries), self);
+  lsc_copy_attach_menu (GTK_WIDGET (self->path_grid), "table_menu", prepare_copy, self);
+  lsc_copy_add_shortcut (GTK_WIDGET (self->path_grid), "copy.table");
   clear (self);
 }

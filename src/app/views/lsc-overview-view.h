@@ -18,4 +18,8 @@ G_DECLARE_FINAL_TYPE (LscOverviewView, lsc_overview_view, LSC, OVERVIEW_VIEW, Gt
 /* document NULL clears the view. */
 void lsc_overview_view_set_document (LscOverviewView *self, LscDocument *document);
 
+/* The per-path table as its context menu copies it: the header line and row row (row > 0),
+ * or every row (row 0), fields separated by tabs. */
+char *lsc_overview_view_dup_table_text (LscOverviewView *self, int row);
+
 G_END_DECLS

@@ -64,7 +64,7 @@ lsc_specs_view_set_document (LscSpecsView *self, LscDocument *document)
   LscTableModel *specs = lsc_document_get_specs (document);
   GtkSortListModel *sorted = gtk_sort_list_model_new (G_LIST_MODEL (g_object_ref (specs)),
                                                       g_object_ref (gtk_column_view_get_sorter (self->column_view)));
-  GtkNoSelection *selection = gtk_no_selection_new (G_LIST_MODEL (sorted));
+  GtkMultiSelection *selection = gtk_multi_selection_new (G_LIST_MODEL (sorted));
   gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (selection));
   g_object_unref (selection);
 
@@ -158,6 +158,7 @@ lsc_specs_view_init (LscSpecsView *self)
   self->launches = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
 
   GtkColumnView *v = self->column_view;
+  lsc_columns_enable_copy (v);
   lsc_columns_append (v, C_("column", "ID"), LSC_SPEC_COL_ID, LSC_COLUMN_NUMERIC, 4);
   lsc_columns_append (v, C_("column", "Kernel"), LSC_SPEC_COL_KERNEL, LSC_COLUMN_TEXT, 8);
   lsc_columns_append (v, C_("column", "Decoded key"), LSC_SPEC_COL_DESCRIPTION, LSC_COLUMN_EXPAND | LSC_COLUMN_WRAP, 40);

@@ -6,6 +6,7 @@
 
 #include <glib/gi18n.h>
 
+#include "lsc-copy.h"
 #include "lsc-format.h"
 #include "lsc-stage-chart.h"
 #include "lsc-stages-view.h"
@@ -104,9 +105,27 @@ lsc_stages_view_class_init (LscStagesViewClass *klass)
 }
 
 static void
+copy_stages_cb (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  LscStagesView *self = data;
+  (void) action;
+  (void) param;
+  if (!self->has_data)
+    return;
+  g_autofree char *text = lsc_stage_chart_dup_text (self->chart);
+  lsc_copy_text (GTK_WIDGET (self), text);
+}
+
+static void
 lsc_stages_view_init (LscStagesView *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  static const GActionEntry entries[] = {
+    { "stages", copy_stages_cb, NULL, NULL, NULL, { 0 } },
+  };
+  lsc_copy_add_actions (GTK_WIDGET (self), entries, G_N_ELEMENTS (entries), self);
+  lsc_copy_attach_menu (GTK_WIDGET (self->chart), "stages_menu", NULL, NULL);
+  lsc_copy_add_shortcut (GTK_WIDGET (self), "copy.stages");
 
   self->settings = g_settings_new (LSC_APP_ID);
   g_signal_connect_object (self->settings, "changed::stage-statistic", G_CALLBACK (statistic_changed_cb), self,

@@ -7,6 +7,7 @@
 #include <math.h>
 
 #include "lsc-columns.h"
+#include "lsc-copy.h"
 #include "lsc-row.h"
 
 typedef struct {
@@ -19,6 +20,10 @@ typedef struct {
 /* The tooltip a computed cell asked for, and its column, kept on its inscription. */
 #define CELL_TOOLTIP_KEY "lsc-cell-tooltip"
 #define COLUMN_INFO_KEY "lsc-column-info"
+/* The list item a cell's inscription shows, for the row under a right click. */
+#define LIST_ITEM_KEY "lsc-list-item"
+/* The text of the cell last right-clicked, kept on the column view for copy.value. */
+#define COPY_VALUE_KEY "lsc-copy-value"
 
 /* Whether text needs more room than the inscription has: wider than its width, or, wrapped,
  * more lines than it shows. */
@@ -94,6 +99,7 @@ setup_cb (GtkSignalListItemFactory *factory, GtkListItem *item, ColumnInfo *info
     }
   gtk_widget_set_has_tooltip (label, TRUE);
   g_object_set_data (G_OBJECT (label), COLUMN_INFO_KEY, info);
+  g_object_set_data (G_OBJECT (label), LIST_ITEM_KEY, item);
   g_signal_connect (label, "query-tooltip", G_CALLBACK (query_tooltip_cb), NULL);
   gtk_list_item_set_child (item, label);
 }
@@ -245,4 +251,108 @@ lsc_columns_get_sort (GtkColumnView *view, guint *cell, gboolean *descending)
   if (descending)
     *descending = order == GTK_ORDERING_LARGER;
   return TRUE;
+}
+
+/* ---- copying ------------------------------------------------------------------------------ */
+
+char *
+lsc_columns_dup_selected_text (GtkColumnView *view)
+{
+  g_return_val_if_fail (GTK_IS_COLUMN_VIEW (view), NULL);
+  GtkSelectionModel *model = gtk_column_view_get_model (view);
+  if (!model)
+    return NULL;
+  g_autoptr (GtkBitset) selected = gtk_selection_model_get_selection (model);
+  if (gtk_bitset_is_empty (selected))
+    return NULL;
+
+  /* the columns as shown: in the order the user dragged them to, hidden ones left out */
+  GListModel *columns = gtk_column_view_get_columns (view);
+  g_autoptr (GPtrArray) shown = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < g_list_model_get_n_items (columns); i++)
+    {
+      GtkColumnViewColumn *column = g_list_model_get_item (columns, i);
+      if (gtk_column_view_column_get_visible (column))
+        g_ptr_array_add (shown, column);
+      else
+        g_object_unref (column);
+    }
+
+  GString *text = g_string_new (NULL);
+  for (guint c = 0; c < shown->len; c++)
+    lsc_copy_append_field (text, gtk_column_view_column_get_title (shown->pdata[c]), c == 0);
+  g_string_append_c (text, '\n');
+  GtkBitsetIter iter;
+  guint position;
+  for (gboolean more = gtk_bitset_iter_init_first (&iter, selected, &position); more;
+       more = gtk_bitset_iter_next (&iter, &position))
+    {
+      g_autoptr (GObject) item = g_list_model_get_item (G_LIST_MODEL (model), position);
+      if (!LSC_IS_ROW (item))
+        continue;
+      for (guint c = 0; c < shown->len; c++)
+        {
+          GtkListItemFactory *factory = gtk_column_view_column_get_factory (shown->pdata[c]);
+          const ColumnInfo *info = g_object_get_data (G_OBJECT (factory), COLUMN_INFO_KEY);
+          g_autofree char *cell = info ? row_text (LSC_ROW (item), info) : NULL;
+          lsc_copy_append_field (text, cell, c == 0);
+        }
+      g_string_append_c (text, '\n');
+    }
+  return g_string_free (text, FALSE);
+}
+
+/* The row and cell under a right click: the row is selected (alone, unless it already was),
+ * the cell's text kept for copy.value. */
+static gboolean
+prepare_copy (GtkWidget *widget, double x, double y, gpointer data)
+{
+  (void) data;
+  GtkColumnView *view = GTK_COLUMN_VIEW (widget);
+  GtkWidget *picked = gtk_widget_pick (widget, x, y, GTK_PICK_DEFAULT);
+  while (picked && picked != widget && !g_object_get_data (G_OBJECT (picked), LIST_ITEM_KEY))
+    picked = gtk_widget_get_parent (picked);
+  GtkListItem *item = picked && picked != widget ? g_object_get_data (G_OBJECT (picked), LIST_ITEM_KEY) : NULL;
+  GtkSelectionModel *model = gtk_column_view_get_model (view);
+  if (!item || !model || gtk_list_item_get_position (item) == GTK_INVALID_LIST_POSITION)
+    return FALSE; /* a header or the empty space below the rows */
+  g_object_set_data_full (G_OBJECT (view), COPY_VALUE_KEY,
+                          g_strdup (gtk_inscription_get_text (GTK_INSCRIPTION (picked))), g_free);
+  guint position = gtk_list_item_get_position (item);
+  if (!gtk_selection_model_is_selected (model, position))
+    gtk_selection_model_select_item (model, position, TRUE);
+  return TRUE;
+}
+
+static void
+copy_rows_cb (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  (void) action;
+  (void) param;
+  g_autofree char *text = lsc_columns_dup_selected_text (GTK_COLUMN_VIEW (data));
+  if (text)
+    lsc_copy_text (GTK_WIDGET (data), text);
+}
+
+static void
+copy_value_cb (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  (void) action;
+  (void) param;
+  const char *value = g_object_get_data (G_OBJECT (data), COPY_VALUE_KEY);
+  if (value)
+    lsc_copy_text (GTK_WIDGET (data), value);
+}
+
+void
+lsc_columns_enable_copy (GtkColumnView *view)
+{
+  g_return_if_fail (GTK_IS_COLUMN_VIEW (view));
+  static const GActionEntry entries[] = {
+    { "rows", copy_rows_cb, NULL, NULL, NULL, { 0 } },
+    { "value", copy_value_cb, NULL, NULL, NULL, { 0 } },
+  };
+  lsc_copy_add_actions (GTK_WIDGET (view), entries, G_N_ELEMENTS (entries), view);
+  lsc_copy_attach_menu (GTK_WIDGET (view), "rows_menu", prepare_copy, NULL);
+  lsc_copy_add_shortcut (GTK_WIDGET (view), "copy.rows");
 }

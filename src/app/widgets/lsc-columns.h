@@ -45,4 +45,13 @@ const char *lsc_columns_cell_tooltip (GtkWidget *cell);
  * has not picked one.  (GTK 4.8 has no gtk_column_view_sorter_get_primary_sort_column.) */
 gboolean lsc_columns_get_sort (GtkColumnView *view, guint *cell, gboolean *descending);
 
+/* Makes the view's rows copyable: Ctrl+C copies the selected rows, a right click or long
+ * press offers the value under the pointer and the selected rows (selecting the row under it
+ * first).  The view's model should be a GtkMultiSelection. */
+void lsc_columns_enable_copy (GtkColumnView *view);
+
+/* The selected rows as the view shows them: a header line of the visible columns' titles,
+ * then one line per row, fields separated by tabs.  NULL when nothing is selected. */
+char *lsc_columns_dup_selected_text (GtkColumnView *view);
+
 G_END_DECLS

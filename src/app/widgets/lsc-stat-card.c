@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include "lsc-copy.h"
 #include "lsc-stat-card.h"
 
 struct _LscStatCard
@@ -55,9 +56,47 @@ lsc_stat_card_class_init (LscStatCardClass *klass)
 }
 
 static void
+copy_value_cb (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  (void) action;
+  (void) param;
+  lsc_copy_text (GTK_WIDGET (data), lsc_stat_card_get_value (data));
+}
+
+static void
+copy_card_cb (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  (void) action;
+  (void) param;
+  g_autofree char *text = lsc_stat_card_dup_text (data);
+  lsc_copy_text (GTK_WIDGET (data), text);
+}
+
+static void
 lsc_stat_card_init (LscStatCard *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  static const GActionEntry entries[] = {
+    { "value", copy_value_cb, NULL, NULL, NULL, { 0 } },
+    { "card", copy_card_cb, NULL, NULL, NULL, { 0 } },
+  };
+  lsc_copy_add_actions (GTK_WIDGET (self), entries, G_N_ELEMENTS (entries), self);
+  lsc_copy_attach_menu (GTK_WIDGET (self), "card_menu", NULL, NULL);
+  lsc_copy_add_shortcut (GTK_WIDGET (self), "copy.card");
+  gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
+}
+
+char *
+lsc_stat_card_dup_text (LscStatCard *self)
+{
+  g_return_val_if_fail (LSC_IS_STAT_CARD (self), NULL);
+  GString *text = g_string_new (NULL);
+  lsc_copy_append_field (text, gtk_label_get_label (self->title_label), TRUE);
+  lsc_copy_append_field (text, gtk_label_get_label (self->value_label), FALSE);
+  if (gtk_widget_get_visible (GTK_WIDGET (self->detail_label)))
+    lsc_copy_append_field (text, gtk_label_get_label (self->detail_label), FALSE);
+  g_string_append_c (text, '\n');
+  return g_string_free (text, FALSE);
 }
 
 GtkWidget *

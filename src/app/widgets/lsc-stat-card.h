@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later
  *
  * lsc-stat-card.h — one figure of the overview: a caption, the value in large tabular
- * figures, and a line of detail.
+ * figures, and a line of detail.  A right click or long press offers to copy the value or the
+ * whole card; Ctrl+C copies the card.
  */
 #pragma once
 
@@ -17,6 +18,10 @@ GtkWidget *lsc_stat_card_new (void);
 /* Any may be NULL (kept as it is).  A card with value NULL shows "—". */
 void lsc_stat_card_set (LscStatCard *self, const char *title, const char *value, const char *detail);
 const char *lsc_stat_card_get_value (LscStatCard *self);
+
+/* What Copy the Card (its context menu, or Ctrl+C) copies: title, value and detail on one
+ * line, separated by tabs (no detail field when the card shows none). */
+char *lsc_stat_card_dup_text (LscStatCard *self);
 
 /* At most lines lines of detail, ellipsized (the full text in the tooltip); 0: no limit. */
 void lsc_stat_card_set_detail_lines (LscStatCard *self, int lines);
