@@ -211,7 +211,7 @@ START_TEST (test_document_load)
   LscSeriesIndex *taken = lsc_document_take_series_index (doc);
   ck_assert_ptr_nonnull (taken);
   ck_assert_ptr_null (lsc_document_take_series_index (doc));
-  lsc_series_index_free (taken);
+  lsc_series_index_unref (taken);
 }
 END_TEST
 

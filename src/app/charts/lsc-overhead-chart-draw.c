@@ -2,17 +2,20 @@
  *
  * lsc-overhead-chart-draw.c — the overhead chart's drawing: per pixel column a min/max
  * envelope and the mean line (points when sparse), the axes, the legend, the raw floor line,
- * the toggle markers in their rows above the plot, and the hover overlay.  Called from
+ * the toggle markers in their rows above the plot, the compile launches as markers, and the
+ * overlays (hover, selection).  Called from
  * snapshot; everything it reads is on the main thread.
  */
 #include <glib/gi18n.h>
 #include <math.h>
 
+#include "lsc-format.h"
 #include "lsc-overhead-chart-private.h"
 
 #define PAD 12.0
 #define MARKER_ROW_H 16.0
 #define MARKER_MAX_ROWS 3
+#define COMPILE_MARK 5.0 /* half the width of a compile launch's triangle */
 
 /* Paths in drawing order: the raw floor below, the fast path on top. */
 static const LscChartPath draw_order[] = {
@@ -86,7 +89,8 @@ compare_float (gconstpointer a, gconstpointer b)
  * 99th percentile of the column means, so the levels being compared (fast against baseline
  * against the raw floor) fill the plot instead of hugging its bottom under a 100 µs spike.
  * Columns reaching above are clipped at the top edge and flagged there (and the log scale
- * shows them whole).  Returns TRUE when clipped. */
+ * shows them whole).  Compile launches are never part of it: they are not in the columns, and
+ * are marked on their own.  Returns TRUE when clipped. */
 static gboolean
 compute_y_scale (LscOverheadChart *self, guint present, guint n_cols, LscAxisScale *y)
 {
@@ -152,6 +156,21 @@ lsc_overhead_chart_y_of (const LscOverheadFrame *f, double value)
 {
   double n = lsc_axis_scale_normalize (&f->y, value);
   return f->plot.origin.y + f->plot.size.height * (1.0 - n);
+}
+
+double
+lsc_overhead_chart_compile_y (const LscOverheadFrame *f, double value)
+{
+  double top = f->plot.origin.y, bottom = top + f->plot.size.height;
+  return CLAMP (lsc_overhead_chart_y_of (f, value), top + COMPILE_MARK, bottom);
+}
+
+double
+lsc_overhead_chart_hover_y (const LscOverheadFrame *f, const LscOverheadHover *hover)
+{
+  if (hover->compile)
+    return lsc_overhead_chart_compile_y (f, hover->v) - COMPILE_MARK;
+  return CLAMP (lsc_overhead_chart_y_of (f, hover->v), f->plot.origin.y, f->plot.origin.y + f->plot.size.height);
 }
 
 double
@@ -327,6 +346,83 @@ draw_path (LscOverheadChart *self, GtkSnapshot *snapshot, const LscChartPalette 
   cairo_destroy (cr);
 }
 
+/* Compile launches: a triangle in the path's colour pointing down at the launch's value, on
+ * the top edge when the value is above the axis; one per pixel column (the slowest there), so a
+ * report of nothing but misses draws as fast as any other.  Returns how many visible ones are
+ * above the axis and the largest of those. */
+static guint
+draw_compiles (LscOverheadChart *self, GtkSnapshot *snapshot, const LscChartPalette *pal, const LscOverheadFrame *f,
+               guint n_cols, guint32 *off_scale_max)
+{
+  gsize n_compiles;
+  guint off_scale = 0;
+  *off_scale_max = 0;
+  if (self->index == NULL || n_cols == 0)
+    return 0;
+  const LscCompileLaunch *compiles = lsc_series_index_get_compiles (self->index, &n_compiles);
+  gsize a = lsc_series_index_compile_lower_bound (self->index, f->t0);
+  gsize b = lsc_series_index_compile_lower_bound (self->index, f->t1);
+  if (a >= b)
+    return 0;
+
+  /* the slowest compile launch per column, as its position in compiles + 1 (0: none) */
+  gsize *slowest = g_new0 (gsize, n_cols);
+  for (gsize i = a; i < b; i++)
+    {
+      const LscCompileLaunch *c = &compiles[i];
+      gint64 col = lsc_chart_column_for_time ((double) c->t_ns, f->t0, f->t1, n_cols);
+      if (self->hidden[c->path] || col < 0)
+        continue;
+      if (c->value_ns > f->y.max)
+        {
+          off_scale++;
+          *off_scale_max = MAX (*off_scale_max, c->value_ns);
+        }
+      if (slowest[col] == 0 || compiles[slowest[col] - 1].value_ns < c->value_ns)
+        slowest[col] = i + 1;
+    }
+
+  graphene_rect_t area;
+  graphene_rect_inset_r (&f->plot, -COMPILE_MARK - 2, -COMPILE_MARK - 2, &area);
+  cairo_t *cr = gtk_snapshot_append_cairo (snapshot, &area);
+  cairo_set_line_width (cr, 1.0);
+  cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
+  for (guint col = 0; col < n_cols; col++)
+    {
+      if (slowest[col] == 0)
+        continue;
+      const LscCompileLaunch *c = &compiles[slowest[col] - 1];
+      double x = round (lsc_overhead_chart_x_of (f, (double) c->t_ns)) + 0.5;
+      double y = lsc_overhead_chart_compile_y (f, c->value_ns);
+      cairo_move_to (cr, x, y);
+      cairo_line_to (cr, x - COMPILE_MARK, y - COMPILE_MARK * 1.6);
+      cairo_line_to (cr, x + COMPILE_MARK, y - COMPILE_MARK * 1.6);
+      cairo_close_path (cr);
+      gdk_cairo_set_source_rgba (cr, &pal->paths[c->path]);
+      cairo_fill_preserve (cr);
+      gdk_cairo_set_source_rgba (cr, &pal->background);
+      cairo_stroke (cr);
+    }
+  cairo_destroy (cr);
+  g_free (slowest);
+  return off_scale;
+}
+
+/* Notes in the plot's top right corner, one under the other, each on a halo. */
+static void
+draw_note (GtkWidget *widget, GtkSnapshot *snapshot, const LscChartPalette *pal, const LscOverheadFrame *f,
+           const char *note, double *ny)
+{
+  graphene_rect_t ext;
+  double nx = f->plot.origin.x + f->plot.size.width - 6;
+  lsc_chart_draw_text (widget, NULL, note, LSC_CHART_TEXT_CAPTION, NULL, nx, *ny, 1, 0, &ext);
+  GdkRGBA halo = pal->background;
+  halo.alpha = 0.85f;
+  lsc_chart_fill_rect (snapshot, &halo, ext.origin.x - 4, ext.origin.y - 1, ext.size.width + 8, ext.size.height + 2);
+  lsc_chart_draw_text (widget, snapshot, note, LSC_CHART_TEXT_CAPTION, &pal->dim, nx, *ny, 1, 0, NULL);
+  *ny += ext.size.height + 3;
+}
+
 typedef struct {
   double x;       /* the line */
   double label_x; /* the label's left edge */
@@ -428,8 +524,8 @@ draw_chart (LscOverheadChart *self, GtkSnapshot *snapshot, int width, int height
         lsc_columns_clear (self->cols[p], n_cols);
 
   /* Legend: the paths there are, the raw floor, the markers. */
-  LscChartLegendItem items[LSC_CHART_N_PATHS + 2];
-  int item_paths[LSC_CHART_N_PATHS + 2];
+  LscChartLegendItem items[LSC_CHART_N_PATHS + 3];
+  int item_paths[LSC_CHART_N_PATHS + 3];
   guint n_items = 0;
   static const LscChartPath legend_order[] = {
     LSC_CHART_PATH_FAST, LSC_CHART_PATH_DEFAULT, LSC_CHART_PATH_RAW, LSC_CHART_PATH_GRAPH,
@@ -454,6 +550,14 @@ draw_chart (LscOverheadChart *self, GtkSnapshot *snapshot, int width, int height
       item_paths[n_items] = -1;
       items[n_items++] = (LscChartLegendItem) { &pal.marker, _("Toggle"), LSC_CHART_SWATCH_DASHED, FALSE };
     }
+  gsize n_compiles = 0;
+  if (self->index != NULL)
+    lsc_series_index_get_compiles (self->index, &n_compiles);
+  if (n_compiles > 0)
+    {
+      item_paths[n_items] = -1;
+      items[n_items++] = (LscChartLegendItem) { &pal.fg, _("Compile launch"), LSC_CHART_SWATCH_TRIANGLE, FALSE };
+    }
   double legend_h = lsc_chart_measure_legend (widget, items, n_items, width - 2 * PAD);
 
   /* Plot rectangle: below the legend and the marker label band, above the time labels. */
@@ -474,7 +578,7 @@ draw_chart (LscOverheadChart *self, GtkSnapshot *snapshot, int width, int height
 
   gboolean clipped = compute_y_scale (self, present, n_cols, &f.y);
 
-  graphene_rect_t legend_rects[LSC_CHART_N_PATHS + 2];
+  graphene_rect_t legend_rects[LSC_CHART_N_PATHS + 3];
   lsc_chart_draw_legend (widget, snapshot, &pal, items, n_items, left, PAD, width - PAD - left, legend_rects);
   draw_axes (self, snapshot, &pal, &f);
 
@@ -524,17 +628,23 @@ draw_chart (LscOverheadChart *self, GtkSnapshot *snapshot, int width, int height
     }
   g_free (places);
 
+  guint32 off_scale_max;
+  guint off_scale = draw_compiles (self, snapshot, &pal, &f, n_cols, &off_scale_max);
+  double note_y = f.plot.origin.y + COMPILE_MARK * 1.6 + 6;
+  if (off_scale > 0)
+    {
+      g_autofree char *count = lsc_format_count (off_scale);
+      g_autofree char *top = lsc_format_duration_ns (off_scale_max);
+      g_autofree char *note = g_strdup_printf (ngettext ("▼ %s compile launch above the axis (%s)",
+                                                         "▼ %s compile launches above the axis (up to %s)", off_scale),
+                                               count, top);
+      draw_note (widget, snapshot, &pal, &f, note, &note_y);
+    }
   if (clipped)
     {
       g_autofree char *top = lsc_chart_format_tick_ns (f.y.max);
       g_autofree char *note = g_strdup_printf (_("Spikes above %s clipped; the log scale shows them"), top);
-      graphene_rect_t ext;
-      double nx = f.plot.origin.x + f.plot.size.width - 6, ny = f.plot.origin.y + 6;
-      lsc_chart_draw_text (widget, NULL, note, LSC_CHART_TEXT_CAPTION, NULL, nx, ny, 1, 0, &ext);
-      GdkRGBA halo = pal.background;
-      halo.alpha = 0.85f;
-      lsc_chart_fill_rect (snapshot, &halo, ext.origin.x - 4, ext.origin.y - 1, ext.size.width + 8, ext.size.height + 2);
-      lsc_chart_draw_text (widget, snapshot, note, LSC_CHART_TEXT_CAPTION, &pal.dim, nx, ny, 1, 0, NULL);
+      draw_note (widget, snapshot, &pal, &f, note, &note_y);
     }
 
   f.valid = TRUE;
@@ -582,14 +692,35 @@ lsc_overhead_chart_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
                                   (GdkRGBA[4]) { ring, ring, ring, ring });
     }
 
+  /* The selection: the range shaded, its edges drawn, over the cached chart. */
+  if (self->has_selection && self->frame.valid)
+    {
+      const LscOverheadFrame *f = &self->frame;
+      LscChartPalette pal;
+      lsc_chart_palette_init (&pal, widget);
+      double left = f->plot.origin.x, right = left + f->plot.size.width;
+      double x0 = lsc_overhead_chart_x_of (f, self->sel_t0), x1 = lsc_overhead_chart_x_of (f, self->sel_t1);
+      GdkRGBA shade = pal.paths[LSC_CHART_PATH_FAST], edge = shade;
+      shade.alpha = pal.dark ? 0.22f : 0.14f;
+      edge.alpha = 0.8f;
+      double a = CLAMP (x0, left, right), b = CLAMP (x1, left, right);
+      if (b - a < 1 && x1 >= left && x0 <= right)
+        b = a + 1; /* narrower than a pixel: still seen */
+      if (b > a)
+        lsc_chart_fill_rect (snapshot, &shade, a, f->plot.origin.y, b - a, f->plot.size.height);
+      if (x0 >= left && x0 <= right)
+        lsc_chart_fill_rect (snapshot, &edge, round (x0), f->plot.origin.y, 1, f->plot.size.height);
+      if (x1 >= left && x1 <= right)
+        lsc_chart_fill_rect (snapshot, &edge, round (x1), f->plot.origin.y, 1, f->plot.size.height);
+    }
+
   /* The hover overlay: a guide line and a ringed dot on the launch under the pointer. */
   if (self->hover.valid && self->frame.valid)
     {
       const LscOverheadFrame *f = &self->frame;
       LscChartPalette pal;
       lsc_chart_palette_init (&pal, widget);
-      double x = lsc_overhead_chart_x_of (f, self->hover.t), y = lsc_overhead_chart_y_of (f, self->hover.v);
-      y = CLAMP (y, f->plot.origin.y, f->plot.origin.y + f->plot.size.height);
+      double x = lsc_overhead_chart_x_of (f, self->hover.t), y = lsc_overhead_chart_hover_y (f, &self->hover);
       GdkRGBA guide = pal.fg;
       guide.alpha = 0.25f;
       lsc_chart_fill_rect (snapshot, &guide, round (x), f->plot.origin.y, 1, f->plot.size.height);

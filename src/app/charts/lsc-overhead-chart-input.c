@@ -2,7 +2,8 @@
  *
  * lsc-overhead-chart-input.c — the overhead chart under the pointer and keys: the launch
  * nearest the pointer and its tooltip, zoom (wheel, pinch, + and -), pan (drag, shifted wheel,
- * arrows) and reset (double click, 0).
+ * arrows), reset (double click, 0), and the selected range (shift-drag; a click or Escape
+ * clears it).
  */
 #include <glib/gi18n.h>
 #include <math.h>
@@ -41,16 +42,16 @@ outcome_label (guint outcome)
 /* --- Hover and tooltip -------------------------------------------------------------------- */
 
 static void
-consider (LscOverheadChart *self G_GNUC_UNUSED, const LscOverheadFrame *f, guint p, gsize index, double t, double v, double px, double py,
+consider (const LscOverheadFrame *f, guint p, gsize index, double t, double v, gboolean compile, double px, double py,
           double *best, LscOverheadHover *hover)
 {
+  LscOverheadHover candidate = { TRUE, p, index, t, v, compile };
   double dx = lsc_overhead_chart_x_of (f, t) - px;
-  double y = CLAMP (lsc_overhead_chart_y_of (f, v), f->plot.origin.y, f->plot.origin.y + f->plot.size.height);
-  double dy = y - py, d = dx * dx + dy * dy;
+  double dy = lsc_overhead_chart_hover_y (f, &candidate) - py, d = dx * dx + dy * dy;
   if (d < *best)
     {
       *best = d;
-      *hover = (LscOverheadHover) { TRUE, p, index, t, v };
+      *hover = candidate;
     }
 }
 
@@ -81,7 +82,7 @@ find_hover (LscOverheadChart *self, double px, double py)
           lsc_ring_get (self->ring, i, &t, &v, &p);
           if (t < ta || t > tb || p >= LSC_CHART_N_PATHS || self->hidden[p])
             continue;
-          consider (self, f, p, i, (double) t, v, px, py, &best, &hover);
+          consider (f, p, i, (double) t, v, FALSE, px, py, &best, &hover);
         }
       return hover;
     }
@@ -102,9 +103,21 @@ find_hover (LscOverheadChart *self, double px, double py)
           b = MIN (a + HOVER_SCAN_LIMIT, lsc_min_max_index_get_n (idx));
         }
       for (gsize k = a; k < b; k++)
-        consider (self, f, p, k, (double) t[k], v[k], px, py, &best, &hover);
+        consider (f, p, k, (double) t[k], v[k], FALSE, px, py, &best, &hover);
       if (hover.valid && hover.path == p)
         hover.index = lsc_series_index_get_member (self->index, p, hover.index);
+    }
+
+  if (self->index != NULL)
+    {
+      gsize n_compiles;
+      const LscCompileLaunch *compiles = lsc_series_index_get_compiles (self->index, &n_compiles);
+      gsize a = lsc_series_index_compile_lower_bound (self->index, ta);
+      gsize b = MIN (lsc_series_index_compile_lower_bound (self->index, tb), a + HOVER_SCAN_LIMIT);
+      for (gsize i = a; i < b; i++)
+        if (!self->hidden[compiles[i].path])
+          consider (f, compiles[i].path, compiles[i].member, (double) compiles[i].t_ns, compiles[i].value_ns, TRUE, px,
+                    py, &best, &hover);
     }
   return hover;
 }
@@ -122,12 +135,27 @@ set_hover (LscOverheadChart *self, LscOverheadHover hover, gboolean trigger)
     gtk_widget_trigger_tooltip_query (GTK_WIDGET (self));
 }
 
+/* A value in the unit of the overhead axis's labels (a linear axis writes all of them in one
+ * unit), so the card reads against the axis; on the log axis, or above the linear one, in the
+ * app's own rule. */
+static char *
+format_in_axis_unit (const LscOverheadFrame *f, double ns)
+{
+  if (f->y.log_scale || ns > f->y.max)
+    return lsc_format_duration_ns (ns);
+  double divisor;
+  const char *unit = lsc_format_duration_unit (f->y.max, &divisor);
+  double x = ns / divisor;
+  int decimals = divisor == 1 ? 0 : x < 10 ? 2 : x < 100 ? 1 : 0;
+  return g_strdup_printf ("%.*f %s", decimals, x, unit);
+}
+
 static char *
 hover_markup (LscOverheadChart *self)
 {
   const LscOverheadHover *h = &self->hover;
   GString *s = g_string_new (NULL);
-  g_autofree char *value = lsc_format_duration_ns (h->v);
+  g_autofree char *value = format_in_axis_unit (&self->frame, h->v);
   g_autofree char *time = g_strdup_printf ("%.6f s", h->t / 1e9);
   guint64 number = h->index;
 
@@ -141,6 +169,19 @@ hover_markup (LscOverheadChart *self)
   g_autofree char *num = lsc_format_count ((gint64) number);
 
   g_string_append_printf (s, "<b>%s</b>", value);
+  if (h->compile)
+    g_string_append_printf (s, " · %s", _("compile launch"));
+  if (self->index != NULL)
+    {
+      const LscSeries *series = lsc_series_index_get_series (self->index);
+      gint64 kernel = series->kernel_id != NULL ? series->kernel_id[h->index] : -1;
+      const char *name = kernel >= 0 && self->kernel_names ? g_hash_table_lookup (self->kernel_names, &kernel) : NULL;
+      if (name != NULL)
+        {
+          g_autofree char *escaped = g_markup_escape_text (name, -1);
+          g_string_append_printf (s, "\n%s %s", _("Kernel:"), escaped);
+        }
+    }
   g_string_append_printf (s, "\n%s", lsc_chart_path_label (h->path));
   if (self->index != NULL)
     {
@@ -168,19 +209,28 @@ hover_markup (LscOverheadChart *self)
   return g_string_free (s, FALSE);
 }
 
+char *
+lsc_overhead_chart_describe_point (LscOverheadChart *self, double x, double y)
+{
+  set_hover (self, find_hover (self, x, y), FALSE);
+  return self->hover.valid && self->frame.valid ? hover_markup (self) : NULL;
+}
+
 gboolean
 lsc_overhead_chart_query_tooltip (GtkWidget *widget, int x, int y, gboolean keyboard, GtkTooltip *tooltip)
 {
   LscOverheadChart *self = LSC_OVERHEAD_CHART (widget);
 
+  g_autofree char *markup = NULL;
   if (!keyboard)
-    set_hover (self, find_hover (self, x, y), FALSE);
-  if (!self->hover.valid || !self->frame.valid)
+    markup = lsc_overhead_chart_describe_point (self, x, y);
+  else if (self->hover.valid && self->frame.valid)
+    markup = hover_markup (self);
+  if (markup == NULL)
     return FALSE;
 
-  g_autofree char *markup = hover_markup (self);
   gtk_tooltip_set_markup (tooltip, markup);
-  double hx = lsc_overhead_chart_x_of (&self->frame, self->hover.t), hy = lsc_overhead_chart_y_of (&self->frame, self->hover.v);
+  double hx = lsc_overhead_chart_x_of (&self->frame, self->hover.t), hy = lsc_overhead_chart_hover_y (&self->frame, &self->hover);
   gtk_tooltip_set_tip_area (tooltip, &(GdkRectangle) { (int) hx - 6, (int) hy - 6, 12, 12 });
   return TRUE;
 }
@@ -228,6 +278,13 @@ on_scroll (GtkEventControllerScroll *controller, double dx, double dy, LscOverhe
   return TRUE;
 }
 
+/* The time under plot x coordinate x in the view [t0, t1]. */
+static double
+time_at (const LscOverheadFrame *f, double t0, double t1, double x)
+{
+  return t0 + (x - f->plot.origin.x) / f->plot.size.width * (t1 - t0);
+}
+
 static void
 on_drag_begin (GtkGestureDrag *gesture, double x, double y, LscOverheadChart *self)
 {
@@ -237,6 +294,10 @@ on_drag_begin (GtkGestureDrag *gesture, double x, double y, LscOverheadChart *se
       gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_DENIED);
       return;
     }
+  GdkModifierType mods = gtk_event_controller_get_current_event_state (GTK_EVENT_CONTROLLER (gesture));
+  /* A report's launches can be selected; live ones move on under the pointer. */
+  self->drag_selects = (mods & GDK_SHIFT_MASK) && self->index != NULL;
+  self->drag_x = x;
   self->dragging = FALSE;
 }
 
@@ -249,7 +310,16 @@ on_drag_update (GtkGestureDrag *gesture, double ox, double oy G_GNUC_UNUSED, Lsc
     {
       self->dragging = TRUE;
       gtk_gesture_set_state (GTK_GESTURE (gesture), GTK_EVENT_SEQUENCE_CLAIMED);
-      gtk_widget_set_cursor_from_name (GTK_WIDGET (self), "grabbing");
+      gtk_widget_set_cursor_from_name (GTK_WIDGET (self), self->drag_selects ? "col-resize" : "grabbing");
+    }
+  if (self->drag_selects)
+    {
+      const LscOverheadFrame *f = &self->frame;
+      double right = f->plot.origin.x + f->plot.size.width;
+      double x1 = CLAMP (self->drag_x + ox, f->plot.origin.x, right);
+      lsc_overhead_chart_change_selection (self, TRUE, time_at (f, self->drag_t0, self->drag_t1, self->drag_x),
+                                           time_at (f, self->drag_t0, self->drag_t1, x1));
+      return;
     }
   double ns_per_px = (self->drag_t1 - self->drag_t0) / self->frame.plot.size.width;
   lsc_overhead_chart_set_view (self, self->drag_t0 - ox * ns_per_px, self->drag_t1 - ox * ns_per_px);
@@ -304,6 +374,17 @@ on_click (GtkGestureClick *gesture G_GNUC_UNUSED, int n_press, double x, double 
     lsc_overhead_chart_reset_zoom (self);
 }
 
+/* A click in the plot drops the selection; a press that became a drag (panning, or a new
+ * selection) never gets here: the click gesture stops once the pointer moves. */
+static void
+on_click_released (GtkGestureClick *gesture, int n_press G_GNUC_UNUSED, double x, double y, LscOverheadChart *self)
+{
+  GdkModifierType mods = gtk_event_controller_get_current_event_state (GTK_EVENT_CONTROLLER (gesture));
+  if (self->frame.valid && !self->dragging && !(mods & GDK_SHIFT_MASK) &&
+      graphene_rect_contains_point (&self->frame.plot, &GRAPHENE_POINT_INIT (x, y)))
+    lsc_overhead_chart_change_selection (self, FALSE, 0, 0);
+}
+
 static gboolean
 on_key_pressed (GtkEventControllerKey *controller G_GNUC_UNUSED, guint keyval, guint keycode G_GNUC_UNUSED, GdkModifierType state G_GNUC_UNUSED,
                 LscOverheadChart *self)
@@ -336,6 +417,11 @@ on_key_pressed (GtkEventControllerKey *controller G_GNUC_UNUSED, guint keyval, g
     case GDK_KEY_l:
       lsc_overhead_chart_set_log_scale (self, !self->log_scale);
       return TRUE;
+    case GDK_KEY_Escape:
+      if (!self->has_selection)
+        return FALSE;
+      lsc_overhead_chart_change_selection (self, FALSE, 0, 0);
+      return TRUE;
     default:
       return FALSE;
     }
@@ -367,6 +453,7 @@ lsc_overhead_chart_add_controllers (LscOverheadChart *self)
   gesture = gtk_gesture_click_new ();
   gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (gesture), GDK_BUTTON_PRIMARY);
   g_signal_connect (gesture, "pressed", G_CALLBACK (on_click), self);
+  g_signal_connect (gesture, "released", G_CALLBACK (on_click_released), self);
   gtk_widget_add_controller (widget, GTK_EVENT_CONTROLLER (gesture));
 
   controller = gtk_event_controller_key_new ();

@@ -19,8 +19,8 @@ typedef struct {
   double t0, t1;
   LscAxisScale y;
   guint n_legend;
-  graphene_rect_t legend_rects[LSC_CHART_N_PATHS + 2];
-  int legend_paths[LSC_CHART_N_PATHS + 2]; /* -1: not a path (raw floor line, markers) */
+  graphene_rect_t legend_rects[LSC_CHART_N_PATHS + 3];
+  int legend_paths[LSC_CHART_N_PATHS + 3]; /* -1: not a path (raw floor line, markers, compiles) */
 } LscOverheadFrame;
 
 typedef struct {
@@ -28,6 +28,7 @@ typedef struct {
   guint path;
   gsize index; /* series position, or ring position in live mode */
   double t, v;
+  gboolean compile; /* a compile launch, drawn as a marker */
 } LscOverheadHover;
 
 struct _LscOverheadChart {
@@ -40,6 +41,7 @@ struct _LscOverheadChart {
 
   LscChartMarker *markers; /* labels owned */
   gsize n_markers;
+  GHashTable *kernel_names; /* gint64 kernel id -> name, or NULL */
 
   double raw_floor_ns;
   gboolean log_scale;
@@ -61,8 +63,13 @@ struct _LscOverheadChart {
   gboolean pointer_inside;
   double pointer_x, pointer_y;
   gboolean dragging;
-  double drag_t0, drag_t1;
+  gboolean drag_selects; /* a shift-drag: selects a range instead of panning */
+  double drag_x, drag_t0, drag_t1;
   double zoom_t0, zoom_t1;
+
+  /* The selected range, ns since the session start. */
+  gboolean has_selection;
+  double sel_t0, sel_t1;
 };
 
 /* lsc-overhead-chart.c: the data and the view */
@@ -77,10 +84,16 @@ void lsc_overhead_chart_set_view (LscOverheadChart *self, double t0, double t1);
 /* Zooms by factor (< 1 zooms in) keeping the time under plot x coordinate x fixed. */
 void lsc_overhead_chart_zoom_at (LscOverheadChart *self, double factor, double x);
 void lsc_overhead_chart_pan_by (LscOverheadChart *self, double fraction);
+/* Sets the selection and emits selection-changed when it changed. */
+void lsc_overhead_chart_change_selection (LscOverheadChart *self, gboolean has_selection, double t0, double t1);
 
 /* lsc-overhead-chart-draw.c */
 double lsc_overhead_chart_x_of (const LscOverheadFrame *f, double t);
 double lsc_overhead_chart_y_of (const LscOverheadFrame *f, double value);
+/* Where a compile launch's marker sits: at its value, or on the top edge when above the axis. */
+double lsc_overhead_chart_compile_y (const LscOverheadFrame *f, double value);
+/* Where the hover overlay's dot sits for the launch under the pointer. */
+double lsc_overhead_chart_hover_y (const LscOverheadFrame *f, const LscOverheadHover *hover);
 void lsc_overhead_chart_snapshot (GtkWidget *widget, GtkSnapshot *snapshot);
 /* Draws the chart alone (no hover, no focus ring), for a PNG. */
 void lsc_overhead_chart_draw_png (GtkWidget *widget, GtkSnapshot *snapshot, int width, int height);
@@ -89,6 +102,9 @@ void lsc_overhead_chart_draw_png (GtkWidget *widget, GtkSnapshot *snapshot, int 
 gboolean lsc_overhead_chart_query_tooltip (GtkWidget *widget, int x, int y, gboolean keyboard, GtkTooltip *tooltip);
 void lsc_overhead_chart_on_motion (GtkEventControllerMotion *controller, double x, double y, LscOverheadChart *self);
 void lsc_overhead_chart_on_leave (GtkEventControllerMotion *controller, LscOverheadChart *self);
+/* The hover card (Pango markup) the pointer at (x, y) shows, or NULL where no launch is near;
+ * makes that launch the hovered one. */
+char *lsc_overhead_chart_describe_point (LscOverheadChart *self, double x, double y);
 /* Scroll, drag, pinch, double click and keys zoom and pan. */
 void lsc_overhead_chart_add_controllers (LscOverheadChart *self);
 

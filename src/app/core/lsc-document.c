@@ -253,7 +253,7 @@ stage_summary_free (LscStageSummary *stages)
 static void
 chart_result_free (ChartResult *r)
 {
-  g_clear_pointer (&r->series_index, lsc_series_index_free);
+  g_clear_pointer (&r->series_index, lsc_series_index_unref);
   for (guint p = 0; p < LSC_CHART_N_PATHS; p++)
     g_clear_pointer (&r->distributions[p], lsc_distribution_free);
   stage_summary_free (r->stages);
@@ -295,6 +295,7 @@ chart_scan_launch (const lsc_launch_row *row, void *data)
       memcpy (bigger->outcome, series->outcome, n * sizeof *series->outcome);
       memcpy (bigger->reason, series->reason, n * sizeof *series->reason);
       memcpy (bigger->spec_id, series->spec_id, n * sizeof *series->spec_id);
+      memcpy (bigger->kernel_id, series->kernel_id, n * sizeof *series->kernel_id);
       lsc_series_free (series);
       s->series = series = bigger;
       s->cap *= 2;
@@ -306,6 +307,7 @@ chart_scan_launch (const lsc_launch_row *row, void *data)
   series->outcome[n] = (guint8) CLAMP (row->outcome, 0, 255);
   series->reason[n] = (guint8) CLAMP (row->reason, 0, 255);
   series->spec_id[n] = row->has_spec ? row->spec_id : -1;
+  series->kernel_id[n] = row->has_kernel ? row->kernel_id : -1;
   series->n = n + 1;
 
   if (row->path == LSC_CHART_PATH_DEFAULT && row->has_stages)
@@ -546,7 +548,7 @@ lsc_document_finalize (GObject *object)
 {
   LscDocument *self = LSC_DOCUMENT (object);
 
-  g_clear_pointer (&self->series_index, lsc_series_index_free);
+  g_clear_pointer (&self->series_index, lsc_series_index_unref);
   for (guint p = 0; p < LSC_CHART_N_PATHS; p++)
     g_clear_pointer (&self->distributions[p], lsc_distribution_free);
   stage_summary_free (self->stages);
