@@ -128,6 +128,28 @@ screenshot_cb (gpointer data)
     }
   self->screenshot_source = 0;
 
+  /* An error dialog is shot too, once it is shown and has drawn its first frame: it opens
+   * after the report, and on a loaded machine a few frames later. */
+  AdwMessageDialog *dialog = lsc_window_get_error_dialog (window);
+  g_autofree char *dialog_path = NULL;
+  gboolean dialog_saved = FALSE;
+  if (dialog)
+    {
+      g_autofree char *stem = g_str_has_suffix (self->screenshot_path, ".png")
+                                  ? g_strndup (self->screenshot_path, strlen (self->screenshot_path) - 4)
+                                  : g_strdup (self->screenshot_path);
+      dialog_path = g_strdup_printf ("%s-dialog.png", stem);
+      dialog_saved = lsc_window_save_widget_png (GTK_WIDGET (dialog), dialog_path, &error);
+      if (!dialog_saved && (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK) ||
+                            g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED)) &&
+          self->draw_retries++ < 50)
+        {
+          self->screenshot_source = g_timeout_add (100, screenshot_cb, self);
+          return G_SOURCE_REMOVE;
+        }
+      g_clear_error (&error);
+    }
+
   gboolean saved = lsc_window_save_widget_png (GTK_WIDGET (window), self->screenshot_path, &error);
   if (!saved && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK) && self->draw_retries++ < 50)
     {
@@ -142,16 +164,10 @@ screenshot_cb (gpointer data)
     g_print ("screenshot: %s (%dx%d, view %s, state %s)\n", self->screenshot_path,
              gtk_widget_get_width (GTK_WIDGET (window)), gtk_widget_get_height (GTK_WIDGET (window)),
              lsc_window_get_view (window), lsc_window_get_state (window) == LSC_WINDOW_REPORT ? "report" : "empty");
-  AdwMessageDialog *dialog = lsc_window_get_error_dialog (window);
   if (dialog)
     {
-      g_autofree char *stem = g_str_has_suffix (self->screenshot_path, ".png")
-                                  ? g_strndup (self->screenshot_path, strlen (self->screenshot_path) - 4)
-                                  : g_strdup (self->screenshot_path);
-      g_autofree char *dialog_path = g_strdup_printf ("%s-dialog.png", stem);
-      g_clear_error (&error);
       g_print ("error dialog: %s: %s\n", adw_message_dialog_get_heading (dialog), adw_message_dialog_get_body (dialog));
-      if (lsc_window_save_widget_png (GTK_WIDGET (dialog), dialog_path, &error))
+      if (dialog_saved)
         g_print ("screenshot: %s (error dialog)\n", dialog_path);
     }
   quit_app (self);
