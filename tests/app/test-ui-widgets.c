@@ -408,6 +408,45 @@ START_TEST (test_timeline_selection)
 }
 END_TEST
 
+/* Bursts of launches around 6 µs filling a tenth of the session, and three lone 60 µs launches
+ * between them, each alone in its pixel column: the linear axis stays at the bursts' scale
+ * (the lone columns are clipped and flagged), not at the lone launches'. */
+START_TEST (test_overhead_axis_ignores_lone_spikes)
+{
+  const gsize per_burst = 3000, n = 3 * per_burst + 3;
+  LscSeries *series = lsc_series_new (n, FALSE);
+  gsize k = 0;
+  guint32 x = 1;
+  for (guint b = 0; b < 3; b++)
+    for (gsize i = 0; i < per_burst; i++, k++)
+      {
+        x = x * 1664525u + 1013904223u;
+        series->t_ns[k] = (guint64) b * 300000000 + i * 10000;
+        series->value_ns[k] = 5000 + (x >> 8) % 2000;
+        series->path[k] = LSC_CHART_PATH_FAST;
+      }
+  for (guint j = 0; j < 3; j++, k++)
+    {
+      series->t_ns[k] = 150000000 + (guint64) j * 300000000;
+      series->value_ns[k] = 60000;
+      series->path[k] = LSC_CHART_PATH_FAST;
+    }
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *chart = lsc_overhead_chart_new ();
+  gtk_widget_set_size_request (chart, 900, 400);
+  gtk_window_set_child (GTK_WINDOW (window), chart);
+  gtk_window_present (GTK_WINDOW (window));
+  lsc_overhead_chart_set_series (LSC_OVERHEAD_CHART (chart), series);
+  iterate ();
+  draw (window);
+  const LscOverheadFrame *f = &LSC_OVERHEAD_CHART (chart)->frame;
+  ck_assert (f->valid);
+  ck_assert_msg (f->y.max <= 20000, "the axis reaches %g ns", f->y.max);
+  gtk_window_destroy (GTK_WINDOW (window));
+  iterate ();
+}
+END_TEST
+
 START_TEST (test_views_take_a_report)
 {
   g_autoptr (LscDocument) doc = load_report ();
@@ -885,6 +924,7 @@ main (int argc, char **argv)
   tcase_add_test (tc, test_live_panel_signals);
   tcase_add_test (tc, test_help_overlay_parses);
   tcase_add_test (tc, test_views_take_a_report);
+  tcase_add_test (tc, test_overhead_axis_ignores_lone_spikes);
   tcase_add_test (tc, test_timeline_selection);
   tcase_add_test (tc, test_launches_filters);
   tcase_add_test (tc, test_cut_cells_have_tooltips);

@@ -85,9 +85,11 @@ compare_float (gconstpointer a, gconstpointer b)
 }
 
 /* The overhead axis.  Log: whole decades around the visible extremes.  Linear: from zero —
- * to the largest visible value when launches are sparse, but for dense data to 1.6× the
- * 99th percentile of the column means, so the levels being compared (fast against baseline
+ * to the largest visible value when launches are sparse, but for dense data to twice the
+ * 95th percentile of the column means, so the levels being compared (fast against baseline
  * against the raw floor) fill the plot instead of hugging its bottom under a 100 µs spike.
+ * (The 99th was the largest mean or next to it where bursts of launches fill a hundred
+ * columns, and the axis jumped fourfold as the plot narrowed by a few columns.)
  * Columns reaching above are clipped at the top edge and flagged there (and the log scale
  * shows them whole).  Compile launches are never part of it: they are not in the columns, and
  * are marked on their own.  Returns TRUE when clipped. */
@@ -135,7 +137,7 @@ compute_y_scale (LscOverheadChart *self, guint present, guint n_cols, LscAxisSca
       if (n_means >= 20 && visible > n_cols)
         {
           qsort (means, n_means, sizeof (float), compare_float);
-          double level = means[lsc_nearest_rank (n_means, 99) - 1] * 1.6;
+          double level = means[lsc_nearest_rank (n_means, 95) - 1] * 2.0;
           level = MAX (level, self->raw_floor_ns * 1.2);
           if (vmax > level * 1.25)
             {
