@@ -363,6 +363,36 @@ assert_hover_cards (LscOverheadChart *chart)
                  "%s", launch_card);
 }
 
+/* The synthetic report's launch calls make one API track under the plot; a call on it names
+ * itself, its thread and its launch, and links back to that launch. */
+static void
+assert_track_link (GtkWidget *window, LscOverheadChart *chart)
+{
+  const LscSeriesIndex *index = lsc_overhead_chart_get_index (chart);
+  const LscSeries *series = lsc_series_index_get_series (index);
+  const LscMinMaxIndex *fast = lsc_series_index_get_path (index, LSC_CHART_PATH_FAST);
+  gsize member = lsc_series_index_get_member (index, LSC_CHART_PATH_FAST, lsc_min_max_index_get_n (fast) / 2);
+  double t = (double) series->t_ns[member];
+  lsc_overhead_chart_set_visible_range (chart, t - 20000, t + 20000);
+  draw (window);
+  const LscOverheadFrame *f = &chart->frame;
+  ck_assert_uint_eq (f->n_tracks, 1);
+  ck_assert_double_gt (f->tracks_top, f->plot.origin.y + f->plot.size.height);
+
+  LscTracks *tracks = chart->tracks;
+  guint track;
+  gsize span;
+  ck_assert (lsc_tracks_find (tracks, LSC_TRACK_API, series->correlation_id[member], &track, &span));
+  const LscSpan *call = &lsc_tracks_get (tracks, track)->spans[span];
+  double x = (lsc_overhead_chart_x_of (f, (double) call->t0_ns) + lsc_overhead_chart_x_of (f, (double) call->t1_ns)) / 2;
+  g_autofree char *card = lsc_overhead_chart_describe_point (chart, x, lsc_overhead_chart_track_y (f, track) + 5);
+  g_autofree char *thread = g_strdup_printf ("Thread %" G_GINT64_FORMAT, lsc_tracks_get (tracks, track)->id);
+  ck_assert_msg (card && strstr (card, "launch call") && strstr (card, thread) && strstr (card, "Launch:"), "%s", card);
+  ck_assert (chart->hover.on_span && !chart->hover.no_launch);
+  ck_assert_uint_eq (chart->hover.index, member);
+  lsc_overhead_chart_reset_zoom (chart);
+}
+
 START_TEST (test_timeline_selection)
 {
   g_autoptr (LscDocument) doc = load_report ();
@@ -387,6 +417,7 @@ START_TEST (test_timeline_selection)
   assert_selection_panel (view, t0 + (t1 - t0) * 0.3, t0 + (t1 - t0) * 0.45);
   draw (window);
   assert_hover_cards (chart);
+  assert_track_link (window, chart);
 
   /* Escape (the view's binding) clears it, and the panel goes */
   ck_assert (gtk_widget_activate_action (view, "timeline.clear-selection", NULL));

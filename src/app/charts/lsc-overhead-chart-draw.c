@@ -167,6 +167,75 @@ lsc_overhead_chart_compile_y (const LscOverheadFrame *f, double value)
   return CLAMP (lsc_overhead_chart_y_of (f, value), top + COMPILE_MARK, bottom);
 }
 
+/* The room the tracks take under the plot: a gap, then a row per track. */
+static double
+tracks_height (guint n_tracks)
+{
+  return n_tracks ? 8 + n_tracks * LSC_OVERHEAD_TRACK_PITCH : 0;
+}
+
+double
+lsc_overhead_chart_track_y (const LscOverheadFrame *f, guint i)
+{
+  return f->tracks_top + i * LSC_OVERHEAD_TRACK_PITCH;
+}
+
+static GdkRGBA
+track_color (const LscChartPalette *pal, LscTrackKind kind)
+{
+  if (kind == LSC_TRACK_API)
+    return pal->marker;
+  /* GNOME's green: kernels are neither a launch path's colour nor the text's */
+  return pal->dark ? (GdkRGBA) { 0.18f, 0.76f, 0.49f, 1 } : (GdkRGBA) { 0.15f, 0.64f, 0.41f, 1 };
+}
+
+/* Each track: its label in the left gutter, a faint band, and its spans in the view as boxes
+ * of at least a pixel, neighbours within half a pixel merged, so a million calls cost a pass,
+ * not a million rectangles. */
+static void
+draw_tracks (LscOverheadChart *self, GtkSnapshot *snapshot, const LscChartPalette *pal, const LscOverheadFrame *f)
+{
+  GtkWidget *widget = GTK_WIDGET (self);
+  double left = f->plot.origin.x, right = left + f->plot.size.width;
+
+  for (guint i = 0; i < f->n_tracks; i++)
+    {
+      const LscTrack *track = lsc_tracks_get (self->tracks, i);
+      double y = lsc_overhead_chart_track_y (f, i);
+      lsc_chart_fill_rect (snapshot, &pal->grid, left, y, f->plot.size.width, LSC_OVERHEAD_TRACK_H);
+      g_autofree char *label = lsc_track_label (track);
+      lsc_chart_draw_text (widget, snapshot, label, LSC_CHART_TEXT_CAPTION, &pal->dim, left - 8,
+                           y + LSC_OVERHEAD_TRACK_H / 2, 1, 0.5, NULL);
+
+      GdkRGBA color = track_color (pal, track->kind);
+      gsize a = lsc_track_lower_bound (track, f->t0 - (double) track->max_length_ns);
+      gsize b = lsc_track_lower_bound (track, f->t1);
+      double run0 = 0, run1 = -1;
+      for (gsize k = a; k <= b; k++)
+        {
+          double x0 = G_MAXDOUBLE, x1 = G_MAXDOUBLE;
+          if (k < b)
+            {
+              const LscSpan *span = &track->spans[k];
+              if ((double) span->t1_ns < f->t0)
+                continue;
+              x0 = MAX (lsc_overhead_chart_x_of (f, (double) span->t0_ns), left);
+              x1 = MIN (lsc_overhead_chart_x_of (f, (double) span->t1_ns), right);
+              x1 = MAX (x1, x0 + 1);
+              if (run1 >= run0 && x0 <= run1 + 0.5)
+                {
+                  run1 = MAX (run1, x1);
+                  continue;
+                }
+            }
+          if (run1 >= run0)
+            lsc_chart_fill_rect (snapshot, &color, run0, y + 1, run1 - run0, LSC_OVERHEAD_TRACK_H - 2);
+          run0 = x0;
+          run1 = x1;
+        }
+    }
+}
+
 double
 lsc_overhead_chart_hover_y (const LscOverheadFrame *f, const LscOverheadHover *hover)
 {
@@ -187,6 +256,7 @@ draw_axes (LscOverheadChart *self, GtkSnapshot *snapshot, const LscChartPalette 
   GtkWidget *widget = GTK_WIDGET (self);
   const graphene_rect_t *r = &f->plot;
   double left = r->origin.x, top = r->origin.y, w = r->size.width, h = r->size.height;
+  double below = tracks_height (f->n_tracks);
 
   /* Overhead ticks: horizontal grid lines and labels in the left gutter. */
   if (f->y.log_scale)
@@ -234,9 +304,11 @@ draw_axes (LscOverheadChart *self, GtkSnapshot *snapshot, const LscChartPalette 
       if (x < left - 0.5 || x > left + w + 0.5)
         continue;
       lsc_chart_fill_rect (snapshot, &pal->grid, x, top, 1, h);
-      lsc_chart_fill_rect (snapshot, &pal->axis, x, top + h, 1, 4);
+      /* the tracks, when there are any, sit between the plot and the time labels */
+      lsc_chart_fill_rect (snapshot, &pal->axis, x, top + h + below, 1, 4);
       g_autofree char *label = lsc_chart_format_axis_ns (ticks[i], MAX (fabs (f->t0), fabs (f->t1)), step);
-      lsc_chart_draw_tick_label (widget, snapshot, label, &pal->dim, x + 0.5, top + h + 6, left + w + PAD - 2, &last_right);
+      lsc_chart_draw_tick_label (widget, snapshot, label, &pal->dim, x + 0.5, top + h + below + 6, left + w + PAD - 2,
+                                 &last_right);
     }
 
   /* The base line. */
@@ -513,6 +585,17 @@ draw_chart (LscOverheadChart *self, GtkSnapshot *snapshot, int width, int height
   lsc_chart_layout_get_size (probe, &label_w, &label_h);
   g_object_unref (probe);
 
+  /* the tracks' labels share the gutter */
+  guint n_tracks = self->tracks != NULL && self->index != NULL ? lsc_tracks_get_n (self->tracks) : 0;
+  for (guint i = 0; i < n_tracks; i++)
+    {
+      double w;
+      g_autofree char *text = lsc_track_label (lsc_tracks_get (self->tracks, i));
+      PangoLayout *layout = lsc_chart_layout_new (widget, text, LSC_CHART_TEXT_CAPTION);
+      lsc_chart_layout_get_size (layout, &w, NULL);
+      g_object_unref (layout);
+      label_w = MAX (label_w, w);
+    }
   double left = PAD + label_w + 8, right = width - PAD;
   double plot_w = floor (right - left);
   if (plot_w < 16 || height < 80)
@@ -569,7 +652,9 @@ draw_chart (LscOverheadChart *self, GtkSnapshot *snapshot, int width, int height
   guint marker_rows = place_markers (self, &f, places, &n_places);
   double band = marker_rows * MARKER_ROW_H + (marker_rows ? 4 : 0);
   f.plot.origin.y = round (f.plot.origin.y + band);
-  f.plot.size.height = floor (height - PAD - label_h - 8 - f.plot.origin.y);
+  f.plot.size.height = floor (height - PAD - label_h - 8 - f.plot.origin.y - tracks_height (n_tracks));
+  f.n_tracks = n_tracks;
+  f.tracks_top = f.plot.origin.y + f.plot.size.height + 8;
   if (f.plot.size.height < 24)
     {
       for (gsize i = 0; i < n_places; i++)
@@ -583,6 +668,7 @@ draw_chart (LscOverheadChart *self, GtkSnapshot *snapshot, int width, int height
   graphene_rect_t legend_rects[LSC_CHART_N_PATHS + 3];
   lsc_chart_draw_legend (widget, snapshot, &pal, items, n_items, left, PAD, width - PAD - left, legend_rects);
   draw_axes (self, snapshot, &pal, &f);
+  draw_tracks (self, snapshot, &pal, &f);
 
   for (guint i = 0; i < G_N_ELEMENTS (draw_order); i++)
     {
@@ -671,6 +757,88 @@ draw_on_screen (GtkWidget *widget, GtkSnapshot *snapshot, int width, int height)
   draw_chart (self, snapshot, width, height, &self->frame);
 }
 
+/* The correlation id that links h to the tracks: its launch's, else its span's; -1 none. */
+static gint64
+link_id (LscOverheadChart *self, const LscOverheadHover *h)
+{
+  const LscSeries *series = self->index ? lsc_series_index_get_series (self->index) : NULL;
+  if (!h->no_launch && series && series->correlation_id && h->index < series->n)
+    return series->correlation_id[h->index];
+  if (h->on_span && h->track < lsc_tracks_get_n (self->tracks))
+    return lsc_tracks_get (self->tracks, h->track)->spans[h->span].correlation_id;
+  return -1;
+}
+
+/* Outlines a span of track i, at least 5 px wide so a 2 µs kernel in a 1 s view is found. */
+static void
+outline_span (GtkSnapshot *snapshot, const LscChartPalette *pal, const LscOverheadFrame *f, const LscTrack *track,
+              guint i, gsize k, double *x_out)
+{
+  const LscSpan *span = &track->spans[k];
+  double x0 = lsc_overhead_chart_x_of (f, (double) span->t0_ns), x1 = lsc_overhead_chart_x_of (f, (double) span->t1_ns);
+  double mid = (x0 + x1) / 2;
+  if (x1 - x0 < 5)
+    x0 = mid - 2.5, x1 = mid + 2.5;
+  double y = lsc_overhead_chart_track_y (f, i);
+  GskRoundedRect outline;
+  gsk_rounded_rect_init_from_rect (&outline, &GRAPHENE_RECT_INIT (x0 - 1.5, y - 1.5, x1 - x0 + 3, LSC_OVERHEAD_TRACK_H + 3), 2);
+  GdkRGBA c = pal->fg;
+  gtk_snapshot_append_border (snapshot, &outline, (float[4]) { 2, 2, 2, 2 }, (GdkRGBA[4]) { c, c, c, c });
+  *x_out = mid;
+}
+
+/* A launch's call and kernel outlined on their tracks, and a line from the launch down to its
+ * kernel: how long after the call the GPU ran it. */
+static void
+draw_link (LscOverheadChart *self, GtkSnapshot *snapshot, const LscChartPalette *pal, const LscOverheadHover *h)
+{
+  const LscOverheadFrame *f = &self->frame;
+  if (self->tracks == NULL || f->n_tracks == 0)
+    return;
+  gint64 id = link_id (self, h);
+  double kernel_x = NAN, unused;
+  guint i;
+  gsize k;
+  if (id >= 0)
+    {
+      if (lsc_tracks_find (self->tracks, LSC_TRACK_API, id, &i, &k) && i < f->n_tracks)
+        outline_span (snapshot, pal, f, lsc_tracks_get (self->tracks, i), i, k, &unused);
+      if (lsc_tracks_find (self->tracks, LSC_TRACK_KERNEL, id, &i, &k) && i < f->n_tracks)
+        outline_span (snapshot, pal, f, lsc_tracks_get (self->tracks, i), i, k, &kernel_x);
+    }
+  else if (h->on_span && h->track < f->n_tracks)
+    outline_span (snapshot, pal, f, lsc_tracks_get (self->tracks, h->track), h->track, h->span, &unused);
+
+  if (!h->no_launch && isfinite (kernel_x) && lsc_tracks_find (self->tracks, LSC_TRACK_KERNEL, id, &i, &k))
+    {
+      double x = lsc_overhead_chart_x_of (f, h->t), y = lsc_overhead_chart_hover_y (f, h);
+      GdkRGBA c = pal->fg;
+      c.alpha = 0.6f;
+      lsc_chart_dashed_line (snapshot, &c, x, y, kernel_x, lsc_overhead_chart_track_y (f, i), 1, 3);
+    }
+}
+
+static void
+draw_launch_dot (GtkSnapshot *snapshot, const LscChartPalette *pal, const LscOverheadFrame *f, const LscOverheadHover *h,
+                 gboolean guide_line)
+{
+  double x = lsc_overhead_chart_x_of (f, h->t), y = lsc_overhead_chart_hover_y (f, h);
+  if (guide_line)
+    {
+      GdkRGBA guide = pal->fg;
+      guide.alpha = 0.25f;
+      lsc_chart_fill_rect (snapshot, &guide, round (x), f->plot.origin.y, 1, f->plot.size.height);
+    }
+  cairo_t *cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (x - 8, y - 8, 16, 16));
+  gdk_cairo_set_source_rgba (cr, &pal->background);
+  cairo_arc (cr, x, y, 6, 0, 2 * G_PI);
+  cairo_fill (cr);
+  gdk_cairo_set_source_rgba (cr, &pal->paths[h->path]);
+  cairo_arc (cr, x, y, 4, 0, 2 * G_PI);
+  cairo_fill (cr);
+  cairo_destroy (cr);
+}
+
 void
 lsc_overhead_chart_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
 {
@@ -716,25 +884,20 @@ lsc_overhead_chart_snapshot (GtkWidget *widget, GtkSnapshot *snapshot)
         lsc_chart_fill_rect (snapshot, &edge, round (x1), f->plot.origin.y, 1, f->plot.size.height);
     }
 
-  /* The hover overlay: a guide line and a ringed dot on the launch under the pointer. */
-  if (self->hover.valid && self->frame.valid)
-    {
-      const LscOverheadFrame *f = &self->frame;
-      LscChartPalette pal;
-      lsc_chart_palette_init (&pal, widget);
-      double x = lsc_overhead_chart_x_of (f, self->hover.t), y = lsc_overhead_chart_hover_y (f, &self->hover);
-      GdkRGBA guide = pal.fg;
-      guide.alpha = 0.25f;
-      lsc_chart_fill_rect (snapshot, &guide, round (x), f->plot.origin.y, 1, f->plot.size.height);
+  if (!self->frame.valid)
+    return;
+  LscChartPalette pal;
+  lsc_chart_palette_init (&pal, widget);
+  if (self->pinned.valid)
+    draw_link (self, snapshot, &pal, &self->pinned);
+  if (self->hover.valid)
+    draw_link (self, snapshot, &pal, &self->hover);
 
-      cairo_t *cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (x - 8, y - 8, 16, 16));
-      gdk_cairo_set_source_rgba (cr, &pal.background);
-      cairo_arc (cr, x, y, 6, 0, 2 * G_PI);
-      cairo_fill (cr);
-      gdk_cairo_set_source_rgba (cr, &pal.paths[self->hover.path]);
-      cairo_arc (cr, x, y, 4, 0, 2 * G_PI);
-      cairo_fill (cr);
-      cairo_destroy (cr);
-    }
+  /* The hover overlay: a guide line and a ringed dot on the launch under the pointer; a ringed
+   * dot on the pinned one. */
+  if (self->pinned.valid && !self->pinned.no_launch)
+    draw_launch_dot (snapshot, &pal, &self->frame, &self->pinned, FALSE);
+  if (self->hover.valid && !self->hover.no_launch)
+    draw_launch_dot (snapshot, &pal, &self->frame, &self->hover, TRUE);
 }
 

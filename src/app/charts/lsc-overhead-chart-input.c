@@ -55,6 +55,56 @@ consider (const LscOverheadFrame *f, guint p, gsize index, double t, double v, g
     }
 }
 
+#define SPAN_RADIUS 4.0 /* px: how near the pointer a span must be */
+
+/* The span of the track under the pointer nearest it within SPAN_RADIUS, and the launch it
+ * links to. */
+static LscOverheadHover
+find_span (LscOverheadChart *self, double px, double py)
+{
+  const LscOverheadFrame *f = &self->frame;
+  LscOverheadHover hover = { FALSE };
+  double row = (py - f->tracks_top) / LSC_OVERHEAD_TRACK_PITCH;
+  if (row < 0 || row >= f->n_tracks || px < f->plot.origin.x - SPAN_RADIUS ||
+      px > f->plot.origin.x + f->plot.size.width + SPAN_RADIUS)
+    return hover;
+  guint i = (guint) row;
+  if (py > lsc_overhead_chart_track_y (f, i) + LSC_OVERHEAD_TRACK_H + 1)
+    return hover; /* between two tracks */
+
+  const LscTrack *track = lsc_tracks_get (self->tracks, i);
+  double ns_per_px = (f->t1 - f->t0) / f->plot.size.width;
+  double t = f->t0 + (px - f->plot.origin.x) * ns_per_px;
+  gsize a = lsc_track_lower_bound (track, t - SPAN_RADIUS * ns_per_px - (double) track->max_length_ns);
+  gsize b = MIN (lsc_track_lower_bound (track, t + SPAN_RADIUS * ns_per_px), a + HOVER_SCAN_LIMIT);
+  double best = SPAN_RADIUS + 0.5;
+  for (gsize k = a; k < b; k++)
+    {
+      double x0 = lsc_overhead_chart_x_of (f, (double) track->spans[k].t0_ns);
+      double x1 = lsc_overhead_chart_x_of (f, (double) track->spans[k].t1_ns);
+      double d = px < x0 ? x0 - px : px > x1 ? px - x1 : 0;
+      if (d < best)
+        {
+          best = d;
+          hover = (LscOverheadHover) { .valid = TRUE, .on_span = TRUE, .no_launch = TRUE, .track = i, .span = k };
+        }
+    }
+
+  gsize member;
+  const LscSeries *series = self->index ? lsc_series_index_get_series (self->index) : NULL;
+  if (hover.valid && series && lsc_tracks_find_launch (self->tracks, track->spans[hover.span].correlation_id, &member) &&
+      member < series->n && series->path[member] < LSC_CHART_N_PATHS && !self->hidden[series->path[member]])
+    {
+      hover.no_launch = FALSE;
+      hover.path = series->path[member];
+      hover.index = member;
+      hover.t = (double) series->t_ns[member];
+      hover.v = series->value_ns[member];
+      hover.compile = series->outcome != NULL && series->outcome[member] == LSC_CHART_OUTCOME_MISS;
+    }
+  return hover;
+}
+
 /* The launch nearest the pointer within HOVER_RADIUS, searched among launches within the
  * radius in time (binary search), examining at most HOVER_SCAN_LIMIT of them. */
 static LscOverheadHover
@@ -64,6 +114,8 @@ find_hover (LscOverheadChart *self, double px, double py)
   LscOverheadHover hover = { FALSE };
   double best = HOVER_RADIUS * HOVER_RADIUS;
 
+  if (f->valid && f->n_tracks > 0 && py >= f->tracks_top)
+    return find_span (self, px, py);
   if (!f->valid || !graphene_rect_contains_point (&f->plot, &GRAPHENE_POINT_INIT (px, py)))
     return hover;
 
@@ -126,8 +178,10 @@ find_hover (LscOverheadChart *self, double px, double py)
 static void
 set_hover (LscOverheadChart *self, LscOverheadHover hover, gboolean trigger)
 {
-  if (hover.valid == self->hover.valid && (!hover.valid || (hover.path == self->hover.path &&
-                                                            hover.index == self->hover.index)))
+  if (hover.valid == self->hover.valid &&
+      (!hover.valid || (hover.path == self->hover.path && hover.index == self->hover.index &&
+                        hover.on_span == self->hover.on_span && hover.track == self->hover.track &&
+                        hover.span == self->hover.span)))
     return;
   self->hover = hover;
   gtk_widget_queue_draw (GTK_WIDGET (self)); /* the cached chart stays; only the overlay changes */
@@ -150,10 +204,41 @@ format_in_axis_unit (const LscOverheadFrame *f, double ns)
   return g_strdup_printf ("%.*f %s", decimals, x, unit);
 }
 
+/* The card of a span: its length, what it is, its name and track, and when. */
+static char *
+span_markup (LscOverheadChart *self, const LscOverheadHover *h)
+{
+  const LscTrack *track = lsc_tracks_get (self->tracks, h->track);
+  const LscSpan *span = &track->spans[h->span];
+  GString *s = g_string_new (NULL);
+  g_autofree char *length = lsc_format_duration_ns ((double) (span->t1_ns - span->t0_ns));
+  g_autofree char *label = lsc_track_label (track);
+  g_autofree char *time = g_strdup_printf ("%.6f s", (double) span->t0_ns / 1e9);
+  const char *what = track->kind == LSC_TRACK_KERNEL ? _("kernel execution")
+                     : span->name == NULL            ? _("launch call")
+                                                     : _("API call");
+  g_string_append_printf (s, "<b>%s</b> · %s", length, what);
+  if (span->name != NULL)
+    {
+      g_autofree char *escaped = g_markup_escape_text (span->name, -1);
+      g_string_append_printf (s, "\n%s", escaped);
+    }
+  g_string_append_printf (s, "\n%s", label);
+  if (!h->no_launch)
+    {
+      g_autofree char *num = lsc_format_count ((gint64) h->index);
+      g_string_append_printf (s, "\n%s %s", _("Launch:"), num);
+    }
+  g_string_append_printf (s, "\n%s %s", _("Time:"), time);
+  return g_string_free (s, FALSE);
+}
+
 static char *
 hover_markup (LscOverheadChart *self)
 {
   const LscOverheadHover *h = &self->hover;
+  if (h->on_span)
+    return span_markup (self, h);
   GString *s = g_string_new (NULL);
   g_autofree char *value = format_in_axis_unit (&self->frame, h->v);
   g_autofree char *time = g_strdup_printf ("%.6f s", h->t / 1e9);
@@ -230,8 +315,14 @@ lsc_overhead_chart_query_tooltip (GtkWidget *widget, int x, int y, gboolean keyb
     return FALSE;
 
   gtk_tooltip_set_markup (tooltip, markup);
-  double hx = lsc_overhead_chart_x_of (&self->frame, self->hover.t), hy = lsc_overhead_chart_hover_y (&self->frame, &self->hover);
-  gtk_tooltip_set_tip_area (tooltip, &(GdkRectangle) { (int) hx - 6, (int) hy - 6, 12, 12 });
+  if (self->hover.on_span)
+    gtk_tooltip_set_tip_area (tooltip, &(GdkRectangle) { x - 4, y - 4, 8, 8 });
+  else
+    {
+      double hx = lsc_overhead_chart_x_of (&self->frame, self->hover.t);
+      double hy = lsc_overhead_chart_hover_y (&self->frame, &self->hover);
+      gtk_tooltip_set_tip_area (tooltip, &(GdkRectangle) { (int) hx - 6, (int) hy - 6, 12, 12 });
+    }
   return TRUE;
 }
 
@@ -370,6 +461,12 @@ on_click (GtkGestureClick *gesture G_GNUC_UNUSED, int n_press, double x, double 
         return;
       }
 
+  /* A click on a launch or a span pins its link (call, kernel); elsewhere unpins it. */
+  if (n_press == 1)
+    {
+      self->pinned = self->tracks ? find_hover (self, x, y) : (LscOverheadHover) { FALSE };
+      gtk_widget_queue_draw (GTK_WIDGET (self));
+    }
   if (n_press == 2 && graphene_rect_contains_point (&self->frame.plot, &GRAPHENE_POINT_INIT (x, y)))
     lsc_overhead_chart_reset_zoom (self);
 }

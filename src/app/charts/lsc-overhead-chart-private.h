@@ -21,7 +21,13 @@ typedef struct {
   guint n_legend;
   graphene_rect_t legend_rects[LSC_CHART_N_PATHS + 3];
   int legend_paths[LSC_CHART_N_PATHS + 3]; /* -1: not a path (raw floor line, markers, compiles) */
+  guint n_tracks;    /* API and kernel tracks under the plot */
+  double tracks_top; /* the first track's top edge */
 } LscOverheadFrame;
+
+/* The tracks' rows: TRACK_H high, TRACK_PITCH apart. */
+#define LSC_OVERHEAD_TRACK_H 11.0
+#define LSC_OVERHEAD_TRACK_PITCH 15.0
 
 typedef struct {
   gboolean valid;
@@ -29,6 +35,10 @@ typedef struct {
   gsize index; /* series position, or ring position in live mode */
   double t, v;
   gboolean compile; /* a compile launch, drawn as a marker */
+  gboolean on_span;   /* the pointer is on a track's span (track, span) ... */
+  gboolean no_launch; /* ... that no launch of the chart links to: path, index, t, v unset */
+  guint track;
+  gsize span;
 } LscOverheadHover;
 
 struct _LscOverheadChart {
@@ -42,6 +52,7 @@ struct _LscOverheadChart {
   LscChartMarker *markers; /* labels owned */
   gsize n_markers;
   GHashTable *kernel_names; /* gint64 kernel id -> name, or NULL */
+  LscTracks *tracks;        /* API calls and kernels under the plot, or NULL */
 
   double raw_floor_ns;
   gboolean log_scale;
@@ -60,6 +71,7 @@ struct _LscOverheadChart {
 
   /* Interaction state. */
   LscOverheadHover hover;
+  LscOverheadHover pinned; /* clicked: its launch, call and kernel stay highlighted */
   gboolean pointer_inside;
   double pointer_x, pointer_y;
   gboolean dragging;
@@ -92,6 +104,8 @@ double lsc_overhead_chart_x_of (const LscOverheadFrame *f, double t);
 double lsc_overhead_chart_y_of (const LscOverheadFrame *f, double value);
 /* Where a compile launch's marker sits: at its value, or on the top edge when above the axis. */
 double lsc_overhead_chart_compile_y (const LscOverheadFrame *f, double value);
+/* The top edge of track i. */
+double lsc_overhead_chart_track_y (const LscOverheadFrame *f, guint i);
 /* Where the hover overlay's dot sits for the launch under the pointer. */
 double lsc_overhead_chart_hover_y (const LscOverheadFrame *f, const LscOverheadHover *hover);
 void lsc_overhead_chart_snapshot (GtkWidget *widget, GtkSnapshot *snapshot);

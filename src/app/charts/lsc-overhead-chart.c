@@ -248,6 +248,7 @@ ensure_ring (LscOverheadChart *self)
   if (self->ring == NULL)
     {
       g_clear_pointer (&self->index, lsc_series_index_unref);
+      g_clear_pointer (&self->tracks, lsc_tracks_free);
       self->ring = lsc_ring_new (self->live_capacity);
       self->hover.valid = FALSE;
       lsc_overhead_chart_change_selection (self, FALSE, 0, 0);
@@ -300,6 +301,7 @@ lsc_overhead_chart_set_index (LscOverheadChart *self, LscSeriesIndex *index)
   g_clear_pointer (&self->ring, lsc_ring_free);
   self->index = index;
   self->hover.valid = FALSE;
+  self->pinned.valid = FALSE;
   lsc_overhead_chart_change_selection (self, FALSE, 0, 0);
   lsc_overhead_chart_set_follow (self, TRUE);
   update_description (self);
@@ -311,6 +313,19 @@ lsc_overhead_chart_set_series (LscOverheadChart *self, LscSeries *series)
 {
   g_return_if_fail (LSC_IS_OVERHEAD_CHART (self));
   lsc_overhead_chart_set_index (self, series != NULL ? lsc_series_index_new (series) : NULL);
+}
+
+void
+lsc_overhead_chart_set_tracks (LscOverheadChart *self, LscTracks *tracks)
+{
+  g_return_if_fail (LSC_IS_OVERHEAD_CHART (self));
+  g_clear_pointer (&self->tracks, lsc_tracks_free);
+  if (tracks != NULL && lsc_tracks_get_n (tracks) == 0)
+    g_clear_pointer (&tracks, lsc_tracks_free);
+  self->tracks = tracks;
+  self->hover.valid = FALSE;
+  self->pinned.valid = FALSE;
+  lsc_overhead_chart_invalidate (self);
 }
 
 void
@@ -453,6 +468,7 @@ lsc_overhead_chart_clear (LscOverheadChart *self)
   g_return_if_fail (LSC_IS_OVERHEAD_CHART (self));
   g_clear_pointer (&self->ring, lsc_ring_free);
   free_markers (self);
+  g_clear_pointer (&self->tracks, lsc_tracks_free);
   lsc_overhead_chart_set_index (self, NULL);
 }
 
@@ -527,6 +543,7 @@ lsc_overhead_chart_finalize (GObject *object)
   lsc_ring_free (self->ring);
   free_markers (self);
   g_clear_pointer (&self->kernel_names, g_hash_table_unref);
+  g_clear_pointer (&self->tracks, lsc_tracks_free);
   for (guint p = 0; p < LSC_CHART_N_PATHS; p++)
     g_free (self->cols[p]);
   G_OBJECT_CLASS (lsc_overhead_chart_parent_class)->finalize (object);

@@ -15,6 +15,7 @@
 #include <gtk/gtk.h>
 
 #include "lsc-chart-data.h"
+#include "lsc-tracks.h"
 
 G_BEGIN_DECLS
 
@@ -47,6 +48,11 @@ void lsc_overhead_chart_set_selection (LscOverheadChart *self, double t0_ns, dou
 void lsc_overhead_chart_clear_selection (LscOverheadChart *self);
 /* The report's launches shown, or NULL (live mode, or none): for the selection's statistics. */
 LscSeriesIndex *lsc_overhead_chart_get_index (LscOverheadChart *self);
+
+/* Thin tracks under the plot: API calls per thread, kernels per stream (transfer full; NULL or
+ * none: no tracks, and no room kept for them).  A launch links to its call and its kernel by
+ * CUPTI's correlation id: hovering or clicking one highlights the others. */
+void lsc_overhead_chart_set_tracks (LscOverheadChart *self, LscTracks *tracks);
 
 /* Vertical markers (toggle events), copied; n 0 clears. */
 void lsc_overhead_chart_set_markers (LscOverheadChart *self, const LscChartMarker *markers, gsize n);

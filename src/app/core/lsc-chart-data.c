@@ -34,6 +34,7 @@ lsc_series_new (gsize n, gboolean with_details)
       series->reason = g_new (guint8, alloc);
       series->spec_id = g_new (gint64, alloc);
       series->kernel_id = g_new (gint64, alloc);
+      series->correlation_id = g_new (gint64, alloc);
     }
   return series;
 }
@@ -59,6 +60,8 @@ lsc_series_copy (const LscSeries *series)
     copy->spec_id = g_memdup2 (series->spec_id, MAX (n, 1) * sizeof (gint64));
   if (series->kernel_id != NULL)
     copy->kernel_id = g_memdup2 (series->kernel_id, MAX (n, 1) * sizeof (gint64));
+  if (series->correlation_id != NULL)
+    copy->correlation_id = g_memdup2 (series->correlation_id, MAX (n, 1) * sizeof (gint64));
   return copy;
 }
 
@@ -74,6 +77,7 @@ lsc_series_free (LscSeries *series)
   g_free (series->reason);
   g_free (series->spec_id);
   g_free (series->kernel_id);
+  g_free (series->correlation_id);
   g_free (series);
 }
 

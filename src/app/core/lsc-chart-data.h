@@ -54,8 +54,8 @@ typedef enum {
 } LscChartOutcome;
 
 /* Per-launch columns of a report, in recording order.  Struct-of-arrays so a million launches
- * cost 15–27 bytes each and no objects.  t_ns, value_ns and path are required; outcome, reason,
- * spec_id and kernel_id may be NULL (the tooltip then leaves those fields out).  value_ns
+ * cost 15–35 bytes each and no objects.  t_ns, value_ns and path are required; outcome, reason,
+ * spec_id, kernel_id and correlation_id may be NULL (the tooltip then leaves those fields out).  value_ns
  * saturates at G_MAXUINT32 (4.29 s), far above any launch overhead. */
 typedef struct {
   guint64 *t_ns;     /* start_ns - session.start_ns */
@@ -65,6 +65,7 @@ typedef struct {
   guint8 *reason;    /* reason id; may be NULL */
   gint64 *spec_id;   /* spec id, -1 for none; may be NULL */
   gint64 *kernel_id; /* kernel id, -1 for none; may be NULL */
+  gint64 *correlation_id; /* CUPTI's, -1 for none; may be NULL (links a launch to its tracks) */
   gsize n;
 } LscSeries;
 

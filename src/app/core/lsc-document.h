@@ -22,6 +22,7 @@
 #include "lsc-chart-data.h"
 #include "lsc-report.h"
 #include "lsc-table-model.h"
+#include "lsc-tracks.h"
 
 G_BEGIN_DECLS
 
@@ -84,6 +85,9 @@ const LscDistribution *lsc_document_get_distribution (LscDocument *self, LscChar
 /* The baseline stage summary over all kernels; NULL when no launch has stage times. */
 const LscStageSummary *lsc_document_get_stages (LscDocument *self);
 const LscMarker *lsc_document_get_markers (LscDocument *self, guint *n_markers);
+/* The charted session's API calls per thread and kernels per stream, handed over once
+ * (transfer full); NULL when the report has neither (or they were taken). */
+LscTracks *lsc_document_take_tracks (LscDocument *self);
 
 LscTableModel *lsc_document_get_launches (LscDocument *self);
 LscTableModel *lsc_document_get_specs (LscDocument *self);

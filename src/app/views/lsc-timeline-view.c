@@ -140,6 +140,7 @@ charts_ready_cb (LscTimelineView *self)
     return;
   const lsc_session_summary *s = lsc_document_get_session (self->document);
   lsc_overhead_chart_set_index (self->chart, lsc_document_take_series_index (self->document));
+  lsc_overhead_chart_set_tracks (self->chart, lsc_document_take_tracks (self->document));
   g_autoptr (GHashTable) names = kernel_names (s);
   lsc_overhead_chart_set_kernel_names (self->chart, names);
   lsc_overhead_chart_set_raw_floor (self->chart, s && s->has_raw_floor ? s->raw_floor_p50_ns : NAN);
