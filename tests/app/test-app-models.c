@@ -593,7 +593,9 @@ START_TEST (test_document_tracks)
                   "SELECT correlation_id, session_id, start_ns + 9000, start_ns + 11000, 7, 'add3' FROM launch "
                   "WHERE rowid <= 3;"
                   "INSERT INTO gpu_activity (correlation_id, session_id, start_ns, end_ns, stream_id, name) "
-                  "VALUES (99999999, 1, 10, 5, 7, 'ends before it starts');");
+                  "VALUES (99999999, 1, 10, 5, 7, 'ends before it starts');"
+                  "INSERT INTO api_call (session_id, thread, kind, name, correlation_id, start_ns, api_ns, status) "
+                  "SELECT 1, 77, 2, 'cuStreamSynchronize', NULL, start_ns + 500, 3000, 0 FROM launch WHERE rowid = 2;");
   g_autoptr (LscDocument) with_gpu = load_ok (copy);
   g_autoptr (LscTracks) gpu_tracks = lsc_document_take_tracks (with_gpu);
   guint n = lsc_tracks_get_n (gpu_tracks);
@@ -604,9 +606,16 @@ START_TEST (test_document_tracks)
   ck_assert_int_eq ((gint64) stream->spans[0].t0_ns,
                     query_int (copy, "SELECT start_ns + 9000 - (SELECT start_ns FROM session) FROM launch WHERE rowid = 1"));
   ck_assert_str_eq (stream->spans[0].name, "add3");
+  /* the synchronisation call on a thread of its own: API tracks by thread id, 77 first */
+  ck_assert_uint_eq (n, 3);
+  const LscTrack *sync = lsc_tracks_get (gpu_tracks, 0);
+  ck_assert (sync->kind == LSC_TRACK_API && sync->id == 77 && sync->n_spans == 1);
+  ck_assert_str_eq (sync->spans[0].name, "cuStreamSynchronize");
+  ck_assert_uint_eq (sync->spans[0].t1_ns - sync->spans[0].t0_ns, 3000);
+  ck_assert_int_eq (sync->spans[0].correlation_id, -1);
 
   /* without CUPTI times or activity: no tracks at all */
-  exec_sql (copy, "UPDATE launch SET api_start_ns = NULL; DELETE FROM gpu_activity;");
+  exec_sql (copy, "UPDATE launch SET api_start_ns = NULL; DELETE FROM gpu_activity; DELETE FROM api_call;");
   g_autoptr (LscDocument) without = load_ok (copy);
   ck_assert_ptr_null (lsc_document_take_tracks (without));
 }
