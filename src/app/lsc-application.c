@@ -7,6 +7,7 @@
 #include <cupti_version.h>
 #include <dlfcn.h>
 #include <glib/gi18n.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,8 @@ struct _LscApplication
   int screenshot_delay_ms;
   char *view;
   int window_width, window_height; /* --window-size; 0: the remembered size */
+  gboolean has_select_range; /* --select-range */
+  double select_t0_ns, select_t1_ns;
   gboolean measure_first_paint;
   gboolean compare; /* --compare: the two files given are report A and report B */
 
@@ -226,6 +229,8 @@ new_window (LscApplication *self)
   if (self->view || self->screenshot_path || self->measure_first_paint)
     lsc_automation_run_report (lsc_automation_for_window (window), self->view, self->screenshot_path,
                                (guint) MAX (self->screenshot_delay_ms, 0), self->measure_first_paint);
+  if (self->has_select_range)
+    lsc_automation_select_range (lsc_automation_for_window (window), self->select_t0_ns, self->select_t1_ns);
   return window;
 }
 
@@ -592,6 +597,24 @@ lsc_application_handle_local_options (GApplication *app, GVariantDict *options)
       self->window_width = (int) width;
       self->window_height = (int) height;
     }
+  g_autofree char *select_range = NULL;
+  if (g_variant_dict_lookup (options, "select-range", "s", &select_range))
+    {
+      char *end = NULL;
+      double t0 = g_ascii_strtod (select_range, &end), t1 = -1;
+      if (end && *end == ':')
+        t1 = g_ascii_strtod (end + 1, &end);
+      if (!end || *end || !(t0 >= 0) || !(t1 > t0) || !isfinite (t1))
+        {
+          g_printerr (_("launchscope: --select-range: “%s” is not START:END in seconds since the session start "
+                        "with START below END (for example 0.25:0.5)\n"),
+                      select_range);
+          return 2;
+        }
+      self->has_select_range = TRUE;
+      self->select_t0_ns = t0 * 1e9;
+      self->select_t1_ns = t1 * 1e9;
+    }
   self->measure_first_paint = g_variant_dict_contains (options, "measure-first-paint");
   self->compare = g_variant_dict_contains (options, "compare");
 
@@ -673,6 +696,9 @@ static const GOptionEntry option_entries[] = {
     N_("NAME") },
   { "window-size", 0, 0, G_OPTION_ARG_STRING, NULL, N_("Open the window this size, e.g. 800x600"),
     N_("WIDTHxHEIGHT") },
+  { "select-range", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("Select this time range on the timeline and show its statistics (seconds since the session start)"),
+    N_("START:END") },
   { "screenshot", 0, 0, G_OPTION_ARG_FILENAME, NULL,
     N_("Save a PNG of the main window once the report is shown, then quit"), N_("FILE") },
   { "screenshot-delay", 0, 0, G_OPTION_ARG_INT, NULL, N_("Wait this long before the screenshot (default 500)"),

@@ -35,6 +35,9 @@ struct _LscAutomation
   gboolean compare_armed;    /* ... and waits for the first frame of the finished comparison */
   gboolean compare_measured; /* ... and printed compare-ready */
   GFile *compare_a, *compare_b; /* ... to compare once the charts are ready */
+  gboolean has_select_range;    /* --select-range, applied once the charts are ready */
+  gboolean range_selected;
+  double select_t0_ns, select_t1_ns;
 
   /* the live run */
   gboolean live;
@@ -104,6 +107,13 @@ screenshot_cb (gpointer data)
   gboolean charts_pending = (document && !lsc_document_get_charts_ready (document)
                              && !lsc_document_get_charts_error (document))
                             || lsc_window_is_comparing (window);
+  if (!charts_pending && document && self->has_select_range && !self->range_selected)
+    {
+      lsc_window_select_range (window, self->select_t0_ns, self->select_t1_ns);
+      self->range_selected = TRUE;
+    }
+  /* the selection's statistics are computed on a worker: the shot shows them */
+  charts_pending |= lsc_window_get_selection_pending (window);
   gint64 now = g_get_monotonic_time ();
   if (charts_pending)
     self->settled_at = 0;
@@ -226,6 +236,16 @@ compare_painted_cb (GdkFrameClock *clock, LscAutomation *self)
   self->compare_measured = TRUE;
   if (self->charts_measured)
     quit_app (self);
+}
+
+void
+lsc_automation_select_range (LscAutomation *self, double t0_ns, double t1_ns)
+{
+  g_return_if_fail (LSC_IS_AUTOMATION (self));
+  self->has_select_range = TRUE;
+  self->range_selected = FALSE;
+  self->select_t0_ns = t0_ns;
+  self->select_t1_ns = t1_ns;
 }
 
 void

@@ -31,6 +31,10 @@ LscAutomation *lsc_automation_for_window (LscWindow *window);
 void lsc_automation_run_report (LscAutomation *self, const char *view, const char *screenshot_path, guint delay_ms,
                                 gboolean measure_first_paint);
 
+/* --select-range: once the report's charts are ready, selects [t0_ns, t1_ns) on the timeline;
+ * a screenshot waits for the selection's statistics. */
+void lsc_automation_select_range (LscAutomation *self, double t0_ns, double t1_ns);
+
 /* --measure-first-paint --compare A B: compares a with b once report a (being opened in the
  * window) has its charts, as Compare With… on a loaded report does, then prints the time from
  * both reports being open to the first frame of the finished comparison, and quits. */

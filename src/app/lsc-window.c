@@ -380,6 +380,20 @@ lsc_window_get_document (LscWindow *self)
   return self->document;
 }
 
+void
+lsc_window_select_range (LscWindow *self, double t0_ns, double t1_ns)
+{
+  g_return_if_fail (LSC_IS_WINDOW (self));
+  lsc_timeline_view_select_range (self->timeline_view, t0_ns, t1_ns);
+}
+
+gboolean
+lsc_window_get_selection_pending (LscWindow *self)
+{
+  g_return_val_if_fail (LSC_IS_WINDOW (self), FALSE);
+  return lsc_timeline_view_get_selection_pending (self->timeline_view);
+}
+
 const char *
 lsc_window_get_view (LscWindow *self)
 {

@@ -53,6 +53,12 @@ typedef enum {
  * loaded or failed, the live page shown or left) and when an error dialog appears. */
 LscWindowState lsc_window_get_state (LscWindow *self);
 
+/* Selects [t0_ns, t1_ns) (since the session start) on the timeline, once its chart has the
+ * report's data, and shows the range's statistics beside it. */
+void lsc_window_select_range (LscWindow *self, double t0_ns, double t1_ns);
+/* TRUE while a selection waits for the chart's data or its statistics. */
+gboolean lsc_window_get_selection_pending (LscWindow *self);
+
 /* The name of the visible report view ("overview", "timeline", ...). */
 const char *lsc_window_get_view (LscWindow *self);
 

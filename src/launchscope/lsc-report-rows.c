@@ -383,7 +383,7 @@ lsc_report_scan_launches (lsc_report *report, bool (*func) (const lsc_launch_row
   int rc = sqlite3_prepare_v2 (report->db,
                                "SELECT rowid, session_id, start_ns, host_ns, path, outcome, reason, status, spec_id, "
                                "resolve_ns, bind_ns, specialize_ns, key_ns, lookup_ns, globals_ns, metadata_ns, "
-                               "launch_ns, kernel_id, api_ns FROM main.launch ORDER BY rowid",
+                               "launch_ns, kernel_id, api_ns, correlation_id FROM main.launch ORDER BY rowid",
                                -1, &stmt, NULL);
   while (stmt && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
@@ -414,6 +414,8 @@ lsc_report_scan_launches (lsc_report *report, bool (*func) (const lsc_launch_row
       row.kernel_id = sqlite3_column_int64 (stmt, 17);
       row.has_api = sqlite3_column_type (stmt, 18) == SQLITE_INTEGER;
       row.api_ns = sqlite3_column_int64 (stmt, 18);
+      row.has_correlation = sqlite3_column_type (stmt, 19) == SQLITE_INTEGER;
+      row.correlation_id = sqlite3_column_int64 (stmt, 19);
       if (!func (&row, data))
         {
           rc = SQLITE_DONE;
@@ -422,6 +424,58 @@ lsc_report_scan_launches (lsc_report *report, bool (*func) (const lsc_launch_row
     }
   if (rc != SQLITE_DONE)
     set_sqlite_error (report, error, "the launches");
+  sqlite3_finalize (stmt);
+  sqlite3_exec (report->db, "COMMIT", NULL, NULL, NULL);
+  return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Integer start and a duration of at least 0 that did not overflow into a REAL. */
+#define SPAN_WHERE(start, duration) \
+  " WHERE session_id = ?1 AND typeof(" start ") = 'integer' AND typeof(" duration ") = 'integer' AND " duration " >= 0"
+
+int
+lsc_report_scan_spans (lsc_report *report, int64_t session_id, lsc_span_kind kind,
+                       bool (*func) (const lsc_span_row *row, void *data), void *data, lsc_error *error)
+{
+  lsc_error_clear (error);
+  const char *sql;
+  if (kind == LSC_SPAN_KERNEL)
+    sql = "SELECT stream_id, start_ns, end_ns - start_ns, correlation_id, name, 0 FROM main.gpu_activity"
+          SPAN_WHERE ("start_ns", "end_ns - start_ns");
+  else if (lsc__table_present (report->schema_version, "api_call"))
+    sql = "SELECT thread, api_start_ns, api_ns, correlation_id, NULL, 1 FROM main.launch"
+          SPAN_WHERE ("api_start_ns", "api_ns")
+          " UNION ALL SELECT thread, start_ns, api_ns, correlation_id, name, 0 FROM main.api_call"
+          SPAN_WHERE ("start_ns", "api_ns");
+  else
+    sql = "SELECT thread, api_start_ns, api_ns, correlation_id, NULL, 1 FROM main.launch"
+          SPAN_WHERE ("api_start_ns", "api_ns");
+
+  sqlite3_exec (report->db, "BEGIN", NULL, NULL, NULL);
+  sqlite3_stmt *stmt = NULL;
+  int rc = sqlite3_prepare_v2 (report->db, sql, -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    sqlite3_bind_int64 (stmt, 1, session_id);
+  while (stmt && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      lsc_span_row row = {
+        .track = sqlite3_column_int64 (stmt, 0),
+        .start_ns = sqlite3_column_int64 (stmt, 1),
+        .duration_ns = sqlite3_column_int64 (stmt, 2),
+        .has_correlation = sqlite3_column_type (stmt, 3) == SQLITE_INTEGER,
+        .correlation_id = sqlite3_column_int64 (stmt, 3),
+        .name = (const char *) sqlite3_column_text (stmt, 4),
+        .is_launch = sqlite3_column_int (stmt, 5) != 0,
+      };
+      row.name_len = row.name ? (size_t) sqlite3_column_bytes (stmt, 4) : 0;
+      if (!func (&row, data))
+        {
+          rc = SQLITE_DONE;
+          break;
+        }
+    }
+  if (rc != SQLITE_DONE)
+    set_sqlite_error (report, error, kind == LSC_SPAN_KERNEL ? "the kernel activity" : "the API calls");
   sqlite3_finalize (stmt);
   sqlite3_exec (report->db, "COMMIT", NULL, NULL, NULL);
   return rc == SQLITE_DONE ? 0 : -1;

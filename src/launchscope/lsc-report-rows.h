@@ -158,12 +158,41 @@ typedef struct {
   int64_t kernel_id;
   bool has_api; /* the launch call as CUPTI timed it */
   int64_t api_ns;
+  bool has_correlation; /* CUPTI's correlation id: joins the launch call and its kernel's execution */
+  int64_t correlation_id;
 } lsc_launch_row;
 
 /* Calls func for every launch in id order, within one read transaction; func returns false to
  * stop (not an error).  Returns 0, or -1 with error set. */
 int lsc_report_scan_launches (lsc_report *report, bool (*func) (const lsc_launch_row *row, void *data), void *data,
                               lsc_error *error);
+
+/* What a timeline track shows: CUDA API calls on their thread (each launch's own call, as
+ * CUPTI timed it, and the api_call table's synchronisation, copy, allocation and runtime calls),
+ * or kernel executions on their stream (kernel activity, the gpu_activity table). */
+typedef enum {
+  LSC_SPAN_API,
+  LSC_SPAN_KERNEL,
+} lsc_span_kind;
+
+/* One span for a pass: name valid during the call only. */
+typedef struct {
+  int64_t track;    /* the thread (API) or the stream (kernel); 0 when the file has none */
+  int64_t start_ns; /* on the session's clock, as start_ns */
+  int64_t duration_ns;
+  bool has_correlation;
+  int64_t correlation_id;
+  bool is_launch;   /* API: the call of a launch row (name NULL) */
+  const char *name; /* the function or kernel; may be NULL */
+  size_t name_len;
+} lsc_span_row;
+
+/* Calls func for every span of kind in session_id with an integer start and a duration of at
+ * least 0, in no particular order (callers sort what they keep); func returns false to stop.
+ * A report without such rows (no CUPTI, no activity, a table older than the file) gives none.
+ * Returns 0, or -1 with error set. */
+int lsc_report_scan_spans (lsc_report *report, int64_t session_id, lsc_span_kind kind,
+                           bool (*func) (const lsc_span_row *row, void *data), void *data, lsc_error *error);
 
 /* One event for a pass over the table: kind and text valid during the call only. */
 typedef struct {

@@ -211,7 +211,7 @@ START_TEST (test_document_load)
   LscSeriesIndex *taken = lsc_document_take_series_index (doc);
   ck_assert_ptr_nonnull (taken);
   ck_assert_ptr_null (lsc_document_take_series_index (doc));
-  lsc_series_index_free (taken);
+  lsc_series_index_unref (taken);
 }
 END_TEST
 
@@ -499,6 +499,125 @@ START_TEST (test_raw_launch_named_by_cupti)
   ck_assert_str_eq (lsc_row_get_text (named, LSC_LAUNCH_COL_KERNEL), "add_kernel");
   g_autoptr (LscRow) unnamed = g_list_model_get_item (launches, 1);
   ck_assert_str_eq (lsc_row_get_text (unnamed, LSC_LAUNCH_COL_KERNEL), "");
+}
+END_TEST
+
+/* ---- tracks: API calls per thread, kernels per stream ------------------------------------- */
+
+START_TEST (test_tracks_order_and_joins)
+{
+  g_autoptr (LscTracks) tracks = lsc_tracks_new ();
+  lsc_tracks_add (tracks, LSC_TRACK_KERNEL, 7, 500, 40, 11, "add_kernel");
+  lsc_tracks_add (tracks, LSC_TRACK_API, 30, 300, 10, 12, NULL);
+  lsc_tracks_add (tracks, LSC_TRACK_API, 20, 200, 5, 11, NULL);
+  lsc_tracks_add (tracks, LSC_TRACK_API, 20, 100, 50, -1, "cuStreamSynchronize");
+  lsc_tracks_add (tracks, LSC_TRACK_KERNEL, 7, 400, 10, 12, "add_kernel");
+  lsc_tracks_finish (tracks);
+
+  /* API tracks first, each kind by id, spans by start */
+  ck_assert_uint_eq (lsc_tracks_get_n (tracks), 3);
+  const LscTrack *t0 = lsc_tracks_get (tracks, 0), *t1 = lsc_tracks_get (tracks, 1), *t2 = lsc_tracks_get (tracks, 2);
+  ck_assert (t0->kind == LSC_TRACK_API && t0->id == 20 && t0->n_spans == 2);
+  ck_assert (t1->kind == LSC_TRACK_API && t1->id == 30 && t1->n_spans == 1);
+  ck_assert (t2->kind == LSC_TRACK_KERNEL && t2->id == 7 && t2->n_spans == 2);
+  ck_assert_uint_eq (t0->spans[0].t0_ns, 100);
+  ck_assert_uint_eq (t0->spans[0].t1_ns, 150);
+  ck_assert_str_eq (t0->spans[0].name, "cuStreamSynchronize");
+  ck_assert_ptr_null (t0->spans[1].name);
+  ck_assert_uint_eq (t0->max_length_ns, 50);
+  ck_assert_uint_eq (t2->spans[0].t0_ns, 400);
+  ck_assert_uint_eq (lsc_track_lower_bound (t2, 401), 1);
+  ck_assert_uint_eq (lsc_track_lower_bound (t2, 1e9), 2);
+  g_autofree char *label = lsc_track_label (t2);
+  ck_assert_str_eq (label, "Stream 7");
+
+  /* correlation 11: the call on thread 20 and the kernel at 500 */
+  guint track;
+  gsize span;
+  ck_assert (lsc_tracks_find (tracks, LSC_TRACK_API, 11, &track, &span));
+  ck_assert (track == 0 && span == 1);
+  ck_assert (lsc_tracks_find (tracks, LSC_TRACK_KERNEL, 11, &track, &span));
+  ck_assert (track == 2 && span == 1);
+  ck_assert (lsc_tracks_find (tracks, LSC_TRACK_KERNEL, 12, &track, &span));
+  ck_assert (track == 2 && span == 0);
+  ck_assert (!lsc_tracks_find (tracks, LSC_TRACK_API, 13, &track, &span));
+  ck_assert (!lsc_tracks_find (tracks, LSC_TRACK_API, -1, &track, &span));
+
+  /* and back from a span to its launch */
+  gint64 launches[] = { 12, -1, 11 };
+  lsc_tracks_set_launches (tracks, launches, G_N_ELEMENTS (launches));
+  gsize launch;
+  ck_assert (lsc_tracks_find_launch (tracks, 11, &launch));
+  ck_assert_uint_eq (launch, 2);
+  ck_assert (lsc_tracks_find_launch (tracks, 12, &launch));
+  ck_assert_uint_eq (launch, 0);
+  ck_assert (!lsc_tracks_find_launch (tracks, -1, &launch));
+  ck_assert (!lsc_tracks_find_launch (tracks, 99, &launch));
+}
+END_TEST
+
+START_TEST (test_document_tracks)
+{
+  /* the synthetic report: every launch's call timed by CUPTI, on one thread; no kernel activity */
+  g_autoptr (LscDocument) doc = load_ok (report_path);
+  g_autoptr (LscTracks) tracks = lsc_document_take_tracks (doc);
+  ck_assert_ptr_nonnull (tracks);
+  ck_assert_ptr_null (lsc_document_take_tracks (doc));
+  gsize spans = 0;
+  for (guint i = 0; i < lsc_tracks_get_n (tracks); i++)
+    {
+      const LscTrack *track = lsc_tracks_get (tracks, i);
+      ck_assert (track->kind == LSC_TRACK_API);
+      ck_assert_int_eq (track->id, query_int (report_path, "SELECT min(thread) FROM launch"));
+      spans += track->n_spans;
+      for (gsize k = 1; k < track->n_spans; k++)
+        ck_assert_uint_le (track->spans[k - 1].t0_ns, track->spans[k].t0_ns);
+    }
+  ck_assert_int_eq ((gint64) spans, query_int (report_path, "SELECT count(*) FROM launch WHERE api_start_ns IS NOT NULL "
+                                                            "AND api_ns >= 0"));
+  /* a launch finds its call, and the call its launch */
+  const LscSeries *series = lsc_series_index_get_series (lsc_document_get_series_index (doc));
+  gsize i = series->n / 2, launch;
+  guint track;
+  gsize span;
+  ck_assert (lsc_tracks_find (tracks, LSC_TRACK_API, series->correlation_id[i], &track, &span));
+  ck_assert (lsc_tracks_find_launch (tracks, lsc_tracks_get (tracks, track)->spans[span].correlation_id, &launch));
+  ck_assert_uint_eq (launch, i);
+
+  /* with kernel activity and a runtime call, their tracks come too, in the session's time */
+  g_autofree char *copy = g_build_filename (tmp_dir, "tracks.lsdb", NULL);
+  g_autoptr (GFile) src = g_file_new_for_path (report_path);
+  g_autoptr (GFile) dst = g_file_new_for_path (copy);
+  ck_assert (g_file_copy (src, dst, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, NULL));
+  exec_sql (copy, "INSERT INTO gpu_activity (correlation_id, session_id, start_ns, end_ns, stream_id, name) "
+                  "SELECT correlation_id, session_id, start_ns + 9000, start_ns + 11000, 7, 'add3' FROM launch "
+                  "WHERE rowid <= 3;"
+                  "INSERT INTO gpu_activity (correlation_id, session_id, start_ns, end_ns, stream_id, name) "
+                  "VALUES (99999999, 1, 10, 5, 7, 'ends before it starts');"
+                  "INSERT INTO api_call (session_id, thread, kind, name, correlation_id, start_ns, api_ns, status) "
+                  "SELECT 1, 77, 2, 'cuStreamSynchronize', NULL, start_ns + 500, 3000, 0 FROM launch WHERE rowid = 2;");
+  g_autoptr (LscDocument) with_gpu = load_ok (copy);
+  g_autoptr (LscTracks) gpu_tracks = lsc_document_take_tracks (with_gpu);
+  guint n = lsc_tracks_get_n (gpu_tracks);
+  const LscTrack *stream = lsc_tracks_get (gpu_tracks, n - 1);
+  ck_assert (stream->kind == LSC_TRACK_KERNEL && stream->id == 7);
+  ck_assert_uint_eq (stream->n_spans, 3); /* the span that ends before it starts is left out */
+  ck_assert_uint_eq (stream->spans[0].t1_ns - stream->spans[0].t0_ns, 2000);
+  ck_assert_int_eq ((gint64) stream->spans[0].t0_ns,
+                    query_int (copy, "SELECT start_ns + 9000 - (SELECT start_ns FROM session) FROM launch WHERE rowid = 1"));
+  ck_assert_str_eq (stream->spans[0].name, "add3");
+  /* the synchronisation call on a thread of its own: API tracks by thread id, 77 first */
+  ck_assert_uint_eq (n, 3);
+  const LscTrack *sync = lsc_tracks_get (gpu_tracks, 0);
+  ck_assert (sync->kind == LSC_TRACK_API && sync->id == 77 && sync->n_spans == 1);
+  ck_assert_str_eq (sync->spans[0].name, "cuStreamSynchronize");
+  ck_assert_uint_eq (sync->spans[0].t1_ns - sync->spans[0].t0_ns, 3000);
+  ck_assert_int_eq (sync->spans[0].correlation_id, -1);
+
+  /* without CUPTI times or activity: no tracks at all */
+  exec_sql (copy, "UPDATE launch SET api_start_ns = NULL; DELETE FROM gpu_activity; DELETE FROM api_call;");
+  g_autoptr (LscDocument) without = load_ok (copy);
+  ck_assert_ptr_null (lsc_document_take_tracks (without));
 }
 END_TEST
 
@@ -961,6 +1080,8 @@ main (int argc, char **argv)
   tcase_add_test (tc, test_model_hostile_values);
   tcase_add_test (tc, test_launches_kernel_demangled);
   tcase_add_test (tc, test_raw_launch_named_by_cupti);
+  tcase_add_test (tc, test_tracks_order_and_joins);
+  tcase_add_test (tc, test_document_tracks);
   tcase_add_test (tc, test_specs_model);
   tcase_add_test (tc, test_format);
   tcase_add_test (tc, test_spec_description);

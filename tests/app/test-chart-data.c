@@ -275,11 +275,11 @@ START_TEST (test_series_index)
   ck_assert_uint_eq (t1, 50); /* t 60 is on an unknown path */
   ck_assert_uint_eq (v0, 1);
   ck_assert_uint_eq (v1, 5);
-  lsc_series_index_free (index);
+  lsc_series_index_unref (index);
 
   LscSeriesIndex *empty = lsc_series_index_new (NULL);
   ck_assert (!lsc_series_index_get_extent (empty, NULL, NULL, NULL, NULL));
-  lsc_series_index_free (empty);
+  lsc_series_index_unref (empty);
 }
 END_TEST
 
@@ -765,7 +765,7 @@ START_TEST (test_perf)
           lsc_distribution_get_n (d), dist_build);
 
   lsc_distribution_free (d);
-  lsc_series_index_free (sindex);
+  lsc_series_index_unref (sindex);
   lsc_series_free (series);
   lsc_min_max_index_free (index);
   g_free (cols);

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "lsc-application.h"
+#include "lsc-chart-draw.h"
 #include "lsc-columns.h"
 #include "lsc-distribution-chart.h"
 #include "lsc-distribution-view.h"
@@ -31,10 +32,11 @@
 #include "lsc-kernels-view.h"
 #include "lsc-launches-view.h"
 #include "lsc-live-page.h"
-#include "lsc-overhead-chart.h"
+#include "lsc-overhead-chart-private.h"
 #include "lsc-overview-view.h"
 #include "lsc-resources.h"
 #include "lsc-row.h"
+#include "lsc-selection-panel.h"
 #include "lsc-session-view.h"
 #include "lsc-specs-view.h"
 #include "lsc-stages-view.h"
@@ -275,6 +277,214 @@ START_TEST (test_help_overlay_parses)
   ck_assert (GTK_IS_SHORTCUTS_WINDOW (gtk_builder_get_object (builder, "help_overlay")));
   gtk_window_destroy (GTK_WINDOW (gtk_builder_get_object (builder, "help_overlay")));
   g_object_unref (builder);
+}
+END_TEST
+
+static int
+compare_u32 (const void *a, const void *b)
+{
+  guint32 x = *(const guint32 *) a, y = *(const guint32 *) b;
+  return (x > y) - (x < y);
+}
+
+/* Selects [t0, t1) on the timeline view as the automation does, waits for the side panel's
+ * statistics and checks what it shows against a plain scan of the chart's launches. */
+static void
+assert_selection_panel (GtkWidget *view, double t0, double t1)
+{
+  lsc_timeline_view_select_range (LSC_TIMELINE_VIEW (view), t0, t1);
+  for (int i = 0; i < 2000 && !lsc_timeline_view_get_selection_stats (LSC_TIMELINE_VIEW (view)); i++)
+    {
+      iterate ();
+      g_usleep (1000);
+    }
+  const LscSelectionStats *stats = lsc_timeline_view_get_selection_stats (LSC_TIMELINE_VIEW (view));
+  ck_assert_msg (stats != NULL, "the selection's statistics never came");
+  ck_assert (!lsc_timeline_view_get_selection_pending (LSC_TIMELINE_VIEW (view)));
+
+  LscOverheadChart *chart = LSC_OVERHEAD_CHART (lsc_timeline_view_get_chart (LSC_TIMELINE_VIEW (view)));
+  const LscSeries *s = lsc_series_index_get_series (lsc_overhead_chart_get_index (chart));
+  GtkWidget *panel = find_descendant (view, LSC_TYPE_SELECTION_PANEL);
+  ck_assert (gtk_widget_get_mapped (panel));
+  g_autoptr (GString) texts = g_string_new (NULL);
+  collect_texts (panel, texts);
+
+  guint64 fallbacks = 0, compiles = 0, total = 0;
+  for (guint p = 0; p < LSC_CHART_N_PATHS; p++)
+    {
+      g_autofree guint32 *values = g_new (guint32, s->n);
+      gsize n = 0;
+      for (gsize i = 0; i < s->n; i++)
+        if (s->path[i] == p && (double) s->t_ns[i] >= t0 && (double) s->t_ns[i] < t1)
+          {
+            values[n++] = s->value_ns[i];
+            fallbacks += s->outcome[i] == LSC_CHART_OUTCOME_FALLBACK;
+            compiles += s->outcome[i] == LSC_CHART_OUTCOME_MISS;
+          }
+      total += n;
+      ck_assert_uint_eq (stats->paths[p].count, n);
+      if (n == 0)
+        continue;
+      qsort (values, n, sizeof (guint32), compare_u32);
+      /* the panel's row: the path, its launches, p50, p90, p99 at nearest rank */
+      g_autofree char *count = lsc_format_count ((gint64) n);
+      g_autofree char *p50 = lsc_format_duration_ns (values[MAX ((50 * n + 99) / 100, 1) - 1]);
+      g_autofree char *p90 = lsc_format_duration_ns (values[MAX ((90 * n + 99) / 100, 1) - 1]);
+      g_autofree char *p99 = lsc_format_duration_ns (values[MAX ((99 * n + 99) / 100, 1) - 1]);
+      g_autofree char *row = g_strdup_printf ("\n%s\n%s\n%s\n%s\n%s\n", lsc_chart_path_label (p), count, p50, p90, p99);
+      ck_assert_msg (strstr (texts->str, row), "no row%s in the panel:\n%s", row, texts->str);
+    }
+  ck_assert_uint_eq (stats->launches, total);
+  ck_assert_uint_eq (stats->fallbacks, fallbacks);
+  ck_assert_uint_eq (stats->compiles, compiles);
+  g_autofree char *compile_count = lsc_format_count ((gint64) compiles);
+  g_autofree char *compile_row = g_strdup_printf ("\nCompiles\n%s\n", compile_count);
+  ck_assert_msg (strstr (texts->str, compile_row), "no row%s in the panel:\n%s", compile_row, texts->str);
+}
+
+/* The hover card names the launch's kernel; a compile launch is marked on the top edge and
+ * says what it is; an ordinary launch's time is in the unit the axis labels use. */
+static void
+assert_hover_cards (LscOverheadChart *chart)
+{
+  const LscOverheadFrame *f = &chart->frame;
+  ck_assert (f->valid);
+  const LscSeriesIndex *index = lsc_overhead_chart_get_index (chart);
+  gsize n_compiles;
+  const LscCompileLaunch *compiles = lsc_series_index_get_compiles (index, &n_compiles);
+  ck_assert_uint_gt (n_compiles, 0);
+  /* the synthetic report's launches are all of kernel "add3" */
+  const LscCompileLaunch *c = &compiles[n_compiles / 2];
+  double x = lsc_overhead_chart_x_of (f, (double) c->t_ns);
+  LscOverheadHover at = { TRUE, c->path, c->member, (double) c->t_ns, c->value_ns, TRUE };
+  ck_assert_double_le (lsc_overhead_chart_hover_y (f, &at), f->plot.origin.y + 1); /* on the top edge */
+  g_autofree char *card = lsc_overhead_chart_describe_point (chart, x, lsc_overhead_chart_hover_y (f, &at));
+  ck_assert_msg (card && strstr (card, "compile launch") && strstr (card, "Kernel: add3"), "%s", card);
+
+  const LscMinMaxIndex *fast = lsc_series_index_get_path (index, LSC_CHART_PATH_FAST);
+  gsize k = lsc_min_max_index_lower_bound (fast, (f->t0 + f->t1) / 2);
+  double t = (double) lsc_min_max_index_get_times (fast)[k], v = lsc_min_max_index_get_values (fast)[k];
+  g_autofree char *launch_card = lsc_overhead_chart_describe_point (chart, lsc_overhead_chart_x_of (f, t),
+                                                                    lsc_overhead_chart_y_of (f, v));
+  double divisor;
+  g_autofree char *value = g_strdup_printf (" %s</b>", lsc_format_duration_unit (f->y.max, &divisor));
+  ck_assert_msg (launch_card && strstr (launch_card, value) && strstr (launch_card, "Kernel: add3") &&
+                     !strstr (launch_card, "compile launch"),
+                 "%s", launch_card);
+}
+
+/* The synthetic report's launch calls make one API track under the plot; a call on it names
+ * itself, its thread and its launch, and links back to that launch. */
+static void
+assert_track_link (GtkWidget *window, LscOverheadChart *chart)
+{
+  const LscSeriesIndex *index = lsc_overhead_chart_get_index (chart);
+  const LscSeries *series = lsc_series_index_get_series (index);
+  const LscMinMaxIndex *fast = lsc_series_index_get_path (index, LSC_CHART_PATH_FAST);
+  gsize member = lsc_series_index_get_member (index, LSC_CHART_PATH_FAST, lsc_min_max_index_get_n (fast) / 2);
+  double t = (double) series->t_ns[member];
+  lsc_overhead_chart_set_visible_range (chart, t - 20000, t + 20000);
+  draw (window);
+  const LscOverheadFrame *f = &chart->frame;
+  ck_assert_uint_eq (f->n_tracks, 1);
+  ck_assert_double_gt (f->tracks_top, f->plot.origin.y + f->plot.size.height);
+
+  LscTracks *tracks = chart->tracks;
+  guint track;
+  gsize span;
+  ck_assert (lsc_tracks_find (tracks, LSC_TRACK_API, series->correlation_id[member], &track, &span));
+  const LscSpan *call = &lsc_tracks_get (tracks, track)->spans[span];
+  double x = (lsc_overhead_chart_x_of (f, (double) call->t0_ns) + lsc_overhead_chart_x_of (f, (double) call->t1_ns)) / 2;
+  g_autofree char *card = lsc_overhead_chart_describe_point (chart, x, lsc_overhead_chart_track_y (f, track) + 5);
+  g_autofree char *thread = g_strdup_printf ("Thread %" G_GINT64_FORMAT, lsc_tracks_get (tracks, track)->id);
+  ck_assert_msg (card && strstr (card, "launch call") && strstr (card, thread) && strstr (card, "Launch:"), "%s", card);
+  ck_assert (chart->hover.on_span && !chart->hover.no_launch);
+  ck_assert_uint_eq (chart->hover.index, member);
+  lsc_overhead_chart_reset_zoom (chart);
+}
+
+START_TEST (test_timeline_selection)
+{
+  g_autoptr (LscDocument) doc = load_report ();
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *view = g_object_new (LSC_TYPE_TIMELINE_VIEW, NULL);
+  gtk_window_set_child (GTK_WINDOW (window), view);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1100, 600);
+  gtk_window_present (GTK_WINDOW (window));
+  lsc_timeline_view_set_document (LSC_TIMELINE_VIEW (view), doc);
+  iterate ();
+  LscOverheadChart *chart = LSC_OVERHEAD_CHART (lsc_timeline_view_get_chart (LSC_TIMELINE_VIEW (view)));
+  GtkWidget *panel = find_descendant (view, LSC_TYPE_SELECTION_PANEL);
+  ck_assert (!gtk_widget_get_mapped (panel)); /* no selection, no panel */
+  ck_assert_ptr_null (lsc_timeline_view_get_selection_stats (LSC_TIMELINE_VIEW (view)));
+
+  double t0, t1;
+  ck_assert (lsc_overhead_chart_get_visible_range (chart, &t0, &t1));
+  /* the whole session (fallbacks, compiles, every path), then a part of it */
+  assert_selection_panel (view, t0, t1);
+  ck_assert_uint_gt (lsc_timeline_view_get_selection_stats (LSC_TIMELINE_VIEW (view))->fallbacks, 0);
+  ck_assert_uint_gt (lsc_timeline_view_get_selection_stats (LSC_TIMELINE_VIEW (view))->compiles, 0);
+  assert_selection_panel (view, t0 + (t1 - t0) * 0.3, t0 + (t1 - t0) * 0.45);
+  draw (window);
+  assert_hover_cards (chart);
+  assert_track_link (window, chart);
+
+  /* Escape (the view's binding) clears it, and the panel goes */
+  ck_assert (gtk_widget_activate_action (view, "timeline.clear-selection", NULL));
+  ck_assert (!lsc_overhead_chart_get_selection (chart, NULL, NULL));
+  ck_assert_ptr_null (lsc_timeline_view_get_selection_stats (LSC_TIMELINE_VIEW (view)));
+  for (int i = 0; i < 100 && gtk_widget_get_mapped (panel); i++)
+    {
+      iterate ();
+      g_usleep (5000);
+    }
+  ck_assert (!gtk_widget_get_mapped (panel));
+
+  /* a new report drops the selection */
+  assert_selection_panel (view, t0, t1);
+  lsc_timeline_view_set_document (LSC_TIMELINE_VIEW (view), NULL);
+  ck_assert (!lsc_overhead_chart_get_selection (chart, NULL, NULL));
+  gtk_window_destroy (GTK_WINDOW (window));
+  iterate ();
+}
+END_TEST
+
+/* Bursts of launches around 6 µs filling a tenth of the session, and three lone 60 µs launches
+ * between them, each alone in its pixel column: the linear axis stays at the bursts' scale
+ * (the lone columns are clipped and flagged), not at the lone launches'. */
+START_TEST (test_overhead_axis_ignores_lone_spikes)
+{
+  const gsize per_burst = 3000, n = 3 * per_burst + 3;
+  LscSeries *series = lsc_series_new (n, FALSE);
+  gsize k = 0;
+  guint32 x = 1;
+  for (guint b = 0; b < 3; b++)
+    for (gsize i = 0; i < per_burst; i++, k++)
+      {
+        x = x * 1664525u + 1013904223u;
+        series->t_ns[k] = (guint64) b * 300000000 + i * 10000;
+        series->value_ns[k] = 5000 + (x >> 8) % 2000;
+        series->path[k] = LSC_CHART_PATH_FAST;
+      }
+  for (guint j = 0; j < 3; j++, k++)
+    {
+      series->t_ns[k] = 150000000 + (guint64) j * 300000000;
+      series->value_ns[k] = 60000;
+      series->path[k] = LSC_CHART_PATH_FAST;
+    }
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *chart = lsc_overhead_chart_new ();
+  gtk_widget_set_size_request (chart, 900, 400);
+  gtk_window_set_child (GTK_WINDOW (window), chart);
+  gtk_window_present (GTK_WINDOW (window));
+  lsc_overhead_chart_set_series (LSC_OVERHEAD_CHART (chart), series);
+  iterate ();
+  draw (window);
+  const LscOverheadFrame *f = &LSC_OVERHEAD_CHART (chart)->frame;
+  ck_assert (f->valid);
+  ck_assert_msg (f->y.max <= 20000, "the axis reaches %g ns", f->y.max);
+  gtk_window_destroy (GTK_WINDOW (window));
+  iterate ();
 }
 END_TEST
 
@@ -1187,6 +1397,8 @@ main (int argc, char **argv)
   tcase_add_test (tc, test_live_panel_signals);
   tcase_add_test (tc, test_help_overlay_parses);
   tcase_add_test (tc, test_views_take_a_report);
+  tcase_add_test (tc, test_overhead_axis_ignores_lone_spikes);
+  tcase_add_test (tc, test_timeline_selection);
   tcase_add_test (tc, test_launches_filters);
   tcase_add_test (tc, test_cut_cells_have_tooltips);
   tcase_add_test (tc, test_views_take_hostile_reports);

@@ -4,7 +4,8 @@
  *
  * Input: the bytes of a file.  It is written to a private directory (no -wal, -shm or -journal
  * left from the previous input) and then opened with lsc_report_open() (quick_check included),
- * summarized, written as JSON and text, exported (JSON summary, trace, Nsight Systems SQLite,
+ * summarized, written as JSON and text, its launches and the timeline's API and kernel spans
+ * read in one pass each, exported (JSON summary, trace, Nsight Systems SQLite,
  * CSV) into the same directory, compared with itself (diff), and checked
  * with lsc_report_check(), the code behind `launchscope-cli check`.  Seeds: valid reports and
  * hostile SQLite files (tests/fuzz/make-corpus.py).  Checks: each call succeeds or fails with an
@@ -23,6 +24,7 @@
 
 #include "lsc-export.h"
 #include "lsc-report-diff.h"
+#include "lsc-report-rows.h"
 #include "lsc-report.h"
 
 #define FUZZ_NAME "fuzz-report"
@@ -92,6 +94,23 @@ on_finding (bool problem, const char *message, void *user_data)
   f->problems += problem;
 }
 
+static bool
+count_launch (const lsc_launch_row *row, void *data)
+{
+  (void) row;
+  ++*(size_t *) data;
+  return true;
+}
+
+static bool
+count_span (const lsc_span_row *row, void *data)
+{
+  CHECK (row->duration_ns >= 0, "a span of negative length");
+  CHECK (row->name == NULL || strlen (row->name) <= row->name_len, "a span name longer than its length");
+  ++*(size_t *) data;
+  return true;
+}
+
 static void
 check_error (const lsc_error *e, const char *what)
 {
@@ -122,6 +141,17 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
           lsc_report_summary_write_json (sum, devnull, "/dev/null", &e);
           lsc_report_summary_write_text (sum, devnull, "/dev/null", &e);
           lsc_report_summary_free (sum);
+        }
+      size_t rows = 0;
+      int64_t session_id, start_ns;
+      if (lsc_report_scan_launches (r, count_launch, &rows, &e) != 0)
+        check_error (&e, "lsc_report_scan_launches");
+      if (lsc_report_first_session (r, &session_id, &start_ns, &e))
+        {
+          if (lsc_report_scan_spans (r, session_id, LSC_SPAN_API, count_span, &rows, &e) != 0)
+            check_error (&e, "lsc_report_scan_spans (API)");
+          if (lsc_report_scan_spans (r, session_id, LSC_SPAN_KERNEL, count_span, &rows, &e) != 0)
+            check_error (&e, "lsc_report_scan_spans (kernels)");
         }
       if (lsc_export_json (r, devnull, "/dev/null", &e) != 0)
         check_error (&e, "lsc_export_json");

@@ -228,6 +228,18 @@ legend_layout (GtkWidget *widget, GtkSnapshot *snapshot, const LscChartPalette *
             case LSC_CHART_SWATCH_DASHED:
               lsc_chart_dashed_line (snapshot, &c, cx, round (mid), cx + SWATCH_W, round (mid), 2, 3);
               break;
+            case LSC_CHART_SWATCH_TRIANGLE:
+              {
+                cairo_t *cr = gtk_snapshot_append_cairo (snapshot, &GRAPHENE_RECT_INIT (cx, mid - 6, SWATCH_W, 12));
+                cairo_move_to (cr, cx + 7, mid + 4);
+                cairo_line_to (cr, cx + 2, mid - 4);
+                cairo_line_to (cr, cx + 12, mid - 4);
+                cairo_close_path (cr);
+                gdk_cairo_set_source_rgba (cr, &c);
+                cairo_fill (cr);
+                cairo_destroy (cr);
+              }
+              break;
             case LSC_CHART_SWATCH_BOX:
             default:
               {

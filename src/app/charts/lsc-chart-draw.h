@@ -63,6 +63,7 @@ typedef enum {
   LSC_CHART_SWATCH_BOX,
   LSC_CHART_SWATCH_LINE,
   LSC_CHART_SWATCH_DASHED,
+  LSC_CHART_SWATCH_TRIANGLE, /* pointing down: a marked event, such as a compile launch */
 } LscChartSwatch;
 
 typedef struct {

@@ -19,15 +19,26 @@ typedef struct {
   double t0, t1;
   LscAxisScale y;
   guint n_legend;
-  graphene_rect_t legend_rects[LSC_CHART_N_PATHS + 2];
-  int legend_paths[LSC_CHART_N_PATHS + 2]; /* -1: not a path (raw floor line, markers) */
+  graphene_rect_t legend_rects[LSC_CHART_N_PATHS + 3];
+  int legend_paths[LSC_CHART_N_PATHS + 3]; /* -1: not a path (raw floor line, markers, compiles) */
+  guint n_tracks;    /* API and kernel tracks under the plot */
+  double tracks_top; /* the first track's top edge */
 } LscOverheadFrame;
+
+/* The tracks' rows: TRACK_H high, TRACK_PITCH apart. */
+#define LSC_OVERHEAD_TRACK_H 11.0
+#define LSC_OVERHEAD_TRACK_PITCH 15.0
 
 typedef struct {
   gboolean valid;
   guint path;
   gsize index; /* series position, or ring position in live mode */
   double t, v;
+  gboolean compile; /* a compile launch, drawn as a marker */
+  gboolean on_span;   /* the pointer is on a track's span (track, span) ... */
+  gboolean no_launch; /* ... that no launch of the chart links to: path, index, t, v unset */
+  guint track;
+  gsize span;
 } LscOverheadHover;
 
 struct _LscOverheadChart {
@@ -40,6 +51,8 @@ struct _LscOverheadChart {
 
   LscChartMarker *markers; /* labels owned */
   gsize n_markers;
+  GHashTable *kernel_names; /* gint64 kernel id -> name, or NULL */
+  LscTracks *tracks;        /* API calls and kernels under the plot, or NULL */
 
   double raw_floor_ns;
   gboolean log_scale;
@@ -58,11 +71,17 @@ struct _LscOverheadChart {
 
   /* Interaction state. */
   LscOverheadHover hover;
+  LscOverheadHover pinned; /* clicked: its launch, call and kernel stay highlighted */
   gboolean pointer_inside;
   double pointer_x, pointer_y;
   gboolean dragging;
-  double drag_t0, drag_t1;
+  gboolean drag_selects; /* a shift-drag: selects a range instead of panning */
+  double drag_x, drag_t0, drag_t1;
   double zoom_t0, zoom_t1;
+
+  /* The selected range, ns since the session start. */
+  gboolean has_selection;
+  double sel_t0, sel_t1;
 };
 
 /* lsc-overhead-chart.c: the data and the view */
@@ -77,10 +96,18 @@ void lsc_overhead_chart_set_view (LscOverheadChart *self, double t0, double t1);
 /* Zooms by factor (< 1 zooms in) keeping the time under plot x coordinate x fixed. */
 void lsc_overhead_chart_zoom_at (LscOverheadChart *self, double factor, double x);
 void lsc_overhead_chart_pan_by (LscOverheadChart *self, double fraction);
+/* Sets the selection and emits selection-changed when it changed. */
+void lsc_overhead_chart_change_selection (LscOverheadChart *self, gboolean has_selection, double t0, double t1);
 
 /* lsc-overhead-chart-draw.c */
 double lsc_overhead_chart_x_of (const LscOverheadFrame *f, double t);
 double lsc_overhead_chart_y_of (const LscOverheadFrame *f, double value);
+/* Where a compile launch's marker sits: at its value, or on the top edge when above the axis. */
+double lsc_overhead_chart_compile_y (const LscOverheadFrame *f, double value);
+/* The top edge of track i. */
+double lsc_overhead_chart_track_y (const LscOverheadFrame *f, guint i);
+/* Where the hover overlay's dot sits for the launch under the pointer. */
+double lsc_overhead_chart_hover_y (const LscOverheadFrame *f, const LscOverheadHover *hover);
 void lsc_overhead_chart_snapshot (GtkWidget *widget, GtkSnapshot *snapshot);
 /* Draws the chart alone (no hover, no focus ring), for a PNG. */
 void lsc_overhead_chart_draw_png (GtkWidget *widget, GtkSnapshot *snapshot, int width, int height);
@@ -89,6 +116,9 @@ void lsc_overhead_chart_draw_png (GtkWidget *widget, GtkSnapshot *snapshot, int 
 gboolean lsc_overhead_chart_query_tooltip (GtkWidget *widget, int x, int y, gboolean keyboard, GtkTooltip *tooltip);
 void lsc_overhead_chart_on_motion (GtkEventControllerMotion *controller, double x, double y, LscOverheadChart *self);
 void lsc_overhead_chart_on_leave (GtkEventControllerMotion *controller, LscOverheadChart *self);
+/* The hover card (Pango markup) the pointer at (x, y) shows, or NULL where no launch is near;
+ * makes that launch the hovered one. */
+char *lsc_overhead_chart_describe_point (LscOverheadChart *self, double x, double y);
 /* Scroll, drag, pinch, double click and keys zoom and pan. */
 void lsc_overhead_chart_add_controllers (LscOverheadChart *self);
 

@@ -36,6 +36,13 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
+enum {
+  SIGNAL_SELECTION_CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 /* --- Data extent and view ----------------------------------------------------------------- */
 
 gboolean
@@ -144,6 +151,37 @@ lsc_overhead_chart_zoom_at (LscOverheadChart *self, double factor, double x)
 }
 
 void
+lsc_overhead_chart_change_selection (LscOverheadChart *self, gboolean has_selection, double t0, double t1)
+{
+  if (has_selection)
+    {
+      double full0, full1;
+      if (t1 < t0)
+        {
+          double swap = t0;
+          t0 = t1;
+          t1 = swap;
+        }
+      if (!data_extent (self, &full0, &full1))
+        has_selection = FALSE;
+      else
+        {
+          t0 = CLAMP (t0, full0, full1);
+          t1 = CLAMP (t1, full0, full1);
+          has_selection = t1 > t0;
+        }
+    }
+  if (has_selection == self->has_selection && (!has_selection || (t0 == self->sel_t0 && t1 == self->sel_t1)))
+    return;
+  self->has_selection = has_selection;
+  self->sel_t0 = has_selection ? t0 : 0;
+  self->sel_t1 = has_selection ? t1 : 0;
+  /* The shading is an overlay on the cached chart. */
+  gtk_widget_queue_draw (GTK_WIDGET (self));
+  g_signal_emit (self, signals[SIGNAL_SELECTION_CHANGED], 0);
+}
+
+void
 lsc_overhead_chart_pan_by (LscOverheadChart *self, double fraction)
 {
   double t0, t1;
@@ -200,7 +238,7 @@ update_description (LscOverheadChart *self)
   else if (self->index != NULL)
     n = lsc_series_index_get_series (self->index)->n;
   g_autofree char *count = lsc_format_count ((gint64) n);
-  text = g_strdup_printf (_("%s launches; scroll to zoom, drag to pan, double-click to show all"), count);
+  text = g_strdup_printf (_("%s launches; scroll to zoom, drag to pan, shift-drag to select a range, double-click to show all"), count);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, text, -1);
 }
 
@@ -209,9 +247,11 @@ ensure_ring (LscOverheadChart *self)
 {
   if (self->ring == NULL)
     {
-      g_clear_pointer (&self->index, lsc_series_index_free);
+      g_clear_pointer (&self->index, lsc_series_index_unref);
+      g_clear_pointer (&self->tracks, lsc_tracks_free);
       self->ring = lsc_ring_new (self->live_capacity);
       self->hover.valid = FALSE;
+      lsc_overhead_chart_change_selection (self, FALSE, 0, 0);
       update_description (self);
     }
 }
@@ -257,10 +297,12 @@ lsc_overhead_chart_set_index (LscOverheadChart *self, LscSeriesIndex *index)
 {
   g_return_if_fail (LSC_IS_OVERHEAD_CHART (self));
 
-  g_clear_pointer (&self->index, lsc_series_index_free);
+  g_clear_pointer (&self->index, lsc_series_index_unref);
   g_clear_pointer (&self->ring, lsc_ring_free);
   self->index = index;
   self->hover.valid = FALSE;
+  self->pinned.valid = FALSE;
+  lsc_overhead_chart_change_selection (self, FALSE, 0, 0);
   lsc_overhead_chart_set_follow (self, TRUE);
   update_description (self);
   lsc_overhead_chart_invalidate (self);
@@ -271,6 +313,62 @@ lsc_overhead_chart_set_series (LscOverheadChart *self, LscSeries *series)
 {
   g_return_if_fail (LSC_IS_OVERHEAD_CHART (self));
   lsc_overhead_chart_set_index (self, series != NULL ? lsc_series_index_new (series) : NULL);
+}
+
+void
+lsc_overhead_chart_set_tracks (LscOverheadChart *self, LscTracks *tracks)
+{
+  g_return_if_fail (LSC_IS_OVERHEAD_CHART (self));
+  g_clear_pointer (&self->tracks, lsc_tracks_free);
+  if (tracks != NULL && lsc_tracks_get_n (tracks) == 0)
+    g_clear_pointer (&tracks, lsc_tracks_free);
+  self->tracks = tracks;
+  self->hover.valid = FALSE;
+  self->pinned.valid = FALSE;
+  lsc_overhead_chart_invalidate (self);
+}
+
+void
+lsc_overhead_chart_set_kernel_names (LscOverheadChart *self, GHashTable *names)
+{
+  g_return_if_fail (LSC_IS_OVERHEAD_CHART (self));
+  if (names)
+    g_hash_table_ref (names);
+  g_clear_pointer (&self->kernel_names, g_hash_table_unref);
+  self->kernel_names = names;
+}
+
+gboolean
+lsc_overhead_chart_get_selection (LscOverheadChart *self, double *t0_ns, double *t1_ns)
+{
+  g_return_val_if_fail (LSC_IS_OVERHEAD_CHART (self), FALSE);
+  if (t0_ns)
+    *t0_ns = self->sel_t0;
+  if (t1_ns)
+    *t1_ns = self->sel_t1;
+  return self->has_selection;
+}
+
+void
+lsc_overhead_chart_set_selection (LscOverheadChart *self, double t0_ns, double t1_ns)
+{
+  g_return_if_fail (LSC_IS_OVERHEAD_CHART (self));
+  g_return_if_fail (t1_ns > t0_ns);
+  lsc_overhead_chart_change_selection (self, TRUE, t0_ns, t1_ns);
+}
+
+void
+lsc_overhead_chart_clear_selection (LscOverheadChart *self)
+{
+  g_return_if_fail (LSC_IS_OVERHEAD_CHART (self));
+  lsc_overhead_chart_change_selection (self, FALSE, 0, 0);
+}
+
+LscSeriesIndex *
+lsc_overhead_chart_get_index (LscOverheadChart *self)
+{
+  g_return_val_if_fail (LSC_IS_OVERHEAD_CHART (self), NULL);
+  return self->index;
 }
 
 static gint
@@ -370,6 +468,7 @@ lsc_overhead_chart_clear (LscOverheadChart *self)
   g_return_if_fail (LSC_IS_OVERHEAD_CHART (self));
   g_clear_pointer (&self->ring, lsc_ring_free);
   free_markers (self);
+  g_clear_pointer (&self->tracks, lsc_tracks_free);
   lsc_overhead_chart_set_index (self, NULL);
 }
 
@@ -440,9 +539,11 @@ lsc_overhead_chart_finalize (GObject *object)
 {
   LscOverheadChart *self = LSC_OVERHEAD_CHART (object);
 
-  lsc_series_index_free (self->index);
+  lsc_series_index_unref (self->index);
   lsc_ring_free (self->ring);
   free_markers (self);
+  g_clear_pointer (&self->kernel_names, g_hash_table_unref);
+  g_clear_pointer (&self->tracks, lsc_tracks_free);
   for (guint p = 0; p < LSC_CHART_N_PATHS; p++)
     g_free (self->cols[p]);
   G_OBJECT_CLASS (lsc_overhead_chart_parent_class)->finalize (object);
@@ -522,6 +623,9 @@ lsc_overhead_chart_class_init (LscOverheadChartClass *klass)
   properties[PROP_ZOOMED] =
     g_param_spec_boolean ("zoomed", NULL, NULL, FALSE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  signals[SIGNAL_SELECTION_CHANGED] =
+    g_signal_new ("selection-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 
   lsc_chart_class_setup (widget_class, "overheadchart");
 }

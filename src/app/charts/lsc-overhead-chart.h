@@ -2,7 +2,8 @@
  *
  * lsc-overhead-chart.h — per-launch host overhead over time: fast, baseline and raw floor in
  * their colours, toggle markers, zoom and pan of the time axis, linear or log overhead axis,
- * and a tooltip with the nearest launch.
+ * a tooltip with the nearest launch, and a selected time range (shift-drag).  Compile launches
+ * are marked on their own and kept off the overhead axis, so the µs-scale launches fill it.
  *
  * Shows either a report's launches (lsc_overhead_chart_set_series/_set_index) or live
  * launches (lsc_overhead_chart_append into a fixed-capacity ring).  Holds no per-launch
@@ -14,6 +15,7 @@
 #include <gtk/gtk.h>
 
 #include "lsc-chart-data.h"
+#include "lsc-tracks.h"
 
 G_BEGIN_DECLS
 
@@ -32,6 +34,25 @@ GtkWidget *lsc_overhead_chart_new (void);
 void lsc_overhead_chart_set_series (LscOverheadChart *self, LscSeries *series);
 /* As set_series, with an index built elsewhere (transfer full; NULL clears). */
 void lsc_overhead_chart_set_index (LscOverheadChart *self, LscSeriesIndex *index);
+
+/* Kernel names for the tooltip: kernel id (gint64 keys) -> name; the chart takes a reference.
+ * NULL: launches are not named. */
+void lsc_overhead_chart_set_kernel_names (LscOverheadChart *self, GHashTable *names);
+
+/* The selected time range [t0_ns, t1_ns) in ns since the session start (shift-drag selects;
+ * Escape or a click clears); FALSE when there is none.  The "selection-changed" signal says
+ * when it changes, by the pointer or by these calls. */
+gboolean lsc_overhead_chart_get_selection (LscOverheadChart *self, double *t0_ns, double *t1_ns);
+/* Selects [t0_ns, t1_ns] (t1 > t0; clamped to the data). */
+void lsc_overhead_chart_set_selection (LscOverheadChart *self, double t0_ns, double t1_ns);
+void lsc_overhead_chart_clear_selection (LscOverheadChart *self);
+/* The report's launches shown, or NULL (live mode, or none): for the selection's statistics. */
+LscSeriesIndex *lsc_overhead_chart_get_index (LscOverheadChart *self);
+
+/* Thin tracks under the plot: API calls per thread, kernels per stream (transfer full; NULL or
+ * none: no tracks, and no room kept for them).  A launch links to its call and its kernel by
+ * CUPTI's correlation id: hovering or clicking one highlights the others. */
+void lsc_overhead_chart_set_tracks (LscOverheadChart *self, LscTracks *tracks);
 
 /* Vertical markers (toggle events), copied; n 0 clears. */
 void lsc_overhead_chart_set_markers (LscOverheadChart *self, const LscChartMarker *markers, gsize n);

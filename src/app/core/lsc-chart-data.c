@@ -33,6 +33,8 @@ lsc_series_new (gsize n, gboolean with_details)
       series->outcome = g_new (guint8, alloc);
       series->reason = g_new (guint8, alloc);
       series->spec_id = g_new (gint64, alloc);
+      series->kernel_id = g_new (gint64, alloc);
+      series->correlation_id = g_new (gint64, alloc);
     }
   return series;
 }
@@ -56,6 +58,10 @@ lsc_series_copy (const LscSeries *series)
     copy->reason = g_memdup2 (series->reason, MAX (n, 1));
   if (series->spec_id != NULL)
     copy->spec_id = g_memdup2 (series->spec_id, MAX (n, 1) * sizeof (gint64));
+  if (series->kernel_id != NULL)
+    copy->kernel_id = g_memdup2 (series->kernel_id, MAX (n, 1) * sizeof (gint64));
+  if (series->correlation_id != NULL)
+    copy->correlation_id = g_memdup2 (series->correlation_id, MAX (n, 1) * sizeof (gint64));
   return copy;
 }
 
@@ -70,6 +76,8 @@ lsc_series_free (LscSeries *series)
   g_free (series->outcome);
   g_free (series->reason);
   g_free (series->spec_id);
+  g_free (series->kernel_id);
+  g_free (series->correlation_id);
   g_free (series);
 }
 
@@ -422,6 +430,8 @@ struct _LscSeriesIndex {
   LscSeries *series;
   LscMinMaxIndex *paths[LSC_CHART_N_PATHS];
   guint32 *members[LSC_CHART_N_PATHS];
+  LscCompileLaunch *compiles;
+  gsize n_compiles;
   gboolean empty;
   guint64 t_min, t_max;
   guint32 v_min, v_max;
@@ -435,10 +445,23 @@ compare_member_time (gconstpointer a, gconstpointer b, gpointer user_data)
   return (x > y) - (x < y);
 }
 
+static gint
+compare_compile_time (gconstpointer a, gconstpointer b, gpointer user_data G_GNUC_UNUSED)
+{
+  const LscCompileLaunch *x = a, *y = b;
+  return (x->t_ns > y->t_ns) - (x->t_ns < y->t_ns);
+}
+
+static gboolean
+is_compile (const LscSeries *series, gsize i)
+{
+  return series->outcome != NULL && series->outcome[i] == LSC_CHART_OUTCOME_MISS;
+}
+
 LscSeriesIndex *
 lsc_series_index_new (LscSeries *series)
 {
-  LscSeriesIndex *index = g_new0 (LscSeriesIndex, 1);
+  LscSeriesIndex *index = g_atomic_rc_box_new0 (LscSeriesIndex);
   gsize counts[LSC_CHART_N_PATHS] = { 0 };
 
   index->series = series != NULL ? series : lsc_series_new (0, FALSE);
@@ -451,7 +474,10 @@ lsc_series_index_new (LscSeries *series)
   for (gsize i = 0; i < series->n; i++)
     if (series->path[i] < LSC_CHART_N_PATHS)
       {
-        counts[series->path[i]]++;
+        if (is_compile (series, i))
+          index->n_compiles++;
+        else
+          counts[series->path[i]]++;
         index->empty = FALSE;
       }
 
@@ -462,19 +488,27 @@ lsc_series_index_new (LscSeries *series)
   for (guint p = 0; p < LSC_CHART_N_PATHS; p++)
     if (counts[p] > 0)
       index->members[p] = g_new (guint32, counts[p]);
+  if (index->n_compiles > 0)
+    index->compiles = g_new (LscCompileLaunch, index->n_compiles);
 
-  gsize fill[LSC_CHART_N_PATHS] = { 0 };
+  gsize fill[LSC_CHART_N_PATHS] = { 0 }, n_compiles = 0;
   for (gsize i = 0; i < series->n; i++)
     {
       guint p = series->path[i];
       if (p >= LSC_CHART_N_PATHS)
         continue;
-      index->members[p][fill[p]++] = (guint32) i;
+      if (is_compile (series, i))
+        index->compiles[n_compiles++] = (LscCompileLaunch) { series->t_ns[i], series->value_ns[i], (guint8) p,
+                                                             (guint32) i };
+      else
+        index->members[p][fill[p]++] = (guint32) i;
       index->t_min = MIN (index->t_min, series->t_ns[i]);
       index->t_max = MAX (index->t_max, series->t_ns[i]);
       index->v_min = MIN (index->v_min, series->value_ns[i]);
       index->v_max = MAX (index->v_max, series->value_ns[i]);
     }
+  if (n_compiles > 1)
+    g_qsort_with_data (index->compiles, (gint) n_compiles, sizeof (LscCompileLaunch), compare_compile_time, NULL);
 
   for (guint p = 0; p < LSC_CHART_N_PATHS; p++)
     {
@@ -504,18 +538,52 @@ lsc_series_index_new (LscSeries *series)
   return index;
 }
 
-void
-lsc_series_index_free (LscSeriesIndex *index)
+static void
+series_index_clear (gpointer data)
 {
-  if (index == NULL)
-    return;
+  LscSeriesIndex *index = data;
   for (guint p = 0; p < LSC_CHART_N_PATHS; p++)
     {
       lsc_min_max_index_free (index->paths[p]);
       g_free (index->members[p]);
     }
+  g_free (index->compiles);
   lsc_series_free (index->series);
-  g_free (index);
+}
+
+LscSeriesIndex *
+lsc_series_index_ref (LscSeriesIndex *index)
+{
+  return g_atomic_rc_box_acquire (index);
+}
+
+void
+lsc_series_index_unref (LscSeriesIndex *index)
+{
+  if (index != NULL)
+    g_atomic_rc_box_release_full (index, series_index_clear);
+}
+
+const LscCompileLaunch *
+lsc_series_index_get_compiles (const LscSeriesIndex *index, gsize *n_compiles)
+{
+  *n_compiles = index->n_compiles;
+  return index->compiles;
+}
+
+gsize
+lsc_series_index_compile_lower_bound (const LscSeriesIndex *index, double time)
+{
+  gsize lo = 0, hi = index->n_compiles;
+  while (lo < hi)
+    {
+      gsize mid = lo + (hi - lo) / 2;
+      if ((double) index->compiles[mid].t_ns < time)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  return lo;
 }
 
 const LscSeries *

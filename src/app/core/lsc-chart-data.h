@@ -43,17 +43,29 @@ extern const char *const lsc_chart_stage_ids[LSC_STAGE_COUNT];
 
 /* --- Series ------------------------------------------------------------------------------- */
 
+/* Stored outcome values (lsc-schema.h).  A miss is the launch that compiled its spec (or
+ * loaded it from the disk cache, or waited for another thread's compile): tens of ms where a
+ * hit takes µs, so the chart keeps misses off its overhead axis. */
+typedef enum {
+  LSC_CHART_OUTCOME_HIT = 0,
+  LSC_CHART_OUTCOME_MISS = 1,
+  LSC_CHART_OUTCOME_FALLBACK = 2,
+  LSC_CHART_OUTCOME_DEFAULT = 3,
+} LscChartOutcome;
+
 /* Per-launch columns of a report, in recording order.  Struct-of-arrays so a million launches
- * cost 15–19 bytes each and no objects.  t_ns, value_ns and path are required; outcome, reason
- * and spec_id may be NULL (the tooltip then leaves those fields out).  value_ns saturates at
- * G_MAXUINT32 (4.29 s), far above any launch overhead. */
+ * cost 15–35 bytes each and no objects.  t_ns, value_ns and path are required; outcome, reason,
+ * spec_id, kernel_id and correlation_id may be NULL (the tooltip then leaves those fields out).  value_ns
+ * saturates at G_MAXUINT32 (4.29 s), far above any launch overhead. */
 typedef struct {
   guint64 *t_ns;     /* start_ns - session.start_ns */
   guint32 *value_ns; /* host_ns */
   guint8 *path;      /* LscChartPath */
-  guint8 *outcome;   /* 0 hit, 1 miss, 2 fallback, 3 default; may be NULL */
+  guint8 *outcome;   /* LscChartOutcome; may be NULL */
   guint8 *reason;    /* reason id; may be NULL */
   gint64 *spec_id;   /* spec id, -1 for none; may be NULL */
+  gint64 *kernel_id; /* kernel id, -1 for none; may be NULL */
+  gint64 *correlation_id; /* CUPTI's, -1 for none; may be NULL (links a launch to its tracks) */
   gsize n;
 } LscSeries;
 
@@ -136,22 +148,43 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (LscMinMaxIndex, lsc_min_max_index_free)
 
 /* The overhead chart's static data: the series plus one LscMinMaxIndex per path and, for the
  * tooltip, each indexed point's position in the series.  Build it off the main loop for a big
- * report and hand it to lsc_overhead_chart_set_index(). */
+ * report and hand it to lsc_overhead_chart_set_index().
+ *
+ * Compile launches (outcome miss) are kept apart, in time order: a path's index holds its
+ * other launches only, so the axis drawn from its columns shows the µs-scale launches, and the
+ * chart marks the compiles on their own.
+ *
+ * Reference counted (atomically), so a worker thread can read it while the chart that shows
+ * it is given another; nothing in it changes after lsc_series_index_new(). */
 typedef struct _LscSeriesIndex LscSeriesIndex;
 
-/* Takes ownership of series (transfer full; NULL is an empty index). */
+/* One compile launch (outcome miss), for the chart's markers. */
+typedef struct {
+  guint64 t_ns;
+  guint32 value_ns;
+  guint8 path;
+  guint32 member; /* series position */
+} LscCompileLaunch;
+
+/* Takes ownership of series (transfer full; NULL is an empty index).  One reference. */
 LscSeriesIndex *lsc_series_index_new (LscSeries *series);
-void lsc_series_index_free (LscSeriesIndex *index);
+LscSeriesIndex *lsc_series_index_ref (LscSeriesIndex *index);
+/* NULL is ignored. */
+void lsc_series_index_unref (LscSeriesIndex *index);
 const LscSeries *lsc_series_index_get_series (const LscSeriesIndex *index);
-/* NULL when the path has no launches. */
+/* NULL when the path has no launches other than compiles. */
 const LscMinMaxIndex *lsc_series_index_get_path (const LscSeriesIndex *index, LscChartPath path);
 /* Series position of the k-th point of path's index. */
 gsize lsc_series_index_get_member (const LscSeriesIndex *index, LscChartPath path, gsize k);
-/* Time and value extremes over all paths; FALSE when empty. */
+/* The compile launches of every path, ascending in time; *n_compiles their number. */
+const LscCompileLaunch *lsc_series_index_get_compiles (const LscSeriesIndex *index, gsize *n_compiles);
+/* First compile launch with t >= time (n_compiles when none). */
+gsize lsc_series_index_compile_lower_bound (const LscSeriesIndex *index, double time);
+/* Time and value extremes over all paths, compiles included; FALSE when empty. */
 gboolean lsc_series_index_get_extent (const LscSeriesIndex *index, guint64 *t_min, guint64 *t_max,
                                       guint32 *v_min, guint32 *v_max);
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (LscSeriesIndex, lsc_series_index_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LscSeriesIndex, lsc_series_index_unref)
 
 /* --- Live ring ---------------------------------------------------------------------------- */
 

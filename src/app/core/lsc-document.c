@@ -38,6 +38,7 @@ struct _LscDocument
   LscDistribution *distributions[LSC_CHART_N_PATHS];
   LscStageSummary *stages;
   GArray *markers;
+  LscTracks *tracks;
   LscTableModel *launches, *specs, *events;
   GCancellable *charts_cancellable;
   gboolean charts_ready;
@@ -239,6 +240,7 @@ typedef struct {
   LscDistribution *distributions[LSC_CHART_N_PATHS];
   LscStageSummary *stages;
   GArray *markers;
+  LscTracks *tracks;
   GArray *launch_ids;
   lsc_report_summary *filtered_summary;
   double ms;
@@ -278,11 +280,12 @@ stage_summary_free (LscStageSummary *stages)
 static void
 chart_result_free (ChartResult *r)
 {
-  g_clear_pointer (&r->series_index, lsc_series_index_free);
+  g_clear_pointer (&r->series_index, lsc_series_index_unref);
   for (guint p = 0; p < LSC_CHART_N_PATHS; p++)
     g_clear_pointer (&r->distributions[p], lsc_distribution_free);
   stage_summary_free (r->stages);
   g_clear_pointer (&r->markers, g_array_unref);
+  g_clear_pointer (&r->tracks, lsc_tracks_free);
   g_clear_pointer (&r->launch_ids, g_array_unref);
   lsc_report_summary_free (r->filtered_summary);
   g_free (r);
@@ -325,6 +328,8 @@ chart_scan_launch (const lsc_launch_row *row, void *data)
       memcpy (bigger->outcome, series->outcome, n * sizeof *series->outcome);
       memcpy (bigger->reason, series->reason, n * sizeof *series->reason);
       memcpy (bigger->spec_id, series->spec_id, n * sizeof *series->spec_id);
+      memcpy (bigger->kernel_id, series->kernel_id, n * sizeof *series->kernel_id);
+      memcpy (bigger->correlation_id, series->correlation_id, n * sizeof *series->correlation_id);
       lsc_series_free (series);
       s->series = series = bigger;
       s->cap *= 2;
@@ -336,6 +341,8 @@ chart_scan_launch (const lsc_launch_row *row, void *data)
   series->outcome[n] = (guint8) CLAMP (row->outcome, 0, 255);
   series->reason[n] = (guint8) CLAMP (row->reason, 0, 255);
   series->spec_id[n] = row->has_spec ? row->spec_id : -1;
+  series->kernel_id[n] = row->has_kernel ? row->kernel_id : -1;
+  series->correlation_id[n] = row->has_correlation && row->correlation_id >= 0 ? row->correlation_id : -1;
   series->n = n + 1;
 
   if (row->path == LSC_CHART_PATH_DEFAULT && row->has_stages)
@@ -361,6 +368,51 @@ marker_scan_event (const lsc_event_row *row, void *data)
   LscMarker m = { t > 0 ? (guint64) t : 0, g_utf8_make_valid (row->text ? row->text : "", (gssize) row->text_len) };
   g_array_append_val (s->markers, m);
   return TRUE;
+}
+
+typedef struct {
+  gint64 session_start;
+  LscTrackKind kind;
+  LscTracks *tracks;
+} SpanScan;
+
+static bool
+span_scan (const lsc_span_row *row, void *data)
+{
+  SpanScan *s = data;
+  gint64 t = lsc__sub_sat (row->start_ns, s->session_start);
+  g_autofree char *name = row->name ? g_utf8_make_valid (row->name, (gssize) row->name_len) : NULL;
+  lsc_tracks_add (s->tracks, s->kind, row->track, t > 0 ? (guint64) t : 0, (guint64) row->duration_ns,
+                  row->has_correlation && row->correlation_id >= 0 ? row->correlation_id : -1, name);
+  return TRUE;
+}
+
+/* The charted session's API calls per thread and kernels per stream; NULL with neither.  The
+ * tracks add to the launch chart: a file whose calls or activity cannot be read shows the chart
+ * without them rather than no chart. */
+static LscTracks *
+scan_tracks (lsc_report *report, gint64 session_id, gint64 session_start)
+{
+  LscTracks *tracks = lsc_tracks_new ();
+  SpanScan scan = { session_start, LSC_TRACK_API, tracks };
+  lsc_error err;
+  if (lsc_report_scan_spans (report, session_id, LSC_SPAN_API, span_scan, &scan, &err) < 0)
+    {
+      g_debug ("no API tracks: %s", err.message);
+      lsc_tracks_free (tracks);
+      return NULL;
+    }
+  scan.kind = LSC_TRACK_KERNEL;
+  if (lsc_report_scan_spans (report, session_id, LSC_SPAN_KERNEL, span_scan, &scan, &err) < 0)
+    {
+      g_debug ("no kernel tracks: %s", err.message);
+      lsc_tracks_free (tracks);
+      return NULL;
+    }
+  lsc_tracks_finish (tracks);
+  if (lsc_tracks_get_n (tracks) == 0)
+    g_clear_pointer (&tracks, lsc_tracks_free);
+  return tracks;
 }
 
 static void
@@ -417,6 +469,9 @@ chart_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *ca
   MarkerScan markers_scan = { scan.session_start, markers };
   if (scan.have_session && !error)
     lsc_report_scan_events (report, scan.session_id, "toggle", MAX_MARKERS, marker_scan_event, &markers_scan, NULL);
+  LscTracks *tracks = NULL;
+  if (scan.have_session && !error)
+    tracks = scan_tracks (report, scan.session_id, scan.session_start);
   lsc_report_free (report);
 
   if (error || g_cancellable_is_cancelled (cancellable))
@@ -432,6 +487,7 @@ chart_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *ca
         g_array_unref (launch_ids);
       g_array_unref (stage_rows);
       g_array_unref (markers);
+      lsc_tracks_free (tracks);
       return;
     }
 
@@ -450,8 +506,11 @@ chart_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *ca
       lsc_stage_summary_compute ((const guint32 *) (gpointer) stage_rows->data, stage_rows->len, r->stages);
     }
   g_array_unref (stage_rows);
+  if (tracks)
+    lsc_tracks_set_launches (tracks, series->correlation_id, series->n);
   r->series_index = lsc_series_index_new (series);
   r->markers = markers;
+  r->tracks = tracks;
   r->launch_ids = launch_ids;
   r->filtered_summary = filtered_summary;
   r->ms = (double) (g_get_monotonic_time () - t0) / 1000.0;
@@ -480,6 +539,8 @@ charts_done_cb (GObject *source, GAsyncResult *result, gpointer data)
     self->distributions[p] = g_steal_pointer (&r->distributions[p]);
   self->stages = g_steal_pointer (&r->stages);
   self->markers = g_steal_pointer (&r->markers);
+  g_clear_pointer (&self->tracks, lsc_tracks_free);
+  self->tracks = g_steal_pointer (&r->tracks);
   if (!self->launch_ids_set)
     self->series_ms = r->ms;
   lsc_report_summary_free (self->filtered_summary);
@@ -502,7 +563,8 @@ start_charts (LscDocument *self)
   if (self->charts_cancellable)
     g_cancellable_cancel (self->charts_cancellable);
   g_clear_object (&self->charts_cancellable);
-  g_clear_pointer (&self->series_index, lsc_series_index_free);
+  g_clear_pointer (&self->series_index, lsc_series_index_unref);
+  g_clear_pointer (&self->tracks, lsc_tracks_free);
   for (guint p = 0; p < LSC_CHART_N_PATHS; p++)
     g_clear_pointer (&self->distributions[p], lsc_distribution_free);
   g_clear_pointer (&self->stages, stage_summary_free);
@@ -699,11 +761,12 @@ lsc_document_finalize (GObject *object)
 {
   LscDocument *self = LSC_DOCUMENT (object);
 
-  g_clear_pointer (&self->series_index, lsc_series_index_free);
+  g_clear_pointer (&self->series_index, lsc_series_index_unref);
   for (guint p = 0; p < LSC_CHART_N_PATHS; p++)
     g_clear_pointer (&self->distributions[p], lsc_distribution_free);
   stage_summary_free (self->stages);
   g_clear_pointer (&self->markers, g_array_unref);
+  g_clear_pointer (&self->tracks, lsc_tracks_free);
   g_clear_object (&self->charts_cancellable);
   g_clear_object (&self->lists_cancellable);
   lsc_report_summary_free (self->filtered_summary);
@@ -910,6 +973,13 @@ lsc_document_get_stages (LscDocument *self)
 {
   g_return_val_if_fail (LSC_IS_DOCUMENT (self), NULL);
   return self->stages;
+}
+
+LscTracks *
+lsc_document_take_tracks (LscDocument *self)
+{
+  g_return_val_if_fail (LSC_IS_DOCUMENT (self), NULL);
+  return g_steal_pointer (&self->tracks);
 }
 
 const LscMarker *

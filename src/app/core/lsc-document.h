@@ -23,6 +23,7 @@
 #include "lsc-report.h"
 #include "lsc-report-rows.h"
 #include "lsc-table-model.h"
+#include "lsc-tracks.h"
 
 G_BEGIN_DECLS
 
@@ -85,6 +86,9 @@ const LscDistribution *lsc_document_get_distribution (LscDocument *self, LscChar
 /* The baseline stage summary over all kernels; NULL when no launch has stage times. */
 const LscStageSummary *lsc_document_get_stages (LscDocument *self);
 const LscMarker *lsc_document_get_markers (LscDocument *self, guint *n_markers);
+/* The charted session's API calls per thread and kernels per stream, handed over once
+ * (transfer full); NULL when the report has neither (or they were taken). */
+LscTracks *lsc_document_take_tracks (LscDocument *self);
 
 /* The filter: which launches the summaries, charts and lists are about, the launches of one
  * process (session_id) and of one kernel (kernel_id), LSC_ROW_ANY for all.  A different one
