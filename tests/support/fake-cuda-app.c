@@ -5,15 +5,16 @@
  * its InitializeInjection), then makes "launches" through the fake libcupti the injection
  * library loaded (LSC_CUPTI_LIBRARY), as the driver's cuLaunchKernel would through CUPTI.
  *
- *   fake-cuda-app LAUNCHES EXIT [child N | kill | forkkill | pause MS M | graph N | calls | params | range |
- *                                jit | runtime | switch]
+ *   fake-cuda-app LAUNCHES EXIT [child N | kill | forkkill | pause MS M | slow US | graph N | calls | params |
+ *                                range | jit | runtime | switch]
  *
  * LAUNCHES 0: a program that never initialises CUDA.  Every third launch is of kernel_b, the
  * others of kernel_a.  "child N" runs a second process of this program (exec'd, so it
  * initialises CUDA itself) making N launches; "kill" ends by SIGKILL instead of EXIT, after the
  * recorder has had time to write ("forkkill": after forking a child that outlives it, without
  * initialising CUDA); "pause MS M" waits MS milliseconds after the launches and makes
- * M more; "graph N" replays a CUDA graph N times after the launches; "calls" then synchronises,
+ * M more; "slow US" waits US microseconds after each launch, a program that runs until it is
+ * interrupted (Ctrl+C ends it as it would any program); "graph N" replays a CUDA graph N times after the launches; "calls" then synchronises,
  * copies and allocates once each and launches once configured (grid 4x2x1, block 128, 512
  * bytes of shared memory) on stream 0x77 while capturing that stream into a graph; "params"
  * then launches kernel_p (function 0xF1, parameters of 8, 8 and 4 bytes) five times with
@@ -319,10 +320,13 @@ main (int argc, char **argv)
           fprintf (stderr, "fake-cuda-app: no fake libcupti (LSC_CUPTI_LIBRARY=%s)\n", cupti ? cupti : "");
           return 101;
         }
+      long slow_us = argc > 4 && strcmp (argv[3], "slow") == 0 ? atol (argv[4]) : 0;
       for (long i = 0; i < launches; i++)
         {
           name (i % 3 == 2 ? "kernel_b" : "kernel_a");
           call (CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel, 0);
+          if (slow_us > 0)
+            nanosleep (&(struct timespec){ .tv_sec = slow_us / 1000000, .tv_nsec = (slow_us % 1000000) * 1000 }, NULL);
         }
       if (argc > 4 && strcmp (argv[3], "graph") == 0)
         {
