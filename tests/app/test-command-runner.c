@@ -145,6 +145,21 @@ START_TEST (test_sigterm_after_grace)
 }
 END_TEST
 
+/* A process of the command that outlives record keeps the output open: the recording still ends
+ * soon after record does, with everything record said. */
+START_TEST (test_outliving_process)
+{
+  g_autofree char *report = g_build_filename (dir, "outlived.lsdb", NULL);
+  g_autoptr (GString) out = g_string_new (NULL);
+  gint64 t0 = g_get_monotonic_time ();
+  g_autoptr (LscCommandRunner) runner = start ("sh -c 'sleep 6 & echo started'", NULL, NULL, report, out);
+  ck_assert (iterate_until (finished, runner, 30));
+  ck_assert_msg (g_get_monotonic_time () - t0 < 4 * G_USEC_PER_SEC, "waited for the outliving process");
+  ck_assert_int_eq (lsc_command_runner_get_exit_status (runner), 0);
+  ck_assert_msg (strstr (out->str, "started\n"), "%s", out->str);
+}
+END_TEST
+
 /* A command that does not exist: record's own message, and no report. */
 START_TEST (test_command_not_found)
 {
@@ -237,6 +252,7 @@ main (int argc, char **argv)
   tcase_add_checked_fixture (tc, setup, teardown);
   tcase_add_test (tc, test_grows_then_stops);
   tcase_add_test (tc, test_sigterm_after_grace);
+  tcase_add_test (tc, test_outliving_process);
   tcase_add_test (tc, test_command_not_found);
   tcase_add_test (tc, test_environment_and_directory);
   tcase_add_test (tc, test_refusals);

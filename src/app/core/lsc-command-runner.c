@@ -18,6 +18,7 @@
 #define DEFAULT_GRACE_MS 5000
 #define RATE_WINDOW_US G_USEC_PER_SEC
 #define MAX_MESSAGES 40
+#define DRAIN_MS 1000 /* the output's end may lag record's exit by this much */
 
 typedef struct {
   gatomicrefcount ref;
@@ -48,6 +49,7 @@ struct _LscCommandRunner
   GString *messages;
   guint n_messages;
   guint term_source;
+  guint drain_source;
   int exit_status;
   gboolean exited, output_done;
 };
@@ -231,6 +233,7 @@ maybe_finish (LscCommandRunner *self)
   if (!self->exited || !self->output_done || self->state == LSC_COMMAND_RUNNER_FINISHED)
     return;
   g_clear_handle_id (&self->term_source, g_source_remove);
+  g_clear_handle_id (&self->drain_source, g_source_remove);
   reader_stop (self->reader);
   self->state = LSC_COMMAND_RUNNER_FINISHED;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
@@ -279,6 +282,19 @@ read_line_cb (GObject *source, GAsyncResult *result, gpointer data)
                                        g_object_ref (self));
 }
 
+/* record has exited but a process of the command that outlived it still holds the output open:
+ * what record said is in, so the recording ends here rather than with that process. */
+static gboolean
+drain_timeout_cb (gpointer data)
+{
+  LscCommandRunner *self = data;
+  self->drain_source = 0;
+  g_cancellable_cancel (self->cancellable);
+  self->output_done = TRUE;
+  maybe_finish (self);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 wait_cb (GObject *source, GAsyncResult *result, gpointer data)
 {
@@ -290,6 +306,8 @@ wait_cb (GObject *source, GAsyncResult *result, gpointer data)
   self->exit_status = g_subprocess_get_if_signaled (process) ? 128 + g_subprocess_get_term_sig (process)
                                                              : g_subprocess_get_exit_status (process);
   reader_stop (self->reader);
+  if (!self->output_done)
+    self->drain_source = g_timeout_add (DRAIN_MS, drain_timeout_cb, self);
   maybe_finish (self);
 }
 
@@ -507,6 +525,7 @@ lsc_command_runner_dispose (GObject *object)
     g_subprocess_send_signal (self->process, SIGINT);
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->term_source, g_source_remove);
+  g_clear_handle_id (&self->drain_source, g_source_remove);
   reader_stop (self->reader);
   g_clear_pointer (&self->reader, reader_unref);
   g_clear_object (&self->output);
