@@ -92,6 +92,38 @@ quit_with (LscAutomation *self, int status)
 
 /* ---- the report run ----------------------------------------------------------------------- */
 
+/* The error dialog beside the window's screenshot, as <path without .png>-dialog.png.  The
+ * dialog is mapped by its own round trip to the display server, which on a loaded machine can
+ * come after the window's screenshot: until it has been drawn, try again. */
+static gboolean
+dialog_shot_cb (gpointer data)
+{
+  LscAutomation *self = LSC_AUTOMATION (data);
+  self->screenshot_source = 0;
+  AdwMessageDialog *dialog = self->window ? lsc_window_get_error_dialog (self->window) : NULL;
+  if (dialog)
+    {
+      g_autofree char *stem = g_str_has_suffix (self->screenshot_path, ".png")
+                                  ? g_strndup (self->screenshot_path, strlen (self->screenshot_path) - 4)
+                                  : g_strdup (self->screenshot_path);
+      g_autofree char *dialog_path = g_strdup_printf ("%s-dialog.png", stem);
+      g_autoptr (GError) error = NULL;
+      if (lsc_window_save_widget_png (GTK_WIDGET (dialog), dialog_path, &error))
+        g_print ("screenshot: %s (error dialog)\n", dialog_path);
+      else if ((g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED)
+                || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+               && self->draw_retries++ < 50)
+        {
+          self->screenshot_source = g_timeout_add (100, dialog_shot_cb, self);
+          return G_SOURCE_REMOVE;
+        }
+      else
+        g_printerr ("launchscope: screenshot of the error dialog failed: %s\n", error->message);
+    }
+  quit_app (self);
+  return G_SOURCE_REMOVE;
+}
+
 static gboolean
 screenshot_cb (gpointer data)
 {
@@ -132,17 +164,13 @@ screenshot_cb (gpointer data)
     g_print ("screenshot: %s (%dx%d, view %s, state %s)\n", self->screenshot_path,
              gtk_widget_get_width (GTK_WIDGET (window)), gtk_widget_get_height (GTK_WIDGET (window)),
              lsc_window_get_view (window), lsc_window_get_state (window) == LSC_WINDOW_REPORT ? "report" : "empty");
-  AdwMessageDialog *dialog = lsc_window_get_error_dialog (window);
-  if (dialog)
+  if (lsc_window_get_error_dialog (window))
     {
-      g_autofree char *stem = g_str_has_suffix (self->screenshot_path, ".png")
-                                  ? g_strndup (self->screenshot_path, strlen (self->screenshot_path) - 4)
-                                  : g_strdup (self->screenshot_path);
-      g_autofree char *dialog_path = g_strdup_printf ("%s-dialog.png", stem);
-      g_clear_error (&error);
+      AdwMessageDialog *dialog = lsc_window_get_error_dialog (window);
       g_print ("error dialog: %s: %s\n", adw_message_dialog_get_heading (dialog), adw_message_dialog_get_body (dialog));
-      if (lsc_window_save_widget_png (GTK_WIDGET (dialog), dialog_path, &error))
-        g_print ("screenshot: %s (error dialog)\n", dialog_path);
+      self->draw_retries = 0;
+      dialog_shot_cb (self);
+      return G_SOURCE_REMOVE;
     }
   quit_app (self);
   return G_SOURCE_REMOVE;
