@@ -14,7 +14,8 @@
  * recorder has had time to write ("forkkill": after forking a child that outlives it, without
  * initialising CUDA); "pause MS M" waits MS milliseconds after the launches and makes
  * M more; "slow US" waits US microseconds after each launch, a program that runs until it is
- * interrupted (Ctrl+C ends it as it would any program); "graph N" replays a CUDA graph N times after the launches; "calls" then synchronises,
+ * interrupted: SIGINT ends its launches and it exits 130 through exit(), as a Python program's
+ * KeyboardInterrupt does, so the injection library closes its session; "graph N" replays a CUDA graph N times after the launches; "calls" then synchronises,
  * copies and allocates once each and launches once configured (grid 4x2x1, block 128, 512
  * bytes of shared memory) on stream 0x77 while capturing that stream into a graph; "params"
  * then launches kernel_p (function 0xF1, parameters of 8, 8 and 4 bytes) five times with
@@ -52,6 +53,15 @@
 /* The driver's answer for the capture "calls" makes, found by the injection library by name:
  * the test double of cuStreamIsCapturing. */
 static CUstream capturing_stream;
+
+static volatile sig_atomic_t interrupted;
+
+static void
+on_sigint (int sig)
+{
+  (void) sig;
+  interrupted = 1;
+}
 
 __attribute__ ((visibility ("default"))) CUresult
 cuStreamIsCapturing (CUstream stream, CUstreamCaptureStatus *status)
@@ -321,7 +331,9 @@ main (int argc, char **argv)
           return 101;
         }
       long slow_us = argc > 4 && strcmp (argv[3], "slow") == 0 ? atol (argv[4]) : 0;
-      for (long i = 0; i < launches; i++)
+      if (slow_us > 0)
+        signal (SIGINT, on_sigint);
+      for (long i = 0; i < launches && !interrupted; i++)
         {
           name (i % 3 == 2 ? "kernel_b" : "kernel_a");
           call (CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel, 0);
@@ -397,6 +409,8 @@ main (int argc, char **argv)
             }
         }
     }
+  if (interrupted)
+    return 130;
   if (argc > 4 && strcmp (argv[3], "child") == 0)
     {
       pid_t pid = fork ();
