@@ -4,8 +4,9 @@
  * COMMAND` as a subprocess, its output line by line, and what it has recorded so far.
  *
  * The growing report is read by a worker thread (lsc_command_progress_read: the processes'
- * parts, read-only, beside REPORT) about ten times a second; the main loop only copies the last
- * figures under one short lock, so a large report never stalls a frame.  Stopping sends SIGINT
+ * parts, read-only, beside REPORT) ten times a second, or less often once a read takes longer
+ * than 25 ms (at most a fifth of a core taken from the program); the main loop only copies the
+ * last figures under one short lock, so a large report never stalls a frame.  Stopping sends SIGINT
  * to `record`, which passes it on to the command, then SIGTERM after a grace period; `record`
  * gathers whatever the processes wrote, so stopping (or a failing program) loses nothing.
  *
