@@ -546,6 +546,26 @@ START_TEST (test_record_command_not_found)
 }
 END_TEST
 
+/* CUPTI held by another profiler in the program: the injection library's own words in a
+ * warning while the command runs, and the (launchless) report still opens. */
+START_TEST (test_record_command_cupti_busy)
+{
+  const char *cupti = g_getenv ("LSC_FAKE_CUPTI"), *app = g_getenv ("LSC_TEST_FAKE_CUDA_APP");
+  ck_assert_msg (cupti && app && g_getenv ("LSC_CLI"), "needs LSC_FAKE_CUPTI, LSC_TEST_FAKE_CUDA_APP and LSC_CLI");
+  LscWindow *window = new_live_window ();
+  LscLivePage *page = window->live_page;
+  lsc_live_page_set_cupti_library (page, cupti);
+  g_autofree char *command = g_strdup_printf ("'%s' 5 0 busy", app);
+  g_autoptr (GError) error = NULL;
+  ck_assert (lsc_live_page_record_command (page, command, NULL, NULL, "callbacks", &error));
+  WAIT_UNTIL (strcmp (lsc_live_page_get_banner_title (page), "A process of the command is not recorded") == 0, 15000);
+  ck_assert_msg (strstr (lsc_live_page_get_banner_text (page), "CUPTI is not recording launches"), "%s",
+                 lsc_live_page_get_banner_text (page));
+  WAIT_UNTIL (report_shown (window), 20000);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+END_TEST
+
 /* The launch-bound card: the share of kernels the GPU waited for, with kernel activity only. */
 START_TEST (test_command_cards)
 {
@@ -620,6 +640,7 @@ main (int argc, char **argv)
   tcase_add_test (tc, test_close_while_recording);
   tcase_add_test (tc, test_record_command);
   tcase_add_test (tc, test_record_command_not_found);
+  tcase_add_test (tc, test_record_command_cupti_busy);
   tcase_add_test (tc, test_command_cards);
   suite_add_tcase (suite, tc);
 
