@@ -40,6 +40,7 @@ struct _LscApplication
   /* --live and its options */
   gboolean live;
   char *live_workload, *live_kernel, *live_report, *live_script, *live_screenshots;
+  char *record_command;
   gint64 live_n;
   double live_rate, live_duration, live_screenshot_every;
   gboolean measure_frames;
@@ -262,7 +263,25 @@ lsc_application_activate (GApplication *app)
   if (!window)
     return;
   gtk_window_present (GTK_WINDOW (window));
-  if (self->live)
+  if (self->record_command)
+    {
+      g_autofree char *command_line = g_steal_pointer (&self->record_command); /* once */
+      LscCommandAutomation automation = {
+        .command_line = command_line,
+        .duration_s = self->live_duration,
+        .screenshots_dir = self->live_screenshots,
+        .screenshot_every_s = self->live_screenshot_every,
+      };
+      g_autoptr (GError) error = NULL;
+      self->live = FALSE;
+      if (!lsc_automation_run_command (lsc_automation_for_window (window), &automation, &error))
+        {
+          g_printerr ("launchscope: %s\n", error->message);
+          self->exit_status = 2;
+          g_application_quit (app);
+        }
+    }
+  else if (self->live)
     {
       LscLiveAutomation automation = {
         .workload = self->live_workload,
@@ -632,6 +651,7 @@ lsc_application_handle_local_options (GApplication *app, GVariantDict *options)
   self->live |= g_variant_dict_lookup (options, "live-screenshot-every", "d", &self->live_screenshot_every);
   self->measure_frames = g_variant_dict_contains (options, "measure-frames");
   self->live |= self->measure_frames;
+  self->live |= g_variant_dict_lookup (options, "record-command", "s", &self->record_command);
   if (self->live_workload && strcmp (self->live_workload, "empty") != 0)
     {
       char *end = NULL;
@@ -671,6 +691,7 @@ lsc_application_finalize (GObject *object)
   g_free (self->live_report);
   g_free (self->live_script);
   g_free (self->live_screenshots);
+  g_free (self->record_command);
 
   G_OBJECT_CLASS (lsc_application_parent_class)->finalize (object);
 }
@@ -725,6 +746,9 @@ static const GOptionEntry option_entries[] = {
     N_("SECONDS") },
   { "measure-frames", 0, 0, G_OPTION_ARG_NONE, NULL,
     N_("Print the longest main-loop frame and stall while recording live"), NULL },
+  { "record-command", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("Record this command as Record a Command… would (with --live-duration, --live-screenshots)"),
+    N_("COMMAND") },
   { NULL, 0, 0, 0, NULL, NULL, NULL },
 };
 

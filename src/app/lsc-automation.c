@@ -59,6 +59,10 @@ struct _LscAutomation
   guint live_source;
   guint report_source;
   guint report_phase;
+
+  /* the recorded command (--record-command) */
+  char *command_line;
+  guint command_phase;
 };
 
 G_DEFINE_FINAL_TYPE (LscAutomation, lsc_automation, G_TYPE_OBJECT)
@@ -749,6 +753,142 @@ lsc_automation_run_live (LscAutomation *self, const LscLiveAutomation *a, GError
   return TRUE;
 }
 
+/* ---- recording a command ------------------------------------------------------------------ */
+
+enum { COMMAND_WAIT_MAP, COMMAND_DIALOG, COMMAND_PRESS, COMMAND_RECORDING, COMMAND_STOPPING, COMMAND_REPORT };
+
+static void
+print_command_progress (LscAutomation *self, double t)
+{
+  LscCommandView *view = lsc_live_page_get_command_view (live_page (self));
+  g_autofree char *cards = lsc_command_view_describe_cards (view);
+  g_strdelimit (cards, "\n", ' ');
+  g_print ("record-command: %5.1f s: %s\n", t, cards);
+}
+
+/* As a person would: open Record a Command…, type the command, press Record; screenshots while
+ * it runs; Stop after the duration; the report it opens; then quit. */
+static gboolean
+command_tick_cb (gpointer data)
+{
+  LscAutomation *self = LSC_AUTOMATION (data);
+  LscLivePage *page = live_page (self);
+  LscRecordCommandDialog *dialog = NULL;
+  double t = (double) (g_get_monotonic_time () - self->t0) / G_USEC_PER_SEC;
+  if (self->pending_shots > 0)
+    return G_SOURCE_CONTINUE;
+  switch (self->command_phase)
+    {
+    case COMMAND_WAIT_MAP:
+      if (!self->mapped_at || g_get_monotonic_time () - self->mapped_at < 500 * G_TIME_SPAN_MILLISECOND)
+        return G_SOURCE_CONTINUE;
+      gtk_widget_activate_action_variant (GTK_WIDGET (self->window), "live.record-command", NULL);
+      dialog = lsc_live_page_show_command_dialog (page);
+      lsc_record_command_dialog_set_command_line (dialog, self->command_line);
+      self->command_phase = COMMAND_DIALOG;
+      self->t0 = g_get_monotonic_time ();
+      return G_SOURCE_CONTINUE;
+    case COMMAND_DIALOG:
+      if (t < 0.5)
+        return G_SOURCE_CONTINUE; /* the entry's title has moved aside for the text */
+      save_shot (self, GTK_WIDGET (lsc_live_page_show_command_dialog (page)), "record-command-dialog.png");
+      self->command_phase = COMMAND_PRESS;
+      return G_SOURCE_CONTINUE;
+    case COMMAND_PRESS:
+      dialog = g_object_ref (lsc_live_page_show_command_dialog (page));
+      lsc_record_command_dialog_record (dialog); /* closes it once the command runs */
+      if (!lsc_live_page_get_command_runner (page) || lsc_record_command_dialog_get_error (dialog))
+        {
+          g_printerr ("launchscope: the command did not start: %s\n", lsc_record_command_dialog_get_error (dialog));
+          save_shot (self, GTK_WIDGET (dialog), "record-command-error.png");
+          g_object_unref (dialog);
+          self->live_source = 0;
+          quit_with (self, 1);
+          return G_SOURCE_REMOVE;
+        }
+      g_object_unref (dialog);
+      self->t0 = g_get_monotonic_time ();
+      self->next_shot_s = self->shot_every_s;
+      self->command_phase = COMMAND_RECORDING;
+      return G_SOURCE_CONTINUE;
+    default:
+      break;
+    }
+  LscCommandRunner *runner = lsc_live_page_get_command_runner (page);
+  gboolean ended = lsc_command_runner_get_state (runner) == LSC_COMMAND_RUNNER_FINISHED;
+  if (self->command_phase == COMMAND_RECORDING && !ended)
+    {
+      if (t + 1e-3 >= self->next_shot_s)
+        {
+          g_autofree char *name = g_strdup_printf ("record-command-%02.0fs.png", self->next_shot_s);
+          print_command_progress (self, t);
+          save_window_shot (self, name);
+          self->next_shot_s += self->shot_every_s;
+        }
+      else if (self->duration_s > 0 && t >= self->duration_s)
+        {
+          print_command_progress (self, t);
+          lsc_live_page_stop (page);
+          self->command_phase = COMMAND_STOPPING;
+        }
+      return G_SOURCE_CONTINUE;
+    }
+  if (!ended)
+    return G_SOURCE_CONTINUE;
+  LscDocument *doc = lsc_window_get_document (self->window);
+  if (lsc_window_get_state (self->window) == LSC_WINDOW_REPORT && doc)
+    {
+      if (!lsc_document_get_charts_ready (doc) && !lsc_document_get_charts_error (doc))
+        return G_SOURCE_CONTINUE;
+      if (self->command_phase != COMMAND_REPORT)
+        {
+          save_window_shot (self, "record-command-report.png");
+          self->command_phase = COMMAND_REPORT;
+          return G_SOURCE_CONTINUE;
+        }
+      const lsc_session_summary *s = lsc_document_get_session (doc);
+      g_print ("record-command: report %s: %" G_GINT64_FORMAT " launches\n", lsc_document_get_path (doc),
+               s ? s->launches : 0);
+      self->live_source = 0;
+      quit_with (self, 0);
+      return G_SOURCE_REMOVE;
+    }
+  if (lsc_window_get_state (self->window) == LSC_WINDOW_LIVE && *lsc_live_page_get_banner_title (page))
+    {
+      /* no report: the banner gives record's words */
+      g_printerr ("launchscope: %s: %s\n", lsc_live_page_get_banner_title (page), lsc_live_page_get_banner_text (page));
+      save_window_shot (self, "record-command-error.png");
+      self->live_source = 0;
+      quit_with (self, 1);
+      return G_SOURCE_REMOVE;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+gboolean
+lsc_automation_run_command (LscAutomation *self, const LscCommandAutomation *a, GError **error)
+{
+  g_return_val_if_fail (LSC_IS_AUTOMATION (self), FALSE);
+  g_return_val_if_fail (self->window != NULL, FALSE);
+  if (a->screenshots_dir && g_mkdir_with_parents (a->screenshots_dir, 0755) != 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot create %s", a->screenshots_dir);
+      return FALSE;
+    }
+  g_free (self->command_line);
+  self->command_line = g_strdup (a->command_line);
+  self->duration_s = a->duration_s;
+  g_free (self->shots_dir);
+  self->shots_dir = g_strdup (a->screenshots_dir);
+  self->shot_every_s = a->screenshot_every_s > 0 ? a->screenshot_every_s : 2.0;
+  self->command_phase = COMMAND_WAIT_MAP;
+  lsc_window_set_animated (self->window, FALSE);
+  lsc_window_set_live_shown (self->window, TRUE);
+  g_clear_handle_id (&self->live_source, g_source_remove);
+  self->live_source = g_timeout_add (50, command_tick_cb, self);
+  return TRUE;
+}
+
 /* ---- object ------------------------------------------------------------------------------- */
 
 static void
@@ -789,6 +929,7 @@ lsc_automation_finalize (GObject *object)
   g_clear_pointer (&self->script, g_array_unref);
   g_free (self->shots_dir);
   g_free (self->screenshot_path);
+  g_free (self->command_line);
   G_OBJECT_CLASS (lsc_automation_parent_class)->finalize (object);
 }
 

@@ -62,4 +62,19 @@ typedef struct {
  * made). */
 gboolean lsc_automation_run_live (LscAutomation *self, const LscLiveAutomation *options, GError **error);
 
+/* --record-command=CMDLINE (with --live-duration, --live-screenshots, --live-screenshot-every):
+ * opens Record a Command… with the command line typed in (the rest as remembered), saves
+ * DIR/record-command-dialog.png, presses Record, saves DIR/record-command-NNs.png while it runs,
+ * stops it after the duration (<= 0: when it ends by itself), and saves
+ * DIR/record-command-report.png of the report it opens, then quits: status 0, or 1 when the
+ * command could not start or left no report (DIR/record-command-error.png). */
+typedef struct {
+  const char *command_line;
+  double duration_s;
+  const char *screenshots_dir;
+  double screenshot_every_s;
+} LscCommandAutomation;
+
+gboolean lsc_automation_run_command (LscAutomation *self, const LscCommandAutomation *options, GError **error);
+
 G_END_DECLS

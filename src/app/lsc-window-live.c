@@ -22,6 +22,16 @@ record_action (GtkWidget *widget, const char *action_name, GVariant *param)
 }
 
 static void
+record_command_action (GtkWidget *widget, const char *action_name, GVariant *param)
+{
+  LscWindow *self = LSC_WINDOW (widget);
+  (void) action_name;
+  (void) param;
+  lsc_window_set_live_shown (self, TRUE);
+  lsc_live_page_show_command_dialog (self->live_page);
+}
+
+static void
 pause_action (GtkWidget *widget, const char *action_name, GVariant *param)
 {
   (void) action_name;
@@ -45,6 +55,7 @@ lsc_window_live_update_actions (LscWindow *self)
   gtk_widget_action_set_enabled (widget, "live.record", lsc_live_page_can_record (self->live_page));
   gtk_widget_action_set_enabled (widget, "live.pause", lsc_live_page_can_pause (self->live_page));
   gtk_widget_action_set_enabled (widget, "live.stop", lsc_live_page_can_stop (self->live_page));
+  gtk_widget_action_set_enabled (widget, "live.record-command", lsc_live_page_can_record_command (self->live_page));
   /* leaving the page mid-recording would hide the only Stop button */
   gtk_widget_action_set_enabled (widget, "win.show-live", !busy || !self->live_shown);
   gtk_widget_action_set_enabled (widget, "win.open", !busy);
@@ -98,6 +109,7 @@ lsc_window_live_class_init (GtkWidgetClass *widget_class)
   gtk_widget_class_bind_template_callback (widget_class, live_state_cb);
   gtk_widget_class_bind_template_callback (widget_class, live_finished_cb);
   gtk_widget_class_install_action (widget_class, "live.record", NULL, record_action);
+  gtk_widget_class_install_action (widget_class, "live.record-command", NULL, record_command_action);
   gtk_widget_class_install_action (widget_class, "live.pause", NULL, pause_action);
   gtk_widget_class_install_action (widget_class, "live.stop", NULL, stop_action);
 }

@@ -22,17 +22,22 @@
 
 #define CMD "record"
 
-static volatile sig_atomic_t command_pid;
+static volatile sig_atomic_t command_pid, early_signal;
 
 /* A signal typed at the terminal reaches the command's process group, the command included;
- * one sent to us alone (kill, a job scheduler) is passed on, so the command ends as it would
- * unrecorded and its processes' reports are gathered. */
+ * one sent to us alone (kill, a job scheduler, the app's Stop) is passed on, so the command ends
+ * as it would unrecorded and its processes' reports are gathered.  One that comes while the
+ * command is being started is kept and passed on once it has a pid. */
 static void
 forward_signal (int sig, siginfo_t *info, void *context)
 {
   (void) context;
-  if (info->si_code <= 0 && command_pid > 0)
+  if (info->si_code > 0)
+    return;
+  if (command_pid > 0)
     kill ((pid_t) command_pid, sig);
+  else
+    early_signal = sig;
 }
 
 /* What was gathered, in all and per process. */
@@ -196,12 +201,18 @@ lsc_cmd_record_command (const lsc_record_args *ra)
                             .calibration = ra->calibrate ? calibration : NULL,
                             .no_nvtx = ra->no_nvtx,
                             .argv = ra->command };
+  /* Forwarding from before the start: a Stop sent the moment the command starts must not end
+   * record alone, leaving the command unrecorded and running. */
+  struct sigaction sa = { .sa_sigaction = forward_signal, .sa_flags = SA_SIGINFO | SA_RESTART };
+  static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+  for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
+    sigaction (forwarded[i], &sa, NULL);
   lsc_command *command = NULL;
   char err[4600] = "";
   if (lsc_command_start (&o, &command, err, sizeof err) != 0)
     {
       fprintf (stderr, "%s %s: %s\n", LSC_CLI_NAME, CMD, err);
-      return LSC_EXIT_RUNTIME;
+      return early_signal ? 128 + early_signal : LSC_EXIT_RUNTIME;
     }
   const char *nvtx_held = lsc_command_nvtx_held ();
   if (nvtx_held && !ra->no_nvtx)
@@ -209,10 +220,8 @@ lsc_cmd_record_command (const lsc_record_args *ra)
                      "ranges are recorded\n",
              LSC_CLI_NAME, CMD, nvtx_held);
   command_pid = lsc_command_pid (command);
-  struct sigaction sa = { .sa_sigaction = forward_signal, .sa_flags = SA_SIGINFO | SA_RESTART };
-  static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
-  for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
-    sigaction (forwarded[i], &sa, NULL);
+  if (early_signal)
+    kill ((pid_t) command_pid, early_signal);
   int status = lsc_command_wait (command);
   command_pid = 0;
 

@@ -85,3 +85,24 @@ int lsc_reports_gather (const char *dest, const char *const *parts, size_t n_par
  * the whole of both is written beside it, then removes part.  Returns 0, or -1 with err set and
  * both files as they were. */
 int lsc_report_append (const char *report, const char *part, char *err, size_t err_size);
+/* What a running record -- COMMAND has recorded so far, over the parts of the processes still
+ * recording (a process that has stopped is no longer read: its part is about to be gathered).
+ * The p50s are exact for one process; over several, the median of each process's p50 (each
+ * kernel's, for the gap) weighted by its launches. */
+typedef struct {
+  unsigned processes;          /* parts read */
+  unsigned unreadable;         /* parts that could not be read (the error names the first) */
+  int64_t launches, errors;    /* launch rows; of them, raw launches that failed */
+  int64_t kernels;             /* distinct kernel names */
+  int64_t call_p50_ns, call_p99_ns; /* the launch call (CUPTI's API enter to exit); p99: the largest process's */
+  int64_t gap_p50_ns;          /* the thread's own time since its previous CUDA call */
+  int64_t activity_kernels;    /* kernels seen by kernel activity (--cupti activity), 0 without */
+  int64_t waited_for_host;     /* of them, kernels the GPU waited for the host to launch */
+  bool launch_bound_reached;   /* a process stopped recording at --max-launches */
+} lsc_command_progress;
+
+/* Reads the parts in parts_dir (REPORT.parts-XXXXXX of a running record -- COMMAND) read-only,
+ * without blocking their writers.  Returns 0 (error set, and progress->unreadable counted, when
+ * a part could not be read: the others are still summed), or -1 with error set when the folder
+ * cannot be read.  Any thread; parts just created and still without a schema are skipped. */
+int lsc_command_progress_read (const char *parts_dir, lsc_command_progress *progress, lsc_error *error);

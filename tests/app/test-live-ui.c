@@ -436,6 +436,156 @@ START_TEST (test_close_while_recording)
 }
 END_TEST
 
+/* ---- Record a Command… -------------------------------------------------------------------- */
+
+static char *
+command_cards (LscLivePage *page)
+{
+  return lsc_command_view_describe_cards (lsc_live_page_get_command_view (page));
+}
+
+/* The launches card ("1: N") once it counts more than zero. */
+static gboolean
+command_launches_shown (LscLivePage *page)
+{
+  g_autofree char *cards = command_cards (page);
+  const char *at = strstr (cards, "1: ");
+  return at && at[3] >= '1' && at[3] <= '9';
+}
+
+/* Record a Command… as a person would: the dialog, the stand-in CUDA program (its launches
+ * through the stand-in libcupti) recorded while the cards grow, Stop's SIGINT reaching the
+ * program through record, and the gathered report opened in the window. */
+START_TEST (test_record_command)
+{
+  const char *cupti = g_getenv ("LSC_FAKE_CUPTI"), *app = g_getenv ("LSC_TEST_FAKE_CUDA_APP");
+  ck_assert_msg (cupti && app && g_getenv ("LSC_CLI"), "needs LSC_FAKE_CUPTI, LSC_TEST_FAKE_CUDA_APP and LSC_CLI");
+  LscWindow *window = new_live_window ();
+  LscLivePage *page = window->live_page;
+  lsc_live_page_set_cupti_library (page, cupti);
+  lsc_live_page_set_command_grace (page, 20000);
+
+  gtk_widget_activate_action_variant (GTK_WIDGET (window), "live.record-command", NULL);
+  LscRecordCommandDialog *dialog = lsc_live_page_show_command_dialog (page);
+  ck_assert (gtk_widget_get_visible (GTK_WIDGET (dialog)));
+  /* a bad environment line keeps the dialog open and names the line */
+  g_autofree char *command = g_strdup_printf ("sh -c 'echo \"from the program: $LSC_GREETING\"; exec %s 1000000 0 slow 1000'", app);
+  lsc_record_command_dialog_set_command_line (dialog, command);
+  GtkTextView *environment = GTK_TEXT_VIEW (
+      gtk_widget_get_template_child (GTK_WIDGET (dialog), LSC_TYPE_RECORD_COMMAND_DIALOG, "environment_view"));
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (environment), "LSC GREETING=hello", -1);
+  lsc_record_command_dialog_record (dialog);
+  ck_assert_ptr_null (lsc_live_page_get_command_runner (page));
+  const char *refused = lsc_record_command_dialog_get_error (dialog);
+  ck_assert_msg (refused && strstr (refused, "line 1"), "%s", refused);
+
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (environment), "LSC_GREETING=hello", -1);
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &dialog);
+  lsc_record_command_dialog_record (dialog);
+  WAIT_UNTIL (dialog == NULL, 5000); /* closed: it runs */
+  LscCommandRunner *runner = lsc_live_page_get_command_runner (page);
+  ck_assert_ptr_nonnull (runner);
+  /* remembered for next time */
+  g_autoptr (GSettings) settings = g_settings_new ("org.launchscope.Launchscope");
+  g_autofree char *remembered = g_settings_get_string (settings, "command-line");
+  ck_assert_str_eq (remembered, command);
+  g_autofree char *remembered_env = g_settings_get_string (settings, "command-environment");
+  ck_assert_str_eq (remembered_env, "LSC_GREETING=hello");
+
+  /* the cards grow while it runs; the page stays, Open and the engine's Record are off */
+  WAIT_UNTIL (command_launches_shown (page), 20000);
+  ck_assert (lsc_live_page_is_busy (page)); /* what keeps the window on the page, Open off */
+  ck_assert (!lsc_live_page_can_record (page));
+  ck_assert (lsc_live_page_can_stop (page));
+  ck_assert (!lsc_live_page_can_record_command (page));
+  g_autofree char *cards = command_cards (page);
+  ck_assert_msg (strstr (cards, "2: 2\n"), "%s", cards); /* kernel_a and kernel_b */
+  g_autofree char *output = lsc_command_view_dup_output (lsc_live_page_get_command_view (page));
+  ck_assert_msg (strstr (output, "from the program: hello\n"), "%s", output);
+  shot (window, "record-command.png");
+
+  /* Stop: SIGINT through record to the program, which ends with 130 long before SIGTERM */
+  g_object_ref (runner);
+  lsc_live_page_stop (page);
+  WAIT_UNTIL (lsc_command_runner_get_state (runner) == LSC_COMMAND_RUNNER_FINISHED, 15000);
+  ck_assert_int_eq (lsc_command_runner_get_exit_status (runner), 130);
+  g_object_unref (runner);
+  WAIT_UNTIL (report_shown (window), 10000);
+  const lsc_session_summary *session = lsc_document_get_session (lsc_window_get_document (window));
+  ck_assert_int_gt (session->launches, 0);
+  ck_assert (session->stopped); /* the program ended through exit(): its session was closed */
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+END_TEST
+
+/* A command that cannot run: no report, record's own words in the banner, the view stays. */
+START_TEST (test_record_command_not_found)
+{
+  ck_assert_msg (g_getenv ("LSC_CLI"), "LSC_CLI is needed");
+  LscWindow *window = new_live_window ();
+  LscLivePage *page = window->live_page;
+  g_autoptr (GError) error = NULL;
+  ck_assert (lsc_live_page_record_command (page, "no-such-lsc-program --help", NULL, NULL, "callbacks", &error));
+  LscCommandRunner *runner = lsc_live_page_get_command_runner (page);
+  WAIT_UNTIL (lsc_command_runner_get_state (runner) == LSC_COMMAND_RUNNER_FINISHED, 15000);
+  run_for (100);
+  ck_assert_int_eq (lsc_window_get_state (window), LSC_WINDOW_LIVE);
+  ck_assert_str_eq (lsc_live_page_get_banner_title (page), "The command was not recorded");
+  ck_assert_msg (strstr (lsc_live_page_get_banner_text (page), "launchscope-cli record: cannot run no-such-lsc-program"),
+                 "%s", lsc_live_page_get_banner_text (page));
+  ck_assert (lsc_live_page_can_record_command (page));
+  /* the window says so in a dialog too */
+  AdwMessageDialog *error_dialog = lsc_window_get_error_dialog (window);
+  ck_assert_ptr_nonnull (error_dialog);
+  ck_assert_msg (strstr (adw_message_dialog_get_body (error_dialog), "cannot run no-such-lsc-program"), "%s",
+                 adw_message_dialog_get_body (error_dialog));
+  adw_message_dialog_response (error_dialog, "close");
+  run_for (600);
+  shot (window, "record-command-not-found.png");
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+END_TEST
+
+/* CUPTI held by another profiler in the program: the injection library's own words in a
+ * warning while the command runs, and the (launchless) report still opens. */
+START_TEST (test_record_command_cupti_busy)
+{
+  const char *cupti = g_getenv ("LSC_FAKE_CUPTI"), *app = g_getenv ("LSC_TEST_FAKE_CUDA_APP");
+  ck_assert_msg (cupti && app && g_getenv ("LSC_CLI"), "needs LSC_FAKE_CUPTI, LSC_TEST_FAKE_CUDA_APP and LSC_CLI");
+  LscWindow *window = new_live_window ();
+  LscLivePage *page = window->live_page;
+  lsc_live_page_set_cupti_library (page, cupti);
+  g_autofree char *command = g_strdup_printf ("'%s' 5 0 busy", app);
+  g_autoptr (GError) error = NULL;
+  ck_assert (lsc_live_page_record_command (page, command, NULL, NULL, "callbacks", &error));
+  WAIT_UNTIL (strcmp (lsc_live_page_get_banner_title (page), "A process of the command is not recorded") == 0, 15000);
+  ck_assert_msg (strstr (lsc_live_page_get_banner_text (page), "CUPTI is not recording launches"), "%s",
+                 lsc_live_page_get_banner_text (page));
+  WAIT_UNTIL (report_shown (window), 20000);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+END_TEST
+
+/* The launch-bound card: the share of kernels the GPU waited for, with kernel activity only. */
+START_TEST (test_command_cards)
+{
+  LscCommandView *view = g_object_ref_sink (g_object_new (LSC_TYPE_COMMAND_VIEW, NULL));
+  LscCommandRunnerProgress p = { .reads = 3, .launches_per_s = 1234.4 };
+  p.progress = (lsc_command_progress){ .processes = 2, .launches = 4000, .kernels = 3, .call_p50_ns = 2500,
+                                       .call_p99_ns = 9000, .gap_p50_ns = 12000, .activity_kernels = 4,
+                                       .waited_for_host = 3 };
+  lsc_command_view_reset (view, "python3 train.py", "callbacks");
+  lsc_command_view_set_progress (view, &p);
+  g_autofree char *without = lsc_command_view_describe_cards (view);
+  ck_assert_msg (strstr (without, "234/s\n") && strstr (without, "5: —\n"), "%s", without);
+  lsc_command_view_reset (view, "python3 train.py", "activity");
+  lsc_command_view_set_progress (view, &p);
+  g_autofree char *with = lsc_command_view_describe_cards (view);
+  ck_assert_msg (strstr (with, "5: 75 %\n"), "%s", with);
+  g_object_unref (view);
+}
+END_TEST
+
 /* ---- --app: the application itself on the double ----------------------------------------- */
 
 static void
@@ -445,7 +595,9 @@ window_added_cb (GtkApplication *app, GtkWindow *window)
   if (!LSC_IS_WINDOW (window))
     return;
   lsc_window_set_test_label (LSC_WINDOW (window), TEST_LABEL);
-  lsc_live_page_set_cupti_library (LSC_WINDOW (window)->live_page, NO_CUPTI);
+  /* LSC_TEST_APP_CUPTI: the stand-in libcupti, for --record-command of the stand-in CUDA program */
+  const char *cupti = g_getenv ("LSC_TEST_APP_CUPTI");
+  lsc_live_page_set_cupti_library (LSC_WINDOW (window)->live_page, cupti && *cupti ? cupti : NO_CUPTI);
 }
 
 static int
@@ -486,6 +638,10 @@ main (int argc, char **argv)
   tcase_add_test (tc, test_user_kernel_header_error);
   tcase_add_test (tc, test_frames_at_full_rate);
   tcase_add_test (tc, test_close_while_recording);
+  tcase_add_test (tc, test_record_command);
+  tcase_add_test (tc, test_record_command_not_found);
+  tcase_add_test (tc, test_record_command_cupti_busy);
+  tcase_add_test (tc, test_command_cards);
   suite_add_tcase (suite, tc);
 
   SRunner *runner = srunner_create (suite);

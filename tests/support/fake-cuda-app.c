@@ -5,15 +5,19 @@
  * its InitializeInjection), then makes "launches" through the fake libcupti the injection
  * library loaded (LSC_CUPTI_LIBRARY), as the driver's cuLaunchKernel would through CUPTI.
  *
- *   fake-cuda-app LAUNCHES EXIT [child N | kill | forkkill | pause MS M | graph N | calls | params | range |
- *                                jit | runtime | switch]
+ *   fake-cuda-app LAUNCHES EXIT [child N | kill | forkkill | pause MS M | slow US | busy | graph N | calls |
+ *                                params | range | jit | runtime | switch]
  *
  * LAUNCHES 0: a program that never initialises CUDA.  Every third launch is of kernel_b, the
  * others of kernel_a.  "child N" runs a second process of this program (exec'd, so it
  * initialises CUDA itself) making N launches; "kill" ends by SIGKILL instead of EXIT, after the
  * recorder has had time to write ("forkkill": after forking a child that outlives it, without
  * initialising CUDA); "pause MS M" waits MS milliseconds after the launches and makes
- * M more; "graph N" replays a CUDA graph N times after the launches; "calls" then synchronises,
+ * M more; "slow US" waits US microseconds after each launch, a program that runs until it is
+ * interrupted: SIGINT ends its launches and it exits 130 through exit(), as a Python program's
+ * KeyboardInterrupt does, so the injection library closes its session; "busy" subscribes to
+ * CUPTI itself before the injection library can, as another profiler in the process would, and
+ * waits 2 s after its launches; "graph N" replays a CUDA graph N times after the launches; "calls" then synchronises,
  * copies and allocates once each and launches once configured (grid 4x2x1, block 128, 512
  * bytes of shared memory) on stream 0x77 while capturing that stream into a graph; "params"
  * then launches kernel_p (function 0xF1, parameters of 8, 8 and 4 bytes) five times with
@@ -51,6 +55,24 @@
 /* The driver's answer for the capture "calls" makes, found by the injection library by name:
  * the test double of cuStreamIsCapturing. */
 static CUstream capturing_stream;
+
+static volatile sig_atomic_t interrupted;
+
+static void CUPTIAPI
+other_profiler (void *userdata, CUpti_CallbackDomain domain, CUpti_CallbackId id, const void *data)
+{
+  (void) userdata;
+  (void) domain;
+  (void) id;
+  (void) data;
+}
+
+static void
+on_sigint (int sig)
+{
+  (void) sig;
+  interrupted = 1;
+}
 
 __attribute__ ((visibility ("default"))) CUresult
 cuStreamIsCapturing (CUstream stream, CUstreamCaptureStatus *status)
@@ -300,6 +322,18 @@ main (int argc, char **argv)
   bool nvtx = argc > 3 && strcmp (argv[3], "nvtx") == 0;
   if (nvtx)
     nvtxRangePushA ("before");
+  if (launches > 0 && inject && argc > 3 && strcmp (argv[3], "busy") == 0)
+    {
+      /* Another profiler in this process holds CUPTI before the injection library comes. */
+      const char *cupti = getenv ("LSC_CUPTI_LIBRARY");
+      void *fake = cupti ? dlopen (cupti, RTLD_NOW | RTLD_LOCAL) : NULL;
+      CUptiResult (*subscribe) (CUpti_SubscriberHandle *, CUpti_CallbackFunc, void *)
+        = fake ? (CUptiResult (*) (CUpti_SubscriberHandle *, CUpti_CallbackFunc, void *)) dlsym (fake, "cuptiSubscribe")
+               : NULL;
+      CUpti_SubscriberHandle other;
+      if (!subscribe || subscribe (&other, other_profiler, NULL) != CUPTI_SUCCESS)
+        return 102;
+    }
   if (launches > 0 && inject)
     {
       void *lib = dlopen (inject, RTLD_NOW | RTLD_LOCAL);
@@ -319,10 +353,15 @@ main (int argc, char **argv)
           fprintf (stderr, "fake-cuda-app: no fake libcupti (LSC_CUPTI_LIBRARY=%s)\n", cupti ? cupti : "");
           return 101;
         }
-      for (long i = 0; i < launches; i++)
+      long slow_us = argc > 4 && strcmp (argv[3], "slow") == 0 ? atol (argv[4]) : 0;
+      if (slow_us > 0)
+        signal (SIGINT, on_sigint);
+      for (long i = 0; i < launches && !interrupted; i++)
         {
           name (i % 3 == 2 ? "kernel_b" : "kernel_a");
           call (CUPTI_DRIVER_TRACE_CBID_cuLaunchKernel, 0);
+          if (slow_us > 0)
+            nanosleep (&(struct timespec){ .tv_sec = slow_us / 1000000, .tv_nsec = (slow_us % 1000000) * 1000 }, NULL);
         }
       if (argc > 4 && strcmp (argv[3], "graph") == 0)
         {
@@ -393,6 +432,10 @@ main (int argc, char **argv)
             }
         }
     }
+  if (interrupted)
+    return 130;
+  if (argc > 3 && strcmp (argv[3], "busy") == 0)
+    nanosleep (&(struct timespec){ .tv_sec = 2 }, NULL); /* time to see it running */
   if (argc > 4 && strcmp (argv[3], "child") == 0)
     {
       pid_t pid = fork ();

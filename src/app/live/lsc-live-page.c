@@ -12,6 +12,10 @@
  * It stays one file of about a thousand lines because the state machine is one: every
  * transition touches the session, the banner and both halves, and split apart they would each
  * need the whole state.
+ *
+ * Record a Command… runs beside that machine, not in it: while an LscCommandRunner records a
+ * program the command view replaces the panel and the run view, the page counts as busy (so
+ * neither recording starts over the other), and live.stop stops the command.
  */
 #include "config.h"
 
@@ -20,16 +24,19 @@
 #include <math.h>
 #include <string.h>
 
+#include "lsc-command-view.h"
 #include "lsc-kernel-log.h"
 #include "lsc-live-cards.h"
 #include "lsc-live-feed.h"
 #include "lsc-live-page.h"
 #include "lsc-live-session.h"
+#include "lsc-record-command-dialog.h"
 
 #define POLL_MS 50         /* points to the chart: 20 updates a second */
 #define SNAPSHOT_EVERY 2   /* polls per snapshot: cards 10 times a second */
 #define SAMPLE_BATCH 4096
 #define LIVE_GLOBAL "LSC_LIVE_GLOBAL"
+#define COMMAND_POLL_MS 100 /* a recorded command's cards: 10 updates a second */
 
 typedef enum { BANNER_NONE, BANNER_INFO, BANNER_WARNING, BANNER_ERROR } BannerKind;
 typedef enum { BANNER_ACTION_NONE, BANNER_ACTION_OPEN, BANNER_ACTION_RESTORE_GLOBAL } BannerAction;
@@ -46,7 +53,10 @@ struct _LscLivePage
   GtkLabel *banner_label;
   GtkButton *banner_button;
   LscLivePanel *panel;
+  GtkWidget *panel_separator;
+  GtkStack *run_stack;
   LscLiveRunView *run_view;
+  LscCommandView *command_view;
 
   LscOverheadChart *chart; /* the run view's */
   LscLiveCardText card_texts[LSC_LIVE_N_CARDS];
@@ -82,6 +92,15 @@ struct _LscLivePage
   guint64 errors_seen;
   gboolean guard_refusing;
 
+  /* a recorded command (record -- COMMAND), shown in the command view instead of the run view */
+  LscCommandRunner *runner;
+  LscRecordCommandDialog *command_dialog;
+  guint command_poll_id;
+  gint64 command_started_us;
+  guint command_grace_ms;
+  char *command_error;   /* why the command left no report: the CLI's own words */
+  char *command_warning; /* the injection library's, while it runs (CUPTI held by another tool) */
+
   BannerAction banner_action;
   char *banner_title_text;
   char *banner_text;
@@ -98,6 +117,7 @@ static guint signals[N_SIGNALS];
 
 static void update_banner (LscLivePage *self);
 static void update_controls (LscLivePage *self);
+static void show_run (LscLivePage *self, const char *name);
 
 /* ---- state -------------------------------------------------------------------------------- */
 
@@ -108,18 +128,32 @@ lsc_live_page_get_state (LscLivePage *self)
   return self->state;
 }
 
+static gboolean
+command_active (LscLivePage *self)
+{
+  return self->runner && lsc_command_runner_get_state (self->runner) != LSC_COMMAND_RUNNER_FINISHED;
+}
+
 gboolean
 lsc_live_page_is_busy (LscLivePage *self)
 {
   g_return_val_if_fail (LSC_IS_LIVE_PAGE (self), FALSE);
-  return self->state >= LSC_LIVE_PAGE_STARTING;
+  return self->state >= LSC_LIVE_PAGE_STARTING || command_active (self);
 }
 
 gboolean
 lsc_live_page_can_record (LscLivePage *self)
 {
   g_return_val_if_fail (LSC_IS_LIVE_PAGE (self), FALSE);
-  return self->state == LSC_LIVE_PAGE_READY;
+  return self->state == LSC_LIVE_PAGE_READY && !command_active (self);
+}
+
+gboolean
+lsc_live_page_can_record_command (LscLivePage *self)
+{
+  g_return_val_if_fail (LSC_IS_LIVE_PAGE (self), FALSE);
+  /* no GPU here is record's to say: the program may still run, and record says what it saw */
+  return !lsc_live_page_is_busy (self);
 }
 
 gboolean
@@ -134,7 +168,8 @@ lsc_live_page_can_stop (LscLivePage *self)
 {
   g_return_val_if_fail (LSC_IS_LIVE_PAGE (self), FALSE);
   return self->state == LSC_LIVE_PAGE_RECORDING || self->state == LSC_LIVE_PAGE_PAUSED
-         || self->state == LSC_LIVE_PAGE_FAILED;
+         || self->state == LSC_LIVE_PAGE_FAILED
+         || (self->runner && lsc_command_runner_get_state (self->runner) == LSC_COMMAND_RUNNER_RUNNING);
 }
 
 static void
@@ -186,6 +221,7 @@ update_controls (LscLivePage *self)
       gtk_widget_action_set_enabled (window, "live.record", lsc_live_page_can_record (self));
       gtk_widget_action_set_enabled (window, "live.pause", lsc_live_page_can_pause (self));
       gtk_widget_action_set_enabled (window, "live.stop", lsc_live_page_can_stop (self));
+      gtk_widget_action_set_enabled (window, "live.record-command", lsc_live_page_can_record_command (self));
     }
 }
 
@@ -223,6 +259,19 @@ show_banner (LscLivePage *self, BannerKind kind, const char *title, const char *
 static void
 update_banner (LscLivePage *self)
 {
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->run_stack), "command") == 0)
+    {
+      /* the engine's own availability says nothing about a recorded program */
+      if (self->command_error)
+        show_banner (self, BANNER_ERROR, _("The command was not recorded"), self->command_error, NULL,
+                     BANNER_ACTION_NONE);
+      else if (self->command_warning)
+        show_banner (self, BANNER_WARNING, _("A process of the command is not recorded"), self->command_warning, NULL,
+                     BANNER_ACTION_NONE);
+      else
+        show_banner (self, BANNER_NONE, NULL, NULL, NULL, BANNER_ACTION_NONE);
+      return;
+    }
   if (self->state == LSC_LIVE_PAGE_UNAVAILABLE)
     {
       /* the driver loader's reason, as a sentence */
@@ -626,6 +675,7 @@ lsc_live_page_record (LscLivePage *self)
   if (!lsc_live_page_can_record (self))
     return;
 
+  show_run (self, "engine");
   g_clear_pointer (&self->start_error, g_free);
   g_clear_pointer (&self->kernel_error, g_free);
   g_clear_pointer (&self->kernel_path, g_free);
@@ -763,8 +813,211 @@ void
 lsc_live_page_stop (LscLivePage *self)
 {
   g_return_if_fail (LSC_IS_LIVE_PAGE (self));
-  if (lsc_live_page_can_stop (self))
-    stop_session (self);
+  if (!lsc_live_page_can_stop (self))
+    return;
+  if (command_active (self))
+    {
+      lsc_command_runner_stop (self->runner, self->command_grace_ms);
+      update_controls (self);
+      return;
+    }
+  stop_session (self);
+}
+
+/* ---- recording a command ------------------------------------------------------------------ */
+
+/* The workload panel says nothing about a recorded command: it goes while the command shows. */
+static void
+show_run (LscLivePage *self, const char *name)
+{
+  gboolean command = g_strcmp0 (name, "command") == 0;
+  gtk_stack_set_visible_child_name (self->run_stack, name);
+  gtk_widget_set_visible (GTK_WIDGET (self->panel), !command);
+  gtk_widget_set_visible (self->panel_separator, !command);
+}
+
+static void
+command_poll (LscLivePage *self)
+{
+  LscCommandRunnerProgress progress;
+  lsc_command_runner_get_progress (self->runner, &progress);
+  lsc_command_view_set_progress (self->command_view, &progress);
+  lsc_command_runner_progress_clear (&progress);
+  lsc_command_view_set_elapsed (self->command_view,
+                                (g_get_monotonic_time () - self->command_started_us) / G_USEC_PER_SEC);
+}
+
+static gboolean
+command_poll_cb (gpointer data)
+{
+  LscLivePage *self = data;
+  gint64 t0 = g_get_monotonic_time ();
+  gint64 cpu0 = self->monitor ? lsc_frame_monitor_thread_cpu_us () : 0;
+  command_poll (self);
+  if (self->monitor)
+    lsc_frame_monitor_note_callback (self->monitor, g_get_monotonic_time () - t0,
+                                     lsc_frame_monitor_thread_cpu_us () - cpu0);
+  return G_SOURCE_CONTINUE;
+}
+
+/* The window keeps the page shown and Open off while a command runs, as it does for the
+ * engine's recording: it follows the page's state, so it is told. */
+static void
+command_busy_changed (LscLivePage *self)
+{
+  update_controls (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+}
+
+static void
+command_state_cb (LscLivePage *self)
+{
+  lsc_command_view_set_state (self->command_view, lsc_command_runner_get_state (self->runner));
+  command_busy_changed (self);
+}
+
+static void
+command_output_cb (LscLivePage *self, const char *line)
+{
+  lsc_command_view_append_output (self->command_view, line);
+  /* the injection library says so when CUPTI is held by another profiler in that process */
+  if (g_str_has_prefix (line, "launchscope-inject[") && strstr (line, "not recording"))
+    {
+      g_free (self->command_warning);
+      self->command_warning = g_strdup (line);
+      update_banner (self);
+    }
+}
+
+static void
+command_finished_cb (LscLivePage *self)
+{
+  g_clear_handle_id (&self->command_poll_id, g_source_remove);
+  command_poll (self);
+  const char *report = lsc_command_runner_get_report_path (self->runner);
+  int status = lsc_command_runner_get_exit_status (self->runner);
+  g_print ("record-command: ended with status %d\n", status);
+  if (g_file_test (report, G_FILE_TEST_IS_REGULAR))
+    {
+      command_busy_changed (self);
+      g_signal_emit (self, signals[FINISHED], 0, report, NULL);
+      return;
+    }
+  /* No report: record said why (nothing initialised CUDA, the command could not run, the
+   * gathering failed and the processes' reports were kept: it names their folder). */
+  const char *messages = lsc_command_runner_get_messages (self->runner);
+  g_free (self->command_error);
+  self->command_error = *messages ? g_strdup (messages)
+                                  : g_strdup_printf (_("launchscope-cli record ended with status %d and wrote no "
+                                                       "report; its output is below."),
+                                                     status);
+  lsc_command_view_set_output_expanded (self->command_view, TRUE);
+  command_busy_changed (self);
+  update_banner (self);
+  /* the window says so too, and closes now if it was waiting for the recording to end */
+  g_signal_emit (self, signals[FINISHED], 0, report, self->command_error);
+}
+
+gboolean
+lsc_live_page_record_command (LscLivePage *self, const char *command_line, const char *directory,
+                              const char *environment, const char *cupti_mode, GError **error)
+{
+  g_return_val_if_fail (LSC_IS_LIVE_PAGE (self), FALSE);
+  if (!lsc_live_page_can_record_command (self))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_BUSY,
+                           _("A recording is running: stop it before recording a command."));
+      return FALSE;
+    }
+  g_autofree char *report = lsc_live_panel_dup_new_report_path (self->panel, "command", error);
+  if (!report)
+    return FALSE;
+  g_autoptr (LscCommandRunner) runner = lsc_command_runner_new ();
+  LscCommandRunOptions options = { .command_line = command_line, .directory = directory,
+                                   .environment = environment, .cupti_mode = cupti_mode,
+                                   .report_path = report, .cupti_library = self->cupti_library };
+  if (!lsc_command_runner_start (runner, &options, error))
+    return FALSE;
+  g_print ("record-command: recording %s into %s\n", command_line, report);
+
+  if (self->runner)
+    g_signal_handlers_disconnect_by_data (self->runner, self);
+  g_set_object (&self->runner, runner);
+  g_clear_pointer (&self->command_error, g_free);
+  g_clear_pointer (&self->command_warning, g_free);
+  g_free (self->report_path);
+  self->report_path = g_strdup (report);
+  lsc_command_view_reset (self->command_view, command_line, cupti_mode);
+  lsc_command_view_set_state (self->command_view, lsc_command_runner_get_state (runner));
+  g_signal_connect_object (runner, "output", G_CALLBACK (command_output_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (runner, "notify::state", G_CALLBACK (command_state_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (runner, "finished", G_CALLBACK (command_finished_cb), self, G_CONNECT_SWAPPED);
+  self->command_started_us = g_get_monotonic_time ();
+  g_clear_handle_id (&self->command_poll_id, g_source_remove);
+  self->command_poll_id = g_timeout_add (COMMAND_POLL_MS, command_poll_cb, self);
+  show_run (self, "command");
+  command_busy_changed (self);
+  update_banner (self);
+  return TRUE;
+}
+
+static void
+command_dialog_record_cb (LscLivePage *self, LscRecordCommandDialog *dialog)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *environment = lsc_record_command_dialog_dup_environment (dialog);
+  if (!lsc_live_page_record_command (self, lsc_record_command_dialog_get_command_line (dialog),
+                                     lsc_record_command_dialog_get_directory (dialog), environment,
+                                     lsc_record_command_dialog_get_cupti_mode (dialog), &error))
+    {
+      lsc_record_command_dialog_show_error (dialog, error->message);
+      return;
+    }
+  gtk_window_destroy (GTK_WINDOW (dialog));
+}
+
+static void
+command_dialog_destroy_cb (LscLivePage *self)
+{
+  self->command_dialog = NULL;
+}
+
+LscRecordCommandDialog *
+lsc_live_page_show_command_dialog (LscLivePage *self)
+{
+  g_return_val_if_fail (LSC_IS_LIVE_PAGE (self), NULL);
+  if (!self->command_dialog)
+    {
+      GtkWindow *parent = GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self)));
+      self->command_dialog = lsc_record_command_dialog_new (parent);
+      g_signal_connect_object (self->command_dialog, "record", G_CALLBACK (command_dialog_record_cb), self,
+                               G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->command_dialog, "destroy", G_CALLBACK (command_dialog_destroy_cb), self,
+                               G_CONNECT_SWAPPED);
+    }
+  gtk_window_present (GTK_WINDOW (self->command_dialog));
+  return self->command_dialog;
+}
+
+LscCommandRunner *
+lsc_live_page_get_command_runner (LscLivePage *self)
+{
+  g_return_val_if_fail (LSC_IS_LIVE_PAGE (self), NULL);
+  return self->runner;
+}
+
+LscCommandView *
+lsc_live_page_get_command_view (LscLivePage *self)
+{
+  g_return_val_if_fail (LSC_IS_LIVE_PAGE (self), NULL);
+  return self->command_view;
+}
+
+void
+lsc_live_page_set_command_grace (LscLivePage *self, guint grace_ms)
+{
+  g_return_if_fail (LSC_IS_LIVE_PAGE (self));
+  self->command_grace_ms = grace_ms;
 }
 
 /* ---- switches ----------------------------------------------------------------------------- */
@@ -953,6 +1206,16 @@ lsc_live_page_dispose (GObject *object)
   stop_polling (self);
   if (self->kernel_dialog)
     gtk_window_destroy (GTK_WINDOW (self->kernel_dialog));
+  if (self->command_dialog)
+    gtk_window_destroy (GTK_WINDOW (self->command_dialog));
+  g_clear_handle_id (&self->command_poll_id, g_source_remove);
+  if (self->runner)
+    {
+      /* a command still running is ended as Stop would; record gathers its report by itself */
+      g_signal_handlers_disconnect_by_data (self->runner, self);
+      lsc_command_runner_stop (self->runner, self->command_grace_ms);
+      g_clear_object (&self->runner);
+    }
   /* a recording still running finishes its report as the session goes */
   g_clear_object (&self->session);
   self->chart = NULL; /* goes with the run view */
@@ -979,6 +1242,8 @@ lsc_live_page_finalize (GObject *object)
   g_free (self->kernel_path);
   g_free (self->kernel_error);
   g_free (self->cupti_status);
+  g_free (self->command_error);
+  g_free (self->command_warning);
   g_free (self->banner_title_text);
   g_free (self->banner_text);
   G_OBJECT_CLASS (lsc_live_page_parent_class)->finalize (object);
@@ -1021,6 +1286,7 @@ lsc_live_page_class_init (LscLivePageClass *klass)
 
   g_type_ensure (LSC_TYPE_LIVE_PANEL);
   g_type_ensure (LSC_TYPE_LIVE_RUN_VIEW);
+  g_type_ensure (LSC_TYPE_COMMAND_VIEW);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_template_from_resource (widget_class, LSC_RESOURCE_PATH "/lsc-live-page.ui");
   gtk_widget_class_bind_template_child (widget_class, LscLivePage, banner_revealer);
@@ -1030,7 +1296,10 @@ lsc_live_page_class_init (LscLivePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LscLivePage, banner_label);
   gtk_widget_class_bind_template_child (widget_class, LscLivePage, banner_button);
   gtk_widget_class_bind_template_child (widget_class, LscLivePage, panel);
+  gtk_widget_class_bind_template_child (widget_class, LscLivePage, panel_separator);
+  gtk_widget_class_bind_template_child (widget_class, LscLivePage, run_stack);
   gtk_widget_class_bind_template_child (widget_class, LscLivePage, run_view);
+  gtk_widget_class_bind_template_child (widget_class, LscLivePage, command_view);
   gtk_widget_class_bind_template_callback (widget_class, banner_button_clicked_cb);
 }
 

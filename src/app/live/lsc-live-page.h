@@ -18,12 +18,14 @@
 
 #include <adwaita.h>
 
+#include "lsc-command-view.h"
 #include "lsc-frame-monitor.h"
 #include "lsc-live-panel.h"
 #include "lsc-live-run-view.h"
 #include "lsc-live-script.h"
 #include "lsc-live-state.h"
 #include "lsc-live.h"
+#include "lsc-record-command-dialog.h"
 
 G_BEGIN_DECLS
 
@@ -53,6 +55,22 @@ void lsc_live_page_set_global (LscLivePage *self, gint64 value);
 void lsc_live_page_apply_step (LscLivePage *self, const LscLiveStep *step);
 
 void lsc_live_page_configure (LscLivePage *self, const LscLivePageConfig *config);
+
+/* Recording a command (launchscope-cli record -- COMMAND) instead of the engine's workload: the
+ * command view replaces the run view, its cards read from the growing report ten times a
+ * second, live.stop ends the command (SIGINT, then SIGTERM after the grace period), and
+ * "finished" is emitted with the gathered report.  When no report came of it, the banner gives
+ * record's own words and the view stays. */
+gboolean lsc_live_page_can_record_command (LscLivePage *self);
+/* Record a Command…: the dialog, made once and presented; its Record starts the recording. */
+LscRecordCommandDialog *lsc_live_page_show_command_dialog (LscLivePage *self);
+/* FALSE with error (the command line, the environment lines, the directory, or the CLI not found). */
+gboolean lsc_live_page_record_command (LscLivePage *self, const char *command_line, const char *directory,
+                                      const char *environment, const char *cupti_mode, GError **error);
+LscCommandRunner *lsc_live_page_get_command_runner (LscLivePage *self); /* NULL before any */
+LscCommandView *lsc_live_page_get_command_view (LscLivePage *self);
+/* Tests: SIGTERM follows Stop's SIGINT after grace_ms (0: 5 s). */
+void lsc_live_page_set_command_grace (LscLivePage *self, guint grace_ms);
 
 /* What the page shows, for tests and automation logs. */
 const char *lsc_live_page_get_banner_title (LscLivePage *self); /* "" when no banner */

@@ -174,9 +174,9 @@ lsc_live_panel_set_recording (LscLivePanel *self, const char *path)
   update_report_row (self);
 }
 
-/* A new report file name: live-YYYYMMDD-HHMMSS.lsdb in the report folder (made if needed). */
+/* A new report file name: PREFIX-YYYYMMDD-HHMMSS.lsdb in the report folder (made if needed). */
 static char *
-new_report_path (LscLivePanel *self, GError **error)
+new_report_path (LscLivePanel *self, const char *prefix, GError **error)
 {
   g_autofree char *folder = report_folder (self);
   if (g_mkdir_with_parents (folder, 0700) != 0)
@@ -191,7 +191,8 @@ new_report_path (LscLivePanel *self, GError **error)
   g_autofree char *stamp = g_date_time_format (now, "%Y%m%d-%H%M%S");
   for (int i = 1; i < 1000; i++)
     {
-      g_autofree char *base = i == 1 ? g_strdup_printf ("live-%s.lsdb", stamp) : g_strdup_printf ("live-%s-%d.lsdb", stamp, i);
+      g_autofree char *base = i == 1 ? g_strdup_printf ("%s-%s.lsdb", prefix, stamp)
+                                     : g_strdup_printf ("%s-%s-%d.lsdb", prefix, stamp, i);
       char *path = g_build_filename (folder, base, NULL);
       if (!g_file_test (path, G_FILE_TEST_EXISTS))
         return path;
@@ -206,7 +207,14 @@ lsc_live_panel_dup_report_path (LscLivePanel *self, gboolean *chosen, GError **e
 {
   g_return_val_if_fail (LSC_IS_LIVE_PANEL (self), NULL);
   *chosen = self->chosen_report != NULL;
-  return self->chosen_report ? g_strdup (self->chosen_report) : new_report_path (self, error);
+  return self->chosen_report ? g_strdup (self->chosen_report) : new_report_path (self, "live", error);
+}
+
+char *
+lsc_live_panel_dup_new_report_path (LscLivePanel *self, const char *prefix, GError **error)
+{
+  g_return_val_if_fail (LSC_IS_LIVE_PANEL (self), NULL);
+  return new_report_path (self, prefix, error);
 }
 
 /* ---- file choosers -------------------------------------------------------------------------- */
@@ -283,7 +291,7 @@ choose_report_cb (LscLivePanel *self)
   GtkFileChooserNative *chooser = gtk_file_chooser_native_new (_("Save the Live Recording As"), parent,
                                                                GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), _("_Cancel"));
   g_autoptr (GError) error = NULL;
-  g_autofree char *suggested = new_report_path (self, &error);
+  g_autofree char *suggested = new_report_path (self, "live", &error);
   if (suggested)
     {
       g_autofree char *folder = g_path_get_dirname (suggested);

@@ -50,6 +50,9 @@ void lsc_live_workload_clear (LscLiveWorkload *workload);
  * live-YYYYMMDD-HHMMSS.lsdb in the report folder (made if needed; *chosen FALSE).  NULL with
  * error set when the folder cannot be made. */
 char *lsc_live_panel_dup_report_path (LscLivePanel *self, gboolean *chosen, GError **error);
+/* A report file that does not exist yet in the report folder, PREFIX-YYYYMMDD-HHMMSS.lsdb
+ * (a recorded command's report is always a new file: record refuses to replace one). */
+char *lsc_live_panel_dup_new_report_path (LscLivePanel *self, const char *prefix, GError **error);
 
 /* What the session allows: editing the workload and the report file (no session), changing
  * the global (a running one), and the CUPTI switches (NULL cupti_status: not known yet; else
