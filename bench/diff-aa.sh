@@ -1,45 +1,60 @@
 #!/bin/sh
-# usage: [PAIRS=N] bench/diff-aa.sh CLI OUTDIR
+# usage: [PAIRS=N] [SESSIONS=K] [ITERS=I] bench/diff-aa.sh CLI OUTDIR
 #
-# How launchscope-cli diff's default thresholds behave on a GPU machine: PAIRS pairs of
-# recordings with the same settings (A/A: every row should read "no significant change"), then
-# pairs with a real change in B (kernel activity instead of callbacks, the skip switch on for
-# the whole run, the debug knob on), each diffed with the defaults.  Prints one line per pair
-# (rows with a verdict, the largest |difference| among them) and a count.
+# How launchscope-cli diff's default thresholds behave on a GPU machine: PAIRS pairs of reports
+# recorded with the same settings (A/A: every row should read "no significant change"), each
+# report K sessions of I launches recorded one after another with record --append, then pairs
+# with a real change in B (kernel activity instead of callbacks, the skip switch on for the whole
+# run, the debug knob on), each diffed with the defaults.  Every pair is diffed twice: all its
+# sessions (intervals over sessions), and its first session of each alone (intervals over blocks
+# of one recording's launches).  Prints one line per pair and diff and the counts.
 set -u
 cli=$1 out=$2
-n=${PAIRS:-20}
+n=${PAIRS:-20} k=${SESSIONS:-5} iters=${ITERS:-20000}
 mkdir -p "$out"
 export XDG_CACHE_HOME=$(mktemp -d)
 rec () { # name options...
   name=$1
   shift
-  "$cli" record -o "$out/$name.lsdb" --force --quiet --workload add8 --iters 50000 "$@" >/dev/null 2>"$out/$name.err" \
-    || echo "record $name failed: $(cat "$out/$name.err")"
+  rm -f "$out/$name.lsdb"
+  for s in $(seq "$k"); do
+    "$cli" record -o "$out/$name.lsdb" --append --quiet --workload add8 --iters "$iters" "$@" >/dev/null 2>"$out/$name.err" \
+      || echo "record $name session $s failed: $(cat "$out/$name.err")"
+  done
 }
-verdicts () { # label A B
-  "$cli" diff --json "$out/$2.lsdb" "$out/$3.lsdb" >"$out/diff.json" 2>"$out/diff.err" || { echo "$1: diff failed: $(cat "$out/diff.err")"; return; }
-  python3 - "$1" "$out/diff.json" <<'PY'
+verdicts () { # label A B [diff options]
+  label=$1 a=$2 b=$3
+  shift 3
+  "$cli" diff --json "$@" "$out/$a.lsdb" "$out/$b.lsdb" >"$out/diff.json" 2>"$out/diff.err" || { echo "$label: diff failed: $(cat "$out/diff.err")"; return; }
+  python3 - "$label" "$out/diff.json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[2]))
 sig = [r for r in d["rows"] if r.get("verdict") in ("slower", "faster")]
-desc = ", ".join(f"{r['kind']} {r['name']} {r['verdict']} {r['diff_ns']:+.0f} ns ({r['diff_pct']:+.1f}%)" for r in sig[:4])
-print(f"{sys.argv[1]}: {len(sig)} of {len(d['rows'])} rows with a verdict" + (f": {desc}" if sig else ""))
+fast = next((r for r in d["rows"] if r["kind"] == "path" and r["name"] == "fast"), None)
+f = f"; fast {fast['diff_pct']:+.1f}% [{fast['ci_low_ns']:+.0f}, {fast['ci_high_ns']:+.0f}] ns" if fast and fast["diff_ns"] is not None else ""
+desc = ", ".join(f"{r['kind']} {r['name']} {r['verdict']} {r['diff_ns']:+.0f} ns ({r['diff_pct']:+.1f}%)" for r in sig[:3])
+print(f"{sys.argv[1]}: {len(sig)} of {len(d['rows'])} rows with a verdict{f}" + (f": {desc}" if sig else ""))
 PY
 }
-quiet=0
+quiet=0 quiet_one=0
 for i in $(seq "$n"); do
-  rec a "--cupti" callbacks
-  rec b "--cupti" callbacks
-  line=$(verdicts "A/A pair $i" a b)
+  rec a --cupti callbacks
+  rec b --cupti callbacks
+  line=$(verdicts "A/A pair $i, $k sessions each" a b)
   echo "$line"
   case $line in *": 0 of "*) quiet=$((quiet + 1)) ;; esac
+  line=$(verdicts "A/A pair $i, first session of each" a b --session-a 1 --session-b 1)
+  echo "$line"
+  case $line in *": 0 of "*) quiet_one=$((quiet_one + 1)) ;; esac
 done
-echo "A/A: $quiet of $n pairs with no significant change on any row"
+echo "A/A, $k sessions each: $quiet of $n pairs with no significant change on any row"
+echo "A/A, one session each: $quiet_one of $n pairs with no significant change on any row"
 rec base --cupti callbacks
-rec activity --cupti activity
-verdicts "callbacks -> activity" base activity
-rec skip --cupti callbacks --toggle skip@0
-verdicts "skip switch on" base skip
-rec debug --cupti callbacks --toggle debug@0
-verdicts "debug knob on" base debug
+for change in "activity --cupti activity" "skip --cupti callbacks --toggle skip@0" "debug --cupti callbacks --toggle debug@0"; do
+  set -- $change
+  name=$1
+  shift
+  rec "$name" "$@"
+  verdicts "callbacks -> $name, $k sessions each" base "$name"
+  verdicts "callbacks -> $name, first session of each" base "$name" --session-a 1 --session-b 1
+done
