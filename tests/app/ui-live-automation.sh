@@ -32,4 +32,15 @@ events=$(echo "$log" | sed -n 's/.* \([0-9]*\) toggle events.*/\1/p')
 if echo "$log" | grep -E "CRITICAL|WARNING" >/dev/null; then
   echo "FAIL: warnings"; exit 1
 fi
+# an 800x600 window keeps its size: the settings panel folds away behind a button
+narrow="$out/narrow"
+mkdir -p "$narrow"
+log=$("$exe" --app --live --live-workload=add8 --live-rate=2000 --live-duration=2 --window-size=800x600 \
+  --live-screenshots="$narrow" 2>&1) || { echo "$log"; echo "FAIL: the live page at 800x600"; exit 1; }
+line=$(echo "$log" | grep "^screenshot: $narrow/live-02s.png ") || { echo "$log"; echo "FAIL: no narrow live-02s.png"; exit 1; }
+set -- $(echo "$line" | sed -n 's/.*(\([0-9]*\)x\([0-9]*\)).*/\1 \2/p')
+if [ "$1" -gt 800 ] || [ "$2" -gt 600 ]; then
+  echo "FAIL: the live page needs a $1x$2 window, more than 800x600"; exit 1
+fi
+sh "$here/ui-check-png.sh" "$narrow/live-02s.png" "$1" "$2" || exit 1
 echo "ok: live automation on the test double"

@@ -7,7 +7,7 @@ set -eu
 app=$1 report=$2 out=$3
 here=$(dirname "$0")
 mkdir -p "$out"
-for view in overview timeline distribution stages specs events launches session compare; do
+for view in overview timeline distribution stages specs events launches kernels session compare; do
   png="$out/narrow-$view.png"
   rm -f "$png"
   if ! log=$("$app" --window-size=800x600 --view="$view" --screenshot="$png" --screenshot-delay=300 "$report" 2>&1); then

@@ -52,6 +52,7 @@ struct _LscLivePage
   GtkLabel *banner_title;
   GtkLabel *banner_label;
   GtkButton *banner_button;
+  AdwFlap *flap; /* the panel beside the run, or over it in a narrow window */
   LscLivePanel *panel;
   GtkWidget *panel_separator;
   GtkStack *run_stack;
@@ -1295,6 +1296,7 @@ lsc_live_page_class_init (LscLivePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LscLivePage, banner_title);
   gtk_widget_class_bind_template_child (widget_class, LscLivePage, banner_label);
   gtk_widget_class_bind_template_child (widget_class, LscLivePage, banner_button);
+  gtk_widget_class_bind_template_child (widget_class, LscLivePage, flap);
   gtk_widget_class_bind_template_child (widget_class, LscLivePage, panel);
   gtk_widget_class_bind_template_child (widget_class, LscLivePage, panel_separator);
   gtk_widget_class_bind_template_child (widget_class, LscLivePage, run_stack);
@@ -1314,6 +1316,10 @@ lsc_live_page_init (LscLivePage *self)
   self->state = LSC_LIVE_PAGE_PROBING;
 
   self->chart = lsc_live_run_view_get_chart (self->run_view);
+  GtkToggleButton *settings = lsc_live_run_view_get_settings_button (self->run_view);
+  g_object_bind_property (self->flap, "folded", settings, "visible", G_BINDING_SYNC_CREATE);
+  g_object_bind_property (self->flap, "reveal-flap", settings, "active",
+                          G_BINDING_SYNC_CREATE | G_BINDING_BIDIRECTIONAL);
   g_signal_connect_object (self->panel, "toggle-changed", G_CALLBACK (toggle_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->panel, "global-changed", G_CALLBACK (global_changed_cb), self, G_CONNECT_SWAPPED);
   update_cards (self);

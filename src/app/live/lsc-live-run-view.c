@@ -21,6 +21,7 @@ struct _LscLiveRunView
   GtkLabel *elapsed_label;
   GtkLabel *device_label;
   GtkGrid *cards_grid;
+  GtkWidget *settings_button;
   GtkStack *chart_stack;
   AdwStatusPage *empty_page;
   GtkWidget *sample_button;
@@ -188,6 +189,7 @@ lsc_live_run_view_class_init (LscLiveRunViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LscLiveRunView, elapsed_label);
   gtk_widget_class_bind_template_child (widget_class, LscLiveRunView, device_label);
   gtk_widget_class_bind_template_child (widget_class, LscLiveRunView, cards_grid);
+  gtk_widget_class_bind_template_child (widget_class, LscLiveRunView, settings_button);
   gtk_widget_class_bind_template_child (widget_class, LscLiveRunView, chart_stack);
   gtk_widget_class_bind_template_child (widget_class, LscLiveRunView, empty_page);
   gtk_widget_class_bind_template_child (widget_class, LscLiveRunView, sample_button);
@@ -205,4 +207,11 @@ lsc_live_run_view_init (LscLiveRunView *self)
       lsc_stat_card_set_detail_lines (self->cards[i], 2); /* the chart keeps its room */
       gtk_grid_attach (self->cards_grid, GTK_WIDGET (self->cards[i]), (int) (i % 4), (int) (i / 4), 1, 1);
     }
+}
+
+GtkToggleButton *
+lsc_live_run_view_get_settings_button (LscLiveRunView *self)
+{
+  g_return_val_if_fail (LSC_IS_LIVE_RUN_VIEW (self), NULL);
+  return GTK_TOGGLE_BUTTON (self->settings_button);
 }

@@ -26,6 +26,9 @@ void lsc_live_run_view_set_elapsed (LscLiveRunView *self, gint64 seconds);
 void lsc_live_run_view_set_cards (LscLiveRunView *self, const LscLiveCardText *texts);
 
 LscOverheadChart *lsc_live_run_view_get_chart (LscLiveRunView *self);
+/* Shows the settings panel when the window is too narrow to keep it beside the run (the page
+ * binds it to its flap). */
+GtkToggleButton *lsc_live_run_view_get_settings_button (LscLiveRunView *self);
 /* The chart (TRUE, once launches arrived) or the status page in its place. */
 void lsc_live_run_view_show_chart (LscLiveRunView *self, gboolean chart);
 
