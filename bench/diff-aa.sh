@@ -30,8 +30,11 @@ verdicts () { # label A B [diff options]
 import json, sys
 d = json.load(open(sys.argv[2]))
 sig = [r for r in d["rows"] if r.get("verdict") in ("slower", "faster")]
-fast = next((r for r in d["rows"] if r["kind"] == "path" and r["name"] == "fast"), None)
-f = f"; fast {fast['diff_pct']:+.1f}% [{fast['ci_low_ns']:+.0f}, {fast['ci_high_ns']:+.0f}] ns" if fast and fast["diff_ns"] is not None else ""
+f = ""
+for kind, name in (("path", "fast"), ("kernel", "add8")):
+    r = next((r for r in d["rows"] if r["kind"] == kind and r["name"] == name), None)
+    if r and r["diff_ns"] is not None:
+        f += f"; {name} {r['diff_pct']:+.1f}% [{r['ci_low_ns']:+.0f}, {r['ci_high_ns']:+.0f}] ns"
 desc = ", ".join(f"{r['kind']} {r['name']} {r['verdict']} {r['diff_ns']:+.0f} ns ({r['diff_pct']:+.1f}%)" for r in sig[:3])
 print(f"{sys.argv[1]}: {len(sig)} of {len(d['rows'])} rows with a verdict{f}" + (f": {desc}" if sig else ""))
 PY
