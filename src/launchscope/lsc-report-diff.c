@@ -25,7 +25,7 @@
 static const char *const metric_names[] = { "p50", "p90", "p99", "mean" };
 static const double metric_pct[] = { 50, 90, 99, 0 };
 static const char *const kind_names[LSC_DIFF_ROW_KINDS] = { "path", "kernel", "spec", "stage", "process" };
-static const char *const verdict_names[] = { "same", "faster", "slower", "only in A", "only in B" };
+static const char *const verdict_names[] = { "same", "faster", "slower", "only in A", "only in B", "too few launches" };
 
 const char *
 lsc_diff_metric_name (lsc_diff_metric metric)
@@ -54,7 +54,7 @@ lsc_diff_row_kind_name (lsc_diff_row_kind kind)
 const char *
 lsc_diff_verdict_name (lsc_diff_verdict verdict)
 {
-  return (unsigned) verdict <= LSC_DIFF_ONLY_B ? verdict_names[verdict] : NULL;
+  return (unsigned) verdict <= LSC_DIFF_TOO_FEW ? verdict_names[verdict] : NULL;
 }
 
 void
@@ -1372,7 +1372,9 @@ lsc_report_diff_compute (lsc_report *a, lsc_report *b, const lsc_diff_options *o
       bool enough = row->count_a >= LSC_DIFF_MIN_LAUNCHES && row->count_b >= LSC_DIFF_MIN_LAUNCHES;
       bool excludes_zero = row->ci_low_ns > 0 || row->ci_high_ns < 0;
       bool above_floor = fabs (row->diff_ns) > o->noise_ns && fabs (row->diff_pct) > o->noise_pct;
-      if (enough && excludes_zero && above_floor)
+      if (!enough)
+        row->verdict = LSC_DIFF_TOO_FEW;
+      else if (excludes_zero && above_floor)
         row->verdict = row->diff_ns > 0 ? LSC_DIFF_SLOWER : LSC_DIFF_FASTER;
     }
   if (!warn_scatter (d, sa, sb, blocks_only) || !warn_floor (d, o, fa, fb))

@@ -82,9 +82,10 @@ typedef enum {
   LSC_DIFF_SLOWER, /* B is slower */
   LSC_DIFF_ONLY_A, /* the row has launches in A only */
   LSC_DIFF_ONLY_B,
+  LSC_DIFF_TOO_FEW, /* launches on both sides, but fewer than LSC_DIFF_MIN_LAUNCHES on one: not tested */
 } lsc_diff_verdict;
 
-/* "same", "faster", "slower", "only in A", "only in B". */
+/* "same", "faster", "slower", "only in A", "only in B", "too few launches". */
 const char *lsc_diff_verdict_name (lsc_diff_verdict verdict);
 
 typedef struct {

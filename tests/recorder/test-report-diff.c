@@ -618,6 +618,19 @@ START_TEST (test_only_in_one)
   /* rows in one report only do not count towards the correction */
   ck_assert_uint_eq (d->tested, d->n_rows - 2);
   lsc_report_diff_free (d);
+
+  /* A path that nearly vanished in B (the skip switch on): not tested, and said so, even
+   * when its few launches are three times as slow. */
+  o = plain_opts (5);
+  o.sessions[0].launches[0] = 5;
+  o.sessions[0].scale[0] = 3;
+  build (b, &o);
+  d = diff_files (a, b, NULL);
+  const lsc_diff_row *fast = find_row (d, LSC_DIFF_ROW_PATH, "fast");
+  ck_assert_int_eq (fast->count_b, 5);
+  ck_assert_int_eq (fast->verdict, LSC_DIFF_TOO_FEW);
+  ck_assert_str_eq (lsc_diff_verdict_name (fast->verdict), "too few launches");
+  lsc_report_diff_free (d);
 }
 END_TEST
 

@@ -103,6 +103,7 @@ verdict_label (lsc_diff_verdict verdict, const char **style)
     case LSC_DIFF_SLOWER: *style = "error"; return _("Slower");
     case LSC_DIFF_ONLY_A: *style = "dim-label"; return _("Only in A");
     case LSC_DIFF_ONLY_B: *style = "dim-label"; return _("Only in B");
+    case LSC_DIFF_TOO_FEW: *style = "dim-label"; return _("Too few launches");
     case LSC_DIFF_SAME:
     default: *style = "dim-label"; return _("No change");
     }
