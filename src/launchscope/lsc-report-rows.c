@@ -75,11 +75,14 @@ static const struct {
   const char *name;
   const column_def *columns;
   size_t n_columns;
-  bool has_session, has_kernel, is_launch;
+  const char *session_clause; /* how a row is of session ?1 */
+  bool has_kernel, is_launch;
 } tables[LSC_TABLE_COUNT] = {
-  [LSC_TABLE_LAUNCH] = { "launch", launch_columns, LSC_LAUNCH_N_COLS, true, true, true },
-  [LSC_TABLE_SPEC] = { "spec", spec_columns, LSC_SPEC_N_COLS, false, true, false },
-  [LSC_TABLE_EVENT] = { "event", event_columns, LSC_EVENT_N_COLS, true, true, false },
+  [LSC_TABLE_LAUNCH] = { "launch", launch_columns, LSC_LAUNCH_N_COLS, "session_id = ?1", true, true },
+  /* a spec has no session of its own: its kernel's */
+  [LSC_TABLE_SPEC] = { "spec", spec_columns, LSC_SPEC_N_COLS,
+                       "kernel_id IN (SELECT id FROM main.kernel WHERE session_id = ?1)", true, false },
+  [LSC_TABLE_EVENT] = { "event", event_columns, LSC_EVENT_N_COLS, "session_id = ?1", true, false },
 };
 
 const char *const lsc_stage_names[LSC_STAGE_COUNT] = {
@@ -160,7 +163,7 @@ lsc_report_row_ids (lsc_report *report, lsc_table table, const lsc_row_filter *f
     int64_t value;
     const char *clause;
   } conditions[] = {
-    { tables[table].has_session, f->session_id, "session_id = ?1" },
+    { tables[table].session_clause != NULL, f->session_id, tables[table].session_clause },
     { tables[table].has_kernel, f->kernel_id, "kernel_id = ?2" },
     { tables[table].is_launch, f->path, "path = ?3" },
     { tables[table].is_launch, f->outcome, "outcome = ?4" },

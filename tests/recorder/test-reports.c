@@ -645,6 +645,13 @@ START_TEST (test_rows_filter_sort)
   ids = lsc_report_row_ids (r, LSC_TABLE_EVENT, &session2, LSC_EVENT_COL_TIME, false, &n, &e);
   ck_assert_uint_eq (n, 3);
   free (ids);
+  /* a spec belongs to its kernel's session (a process of a recorded program) */
+  ids = lsc_report_row_ids (r, LSC_TABLE_SPEC, &session2, -1, false, &n, &e);
+  ck_assert_msg (ids != NULL, "%s", e.message);
+  ck_assert_uint_eq (n, KERNELS_PER_SESSION * SPECS_PER_KERNEL);
+  for (size_t k = 0; k < n; k++)
+    ck_assert_msg (ids[k] / 100 == 2, "spec %" PRId64 " is not of session 2", ids[k]);
+  free (ids);
 
   lsc_report_free (r);
   free (m.rows);
