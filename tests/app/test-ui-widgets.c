@@ -952,6 +952,10 @@ START_TEST (test_window_kernels_filter)
   ck_assert_msg (!strstr (after->str, all_text), "%s", after->str);
   GListModel *launch_list = G_LIST_MODEL (lsc_document_get_launches (doc));
   ck_assert (wait_for_n_items (launch_list, (guint) kernel->launches));
+  /* the Specs view's line counts that kernel's specs, not the report's */
+  GtkLabel *specs_line = GTK_LABEL (find_descendant (GTK_WIDGET (window->specs_view), GTK_TYPE_LABEL));
+  g_autofree char *want_specs = g_strdup_printf ("Specs: %" G_GINT64_FORMAT " · kernels: 1 ·", kernel->specs);
+  ck_assert_msg (strstr (gtk_label_get_label (specs_line), want_specs), "%s", gtk_label_get_label (specs_line));
 
   /* none chosen: every launch again, and the Kernels view's row let go */
   gtk_widget_activate_action (GTK_WIDGET (window), "win.filter-kernel", "x", LSC_ROW_ANY);

@@ -22,6 +22,7 @@ struct _LscSpecsView
   GtkColumnView *column_view;
   /* spec id -> SpecLaunches, from the summary's launch rows per spec */
   GHashTable *launches;
+  LscDocument *document;
 };
 
 typedef struct {
@@ -31,28 +32,68 @@ typedef struct {
 
 G_DEFINE_FINAL_TYPE (LscSpecsView, lsc_specs_view, GTK_TYPE_WIDGET)
 
+/* The line above the table: the whole report's specs, or under a kernel or process filter the
+ * filtered summary's once the chart pass has made it. */
+static void
+show_totals (LscSpecsView *self)
+{
+  LscDocument *document = self->document;
+  const lsc_report_summary *summary = lsc_document_get_summary (document);
+  const lsc_session_summary *filtered = lsc_document_is_filtered (document)
+                                            ? lsc_document_get_filtered_session (document)
+                                            : NULL;
+  LscSpecTotals totals = { 0 };
+  gint64 n_specs = 0;
+  if (filtered)
+    {
+      lsc_spec_totals_add_session (&totals, filtered);
+      n_specs = (gint64) filtered->n_specs;
+      /* the session's kernel count is the whole process's: count the kernels of these specs */
+      g_autoptr (GHashTable) kernels = g_hash_table_new (g_int64_hash, g_int64_equal);
+      for (size_t i = 0; i < filtered->n_specs; i++)
+        g_hash_table_add (kernels, (gpointer) &filtered->specs[i].kernel_id);
+      totals.kernels = g_hash_table_size (kernels);
+    }
+  else
+    for (size_t i = 0; i < summary->n_sessions; i++)
+      {
+        lsc_spec_totals_add_session (&totals, &summary->sessions[i]);
+        n_specs += (gint64) summary->sessions[i].n_specs;
+      }
+  g_autofree char *ns = lsc_format_count (n_specs);
+  g_autofree char *nk = lsc_format_count (totals.kernels);
+  g_autofree char *h = lsc_format_count (totals.hits);
+  g_autofree char *m = lsc_format_count (totals.misses);
+  g_autofree char *text = g_strdup_printf (_("Specs: %s · kernels: %s · hits: %s · misses: %s. A spec is one "
+                                             "compiled binary; its key holds exactly the facts that change it."),
+                                           ns, nk, h, m);
+  gtk_label_set_label (self->summary_label, text);
+}
+
 void
 lsc_specs_view_set_document (LscSpecsView *self, LscDocument *document)
 {
   g_return_if_fail (LSC_IS_SPECS_VIEW (self));
 
   g_hash_table_remove_all (self->launches);
+  if (self->document)
+    g_signal_handlers_disconnect_by_func (self->document, show_totals, self);
+  g_set_object (&self->document, document);
   if (!document)
     {
       gtk_column_view_set_model (self->column_view, NULL);
       gtk_label_set_label (self->summary_label, "");
       return;
     }
+  g_signal_connect_swapped (document, "notify::charts-ready", G_CALLBACK (show_totals), self);
 
   guint n = g_list_model_get_n_items (G_LIST_MODEL (lsc_document_get_specs (document)));
   gtk_stack_set_visible_child_name (self->stack, n > 0 ? "table" : "empty");
 
   const lsc_report_summary *summary = lsc_document_get_summary (document);
-  LscSpecTotals totals = { 0 };
   for (size_t i = 0; i < summary->n_sessions; i++)
     {
       const lsc_session_summary *session = &summary->sessions[i];
-      lsc_spec_totals_add_session (&totals, session);
       for (size_t j = 0; j < session->n_specs; j++)
         {
           SpecLaunches *l = g_new (SpecLaunches, 1);
@@ -67,15 +108,7 @@ lsc_specs_view_set_document (LscSpecsView *self, LscDocument *document)
   GtkMultiSelection *selection = gtk_multi_selection_new (G_LIST_MODEL (sorted));
   gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (selection));
   g_object_unref (selection);
-
-  g_autofree char *ns = lsc_format_count (n);
-  g_autofree char *nk = lsc_format_count (totals.kernels);
-  g_autofree char *h = lsc_format_count (totals.hits);
-  g_autofree char *m = lsc_format_count (totals.misses);
-  g_autofree char *text = g_strdup_printf (_("Specs: %s · kernels: %s · hits: %s · misses: %s. A spec is one "
-                                             "compiled binary; its key holds exactly the facts that change it."),
-                                           ns, nk, h, m);
-  gtk_label_set_label (self->summary_label, text);
+  show_totals (self);
 }
 
 static const SpecLaunches *
@@ -131,6 +164,10 @@ lsc_specs_view_finalize (GObject *object)
 static void
 lsc_specs_view_dispose (GObject *object)
 {
+  LscSpecsView *self = LSC_SPECS_VIEW (object);
+  if (self->document)
+    g_signal_handlers_disconnect_by_func (self->document, show_totals, self);
+  g_clear_object (&self->document);
   gtk_widget_dispose_template (GTK_WIDGET (object), LSC_TYPE_SPECS_VIEW);
   for (GtkWidget *child; (child = gtk_widget_get_first_child (GTK_WIDGET (object)));)
     gtk_widget_unparent (child);
