@@ -9,13 +9,6 @@
 #include "lsc-cli.h"
 #include "lsc-percentile.h"
 
-static int
-cmp_u64 (const void *a, const void *b)
-{
-  uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
-  return (x > y) - (x < y);
-}
-
 static double
 rank (const uint64_t *sorted, size_t n, double p)
 {
@@ -31,7 +24,7 @@ lsc_summarize (uint64_t *samples, size_t n, double divisor, lsc_summary *out)
     return;
   if (divisor <= 0)
     divisor = 1;
-  qsort (samples, n, sizeof *samples, cmp_u64);
+  qsort (samples, n, sizeof *samples, lsc_cmp_u64);
   double sum = 0;
   for (size_t i = 0; i < n; i++)
     sum += (double) samples[i];

@@ -37,20 +37,13 @@ lsc_median_interval_ranks (size_t n, size_t *low_rank, size_t *high_rank)
   *high_rank = j ? n + 1 - j : n;
 }
 
-static int
-lsc__cmp_u64 (const void *a, const void *b)
-{
-  uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
-  return (x > y) - (x < y);
-}
-
 void
 lsc_calibration_from_samples (uint64_t *samples, size_t n, double divisor, lsc_calibration *out)
 {
   *out = (lsc_calibration){ .samples = (int64_t) n };
   if (!n)
     return;
-  qsort (samples, n, sizeof *samples, lsc__cmp_u64);
+  qsort (samples, n, sizeof *samples, lsc_cmp_u64);
   size_t low, high;
   lsc_median_interval_ranks (n, &low, &high);
   out->p50_ns = (double) samples[lsc_percentile_index (n, 50)] / divisor;

@@ -11,6 +11,7 @@
 #include "fastlaunch-driver.h"
 #include "lsc-cupti.h"
 #include "lsc-floor.h"
+#include "lsc-percentile.h"
 
 #define LSC__SPEC_ENTRIES 256
 #define LSC__ROUNDS_KEPT 4096 /* the figures use the latest this many rounds */
@@ -33,13 +34,6 @@ struct lsc_floor_probe {
   lsc_floor_round rounds[LSC__ROUNDS_KEPT];
   size_t n_rounds;
 };
-
-static int
-lsc__cmp_u64 (const void *a, const void *b)
-{
-  uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
-  return (x > y) - (x < y);
-}
 
 lsc_floor_probe *
 lsc_floor_probe_new (lsc_recorder *rec, uint64_t every)
@@ -69,7 +63,7 @@ lsc__block_median (uint64_t *ns, unsigned n)
 {
   if (n == 0)
     return NAN;
-  qsort (ns, n, sizeof *ns, lsc__cmp_u64);
+  qsort (ns, n, sizeof *ns, lsc_cmp_u64);
   return n % 2 ? (double) ns[n / 2] : ((double) ns[n / 2 - 1] + (double) ns[n / 2]) / 2;
 }
 

@@ -13,6 +13,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Ascending order for qsort, the sort before a percentile. */
+static inline int
+lsc_cmp_i64 (const void *a, const void *b)
+{
+  int64_t x = *(const int64_t *) a, y = *(const int64_t *) b;
+  return (x > y) - (x < y);
+}
+
+static inline int
+lsc_cmp_u64 (const void *a, const void *b)
+{
+  uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
+  return (x > y) - (x < y);
+}
+
 /* The 0-based index of percentile pct (0 < pct <= 100, in steps down to 0.001) among n sorted
  * values; 0 when n is 0.  Exact integer arithmetic: p99 of 100 values is index 98, not 99. */
 static inline size_t

@@ -155,13 +155,6 @@ push_value (group_extra *e, int64_t v)
 }
 
 static int
-cmp_i64 (const void *a, const void *b)
-{
-  int64_t x = *(const int64_t *) a, y = *(const int64_t *) b;
-  return (x > y) - (x < y);
-}
-
-static int
 cmp_text (const char *a, const char *b)
 {
   return a && b ? strcmp (a, b) : (a != NULL) - (b != NULL);
@@ -311,7 +304,7 @@ lsc__summarize_ranges (sqlite3 *db, lsc_report_summary *sum)
       r->count = (int64_t) e->n_values;
       if (e->n_values)
         {
-          qsort (e->values, e->n_values, sizeof *e->values, cmp_i64);
+          qsort (e->values, e->n_values, sizeof *e->values, lsc_cmp_i64);
           r->p50_ns = e->values[lsc_percentile_index (e->n_values, 50)];
         }
     }

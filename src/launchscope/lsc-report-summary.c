@@ -22,13 +22,6 @@ const char *const lsc_call_kind_names[LSC_CALL_KINDS] = { "sync", "copy", "alloc
 const char *const lsc_calibration_names[LSC_CALIBRATION_COUNT] = { "fast", "raw", "graph_node" };
 
 
-static int
-cmp_i64 (const void *a, const void *b)
-{
-  int64_t x = *(const int64_t *) a, y = *(const int64_t *) b;
-  return (x > y) - (x < y);
-}
-
 static int64_t
 nearest_rank (const int64_t *sorted, size_t n, unsigned pct)
 {
@@ -41,7 +34,7 @@ distinct (i64_vec *vec)
 {
   if (!vec->n)
     return 0;
-  qsort (vec->v, vec->n, sizeof *vec->v, cmp_i64);
+  qsort (vec->v, vec->n, sizeof *vec->v, lsc_cmp_i64);
   int64_t n = 1;
   for (size_t i = 1; i < vec->n; i++)
     n += vec->v[i] != vec->v[i - 1];
@@ -562,7 +555,7 @@ load_streams (sqlite3 *db, lsc_report_summary *sum)
           st->idle_count = (int64_t) idle.n;
           if (idle.n)
             {
-              qsort (idle.v, idle.n, sizeof *idle.v, cmp_i64);
+              qsort (idle.v, idle.n, sizeof *idle.v, lsc_cmp_i64);
               st->idle_p50_ns = nearest_rank (idle.v, idle.n, 50);
               st->idle_p90_ns = nearest_rank (idle.v, idle.n, 90);
             }
@@ -680,7 +673,7 @@ path_summary_finish (lsc_path_summary *ps, i64_vec *vec)
   ps->count = (int64_t) vec->n;
   if (!vec->n)
     return;
-  qsort (vec->v, vec->n, sizeof *vec->v, cmp_i64);
+  qsort (vec->v, vec->n, sizeof *vec->v, lsc_cmp_i64);
   ps->p50_ns = nearest_rank (vec->v, vec->n, 50);
   ps->p90_ns = nearest_rank (vec->v, vec->n, 90);
   ps->p99_ns = nearest_rank (vec->v, vec->n, 99);
@@ -712,7 +705,7 @@ kernel_percentiles (lsc_kernel_summary *ks, const i64_vec *per_path)
         memcpy (all + at, per_path[pi].v, per_path[pi].n * sizeof *all);
       at += per_path[pi].n;
     }
-  qsort (all, n, sizeof *all, cmp_i64);
+  qsort (all, n, sizeof *all, lsc_cmp_i64);
   ks->p50_ns = nearest_rank (all, n, 50);
   ks->p90_ns = nearest_rank (all, n, 90);
   ks->p99_ns = nearest_rank (all, n, 99);
@@ -976,7 +969,7 @@ lsc_report_summarize_filtered (lsc_report *report, const lsc_row_filter *filter,
         ks->gpu_count = (int64_t) vec->n;
         if (vec->n)
           {
-            qsort (vec->v, vec->n, sizeof *vec->v, cmp_i64);
+            qsort (vec->v, vec->n, sizeof *vec->v, lsc_cmp_i64);
             ks->gpu_p50_ns = nearest_rank (vec->v, vec->n, 50);
             for (size_t i = 0; i < vec->n; i++)
               ks->gpu_total_ns = lsc__add_sat (ks->gpu_total_ns, vec->v[i]);
@@ -985,7 +978,7 @@ lsc_report_summarize_filtered (lsc_report *report, const lsc_row_filter *filter,
         ks->gap_count = (int64_t) vec->n;
         if (vec->n)
           {
-            qsort (vec->v, vec->n, sizeof *vec->v, cmp_i64);
+            qsort (vec->v, vec->n, sizeof *vec->v, lsc_cmp_i64);
             ks->gap_p50_ns = nearest_rank (vec->v, vec->n, 50);
             ks->gap_p90_ns = nearest_rank (vec->v, vec->n, 90);
           }
@@ -1028,7 +1021,7 @@ lsc_report_summarize_filtered (lsc_report *report, const lsc_row_filter *filter,
       sp->count = (int64_t) slots[i].values.n;
       if (slots[i].values.n)
         {
-          qsort (slots[i].values.v, slots[i].values.n, sizeof (int64_t), cmp_i64);
+          qsort (slots[i].values.v, slots[i].values.n, sizeof (int64_t), lsc_cmp_i64);
           sp->p50_ns = nearest_rank (slots[i].values.v, slots[i].values.n, 50);
         }
     }
