@@ -13,7 +13,6 @@
  */
 #include <check.h>
 #include <gio/gio.h>
-#include <glib/gstdio.h>
 #include <math.h>
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -25,6 +24,7 @@
 #include "lsc-session-text.h"
 #include "lsc-summary-figures.h"
 #include "lsc-table-model.h"
+#include "lsc-test-files.h"
 
 static const char *report_path, *extreme_report_path, *hostile_dir;
 static char tmp_dir[256];
@@ -32,24 +32,13 @@ static char tmp_dir[256];
 static void
 setup (void)
 {
-  const char *base = g_getenv ("TMPDIR");
-  g_snprintf (tmp_dir, sizeof tmp_dir, "%s/lsc-app-models-XXXXXX", base && *base ? base : "/tmp");
-  ck_assert_ptr_nonnull (g_mkdtemp (tmp_dir));
+  ck_assert (lsc_test_dir_make (tmp_dir, sizeof tmp_dir, "lsc-app-models"));
 }
 
 static void
 teardown (void)
 {
-  GDir *dir = g_dir_open (tmp_dir, 0, NULL);
-  const char *name;
-  while (dir && (name = g_dir_read_name (dir)))
-    {
-      g_autofree char *path = g_build_filename (tmp_dir, name, NULL);
-      g_unlink (path);
-    }
-  if (dir)
-    g_dir_close (dir);
-  g_rmdir (tmp_dir);
+  lsc_test_dir_remove (tmp_dir);
 }
 
 static gint64

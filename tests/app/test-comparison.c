@@ -11,12 +11,12 @@
  * fuzzers' hostile report seeds (tests/fuzz/corpus/fuzz-report).
  */
 #include <check.h>
-#include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "lsc-comparison.h"
 #include "lsc-document.h"
+#include "lsc-test-files.h"
 
 static const char *a_path, *b_path, *extreme_path, *hostile_dir;
 static char tmp_dir[256];
@@ -24,24 +24,13 @@ static char tmp_dir[256];
 static void
 setup (void)
 {
-  const char *base = g_getenv ("TMPDIR");
-  g_snprintf (tmp_dir, sizeof tmp_dir, "%s/lsc-comparison-XXXXXX", base && *base ? base : "/tmp");
-  ck_assert_ptr_nonnull (g_mkdtemp (tmp_dir));
+  ck_assert (lsc_test_dir_make (tmp_dir, sizeof tmp_dir, "lsc-comparison"));
 }
 
 static void
 teardown (void)
 {
-  GDir *dir = g_dir_open (tmp_dir, 0, NULL);
-  const char *name;
-  while (dir && (name = g_dir_read_name (dir)))
-    {
-      g_autofree char *p = g_build_filename (tmp_dir, name, NULL);
-      g_unlink (p);
-    }
-  if (dir)
-    g_dir_close (dir);
-  g_rmdir (tmp_dir);
+  lsc_test_dir_remove (tmp_dir);
 }
 
 typedef struct {
