@@ -7,7 +7,9 @@
 # with a real change in B (kernel activity instead of callbacks, the skip switch on for the whole
 # run, the debug knob on), each diffed with the defaults.  Every pair is diffed twice: all its
 # sessions (intervals over sessions), and its first session of each alone (intervals over blocks
-# of one recording's launches).  Prints one line per pair and diff and the counts.
+# of one recording's launches).  Prints one line per pair and diff and the counts, and keeps
+# every report's per-session p50s (fast path, baseline path, kernel, in-session floor) in
+# OUTDIR/sessions.jsonl, so that other interval methods can be tried on the same recordings.
 set -u
 cli=$1 out=$2
 n=${PAIRS:-20} k=${SESSIONS:-5} iters=${ITERS:-20000}
@@ -21,6 +23,15 @@ rec () { # name options...
     "$cli" record -o "$out/$name.lsdb" --append --quiet --workload add8 --iters "$iters" "$@" >/dev/null 2>"$out/$name.err" \
       || echo "record $name session $s failed: $(cat "$out/$name.err")"
   done
+  "$cli" report --json "$out/$name.lsdb" | python3 -c '
+import json, sys
+for s in json.load(sys.stdin)["sessions"]:
+    p = s["paths"]
+    k = {x["name"]: x for x in s["kernel_list"]}
+    print(json.dumps({"report": sys.argv[1], "pair": int(sys.argv[2]), "session": s["id"],
+                      "fast": p.get("fast", {}).get("p50_ns"), "default": p.get("default", {}).get("p50_ns"),
+                      "kernel": (k.get("add8") or {}).get("p50_ns"), "floor": (s.get("floor") or {}).get("bare_p50_ns")}))
+' "$name" "${pair:-0}" >>"$out/sessions.jsonl"
 }
 verdicts () { # label A B [diff options]
   label=$1 a=$2 b=$3
@@ -40,7 +51,9 @@ print(f"{sys.argv[1]}: {len(sig)} of {len(d['rows'])} rows with a verdict{f}" + 
 PY
 }
 quiet=0 quiet_one=0
+: >"$out/sessions.jsonl"
 for i in $(seq "$n"); do
+  pair=$i
   rec a --cupti callbacks
   rec b --cupti callbacks
   line=$(verdicts "A/A pair $i, $k sessions each" a b)
@@ -52,6 +65,7 @@ for i in $(seq "$n"); do
 done
 echo "A/A, $k sessions each: $quiet of $n pairs with no significant change on any row"
 echo "A/A, one session each: $quiet_one of $n pairs with no significant change on any row"
+pair=0
 rec base --cupti callbacks
 for change in "activity --cupti activity" "skip --cupti callbacks --toggle skip@0" "debug --cupti callbacks --toggle debug@0"; do
   set -- $change
