@@ -797,6 +797,20 @@ START_TEST (test_overview_notes)
 }
 END_TEST
 
+/* The live views' recording time: minutes past 59 stay minutes, none yet is no text. */
+START_TEST (test_format_elapsed)
+{
+  g_autofree char *start = lsc_format_elapsed (0);
+  ck_assert_str_eq (start, "0:00");
+  g_autofree char *seconds = lsc_format_elapsed (7);
+  ck_assert_str_eq (seconds, "0:07");
+  g_autofree char *hour = lsc_format_elapsed (3665);
+  ck_assert_str_eq (hour, "61:05");
+  g_autofree char *none = lsc_format_elapsed (-1);
+  ck_assert_str_eq (none, "");
+}
+END_TEST
+
 START_TEST (test_format)
 {
   struct {
@@ -1073,6 +1087,7 @@ main (int argc, char **argv)
   tcase_add_test (tc, test_document_tracks);
   tcase_add_test (tc, test_specs_model);
   tcase_add_test (tc, test_format);
+  tcase_add_test (tc, test_format_elapsed);
   tcase_add_test (tc, test_spec_description);
   tcase_add_test (tc, test_spec_compile_text);
   tcase_add_test (tc, test_settings_parse);

@@ -103,6 +103,14 @@ lsc_format_percent (double fraction)
 }
 
 char *
+lsc_format_elapsed (gint64 seconds)
+{
+  if (seconds < 0)
+    return g_strdup ("");
+  return g_strdup_printf ("%" G_GINT64_FORMAT ":%02d", seconds / 60, (int) (seconds % 60));
+}
+
+char *
 lsc_format_size (guint64 bytes)
 {
   return g_format_size (bytes);

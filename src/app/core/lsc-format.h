@@ -46,6 +46,9 @@ char *lsc_format_ratio (double ratio);
  * NULL gives "". */
 char *lsc_format_spec_description (const char *description);
 
+/* A recording's time so far as m:ss: 7 -> "0:07", 3665 -> "61:05"; negative (none yet) -> "". */
+char *lsc_format_elapsed (gint64 seconds);
+
 /* Bytes -> "105.9 MB". */
 char *lsc_format_size (guint64 bytes);
 

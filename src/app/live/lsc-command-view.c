@@ -121,8 +121,7 @@ void
 lsc_command_view_set_elapsed (LscCommandView *self, gint64 seconds)
 {
   g_return_if_fail (LSC_IS_COMMAND_VIEW (self));
-  g_autofree char *text
-    = seconds < 0 ? g_strdup ("") : g_strdup_printf ("%" G_GINT64_FORMAT ":%02d", seconds / 60, (int) (seconds % 60));
+  g_autofree char *text = lsc_format_elapsed (seconds);
   gtk_label_set_label (self->elapsed_label, text);
 }
 

@@ -13,9 +13,10 @@
  * transition touches the session, the banner and both halves, and split apart they would each
  * need the whole state.
  *
- * Record a Command… runs beside that machine, not in it: while an LscCommandRunner records a
- * program the command view replaces the panel and the run view, the page counts as busy (so
- * neither recording starts over the other), and live.stop stops the command.
+ * Record a Command… runs beside that machine, not in it: the page hands it to
+ * LscCommandRecording, and while that records a program the command view replaces the panel
+ * and the run view, the page counts as busy (so neither recording starts over the other), and
+ * live.stop stops the command.
  */
 #include "config.h"
 
@@ -24,19 +25,17 @@
 #include <math.h>
 #include <string.h>
 
-#include "lsc-command-view.h"
+#include "lsc-command-recording.h"
 #include "lsc-kernel-log.h"
 #include "lsc-live-cards.h"
 #include "lsc-live-feed.h"
 #include "lsc-live-page.h"
 #include "lsc-live-session.h"
-#include "lsc-record-command-dialog.h"
 
 #define POLL_MS 50         /* points to the chart: 20 updates a second */
 #define SNAPSHOT_EVERY 2   /* polls per snapshot: cards 10 times a second */
 #define SAMPLE_BATCH 4096
 #define LIVE_GLOBAL "LSC_LIVE_GLOBAL"
-#define COMMAND_POLL_MS 100 /* a recorded command's cards: 10 updates a second */
 
 typedef enum { BANNER_NONE, BANNER_INFO, BANNER_WARNING, BANNER_ERROR } BannerKind;
 typedef enum { BANNER_ACTION_NONE, BANNER_ACTION_OPEN, BANNER_ACTION_RESTORE_GLOBAL } BannerAction;
@@ -94,13 +93,7 @@ struct _LscLivePage
   gboolean guard_refusing;
 
   /* a recorded command (record -- COMMAND), shown in the command view instead of the run view */
-  LscCommandRunner *runner;
-  LscRecordCommandDialog *command_dialog;
-  guint command_poll_id;
-  gint64 command_started_us;
-  guint command_grace_ms;
-  char *command_error;   /* why the command left no report: the CLI's own words */
-  char *command_warning; /* the injection library's, while it runs (CUPTI held by another tool) */
+  LscCommandRecording *command;
 
   BannerAction banner_action;
   char *banner_title_text;
@@ -129,32 +122,25 @@ lsc_live_page_get_state (LscLivePage *self)
   return self->state;
 }
 
-static gboolean
-command_active (LscLivePage *self)
-{
-  return self->runner && lsc_command_runner_get_state (self->runner) != LSC_COMMAND_RUNNER_FINISHED;
-}
-
 gboolean
 lsc_live_page_is_busy (LscLivePage *self)
 {
   g_return_val_if_fail (LSC_IS_LIVE_PAGE (self), FALSE);
-  return self->state >= LSC_LIVE_PAGE_STARTING || command_active (self);
+  return self->state >= LSC_LIVE_PAGE_STARTING || lsc_command_recording_is_active (self->command);
 }
 
 gboolean
 lsc_live_page_can_record (LscLivePage *self)
 {
   g_return_val_if_fail (LSC_IS_LIVE_PAGE (self), FALSE);
-  return self->state == LSC_LIVE_PAGE_READY && !command_active (self);
+  return self->state == LSC_LIVE_PAGE_READY && !lsc_command_recording_is_active (self->command);
 }
 
 gboolean
 lsc_live_page_can_record_command (LscLivePage *self)
 {
   g_return_val_if_fail (LSC_IS_LIVE_PAGE (self), FALSE);
-  /* no GPU here is record's to say: the program may still run, and record says what it saw */
-  return !lsc_live_page_is_busy (self);
+  return lsc_command_recording_can_start (self->command);
 }
 
 gboolean
@@ -170,7 +156,7 @@ lsc_live_page_can_stop (LscLivePage *self)
   g_return_val_if_fail (LSC_IS_LIVE_PAGE (self), FALSE);
   return self->state == LSC_LIVE_PAGE_RECORDING || self->state == LSC_LIVE_PAGE_PAUSED
          || self->state == LSC_LIVE_PAGE_FAILED
-         || (self->runner && lsc_command_runner_get_state (self->runner) == LSC_COMMAND_RUNNER_RUNNING);
+         || lsc_command_recording_can_stop (self->command);
 }
 
 static void
@@ -178,6 +164,7 @@ set_state (LscLivePage *self, LscLivePageState state)
 {
   gboolean changed = self->state != state;
   self->state = state;
+  lsc_command_recording_set_blocked (self->command, state >= LSC_LIVE_PAGE_STARTING);
   update_controls (self);
   update_banner (self);
   if (changed)
@@ -263,11 +250,12 @@ update_banner (LscLivePage *self)
   if (g_strcmp0 (gtk_stack_get_visible_child_name (self->run_stack), "command") == 0)
     {
       /* the engine's own availability says nothing about a recorded program */
-      if (self->command_error)
-        show_banner (self, BANNER_ERROR, _("The command was not recorded"), self->command_error, NULL,
-                     BANNER_ACTION_NONE);
-      else if (self->command_warning)
-        show_banner (self, BANNER_WARNING, _("A process of the command is not recorded"), self->command_warning, NULL,
+      const char *error = lsc_command_recording_get_error (self->command);
+      const char *warning = lsc_command_recording_get_warning (self->command);
+      if (error)
+        show_banner (self, BANNER_ERROR, _("The command was not recorded"), error, NULL, BANNER_ACTION_NONE);
+      else if (warning)
+        show_banner (self, BANNER_WARNING, _("A process of the command is not recorded"), warning, NULL,
                      BANNER_ACTION_NONE);
       else
         show_banner (self, BANNER_NONE, NULL, NULL, NULL, BANNER_ACTION_NONE);
@@ -816,9 +804,9 @@ lsc_live_page_stop (LscLivePage *self)
   g_return_if_fail (LSC_IS_LIVE_PAGE (self));
   if (!lsc_live_page_can_stop (self))
     return;
-  if (command_active (self))
+  if (lsc_command_recording_is_active (self->command))
     {
-      lsc_command_runner_stop (self->runner, self->command_grace_ms);
+      lsc_command_recording_stop (self->command);
       update_controls (self);
       return;
     }
@@ -837,30 +825,6 @@ show_run (LscLivePage *self, const char *name)
   gtk_widget_set_visible (self->panel_separator, !command);
 }
 
-static void
-command_poll (LscLivePage *self)
-{
-  LscCommandRunnerProgress progress;
-  lsc_command_runner_get_progress (self->runner, &progress);
-  lsc_command_view_set_progress (self->command_view, &progress);
-  lsc_command_runner_progress_clear (&progress);
-  lsc_command_view_set_elapsed (self->command_view,
-                                (g_get_monotonic_time () - self->command_started_us) / G_USEC_PER_SEC);
-}
-
-static gboolean
-command_poll_cb (gpointer data)
-{
-  LscLivePage *self = data;
-  gint64 t0 = g_get_monotonic_time ();
-  gint64 cpu0 = self->monitor ? lsc_frame_monitor_thread_cpu_us () : 0;
-  command_poll (self);
-  if (self->monitor)
-    lsc_frame_monitor_note_callback (self->monitor, g_get_monotonic_time () - t0,
-                                     lsc_frame_monitor_thread_cpu_us () - cpu0);
-  return G_SOURCE_CONTINUE;
-}
-
 /* The window keeps the page shown and Open off while a command runs, as it does for the
  * engine's recording: it follows the page's state, so it is told. */
 static void
@@ -871,52 +835,24 @@ command_busy_changed (LscLivePage *self)
 }
 
 static void
-command_state_cb (LscLivePage *self)
+command_started_cb (LscLivePage *self, const char *report)
 {
-  lsc_command_view_set_state (self->command_view, lsc_command_runner_get_state (self->runner));
-  command_busy_changed (self);
-}
-
-static void
-command_output_cb (LscLivePage *self, const char *line)
-{
-  lsc_command_view_append_output (self->command_view, line);
-  /* the injection library says so when CUPTI is held by another profiler in that process */
-  if (g_str_has_prefix (line, "launchscope-inject[") && strstr (line, "not recording"))
-    {
-      g_free (self->command_warning);
-      self->command_warning = g_strdup (line);
-      update_banner (self);
-    }
-}
-
-static void
-command_finished_cb (LscLivePage *self)
-{
-  g_clear_handle_id (&self->command_poll_id, g_source_remove);
-  command_poll (self);
-  const char *report = lsc_command_runner_get_report_path (self->runner);
-  int status = lsc_command_runner_get_exit_status (self->runner);
-  g_print ("record-command: ended with status %d\n", status);
-  if (g_file_test (report, G_FILE_TEST_IS_REGULAR))
-    {
-      command_busy_changed (self);
-      g_signal_emit (self, signals[FINISHED], 0, report, NULL);
-      return;
-    }
-  /* No report: record said why (nothing initialised CUDA, the command could not run, the
-   * gathering failed and the processes' reports were kept: it names their folder). */
-  const char *messages = lsc_command_runner_get_messages (self->runner);
-  g_free (self->command_error);
-  self->command_error = *messages ? g_strdup (messages)
-                                  : g_strdup_printf (_("launchscope-cli record ended with status %d and wrote no "
-                                                       "report; its output is below."),
-                                                     status);
-  lsc_command_view_set_output_expanded (self->command_view, TRUE);
+  g_free (self->report_path);
+  self->report_path = g_strdup (report);
+  show_run (self, "command");
   command_busy_changed (self);
   update_banner (self);
-  /* the window says so too, and closes now if it was waiting for the recording to end */
-  g_signal_emit (self, signals[FINISHED], 0, report, self->command_error);
+}
+
+static void
+command_finished_cb (LscLivePage *self, const char *report, const char *error)
+{
+  command_busy_changed (self);
+  if (error)
+    update_banner (self);
+  /* the window opens the report or says why there is none, and closes now if it was waiting
+   * for the recording to end */
+  g_signal_emit (self, signals[FINISHED], 0, report, error);
 }
 
 gboolean
@@ -924,87 +860,21 @@ lsc_live_page_record_command (LscLivePage *self, const char *command_line, const
                               const char *environment, const char *cupti_mode, GError **error)
 {
   g_return_val_if_fail (LSC_IS_LIVE_PAGE (self), FALSE);
-  if (!lsc_live_page_can_record_command (self))
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_BUSY,
-                           _("A recording is running: stop it before recording a command."));
-      return FALSE;
-    }
-  g_autofree char *report = lsc_live_panel_dup_new_report_path (self->panel, "command", error);
-  if (!report)
-    return FALSE;
-  g_autoptr (LscCommandRunner) runner = lsc_command_runner_new ();
-  LscCommandRunOptions options = { .command_line = command_line, .directory = directory,
-                                   .environment = environment, .cupti_mode = cupti_mode,
-                                   .report_path = report, .cupti_library = self->cupti_library };
-  if (!lsc_command_runner_start (runner, &options, error))
-    return FALSE;
-  g_print ("record-command: recording %s into %s\n", command_line, report);
-
-  if (self->runner)
-    g_signal_handlers_disconnect_by_data (self->runner, self);
-  g_set_object (&self->runner, runner);
-  g_clear_pointer (&self->command_error, g_free);
-  g_clear_pointer (&self->command_warning, g_free);
-  g_free (self->report_path);
-  self->report_path = g_strdup (report);
-  lsc_command_view_reset (self->command_view, command_line, cupti_mode);
-  lsc_command_view_set_state (self->command_view, lsc_command_runner_get_state (runner));
-  g_signal_connect_object (runner, "output", G_CALLBACK (command_output_cb), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (runner, "notify::state", G_CALLBACK (command_state_cb), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (runner, "finished", G_CALLBACK (command_finished_cb), self, G_CONNECT_SWAPPED);
-  self->command_started_us = g_get_monotonic_time ();
-  g_clear_handle_id (&self->command_poll_id, g_source_remove);
-  self->command_poll_id = g_timeout_add (COMMAND_POLL_MS, command_poll_cb, self);
-  show_run (self, "command");
-  command_busy_changed (self);
-  update_banner (self);
-  return TRUE;
-}
-
-static void
-command_dialog_record_cb (LscLivePage *self, LscRecordCommandDialog *dialog)
-{
-  g_autoptr (GError) error = NULL;
-  g_autofree char *environment = lsc_record_command_dialog_dup_environment (dialog);
-  if (!lsc_live_page_record_command (self, lsc_record_command_dialog_get_command_line (dialog),
-                                     lsc_record_command_dialog_get_directory (dialog), environment,
-                                     lsc_record_command_dialog_get_cupti_mode (dialog), &error))
-    {
-      lsc_record_command_dialog_show_error (dialog, error->message);
-      return;
-    }
-  gtk_window_destroy (GTK_WINDOW (dialog));
-}
-
-static void
-command_dialog_destroy_cb (LscLivePage *self)
-{
-  self->command_dialog = NULL;
+  return lsc_command_recording_start (self->command, command_line, directory, environment, cupti_mode, error);
 }
 
 LscRecordCommandDialog *
 lsc_live_page_show_command_dialog (LscLivePage *self)
 {
   g_return_val_if_fail (LSC_IS_LIVE_PAGE (self), NULL);
-  if (!self->command_dialog)
-    {
-      GtkWindow *parent = GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self)));
-      self->command_dialog = lsc_record_command_dialog_new (parent);
-      g_signal_connect_object (self->command_dialog, "record", G_CALLBACK (command_dialog_record_cb), self,
-                               G_CONNECT_SWAPPED);
-      g_signal_connect_object (self->command_dialog, "destroy", G_CALLBACK (command_dialog_destroy_cb), self,
-                               G_CONNECT_SWAPPED);
-    }
-  gtk_window_present (GTK_WINDOW (self->command_dialog));
-  return self->command_dialog;
+  return lsc_command_recording_show_dialog (self->command, GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self))));
 }
 
 LscCommandRunner *
 lsc_live_page_get_command_runner (LscLivePage *self)
 {
   g_return_val_if_fail (LSC_IS_LIVE_PAGE (self), NULL);
-  return self->runner;
+  return lsc_command_recording_get_runner (self->command);
 }
 
 LscCommandView *
@@ -1018,7 +888,7 @@ void
 lsc_live_page_set_command_grace (LscLivePage *self, guint grace_ms)
 {
   g_return_if_fail (LSC_IS_LIVE_PAGE (self));
-  self->command_grace_ms = grace_ms;
+  lsc_command_recording_set_grace (self->command, grace_ms);
 }
 
 /* ---- switches ----------------------------------------------------------------------------- */
@@ -1157,6 +1027,7 @@ lsc_live_page_set_cupti_library (LscLivePage *self, const char *path)
   g_return_if_fail (LSC_IS_LIVE_PAGE (self));
   g_free (self->cupti_library);
   self->cupti_library = g_strdup (path);
+  lsc_command_recording_set_cupti_library (self->command, path);
 }
 
 void
@@ -1164,6 +1035,7 @@ lsc_live_page_set_frame_monitor (LscLivePage *self, LscFrameMonitor *monitor)
 {
   g_return_if_fail (LSC_IS_LIVE_PAGE (self));
   self->monitor = monitor;
+  lsc_command_recording_set_frame_monitor (self->command, monitor);
 }
 
 /* ---- probe -------------------------------------------------------------------------------- */
@@ -1207,16 +1079,10 @@ lsc_live_page_dispose (GObject *object)
   stop_polling (self);
   if (self->kernel_dialog)
     gtk_window_destroy (GTK_WINDOW (self->kernel_dialog));
-  if (self->command_dialog)
-    gtk_window_destroy (GTK_WINDOW (self->command_dialog));
-  g_clear_handle_id (&self->command_poll_id, g_source_remove);
-  if (self->runner)
-    {
-      /* a command still running is ended as Stop would; record gathers its report by itself */
-      g_signal_handlers_disconnect_by_data (self->runner, self);
-      lsc_command_runner_stop (self->runner, self->command_grace_ms);
-      g_clear_object (&self->runner);
-    }
+  /* a command still running is ended as Stop would; record gathers its report by itself.  The
+   * object stays until finalize, so what asks the page whether it is busy meanwhile is told no. */
+  g_signal_handlers_disconnect_by_data (self->command, self);
+  g_object_run_dispose (G_OBJECT (self->command));
   /* a recording still running finishes its report as the session goes */
   g_clear_object (&self->session);
   self->chart = NULL; /* goes with the run view */
@@ -1232,6 +1098,7 @@ lsc_live_page_finalize (GObject *object)
   LscLivePage *self = LSC_LIVE_PAGE (object);
 
   g_clear_object (&self->cancellable);
+  g_clear_object (&self->command);
   lsc_live_feed_free (self->feed);
   lsc_live_cards_clear (self->card_texts);
   g_free (self->samples);
@@ -1243,8 +1110,6 @@ lsc_live_page_finalize (GObject *object)
   g_free (self->kernel_path);
   g_free (self->kernel_error);
   g_free (self->cupti_status);
-  g_free (self->command_error);
-  g_free (self->command_warning);
   g_free (self->banner_title_text);
   g_free (self->banner_text);
   G_OBJECT_CLASS (lsc_live_page_parent_class)->finalize (object);
@@ -1316,6 +1181,12 @@ lsc_live_page_init (LscLivePage *self)
   self->state = LSC_LIVE_PAGE_PROBING;
 
   self->chart = lsc_live_run_view_get_chart (self->run_view);
+  self->command = lsc_command_recording_new (self->command_view, self->panel);
+  g_signal_connect_object (self->command, "started", G_CALLBACK (command_started_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->command, "state-changed", G_CALLBACK (command_busy_changed), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->command, "warning-changed", G_CALLBACK (update_banner), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->command, "finished", G_CALLBACK (command_finished_cb), self, G_CONNECT_SWAPPED);
   GtkToggleButton *settings = lsc_live_run_view_get_settings_button (self->run_view);
   g_object_bind_property (self->flap, "folded", settings, "visible", G_BINDING_SYNC_CREATE);
   g_object_bind_property (self->flap, "reveal-flap", settings, "active",

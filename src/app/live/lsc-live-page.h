@@ -56,11 +56,11 @@ void lsc_live_page_apply_step (LscLivePage *self, const LscLiveStep *step);
 
 void lsc_live_page_configure (LscLivePage *self, const LscLivePageConfig *config);
 
-/* Recording a command (launchscope-cli record -- COMMAND) instead of the engine's workload: the
- * command view replaces the run view, its cards read from the growing report ten times a
- * second, live.stop ends the command (SIGINT, then SIGTERM after the grace period), and
- * "finished" is emitted with the gathered report.  When no report came of it, the banner gives
- * record's own words and the view stays. */
+/* Recording a command (launchscope-cli record -- COMMAND) instead of the engine's workload,
+ * handed to LscCommandRecording: the command view replaces the run view, its cards read from
+ * the growing report ten times a second, live.stop ends the command (SIGINT, then SIGTERM after
+ * the grace period), and "finished" is emitted with the gathered report.  When no report came
+ * of it, the banner gives record's own words and the view stays. */
 gboolean lsc_live_page_can_record_command (LscLivePage *self);
 /* Record a Command…: the dialog, made once and presented; its Record starts the recording. */
 LscRecordCommandDialog *lsc_live_page_show_command_dialog (LscLivePage *self);

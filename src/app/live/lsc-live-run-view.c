@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "lsc-application.h"
+#include "lsc-format.h"
 #include "lsc-live-run-view.h"
 #include "lsc-stat-card.h"
 
@@ -119,12 +120,7 @@ void
 lsc_live_run_view_set_elapsed (LscLiveRunView *self, gint64 seconds)
 {
   g_return_if_fail (LSC_IS_LIVE_RUN_VIEW (self));
-  if (seconds < 0)
-    {
-      gtk_label_set_label (self->elapsed_label, "");
-      return;
-    }
-  g_autofree char *text = g_strdup_printf ("%" G_GINT64_FORMAT ":%02d", seconds / 60, (int) (seconds % 60));
+  g_autofree char *text = lsc_format_elapsed (seconds);
   gtk_label_set_label (self->elapsed_label, text);
 }
 
