@@ -4,6 +4,10 @@
  * (tens of rows at most, so no list model), and the chosen path's two distributions in the
  * distribution chart, report A in the fast path's slot and B in the baseline's so that they
  * take the chart's two most distinct colours.
+ *
+ * The metric and the noise floors are GSettings keys (compare-metric, compare-noise-ns,
+ * compare-noise-pct) set from the toolbar's popover: a new floor decides the shown verdicts
+ * again at once (lsc_comparison_set_noise); a new metric is the window's to compare anew.
  */
 #include "config.h"
 
@@ -29,6 +33,10 @@ struct _LscCompareView
   guint progress_source; /* polls the comparison's progress while it runs */
   GtkDropDown *path_dropdown;
   GtkLabel *files_label;
+  GtkMenuButton *verdict_button;
+  GtkDropDown *metric_dropdown;
+  GtkSpinButton *noise_ns_spin;
+  GtkSpinButton *noise_pct_spin;
   GtkWidget *warning_banner;
   GtkLabel *warning_label;
   LscDistributionChart *chart;
@@ -261,6 +269,26 @@ mode_changed_cb (LscCompareView *self)
                                                     : LSC_DISTRIBUTION_MODE_HISTOGRAM);
 }
 
+/* What depends on the noise floors: the table, the warnings and the popover's button. */
+static void
+fill_verdicts (LscCompareView *self)
+{
+  const lsc_report_diff *d = lsc_comparison_get_diff (self->comparison);
+  fill_deltas (self, d);
+  GString *warnings = g_string_new (NULL);
+  for (size_t i = 0; i < d->n_warnings; i++)
+    g_string_append_printf (warnings, "%s%s", i ? "\n" : "", d->warnings[i]);
+  gtk_label_set_label (self->warning_label, warnings->str);
+  gtk_widget_set_visible (self->warning_banner, d->n_warnings > 0);
+  g_string_free (warnings, TRUE);
+
+  g_autofree char *upper = g_ascii_strup (lsc_diff_metric_name (d->metric), -1);
+  const char *metric = d->metric == LSC_DIFF_METRIC_MEAN ? _("Mean") : upper;
+  /* Translators: the button of the comparison's metric and noise floors: "P50 · 20 ns · 2 %". */
+  g_autofree char *label = g_strdup_printf (_("%s · %g ns · %g %%"), metric, d->noise_ns, d->noise_pct);
+  gtk_menu_button_set_label (self->verdict_button, label);
+}
+
 static void
 fill (LscCompareView *self)
 {
@@ -292,14 +320,53 @@ fill (LscCompareView *self)
   gtk_drop_down_set_selected (self->path_dropdown, 0);
   show_path (self);
 
-  fill_deltas (self, d);
   fill_facts (self, d);
-  GString *warnings = g_string_new (NULL);
-  for (size_t i = 0; i < d->n_warnings; i++)
-    g_string_append_printf (warnings, "%s%s", i ? "\n" : "", d->warnings[i]);
-  gtk_label_set_label (self->warning_label, warnings->str);
-  gtk_widget_set_visible (self->warning_banner, d->n_warnings > 0);
-  g_string_free (warnings, TRUE);
+  fill_verdicts (self);
+}
+
+/* ---- the metric and the noise floors ------------------------------------------------------ */
+
+static void
+noise_changed_cb (LscCompareView *self)
+{
+  if (!self->comparison)
+    return;
+  lsc_comparison_set_noise (self->comparison, g_settings_get_double (self->settings, "compare-noise-ns"),
+                            g_settings_get_double (self->settings, "compare-noise-pct"));
+  if (lsc_comparison_is_ready (self->comparison))
+    fill_verdicts (self);
+}
+
+/* compare-metric's choices, in the dropdown's order (lsc_diff_metric's). */
+static gboolean
+metric_get_mapping (GValue *value, GVariant *variant, gpointer data)
+{
+  (void) data;
+  lsc_diff_metric metric;
+  if (!lsc_diff_metric_parse (g_variant_get_string (variant, NULL), &metric))
+    return FALSE;
+  g_value_set_uint (value, (guint) metric);
+  return TRUE;
+}
+
+static GVariant *
+metric_set_mapping (const GValue *value, const GVariantType *type, gpointer data)
+{
+  (void) type;
+  (void) data;
+  const char *name = lsc_diff_metric_name ((lsc_diff_metric) g_value_get_uint (value));
+  return name ? g_variant_new_string (name) : NULL;
+}
+
+static void
+reset_verdicts_action (GtkWidget *widget, const char *action_name, GVariant *param)
+{
+  LscCompareView *self = LSC_COMPARE_VIEW (widget);
+  (void) action_name;
+  (void) param;
+  g_settings_reset (self->settings, "compare-metric");
+  g_settings_reset (self->settings, "compare-noise-ns");
+  g_settings_reset (self->settings, "compare-noise-pct");
 }
 
 /* A progress bar polled five times a second rather than a spinner: on a software renderer a
@@ -325,6 +392,10 @@ lsc_compare_view_set_comparison (LscCompareView *self, LscComparison *comparison
 
   g_set_object (&self->comparison, comparison);
   g_clear_handle_id (&self->progress_source, g_source_remove);
+  /* the floors are the view's: a comparison shows them whoever made it */
+  if (comparison)
+    lsc_comparison_set_noise (comparison, g_settings_get_double (self->settings, "compare-noise-ns"),
+                              g_settings_get_double (self->settings, "compare-noise-pct"));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "compare.export-csv",
                                  comparison && lsc_comparison_is_ready (comparison));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "compare.export-json",
@@ -452,6 +523,10 @@ lsc_compare_view_class_init (LscCompareViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LscCompareView, progress_bar);
   gtk_widget_class_bind_template_child (widget_class, LscCompareView, path_dropdown);
   gtk_widget_class_bind_template_child (widget_class, LscCompareView, files_label);
+  gtk_widget_class_bind_template_child (widget_class, LscCompareView, verdict_button);
+  gtk_widget_class_bind_template_child (widget_class, LscCompareView, metric_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, LscCompareView, noise_ns_spin);
+  gtk_widget_class_bind_template_child (widget_class, LscCompareView, noise_pct_spin);
   gtk_widget_class_bind_template_child (widget_class, LscCompareView, warning_banner);
   gtk_widget_class_bind_template_child (widget_class, LscCompareView, warning_label);
   gtk_widget_class_bind_template_child (widget_class, LscCompareView, chart);
@@ -459,6 +534,7 @@ lsc_compare_view_class_init (LscCompareViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LscCompareView, facts_grid);
   gtk_widget_class_install_action (widget_class, "compare.export-csv", NULL, export_action);
   gtk_widget_class_install_action (widget_class, "compare.export-json", NULL, export_action);
+  gtk_widget_class_install_action (widget_class, "compare.reset-verdicts", NULL, reset_verdicts_action);
 }
 
 static void
@@ -470,6 +546,14 @@ lsc_compare_view_init (LscCompareView *self)
   g_settings_bind (self->settings, "log-scale", self->chart, "log-x", G_SETTINGS_BIND_GET);
   g_signal_connect_object (self->settings, "changed::show-cdf", G_CALLBACK (mode_changed_cb), self, G_CONNECT_SWAPPED);
   mode_changed_cb (self);
+  g_settings_bind_with_mapping (self->settings, "compare-metric", self->metric_dropdown, "selected",
+                                G_SETTINGS_BIND_DEFAULT, metric_get_mapping, metric_set_mapping, NULL, NULL);
+  g_settings_bind (self->settings, "compare-noise-ns", self->noise_ns_spin, "value", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "compare-noise-pct", self->noise_pct_spin, "value", G_SETTINGS_BIND_DEFAULT);
+  g_signal_connect_object (self->settings, "changed::compare-noise-ns", G_CALLBACK (noise_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->settings, "changed::compare-noise-pct", G_CALLBACK (noise_changed_cb), self,
+                           G_CONNECT_SWAPPED);
   lsc_distribution_chart_set_raw_floor (self->chart, NAN);
   g_signal_connect_object (self->path_dropdown, "notify::selected", G_CALLBACK (show_path), self, G_CONNECT_SWAPPED);
   lsc_compare_view_set_comparison (self, NULL);
