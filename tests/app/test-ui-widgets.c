@@ -1428,6 +1428,82 @@ START_TEST (test_compare_floors_and_metric)
 }
 END_TEST
 
+/* The session facts read whole in an 800x600 window, below the table there (and the chart
+ * leaves the table room), and beside it with the whole table in a 1280x800 one: no value is
+ * ellipsized, one too long for a few lines (the settings) ends in "…" and is whole in its
+ * tooltip. */
+START_TEST (test_compare_facts_readable)
+{
+  static const int sizes[][2] = { { 800, 600 }, { 1280, 800 } };
+  for (guint k = 0; k < G_N_ELEMENTS (sizes); k++)
+    {
+      LscWindow *window = g_object_new (LSC_TYPE_WINDOW, NULL);
+      gtk_window_set_default_size (GTK_WINDOW (window), sizes[k][0], sizes[k][1]);
+      gtk_window_present (GTK_WINDOW (window));
+      g_autoptr (GFile) a = g_file_new_for_path (report_path);
+      g_autoptr (GFile) b = g_file_new_for_path (compare_report_path);
+      lsc_window_open (window, a);
+      lsc_window_compare (window, a, b);
+      wait_for_comparison (window);
+      for (int i = 0; i < 20; i++)
+        {
+          iterate ();
+          g_usleep (10000);
+        }
+      ck_assert_int_le (gtk_widget_get_width (GTK_WIDGET (window)), sizes[k][0]);
+
+      GtkWidget *facts = compare_child (window, "facts_grid");
+      GtkWidget *scroller = compare_child (window, "facts_scroller");
+      gboolean narrow = k == 0;
+      ck_assert_int_eq (gtk_widget_is_ancestor (facts, compare_child (window, "tables_box")), narrow);
+      ck_assert_int_eq (gtk_widget_is_ancestor (facts, scroller), !narrow);
+      ck_assert_int_eq (gtk_widget_get_visible (scroller), !narrow);
+      /* a short window gives the chart no more than half the height (or its least, 200) */
+      GtkWidget *split = compare_child (window, "split_paned");
+      int chart = gtk_paned_get_position (GTK_PANED (split));
+      if (narrow)
+        ck_assert_int_le (chart, MAX (gtk_widget_get_height (split) / 2, 200));
+      else
+        ck_assert_int_eq (chart, 280);
+      if (!narrow)
+        {
+          int table = 0;
+          gtk_widget_measure (compare_child (window, "delta_grid"), GTK_ORIENTATION_HORIZONTAL, -1, NULL, &table, NULL,
+                              NULL);
+          ck_assert_int_ge (gtk_paned_get_position (GTK_PANED (compare_child (window, "tables_paned"))), table);
+          ck_assert_int_ge (gtk_widget_get_width (scroller), 300);
+        }
+
+      const lsc_report_diff *d = lsc_comparison_get_diff (lsc_window_get_comparison (window));
+      ck_assert_uint_gt (d->n_facts, 0);
+      gboolean cut_seen = FALSE;
+      for (size_t i = 0; i < d->n_facts; i++)
+        for (int side = 0; side < 2; side++)
+          {
+            const char *value = side ? d->facts[i].b : d->facts[i].a;
+            GtkWidget *cell = gtk_grid_get_child_at (GTK_GRID (facts), 1 + side, (int) i + 1);
+            ck_assert (GTK_IS_LABEL (cell));
+            ck_assert_int_gt (gtk_widget_get_width (cell), 0);
+            ck_assert_msg (!pango_layout_is_ellipsized (gtk_label_get_layout (GTK_LABEL (cell))), "%s of %c is cut",
+                           d->facts[i].name, side ? 'B' : 'A');
+            const char *shown = gtk_label_get_label (GTK_LABEL (cell));
+            if (!value)
+              continue;
+            ck_assert_str_eq (gtk_widget_get_tooltip_text (cell), value);
+            if (strcmp (shown, value) != 0)
+              {
+                ck_assert (g_str_has_suffix (shown, "…"));
+                ck_assert (strncmp (shown, value, strlen (shown) - strlen ("…")) == 0);
+                cut_seen = TRUE;
+              }
+          }
+      ck_assert (cut_seen); /* the synthetic reports' settings */
+      gtk_window_destroy (GTK_WINDOW (window));
+      iterate ();
+    }
+}
+END_TEST
+
 /* Started plainly from the build tree (no $LSC_SAMPLE_REPORT, as build-aux/run sets), the start
  * page still offers the bundled sample report, and its recent reports open with a click. */
 START_TEST (test_start_page_sample_and_recent)
@@ -1537,6 +1613,7 @@ main (int argc, char **argv)
   tcase_add_test (tc, test_window_open_and_export);
   tcase_add_test (tc, test_window_compare);
   tcase_add_test (tc, test_compare_floors_and_metric);
+  tcase_add_test (tc, test_compare_facts_readable);
   tcase_add_test (tc, test_window_kernels_filter);
   tcase_add_test (tc, test_window_export_trace_and_nsys);
   tcase_add_test (tc, test_copy_cells_rows_and_cards);

@@ -8,6 +8,8 @@
  * The metric and the noise floors are GSettings keys (compare-metric, compare-noise-ns,
  * compare-noise-pct) set from the toolbar's popover: a new floor decides the shown verdicts
  * again at once (lsc_comparison_set_noise); a new metric is the window's to compare anew.
+ * The session facts sit beside the table where both fit, and below it, in its scroller, where
+ * they do not: the view watches its width and moves them after it was allocated.
  */
 #include "config.h"
 
@@ -22,6 +24,12 @@
 
 #define SLOT_A LSC_CHART_PATH_FAST
 #define SLOT_B LSC_CHART_PATH_DEFAULT
+/* The width the session facts need beside the table; narrower, they go below it. */
+#define FACTS_MIN_WIDTH 360
+/* The chart's height at most when a comparison is shown; less in a short window. */
+#define CHART_HEIGHT 280
+/* A session fact's characters shown; the rest is in its tooltip. */
+#define FACT_MAX_CHARS 84
 
 struct _LscCompareView
 {
@@ -40,8 +48,17 @@ struct _LscCompareView
   GtkWidget *warning_banner;
   GtkLabel *warning_label;
   LscDistributionChart *chart;
+  GtkPaned *split_paned;
+  GtkPaned *tables_paned;
+  GtkBox *tables_box;
+  GtkScrolledWindow *facts_scroller;
   GtkGrid *delta_grid;
   GtkGrid *facts_grid;
+  gboolean facts_below;  /* the facts are in the table's scroller */
+  gboolean place_facts;  /* where they go, and the divider, are to be decided again */
+  gboolean facts_wanted_below;
+  int table_width;       /* the table's natural width when last allocated */
+  guint place_source;
 
   GSettings *settings;
   LscComparison *comparison;
@@ -227,14 +244,96 @@ fill_facts (LscCompareView *self, const lsc_report_diff *d)
       GtkWidget *name = cell (grid, 0, row, f->name, 0, f->differs ? "warning" : "dim-label");
       if (f->differs)
         gtk_widget_set_tooltip_text (name, _("Differs between the reports"));
-      GtkWidget *a = cell (grid, 1, row, f->a ? f->a : "—", 0, style);
-      GtkWidget *b = cell (grid, 2, row, f->b ? f->b : "—", 0, style);
-      gtk_label_set_ellipsize (GTK_LABEL (a), PANGO_ELLIPSIZE_END);
-      gtk_label_set_ellipsize (GTK_LABEL (b), PANGO_ELLIPSIZE_END);
-      gtk_label_set_max_width_chars (GTK_LABEL (a), 16);
-      gtk_label_set_max_width_chars (GTK_LABEL (b), 16);
-      gtk_widget_set_tooltip_text (a, f->a);
-      gtk_widget_set_tooltip_text (b, f->b);
+      const char *texts[2] = { f->a, f->b };
+      for (int k = 0; k < 2; k++)
+        {
+          /* wrapped to fit the pane; a long one (the settings) cut after about three lines,
+           * whole in its tooltip (GTK 4.8 mismeasures a wrapped label limited to some lines) */
+          const char *text = texts[k] ? texts[k] : "—";
+          g_autofree char *head = g_utf8_strlen (text, -1) > FACT_MAX_CHARS
+                                    ? g_utf8_substring (text, 0, FACT_MAX_CHARS - 1)
+                                    : NULL;
+          g_autofree char *cut = head ? g_strconcat (head, "…", NULL) : NULL;
+          GtkWidget *value = cell (grid, 1 + k, row, cut ? cut : text, 0, style);
+          gtk_label_set_wrap (GTK_LABEL (value), TRUE);
+          gtk_label_set_wrap_mode (GTK_LABEL (value), PANGO_WRAP_WORD_CHAR);
+          gtk_label_set_max_width_chars (GTK_LABEL (value), 28);
+          gtk_widget_set_valign (value, GTK_ALIGN_START);
+          gtk_widget_set_tooltip_text (value, texts[k]);
+        }
+      gtk_widget_set_valign (name, GTK_ALIGN_START);
+    }
+}
+
+/* ---- where the facts go ----------------------------------------------------------------------- */
+
+static gboolean
+place_facts_cb (gpointer data)
+{
+  LscCompareView *self = data;
+  self->place_source = 0;
+  GtkWidget *facts = GTK_WIDGET (self->facts_grid);
+  if (self->facts_wanted_below != self->facts_below)
+    {
+      g_object_ref (facts);
+      if (self->facts_wanted_below)
+        {
+          gtk_scrolled_window_set_child (self->facts_scroller, NULL);
+          gtk_box_append (self->tables_box, facts);
+        }
+      else
+        {
+          gtk_box_remove (self->tables_box, facts);
+          gtk_scrolled_window_set_child (self->facts_scroller, facts);
+        }
+      g_object_unref (facts);
+      gtk_widget_set_visible (GTK_WIDGET (self->facts_scroller), !self->facts_wanted_below);
+      self->facts_below = self->facts_wanted_below;
+    }
+  /* beside: the whole table, the rest to the facts; and in a short window no more than half
+   * the height to the chart, so that the table shows more than a few rows (until a divider
+   * is dragged) */
+  if (!self->facts_below)
+    gtk_paned_set_position (self->tables_paned, self->table_width + 12);
+  if (self->place_facts)
+    gtk_paned_set_position (self->split_paned, MIN (gtk_widget_get_height (GTK_WIDGET (self->split_paned)) / 2,
+                                                    CHART_HEIGHT)); /* the paned keeps the chart's least */
+  self->place_facts = FALSE;
+  return G_SOURCE_REMOVE;
+}
+
+static GtkSizeRequestMode
+lsc_compare_view_get_request_mode (GtkWidget *widget)
+{
+  return gtk_widget_get_request_mode (GTK_WIDGET (LSC_COMPARE_VIEW (widget)->stack));
+}
+
+static void
+lsc_compare_view_measure (GtkWidget *widget, GtkOrientation orientation, int for_size, int *minimum, int *natural,
+                          int *minimum_baseline, int *natural_baseline)
+{
+  LscCompareView *self = LSC_COMPARE_VIEW (widget);
+  gtk_widget_measure (GTK_WIDGET (self->stack), orientation, for_size, minimum, natural, minimum_baseline,
+                      natural_baseline);
+}
+
+/* Moving the facts changes what is being allocated: it waits for an idle. */
+static void
+lsc_compare_view_size_allocate (GtkWidget *widget, int width, int height, int baseline)
+{
+  LscCompareView *self = LSC_COMPARE_VIEW (widget);
+  gtk_widget_allocate (GTK_WIDGET (self->stack), width, height, baseline, NULL);
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "result") != 0)
+    return;
+  int table = 0;
+  gtk_widget_measure (GTK_WIDGET (self->delta_grid), GTK_ORIENTATION_HORIZONTAL, -1, NULL, &table, NULL, NULL);
+  gboolean below = width < table + FACTS_MIN_WIDTH;
+  if ((below != self->facts_below || self->place_facts) && !self->place_source)
+    {
+      self->facts_wanted_below = below;
+      self->table_width = table;
+      self->place_facts = TRUE;
+      self->place_source = g_idle_add (place_facts_cb, self);
     }
 }
 
@@ -322,6 +421,8 @@ fill (LscCompareView *self)
 
   fill_facts (self, d);
   fill_verdicts (self);
+  self->place_facts = TRUE;
+  gtk_widget_queue_allocate (GTK_WIDGET (self));
 }
 
 /* ---- the metric and the noise floors ------------------------------------------------------ */
@@ -503,6 +604,7 @@ lsc_compare_view_dispose (GObject *object)
 {
   LscCompareView *self = LSC_COMPARE_VIEW (object);
   g_clear_handle_id (&self->progress_source, g_source_remove);
+  g_clear_handle_id (&self->place_source, g_source_remove);
   g_clear_object (&self->comparison);
   g_clear_object (&self->settings);
   gtk_widget_dispose_template (GTK_WIDGET (object), LSC_TYPE_COMPARE_VIEW);
@@ -515,8 +617,10 @@ lsc_compare_view_class_init (LscCompareViewClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   G_OBJECT_CLASS (klass)->dispose = lsc_compare_view_dispose;
+  widget_class->get_request_mode = lsc_compare_view_get_request_mode;
+  widget_class->measure = lsc_compare_view_measure;
+  widget_class->size_allocate = lsc_compare_view_size_allocate;
   g_type_ensure (LSC_TYPE_DISTRIBUTION_CHART);
-  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_template_from_resource (widget_class, LSC_RESOURCE_PATH "/lsc-compare-view.ui");
   gtk_widget_class_bind_template_child (widget_class, LscCompareView, stack);
   gtk_widget_class_bind_template_child (widget_class, LscCompareView, loading_page);
@@ -527,6 +631,10 @@ lsc_compare_view_class_init (LscCompareViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LscCompareView, metric_dropdown);
   gtk_widget_class_bind_template_child (widget_class, LscCompareView, noise_ns_spin);
   gtk_widget_class_bind_template_child (widget_class, LscCompareView, noise_pct_spin);
+  gtk_widget_class_bind_template_child (widget_class, LscCompareView, split_paned);
+  gtk_widget_class_bind_template_child (widget_class, LscCompareView, tables_paned);
+  gtk_widget_class_bind_template_child (widget_class, LscCompareView, tables_box);
+  gtk_widget_class_bind_template_child (widget_class, LscCompareView, facts_scroller);
   gtk_widget_class_bind_template_child (widget_class, LscCompareView, warning_banner);
   gtk_widget_class_bind_template_child (widget_class, LscCompareView, warning_label);
   gtk_widget_class_bind_template_child (widget_class, LscCompareView, chart);
