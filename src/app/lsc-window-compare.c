@@ -33,18 +33,54 @@ compare_done_cb (GObject *source, GAsyncResult *result, gpointer data)
   lsc_window_show_state (self);
 }
 
+/* Compares a with b with the metric and noise floors of the settings. */
+static void
+start (LscWindow *self, GFile *a, GFile *b)
+{
+  lsc_window_compare_cancel (self);
+  g_autoptr (LscComparison) comparison = lsc_comparison_new (a, b);
+  g_autofree char *metric_name = g_settings_get_string (self->settings, "compare-metric");
+  lsc_diff_metric metric;
+  if (lsc_diff_metric_parse (metric_name, &metric))
+    lsc_comparison_set_metric (comparison, metric);
+  lsc_comparison_set_noise (comparison, g_settings_get_double (self->settings, "compare-noise-ns"),
+                            g_settings_get_double (self->settings, "compare-noise-pct"));
+  self->compare_cancellable = g_cancellable_new ();
+  lsc_compare_view_set_comparison (self->compare_view, comparison);
+  lsc_comparison_run_async (comparison, self->compare_cancellable, compare_done_cb, g_object_ref (self));
+}
+
 void
 lsc_window_compare (LscWindow *self, GFile *a, GFile *b)
 {
   g_return_if_fail (LSC_IS_WINDOW (self));
   g_return_if_fail (G_IS_FILE (a) && G_IS_FILE (b));
 
-  lsc_window_compare_cancel (self);
-  g_autoptr (LscComparison) comparison = lsc_comparison_new (a, b);
-  self->compare_cancellable = g_cancellable_new ();
-  lsc_compare_view_set_comparison (self->compare_view, comparison);
+  start (self, a, b);
   lsc_window_set_view (self, "compare");
-  lsc_comparison_run_async (comparison, self->compare_cancellable, compare_done_cb, g_object_ref (self));
+}
+
+/* Another metric means other values compared: the shown (or running) comparison runs again. */
+static void
+metric_changed_cb (LscWindow *self)
+{
+  LscComparison *comparison = self->compare_view ? lsc_compare_view_get_comparison (self->compare_view) : NULL;
+  g_autofree char *name = g_settings_get_string (self->settings, "compare-metric");
+  lsc_diff_metric metric;
+  if (!comparison || !lsc_diff_metric_parse (name, &metric) || metric == lsc_comparison_get_metric (comparison))
+    return;
+  g_autoptr (GFile) a = g_object_ref (lsc_comparison_get_file (comparison, LSC_COMPARISON_SIDE_A));
+  g_autoptr (GFile) b = g_object_ref (lsc_comparison_get_file (comparison, LSC_COMPARISON_SIDE_B));
+  start (self, a, b);
+}
+
+void
+lsc_window_compare_init (LscWindow *self)
+{
+  g_signal_connect_object (self->settings, "changed::compare-metric", G_CALLBACK (metric_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  /* GSettings tells of changes only to keys read since a handler was connected */
+  g_free (g_settings_get_string (self->settings, "compare-metric"));
 }
 
 void

@@ -87,6 +87,8 @@ void lsc_window_set_test_label (LscWindow *self, const char *label);
 
 /* lsc-window-compare.c */
 void lsc_window_compare_class_init (GtkWidgetClass *widget_class);
+/* Compares anew when compare-metric changes (needs self->settings). */
+void lsc_window_compare_init (LscWindow *self);
 void lsc_window_compare_update_actions (LscWindow *self);
 /* Stops the comparison being run, if any (closing the window). */
 void lsc_window_compare_cancel (LscWindow *self);

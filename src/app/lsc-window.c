@@ -848,6 +848,7 @@ lsc_window_init (LscWindow *self)
   g_signal_connect_object (self->settings, "changed::recent-reports", G_CALLBACK (rebuild_recent_list), self,
                            G_CONNECT_SWAPPED);
   rebuild_recent_list (self);
+  lsc_window_compare_init (self);
 
   lsc_window_show_state (self);
 }

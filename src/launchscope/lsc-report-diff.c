@@ -509,7 +509,6 @@ add_row (builder *bd, lsc_diff_row_kind kind, const char *name, const char *kern
   r->count_b = (int64_t) nb;
   r->session_a = ga ? ga->session_id : 0;
   r->session_b = gb ? gb->session_id : 0;
-  r->verdict = !nb ? LSC_DIFF_ONLY_A : !na ? LSC_DIFF_ONLY_B : LSC_DIFF_SAME;
 }
 
 /* Rows for groups matched by name, merging the two lists build_groups sorted by (kernel, name). */
@@ -773,10 +772,10 @@ floor_estimate (const lsc_session_summary *s, lsc_paired_estimate *out)
 }
 
 /* The bare cuLaunchKernel of each side's first session, timed inside it: when it moved, the
- * machine (or the driver) ran at another speed, and every row moves with it. */
+ * machine (or the driver) ran at another speed, and every row moves with it (the warning is
+ * lsc_report_diff_decide's: whether it moved enough depends on the noise floors). */
 static bool
-warn_floor (lsc_report_diff *d, const lsc_diff_options *o, const lsc_session_summary *a,
-            const lsc_session_summary *b)
+measure_floor (lsc_report_diff *d, const lsc_session_summary *a, const lsc_session_summary *b)
 {
   lsc_paired_estimate fa, fb;
   if (!a || !b)
@@ -786,16 +785,73 @@ warn_floor (lsc_report_diff *d, const lsc_diff_options *o, const lsc_session_sum
     return false;
   if (ra > 0 || rb > 0)
     return true;
-  double change = fb.median_ns - fa.median_ns, pct = 100.0 * change / fa.median_ns;
-  bool apart = fb.low_ns > fa.high_ns || fb.high_ns < fa.low_ns;
-  if (!apart || fabs (change) <= o->noise_ns || fabs (pct) <= o->noise_pct)
-    return true;
+  d->has_floor = true;
+  d->floor_a_ns = fa.median_ns;
+  d->floor_b_ns = fb.median_ns;
+  d->floor_apart = fb.low_ns > fa.high_ns || fb.high_ns < fa.low_ns;
+  return true;
+}
+
+/* ---- verdicts ---------------------------------------------------------------------------------- */
+
+/* The one rule for a difference that counts: beyond both noise floors. */
+static bool
+above_noise (double diff_ns, double diff_pct, double noise_ns, double noise_pct)
+{
+  return fabs (diff_ns) > noise_ns && fabs (diff_pct) > noise_pct;
+}
+
+static lsc_diff_verdict
+verdict_of (const lsc_diff_row *row, double noise_ns, double noise_pct)
+{
+  if (!row->count_b)
+    return LSC_DIFF_ONLY_A;
+  if (!row->count_a)
+    return LSC_DIFF_ONLY_B;
+  if (row->count_a < LSC_DIFF_MIN_LAUNCHES || row->count_b < LSC_DIFF_MIN_LAUNCHES)
+    return LSC_DIFF_TOO_FEW;
+  bool excludes_zero = row->ci_low_ns > 0 || row->ci_high_ns < 0;
+  if (!excludes_zero || !above_noise (row->diff_ns, row->diff_pct, noise_ns, noise_pct))
+    return LSC_DIFF_SAME;
+  return row->diff_ns > 0 ? LSC_DIFF_SLOWER : LSC_DIFF_FASTER;
+}
+
+int
+lsc_report_diff_decide (lsc_report_diff *d, double noise_ns, double noise_pct, lsc_error *error)
+{
+  lsc_error_clear (error);
+  if (!d || !(noise_ns >= 0) || !(noise_pct >= 0))
+    {
+      lsc__error_set (error, LSC_ERROR_USAGE, "cannot decide the verdicts: no comparison or a bad noise floor");
+      return -1;
+    }
+  d->noise_ns = noise_ns;
+  d->noise_pct = noise_pct;
+  for (size_t r = 0; r < d->n_rows; r++)
+    d->rows[r].verdict = verdict_of (&d->rows[r], noise_ns, noise_pct);
+
+  /* The floor's warning is always the last one. */
+  if (d->floor_moved)
+    {
+      free (d->warnings[--d->n_warnings]);
+      d->warnings[d->n_warnings] = NULL;
+      d->floor_moved = false;
+    }
+  double change = d->floor_b_ns - d->floor_a_ns, pct = 100.0 * change / d->floor_a_ns;
+  if (!d->has_floor || !d->floor_apart || !above_noise (change, pct, noise_ns, noise_pct))
+    return 0;
   char line[512];
   snprintf (line, sizeof line,
             "comparison doubtful: the in-session floor (a bare cuLaunchKernel) moved from %.0f ns in A to %.0f ns "
             "in B (%+.1f %%): the machine or the driver ran at another speed, and every row moves with it",
-            fa.median_ns, fb.median_ns, pct);
-  return add_warning (d, line);
+            d->floor_a_ns, d->floor_b_ns, pct);
+  if (!add_warning (d, line))
+    {
+      lsc__error_set (error, LSC_ERROR_NOMEM, "cannot decide the verdicts: out of memory");
+      return -1;
+    }
+  d->floor_moved = true;
+  return 0;
 }
 
 /* ---- the comparison -------------------------------------------------------------------------------- */
@@ -899,8 +955,6 @@ lsc_report_diff_compute (lsc_report *a, lsc_report *b, const lsc_diff_options *o
     goto oom;
   bd.diff = d;
   d->metric = o->metric;
-  d->noise_ns = o->noise_ns;
-  d->noise_pct = o->noise_pct;
   d->replicates = LSC_DIFF_REPLICATES;
   d->blocks = LSC_DIFF_BLOCKS;
   side *sa = &sides[0], *sb = &sides[1];
@@ -971,15 +1025,9 @@ lsc_report_diff_compute (lsc_report *a, lsc_report *b, const lsc_diff_options *o
           blocks_only = blocks_only || row->kind != LSC_DIFF_ROW_PROCESS;
         }
       row->diff_pct = row->value_a != 0 ? 100.0 * row->diff_ns / row->value_a : 0;
-      bool enough = row->count_a >= LSC_DIFF_MIN_LAUNCHES && row->count_b >= LSC_DIFF_MIN_LAUNCHES;
-      bool excludes_zero = row->ci_low_ns > 0 || row->ci_high_ns < 0;
-      bool above_floor = fabs (row->diff_ns) > o->noise_ns && fabs (row->diff_pct) > o->noise_pct;
-      if (!enough)
-        row->verdict = LSC_DIFF_TOO_FEW;
-      else if (excludes_zero && above_floor)
-        row->verdict = row->diff_ns > 0 ? LSC_DIFF_SLOWER : LSC_DIFF_FASTER;
     }
-  if (!warn_scatter (d, sa, sb, blocks_only) || !warn_floor (d, o, fa, fb))
+  if (!warn_scatter (d, sa, sb, blocks_only) || !measure_floor (d, fa, fb)
+      || lsc_report_diff_decide (d, o->noise_ns, o->noise_pct, NULL) != 0)
     goto oom;
   free (per_session);
   free (bd.groups);

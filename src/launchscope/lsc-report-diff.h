@@ -134,6 +134,12 @@ typedef struct {
   char **warnings;
   size_t n_rows;       /* paths, kernels, specs, stages, processes, each by name */
   lsc_diff_row *rows;
+  /* The in-session floor (a bare cuLaunchKernel, lsc-floor.h) of sessions a.session_id and
+   * b.session_id: the median of each one's floor blocks, and whether their 95 % intervals are
+   * apart; has_floor is false when either session has none.  floor_moved: apart and beyond both
+   * noise floors, which the last warning then says. */
+  bool has_floor, floor_apart, floor_moved;
+  double floor_a_ns, floor_b_ns;
 } lsc_report_diff;
 
 typedef struct {
@@ -157,6 +163,15 @@ void lsc_diff_options_init (lsc_diff_options *options);
  * names the file).  Not thread-safe per report handle. */
 lsc_report_diff *lsc_report_diff_compute (lsc_report *a, lsc_report *b, const lsc_diff_options *options,
                                           lsc_error *error);
+
+/* Decides every row's verdict again for the noise floors noise_ns and noise_pct (both >= 0),
+ * from the rows' counts, differences and intervals, which do not depend on them; so does the
+ * warning that the in-session floor moved, and diff->noise_ns and noise_pct take the new
+ * floors.  lsc_report_diff_compute decides with it, so the result is exactly that of comparing
+ * the reports again with these floors.  Returns 0, or -1 with error set (error may be NULL):
+ * no diff or a bad floor (nothing changed), or out of memory (the verdicts are decided, the
+ * floor's warning is left out). */
+int lsc_report_diff_decide (lsc_report_diff *diff, double noise_ns, double noise_pct, lsc_error *error);
 
 /* NULL is ignored. */
 void lsc_report_diff_free (lsc_report_diff *diff);

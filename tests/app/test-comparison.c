@@ -4,13 +4,15 @@
  * library's diff off the main loop, hands each side's per-path distribution built from the
  * diff's own pass (checked against the diff's rows: counts and the nearest-rank p50), reports
  * its progress, exports
- * with the library's writers, names the file at fault, and stops when cancelled.
+ * with the library's writers, decides its verdicts again for new noise floors, names the file
+ * at fault, and stops when cancelled.
  *
  * argv[1] is a synthetic report (report A), argv[2] the same shape with other noise and its
  * fast-path hits 15 % slower (report B), argv[3] a report with extreme values, argv[4] the
  * fuzzers' hostile report seeds (tests/fuzz/corpus/fuzz-report).
  */
 #include <check.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -167,6 +169,77 @@ START_TEST (test_export)
 }
 END_TEST
 
+/* The noise floors: set before the run, they are the run's; set while it runs, its result
+ * takes them; set once it finished, the verdicts follow at once, as a fresh comparison with
+ * those floors gives them, and the export says so.  The metric is the run's. */
+START_TEST (test_noise_floors_and_metric)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (LscComparison) c = compare (a_path, b_path, FALSE, &error);
+  ck_assert_msg (c != NULL, "%s", error ? error->message : "");
+  const lsc_report_diff *d = lsc_comparison_get_diff (c);
+  double ns = -1, pct = -1;
+  lsc_comparison_get_noise (c, &ns, &pct);
+  ck_assert_double_eq (ns, LSC_DIFF_DEFAULT_NOISE_NS);
+  ck_assert_double_eq (pct, LSC_DIFF_DEFAULT_NOISE_PCT);
+  ck_assert_int_eq (lsc_comparison_get_metric (c), LSC_DIFF_METRIC_P50);
+  ck_assert_int_eq (find_row (d, LSC_DIFF_ROW_PATH, "fast")->verdict, LSC_DIFF_SLOWER);
+
+  /* B's fast path is 15 % slower: a 50 % floor leaves no verdict there */
+  ck_assert (lsc_comparison_set_noise (c, 20, 50));
+  ck_assert_ptr_eq (lsc_comparison_get_diff (c), d);
+  ck_assert_int_eq (find_row (d, LSC_DIFF_ROW_PATH, "fast")->verdict, LSC_DIFF_SAME);
+  ck_assert_double_eq (d->noise_pct, 50);
+  ck_assert (!lsc_comparison_set_noise (c, -1, 2));
+  ck_assert (!lsc_comparison_set_noise (c, 20, NAN));
+  lsc_comparison_get_noise (c, &ns, &pct);
+  ck_assert (ns == 20 && pct == 50);
+  g_autofree char *path = g_build_filename (tmp_dir, "cmp.json", NULL);
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  ck_assert (lsc_comparison_export (c, LSC_COMPARISON_FORMAT_JSON, file, &error));
+  g_autofree char *json = read_all (path);
+  ck_assert_ptr_nonnull (strstr (json, "\"noise_pct\": 50,"));
+
+  /* the same floors (and another metric) given before a run, and while one runs */
+  for (int while_running = 0; while_running < 2; while_running++)
+    {
+      g_autoptr (GFile) fa = g_file_new_for_path (a_path);
+      g_autoptr (GFile) fb = g_file_new_for_path (b_path);
+      g_autoptr (LscComparison) other = lsc_comparison_new (fa, fb);
+      if (!while_running)
+        ck_assert (lsc_comparison_set_noise (other, 20, 50));
+      RunState state = { g_main_loop_new (NULL, FALSE), FALSE, NULL };
+      lsc_comparison_run_async (other, NULL, done_cb, &state);
+      if (while_running)
+        ck_assert (lsc_comparison_set_noise (other, 20, 50));
+      g_main_loop_run (state.loop);
+      g_main_loop_unref (state.loop);
+      ck_assert_msg (state.ok, "%s", state.error ? state.error->message : "");
+      const lsc_report_diff *o = lsc_comparison_get_diff (other);
+      ck_assert_double_eq (o->noise_pct, 50);
+      ck_assert_uint_eq (o->n_rows, d->n_rows);
+      for (size_t i = 0; i < d->n_rows; i++)
+        ck_assert_int_eq (o->rows[i].verdict, d->rows[i].verdict);
+      char *x = library_output (o, TRUE), *y = library_output (d, TRUE);
+      ck_assert_str_eq (x, y);
+      free (x);
+      free (y);
+    }
+
+  g_autoptr (GFile) fa = g_file_new_for_path (a_path);
+  g_autoptr (GFile) fb = g_file_new_for_path (b_path);
+  g_autoptr (LscComparison) mean = lsc_comparison_new (fa, fb);
+  lsc_comparison_set_metric (mean, LSC_DIFF_METRIC_MEAN);
+  RunState state = { g_main_loop_new (NULL, FALSE), FALSE, NULL };
+  lsc_comparison_run_async (mean, NULL, done_cb, &state);
+  g_main_loop_run (state.loop);
+  g_main_loop_unref (state.loop);
+  ck_assert (state.ok);
+  ck_assert_int_eq (lsc_comparison_get_diff (mean)->metric, LSC_DIFF_METRIC_MEAN);
+  ck_assert_int_eq (lsc_comparison_get_metric (mean), LSC_DIFF_METRIC_MEAN);
+}
+END_TEST
+
 START_TEST (test_errors_name_the_file)
 {
   g_autofree char *garbage = g_build_filename (tmp_dir, "not-a-report.lsdb", NULL);
@@ -250,6 +323,7 @@ main (int argc, char **argv)
   tcase_set_timeout (tc, 60);
   tcase_add_test (tc, test_distributions_match_the_diff);
   tcase_add_test (tc, test_export);
+  tcase_add_test (tc, test_noise_floors_and_metric);
   tcase_add_test (tc, test_errors_name_the_file);
   tcase_add_test (tc, test_cancelled);
   tcase_add_test (tc, test_extreme_values);

@@ -9,7 +9,8 @@
  * argv[1] is a synthetic report (make-synthetic-report), argv[2] one with --extremes and
  * argv[3] the fuzzers' hostile report seeds: every view takes and draws each one that opens
  * (under the sanitizer build, build-aux/test-variants asan-app, without a sanitizer report);
- * argv[4] a report of several kernels (the sample report) for the kernel filter.
+ * argv[4] a report of several kernels (the sample report) for the kernel filter, argv[5] the
+ * synthetic report's shape with its fast path 15 % slower, to compare with argv[1].
  * Needs GSETTINGS_SCHEMA_DIR.
  */
 #include "config.h"
@@ -47,7 +48,7 @@
 
 #include <glib/gstdio.h>
 
-static const char *report_path, *extreme_report_path, *hostile_dir, *multi_kernel_report_path;
+static const char *report_path, *extreme_report_path, *hostile_dir, *multi_kernel_report_path, *compare_report_path;
 
 static void
 setup (void)
@@ -1302,6 +1303,207 @@ START_TEST (test_window_compare)
 }
 END_TEST
 
+static void
+wait_for_comparison (LscWindow *window)
+{
+  for (int i = 0; i < 2000 && (lsc_window_is_comparing (window) || lsc_window_get_state (window) != LSC_WINDOW_REPORT);
+       i++)
+    {
+      iterate ();
+      g_usleep (5000);
+    }
+  ck_assert_ptr_null (lsc_window_get_error_dialog (window));
+  LscComparison *comparison = lsc_window_get_comparison (window);
+  ck_assert (comparison && lsc_comparison_is_ready (comparison));
+  iterate ();
+}
+
+static GtkWidget *
+compare_child (LscWindow *window, const char *name)
+{
+  GObject *child = gtk_widget_get_template_child (GTK_WIDGET (window->compare_view), LSC_TYPE_COMPARE_VIEW, name);
+  ck_assert_msg (GTK_IS_WIDGET (child), "no %s in the Compare view", name);
+  return GTK_WIDGET (child);
+}
+
+/* The text of the Compare view's verdict cell of the fast path's row. */
+static const char *
+fast_verdict_cell (LscWindow *window)
+{
+  const lsc_report_diff *d = lsc_comparison_get_diff (lsc_window_get_comparison (window));
+  for (size_t i = 0; i < d->n_rows; i++)
+    if (d->rows[i].kind == LSC_DIFF_ROW_PATH && strcmp (d->rows[i].name, "fast") == 0)
+      {
+        GtkWidget *cell = gtk_grid_get_child_at (GTK_GRID (compare_child (window, "delta_grid")), 8, (int) i + 1);
+        ck_assert (GTK_IS_LABEL (cell));
+        return gtk_label_get_label (GTK_LABEL (cell));
+      }
+  ck_abort_msg ("no fast path row");
+  return NULL;
+}
+
+/* The Compare view's noise floors and metric: the library's defaults at first; a floor set in
+ * the view's popover decides the shown verdicts again at once (no new comparison), is what
+ * the export says, stays in GSettings and is the next comparison's; a metric compares again;
+ * Reset to Defaults goes back to launchscope-cli diff's. */
+START_TEST (test_compare_floors_and_metric)
+{
+  g_autoptr (GSettings) settings = g_settings_new (LSC_APP_ID);
+  lsc_diff_options defaults;
+  lsc_diff_options_init (&defaults);
+  ck_assert_double_eq (g_settings_get_double (settings, "compare-noise-ns"), defaults.noise_ns);
+  ck_assert_double_eq (g_settings_get_double (settings, "compare-noise-pct"), defaults.noise_pct);
+  g_autofree char *metric = g_settings_get_string (settings, "compare-metric");
+  ck_assert_str_eq (metric, lsc_diff_metric_name (defaults.metric));
+
+  LscWindow *window = g_object_new (LSC_TYPE_WINDOW, NULL);
+  gtk_window_present (GTK_WINDOW (window));
+  g_autoptr (GFile) a = g_file_new_for_path (report_path);
+  g_autoptr (GFile) b = g_file_new_for_path (compare_report_path);
+  lsc_window_open (window, a);
+  lsc_window_compare (window, a, b);
+  wait_for_comparison (window);
+  LscComparison *comparison = lsc_window_get_comparison (window);
+  /* B's fast path is 15 % slower */
+  ck_assert_str_eq (fast_verdict_cell (window), "Slower");
+  ck_assert_ptr_nonnull (strstr (gtk_menu_button_get_label (GTK_MENU_BUTTON (compare_child (window, "verdict_button"))),
+                                 "20 ns · 2 %"));
+
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (compare_child (window, "noise_pct_spin")), 50);
+  iterate ();
+  ck_assert_ptr_eq (lsc_window_get_comparison (window), comparison);
+  ck_assert (!lsc_window_is_comparing (window));
+  ck_assert_str_eq (fast_verdict_cell (window), "No change");
+  ck_assert_ptr_nonnull (strstr (gtk_menu_button_get_label (GTK_MENU_BUTTON (compare_child (window, "verdict_button"))),
+                                 "20 ns · 50 %"));
+  g_autoptr (GSettings) other = g_settings_new (LSC_APP_ID);
+  ck_assert_double_eq (g_settings_get_double (other, "compare-noise-pct"), 50);
+  g_autofree char *dir = g_dir_make_tmp ("lsc-ui-floors-XXXXXX", NULL);
+  g_autofree char *json = g_build_filename (dir, "compare.json", NULL);
+  g_autoptr (GFile) json_file = g_file_new_for_path (json);
+  g_autoptr (GError) error = NULL;
+  ck_assert (lsc_compare_view_export_to (window->compare_view, LSC_COMPARISON_FORMAT_JSON, json_file, &error));
+  g_autofree char *text = NULL;
+  ck_assert (g_file_get_contents (json, &text, NULL, NULL));
+  ck_assert_ptr_nonnull (strstr (text, "\"noise_pct\": 50,"));
+  ck_assert_ptr_null (strstr (text, "\"verdict\": \"slower\"}"));
+  g_unlink (json);
+  g_rmdir (dir);
+
+  /* the next comparison starts with it */
+  lsc_window_compare (window, a, b);
+  wait_for_comparison (window);
+  ck_assert_ptr_ne (lsc_window_get_comparison (window), comparison);
+  ck_assert_double_eq (lsc_comparison_get_diff (lsc_window_get_comparison (window))->noise_pct, 50);
+  ck_assert_str_eq (fast_verdict_cell (window), "No change");
+
+  /* another metric compares again, the floors kept */
+  comparison = lsc_window_get_comparison (window);
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (compare_child (window, "metric_dropdown")), LSC_DIFF_METRIC_MEAN);
+  iterate ();
+  g_free (metric);
+  metric = g_settings_get_string (settings, "compare-metric");
+  ck_assert_str_eq (metric, "mean");
+  ck_assert_ptr_ne (lsc_window_get_comparison (window), comparison);
+  wait_for_comparison (window);
+  const lsc_report_diff *d = lsc_comparison_get_diff (lsc_window_get_comparison (window));
+  ck_assert_int_eq (d->metric, LSC_DIFF_METRIC_MEAN);
+  ck_assert_double_eq (d->noise_pct, 50);
+  ck_assert_str_eq (lsc_window_get_view (window), "compare");
+
+  /* back to the CLI's defaults */
+  gtk_widget_activate_action (GTK_WIDGET (window->compare_view), "compare.reset-verdicts", NULL);
+  iterate ();
+  wait_for_comparison (window);
+  d = lsc_comparison_get_diff (lsc_window_get_comparison (window));
+  ck_assert_int_eq (d->metric, defaults.metric);
+  ck_assert_double_eq (d->noise_ns, defaults.noise_ns);
+  ck_assert_double_eq (d->noise_pct, defaults.noise_pct);
+  ck_assert_double_eq (gtk_spin_button_get_value (GTK_SPIN_BUTTON (compare_child (window, "noise_pct_spin"))),
+                       defaults.noise_pct);
+  ck_assert_str_eq (fast_verdict_cell (window), "Slower");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  iterate ();
+}
+END_TEST
+
+/* The session facts read whole in an 800x600 window, below the table there (and the chart
+ * leaves the table room), and beside it with the whole table in a 1280x800 one: no value is
+ * ellipsized, one too long for a few lines (the settings) ends in "…" and is whole in its
+ * tooltip. */
+START_TEST (test_compare_facts_readable)
+{
+  static const int sizes[][2] = { { 800, 600 }, { 1280, 800 } };
+  for (guint k = 0; k < G_N_ELEMENTS (sizes); k++)
+    {
+      LscWindow *window = g_object_new (LSC_TYPE_WINDOW, NULL);
+      gtk_window_set_default_size (GTK_WINDOW (window), sizes[k][0], sizes[k][1]);
+      gtk_window_present (GTK_WINDOW (window));
+      g_autoptr (GFile) a = g_file_new_for_path (report_path);
+      g_autoptr (GFile) b = g_file_new_for_path (compare_report_path);
+      lsc_window_open (window, a);
+      lsc_window_compare (window, a, b);
+      wait_for_comparison (window);
+      for (int i = 0; i < 20; i++)
+        {
+          iterate ();
+          g_usleep (10000);
+        }
+      ck_assert_int_le (gtk_widget_get_width (GTK_WIDGET (window)), sizes[k][0]);
+
+      GtkWidget *facts = compare_child (window, "facts_grid");
+      GtkWidget *scroller = compare_child (window, "facts_scroller");
+      gboolean narrow = k == 0;
+      ck_assert_int_eq (gtk_widget_is_ancestor (facts, compare_child (window, "tables_box")), narrow);
+      ck_assert_int_eq (gtk_widget_is_ancestor (facts, scroller), !narrow);
+      ck_assert_int_eq (gtk_widget_get_visible (scroller), !narrow);
+      /* a short window gives the chart no more than half the height (or its least, 200) */
+      GtkWidget *split = compare_child (window, "split_paned");
+      int chart = gtk_paned_get_position (GTK_PANED (split));
+      if (narrow)
+        ck_assert_int_le (chart, MAX (gtk_widget_get_height (split) / 2, 200));
+      else
+        ck_assert_int_eq (chart, 280);
+      if (!narrow)
+        {
+          int table = 0;
+          gtk_widget_measure (compare_child (window, "delta_grid"), GTK_ORIENTATION_HORIZONTAL, -1, NULL, &table, NULL,
+                              NULL);
+          ck_assert_int_ge (gtk_paned_get_position (GTK_PANED (compare_child (window, "tables_paned"))), table);
+          ck_assert_int_ge (gtk_widget_get_width (scroller), 300);
+        }
+
+      const lsc_report_diff *d = lsc_comparison_get_diff (lsc_window_get_comparison (window));
+      ck_assert_uint_gt (d->n_facts, 0);
+      gboolean cut_seen = FALSE;
+      for (size_t i = 0; i < d->n_facts; i++)
+        for (int side = 0; side < 2; side++)
+          {
+            const char *value = side ? d->facts[i].b : d->facts[i].a;
+            GtkWidget *cell = gtk_grid_get_child_at (GTK_GRID (facts), 1 + side, (int) i + 1);
+            ck_assert (GTK_IS_LABEL (cell));
+            ck_assert_int_gt (gtk_widget_get_width (cell), 0);
+            ck_assert_msg (!pango_layout_is_ellipsized (gtk_label_get_layout (GTK_LABEL (cell))), "%s of %c is cut",
+                           d->facts[i].name, side ? 'B' : 'A');
+            const char *shown = gtk_label_get_label (GTK_LABEL (cell));
+            if (!value)
+              continue;
+            ck_assert_str_eq (gtk_widget_get_tooltip_text (cell), value);
+            if (strcmp (shown, value) != 0)
+              {
+                ck_assert (g_str_has_suffix (shown, "…"));
+                ck_assert (strncmp (shown, value, strlen (shown) - strlen ("…")) == 0);
+                cut_seen = TRUE;
+              }
+          }
+      ck_assert (cut_seen); /* the synthetic reports' settings */
+      gtk_window_destroy (GTK_WINDOW (window));
+      iterate ();
+    }
+}
+END_TEST
+
 /* Started plainly from the build tree (no $LSC_SAMPLE_REPORT, as build-aux/run sets), the start
  * page still offers the bundled sample report, and its recent reports open with a click. */
 START_TEST (test_start_page_sample_and_recent)
@@ -1378,15 +1580,17 @@ END_TEST
 int
 main (int argc, char **argv)
 {
-  if (argc < 5)
+  if (argc < 6)
     {
-      fprintf (stderr, "usage: %s SYNTHETIC-REPORT EXTREME-REPORT HOSTILE-REPORT-DIR MULTI-KERNEL-REPORT\n", argv[0]);
+      fprintf (stderr, "usage: %s SYNTHETIC-REPORT EXTREME-REPORT HOSTILE-REPORT-DIR MULTI-KERNEL-REPORT COMPARE-REPORT\n",
+               argv[0]);
       return 2;
     }
   report_path = argv[1];
   extreme_report_path = argv[2];
   hostile_dir = argv[3];
   multi_kernel_report_path = argv[4];
+  compare_report_path = argv[5];
   if (!g_getenv ("DISPLAY") && !g_getenv ("WAYLAND_DISPLAY"))
     {
       fprintf (stderr, "no display: skipping\n");
@@ -1408,6 +1612,8 @@ main (int argc, char **argv)
   tcase_add_test (tc, test_views_take_hostile_reports);
   tcase_add_test (tc, test_window_open_and_export);
   tcase_add_test (tc, test_window_compare);
+  tcase_add_test (tc, test_compare_floors_and_metric);
+  tcase_add_test (tc, test_compare_facts_readable);
   tcase_add_test (tc, test_window_kernels_filter);
   tcase_add_test (tc, test_window_export_trace_and_nsys);
   tcase_add_test (tc, test_copy_cells_rows_and_cards);

@@ -900,6 +900,82 @@ START_TEST (test_floor_moved_warning)
 }
 END_TEST
 
+/* Deciding a comparison's verdicts again for other noise floors gives exactly what comparing
+ * the reports afresh with those floors gives: rows, the floor's warning and the thresholds, in
+ * every writer's output, from one comparison taken through floors that flip the fast path's
+ * verdict and the warning both ways. */
+START_TEST (test_decide_matches_fresh_diff)
+{
+  const char *a = tmp_path ("a.lsdb"), *b = tmp_path ("b.lsdb");
+  report_opts o = plain_opts (3);
+  o.sessions[0].floor_ns = 2500;
+  build (a, &o);
+  o.seed = 4;
+  o.sessions[0].scale[0] = 1.2;
+  o.sessions[0].floor_ns = 3400;
+  o.sessions[0].extra_kernel = true;
+  build (b, &o);
+  static const double floors[][2] = { { 20, 2 },  { 0, 0 },    { 20, 30 }, { 1000, 2 }, { 50, 10 },
+                                      { 0, 50 },  { 1e9, 1e9 }, { 5, 0.5 }, { 20, 2 } };
+  for (int m = 0; m <= LSC_DIFF_METRIC_MEAN; m += LSC_DIFF_METRIC_MEAN)
+    {
+      lsc_diff_options opt;
+      lsc_diff_options_init (&opt);
+      opt.metric = (lsc_diff_metric) m;
+      lsc_report_diff *d = diff_files (a, b, &opt);
+      bool fast_slower = false, fast_same = false, warned = false, quiet = false;
+      for (size_t f = 0; f < sizeof floors / sizeof *floors; f++)
+        {
+          opt.noise_ns = floors[f][0];
+          opt.noise_pct = floors[f][1];
+          lsc_error e;
+          ck_assert_int_eq (lsc_report_diff_decide (d, opt.noise_ns, opt.noise_pct, &e), 0);
+          lsc_report_diff *fresh = diff_files (a, b, &opt);
+          ck_assert_uint_eq (d->n_rows, fresh->n_rows);
+          for (size_t i = 0; i < d->n_rows; i++)
+            ck_assert_msg (d->rows[i].verdict == fresh->rows[i].verdict, "floors %g ns %g %%, %s %s: %s, afresh %s",
+                           floors[f][0], floors[f][1], lsc_diff_row_kind_name (d->rows[i].kind), d->rows[i].name,
+                           lsc_diff_verdict_name (d->rows[i].verdict), lsc_diff_verdict_name (fresh->rows[i].verdict));
+          ck_assert_int_eq (d->floor_moved, fresh->floor_moved);
+          int (*writers[]) (const lsc_report_diff *, FILE *, const char *, lsc_error *)
+            = { lsc_report_diff_write_json, lsc_report_diff_write_csv, lsc_report_diff_write_text };
+          for (int w = 0; w < 3; w++)
+            {
+              char *x = write_to_string (d, writers[w]), *y = write_to_string (fresh, writers[w]);
+              ck_assert_str_eq (x, y);
+              free (x);
+              free (y);
+            }
+          lsc_diff_verdict fast = find_row (d, LSC_DIFF_ROW_PATH, "fast")->verdict;
+          fast_slower = fast_slower || fast == LSC_DIFF_SLOWER;
+          fast_same = fast_same || fast == LSC_DIFF_SAME;
+          warned = warned || d->floor_moved;
+          quiet = quiet || !d->floor_moved;
+          ck_assert_int_eq (find_row (d, LSC_DIFF_ROW_KERNEL, "only_here")->verdict, LSC_DIFF_ONLY_B);
+          lsc_report_diff_free (fresh);
+        }
+      ck_assert (fast_slower && fast_same);
+      ck_assert (warned && quiet);
+
+      /* A bad floor is refused and changes nothing. */
+      char *before = write_to_string (d, lsc_report_diff_write_json);
+      static const double bad[][2] = { { -1, 2 }, { 20, -0.5 }, { NAN, 2 }, { 20, NAN } };
+      for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        {
+          lsc_error e;
+          ck_assert_int_eq (lsc_report_diff_decide (d, bad[i][0], bad[i][1], &e), -1);
+          ck_assert_int_eq (e.code, LSC_ERROR_USAGE);
+        }
+      char *after = write_to_string (d, lsc_report_diff_write_json);
+      ck_assert_str_eq (before, after);
+      free (before);
+      free (after);
+      ck_assert_int_eq (lsc_report_diff_decide (NULL, 20, 2, NULL), -1);
+      lsc_report_diff_free (d);
+    }
+}
+END_TEST
+
 static char *
 file_bytes (const char *path, size_t *n)
 {
@@ -1249,6 +1325,7 @@ main (int argc, char **argv)
   tcase_add_test (tc, test_student_t);
   tcase_add_test (tc, test_sessions_as_unit);
   tcase_add_test (tc, test_floor_moved_warning);
+  tcase_add_test (tc, test_decide_matches_fresh_diff);
   tcase_add_test (tc, test_append_sessions);
   tcase_add_test (tc, test_extreme_values);
   tcase_add_test (tc, test_cli_fail_if_slower);

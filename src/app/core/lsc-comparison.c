@@ -17,6 +17,8 @@ struct _LscComparison
   GObject parent_instance;
 
   GFile *files[2];
+  lsc_diff_metric metric;
+  double noise_ns, noise_pct;
   gboolean ready;
   lsc_report_diff *diff;
   LscDistribution *dists[2][LSC_CHART_N_PATHS];
@@ -50,6 +52,8 @@ open_job_run (gpointer data)
 
 typedef struct {
   LscComparison *self; /* alive while the task runs: the task holds it */
+  lsc_diff_metric metric;
+  double noise_ns, noise_pct;
   gsize read[2];
   char *paths[2];
   lsc_report_diff *diff;
@@ -139,6 +143,9 @@ run_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *canc
     }
   lsc_diff_options options;
   lsc_diff_options_init (&options);
+  options.metric = r->metric;
+  options.noise_ns = r->noise_ns;
+  options.noise_pct = r->noise_pct;
   options.on_value = collect_value;
   options.on_value_data = r;
   lsc_error err;
@@ -186,6 +193,46 @@ lsc_comparison_get_file (LscComparison *self, LscComparisonSide side)
 }
 
 void
+lsc_comparison_set_metric (LscComparison *self, lsc_diff_metric metric)
+{
+  g_return_if_fail (LSC_IS_COMPARISON (self));
+  g_return_if_fail (lsc_diff_metric_name (metric) != NULL);
+  g_return_if_fail (!self->ready);
+  self->metric = metric;
+}
+
+lsc_diff_metric
+lsc_comparison_get_metric (LscComparison *self)
+{
+  g_return_val_if_fail (LSC_IS_COMPARISON (self), LSC_DIFF_METRIC_P50);
+  return self->metric;
+}
+
+gboolean
+lsc_comparison_set_noise (LscComparison *self, double noise_ns, double noise_pct)
+{
+  g_return_val_if_fail (LSC_IS_COMPARISON (self), FALSE);
+  if (!(noise_ns >= 0) || !(noise_pct >= 0))
+    return FALSE;
+  self->noise_ns = noise_ns;
+  self->noise_pct = noise_pct;
+  /* fails only when out of memory, which leaves the floor's warning out */
+  if (self->diff)
+    (void) lsc_report_diff_decide (self->diff, noise_ns, noise_pct, NULL);
+  return TRUE;
+}
+
+void
+lsc_comparison_get_noise (LscComparison *self, double *noise_ns, double *noise_pct)
+{
+  g_return_if_fail (LSC_IS_COMPARISON (self));
+  if (noise_ns)
+    *noise_ns = self->noise_ns;
+  if (noise_pct)
+    *noise_pct = self->noise_pct;
+}
+
+void
 lsc_comparison_run_async (LscComparison *self, GCancellable *cancellable, GAsyncReadyCallback callback,
                           gpointer user_data)
 {
@@ -195,6 +242,9 @@ lsc_comparison_run_async (LscComparison *self, GCancellable *cancellable, GAsync
   g_task_set_source_tag (task, lsc_comparison_run_async);
   RunData *r = g_new0 (RunData, 1);
   r->self = self;
+  r->metric = self->metric;
+  r->noise_ns = self->noise_ns;
+  r->noise_pct = self->noise_pct;
   for (int s = 0; s < 2; s++)
     r->paths[s] = g_file_get_path (self->files[s]);
   for (int s = 0; s < 2; s++)
@@ -223,6 +273,10 @@ lsc_comparison_run_finish (LscComparison *self, GAsyncResult *result, GError **e
     return FALSE;
   RunData *r = g_task_get_task_data (G_TASK (result));
   self->diff = g_steal_pointer (&r->diff);
+  /* floors set while it ran; this fails only when out of memory, which leaves the floor's
+   * warning out */
+  if (self->diff->noise_ns != self->noise_ns || self->diff->noise_pct != self->noise_pct)
+    (void) lsc_report_diff_decide (self->diff, self->noise_ns, self->noise_pct, NULL);
   for (int s = 0; s < 2; s++)
     for (int p = 0; p < LSC_CHART_N_PATHS; p++)
       self->dists[s][p] = g_steal_pointer (&r->dists[s][p]);
@@ -339,5 +393,9 @@ lsc_comparison_class_init (LscComparisonClass *klass)
 static void
 lsc_comparison_init (LscComparison *self)
 {
-  (void) self;
+  lsc_diff_options defaults;
+  lsc_diff_options_init (&defaults);
+  self->metric = defaults.metric;
+  self->noise_ns = defaults.noise_ns;
+  self->noise_pct = defaults.noise_pct;
 }

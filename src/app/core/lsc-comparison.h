@@ -37,6 +37,18 @@ LscComparison *lsc_comparison_new (GFile *a, GFile *b);
 
 GFile *lsc_comparison_get_file (LscComparison *self, LscComparisonSide side);
 
+/* The metric compared: the library's default (p50) unless set before run_async. */
+void lsc_comparison_set_metric (LscComparison *self, lsc_diff_metric metric);
+lsc_diff_metric lsc_comparison_get_metric (LscComparison *self);
+
+/* The noise floors of the verdicts, in ns and in per cent (both >= 0; the library's defaults
+ * unless set).  Before run_async they are the run's; once it finished, the verdicts and the
+ * warning that depends on them are decided again at once (lsc_report_diff_decide), without
+ * reading the reports; while it runs, its result gets them when it is ready.  FALSE for a
+ * bad floor, which changes nothing. */
+gboolean lsc_comparison_set_noise (LscComparison *self, double noise_ns, double noise_pct);
+void lsc_comparison_get_noise (LscComparison *self, double *noise_ns, double *noise_pct);
+
 /* Errors are LSC_DOCUMENT_ERROR's (the reader's verdict on the file, whose message names it),
  * or G_IO_ERROR_CANCELLED. */
 void lsc_comparison_run_async (LscComparison *self, GCancellable *cancellable, GAsyncReadyCallback callback,
@@ -60,7 +72,8 @@ const LscDistribution *lsc_comparison_get_distribution (LscComparison *self, Lsc
  * distributions); the monotonic time (µs) at which both were open. */
 void lsc_comparison_get_times (LscComparison *self, double *open_ms, double *compare_ms, gint64 *opened_at);
 
-/* Writes the comparison with the library's CSV or JSON writer.  FALSE with error set (naming
+/* Writes the comparison with the library's CSV or JSON writer (its metric and the noise
+ * floors last set).  FALSE with error set (naming
  * the file) when it cannot be written. */
 gboolean lsc_comparison_export (LscComparison *self, LscComparisonFormat format, GFile *file, GError **error);
 

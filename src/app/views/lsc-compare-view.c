@@ -4,6 +4,12 @@
  * (tens of rows at most, so no list model), and the chosen path's two distributions in the
  * distribution chart, report A in the fast path's slot and B in the baseline's so that they
  * take the chart's two most distinct colours.
+ *
+ * The metric and the noise floors are GSettings keys (compare-metric, compare-noise-ns,
+ * compare-noise-pct) set from the toolbar's popover: a new floor decides the shown verdicts
+ * again at once (lsc_comparison_set_noise); a new metric is the window's to compare anew.
+ * The session facts sit beside the table where both fit, and below it, in its scroller, where
+ * they do not: the view watches its width and moves them after it was allocated.
  */
 #include "config.h"
 
@@ -18,6 +24,12 @@
 
 #define SLOT_A LSC_CHART_PATH_FAST
 #define SLOT_B LSC_CHART_PATH_DEFAULT
+/* The width the session facts need beside the table; narrower, they go below it. */
+#define FACTS_MIN_WIDTH 360
+/* The chart's height at most when a comparison is shown; less in a short window. */
+#define CHART_HEIGHT 280
+/* A session fact's characters shown; the rest is in its tooltip. */
+#define FACT_MAX_CHARS 84
 
 struct _LscCompareView
 {
@@ -29,11 +41,24 @@ struct _LscCompareView
   guint progress_source; /* polls the comparison's progress while it runs */
   GtkDropDown *path_dropdown;
   GtkLabel *files_label;
+  GtkMenuButton *verdict_button;
+  GtkDropDown *metric_dropdown;
+  GtkSpinButton *noise_ns_spin;
+  GtkSpinButton *noise_pct_spin;
   GtkWidget *warning_banner;
   GtkLabel *warning_label;
   LscDistributionChart *chart;
+  GtkPaned *split_paned;
+  GtkPaned *tables_paned;
+  GtkBox *tables_box;
+  GtkScrolledWindow *facts_scroller;
   GtkGrid *delta_grid;
   GtkGrid *facts_grid;
+  gboolean facts_below;  /* the facts are in the table's scroller */
+  gboolean place_facts;  /* where they go, and the divider, are to be decided again */
+  gboolean facts_wanted_below;
+  int table_width;       /* the table's natural width when last allocated */
+  guint place_source;
 
   GSettings *settings;
   LscComparison *comparison;
@@ -219,14 +244,96 @@ fill_facts (LscCompareView *self, const lsc_report_diff *d)
       GtkWidget *name = cell (grid, 0, row, f->name, 0, f->differs ? "warning" : "dim-label");
       if (f->differs)
         gtk_widget_set_tooltip_text (name, _("Differs between the reports"));
-      GtkWidget *a = cell (grid, 1, row, f->a ? f->a : "—", 0, style);
-      GtkWidget *b = cell (grid, 2, row, f->b ? f->b : "—", 0, style);
-      gtk_label_set_ellipsize (GTK_LABEL (a), PANGO_ELLIPSIZE_END);
-      gtk_label_set_ellipsize (GTK_LABEL (b), PANGO_ELLIPSIZE_END);
-      gtk_label_set_max_width_chars (GTK_LABEL (a), 16);
-      gtk_label_set_max_width_chars (GTK_LABEL (b), 16);
-      gtk_widget_set_tooltip_text (a, f->a);
-      gtk_widget_set_tooltip_text (b, f->b);
+      const char *texts[2] = { f->a, f->b };
+      for (int k = 0; k < 2; k++)
+        {
+          /* wrapped to fit the pane; a long one (the settings) cut after about three lines,
+           * whole in its tooltip (GTK 4.8 mismeasures a wrapped label limited to some lines) */
+          const char *text = texts[k] ? texts[k] : "—";
+          g_autofree char *head = g_utf8_strlen (text, -1) > FACT_MAX_CHARS
+                                    ? g_utf8_substring (text, 0, FACT_MAX_CHARS - 1)
+                                    : NULL;
+          g_autofree char *cut = head ? g_strconcat (head, "…", NULL) : NULL;
+          GtkWidget *value = cell (grid, 1 + k, row, cut ? cut : text, 0, style);
+          gtk_label_set_wrap (GTK_LABEL (value), TRUE);
+          gtk_label_set_wrap_mode (GTK_LABEL (value), PANGO_WRAP_WORD_CHAR);
+          gtk_label_set_max_width_chars (GTK_LABEL (value), 28);
+          gtk_widget_set_valign (value, GTK_ALIGN_START);
+          gtk_widget_set_tooltip_text (value, texts[k]);
+        }
+      gtk_widget_set_valign (name, GTK_ALIGN_START);
+    }
+}
+
+/* ---- where the facts go ----------------------------------------------------------------------- */
+
+static gboolean
+place_facts_cb (gpointer data)
+{
+  LscCompareView *self = data;
+  self->place_source = 0;
+  GtkWidget *facts = GTK_WIDGET (self->facts_grid);
+  if (self->facts_wanted_below != self->facts_below)
+    {
+      g_object_ref (facts);
+      if (self->facts_wanted_below)
+        {
+          gtk_scrolled_window_set_child (self->facts_scroller, NULL);
+          gtk_box_append (self->tables_box, facts);
+        }
+      else
+        {
+          gtk_box_remove (self->tables_box, facts);
+          gtk_scrolled_window_set_child (self->facts_scroller, facts);
+        }
+      g_object_unref (facts);
+      gtk_widget_set_visible (GTK_WIDGET (self->facts_scroller), !self->facts_wanted_below);
+      self->facts_below = self->facts_wanted_below;
+    }
+  /* beside: the whole table, the rest to the facts; and in a short window no more than half
+   * the height to the chart, so that the table shows more than a few rows (until a divider
+   * is dragged) */
+  if (!self->facts_below)
+    gtk_paned_set_position (self->tables_paned, self->table_width + 12);
+  if (self->place_facts)
+    gtk_paned_set_position (self->split_paned, MIN (gtk_widget_get_height (GTK_WIDGET (self->split_paned)) / 2,
+                                                    CHART_HEIGHT)); /* the paned keeps the chart's least */
+  self->place_facts = FALSE;
+  return G_SOURCE_REMOVE;
+}
+
+static GtkSizeRequestMode
+lsc_compare_view_get_request_mode (GtkWidget *widget)
+{
+  return gtk_widget_get_request_mode (GTK_WIDGET (LSC_COMPARE_VIEW (widget)->stack));
+}
+
+static void
+lsc_compare_view_measure (GtkWidget *widget, GtkOrientation orientation, int for_size, int *minimum, int *natural,
+                          int *minimum_baseline, int *natural_baseline)
+{
+  LscCompareView *self = LSC_COMPARE_VIEW (widget);
+  gtk_widget_measure (GTK_WIDGET (self->stack), orientation, for_size, minimum, natural, minimum_baseline,
+                      natural_baseline);
+}
+
+/* Moving the facts changes what is being allocated: it waits for an idle. */
+static void
+lsc_compare_view_size_allocate (GtkWidget *widget, int width, int height, int baseline)
+{
+  LscCompareView *self = LSC_COMPARE_VIEW (widget);
+  gtk_widget_allocate (GTK_WIDGET (self->stack), width, height, baseline, NULL);
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "result") != 0)
+    return;
+  int table = 0;
+  gtk_widget_measure (GTK_WIDGET (self->delta_grid), GTK_ORIENTATION_HORIZONTAL, -1, NULL, &table, NULL, NULL);
+  gboolean below = width < table + FACTS_MIN_WIDTH;
+  if ((below != self->facts_below || self->place_facts) && !self->place_source)
+    {
+      self->facts_wanted_below = below;
+      self->table_width = table;
+      self->place_facts = TRUE;
+      self->place_source = g_idle_add (place_facts_cb, self);
     }
 }
 
@@ -261,6 +368,26 @@ mode_changed_cb (LscCompareView *self)
                                                     : LSC_DISTRIBUTION_MODE_HISTOGRAM);
 }
 
+/* What depends on the noise floors: the table, the warnings and the popover's button. */
+static void
+fill_verdicts (LscCompareView *self)
+{
+  const lsc_report_diff *d = lsc_comparison_get_diff (self->comparison);
+  fill_deltas (self, d);
+  GString *warnings = g_string_new (NULL);
+  for (size_t i = 0; i < d->n_warnings; i++)
+    g_string_append_printf (warnings, "%s%s", i ? "\n" : "", d->warnings[i]);
+  gtk_label_set_label (self->warning_label, warnings->str);
+  gtk_widget_set_visible (self->warning_banner, d->n_warnings > 0);
+  g_string_free (warnings, TRUE);
+
+  g_autofree char *upper = g_ascii_strup (lsc_diff_metric_name (d->metric), -1);
+  const char *metric = d->metric == LSC_DIFF_METRIC_MEAN ? _("Mean") : upper;
+  /* Translators: the button of the comparison's metric and noise floors: "P50 · 20 ns · 2 %". */
+  g_autofree char *label = g_strdup_printf (_("%s · %g ns · %g %%"), metric, d->noise_ns, d->noise_pct);
+  gtk_menu_button_set_label (self->verdict_button, label);
+}
+
 static void
 fill (LscCompareView *self)
 {
@@ -292,14 +419,55 @@ fill (LscCompareView *self)
   gtk_drop_down_set_selected (self->path_dropdown, 0);
   show_path (self);
 
-  fill_deltas (self, d);
   fill_facts (self, d);
-  GString *warnings = g_string_new (NULL);
-  for (size_t i = 0; i < d->n_warnings; i++)
-    g_string_append_printf (warnings, "%s%s", i ? "\n" : "", d->warnings[i]);
-  gtk_label_set_label (self->warning_label, warnings->str);
-  gtk_widget_set_visible (self->warning_banner, d->n_warnings > 0);
-  g_string_free (warnings, TRUE);
+  fill_verdicts (self);
+  self->place_facts = TRUE;
+  gtk_widget_queue_allocate (GTK_WIDGET (self));
+}
+
+/* ---- the metric and the noise floors ------------------------------------------------------ */
+
+static void
+noise_changed_cb (LscCompareView *self)
+{
+  if (!self->comparison)
+    return;
+  lsc_comparison_set_noise (self->comparison, g_settings_get_double (self->settings, "compare-noise-ns"),
+                            g_settings_get_double (self->settings, "compare-noise-pct"));
+  if (lsc_comparison_is_ready (self->comparison))
+    fill_verdicts (self);
+}
+
+/* compare-metric's choices, in the dropdown's order (lsc_diff_metric's). */
+static gboolean
+metric_get_mapping (GValue *value, GVariant *variant, gpointer data)
+{
+  (void) data;
+  lsc_diff_metric metric;
+  if (!lsc_diff_metric_parse (g_variant_get_string (variant, NULL), &metric))
+    return FALSE;
+  g_value_set_uint (value, (guint) metric);
+  return TRUE;
+}
+
+static GVariant *
+metric_set_mapping (const GValue *value, const GVariantType *type, gpointer data)
+{
+  (void) type;
+  (void) data;
+  const char *name = lsc_diff_metric_name ((lsc_diff_metric) g_value_get_uint (value));
+  return name ? g_variant_new_string (name) : NULL;
+}
+
+static void
+reset_verdicts_action (GtkWidget *widget, const char *action_name, GVariant *param)
+{
+  LscCompareView *self = LSC_COMPARE_VIEW (widget);
+  (void) action_name;
+  (void) param;
+  g_settings_reset (self->settings, "compare-metric");
+  g_settings_reset (self->settings, "compare-noise-ns");
+  g_settings_reset (self->settings, "compare-noise-pct");
 }
 
 /* A progress bar polled five times a second rather than a spinner: on a software renderer a
@@ -325,6 +493,10 @@ lsc_compare_view_set_comparison (LscCompareView *self, LscComparison *comparison
 
   g_set_object (&self->comparison, comparison);
   g_clear_handle_id (&self->progress_source, g_source_remove);
+  /* the floors are the view's: a comparison shows them whoever made it */
+  if (comparison)
+    lsc_comparison_set_noise (comparison, g_settings_get_double (self->settings, "compare-noise-ns"),
+                              g_settings_get_double (self->settings, "compare-noise-pct"));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "compare.export-csv",
                                  comparison && lsc_comparison_is_ready (comparison));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "compare.export-json",
@@ -432,6 +604,7 @@ lsc_compare_view_dispose (GObject *object)
 {
   LscCompareView *self = LSC_COMPARE_VIEW (object);
   g_clear_handle_id (&self->progress_source, g_source_remove);
+  g_clear_handle_id (&self->place_source, g_source_remove);
   g_clear_object (&self->comparison);
   g_clear_object (&self->settings);
   gtk_widget_dispose_template (GTK_WIDGET (object), LSC_TYPE_COMPARE_VIEW);
@@ -444,14 +617,24 @@ lsc_compare_view_class_init (LscCompareViewClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   G_OBJECT_CLASS (klass)->dispose = lsc_compare_view_dispose;
+  widget_class->get_request_mode = lsc_compare_view_get_request_mode;
+  widget_class->measure = lsc_compare_view_measure;
+  widget_class->size_allocate = lsc_compare_view_size_allocate;
   g_type_ensure (LSC_TYPE_DISTRIBUTION_CHART);
-  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_template_from_resource (widget_class, LSC_RESOURCE_PATH "/lsc-compare-view.ui");
   gtk_widget_class_bind_template_child (widget_class, LscCompareView, stack);
   gtk_widget_class_bind_template_child (widget_class, LscCompareView, loading_page);
   gtk_widget_class_bind_template_child (widget_class, LscCompareView, progress_bar);
   gtk_widget_class_bind_template_child (widget_class, LscCompareView, path_dropdown);
   gtk_widget_class_bind_template_child (widget_class, LscCompareView, files_label);
+  gtk_widget_class_bind_template_child (widget_class, LscCompareView, verdict_button);
+  gtk_widget_class_bind_template_child (widget_class, LscCompareView, metric_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, LscCompareView, noise_ns_spin);
+  gtk_widget_class_bind_template_child (widget_class, LscCompareView, noise_pct_spin);
+  gtk_widget_class_bind_template_child (widget_class, LscCompareView, split_paned);
+  gtk_widget_class_bind_template_child (widget_class, LscCompareView, tables_paned);
+  gtk_widget_class_bind_template_child (widget_class, LscCompareView, tables_box);
+  gtk_widget_class_bind_template_child (widget_class, LscCompareView, facts_scroller);
   gtk_widget_class_bind_template_child (widget_class, LscCompareView, warning_banner);
   gtk_widget_class_bind_template_child (widget_class, LscCompareView, warning_label);
   gtk_widget_class_bind_template_child (widget_class, LscCompareView, chart);
@@ -459,6 +642,7 @@ lsc_compare_view_class_init (LscCompareViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LscCompareView, facts_grid);
   gtk_widget_class_install_action (widget_class, "compare.export-csv", NULL, export_action);
   gtk_widget_class_install_action (widget_class, "compare.export-json", NULL, export_action);
+  gtk_widget_class_install_action (widget_class, "compare.reset-verdicts", NULL, reset_verdicts_action);
 }
 
 static void
@@ -470,6 +654,14 @@ lsc_compare_view_init (LscCompareView *self)
   g_settings_bind (self->settings, "log-scale", self->chart, "log-x", G_SETTINGS_BIND_GET);
   g_signal_connect_object (self->settings, "changed::show-cdf", G_CALLBACK (mode_changed_cb), self, G_CONNECT_SWAPPED);
   mode_changed_cb (self);
+  g_settings_bind_with_mapping (self->settings, "compare-metric", self->metric_dropdown, "selected",
+                                G_SETTINGS_BIND_DEFAULT, metric_get_mapping, metric_set_mapping, NULL, NULL);
+  g_settings_bind (self->settings, "compare-noise-ns", self->noise_ns_spin, "value", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "compare-noise-pct", self->noise_pct_spin, "value", G_SETTINGS_BIND_DEFAULT);
+  g_signal_connect_object (self->settings, "changed::compare-noise-ns", G_CALLBACK (noise_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->settings, "changed::compare-noise-pct", G_CALLBACK (noise_changed_cb), self,
+                           G_CONNECT_SWAPPED);
   lsc_distribution_chart_set_raw_floor (self->chart, NAN);
   g_signal_connect_object (self->path_dropdown, "notify::selected", G_CALLBACK (show_path), self, G_CONNECT_SWAPPED);
   lsc_compare_view_set_comparison (self, NULL);
