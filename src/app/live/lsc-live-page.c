@@ -388,24 +388,10 @@ show_kernel_error (LscLivePage *self, const char *path, const char *message, gbo
   GtkWindow *parent = GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (self)));
   self->kernel_dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (
       parent, compile ? _("Your Kernel Does Not Compile") : _("Your Kernel File Needs a Fix"), body));
-  GtkWidget *view = gtk_text_view_new ();
-  gtk_text_view_set_editable (GTK_TEXT_VIEW (view), FALSE);
-  gtk_text_view_set_cursor_visible (GTK_TEXT_VIEW (view), FALSE);
-  gtk_text_view_set_monospace (GTK_TEXT_VIEW (view), TRUE);
-  gtk_text_view_set_wrap_mode (GTK_TEXT_VIEW (view), GTK_WRAP_WORD_CHAR);
-  gtk_text_view_set_top_margin (GTK_TEXT_VIEW (view), 8);
-  gtk_text_view_set_bottom_margin (GTK_TEXT_VIEW (view), 8);
-  gtk_text_view_set_left_margin (GTK_TEXT_VIEW (view), 8);
-  gtk_text_view_set_right_margin (GTK_TEXT_VIEW (view), 8);
-  gtk_text_buffer_set_text (gtk_text_view_get_buffer (GTK_TEXT_VIEW (view)), annotated, -1);
-  GtkWidget *scroller = gtk_scrolled_window_new ();
-  gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scroller), view);
-  gtk_scrolled_window_set_min_content_height (GTK_SCROLLED_WINDOW (scroller), 160);
-  gtk_scrolled_window_set_max_content_height (GTK_SCROLLED_WINDOW (scroller), 360);
-  gtk_scrolled_window_set_min_content_width (GTK_SCROLLED_WINDOW (scroller), 520);
-  gtk_scrolled_window_set_propagate_natural_height (GTK_SCROLLED_WINDOW (scroller), TRUE);
-  gtk_widget_add_css_class (scroller, "card");
-  gtk_widget_add_css_class (scroller, "kernel-log");
+  g_autoptr (GtkBuilder) builder = gtk_builder_new_from_resource (LSC_RESOURCE_PATH "/lsc-kernel-log.ui");
+  GtkTextView *view = GTK_TEXT_VIEW (gtk_builder_get_object (builder, "log_view"));
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (view), annotated, -1);
+  GtkWidget *scroller = GTK_WIDGET (gtk_builder_get_object (builder, "scroller"));
   adw_message_dialog_set_extra_child (self->kernel_dialog, scroller);
   adw_message_dialog_add_response (self->kernel_dialog, "close", _("_Close"));
   adw_message_dialog_set_default_response (self->kernel_dialog, "close");
