@@ -1,11 +1,12 @@
 #!/bin/sh
 # usage: [PAIRS=N] [SESSIONS=K] [ITERS=I] bench/diff-aa.sh CLI OUTDIR
 #
-# How launchscope-cli diff's default thresholds behave on a GPU machine: PAIRS pairs of reports
+# How launchscope-cli diff's default thresholds behave on a GPU machine: pairs with a real change
+# in B (kernel activity instead of callbacks, the skip switch on for the whole run, the debug
+# knob on; recorded first, so that a short loan does not miss them), then PAIRS pairs of reports
 # recorded with the same settings (A/A: every row should read "no significant change"), each
-# report K sessions of I launches recorded one after another with record --append, then pairs
-# with a real change in B (kernel activity instead of callbacks, the skip switch on for the whole
-# run, the debug knob on), each diffed with the defaults.  Every pair is diffed twice: all its
+# report K sessions of I launches recorded one after another with record --append, each pair
+# diffed with the defaults.  Every pair is diffed twice: all its
 # sessions (intervals over sessions), and its first session of each alone (intervals over blocks
 # of one recording's launches).  Prints one line per pair and diff and the counts, and keeps
 # every report's per-session p50s (fast path, baseline path, kernel, in-session floor) in
@@ -50,8 +51,19 @@ desc = ", ".join(f"{r['kind']} {r['name']} {r['verdict']} {r['diff_ns']:+.0f} ns
 print(f"{sys.argv[1]}: {len(sig)} of {len(d['rows'])} rows with a verdict{f}" + (f": {desc}" if sig else ""))
 PY
 }
-quiet=0 quiet_one=0
 : >"$out/sessions.jsonl"
+# The real changes first: they are what a short loan must not miss.
+pair=0
+rec base --cupti callbacks
+for change in "activity --cupti activity" "skip --cupti callbacks --toggle skip@0" "debug --cupti callbacks --toggle debug@0"; do
+  set -- $change
+  name=$1
+  shift
+  rec "$name" "$@"
+  verdicts "callbacks -> $name, $k sessions each" base "$name"
+  verdicts "callbacks -> $name, first session of each" base "$name" --session-a 1 --session-b 1
+done
+quiet=0 quiet_one=0
 for i in $(seq "$n"); do
   pair=$i
   rec a --cupti callbacks
@@ -65,13 +77,3 @@ for i in $(seq "$n"); do
 done
 echo "A/A, $k sessions each: $quiet of $n pairs with no significant change on any row"
 echo "A/A, one session each: $quiet_one of $n pairs with no significant change on any row"
-pair=0
-rec base --cupti callbacks
-for change in "activity --cupti activity" "skip --cupti callbacks --toggle skip@0" "debug --cupti callbacks --toggle debug@0"; do
-  set -- $change
-  name=$1
-  shift
-  rec "$name" "$@"
-  verdicts "callbacks -> $name, $k sessions each" base "$name"
-  verdicts "callbacks -> $name, first session of each" base "$name" --session-a 1 --session-b 1
-done
