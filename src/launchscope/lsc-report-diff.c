@@ -986,6 +986,7 @@ lsc_report_diff_compute (lsc_report *a, lsc_report *b, const lsc_diff_options *o
   d->level = 1 - alpha;
   double z = lsc__diff_z_two_sided (alpha);
   bool blocks_only = false; /* a tested row's interval did not cover the scatter between sessions */
+  bool by_sessions = sa->n_compared >= LSC_DIFF_MIN_SESSIONS && sb->n_compared >= LSC_DIFF_MIN_SESSIONS;
   if (!(per_session = malloc ((sa->n_compared + sb->n_compared + 1) * sizeof *per_session)))
     goto oom;
   for (size_t r = 0; r < d->n_rows; r++)
@@ -1003,8 +1004,13 @@ lsc_report_diff_compute (lsc_report *a, lsc_report *b, const lsc_diff_options *o
           *(ha ? &row->value_a : &row->value_b) = est.value_a;
           continue;
         }
-      long ka = session_metrics (x, sa->n_compared, o->metric, per_session),
-           kb = session_metrics (y, sb->n_compared, o->metric, per_session + sa->n_compared);
+      /* Each session's metric sorts its values: not worth it where no row can have enough. */
+      long ka = 0, kb = 0;
+      if (by_sessions)
+        {
+          ka = session_metrics (x, sa->n_compared, o->metric, per_session);
+          kb = session_metrics (y, sb->n_compared, o->metric, per_session + sa->n_compared);
+        }
       if (ka < 0 || kb < 0)
         goto oom;
       if (ka >= LSC_DIFF_MIN_SESSIONS && kb >= LSC_DIFF_MIN_SESSIONS)
