@@ -1,12 +1,12 @@
 #!/bin/sh
-# usage: [PAIRS=N] [SESSIONS=K] [ITERS=I] bench/diff-aa.sh CLI OUTDIR
+# usage: [PAIRS=N] [SESSIONS=K] [ITERS=I] [CHANGES=0] bench/diff-aa.sh CLI OUTDIR
 #
 # How launchscope-cli diff's default thresholds behave on a GPU machine: pairs with a real change
 # in B (kernel activity instead of callbacks, the skip switch on for the whole run, the debug
 # knob on; recorded first, so that a short loan does not miss them), then PAIRS pairs of reports
 # recorded with the same settings (A/A: every row should read "no significant change"), each
 # report K sessions of I launches recorded one after another with record --append, each pair
-# diffed with the defaults.  Every pair is diffed twice: all its
+# diffed with the defaults.  CHANGES=0 leaves the real changes out.  Every pair is diffed twice: all its
 # sessions (intervals over sessions), and its first session of each alone (intervals over blocks
 # of one recording's launches).  Prints one line per pair and diff and the counts, and keeps
 # every report's per-session p50s (fast path, baseline path, kernel, in-session floor) in
@@ -54,8 +54,8 @@ PY
 : >"$out/sessions.jsonl"
 # The real changes first: they are what a short loan must not miss.
 pair=0
-rec base --cupti callbacks
-for change in "activity --cupti activity" "skip --cupti callbacks --toggle skip@0" "debug --cupti callbacks --toggle debug@0"; do
+[ "${CHANGES:-1}" = 0 ] || rec base --cupti callbacks
+[ "${CHANGES:-1}" = 0 ] || for change in "activity --cupti activity" "skip --cupti callbacks --toggle skip@0" "debug --cupti callbacks --toggle debug@0"; do
   set -- $change
   name=$1
   shift

@@ -1027,8 +1027,11 @@ lsc_report_diff_compute (lsc_report *a, lsc_report *b, const lsc_diff_options *o
           row->diff_ns = est.diff_ns;
           row->ci_low_ns = est.diff_ns - z * est.sd_ns;
           row->ci_high_ns = est.diff_ns + z * est.sd_ns;
-          /* A process row is one session on each side by nature. */
-          blocks_only = blocks_only || row->kind != LSC_DIFF_ROW_PROCESS;
+          /* A process row is one session on each side by nature, and a row with too few
+           * launches to test never reaches a verdict whatever its interval. */
+          blocks_only = blocks_only
+                        || (row->kind != LSC_DIFF_ROW_PROCESS && row->count_a >= LSC_DIFF_MIN_LAUNCHES
+                            && row->count_b >= LSC_DIFF_MIN_LAUNCHES);
         }
       row->diff_pct = row->value_a != 0 ? 100.0 * row->diff_ns / row->value_a : 0;
     }
