@@ -28,12 +28,19 @@ print_help (void)
           "(fast, baseline, raw, graph), kernel (by name), spec (by decoded key, within its\n"
           "kernel), baseline stage and, for reports of several processes, process (by RANK, then\n"
           "command line, then order).  Each row shows both sides' launch counts and metric, the\n"
-          "difference B - A in ns and %%, its confidence interval (a block bootstrap over\n"
-          "consecutive launches, Bonferroni-corrected over the rows) and a verdict: faster or\n"
-          "slower when the interval excludes 0 and the difference exceeds both noise floors, else\n"
-          "no significant change.  Rows in one report only are listed as such.  Session facts\n"
-          "that differ (GPU, driver, CUPTI mode, settings, ...) are listed; a different GPU,\n"
-          "driver, CUPTI mode or workload makes the comparison doubtful, and it says so.\n"
+          "difference B - A in ns and %%, its confidence interval (Bonferroni-corrected over the\n"
+          "rows) and a verdict: faster or slower when the interval excludes 0 and the difference\n"
+          "exceeds both noise floors, else no significant change; too few launches when a side\n"
+          "has fewer than %d.  Rows in one report only are listed as such.\n"
+          "\n"
+          "Separate runs of one program scatter more than launches within a run, so record\n"
+          "several sessions of each side (record --append adds one): with %d or more a side,\n"
+          "a row's interval is over its sessions (Welch's, on each session's metric); with\n"
+          "fewer, it is a block bootstrap over consecutive launches, and the comparison warns\n"
+          "that it cannot see the scatter between runs.  Session facts that differ (GPU, driver,\n"
+          "CUPTI mode, settings, the in-session floor, ...) are listed; a different GPU, driver,\n"
+          "CUPTI mode or workload, or a floor that moved, makes the comparison doubtful, and it\n"
+          "says so.\n"
           "\n"
           "Options:\n"
           "      --metric M           p50 (default), p90, p99 or mean of host ns per launch\n"
@@ -49,7 +56,8 @@ print_help (void)
           "Exit status: 0 ok (whatever the verdicts, without --fail-if-slower), 1 a report cannot\n"
           "be read (not a report, newer schema, corrupt, no such session; the message names the\n"
           "file), 2 usage error, 4 a row is significantly slower by more than --fail-if-slower.\n",
-          LSC_CLI_NAME, CMD, LSC_DIFF_DEFAULT_NOISE_NS, LSC_DIFF_DEFAULT_NOISE_PCT);
+          LSC_CLI_NAME, CMD, LSC_DIFF_MIN_LAUNCHES, LSC_DIFF_MIN_SESSIONS, LSC_DIFF_DEFAULT_NOISE_NS,
+          LSC_DIFF_DEFAULT_NOISE_PCT);
 }
 
 static bool
