@@ -794,6 +794,14 @@ measure_floor (lsc_report_diff *d, const lsc_session_summary *a, const lsc_sessi
 
 /* ---- verdicts ---------------------------------------------------------------------------------- */
 
+/* A row that can reach a verdict: enough launches on both sides.  These are the rows the
+ * Bonferroni level is spread over. */
+static bool
+row_tested (const lsc_diff_row *row)
+{
+  return row->count_a >= LSC_DIFF_MIN_LAUNCHES && row->count_b >= LSC_DIFF_MIN_LAUNCHES;
+}
+
 /* The one rule for a difference that counts: beyond both noise floors. */
 static bool
 above_noise (double diff_ns, double diff_pct, double noise_ns, double noise_pct)
@@ -808,7 +816,7 @@ verdict_of (const lsc_diff_row *row, double noise_ns, double noise_pct)
     return LSC_DIFF_ONLY_A;
   if (!row->count_a)
     return LSC_DIFF_ONLY_B;
-  if (row->count_a < LSC_DIFF_MIN_LAUNCHES || row->count_b < LSC_DIFF_MIN_LAUNCHES)
+  if (!row_tested (row))
     return LSC_DIFF_TOO_FEW;
   bool excludes_zero = row->ci_low_ns > 0 || row->ci_high_ns < 0;
   if (!excludes_zero || !above_noise (row->diff_ns, row->diff_pct, noise_ns, noise_pct))
@@ -980,7 +988,7 @@ lsc_report_diff_compute (lsc_report *a, lsc_report *b, const lsc_diff_options *o
     goto oom;
 
   for (size_t r = 0; r < d->n_rows; r++)
-    if (d->rows[r].count_a >= LSC_DIFF_MIN_LAUNCHES && d->rows[r].count_b >= LSC_DIFF_MIN_LAUNCHES)
+    if (row_tested (&d->rows[r]))
       d->tested++;
   double alpha = LSC_DIFF_ALPHA / (double) (d->tested ? d->tested : 1);
   d->level = 1 - alpha;
@@ -1029,9 +1037,7 @@ lsc_report_diff_compute (lsc_report *a, lsc_report *b, const lsc_diff_options *o
           row->ci_high_ns = est.diff_ns + z * est.sd_ns;
           /* A process row is one session on each side by nature, and a row with too few
            * launches to test never reaches a verdict whatever its interval. */
-          blocks_only = blocks_only
-                        || (row->kind != LSC_DIFF_ROW_PROCESS && row->count_a >= LSC_DIFF_MIN_LAUNCHES
-                            && row->count_b >= LSC_DIFF_MIN_LAUNCHES);
+          blocks_only = blocks_only || (row->kind != LSC_DIFF_ROW_PROCESS && row_tested (row));
         }
       row->diff_pct = row->value_a != 0 ? 100.0 * row->diff_ns / row->value_a : 0;
     }
